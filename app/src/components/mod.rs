@@ -1,0 +1,4 @@
+//! Widgets shared by screens.
+
+pub mod error_notice;
+pub mod shell;

@@ -1,0 +1,14 @@
+//! Landing screen: where Key Management lives.
+
+use leptos::prelude::*;
+
+/// Links to the Key Management screens.
+#[component]
+pub fn Home() -> impl IntoView {
+    view! {
+        <h1>"Key Management"</h1>
+        <ul class="link-list">
+            <li><a href="/companies/acme/kms">"Manage KMS"</a></li>
+        </ul>
+    }
+}

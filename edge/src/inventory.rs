@@ -1,0 +1,61 @@
+//! The host product's (RedApp's) backup-set inventory, read over HTTP.
+
+use serde::Deserialize;
+use worker::{Env, Fetch, Method, Request, RequestInit, Url};
+
+use crate::config;
+use crate::error::EdgeError;
+
+/// One backup set as the host product lists it.
+#[derive(Debug, Deserialize)]
+pub struct BackupSet {
+    /// The set's id in the host product.
+    #[allow(dead_code)]
+    pub id: String,
+}
+
+#[derive(Deserialize)]
+struct BackupSetList {
+    backup_sets: Vec<BackupSet>,
+}
+
+/// Client for the inventory API.
+pub struct Inventory {
+    base: Url,
+}
+
+impl Inventory {
+    /// Reads the API's base URL from configuration.
+    pub fn from_env(env: &Env) -> Result<Self, EdgeError> {
+        let raw = config::var(env, config::REDAPP_API_URL)?;
+        let base = Url::parse(&raw).map_err(|_| EdgeError::Config(config::REDAPP_API_URL))?;
+        Ok(Self { base })
+    }
+
+    /// Lists the backup sets of `company`.
+    pub async fn backup_sets(&self, company: &str) -> Result<Vec<BackupSet>, EdgeError> {
+        let mut url = self.base.clone();
+        url.path_segments_mut()
+            .map_err(|_| EdgeError::Config(config::REDAPP_API_URL))?
+            .pop_if_empty()
+            .extend(["v1", "companies", company, "backup-sets"]);
+        let mut init = RequestInit::new();
+        init.with_method(Method::Get);
+        let req = Request::new_with_init(url.as_str(), &init)?;
+        let mut resp = Fetch::Request(req)
+            .send()
+            .await
+            .map_err(|e| EdgeError::Inventory(e.to_string()))?;
+        if resp.status_code() != 200 {
+            return Err(EdgeError::Inventory(format!(
+                "status {}",
+                resp.status_code()
+            )));
+        }
+        let list: BackupSetList = resp
+            .json()
+            .await
+            .map_err(|e| EdgeError::Inventory(e.to_string()))?;
+        Ok(list.backup_sets)
+    }
+}
