@@ -4,7 +4,23 @@
 //! exactly the same rules.
 #![warn(missing_docs)]
 
-pub mod api;
-pub mod provider;
+mod macros;
 
+pub mod api;
+pub mod catalog;
+pub mod entra;
+pub mod google;
+pub mod ids;
+pub mod key_check;
+pub mod keyvault;
+pub mod provider;
+pub mod secret;
+pub mod validation;
+pub mod vault_uri;
+
+pub use catalog::{CatalogError, ErrorBody};
+pub use ids::{ClientId, CompanyId, GoogleCustomerId, GoogleDomain, KeyId, KeyName, KeyVersion, TenantId};
 pub use provider::Provider;
+pub use secret::ClientSecret;
+pub use validation::ValidationError;
+pub use vault_uri::{Cloud, VaultKind, VaultUri};

@@ -1,0 +1,491 @@
+//! The error catalog: every failure an administrator can meet, with a stable
+//! `code`, a message, how to fix it, and the HTTP status the edge answers
+//! with. The edge sends [`ErrorBody`] exactly as the app shows it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::TenantId;
+use crate::validation::ValidationError;
+
+/// The JSON the API returns for every failure: `{"code","message","fix"}`,
+/// plus `field` for input errors and `detail` where there is more to say.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// Stable snake_case code; the app and tests match on it.
+    pub code: String,
+    /// What happened, for the administrator.
+    pub message: String,
+    /// How to fix it.
+    pub fix: String,
+    /// The input field at fault, for input errors.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// Why it happened, or what was found, when that helps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// Every failure keyswitch reports. See [`CatalogError::code`],
+/// [`message`](CatalogError::message), [`fix`](CatalogError::fix) and
+/// [`status`](CatalogError::status); serialises as [`ErrorBody`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
+#[serde(into = "ErrorBody")]
+pub enum CatalogError {
+    // ---- seed 000, "Common issues" ----
+    /// A full key URL was pasted into the Vault URI field.
+    #[error("The URI appears to contain the key path")]
+    UriContainsKeyPath {
+        /// The vault base URI to use instead.
+        vault_uri: String,
+        /// The key name to put in the Key Name field.
+        key_name: String,
+    },
+    /// A secret URL was pasted into the Vault URI field.
+    #[error("The URI appears to point to a secret")]
+    UriPointsToSecret,
+    /// The key name is unknown in the vault (or is a secret's name).
+    #[error("Key not found in the vault")]
+    KeyNotFound {
+        /// The name Key Vault reported, when known.
+        key_name: Option<String>,
+    },
+    /// No admin consent, or the cached consent (24 h) expired.
+    #[error("Azure AD admin consent is required")]
+    AdminConsentRequired,
+    /// Consent exists but the connector has no permission on the key (RBAC).
+    #[error("Access denied")]
+    KeyVaultForbidden,
+    /// The vault uses the legacy access-policy permission model.
+    #[error("The vault uses \"vault access policy\", the legacy permission model, which CyberSentriq doesn't support")]
+    AccessPolicyVault,
+    /// The user who tried the consent flow lacks the Entra role.
+    #[error("That user doesn't have the Global Administrator or Privileged Role Administrator role.")]
+    ConsentUserLacksRole,
+    /// Tenants remain unverified, so the switch cannot finish.
+    #[error("The switch won't complete - tenants keep showing as unverified")]
+    TenantsUnverified {
+        /// How many tenants of the latest inventory are not verified.
+        unverified: usize,
+    },
+
+    // ---- keys ----
+    /// Vault management requires an RSA 4096 key.
+    #[error("The key must be RSA 4096, but it is {found}")]
+    KeyNotRsa4096 {
+        /// What was found, e.g. "RSA 2048" or "EC".
+        found: String,
+    },
+    /// The RSA key size is not one keyswitch accepts here.
+    #[error("The key is RSA {found_bits}, which is not supported here")]
+    KeySizeNotSupported {
+        /// The size found, in bits.
+        found_bits: u32,
+        /// The sizes accepted.
+        allowed: Vec<u32>,
+    },
+    /// The key is not an RSA key.
+    #[error("The key is of type {found}, but an RSA key is required")]
+    KeyWrongType {
+        /// The `kty` found.
+        found: String,
+    },
+    /// The key (its current version) is disabled.
+    #[error("The key is disabled")]
+    KeyDisabled,
+    /// The key's expiration date has passed.
+    #[error("The key has expired")]
+    KeyExpired {
+        /// The `exp` attribute (Unix seconds), when known.
+        expired_at: Option<i64>,
+    },
+    /// The key's activation date is in the future.
+    #[error("The key is not active yet")]
+    KeyNotYetValid {
+        /// The `nbf` attribute (Unix seconds), when known.
+        valid_from: Option<i64>,
+    },
+    /// The key does not permit wrapKey and/or unwrapKey.
+    #[error("The key does not permit {}", missing.join(" and "))]
+    KeyOperationsMissing {
+        /// The operations that are missing.
+        missing: Vec<String>,
+    },
+
+    // ---- Azure Key Vault service ----
+    /// Key Vault answered 429.
+    #[error("Azure Key Vault is throttling requests")]
+    Throttled,
+    /// Azure answered 5xx or did not answer.
+    #[error("Azure is not responding right now")]
+    AzureUnavailable,
+    /// The vault's firewall refused the call.
+    #[error("The vault's firewall blocked the request")]
+    VaultFirewall,
+    /// Key Vault refused the access token (401).
+    #[error("Azure Key Vault did not accept CyberSentriq's access token")]
+    VaultTokenRejected {
+        /// The vault's tenant, from the `WWW-Authenticate` challenge.
+        vault_tenant: Option<TenantId>,
+    },
+    /// Any other Key Vault refusal.
+    #[error("Azure Key Vault refused the request ({code})")]
+    KeyVaultRejected {
+        /// The HTTP status.
+        status: u16,
+        /// Key Vault's error code.
+        code: String,
+    },
+
+    // ---- Microsoft Entra ----
+    /// The admin declined consent (AADSTS65004, or canceled).
+    #[error("The admin declined the consent request")]
+    ConsentDeclined,
+    /// A consent or token request failed for another reason.
+    #[error("Microsoft Entra ID returned an error ({error})")]
+    EntraRejected {
+        /// The OAuth `error` and AADSTS code, when given.
+        error: String,
+    },
+    /// AADSTS7000215: wrong client secret.
+    #[error("The client secret is not valid")]
+    ClientSecretInvalid,
+    /// AADSTS7000222: the client secret expired.
+    #[error("The client secret has expired")]
+    ClientSecretExpired,
+    /// AADSTS700016 for the customer's own app: wrong client or tenant id.
+    #[error("The Client ID was not found in the tenant")]
+    ApplicationNotFound,
+    /// AADSTS90002: the tenant does not exist.
+    #[error("The Microsoft Entra tenant was not found")]
+    TenantNotFound,
+
+    // ---- tenant verification ----
+    /// A verification was done by someone without the required role.
+    #[error("The tenant was verified by someone without the required role")]
+    TenantVerifiedWithoutRole,
+    /// The admin signed in to another tenant (or Google customer) than the one to verify.
+    #[error("The admin signed in to a different tenant ({found}) than the one to verify ({expected})")]
+    TenantMismatch {
+        /// The tenant (or customer) to verify.
+        expected: String,
+        /// The tenant (or customer) the admin belongs to.
+        found: String,
+    },
+    /// The OAuth state is expired, reused, or belongs to someone else.
+    #[error("This sign-in request has expired or was already used")]
+    OAuthStateExpired,
+    /// A Google delegated admin tried to verify.
+    #[error("A delegated admin can't verify a Google Workspace account")]
+    GoogleDelegatedAdmin,
+    /// A Google user who is not a Super Admin tried to verify.
+    #[error("That Google account is not a Super Admin")]
+    GoogleNotSuperAdmin,
+    /// Google answered 5xx or did not answer.
+    #[error("Google is not responding right now")]
+    GoogleUnavailable,
+    /// Any other Google refusal.
+    #[error("Google refused the request (HTTP {status})")]
+    GoogleRejected {
+        /// The HTTP status.
+        status: u16,
+    },
+
+    // ---- product rules ----
+    /// A second cloud vault of the same provider in one workspace.
+    #[error("This workspace already has a vault with Azure External Keys")]
+    CloudVaultExists,
+    /// The one-time export was used, or no switch has completed.
+    #[error("The one-time key export is not available")]
+    ExportNotAvailable,
+
+    // ---- generic ----
+    /// A refused input value.
+    #[error("{0}")]
+    InvalidInput(ValidationError),
+    /// A refused input the edge checks itself (not one of this crate's types).
+    #[error("{field}: {reason}")]
+    InvalidField {
+        /// The field or parameter.
+        field: String,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// No (valid) session.
+    #[error("You are not signed in")]
+    NotSignedIn,
+    /// Signed in, but the role or company does not allow this.
+    #[error("Your role does not allow this action")]
+    ForbiddenRole,
+    /// The thing asked for does not exist (or is not visible to the caller).
+    #[error("{what} was not found")]
+    NotFound {
+        /// What was looked for, e.g. "Company".
+        what: String,
+    },
+    /// The request conflicts with the current state.
+    #[error("{reason}")]
+    Conflict {
+        /// What conflicts.
+        reason: String,
+    },
+    /// An event that does not apply in the current setup state.
+    #[error("\"{event}\" is not possible while the setup is {state}")]
+    InvalidTransition {
+        /// The state the setup is in.
+        state: String,
+        /// The event that was refused.
+        event: String,
+    },
+    /// An outside service answered something keyswitch cannot read.
+    #[error("{service} gave an unexpected answer")]
+    UnexpectedAnswer {
+        /// Which service.
+        service: String,
+    },
+    /// Anything else; details go to the log, never to the client.
+    #[error("Something went wrong on our side")]
+    Internal,
+}
+
+const FIX_CONSENT: &str = "Click Grant admin consent again and complete the flow with a Global Admin or Privileged Role Admin.";
+const FIX_RBAC: &str = "Ask your Azure admin to grant CyberSentriq the key-use permission on the vault, then retry the test.";
+const FIX_SUPER_ADMIN: &str = "Ask a Super Admin to authorise CyberSentriq. Delegated admins will not work. To check a user's role: sign into the Google admin center and go to Account > Admin roles > Super Admin.";
+const FIX_RETRY_LATER: &str = "Try again in a few minutes. Nothing was changed.";
+const FIX_NEW_SECRET: &str = "Create a new client secret under Certificates & secrets of the app registration, then replace the secret here (copy its Value, not its Secret ID).";
+const FIX_RSA_KEY: &str = "In the vault's Keys, create or import a key with Key type RSA and use its name.";
+
+impl CatalogError {
+    /// The stable snake_case code.
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        use CatalogError as E;
+        match self {
+            E::UriContainsKeyPath { .. } => "uri_contains_key_path",
+            E::UriPointsToSecret => "uri_points_to_secret",
+            E::KeyNotFound { .. } => "key_not_found",
+            E::AdminConsentRequired => "admin_consent_required",
+            E::KeyVaultForbidden => "key_vault_forbidden",
+            E::AccessPolicyVault => "access_policy_vault",
+            E::ConsentUserLacksRole => "consent_user_lacks_role",
+            E::TenantsUnverified { .. } => "tenants_unverified",
+            E::KeyNotRsa4096 { .. } => "key_not_rsa_4096",
+            E::KeySizeNotSupported { .. } => "key_size_not_supported",
+            E::KeyWrongType { .. } => "key_wrong_type",
+            E::KeyDisabled => "key_disabled",
+            E::KeyExpired { .. } => "key_expired",
+            E::KeyNotYetValid { .. } => "key_not_yet_valid",
+            E::KeyOperationsMissing { .. } => "key_operations_missing",
+            E::Throttled => "throttled",
+            E::AzureUnavailable => "azure_unavailable",
+            E::VaultFirewall => "vault_firewall",
+            E::VaultTokenRejected { .. } => "vault_token_rejected",
+            E::KeyVaultRejected { .. } => "key_vault_rejected",
+            E::ConsentDeclined => "consent_declined",
+            E::EntraRejected { .. } => "entra_rejected",
+            E::ClientSecretInvalid => "client_secret_invalid",
+            E::ClientSecretExpired => "client_secret_expired",
+            E::ApplicationNotFound => "application_not_found",
+            E::TenantNotFound => "tenant_not_found",
+            E::TenantVerifiedWithoutRole => "tenant_verified_without_role",
+            E::TenantMismatch { .. } => "tenant_mismatch",
+            E::OAuthStateExpired => "oauth_state_expired",
+            E::GoogleDelegatedAdmin => "google_delegated_admin",
+            E::GoogleNotSuperAdmin => "google_not_super_admin",
+            E::GoogleUnavailable => "google_unavailable",
+            E::GoogleRejected { .. } => "google_rejected",
+            E::CloudVaultExists => "cloud_vault_exists",
+            E::ExportNotAvailable => "export_not_available",
+            E::InvalidInput(_) | E::InvalidField { .. } => "invalid_input",
+            E::NotSignedIn => "not_signed_in",
+            E::ForbiddenRole => "forbidden_role",
+            E::NotFound { .. } => "not_found",
+            E::Conflict { .. } => "conflict",
+            E::InvalidTransition { .. } => "invalid_state_transition",
+            E::UnexpectedAnswer { .. } => "unexpected_answer",
+            E::Internal => "internal",
+        }
+    }
+
+    /// What happened, for the administrator (same as `Display`).
+    #[must_use]
+    pub fn message(&self) -> String {
+        self.to_string()
+    }
+
+    /// How to fix it.
+    #[must_use]
+    pub fn fix(&self) -> String {
+        use CatalogError as E;
+        match self {
+            E::UriContainsKeyPath { vault_uri, key_name } => format!(
+                "Use only the vault base URI ({vault_uri}). Put the key name ({key_name}) in the separate Key Name field."
+            ),
+            E::UriPointsToSecret => "In the Azure Portal, open your Key Vault and go to Keys (not Secrets). Use an RSA key.".into(),
+            E::KeyNotFound { .. } => "Open the vault's Keys section in the Azure Portal and copy the exact key name.".into(),
+            E::AdminConsentRequired => FIX_CONSENT.into(),
+            E::KeyVaultForbidden => format!(
+                "{FIX_RBAC} The least role that works is Key Vault Crypto User, assigned on the vault (or the key) to the service principal."
+            ),
+            E::AccessPolicyVault => "Ask your Azure admin to switch the vault to Azure role-based access control and re-apply the key-use permission. In the Azure Portal: open the vault, go to Settings > Access configuration, select Azure role-based access control and Save.".into(),
+            E::ConsentUserLacksRole => "Ask an admin with the correct Entra role to grant consent. Microsoft enforces this role check itself.".into(),
+            E::TenantsUnverified { .. } => "Refresh the tenant list and complete consent for any new tenants using a qualified admin account.".into(),
+            E::KeyNotRsa4096 { .. } => "In the vault's Keys, create or import a key with Key type RSA and RSA key size 4096, and use its name.".into(),
+            E::KeySizeNotSupported { allowed, .. } => format!(
+                "Use an RSA key of {} bits.",
+                allowed.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
+            ),
+            E::KeyWrongType { .. } => FIX_RSA_KEY.into(),
+            E::KeyDisabled => "In the Azure Portal, open the key's current version and set Enabled to Yes, or choose another key.".into(),
+            E::KeyExpired { .. } => "Set a later expiration date on the key's current version, or create a new version of the key, then retry.".into(),
+            E::KeyNotYetValid { .. } => "Wait until the key's activation date, or remove the activation date from the key's current version, then retry.".into(),
+            E::KeyOperationsMissing { .. } => "Allow the Wrap Key and Unwrap Key operations on the key (Permitted operations in the Azure Portal), or use a key that allows them.".into(),
+            E::Throttled => "Wait a minute, then try again. Key Vault limits how many requests a vault accepts; other applications may be using this vault heavily.".into(),
+            E::AzureUnavailable | E::GoogleUnavailable => FIX_RETRY_LATER.into(),
+            E::VaultFirewall => "Ask your Azure admin to allow access to the vault from CyberSentriq in the vault's Networking settings, then retry.".into(),
+            E::VaultTokenRejected { vault_tenant: Some(t) } => format!(
+                "The vault belongs to tenant {t}. Grant admin consent in that tenant with a Global Admin or Privileged Role Admin, then retry."
+            ),
+            E::VaultTokenRejected { vault_tenant: None } => "Make sure admin consent was granted in the tenant that owns the vault, then retry.".into(),
+            E::KeyVaultRejected { .. } | E::EntraRejected { .. } | E::GoogleRejected { .. } | E::UnexpectedAnswer { .. } => {
+                "Try again. If it keeps happening, contact support with the time of the error.".into()
+            }
+            E::ConsentDeclined => "Start the step again and accept the permissions on Microsoft's consent page.".into(),
+            E::ClientSecretInvalid => "Copy the client secret's Value (not its Secret ID) from Certificates & secrets of the app registration and enter it again.".into(),
+            E::ClientSecretExpired => FIX_NEW_SECRET.into(),
+            E::ApplicationNotFound => "Check the Application (client) ID and the Directory (tenant) ID on the app registration's Overview page in Microsoft Entra ID.".into(),
+            E::TenantNotFound => "Check the Directory (tenant) ID on the Overview page of Microsoft Entra ID.".into(),
+            E::TenantVerifiedWithoutRole => "Verify the tenant again with a Global Administrator or Privileged Role Administrator (Microsoft 365) or a Super Admin (Google Workspace).".into(),
+            E::TenantMismatch { .. } => "Sign in with an admin account of the tenant shown in the list, then verify again.".into(),
+            E::OAuthStateExpired => "Start the step again. Sign-in requests can be used once and expire after a few minutes.".into(),
+            E::GoogleDelegatedAdmin | E::GoogleNotSuperAdmin => FIX_SUPER_ADMIN.into(),
+            E::CloudVaultExists => "Only one cloud vault per provider is supported. Use the existing Azure External Keys vault.".into(),
+            E::ExportNotAvailable => "Verify every tenant again, then export the key.".into(),
+            E::InvalidInput(e) => e.fix(),
+            E::InvalidField { .. } => "Correct the value and try again.".into(),
+            E::NotSignedIn => "Sign in again.".into(),
+            E::ForbiddenRole => "Ask a Partner Admin or Company Admin of this company.".into(),
+            E::NotFound { .. } => "Check the link, or reload the page.".into(),
+            E::Conflict { .. } | E::InvalidTransition { .. } => "Reload the page to see the current state, then try again.".into(),
+            E::Internal => "Try again. If it keeps happening, contact support.".into(),
+        }
+    }
+
+    /// The HTTP status the edge answers with.
+    #[must_use]
+    pub fn status(&self) -> u16 {
+        use CatalogError as E;
+        match self {
+            E::UriContainsKeyPath { .. }
+            | E::UriPointsToSecret
+            | E::InvalidInput(_)
+            | E::InvalidField { .. }
+            | E::OAuthStateExpired
+            | E::ConsentDeclined
+            | E::ClientSecretInvalid
+            | E::ClientSecretExpired
+            | E::ApplicationNotFound
+            | E::TenantNotFound => 400,
+            E::NotSignedIn => 401,
+            E::ForbiddenRole => 403,
+            E::NotFound { .. } => 404,
+            E::Conflict { .. }
+            | E::InvalidTransition { .. }
+            | E::CloudVaultExists
+            | E::ExportNotAvailable
+            | E::TenantsUnverified { .. } => 409,
+            E::KeyNotFound { .. }
+            | E::AdminConsentRequired
+            | E::KeyVaultForbidden
+            | E::AccessPolicyVault
+            | E::ConsentUserLacksRole
+            | E::KeyNotRsa4096 { .. }
+            | E::KeySizeNotSupported { .. }
+            | E::KeyWrongType { .. }
+            | E::KeyDisabled
+            | E::KeyExpired { .. }
+            | E::KeyNotYetValid { .. }
+            | E::KeyOperationsMissing { .. }
+            | E::VaultFirewall
+            | E::VaultTokenRejected { .. }
+            | E::EntraRejected { .. }
+            | E::TenantVerifiedWithoutRole
+            | E::TenantMismatch { .. }
+            | E::GoogleDelegatedAdmin
+            | E::GoogleNotSuperAdmin => 422,
+            E::Throttled => 429,
+            E::KeyVaultRejected { .. } | E::GoogleRejected { .. } | E::UnexpectedAnswer { .. } => 502,
+            E::AzureUnavailable | E::GoogleUnavailable => 503,
+            E::Internal => 500,
+        }
+    }
+
+    /// The input field at fault, for input errors.
+    #[must_use]
+    pub fn field(&self) -> Option<String> {
+        match self {
+            Self::UriContainsKeyPath { .. } | Self::UriPointsToSecret => Some("vault_uri".into()),
+            Self::InvalidInput(e) => Some(e.field().into()),
+            Self::InvalidField { field, .. } => Some(field.clone()),
+            _ => None,
+        }
+    }
+
+    /// Why it happened or what was found, when there is more to say.
+    #[must_use]
+    pub fn detail(&self) -> Option<String> {
+        use CatalogError as E;
+        match self {
+            E::UriContainsKeyPath { .. } => Some("You pasted the full key URL (like https://vault.vault.azure.net/keys/my-key/abc123) into the Vault URI field.".into()),
+            E::UriPointsToSecret => Some("You pasted a Secret URL instead of a Key URL. Secrets and Keys are different resources in Azure Key Vault.".into()),
+            E::KeyNotFound { key_name } => Some(match key_name {
+                Some(name) => format!("The vault has no key named \"{name}\". The key name is mistyped, or you entered a secret name instead of a key name."),
+                None => "The key name is mistyped, or you entered a secret name instead of a key name.".into(),
+            }),
+            E::AdminConsentRequired => Some("The admin consent step was skipped, or the cached consent expired (it's kept for 24 hours).".into()),
+            E::KeyVaultForbidden => Some("CyberSentriq has consent to your tenant but has not been given permission to use the key in your vault yet.".into()),
+            E::AccessPolicyVault => Some("The vault is on the legacy permission model, which CyberSentriq doesn't support.".into()),
+            E::ConsentUserLacksRole => Some("The consent flow returns an error for the admin who tried it.".into()),
+            E::TenantsUnverified { unverified } => Some(format!(
+                "{unverified} tenant(s) are not verified. A new backup set was added during setup, introducing a new tenant. Or a tenant was verified by someone who isn't a Super Admin / Global Admin."
+            )),
+            E::KeySizeNotSupported { allowed, .. } => Some(format!(
+                "Supported RSA sizes: {}.",
+                allowed.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
+            )),
+            E::KeyExpired { expired_at: Some(t) } => Some(format!("Expiration date (exp): {t} (Unix time).")),
+            E::KeyNotYetValid { valid_from: Some(t) } => Some(format!("Activation date (nbf): {t} (Unix time).")),
+            E::Throttled => Some("Azure Key Vault answered 429 Too Many Requests.".into()),
+            _ => None,
+        }
+    }
+
+    /// The JSON body the edge sends.
+    #[must_use]
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody {
+            code: self.code().to_owned(),
+            message: self.message(),
+            fix: self.fix(),
+            field: self.field(),
+            detail: self.detail(),
+        }
+    }
+}
+
+impl From<CatalogError> for ErrorBody {
+    fn from(e: CatalogError) -> Self {
+        e.body()
+    }
+}
+
+impl From<ValidationError> for CatalogError {
+    fn from(e: ValidationError) -> Self {
+        match e {
+            ValidationError::VaultUriKeyPath { vault_uri, key_name } => {
+                Self::UriContainsKeyPath { vault_uri, key_name }
+            }
+            ValidationError::VaultUriSecret => Self::UriPointsToSecret,
+            other => Self::InvalidInput(other),
+        }
+    }
+}

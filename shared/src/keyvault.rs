@@ -1,0 +1,402 @@
+//! Azure Key Vault's JSON, and turning its refusals into catalog errors.
+//!
+//! The serde types are shared by the edge (client) and the simulator
+//! (server) so both speak the same shapes.
+
+use std::collections::BTreeMap;
+
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::CatalogError;
+use crate::ids::TenantId;
+
+/// `GET /keys/{name}[/{version}]` answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyBundle {
+    /// The public part of the key.
+    pub key: JsonWebKey,
+    /// Enabled flag, validity window and bookkeeping.
+    #[serde(default)]
+    pub attributes: KeyAttributes,
+    /// Free-form tags.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<BTreeMap<String, String>>,
+    /// Whether the key's lifetime is managed by Key Vault (certificates).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub managed: Option<bool>,
+}
+
+/// A JSON Web Key as Key Vault returns it (public parts only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JsonWebKey {
+    /// The versioned key id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kid: Option<String>,
+    /// Key type: `RSA`, `RSA-HSM`, `EC`, `EC-HSM`, `oct`, `oct-HSM`.
+    pub kty: String,
+    /// Operations the key permits, e.g. `wrapKey`, `unwrapKey`.
+    #[serde(default)]
+    pub key_ops: Vec<String>,
+    /// RSA modulus, base64url.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n: Option<String>,
+    /// RSA public exponent, base64url.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub e: Option<String>,
+    /// Elliptic curve name, for EC keys.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crv: Option<String>,
+    /// EC x coordinate, base64url.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x: Option<String>,
+    /// EC y coordinate, base64url.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub y: Option<String>,
+}
+
+/// A key's attributes. Times are Unix seconds.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyAttributes {
+    /// Whether the key version is enabled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// Not valid before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
+    /// Not valid after.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exp: Option<i64>,
+    /// Creation time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<i64>,
+    /// Last update time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated: Option<i64>,
+    /// Soft-delete recovery level, e.g. `CustomizedRecoverable+Purgeable`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery_level: Option<String>,
+    /// Days a deleted key stays recoverable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recoverable_days: Option<u32>,
+    /// Whether the private key can be exported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exportable: Option<bool>,
+}
+
+/// Body of `POST …/wrapkey` and `…/unwrapkey`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyOperationRequest {
+    /// Algorithm, e.g. `RSA-OAEP-256`.
+    pub alg: String,
+    /// The bytes to wrap or unwrap, base64url.
+    pub value: String,
+}
+
+/// Answer of `wrapkey` / `unwrapkey`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyOperationResult {
+    /// The versioned key id that did the operation.
+    pub kid: String,
+    /// The result, base64url (decode with [`decode_base64url_lenient`]).
+    pub value: String,
+}
+
+/// Key Vault's error answer: `{"error":{…}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyVaultErrorBody {
+    /// The error.
+    pub error: KeyVaultError,
+}
+
+/// One level of a Key Vault error; `innererror` nests.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyVaultError {
+    /// Error code, e.g. `Forbidden`, `KeyNotFound`, `ForbiddenByRbac`.
+    pub code: String,
+    /// Human-readable message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// A more specific error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub innererror: Option<Box<KeyVaultError>>,
+}
+
+impl KeyVaultError {
+    /// Every code from the outer error inwards.
+    #[must_use]
+    pub fn codes(&self) -> Vec<&str> {
+        let mut out = vec![self.code.as_str()];
+        let mut inner = self.innererror.as_deref();
+        while let Some(e) = inner {
+            out.push(e.code.as_str());
+            inner = e.innererror.as_deref();
+        }
+        out
+    }
+}
+
+/// Decodes base64url, tolerating padding and the standard alphabet (`+`, `/`),
+/// which a Key Vault spec example uses. `None` when it is not base64 at all.
+#[must_use]
+pub fn decode_base64url_lenient(value: &str) -> Option<Vec<u8>> {
+    let normalised: String = value
+        .trim()
+        .trim_end_matches('=')
+        .chars()
+        .map(|c| match c {
+            '+' => '-',
+            '/' => '_',
+            c => c,
+        })
+        .collect();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(normalised)
+        .ok()
+}
+
+/// Encodes bytes as base64url without padding, as Key Vault expects.
+#[must_use]
+pub fn encode_base64url(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The parameters of a `WWW-Authenticate: Bearer …` challenge.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BearerChallenge {
+    /// `authorization` (or `authorization_uri`): the authority URL.
+    pub authorization: Option<String>,
+    /// `resource`: the token audience.
+    pub resource: Option<String>,
+    /// `scope`, when given.
+    pub scope: Option<String>,
+}
+
+impl BearerChallenge {
+    /// The tenant id: the first path segment of the authority URL, e.g.
+    /// `https://login.windows.net/<tenant>`.
+    #[must_use]
+    pub fn tenant_id(&self) -> Option<TenantId> {
+        let authority = self.authorization.as_deref()?;
+        let (_, rest) = authority.split_once("://")?;
+        let mut parts = rest.split('/');
+        let _host = parts.next()?;
+        parts.next()?.parse().ok()
+    }
+}
+
+/// Parses a `WWW-Authenticate` header value holding a Bearer challenge.
+/// `None` when it is not a Bearer challenge.
+#[must_use]
+pub fn parse_bearer_challenge(header: &str) -> Option<BearerChallenge> {
+    let header = header.trim();
+    let scheme_end = header.find(char::is_whitespace).unwrap_or(header.len());
+    let (scheme, mut rest) = header.split_at(scheme_end);
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return None;
+    }
+    let mut challenge = BearerChallenge::default();
+    loop {
+        rest = rest.trim_start_matches(|c: char| c.is_whitespace() || c == ',');
+        if rest.is_empty() {
+            break;
+        }
+        let eq = rest.find('=')?;
+        let key = rest[..eq].trim().to_ascii_lowercase();
+        rest = rest[eq + 1..].trim_start();
+        let value;
+        if let Some(quoted) = rest.strip_prefix('"') {
+            let mut out = String::new();
+            let mut chars = quoted.char_indices();
+            let mut end = None;
+            while let Some((i, c)) = chars.next() {
+                match c {
+                    '\\' => {
+                        if let Some((_, next)) = chars.next() {
+                            out.push(next);
+                        }
+                    }
+                    '"' => {
+                        end = Some(i);
+                        break;
+                    }
+                    c => out.push(c),
+                }
+            }
+            let end = end?;
+            value = out;
+            rest = &quoted[end + 1..];
+        } else {
+            let end = rest.find(',').unwrap_or(rest.len());
+            value = rest[..end].trim().to_owned();
+            rest = &rest[end..];
+        }
+        match key.as_str() {
+            "authorization" | "authorization_uri" => challenge.authorization = Some(value),
+            "resource" => challenge.resource = Some(value),
+            "scope" => challenge.scope = Some(value),
+            _ => {}
+        }
+    }
+    Some(challenge)
+}
+
+/// Turns a Key Vault refusal (status, body, `WWW-Authenticate` header) into
+/// the catalog error an administrator sees. Never fails: an unreadable body
+/// still maps by status.
+#[must_use]
+pub fn map_key_vault_error(
+    status: u16,
+    body: &str,
+    www_authenticate: Option<&str>,
+) -> CatalogError {
+    let parsed = serde_json::from_str::<KeyVaultErrorBody>(body).ok();
+    let codes: Vec<String> = parsed
+        .as_ref()
+        .map(|b| b.error.codes().into_iter().map(str::to_ascii_lowercase).collect())
+        .unwrap_or_default();
+    let has = |code: &str| codes.iter().any(|c| c == code);
+    let message = parsed
+        .as_ref()
+        .and_then(|b| b.error.message.clone())
+        .unwrap_or_default();
+    let lower = message.to_ascii_lowercase();
+    match status {
+        401 => CatalogError::VaultTokenRejected {
+            vault_tenant: www_authenticate
+                .and_then(parse_bearer_challenge)
+                .and_then(|c| c.tenant_id()),
+        },
+        403 if has("forbiddenbyfirewall") => CatalogError::VaultFirewall,
+        403 if has("forbiddenbyrbac") => CatalogError::KeyVaultForbidden,
+        403 if has("accessdenied") || has("forbiddenbypolicy") => CatalogError::AccessPolicyVault,
+        403 if has("keydisabled") || lower.contains("disabled") => CatalogError::KeyDisabled,
+        403 if has("keyexpired") || lower.contains("expired") => {
+            CatalogError::KeyExpired { expired_at: None }
+        }
+        403 if has("keynotyetvalid") || lower.contains("not yet valid") => {
+            CatalogError::KeyNotYetValid { valid_from: None }
+        }
+        403 if lower.contains("does not have") && lower.contains("permission") => {
+            CatalogError::AccessPolicyVault
+        }
+        403 => CatalogError::KeyVaultForbidden,
+        404 => CatalogError::KeyNotFound {
+            key_name: key_name_from_message(&message),
+        },
+        429 => CatalogError::Throttled,
+        408 | 500..=599 => CatalogError::AzureUnavailable,
+        _ => CatalogError::KeyVaultRejected {
+            status,
+            code: parsed.map_or_else(|| "unknown".to_owned(), |b| b.error.code),
+        },
+    }
+}
+
+/// "A key with (name/id) cmk was not found in this key vault." → `cmk`.
+fn key_name_from_message(message: &str) -> Option<String> {
+    let (_, rest) = message.split_once("(name/id) ")?;
+    let (name, _) = rest.split_once(" was not found")?;
+    (!name.is_empty()).then(|| name.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+
+    fn challenge() -> String {
+        format!(
+            r#"Bearer authorization="https://login.windows.net/{TENANT}", resource="https://vault.azure.net""#
+        )
+    }
+
+    #[test]
+    fn parses_the_key_vault_challenge() {
+        let c = parse_bearer_challenge(&challenge()).unwrap();
+        assert_eq!(c.resource.as_deref(), Some("https://vault.azure.net"));
+        assert_eq!(c.tenant_id().unwrap().as_str(), TENANT);
+        let uri = parse_bearer_challenge(&format!(
+            "bearer authorization_uri=\"https://login.microsoftonline.com/{TENANT}/\",scope=\"https://vault.azure.net/.default\""
+        ))
+        .unwrap();
+        assert_eq!(uri.tenant_id().unwrap().as_str(), TENANT);
+        assert_eq!(uri.scope.as_deref(), Some("https://vault.azure.net/.default"));
+        assert_eq!(parse_bearer_challenge("Basic realm=\"x\""), None);
+        assert_eq!(parse_bearer_challenge("Bearer authorization=\"unterminated"), None);
+        let no_tenant = parse_bearer_challenge("Bearer authorization=\"https://login.windows.net/common\"").unwrap();
+        assert_eq!(no_tenant.tenant_id(), None);
+    }
+
+    #[test]
+    fn maps_401_with_tenant_from_challenge() {
+        let body = r#"{"error":{"code":"Unauthorized","message":"AKV10000: Request is missing a Bearer or PoP token."}}"#;
+        let e = map_key_vault_error(401, body, Some(&challenge()));
+        assert_eq!(
+            e,
+            CatalogError::VaultTokenRejected { vault_tenant: Some(TENANT.parse().unwrap()) }
+        );
+        assert!(e.fix().contains(TENANT));
+        assert_eq!(
+            map_key_vault_error(401, body, None),
+            CatalogError::VaultTokenRejected { vault_tenant: None }
+        );
+    }
+
+    #[test]
+    fn maps_key_not_found() {
+        let body = r#"{"error":{"code":"KeyNotFound","message":"A key with (name/id) cmk was not found in this key vault. If you recently deleted this key you may be able to recover it using the correct recovery command."}}"#;
+        let e = map_key_vault_error(404, body, None);
+        assert_eq!(e, CatalogError::KeyNotFound { key_name: Some("cmk".into()) });
+        assert_eq!(e.message(), "Key not found in the vault");
+    }
+
+    #[test]
+    fn distinguishes_rbac_from_access_policy_and_firewall() {
+        let rbac = r#"{"error":{"code":"Forbidden","message":"Caller is not authorized to perform action on resource.\r\nIf role assignments, deny assignments or role definitions were changed recently, please observe propagation time.\r\nCaller: appid=…\r\nAction: 'Microsoft.KeyVault/vaults/keys/wrap/action'\r\nResource: '…'\r\nAssignment: (not found)\r\nDenyAssignmentId: null\r\nDecisionReason: 'DeniedWithNoValidRBAC' \r\nVault: contoso;location=westeurope\r\n","innererror":{"code":"ForbiddenByRbac"}}}"#;
+        assert_eq!(map_key_vault_error(403, rbac, None), CatalogError::KeyVaultForbidden);
+        let policy = r#"{"error":{"code":"Forbidden","message":"The user, group or application 'appid=…;oid=…' does not have keys get permission on key vault 'contoso;location=westeurope'. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125287","innererror":{"code":"AccessDenied"}}}"#;
+        assert_eq!(map_key_vault_error(403, policy, None), CatalogError::AccessPolicyVault);
+        let by_policy = r#"{"error":{"code":"Forbidden","message":"x","innererror":{"code":"ForbiddenByPolicy"}}}"#;
+        assert_eq!(map_key_vault_error(403, by_policy, None), CatalogError::AccessPolicyVault);
+        let nested = r#"{"error":{"code":"Forbidden","message":"x","innererror":{"code":"Other","innererror":{"code":"ForbiddenByFirewall"}}}}"#;
+        assert_eq!(map_key_vault_error(403, nested, None), CatalogError::VaultFirewall);
+        assert_eq!(map_key_vault_error(403, "not json", None), CatalogError::KeyVaultForbidden);
+    }
+
+    #[test]
+    fn maps_disabled_throttled_and_outages() {
+        let disabled = r#"{"error":{"code":"Forbidden","message":"Operation wrapKey is not allowed on a disabled key."}}"#;
+        assert_eq!(map_key_vault_error(403, disabled, None), CatalogError::KeyDisabled);
+        let throttled = r#"{"error":{"code":"Throttled","message":"Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached"}}"#;
+        assert_eq!(map_key_vault_error(429, throttled, None), CatalogError::Throttled);
+        assert_eq!(map_key_vault_error(503, "", None), CatalogError::AzureUnavailable);
+        assert_eq!(map_key_vault_error(500, "<html>", None), CatalogError::AzureUnavailable);
+        assert_eq!(
+            map_key_vault_error(400, r#"{"error":{"code":"BadParameter","message":"x"}}"#, None),
+            CatalogError::KeyVaultRejected { status: 400, code: "BadParameter".into() }
+        );
+    }
+
+    #[test]
+    fn serde_shapes_match_the_wire() {
+        let json = r#"{"key":{"kid":"https://contoso.vault.azure.net/keys/cmk/0123456789abcdef0123456789abcdef","kty":"RSA","key_ops":["encrypt","decrypt","sign","verify","wrapKey","unwrapKey"],"n":"AQAB","e":"AQAB"},"attributes":{"enabled":true,"created":1700000000,"updated":1700000000,"recoveryLevel":"CustomizedRecoverable+Purgeable","recoverableDays":7,"exportable":false}}"#;
+        let bundle: KeyBundle = serde_json::from_str(json).unwrap();
+        assert_eq!(bundle.attributes.recovery_level.as_deref(), Some("CustomizedRecoverable+Purgeable"));
+        assert_eq!(bundle.attributes.recoverable_days, Some(7));
+        let back = serde_json::to_value(&bundle).unwrap();
+        assert_eq!(back, serde_json::from_str::<serde_json::Value>(json).unwrap());
+        let op: KeyOperationResult = serde_json::from_str(r#"{"kid":"k","value":"AA"}"#).unwrap();
+        assert_eq!(op.value, "AA");
+    }
+
+    #[test]
+    fn base64_is_lenient() {
+        assert_eq!(decode_base64url_lenient("-_8").unwrap(), vec![0xfb, 0xff]);
+        assert_eq!(decode_base64url_lenient("+/8=").unwrap(), vec![0xfb, 0xff]);
+        assert_eq!(decode_base64url_lenient("!!"), None);
+        assert_eq!(encode_base64url(&[0xfb, 0xff]), "-_8");
+    }
+}
