@@ -86,7 +86,7 @@ start_stack() {
   export KEYSWITCH_URL="http://127.0.0.1:$worker_port"
 
   log "simulator on $SIM_URL"
-  spawn SIM "$ROOT" "$state/logs/simulator.log" "$ROOT/target/debug/keyswitch-sim" \
+  spawn SIM "$ROOT" "$state/logs/simulator.log" "${CARGO_TARGET_DIR:-$ROOT/target}/debug/keyswitch-sim" \
     --addr "127.0.0.1:$sim_port" --public-url "$SIM_URL" --seed default \
     --redirect-uri "$KEYSWITCH_URL/oauth/consent/callback"
   log "moto (AWS KMS) on $MOTO_URL"
