@@ -489,3 +489,173 @@ impl From<ValidationError> for CatalogError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One value of every variant.
+    fn all() -> Vec<CatalogError> {
+        use CatalogError as E;
+        vec![
+            E::UriContainsKeyPath { vault_uri: "https://vault.vault.azure.net".into(), key_name: "my-key".into() },
+            E::UriPointsToSecret,
+            E::KeyNotFound { key_name: None },
+            E::AdminConsentRequired,
+            E::KeyVaultForbidden,
+            E::AccessPolicyVault,
+            E::ConsentUserLacksRole,
+            E::TenantsUnverified { unverified: 2 },
+            E::KeyNotRsa4096 { found: "RSA 2048".into() },
+            E::KeySizeNotSupported { found_bits: 1024, allowed: vec![2048, 3072, 4096] },
+            E::KeyWrongType { found: "EC".into() },
+            E::KeyDisabled,
+            E::KeyExpired { expired_at: Some(1) },
+            E::KeyNotYetValid { valid_from: Some(1) },
+            E::KeyOperationsMissing { missing: vec!["wrapKey".into()] },
+            E::Throttled,
+            E::AzureUnavailable,
+            E::VaultFirewall,
+            E::VaultTokenRejected { vault_tenant: None },
+            E::KeyVaultRejected { status: 400, code: "BadParameter".into() },
+            E::ConsentDeclined,
+            E::EntraRejected { error: "invalid_request".into() },
+            E::ClientSecretInvalid,
+            E::ClientSecretExpired,
+            E::ApplicationNotFound,
+            E::TenantNotFound,
+            E::TenantVerifiedWithoutRole,
+            E::TenantMismatch { expected: "a".into(), found: "b".into() },
+            E::OAuthStateExpired,
+            E::GoogleDelegatedAdmin,
+            E::GoogleNotSuperAdmin,
+            E::GoogleUnavailable,
+            E::GoogleRejected { status: 401 },
+            E::CloudVaultExists,
+            E::ExportNotAvailable,
+            E::InvalidInput(ValidationError::KeyNameEmpty),
+            E::InvalidField { field: "name".into(), reason: "too long".into() },
+            E::NotSignedIn,
+            E::ForbiddenRole,
+            E::NotFound { what: "Company".into() },
+            E::Conflict { reason: "Busy".into() },
+            E::InvalidTransition { state: "draft".into(), event: "save".into() },
+            E::UnexpectedAnswer { service: "Azure Key Vault".into() },
+            E::Internal,
+        ]
+    }
+
+    #[test]
+    fn seed_rows_use_the_seed_wording() {
+        let rows: [(CatalogError, &str, &str); 8] = [
+            (
+                CatalogError::UriContainsKeyPath { vault_uri: "https://vault.vault.azure.net".into(), key_name: "my-key".into() },
+                "The URI appears to contain the key path",
+                "Use only the vault base URI (https://vault.vault.azure.net). Put the key name (my-key) in the separate Key Name field.",
+            ),
+            (
+                CatalogError::UriPointsToSecret,
+                "The URI appears to point to a secret",
+                "In the Azure Portal, open your Key Vault and go to Keys (not Secrets). Use an RSA key.",
+            ),
+            (
+                CatalogError::KeyNotFound { key_name: None },
+                "Key not found in the vault",
+                "Open the vault's Keys section in the Azure Portal and copy the exact key name.",
+            ),
+            (
+                CatalogError::AdminConsentRequired,
+                "Azure AD admin consent is required",
+                "Click Grant admin consent again and complete the flow with a Global Admin or Privileged Role Admin.",
+            ),
+            (
+                CatalogError::KeyVaultForbidden,
+                "Access denied",
+                "Ask your Azure admin to grant CyberSentriq the key-use permission on the vault, then retry the test.",
+            ),
+            (
+                CatalogError::AccessPolicyVault,
+                "vault access policy",
+                "Ask your Azure admin to switch the vault to Azure role-based access control and re-apply the key-use permission.",
+            ),
+            (
+                CatalogError::ConsentUserLacksRole,
+                "That user doesn't have the Global Administrator or Privileged Role Administrator role.",
+                "Ask an admin with the correct Entra role to grant consent. Microsoft enforces this role check itself.",
+            ),
+            (
+                CatalogError::TenantsUnverified { unverified: 1 },
+                "tenants keep showing as unverified",
+                "Refresh the tenant list and complete consent for any new tenants using a qualified admin account.",
+            ),
+        ];
+        for (e, message, fix) in rows {
+            assert!(e.message().contains(message), "{}: {}", e.code(), e.message());
+            assert!(e.fix().starts_with(fix), "{}: {}", e.code(), e.fix());
+        }
+        assert_eq!(CatalogError::AccessPolicyVault.detail().as_deref(), Some("The vault is on the legacy permission model, which CyberSentriq doesn't support."));
+    }
+
+    #[test]
+    fn codes_are_stable_snake_case_and_unique() {
+        let errors = all();
+        let mut codes: Vec<&str> = errors.iter().map(CatalogError::code).collect();
+        for c in &codes {
+            assert!(!c.is_empty() && c.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_'), "{c}");
+        }
+        codes.sort_unstable();
+        let before = codes.len();
+        codes.dedup();
+        // InvalidInput and InvalidField share "invalid_input" on purpose.
+        assert_eq!(codes.len(), before - 1);
+        for e in &errors {
+            assert!((400..600).contains(&e.status()), "{}", e.code());
+            assert!(!e.message().is_empty() && !e.fix().is_empty(), "{}", e.code());
+        }
+    }
+
+    #[test]
+    fn status_hints() {
+        assert_eq!(CatalogError::InvalidInput(ValidationError::KeyNameEmpty).status(), 400);
+        assert_eq!(CatalogError::NotSignedIn.status(), 401);
+        assert_eq!(CatalogError::ForbiddenRole.status(), 403);
+        assert_eq!(CatalogError::NotFound { what: "Company".into() }.status(), 404);
+        assert_eq!(CatalogError::InvalidTransition { state: "a".into(), event: "b".into() }.status(), 409);
+        assert_eq!(CatalogError::Throttled.status(), 429);
+        assert_eq!(CatalogError::Internal.status(), 500);
+        assert_eq!(CatalogError::AzureUnavailable.status(), 503);
+    }
+
+    #[test]
+    fn serialises_to_code_message_fix() {
+        let v = serde_json::to_value(CatalogError::AdminConsentRequired).unwrap();
+        assert_eq!(v["code"], "admin_consent_required");
+        assert_eq!(v["message"], "Azure AD admin consent is required");
+        assert_eq!(v["fix"], CatalogError::AdminConsentRequired.fix());
+        assert!(v.get("field").is_none());
+        let internal = serde_json::to_value(CatalogError::Internal).unwrap();
+        assert_eq!(internal.as_object().unwrap().len(), 3, "{internal}");
+        let body: ErrorBody = serde_json::from_value(v).unwrap();
+        assert_eq!(body, CatalogError::AdminConsentRequired.body());
+    }
+
+    #[test]
+    fn validation_errors_join_the_catalog() {
+        let e: CatalogError = "https://vault.vault.azure.net/keys/my-key/abc123"
+            .parse::<crate::VaultUri>()
+            .unwrap_err()
+            .into();
+        assert_eq!(e.code(), "uri_contains_key_path");
+        assert_eq!(e.field().as_deref(), Some("vault_uri"));
+        let e: CatalogError = "https://v1.vault.azure.net/secrets/x".parse::<crate::VaultUri>().unwrap_err().into();
+        assert_eq!(e, CatalogError::UriPointsToSecret);
+        let e: CatalogError = "http://contoso.vault.azure.net".parse::<crate::VaultUri>().unwrap_err().into();
+        let v = serde_json::to_value(&e).unwrap();
+        assert_eq!(v["code"], "invalid_input");
+        assert_eq!(v["field"], "vault_uri");
+        assert_eq!(v["message"], "The vault URI must use https, not http");
+        let e: CatalogError = "x y".parse::<crate::TenantId>().unwrap_err().into();
+        assert_eq!(e.field().as_deref(), Some("tenant_id"));
+        assert_eq!(e.status(), 400);
+    }
+}

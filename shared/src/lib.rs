@@ -15,6 +15,7 @@ pub mod key_check;
 pub mod keyvault;
 pub mod provider;
 pub mod secret;
+pub mod switch;
 pub mod validation;
 pub mod vault_uri;
 
