@@ -56,10 +56,14 @@ pub enum CatalogError {
     #[error("Access denied")]
     KeyVaultForbidden,
     /// The vault uses the legacy access-policy permission model.
-    #[error("The vault uses \"vault access policy\", the legacy permission model, which CyberSentriq doesn't support")]
+    #[error(
+        "The vault uses \"vault access policy\", the legacy permission model, which CyberSentriq doesn't support"
+    )]
     AccessPolicyVault,
     /// The user who tried the consent flow lacks the Entra role.
-    #[error("That user doesn't have the Global Administrator or Privileged Role Administrator role.")]
+    #[error(
+        "That user doesn't have the Global Administrator or Privileged Role Administrator role."
+    )]
     ConsentUserLacksRole,
     /// Tenants remain unverified, so the switch cannot finish.
     #[error("The switch won't complete - tenants keep showing as unverified")]
@@ -164,7 +168,9 @@ pub enum CatalogError {
     #[error("The tenant was verified by someone without the required role")]
     TenantVerifiedWithoutRole,
     /// The admin signed in to another tenant (or Google customer) than the one to verify.
-    #[error("The admin signed in to a different tenant ({found}) than the one to verify ({expected})")]
+    #[error(
+        "The admin signed in to a different tenant ({found}) than the one to verify ({expected})"
+    )]
     TenantMismatch {
         /// The tenant (or customer) to verify.
         expected: String,
@@ -252,7 +258,8 @@ const FIX_RBAC: &str = "Ask your Azure admin to grant CyberSentriq the key-use p
 const FIX_SUPER_ADMIN: &str = "Ask a Super Admin to authorise CyberSentriq. Delegated admins will not work. To check a user's role: sign into the Google admin center and go to Account > Admin roles > Super Admin.";
 const FIX_RETRY_LATER: &str = "Try again in a few minutes. Nothing was changed.";
 const FIX_NEW_SECRET: &str = "Create a new client secret under Certificates & secrets of the app registration, then replace the secret here (copy its Value, not its Secret ID).";
-const FIX_RSA_KEY: &str = "In the vault's Keys, create or import a key with Key type RSA and use its name.";
+const FIX_RSA_KEY: &str =
+    "In the vault's Keys, create or import a key with Key type RSA and use its name.";
 
 impl CatalogError {
     /// The stable snake_case code.
@@ -413,7 +420,9 @@ impl CatalogError {
             | E::GoogleDelegatedAdmin
             | E::GoogleNotSuperAdmin => 422,
             E::Throttled => 429,
-            E::KeyVaultRejected { .. } | E::GoogleRejected { .. } | E::UnexpectedAnswer { .. } => 502,
+            E::KeyVaultRejected { .. } | E::GoogleRejected { .. } | E::UnexpectedAnswer { .. } => {
+                502
+            }
             E::AzureUnavailable | E::GoogleUnavailable => 503,
             E::Internal => 500,
         }
@@ -481,9 +490,13 @@ impl From<CatalogError> for ErrorBody {
 impl From<ValidationError> for CatalogError {
     fn from(e: ValidationError) -> Self {
         match e {
-            ValidationError::VaultUriKeyPath { vault_uri, key_name } => {
-                Self::UriContainsKeyPath { vault_uri, key_name }
-            }
+            ValidationError::VaultUriKeyPath {
+                vault_uri,
+                key_name,
+            } => Self::UriContainsKeyPath {
+                vault_uri,
+                key_name,
+            },
             ValidationError::VaultUriSecret => Self::UriPointsToSecret,
             other => Self::InvalidInput(other),
         }
@@ -498,7 +511,10 @@ mod tests {
     fn all() -> Vec<CatalogError> {
         use CatalogError as E;
         vec![
-            E::UriContainsKeyPath { vault_uri: "https://vault.vault.azure.net".into(), key_name: "my-key".into() },
+            E::UriContainsKeyPath {
+                vault_uri: "https://vault.vault.azure.net".into(),
+                key_name: "my-key".into(),
+            },
             E::UriPointsToSecret,
             E::KeyNotFound { key_name: None },
             E::AdminConsentRequired,
@@ -506,26 +522,45 @@ mod tests {
             E::AccessPolicyVault,
             E::ConsentUserLacksRole,
             E::TenantsUnverified { unverified: 2 },
-            E::KeyNotRsa4096 { found: "RSA 2048".into() },
-            E::KeySizeNotSupported { found_bits: 1024, allowed: vec![2048, 3072, 4096] },
+            E::KeyNotRsa4096 {
+                found: "RSA 2048".into(),
+            },
+            E::KeySizeNotSupported {
+                found_bits: 1024,
+                allowed: vec![2048, 3072, 4096],
+            },
             E::KeyWrongType { found: "EC".into() },
             E::KeyDisabled,
-            E::KeyExpired { expired_at: Some(1) },
-            E::KeyNotYetValid { valid_from: Some(1) },
-            E::KeyOperationsMissing { missing: vec!["wrapKey".into()] },
+            E::KeyExpired {
+                expired_at: Some(1),
+            },
+            E::KeyNotYetValid {
+                valid_from: Some(1),
+            },
+            E::KeyOperationsMissing {
+                missing: vec!["wrapKey".into()],
+            },
             E::Throttled,
             E::AzureUnavailable,
             E::VaultFirewall,
             E::VaultTokenRejected { vault_tenant: None },
-            E::KeyVaultRejected { status: 400, code: "BadParameter".into() },
+            E::KeyVaultRejected {
+                status: 400,
+                code: "BadParameter".into(),
+            },
             E::ConsentDeclined,
-            E::EntraRejected { error: "invalid_request".into() },
+            E::EntraRejected {
+                error: "invalid_request".into(),
+            },
             E::ClientSecretInvalid,
             E::ClientSecretExpired,
             E::ApplicationNotFound,
             E::TenantNotFound,
             E::TenantVerifiedWithoutRole,
-            E::TenantMismatch { expected: "a".into(), found: "b".into() },
+            E::TenantMismatch {
+                expected: "a".into(),
+                found: "b".into(),
+            },
             E::OAuthStateExpired,
             E::GoogleDelegatedAdmin,
             E::GoogleNotSuperAdmin,
@@ -534,13 +569,25 @@ mod tests {
             E::CloudVaultExists,
             E::ExportNotAvailable,
             E::InvalidInput(ValidationError::KeyNameEmpty),
-            E::InvalidField { field: "name".into(), reason: "too long".into() },
+            E::InvalidField {
+                field: "name".into(),
+                reason: "too long".into(),
+            },
             E::NotSignedIn,
             E::ForbiddenRole,
-            E::NotFound { what: "Company".into() },
-            E::Conflict { reason: "Busy".into() },
-            E::InvalidTransition { state: "draft".into(), event: "save".into() },
-            E::UnexpectedAnswer { service: "Azure Key Vault".into() },
+            E::NotFound {
+                what: "Company".into(),
+            },
+            E::Conflict {
+                reason: "Busy".into(),
+            },
+            E::InvalidTransition {
+                state: "draft".into(),
+                event: "save".into(),
+            },
+            E::UnexpectedAnswer {
+                service: "Azure Key Vault".into(),
+            },
             E::Internal,
         ]
     }
@@ -549,7 +596,10 @@ mod tests {
     fn seed_rows_use_the_seed_wording() {
         let rows: [(CatalogError, &str, &str); 8] = [
             (
-                CatalogError::UriContainsKeyPath { vault_uri: "https://vault.vault.azure.net".into(), key_name: "my-key".into() },
+                CatalogError::UriContainsKeyPath {
+                    vault_uri: "https://vault.vault.azure.net".into(),
+                    key_name: "my-key".into(),
+                },
                 "The URI appears to contain the key path",
                 "Use only the vault base URI (https://vault.vault.azure.net). Put the key name (my-key) in the separate Key Name field.",
             ),
@@ -590,10 +640,20 @@ mod tests {
             ),
         ];
         for (e, message, fix) in rows {
-            assert!(e.message().contains(message), "{}: {}", e.code(), e.message());
+            assert!(
+                e.message().contains(message),
+                "{}: {}",
+                e.code(),
+                e.message()
+            );
             assert!(e.fix().starts_with(fix), "{}: {}", e.code(), e.fix());
         }
-        assert_eq!(CatalogError::AccessPolicyVault.detail().as_deref(), Some("The vault is on the legacy permission model, which CyberSentriq doesn't support."));
+        assert_eq!(
+            CatalogError::AccessPolicyVault.detail().as_deref(),
+            Some(
+                "The vault is on the legacy permission model, which CyberSentriq doesn't support."
+            )
+        );
     }
 
     #[test]
@@ -601,7 +661,12 @@ mod tests {
         let errors = all();
         let mut codes: Vec<&str> = errors.iter().map(CatalogError::code).collect();
         for c in &codes {
-            assert!(!c.is_empty() && c.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_'), "{c}");
+            assert!(
+                !c.is_empty()
+                    && c.chars()
+                        .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_'),
+                "{c}"
+            );
         }
         codes.sort_unstable();
         let before = codes.len();
@@ -610,17 +675,37 @@ mod tests {
         assert_eq!(codes.len(), before - 1);
         for e in &errors {
             assert!((400..600).contains(&e.status()), "{}", e.code());
-            assert!(!e.message().is_empty() && !e.fix().is_empty(), "{}", e.code());
+            assert!(
+                !e.message().is_empty() && !e.fix().is_empty(),
+                "{}",
+                e.code()
+            );
         }
     }
 
     #[test]
     fn status_hints() {
-        assert_eq!(CatalogError::InvalidInput(ValidationError::KeyNameEmpty).status(), 400);
+        assert_eq!(
+            CatalogError::InvalidInput(ValidationError::KeyNameEmpty).status(),
+            400
+        );
         assert_eq!(CatalogError::NotSignedIn.status(), 401);
         assert_eq!(CatalogError::ForbiddenRole.status(), 403);
-        assert_eq!(CatalogError::NotFound { what: "Company".into() }.status(), 404);
-        assert_eq!(CatalogError::InvalidTransition { state: "a".into(), event: "b".into() }.status(), 409);
+        assert_eq!(
+            CatalogError::NotFound {
+                what: "Company".into()
+            }
+            .status(),
+            404
+        );
+        assert_eq!(
+            CatalogError::InvalidTransition {
+                state: "a".into(),
+                event: "b".into()
+            }
+            .status(),
+            409
+        );
         assert_eq!(CatalogError::Throttled.status(), 429);
         assert_eq!(CatalogError::Internal.status(), 500);
         assert_eq!(CatalogError::AzureUnavailable.status(), 503);
@@ -647,9 +732,15 @@ mod tests {
             .into();
         assert_eq!(e.code(), "uri_contains_key_path");
         assert_eq!(e.field().as_deref(), Some("vault_uri"));
-        let e: CatalogError = "https://v1.vault.azure.net/secrets/x".parse::<crate::VaultUri>().unwrap_err().into();
+        let e: CatalogError = "https://vault1.vault.azure.net/secrets/x"
+            .parse::<crate::VaultUri>()
+            .unwrap_err()
+            .into();
         assert_eq!(e, CatalogError::UriPointsToSecret);
-        let e: CatalogError = "http://contoso.vault.azure.net".parse::<crate::VaultUri>().unwrap_err().into();
+        let e: CatalogError = "http://contoso.vault.azure.net"
+            .parse::<crate::VaultUri>()
+            .unwrap_err()
+            .into();
         let v = serde_json::to_value(&e).unwrap();
         assert_eq!(v["code"], "invalid_input");
         assert_eq!(v["field"], "vault_uri");

@@ -101,7 +101,9 @@ pub fn map_entra_token_error(status: u16, body: &str, app: EntraApp) -> CatalogE
         };
     };
     let mut codes = parsed.error_codes.clone();
-    codes.extend(aadsts_codes(parsed.error_description.as_deref().unwrap_or("")));
+    codes.extend(aadsts_codes(
+        parsed.error_description.as_deref().unwrap_or(""),
+    ));
     codes
         .into_iter()
         .find_map(|c| map_code(c, app))
@@ -118,7 +120,7 @@ pub fn map_consent_error(error: &str, error_description: Option<&str>) -> Catalo
     // On the consent page these codes mean the signed-in user may not grant
     // tenant-wide consent: it lacks the Entra role.
     let codes = aadsts_codes(description);
-    if codes.iter().any(|c| matches!(c, 90_093 | 90_094 | 90_095)) {
+    if codes.iter().any(|c| (90_093..=90_095).contains(c)) {
         return CatalogError::ConsentUserLacksRole;
     }
     if let Some(mapped) = codes
@@ -187,59 +189,153 @@ mod tests {
     fn token_errors() {
         use EntraApp::*;
         let cases = [
-            (7_000_215, "invalid_client", CustomerApp, CatalogError::ClientSecretInvalid),
-            (7_000_222, "invalid_client", CustomerApp, CatalogError::ClientSecretExpired),
-            (700_016, "unauthorized_client", CustomerApp, CatalogError::ApplicationNotFound),
-            (700_016, "unauthorized_client", Connector, CatalogError::AdminConsentRequired),
-            (90_002, "invalid_request", Connector, CatalogError::TenantNotFound),
-            (65_001, "invalid_grant", Connector, CatalogError::AdminConsentRequired),
-            (65_004, "access_denied", Connector, CatalogError::ConsentDeclined),
-            (90_094, "invalid_grant", Connector, CatalogError::AdminConsentRequired),
+            (
+                7_000_215,
+                "invalid_client",
+                CustomerApp,
+                CatalogError::ClientSecretInvalid,
+            ),
+            (
+                7_000_222,
+                "invalid_client",
+                CustomerApp,
+                CatalogError::ClientSecretExpired,
+            ),
+            (
+                700_016,
+                "unauthorized_client",
+                CustomerApp,
+                CatalogError::ApplicationNotFound,
+            ),
+            (
+                700_016,
+                "unauthorized_client",
+                Connector,
+                CatalogError::AdminConsentRequired,
+            ),
+            (
+                90_002,
+                "invalid_request",
+                Connector,
+                CatalogError::TenantNotFound,
+            ),
+            (
+                65_001,
+                "invalid_grant",
+                Connector,
+                CatalogError::AdminConsentRequired,
+            ),
+            (
+                65_004,
+                "access_denied",
+                Connector,
+                CatalogError::ConsentDeclined,
+            ),
+            (
+                90_094,
+                "invalid_grant",
+                Connector,
+                CatalogError::AdminConsentRequired,
+            ),
         ];
         for (code, error, app, want) in cases {
-            assert_eq!(map_entra_token_error(400, &token_body(code, error), app), want, "{code}");
+            assert_eq!(
+                map_entra_token_error(400, &token_body(code, error), app),
+                want,
+                "{code}"
+            );
         }
-        let e = map_entra_token_error(400, &token_body(50_000, "invalid_request"), EntraApp::Connector);
-        assert_eq!(e, CatalogError::EntraRejected { error: "invalid_request, AADSTS50000".into() });
-        assert_eq!(map_entra_token_error(503, "", EntraApp::Connector), CatalogError::AzureUnavailable);
-        assert!(matches!(map_entra_token_error(400, "<html>", EntraApp::Connector), CatalogError::UnexpectedAnswer { .. }));
+        let e = map_entra_token_error(
+            400,
+            &token_body(50_000, "invalid_request"),
+            EntraApp::Connector,
+        );
+        assert_eq!(
+            e,
+            CatalogError::EntraRejected {
+                error: "invalid_request, AADSTS50000".into()
+            }
+        );
+        assert_eq!(
+            map_entra_token_error(503, "", EntraApp::Connector),
+            CatalogError::AzureUnavailable
+        );
+        assert!(matches!(
+            map_entra_token_error(400, "<html>", EntraApp::Connector),
+            CatalogError::UnexpectedAnswer { .. }
+        ));
     }
 
     #[test]
     fn description_codes_are_found_without_error_codes() {
-        assert_eq!(aadsts_codes("AADSTS7000222: The provided client secret keys are expired. AADSTS1"), vec![7_000_222, 1]);
+        assert_eq!(
+            aadsts_codes("AADSTS7000222: The provided client secret keys are expired. AADSTS1"),
+            vec![7_000_222, 1]
+        );
         let body = r#"{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided."}"#;
-        assert_eq!(map_entra_token_error(401, body, EntraApp::CustomerApp), CatalogError::ClientSecretInvalid);
+        assert_eq!(
+            map_entra_token_error(401, body, EntraApp::CustomerApp),
+            CatalogError::ClientSecretInvalid
+        );
     }
 
     #[test]
     fn consent_callbacks() {
         assert_eq!(
-            consent_callback_result(Some("consent_required"), Some("AADSTS65004: User declined to consent to access the app."), Some("True")),
+            consent_callback_result(
+                Some("consent_required"),
+                Some("AADSTS65004: User declined to consent to access the app."),
+                Some("True")
+            ),
             Err(CatalogError::ConsentDeclined)
         );
         assert_eq!(
-            consent_callback_result(Some("permission_denied"), Some("The admin canceled the request"), None),
+            consent_callback_result(
+                Some("permission_denied"),
+                Some("The admin canceled the request"),
+                None
+            ),
             Err(CatalogError::ConsentDeclined)
         );
         assert_eq!(
-            map_consent_error("access_denied", Some("AADSTS90094: Admin consent is required for the permissions requested by this application.")),
+            map_consent_error(
+                "access_denied",
+                Some(
+                    "AADSTS90094: Admin consent is required for the permissions requested by this application."
+                )
+            ),
             CatalogError::ConsentUserLacksRole
         );
         assert_eq!(
-            map_consent_error("access_denied", Some("AADSTS90093: Graph user unauthorized.")),
+            map_consent_error(
+                "access_denied",
+                Some("AADSTS90093: Graph user unauthorized.")
+            ),
             CatalogError::ConsentUserLacksRole
         );
-        assert_eq!(map_consent_error("consent_required", None), CatalogError::AdminConsentRequired);
+        assert_eq!(
+            map_consent_error("consent_required", None),
+            CatalogError::AdminConsentRequired
+        );
         assert_eq!(consent_callback_result(None, None, Some("True")), Ok(()));
-        assert_eq!(consent_callback_result(Some(""), None, Some("true")), Ok(()));
-        assert_eq!(consent_callback_result(None, None, None), Err(CatalogError::ConsentDeclined));
-        assert!(matches!(map_consent_error("weird\"<x>", None), CatalogError::EntraRejected { ref error } if error == "weirdx"));
+        assert_eq!(
+            consent_callback_result(Some(""), None, Some("true")),
+            Ok(())
+        );
+        assert_eq!(
+            consent_callback_result(None, None, None),
+            Err(CatalogError::ConsentDeclined)
+        );
+        assert!(
+            matches!(map_consent_error("weird\"<x>", None), CatalogError::EntraRejected { ref error } if error == "weirdx")
+        );
     }
 
     #[test]
     fn roles() {
-        assert!(has_consent_role(&[GLOBAL_ADMINISTRATOR_ROLE.to_uppercase()]));
+        assert!(has_consent_role(
+            &[GLOBAL_ADMINISTRATOR_ROLE.to_uppercase()]
+        ));
         assert!(has_consent_role(&["x", PRIVILEGED_ROLE_ADMINISTRATOR_ROLE]));
         assert!(!has_consent_role(&["b79fbf4d-3ef9-4689-8143-76b194e85509"]));
         assert!(!has_consent_role::<&str>(&[]));

@@ -106,33 +106,52 @@ mod tests {
     #[test]
     fn super_admin_of_the_right_customer_passes() {
         let c: GoogleCustomerId = "C01abcd23".parse().unwrap();
-        let u = user(r#"{"primaryEmail":"a@example.com","isAdmin":true,"isDelegatedAdmin":false,"customerId":"C01abcd23"}"#);
+        let u = user(
+            r#"{"primaryEmail":"a@example.com","isAdmin":true,"isDelegatedAdmin":false,"customerId":"C01abcd23"}"#,
+        );
         assert_eq!(check_google_super_admin(&u, &c), Ok(()));
     }
 
     #[test]
     fn delegated_and_plain_users_and_other_customers_are_refused() {
         let c: GoogleCustomerId = "C01abcd23".parse().unwrap();
-        let delegated = user(r#"{"isAdmin":false,"isDelegatedAdmin":true,"customerId":"C01abcd23"}"#);
+        let delegated =
+            user(r#"{"isAdmin":false,"isDelegatedAdmin":true,"customerId":"C01abcd23"}"#);
         let e = check_google_super_admin(&delegated, &c).unwrap_err();
         assert_eq!(e, CatalogError::GoogleDelegatedAdmin);
         assert!(e.fix().contains("Super Admin"));
         let plain = user(r#"{"isAdmin":false,"customerId":"C01abcd23"}"#);
-        assert_eq!(check_google_super_admin(&plain, &c), Err(CatalogError::GoogleNotSuperAdmin));
+        assert_eq!(
+            check_google_super_admin(&plain, &c),
+            Err(CatalogError::GoogleNotSuperAdmin)
+        );
         let other = user(r#"{"isAdmin":true,"customerId":"C99zzz"}"#);
         assert_eq!(
             check_google_super_admin(&other, &c),
-            Err(CatalogError::TenantMismatch { expected: "C01abcd23".into(), found: "C99zzz".into() })
+            Err(CatalogError::TenantMismatch {
+                expected: "C01abcd23".into(),
+                found: "C99zzz".into()
+            })
         );
     }
 
     #[test]
     fn directory_errors() {
         let body = r#"{"error":{"code":403,"message":"Not Authorized to access this resource/api","errors":[{"message":"Not Authorized to access this resource/api","domain":"global","reason":"forbidden"}]}}"#;
-        assert_eq!(map_google_directory_error(403, body), CatalogError::GoogleNotSuperAdmin);
-        assert_eq!(map_google_directory_error(403, "{}"), CatalogError::GoogleRejected { status: 403 });
-        assert_eq!(map_google_directory_error(503, ""), CatalogError::GoogleUnavailable);
-        let customer: GoogleCustomer = serde_json::from_str(r#"{"id":"C01abcd23","customerDomain":"example.com"}"#).unwrap();
+        assert_eq!(
+            map_google_directory_error(403, body),
+            CatalogError::GoogleNotSuperAdmin
+        );
+        assert_eq!(
+            map_google_directory_error(403, "{}"),
+            CatalogError::GoogleRejected { status: 403 }
+        );
+        assert_eq!(
+            map_google_directory_error(503, ""),
+            CatalogError::GoogleUnavailable
+        );
+        let customer: GoogleCustomer =
+            serde_json::from_str(r#"{"id":"C01abcd23","customerDomain":"example.com"}"#).unwrap();
         assert_eq!(customer.customer_domain.as_deref(), Some("example.com"));
     }
 }

@@ -64,7 +64,10 @@ fn parse_key_name(input: &str) -> Result<String, ValidationError> {
     if s.is_empty() {
         return Err(ValidationError::KeyNameEmpty);
     }
-    if let Some(found) = s.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-')) {
+    if let Some(found) = s
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
+    {
         return Err(ValidationError::KeyNameCharacters { found });
     }
     if s.len() > 127 {
@@ -110,7 +113,12 @@ impl KeyId {
     #[must_use]
     pub fn new(vault: &VaultUri, name: &KeyName, version: Option<&KeyVersion>) -> Self {
         match version {
-            Some(v) => Self(format!("{}/keys/{}/{}", vault.as_str(), name.as_str(), v.as_str())),
+            Some(v) => Self(format!(
+                "{}/keys/{}/{}",
+                vault.as_str(),
+                name.as_str(),
+                v.as_str()
+            )),
             None => Self(format!("{}/keys/{}", vault.as_str(), name.as_str())),
         }
     }
@@ -179,7 +187,9 @@ fn parse_client_id(input: &str) -> Result<String, ValidationError> {
 
 fn parse_customer_id(input: &str) -> Result<String, ValidationError> {
     let s = input.trim();
-    let rest = s.strip_prefix('C').ok_or(ValidationError::GoogleCustomerId)?;
+    let rest = s
+        .strip_prefix('C')
+        .ok_or(ValidationError::GoogleCustomerId)?;
     if (1..=20).contains(&rest.len()) && rest.chars().all(|c| c.is_ascii_alphanumeric()) {
         Ok(s.to_owned())
     } else {
@@ -227,11 +237,23 @@ mod tests {
 
     #[test]
     fn key_names() {
-        assert_eq!(KeyName::try_from(" cmk-2024 ").unwrap().as_str(), "cmk-2024");
-        assert_eq!(KeyName::try_from("a".repeat(127)).unwrap().as_str().len(), 127);
-        assert_eq!(KeyName::try_from("a".repeat(128)), Err(ValidationError::KeyNameLength { len: 128 }));
+        assert_eq!(
+            KeyName::try_from(" cmk-2024 ").unwrap().as_str(),
+            "cmk-2024"
+        );
+        assert_eq!(
+            KeyName::try_from("a".repeat(127)).unwrap().as_str().len(),
+            127
+        );
+        assert_eq!(
+            KeyName::try_from("a".repeat(128)),
+            Err(ValidationError::KeyNameLength { len: 128 })
+        );
         assert_eq!(KeyName::try_from(""), Err(ValidationError::KeyNameEmpty));
-        assert_eq!(KeyName::try_from("my_key"), Err(ValidationError::KeyNameCharacters { found: '_' }));
+        assert_eq!(
+            KeyName::try_from("my_key"),
+            Err(ValidationError::KeyNameCharacters { found: '_' })
+        );
         assert_eq!(
             KeyName::try_from("https://v.vault.azure.net/keys/k"),
             Err(ValidationError::KeyNameCharacters { found: ':' })
@@ -241,15 +263,23 @@ mod tests {
 
     #[test]
     fn key_ids_parse_and_split() {
-        let kid: KeyId = format!("https://Contoso.vault.azure.net/keys/cmk/{VERSION}").parse().unwrap();
+        let kid: KeyId = format!("https://Contoso.vault.azure.net/keys/cmk/{VERSION}")
+            .parse()
+            .unwrap();
         assert_eq!(
             kid.as_str(),
             "https://contoso.vault.azure.net/keys/cmk/0123456789abcdef0123456789abcdef"
         );
         assert_eq!(kid.vault().as_str(), "https://contoso.vault.azure.net");
         assert_eq!(kid.name().as_str(), "cmk");
-        assert_eq!(kid.version().unwrap().as_str(), VERSION.to_ascii_lowercase());
-        assert_eq!(kid.versionless().as_str(), "https://contoso.vault.azure.net/keys/cmk");
+        assert_eq!(
+            kid.version().unwrap().as_str(),
+            VERSION.to_ascii_lowercase()
+        );
+        assert_eq!(
+            kid.versionless().as_str(),
+            "https://contoso.vault.azure.net/keys/cmk"
+        );
         assert_eq!(kid.versionless().version(), None);
         let rebuilt = KeyId::new(&kid.vault(), &kid.name(), kid.version().as_ref());
         assert_eq!(rebuilt, kid);
@@ -285,21 +315,48 @@ mod tests {
     fn guids() {
         let t: TenantId = " 72F988BF-86F1-41AF-91AB-2D7CD011DB47 ".parse().unwrap();
         assert_eq!(t.as_str(), "72f988bf-86f1-41af-91ab-2d7cd011db47");
-        assert_eq!("72f988bf86f141af91ab2d7cd011db47".parse::<TenantId>(), Err(ValidationError::TenantId));
-        assert_eq!("contoso.onmicrosoft.com".parse::<TenantId>(), Err(ValidationError::TenantId));
-        assert_eq!("72f988bf-86f1-41af-91ab-2d7cd011db4g".parse::<ClientId>(), Err(ValidationError::ClientId));
-        assert!("00000000-0000-0000-0000-000000000000".parse::<ClientId>().is_ok());
+        assert_eq!(
+            "72f988bf86f141af91ab2d7cd011db47".parse::<TenantId>(),
+            Err(ValidationError::TenantId)
+        );
+        assert_eq!(
+            "contoso.onmicrosoft.com".parse::<TenantId>(),
+            Err(ValidationError::TenantId)
+        );
+        assert_eq!(
+            "72f988bf-86f1-41af-91ab-2d7cd011db4g".parse::<ClientId>(),
+            Err(ValidationError::ClientId)
+        );
+        assert!(
+            "00000000-0000-0000-0000-000000000000"
+                .parse::<ClientId>()
+                .is_ok()
+        );
     }
 
     #[test]
     fn google_ids_and_domains() {
-        assert_eq!("C01abcd23".parse::<GoogleCustomerId>().unwrap().as_str(), "C01abcd23");
+        assert_eq!(
+            "C01abcd23".parse::<GoogleCustomerId>().unwrap().as_str(),
+            "C01abcd23"
+        );
         assert!("01abcd23".parse::<GoogleCustomerId>().is_err());
         assert!("C".parse::<GoogleCustomerId>().is_err());
         assert!("C01-abc".parse::<GoogleCustomerId>().is_err());
-        assert_eq!("Example.COM.".parse::<GoogleDomain>().unwrap().as_str(), "example.com");
+        assert_eq!(
+            "Example.COM.".parse::<GoogleDomain>().unwrap().as_str(),
+            "example.com"
+        );
         assert!("sub.example.co.uk".parse::<GoogleDomain>().is_ok());
-        for bad in ["example", "-a.com", "a-.com", "a..com", "https://example.com", "1.2.3.4", ""] {
+        for bad in [
+            "example",
+            "-a.com",
+            "a-.com",
+            "a..com",
+            "https://example.com",
+            "1.2.3.4",
+            "",
+        ] {
             assert!(bad.parse::<GoogleDomain>().is_err(), "{bad}");
         }
     }

@@ -151,14 +151,19 @@ mod tests {
             key: JsonWebKey {
                 kid: Some(KID.into()),
                 kty: kty.into(),
-                key_ops: ["encrypt", "decrypt", "wrapKey", "unwrapKey"].map(String::from).to_vec(),
+                key_ops: ["encrypt", "decrypt", "wrapKey", "unwrapKey"]
+                    .map(String::from)
+                    .to_vec(),
                 n: Some(modulus(bits)),
                 e: Some("AQAB".into()),
                 crv: None,
                 x: None,
                 y: None,
             },
-            attributes: KeyAttributes { enabled: Some(true), ..KeyAttributes::default() },
+            attributes: KeyAttributes {
+                enabled: Some(true),
+                ..KeyAttributes::default()
+            },
             tags: None,
             managed: None,
         }
@@ -184,7 +189,12 @@ mod tests {
     #[test]
     fn vault_management_requires_4096_and_says_what_was_found() {
         let e = check_key(&bundle("RSA", 2048), VAULT_MANAGEMENT_KEY_SIZES, NOW).unwrap_err();
-        assert_eq!(e, CatalogError::KeyNotRsa4096 { found: "RSA 2048".into() });
+        assert_eq!(
+            e,
+            CatalogError::KeyNotRsa4096 {
+                found: "RSA 2048".into()
+            }
+        );
         assert_eq!(e.message(), "The key must be RSA 4096, but it is RSA 2048");
         assert!(e.fix().contains("4096"));
         let ec = check_key(&bundle("EC", 2048), VAULT_MANAGEMENT_KEY_SIZES, NOW).unwrap_err();
@@ -196,11 +206,16 @@ mod tests {
     fn manage_kms_refuses_other_sizes_and_types() {
         assert_eq!(
             check_key(&bundle("RSA", 1024), MANAGE_KMS_KEY_SIZES, NOW),
-            Err(CatalogError::KeySizeNotSupported { found_bits: 1024, allowed: vec![2048, 3072, 4096] })
+            Err(CatalogError::KeySizeNotSupported {
+                found_bits: 1024,
+                allowed: vec![2048, 3072, 4096]
+            })
         );
         assert_eq!(
             check_key(&bundle("oct-HSM", 256), MANAGE_KMS_KEY_SIZES, NOW),
-            Err(CatalogError::KeyWrongType { found: "oct-HSM".into() })
+            Err(CatalogError::KeyWrongType {
+                found: "oct-HSM".into()
+            })
         );
     }
 
@@ -208,14 +223,27 @@ mod tests {
     fn state_and_window() {
         let mut b = bundle("RSA", 2048);
         b.attributes.enabled = Some(false);
-        assert_eq!(check_key(&b, MANAGE_KMS_KEY_SIZES, NOW), Err(CatalogError::KeyDisabled));
+        assert_eq!(
+            check_key(&b, MANAGE_KMS_KEY_SIZES, NOW),
+            Err(CatalogError::KeyDisabled)
+        );
         let mut b = bundle("RSA", 2048);
         b.attributes.nbf = Some(NOW + 1);
-        assert_eq!(check_key(&b, MANAGE_KMS_KEY_SIZES, NOW), Err(CatalogError::KeyNotYetValid { valid_from: Some(NOW + 1) }));
+        assert_eq!(
+            check_key(&b, MANAGE_KMS_KEY_SIZES, NOW),
+            Err(CatalogError::KeyNotYetValid {
+                valid_from: Some(NOW + 1)
+            })
+        );
         b.attributes.nbf = Some(NOW);
         assert!(check_key(&b, MANAGE_KMS_KEY_SIZES, NOW).is_ok());
         b.attributes.exp = Some(NOW);
-        assert_eq!(check_key(&b, MANAGE_KMS_KEY_SIZES, NOW), Err(CatalogError::KeyExpired { expired_at: Some(NOW) }));
+        assert_eq!(
+            check_key(&b, MANAGE_KMS_KEY_SIZES, NOW),
+            Err(CatalogError::KeyExpired {
+                expired_at: Some(NOW)
+            })
+        );
         b.attributes.exp = Some(NOW + 1);
         assert!(check_key(&b, MANAGE_KMS_KEY_SIZES, NOW).is_ok());
     }
@@ -225,19 +253,35 @@ mod tests {
         let mut b = bundle("RSA", 2048);
         b.key.key_ops = vec!["encrypt".into(), "wrapKey".into()];
         let e = check_key(&b, MANAGE_KMS_KEY_SIZES, NOW).unwrap_err();
-        assert_eq!(e, CatalogError::KeyOperationsMissing { missing: vec!["unwrapKey".into()] });
+        assert_eq!(
+            e,
+            CatalogError::KeyOperationsMissing {
+                missing: vec!["unwrapKey".into()]
+            }
+        );
         assert_eq!(e.message(), "The key does not permit unwrapKey");
         b.key.key_ops.clear();
-        assert_eq!(check_key(&b, MANAGE_KMS_KEY_SIZES, NOW).unwrap_err().message(), "The key does not permit wrapKey and unwrapKey");
+        assert_eq!(
+            check_key(&b, MANAGE_KMS_KEY_SIZES, NOW)
+                .unwrap_err()
+                .message(),
+            "The key does not permit wrapKey and unwrapKey"
+        );
     }
 
     #[test]
     fn unreadable_answers_are_not_panics() {
         let mut b = bundle("RSA", 2048);
         b.key.n = Some("***".into());
-        assert!(matches!(check_key(&b, MANAGE_KMS_KEY_SIZES, NOW), Err(CatalogError::UnexpectedAnswer { .. })));
+        assert!(matches!(
+            check_key(&b, MANAGE_KMS_KEY_SIZES, NOW),
+            Err(CatalogError::UnexpectedAnswer { .. })
+        ));
         let mut b = bundle("RSA", 2048);
         b.key.kid = Some("https://contoso.vault.azure.net/keys/cmk".into());
-        assert!(matches!(check_key(&b, MANAGE_KMS_KEY_SIZES, NOW), Err(CatalogError::UnexpectedAnswer { .. })));
+        assert!(matches!(
+            check_key(&b, MANAGE_KMS_KEY_SIZES, NOW),
+            Err(CatalogError::UnexpectedAnswer { .. })
+        ));
     }
 }

@@ -254,7 +254,13 @@ pub fn map_key_vault_error(
     let parsed = serde_json::from_str::<KeyVaultErrorBody>(body).ok();
     let codes: Vec<String> = parsed
         .as_ref()
-        .map(|b| b.error.codes().into_iter().map(str::to_ascii_lowercase).collect())
+        .map(|b| {
+            b.error
+                .codes()
+                .into_iter()
+                .map(str::to_ascii_lowercase)
+                .collect()
+        })
         .unwrap_or_default();
     let has = |code: &str| codes.iter().any(|c| c == code);
     let message = parsed
@@ -323,10 +329,18 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(uri.tenant_id().unwrap().as_str(), TENANT);
-        assert_eq!(uri.scope.as_deref(), Some("https://vault.azure.net/.default"));
+        assert_eq!(
+            uri.scope.as_deref(),
+            Some("https://vault.azure.net/.default")
+        );
         assert_eq!(parse_bearer_challenge("Basic realm=\"x\""), None);
-        assert_eq!(parse_bearer_challenge("Bearer authorization=\"unterminated"), None);
-        let no_tenant = parse_bearer_challenge("Bearer authorization=\"https://login.windows.net/common\"").unwrap();
+        assert_eq!(
+            parse_bearer_challenge("Bearer authorization=\"unterminated"),
+            None
+        );
+        let no_tenant =
+            parse_bearer_challenge("Bearer authorization=\"https://login.windows.net/common\"")
+                .unwrap();
         assert_eq!(no_tenant.tenant_id(), None);
     }
 
@@ -336,7 +350,9 @@ mod tests {
         let e = map_key_vault_error(401, body, Some(&challenge()));
         assert_eq!(
             e,
-            CatalogError::VaultTokenRejected { vault_tenant: Some(TENANT.parse().unwrap()) }
+            CatalogError::VaultTokenRejected {
+                vault_tenant: Some(TENANT.parse().unwrap())
+            }
         );
         assert!(e.fix().contains(TENANT));
         assert_eq!(
@@ -349,34 +365,73 @@ mod tests {
     fn maps_key_not_found() {
         let body = r#"{"error":{"code":"KeyNotFound","message":"A key with (name/id) cmk was not found in this key vault. If you recently deleted this key you may be able to recover it using the correct recovery command."}}"#;
         let e = map_key_vault_error(404, body, None);
-        assert_eq!(e, CatalogError::KeyNotFound { key_name: Some("cmk".into()) });
+        assert_eq!(
+            e,
+            CatalogError::KeyNotFound {
+                key_name: Some("cmk".into())
+            }
+        );
         assert_eq!(e.message(), "Key not found in the vault");
     }
 
     #[test]
     fn distinguishes_rbac_from_access_policy_and_firewall() {
         let rbac = r#"{"error":{"code":"Forbidden","message":"Caller is not authorized to perform action on resource.\r\nIf role assignments, deny assignments or role definitions were changed recently, please observe propagation time.\r\nCaller: appid=…\r\nAction: 'Microsoft.KeyVault/vaults/keys/wrap/action'\r\nResource: '…'\r\nAssignment: (not found)\r\nDenyAssignmentId: null\r\nDecisionReason: 'DeniedWithNoValidRBAC' \r\nVault: contoso;location=westeurope\r\n","innererror":{"code":"ForbiddenByRbac"}}}"#;
-        assert_eq!(map_key_vault_error(403, rbac, None), CatalogError::KeyVaultForbidden);
+        assert_eq!(
+            map_key_vault_error(403, rbac, None),
+            CatalogError::KeyVaultForbidden
+        );
         let policy = r#"{"error":{"code":"Forbidden","message":"The user, group or application 'appid=…;oid=…' does not have keys get permission on key vault 'contoso;location=westeurope'. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125287","innererror":{"code":"AccessDenied"}}}"#;
-        assert_eq!(map_key_vault_error(403, policy, None), CatalogError::AccessPolicyVault);
+        assert_eq!(
+            map_key_vault_error(403, policy, None),
+            CatalogError::AccessPolicyVault
+        );
         let by_policy = r#"{"error":{"code":"Forbidden","message":"x","innererror":{"code":"ForbiddenByPolicy"}}}"#;
-        assert_eq!(map_key_vault_error(403, by_policy, None), CatalogError::AccessPolicyVault);
+        assert_eq!(
+            map_key_vault_error(403, by_policy, None),
+            CatalogError::AccessPolicyVault
+        );
         let nested = r#"{"error":{"code":"Forbidden","message":"x","innererror":{"code":"Other","innererror":{"code":"ForbiddenByFirewall"}}}}"#;
-        assert_eq!(map_key_vault_error(403, nested, None), CatalogError::VaultFirewall);
-        assert_eq!(map_key_vault_error(403, "not json", None), CatalogError::KeyVaultForbidden);
+        assert_eq!(
+            map_key_vault_error(403, nested, None),
+            CatalogError::VaultFirewall
+        );
+        assert_eq!(
+            map_key_vault_error(403, "not json", None),
+            CatalogError::KeyVaultForbidden
+        );
     }
 
     #[test]
     fn maps_disabled_throttled_and_outages() {
         let disabled = r#"{"error":{"code":"Forbidden","message":"Operation wrapKey is not allowed on a disabled key."}}"#;
-        assert_eq!(map_key_vault_error(403, disabled, None), CatalogError::KeyDisabled);
-        let throttled = r#"{"error":{"code":"Throttled","message":"Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached"}}"#;
-        assert_eq!(map_key_vault_error(429, throttled, None), CatalogError::Throttled);
-        assert_eq!(map_key_vault_error(503, "", None), CatalogError::AzureUnavailable);
-        assert_eq!(map_key_vault_error(500, "<html>", None), CatalogError::AzureUnavailable);
         assert_eq!(
-            map_key_vault_error(400, r#"{"error":{"code":"BadParameter","message":"x"}}"#, None),
-            CatalogError::KeyVaultRejected { status: 400, code: "BadParameter".into() }
+            map_key_vault_error(403, disabled, None),
+            CatalogError::KeyDisabled
+        );
+        let throttled = r#"{"error":{"code":"Throttled","message":"Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached"}}"#;
+        assert_eq!(
+            map_key_vault_error(429, throttled, None),
+            CatalogError::Throttled
+        );
+        assert_eq!(
+            map_key_vault_error(503, "", None),
+            CatalogError::AzureUnavailable
+        );
+        assert_eq!(
+            map_key_vault_error(500, "<html>", None),
+            CatalogError::AzureUnavailable
+        );
+        assert_eq!(
+            map_key_vault_error(
+                400,
+                r#"{"error":{"code":"BadParameter","message":"x"}}"#,
+                None
+            ),
+            CatalogError::KeyVaultRejected {
+                status: 400,
+                code: "BadParameter".into()
+            }
         );
     }
 
@@ -384,10 +439,16 @@ mod tests {
     fn serde_shapes_match_the_wire() {
         let json = r#"{"key":{"kid":"https://contoso.vault.azure.net/keys/cmk/0123456789abcdef0123456789abcdef","kty":"RSA","key_ops":["encrypt","decrypt","sign","verify","wrapKey","unwrapKey"],"n":"AQAB","e":"AQAB"},"attributes":{"enabled":true,"created":1700000000,"updated":1700000000,"recoveryLevel":"CustomizedRecoverable+Purgeable","recoverableDays":7,"exportable":false}}"#;
         let bundle: KeyBundle = serde_json::from_str(json).unwrap();
-        assert_eq!(bundle.attributes.recovery_level.as_deref(), Some("CustomizedRecoverable+Purgeable"));
+        assert_eq!(
+            bundle.attributes.recovery_level.as_deref(),
+            Some("CustomizedRecoverable+Purgeable")
+        );
         assert_eq!(bundle.attributes.recoverable_days, Some(7));
         let back = serde_json::to_value(&bundle).unwrap();
-        assert_eq!(back, serde_json::from_str::<serde_json::Value>(json).unwrap());
+        assert_eq!(
+            back,
+            serde_json::from_str::<serde_json::Value>(json).unwrap()
+        );
         let op: KeyOperationResult = serde_json::from_str(r#"{"kid":"k","value":"AA"}"#).unwrap();
         assert_eq!(op.value, "AA");
     }

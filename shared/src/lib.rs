@@ -20,7 +20,9 @@ pub mod validation;
 pub mod vault_uri;
 
 pub use catalog::{CatalogError, ErrorBody};
-pub use ids::{ClientId, CompanyId, GoogleCustomerId, GoogleDomain, KeyId, KeyName, KeyVersion, TenantId};
+pub use ids::{
+    ClientId, CompanyId, GoogleCustomerId, GoogleDomain, KeyId, KeyName, KeyVersion, TenantId,
+};
 pub use provider::Provider;
 pub use secret::ClientSecret;
 pub use validation::ValidationError;

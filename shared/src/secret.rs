@@ -77,9 +77,18 @@ mod tests {
 
     #[test]
     fn refuses_bad_secrets() {
-        assert!(matches!(ClientSecret::new("  "), Err(ValidationError::ClientSecretEmpty)));
-        assert!(matches!(ClientSecret::new("a b"), Err(ValidationError::ClientSecretCharacters)));
-        assert!(matches!(ClientSecret::new(&"x".repeat(1025)), Err(ValidationError::ClientSecretLength)));
+        assert!(matches!(
+            ClientSecret::new("  "),
+            Err(ValidationError::ClientSecretEmpty)
+        ));
+        assert!(matches!(
+            ClientSecret::new("a b"),
+            Err(ValidationError::ClientSecretCharacters)
+        ));
+        assert!(matches!(
+            ClientSecret::new(&"x".repeat(1025)),
+            Err(ValidationError::ClientSecretLength)
+        ));
         let parsed: ClientSecret = serde_json::from_str(r#""s3cr3t""#).unwrap();
         assert_eq!(parsed.secret(), "s3cr3t");
         assert!(serde_json::from_str::<ClientSecret>(r#""""#).is_err());

@@ -132,7 +132,9 @@ pub enum ValidationError {
     #[error("The client ID must be a GUID like 00000000-0000-0000-0000-000000000000")]
     ClientId,
     /// A Google customer id is not `C` followed by letters and digits.
-    #[error("The Google customer ID must look like C01abcd23 (a 'C' followed by letters and digits)")]
+    #[error(
+        "The Google customer ID must look like C01abcd23 (a 'C' followed by letters and digits)"
+    )]
     GoogleCustomerId,
     /// A Google Workspace domain is not a valid domain name.
     #[error("The domain must be a domain name like example.com")]

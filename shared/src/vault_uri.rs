@@ -31,10 +31,22 @@ pub enum VaultKind {
 const HOSTS: [(&str, VaultKind, Cloud); 6] = [
     (".vault.azure.net", VaultKind::KeyVault, Cloud::Public),
     (".vault.azure.cn", VaultKind::KeyVault, Cloud::China),
-    (".vault.usgovcloudapi.net", VaultKind::KeyVault, Cloud::UsGovernment),
-    (".managedhsm.azure.net", VaultKind::ManagedHsm, Cloud::Public),
+    (
+        ".vault.usgovcloudapi.net",
+        VaultKind::KeyVault,
+        Cloud::UsGovernment,
+    ),
+    (
+        ".managedhsm.azure.net",
+        VaultKind::ManagedHsm,
+        Cloud::Public,
+    ),
     (".managedhsm.azure.cn", VaultKind::ManagedHsm, Cloud::China),
-    (".managedhsm.usgovcloudapi.net", VaultKind::ManagedHsm, Cloud::UsGovernment),
+    (
+        ".managedhsm.usgovcloudapi.net",
+        VaultKind::ManagedHsm,
+        Cloud::UsGovernment,
+    ),
 ];
 
 validated_string!(
@@ -268,12 +280,36 @@ mod tests {
     #[test]
     fn accepts_and_normalises_every_supported_host() {
         for (input, kind, cloud) in [
-            ("https://contoso.vault.azure.net", VaultKind::KeyVault, Cloud::Public),
-            ("https://contoso.vault.azure.cn/", VaultKind::KeyVault, Cloud::China),
-            ("https://contoso.vault.usgovcloudapi.net", VaultKind::KeyVault, Cloud::UsGovernment),
-            ("https://contoso.managedhsm.azure.net", VaultKind::ManagedHsm, Cloud::Public),
-            ("https://contoso.managedhsm.azure.cn", VaultKind::ManagedHsm, Cloud::China),
-            ("https://contoso.managedhsm.usgovcloudapi.net/", VaultKind::ManagedHsm, Cloud::UsGovernment),
+            (
+                "https://contoso.vault.azure.net",
+                VaultKind::KeyVault,
+                Cloud::Public,
+            ),
+            (
+                "https://contoso.vault.azure.cn/",
+                VaultKind::KeyVault,
+                Cloud::China,
+            ),
+            (
+                "https://contoso.vault.usgovcloudapi.net",
+                VaultKind::KeyVault,
+                Cloud::UsGovernment,
+            ),
+            (
+                "https://contoso.managedhsm.azure.net",
+                VaultKind::ManagedHsm,
+                Cloud::Public,
+            ),
+            (
+                "https://contoso.managedhsm.azure.cn",
+                VaultKind::ManagedHsm,
+                Cloud::China,
+            ),
+            (
+                "https://contoso.managedhsm.usgovcloudapi.net/",
+                VaultKind::ManagedHsm,
+                Cloud::UsGovernment,
+            ),
         ] {
             let uri: VaultUri = input.parse().unwrap();
             assert!(!uri.as_str().ends_with('/'), "{uri}");
@@ -285,11 +321,16 @@ mod tests {
 
     #[test]
     fn trims_lowercases_host_and_drops_one_slash() {
-        let uri: VaultUri = "  HTTPS://Contoso-Keys.Vault.Azure.NET/ \n".parse().unwrap();
+        let uri: VaultUri = "  HTTPS://Contoso-Keys.Vault.Azure.NET/ \n"
+            .parse()
+            .unwrap();
         assert_eq!(uri.as_str(), "https://contoso-keys.vault.azure.net");
         assert_eq!(uri.host(), "contoso-keys.vault.azure.net");
         assert_eq!(uri.token_scope(), "https://vault.azure.net/.default");
-        assert!(matches!(err("https://contoso.vault.azure.net//"), ValidationError::VaultUriPath { .. }));
+        assert!(matches!(
+            err("https://contoso.vault.azure.net//"),
+            ValidationError::VaultUriPath { .. }
+        ));
     }
 
     #[test]
@@ -319,7 +360,10 @@ mod tests {
             "https://vault.vault.azure.net/keys/my-key/",
             "https://vault.vault.azure.net/KEYS/my-key/0123?api-version=7.4",
         ] {
-            assert!(matches!(err(s), ValidationError::VaultUriKeyPath { ref key_name, .. } if key_name == "my-key"), "{s}");
+            assert!(
+                matches!(err(s), ValidationError::VaultUriKeyPath { ref key_name, .. } if key_name == "my-key"),
+                "{s}"
+            );
         }
     }
 
@@ -337,49 +381,112 @@ mod tests {
             err("https://vault.vault.azure.net/deletedkeys/old").to_string(),
             "The URI appears to point to a deleted key"
         );
-        assert!(matches!(err("https://vault.vault.azure.net/other"), ValidationError::VaultUriPath { .. }));
+        assert!(matches!(
+            err("https://vault.vault.azure.net/other"),
+            ValidationError::VaultUriPath { .. }
+        ));
     }
 
     #[test]
     fn refuses_malformed_uris_precisely() {
         assert_eq!(err("   "), ValidationError::VaultUriEmpty);
-        assert_eq!(err("contoso.vault.azure.net"), ValidationError::VaultUriMissingScheme);
+        assert_eq!(
+            err("contoso.vault.azure.net"),
+            ValidationError::VaultUriMissingScheme
+        );
         assert_eq!(
             err("http://contoso.vault.azure.net"),
-            ValidationError::VaultUriNotHttps { scheme: "http".into() }
+            ValidationError::VaultUriNotHttps {
+                scheme: "http".into()
+            }
         );
-        assert_eq!(err("https://contoso.vault.azure.net:443"), ValidationError::VaultUriPort);
-        assert_eq!(err("https://me:pw@contoso.vault.azure.net"), ValidationError::VaultUriUserInfo);
-        assert_eq!(err("https://contoso.vault.azure.net/?x=1"), ValidationError::VaultUriQuery);
-        assert_eq!(err("https://contoso.vault.azure.net#frag"), ValidationError::VaultUriFragment);
-        assert_eq!(err("https://con toso.vault.azure.net"), ValidationError::VaultUriCharacters);
-        assert!(matches!(err("https://contoso.vault.azure.com"), ValidationError::VaultUriUnknownHost { .. }));
-        assert!(matches!(err("https://contoso.blob.core.windows.net"), ValidationError::VaultUriUnknownHost { .. }));
-        assert!(matches!(err("https://a.b.vault.azure.net"), ValidationError::VaultUriUnknownHost { .. }));
-        assert!(matches!(err("https://vault.azure.net"), ValidationError::VaultUriUnknownHost { .. }));
-        assert!(matches!(err("https://"), ValidationError::VaultUriUnknownHost { .. }));
-        assert!(matches!(err("https://[::1]"), ValidationError::VaultUriUnknownHost { .. }));
+        assert_eq!(
+            err("https://contoso.vault.azure.net:443"),
+            ValidationError::VaultUriPort
+        );
+        assert_eq!(
+            err("https://me:pw@contoso.vault.azure.net"),
+            ValidationError::VaultUriUserInfo
+        );
+        assert_eq!(
+            err("https://contoso.vault.azure.net/?x=1"),
+            ValidationError::VaultUriQuery
+        );
+        assert_eq!(
+            err("https://contoso.vault.azure.net#frag"),
+            ValidationError::VaultUriFragment
+        );
+        assert_eq!(
+            err("https://con toso.vault.azure.net"),
+            ValidationError::VaultUriCharacters
+        );
+        assert!(matches!(
+            err("https://contoso.vault.azure.com"),
+            ValidationError::VaultUriUnknownHost { .. }
+        ));
+        assert!(matches!(
+            err("https://contoso.blob.core.windows.net"),
+            ValidationError::VaultUriUnknownHost { .. }
+        ));
+        assert!(matches!(
+            err("https://a.b.vault.azure.net"),
+            ValidationError::VaultUriUnknownHost { .. }
+        ));
+        assert!(matches!(
+            err("https://vault.azure.net"),
+            ValidationError::VaultUriUnknownHost { .. }
+        ));
+        assert!(matches!(
+            err("https://"),
+            ValidationError::VaultUriUnknownHost { .. }
+        ));
+        assert!(matches!(
+            err("https://[::1]"),
+            ValidationError::VaultUriUnknownHost { .. }
+        ));
     }
 
     #[test]
     fn enforces_azure_vault_name_rules() {
-        assert!(matches!(err("https://ab.vault.azure.net"), ValidationError::VaultNameLength { len: 2, .. }));
+        assert!(matches!(
+            err("https://ab.vault.azure.net"),
+            ValidationError::VaultNameLength { len: 2, .. }
+        ));
         assert!(matches!(
             err("https://abcdefghijklmnopqrstuvwxy.vault.azure.net"),
             ValidationError::VaultNameLength { len: 25, .. }
         ));
-        assert!(matches!(err("https://1abc.vault.azure.net"), ValidationError::VaultNameStart { .. }));
-        assert!(matches!(err("https://abc-.vault.azure.net"), ValidationError::VaultNameEnd { .. }));
-        assert!(matches!(err("https://ab--c.vault.azure.net"), ValidationError::VaultNameDoubleHyphen { .. }));
-        assert!(matches!(err("https://ab_c.vault.azure.net"), ValidationError::VaultNameCharacters { .. }));
+        assert!(matches!(
+            err("https://1abc.vault.azure.net"),
+            ValidationError::VaultNameStart { .. }
+        ));
+        assert!(matches!(
+            err("https://abc-.vault.azure.net"),
+            ValidationError::VaultNameEnd { .. }
+        ));
+        assert!(matches!(
+            err("https://ab--c.vault.azure.net"),
+            ValidationError::VaultNameDoubleHyphen { .. }
+        ));
+        assert!(matches!(
+            err("https://ab_c.vault.azure.net"),
+            ValidationError::VaultNameCharacters { .. }
+        ));
         assert!("https://abc.vault.azure.net".parse::<VaultUri>().is_ok());
-        assert!("https://abcdefghijklmnopqrstuvwx.vault.azure.net".parse::<VaultUri>().is_ok());
+        assert!(
+            "https://abcdefghijklmnopqrstuvwx.vault.azure.net"
+                .parse::<VaultUri>()
+                .is_ok()
+        );
     }
 
     #[test]
     fn serde_goes_through_the_checks() {
         let uri: VaultUri = serde_json::from_str(r#""https://Contoso.vault.azure.net/""#).unwrap();
-        assert_eq!(serde_json::to_string(&uri).unwrap(), r#""https://contoso.vault.azure.net""#);
+        assert_eq!(
+            serde_json::to_string(&uri).unwrap(),
+            r#""https://contoso.vault.azure.net""#
+        );
         assert!(serde_json::from_str::<VaultUri>(r#""http://contoso.vault.azure.net""#).is_err());
     }
 }

@@ -69,7 +69,10 @@ fn redirect(setup: &mut Setup) -> Vec<Effect> {
 fn kid_matches(kid: &KeyId, target: &Target) -> bool {
     kid.version().is_some()
         && kid.vault() == target.vault_uri
-        && kid.name().as_str().eq_ignore_ascii_case(target.key_name.as_str())
+        && kid
+            .name()
+            .as_str()
+            .eq_ignore_ascii_case(target.key_name.as_str())
 }
 
 /// Replaces the tenant list by `latest`, keeping the status of tenants that
