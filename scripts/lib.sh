@@ -106,7 +106,7 @@ start_stack() {
     --env-file "$secrets" --show-interactive-dev-session=false \
     --var "REDAPP_API_URL:$SIM_URL/redapp"
 
-  wait_http "$SIM_URL/_control/health" 60 "$SIM_PID" || { tail -n 30 "$state/logs/simulator.log" >&2; die "the simulator did not start"; }
+  wait_http "$SIM_URL/" 60 "$SIM_PID" || { tail -n 30 "$state/logs/simulator.log" >&2; die "the simulator did not start"; }
   wait_http "$MOTO_URL/moto-api/" 60 "$MOTO_PID" || { tail -n 30 "$state/logs/moto.log" >&2; die "moto did not start"; }
   wait_http "$KEYSWITCH_URL/api/health" 120 "$WORKER_PID" || { tail -n 40 "$state/logs/worker.log" >&2; die "the worker did not start"; }
 }
