@@ -51,6 +51,7 @@ pub fn routes() -> Router<AppState> {
         .route("/companies/{company}/backup-sets", post(add_backup_set))
         .route("/companies/{company}/backup-sets/{id}", delete(remove_backup_set))
         .route("/faults", get(list_faults).post(add_fault).delete(clear_faults))
+        .route("/redapp/sessions", post(crate::redapp_session::control_session))
         .route("/faults/{id}", delete(remove_fault))
         .route("/requests", get(list_requests).delete(clear_requests))
 }

@@ -21,6 +21,7 @@ pub mod jwt;
 pub mod keyvault;
 pub mod pages;
 pub mod redapp;
+pub mod redapp_session;
 pub mod requestlog;
 pub mod seed;
 pub mod server;
@@ -42,6 +43,8 @@ pub fn router(sim: AppState) -> Router {
     Router::new()
         .route("/", get(pages::index))
         .route("/redapp/v1/companies/{company}/backup-sets", get(redapp::backup_sets))
+        .route("/redapp/.well-known/jwks.json", get(redapp_session::jwks))
+        .route("/redapp/sign-in", get(redapp_session::sign_in_page).post(redapp_session::sign_in_submit))
         .route("/kv/{host}/{*rest}", any(kv_by_path))
         .nest("/entra", entra::routes())
         .nest("/google", google::routes())
