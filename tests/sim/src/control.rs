@@ -38,26 +38,48 @@ pub fn routes() -> Router<AppState> {
         .route("/vaults/{vault}/aliases", post(add_alias))
         .route("/vaults/{vault}/throttle", put(set_throttle))
         .route("/vaults/{vault}/keys", post(add_key))
-        .route("/vaults/{vault}/keys/{name}", patch(update_key).delete(remove_key))
+        .route(
+            "/vaults/{vault}/keys/{name}",
+            patch(update_key).delete(remove_key),
+        )
         .route("/vaults/{vault}/keys/{name}/rotate", post(rotate_key))
         .route("/vaults/{vault}/secrets", post(add_secret))
-        .route("/vaults/{vault}/role-assignments", post(add_role).delete(remove_roles_of))
+        .route(
+            "/vaults/{vault}/role-assignments",
+            post(add_role).delete(remove_roles_of),
+        )
         .route("/vaults/{vault}/role-assignments/{id}", delete(remove_role))
         .route("/vaults/{vault}/access-policies", put(set_policy))
-        .route("/vaults/{vault}/access-policies/{object_id}", delete(remove_policy))
+        .route(
+            "/vaults/{vault}/access-policies/{object_id}",
+            delete(remove_policy),
+        )
         .route("/google/customers", post(add_google_customer))
         .route("/google/users", post(add_google_user))
         .route("/companies", post(add_company))
         .route("/companies/{company}/backup-sets", post(add_backup_set))
-        .route("/companies/{company}/backup-sets/{id}", delete(remove_backup_set))
-        .route("/faults", get(list_faults).post(add_fault).delete(clear_faults))
-        .route("/redapp/sessions", post(crate::redapp_session::control_session))
+        .route(
+            "/companies/{company}/backup-sets/{id}",
+            delete(remove_backup_set),
+        )
+        .route(
+            "/faults",
+            get(list_faults).post(add_fault).delete(clear_faults),
+        )
+        .route(
+            "/redapp/sessions",
+            post(crate::redapp_session::control_session),
+        )
         .route("/faults/{id}", delete(remove_fault))
         .route("/requests", get(list_requests).delete(clear_requests))
 }
 
 fn err(status: StatusCode, message: &str) -> Response {
-    (status, Json(json!({"error": status.canonical_reason().unwrap_or("error"), "message": message}))).into_response()
+    (
+        status,
+        Json(json!({"error": status.canonical_reason().unwrap_or("error"), "message": message})),
+    )
+        .into_response()
 }
 
 fn bad(message: &str) -> Response {
@@ -160,10 +182,17 @@ async fn add_tenant(State(sim): State<AppState>, b: Bytes) -> Response {
     if !crate::util::is_guid(&id) {
         return bad("id must be a GUID");
     }
-    let slug: String = body.name.to_ascii_lowercase().chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+    let slug: String = body
+        .name
+        .to_ascii_lowercase()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
     let t = Tenant {
         id,
-        domain: body.domain.unwrap_or_else(|| format!("{slug}.onmicrosoft.com")),
+        domain: body
+            .domain
+            .unwrap_or_else(|| format!("{slug}.onmicrosoft.com")),
         name: body.name,
     };
     let mut w = lock(&sim.world);
@@ -205,7 +234,12 @@ async fn add_user(State(sim): State<AppState>, b: Bytes) -> Response {
     let Some(t) = w.tenant_loose(&body.tenant).cloned() else {
         return not_found("tenant");
     };
-    let local: String = body.name.to_ascii_lowercase().chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+    let local: String = body
+        .name
+        .to_ascii_lowercase()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
     let u = User {
         oid: guid(),
         tenant_id: t.id,
@@ -221,7 +255,11 @@ async fn remove_user(State(sim): State<AppState>, Path(oid): Path<String>) -> Re
     let mut w = lock(&sim.world);
     let before = w.users.len();
     w.users.retain(|u| u.oid != oid);
-    if w.users.len() == before { not_found("user") } else { StatusCode::NO_CONTENT.into_response() }
+    if w.users.len() == before {
+        not_found("user")
+    } else {
+        StatusCode::NO_CONTENT.into_response()
+    }
 }
 
 #[derive(Deserialize)]
@@ -229,7 +267,11 @@ struct RolesBody {
     roles: Vec<String>,
 }
 
-async fn set_user_roles(State(sim): State<AppState>, Path(oid): Path<String>, b: Bytes) -> Response {
+async fn set_user_roles(
+    State(sim): State<AppState>,
+    Path(oid): Path<String>,
+    b: Bytes,
+) -> Response {
     let body = body!(RolesBody, b);
     let roles = match resolve_roles(&body.roles) {
         Ok(r) => r,
@@ -271,7 +313,8 @@ async fn remove_consent(State(sim): State<AppState>, Path(tenant): Path<String>)
     let Some(app) = w.connector.as_ref().map(|c| c.client_id.clone()) else {
         return bad("no connector app configured");
     };
-    w.service_principals.retain(|sp| !(sp.app_id == app && sp.tenant_id == t.id));
+    w.service_principals
+        .retain(|sp| !(sp.app_id == app && sp.tenant_id == t.id));
     StatusCode::NO_CONTENT.into_response()
 }
 
@@ -340,13 +383,25 @@ async fn add_app(State(sim): State<AppState>, b: Bytes) -> Response {
     };
     w.customer_apps.push(app.clone());
     w.service_principals.push(sp.clone());
-    (StatusCode::CREATED, Json(json!({"app": app, "service_principal": sp}))).into_response()
+    (
+        StatusCode::CREATED,
+        Json(json!({"app": app, "service_principal": sp})),
+    )
+        .into_response()
 }
 
-async fn add_app_secret(State(sim): State<AppState>, Path(client_id): Path<String>, b: Bytes) -> Response {
+async fn add_app_secret(
+    State(sim): State<AppState>,
+    Path(client_id): Path<String>,
+    b: Bytes,
+) -> Response {
     let body = body!(SecretBody, b);
     let mut w = lock(&sim.world);
-    let Some(app) = w.customer_apps.iter_mut().find(|a| a.client_id == client_id) else {
+    let Some(app) = w
+        .customer_apps
+        .iter_mut()
+        .find(|a| a.client_id == client_id)
+    else {
         return not_found("app");
     };
     let s = body.build();
@@ -379,7 +434,9 @@ struct VaultBody {
 async fn add_vault(State(sim): State<AppState>, b: Bytes) -> Response {
     let body = body!(VaultBody, b);
     if !valid_vault_name(&body.name) {
-        return bad("vault names are 3-24 characters, alphanumerics and hyphens, start with a letter, end with a letter or digit, no consecutive hyphens");
+        return bad(
+            "vault names are 3-24 characters, alphanumerics and hyphens, start with a letter, end with a letter or digit, no consecutive hyphens",
+        );
     }
     let mut w = lock(&sim.world);
     let Some(t) = w.tenant_loose(&body.tenant).cloned() else {
@@ -395,7 +452,11 @@ async fn add_vault(State(sim): State<AppState>, b: Bytes) -> Response {
     if w.vault(&v.host).is_some() {
         return err(StatusCode::CONFLICT, "vault already exists");
     }
-    v.aliases = body.aliases.iter().map(|a| a.to_ascii_lowercase()).collect();
+    v.aliases = body
+        .aliases
+        .iter()
+        .map(|a| a.to_ascii_lowercase())
+        .collect();
     let out = vault_json(&v);
     w.vaults.push(v);
     (StatusCode::CREATED, Json(out)).into_response()
@@ -404,14 +465,27 @@ async fn add_vault(State(sim): State<AppState>, b: Bytes) -> Response {
 async fn remove_vault(State(sim): State<AppState>, Path(vault): Path<String>) -> Response {
     let mut w = lock(&sim.world);
     let before = w.vaults.len();
-    w.vaults.retain(|v| !(v.name.eq_ignore_ascii_case(&vault) || v.host.eq_ignore_ascii_case(&vault)));
-    if w.vaults.len() == before { not_found("vault") } else { StatusCode::NO_CONTENT.into_response() }
+    w.vaults
+        .retain(|v| !(v.name.eq_ignore_ascii_case(&vault) || v.host.eq_ignore_ascii_case(&vault)));
+    if w.vaults.len() == before {
+        not_found("vault")
+    } else {
+        StatusCode::NO_CONTENT.into_response()
+    }
 }
 
 /// Runs `f` on a vault, answering 404 when unknown.
-fn with_vault(sim: &AppState, vault: &str, f: impl FnOnce(&mut Vault, &World) -> Response) -> Response {
+fn with_vault(
+    sim: &AppState,
+    vault: &str,
+    f: impl FnOnce(&mut Vault, &World) -> Response,
+) -> Response {
     let mut w = lock(&sim.world);
-    let Some(idx) = w.vaults.iter().position(|v| v.name.eq_ignore_ascii_case(vault) || v.host.eq_ignore_ascii_case(vault)) else {
+    let Some(idx) = w
+        .vaults
+        .iter()
+        .position(|v| v.name.eq_ignore_ascii_case(vault) || v.host.eq_ignore_ascii_case(vault))
+    else {
         return not_found("vault");
     };
     let mut v = w.vaults.remove(idx);
@@ -454,7 +528,11 @@ struct ThrottleBody {
     limit: Option<u32>,
 }
 
-async fn set_throttle(State(sim): State<AppState>, Path(vault): Path<String>, b: Bytes) -> Response {
+async fn set_throttle(
+    State(sim): State<AppState>,
+    Path(vault): Path<String>,
+    b: Bytes,
+) -> Response {
     let body = body!(ThrottleBody, b);
     *lock(&sim.throttle) = Default::default();
     with_vault(&sim, &vault, |v, _| {
@@ -495,7 +573,9 @@ async fn add_key(State(sim): State<AppState>, Path(vault): Path<String>, b: Byte
     let size = body.size.unwrap_or(2048);
     let crv = body.crv.clone().unwrap_or_else(|| "P-256".to_owned());
     match kty {
-        Kty::Rsa | Kty::RsaHsm if ![2048, 3072, 4096].contains(&size) => return bad("RSA size must be 2048, 3072 or 4096"),
+        Kty::Rsa | Kty::RsaHsm if ![2048, 3072, 4096].contains(&size) => {
+            return bad("RSA size must be 2048, 3072 or 4096");
+        }
         Kty::Ec | Kty::EcHsm if !["P-256", "P-384", "P-521", "P-256K"].contains(&crv.as_str()) => {
             return bad("crv must be P-256, P-384, P-521 or P-256K");
         }
@@ -518,10 +598,19 @@ async fn add_key(State(sim): State<AppState>, Path(vault): Path<String>, b: Byte
         version.key_ops = ops;
     }
     with_vault(&sim, &vault, |v, _| {
-        match v.keys.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(&body.name)) {
+        match v
+            .keys
+            .iter_mut()
+            .find(|(k, _)| k.eq_ignore_ascii_case(&body.name))
+        {
             Some((_, existing)) => existing.versions.push(version),
             None => {
-                v.keys.insert(body.name.clone(), Key { versions: vec![version] });
+                v.keys.insert(
+                    body.name.clone(),
+                    Key {
+                        versions: vec![version],
+                    },
+                );
             }
         }
         (StatusCode::CREATED, Json(vault_json(v))).into_response()
@@ -550,14 +639,25 @@ mod double_option {
     }
 }
 
-async fn update_key(State(sim): State<AppState>, Path((vault, name)): Path<(String, String)>, b: Bytes) -> Response {
+async fn update_key(
+    State(sim): State<AppState>,
+    Path((vault, name)): Path<(String, String)>,
+    b: Bytes,
+) -> Response {
     let body = body!(KeyUpdate, b);
     with_vault(&sim, &vault, |v, _| {
-        let Some((_, key)) = v.keys.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(&name)) else {
+        let Some((_, key)) = v
+            .keys
+            .iter_mut()
+            .find(|(k, _)| k.eq_ignore_ascii_case(&name))
+        else {
             return not_found("key");
         };
         let target = match &body.version {
-            Some(ver) => key.versions.iter_mut().find(|kv| kv.version.eq_ignore_ascii_case(ver)),
+            Some(ver) => key
+                .versions
+                .iter_mut()
+                .find(|kv| kv.version.eq_ignore_ascii_case(ver)),
             None => key.versions.last_mut(),
         };
         let Some(kv) = target else {
@@ -580,15 +680,25 @@ async fn update_key(State(sim): State<AppState>, Path((vault, name)): Path<(Stri
     })
 }
 
-async fn remove_key(State(sim): State<AppState>, Path((vault, name)): Path<(String, String)>) -> Response {
+async fn remove_key(
+    State(sim): State<AppState>,
+    Path((vault, name)): Path<(String, String)>,
+) -> Response {
     with_vault(&sim, &vault, |v, _| {
         let before = v.keys.len();
         v.keys.retain(|k, _| !k.eq_ignore_ascii_case(&name));
-        if v.keys.len() == before { not_found("key") } else { StatusCode::NO_CONTENT.into_response() }
+        if v.keys.len() == before {
+            not_found("key")
+        } else {
+            StatusCode::NO_CONTENT.into_response()
+        }
     })
 }
 
-async fn rotate_key(State(sim): State<AppState>, Path((vault, name)): Path<(String, String)>) -> Response {
+async fn rotate_key(
+    State(sim): State<AppState>,
+    Path((vault, name)): Path<(String, String)>,
+) -> Response {
     let latest = {
         let w = lock(&sim.world);
         let Some(v) = w.vault(&vault) else {
@@ -612,7 +722,11 @@ async fn rotate_key(State(sim): State<AppState>, Path((vault, name)): Path<(Stri
     let mut nv = crate::seed::version(latest.kty, material, crate::util::random_version());
     nv.key_ops = latest.key_ops.clone();
     with_vault(&sim, &vault, |v, _| {
-        let Some((_, key)) = v.keys.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(&name)) else {
+        let Some((_, key)) = v
+            .keys
+            .iter_mut()
+            .find(|(k, _)| k.eq_ignore_ascii_case(&name))
+        else {
             return not_found("key");
         };
         key.versions.push(nv);
@@ -643,11 +757,17 @@ fn principal(w: &World, id: Option<&str>, named: Option<&str>) -> Result<String,
         return Ok(id.to_owned());
     }
     let Some(named) = named else {
-        return Err(bad("give principal_id (object id) or principal ('connector:<tenant>' or 'app:<client id>')"));
+        return Err(bad(
+            "give principal_id (object id) or principal ('connector:<tenant>' or 'app:<client id>')",
+        ));
     };
     if let Some(tenant) = named.strip_prefix("connector:") {
         let t = w.tenant_loose(tenant).ok_or_else(|| not_found("tenant"))?;
-        let app = w.connector.as_ref().map(|c| c.client_id.clone()).unwrap_or_default();
+        let app = w
+            .connector
+            .as_ref()
+            .map(|c| c.client_id.clone())
+            .unwrap_or_default();
         return w
             .service_principal(&app, &t.id)
             .map(|sp| sp.object_id.clone())
@@ -661,7 +781,9 @@ fn principal(w: &World, id: Option<&str>, named: Option<&str>) -> Result<String,
             .map(|sp| sp.object_id.clone())
             .ok_or_else(|| not_found("app"));
     }
-    Err(bad("principal must look like 'connector:<tenant>' or 'app:<client id>'"))
+    Err(bad(
+        "principal must look like 'connector:<tenant>' or 'app:<client id>'",
+    ))
 }
 
 #[derive(Deserialize)]
@@ -678,7 +800,9 @@ struct RoleBody {
 async fn add_role(State(sim): State<AppState>, Path(vault): Path<String>, b: Bytes) -> Response {
     let body = body!(RoleBody, b);
     let Some(role_id) = access::role_id(&body.role) else {
-        return bad("unknown role (Key Vault Crypto User, Key Vault Crypto Service Encryption User, Key Vault Crypto Officer, Key Vault Administrator, Key Vault Secrets User, Managed HSM Crypto User, or a role id)");
+        return bad(
+            "unknown role (Key Vault Crypto User, Key Vault Crypto Service Encryption User, Key Vault Crypto Officer, Key Vault Administrator, Key Vault Secrets User, Managed HSM Crypto User, or a role id)",
+        );
     };
     with_vault(&sim, &vault, |v, w| {
         let pid = match principal(w, body.principal_id.as_deref(), body.principal.as_deref()) {
@@ -697,11 +821,18 @@ async fn add_role(State(sim): State<AppState>, Path(vault): Path<String>, b: Byt
     })
 }
 
-async fn remove_role(State(sim): State<AppState>, Path((vault, id)): Path<(String, String)>) -> Response {
+async fn remove_role(
+    State(sim): State<AppState>,
+    Path((vault, id)): Path<(String, String)>,
+) -> Response {
     with_vault(&sim, &vault, |v, _| {
         let before = v.role_assignments.len();
         v.role_assignments.retain(|r| r.id != id);
-        if v.role_assignments.len() == before { not_found("role assignment") } else { StatusCode::NO_CONTENT.into_response() }
+        if v.role_assignments.len() == before {
+            not_found("role assignment")
+        } else {
+            StatusCode::NO_CONTENT.into_response()
+        }
     })
 }
 
@@ -714,14 +845,19 @@ struct PrincipalQuery {
 }
 
 /// Revokes every assignment of one principal on the vault.
-async fn remove_roles_of(State(sim): State<AppState>, Path(vault): Path<String>, Query(q): Query<PrincipalQuery>) -> Response {
+async fn remove_roles_of(
+    State(sim): State<AppState>,
+    Path(vault): Path<String>,
+    Query(q): Query<PrincipalQuery>,
+) -> Response {
     with_vault(&sim, &vault, |v, w| {
         let pid = match principal(w, q.principal_id.as_deref(), q.principal.as_deref()) {
             Ok(p) => p,
             Err(r) => return r,
         };
         let before = v.role_assignments.len();
-        v.role_assignments.retain(|r| !r.principal_id.eq_ignore_ascii_case(&pid));
+        v.role_assignments
+            .retain(|r| !r.principal_id.eq_ignore_ascii_case(&pid));
         Json(json!({"removed": before - v.role_assignments.len()})).into_response()
     })
 }
@@ -745,7 +881,8 @@ async fn set_policy(State(sim): State<AppState>, Path(vault): Path<String>, b: B
             Ok(p) => p,
             Err(r) => return r,
         };
-        v.access_policies.retain(|p| !p.object_id.eq_ignore_ascii_case(&pid));
+        v.access_policies
+            .retain(|p| !p.object_id.eq_ignore_ascii_case(&pid));
         let p = AccessPolicy {
             object_id: pid,
             keys: body.keys.clone(),
@@ -756,11 +893,19 @@ async fn set_policy(State(sim): State<AppState>, Path(vault): Path<String>, b: B
     })
 }
 
-async fn remove_policy(State(sim): State<AppState>, Path((vault, oid)): Path<(String, String)>) -> Response {
+async fn remove_policy(
+    State(sim): State<AppState>,
+    Path((vault, oid)): Path<(String, String)>,
+) -> Response {
     with_vault(&sim, &vault, |v, _| {
         let before = v.access_policies.len();
-        v.access_policies.retain(|p| !p.object_id.eq_ignore_ascii_case(&oid));
-        if v.access_policies.len() == before { not_found("access policy") } else { StatusCode::NO_CONTENT.into_response() }
+        v.access_policies
+            .retain(|p| !p.object_id.eq_ignore_ascii_case(&oid));
+        if v.access_policies.len() == before {
+            not_found("access policy")
+        } else {
+            StatusCode::NO_CONTENT.into_response()
+        }
     })
 }
 
@@ -774,7 +919,9 @@ struct GoogleCustomerBody {
 async fn add_google_customer(State(sim): State<AppState>, b: Bytes) -> Response {
     let body = body!(GoogleCustomerBody, b);
     let c = GoogleCustomer {
-        id: body.id.unwrap_or_else(|| format!("C0{}", &crate::util::random_version()[..7])),
+        id: body
+            .id
+            .unwrap_or_else(|| format!("C0{}", &crate::util::random_version()[..7])),
         domain: body.domain,
     };
     let mut w = lock(&sim.world);
@@ -806,7 +953,13 @@ async fn add_google_user(State(sim): State<AppState>, b: Bytes) -> Response {
     if w.google_user(&body.email).is_some() {
         return err(StatusCode::CONFLICT, "user exists");
     }
-    let id = format!("1{}", &crate::util::hex(&crate::util::random_bytes(10)).chars().map(|c| char::from(b'0' + (c as u8 % 10))).collect::<String>());
+    let id = format!(
+        "1{}",
+        &crate::util::hex(&crate::util::random_bytes(10))
+            .chars()
+            .map(|c| char::from(b'0' + (c as u8 % 10)))
+            .collect::<String>()
+    );
     let u = GoogleUser {
         id,
         email: body.email,
@@ -831,11 +984,14 @@ async fn add_company(State(sim): State<AppState>, b: Bytes) -> Response {
         return bad("company id must be non-empty and contain no '/'");
     }
     let mut w = lock(&sim.world);
-    let c = w.companies.entry(body.id.clone()).or_insert_with(|| Company {
-        id: body.id.clone(),
-        name: body.name.clone().unwrap_or_else(|| body.id.clone()),
-        backup_sets: Vec::new(),
-    });
+    let c = w
+        .companies
+        .entry(body.id.clone())
+        .or_insert_with(|| Company {
+            id: body.id.clone(),
+            name: body.name.clone().unwrap_or_else(|| body.id.clone()),
+            backup_sets: Vec::new(),
+        });
     (StatusCode::CREATED, Json(json!(c))).into_response()
 }
 
@@ -865,11 +1021,20 @@ enum NewBackupSet {
 }
 
 /// Adds a backup set (creating the company if needed).
-async fn add_backup_set(State(sim): State<AppState>, Path(company): Path<String>, b: Bytes) -> Response {
+async fn add_backup_set(
+    State(sim): State<AppState>,
+    Path(company): Path<String>,
+    b: Bytes,
+) -> Response {
     let body = body!(NewBackupSet, b);
     let mut w = lock(&sim.world);
     let set = match body {
-        NewBackupSet::Microsoft365 { id, name, tenant_id, tenant_name } => {
+        NewBackupSet::Microsoft365 {
+            id,
+            name,
+            tenant_id,
+            tenant_name,
+        } => {
             let tname = tenant_name
                 .or_else(|| w.tenant(&tenant_id).map(|t| t.name.clone()))
                 .unwrap_or_else(|| "Unknown tenant".to_owned());
@@ -880,18 +1045,26 @@ async fn add_backup_set(State(sim): State<AppState>, Path(company): Path<String>
                 tenant_name: tname,
             }
         }
-        NewBackupSet::GoogleWorkspace { id, name, customer_id, domain } => BackupSet::GoogleWorkspace {
+        NewBackupSet::GoogleWorkspace {
+            id,
+            name,
+            customer_id,
+            domain,
+        } => BackupSet::GoogleWorkspace {
             id: id.unwrap_or_else(|| format!("bs-{}", &guid()[..8])),
             name: name.unwrap_or_else(|| domain.clone()),
             customer_id,
             domain,
         },
     };
-    let c = w.companies.entry(company.clone()).or_insert_with(|| Company {
-        id: company.clone(),
-        name: company.clone(),
-        backup_sets: Vec::new(),
-    });
+    let c = w
+        .companies
+        .entry(company.clone())
+        .or_insert_with(|| Company {
+            id: company.clone(),
+            name: company.clone(),
+            backup_sets: Vec::new(),
+        });
     if c.backup_sets.iter().any(|s| s.id() == set.id()) {
         return err(StatusCode::CONFLICT, "backup set id exists");
     }
@@ -899,14 +1072,21 @@ async fn add_backup_set(State(sim): State<AppState>, Path(company): Path<String>
     (StatusCode::CREATED, Json(json!(set))).into_response()
 }
 
-async fn remove_backup_set(State(sim): State<AppState>, Path((company, id)): Path<(String, String)>) -> Response {
+async fn remove_backup_set(
+    State(sim): State<AppState>,
+    Path((company, id)): Path<(String, String)>,
+) -> Response {
     let mut w = lock(&sim.world);
     let Some(c) = w.companies.get_mut(&company) else {
         return not_found("company");
     };
     let before = c.backup_sets.len();
     c.backup_sets.retain(|s| s.id() != id);
-    if c.backup_sets.len() == before { not_found("backup set") } else { StatusCode::NO_CONTENT.into_response() }
+    if c.backup_sets.len() == before {
+        not_found("backup set")
+    } else {
+        StatusCode::NO_CONTENT.into_response()
+    }
 }
 
 async fn list_faults(State(sim): State<AppState>) -> Json<Value> {
@@ -930,7 +1110,11 @@ async fn clear_faults(State(sim): State<AppState>) -> StatusCode {
 }
 
 async fn remove_fault(State(sim): State<AppState>, Path(id): Path<u64>) -> Response {
-    if lock(&sim.faults).remove(id) { StatusCode::NO_CONTENT.into_response() } else { not_found("fault") }
+    if lock(&sim.faults).remove(id) {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        not_found("fault")
+    }
 }
 
 #[derive(Deserialize)]

@@ -42,15 +42,24 @@ use state::AppState;
 pub fn router(sim: AppState) -> Router {
     Router::new()
         .route("/", get(pages::index))
-        .route("/redapp/v1/companies/{company}/backup-sets", get(redapp::backup_sets))
+        .route(
+            "/redapp/v1/companies/{company}/backup-sets",
+            get(redapp::backup_sets),
+        )
         .route("/redapp/.well-known/jwks.json", get(redapp_session::jwks))
-        .route("/redapp/sign-in", get(redapp_session::sign_in_page).post(redapp_session::sign_in_submit))
+        .route(
+            "/redapp/sign-in",
+            get(redapp_session::sign_in_page).post(redapp_session::sign_in_submit),
+        )
         .route("/kv/{host}/{*rest}", any(kv_by_path))
         .nest("/entra", entra::routes())
         .nest("/google", google::routes())
         .nest("/_control", control::routes())
         .fallback(not_found)
-        .layer(axum::middleware::from_fn_with_state(sim.clone(), server::envelope))
+        .layer(axum::middleware::from_fn_with_state(
+            sim.clone(),
+            server::envelope,
+        ))
         .with_state(sim)
 }
 
@@ -63,7 +72,11 @@ async fn not_found() -> Response {
 }
 
 /// `/kv/{vault-host}/…`: the worker's way to reach `https://{vault-host}/…`.
-async fn kv_by_path(State(sim): State<AppState>, Path((host, rest)): Path<(String, String)>, req: Request) -> Response {
+async fn kv_by_path(
+    State(sim): State<AppState>,
+    Path((host, rest)): Path<(String, String)>,
+    req: Request,
+) -> Response {
     let known = sim
         .world
         .lock()
@@ -85,5 +98,14 @@ async fn kv_by_path(State(sim): State<AppState>, Path((host, rest)): Path<(Strin
         base: format!("https://{canonical}"),
         host: canonical,
     };
-    keyvault::handle(sim, target, method, format!("/{rest}"), query, headers, body).await
+    keyvault::handle(
+        sim,
+        target,
+        method,
+        format!("/{rest}"),
+        query,
+        headers,
+        body,
+    )
+    .await
 }

@@ -41,14 +41,62 @@ struct TestUser {
 
 /// RedApp's test users: who can manage KMS (and vaults) and who cannot.
 const USERS: &[TestUser] = &[
-    TestUser { id: "casey", name: "Casey Company-Admin", role: "company_admin", role_label: "Company Admin", scope: &["acme"] },
-    TestUser { id: "pat", name: "Pat Partner-Admin", role: "partner_admin", role_label: "Partner Admin", scope: &["acme", "globex"] },
-    TestUser { id: "gil", name: "Gil Globex-Admin", role: "company_admin", role_label: "Company Admin", scope: &["globex"] },
-    TestUser { id: "uma", name: "Uma Company-User", role: "company_user", role_label: "Company User", scope: &["acme"] },
-    TestUser { id: "wendy", name: "Wendy Workspace-Owner", role: "workspace_owner", role_label: "Workspace Owner", scope: &["acme"] },
-    TestUser { id: "sam", name: "Sam Super-Admin", role: "workspace_super_admin", role_label: "Workspace Super Admin", scope: &["acme"] },
-    TestUser { id: "alex", name: "Alex Workspace-Admin", role: "workspace_admin", role_label: "Workspace Admin", scope: &["acme"] },
-    TestUser { id: "max", name: "Max Member", role: "workspace_member", role_label: "Workspace Member", scope: &["acme"] },
+    TestUser {
+        id: "casey",
+        name: "Casey Company-Admin",
+        role: "company_admin",
+        role_label: "Company Admin",
+        scope: &["acme"],
+    },
+    TestUser {
+        id: "pat",
+        name: "Pat Partner-Admin",
+        role: "partner_admin",
+        role_label: "Partner Admin",
+        scope: &["acme", "globex"],
+    },
+    TestUser {
+        id: "gil",
+        name: "Gil Globex-Admin",
+        role: "company_admin",
+        role_label: "Company Admin",
+        scope: &["globex"],
+    },
+    TestUser {
+        id: "uma",
+        name: "Uma Company-User",
+        role: "company_user",
+        role_label: "Company User",
+        scope: &["acme"],
+    },
+    TestUser {
+        id: "wendy",
+        name: "Wendy Workspace-Owner",
+        role: "workspace_owner",
+        role_label: "Workspace Owner",
+        scope: &["acme"],
+    },
+    TestUser {
+        id: "sam",
+        name: "Sam Super-Admin",
+        role: "workspace_super_admin",
+        role_label: "Workspace Super Admin",
+        scope: &["acme"],
+    },
+    TestUser {
+        id: "alex",
+        name: "Alex Workspace-Admin",
+        role: "workspace_admin",
+        role_label: "Workspace Admin",
+        scope: &["acme"],
+    },
+    TestUser {
+        id: "max",
+        name: "Max Member",
+        role: "workspace_member",
+        role_label: "Workspace Member",
+        scope: &["acme"],
+    },
 ];
 
 /// RedApp's signing key (generated once per process, or cached in the state dir).
@@ -72,7 +120,9 @@ fn claims_for(sub: &str, name: &str, role: &str, companies: &[String], ttl: i64)
 /// `GET /redapp/.well-known/jwks.json`.
 pub async fn jwks() -> Response {
     match signing_key().get() {
-        Some(k) => Json(json!({"keys": [crate::jwt::jwk(k, &[("alg", json!("RS256"))])]})).into_response(),
+        Some(k) => {
+            Json(json!({"keys": [crate::jwt::jwk(k, &[("alg", json!("RS256"))])]})).into_response()
+        }
         None => (StatusCode::SERVICE_UNAVAILABLE, "signing key unavailable").into_response(),
     }
 }
@@ -85,10 +135,17 @@ fn allowed_return(sim: &AppState, return_to: &str) -> bool {
             return None;
         }
         let host = rest.split(['/', '?', '#']).next()?;
-        (!host.is_empty() && !host.contains('@')).then(|| format!("{scheme}://{host}").to_ascii_lowercase())
+        (!host.is_empty() && !host.contains('@'))
+            .then(|| format!("{scheme}://{host}").to_ascii_lowercase())
     };
-    let Some(target) = origin_of(return_to) else { return false };
-    sim.config.redirect_uris.iter().filter_map(|r| origin_of(r)).any(|o| o == target)
+    let Some(target) = origin_of(return_to) else {
+        return false;
+    };
+    sim.config
+        .redirect_uris
+        .iter()
+        .filter_map(|r| origin_of(r))
+        .any(|o| o == target)
 }
 
 /// `GET /redapp/sign-in?return_to=…`: the test-user picker.
@@ -103,7 +160,14 @@ pub async fn sign_in_page(State(sim): State<AppState>, RawQuery(q): RawQuery) ->
     );
     for u in USERS {
         let badges = vec![u.role_label.to_owned(), u.scope.join(", ")];
-        body.push_str(&user_card(&hidden, u.id, u.name, &format!("{}@redapp.test", u.id), &badges, "Sign in"));
+        body.push_str(&user_card(
+            &hidden,
+            u.id,
+            u.name,
+            &format!("{}@redapp.test", u.id),
+            &badges,
+            "Sign in",
+        ));
     }
     body.push_str("</div>");
     Html(layout("Sign in to RedApp", "redapp", &body)).into_response()
@@ -111,20 +175,40 @@ pub async fn sign_in_page(State(sim): State<AppState>, RawQuery(q): RawQuery) ->
 
 /// `POST /redapp/sign-in`: issues the session and returns to keyswitch.
 pub async fn sign_in_submit(State(sim): State<AppState>, body: Bytes) -> Response {
-    let pairs = std::str::from_utf8(&body).ok().and_then(parse_form).unwrap_or_default();
+    let pairs = std::str::from_utf8(&body)
+        .ok()
+        .and_then(parse_form)
+        .unwrap_or_default();
     let Some(return_to) = param(&pairs, "return_to").filter(|r| allowed_return(&sim, r)) else {
         return bad_return();
     };
     let Some(user) = param(&pairs, "user").and_then(|id| USERS.iter().find(|u| u.id == id)) else {
-        return (StatusCode::BAD_REQUEST, Html(layout("Sign in", "redapp", "<div class=card><h1>Unknown user</h1></div>")))
+        return (
+            StatusCode::BAD_REQUEST,
+            Html(layout(
+                "Sign in",
+                "redapp",
+                "<div class=card><h1>Unknown user</h1></div>",
+            )),
+        )
             .into_response();
     };
     let companies: Vec<String> = user.scope.iter().map(|s| (*s).to_owned()).collect();
-    let Some(token) = issue(&claims_for(user.id, user.name, user.role, &companies, SESSION_SECONDS)) else {
+    let Some(token) = issue(&claims_for(
+        user.id,
+        user.name,
+        user.role,
+        &companies,
+        SESSION_SECONDS,
+    )) else {
         return (StatusCode::SERVICE_UNAVAILABLE, "signing key unavailable").into_response();
     };
     let base = return_to.split('#').next().unwrap_or(return_to);
-    (StatusCode::SEE_OTHER, [(header::LOCATION, format!("{base}#session={token}"))]).into_response()
+    (
+        StatusCode::SEE_OTHER,
+        [(header::LOCATION, format!("{base}#session={token}"))],
+    )
+        .into_response()
 }
 
 fn bad_return() -> Response {
@@ -164,7 +248,13 @@ pub async fn control_session(body: Bytes) -> Response {
             .into_response();
     };
     let name = s.name.clone().unwrap_or_else(|| s.sub.clone());
-    match issue(&claims_for(&s.sub, &name, &s.role, &s.companies, s.ttl_seconds)) {
+    match issue(&claims_for(
+        &s.sub,
+        &name,
+        &s.role,
+        &s.companies,
+        s.ttl_seconds,
+    )) {
         Some(token) => Json(json!({"token": token})).into_response(),
         None => (StatusCode::SERVICE_UNAVAILABLE, "signing key unavailable").into_response(),
     }
