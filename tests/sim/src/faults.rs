@@ -93,8 +93,13 @@ impl Faults {
         let mut fired = Vec::new();
         for rule in &mut self.rules {
             let s = &rule.spec;
-            let matches = s.service.as_deref().is_none_or(|x| x.eq_ignore_ascii_case(service))
-                && s.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(method))
+            let matches = s
+                .service
+                .as_deref()
+                .is_none_or(|x| x.eq_ignore_ascii_case(service))
+                && s.method
+                    .as_deref()
+                    .is_none_or(|m| m.eq_ignore_ascii_case(method))
                 && s.path.as_deref().is_none_or(|p| path.contains(p));
             if !matches {
                 continue;
@@ -126,10 +131,25 @@ mod tests {
             count: Some(2),
             action: FaultAction::Drop,
         });
-        assert!(f.check("keyvault", "POST", "/kv/x/keys/k/unwrapkey").is_empty());
-        assert!(f.check("keyvault", "GET", "/kv/x/keys/k/unwrapkey").is_empty());
-        assert_eq!(f.check("keyvault", "POST", "/kv/x/keys/k/unwrapkey").len(), 1);
-        assert_eq!(f.check("keyvault", "POST", "/kv/x/keys/k/unwrapkey").len(), 1);
-        assert!(f.check("keyvault", "POST", "/kv/x/keys/k/unwrapkey").is_empty());
+        assert!(
+            f.check("keyvault", "POST", "/kv/x/keys/k/unwrapkey")
+                .is_empty()
+        );
+        assert!(
+            f.check("keyvault", "GET", "/kv/x/keys/k/unwrapkey")
+                .is_empty()
+        );
+        assert_eq!(
+            f.check("keyvault", "POST", "/kv/x/keys/k/unwrapkey").len(),
+            1
+        );
+        assert_eq!(
+            f.check("keyvault", "POST", "/kv/x/keys/k/unwrapkey").len(),
+            1
+        );
+        assert!(
+            f.check("keyvault", "POST", "/kv/x/keys/k/unwrapkey")
+                .is_empty()
+        );
     }
 }

@@ -87,7 +87,10 @@ pub async fn materialize(key: Arc<LazyRsa>) -> Option<RsaPrivateKey> {
 
 /// The public modulus and exponent as base64url (JWK `n`, `e`).
 pub fn jwk_parts(key: &RsaPublicKey) -> (String, String) {
-    (b64url(&key.n().to_bytes_be()), b64url(&key.e().to_bytes_be()))
+    (
+        b64url(&key.n().to_bytes_be()),
+        b64url(&key.e().to_bytes_be()),
+    )
 }
 
 struct Forge {
@@ -124,7 +127,13 @@ pub fn stable(label: &str, bits: usize) -> Arc<LazyRsa> {
     }
     let file: String = id
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let cache = f.dir.as_ref().map(|d| d.join(format!("{file}.pem")));
     let key = Arc::new(LazyRsa {

@@ -7,7 +7,8 @@ use keyswitch_sim::config::{Cli, Config};
 async fn main() {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "keyswitch_sim=info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "keyswitch_sim=info".into()),
         )
         .with_writer(std::io::stderr)
         .init();

@@ -37,8 +37,14 @@ ul.perm{padding-left:18px}
 /// Wraps `body` in the page layout; `brand` is `entra`, `google` or `sim`.
 pub fn layout(title: &str, brand: &str, body: &str) -> String {
     let (label, colors) = match brand {
-        "entra" => ("Microsoft", "linear-gradient(90deg,#f25022 50%,#7fba00 50%)"),
-        "google" => ("Google", "conic-gradient(#4285f4 0 25%,#34a853 0 50%,#fbbc05 0 75%,#ea4335 0)"),
+        "entra" => (
+            "Microsoft",
+            "linear-gradient(90deg,#f25022 50%,#7fba00 50%)",
+        ),
+        "google" => (
+            "Google",
+            "conic-gradient(#4285f4 0 25%,#34a853 0 50%,#fbbc05 0 75%,#ea4335 0)",
+        ),
         _ => ("keyswitch-sim", "#605e5c"),
     };
     format!(
@@ -55,12 +61,25 @@ pub fn hidden_fields(pairs: &[(String, String)]) -> String {
     pairs
         .iter()
         .filter(|(k, _)| k != "user" && k != "action")
-        .map(|(k, v)| format!(r#"<input type="hidden" name="{}" value="{}">"#, esc(k), esc(v)))
+        .map(|(k, v)| {
+            format!(
+                r#"<input type="hidden" name="{}" value="{}">"#,
+                esc(k),
+                esc(v)
+            )
+        })
         .collect()
 }
 
 /// One user card with a submit button named `button` (`user` posted as the user id).
-pub fn user_card(hidden: &str, user_id: &str, name: &str, sub: &str, badges: &[String], button: &str) -> String {
+pub fn user_card(
+    hidden: &str,
+    user_id: &str,
+    name: &str,
+    sub: &str,
+    badges: &[String],
+    button: &str,
+) -> String {
     let badges = if badges.is_empty() {
         r#"<span class="badge none">no admin role</span>"#.to_owned()
     } else {
@@ -86,7 +105,8 @@ pub fn cancel_form(hidden: &str) -> String {
 }
 
 fn ts(t: Option<i64>) -> String {
-    t.map(crate::util::rfc3339).unwrap_or_else(|| "—".to_owned())
+    t.map(crate::util::rfc3339)
+        .unwrap_or_else(|| "—".to_owned())
 }
 
 /// `GET /`: everything a person needs to try the product against the simulator.
@@ -166,7 +186,10 @@ pub async fn index(State(sim): State<AppState>, Origin(origin): Origin) -> Html<
         ));
         for (name, k) in &v.keys {
             if let Some(l) = k.latest() {
-                let size = match &l.material { Material::Rsa(r) => format!(" {}", r.bits()), Material::Ec { crv, .. } => format!(" {crv}") };
+                let size = match &l.material {
+                    Material::Rsa(r) => format!(" {}", r.bits()),
+                    Material::Ec { crv, .. } => format!(" {crv}"),
+                };
                 b.push_str(&format!(
                     "<tr><td><code>{}</code></td><td>{}{}</td><td>{}</td><td>{} nbf {} exp {}</td></tr>",
                     esc(name),
@@ -180,27 +203,55 @@ pub async fn index(State(sim): State<AppState>, Origin(origin): Origin) -> Html<
             }
         }
         for s in v.secrets.keys() {
-            b.push_str(&format!("<tr><td><code>{}</code></td><td>secret (not a key)</td><td></td><td></td></tr>", esc(s)));
+            b.push_str(&format!(
+                "<tr><td><code>{}</code></td><td>secret (not a key)</td><td></td><td></td></tr>",
+                esc(s)
+            ));
         }
         b.push_str("</table>");
         let grants: Vec<String> = v
             .role_assignments
             .iter()
-            .map(|r| format!("{} → <code>{}</code>{}", esc(&r.role_name), esc(&r.principal_id), r.key.as_ref().map(|k| format!(" (key {})", esc(k))).unwrap_or_default()))
-            .chain(v.access_policies.iter().map(|p| format!("policy <code>{}</code>: keys {}", esc(&p.object_id), esc(&p.keys.join(",")))))
+            .map(|r| {
+                format!(
+                    "{} → <code>{}</code>{}",
+                    esc(&r.role_name),
+                    esc(&r.principal_id),
+                    r.key
+                        .as_ref()
+                        .map(|k| format!(" (key {})", esc(k)))
+                        .unwrap_or_default()
+                )
+            })
+            .chain(v.access_policies.iter().map(|p| {
+                format!(
+                    "policy <code>{}</code>: keys {}",
+                    esc(&p.object_id),
+                    esc(&p.keys.join(","))
+                )
+            }))
             .collect();
         if !grants.is_empty() {
             b.push_str(&format!("<p class=muted>{}</p>", grants.join("<br>")));
         }
     }
-    b.push_str("<h2>Google Workspace</h2><table><tr><th>User</th><th>Customer</th><th>Role</th></tr>");
+    b.push_str(
+        "<h2>Google Workspace</h2><table><tr><th>User</th><th>Customer</th><th>Role</th></tr>",
+    );
     for u in &w.google_users {
         b.push_str(&format!(
             "<tr><td>{}<br><code>{}</code></td><td>{}</td><td>{}</td></tr>",
             esc(&u.name),
             esc(&u.email),
-            u.customer_id.as_deref().map(esc).unwrap_or_else(|| "consumer account".to_owned()),
-            match u.role { crate::state::GoogleRole::SuperAdmin => "Super Admin (pick this to verify)", crate::state::GoogleRole::DelegatedAdmin => "Delegated admin", crate::state::GoogleRole::User => "User" }
+            u.customer_id
+                .as_deref()
+                .map(esc)
+                .unwrap_or_else(|| "consumer account".to_owned()),
+            match u.role {
+                crate::state::GoogleRole::SuperAdmin => "Super Admin (pick this to verify)",
+                crate::state::GoogleRole::DelegatedAdmin => "Delegated admin",
+                crate::state::GoogleRole::User => "User",
+            }
         ));
     }
     if let Some(g) = &w.google_client {
@@ -214,11 +265,37 @@ pub async fn index(State(sim): State<AppState>, Origin(origin): Origin) -> Html<
             .backup_sets
             .iter()
             .map(|s| match s {
-                BackupSet::Microsoft365 { id, name, tenant_id, .. } => format!("<code>{}</code> {} — Microsoft 365 <code>{}</code>", esc(id), esc(name), esc(tenant_id)),
-                BackupSet::GoogleWorkspace { id, name, customer_id, domain } => format!("<code>{}</code> {} — Google Workspace {} <code>{}</code>", esc(id), esc(name), esc(domain), esc(customer_id)),
+                BackupSet::Microsoft365 {
+                    id,
+                    name,
+                    tenant_id,
+                    ..
+                } => format!(
+                    "<code>{}</code> {} — Microsoft 365 <code>{}</code>",
+                    esc(id),
+                    esc(name),
+                    esc(tenant_id)
+                ),
+                BackupSet::GoogleWorkspace {
+                    id,
+                    name,
+                    customer_id,
+                    domain,
+                } => format!(
+                    "<code>{}</code> {} — Google Workspace {} <code>{}</code>",
+                    esc(id),
+                    esc(name),
+                    esc(domain),
+                    esc(customer_id)
+                ),
             })
             .collect();
-        b.push_str(&format!("<tr><td><code>{}</code><br>{}</td><td>{}</td></tr>", esc(&c.id), esc(&c.name), sets.join("<br>")));
+        b.push_str(&format!(
+            "<tr><td><code>{}</code><br>{}</td><td>{}</td></tr>",
+            esc(&c.id),
+            esc(&c.name),
+            sets.join("<br>")
+        ));
     }
     b.push_str("</table></div>");
     Html(layout("keyswitch-sim", "sim", &b))

@@ -15,7 +15,10 @@ pub struct BackupSetList {
 }
 
 /// `GET /redapp/v1/companies/{company}/backup-sets`.
-pub async fn backup_sets(State(sim): State<AppState>, Path(company): Path<String>) -> Json<BackupSetList> {
+pub async fn backup_sets(
+    State(sim): State<AppState>,
+    Path(company): Path<String>,
+) -> Json<BackupSetList> {
     let world = lock(&sim.world);
     let backup_sets = world
         .companies

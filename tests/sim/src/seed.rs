@@ -27,10 +27,17 @@ pub const GOOGLE_DOMAIN: &str = "example-workspace.test";
 
 /// Operations a new RSA key allows by default.
 pub fn default_rsa_ops() -> Vec<String> {
-    ["encrypt", "decrypt", "sign", "verify", "wrapKey", "unwrapKey"]
-        .iter()
-        .map(|s| (*s).to_owned())
-        .collect()
+    [
+        "encrypt",
+        "decrypt",
+        "sign",
+        "verify",
+        "wrapKey",
+        "unwrapKey",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect()
 }
 
 /// Operations a new EC key allows by default.
@@ -129,12 +136,9 @@ fn seeded_key(
     }
     let mut v = version(kty, m, stable_version(&label));
     tweak(&mut v);
-    vault.keys.insert(
-        name.to_owned(),
-        Key {
-            versions: vec![v],
-        },
-    );
+    vault
+        .keys
+        .insert(name.to_owned(), Key { versions: vec![v] });
 }
 
 fn role(vault: &mut Vault, principal: &str, role_id: &str, key: Option<&str>) {
@@ -158,7 +162,14 @@ fn user(w: &mut World, tenant: &str, name: &str, upn: &str, roles: &[&str]) {
     });
 }
 
-fn customer_app(w: &mut World, client_id: &str, tenant: &str, name: &str, secret: &str, expires_at: i64) -> String {
+fn customer_app(
+    w: &mut World,
+    client_id: &str,
+    tenant: &str,
+    name: &str,
+    secret: &str,
+    expires_at: i64,
+) -> String {
     let sp = stable_guid(&format!("sp/{client_id}/{tenant}"));
     w.customer_apps.push(CustomerApp {
         client_id: client_id.to_owned(),
@@ -213,49 +224,156 @@ pub fn build(config: &Config) -> World {
         name: "Fabrikam".to_owned(),
         domain: "fabrikam.onmicrosoft.com".to_owned(),
     });
-    user(&mut w, CONTOSO, "Adele Vance", "adele@contoso.onmicrosoft.com", &[GLOBAL_ADMIN]);
-    user(&mut w, CONTOSO, "Priya Shah", "priya@contoso.onmicrosoft.com", &[PRIVILEGED_ROLE_ADMIN]);
-    user(&mut w, CONTOSO, "Grady Archie", "grady@contoso.onmicrosoft.com", &["f2ef992c-3afb-46b9-b7cf-a126ee74c451"]);
-    user(&mut w, CONTOSO, "Pat Plain", "pat@contoso.onmicrosoft.com", &[]);
-    user(&mut w, FABRIKAM, "Fiona Fabrikam", "fiona@fabrikam.onmicrosoft.com", &[GLOBAL_ADMIN]);
-    user(&mut w, FABRIKAM, "Frank Plain", "frank@fabrikam.onmicrosoft.com", &[]);
+    user(
+        &mut w,
+        CONTOSO,
+        "Adele Vance",
+        "adele@contoso.onmicrosoft.com",
+        &[GLOBAL_ADMIN],
+    );
+    user(
+        &mut w,
+        CONTOSO,
+        "Priya Shah",
+        "priya@contoso.onmicrosoft.com",
+        &[PRIVILEGED_ROLE_ADMIN],
+    );
+    user(
+        &mut w,
+        CONTOSO,
+        "Grady Archie",
+        "grady@contoso.onmicrosoft.com",
+        &["f2ef992c-3afb-46b9-b7cf-a126ee74c451"],
+    );
+    user(
+        &mut w,
+        CONTOSO,
+        "Pat Plain",
+        "pat@contoso.onmicrosoft.com",
+        &[],
+    );
+    user(
+        &mut w,
+        FABRIKAM,
+        "Fiona Fabrikam",
+        "fiona@fabrikam.onmicrosoft.com",
+        &[GLOBAL_ADMIN],
+    );
+    user(
+        &mut w,
+        FABRIKAM,
+        "Frank Plain",
+        "frank@fabrikam.onmicrosoft.com",
+        &[],
+    );
 
-    let app_sp = customer_app(&mut w, CUSTOMER_APP_ID, CONTOSO, "Contoso Vault Manager", CUSTOMER_APP_SECRET, t + 365 * 86_400);
-    let expired_sp = customer_app(&mut w, EXPIRED_APP_ID, CONTOSO, "Contoso Old Automation", EXPIRED_APP_SECRET, t - 30 * 86_400);
+    let app_sp = customer_app(
+        &mut w,
+        CUSTOMER_APP_ID,
+        CONTOSO,
+        "Contoso Vault Manager",
+        CUSTOMER_APP_SECRET,
+        t + 365 * 86_400,
+    );
+    let expired_sp = customer_app(
+        &mut w,
+        EXPIRED_APP_ID,
+        CONTOSO,
+        "Contoso Old Automation",
+        EXPIRED_APP_SECRET,
+        t - 30 * 86_400,
+    );
 
-    let mut kms = vault("contoso-kms", CONTOSO, Cloud::Public, VaultKind::Vault, PermissionModel::Rbac);
+    let mut kms = vault(
+        "contoso-kms",
+        CONTOSO,
+        Cloud::Public,
+        VaultKind::Vault,
+        PermissionModel::Rbac,
+    );
     seeded_key(&mut w, &mut kms, "company-kek", Kty::Rsa, 4096, |_| {});
     seeded_key(&mut w, &mut kms, "small-key", Kty::Rsa, 2048, |_| {});
     seeded_key(&mut w, &mut kms, "hsm-key", Kty::RsaHsm, 2048, |_| {});
     seeded_key(&mut w, &mut kms, "ec-key", Kty::Ec, 0, |_| {});
-    seeded_key(&mut w, &mut kms, "disabled-key", Kty::Rsa, 2048, |v| v.enabled = false);
-    seeded_key(&mut w, &mut kms, "expired-key", Kty::Rsa, 2048, |v| v.exp = Some(t - 86_400));
-    seeded_key(&mut w, &mut kms, "future-key", Kty::Rsa, 2048, |v| v.nbf = Some(t + 30 * 86_400));
-    kms.secrets.insert("db-password".to_owned(), "not-a-key".to_owned());
-    role(&mut kms, &app_sp, crate::keyvault::access::CRYPTO_USER, None);
-    role(&mut kms, &expired_sp, crate::keyvault::access::CRYPTO_USER, None);
+    seeded_key(&mut w, &mut kms, "disabled-key", Kty::Rsa, 2048, |v| {
+        v.enabled = false
+    });
+    seeded_key(&mut w, &mut kms, "expired-key", Kty::Rsa, 2048, |v| {
+        v.exp = Some(t - 86_400)
+    });
+    seeded_key(&mut w, &mut kms, "future-key", Kty::Rsa, 2048, |v| {
+        v.nbf = Some(t + 30 * 86_400)
+    });
+    kms.secrets
+        .insert("db-password".to_owned(), "not-a-key".to_owned());
+    role(
+        &mut kms,
+        &app_sp,
+        crate::keyvault::access::CRYPTO_USER,
+        None,
+    );
+    role(
+        &mut kms,
+        &expired_sp,
+        crate::keyvault::access::CRYPTO_USER,
+        None,
+    );
     w.vaults.push(kms);
 
-    let mut legacy = vault("legacy-kms", CONTOSO, Cloud::Public, VaultKind::Vault, PermissionModel::AccessPolicy);
+    let mut legacy = vault(
+        "legacy-kms",
+        CONTOSO,
+        Cloud::Public,
+        VaultKind::Vault,
+        PermissionModel::AccessPolicy,
+    );
     seeded_key(&mut w, &mut legacy, "legacy-kek", Kty::Rsa, 2048, |_| {});
     legacy.access_policies.push(AccessPolicy {
         object_id: app_sp.clone(),
-        keys: vec!["get".to_owned(), "wrapKey".to_owned(), "unwrapKey".to_owned()],
+        keys: vec![
+            "get".to_owned(),
+            "wrapKey".to_owned(),
+            "unwrapKey".to_owned(),
+        ],
         secrets: Vec::new(),
     });
     w.vaults.push(legacy);
 
-    let mut fab = vault("fabrikam-kms", FABRIKAM, Cloud::Public, VaultKind::Vault, PermissionModel::Rbac);
+    let mut fab = vault(
+        "fabrikam-kms",
+        FABRIKAM,
+        Cloud::Public,
+        VaultKind::Vault,
+        PermissionModel::Rbac,
+    );
     seeded_key(&mut w, &mut fab, "fabrikam-kek", Kty::Rsa, 2048, |_| {});
     w.vaults.push(fab);
 
-    let mut cn = vault("contoso-cn", CONTOSO, Cloud::China, VaultKind::Vault, PermissionModel::Rbac);
+    let mut cn = vault(
+        "contoso-cn",
+        CONTOSO,
+        Cloud::China,
+        VaultKind::Vault,
+        PermissionModel::Rbac,
+    );
     seeded_key(&mut w, &mut cn, "company-kek", Kty::Rsa, 2048, |_| {});
     w.vaults.push(cn);
-    let mut gov = vault("contoso-gov", CONTOSO, Cloud::Usgov, VaultKind::Vault, PermissionModel::Rbac);
+    let mut gov = vault(
+        "contoso-gov",
+        CONTOSO,
+        Cloud::Usgov,
+        VaultKind::Vault,
+        PermissionModel::Rbac,
+    );
     seeded_key(&mut w, &mut gov, "company-kek", Kty::Rsa, 2048, |_| {});
     w.vaults.push(gov);
-    let mut hsm = vault("contoso-hsm", CONTOSO, Cloud::Public, VaultKind::ManagedHsm, PermissionModel::Rbac);
+    let mut hsm = vault(
+        "contoso-hsm",
+        CONTOSO,
+        Cloud::Public,
+        VaultKind::ManagedHsm,
+        PermissionModel::Rbac,
+    );
     seeded_key(&mut w, &mut hsm, "hsm-kek", Kty::RsaHsm, 2048, |_| {});
     w.vaults.push(hsm);
 

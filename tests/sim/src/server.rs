@@ -64,7 +64,11 @@ pub struct Origin(pub String);
 impl FromRequestParts<AppState> for Origin {
     type Rejection = Infallible;
     async fn from_request_parts(parts: &mut Parts, sim: &AppState) -> Result<Self, Infallible> {
-        let scheme = parts.extensions.get::<Scheme>().map(|s| s.0).unwrap_or("http");
+        let scheme = parts
+            .extensions
+            .get::<Scheme>()
+            .map(|s| s.0)
+            .unwrap_or("http");
         if scheme == "https"
             && let Some(host) = host_of(&parts.headers, &parts.uri)
         {
@@ -100,7 +104,9 @@ pub fn service_of(path: &str) -> &'static str {
 
 fn fault_response(service: &str, action: &FaultAction) -> Response {
     let status = match action {
-        FaultAction::Status { status } => StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        FaultAction::Status { status } => {
+            StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+        }
         _ => StatusCode::TOO_MANY_REQUESTS,
     };
     let throttle = status == StatusCode::TOO_MANY_REQUESTS;
@@ -114,7 +120,12 @@ fn fault_response(service: &str, action: &FaultAction) -> Response {
                 s if s < 500 => "BadParameter",
                 _ => "InternalServerError",
             };
-            keyvault::errors::error(status, code, "The service encountered an error (injected by the simulator).", None)
+            keyvault::errors::error(
+                status,
+                code,
+                "The service encountered an error (injected by the simulator).",
+                None,
+            )
         }
         "entra" => crate::entra::errors::aad_error(
             status,
@@ -128,7 +139,12 @@ fn fault_response(service: &str, action: &FaultAction) -> Response {
             } else {
                 ("UNAVAILABLE", "backendError")
             };
-            crate::google::errors::google_error(status, "The service is currently unavailable.", reason, s)
+            crate::google::errors::google_error(
+                status,
+                "The service is currently unavailable.",
+                reason,
+                s,
+            )
         }
         _ => (
             status,
@@ -137,7 +153,8 @@ fn fault_response(service: &str, action: &FaultAction) -> Response {
             .into_response(),
     };
     if throttle && service != "keyvault" {
-        resp.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
     }
     resp
 }
@@ -147,14 +164,22 @@ fn fault_response(service: &str, action: &FaultAction) -> Response {
 pub async fn envelope(State(sim): State<AppState>, req: Request, next: Next) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
-    let scheme = req.extensions().get::<Scheme>().map(|s| s.0).unwrap_or("http");
+    let scheme = req
+        .extensions()
+        .get::<Scheme>()
+        .map(|s| s.0)
+        .unwrap_or("http");
     let host = host_of(req.headers(), req.uri()).unwrap_or_default();
     let host_vault = if keyvault::is_vault_path(&path) {
         keyvault::vault_for_host(&sim, &host)
     } else {
         None
     };
-    let mut service = if host_vault.is_some() { "keyvault" } else { service_of(&path) };
+    let mut service = if host_vault.is_some() {
+        "keyvault"
+    } else {
+        service_of(&path)
+    };
     let mut vault = host_vault.as_ref().map(|(h, _)| h.clone());
     if service == "keyvault" && vault.is_none() {
         vault = path.split('/').nth(2).map(|s| s.to_ascii_lowercase());
@@ -205,7 +230,10 @@ pub async fn envelope(State(sim): State<AppState>, req: Request, next: Next) -> 
                 Ok(body) => {
                     keyvault::handle(
                         Arc::clone(&sim),
-                        keyvault::Target { host: canonical, base },
+                        keyvault::Target {
+                            host: canonical,
+                            base,
+                        },
                         method.clone(),
                         path.clone(),
                         query,
@@ -263,7 +291,9 @@ pub async fn start(mut config: Config) -> Result<Running, String> {
     let tls = match (&config.tls_addr, &config.tls_cert, &config.tls_key) {
         (Some(a), Some(c), Some(k)) => {
             let acceptor = crate::tls::acceptor(c, k)?;
-            let l = TcpListener::bind(a).await.map_err(|e| format!("binding {a}: {e}"))?;
+            let l = TcpListener::bind(a)
+                .await
+                .map_err(|e| format!("binding {a}: {e}"))?;
             Some((l, acceptor))
         }
         _ => None,
@@ -280,7 +310,11 @@ pub async fn start(mut config: Config) -> Result<Running, String> {
     if let Some((l, acceptor)) = tls {
         tokio::spawn(accept_loop(l, Some(acceptor), app));
     }
-    Ok(Running { addr, tls_addr, sim })
+    Ok(Running {
+        addr,
+        tls_addr,
+        sim,
+    })
 }
 
 async fn accept_loop(listener: TcpListener, tls: Option<tokio_rustls::TlsAcceptor>, app: Router) {
@@ -311,20 +345,21 @@ async fn serve_connection<I>(io: I, app: Router, scheme: &'static str)
 where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
-    let service = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
-        let app = app.clone();
-        async move {
-            req.extensions_mut().insert(Scheme(scheme));
-            let resp = match app.oneshot(req.map(Body::new)).await {
-                Ok(r) => r,
-                Err(never) => match never {},
-            };
-            if resp.extensions().get::<DropConnection>().is_some() {
-                return Err(Dropped);
+    let service =
+        hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+            let app = app.clone();
+            async move {
+                req.extensions_mut().insert(Scheme(scheme));
+                let resp = match app.oneshot(req.map(Body::new)).await {
+                    Ok(r) => r,
+                    Err(never) => match never {},
+                };
+                if resp.extensions().get::<DropConnection>().is_some() {
+                    return Err(Dropped);
+                }
+                Ok::<_, Dropped>(resp)
             }
-            Ok::<_, Dropped>(resp)
-        }
-    });
+        });
     let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
     if let Err(e) = builder.serve_connection(io, service).await {
         tracing::debug!(error = %e, "connection ended");

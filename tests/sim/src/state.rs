@@ -17,10 +17,22 @@ use crate::util::lock;
 
 /// Entra directory role template ids and names.
 pub const DIRECTORY_ROLES: &[(&str, &str)] = &[
-    ("62e90394-69f5-4237-9190-012177145e10", "Global Administrator"),
-    ("e8611ab8-c189-46e8-94e1-60213ab1f814", "Privileged Role Administrator"),
-    ("9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3", "Application Administrator"),
-    ("158c047a-c907-4556-b7ef-446551a6b5f7", "Cloud Application Administrator"),
+    (
+        "62e90394-69f5-4237-9190-012177145e10",
+        "Global Administrator",
+    ),
+    (
+        "e8611ab8-c189-46e8-94e1-60213ab1f814",
+        "Privileged Role Administrator",
+    ),
+    (
+        "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3",
+        "Application Administrator",
+    ),
+    (
+        "158c047a-c907-4556-b7ef-446551a6b5f7",
+        "Cloud Application Administrator",
+    ),
     ("f2ef992c-3afb-46b9-b7cf-a126ee74c451", "Global Reader"),
 ];
 /// Global Administrator role template id.
@@ -32,7 +44,9 @@ pub const PRIVILEGED_ROLE_ADMIN: &str = "e8611ab8-c189-46e8-94e1-60213ab1f814";
 pub fn directory_role_id(name_or_id: &str) -> Option<&'static str> {
     DIRECTORY_ROLES
         .iter()
-        .find(|(id, name)| id.eq_ignore_ascii_case(name_or_id) || name.eq_ignore_ascii_case(name_or_id))
+        .find(|(id, name)| {
+            id.eq_ignore_ascii_case(name_or_id) || name.eq_ignore_ascii_case(name_or_id)
+        })
         .map(|(id, _)| *id)
 }
 

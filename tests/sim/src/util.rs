@@ -181,7 +181,10 @@ mod tests {
     #[test]
     fn query_appending() {
         assert_eq!(
-            with_query("http://x/cb?a=1", &[("error_description", "The admin canceled")]),
+            with_query(
+                "http://x/cb?a=1",
+                &[("error_description", "The admin canceled")]
+            ),
             "http://x/cb?a=1&error_description=The+admin+canceled"
         );
     }

@@ -4,7 +4,10 @@ use keyswitch_sim::keyvault::model::{KeyBundle, KeyOperationResult, KeyOperation
 use serde_json::Value;
 
 fn example(name: &str) -> Value {
-    let path = format!("{}/fixtures/azure-rest-api-specs/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/fixtures/azure-rest-api-specs/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let text = std::fs::read_to_string(&path).expect("fixture");
     serde_json::from_str(&text).expect("json")
 }
@@ -12,11 +15,21 @@ fn example(name: &str) -> Value {
 #[test]
 fn get_key_example_parses_as_key_bundle() {
     let ex = example("GetKey-example.json");
-    let bundle: KeyBundle = serde_json::from_value(ex["responses"]["200"]["body"].clone()).expect("KeyBundle");
+    let bundle: KeyBundle =
+        serde_json::from_value(ex["responses"]["200"]["body"].clone()).expect("KeyBundle");
     assert_eq!(bundle.key.kty.as_deref(), Some("RSA"));
     assert_eq!(bundle.key.e.as_deref(), Some("AQAB"));
-    assert!(bundle.key.kid.as_deref().is_some_and(|k| k.ends_with("/78deebed173b48e48f55abf87ed4cf71")));
-    assert_eq!(bundle.attributes.recovery_level.as_deref(), Some("Recoverable+Purgeable"));
+    assert!(
+        bundle
+            .key
+            .kid
+            .as_deref()
+            .is_some_and(|k| k.ends_with("/78deebed173b48e48f55abf87ed4cf71"))
+    );
+    assert_eq!(
+        bundle.attributes.recovery_level.as_deref(),
+        Some("Recoverable+Purgeable")
+    );
     assert_eq!(bundle.attributes.created, Some(1493942451));
     // And our serialisation keeps the wire names.
     let back = serde_json::to_value(&bundle).expect("ser");

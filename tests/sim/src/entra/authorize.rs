@@ -12,15 +12,28 @@ use crate::state::{AppState, PendingCode, User, directory_role_name};
 use crate::util::{guid, html_escape as esc, lock, now, param, random_token, with_query};
 
 /// A registered client: (display name, redirect URIs, home tenant for single-tenant apps).
-fn client(world: &crate::state::World, client_id: &str) -> Option<(String, Vec<String>, Option<String>)> {
-    if let Some(c) = world.connector.as_ref().filter(|c| c.client_id.eq_ignore_ascii_case(client_id)) {
+fn client(
+    world: &crate::state::World,
+    client_id: &str,
+) -> Option<(String, Vec<String>, Option<String>)> {
+    if let Some(c) = world
+        .connector
+        .as_ref()
+        .filter(|c| c.client_id.eq_ignore_ascii_case(client_id))
+    {
         return Some((c.name.clone(), c.redirect_uris.clone(), None));
     }
     world
         .customer_apps
         .iter()
         .find(|a| a.client_id.eq_ignore_ascii_case(client_id))
-        .map(|a| (a.name.clone(), a.redirect_uris.clone(), Some(a.tenant_id.clone())))
+        .map(|a| {
+            (
+                a.name.clone(),
+                a.redirect_uris.clone(),
+                Some(a.tenant_id.clone()),
+            )
+        })
 }
 
 /// `GET|POST /entra/{tenant}/oauth2/v2.0/authorize`.
@@ -32,28 +45,66 @@ pub async fn authorize(
     body: Bytes,
 ) -> Response {
     let Some(params) = page_params(&method, q.as_deref(), &body) else {
-        return error_page(StatusCode::BAD_REQUEST, 900144, "The request could not be parsed.");
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            900144,
+            "The request could not be parsed.",
+        );
     };
     let mut world = lock(&sim.world);
     let Some(tref) = resolve_tenant(&world, &tenant) else {
-        return error_page(StatusCode::BAD_REQUEST, 90002, &super::tenant_not_found(&tenant));
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            90002,
+            &super::tenant_not_found(&tenant),
+        );
     };
-    let directory = tref.tenant().map(|t| t.name.clone()).unwrap_or_else(|| "Microsoft".to_owned());
-    let Some(client_id) = param(&params, "client_id").filter(|c| !c.is_empty()).map(str::to_owned) else {
-        return error_page(StatusCode::BAD_REQUEST, 900144, "The request body must contain the following parameter: 'client_id'.");
+    let directory = tref
+        .tenant()
+        .map(|t| t.name.clone())
+        .unwrap_or_else(|| "Microsoft".to_owned());
+    let Some(client_id) = param(&params, "client_id")
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned)
+    else {
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            900144,
+            "The request body must contain the following parameter: 'client_id'.",
+        );
     };
     let Some((app_name, redirect_uris, home)) = client(&world, &client_id) else {
-        return error_page(StatusCode::BAD_REQUEST, 700016, &super::app_not_found(&client_id, &directory));
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            700016,
+            &super::app_not_found(&client_id, &directory),
+        );
     };
     if let (Some(home), Some(t)) = (&home, tref.tenant())
         && *home != t.id
     {
-        return error_page(StatusCode::BAD_REQUEST, 700016, &super::app_not_found(&client_id, &directory));
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            700016,
+            &super::app_not_found(&client_id, &directory),
+        );
     }
     let redirect_uri = match param(&params, "redirect_uri") {
         Some(r) if redirect_uris.iter().any(|u| u == r) => r.to_owned(),
-        Some(r) => return error_page(StatusCode::BAD_REQUEST, 50011, &super::redirect_mismatch(r, &client_id)),
-        None => return error_page(StatusCode::BAD_REQUEST, 900144, "The request body must contain the following parameter: 'redirect_uri'."),
+        Some(r) => {
+            return error_page(
+                StatusCode::BAD_REQUEST,
+                50011,
+                &super::redirect_mismatch(r, &client_id),
+            );
+        }
+        None => {
+            return error_page(
+                StatusCode::BAD_REQUEST,
+                900144,
+                "The request body must contain the following parameter: 'redirect_uri'.",
+            );
+        }
     };
     let state = param(&params, "state").map(str::to_owned);
     let back = |error: &str, code: u32, text: &str| {
@@ -65,15 +116,32 @@ pub async fn authorize(
         redirect(&with_query(&redirect_uri, &p))
     };
     if param(&params, "response_type") != Some("code") {
-        return back("unsupported_response_type", 700054, "Only response_type=code is enabled for this application.");
+        return back(
+            "unsupported_response_type",
+            700054,
+            "Only response_type=code is enabled for this application.",
+        );
     }
-    let Some(challenge) = param(&params, "code_challenge").filter(|c| !c.is_empty()).map(str::to_owned) else {
-        return back("invalid_request", 9002325, "Proof Key for Code Exchange is required for cross-origin authorization code redemption.");
+    let Some(challenge) = param(&params, "code_challenge")
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned)
+    else {
+        return back(
+            "invalid_request",
+            9002325,
+            "Proof Key for Code Exchange is required for cross-origin authorization code redemption.",
+        );
     };
     if param(&params, "code_challenge_method") != Some("S256") {
-        return back("invalid_request", 501491, "Invalid code_challenge_method: only S256 is accepted.");
+        return back(
+            "invalid_request",
+            501491,
+            "Invalid code_challenge_method: only S256 is accepted.",
+        );
     }
-    let scope = param(&params, "scope").unwrap_or("openid profile").to_owned();
+    let scope = param(&params, "scope")
+        .unwrap_or("openid profile")
+        .to_owned();
     let prompt = param(&params, "prompt").unwrap_or("").to_owned();
 
     let action = param(&params, "action");
@@ -86,9 +154,25 @@ pub async fn authorize(
         let hidden = hidden_fields(&params);
         let mut cards = String::new();
         for u in world.users.iter().filter(|u| in_scope(u)) {
-            let tenant_name = world.tenants.iter().find(|t| t.id == u.tenant_id).map(|t| t.name.as_str()).unwrap_or("");
-            let badges: Vec<String> = u.roles.iter().map(|r| directory_role_name(r).to_owned()).collect();
-            cards.push_str(&user_card(&hidden, &u.oid, &u.name, &format!("{} · {tenant_name}", u.upn), &badges, &format!("Sign in as {}", u.name)));
+            let tenant_name = world
+                .tenants
+                .iter()
+                .find(|t| t.id == u.tenant_id)
+                .map(|t| t.name.as_str())
+                .unwrap_or("");
+            let badges: Vec<String> = u
+                .roles
+                .iter()
+                .map(|r| directory_role_name(r).to_owned())
+                .collect();
+            cards.push_str(&user_card(
+                &hidden,
+                &u.oid,
+                &u.name,
+                &format!("{} · {tenant_name}", u.upn),
+                &badges,
+                &format!("Sign in as {}", u.name),
+            ));
         }
         let consent_note = if prompt == "admin_consent" {
             "<p class=muted>This request asks for <b>admin consent</b>: only a Global Administrator or Privileged Role Administrator can continue.</p>"
@@ -103,14 +187,22 @@ pub async fn authorize(
         return Html(layout("Sign in to your account", "entra", &body)).into_response();
     }
     if action == Some("cancel") {
-        return back("access_denied", 65004, "User declined to consent to access the app.");
+        return back(
+            "access_denied",
+            65004,
+            "User declined to consent to access the app.",
+        );
     }
     let Some(user) = param(&params, "user")
         .and_then(|oid| world.users.iter().find(|u| u.oid == oid))
         .filter(|u| in_scope(u))
         .cloned()
     else {
-        return error_page(StatusCode::BAD_REQUEST, 50034, "The user account does not exist in this directory.");
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            50034,
+            "The user account does not exist in this directory.",
+        );
     };
     if prompt == "admin_consent" {
         if !user.can_admin_consent() {
@@ -121,7 +213,12 @@ pub async fn authorize(
             );
         }
         if home.is_none() {
-            super::consent::grant(&mut world, &user.tenant_id, Some(&user.oid), "https://vault.azure.net/.default");
+            super::consent::grant(
+                &mut world,
+                &user.tenant_id,
+                Some(&user.oid),
+                "https://vault.azure.net/.default",
+            );
         }
     }
     let code = format!("1.A{}", random_token(48));

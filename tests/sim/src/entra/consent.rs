@@ -40,7 +40,12 @@ pub async fn v2(
 }
 
 /// Records the connector's consent in `tenant_id` (creating its service principal).
-pub fn grant(world: &mut World, tenant_id: &str, by: Option<&str>, scope: &str) -> Option<ServicePrincipal> {
+pub fn grant(
+    world: &mut World,
+    tenant_id: &str,
+    by: Option<&str>,
+    scope: &str,
+) -> Option<ServicePrincipal> {
     let connector = world.connector.clone()?;
     if let Some(sp) = world
         .service_principals
@@ -63,13 +68,28 @@ pub fn grant(world: &mut World, tenant_id: &str, by: Option<&str>, scope: &str) 
     Some(sp)
 }
 
-fn consent(sim: &AppState, version: Version, tenant: &str, method: &Method, q: Option<&str>, body: &Bytes) -> Response {
+fn consent(
+    sim: &AppState,
+    version: Version,
+    tenant: &str,
+    method: &Method,
+    q: Option<&str>,
+    body: &Bytes,
+) -> Response {
     let Some(params) = page_params(method, q, body) else {
-        return error_page(StatusCode::BAD_REQUEST, 900144, "The request could not be parsed.");
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            900144,
+            "The request could not be parsed.",
+        );
     };
     let mut world = lock(&sim.world);
     let Some(tref) = resolve_tenant(&world, tenant) else {
-        return error_page(StatusCode::BAD_REQUEST, 90002, &super::tenant_not_found(tenant));
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            90002,
+            &super::tenant_not_found(tenant),
+        );
     };
     match (&tref, version) {
         (TenantRef::Consumers, _) | (TenantRef::Common, Version::V2) => {
@@ -77,24 +97,53 @@ fn consent(sim: &AppState, version: Version, tenant: &str, method: &Method, q: O
             return error_page(
                 StatusCode::BAD_REQUEST,
                 90130,
-                &format!("Application '{id}' (CyberSentriq KMS Connector) is not supported over the /common or /consumers endpoints. Please use the /organizations or tenant-specific endpoint."),
+                &format!(
+                    "Application '{id}' (CyberSentriq KMS Connector) is not supported over the /common or /consumers endpoints. Please use the /organizations or tenant-specific endpoint."
+                ),
             );
         }
         _ => {}
     }
-    let directory = tref.tenant().map(|t| t.name.clone()).unwrap_or_else(|| "Microsoft".to_owned());
+    let directory = tref
+        .tenant()
+        .map(|t| t.name.clone())
+        .unwrap_or_else(|| "Microsoft".to_owned());
     let Some(client_id) = param(&params, "client_id").filter(|c| !c.is_empty()) else {
-        return error_page(StatusCode::BAD_REQUEST, 900144, "The request body must contain the following parameter: 'client_id'.");
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            900144,
+            "The request body must contain the following parameter: 'client_id'.",
+        );
     };
-    let Some(connector) = world.connector.clone().filter(|c| c.client_id.eq_ignore_ascii_case(client_id)) else {
-        return error_page(StatusCode::BAD_REQUEST, 700016, &super::app_not_found(client_id, &directory));
+    let Some(connector) = world
+        .connector
+        .clone()
+        .filter(|c| c.client_id.eq_ignore_ascii_case(client_id))
+    else {
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            700016,
+            &super::app_not_found(client_id, &directory),
+        );
     };
     let redirect_uri = match param(&params, "redirect_uri") {
         Some(r) if connector.redirect_uris.iter().any(|u| u == r) => r.to_owned(),
-        Some(r) => return error_page(StatusCode::BAD_REQUEST, 50011, &super::redirect_mismatch(r, client_id)),
+        Some(r) => {
+            return error_page(
+                StatusCode::BAD_REQUEST,
+                50011,
+                &super::redirect_mismatch(r, client_id),
+            );
+        }
         None => match connector.redirect_uris.first() {
             Some(r) => r.clone(),
-            None => return error_page(StatusCode::BAD_REQUEST, 500113, "No reply address is registered for the application."),
+            None => {
+                return error_page(
+                    StatusCode::BAD_REQUEST,
+                    500113,
+                    "No reply address is registered for the application.",
+                );
+            }
         },
     };
     let state = param(&params, "state").map(str::to_owned);
@@ -112,7 +161,15 @@ fn consent(sim: &AppState, version: Version, tenant: &str, method: &Method, q: O
     if version == Version::V2 && scope.is_empty() {
         return go(with_state(vec![
             ("error", "invalid_request".to_owned()),
-            ("error_description", super::errors::aad_body("invalid_request", 900144, "The request body must contain the following parameter: 'scope'.").error_description),
+            (
+                "error_description",
+                super::errors::aad_body(
+                    "invalid_request",
+                    900144,
+                    "The request body must contain the following parameter: 'scope'.",
+                )
+                .error_description,
+            ),
         ]));
     }
 
@@ -123,19 +180,36 @@ fn consent(sim: &AppState, version: Version, tenant: &str, method: &Method, q: O
             .iter()
             .filter(|u| tref.tenant().is_none_or(|t| t.id == u.tenant_id))
             .collect();
-        return page(&world, &connector.name, &params, &users, tref.tenant().is_none());
+        return page(
+            &world,
+            &connector.name,
+            &params,
+            &users,
+            tref.tenant().is_none(),
+        );
     }
 
     if action == Some("cancel") {
         return match version {
             Version::V1 => go(with_state(vec![
                 ("error", "permission_denied".to_owned()),
-                ("error_description", "The admin canceled the request".to_owned()),
+                (
+                    "error_description",
+                    "The admin canceled the request".to_owned(),
+                ),
             ])),
             Version::V2 => go(with_state(vec![
                 ("admin_consent", "True".to_owned()),
                 ("error", "consent_required".to_owned()),
-                ("error_description", super::errors::aad_body("consent_required", 65004, "User declined to consent to access the app.").error_description),
+                (
+                    "error_description",
+                    super::errors::aad_body(
+                        "consent_required",
+                        65004,
+                        "User declined to consent to access the app.",
+                    )
+                    .error_description,
+                ),
             ])),
         };
     }
@@ -144,7 +218,11 @@ fn consent(sim: &AppState, version: Version, tenant: &str, method: &Method, q: O
         .filter(|u| tref.tenant().is_none_or(|t| t.id == u.tenant_id))
         .cloned()
     else {
-        return error_page(StatusCode::BAD_REQUEST, 50034, "The user account does not exist in this directory. To sign into this application, the account must be added to the directory.");
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            50034,
+            "The user account does not exist in this directory. To sign into this application, the account must be added to the directory.",
+        );
     };
     if !user.can_admin_consent() {
         let desc = super::errors::aad_body(
@@ -165,9 +243,17 @@ fn consent(sim: &AppState, version: Version, tenant: &str, method: &Method, q: O
             ])),
         };
     }
-    let granted_scope = if scope.is_empty() { "https://vault.azure.net/.default".to_owned() } else { scope.clone() };
+    let granted_scope = if scope.is_empty() {
+        "https://vault.azure.net/.default".to_owned()
+    } else {
+        scope.clone()
+    };
     if grant(&mut world, &user.tenant_id, Some(&user.oid), &granted_scope).is_none() {
-        return error_page(StatusCode::INTERNAL_SERVER_ERROR, 90033, "A transient error has occurred. Please try again.");
+        return error_page(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            90033,
+            "A transient error has occurred. Please try again.",
+        );
     }
     match version {
         Version::V2 => {
@@ -192,17 +278,45 @@ fn consent(sim: &AppState, version: Version, tenant: &str, method: &Method, q: O
     }
 }
 
-fn page(world: &World, app: &str, params: &[(String, String)], users: &[&User], all_tenants: bool) -> Response {
+fn page(
+    world: &World,
+    app: &str,
+    params: &[(String, String)],
+    users: &[&User],
+    all_tenants: bool,
+) -> Response {
     let hidden = hidden_fields(params);
     let mut cards = String::new();
     for u in users {
-        let tenant = world.tenants.iter().find(|t| t.id == u.tenant_id).map(|t| t.name.as_str()).unwrap_or("");
-        let badges: Vec<String> = u.roles.iter().map(|r| directory_role_name(r).to_owned()).collect();
-        let sub = if all_tenants { format!("{} · {tenant}", u.upn) } else { u.upn.clone() };
-        cards.push_str(&user_card(&hidden, &u.oid, &u.name, &sub, &badges, &format!("Accept as {}", u.name)));
+        let tenant = world
+            .tenants
+            .iter()
+            .find(|t| t.id == u.tenant_id)
+            .map(|t| t.name.as_str())
+            .unwrap_or("");
+        let badges: Vec<String> = u
+            .roles
+            .iter()
+            .map(|r| directory_role_name(r).to_owned())
+            .collect();
+        let sub = if all_tenants {
+            format!("{} · {tenant}", u.upn)
+        } else {
+            u.upn.clone()
+        };
+        cards.push_str(&user_card(
+            &hidden,
+            &u.oid,
+            &u.name,
+            &sub,
+            &badges,
+            &format!("Accept as {}", u.name),
+        ));
     }
     if users.is_empty() {
-        cards.push_str("<p class=muted>No users in this tenant. Add some with POST /_control/users.</p>");
+        cards.push_str(
+            "<p class=muted>No users in this tenant. Add some with POST /_control/users.</p>",
+        );
     }
     let body = format!(
         r#"<div class="card"><h1>Permissions requested</h1><p><b>{app}</b> wants to be granted admin consent for your organization.</p>

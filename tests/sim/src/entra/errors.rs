@@ -60,5 +60,13 @@ pub fn error_page(status: StatusCode, code: u32, text: &str) -> Response {
         guid(),
         entra_timestamp(now())
     );
-    (status, Html(crate::pages::layout("Sign in to your account", "entra", &body))).into_response()
+    (
+        status,
+        Html(crate::pages::layout(
+            "Sign in to your account",
+            "entra",
+            &body,
+        )),
+    )
+        .into_response()
 }

@@ -19,7 +19,10 @@ use crate::util::parse_form;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/{tenant}/adminconsent", get(consent::v1).post(consent::v1))
-        .route("/{tenant}/v2.0/adminconsent", get(consent::v2).post(consent::v2))
+        .route(
+            "/{tenant}/v2.0/adminconsent",
+            get(consent::v2).post(consent::v2),
+        )
         .route(
             "/{tenant}/oauth2/v2.0/authorize",
             get(authorize::authorize).post(authorize::authorize),
@@ -27,7 +30,10 @@ pub fn routes() -> Router<AppState> {
         .route("/{tenant}/oauth2/v2.0/token", post(token::token))
         .route("/{tenant}/discovery/v2.0/keys", get(discovery::jwks))
         .route("/{tenant}/discovery/keys", get(discovery::jwks))
-        .route("/{tenant}/v2.0/.well-known/openid-configuration", get(discovery::openid_configuration))
+        .route(
+            "/{tenant}/v2.0/.well-known/openid-configuration",
+            get(discovery::openid_configuration),
+        )
 }
 
 /// The `{tenant}` path segment, resolved.
@@ -85,7 +91,11 @@ pub fn redirect_mismatch(uri: &str, client_id: &str) -> String {
 }
 
 /// Parameters of a page request: the query on GET, the form body on POST.
-pub fn page_params(method: &Method, query: Option<&str>, body: &Bytes) -> Option<Vec<(String, String)>> {
+pub fn page_params(
+    method: &Method,
+    query: Option<&str>,
+    body: &Bytes,
+) -> Option<Vec<(String, String)>> {
     let raw = if method == Method::POST {
         String::from_utf8_lossy(body).into_owned()
     } else {
@@ -98,6 +108,10 @@ pub fn page_params(method: &Method, query: Option<&str>, body: &Bytes) -> Option
 pub fn redirect(location: &str) -> Response {
     match header::HeaderValue::from_str(location) {
         Ok(v) => (StatusCode::FOUND, [(header::LOCATION, v)]).into_response(),
-        Err(_) => errors::error_page(StatusCode::BAD_REQUEST, 50011, "The redirect URI is not a valid URI."),
+        Err(_) => errors::error_page(
+            StatusCode::BAD_REQUEST,
+            50011,
+            "The redirect URI is not a valid URI.",
+        ),
     }
 }

@@ -58,19 +58,35 @@ fn check_secret(world: &World, client_id: &str, params: &[(String, String)]) -> 
             StatusCode::UNAUTHORIZED,
             "invalid_client",
             7000215,
-            &format!("Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{client_id}'."),
+            &format!(
+                "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{client_id}'."
+            ),
         ))
     };
-    if let Some(c) = world.connector.as_ref().filter(|c| c.client_id.eq_ignore_ascii_case(client_id)) {
-        return if c.secret == secret { ClientAuth::Ok } else { invalid() };
+    if let Some(c) = world
+        .connector
+        .as_ref()
+        .filter(|c| c.client_id.eq_ignore_ascii_case(client_id))
+    {
+        return if c.secret == secret {
+            ClientAuth::Ok
+        } else {
+            invalid()
+        };
     }
-    if let Some(app) = world.customer_apps.iter().find(|a| a.client_id.eq_ignore_ascii_case(client_id)) {
+    if let Some(app) = world
+        .customer_apps
+        .iter()
+        .find(|a| a.client_id.eq_ignore_ascii_case(client_id))
+    {
         return match app.secrets.iter().find(|s| s.value == secret) {
             Some(s) if s.expires_at <= now() => ClientAuth::Failed(aad_error(
                 StatusCode::UNAUTHORIZED,
                 "invalid_client",
                 7000222,
-                &format!("The provided client secret keys for app '{client_id}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds."),
+                &format!(
+                    "The provided client secret keys for app '{client_id}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds."
+                ),
             )),
             Some(_) => ClientAuth::Ok,
             None => invalid(),
@@ -80,15 +96,30 @@ fn check_secret(world: &World, client_id: &str, params: &[(String, String)]) -> 
 }
 
 /// `POST /entra/{tenant}/oauth2/v2.0/token`.
-pub async fn token(State(sim): State<AppState>, Origin(origin): Origin, Path(tenant): Path<String>, body: Bytes) -> Response {
+pub async fn token(
+    State(sim): State<AppState>,
+    Origin(origin): Origin,
+    Path(tenant): Path<String>,
+    body: Bytes,
+) -> Response {
     let Some(params) = parse_form(&String::from_utf8_lossy(&body)) else {
-        return aad_error(StatusCode::BAD_REQUEST, "invalid_request", 900144, "The request body must contain the following parameter: 'grant_type'.");
+        return aad_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            900144,
+            "The request body must contain the following parameter: 'grant_type'.",
+        );
     };
     let Some(grant) = param(&params, "grant_type").map(str::to_owned) else {
         return missing("grant_type");
     };
     let Some(key) = materialize(sim.entra_key.clone()).await else {
-        return aad_error(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable", 90033, "A transient error has occurred. Please try again.");
+        return aad_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "temporarily_unavailable",
+            90033,
+            "A transient error has occurred. Please try again.",
+        );
     };
     match grant.as_str() {
         "client_credentials" => client_credentials(&sim, &tenant, &params, &key),
@@ -102,7 +133,12 @@ pub async fn token(State(sim): State<AppState>, Origin(origin): Origin, Path(ten
     }
 }
 
-fn client_credentials(sim: &AppState, tenant: &str, params: &[(String, String)], key: &rsa::RsaPrivateKey) -> Response {
+fn client_credentials(
+    sim: &AppState,
+    tenant: &str,
+    params: &[(String, String)],
+    key: &rsa::RsaPrivateKey,
+) -> Response {
     let world = lock(&sim.world);
     let t: Tenant = match resolve_tenant(&world, tenant) {
         Some(TenantRef::Known(t)) => t,
@@ -114,14 +150,26 @@ fn client_credentials(sim: &AppState, tenant: &str, params: &[(String, String)],
                 "No tenant-identifying information found in either the request or implied by any provided credentials.",
             );
         }
-        None => return aad_error(StatusCode::BAD_REQUEST, "invalid_request", 90002, &super::tenant_not_found(tenant)),
+        None => {
+            return aad_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                90002,
+                &super::tenant_not_found(tenant),
+            );
+        }
     };
     let Some(client_id) = param(params, "client_id").filter(|c| !c.is_empty()) else {
         return missing("client_id");
     };
     let sp: Option<ServicePrincipal> = world.service_principal(client_id, &t.id).cloned();
     let Some(sp) = sp else {
-        return aad_error(StatusCode::BAD_REQUEST, "unauthorized_client", 700016, &super::app_not_found(client_id, &t.name));
+        return aad_error(
+            StatusCode::BAD_REQUEST,
+            "unauthorized_client",
+            700016,
+            &super::app_not_found(client_id, &t.name),
+        );
     };
     if let ClientAuth::Failed(r) = check_secret(&world, client_id, params) {
         return r;
@@ -138,7 +186,9 @@ fn client_credentials(sim: &AppState, tenant: &str, params: &[(String, String)],
             StatusCode::BAD_REQUEST,
             "invalid_scope",
             1002012,
-            &format!("The provided value for scope {scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI)."),
+            &format!(
+                "The provided value for scope {scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI)."
+            ),
         );
     };
     let n = now();
@@ -175,12 +225,26 @@ fn invalid_grant(code: u32, text: &str) -> Response {
     aad_error(StatusCode::BAD_REQUEST, "invalid_grant", code, text)
 }
 
-fn authorization_code(sim: &AppState, origin: &str, tenant: &str, params: &[(String, String)], key: &rsa::RsaPrivateKey) -> Response {
+fn authorization_code(
+    sim: &AppState,
+    origin: &str,
+    tenant: &str,
+    params: &[(String, String)],
+    key: &rsa::RsaPrivateKey,
+) -> Response {
     let mut world = lock(&sim.world);
     if resolve_tenant(&world, tenant).is_none() {
-        return aad_error(StatusCode::BAD_REQUEST, "invalid_request", 90002, &super::tenant_not_found(tenant));
+        return aad_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            90002,
+            &super::tenant_not_found(tenant),
+        );
     }
-    let Some(client_id) = param(params, "client_id").filter(|c| !c.is_empty()).map(str::to_owned) else {
+    let Some(client_id) = param(params, "client_id")
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned)
+    else {
         return missing("client_id");
     };
     let Some(code) = param(params, "code") else {
@@ -192,17 +256,31 @@ fn authorization_code(sim: &AppState, origin: &str, tenant: &str, params: &[(Str
         return r;
     }
     let Some(pending) = pending.filter(|p| p.expires > now()) else {
-        return invalid_grant(70008, "The provided authorization code or refresh token has expired due to inactivity or was already redeemed. Send a new interactive authorization request for this user and resource.");
+        return invalid_grant(
+            70008,
+            "The provided authorization code or refresh token has expired due to inactivity or was already redeemed. Send a new interactive authorization request for this user and resource.",
+        );
     };
     if !pending.client_id.eq_ignore_ascii_case(&client_id) {
-        return invalid_grant(70000, "The provided authorization code was issued to a different client.");
+        return invalid_grant(
+            70000,
+            "The provided authorization code was issued to a different client.",
+        );
     }
     if param(params, "redirect_uri") != Some(pending.redirect_uri.as_str()) {
-        return invalid_grant(500117, "The reply uri specified in the token request does not match the reply uri used when requesting the authorization code.");
+        return invalid_grant(
+            500117,
+            "The reply uri specified in the token request does not match the reply uri used when requesting the authorization code.",
+        );
     }
     match param(params, "code_verifier") {
         Some(v) if pkce_s256(v) == pending.challenge => {}
-        _ => return invalid_grant(501481, "The Code_Verifier does not match the code_challenge supplied in the authorization request."),
+        _ => {
+            return invalid_grant(
+                501481,
+                "The Code_Verifier does not match the code_challenge supplied in the authorization request.",
+            );
+        }
     }
     let Some(user) = world.users.iter().find(|u| u.oid == pending.user).cloned() else {
         return invalid_grant(50034, "The user account does not exist in this directory.");
@@ -222,7 +300,13 @@ fn authorization_code(sim: &AppState, origin: &str, tenant: &str, params: &[(Str
     if pending.scope.split_whitespace().any(|s| s == "openid")
         && let Value::Object(map) = &mut out
     {
-        map.insert("id_token".to_owned(), Value::String(crate::jwt::sign(key, &id_token_claims(origin, &client_id, &user, pending.nonce.as_deref()))));
+        map.insert(
+            "id_token".to_owned(),
+            Value::String(crate::jwt::sign(
+                key,
+                &id_token_claims(origin, &client_id, &user, pending.nonce.as_deref()),
+            )),
+        );
     }
     Json(out).into_response()
 }

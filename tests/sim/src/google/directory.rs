@@ -13,7 +13,10 @@ use crate::util::{lock, now, param, parse_form, rfc3339};
 const SCOPE_PREFIX: &str = "https://www.googleapis.com/auth/";
 
 fn caller(sim: &AppState, headers: &HeaderMap) -> Result<(GoogleGrant, GoogleUser), Response> {
-    let auth = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let auth = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     let token = match auth.split_once(' ') {
         Some((s, t)) if s.eq_ignore_ascii_case("bearer") && !t.trim().is_empty() => t.trim(),
         _ => return Err(unauthenticated(true)),
@@ -25,15 +28,19 @@ fn caller(sim: &AppState, headers: &HeaderMap) -> Result<(GoogleGrant, GoogleUse
         .filter(|g| g.expires > now())
         .cloned()
         .ok_or_else(|| unauthenticated(false))?;
-    let user = world.google_user(&grant.user).cloned().ok_or_else(|| unauthenticated(false))?;
+    let user = world
+        .google_user(&grant.user)
+        .cloned()
+        .ok_or_else(|| unauthenticated(false))?;
     Ok((grant, user))
 }
 
 fn has_scope(grant: &GoogleGrant, any_of: &[&str]) -> bool {
-    grant
-        .scopes
-        .iter()
-        .any(|s| any_of.iter().any(|want| s == &format!("{SCOPE_PREFIX}{want}")))
+    grant.scopes.iter().any(|s| {
+        any_of
+            .iter()
+            .any(|want| s == &format!("{SCOPE_PREFIX}{want}"))
+    })
 }
 
 fn insufficient_scopes() -> Response {
@@ -56,7 +63,10 @@ pub async fn user(
         Ok(c) => c,
         Err(r) => return r,
     };
-    if !has_scope(&grant, &["admin.directory.user.readonly", "admin.directory.user"]) {
+    if !has_scope(
+        &grant,
+        &["admin.directory.user.readonly", "admin.directory.user"],
+    ) {
         return insufficient_scopes();
     }
     let pairs = parse_form(q.as_deref().unwrap_or("")).unwrap_or_default();
@@ -64,7 +74,12 @@ pub async fn user(
         "admin_view" => true,
         "domain_public" => false,
         other => {
-            return google_error(StatusCode::BAD_REQUEST, &format!("Invalid value at 'view_type' ({other})"), "invalid", "INVALID_ARGUMENT");
+            return google_error(
+                StatusCode::BAD_REQUEST,
+                &format!("Invalid value at 'view_type' ({other})"),
+                "invalid",
+                "INVALID_ARGUMENT",
+            );
         }
     };
     let Some(my_customer) = me.customer_id.clone() else {
@@ -75,12 +90,20 @@ pub async fn user(
     }
     let world = lock(&sim.world);
     let Some(target) = world.google_user(&user_key).cloned() else {
-        return google_error(StatusCode::NOT_FOUND, "Resource Not Found: userKey", "notFound", "");
+        return google_error(
+            StatusCode::NOT_FOUND,
+            "Resource Not Found: userKey",
+            "notFound",
+            "",
+        );
     };
     if target.customer_id.as_deref() != Some(my_customer.as_str()) {
         return not_authorized();
     }
-    let (given, family) = target.name.split_once(' ').unwrap_or((target.name.as_str(), ""));
+    let (given, family) = target
+        .name
+        .split_once(' ')
+        .unwrap_or((target.name.as_str(), ""));
     let mut body = json!({
         "kind": "admin#directory#user",
         "id": target.id,
@@ -115,12 +138,22 @@ pub async fn user(
 }
 
 /// `GET /google/admin/directory/v1/customers/{customerKey}` (`my_customer` or the id).
-pub async fn customer(State(sim): State<AppState>, Path(key): Path<String>, headers: HeaderMap) -> Response {
+pub async fn customer(
+    State(sim): State<AppState>,
+    Path(key): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let (grant, me) = match caller(&sim, &headers) {
         Ok(c) => c,
         Err(r) => return r,
     };
-    if !has_scope(&grant, &["admin.directory.customer.readonly", "admin.directory.customer"]) {
+    if !has_scope(
+        &grant,
+        &[
+            "admin.directory.customer.readonly",
+            "admin.directory.customer",
+        ],
+    ) {
         return insufficient_scopes();
     }
     let Some(my_customer) = me.customer_id.clone() else {
@@ -131,7 +164,12 @@ pub async fn customer(State(sim): State<AppState>, Path(key): Path<String>, head
     }
     let world = lock(&sim.world);
     let Some(c) = world.google_customers.iter().find(|c| c.id == my_customer) else {
-        return google_error(StatusCode::NOT_FOUND, "Resource Not Found: customerKey", "notFound", "");
+        return google_error(
+            StatusCode::NOT_FOUND,
+            "Resource Not Found: customerKey",
+            "notFound",
+            "",
+        );
     };
     Json(json!({
         "kind": "admin#directory#customer",

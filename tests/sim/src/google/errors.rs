@@ -6,7 +6,12 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 /// API error: `{"error":{"code","message","errors":[{message,domain,reason}],"status"?}}`.
-pub fn google_error(status: StatusCode, message: &str, reason: &str, status_name: &str) -> Response {
+pub fn google_error(
+    status: StatusCode,
+    message: &str,
+    reason: &str,
+    status_name: &str,
+) -> Response {
     let mut body = json!({
         "error": {
             "code": status.as_u16(),
@@ -24,7 +29,12 @@ pub fn google_error(status: StatusCode, message: &str, reason: &str, status_name
 
 /// 403 "Not Authorized to access this resource/api".
 pub fn not_authorized() -> Response {
-    google_error(StatusCode::FORBIDDEN, "Not Authorized to access this resource/api", "forbidden", "")
+    google_error(
+        StatusCode::FORBIDDEN,
+        "Not Authorized to access this resource/api",
+        "forbidden",
+        "",
+    )
 }
 
 /// 401 for a missing or invalid access token.
@@ -50,5 +60,9 @@ pub fn unauthenticated(missing: bool) -> Response {
 
 /// OAuth token endpoint error: `{"error","error_description"}`.
 pub fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
-    (status, Json(json!({"error": error, "error_description": description}))).into_response()
+    (
+        status,
+        Json(json!({"error": error, "error_description": description})),
+    )
+        .into_response()
 }

@@ -18,7 +18,10 @@ pub const HSM_CRYPTO_USER: &str = "21dbd100-6940-42c2-9190-5d6cb909625b";
 /// Role definitions the simulator knows (id, name).
 pub const ROLES: &[(&str, &str)] = &[
     (CRYPTO_USER, "Key Vault Crypto User"),
-    (CRYPTO_SERVICE_ENCRYPTION_USER, "Key Vault Crypto Service Encryption User"),
+    (
+        CRYPTO_SERVICE_ENCRYPTION_USER,
+        "Key Vault Crypto Service Encryption User",
+    ),
     (CRYPTO_OFFICER, "Key Vault Crypto Officer"),
     (ADMINISTRATOR, "Key Vault Administrator"),
     (SECRETS_USER, "Key Vault Secrets User"),
@@ -29,7 +32,9 @@ pub const ROLES: &[(&str, &str)] = &[
 pub fn role_id(name_or_id: &str) -> Option<&'static str> {
     ROLES
         .iter()
-        .find(|(id, name)| id.eq_ignore_ascii_case(name_or_id) || name.eq_ignore_ascii_case(name_or_id))
+        .find(|(id, name)| {
+            id.eq_ignore_ascii_case(name_or_id) || name.eq_ignore_ascii_case(name_or_id)
+        })
         .map(|(id, _)| *id)
 }
 
@@ -101,7 +106,10 @@ pub fn role_allows(role: &str, action: Action) -> bool {
         ADMINISTRATOR => true,
         CRYPTO_OFFICER => action != SecretGet,
         CRYPTO_USER | HSM_CRYPTO_USER => {
-            matches!(action, KeyRead | KeyWrap | KeyUnwrap | KeyEncrypt | KeyDecrypt)
+            matches!(
+                action,
+                KeyRead | KeyWrap | KeyUnwrap | KeyEncrypt | KeyDecrypt
+            )
         }
         CRYPTO_SERVICE_ENCRYPTION_USER => matches!(action, KeyRead | KeyWrap | KeyUnwrap),
         SECRETS_USER => action == SecretGet,
@@ -120,7 +128,12 @@ pub enum Denied {
 
 /// Decides whether `principal` may perform `action` on `object` (a key or
 /// secret name, `None` for vault-wide operations such as listing).
-pub fn decide(vault: &Vault, principal: &str, action: Action, object: Option<&str>) -> Result<(), Denied> {
+pub fn decide(
+    vault: &Vault,
+    principal: &str,
+    action: Action,
+    object: Option<&str>,
+) -> Result<(), Denied> {
     match vault.model {
         PermissionModel::Rbac => {
             let granted = vault.role_assignments.iter().any(|ra| {

@@ -68,7 +68,12 @@ pub fn secret_not_found(name: &str) -> Response {
 }
 
 /// 403 on an RBAC vault without a matching assignment.
-pub fn forbidden_rbac(vault: &Vault, caller: &str, action: &str, resource_suffix: &str) -> Response {
+pub fn forbidden_rbac(
+    vault: &Vault,
+    caller: &str,
+    action: &str,
+    resource_suffix: &str,
+) -> Response {
     let message = format!(
         "Caller is not authorized to perform action on resource.\r\nIf role assignments, deny assignments or role definitions were changed recently, please observe propagation time.\r\nCaller: {caller}\r\nAction: '{action}'\r\nResource: '/subscriptions/{sub}/resourcegroups/{rg}/providers/microsoft.keyvault/vaults/{name}{resource_suffix}'\r\nAssignment: (not found)\r\nDenyAssignmentId: null\r\nDecisionReason: 'DeniedWithNoValidRBAC' \r\nVault: {name};location={loc} ",
         sub = vault.subscription_id,
@@ -76,7 +81,12 @@ pub fn forbidden_rbac(vault: &Vault, caller: &str, action: &str, resource_suffix
         name = vault.name,
         loc = vault.location,
     );
-    error(StatusCode::FORBIDDEN, "Forbidden", &message, Some("ForbiddenByRbac"))
+    error(
+        StatusCode::FORBIDDEN,
+        "Forbidden",
+        &message,
+        Some("ForbiddenByRbac"),
+    )
 }
 
 /// 403 on an access-policy vault without the permission.
@@ -86,7 +96,12 @@ pub fn forbidden_policy(vault: &Vault, caller: &str, area: &str, permission: &st
         name = vault.name,
         loc = vault.location,
     );
-    error(StatusCode::FORBIDDEN, "Forbidden", &message, Some("AccessDenied"))
+    error(
+        StatusCode::FORBIDDEN,
+        "Forbidden",
+        &message,
+        Some("AccessDenied"),
+    )
 }
 
 /// 429 `Throttled` (no Retry-After, as observed).

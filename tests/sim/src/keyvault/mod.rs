@@ -110,7 +110,11 @@ impl Op {
     fn object(&self) -> Option<&str> {
         match self {
             Op::ListKeys => None,
-            Op::ListVersions(n) | Op::Get(n, _) | Op::Rotate(n) | Op::Crypto(n, _, _) | Op::GetSecret(n) => Some(n),
+            Op::ListVersions(n)
+            | Op::Get(n, _)
+            | Op::Rotate(n)
+            | Op::Crypto(n, _, _)
+            | Op::GetSecret(n) => Some(n),
         }
     }
 }
@@ -130,9 +134,11 @@ fn parse_op(method: &Method, rest: &str) -> Result<Op, Response> {
         ("GET", ["keys", n, "versions"]) => Op::ListVersions((*n).to_owned()),
         ("GET", ["keys", n, v]) => Op::Get((*n).to_owned(), Some((*v).to_owned())),
         ("POST", ["keys", n, "rotate"]) => Op::Rotate((*n).to_owned()),
-        ("POST", ["keys", n, op]) if CryptoOp::parse(op).is_some() => {
-            Op::Crypto((*n).to_owned(), None, CryptoOp::parse(op).ok_or_else(not_found_path)?)
-        }
+        ("POST", ["keys", n, op]) if CryptoOp::parse(op).is_some() => Op::Crypto(
+            (*n).to_owned(),
+            None,
+            CryptoOp::parse(op).ok_or_else(not_found_path)?,
+        ),
         ("POST", ["keys", n, v, op]) if CryptoOp::parse(op).is_some() => Op::Crypto(
             (*n).to_owned(),
             Some((*v).to_owned()),
@@ -180,31 +186,57 @@ struct Caller {
     display: String,
 }
 
-async fn authenticate(sim: &AppState, vault: &Vault, headers: &HeaderMap) -> Result<Caller, Response> {
+async fn authenticate(
+    sim: &AppState,
+    vault: &Vault,
+    headers: &HeaderMap,
+) -> Result<Caller, Response> {
     let missing = "AKV10000: Request is missing a Bearer or PoP token.";
     let auth = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let token = match auth.split_once(' ') {
-        Some((scheme, t)) if scheme.eq_ignore_ascii_case("bearer") && !t.trim().is_empty() => t.trim(),
+        Some((scheme, t)) if scheme.eq_ignore_ascii_case("bearer") && !t.trim().is_empty() => {
+            t.trim()
+        }
         _ => return Err(errors::unauthorized(vault, missing)),
     };
     let Some(key) = materialize(sim.entra_key.clone()).await else {
-        return Err(errors::error(StatusCode::INTERNAL_SERVER_ERROR, "InternalServerError", "Signing key unavailable.", None));
+        return Err(errors::error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalServerError",
+            "Signing key unavailable.",
+            None,
+        ));
     };
     let Some(claims) = crate::jwt::verify(&key, token) else {
-        return Err(errors::unauthorized(vault, "AKV10013: Token validation failed: the signature is invalid."));
+        return Err(errors::unauthorized(
+            vault,
+            "AKV10013: Token validation failed: the signature is invalid.",
+        ));
     };
-    let s = |k: &str| claims.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
+    let s = |k: &str| {
+        claims
+            .get(k)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned()
+    };
     let t = now();
     let exp = claims.get("exp").and_then(Value::as_i64).unwrap_or(0);
     let nbf = claims.get("nbf").and_then(Value::as_i64).unwrap_or(0);
     if exp <= t {
-        return Err(errors::unauthorized(vault, "AKV10017: The token has expired."));
+        return Err(errors::unauthorized(
+            vault,
+            "AKV10017: The token has expired.",
+        ));
     }
     if nbf > t + 300 {
-        return Err(errors::unauthorized(vault, "AKV10018: The token is not yet valid."));
+        return Err(errors::unauthorized(
+            vault,
+            "AKV10018: The token is not yet valid.",
+        ));
     }
     let aud = s("aud");
     let resource = vault.resource();
@@ -249,7 +281,12 @@ fn attributes(v: &KeyVersion, rec: (&str, i64)) -> KeyAttributes {
     }
 }
 
-async fn bundle(base: &str, name: &str, v: &KeyVersion, rec: (&str, i64)) -> Result<KeyBundle, Response> {
+async fn bundle(
+    base: &str,
+    name: &str,
+    v: &KeyVersion,
+    rec: (&str, i64),
+) -> Result<KeyBundle, Response> {
     let mut jwk = JsonWebKey {
         kid: Some(format!("{base}/keys/{name}/{}", v.version)),
         kty: Some(v.kty.as_str().to_owned()),
@@ -285,7 +322,11 @@ fn internal() -> Response {
     )
 }
 
-fn pick_version<'a>(key: &'a Key, name: &str, version: Option<&str>) -> Result<&'a KeyVersion, Response> {
+fn pick_version<'a>(
+    key: &'a Key,
+    name: &str,
+    version: Option<&str>,
+) -> Result<&'a KeyVersion, Response> {
     match version {
         None => key.latest().ok_or_else(|| errors::key_not_found(name)),
         Some(v) => key
@@ -326,9 +367,9 @@ pub async fn handle(
         .and_then(|(_, k)| k.latest())
         .map(|v| (v.bits(), v.kty.hsm()))
         .unwrap_or((2048, vault.kind == VaultKind::ManagedHsm));
-    let limit = vault
-        .throttle_limit
-        .unwrap_or_else(|| throttle::published_limit(bits, hsm || vault.kind == VaultKind::ManagedHsm));
+    let limit = vault.throttle_limit.unwrap_or_else(|| {
+        throttle::published_limit(bits, hsm || vault.kind == VaultKind::ManagedHsm)
+    });
     if !lock(&sim.throttle).admit(&vault.host, limit, now()) {
         return errors::throttled();
     }
@@ -346,7 +387,11 @@ pub async fn handle(
             }
             Denied::Policy => {
                 let (area, perm) = action.policy();
-                let perm = if matches!(op, Op::ListKeys | Op::ListVersions(_)) { "list" } else { perm };
+                let perm = if matches!(op, Op::ListKeys | Op::ListVersions(_)) {
+                    "list"
+                } else {
+                    perm
+                };
                 errors::forbidden_policy(&vault, &caller.display, area, perm)
             }
         };
@@ -418,7 +463,13 @@ pub async fn handle(
     }
 }
 
-async fn rotate(sim: &AppState, vault: &Vault, base: &str, name: &str, rec: (&str, i64)) -> Response {
+async fn rotate(
+    sim: &AppState,
+    vault: &Vault,
+    base: &str,
+    name: &str,
+    rec: (&str, i64),
+) -> Response {
     let Some((canon, key)) = vault.key(name) else {
         return errors::key_not_found(name);
     };
@@ -440,7 +491,10 @@ async fn rotate(sim: &AppState, vault: &Vault, base: &str, name: &str, rec: (&st
     let canon = canon.clone();
     {
         let mut world = lock(&sim.world);
-        let Some(k) = world.vault_mut(&vault.host).and_then(|vm| vm.keys.get_mut(&canon)) else {
+        let Some(k) = world
+            .vault_mut(&vault.host)
+            .and_then(|vm| vm.keys.get_mut(&canon))
+        else {
             return errors::key_not_found(name);
         };
         k.versions.push(v.clone());
@@ -462,7 +516,10 @@ async fn crypto_op(base: &str, name: &str, v: &KeyVersion, cop: CryptoOp, body: 
     };
     let op = cop.action().op_name();
     let Some(alg) = Alg::parse(&params.alg) else {
-        return errors::bad_parameter(&format!("Invalid algorithm: '{}'. Supported: RSA-OAEP, RSA-OAEP-256, RSA1_5.", params.alg));
+        return errors::bad_parameter(&format!(
+            "Invalid algorithm: '{}'. Supported: RSA-OAEP, RSA-OAEP-256, RSA1_5.",
+            params.alg
+        ));
     };
     let Material::Rsa(lazy) = &v.material else {
         return errors::bad_parameter(&format!(
@@ -494,7 +551,10 @@ async fn crypto_op(base: &str, name: &str, v: &KeyVersion, cop: CryptoOp, body: 
         return errors::error(
             StatusCode::FORBIDDEN,
             "Forbidden",
-            &format!("Operation {op} is not allowed before the key's activation date ({}).", crate::util::rfc3339(nbf)),
+            &format!(
+                "Operation {op} is not allowed before the key's activation date ({}).",
+                crate::util::rfc3339(nbf)
+            ),
             Some("KeyNotYetValid"),
         );
     }
@@ -505,7 +565,10 @@ async fn crypto_op(base: &str, name: &str, v: &KeyVersion, cop: CryptoOp, body: 
         return errors::error(
             StatusCode::FORBIDDEN,
             "Forbidden",
-            &format!("Operation {op} is not allowed on an expired key ({}).", crate::util::rfc3339(exp)),
+            &format!(
+                "Operation {op} is not allowed on an expired key ({}).",
+                crate::util::rfc3339(exp)
+            ),
             Some("KeyExpired"),
         );
     }
@@ -530,6 +593,8 @@ async fn crypto_op(base: &str, name: &str, v: &KeyVersion, cop: CryptoOp, body: 
             "The value is too long for the key size and algorithm {}.",
             params.alg
         )),
-        Err(_) => errors::bad_parameter("The ciphertext could not be decrypted with this key and algorithm."),
+        Err(_) => errors::bad_parameter(
+            "The ciphertext could not be decrypted with this key and algorithm.",
+        ),
     }
 }

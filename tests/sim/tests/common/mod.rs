@@ -22,7 +22,9 @@ pub async fn start() -> Sim {
     let mut config = Config::for_tests();
     // Seed keys are cached across test runs (4096-bit generation is slow).
     config.state_dir = Some(std::env::temp_dir().join("keyswitch-sim-test-state"));
-    let running = keyswitch_sim::start(config).await.expect("simulator starts");
+    let running = keyswitch_sim::start(config)
+        .await
+        .expect("simulator starts");
     let url = running.url();
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -104,11 +106,18 @@ impl Sim {
     /// Grants the connector consent in `tenant` and returns its token there.
     pub async fn connector_token(&self, tenant: &str) -> (String, String) {
         let (s, sp) = self
-            .control(reqwest::Method::POST, "/consents", serde_json::json!({"tenant": tenant}))
+            .control(
+                reqwest::Method::POST,
+                "/consents",
+                serde_json::json!({"tenant": tenant}),
+            )
             .await;
         assert_eq!(s, 201);
         let oid = sp["object_id"].as_str().expect("oid").to_owned();
-        (self.token(tenant, CONNECTOR, "dev-connector-secret").await, oid)
+        (
+            self.token(tenant, CONNECTOR, "dev-connector-secret").await,
+            oid,
+        )
     }
 }
 
