@@ -99,12 +99,22 @@ start_stack() {
     umask 077
     printf 'PLATFORM_KEY="%s"\n' "$(head -c 32 /dev/urandom | base64)" >"$secrets"
   fi
+  grep -q '^CONNECTOR_CLIENT_SECRET=' "$secrets" ||
+    printf 'CONNECTOR_CLIENT_SECRET="%s"\n' "${SIM_CONNECTOR_SECRET:-dev-connector-secret}" >>"$secrets"
 
   log "worker (wrangler dev, workerd) on $KEYSWITCH_URL, state in $state/wrangler"
   spawn WORKER "$ROOT/edge" "$state/logs/worker.log" "$NODE22" "$WRANGLER_JS" dev \
     --ip 127.0.0.1 --port "$worker_port" --persist-to "$state/wrangler" \
     --env-file "$secrets" --show-interactive-dev-session=false \
-    --var "REDAPP_API_URL:$SIM_URL/redapp"
+    --var "REDAPP_API_URL:$SIM_URL/redapp" \
+    --var "REDAPP_SESSION_JWKS_URL:$SIM_URL/redapp/.well-known/jwks.json" \
+    --var "ENTRA_AUTHORITY:$SIM_URL/entra" \
+    --var "CONNECTOR_CLIENT_ID:${SIM_CONNECTOR_CLIENT_ID:-5f0c2b7e-9a41-4c36-8d2e-0b7a6c1e4f21}" \
+    --var "CONSENT_REDIRECT_URI:$KEYSWITCH_URL/oauth/consent/callback" \
+    --var "KEYVAULT_PROXY:$SIM_URL/kv/" \
+    --var "KEYVAULT_RETRY_BASE_MS:${KEYVAULT_RETRY_BASE_MS:-20}" \
+    --var "OAUTH_STATE_TTL_SECONDS:${OAUTH_STATE_TTL_SECONDS:-30}" \
+    --var "ALLOWED_ORIGINS:${ALLOWED_ORIGINS:-https://redapp.example.test}"
 
   wait_http "$SIM_URL/" 60 "$SIM_PID" || { tail -n 30 "$state/logs/simulator.log" >&2; die "the simulator did not start"; }
   wait_http "$MOTO_URL/moto-api/" 60 "$MOTO_PID" || { tail -n 30 "$state/logs/moto.log" >&2; die "moto did not start"; }

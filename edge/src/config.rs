@@ -7,12 +7,32 @@ use crate::error::EdgeError;
 /// The Durable Object namespace holding one `CompanyKms` per company.
 pub const COMPANY_KMS: &str = "COMPANY_KMS";
 /// KV namespace for what may be stale or expire (consent cache, read copies).
-#[allow(dead_code)]
 pub const KMS_CACHE: &str = "KMS_CACHE";
 /// Secret: the platform key-encryption key, 32 bytes, base64.
 pub const PLATFORM_KEY: &str = "PLATFORM_KEY";
+/// Secret: the KMS Connector application's client secret.
+pub const CONNECTOR_CLIENT_SECRET: &str = "CONNECTOR_CLIENT_SECRET";
 /// Var: base URL of the host product's (RedApp's) inventory API.
 pub const REDAPP_API_URL: &str = "REDAPP_API_URL";
+/// Var: RedApp's JWKS, whose keys sign console sessions (RS256).
+pub const REDAPP_SESSION_JWKS_URL: &str = "REDAPP_SESSION_JWKS_URL";
+/// Var: Microsoft Entra authority base, `https://login.microsoftonline.com`.
+pub const ENTRA_AUTHORITY: &str = "ENTRA_AUTHORITY";
+/// Var: the KMS Connector application's (client) id.
+pub const CONNECTOR_CLIENT_ID: &str = "CONNECTOR_CLIENT_ID";
+/// Var: the admin-consent redirect URI registered for the connector; its
+/// origin is the worker's own origin (postMessage target, links back).
+pub const CONSENT_REDIRECT_URI: &str = "CONSENT_REDIRECT_URI";
+/// Var: when set, `https://{vault-host}/…` is fetched as
+/// `{KEYVAULT_PROXY}{vault-host}/…` (the simulator). Empty in production.
+pub const KEYVAULT_PROXY: &str = "KEYVAULT_PROXY";
+/// Var: base delay of the Key Vault throttling back-off, in milliseconds
+/// (1000 in production: 1, 2, 4, 8, 16 s).
+pub const KEYVAULT_RETRY_BASE_MS: &str = "KEYVAULT_RETRY_BASE_MS";
+/// Var: lifetime of an OAuth `state` in seconds (default 600).
+pub const OAUTH_STATE_TTL_SECONDS: &str = "OAUTH_STATE_TTL_SECONDS";
+/// Var: comma-separated host-product origins allowed for CORS and framing.
+pub const ALLOWED_ORIGINS: &str = "ALLOWED_ORIGINS";
 
 /// Reads a plain-text var, or reports which one is missing.
 pub fn var(env: &Env, name: &'static str) -> Result<String, EdgeError> {
@@ -21,9 +41,52 @@ pub fn var(env: &Env, name: &'static str) -> Result<String, EdgeError> {
         .map_err(|_| EdgeError::Config(name))
 }
 
+/// Reads a var that must be a URL.
+pub fn url_var(env: &Env, name: &'static str) -> Result<url::Url, EdgeError> {
+    url::Url::parse(var(env, name)?.trim()).map_err(|_| EdgeError::Config(name))
+}
+
 /// Reads a secret, or reports which one is missing (never its value).
 pub fn secret(env: &Env, name: &'static str) -> Result<String, EdgeError> {
     env.secret(name)
         .map(|v| v.to_string())
         .map_err(|_| EdgeError::Config(name))
+}
+
+/// The configured host-product origins (exact `scheme://host[:port]`).
+pub fn allowed_origins(env: &Env) -> Vec<String> {
+    env.var(ALLOWED_ORIGINS)
+        .map(|v| {
+            v.to_string()
+                .split(',')
+                .map(|o| o.trim().trim_end_matches('/').to_owned())
+                .filter(|o| !o.is_empty())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The worker's own origin, taken from the configured redirect URI (never
+/// from a request).
+pub fn own_origin(env: &Env) -> Result<String, EdgeError> {
+    let url = url_var(env, CONSENT_REDIRECT_URI)?;
+    Ok(url.origin().ascii_serialization())
+}
+
+/// Base delay of the throttling back-off in milliseconds (default 1000).
+pub fn retry_base_ms(env: &Env) -> u64 {
+    env.var(KEYVAULT_RETRY_BASE_MS)
+        .ok()
+        .and_then(|v| v.to_string().trim().parse().ok())
+        .unwrap_or(1000)
+}
+
+/// Lifetime of an OAuth `state` in milliseconds (default 10 minutes, at most 30).
+pub fn state_ttl_ms(env: &Env) -> u64 {
+    env.var(OAUTH_STATE_TTL_SECONDS)
+        .ok()
+        .and_then(|v| v.to_string().trim().parse::<u64>().ok())
+        .unwrap_or(600)
+        .clamp(1, 1800)
+        * 1000
 }

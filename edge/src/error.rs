@@ -1,15 +1,30 @@
 //! `EdgeError`: every failure the edge can meet, and the one place that turns
-//! it into an HTTP response.
+//! it into an HTTP response (`{code, message, fix, field?, detail?}` from the
+//! shared catalog).
 
-use serde::Serialize;
+use keyswitch_shared::{CatalogError, ErrorBody};
 use worker::Response;
 
 /// What went wrong while serving a request.
 #[derive(Debug, thiserror::Error)]
 pub enum EdgeError {
-    /// A path parameter or body failed validation.
-    #[error("invalid request: {0}")]
-    BadRequest(&'static str),
+    /// A failure an administrator can act on, from the shared catalog.
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    /// A catalog error already rendered by the company's Durable Object.
+    #[error("relayed {status}: {}", body.code)]
+    Relayed {
+        /// The status the object answered with.
+        status: u16,
+        /// Its body.
+        body: ErrorBody,
+    },
+    /// A request path or method the API does not have.
+    #[error("no such route")]
+    NoRoute {
+        /// 404 or 405.
+        status: u16,
+    },
     /// A required binding, var or secret is missing from the configuration.
     #[error("configuration is missing {0}")]
     Config(&'static str),
@@ -24,49 +39,90 @@ pub enum EdgeError {
     Worker(#[from] worker::Error),
 }
 
-/// The JSON body of every error answer: the same triple the app shows.
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    code: &'a str,
-    message: &'a str,
-    fix: &'a str,
+impl From<worker::KvError> for EdgeError {
+    fn from(e: worker::KvError) -> Self {
+        Self::Worker(e.into())
+    }
+}
+
+impl From<serde_json::Error> for EdgeError {
+    fn from(e: serde_json::Error) -> Self {
+        Self::Worker(worker::Error::SerdeJsonError(e))
+    }
 }
 
 impl EdgeError {
-    fn parts(&self) -> (u16, &'static str, &'static str, &'static str) {
+    /// Shorthand for a refused input field.
+    pub fn field(field: &str, reason: &str) -> Self {
+        Self::Catalog(CatalogError::InvalidField {
+            field: field.to_owned(),
+            reason: reason.to_owned(),
+        })
+    }
+
+    /// The status and body the client gets. Internal causes are never sent.
+    pub fn status_and_body(&self) -> (u16, ErrorBody) {
         match self {
-            Self::BadRequest(what) => (
-                400,
-                "bad_request",
-                what,
-                "Correct the request and send it again.",
+            Self::Catalog(e) => (e.status(), e.body()),
+            Self::Relayed { status, body } => (*status, body.clone()),
+            Self::NoRoute { status: 405 } => (
+                405,
+                CatalogError::InvalidField {
+                    field: "method".into(),
+                    reason: "This route does not accept that HTTP method".into(),
+                }
+                .body(),
+            ),
+            Self::NoRoute { .. } => (
+                404,
+                CatalogError::NotFound {
+                    what: "This API route".into(),
+                }
+                .body(),
             ),
             Self::Inventory(_) => (
                 502,
-                "inventory_unavailable",
-                "The backup inventory could not be read.",
-                "Try again in a minute; if it persists, contact support.",
+                CatalogError::UnexpectedAnswer {
+                    service: "The backup inventory".into(),
+                }
+                .body(),
             ),
-            Self::Config(_) | Self::Crypto | Self::Worker(_) => (
-                500,
-                "internal",
-                "Something went wrong on our side.",
-                "Try again; if it persists, contact support.",
-            ),
+            Self::Config(_) | Self::Crypto | Self::Worker(_) => {
+                (500, CatalogError::Internal.body())
+            }
         }
     }
 
     /// Turns the error into a response. Internal details are logged, never sent.
     pub fn into_response(self) -> worker::Result<Response> {
-        let (status, code, message, fix) = self.parts();
+        let (status, body) = self.status_and_body();
         if status >= 500 {
-            worker::console_error!("{code}: {self}");
+            worker::console_error!("{}: {self}", body.code);
         }
-        Response::from_json(&ErrorBody { code, message, fix }).map(|r| r.with_status(status))
+        let resp = Response::from_json(&body)?.with_status(status);
+        let headers = resp.headers();
+        headers.set("Cache-Control", "no-store")?;
+        if status == 401 {
+            headers.set("WWW-Authenticate", "Bearer realm=\"keyswitch\"")?;
+        }
+        Ok(resp)
     }
 }
 
 /// Runs a handler body and maps its error through [`EdgeError::into_response`].
 pub fn respond(result: Result<Response, EdgeError>) -> worker::Result<Response> {
     result.or_else(EdgeError::into_response)
+}
+
+/// Replaces the router's plain-text 404/405 with the catalog shape.
+pub fn catalog_for_unrouted(resp: Response) -> worker::Result<Response> {
+    let status = resp.status_code();
+    let plain = resp
+        .headers()
+        .get("Content-Type")?
+        .is_none_or(|t| t.starts_with("text/plain"));
+    if (status == 404 || status == 405) && plain {
+        return EdgeError::NoRoute { status }.into_response();
+    }
+    Ok(resp)
 }

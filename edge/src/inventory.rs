@@ -1,5 +1,6 @@
 //! The host product's (RedApp's) backup-set inventory, read over HTTP.
 
+use keyswitch_shared::switch::TenantRef;
 use serde::Deserialize;
 use worker::{Env, Fetch, Method, Request, RequestInit, Url};
 
@@ -9,9 +10,30 @@ use crate::error::EdgeError;
 /// One backup set as the host product lists it.
 #[derive(Debug, Deserialize)]
 pub struct BackupSet {
-    /// The set's id in the host product.
-    #[allow(dead_code)]
-    pub id: String,
+    /// `microsoft365` or `google_workspace`.
+    #[serde(default)]
+    pub kind: String,
+    /// The Entra tenant of a Microsoft 365 set.
+    #[serde(default)]
+    pub tenant_id: Option<String>,
+    /// The Google customer of a Workspace set.
+    #[serde(default)]
+    pub customer_id: Option<String>,
+}
+
+impl BackupSet {
+    /// The tenant whose data the set holds, when it names a valid one.
+    pub fn tenant(&self) -> Option<TenantRef> {
+        match self.kind.as_str() {
+            "microsoft365" => Some(TenantRef::Microsoft365 {
+                tenant_id: self.tenant_id.as_deref()?.parse().ok()?,
+            }),
+            "google_workspace" => Some(TenantRef::GoogleWorkspace {
+                customer_id: self.customer_id.as_deref()?.parse().ok()?,
+            }),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Deserialize)]

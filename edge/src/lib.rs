@@ -4,12 +4,21 @@
 //! live in `routes/`, the per-company authority in `company/`, outside calls
 //! in their own service modules.
 
+mod audit;
+mod azure;
 mod company;
 mod config;
+mod connection;
+mod consent_cache;
+mod cors;
 mod crypto;
 mod error;
+mod guidance;
 mod inventory;
+mod landing;
 mod routes;
+mod session;
+mod timer;
 
 pub use company::CompanyKms;
 
@@ -22,9 +31,40 @@ fn start() {
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
-    Router::new()
+    if let Some(preflight) = cors::preflight(&req, &env)? {
+        return Ok(preflight);
+    }
+    let origin = cors::allowed_origin(&req, &env);
+    let api = req.path().starts_with("/api/");
+    let resp = Router::new()
         .get("/api/health", routes::health::get)
+        .get("/api/openapi.yaml", routes::openapi::get)
         .get_async("/api/companies/:company/kms", routes::kms::get_status)
+        .post_async(
+            "/api/companies/:company/kms/switch",
+            routes::kms::post_switch,
+        )
+        .post_async(
+            "/api/companies/:company/kms/consent",
+            routes::kms::post_consent,
+        )
+        .get_async(
+            "/api/companies/:company/kms/role-assignment",
+            routes::kms::get_role_assignment,
+        )
+        .post_async("/api/companies/:company/kms/test", routes::kms::post_test)
+        .post_async("/api/companies/:company/kms/save", routes::kms::post_save)
+        .post_async(
+            "/api/companies/:company/kms/cancel",
+            routes::kms::post_cancel,
+        )
+        .get_async("/api/companies/:company/kms/audit", routes::kms::get_audit)
+        .get_async("/oauth/consent/callback", routes::oauth::consent_callback)
         .run(req, env)
-        .await
+        .await?;
+    let resp = error::catalog_for_unrouted(resp)?;
+    if api {
+        cors::decorate(&resp, origin.as_deref())?;
+    }
+    Ok(resp)
 }

@@ -14,3 +14,154 @@ pub struct KmsStatus {
     /// How many backup sets the host product lists for the company.
     pub backup_set_count: u32,
 }
+
+/// `GET /api/companies/{company}/kms` and the answer of every Manage KMS
+/// action: the status above plus the stage and the pending setup.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KmsOverview {
+    /// Provider in force and inventory size (the walking skeleton's fields).
+    #[serde(flatten)]
+    pub status: KmsStatus,
+    /// Where the switch stands (`idle`, `awaiting_consent`, …, `cancelled`).
+    pub stage: crate::switch::Stage,
+    /// The setup in progress, if any.
+    pub pending: Option<PendingSetup>,
+    /// The company key as stored (never the key itself).
+    pub company_key: CompanyKeyInfo,
+}
+
+/// Non-secret facts about the stored company key, so a person (or a test)
+/// can see that it did not change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompanyKeyInfo {
+    /// SHA-256 (hex, first 32 chars) of the wrapped key blob; changes only
+    /// when the company key is re-wrapped.
+    pub wrapped_fingerprint: String,
+    /// When the company key was created (Unix milliseconds).
+    pub created_at_ms: u64,
+}
+
+/// A Manage KMS setup in progress.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingSetup {
+    /// Identifies this setup (a new one per start).
+    pub setup_id: String,
+    /// Its stage.
+    pub stage: crate::switch::Stage,
+    /// Vault base URI.
+    pub vault_uri: crate::VaultUri,
+    /// Key name in the vault.
+    pub key_name: crate::KeyName,
+    /// The vault's name, for the role assignment guidance.
+    pub vault_name: String,
+    /// The vault's tenant, learned from Key Vault's challenge.
+    pub vault_tenant: Option<crate::TenantId>,
+    /// The admin consent proven for this setup.
+    pub consent: Option<crate::switch::Consent>,
+    /// The key the last successful connection test used.
+    pub tested_key: Option<TestedKey>,
+    /// Tenants of the backup sets to verify (after Save).
+    pub tenants: Vec<crate::switch::Tenant>,
+    /// The last failure, as the admin sees it.
+    pub last_error: Option<crate::ErrorBody>,
+    /// Who started the setup (display name).
+    pub started_by: String,
+    /// When (Unix milliseconds).
+    pub started_at_ms: u64,
+}
+
+/// The key a connection test succeeded with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TestedKey {
+    /// The versioned key id Key Vault used.
+    pub kid: crate::KeyId,
+    /// RSA modulus size in bits.
+    pub size_bits: u32,
+    /// RSA or RSA-HSM.
+    pub kty: crate::key_check::RsaKeyType,
+    /// When the test passed (Unix milliseconds).
+    pub tested_at_ms: u64,
+}
+
+/// `POST …/kms/switch` body: Test Connection with these values. Plain strings
+/// here so the edge can name the field at fault; both sides validate them with
+/// [`crate::VaultUri`] and [`crate::KeyName`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StartSwitch {
+    /// The vault base URI, e.g. `https://contoso-kms.vault.azure.net`.
+    pub vault_uri: String,
+    /// The RSA key's name in the vault.
+    pub key_name: String,
+}
+
+/// Answer of the Manage KMS actions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KmsAnswer {
+    /// The state after the action.
+    pub kms: KmsOverview,
+    /// Where to send the Global Administrator for admin consent, when the
+    /// setup waits for it (single-use, expires in minutes).
+    pub consent_url: Option<String>,
+}
+
+/// `GET …/kms/role-assignment`: what the Azure admin must do, filled in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleAssignmentGuidance {
+    /// Display name of the connector's service principal.
+    pub service_principal_name: String,
+    /// The connector application's (client) id.
+    pub application_id: String,
+    /// Role to assign, e.g. "Key Vault Crypto User".
+    pub role_name: String,
+    /// Its role definition id.
+    pub role_id: String,
+    /// The vault's name.
+    pub vault_name: String,
+    /// The vault's URI.
+    pub vault_uri: crate::VaultUri,
+    /// The key's name.
+    pub key_name: crate::KeyName,
+    /// The vault's tenant, when known.
+    pub vault_tenant: Option<crate::TenantId>,
+    /// Role assignment scope with placeholders for what keyswitch cannot know.
+    pub scope: String,
+    /// Azure CLI commands, in order.
+    pub az_commands: String,
+    /// Portal steps, in order.
+    pub portal_steps: Vec<String>,
+    /// What to do first when the vault uses the access-policy model.
+    pub access_policy_note: String,
+}
+
+/// One entry of a company's audit trail. Never holds secrets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEvent {
+    /// Sequence number within the company (ascending).
+    pub seq: u64,
+    /// When (Unix milliseconds).
+    pub at_ms: u64,
+    /// Who: the session subject, or `microsoft` for a consent callback.
+    pub actor: String,
+    /// The actor's display name.
+    pub actor_name: String,
+    /// The actor's role.
+    pub actor_role: String,
+    /// What was done, e.g. `switch_started`, `connection_test`.
+    pub action: String,
+    /// `succeeded`, `failed` or `refused`.
+    pub outcome: String,
+    /// Stage before.
+    pub from: crate::switch::Stage,
+    /// Stage after.
+    pub to: crate::switch::Stage,
+    /// The catalog code of a failure, or a non-secret note (kid, tenant).
+    pub detail: Option<String>,
+}
+
+/// `GET …/kms/audit`: newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditTrail {
+    /// The events, newest first.
+    pub events: Vec<AuditEvent>,
+}

@@ -1,46 +1,234 @@
-//! `/api/companies/:company/kms`: a company's KMS status.
+//! `/api/companies/:company/kms…`: Manage KMS. Every handler authenticates
+//! the session, checks the role for the company, then asks the company's
+//! Durable Object.
 
-use keyswitch_shared::api::KmsStatus;
-use worker::{Request, Response, Result, RouteContext};
+use keyswitch_shared::api::{AuditTrail, KmsAnswer, KmsOverview, KmsStatus};
+use keyswitch_shared::{CatalogError, CompanyId, KeyName, VaultUri};
+use serde_json::Value;
+use worker::{Env, Request, Response, Result, RouteContext};
 
-use crate::company::ProviderStatus;
-use crate::config;
+use crate::azure::entra::Entra;
+use crate::azure::keyvault::KeyVault;
+use crate::company::client;
+use crate::company::commands::{Command, View};
+use crate::consent_cache;
 use crate::error::{EdgeError, respond};
+use crate::guidance;
 use crate::inventory::Inventory;
+use crate::session::{self, Actor, now_secs};
 
-/// `GET`: the provider in force (from the company's Durable Object) and the
-/// number of backup sets the host product lists.
-pub async fn get_status(_req: Request, ctx: RouteContext<()>) -> Result<Response> {
-    respond(status(&ctx).await)
+/// Largest request body accepted.
+const MAX_BODY: usize = 16 * 1024;
+
+type Res<T> = std::result::Result<T, EdgeError>;
+
+/// Authenticates, validates the company id and checks the role.
+async fn caller(req: &Request, ctx: &RouteContext<()>) -> Res<(Actor, CompanyId)> {
+    let actor = session::authenticate(req, &ctx.env).await?;
+    let raw = ctx.param("company").map(String::as_str).unwrap_or_default();
+    let company: CompanyId = raw.parse().map_err(CatalogError::from)?;
+    actor.authorise(&company)?;
+    Ok((actor, company))
 }
 
-async fn status(ctx: &RouteContext<()>) -> std::result::Result<Response, EdgeError> {
-    let company = ctx
-        .param("company")
-        .ok_or(EdgeError::BadRequest("missing company"))?;
-    if company.is_empty()
-        || company.len() > 64
-        || !company
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+async fn overview(env: &Env, company: &CompanyId, view: View, strict: bool) -> Res<KmsOverview> {
+    let count = match Inventory::from_env(env)?
+        .backup_sets(company.as_str())
+        .await
     {
-        return Err(EdgeError::BadRequest("The company id is not valid."));
+        Ok(sets) => u32::try_from(sets.len()).unwrap_or(u32::MAX),
+        Err(e) if strict => return Err(e),
+        Err(e) => {
+            worker::console_warn!("inventory: {e}");
+            0
+        }
+    };
+    Ok(KmsOverview {
+        status: KmsStatus {
+            company_id: company.as_str().to_owned(),
+            provider: view.provider,
+            backup_set_count: count,
+        },
+        stage: view.stage,
+        pending: view.pending,
+        company_key: view.company_key,
+    })
+}
+
+/// Turns the object's view into the action answer (with a consent URL when
+/// a fresh state was issued).
+async fn answer(env: &Env, company: &CompanyId, mut view: View) -> Res<Response> {
+    let consent_url = match (view.consent_state.take(), &view.pending) {
+        (Some(state), Some(p)) => Some(Entra::from_env(env)?.admin_consent_url(
+            p.vault_tenant.as_ref(),
+            p.vault_uri.token_scope(),
+            &state,
+        )?),
+        _ => None,
+    };
+    let kms = overview(env, company, view, false).await?;
+    Ok(Response::from_json(&KmsAnswer { kms, consent_url })?)
+}
+
+/// `GET …/kms`: provider, stage, pending setup and inventory size.
+pub async fn get_status(req: Request, ctx: RouteContext<()>) -> Result<Response> {
+    respond(
+        async {
+            let (_, company) = caller(&req, &ctx).await?;
+            let view: View = client::call(&ctx.env, &company, &Command::View).await?;
+            let kms = overview(&ctx.env, &company, view, true).await?;
+            Ok(Response::from_json(&kms)?)
+        }
+        .await,
+    )
+}
+
+/// Reads a JSON object body, refusing anything else with a clear 400.
+async fn json_object(req: &mut Request) -> Res<serde_json::Map<String, Value>> {
+    let bytes = req.bytes().await?;
+    if bytes.len() > MAX_BODY {
+        return Err(EdgeError::field("body", "The request body is too large"));
     }
-    let stub = ctx
-        .durable_object(config::COMPANY_KMS)?
-        .get_by_name(company)?;
-    let mut answer = stub
-        .fetch_with_str(&format!("https://company-kms/{company}/status"))
-        .await?;
-    if answer.status_code() != 200 {
-        return Ok(answer);
+    match serde_json::from_slice::<Value>(&bytes) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(EdgeError::field(
+            "body",
+            "The request body must be a JSON object",
+        )),
+        Err(_) => Err(EdgeError::field(
+            "body",
+            "The request body is not valid JSON",
+        )),
     }
-    let ProviderStatus { provider } = answer.json().await?;
-    let inventory = Inventory::from_env(&ctx.env)?;
-    let backup_sets = inventory.backup_sets(company).await?;
-    Ok(Response::from_json(&KmsStatus {
-        company_id: company.clone(),
-        provider,
-        backup_set_count: u32::try_from(backup_sets.len()).unwrap_or(u32::MAX),
-    })?)
+}
+
+fn string_field<'a>(map: &'a serde_json::Map<String, Value>, name: &str) -> Res<&'a str> {
+    match map.get(name) {
+        Some(Value::String(s)) => Ok(s),
+        Some(_) => Err(EdgeError::field(name, "must be a string")),
+        None => Err(EdgeError::field(name, "is required")),
+    }
+}
+
+/// `POST …/kms/switch` `{vault_uri, key_name}`: Test Connection. Learns the
+/// vault's tenant from Key Vault's challenge, then starts (or edits) the
+/// setup; answers the consent URL when consent is needed.
+pub async fn post_switch(mut req: Request, ctx: RouteContext<()>) -> Result<Response> {
+    respond(
+        async {
+            let (actor, company) = caller(&req, &ctx).await?;
+            let body = json_object(&mut req).await?;
+            if let Some(unknown) = body.keys().find(|k| *k != "vault_uri" && *k != "key_name") {
+                let name: String = unknown.chars().take(40).collect();
+                return Err(EdgeError::field(&name, "is not a known field"));
+            }
+            let vault_uri: VaultUri = string_field(&body, "vault_uri")?
+                .parse()
+                .map_err(CatalogError::from)?;
+            let key_name: KeyName = string_field(&body, "key_name")?
+                .parse()
+                .map_err(CatalogError::from)?;
+            let vault_tenant = KeyVault::from_env(&ctx.env)
+                .vault_tenant(&vault_uri, &key_name)
+                .await?;
+            let entra = Entra::from_env(&ctx.env)?;
+            let cached_consent_at =
+                consent_cache::fresh(&ctx.env, entra.client_id(), &vault_tenant, now_secs())
+                    .await?;
+            let view: View = client::call(
+                &ctx.env,
+                &company,
+                &Command::Start {
+                    actor,
+                    vault_uri,
+                    key_name,
+                    vault_tenant,
+                    cached_consent_at,
+                },
+            )
+            .await?;
+            answer(&ctx.env, &company, view).await
+        }
+        .await,
+    )
+}
+
+/// `POST …/kms/consent`: a new admin-consent URL for the pending setup.
+pub async fn post_consent(req: Request, ctx: RouteContext<()>) -> Result<Response> {
+    action(req, ctx, |actor| Command::IssueConsent { actor }).await
+}
+
+/// `POST …/kms/test`: Completed — run the connection test.
+pub async fn post_test(req: Request, ctx: RouteContext<()>) -> Result<Response> {
+    action(req, ctx, |actor| Command::Test { actor }).await
+}
+
+/// `POST …/kms/save`: list the tenants of the backup sets to verify.
+pub async fn post_save(req: Request, ctx: RouteContext<()>) -> Result<Response> {
+    action(req, ctx, |actor| Command::Save { actor }).await
+}
+
+/// `POST …/kms/cancel`: cancel the pending setup.
+pub async fn post_cancel(req: Request, ctx: RouteContext<()>) -> Result<Response> {
+    action(req, ctx, |actor| Command::Cancel { actor }).await
+}
+
+async fn action(
+    req: Request,
+    ctx: RouteContext<()>,
+    command: impl FnOnce(Actor) -> Command,
+) -> Result<Response> {
+    respond(
+        async {
+            let (actor, company) = caller(&req, &ctx).await?;
+            let view: View = client::call(&ctx.env, &company, &command(actor)).await?;
+            answer(&ctx.env, &company, view).await
+        }
+        .await,
+    )
+}
+
+/// `GET …/kms/role-assignment`: the az commands and portal steps.
+pub async fn get_role_assignment(req: Request, ctx: RouteContext<()>) -> Result<Response> {
+    respond(
+        async {
+            let (_, company) = caller(&req, &ctx).await?;
+            let view: View = client::call(&ctx.env, &company, &Command::View).await?;
+            let pending = view.pending.ok_or_else(|| CatalogError::Conflict {
+                reason: "No Azure Key Vault setup is pending".into(),
+            })?;
+            let entra = Entra::from_env(&ctx.env)?;
+            Ok(Response::from_json(&guidance::build(
+                &pending,
+                entra.client_id(),
+            ))?)
+        }
+        .await,
+    )
+}
+
+/// `GET …/kms/audit?limit=N`: the audit trail, newest first.
+pub async fn get_audit(req: Request, ctx: RouteContext<()>) -> Result<Response> {
+    respond(
+        async {
+            let (_, company) = caller(&req, &ctx).await?;
+            let url = req.url()?;
+            let limit = match url.query_pairs().find(|(k, _)| k == "limit") {
+                None => 100,
+                Some((_, v)) => match v.parse::<usize>() {
+                    Ok(n) if (1..=500).contains(&n) => n,
+                    _ => {
+                        return Err(EdgeError::field(
+                            "limit",
+                            "must be a whole number from 1 to 500",
+                        ));
+                    }
+                },
+            };
+            let trail: AuditTrail =
+                client::call(&ctx.env, &company, &Command::Audit { limit }).await?;
+            Ok(Response::from_json(&trail)?)
+        }
+        .await,
+    )
 }

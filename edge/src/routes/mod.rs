@@ -3,3 +3,5 @@
 
 pub mod health;
 pub mod kms;
+pub mod oauth;
+pub mod openapi;

@@ -26,7 +26,9 @@ pub fn sim_url() -> String {
 fn required_env(name: &str) -> String {
     match std::env::var(name) {
         Ok(v) if !v.is_empty() => v.trim_end_matches('/').to_owned(),
-        _ => panic!("{name} is not set: run these tests through scripts/test, which starts the stack"),
+        _ => panic!(
+            "{name} is not set: run these tests through scripts/test, which starts the stack"
+        ),
     }
 }
 
@@ -38,4 +40,270 @@ pub fn fresh_company(prefix: &str) -> String {
         .map(|d| d.as_nanos())
         .unwrap_or_default();
     format!("{prefix}-{nanos:x}")
+}
+
+use serde_json::{Value, json};
+
+/// The KMS Connector's client id in the simulator's default configuration.
+pub const CONNECTOR_CLIENT_ID: &str = "5f0c2b7e-9a41-4c36-8d2e-0b7a6c1e4f21";
+/// The connector's client secret in the local stack (must never leak).
+pub const CONNECTOR_SECRET: &str = "dev-connector-secret";
+/// The origin the local stack allows for CORS and framing.
+pub const ALLOWED_ORIGIN: &str = "https://redapp.example.test";
+
+fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("an HTTP client")
+}
+
+/// A RedApp session token from the simulator (`ttl_seconds` negative gives
+/// an expired one).
+pub async fn session_with_ttl(role: &str, companies: &[&str], ttl_seconds: i64) -> String {
+    let body = json!({
+        "sub": format!("{role}-{}", fresh_company("u")),
+        "name": format!("Test {role}"),
+        "role": role,
+        "companies": companies,
+        "ttl_seconds": ttl_seconds,
+    });
+    let resp = http()
+        .post(format!("{}/_control/redapp/sessions", sim_url()))
+        .json(&body)
+        .send()
+        .await
+        .expect("the simulator answers");
+    assert!(resp.status().is_success(), "session: {}", resp.status());
+    let v: Value = resp.json().await.expect("json");
+    v["token"].as_str().expect("a token").to_owned()
+}
+
+/// A valid 15-minute session for `role` over `companies`.
+pub async fn session(role: &str, companies: &[&str]) -> String {
+    session_with_ttl(role, companies, 900).await
+}
+
+/// Calls the worker: `method` `path` with an optional token and JSON body.
+pub async fn call(
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let (status, text) = call_raw(method, path, token, body.map(|b| b.to_string())).await;
+    let v = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    (status, v)
+}
+
+/// Like [`call`] with a raw body; returns the status and body text.
+pub async fn call_raw(
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<String>,
+) -> (u16, String) {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("a method");
+    let mut req = http().request(method, format!("{}{path}", worker_url()));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    if let Some(b) = body {
+        req = req.header("Content-Type", "application/json").body(b);
+    }
+    let resp = req.send().await.expect("the worker answers");
+    let status = resp.status().as_u16();
+    (status, resp.text().await.unwrap_or_default())
+}
+
+/// Asserts a catalog-shaped error with `status` and `code`.
+pub fn assert_error(got: &(u16, Value), status: u16, code: &str) {
+    let (s, body) = got;
+    assert_eq!(*s, status, "status for {code}: {body}");
+    assert_eq!(body["code"], code, "{body}");
+    for f in ["message", "fix"] {
+        assert!(
+            body[f].as_str().is_some_and(|m| !m.is_empty()),
+            "{f} missing: {body}"
+        );
+    }
+}
+
+/// POSTs to the simulator's control API.
+pub async fn control(method: &str, path: &str, body: Option<Value>) -> Value {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("a method");
+    let mut req = http().request(method, format!("{}/_control{path}", sim_url()));
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let resp = req.send().await.expect("the simulator answers");
+    let status = resp.status();
+    let text = resp.text().await.unwrap_or_default();
+    assert!(status.is_success(), "control {path}: {status} {text}");
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+/// A tenant, an RBAC vault with an RSA key, and a Global Administrator, all
+/// new, so tests do not share consent or role state.
+pub struct World {
+    /// The tenant id.
+    pub tenant: String,
+    /// The vault name.
+    pub vault: String,
+    /// The vault base URI.
+    pub vault_uri: String,
+    /// The key's name.
+    pub key: String,
+    /// Object id of a Global Administrator.
+    pub admin_oid: String,
+    /// Object id of a user without an Entra role.
+    pub plain_oid: String,
+}
+
+fn short_id() -> String {
+    let full = fresh_company("x");
+    let tail: String = full.chars().rev().take(10).collect();
+    tail.chars().rev().collect()
+}
+
+/// Builds a fresh [`World`] (`rbac` false gives an access-policy vault).
+pub async fn world(rbac: bool, key_size: u32) -> World {
+    let id = short_id();
+    let t = control(
+        "POST",
+        "/tenants",
+        Some(json!({"name": format!("Tenant {id}")})),
+    )
+    .await;
+    let tenant = t["id"].as_str().expect("tenant id").to_owned();
+    let admin = control(
+        "POST",
+        "/users",
+        Some(json!({"tenant": tenant, "name": "Gina Global", "roles": ["Global Administrator"]})),
+    )
+    .await;
+    let plain = control(
+        "POST",
+        "/users",
+        Some(json!({"tenant": tenant, "name": "Pete Plain", "roles": []})),
+    )
+    .await;
+    let vault = format!("kv{id}");
+    let model = if rbac { "rbac" } else { "access_policy" };
+    control(
+        "POST",
+        "/vaults",
+        Some(json!({"name": vault, "tenant": tenant, "permission_model": model})),
+    )
+    .await;
+    control(
+        "POST",
+        &format!("/vaults/{vault}/keys"),
+        Some(json!({"name": "company-kek", "kty": "RSA", "size": key_size})),
+    )
+    .await;
+    World {
+        vault_uri: format!("https://{vault}.vault.azure.net"),
+        tenant,
+        vault,
+        key: "company-kek".into(),
+        admin_oid: admin["oid"].as_str().expect("oid").to_owned(),
+        plain_oid: plain["oid"].as_str().expect("oid").to_owned(),
+    }
+}
+
+impl World {
+    /// Assigns Key Vault Crypto User to the connector on the vault.
+    pub async fn assign_role(&self) {
+        control(
+            "POST",
+            &format!("/vaults/{}/role-assignments", self.vault),
+            Some(json!({"principal": format!("connector:{}", self.tenant), "role": "Key Vault Crypto User"})),
+        )
+        .await;
+    }
+}
+
+/// Walks Microsoft's consent page as `user_oid` (`action` `accept` or
+/// `cancel`) and returns the callback URL Entra redirects to.
+pub async fn consent_as(consent_url: &str, user_oid: &str, action: &str) -> String {
+    let url = reqwest::Url::parse(consent_url).expect("a consent URL");
+    let mut form: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    form.push(("action".into(), action.into()));
+    form.push(("user".into(), user_oid.into()));
+    let mut post_url = url.clone();
+    post_url.set_query(None);
+    let resp = http()
+        .post(post_url)
+        .form(&form)
+        .send()
+        .await
+        .expect("Entra answers");
+    assert_eq!(
+        resp.status().as_u16(),
+        302,
+        "consent page: {}",
+        resp.status()
+    );
+    resp.headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .expect("a redirect")
+        .to_owned()
+}
+
+/// GETs a full URL on the worker (the landing page): status, headers, body.
+pub async fn get_page(url: &str) -> (u16, reqwest::header::HeaderMap, String) {
+    let resp = http().get(url).send().await.expect("the worker answers");
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    (status, headers, resp.text().await.unwrap_or_default())
+}
+
+/// `state` of a consent URL.
+#[must_use]
+pub fn state_of(consent_url: &str) -> String {
+    reqwest::Url::parse(consent_url)
+        .expect("a URL")
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .map(|(_, v)| v.into_owned())
+        .expect("a state")
+}
+
+/// The company path prefix.
+#[must_use]
+pub fn kms(company: &str) -> String {
+    format!("/api/companies/{company}/kms")
+}
+
+/// Starts a switch to `world`'s key as `token`; returns the answer.
+pub async fn start(company: &str, token: &str, vault_uri: &str, key: &str) -> (u16, Value) {
+    call(
+        "POST",
+        &format!("{}/switch", kms(company)),
+        Some(token),
+        Some(json!({"vault_uri": vault_uri, "key_name": key})),
+    )
+    .await
+}
+
+/// Starts a switch and completes admin consent as the world's admin;
+/// returns the landing page status.
+pub async fn start_and_consent(company: &str, token: &str, w: &World) -> u16 {
+    let (status, answer) = start(company, token, &w.vault_uri, &w.key).await;
+    assert_eq!(status, 200, "{answer}");
+    let url = answer["consent_url"].as_str().expect("a consent URL");
+    let callback = consent_as(url, &w.admin_oid, "accept").await;
+    get_page(&callback).await.0
+}
+
+/// The status of `company` (as a company admin).
+pub async fn status_of(company: &str, token: &str) -> Value {
+    let (s, v) = call("GET", &kms(company), Some(token), None).await;
+    assert_eq!(s, 200, "{v}");
+    v
 }

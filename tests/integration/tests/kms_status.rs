@@ -3,25 +3,36 @@
 //! starts on the platform provider) and carries the backup-set count the
 //! worker read from the simulator's inventory over HTTP.
 
-use keyswitch_integration::{fresh_company, sim_url, worker_url};
+use keyswitch_integration::{fresh_company, session, sim_url, worker_url};
 use keyswitch_shared::Provider;
 use keyswitch_shared::api::KmsStatus;
 use serde_json::{Value, json};
 
 async fn status(company: &str) -> reqwest::Response {
-    reqwest::get(format!("{}/api/companies/{company}/kms", worker_url()))
+    let token = session("partner_admin", &[company]).await;
+    reqwest::Client::new()
+        .get(format!("{}/api/companies/{company}/kms", worker_url()))
+        .bearer_auth(token)
+        .send()
         .await
         .expect("the worker answers")
 }
 
 async fn add_backup_set(company: &str, body: Value) {
     let resp = reqwest::Client::new()
-        .post(format!("{}/_control/companies/{company}/backup-sets", sim_url()))
+        .post(format!(
+            "{}/_control/companies/{company}/backup-sets",
+            sim_url()
+        ))
         .json(&body)
         .send()
         .await
         .expect("the simulator answers");
-    assert!(resp.status().is_success(), "adding a backup set: {}", resp.status());
+    assert!(
+        resp.status().is_success(),
+        "adding a backup set: {}",
+        resp.status()
+    );
 }
 
 #[tokio::test]
@@ -57,6 +68,9 @@ async fn invalid_company_id_is_refused_with_the_error_shape() {
     assert_eq!(resp.status(), 400);
     let body: Value = resp.json().await.expect("json error");
     for field in ["code", "message", "fix"] {
-        assert!(body[field].as_str().is_some_and(|s| !s.is_empty()), "{field} missing in {body}");
+        assert!(
+            body[field].as_str().is_some_and(|s| !s.is_empty()),
+            "{field} missing in {body}"
+        );
     }
 }

@@ -1,0 +1,162 @@
+//! Microsoft Entra ID for the KMS Connector app: the admin-consent URL and
+//! client-credentials tokens (cached in memory until shortly before expiry).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use keyswitch_shared::entra::{EntraApp, map_entra_token_error};
+use keyswitch_shared::{CatalogError, TenantId};
+use serde::Deserialize;
+use worker::{Env, Headers, Method, Request, RequestInit};
+
+use crate::config;
+use crate::error::EdgeError;
+
+/// A token is renewed this long before it expires.
+const RENEW_BEFORE_MS: u64 = 5 * 60 * 1000;
+
+/// A bearer access token. Never printed.
+#[derive(Clone)]
+pub struct AccessToken(String);
+
+impl std::fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AccessToken([redacted])")
+    }
+}
+
+impl AccessToken {
+    /// The token, for an `Authorization` header only.
+    pub fn secret(&self) -> &str {
+        &self.0
+    }
+}
+
+thread_local! {
+    static TOKENS: RefCell<HashMap<String, (AccessToken, u64)>> = RefCell::new(HashMap::new());
+}
+
+/// The connector's Entra configuration.
+pub struct Entra {
+    authority: url::Url,
+    client_id: String,
+    redirect_uri: url::Url,
+}
+
+#[derive(Deserialize)]
+struct TokenAnswer {
+    access_token: String,
+    #[serde(default)]
+    expires_in: Option<u64>,
+}
+
+impl Entra {
+    /// Reads the authority, client id and redirect URI from configuration.
+    pub fn from_env(env: &Env) -> Result<Self, EdgeError> {
+        Ok(Self {
+            authority: config::url_var(env, config::ENTRA_AUTHORITY)?,
+            client_id: config::var(env, config::CONNECTOR_CLIENT_ID)?,
+            redirect_uri: config::url_var(env, config::CONSENT_REDIRECT_URI)?,
+        })
+    }
+
+    /// The connector's client id.
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    fn endpoint(&self, tenant: &str, tail: &[&str]) -> Result<url::Url, EdgeError> {
+        let mut url = self.authority.clone();
+        url.path_segments_mut()
+            .map_err(|_| EdgeError::Config(config::ENTRA_AUTHORITY))?
+            .pop_if_empty()
+            .push(tenant)
+            .extend(tail);
+        Ok(url)
+    }
+
+    /// Microsoft's v2 admin-consent URL for the vault's tenant (or
+    /// `organizations` when unknown), asking for Key Vault access.
+    pub fn admin_consent_url(
+        &self,
+        tenant: Option<&TenantId>,
+        scope: &str,
+        state: &str,
+    ) -> Result<String, EdgeError> {
+        let tenant = tenant.map_or("organizations", TenantId::as_str);
+        let mut url = self.endpoint(tenant, &["v2.0", "adminconsent"])?;
+        url.query_pairs_mut()
+            .append_pair("client_id", &self.client_id)
+            .append_pair("scope", scope)
+            .append_pair("redirect_uri", self.redirect_uri.as_str())
+            .append_pair("state", state);
+        Ok(url.into())
+    }
+
+    /// A client-credentials token for `tenant` and `scope`. Entra issues one
+    /// only when the connector has consent there, which proves the consent.
+    pub async fn token(
+        &self,
+        env: &Env,
+        tenant: &TenantId,
+        scope: &str,
+    ) -> Result<AccessToken, EdgeError> {
+        let cache_key = format!("{}|{scope}", tenant.as_str());
+        let now = worker::Date::now().as_millis();
+        let cached = TOKENS.with(|t| {
+            t.borrow()
+                .get(&cache_key)
+                .filter(|(_, exp)| now + RENEW_BEFORE_MS < *exp)
+                .map(|(tok, _)| tok.clone())
+        });
+        if let Some(token) = cached {
+            return Ok(token);
+        }
+        let token = self.request_token(env, tenant, scope).await?;
+        Ok(token)
+    }
+
+    /// Asks Entra for a fresh token, bypassing and refreshing the cache.
+    pub async fn request_token(
+        &self,
+        env: &Env,
+        tenant: &TenantId,
+        scope: &str,
+    ) -> Result<AccessToken, EdgeError> {
+        let secret = config::secret(env, config::CONNECTOR_CLIENT_SECRET)?;
+        let form = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("client_id", &self.client_id)
+            .append_pair("scope", scope)
+            .append_pair("client_secret", &secret)
+            .append_pair("grant_type", "client_credentials")
+            .finish();
+        let headers = Headers::new();
+        headers.set("Content-Type", "application/x-www-form-urlencoded")?;
+        headers.set("Accept", "application/json")?;
+        let mut init = RequestInit::new();
+        init.with_method(Method::Post)
+            .with_headers(headers)
+            .with_body(Some(form.into()));
+        let url = self.endpoint(tenant.as_str(), &["oauth2", "v2.0", "token"])?;
+        let req = Request::new_with_init(url.as_str(), &init)?;
+        let answer = super::send(req).await?;
+        if answer.status != 200 {
+            return Err(
+                map_entra_token_error(answer.status, &answer.body, EntraApp::Connector).into(),
+            );
+        }
+        let parsed: TokenAnswer =
+            serde_json::from_str(&answer.body).map_err(|_| CatalogError::UnexpectedAnswer {
+                service: "Microsoft Entra ID".into(),
+            })?;
+        let token = AccessToken(parsed.access_token);
+        let expires_at = worker::Date::now().as_millis()
+            + parsed.expires_in.unwrap_or(3599).saturating_mul(1000);
+        let cache_key = format!("{}|{scope}", tenant.as_str());
+        TOKENS.with(|t| {
+            t.borrow_mut()
+                .insert(cache_key, (token.clone(), expires_at));
+        });
+        Ok(token)
+    }
+}

@@ -1,0 +1,92 @@
+//! What the worker asks of a company's Durable Object, and what it answers.
+
+use keyswitch_shared::api::{CompanyKeyInfo, PendingSetup};
+use keyswitch_shared::switch::Stage;
+use keyswitch_shared::{ErrorBody, KeyName, Provider, TenantId, VaultUri};
+use serde::{Deserialize, Serialize};
+
+use crate::session::Actor;
+
+/// One request to the object (JSON body of `POST https://company-kms/{company}`).
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Command {
+    /// Read the state.
+    View,
+    /// Test Connection with a vault URI and key name: start (or edit) the
+    /// setup, then ask for consent or run the test.
+    Start {
+        /// Who.
+        actor: Actor,
+        /// Vault base URI.
+        vault_uri: VaultUri,
+        /// Key name.
+        key_name: KeyName,
+        /// The vault's tenant, from Key Vault's challenge.
+        vault_tenant: TenantId,
+        /// When a still-fresh cached consent for that tenant was granted.
+        cached_consent_at: Option<i64>,
+    },
+    /// Issue a new admin-consent `state` for the pending setup.
+    IssueConsent {
+        /// Who.
+        actor: Actor,
+    },
+    /// The admin-consent callback arrived with this state nonce.
+    ConsentCallback {
+        /// The random part of `state`.
+        nonce: String,
+        /// `error`.
+        error: Option<String>,
+        /// `error_description`.
+        error_description: Option<String>,
+        /// `admin_consent`.
+        admin_consent: Option<String>,
+        /// `tenant` (a hint only; never proof).
+        tenant_hint: Option<String>,
+    },
+    /// Completed: run the connection test.
+    Test {
+        /// Who.
+        actor: Actor,
+    },
+    /// Save: list the tenants to verify.
+    Save {
+        /// Who.
+        actor: Actor,
+    },
+    /// Cancel pending setup.
+    Cancel {
+        /// Who.
+        actor: Actor,
+    },
+    /// The newest audit events.
+    Audit {
+        /// How many.
+        limit: usize,
+    },
+}
+
+/// The object's view of the company.
+#[derive(Serialize, Deserialize)]
+pub struct View {
+    /// Provider in force.
+    pub provider: Provider,
+    /// Stage.
+    pub stage: Stage,
+    /// The pending setup.
+    pub pending: Option<PendingSetup>,
+    /// Facts about the stored company key.
+    pub company_key: CompanyKeyInfo,
+    /// A freshly issued consent `state`, when the setup awaits consent.
+    pub consent_state: Option<String>,
+}
+
+/// The outcome of a consent callback, for the landing page.
+#[derive(Serialize, Deserialize)]
+pub struct CallbackOutcome {
+    /// The error and its HTTP status, or `None` when consent was proven.
+    pub error: Option<(u16, ErrorBody)>,
+    /// The vault's name, when known.
+    pub vault_name: Option<String>,
+}

@@ -1,0 +1,124 @@
+//! The HTML landing page of the admin-consent callback: says what happened
+//! and what to do next, tells an opener (popup case) through `postMessage`
+//! to the worker's own origin, and links back to Manage KMS (full page).
+
+use keyswitch_shared::ErrorBody;
+use serde_json::json;
+use worker::{Env, Response};
+
+use crate::error::EdgeError;
+
+/// What the page reports.
+pub struct Landing<'a> {
+    /// The company whose setup the callback belonged to, when known.
+    pub company: Option<&'a str>,
+    /// The vault's name, when known.
+    pub vault_name: Option<&'a str>,
+    /// `None` on success.
+    pub error: Option<(u16, ErrorBody)>,
+}
+
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// JSON safe to embed in a `<script>`.
+fn script_json(v: &serde_json::Value) -> String {
+    v.to_string()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
+
+/// Renders the page with its own security headers.
+pub fn render(env: &Env, page: &Landing<'_>) -> Result<Response, EdgeError> {
+    let origin = crate::config::own_origin(env)?;
+    let back = match page.company {
+        Some(c) => format!("{origin}/companies/{c}/kms"),
+        None => format!("{origin}/"),
+    };
+    let mut nonce_bytes = [0u8; 16];
+    getrandom::fill(&mut nonce_bytes).map_err(|_| EdgeError::Crypto)?;
+    let nonce = hex::encode(nonce_bytes);
+
+    let (status, title, body_html, message) = match &page.error {
+        None => {
+            let vault = page.vault_name.unwrap_or("your vault");
+            (
+                200,
+                "Admin consent granted".to_owned(),
+                format!(
+                    "<p>The CyberSentriq KMS Connector now has admin consent in your Microsoft Entra tenant. \
+                     A service principal called <b>CyberSentriq KMS Connector</b> now appears under Enterprise applications.</p>\
+                     <h2>What to do next</h2><ol>\
+                     <li>Ask your Azure admin to assign the <b>Key Vault Crypto User</b> role to the CyberSentriq KMS Connector service principal on the vault <b>{}</b> (Manage KMS shows the exact steps).</li>\
+                     <li>Back in Manage KMS, click <b>Completed</b> and wait for the green confirmation.</li></ol>",
+                    esc(vault)
+                ),
+                json!({"type": "keyswitch:admin-consent", "status": "granted", "company": page.company}),
+            )
+        }
+        Some((status, e)) => {
+            let detail = e
+                .detail
+                .as_deref()
+                .map(|d| format!("<p>{}</p>", esc(d)))
+                .unwrap_or_default();
+            (
+                *status,
+                "Admin consent was not completed".to_owned(),
+                format!(
+                    "<p class=\"err\"><b>{}</b></p>{detail}<h2>What to do next</h2><p>{}</p>\
+                     <p>Nothing about your current encryption has changed.</p>",
+                    esc(&e.message),
+                    esc(&e.fix)
+                ),
+                json!({"type": "keyswitch:admin-consent", "status": "failed", "code": e.code, "company": page.company}),
+            )
+        }
+    };
+    let html = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <meta name=\"referrer\" content=\"no-referrer\"><title>{title} · keyswitch</title>\
+         <style nonce=\"{nonce}\">body{{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;line-height:1.5;color:#1b1f24}}\
+         .err{{color:#a40e26}}a.button{{display:inline-block;margin-top:1rem;padding:.5rem 1rem;border-radius:.3rem;background:#0b5cad;color:#fff;text-decoration:none}}</style>\
+         </head><body><main><h1>{title}</h1>{body_html}\
+         <p id=\"popup-note\" hidden>This window can be closed; Manage KMS continues in the window you came from.</p>\
+         <a class=\"button\" href=\"{back}\">Back to Manage KMS</a></main>\
+         <script nonce=\"{nonce}\">(function(){{var m={msg};var o={origin_js};\
+         if(window.opener&&!window.opener.closed){{try{{window.opener.postMessage(m,o);document.getElementById('popup-note').hidden=false;}}catch(e){{}}}}}})();</script>\
+         </body></html>",
+        title = esc(&title),
+        back = esc(&back),
+        msg = script_json(&message),
+        origin_js = script_json(&json!(origin)),
+    );
+    let resp = Response::from_html(html)?.with_status(status);
+    let frame_ancestors = std::iter::once("'self'".to_owned())
+        .chain(crate::config::allowed_origins(env))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let h = resp.headers();
+    h.set(
+        "Content-Security-Policy",
+        &format!(
+            "default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; base-uri 'none'; form-action 'none'; frame-ancestors {frame_ancestors}"
+        ),
+    )?;
+    h.set("Referrer-Policy", "no-referrer")?;
+    h.set("X-Content-Type-Options", "nosniff")?;
+    h.set("Cache-Control", "no-store")?;
+    Ok(resp)
+}

@@ -1,0 +1,65 @@
+//! `GET /oauth/consent/callback`: Microsoft's admin-consent redirect. Answers
+//! the landing page; the company's object checks and consumes the state.
+
+use keyswitch_shared::{CatalogError, CompanyId};
+use worker::{Request, Response, Result, RouteContext};
+
+use crate::company::client;
+use crate::company::commands::{CallbackOutcome, Command};
+use crate::error::{EdgeError, respond};
+use crate::landing::{self, Landing};
+
+/// Handles the callback.
+pub async fn consent_callback(req: Request, ctx: RouteContext<()>) -> Result<Response> {
+    respond(handle(&req, &ctx).await)
+}
+
+async fn handle(req: &Request, ctx: &RouteContext<()>) -> std::result::Result<Response, EdgeError> {
+    let url = req.url()?;
+    let param = |name: &str| {
+        url.query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.chars().take(2048).collect::<String>())
+    };
+    let state = param("state").unwrap_or_default();
+    let parsed = state.split_once('.').and_then(|(company, nonce)| {
+        let company: CompanyId = company.parse().ok()?;
+        (!nonce.is_empty() && nonce.len() <= 128).then(|| (company, nonce.to_owned()))
+    });
+    let Some((company, nonce)) = parsed else {
+        let e = CatalogError::OAuthStateExpired;
+        return landing::render(
+            &ctx.env,
+            &Landing {
+                company: None,
+                vault_name: None,
+                error: Some((e.status(), e.body())),
+            },
+        );
+    };
+    let outcome: CallbackOutcome = client::call(
+        &ctx.env,
+        &company,
+        &Command::ConsentCallback {
+            nonce,
+            error: param("error"),
+            error_description: param("error_description"),
+            admin_consent: param("admin_consent"),
+            tenant_hint: param("tenant"),
+        },
+    )
+    .await?;
+    let error = outcome.error;
+    // The company is named only when the state was genuine.
+    let genuine = error
+        .as_ref()
+        .is_none_or(|(_, b)| b.code != "oauth_state_expired");
+    landing::render(
+        &ctx.env,
+        &Landing {
+            company: genuine.then_some(company.as_str()),
+            vault_name: outcome.vault_name.as_deref(),
+            error,
+        },
+    )
+}
