@@ -18,6 +18,7 @@ pub mod secret;
 pub mod switch;
 pub mod validation;
 pub mod vault_uri;
+pub mod vaults_api;
 
 pub use catalog::{CatalogError, ErrorBody};
 pub use ids::{
