@@ -1,52 +1,166 @@
 //! All HTTP to the edge API. Every call returns `Result<T, ApiError>` so a
-//! screen can tell a refusal from a network failure.
+//! screen can tell a refusal (the edge answered with a catalog error) from a
+//! network failure (no answer, or an answer nobody can read). Bodies are the
+//! `shared` crate's types: the edge serialises exactly these.
 
-use gloo_net::http::Request;
-use keyswitch_shared::api::KmsStatus;
-use serde::Deserialize;
+use gloo_net::http::{Request, RequestBuilder, Response};
+use keyswitch_shared::ErrorBody;
+use keyswitch_shared::api::{
+    AuditTrail, KmsAnswer, KmsOverview, RoleAssignmentGuidance, StartSwitch,
+};
+use serde::de::DeserializeOwned;
+
+use crate::session;
 
 /// Why an API call failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApiError {
     /// The edge answered with an error from the catalog.
-    #[error("{message}")]
+    #[error("{}", body.message)]
     Refused {
-        /// Stable error code.
-        code: String,
-        /// What happened, for people.
-        message: String,
-        /// How to fix it.
-        fix: String,
+        /// The HTTP status (401: not signed in, 403: role not allowed, …).
+        status: u16,
+        /// Code, message, fix, and the field at fault for input errors.
+        body: ErrorBody,
     },
     /// The edge could not be reached, or answered something unreadable.
     #[error(
-        "The keyswitch service could not be reached ({0}). Check your connection and try again."
+        "The keyswitch service could not be reached ({0}). Check your connection and try again; nothing was changed by this attempt."
     )]
     Network(String),
 }
 
-#[derive(Deserialize)]
-struct ErrorBody {
-    code: String,
-    message: String,
-    fix: String,
+impl ApiError {
+    /// The session is missing or no longer valid (HTTP 401).
+    #[must_use]
+    pub fn is_not_signed_in(&self) -> bool {
+        matches!(self, Self::Refused { status: 401, .. })
+    }
+
+    /// The signed-in role may not manage this company's KMS (HTTP 403).
+    #[must_use]
+    pub fn is_forbidden(&self) -> bool {
+        matches!(self, Self::Refused { status: 403, .. })
+    }
+
+    /// The catalog body, for refusals.
+    #[must_use]
+    pub fn body(&self) -> Option<&ErrorBody> {
+        match self {
+            Self::Refused { body, .. } => Some(body),
+            Self::Network(_) => None,
+        }
+    }
+
+    /// The form field the refusal names, if any.
+    #[must_use]
+    pub fn field(&self) -> Option<&str> {
+        self.body().and_then(|b| b.field.as_deref())
+    }
 }
 
-/// `GET /api/companies/{company}/kms`.
-pub async fn kms_status(company: &str) -> Result<KmsStatus, ApiError> {
-    let resp = Request::get(&format!("/api/companies/{company}/kms"))
-        .send()
-        .await
-        .map_err(|e| ApiError::Network(e.to_string()))?;
+fn authorised(builder: RequestBuilder) -> RequestBuilder {
+    let builder = builder.header("Accept", "application/json");
+    match session::token() {
+        Some(token) => builder.header("Authorization", &format!("Bearer {token}")),
+        None => builder,
+    }
+}
+
+async fn read<T: DeserializeOwned>(resp: Response) -> Result<T, ApiError> {
+    let status = resp.status();
     if resp.ok() {
         return resp
             .json()
             .await
-            .map_err(|e| ApiError::Network(e.to_string()));
+            .map_err(|e| ApiError::Network(format!("unreadable answer: {e}")));
     }
-    let status = resp.status();
     match resp.json::<ErrorBody>().await {
-        Ok(ErrorBody { code, message, fix }) => Err(ApiError::Refused { code, message, fix }),
-        Err(_) => Err(ApiError::Network(format!("HTTP {status}"))),
+        Ok(body) => Err(ApiError::Refused { status, body }),
+        // No catalog body: a proxy, an outage page, a crash. Not a refusal.
+        Err(_) => Err(ApiError::Network(format!(
+            "HTTP {status} {}",
+            resp.status_text()
+        ))),
     }
+}
+
+async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    let resp = authorised(Request::get(path))
+        .send()
+        .await
+        .map_err(|e| ApiError::Network(e.to_string()))?;
+    read(resp).await
+}
+
+async fn post<T: DeserializeOwned>(
+    path: &str,
+    body: Option<&serde_json::Value>,
+) -> Result<T, ApiError> {
+    let builder = authorised(Request::post(path));
+    let request = match body {
+        Some(b) => builder.json(b),
+        None => builder
+            .header("Content-Type", "application/json")
+            .body("{}"),
+    }
+    .map_err(|e| ApiError::Network(e.to_string()))?;
+    let resp = request
+        .send()
+        .await
+        .map_err(|e| ApiError::Network(e.to_string()))?;
+    read(resp).await
+}
+
+fn kms(company: &str, rest: &str) -> String {
+    let company = String::from(js_sys::encode_uri_component(company));
+    format!("/api/companies/{company}/kms{rest}")
+}
+
+/// `GET /api/companies/{company}/kms`: provider, stage, pending setup.
+pub async fn overview(company: &str) -> Result<KmsOverview, ApiError> {
+    get(&kms(company, "")).await
+}
+
+/// `POST …/kms/switch`: start (or restart) the switch with these values and
+/// get Microsoft's admin consent URL.
+pub async fn start_switch(company: &str, input: &StartSwitch) -> Result<KmsAnswer, ApiError> {
+    let body = serde_json::to_value(input).map_err(|e| ApiError::Network(e.to_string()))?;
+    post(&kms(company, "/switch"), Some(&body)).await
+}
+
+/// `POST …/kms/consent`: a new single-use admin-consent URL for the pending
+/// setup (Grant admin consent again).
+pub async fn consent(company: &str) -> Result<KmsAnswer, ApiError> {
+    post(&kms(company, "/consent"), None).await
+}
+
+/// `GET …/kms/role-assignment`: the az commands and portal steps, filled in.
+pub async fn role_assignment(company: &str) -> Result<RoleAssignmentGuidance, ApiError> {
+    get(&kms(company, "/role-assignment")).await
+}
+
+/// `POST …/kms/test`: the admin clicked Completed; run the connection test.
+pub async fn test_connection(company: &str) -> Result<KmsAnswer, ApiError> {
+    post(&kms(company, "/test"), None).await
+}
+
+/// `POST …/kms/save`: list the tenants to verify.
+pub async fn save(company: &str) -> Result<KmsAnswer, ApiError> {
+    post(&kms(company, "/save"), None).await
+}
+
+/// `POST …/kms/tenants/refresh`: read the backup sets again.
+pub async fn refresh_tenants(company: &str) -> Result<KmsAnswer, ApiError> {
+    post(&kms(company, "/tenants/refresh"), None).await
+}
+
+/// `POST …/kms/cancel`: cancel the pending setup; encryption stays as it is.
+pub async fn cancel(company: &str) -> Result<KmsAnswer, ApiError> {
+    post(&kms(company, "/cancel"), None).await
+}
+
+/// `GET …/kms/audit`: the audit trail, newest first.
+pub async fn audit(company: &str) -> Result<AuditTrail, ApiError> {
+    get(&kms(company, "/audit")).await
 }

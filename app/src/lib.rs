@@ -1,24 +1,36 @@
 //! The keyswitch console: screens in `pages/`, widgets in `components/`, all
-//! HTTP in `api`.
+//! HTTP in `api`, the RedApp session in `session`.
 
 pub mod api;
 pub mod components;
 pub mod pages;
+pub mod session;
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
+use session::SessionState;
+
 /// The whole console, with its routes. Tests mount it too.
 #[component]
 pub fn App() -> impl IntoView {
+    // Take the session out of the address bar before anything else runs.
+    session::capture_from_url();
+    let session = SessionState::new();
+    provide_context(session);
     view! {
         <Router>
             <components::shell::Shell>
-                <Routes fallback=|| view! { <pages::not_found::NotFound/> }>
-                    <Route path=path!("/") view=pages::home::Home/>
-                    <Route path=path!("/companies/:company/kms") view=pages::manage_kms::ManageKms/>
-                </Routes>
+                <Show
+                    when=move || session.signed_in.get()
+                    fallback=|| view! { <pages::sign_in::SignIn/> }
+                >
+                    <Routes fallback=|| view! { <pages::not_found::NotFound/> }>
+                        <Route path=path!("/") view=pages::home::Home/>
+                        <Route path=path!("/companies/:company/kms") view=pages::manage_kms::ManageKms/>
+                    </Routes>
+                </Show>
             </components::shell::Shell>
         </Router>
     }

@@ -12,10 +12,22 @@ use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 wasm_bindgen_test_configure!(run_in_browser);
 
 fn mount(status: KmsStatus) -> web_sys::HtmlElement {
-    let document = web_sys::window().and_then(|w| w.document()).expect("a document");
-    let host: web_sys::HtmlElement = document.create_element("div").expect("div").unchecked_into();
-    document.body().expect("body").append_child(&host).expect("append");
-    let handle = leptos::mount::mount_to(host.clone(), move || view! { <StatusView status=status.clone()/> });
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .expect("a document");
+    let host: web_sys::HtmlElement = document
+        .create_element("div")
+        .expect("div")
+        .unchecked_into();
+    document
+        .body()
+        .expect("body")
+        .append_child(&host)
+        .expect("append");
+    let handle = leptos::mount::mount_to(
+        host.clone(),
+        move || view! { <StatusView status=status.clone()/> },
+    );
     handle.forget();
     host
 }
@@ -52,4 +64,26 @@ fn azure_provider_is_shown_as_azure_key_vault() {
     });
     assert_eq!(text_of(&host, "provider"), "Azure Key Vault");
     assert_eq!(text_of(&host, "backup-sets"), "0");
+}
+
+#[wasm_bindgen_test]
+fn azure_provider_shows_vault_key_and_version() {
+    let host = mount(KmsStatus {
+        company_id: "acme".into(),
+        provider: Provider::AzureKeyVault {
+            vault_uri: "https://contoso-kms.vault.azure.net".into(),
+            key_name: "company-kek".into(),
+            kid: "https://contoso-kms.vault.azure.net/keys/company-kek/0123456789abcdef0123456789abcdef".into(),
+        },
+        backup_set_count: 2,
+    });
+    assert_eq!(
+        text_of(&host, "vault"),
+        "https://contoso-kms.vault.azure.net"
+    );
+    assert_eq!(text_of(&host, "key"), "company-kek");
+    assert_eq!(
+        text_of(&host, "version"),
+        "0123456789abcdef0123456789abcdef"
+    );
 }

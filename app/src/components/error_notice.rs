@@ -1,5 +1,7 @@
-//! Shows an `ApiError` with its fix, or the network failure as such.
+//! Shows a failure where it happened: a catalog refusal with its fix (and why,
+//! when the edge says), or a network failure as such, never the same way.
 
+use keyswitch_shared::ErrorBody;
 use leptos::prelude::*;
 
 use crate::api::ApiError;
@@ -11,18 +13,50 @@ pub fn ErrorNotice(
     error: ApiError,
 ) -> impl IntoView {
     match error {
-        ApiError::Refused { code, message, fix } => view! {
-            <div class="notice notice-error" role="alert" data-code=code>
-                <p class="notice-title">{message}</p>
-                <p class="notice-fix">{fix}</p>
-            </div>
-        }
-        .into_any(),
+        ApiError::Refused { body, .. } => view! { <CatalogNotice body=body/> }.into_any(),
         ApiError::Network(_) => view! {
-            <div class="notice notice-error" role="alert" data-code="network">
-                <p class="notice-title">{error.to_string()}</p>
+            <div class="notice notice-error notice-network" role="alert" data-code="network">
+                <p class="notice-title">"Connection problem"</p>
+                <p class="notice-fix">{error.to_string()}</p>
             </div>
         }
         .into_any(),
     }
+}
+
+/// A catalog error body (a refusal, a failed test, a failed verification):
+/// message, why (when known) and how to fix it.
+#[component]
+pub fn CatalogNotice(
+    /// Code, message, fix and detail as the edge sent them.
+    body: ErrorBody,
+    /// `alert` (default) for something that just happened, `none` for a
+    /// standing reason inside a list.
+    #[prop(optional, into)]
+    role: Option<&'static str>,
+) -> impl IntoView {
+    let ErrorBody {
+        code,
+        message,
+        fix,
+        detail,
+        ..
+    } = body;
+    view! {
+        <div class="notice notice-error" role=role.unwrap_or("alert") data-code=code>
+            <p class="notice-title">{message}</p>
+            {detail.map(|d| view! { <p class="notice-detail">{d}</p> })}
+            <p class="notice-fix"><span class="fix-label">"How to fix it: "</span>{fix}</p>
+        </div>
+    }
+}
+
+/// The failure of the last run of an action, if any, shown in place.
+#[component]
+pub fn MaybeError(
+    /// The last failure, or `None`.
+    #[prop(into)]
+    error: Signal<Option<ApiError>>,
+) -> impl IntoView {
+    move || error.get().map(|e| view! { <ErrorNotice error=e/> })
 }

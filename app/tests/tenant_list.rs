@@ -1,0 +1,176 @@
+//! Component tests, in headless Chromium: the tenant list shows each tenant's
+//! kind and id, its status, the reason when a verification failed, a Verify
+//! button only for unverified tenants, and Refresh.
+#![cfg(target_arch = "wasm32")]
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod support;
+
+use keyswitch_app::components::tenant_list::TenantList;
+use keyswitch_shared::switch::{Tenant, TenantRef, TenantStatus};
+use keyswitch_shared::{ErrorBody, GoogleCustomerId, TenantId};
+use leptos::prelude::*;
+use support::{click_button, find_all, mount, text, tick};
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const CONTOSO: &str = "7d3c1a52-4b8e-4f0a-9c2d-1e5f6a7b8c9d";
+const FABRIKAM: &str = "2b8e9f10-3c4d-4e5f-8a6b-7c8d9e0f1a2b";
+
+fn m365(id: &str, status: TenantStatus) -> Tenant {
+    Tenant {
+        tenant: TenantRef::Microsoft365 {
+            tenant_id: id.parse::<TenantId>().expect("tenant id"),
+        },
+        status,
+    }
+}
+
+fn gws(id: &str, status: TenantStatus) -> Tenant {
+    Tenant {
+        tenant: TenantRef::GoogleWorkspace {
+            customer_id: id.parse::<GoogleCustomerId>().expect("customer id"),
+        },
+        status,
+    }
+}
+
+struct List {
+    host: web_sys::HtmlElement,
+    tenants: RwSignal<Vec<Tenant>>,
+    verified: RwSignal<Vec<TenantRef>>,
+    refreshed: RwSignal<u32>,
+}
+
+fn list(initial: Vec<Tenant>) -> List {
+    let tenants = RwSignal::new(initial);
+    let verified = RwSignal::new(Vec::new());
+    let refreshed = RwSignal::new(0);
+    let host = mount(move || {
+        view! {
+            <TenantList
+                tenants=tenants
+                on_verify=Callback::new(move |t| verified.update(|v| v.push(t)))
+                on_refresh=Callback::new(move |()| refreshed.update(|n| *n += 1))
+            />
+        }
+    });
+    List {
+        host,
+        tenants,
+        verified,
+        refreshed,
+    }
+}
+
+fn rows(host: &web_sys::HtmlElement) -> Vec<String> {
+    find_all(host, "[data-testid=tenant]")
+        .into_iter()
+        .map(|r| r.text_content().unwrap_or_default())
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn lists_both_kinds_with_id_and_status() {
+    let l = list(vec![
+        m365(CONTOSO, TenantStatus::Unverified),
+        gws("C03az79cb", TenantStatus::Verified { at: 1 }),
+    ]);
+    tick().await;
+    let rows = rows(&l.host);
+    assert_eq!(rows.len(), 2);
+    assert!(
+        rows[0].contains("Microsoft 365")
+            && rows[0].contains(CONTOSO)
+            && rows[0].contains("Not verified")
+    );
+    assert!(
+        rows[1].contains("Google Workspace")
+            && rows[1].contains("C03az79cb")
+            && rows[1].contains("Verified")
+    );
+    assert_eq!(
+        text(&l.host, "[data-testid=tenant-summary]"),
+        "1 of 2 tenants verified"
+    );
+    // Only the unverified tenant offers Verify, named for screen readers.
+    let verify: Vec<String> = find_all(&l.host, "[data-testid=tenant] button")
+        .into_iter()
+        .map(|b| b.text_content().unwrap_or_default())
+        .collect();
+    assert_eq!(verify, vec![format!("Verify Microsoft 365 {CONTOSO}")]);
+}
+
+#[wasm_bindgen_test]
+async fn a_failed_verification_shows_its_reason_and_fix() {
+    let l = list(vec![gws(
+        "C03az79cb",
+        TenantStatus::Failed {
+            reason: ErrorBody {
+                code: "google_delegated_admin".into(),
+                message: "A delegated admin can't verify a Google Workspace account".into(),
+                fix: "Ask a Super Admin to authorise CyberSentriq. Delegated admins will not work."
+                    .into(),
+                field: None,
+                detail: None,
+            },
+        },
+    )]);
+    tick().await;
+    let row = &rows(&l.host)[0];
+    assert!(row.contains("Verification failed"));
+    assert!(row.contains("A delegated admin can't verify a Google Workspace account"));
+    assert!(row.contains("Ask a Super Admin"));
+    let reason = support::find(&l.host, "[data-code=google_delegated_admin]");
+    // A standing reason, not a fresh alert.
+    assert_eq!(reason.get_attribute("role").as_deref(), Some("none"));
+}
+
+#[wasm_bindgen_test]
+async fn verify_and_refresh_call_back() {
+    let l = list(vec![m365(CONTOSO, TenantStatus::Unverified)]);
+    tick().await;
+    click_button(&l.host, "Verify").await;
+    assert_eq!(
+        l.verified.get_untracked(),
+        vec![TenantRef::Microsoft365 {
+            tenant_id: CONTOSO.parse().expect("id")
+        }]
+    );
+    click_button(&l.host, "Refresh").await;
+    assert_eq!(l.refreshed.get_untracked(), 1);
+}
+
+#[wasm_bindgen_test]
+async fn a_tenant_added_mid_setup_appears_unverified() {
+    let l = list(vec![m365(CONTOSO, TenantStatus::Verified { at: 1 })]);
+    tick().await;
+    assert_eq!(
+        text(&l.host, "[data-testid=tenant-summary]"),
+        "1 of 1 tenants verified"
+    );
+    l.tenants
+        .update(|t| t.push(m365(FABRIKAM, TenantStatus::Unverified)));
+    tick().await;
+    let rows = rows(&l.host);
+    assert_eq!(rows.len(), 2);
+    assert!(rows[1].contains(FABRIKAM) && rows[1].contains("Not verified"));
+    assert_eq!(
+        text(&l.host, "[data-testid=tenant-summary]"),
+        "1 of 2 tenants verified"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn an_empty_inventory_says_so() {
+    let l = list(vec![]);
+    tick().await;
+    assert!(rows(&l.host).is_empty());
+    assert!(
+        l.host
+            .text_content()
+            .unwrap_or_default()
+            .contains("No Microsoft 365 or Google Workspace tenants")
+    );
+}
