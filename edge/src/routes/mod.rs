@@ -5,3 +5,5 @@ pub mod health;
 pub mod kms;
 pub mod oauth;
 pub mod openapi;
+pub mod sign_in;
+pub mod vaults;
