@@ -6,6 +6,8 @@ use crate::error::EdgeError;
 
 /// The Durable Object namespace holding one `CompanyKms` per company.
 pub const COMPANY_KMS: &str = "COMPANY_KMS";
+/// The Durable Object namespace holding one `WorkspaceVaults` per workspace.
+pub const WORKSPACE_VAULTS: &str = "WORKSPACE_VAULTS";
 /// KV namespace for what may be stale or expire (consent cache, read copies).
 pub const KMS_CACHE: &str = "KMS_CACHE";
 /// Secret: the platform key-encryption key, 32 bytes, base64.

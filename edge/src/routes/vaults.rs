@@ -1,0 +1,280 @@
+//! `/api/workspaces/:workspace/vaults…`: vault management (seed 001) and the
+//! items stored in vaults. Every handler authenticates the session and
+//! checks the role for the workspace (Workspace Owner, Super Admin or Admin
+//! to manage vaults; any workspace role for items), then asks the
+//! workspace's Durable Object.
+
+use keyswitch_shared::CatalogError;
+use keyswitch_shared::vaults_api::{
+    CreateVaultForm, Item, ItemForm, ItemList, ItemSummary, ReplaceSecretForm, VaultAuditTrail,
+    VaultList, VaultSummary, WorkspaceId, forbidden_vault_role, may_manage_vaults, may_use_items,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use worker::{Request, Response, Result, RouteContext};
+
+use crate::error::{EdgeError, respond};
+use crate::session::{self, Actor};
+use crate::workspace::client;
+use crate::workspace::commands::Command;
+
+/// Largest request body accepted.
+const MAX_BODY: usize = 32 * 1024;
+
+type Res<T> = std::result::Result<T, EdgeError>;
+
+/// Who may do what.
+#[derive(Clone, Copy)]
+enum Need {
+    /// Manage vaults: Workspace Owner, Super Admin, Admin.
+    Manage,
+    /// Store and read items: any workspace role.
+    Use,
+}
+
+/// Authenticates, validates the workspace id and checks the role.
+async fn caller(req: &Request, ctx: &RouteContext<()>, need: Need) -> Res<(Actor, WorkspaceId)> {
+    let actor = session::authenticate(req, &ctx.env).await?;
+    let raw = ctx
+        .param("workspace")
+        .map(String::as_str)
+        .unwrap_or_default();
+    let workspace: WorkspaceId = raw.parse().map_err(|_| {
+        EdgeError::field(
+            "workspace",
+            "The workspace ID must be 1 to 64 letters, digits, '-' or '_'",
+        )
+    })?;
+    let allowed = match need {
+        Need::Manage => may_manage_vaults(&actor.role, &actor.companies, workspace.as_str()),
+        Need::Use => may_use_items(&actor.role, &actor.companies, workspace.as_str()),
+    };
+    if !allowed {
+        return Err(EdgeError::Relayed {
+            status: 403,
+            body: forbidden_vault_role(),
+        });
+    }
+    Ok((actor, workspace))
+}
+
+/// A vault or item id from the path: the shape the object issues, or 404.
+fn id_param(ctx: &RouteContext<()>, name: &str, prefix: char, what: &str) -> Res<String> {
+    let raw = ctx.param(name).map(String::as_str).unwrap_or_default();
+    let ok = raw.len() == 33
+        && raw.starts_with(prefix)
+        && raw[1..]
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
+    if ok {
+        Ok(raw.to_owned())
+    } else {
+        Err(CatalogError::NotFound { what: what.into() }.into())
+    }
+}
+
+fn vault_id(ctx: &RouteContext<()>) -> Res<String> {
+    id_param(ctx, "vault", 'v', "The vault")
+}
+
+/// Reads a JSON body into `T`, refusing anything else with a clear 400 that
+/// never echoes the values sent (they may hold secrets).
+async fn body<T: DeserializeOwned>(req: &mut Request) -> Res<T> {
+    let bytes = req.bytes().await?;
+    if bytes.len() > MAX_BODY {
+        return Err(EdgeError::field("body", "The request body is too large"));
+    }
+    let value: serde_json::Value = serde_json::from_slice(&bytes)
+        .map_err(|_| EdgeError::field("body", "The request body is not valid JSON"))?;
+    if !value.is_object() {
+        return Err(EdgeError::field(
+            "body",
+            "The request body must be a JSON object",
+        ));
+    }
+    serde_json::from_value(value).map_err(|e| {
+        let text = e.to_string();
+        match text
+            .strip_prefix("unknown field `")
+            .and_then(|r| r.split_once('`'))
+        {
+            Some((name, _)) => {
+                let name: String = name.chars().take(40).collect();
+                EdgeError::field(&name, "is not a known field")
+            }
+            None => EdgeError::field(
+                "body",
+                "A field is missing or has the wrong type (text, true/false or an object)",
+            ),
+        }
+    })
+}
+
+fn reply<T: Serialize>(status: u16, value: &T) -> Res<Response> {
+    let resp = Response::from_json(value)?.with_status(status);
+    resp.headers().set("Cache-Control", "no-store")?;
+    Ok(resp)
+}
+
+/// `GET …/vaults`: the vault table.
+pub async fn list(req: Request, ctx: RouteContext<()>) -> Result<Response> {
+    respond(
+        async {
+            let (_, ws) = caller(&req, &ctx, Need::Manage).await?;
+            let (status, list): (u16, VaultList) =
+                client::call(&ctx.env, &ws, &Command::List).await?;
+            reply(status, &list)
+        }
+        .await,
+    )
+}
+
+/// `POST …/vaults` [`CreateVaultForm`]: Create new vault → 201 [`VaultSummary`].
+pub async fn create(mut req: Request, ctx: RouteContext<()>) -> Result<Response> {
+    respond(
+        async {
+            let (actor, ws) = caller(&req, &ctx, Need::Manage).await?;
+            let form: CreateVaultForm = body(&mut req).await?;
+            // Bad input is refused here, before the object is asked.
+            form.validate()?;
+            let (status, vault): (u16, VaultSummary) =
+                client::call(&ctx.env, &ws, &Command::Create { actor, form }).await?;
+            reply(status, &vault)
+        }
+        .await,
+    )
+}
+
+/// `GET …/vaults/:vault`.
+pub async fn get(req: Request, ctx: RouteContext<()>) -> Result<Response> {
+    respond(
+        async {
+            let (_, ws) = caller(&req, &ctx, Need::Manage).await?;
+            let vault = vault_id(&ctx)?;
+            let (status, v): (u16, VaultSummary) =
+                client::call(&ctx.env, &ws, &Command::Get { vault }).await?;
+            reply(status, &v)
+        }
+        .await,
+    )
+}
+
+/// `POST …/vaults/:vault/default`: make it the (only) default vault.
+pub async fn set_default(req: Request, ctx: RouteContext<()>) -> Result<Response> {
+    respond(
+        async {
+            let (actor, ws) = caller(&req, &ctx, Need::Manage).await?;
+            let vault = vault_id(&ctx)?;
+            let (status, v): (u16, VaultSummary) =
+                client::call(&ctx.env, &ws, &Command::SetDefault { actor, vault }).await?;
+            reply(status, &v)
+        }
+        .await,
+    )
+}
+
+/// `PUT …/vaults/:vault/client-secret` [`ReplaceSecretForm`]: tests the
+/// connection with the new secret, then stores it.
+pub async fn replace_secret(mut req: Request, ctx: RouteContext<()>) -> Result<Response> {
+    respond(
+        async {
+            let (actor, ws) = caller(&req, &ctx, Need::Manage).await?;
+            let vault = vault_id(&ctx)?;
+            let form: ReplaceSecretForm = body(&mut req).await?;
+            form.validate()?;
+            let (status, v): (u16, VaultSummary) = client::call(
+                &ctx.env,
+                &ws,
+                &Command::ReplaceSecret { actor, vault, form },
+            )
+            .await?;
+            reply(status, &v)
+        }
+        .await,
+    )
+}
+
+/// `POST …/vaults/:vault/test`: test the stored connection again.
+pub async fn test(req: Request, ctx: RouteContext<()>) -> Result<Response> {
+    respond(
+        async {
+            let (actor, ws) = caller(&req, &ctx, Need::Manage).await?;
+            let vault = vault_id(&ctx)?;
+            let (status, v): (u16, VaultSummary) =
+                client::call(&ctx.env, &ws, &Command::Test { actor, vault }).await?;
+            reply(status, &v)
+        }
+        .await,
+    )
+}
+
+/// `GET …/vaults/:vault/items`: item metadata.
+pub async fn list_items(req: Request, ctx: RouteContext<()>) -> Result<Response> {
+    respond(
+        async {
+            let (_, ws) = caller(&req, &ctx, Need::Use).await?;
+            let vault = vault_id(&ctx)?;
+            let (status, items): (u16, ItemList) =
+                client::call(&ctx.env, &ws, &Command::ListItems { vault }).await?;
+            reply(status, &items)
+        }
+        .await,
+    )
+}
+
+/// `POST …/vaults/:vault/items` [`ItemForm`] → 201 [`ItemSummary`].
+pub async fn create_item(mut req: Request, ctx: RouteContext<()>) -> Result<Response> {
+    respond(
+        async {
+            let (actor, ws) = caller(&req, &ctx, Need::Use).await?;
+            let vault = vault_id(&ctx)?;
+            let form: ItemForm = body(&mut req).await?;
+            let form = form.validate()?;
+            let (status, item): (u16, ItemSummary) =
+                client::call(&ctx.env, &ws, &Command::CreateItem { actor, vault, form }).await?;
+            reply(status, &item)
+        }
+        .await,
+    )
+}
+
+/// `GET …/vaults/:vault/items/:item`: the decrypted item.
+pub async fn read_item(req: Request, ctx: RouteContext<()>) -> Result<Response> {
+    respond(
+        async {
+            let (actor, ws) = caller(&req, &ctx, Need::Use).await?;
+            let vault = vault_id(&ctx)?;
+            let item = id_param(&ctx, "item", 'i', "The item")?;
+            let (status, item): (u16, Item) =
+                client::call(&ctx.env, &ws, &Command::ReadItem { actor, vault, item }).await?;
+            reply(status, &item)
+        }
+        .await,
+    )
+}
+
+/// `GET /api/workspaces/:workspace/vault-audit?limit=N`: newest first.
+pub async fn audit(req: Request, ctx: RouteContext<()>) -> Result<Response> {
+    respond(
+        async {
+            let (_, ws) = caller(&req, &ctx, Need::Manage).await?;
+            let url = req.url()?;
+            let limit = match url.query_pairs().find(|(k, _)| k == "limit") {
+                None => 100,
+                Some((_, v)) => match v.parse::<usize>() {
+                    Ok(n) if (1..=500).contains(&n) => n,
+                    _ => {
+                        return Err(EdgeError::field(
+                            "limit",
+                            "must be a whole number from 1 to 500",
+                        ));
+                    }
+                },
+            };
+            let (status, trail): (u16, VaultAuditTrail) =
+                client::call(&ctx.env, &ws, &Command::Audit { limit }).await?;
+            reply(status, &trail)
+        }
+        .await,
+    )
+}
