@@ -1,0 +1,159 @@
+//! Role assignment guidance and the connection test ("Completed") against
+//! the simulator set up to cause each row of the seed's "Common issues".
+
+use keyswitch_integration::*;
+use serde_json::{Value, json};
+
+async fn test(company: &str, t: &str) -> (u16, Value) {
+    call("POST", &format!("{}/test", kms(company)), Some(t), None).await
+}
+
+#[tokio::test]
+async fn guidance_then_a_passing_test_records_the_key() {
+    let w = world(true, 3072).await;
+    let company = fresh_company("it-pass");
+    let t = session("company_admin", &[&company]).await;
+    assert_eq!(start_and_consent(&company, &t, &w).await, 200);
+    let (status, g) = call(
+        "GET",
+        &format!("{}/role-assignment", kms(&company)),
+        Some(&t),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{g}");
+    assert_eq!(g["service_principal_name"], "CyberSentriq KMS Connector");
+    assert_eq!(g["role_id"], "12338af0-0e69-4776-bea7-57ae8d297424");
+    assert_eq!(g["role_name"], "Key Vault Crypto User");
+    assert_eq!(g["vault_name"], w.vault.as_str());
+    let az = g["az_commands"].as_str().expect("az");
+    assert!(az.contains("az ad sp list --display-name \"CyberSentriq KMS Connector\""));
+    assert!(az.contains(&format!("Microsoft.KeyVault/vaults/{}", w.vault)));
+    assert!(g["portal_steps"].as_array().is_some_and(|s| s.len() >= 5));
+
+    // Role not assigned yet: Forbidden / Access denied.
+    assert_error(&test(&company, &t).await, 422, "key_vault_forbidden");
+    assert_eq!(
+        status_of(&company, &t).await["stage"],
+        "awaiting_role_assignment"
+    );
+    w.assign_role().await;
+    let (status, answer) = test(&company, &t).await;
+    assert_eq!(status, 200, "{answer}");
+    let pending = &answer["kms"]["pending"];
+    assert_eq!(answer["kms"]["stage"], "tested");
+    assert_eq!(pending["tested_key"]["size_bits"], 3072);
+    let kid = pending["tested_key"]["kid"].as_str().expect("kid");
+    assert!(
+        kid.starts_with(&format!("{}/keys/company-kek/", w.vault_uri)),
+        "{kid}"
+    );
+    assert_eq!(answer["kms"]["provider"], json!({"kind": "platform"}));
+}
+
+#[tokio::test]
+async fn unknown_key_and_secret_name_are_key_not_found() {
+    let w = world(true, 2048).await;
+    control(
+        "POST",
+        &format!("/vaults/{}/secrets", w.vault),
+        Some(json!({"name": "db-password", "value": "x"})),
+    )
+    .await;
+    let company = fresh_company("it-nokey");
+    let t = session("company_admin", &[&company]).await;
+    let (status, answer) = start(&company, &t, &w.vault_uri, "db-password").await;
+    assert_eq!(status, 200);
+    let cb = consent_as(
+        answer["consent_url"].as_str().expect("url"),
+        &w.admin_oid,
+        "accept",
+    )
+    .await;
+    assert_eq!(get_page(&cb).await.0, 200);
+    w.assign_role().await;
+    let r = test(&company, &t).await;
+    assert_error(&r, 422, "key_not_found");
+    assert_eq!(r.1["message"], "Key not found in the vault");
+    let s = status_of(&company, &t).await;
+    assert_eq!(s["pending"]["last_error"]["code"], "key_not_found");
+    // Fix the key name: consent is still fresh, so the test runs at once.
+    let (status, answer) = start(&company, &t, &w.vault_uri, "no-such-key").await;
+    assert_eq!(status, 422, "{answer}");
+    assert_eq!(answer["code"], "key_not_found");
+    let (status, answer) = start(&company, &t, &w.vault_uri, &w.key).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["kms"]["stage"], "tested");
+}
+
+#[tokio::test]
+async fn access_policy_vault_is_named() {
+    let w = world(false, 2048).await;
+    let company = fresh_company("it-policy");
+    let t = session("company_admin", &[&company]).await;
+    assert_eq!(start_and_consent(&company, &t, &w).await, 200);
+    let r = test(&company, &t).await;
+    assert_error(&r, 422, "access_policy_vault");
+    assert!(
+        r.1["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("vault access policy"))
+    );
+}
+
+#[tokio::test]
+async fn consent_missing_asks_for_consent_again() {
+    let w = world(true, 2048).await;
+    let company = fresh_company("it-noconsent");
+    let t = session("company_admin", &[&company]).await;
+    // Never consented.
+    let (status, _) = start(&company, &t, &w.vault_uri, &w.key).await;
+    assert_eq!(status, 200);
+    let r = test(&company, &t).await;
+    assert_error(&r, 422, "admin_consent_required");
+    assert_eq!(r.1["message"], "Azure AD admin consent is required");
+    // A revoked consent shows up once the cached token expires (Entra does
+    // not revoke issued tokens); the forged-callback test covers Entra's refusal.
+}
+
+#[tokio::test]
+async fn throttling_backs_off_then_succeeds_or_gives_a_clear_error() {
+    let w = world(true, 2048).await;
+    let company = fresh_company("it-throttle");
+    let t = session("company_admin", &[&company]).await;
+    assert_eq!(start_and_consent(&company, &t, &w).await, 200);
+    w.assign_role().await;
+    // Two 429s on GET key: the back-off absorbs them.
+    let f = control("POST", "/faults", Some(json!({"service": "keyvault", "path": format!("{}.vault.azure.net/keys/{}", w.vault, w.key), "method": "GET", "count": 2, "action": {"kind": "throttle"}}))).await;
+    let (status, answer) = test(&company, &t).await;
+    assert_eq!(status, 200, "{answer}");
+    if let Some(id) = f["id"].as_u64() {
+        control("DELETE", &format!("/faults/{id}"), None).await;
+    }
+    // Throttled on every call: after 1, 2, 4, 8, 16 × base, a clear error.
+    let f = control("POST", "/faults", Some(json!({"service": "keyvault", "path": format!("{}.vault.azure.net/keys/{}", w.vault, w.key), "method": "GET", "count": 0, "action": {"kind": "throttle"}}))).await;
+    let r = test(&company, &t).await;
+    if let Some(id) = f["id"].as_u64() {
+        control("DELETE", &format!("/faults/{id}"), None).await;
+    }
+    assert_error(&r, 429, "throttled");
+}
+
+#[tokio::test]
+async fn azure_unavailable_is_reported_and_the_provider_stays() {
+    let w = world(true, 2048).await;
+    let company = fresh_company("it-outage");
+    let t = session("company_admin", &[&company]).await;
+    assert_eq!(start_and_consent(&company, &t, &w).await, 200);
+    w.assign_role().await;
+    let f = control("POST", "/faults", Some(json!({"service": "keyvault", "path": format!("{}.vault.azure.net/keys/{}", w.vault, w.key), "count": 0, "action": {"kind": "status", "status": 503}}))).await;
+    let r = test(&company, &t).await;
+    if let Some(id) = f["id"].as_u64() {
+        control("DELETE", &format!("/faults/{id}"), None).await;
+    }
+    assert_error(&r, 503, "azure_unavailable");
+    assert_eq!(
+        status_of(&company, &t).await["provider"],
+        json!({"kind": "platform"})
+    );
+}
