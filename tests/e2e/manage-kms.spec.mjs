@@ -1,24 +1,305 @@
-// The walking skeleton in a real browser: the SPA's Manage KMS screen shows
-// the provider the worker's Durable Object reports and the backup-set count
-// the worker read from the simulated inventory.
+// Manage KMS end to end, in Debian's Chromium, against the local stack: the
+// SPA and the worker in workerd, the simulated RedApp, Entra ID, Key Vault and
+// Google. Each test uses its own company. Tests run in file order (one
+// worker): an admin consent, once granted for a tenant, is cached by the edge
+// for 24 hours, so the tests that need Microsoft's consent page for Contoso
+// come before those that rely on the cached consent.
 import { test, expect } from '@playwright/test';
-import { ManageKmsPage, SCREENSHOTS } from './pages.mjs';
+import {
+  ManageKmsPage, Sim, ConsentPopup, SCREENSHOTS, CONTOSO, FABRIKAM, GOOGLE_CUSTOMER,
+} from './pages.mjs';
 
-test('Manage KMS shows the current provider and the backup sets', async ({ page }) => {
+const VAULT = 'https://contoso-kms.vault.azure.net/';
+const run = Date.now().toString(36);
+const companyId = (name) => `e2e-${name}-${run}`;
+
+/** Fails the test on any uncaught page error or console error. */
+function watchErrors(page) {
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('console', (m) => {
+    // A refused API call logs "Failed to load resource" in Chromium; the
+    // screen shows the refusal itself, which the tests check.
+    if (m.type() === 'error' && !m.text().includes('Failed to load resource')) errors.push(m.text());
+  });
+  return errors;
+}
 
+async function signedIn(page, request, name, sets, role = 'company_admin') {
+  const sim = new Sim(request);
+  const company = companyId(name);
+  await sim.company(company, sets);
+  const token = await sim.session({ role, companies: [company] });
+  const kms = new ManageKmsPage(page);
+  await kms.open(company, token);
+  return { sim, company, token, kms };
+}
+
+test('without a session: Sign in through RedApp, back with a session that leaves the URL', async ({ page, request }) => {
   const kms = new ManageKmsPage(page);
   await kms.open('acme');
-  await expect(kms.providerValue()).toHaveText('CyberSentriq-Managed');
-  await expect(kms.backupSetsValue()).toHaveText('2');
-  await page.screenshot({ path: `${SCREENSHOTS}manage-kms.png`, fullPage: true });
+  await expect(kms.signIn).toHaveAttribute('href', '/api/sign-in?return_to=%2Fcompanies%2Facme%2Fkms');
+  await kms.screenshot('sign-in');
+
+  // RedApp hands the session over in the fragment; the SPA removes it at once.
+  const sim = new Sim(request);
+  const token = await sim.session({ role: 'company_admin', companies: ['acme'] });
+  await kms.open('acme', token);
+  await expect(kms.heading).toBeVisible();
+  await kms.expectProvider('CyberSentriq-Managed');
+  expect(page.url()).not.toContain('session=');
+  expect(await page.evaluate(() => sessionStorage.length)).toBe(1);
+});
+
+test('a role that may not manage KMS gets a clear message', async ({ page, request }) => {
+  const sim = new Sim(request);
+  const token = await sim.session({ role: 'company_user', companies: ['acme'] });
+  const kms = new ManageKmsPage(page);
+  await kms.open('acme', token);
+  await expect(page.getByRole('alert').filter({ hasText: "Your role can't manage KMS" })).toBeVisible();
+  await expect(kms.switchButton).toHaveCount(0);
+  await kms.screenshot('forbidden-role');
+});
+
+test('an expired session goes back to Sign in through RedApp', async ({ page, request }) => {
+  const sim = new Sim(request);
+  const expired = await sim.session({ role: 'company_admin', companies: ['acme'] }).then(async () => {
+    const resp = await request.post(`${process.env.SIM_URL}/_control/redapp/sessions`, {
+      data: { sub: 'e2e', role: 'company_admin', companies: ['acme'], ttl_seconds: -3600 },
+    });
+    return (await resp.json()).token;
+  });
+  const kms = new ManageKmsPage(page);
+  await kms.open('acme', expired);
+  await expect(kms.signIn).toBeVisible();
+});
+
+test.describe('Common issues (seed table), part 1: the Vault URI field', () => {
+  test('"The URI appears to contain the key path" as you type, and the same from the edge', async ({ page, request }) => {
+    const { kms, company, token } = await signedIn(page, request, 'keypath', { m365: [CONTOSO] });
+    await kms.switchButton.click();
+    await expect(kms.vaultUri).toBeFocused();
+    const pasted = 'https://contoso-kms.vault.azure.net/keys/company-kek/0123456789abcdef0123456789abcdef';
+    await kms.vaultUri.fill(pasted);
+    const error = kms.fieldError('Vault URI');
+    await expect(error).toContainText('The URI appears to contain the key path');
+    await expect(error).toContainText('Use only the vault base URI (https://contoso-kms.vault.azure.net). Put the key name (company-kek) in the separate Key Name field.');
+    await expect(kms.vaultUri).toHaveAttribute('aria-invalid', 'true');
+    await kms.screenshot('switch-form-key-path');
+
+    // Submitting is refused in place, focus on the field at fault.
+    await kms.keyName.fill('company-kek');
+    await kms.testConnectionButton.click();
+    await expect(kms.vaultUri).toBeFocused();
+
+    // The edge says exactly the same.
+    const resp = await request.post(`/api/companies/${company}/kms/switch`, {
+      headers: { Authorization: `Bearer ${token}` },
+      data: { vault_uri: pasted, key_name: 'company-kek' },
+    });
+    expect(resp.status()).toBe(400);
+    const body = await resp.json();
+    expect(body.code).toBe('uri_contains_key_path');
+    expect(body.message).toBe('The URI appears to contain the key path');
+    await expect(error).toContainText(body.fix);
+  });
+
+  test('"The URI appears to point to a secret"', async ({ page, request }) => {
+    const { kms } = await signedIn(page, request, 'secret', { m365: [CONTOSO] });
+    await kms.fillTarget('https://contoso-kms.vault.azure.net/secrets/db-password', 'db-password');
+    const error = kms.fieldError('Vault URI');
+    await expect(error).toContainText('The URI appears to point to a secret');
+    await expect(error).toContainText('In the Azure Portal, open your Key Vault and go to Keys (not Secrets). Use an RSA key.');
+    // Fixing the field clears the message.
+    await kms.vaultUri.fill(VAULT);
+    await expect(error).toHaveText('');
+    await expect(kms.vaultUri).toHaveAttribute('aria-invalid', 'false');
+  });
+});
+
+test('Common issues: "The consent flow returns an error for the admin who tried it"', async ({ page, request }) => {
+  const errors = watchErrors(page);
+  const { kms } = await signedIn(page, request, 'norole', { m365: [CONTOSO] });
+  await kms.fillTarget(VAULT, 'company-kek');
+  const landing = await kms.testConnection({ consentAs: 'Pat Plain' });
+  await landing.expectLanding('Admin consent was not completed');
+  await expect(landing.page.getByText("doesn't have the Global Administrator or Privileged Role Administrator role")).toBeVisible();
+  await landing.page.screenshot({ path: `${SCREENSHOTS}consent-landing-error.png`, fullPage: true });
+  await landing.page.close();
+  // The console says it too, with the fix, next to the pending setup.
+  await expect(kms.pending.getByRole('alert').filter({ hasText: "That user doesn't have the Global Administrator or Privileged Role Administrator role." }))
+    .toContainText('Ask an admin with the correct Entra role to grant consent.');
+  await kms.screenshot('consent-user-lacks-role');
+  await kms.cancelSetup();
   expect(errors).toEqual([]);
 });
 
-test('an invalid company shows the refusal next to the provider', async ({ page }) => {
-  const kms = new ManageKmsPage(page);
-  await kms.open('bad%20id');
-  await expect(kms.currentProvider.getByRole('alert')).toContainText('The company id is not valid.');
+test('happy path, platform to Azure Key Vault: consent, role assignment, test, Save, tenants, a backup set added mid-setup', async ({ page, request }) => {
+  const errors = watchErrors(page);
+  const { kms, sim, company } = await signedIn(page, request, 'happy', { m365: [CONTOSO], google: [GOOGLE_CUSTOMER] });
+  await kms.expectProvider('CyberSentriq-Managed');
+  await kms.screenshot('manage-kms-platform');
+
+  await kms.switchButton.click();
+  await kms.fillTarget(VAULT, 'company-kek');
+  await kms.screenshot('switch-form');
+
+  const landing = await kms.testConnection({ consentAs: 'Adele Vance' });
+  await landing.expectLanding('Admin consent granted');
+  await landing.page.screenshot({ path: `${SCREENSHOTS}consent-landing.png`, fullPage: true });
+  await landing.page.close();
+
+  // The role-assignment dialog opens by itself, filled in with the vault name.
+  await expect(kms.roleDialog).toBeVisible();
+  await expect(kms.completed).toBeFocused();
+  await expect(kms.roleDialog.getByRole('button', { name: /^Copy/ }).first()).toBeVisible();
+  await expect(kms.roleDialog).toContainText('contoso-kms');
+  await expect(kms.roleDialog).toContainText('Key Vault Crypto User');
+  await expect(kms.roleDialog.getByRole('listitem').first()).toBeVisible();
+  await kms.screenshot('role-assignment-dialog');
+
+  // Keyboard: Tab stays inside the dialog; Escape closes it and focus returns.
+  for (let i = 0; i < 12; i += 1) await page.keyboard.press('Tab');
+  expect(await kms.roleDialog.evaluate((d) => d.contains(document.activeElement))).toBe(true);
+  await page.keyboard.press('Escape');
+  await expect(kms.roleDialog).toBeHidden();
+  await page.getByRole('button', { name: 'Show role assignment steps' }).click();
+  await expect(kms.roleDialog).toBeVisible();
+
+  await sim.assignCryptoUser('contoso-kms', CONTOSO);
+  await kms.completed.click();
+  await expect(kms.success).toBeVisible();
+  await expect(kms.success).toBeFocused();
+  await expect(kms.roleDialog).toBeHidden();
+  await kms.screenshot('connection-test-passed');
+  await kms.expectProvider('CyberSentriq-Managed');
+
+  await kms.save.click();
+  await expect(kms.tenants).toBeVisible();
+  await expect(kms.tenantRow(CONTOSO)).toContainText('Microsoft 365');
+  await expect(kms.tenantRow(CONTOSO)).toContainText('Not verified');
+  await expect(kms.tenantRow(GOOGLE_CUSTOMER)).toContainText('Google Workspace');
+  await expect(kms.tenants.getByRole('button', { name: `Verify Microsoft 365 ${CONTOSO}` })).toBeVisible();
+  await expect(kms.tenants.getByRole('button', { name: `Verify Google Workspace ${GOOGLE_CUSTOMER}` })).toBeVisible();
+  await kms.screenshot('tenant-list');
+
+  // A backup set added during setup brings a new unverified tenant; Refresh shows it.
+  await sim.addM365(company, FABRIKAM);
+  await kms.refresh.click();
+  await expect(kms.tenantRow(FABRIKAM)).toContainText('Not verified');
+  await expect(kms.tenants.getByRole('status')).toHaveText('0 of 3 tenants verified');
+  await kms.screenshot('tenant-list-refreshed');
+
+  await expect(kms.audit.getByRole('row')).not.toHaveCount(1);
+  await kms.screenshot('audit-trail');
+  expect(errors).toEqual([]);
+});
+
+test('Common issues: "Key not found in the vault"', async ({ page, request }) => {
+  const { kms } = await signedIn(page, request, 'nokey', { m365: [CONTOSO] });
+  await kms.fillTarget(VAULT, 'no-such-key');
+  await kms.testConnection(); // consent for Contoso is cached
+  await expect(kms.roleDialog).toBeVisible();
+  await kms.completed.click();
+  const alert = page.getByRole('alert').filter({ hasText: 'Key not found in the vault' });
+  await expect(alert.first()).toContainText("Open the vault's Keys section in the Azure Portal and copy the exact key name.");
+  await kms.screenshot('key-not-found');
+  await page.keyboard.press('Escape');
+  await kms.cancelSetup();
+});
+
+test('Common issues: the vault uses "vault access policy"', async ({ page, request }) => {
+  const { kms } = await signedIn(page, request, 'legacy', { m365: [CONTOSO] });
+  await kms.fillTarget('https://legacy-kms.vault.azure.net', 'legacy-kek');
+  await kms.testConnection();
+  await expect(kms.roleDialog).toBeVisible();
+  await kms.completed.click();
+  const alert = page.getByRole('alert').filter({ hasText: 'vault access policy' });
+  await expect(alert.first()).toContainText('switch the vault to Azure role-based access control');
+  await kms.screenshot('access-policy-vault');
+  await page.keyboard.press('Escape');
+  await kms.cancelSetup();
+});
+
+test('Common issues: "Forbidden" / "Access denied" during the connection test', async ({ page, request }) => {
+  const { kms } = await signedIn(page, request, 'norbac', { m365: [FABRIKAM] });
+  await kms.fillTarget('https://fabrikam-kms.vault.azure.net', 'company-kek');
+  const landing = await kms.testConnection({ consentAs: 'Fiona Fabrikam' });
+  await landing.expectLanding('Admin consent granted');
+  await landing.page.close();
+  await expect(kms.roleDialog).toBeVisible();
+  // Completed before the Azure admin assigned the role.
+  await kms.completed.click();
+  const alert = kms.roleDialog.getByRole('alert').filter({ hasText: /Access denied|Forbidden/ });
+  await expect(alert).toContainText('Ask your Azure admin to grant CyberSentriq the key-use permission on the vault, then retry the test.');
+  await kms.screenshot('access-denied');
+  await page.keyboard.press('Escape');
+  await kms.cancelSetup();
+});
+
+test('Common issues: "Azure AD admin consent is required", and a blocked popup falls back to a link', async ({ page, request, context }) => {
+  const { kms, sim } = await signedIn(page, request, 'consent', { m365: [CONTOSO] });
+  await kms.fillTarget(VAULT, 'company-kek');
+  await kms.testConnection();
+  await expect(kms.roleDialog).toBeVisible();
+  // The customer removed the connector (consent gone) before the test ran.
+  await sim.removeConsent(CONTOSO);
+  await kms.completed.click();
+  const alert = page.getByRole('alert').filter({ hasText: 'Azure AD admin consent is required' });
+  await expect(alert.first()).toContainText('Click Grant admin consent again and complete the flow with a Global Admin or Privileged Role Admin.');
+  await kms.screenshot('admin-consent-required');
+  if (await kms.roleDialog.isVisible()) await page.keyboard.press('Escape');
+
+  // Popups blocked: the console offers Microsoft's page as a link instead.
+  await page.evaluate(() => { window.open = () => null; });
+  await kms.grantConsent.click();
+  const fallback = page.getByRole('link', { name: "Open Microsoft's consent page" });
+  await expect(fallback).toBeVisible();
+  await kms.screenshot('popup-blocked');
+  const tabEvent = context.waitForEvent('page');
+  await fallback.click();
+  const tab = new ConsentPopup(await tabEvent);
+  await tab.acceptAs('Adele Vance');
+  await tab.expectLanding('Admin consent granted');
+  await tab.page.close();
+  await page.bringToFront();
+  await expect(kms.roleDialog).toBeVisible();
+  await kms.completed.click();
+  await expect(kms.success).toBeVisible();
+  await kms.cancelSetup();
+});
+
+test('cancel part-way, with confirmation; the encryption stays as it was', async ({ page, request }) => {
+  const { kms } = await signedIn(page, request, 'cancel', { m365: [CONTOSO] });
+  await kms.fillTarget(VAULT, 'company-kek');
+  await kms.testConnection();
+  await expect(kms.roleDialog).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(kms.pending).toBeVisible();
+
+  // Keep setting up changes nothing, and focus goes back to the button.
+  await kms.cancelPending.click();
+  await expect(kms.cancelDialog).toContainText('Your current encryption (CyberSentriq-Managed) stays unchanged.');
+  await kms.screenshot('cancel-confirmation');
+  await kms.cancelDialog.getByRole('button', { name: 'Keep setting up' }).click();
+  await expect(kms.cancelDialog).toBeHidden();
+  await expect(kms.cancelPending).toBeFocused();
+  await expect(kms.pending).toBeVisible();
+
+  await kms.cancelSetup();
+  await kms.expectProvider('CyberSentriq-Managed');
+  await expect(kms.pending).toHaveCount(0);
+  await expect(kms.audit).toContainText('Pending setup cancelled');
+  await kms.screenshot('cancelled');
+});
+
+test('readable at 360 px wide', async ({ page, request }) => {
+  await page.setViewportSize({ width: 360, height: 780 });
+  const { kms } = await signedIn(page, request, 'narrow', { m365: [CONTOSO], google: [GOOGLE_CUSTOMER] });
+  await kms.switchButton.click();
+  await kms.fillTarget('https://contoso-kms.vault.azure.net/keys/company-kek', 'company-kek');
+  await expect(kms.fieldError('Vault URI')).toContainText('The URI appears to contain the key path');
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  await kms.screenshot('switch-form-360');
 });

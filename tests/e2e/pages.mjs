@@ -1,25 +1,160 @@
-// Page objects for the console: locators by role and accessible name.
+// Page objects for the console and the simulated outside world. Console
+// locators go by role and accessible name, as a person (or a screen reader)
+// finds things.
 import { expect } from '@playwright/test';
 
 export const SCREENSHOTS = new URL('../../artifacts/screenshots/', import.meta.url).pathname;
 
+export const CONTOSO = '72f988bf-0000-4c3a-9d6e-c0ffee000001';
+export const FABRIKAM = 'a1b2c3d4-0000-4e5f-8a9b-fab000000002';
+export const GOOGLE_CUSTOMER = 'C01abcdef';
+export const GOOGLE_DOMAIN = 'example-workspace.test';
+
+const SIM_URL = process.env.SIM_URL;
+if (!SIM_URL) throw new Error('SIM_URL is not set: run through scripts/test');
+
+/** The simulator's control API: the outside world's state, set up by tests. */
+export class Sim {
+  constructor(request) {
+    this.request = request;
+  }
+
+  async #post(path, data) {
+    const resp = await this.request.post(`${SIM_URL}/_control${path}`, { data });
+    expect(resp.status(), `${path}: ${await resp.text()}`).toBeLessThan(300);
+    return resp.json().catch(() => ({}));
+  }
+
+  /** A RedApp session token. */
+  async session({ sub = 'e2e-admin', name = 'E2E Admin', role = 'company_admin', companies }) {
+    const { token } = await this.#post('/redapp/sessions', { sub, name, role, companies, ttl_seconds: 3600 });
+    return token;
+  }
+
+  /** A company with Microsoft 365 / Google Workspace backup sets. */
+  async company(id, { m365 = [], google = [] } = {}) {
+    await this.#post('/companies', { id, name: `E2E ${id}` });
+    for (const tenant_id of m365) await this.addM365(id, tenant_id);
+    for (const customer_id of google) {
+      await this.#post(`/companies/${id}/backup-sets`, {
+        kind: 'google_workspace', customer_id, domain: GOOGLE_DOMAIN,
+      });
+    }
+  }
+
+  async addM365(company, tenant_id) {
+    await this.#post(`/companies/${company}/backup-sets`, { kind: 'microsoft365', tenant_id });
+  }
+
+  /** The Azure admin assigns Key Vault Crypto User to the connector. */
+  async assignCryptoUser(vault, tenant) {
+    await this.#post(`/vaults/${vault}/role-assignments`, {
+      principal: `connector:${tenant}`, role: 'Key Vault Crypto User',
+    });
+  }
+
+  /** The customer removes the connector's service principal (consent gone). */
+  async removeConsent(tenant) {
+    const resp = await this.request.delete(`${SIM_URL}/_control/consents/${tenant}`);
+    expect(resp.status()).toBeLessThan(300);
+  }
+}
+
+/** Microsoft's admin consent page (simulated) in the popup. */
+export class ConsentPopup {
+  constructor(page) {
+    this.page = page;
+  }
+
+  async acceptAs(name) {
+    await this.page.getByRole('button', { name: `Accept as ${name}` }).click();
+  }
+
+  async expectLanding(heading) {
+    await expect(this.page.getByRole('heading', { level: 1 })).toHaveText(heading);
+  }
+}
+
 export class ManageKmsPage {
   constructor(page) {
     this.page = page;
-    this.heading = page.getByRole('heading', { name: 'Manage KMS' });
+    this.heading = page.getByRole('heading', { name: 'Manage KMS', level: 1 });
     this.currentProvider = page.getByRole('region', { name: 'Current provider' });
+    this.switchSection = page.getByRole('region', { name: 'Switch to Azure Key Vault' });
+    this.switchButton = page.getByRole('button', { name: 'Switch to Azure Key Vault' });
+    this.vaultUri = page.getByRole('textbox', { name: 'Vault URI' });
+    this.keyName = page.getByRole('textbox', { name: 'Key Name' });
+    this.testConnectionButton = page.getByRole('button', { name: 'Test Connection' });
+    this.pending = page.getByRole('region', { name: 'Pending setup: Azure Key Vault' });
+    this.roleDialog = page.getByRole('dialog', { name: 'Assign the Key Vault Crypto User role' });
+    this.completed = this.roleDialog.getByRole('button', { name: 'Completed' });
+    this.success = page.getByRole('status').filter({ hasText: 'Connection test passed' });
+    this.save = page.getByRole('button', { name: 'Save', exact: true });
+    this.tenants = page.getByRole('region', { name: 'Tenants to verify' });
+    this.refresh = this.tenants.getByRole('button', { name: 'Refresh' });
+    this.cancelPending = page.getByRole('button', { name: 'Cancel pending setup' });
+    this.cancelDialog = page.getByRole('dialog', { name: 'Cancel pending setup?' });
+    this.grantConsent = page.getByRole('button', { name: 'Grant admin consent' });
+    this.audit = page.getByRole('region', { name: 'Audit trail' });
+    this.signIn = page.getByRole('link', { name: 'Sign in through RedApp' });
   }
 
-  async open(company) {
-    await this.page.goto(`/companies/${company}/kms`);
-    await expect(this.heading).toBeVisible();
+  /** Opens Manage KMS as RedApp does: the session in the fragment. */
+  async open(company, token) {
+    const fragment = token ? `#session=${token}` : '';
+    await this.page.goto(`/companies/${company}/kms${fragment}`);
+    await expect(this.heading.or(this.page.getByRole('heading', { name: 'Sign in through RedApp' }))).toBeVisible();
   }
 
   providerValue() {
     return this.currentProvider.getByRole('definition').first();
   }
 
-  backupSetsValue() {
-    return this.currentProvider.getByRole('definition').nth(1);
+  async expectProvider(name) {
+    await expect(this.providerValue()).toHaveText(name);
+  }
+
+  async fillTarget(vaultUri, keyName) {
+    if (!(await this.vaultUri.isVisible())) await this.switchButton.click();
+    await this.vaultUri.fill(vaultUri);
+    await this.keyName.fill(keyName);
+  }
+
+  /** The inline error under a field (message + fix). */
+  fieldError(field) {
+    const input = field === 'Vault URI' ? this.vaultUri : this.keyName;
+    return input.locator('xpath=following-sibling::div[contains(@class,"field-error")]');
+  }
+
+  /**
+   * Test Connection. With `consentAs`, Microsoft's consent opens in a popup
+   * and that admin accepts; the popup's landing page is returned.
+   */
+  async testConnection({ consentAs } = {}) {
+    if (!consentAs) {
+      await this.testConnectionButton.click();
+      return null;
+    }
+    const popupEvent = this.page.waitForEvent('popup');
+    await this.testConnectionButton.click();
+    const popup = await popupEvent;
+    const consent = new ConsentPopup(popup);
+    await consent.acceptAs(consentAs);
+    return consent;
+  }
+
+  async cancelSetup() {
+    await this.cancelPending.click();
+    await expect(this.cancelDialog).toBeVisible();
+    await this.cancelDialog.getByRole('button', { name: 'Cancel pending setup' }).click();
+    await expect(this.page.getByText('The pending setup was cancelled.')).toBeVisible();
+  }
+
+  tenantRow(id) {
+    return this.tenants.getByRole('listitem').filter({ hasText: id });
+  }
+
+  async screenshot(name) {
+    await this.page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
   }
 }

@@ -133,6 +133,9 @@ pub fn ManageKms() -> impl IntoView {
         }
     });
 
+    // Bumped when an action starts (see the effect that clears old failures).
+    let attempt = RwSignal::new(0u32);
+
     // ---- Test Connection: start, consent popup, fallback ----
     let popup = StoredValue::new_local(None::<web_sys::Window>);
     let blocked_url = RwSignal::new(None::<String>);
@@ -188,10 +191,12 @@ pub fn ManageKms() -> impl IntoView {
     });
     let on_test_connection = Callback::new(move |t: ValidTarget| {
         popup.set_value(open_popup());
+        attempt.update(|n| *n += 1);
         start.dispatch(t);
     });
     let on_grant = move |_| {
         popup.set_value(open_popup());
+        attempt.update(|n| *n += 1);
         grant.dispatch(());
     };
 
@@ -221,6 +226,7 @@ pub fn ManageKms() -> impl IntoView {
     });
     let test_error = Signal::derive(move || test.value().get().and_then(Result::err));
     let on_completed = Callback::new(move |()| {
+        attempt.update(|n| *n += 1);
         test.dispatch(());
     });
 
@@ -246,10 +252,13 @@ pub fn ManageKms() -> impl IntoView {
             take(&r);
         }
     });
-    let verify_error = RwSignal::new(None::<ApiError>);
-    let on_verify = Callback::new(move |_tenant: TenantRef| {
-        verify_error.set(Some(ApiError::Network(
-            "tenant verification is not available from this edge yet".to_owned(),
+    // The edge does not offer tenant verification yet: say so plainly.
+    let verify_note = RwSignal::new(None::<String>);
+    let on_verify = Callback::new(move |tenant: TenantRef| {
+        verify_note.set(Some(format!(
+            "Verifying {} {} is not available in this version of keyswitch yet. Nothing was changed.",
+            crate::components::tenant_list::kind_label(&tenant),
+            crate::components::tenant_list::tenant_id(&tenant),
         )));
     });
 
@@ -288,6 +297,27 @@ pub fn ManageKms() -> impl IntoView {
             || cancel.pending().get()
     });
 
+    // A new action starts with a clean slate: older failures are stale.
+    Effect::new(move |first: Option<()>| {
+        attempt.track();
+        if first.is_none() {
+            return;
+        }
+        for failed in [
+            start.value(),
+            grant.value(),
+            test.value(),
+            save.value(),
+            refresh.value(),
+            cancel.value(),
+        ] {
+            if failed.with_untracked(|v| matches!(v, Some(Err(_)))) {
+                failed.set(None);
+            }
+        }
+        verify_note.set(None);
+    });
+
     // ---- What the screen shows ----
     let status_region = move || {
         overview.get().map(|o| {
@@ -312,16 +342,18 @@ pub fn ManageKms() -> impl IntoView {
                 on_show_role=Callback::new(move |()| role_open.set(true))
                 on_retest=on_completed
                 test_error=Signal::derive(move || test.value().get().and_then(Result::err).filter(|_| !role_open.get()))
-                on_save=Callback::new(move |()| { save.dispatch(()); })
+                on_save=Callback::new(move |()| { attempt.update(|n| *n += 1); save.dispatch(()); })
                 save_error=Signal::derive(move || save.value().get().and_then(Result::err))
                 on_verify=on_verify
-                on_refresh=Callback::new(move |()| { refresh.dispatch(()); })
+                on_refresh=Callback::new(move |()| { attempt.update(|n| *n += 1); refresh.dispatch(()); })
                 tenant_error=Signal::derive(move || {
-                    refresh.value().get().and_then(Result::err).or_else(|| verify_error.get())
+                    refresh.value().get().and_then(Result::err)
                 })
                 on_cancel=Callback::new(move |()| confirm_cancel.set(true))
                 cancel_error=Signal::derive(move || cancel.value().get().and_then(Result::err))
                 busy=busy
+                tenant_note=verify_note
+                in_dialog=Signal::derive(move || role_open.get() && test.value().with(|v| matches!(v, Some(Err(_)))))
             />
         })
     };
@@ -424,7 +456,7 @@ pub fn ManageKms() -> impl IntoView {
             message=cancel_message
             confirm_label="Cancel pending setup"
             dismiss_label="Keep setting up"
-            on_confirm=Callback::new(move |()| { cancel.dispatch(()); })
+            on_confirm=Callback::new(move |()| { attempt.update(|n| *n += 1); cancel.dispatch(()); })
         />
         <Show when=move || overview.with(Option::is_some)>
             <AuditSection company=company version=audit_version/>
@@ -538,6 +570,10 @@ fn PendingView(
     cancel_error: Signal<Option<ApiError>>,
     /// A call is running.
     busy: Signal<bool>,
+    /// The role dialog shows the last test failure itself.
+    in_dialog: Signal<bool>,
+    /// A note about the tenant list (e.g. what is not available yet).
+    tenant_note: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let get = move |f: fn(&PendingSetup) -> String| {
         pending.with(|p| p.as_ref().map(f).unwrap_or_default())
@@ -568,10 +604,18 @@ fn PendingView(
             })
         })
     };
+    // The setup's last failure, unless the action that caused it is showing
+    // it right where it was clicked.
+    let shown_in_place = move || {
+        start_error.with(Option::is_some)
+            || grant_error.with(Option::is_some)
+            || test_error.with(Option::is_some)
+            || in_dialog.get()
+    };
     let last_error = move || {
         pending
             .with(|p| p.as_ref().and_then(|p| p.last_error.clone()))
-            .filter(|_| stage != Stage::Tested)
+            .filter(|_| stage != Stage::Tested && !shown_in_place())
             .map(|e| view! { <CatalogNotice body=e/> })
     };
     let step = match stage {
@@ -647,6 +691,7 @@ fn PendingView(
                 <p>"When every tenant is verified, the switch finishes by itself."</p>
                 <TenantList tenants=tenants on_verify=on_verify on_refresh=on_refresh busy=busy/>
                 <MaybeError error=tenant_error/>
+                {move || tenant_note.get().map(|n| view! { <p class="notice notice-info" role="status">{n}</p> })}
             </div>
         }
         .into_any(),
