@@ -18,8 +18,8 @@ mod inventory;
 mod landing;
 mod routes;
 mod session;
-mod workspace;
 mod timer;
+mod workspace;
 
 pub use company::CompanyKms;
 pub use workspace::WorkspaceVaults;
@@ -64,14 +64,38 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         .get_async("/api/companies/:company/kms/audit", routes::kms::get_audit)
         .get_async("/api/workspaces/:workspace/vaults", routes::vaults::list)
         .post_async("/api/workspaces/:workspace/vaults", routes::vaults::create)
-        .get_async("/api/workspaces/:workspace/vault-audit", routes::vaults::audit)
-        .get_async("/api/workspaces/:workspace/vaults/:vault", routes::vaults::get)
-        .post_async("/api/workspaces/:workspace/vaults/:vault/default", routes::vaults::set_default)
-        .put_async("/api/workspaces/:workspace/vaults/:vault/client-secret", routes::vaults::replace_secret)
-        .post_async("/api/workspaces/:workspace/vaults/:vault/test", routes::vaults::test)
-        .get_async("/api/workspaces/:workspace/vaults/:vault/items", routes::vaults::list_items)
-        .post_async("/api/workspaces/:workspace/vaults/:vault/items", routes::vaults::create_item)
-        .get_async("/api/workspaces/:workspace/vaults/:vault/items/:item", routes::vaults::read_item)
+        .get_async(
+            "/api/workspaces/:workspace/vault-audit",
+            routes::vaults::audit,
+        )
+        .get_async(
+            "/api/workspaces/:workspace/vaults/:vault",
+            routes::vaults::get,
+        )
+        .post_async(
+            "/api/workspaces/:workspace/vaults/:vault/default",
+            routes::vaults::set_default,
+        )
+        .put_async(
+            "/api/workspaces/:workspace/vaults/:vault/client-secret",
+            routes::vaults::replace_secret,
+        )
+        .post_async(
+            "/api/workspaces/:workspace/vaults/:vault/test",
+            routes::vaults::test,
+        )
+        .get_async(
+            "/api/workspaces/:workspace/vaults/:vault/items",
+            routes::vaults::list_items,
+        )
+        .post_async(
+            "/api/workspaces/:workspace/vaults/:vault/items",
+            routes::vaults::create_item,
+        )
+        .get_async(
+            "/api/workspaces/:workspace/vaults/:vault/items/:item",
+            routes::vaults::read_item,
+        )
         .get_async("/oauth/consent/callback", routes::oauth::consent_callback)
         .run(req, env)
         .await?;
