@@ -40,6 +40,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let api = req.path().starts_with("/api/");
     let resp = Router::new()
         .get("/api/health", routes::health::get)
+        .get("/api/bench/crypto", routes::bench::crypto)
         .get("/api/openapi.yaml", routes::openapi::get)
         .get("/api/sign-in", routes::sign_in::get)
         .get_async("/api/companies/:company/kms", routes::kms::get_status)

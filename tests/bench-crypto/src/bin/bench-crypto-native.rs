@@ -1,0 +1,34 @@
+//! Native reference for the in-worker crypto benchmark: runs each loop for a
+//! bounded count and prints `{"rsa_oaep256_wrap": {...}, "aes256gcm_decrypt": {...}}`.
+//!
+//! Usage: `bench-crypto-native [RSA_N] [AES_N]` (defaults 200 and 20000).
+
+use std::time::Instant;
+
+use keyswitch_bench_crypto::{RSA4096_PUBLIC_DER, aes_gcm_decrypt_loop, rsa_oaep256_wrap_loop};
+
+fn timed(n: u32, f: impl Fn(u32) -> Result<u32, keyswitch_bench_crypto::BenchError>) -> String {
+    // One short warm-up, then the measured loop.
+    let _ = f((n / 20).max(1));
+    let t = Instant::now();
+    match f(n) {
+        Ok(done) => {
+            let secs = t.elapsed().as_secs_f64();
+            format!(
+                "{{\"n\": {done}, \"ms\": {:.3}, \"ops_per_s\": {:.1}}}",
+                secs * 1e3,
+                f64::from(done) / secs
+            )
+        }
+        Err(e) => format!("{{\"error\": \"{e}\"}}"),
+    }
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1).map(|a| a.parse::<u32>());
+    let rsa_n = args.next().and_then(Result::ok).unwrap_or(200);
+    let aes_n = args.next().and_then(Result::ok).unwrap_or(20_000);
+    let rsa = timed(rsa_n, |n| rsa_oaep256_wrap_loop(RSA4096_PUBLIC_DER, n));
+    let aes = timed(aes_n, aes_gcm_decrypt_loop);
+    println!("{{\"rsa_oaep256_wrap\": {rsa}, \"aes256gcm_decrypt\": {aes}}}");
+}
