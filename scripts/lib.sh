@@ -52,7 +52,8 @@ wait_http() {
 # ---- the local stack -------------------------------------------------------
 # start_stack STATE_DIR SIM_PORT MOTO_PORT WORKER_PORT: starts the simulator,
 # moto and the worker (wrangler dev, state persisted under STATE_DIR) bound to
-# 127.0.0.1; stop_stack stops them. PIDs go to STACK_PIDS.
+# 127.0.0.1; stop_stack stops them. PIDs go to STACK_PIDS. An optional array
+# EXTRA_WRANGLER_ARGS is appended to `wrangler dev` (scripts/bench uses it).
 STACK_PIDS=()
 
 stop_stack() {
@@ -114,7 +115,8 @@ start_stack() {
     --var "KEYVAULT_PROXY:$SIM_URL/kv/" \
     --var "KEYVAULT_RETRY_BASE_MS:${KEYVAULT_RETRY_BASE_MS:-20}" \
     --var "OAUTH_STATE_TTL_SECONDS:${OAUTH_STATE_TTL_SECONDS:-30}" \
-    --var "ALLOWED_ORIGINS:${ALLOWED_ORIGINS:-https://redapp.example.test}"
+    --var "ALLOWED_ORIGINS:${ALLOWED_ORIGINS:-https://redapp.example.test}" \
+    ${EXTRA_WRANGLER_ARGS[@]+"${EXTRA_WRANGLER_ARGS[@]}"}
 
   wait_http "$SIM_URL/" 60 "$SIM_PID" || { tail -n 30 "$state/logs/simulator.log" >&2; die "the simulator did not start"; }
   wait_http "$MOTO_URL/moto-api/" 60 "$MOTO_PID" || { tail -n 30 "$state/logs/moto.log" >&2; die "moto did not start"; }
