@@ -12,6 +12,8 @@ use serde::de::DeserializeOwned;
 
 use crate::session;
 
+pub mod vaults;
+
 /// Why an API call failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApiError {

@@ -19,6 +19,13 @@ pub fn App() -> impl IntoView {
     session::capture_from_url();
     let session = SessionState::new();
     provide_context(session);
+    // RedApp may hand over a new session to an open console (same page,
+    // new fragment): take it the same way.
+    let hash = window_event_listener(leptos::ev::hashchange, move |_| {
+        session::capture_from_url();
+        session.signed_in.set(session::token().is_some());
+    });
+    on_cleanup(move || hash.remove());
     view! {
         <Router>
             <components::shell::Shell>
@@ -29,6 +36,7 @@ pub fn App() -> impl IntoView {
                     <Routes fallback=|| view! { <pages::not_found::NotFound/> }>
                         <Route path=path!("/") view=pages::home::Home/>
                         <Route path=path!("/companies/:company/kms") view=pages::manage_kms::ManageKms/>
+                        <Route path=path!("/workspaces/:workspace/vaults") view=pages::vaults::Vaults/>
                     </Routes>
                 </Show>
             </components::shell::Shell>

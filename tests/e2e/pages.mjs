@@ -53,6 +53,18 @@ export class Sim {
     });
   }
 
+  /** A new Entra tenant with a Global Administrator and an RBAC vault holding
+   * an RSA key, so a test can walk through Microsoft's consent afresh. */
+  async freshTenant(slug) {
+    const tenant = await this.#post('/tenants', { name: `E2E ${slug}` });
+    const admin = `Gina ${slug}`;
+    await this.#post('/users', { tenant: tenant.id, name: admin, roles: ['Global Administrator'] });
+    const vault = `e2e${slug}`.slice(0, 24);
+    await this.#post('/vaults', { name: vault, tenant: tenant.id });
+    await this.#post(`/vaults/${vault}/keys`, { name: 'company-kek', kty: 'RSA', size: 2048 });
+    return { tenantId: tenant.id, admin, vault, vaultUri: `https://${vault}.vault.azure.net` };
+  }
+
   /** The customer removes the connector's service principal (consent gone). */
   async removeConsent(tenant) {
     const resp = await this.request.delete(`${SIM_URL}/_control/consents/${tenant}`);

@@ -9,6 +9,7 @@ pub fn Home() -> impl IntoView {
         <h1>"Key Management"</h1>
         <ul class="link-list">
             <li><a href="/companies/acme/kms">"Manage KMS"</a></li>
+            <li><a href="/workspaces/acme/vaults">"Vault management"</a></li>
         </ul>
     }
 }

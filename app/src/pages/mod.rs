@@ -6,3 +6,4 @@ pub mod not_found;
 pub mod role_assignment;
 pub mod sign_in;
 pub mod switch_form;
+pub mod vaults;
