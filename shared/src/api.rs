@@ -165,3 +165,127 @@ pub struct AuditTrail {
     /// The events, newest first.
     pub events: Vec<AuditEvent>,
 }
+
+/// `POST …/kms/tenants/verify` body: start verifying one tenant of the
+/// pending setup (or of an export re-verification).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyTenantRequest {
+    /// The tenant to verify, as listed in `pending.tenants`.
+    pub tenant: crate::switch::TenantRef,
+}
+
+/// Answer of `POST …/kms/tenants/verify`: where to send the tenant's admin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifyTenantAnswer {
+    /// Microsoft's or Google's sign-in page (single-use `state`, PKCE, nonce).
+    pub authorize_url: String,
+    /// The tenant being verified.
+    pub tenant: crate::switch::TenantRef,
+}
+
+/// One step of the automatic finalization (the crash-safe re-wrap).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FinalizeStep {
+    /// Reading the backup-set inventory once more.
+    ReadInventory,
+    /// Unwrapping the company key with the current provider and wrapping it
+    /// with the new key.
+    Wrap,
+    /// Unwrapping the new blob through the new provider and comparing.
+    Verify,
+    /// Flipping provider and wrapped key in one storage transaction.
+    Commit,
+}
+
+/// `GET …/kms/finalize` (and `POST`): progress of the automatic
+/// finalization, for the SPA to poll.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FinalizeProgress {
+    /// The switch stage (`finalizing` while it runs, `done` after the commit).
+    pub stage: crate::switch::Stage,
+    /// The provider in force (the old one until the commit).
+    pub provider: Provider,
+    /// The step reached, when a finalization is under way.
+    pub step: Option<FinalizeStep>,
+    /// Failed attempts so far.
+    pub attempts: u32,
+    /// The last failure (retried automatically).
+    pub last_error: Option<crate::ErrorBody>,
+    /// When the next automatic retry is due (Unix milliseconds).
+    pub next_retry_at_ms: Option<u64>,
+}
+
+/// `POST …/kms/aws-kms` body (Partner Admin): move a company from the
+/// platform provider onto a customer AWS KMS key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MoveToAwsKms {
+    /// The KMS key id or ARN.
+    pub key_id: String,
+}
+
+/// `POST /api/envelope/companies/{company}/data-keys` answer
+/// (GenerateDataKey style). `plaintext` is secret: use it and forget it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataKey {
+    /// The data key's id (bound into the wrapped blob).
+    pub key_id: String,
+    /// The data key, base64 (32 bytes, AES-256).
+    pub plaintext: String,
+    /// The data key wrapped by the company key, to store with the data.
+    pub wrapped: String,
+}
+
+impl std::fmt::Debug for DataKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DataKey")
+            .field("key_id", &self.key_id)
+            .field("plaintext", &"[redacted]")
+            .field("wrapped", &self.wrapped)
+            .finish()
+    }
+}
+
+/// `POST /api/envelope/companies/{company}/data-keys/decrypt` body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecryptDataKey {
+    /// A `wrapped` value from [`DataKey`].
+    pub wrapped: String,
+}
+
+/// The one-time export file (`POST …/kms/export`). Secret.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompanyKeyExport {
+    /// The company.
+    pub company_id: String,
+    /// Always `AES-256-GCM`.
+    pub algorithm: String,
+    /// The company key, base64.
+    pub key: String,
+    /// The provider protecting it when exported.
+    pub provider: Provider,
+    /// When (Unix milliseconds).
+    pub exported_at_ms: u64,
+}
+
+impl std::fmt::Debug for CompanyKeyExport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CompanyKeyExport")
+            .field("company_id", &self.company_id)
+            .field("key", &"[redacted]")
+            .finish_non_exhaustive()
+    }
+}
+
+/// `GET|POST …/kms/export/verification`: re-verifying every tenant to open
+/// the export window again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportVerification {
+    /// Whether an export is allowed now.
+    pub export_open: bool,
+    /// Tenants to verify again (empty when none is under way).
+    pub tenants: Vec<crate::switch::Tenant>,
+}

@@ -25,10 +25,24 @@ pub fn apply(
     event: Event,
     now: i64,
 ) -> Result<(SwitchState, Vec<Effect>), CatalogError> {
+    apply_with_consent_ttl(state, event, now, CONSENT_TTL_SECS)
+}
+
+/// [`apply`] with the admin-consent lifetime given in seconds instead of
+/// [`CONSENT_TTL_SECS`] (a deployment may configure it; tests shorten it).
+///
+/// # Errors
+/// As [`apply`].
+pub fn apply_with_consent_ttl(
+    state: &SwitchState,
+    event: Event,
+    now: i64,
+    consent_ttl_secs: i64,
+) -> Result<(SwitchState, Vec<Effect>), CatalogError> {
     let from = state.stage();
     let name = event.name();
     let mut next = state.clone();
-    let mut effects = transition(&mut next, event, now, from)?;
+    let mut effects = transition(&mut next, event, now, from, consent_ttl_secs)?;
     effects.push(Effect::Audit {
         event: name,
         from,
@@ -44,10 +58,10 @@ fn refuse(stage: Stage, event: &Event) -> CatalogError {
     }
 }
 
-fn consent_fresh(setup: &Setup, now: i64) -> bool {
+fn consent_fresh(setup: &Setup, now: i64, ttl: i64) -> bool {
     setup.consent.as_ref().is_some_and(|c| {
         now >= c.granted_at
-            && now - c.granted_at < CONSENT_TTL_SECS
+            && now - c.granted_at < ttl
             && setup.vault_tenant.as_ref().is_none_or(|t| *t == c.tenant)
     })
 }
@@ -108,6 +122,7 @@ fn transition(
     event: Event,
     now: i64,
     stage: Stage,
+    consent_ttl: i64,
 ) -> Result<Vec<Effect>, CatalogError> {
     // Events that do not need a pending setup.
     match event {
@@ -161,7 +176,7 @@ fn transition(
             }
             setup.tested_kid = None;
             setup.last_error = None;
-            Ok(if consent_fresh(setup, now) {
+            Ok(if consent_fresh(setup, now, consent_ttl) {
                 run_test(setup)
             } else {
                 redirect(setup)
@@ -190,7 +205,7 @@ fn transition(
             Ok(Vec::new())
         }
         (Stage::AwaitingRoleAssignment, Event::RoleAssignmentCompleted) => {
-            if consent_fresh(setup, now) {
+            if consent_fresh(setup, now, consent_ttl) {
                 Ok(run_test(setup))
             } else {
                 setup.consent = None;

@@ -9,7 +9,7 @@
 mod machine;
 mod model;
 
-pub use machine::apply;
+pub use machine::{apply, apply_with_consent_ttl};
 pub use model::{
     CONSENT_TTL_SECS, Consent, Effect, Event, ExportWindow, Setup, Stage, SwitchState, Target,
     Tenant, TenantRef, TenantStatus,

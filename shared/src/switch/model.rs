@@ -239,6 +239,35 @@ impl SwitchState {
     pub fn export_window(&self) -> ExportWindow {
         self.export_window
     }
+
+    /// The same company moved to `provider` outside a Manage KMS setup (an
+    /// operator path, e.g. onto an AWS KMS key). The caller performs the
+    /// crash-safe re-wrap and stores the result in one transaction.
+    ///
+    /// # Errors
+    /// [`CatalogError::Conflict`] while a setup is pending.
+    pub fn moved_to(&self, provider: Provider) -> Result<Self, CatalogError> {
+        if self.stage().is_pending() {
+            return Err(CatalogError::Conflict {
+                reason: "A Manage KMS setup is pending; finish or cancel it first".into(),
+            });
+        }
+        Ok(Self {
+            provider,
+            setup: None,
+            last: self.last,
+            export_window: ExportWindow::Closed,
+        })
+    }
+
+    /// The export window opened again at `now`, after every tenant was
+    /// verified again (the caller proves that).
+    #[must_use]
+    pub fn with_export_reopened(&self, now: i64) -> Self {
+        let mut next = self.clone();
+        next.export_window = ExportWindow::Open { opened_at: now };
+        next
+    }
 }
 
 /// Something that happened: an admin action or an outcome the edge observed.
