@@ -1,0 +1,218 @@
+"""Renders scripts/bench's raw figures (RAW/*.json) as one Markdown table per
+area, ratios first, and writes every figure as one JSON document.
+
+Usage: render.py RAW_DIR OUT_MD OUT_JSON
+"""
+
+import glob
+import json
+import os
+import statistics
+import sys
+
+NA = "not available"
+
+
+def load(raw, name):
+    path = os.path.join(raw, name + ".json")
+    if not os.path.exists(path) or os.path.getsize(path) == 0:
+        return None
+    with open(path) as f:
+        return json.load(f)
+
+
+def kib(n):
+    return f"{n / 1024:,.1f} KiB"
+
+
+def num(x, fmt="{:,.0f}"):
+    return NA if x is None else fmt.format(x)
+
+
+def ratio(a, b):
+    return None if a is None or not b else a / b
+
+
+def x(r):
+    return NA if r is None else f"{r:.2f}×"
+
+
+def sizes_section(raw, doc):
+    sizes, upload = load(raw, "sizes") or {}, load(raw, "upload") or {}
+    doc["sizes"], doc["upload"] = sizes, upload
+    lines = ["## Bundle sizes", "", "| artifact | raw | gzip -9 | brotli q11 |", "|---|---:|---:|---:|"]
+    names = {
+        "spa_wasm": "SPA wasm",
+        "spa_js": "SPA JS (wasm-bindgen glue)",
+        "worker_wasm": "worker wasm (edge/build)",
+        "worker_js": "worker JS (edge/build)",
+    }
+    for key, label in names.items():
+        s = sizes.get(key)
+        if s:
+            lines.append(f"| {label} | {kib(s['raw'])} | {kib(s['gzip'])} | {kib(s['brotli'])} |")
+    if "spa_wasm" in sizes and "spa_js" in sizes:
+        t = {k: sizes["spa_wasm"][k] + sizes["spa_js"][k] for k in ("raw", "gzip", "brotli")}
+        lines.append(f"| **SPA wasm + JS** | **{kib(t['raw'])}** | **{kib(t['gzip'])}** | **{kib(t['brotli'])}** |")
+    lines.append("")
+    if upload.get("available"):
+        share = upload["gzip_kib"] / upload["limit_gzip_kib"]
+        lines += [
+            "| worker upload (`wrangler deploy --dry-run`) | total | gzip | share of the 3 MiB free-plan limit (gzip) |",
+            "|---|---:|---:|---:|",
+            f"| keyswitch worker | {upload['total_kib']:,.1f} KiB | {upload['gzip_kib']:,.1f} KiB | **{share:.0%}** |",
+        ]
+    else:
+        lines.append(f"Worker upload size: {NA} (wrangler's dry run printed no 'Total Upload' line).")
+    return lines
+
+
+def wrk_section(raw, doc):
+    rounds = {}
+    for path in sorted(glob.glob(os.path.join(raw, "wrk-*-*.json"))):
+        name, rnd = os.path.basename(path)[4:-5].rsplit("-", 1)
+        if rnd == "warmup" or os.path.getsize(path) == 0:
+            continue
+        with open(path) as f:
+            rounds.setdefault(name, {})[rnd] = json.load(f)
+    doc["wrk"] = rounds
+    health = rounds.get("health", {})
+    lines = [
+        "## Edge latency under load (wrk on loopback, same workerd run)",
+        "",
+        "| route | req/s ÷ health | p50 ÷ health | p99 ÷ health | req/s | p50 | p99 | errors (non-2xx/3xx, timeouts) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    labels = {
+        "health": "GET /api/health (hello-world baseline)",
+        "kms": "GET /api/companies/acme/kms (KMS status, session bearer)",
+        "envelope_decrypt": "POST envelope data-keys/decrypt (service bearer)",
+    }
+    summary = {}
+    for name, label in labels.items():
+        runs = rounds.get(name)
+        if not runs:
+            continue
+        # Ratios are taken round by round (each route runs right after health), then the median.
+        def per_round(metric):
+            rs = [ratio(runs[r][metric], health[r][metric]) for r in runs if r in health]
+            rs = [r for r in rs if r is not None]
+            return statistics.median(rs) if rs else None
+
+        med = {m: statistics.median(r[m] for r in runs.values()) for m in ("rps", "p50_ms", "p99_ms")}
+        errs = sum(r["errors"]["status"] + r["errors"]["timeout"] for r in runs.values())
+        total = sum(r["requests"] for r in runs.values())
+        summary[name] = {**med, "rps_ratio": per_round("rps"), "p50_ratio": per_round("p50_ms"),
+                         "p99_ratio": per_round("p99_ms"), "errors": errs, "requests": total}
+        s = summary[name]
+        lines.append(
+            f"| {label} | **{x(s['rps_ratio'])}** | **{x(s['p50_ratio'])}** | {x(s['p99_ratio'])} | "
+            f"{s['rps']:,.0f} | {s['p50_ms']:.1f} ms | {s['p99_ms']:.1f} ms | {errs} of {total:,} |"
+        )
+    env = load(raw, "envelope")
+    if env and not env.get("available", True):
+        lines.append(f"| envelope API decrypt | {NA} | {NA} | {NA} | {NA} | {NA} | {NA} | {env['reason']} |")
+    doc["wrk_summary"] = summary
+    return lines
+
+
+def crypto_section(raw, doc):
+    worker, native, o3, ossl = (load(raw, n) or {} for n in ("worker-crypto", "native", "native-o3", "openssl"))
+    doc["crypto"] = {"workerd": worker, "native_release_opt_z": native, "native_opt3": o3, "openssl": ossl}
+    lines = [
+        "## Crypto inside the worker vs native code (ops/s, same machine)",
+        "",
+        "| operation | workerd ÷ native (same code, same profile) | workerd ÷ native opt-level 3 | workerd ÷ openssl | "
+        "workerd | native (opt z) | native (opt 3) | openssl speed | workerd clock check |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    rows = [
+        ("RSA-OAEP-256 wrap, 4096-bit key", "rsa_oaep256_wrap", ossl.get("rsa4096_public_op_per_s"), "rsa4096 public op"),
+        ("AES-256-GCM data-key decrypt (32 B)", "aes256gcm_decrypt", ossl.get("aes256gcm_decrypt_48B_per_s"), "EVP, 48 B, key set once"),
+    ]
+    for label, key, ref, ref_note in rows:
+        w = worker.get(key, {})
+        wops = w.get("ops_per_s")
+        nops = native.get(key, {}).get("ops_per_s")
+        oops = o3.get(key, {}).get("ops_per_s")
+        clock = NA
+        if w:
+            clock = ("Date.now() agrees with the client-side timing" if w.get("clock_ok")
+                     else "Date.now() disagreed: client-side timing used")
+        lines.append(
+            f"| {label} | **{x(ratio(wops, nops))}** | {x(ratio(wops, oops))} | {x(ratio(wops, ref))} | "
+            f"{num(wops)} | {num(nops)} | {num(oops)} | {num(ref)} ({ref_note}) | {clock} |"
+        )
+    return lines
+
+
+def spa_section(raw, doc):
+    spa = load(raw, "spa")
+    doc["spa"] = spa
+    lines = ["## SPA start (headless Chromium, navigation → provider shown on Manage KMS)", ""]
+    if not spa or spa.get("available") is False:
+        return lines + [f"{NA}: {(spa or {}).get('reason', 'no figures')}"]
+    h = spa["health_ms_median"]
+    lines += [
+        f"| start | ÷ baseline | median of {spa['runs']} |",
+        "|---|---:|---:|",
+        f"| cold (fresh browser context: fetch + compile the wasm) | **{x(ratio(spa['cold_ms_median'], h))}** | {spa['cold_ms_median']:.0f} ms |",
+        f"| warm (same context again, HTTP cache filled) | **{x(ratio(spa['warm_ms_median'], h))}** | {spa['warm_ms_median']:.0f} ms |",
+        f"| baseline: navigation to GET /api/health | 1.00× | {h:.0f} ms |",
+        "",
+        f"Provider shown: “{spa.get('provider_shown')}”.",
+    ]
+    return lines
+
+
+def finalize_section(raw, doc):
+    fin = load(raw, "finalize")
+    doc["finalize"] = fin
+    lines = ["## Finalization (simulator at zero added latency)", ""]
+    if not fin or fin.get("available") is False:
+        reason = (fin or {}).get("reason", "no figures")
+        return lines + [
+            "| metric | value |",
+            "|---|---:|",
+            f"| last tenant verified → provider flipped | {NA} yet ({reason}) |",
+            f"| Entra calls per completed switch | {NA} yet |",
+            f"| Key Vault calls per completed switch | {NA} yet |",
+        ]
+    lines += ["| metric | value |", "|---|---:|"]
+    for k, v in fin.items():
+        lines.append(f"| {k} | {v} |")
+    return lines
+
+
+def main():
+    raw, out_md, out_json = sys.argv[1:4]
+    machine = load(raw, "machine") or {}
+    loads = []
+    load_path = os.path.join(raw, "load.jsonl")
+    if os.path.exists(load_path):
+        with open(load_path) as f:
+            loads = [json.loads(line) for line in f if line.strip()]
+    doc = {"machine": machine, "loadavg": loads}
+    lines = [
+        f"# keyswitch benchmarks — {machine.get('date', '?')}",
+        "",
+        f"Machine: {machine.get('nproc', '?')} CPUs ({machine.get('cpu', '?')}), Linux {machine.get('kernel', '?')}; "
+        f"commit {machine.get('commit', '?')}{' + uncommitted changes' if machine.get('dirty') else ''}.",
+        "Load average (1/5/15 min) as each part started: "
+        + "; ".join(f"{e['section']} {e['loadavg']}" for e in loads)
+        + ".",
+        "Ratios are measured within this one run and are the figures to compare; absolute numbers move with the machine's load.",
+        "",
+    ]
+    for section in (sizes_section, wrk_section, crypto_section, spa_section, finalize_section):
+        lines += section(raw, doc) + [""]
+    os.makedirs(os.path.dirname(out_md), exist_ok=True)
+    with open(out_md, "w") as f:
+        f.write("\n".join(lines))
+    with open(out_json, "w") as f:
+        json.dump(doc, f, indent=2)
+        f.write("\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+// SPA start for scripts/bench: how long a user waits, in headless Chromium,
+// from starting the navigation to Manage KMS until the current provider is
+// shown (the screen's content, fetched from the edge), median of RUNS.
+//   cold: a fresh browser context each run (empty HTTP cache: download + compile the wasm)
+//   warm: the same context again (HTTP cache filled)
+//   baseline: navigating to GET /api/health (one tiny response, same browser,
+//             same worker): the floor of "navigation to content" on this machine.
+// Usage: KEYSWITCH_URL=... node spa_start.mjs TOKEN [RUNS]; prints JSON.
+import { chromium } from 'playwright-core';
+
+const base = process.env.KEYSWITCH_URL;
+const token = process.argv[2];
+const runs = Number(process.argv[3] || 5);
+if (!base || !token) throw new Error('usage: KEYSWITCH_URL=... spa_start.mjs TOKEN [RUNS]');
+const url = `${base}/companies/acme/kms#session=${token}`;
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+async function timeToProvider(page) {
+  await page.goto('about:blank');
+  const provider = page.getByRole('region', { name: 'Current provider' }).getByRole('definition').first();
+  const t0 = performance.now();
+  await page.goto(url, { waitUntil: 'commit' });
+  await provider.waitFor({ state: 'visible', timeout: 30_000 });
+  const ms = performance.now() - t0;
+  const text = (await provider.textContent())?.trim();
+  const dcl = await page.evaluate(() => performance.getEntriesByType('navigation')[0]?.domContentLoadedEventEnd ?? null);
+  return { ms, text, dcl };
+}
+
+async function timeToHealth(page) {
+  await page.goto('about:blank');
+  const t0 = performance.now();
+  await page.goto(`${base}/api/health`, { waitUntil: 'load' });
+  const ms = performance.now() - t0;
+  return { ms, text: (await page.textContent('body'))?.trim() };
+}
+
+// launch() gives the browser a fresh temporary profile of its own.
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_BIN || '/usr/bin/chromium',
+  args: [
+    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  ],
+});
+try {
+  const cold = [], warm = [], health = [];
+  let shown = null;
+  for (let i = 0; i <= runs; i++) {
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    const c = await timeToProvider(page);
+    const w = await timeToProvider(page);
+    const h = await timeToHealth(page);
+    await ctx.close();
+    if (i === 0) continue; // warm-up run: not counted
+    cold.push(c.ms); warm.push(w.ms); health.push(h.ms);
+    shown = c.text;
+  }
+  const out = {
+    runs,
+    provider_shown: shown,
+    cold_ms_median: median(cold),
+    warm_ms_median: median(warm),
+    health_ms_median: median(health),
+    cold_ms: cold, warm_ms: warm, health_ms: health,
+  };
+  process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+} finally {
+  await browser.close();
+}

@@ -1,0 +1,61 @@
+"""In-worker crypto cost for scripts/bench.
+
+Calls GET /api/bench/crypto?op=OP&n=N (only present with BENCH_ROUTES=enabled)
+and reports, per op, two views of the same loop:
+  * inside: N / (Date.now() after - before) as the worker measured it;
+  * outside: N / (median round trip with n=N - median round trip with n=0),
+    timed here, so it does not depend on the isolate's clock.
+If the two disagree by more than 25 %, "clock_ok" is false and the outside
+figure is the one to trust. Prints JSON.
+
+Usage: worker_crypto.py BASE_URL RSA_N AES_N [REPS]
+"""
+
+import json
+import statistics
+import sys
+import time
+import urllib.request
+
+
+def call(base, op, n):
+    t = time.perf_counter()
+    with urllib.request.urlopen(f"{base}/api/bench/crypto?op={op}&n={n}", timeout=120) as r:
+        body = json.load(r)
+    return (time.perf_counter() - t) * 1e3, body
+
+
+def measure(base, op, n, reps):
+    call(base, op, max(1, n // 10))  # warm-up: compile paths, parse the key
+    empty = [call(base, op, 0)[0] for _ in range(reps)]
+    runs = [call(base, op, n) for _ in range(reps)]
+    outside_ms = statistics.median(ms for ms, _ in runs) - statistics.median(empty)
+    inside_ms = statistics.median(b["ms"] for _, b in runs)
+    inside = n * 1e3 / inside_ms if inside_ms > 0 else None
+    outside = n * 1e3 / outside_ms if outside_ms > 0 else None
+    clock_ok = bool(inside and outside and abs(inside - outside) / outside <= 0.25)
+    return {
+        "n": n,
+        "reps": reps,
+        "inside_ms_median": inside_ms,
+        "outside_ms_median": outside_ms,
+        "empty_request_ms_median": statistics.median(empty),
+        "ops_per_s_inside": inside,
+        "ops_per_s_outside": outside,
+        "clock_ok": clock_ok,
+        "ops_per_s": inside if clock_ok else outside,
+    }
+
+
+def main():
+    base, rsa_n, aes_n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    reps = int(sys.argv[4]) if len(sys.argv) > 4 else 3
+    out = {
+        "rsa_oaep256_wrap": measure(base, "rsa", rsa_n, reps),
+        "aes256gcm_decrypt": measure(base, "aes", aes_n, reps),
+    }
+    print(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    main()
