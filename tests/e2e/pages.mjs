@@ -170,3 +170,92 @@ export class ManageKmsPage {
     await this.page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
   }
 }
+
+/** Vault management (seed 001): the simulated customer's Azure side. */
+export class VaultSim {
+  constructor(request) {
+    this.request = request;
+  }
+
+  /** A customer app registration in Contoso with one secret. */
+  async app(name, secret) {
+    const resp = await this.request.post(`${SIM_URL}/_control/apps`, {
+      data: { tenant: CONTOSO, name, value: secret },
+    });
+    expect(resp.status(), await resp.text()).toBeLessThan(300);
+    return (await resp.json()).app.client_id;
+  }
+
+  /** Assigns (restores) Key Vault Crypto User on `vault` to the app. */
+  async grant(vault, clientId, role = 'Key Vault Crypto User') {
+    const resp = await this.request.post(`${SIM_URL}/_control/vaults/${vault}/role-assignments`, {
+      data: { principal: `app:${clientId}`, role },
+    });
+    expect(resp.status(), await resp.text()).toBeLessThan(300);
+  }
+
+  /** Removes every role of the app on `vault` (access revoked). */
+  async revoke(vault, clientId) {
+    const resp = await this.request.delete(
+      `${SIM_URL}/_control/vaults/${vault}/role-assignments?principal=app:${clientId}`,
+    );
+    expect(resp.status(), await resp.text()).toBeLessThan(300);
+  }
+}
+
+export class VaultsPage {
+  constructor(page) {
+    this.page = page;
+    this.heading = page.getByRole('heading', { name: 'Vault management', level: 1 });
+    this.vaults = page.getByRole('region', { name: 'Vaults' });
+    this.createButton = page.getByRole('button', { name: 'Create new vault' });
+    this.createDialog = page.getByRole('dialog', { name: 'Create new vault' });
+    this.azureDialog = page.getByRole('dialog', { name: 'Configure the Azure vault' });
+    this.status = page.getByRole('status');
+    this.items = page.getByRole('region', { name: 'Items' });
+    this.revealed = page.getByRole('definition');
+  }
+
+  /** Opens the screen as the host product does: the session in the fragment. */
+  async open(workspace, token) {
+    await this.page.goto(`/workspaces/${workspace}/vaults#session=${token}`);
+    await expect(this.heading).toBeVisible();
+  }
+
+  /** Step 1 of Create new vault. */
+  async startCreate({ name, strategy = 'Azure External Keys', isDefault = true }) {
+    await this.createButton.click();
+    await expect(this.createDialog).toBeVisible();
+    await this.createDialog.getByRole('textbox', { name: 'Vault name' }).fill(name);
+    await this.createDialog.getByRole('combobox', { name: 'Strategy' }).selectOption({ label: strategy });
+    const box = this.createDialog.getByRole('checkbox', { name: 'Set as default vault' });
+    if (isDefault) await box.check(); else await box.uncheck();
+    await this.createDialog.getByRole('button', { name: 'Next' }).click();
+    await expect(this.azureDialog).toBeVisible();
+  }
+
+  /** Step 2: the Azure settings, then Create vault. */
+  async fillAzure({ clientId, tenantId, secret, vaultUrl, keyName }) {
+    const d = this.azureDialog;
+    await d.getByRole('textbox', { name: 'Client ID' }).fill(clientId);
+    await d.getByRole('textbox', { name: 'Tenant ID' }).fill(tenantId);
+    await d.getByLabel('Client Secret').fill(secret);
+    await d.getByRole('textbox', { name: 'Vault URL' }).fill(vaultUrl);
+    await d.getByRole('textbox', { name: 'Vault Key Name' }).fill(keyName);
+    await d.getByRole('button', { name: 'Create vault' }).click();
+  }
+
+  row(name) {
+    return this.vaults.getByRole('row').filter({ hasText: name });
+  }
+
+  async storeSecret(name, value) {
+    await this.items.getByRole('textbox', { name: 'Secret name' }).fill(name);
+    await this.items.getByLabel('Secret value').fill(value);
+    await this.items.getByRole('button', { name: 'Store secret' }).click();
+  }
+
+  async revealFirst() {
+    await this.items.getByRole('button', { name: /^Reveal/ }).first().click();
+  }
+}

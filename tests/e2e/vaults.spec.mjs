@@ -1,0 +1,85 @@
+// Vault management (seed 001) end to end in Debian's Chromium against the
+// local stack: a Workspace Owner creates an Azure External Keys vault with
+// the customer's own service principal, stores a secret, and the secret is
+// unreadable while the simulated Azure admin revokes the app's access, then
+// readable again once access is restored. Each test uses its own workspace
+// and its own app registration.
+import { test, expect } from '@playwright/test';
+import { VaultsPage, VaultSim, Sim, SCREENSHOTS, CONTOSO } from './pages.mjs';
+
+const run = Date.now().toString(36);
+const KMS_VAULT = 'contoso-kms';
+const VAULT_URL = 'https://contoso-kms.vault.azure.net/';
+
+function watchErrors(page) {
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => {
+    // A refused API call logs "Failed to load resource"; the screen shows it.
+    if (m.type() === 'error' && !m.text().includes('Failed to load resource')) errors.push(m.text());
+  });
+  return errors;
+}
+
+test('create an Azure External Keys vault, then revoke and restore access to the key', async ({ page, request }) => {
+  const errors = watchErrors(page);
+  const workspace = `e2e-ws-${run}`;
+  const secret = `e2e-secret-${run}`;
+  const azure = new VaultSim(request);
+  const clientId = await azure.app(`E2E Vault Manager ${run}`, secret);
+  await azure.grant(KMS_VAULT, clientId);
+  const token = await new Sim(request).session({ role: 'workspace_owner', companies: [workspace] });
+
+  const vaults = new VaultsPage(page);
+  await vaults.open(workspace, token);
+  await expect(vaults.vaults).toContainText('No vaults yet');
+
+  // An RSA 2048 key is refused with what was found.
+  await vaults.startCreate({ name: 'Finance' });
+  await vaults.fillAzure({ clientId, tenantId: CONTOSO, secret, vaultUrl: VAULT_URL, keyName: 'small-key' });
+  await expect(vaults.azureDialog.getByRole('alert')).toContainText('The key must be RSA 4096, but it is RSA 2048');
+
+  // The RSA 4096 key works.
+  await vaults.azureDialog.getByRole('textbox', { name: 'Vault Key Name' }).fill('company-kek');
+  await vaults.azureDialog.getByRole('button', { name: 'Create vault' }).click();
+  await expect(vaults.status).toContainText('The vault Finance was created.');
+  await expect(vaults.azureDialog).toBeHidden();
+  const row = vaults.row('Finance');
+  await expect(row).toContainText('Azure External Keys');
+  await expect(row).toContainText('Default');
+  await expect(row).toContainText('Active');
+  await expect(row).toContainText('Client secret: set');
+  expect(await page.content()).not.toContain(secret);
+  await page.screenshot({ path: `${SCREENSHOTS}vaults-created.png`, fullPage: true });
+
+  // A secret stored in the vault reads back.
+  await vaults.storeSecret('API key', 'sk-live-e2e-123');
+  await vaults.revealFirst();
+  await expect(vaults.revealed.filter({ hasText: 'sk-live-e2e-123' })).toBeVisible();
+
+  // The Azure admin revokes the app's role: nothing in the vault can be read.
+  await azure.revoke(KMS_VAULT, clientId);
+  await vaults.revealFirst();
+  const refusal = vaults.items.getByRole('alert');
+  await expect(refusal).toContainText('The Azure key that protects this vault is unreachable');
+  await expect(refusal).toContainText('Key Vault Crypto User');
+  await expect(vaults.revealed.filter({ hasText: 'sk-live-e2e-123' })).toBeHidden();
+  await expect(row).toContainText('Unreachable');
+  await page.screenshot({ path: `${SCREENSHOTS}vaults-revoked.png`, fullPage: true });
+
+  // Access restored: readable again, nothing lost.
+  await azure.grant(KMS_VAULT, clientId);
+  await vaults.revealFirst();
+  await expect(vaults.revealed.filter({ hasText: 'sk-live-e2e-123' })).toBeVisible();
+  await expect(row).toContainText('Active');
+  expect(errors).toEqual([]);
+});
+
+test('a workspace member cannot manage vaults', async ({ page, request }) => {
+  const workspace = `e2e-ws-member-${run}`;
+  const token = await new Sim(request).session({ role: 'workspace_member', companies: [workspace] });
+  const vaults = new VaultsPage(page);
+  await vaults.open(workspace, token);
+  await expect(vaults.vaults.getByRole('alert')).toContainText('Your role does not allow this action');
+  await expect(vaults.vaults.getByRole('alert')).toContainText('Workspace Owner, Super Admin or Admin');
+});
