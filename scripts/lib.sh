@@ -102,6 +102,13 @@ start_stack() {
   fi
   grep -q '^CONNECTOR_CLIENT_SECRET=' "$secrets" ||
     printf 'CONNECTOR_CLIENT_SECRET="%s"\n' "${SIM_CONNECTOR_SECRET:-dev-connector-secret}" >>"$secrets"
+  grep -q '^GOOGLE_CLIENT_SECRET=' "$secrets" ||
+    printf 'GOOGLE_CLIENT_SECRET="%s"\n' "${SIM_GOOGLE_CLIENT_SECRET:-dev-google-secret}" >>"$secrets"
+  grep -q '^ENVELOPE_SERVICE_TOKEN=' "$secrets" ||
+    printf 'ENVELOPE_SERVICE_TOKEN="%s"\n' "$(head -c 32 /dev/urandom | base64 | tr -d '/+=')" >>"$secrets"
+  grep -q '^AWS_SECRET_ACCESS_KEY=' "$secrets" ||
+    printf 'AWS_SECRET_ACCESS_KEY="%s"\n' "moto-test-secret" >>"$secrets"
+  export KEYSWITCH_DEV_VARS="$secrets"
 
   log "worker (wrangler dev, workerd) on $KEYSWITCH_URL, state in $state/wrangler"
   spawn WORKER "$ROOT/edge" "$state/logs/worker.log" "$NODE22" "$WRANGLER_JS" dev \
@@ -116,6 +123,17 @@ start_stack() {
     --var "KEYVAULT_RETRY_BASE_MS:${KEYVAULT_RETRY_BASE_MS:-20}" \
     --var "OAUTH_STATE_TTL_SECONDS:${OAUTH_STATE_TTL_SECONDS:-30}" \
     --var "ALLOWED_ORIGINS:${ALLOWED_ORIGINS:-https://redapp.example.test}" \
+    --var "CONSENT_MAX_AGE_SECONDS:${CONSENT_MAX_AGE_SECONDS:-8}" \
+    --var "FINALIZE_RETRY_BASE_MS:${FINALIZE_RETRY_BASE_MS:-300}" \
+    --var "GOOGLE_CLIENT_ID:${SIM_GOOGLE_CLIENT_ID:-keyswitch-dev.apps.googleusercontent.com}" \
+    --var "GOOGLE_AUTH_URL:$SIM_URL/google/accounts/o/oauth2/v2/auth" \
+    --var "GOOGLE_TOKEN_URL:$SIM_URL/google/oauth2/token" \
+    --var "GOOGLE_CERTS_URL:$SIM_URL/google/oauth2/v3/certs" \
+    --var "GOOGLE_ISSUER:$SIM_URL/google/accounts" \
+    --var "GOOGLE_DIRECTORY_URL:$SIM_URL/google/admin/directory/v1" \
+    --var "AWS_ACCESS_KEY_ID:AKIAKEYSWITCHTEST" \
+    --var "AWS_REGION:us-east-1" \
+    --var "AWS_KMS_ENDPOINT:$MOTO_URL" \
     ${EXTRA_WRANGLER_ARGS[@]+"${EXTRA_WRANGLER_ARGS[@]}"}
 
   wait_http "$SIM_URL/" 60 "$SIM_PID" || { tail -n 30 "$state/logs/simulator.log" >&2; die "the simulator did not start"; }

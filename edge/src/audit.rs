@@ -28,6 +28,33 @@ pub struct Entry<'a> {
     pub detail: Option<String>,
 }
 
+/// Prepares an event for a caller that writes it in its own transaction:
+/// the counter key, the new sequence number, the event key and its JSON.
+pub async fn prepare(
+    storage: &Storage,
+    entry: Entry<'_>,
+) -> Result<(&'static str, u64, String, String), EdgeError> {
+    let seq = storage.get::<u64>(SEQ).await?.unwrap_or(0) + 1;
+    let event = AuditEvent {
+        seq,
+        at_ms: worker::Date::now().as_millis(),
+        actor: entry.actor.sub.clone(),
+        actor_name: entry.actor.name.clone(),
+        actor_role: entry.actor.role.clone(),
+        action: entry.action.to_owned(),
+        outcome: entry.outcome.to_owned(),
+        from: entry.from,
+        to: entry.to,
+        detail: entry.detail,
+    };
+    Ok((
+        SEQ,
+        seq,
+        format!("{PREFIX}{seq:020}"),
+        serde_json::to_string(&event)?,
+    ))
+}
+
 /// Appends an event.
 pub async fn record(storage: &Storage, entry: Entry<'_>) -> Result<(), EdgeError> {
     let seq = storage.get::<u64>(SEQ).await?.unwrap_or(0) + 1;

@@ -35,6 +35,34 @@ pub const KEYVAULT_RETRY_BASE_MS: &str = "KEYVAULT_RETRY_BASE_MS";
 pub const OAUTH_STATE_TTL_SECONDS: &str = "OAUTH_STATE_TTL_SECONDS";
 /// Var: comma-separated host-product origins allowed for CORS and framing.
 pub const ALLOWED_ORIGINS: &str = "ALLOWED_ORIGINS";
+/// Var: how long an admin consent counts, in seconds (86400 in production).
+pub const CONSENT_MAX_AGE_SECONDS: &str = "CONSENT_MAX_AGE_SECONDS";
+/// Var: base delay of the finalization retries (alarm back-off), in ms.
+pub const FINALIZE_RETRY_BASE_MS: &str = "FINALIZE_RETRY_BASE_MS";
+/// Secret: the backup engine's bearer credential for the envelope API.
+pub const ENVELOPE_SERVICE_TOKEN: &str = "ENVELOPE_SERVICE_TOKEN";
+/// Var: the Google OAuth client id used to verify Workspace customers.
+pub const GOOGLE_CLIENT_ID: &str = "GOOGLE_CLIENT_ID";
+/// Secret: that client's secret.
+pub const GOOGLE_CLIENT_SECRET: &str = "GOOGLE_CLIENT_SECRET";
+/// Var: Google's authorization endpoint.
+pub const GOOGLE_AUTH_URL: &str = "GOOGLE_AUTH_URL";
+/// Var: Google's token endpoint.
+pub const GOOGLE_TOKEN_URL: &str = "GOOGLE_TOKEN_URL";
+/// Var: Google's signing keys (JWKS).
+pub const GOOGLE_CERTS_URL: &str = "GOOGLE_CERTS_URL";
+/// Var: the `iss` of Google ID tokens.
+pub const GOOGLE_ISSUER: &str = "GOOGLE_ISSUER";
+/// Var: base of the Admin SDK Directory API (`…/admin/directory/v1`).
+pub const GOOGLE_DIRECTORY_URL: &str = "GOOGLE_DIRECTORY_URL";
+/// Var: the AWS access key id keyswitch signs KMS calls with.
+pub const AWS_ACCESS_KEY_ID: &str = "AWS_ACCESS_KEY_ID";
+/// Secret: its secret access key.
+pub const AWS_SECRET_ACCESS_KEY: &str = "AWS_SECRET_ACCESS_KEY";
+/// Var: the AWS region of the KMS keys.
+pub const AWS_REGION: &str = "AWS_REGION";
+/// Var: the KMS endpoint (`https://kms.{region}.amazonaws.com`; moto locally).
+pub const AWS_KMS_ENDPOINT: &str = "AWS_KMS_ENDPOINT";
 
 /// Reads a plain-text var, or reports which one is missing.
 pub fn var(env: &Env, name: &'static str) -> Result<String, EdgeError> {
@@ -91,4 +119,21 @@ pub fn state_ttl_ms(env: &Env) -> u64 {
         .unwrap_or(600)
         .clamp(1, 1800)
         * 1000
+}
+
+/// How long an admin consent counts, in seconds (default 24 hours).
+pub fn consent_max_age_secs(env: &Env) -> i64 {
+    env.var(CONSENT_MAX_AGE_SECONDS)
+        .ok()
+        .and_then(|v| v.to_string().trim().parse::<i64>().ok())
+        .filter(|s| *s > 0)
+        .unwrap_or(keyswitch_shared::switch::CONSENT_TTL_SECS)
+}
+
+/// Base delay of the finalization retries in milliseconds (default 2000).
+pub fn finalize_retry_base_ms(env: &Env) -> u64 {
+    env.var(FINALIZE_RETRY_BASE_MS)
+        .ok()
+        .and_then(|v| v.to_string().trim().parse().ok())
+        .unwrap_or(2000)
 }

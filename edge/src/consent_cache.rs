@@ -3,7 +3,6 @@
 //! the consent again with a token.
 
 use keyswitch_shared::TenantId;
-use keyswitch_shared::switch::CONSENT_TTL_SECS;
 use serde::{Deserialize, Serialize};
 use worker::Env;
 
@@ -31,14 +30,15 @@ pub async fn put(
         &key(client_id, tenant),
         serde_json::to_string(&Cached { granted_at })?,
     )?
-    .expiration_ttl(u64::try_from(CONSENT_TTL_SECS).unwrap_or(86_400))
+    // KV's expirationTtl is at least 60 s; freshness is checked on read.
+    .expiration_ttl(u64::try_from(config::consent_max_age_secs(env).max(60)).unwrap_or(86_400))
     .execute()
     .await?;
     Ok(())
 }
 
 /// When the cached consent was granted, if it exists and is younger than
-/// 24 hours at `now`.
+/// the configured maximum age (24 hours in production) at `now`.
 pub async fn fresh(
     env: &Env,
     client_id: &str,
@@ -46,8 +46,9 @@ pub async fn fresh(
     now: i64,
 ) -> Result<Option<i64>, EdgeError> {
     let kv = env.kv(config::KMS_CACHE)?;
+    let max_age = config::consent_max_age_secs(env);
     let cached = kv.get(&key(client_id, tenant)).json::<Cached>().await?;
     Ok(cached
         .map(|c| c.granted_at)
-        .filter(|at| *at <= now && now - *at < CONSENT_TTL_SECS))
+        .filter(|at| *at <= now && now - *at < max_age))
 }

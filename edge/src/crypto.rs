@@ -55,7 +55,6 @@ impl SecretKey {
     }
 
     /// Opens what [`SecretKey::seal`] produced with the same `aad`.
-    #[allow(dead_code)]
     pub fn open(&self, sealed: &[u8], aad: &[u8]) -> Result<Vec<u8>, EdgeError> {
         if sealed.len() < 12 + 16 {
             return Err(EdgeError::Crypto);
@@ -68,6 +67,18 @@ impl SecretKey {
                 aes_gcm::aead::Payload { msg: ct, aad },
             )
             .map_err(|_| EdgeError::Crypto)
+    }
+
+    /// A key from exactly 32 bytes (an unwrapped company key).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, EdgeError> {
+        let arr: [u8; 32] = bytes.try_into().map_err(|_| EdgeError::Crypto)?;
+        Ok(Self(arr))
+    }
+
+    /// Whether `other` holds the same key, compared in constant time.
+    pub fn same_as(&self, other: &[u8]) -> bool {
+        use subtle::ConstantTimeEq;
+        self.0.as_slice().ct_eq(other).into()
     }
 
     /// The raw key bytes, for wrapping.

@@ -48,10 +48,6 @@ pub fn render(env: &Env, page: &Landing<'_>) -> Result<Response, EdgeError> {
         Some(c) => format!("{origin}/companies/{c}/kms"),
         None => format!("{origin}/"),
     };
-    let mut nonce_bytes = [0u8; 16];
-    getrandom::fill(&mut nonce_bytes).map_err(|_| EdgeError::Crypto)?;
-    let nonce = hex::encode(nonce_bytes);
-
     let (status, title, body_html, message) = match &page.error {
         None => {
             let vault = page.vault_name.unwrap_or("your vault");
@@ -88,6 +84,88 @@ pub fn render(env: &Env, page: &Landing<'_>) -> Result<Response, EdgeError> {
             )
         }
     };
+    finish(env, status, &title, &body_html, &message, &back)
+}
+
+/// A verification landing page: what happened to which tenant, what next.
+pub struct VerificationLanding<'a> {
+    /// The company, when the state was genuine.
+    pub company: Option<&'a str>,
+    /// "Microsoft 365 tenant …" / "Google Workspace customer …".
+    pub tenant: Option<String>,
+    /// `None` on success.
+    pub error: Option<(u16, ErrorBody)>,
+    /// Every tenant is verified and the switch is being finalized.
+    pub finalizing: bool,
+    /// The verification reopened the one-time export.
+    pub export_open: bool,
+}
+
+/// Renders the landing page of a tenant verification.
+pub fn render_verification(
+    env: &Env,
+    page: &VerificationLanding<'_>,
+) -> Result<Response, EdgeError> {
+    let origin = crate::config::own_origin(env)?;
+    let back = match page.company {
+        Some(c) => format!("{origin}/companies/{c}/kms"),
+        None => format!("{origin}/"),
+    };
+    let tenant = page.tenant.as_deref().unwrap_or("The tenant");
+    let (status, title, body_html, message) = match &page.error {
+        None => {
+            let next = if page.finalizing {
+                "<p>Every tenant is now verified. keyswitch is finishing the switch on its own: your backup encryption keys are being re-protected with your Azure Key Vault key. Manage KMS shows the progress.</p>"
+            } else if page.export_open {
+                "<p>Every tenant is verified again. You can export the company encryption key once from Manage KMS.</p>"
+            } else {
+                "<p>Verify the remaining tenants in Manage KMS; the switch finishes by itself when all are verified.</p>"
+            };
+            (
+                200,
+                "Tenant verified".to_owned(),
+                format!(
+                    "<p><b>{}</b> is verified.</p><h2>What to do next</h2>{next}",
+                    esc(tenant)
+                ),
+                json!({"type": "keyswitch:tenant-verification", "status": "verified", "company": page.company, "finalizing": page.finalizing}),
+            )
+        }
+        Some((status, e)) => {
+            let detail = e
+                .detail
+                .as_deref()
+                .map(|d| format!("<p>{}</p>", esc(d)))
+                .unwrap_or_default();
+            (
+                *status,
+                "The tenant was not verified".to_owned(),
+                format!(
+                    "<p><b>{}</b> stays unverified.</p><p class=\"err\"><b>{}</b></p>{detail}<h2>What to do next</h2><p>{}</p>\
+                     <p>Nothing about your current encryption has changed.</p>",
+                    esc(tenant),
+                    esc(&e.message),
+                    esc(&e.fix)
+                ),
+                json!({"type": "keyswitch:tenant-verification", "status": "failed", "code": e.code, "company": page.company}),
+            )
+        }
+    };
+    finish(env, status, &title, &body_html, &message, &back)
+}
+
+fn finish(
+    env: &Env,
+    status: u16,
+    title: &str,
+    body_html: &str,
+    message: &serde_json::Value,
+    back: &str,
+) -> Result<Response, EdgeError> {
+    let origin = crate::config::own_origin(env)?;
+    let mut nonce_bytes = [0u8; 16];
+    getrandom::fill(&mut nonce_bytes).map_err(|_| EdgeError::Crypto)?;
+    let nonce = hex::encode(nonce_bytes);
     let html = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
@@ -100,9 +178,9 @@ pub fn render(env: &Env, page: &Landing<'_>) -> Result<Response, EdgeError> {
          <script nonce=\"{nonce}\">(function(){{var m={msg};var o={origin_js};\
          if(window.opener&&!window.opener.closed){{try{{window.opener.postMessage(m,o);document.getElementById('popup-note').hidden=false;}}catch(e){{}}}}}})();</script>\
          </body></html>",
-        title = esc(&title),
-        back = esc(&back),
-        msg = script_json(&message),
+        title = esc(title),
+        back = esc(back),
+        msg = script_json(message),
         origin_js = script_json(&json!(origin)),
     );
     let resp = Response::from_html(html)?.with_status(status);

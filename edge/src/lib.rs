@@ -16,9 +16,11 @@ mod error;
 mod guidance;
 mod inventory;
 mod landing;
+mod providers;
 mod routes;
 mod session;
 mod timer;
+mod verify;
 mod workspace;
 
 pub use company::CompanyKms;
@@ -63,6 +65,46 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
             routes::kms::post_cancel,
         )
         .get_async("/api/companies/:company/kms/audit", routes::kms::get_audit)
+        .post_async(
+            "/api/companies/:company/kms/tenants/verify",
+            routes::verification::post_verify,
+        )
+        .post_async(
+            "/api/companies/:company/kms/refresh",
+            routes::verification::post_refresh,
+        )
+        .get_async(
+            "/api/companies/:company/kms/finalize",
+            routes::verification::get_finalize,
+        )
+        .post_async(
+            "/api/companies/:company/kms/finalize",
+            routes::verification::post_finalize,
+        )
+        .post_async(
+            "/api/companies/:company/kms/export",
+            routes::verification::post_export,
+        )
+        .get_async(
+            "/api/companies/:company/kms/export/verification",
+            routes::verification::get_export_verification,
+        )
+        .post_async(
+            "/api/companies/:company/kms/export/verification",
+            routes::verification::post_export_verification,
+        )
+        .post_async(
+            "/api/companies/:company/kms/aws-kms",
+            routes::verification::post_aws_kms,
+        )
+        .post_async(
+            "/api/envelope/companies/:company/data-keys",
+            routes::envelope::generate,
+        )
+        .post_async(
+            "/api/envelope/companies/:company/data-keys/decrypt",
+            routes::envelope::decrypt,
+        )
         .get_async("/api/workspaces/:workspace/vaults", routes::vaults::list)
         .post_async("/api/workspaces/:workspace/vaults", routes::vaults::create)
         .get_async(

@@ -1,7 +1,7 @@
 //! What the worker asks of a company's Durable Object, and what it answers.
 
 use keyswitch_shared::api::{CompanyKeyInfo, PendingSetup};
-use keyswitch_shared::switch::Stage;
+use keyswitch_shared::switch::{Stage, TenantRef};
 use keyswitch_shared::{ErrorBody, KeyName, Provider, TenantId, VaultUri};
 use serde::{Deserialize, Serialize};
 
@@ -64,6 +64,60 @@ pub enum Command {
     Audit {
         /// How many.
         limit: usize,
+    },
+    /// Start verifying a tenant (setup or export re-verification).
+    BeginVerify {
+        /// Who.
+        actor: Actor,
+        /// Which tenant.
+        tenant: TenantRef,
+    },
+    /// A verification sign-in came back with this state nonce.
+    VerifyCallback {
+        /// The random part of `state`.
+        nonce: String,
+        /// `code`.
+        code: Option<String>,
+        /// `error`.
+        error: Option<String>,
+        /// `error_description`.
+        error_description: Option<String>,
+    },
+    /// Refresh the tenant list from the inventory.
+    Refresh {
+        /// Who.
+        actor: Actor,
+    },
+    /// Finalization progress; `run` also starts an attempt when one is due.
+    Finalize {
+        /// Run an attempt now if one is due.
+        run: bool,
+    },
+    /// The one-time export.
+    Export {
+        /// Who.
+        actor: Actor,
+    },
+    /// Start re-verifying every tenant before a further export.
+    BeginExportVerification {
+        /// Who.
+        actor: Actor,
+    },
+    /// The export re-verification's state.
+    ExportVerificationView,
+    /// Operator path: move the company onto an AWS KMS key.
+    MoveToAwsKms {
+        /// Who.
+        actor: Actor,
+        /// The KMS key id or ARN.
+        key_id: String,
+    },
+    /// Envelope API: a new data key.
+    GenerateDataKey,
+    /// Envelope API: unwrap a data key.
+    DecryptDataKey {
+        /// The wrapped data key.
+        wrapped: String,
     },
 }
 

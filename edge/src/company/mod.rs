@@ -7,16 +7,22 @@
 //! * `switch`: the shared [`SwitchState`] (stage, target, consent, tenants);
 //! * `setup`: [`SetupMeta`] — who started the setup, its id, the pending
 //!   consent state (SHA-256 of its nonce only) and the tested key;
-//! * `audit_seq`, `audit/{seq:020}`: the audit trail (see `audit.rs`).
+//! * `audit_seq`, `audit/{seq:020}`: the audit trail (see `audit.rs`);
+//! * `vstate/{sha256(nonce)}`: pending tenant verifications (single use);
+//! * `finalize`: progress of the automatic finalization (see `finalize.rs`);
+//! * `export_verify`: tenants being verified again before a further export.
 
 pub mod client;
 pub mod commands;
+mod finalize;
+mod keys;
+pub mod verification;
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use keyswitch_shared::api::{CompanyKeyInfo, PendingSetup, TestedKey};
 use keyswitch_shared::entra::consent_callback_result;
-use keyswitch_shared::switch::{Effect, Event, Stage, SwitchState, Target, apply};
+use keyswitch_shared::switch::{Effect, Event, Stage, SwitchState, Target, apply_with_consent_ttl};
 use keyswitch_shared::{CatalogError, Provider, TenantId};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -51,6 +57,9 @@ struct CompanyRecord {
     /// The company key wrapped by `provider`, base64.
     wrapped_company_key: String,
     created_at_ms: u64,
+    /// The vault's tenant when the provider is Azure Key Vault.
+    #[serde(default)]
+    azure_tenant: Option<TenantId>,
 }
 
 /// A pending single-use OAuth state (only the hash of its nonce is kept).
@@ -78,15 +87,45 @@ struct SetupMeta {
 pub struct CompanyKms {
     state: State,
     env: Env,
+    /// Whether a finalization attempt runs right now (in this instance).
+    running: std::cell::Cell<bool>,
+    /// The unwrapped company key, briefly (see `keys.rs`).
+    key_cache: std::cell::RefCell<Option<keys::CachedKey>>,
 }
 
 impl DurableObject for CompanyKms {
     fn new(state: State, env: Env) -> Self {
-        Self { state, env }
+        Self {
+            state,
+            env,
+            running: std::cell::Cell::new(false),
+            key_cache: std::cell::RefCell::new(None),
+        }
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
         respond(self.route(req).await)
+    }
+
+    /// Retries (or resumes after a crash) the finalization.
+    async fn alarm(&self) -> Result<Response> {
+        let record = self.state.storage().get::<CompanyRecord>(RECORD).await?;
+        if let Some(record) = record
+            && let Err(e) = self.kick(&record.company_id).await
+        {
+            worker::console_warn!("finalization alarm: {e}");
+        }
+        Response::ok("")
+    }
+}
+
+/// The actor of automatic steps (finalization, alarms).
+fn system_actor() -> Actor {
+    Actor {
+        sub: "keyswitch".into(),
+        name: "keyswitch (automatic finalization)".into(),
+        role: "system".into(),
+        companies: Vec::new(),
     }
 }
 
@@ -133,7 +172,70 @@ impl CompanyKms {
         let command: Command = req.json().await?;
         let record = self.load_or_create(&company).await?;
         match command {
-            Command::View => self.reply_view(&record, None).await,
+            Command::View => {
+                let sw = self.load_switch(&record).await?;
+                if self.finalize_due(&sw).await? {
+                    self.kick(&company).await?;
+                }
+                let record = self.load_or_create(&company).await?;
+                self.reply_view(&record, None).await
+            }
+            Command::BeginVerify { actor, tenant } => {
+                let answer = self.begin_verify(&company, &actor, tenant).await?;
+                Ok(Response::from_json(&answer)?)
+            }
+            Command::VerifyCallback {
+                nonce,
+                code,
+                error,
+                error_description,
+            } => {
+                let outcome = self
+                    .verify_callback(
+                        &company,
+                        &nonce,
+                        code,
+                        error.as_deref(),
+                        error_description.as_deref(),
+                    )
+                    .await?;
+                Ok(Response::from_json(&outcome)?)
+            }
+            Command::Refresh { actor } => {
+                self.refresh(&company, &actor).await?;
+                let record = self.load_or_create(&company).await?;
+                self.reply_view(&record, None).await
+            }
+            Command::Finalize { run } => {
+                let sw = self.load_switch(&record).await?;
+                if run && self.finalize_due(&sw).await? {
+                    self.kick(&company).await?;
+                }
+                let record = self.load_or_create(&company).await?;
+                Ok(Response::from_json(&self.progress(&record).await?)?)
+            }
+            Command::Export { actor } => {
+                let file = self.export(&record, &actor).await?;
+                Ok(Response::from_json(&file)?)
+            }
+            Command::BeginExportVerification { actor } => {
+                let view = self.begin_export_verification(&company, &actor).await?;
+                Ok(Response::from_json(&view)?)
+            }
+            Command::ExportVerificationView => Ok(Response::from_json(
+                &self.export_verification_view(&record).await?,
+            )?),
+            Command::MoveToAwsKms { actor, key_id } => {
+                self.move_to_aws(&record, &actor, &key_id).await?;
+                let record = self.load_or_create(&company).await?;
+                self.reply_view(&record, None).await
+            }
+            Command::GenerateDataKey => Ok(Response::from_json(
+                &self.generate_data_key(&record).await?,
+            )?),
+            Command::DecryptDataKey { wrapped } => Ok(Response::from_json(
+                &self.decrypt_data_key(&record, &wrapped).await?,
+            )?),
             Command::Start {
                 actor,
                 vault_uri,
@@ -196,6 +298,7 @@ impl CompanyKms {
             }
             Command::Save { actor } => {
                 self.save(&record, &company, &actor).await?;
+                let record = self.load_or_create(&company).await?;
                 self.reply_view(&record, None).await
             }
             Command::Cancel { actor } => {
@@ -210,6 +313,7 @@ impl CompanyKms {
                 )
                 .await?;
                 self.state.storage().delete(SETUP).await?;
+                self.state.storage().delete(finalize::FINALIZE).await?;
                 self.reply_view(&record, None).await
             }
             Command::Audit { limit } => {
@@ -228,14 +332,14 @@ impl CompanyKms {
         if let Some(record) = storage.get::<CompanyRecord>(RECORD).await? {
             return Ok(record);
         }
-        let platform = SecretKey::from_base64(&config::secret(&self.env, config::PLATFORM_KEY)?)?;
         let company_key = SecretKey::generate()?;
-        let sealed = platform.seal(company_key.bytes(), platform_aad(company).as_bytes())?;
+        let sealed = crate::providers::platform::seal(&self.env, company, &company_key)?;
         let record = CompanyRecord {
             company_id: company.to_owned(),
             provider: Provider::Platform,
             wrapped_company_key: STANDARD.encode(sealed),
             created_at_ms: now_ms(),
+            azure_tenant: None,
         };
         storage.put(RECORD, &record).await?;
         Ok(record)
@@ -296,7 +400,8 @@ impl CompanyKms {
     ) -> Res<(SwitchState, Vec<Effect>)> {
         let current = self.load_switch(record).await?;
         let from = current.stage();
-        match apply(&current, event, now) {
+        let ttl = config::consent_max_age_secs(&self.env);
+        match apply_with_consent_ttl(&current, event, now, ttl) {
             Ok((next, effects)) => {
                 self.state.storage().put(SWITCH, &next).await?;
                 self.audit(actor, action, outcome, from, next.stage(), detail)
@@ -681,16 +786,20 @@ impl CompanyKms {
         )
         .await?;
         let note = Some(format!("{} tenant(s) to verify", tenants.len()));
-        self.transition(
-            record,
-            actor,
-            "inventory_loaded",
-            Event::InventoryLoaded { tenants },
-            now_secs(),
-            "succeeded",
-            note,
-        )
-        .await?;
+        let (_, effects) = self
+            .transition(
+                record,
+                actor,
+                "inventory_loaded",
+                Event::InventoryLoaded { tenants },
+                now_secs(),
+                "succeeded",
+                note,
+            )
+            .await?;
+        if effects.iter().any(|e| matches!(e, Effect::ReadInventory)) {
+            self.kick(company).await?;
+        }
         Ok(())
     }
 
@@ -733,9 +842,4 @@ impl CompanyKms {
             consent_state,
         })?)
     }
-}
-
-/// Binds a platform-sealed company key to its company.
-fn platform_aad(company: &str) -> String {
-    format!("keyswitch/company-key/v1/{company}")
 }

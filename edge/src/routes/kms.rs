@@ -23,7 +23,7 @@ const MAX_BODY: usize = 16 * 1024;
 type Res<T> = std::result::Result<T, EdgeError>;
 
 /// Authenticates, validates the company id and checks the role.
-async fn caller(req: &Request, ctx: &RouteContext<()>) -> Res<(Actor, CompanyId)> {
+pub(crate) async fn caller(req: &Request, ctx: &RouteContext<()>) -> Res<(Actor, CompanyId)> {
     let actor = session::authenticate(req, &ctx.env).await?;
     let raw = ctx.param("company").map(String::as_str).unwrap_or_default();
     let company: CompanyId = raw.parse().map_err(CatalogError::from)?;
@@ -57,7 +57,7 @@ async fn overview(env: &Env, company: &CompanyId, view: View, strict: bool) -> R
 
 /// Turns the object's view into the action answer (with a consent URL when
 /// a fresh state was issued).
-async fn answer(env: &Env, company: &CompanyId, mut view: View) -> Res<Response> {
+pub(crate) async fn answer(env: &Env, company: &CompanyId, mut view: View) -> Res<Response> {
     let consent_url = match (view.consent_state.take(), &view.pending) {
         (Some(state), Some(p)) => Some(Entra::from_env(env)?.admin_consent_url(
             p.vault_tenant.as_ref(),
@@ -84,7 +84,7 @@ pub async fn get_status(req: Request, ctx: RouteContext<()>) -> Result<Response>
 }
 
 /// Reads a JSON object body, refusing anything else with a clear 400.
-async fn json_object(req: &mut Request) -> Res<serde_json::Map<String, Value>> {
+pub(crate) async fn json_object(req: &mut Request) -> Res<serde_json::Map<String, Value>> {
     let bytes = req.bytes().await?;
     if bytes.len() > MAX_BODY {
         return Err(EdgeError::field("body", "The request body is too large"));
@@ -102,7 +102,10 @@ async fn json_object(req: &mut Request) -> Res<serde_json::Map<String, Value>> {
     }
 }
 
-fn string_field<'a>(map: &'a serde_json::Map<String, Value>, name: &str) -> Res<&'a str> {
+pub(crate) fn string_field<'a>(
+    map: &'a serde_json::Map<String, Value>,
+    name: &str,
+) -> Res<&'a str> {
     match map.get(name) {
         Some(Value::String(s)) => Ok(s),
         Some(_) => Err(EdgeError::field(name, "must be a string")),

@@ -2,9 +2,11 @@
 //! map the result; nothing else.
 
 pub mod bench;
+pub mod envelope;
 pub mod health;
 pub mod kms;
 pub mod oauth;
 pub mod openapi;
 pub mod sign_in;
 pub mod vaults;
+pub mod verification;

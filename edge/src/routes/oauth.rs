@@ -6,8 +6,60 @@ use worker::{Request, Response, Result, RouteContext};
 
 use crate::company::client;
 use crate::company::commands::{CallbackOutcome, Command};
+use crate::company::verification::VerifyOutcome;
 use crate::error::{EdgeError, respond};
-use crate::landing::{self, Landing};
+use crate::landing::{self, Landing, VerificationLanding};
+
+/// `{company}.verify.{nonce}`: a tenant verification's state.
+fn verification_state(state: &str) -> Option<(CompanyId, String)> {
+    let mut parts = state.split('.');
+    let (Some(company), Some("verify"), Some(nonce), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
+    let company: CompanyId = company.parse().ok()?;
+    (!nonce.is_empty() && nonce.len() <= 128).then(|| (company, nonce.to_owned()))
+}
+
+/// A tenant verification came back (Microsoft or Google, same redirect URI).
+async fn verification(
+    ctx: &RouteContext<()>,
+    company: CompanyId,
+    nonce: String,
+    param: &dyn Fn(&str) -> Option<String>,
+) -> std::result::Result<Response, EdgeError> {
+    let outcome: VerifyOutcome = client::call(
+        &ctx.env,
+        &company,
+        &Command::VerifyCallback {
+            nonce,
+            code: param("code"),
+            error: param("error"),
+            error_description: param("error_description"),
+        },
+    )
+    .await?;
+    let genuine = outcome.tenant.is_some();
+    let tenant = outcome.tenant.as_ref().map(|t| match t {
+        keyswitch_shared::switch::TenantRef::Microsoft365 { tenant_id } => {
+            format!("Microsoft 365 tenant {}", tenant_id.as_str())
+        }
+        keyswitch_shared::switch::TenantRef::GoogleWorkspace { customer_id } => {
+            format!("Google Workspace customer {}", customer_id.as_str())
+        }
+    });
+    landing::render_verification(
+        &ctx.env,
+        &VerificationLanding {
+            company: genuine.then_some(company.as_str()),
+            tenant,
+            error: outcome.error,
+            finalizing: outcome.finalizing,
+            export_open: outcome.export_open,
+        },
+    )
+}
 
 /// Handles the callback.
 pub async fn consent_callback(req: Request, ctx: RouteContext<()>) -> Result<Response> {
@@ -22,6 +74,9 @@ async fn handle(req: &Request, ctx: &RouteContext<()>) -> std::result::Result<Re
             .map(|(_, v)| v.chars().take(2048).collect::<String>())
     };
     let state = param("state").unwrap_or_default();
+    if let Some((company, nonce)) = verification_state(&state) {
+        return verification(ctx, company, nonce, &param).await;
+    }
     let parsed = state.split_once('.').and_then(|(company, nonce)| {
         let company: CompanyId = company.parse().ok()?;
         (!nonce.is_empty() && nonce.len() <= 128).then(|| (company, nonce.to_owned()))
