@@ -6,7 +6,8 @@
 use gloo_net::http::{Request, RequestBuilder, Response};
 use keyswitch_shared::ErrorBody;
 use keyswitch_shared::api::{
-    AuditTrail, KmsAnswer, KmsOverview, RoleAssignmentGuidance, StartSwitch,
+    AuditTrail, CompanyKeyExport, ExportVerification, FinalizeProgress, KmsAnswer, KmsOverview,
+    RoleAssignmentGuidance, StartSwitch, VerifyTenantAnswer, VerifyTenantRequest,
 };
 use serde::de::DeserializeOwned;
 
@@ -165,4 +166,29 @@ pub async fn cancel(company: &str) -> Result<KmsAnswer, ApiError> {
 /// `GET …/kms/audit`: the audit trail, newest first.
 pub async fn audit(company: &str) -> Result<AuditTrail, ApiError> {
     get(&kms(company, "/audit")).await
+}
+
+/// `POST …/kms/tenants/verify`: where to send the tenant's admin.
+pub async fn verify_tenant(
+    company: &str,
+    input: &VerifyTenantRequest,
+) -> Result<VerifyTenantAnswer, ApiError> {
+    let body = serde_json::to_value(input).map_err(|e| ApiError::Network(e.to_string()))?;
+    post(&kms(company, "/tenants/verify"), Some(&body)).await
+}
+
+/// `GET …/kms/finalize`: progress of the automatic finalization.
+pub async fn finalize_progress(company: &str) -> Result<FinalizeProgress, ApiError> {
+    get(&kms(company, "/finalize")).await
+}
+
+/// `GET …/kms/export/verification`: whether the one-time export is open.
+pub async fn export_verification(company: &str) -> Result<ExportVerification, ApiError> {
+    get(&kms(company, "/export/verification")).await
+}
+
+/// `POST …/kms/export`: the company key, once. Secret: hand it to the admin
+/// as a file and drop it.
+pub async fn export(company: &str) -> Result<CompanyKeyExport, ApiError> {
+    post(&kms(company, "/export"), None).await
 }

@@ -1,9 +1,9 @@
 // Manage KMS end to end, in Debian's Chromium, against the local stack: the
 // SPA and the worker in workerd, the simulated RedApp, Entra ID, Key Vault and
-// Google. Each test uses its own company. Tests run in file order (one
-// worker): an admin consent, once granted for a tenant, is cached by the edge
-// for 24 hours, so the tests that need Microsoft's consent page for Contoso
-// come before those that rely on the cached consent.
+// Google. Each test uses its own company and, where Microsoft's consent is
+// involved, its own fresh Entra tenant and vault: no test depends on a consent
+// another test left in the edge's cache (which the local stack keeps for only
+// a few seconds anyway).
 import { test, expect } from '@playwright/test';
 import {
   ManageKmsPage, Sim, ConsentPopup, SCREENSHOTS, CONTOSO, FABRIKAM, GOOGLE_CUSTOMER,
@@ -12,6 +12,8 @@ import {
 const VAULT = 'https://contoso-kms.vault.azure.net/';
 const run = Date.now().toString(36);
 const companyId = (name) => `e2e-${name}-${run}`;
+let tenants = 0;
+const slug = () => { tenants += 1; return `${run.slice(-7)}t${tenants}`; };
 
 /** Fails the test on any uncaught page error or console error. */
 function watchErrors(page) {
@@ -117,18 +119,27 @@ test.describe('Common issues (seed table), part 1: the Vault URI field', () => {
   });
 });
 
+/** A company with one Microsoft 365 backup set and a fresh tenant + vault,
+ * signed in, at the switch form with the values typed in. */
+async function atSwitchForm(page, request, name, { keyName = 'company-kek', permissionModel, sets } = {}) {
+  const sim = new Sim(request);
+  const fresh = await sim.freshTenant(slug(), { permissionModel });
+  const ctx = await signedIn(page, request, name, sets ?? { m365: [fresh.tenantId] });
+  await ctx.kms.fillTarget(fresh.vaultUri, keyName);
+  return { ...ctx, fresh };
+}
+
 test('Common issues: "The consent flow returns an error for the admin who tried it"', async ({ page, request }) => {
   const errors = watchErrors(page);
-  const { kms } = await signedIn(page, request, 'norole', { m365: [CONTOSO] });
-  await kms.fillTarget(VAULT, 'company-kek');
-  const landing = await kms.testConnection({ consentAs: 'Pat Plain' });
+  const { kms, fresh } = await atSwitchForm(page, request, 'norole');
+  const landing = await kms.testConnection({ consentAs: fresh.plainUser });
   await landing.expectLanding('Admin consent was not completed');
   await expect(landing.page.getByText("doesn't have the Global Administrator or Privileged Role Administrator role")).toBeVisible();
   await landing.page.screenshot({ path: `${SCREENSHOTS}consent-landing-error.png`, fullPage: true });
   await landing.page.close();
-  // The console says it too, with the fix, next to the pending setup.
-  await expect(kms.pending.getByRole('alert').filter({ hasText: "That user doesn't have the Global Administrator or Privileged Role Administrator role." }))
-    .toContainText('Ask an admin with the correct Entra role to grant consent.');
+  // The console says it too, with the fix, on the pending setup.
+  const alert = kms.pending.getByRole('alert').filter({ hasText: "That user doesn't have the Global Administrator or Privileged Role Administrator role." });
+  await expect(alert).toContainText('Ask an admin with the correct Entra role to grant consent.');
   await kms.screenshot('consent-user-lacks-role');
   await kms.cancelSetup();
   expect(errors).toEqual([]);
@@ -136,37 +147,27 @@ test('Common issues: "The consent flow returns an error for the admin who tried 
 
 test('happy path, platform to Azure Key Vault as far as the edge goes: consent, role assignment, test, Save, Microsoft 365 + Google Workspace tenants', async ({ page, request }) => {
   const errors = watchErrors(page);
-  const { kms, sim, company } = await signedIn(page, request, 'happy', { m365: [CONTOSO], google: [GOOGLE_CUSTOMER] });
+  const sim = new Sim(request);
+  const fresh = await sim.freshTenant(slug());
+  const { kms, company } = await signedIn(page, request, 'happy', { m365: [CONTOSO], google: [GOOGLE_CUSTOMER] });
   await kms.expectProvider('CyberSentriq-Managed');
   await kms.screenshot('manage-kms-platform');
 
   await kms.switchButton.click();
-  await kms.fillTarget(VAULT, 'company-kek');
+  await kms.fillTarget(fresh.vaultUri, 'company-kek');
   await kms.screenshot('switch-form');
 
-  const landing = await kms.testConnection({ consentAs: 'Adele Vance' });
+  const landing = await kms.testConnection({ consentAs: fresh.admin });
   await landing.expectLanding('Admin consent granted');
-  await landing.page.screenshot({ path: `${SCREENSHOTS}consent-landing.png`, fullPage: true });
   await landing.page.close();
 
   // The role-assignment dialog opens by itself, filled in with the vault name.
   await expect(kms.roleDialog).toBeVisible();
   await expect(kms.completed).toBeFocused();
-  await expect(kms.roleDialog.getByRole('button', { name: /^Copy/ }).first()).toBeVisible();
-  await expect(kms.roleDialog).toContainText('contoso-kms');
+  await expect(kms.roleDialog).toContainText(fresh.vault);
   await expect(kms.roleDialog).toContainText('Key Vault Crypto User');
-  await expect(kms.roleDialog.getByRole('listitem').first()).toBeVisible();
-  await kms.screenshot('role-assignment-dialog');
-
-  // Keyboard: Tab stays inside the dialog; Escape closes it and focus returns.
-  for (let i = 0; i < 12; i += 1) await page.keyboard.press('Tab');
-  expect(await kms.roleDialog.evaluate((d) => d.contains(document.activeElement))).toBe(true);
-  await page.keyboard.press('Escape');
-  await expect(kms.roleDialog).toBeHidden();
-  await page.getByRole('button', { name: 'Show role assignment steps' }).click();
-  await expect(kms.roleDialog).toBeVisible();
-
-  await sim.assignCryptoUser('contoso-kms', CONTOSO);
+  await expect(kms.roleDialog.getByRole('button', { name: /^Copy/ }).first()).toBeVisible();
+  await sim.assignCryptoUser(fresh.vault, fresh.tenantId);
   await kms.completed.click();
   await expect(kms.success).toBeVisible();
   await expect(kms.success).toBeFocused();
@@ -179,6 +180,7 @@ test('happy path, platform to Azure Key Vault as far as the edge goes: consent, 
   await expect(kms.tenantRow(CONTOSO)).toContainText('Microsoft 365');
   await expect(kms.tenantRow(CONTOSO)).toContainText('Not verified');
   await expect(kms.tenantRow(GOOGLE_CUSTOMER)).toContainText('Google Workspace');
+  await expect(kms.tenants.getByRole('status')).toHaveText('0 of 2 tenants verified');
   await expect(kms.tenants.getByRole('button', { name: `Verify Microsoft 365 ${CONTOSO}` })).toBeVisible();
   await expect(kms.tenants.getByRole('button', { name: `Verify Google Workspace ${GOOGLE_CUSTOMER}` })).toBeVisible();
   await kms.screenshot('tenant-list');
@@ -195,11 +197,11 @@ test('happy path, platform to Azure Key Vault as far as the edge goes: consent, 
 });
 
 // The edge does not offer POST …/kms/tenants/refresh, tenant verification,
-// finalization or the export yet (see the report); these run once it does.
+// finalization or the export yet (see the report); this runs once it does.
 test.fixme('a backup set added mid-setup appears unverified after Refresh; verify both tenants; finalize; export once', async ({ page, request }) => {
-  const { kms, sim, company } = await signedIn(page, request, 'refresh', { m365: [CONTOSO], google: [GOOGLE_CUSTOMER] });
-  await kms.fillTarget(VAULT, 'company-kek');
-  await kms.testConnection();
+  const { kms, sim, company, fresh } = await atSwitchForm(page, request, 'refresh', { sets: { m365: [CONTOSO], google: [GOOGLE_CUSTOMER] } });
+  await kms.testConnection({ consentAs: fresh.admin });
+  await sim.assignCryptoUser(fresh.vault, fresh.tenantId);
   await kms.completed.click();
   await kms.save.click();
   await sim.addM365(company, FABRIKAM);
@@ -210,37 +212,38 @@ test.fixme('a backup set added mid-setup appears unverified after Refresh; verif
 });
 
 test('Common issues: "Key not found in the vault"', async ({ page, request }) => {
-  const { kms } = await signedIn(page, request, 'nokey', { m365: [CONTOSO] });
-  await kms.fillTarget(VAULT, 'no-such-key');
-  await kms.testConnection(); // consent for Contoso is cached
+  const { kms, sim, fresh } = await atSwitchForm(page, request, 'nokey', { keyName: 'no-such-key' });
+  await kms.testConnection({ consentAs: fresh.admin });
   await expect(kms.roleDialog).toBeVisible();
+  await sim.assignCryptoUser(fresh.vault, fresh.tenantId);
   await kms.completed.click();
-  const alert = page.getByRole('alert').filter({ hasText: 'Key not found in the vault' });
-  await expect(alert.first()).toContainText("Open the vault's Keys section in the Azure Portal and copy the exact key name.");
+  // Not a role problem: the dialog closes and the failure shows once, on the
+  // pending setup, where the key name can be changed.
+  await expect(kms.roleDialog).toBeHidden();
+  const alert = kms.pending.getByRole('alert').filter({ hasText: 'Key not found in the vault' });
+  await expect(alert).toHaveCount(1);
+  await expect(alert).toContainText("Open the vault's Keys section in the Azure Portal and copy the exact key name.");
+  await expect(page.getByRole('heading', { name: 'Pending setup: Azure Key Vault' })).toBeFocused();
   await kms.screenshot('key-not-found');
-  await page.keyboard.press('Escape');
   await kms.cancelSetup();
 });
 
 test('Common issues: the vault uses "vault access policy"', async ({ page, request }) => {
-  const { kms } = await signedIn(page, request, 'legacy', { m365: [CONTOSO] });
-  await kms.fillTarget('https://legacy-kms.vault.azure.net', 'legacy-kek');
-  await kms.testConnection();
+  const { kms, fresh } = await atSwitchForm(page, request, 'legacy', { permissionModel: 'access_policy' });
+  await kms.testConnection({ consentAs: fresh.admin });
   await expect(kms.roleDialog).toBeVisible();
   await kms.completed.click();
-  const alert = page.getByRole('alert').filter({ hasText: 'vault access policy' });
-  await expect(alert.first()).toContainText('switch the vault to Azure role-based access control');
+  // A permission-model problem: it shows in the dialog, next to Completed.
+  const alert = kms.roleDialog.getByRole('alert').filter({ hasText: 'vault access policy' });
+  await expect(alert).toContainText('switch the vault to Azure role-based access control');
   await kms.screenshot('access-policy-vault');
   await page.keyboard.press('Escape');
   await kms.cancelSetup();
 });
 
 test('Common issues: "Forbidden" / "Access denied" during the connection test', async ({ page, request }) => {
-  const { kms } = await signedIn(page, request, 'norbac', { m365: [FABRIKAM] });
-  await kms.fillTarget('https://fabrikam-kms.vault.azure.net', 'company-kek');
-  const landing = await kms.testConnection({ consentAs: 'Fiona Fabrikam' });
-  await landing.expectLanding('Admin consent granted');
-  await landing.page.close();
+  const { kms, fresh } = await atSwitchForm(page, request, 'norbac');
+  await kms.testConnection({ consentAs: fresh.admin });
   await expect(kms.roleDialog).toBeVisible();
   // Completed before the Azure admin assigned the role.
   await kms.completed.click();
@@ -252,10 +255,7 @@ test('Common issues: "Forbidden" / "Access denied" during the connection test', 
 });
 
 test('Common issues: "Azure AD admin consent is required" when the consent step is skipped; a blocked popup falls back to a link', async ({ page, request, context }) => {
-  const sim = new Sim(request);
-  const fresh = await sim.freshTenant(run.slice(-6));
-  const { kms } = await signedIn(page, request, 'consent', { m365: [fresh.tenantId] });
-  await kms.fillTarget(fresh.vaultUri, 'company-kek');
+  const { kms, sim, fresh } = await atSwitchForm(page, request, 'consent');
   // Microsoft's consent opens, but the admin closes it without consenting.
   const popupEvent = page.waitForEvent('popup');
   await kms.testConnectionButton.click();
@@ -290,13 +290,23 @@ test('Common issues: "Azure AD admin consent is required" when the consent step 
   await kms.cancelSetup();
 });
 
-test('cancel part-way, with confirmation; the encryption stays as it was', async ({ page, request }) => {
-  const { kms } = await signedIn(page, request, 'cancel', { m365: [CONTOSO] });
-  await kms.fillTarget(VAULT, 'company-kek');
-  await kms.testConnection();
+test('the role dialog by keyboard; cancel part-way, with confirmation; the encryption stays as it was', async ({ page, request }) => {
+  const { kms, fresh } = await atSwitchForm(page, request, 'cancel');
+  await kms.testConnection({ consentAs: fresh.admin });
+  await expect(kms.roleDialog).toBeVisible();
+  await kms.screenshot('role-assignment-dialog');
+
+  // Tab stays inside the dialog; Escape closes it; it can be opened again.
+  for (let i = 0; i < 12; i += 1) await page.keyboard.press('Tab');
+  expect(await kms.roleDialog.evaluate((d) => d.contains(document.activeElement))).toBe(true);
+  await page.keyboard.press('Escape');
+  await expect(kms.roleDialog).toBeHidden();
+  const show = page.getByRole('button', { name: 'Show role assignment steps' });
+  await show.focus();
+  await page.keyboard.press('Enter');
   await expect(kms.roleDialog).toBeVisible();
   await page.keyboard.press('Escape');
-  await expect(kms.pending).toBeVisible();
+  await expect(show).toBeFocused();
 
   // Keep setting up changes nothing, and focus goes back to the button.
   await kms.cancelPending.click();

@@ -53,16 +53,21 @@ export class Sim {
     });
   }
 
-  /** A new Entra tenant with a Global Administrator and an RBAC vault holding
-   * an RSA key, so a test can walk through Microsoft's consent afresh. */
-  async freshTenant(slug) {
+  /** A new Entra tenant with a Global Administrator (`admin`) and a user
+   * without an admin role (`plainUser`), and a vault (RBAC unless told) with
+   * an RSA key `company-kek`. The edge has no consent cached for it, so every
+   * test walks through Microsoft's consent itself (the local stack keeps a
+   * consent for only a few seconds). */
+  async freshTenant(slug, { permissionModel = 'rbac' } = {}) {
     const tenant = await this.#post('/tenants', { name: `E2E ${slug}` });
     const admin = `Gina ${slug}`;
+    const plainUser = `Nora ${slug}`;
     await this.#post('/users', { tenant: tenant.id, name: admin, roles: ['Global Administrator'] });
+    await this.#post('/users', { tenant: tenant.id, name: plainUser, roles: [] });
     const vault = `e2e${slug}`.slice(0, 24);
-    await this.#post('/vaults', { name: vault, tenant: tenant.id });
+    await this.#post('/vaults', { name: vault, tenant: tenant.id, permission_model: permissionModel });
     await this.#post(`/vaults/${vault}/keys`, { name: 'company-kek', kty: 'RSA', size: 2048 });
-    return { tenantId: tenant.id, admin, vault, vaultUri: `https://${vault}.vault.azure.net` };
+    return { tenantId: tenant.id, admin, plainUser, vault, vaultUri: `https://${vault}.vault.azure.net` };
   }
 
   /** The customer removes the connector's service principal (consent gone). */

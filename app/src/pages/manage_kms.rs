@@ -4,7 +4,9 @@
 //! screen always shows what the edge decided.
 
 use keyswitch_shared::Provider;
-use keyswitch_shared::api::{KmsAnswer, KmsOverview, KmsStatus, PendingSetup, StartSwitch};
+use keyswitch_shared::api::{
+    KmsAnswer, KmsOverview, KmsStatus, PendingSetup, StartSwitch, VerifyTenantRequest,
+};
 use keyswitch_shared::switch::{Stage, TenantRef};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -16,6 +18,8 @@ use crate::components::dialog::ConfirmDialog;
 use crate::components::error_notice::{CatalogNotice, ErrorNotice, MaybeError};
 use crate::components::progress::Progress;
 use crate::components::tenant_list::TenantList;
+use crate::pages::completed::CompletedView;
+use crate::pages::finalize::FinalizeView;
 use crate::pages::role_assignment::RoleAssignmentDialog;
 use crate::pages::switch_form::{SwitchForm, ValidTarget};
 use crate::session::SessionState;
@@ -225,6 +229,23 @@ pub fn ManageKms() -> impl IntoView {
         }
     });
     let test_error = Signal::derive(move || test.value().get().and_then(Result::err));
+    // A failed test that sent the setup back (key not found, consent
+    // required, …) is not about the role: close the dialog, show it in place.
+    Effect::new(move |_| {
+        let now = stage.get();
+        if role_open.get_untracked()
+            && now.is_some()
+            && !matches!(
+                now,
+                Some(Stage::AwaitingRoleAssignment | Stage::TestingConnection)
+            )
+        {
+            role_open.set(false);
+            if test_error.with_untracked(Option::is_some) {
+                focus_id("pending-heading");
+            }
+        }
+    });
     let on_completed = Callback::new(move |()| {
         attempt.update(|n| *n += 1);
         test.dispatch(());
@@ -252,14 +273,45 @@ pub fn ManageKms() -> impl IntoView {
             take(&r);
         }
     });
-    // The edge does not offer tenant verification yet: say so plainly.
-    let verify_note = RwSignal::new(None::<String>);
+    // Verify: the tenant's admin signs in at Microsoft or Google in a popup
+    // (opened now, pointed at the sign-in page once the edge answers).
+    let verify_blocked = RwSignal::new(None::<String>);
+    let verify_popup = StoredValue::new_local(None::<web_sys::Window>);
+    let verify = Action::new_local(move |tenant: &TenantRef| {
+        let company = company.get_untracked();
+        let body = VerifyTenantRequest {
+            tenant: tenant.clone(),
+        };
+        async move { api::verify_tenant(&company, &body).await }
+    });
+    Effect::new(move |_| {
+        let Some(r) = verify.value().get() else {
+            return;
+        };
+        let win = verify_popup.get_value();
+        verify_popup.set_value(None);
+        match r {
+            Ok(answer) => match win.filter(|w| !w.closed().unwrap_or(true)) {
+                Some(w) if w.location().set_href(&answer.authorize_url).is_ok() => {
+                    verify_blocked.set(None);
+                    let _focused = w.focus();
+                }
+                _ => verify_blocked.set(Some(answer.authorize_url)),
+            },
+            Err(e) => {
+                if let Some(w) = win {
+                    let _closed = w.close();
+                }
+                if e.is_not_signed_in() {
+                    session.sign_out();
+                }
+            }
+        }
+    });
     let on_verify = Callback::new(move |tenant: TenantRef| {
-        verify_note.set(Some(format!(
-            "Verifying {} {} is not available in this version of keyswitch yet. Nothing was changed.",
-            crate::components::tenant_list::kind_label(&tenant),
-            crate::components::tenant_list::tenant_id(&tenant),
-        )));
+        verify_popup.set_value(open_popup());
+        attempt.update(|n| *n += 1);
+        verify.dispatch(tenant);
     });
 
     // ---- Cancel pending setup ----
@@ -295,6 +347,7 @@ pub fn ManageKms() -> impl IntoView {
             || save.pending().get()
             || refresh.pending().get()
             || cancel.pending().get()
+            || verify.pending().get()
     });
 
     // A new action starts with a clean slate: older failures are stale.
@@ -315,7 +368,9 @@ pub fn ManageKms() -> impl IntoView {
                 failed.set(None);
             }
         }
-        verify_note.set(None);
+        if verify.value().with_untracked(|v| matches!(v, Some(Err(_)))) {
+            verify.value().set(None);
+        }
     });
 
     // ---- What the screen shows ----
@@ -332,6 +387,7 @@ pub fn ManageKms() -> impl IntoView {
         };
         Some(view! {
             <PendingView
+                company=company
                 pending=pending
                 stage=stage
                 blocked_url=blocked_url
@@ -347,12 +403,12 @@ pub fn ManageKms() -> impl IntoView {
                 on_verify=on_verify
                 on_refresh=Callback::new(move |()| { attempt.update(|n| *n += 1); refresh.dispatch(()); })
                 tenant_error=Signal::derive(move || {
-                    refresh.value().get().and_then(Result::err)
+                    refresh.value().get().and_then(Result::err).or_else(|| verify.value().get().and_then(Result::err))
                 })
                 on_cancel=Callback::new(move |()| confirm_cancel.set(true))
                 cancel_error=Signal::derive(move || cancel.value().get().and_then(Result::err))
                 busy=busy
-                tenant_note=verify_note
+                verify_blocked=verify_blocked
                 in_dialog=Signal::derive(move || role_open.get() && test.value().with(|v| matches!(v, Some(Err(_)))))
             />
         })
@@ -367,12 +423,7 @@ pub fn ManageKms() -> impl IntoView {
         let provider =
             move || overview.with(|o| o.as_ref().map_or("", |o| o.status.provider.display_name()));
         Some(view! {
-            {done.then(|| view! {
-                <section class="card card-ok" aria-labelledby="done-heading">
-                    <h2 id="done-heading">"Switch complete"</h2>
-                    <p>"Your backup encryption keys are now protected by your Azure Key Vault key."</p>
-                </section>
-            })}
+            {done.then(|| view! { <CompletedView company=company/> })}
             {cancelled.then(|| view! {
                 <p class="notice notice-info" id="cancelled-note" tabindex="-1">
                     "The pending setup was cancelled. Your current encryption ("{provider}") is unchanged."
@@ -398,7 +449,7 @@ pub fn ManageKms() -> impl IntoView {
                         server_error=Signal::derive(move || start.value().get().and_then(Result::err))
                         busy=busy
                     />
-                    <BlockedPopup url=blocked_url/>
+                    <BlockedPopup url=blocked_url what="Microsoft's consent page"/>
                 </Show>
             </section>
         })
@@ -464,21 +515,23 @@ pub fn ManageKms() -> impl IntoView {
     }
 }
 
-/// Shown when the browser blocked the consent popup.
+/// Shown when the browser blocked a sign-in popup: the same page as a link.
 #[component]
 fn BlockedPopup(
-    /// The consent URL the popup should have opened.
+    /// The URL the popup should have opened.
     url: RwSignal<Option<String>>,
+    /// What the page is, e.g. "Microsoft's consent page".
+    what: &'static str,
 ) -> impl IntoView {
     move || {
         url.get().map(|u| view! {
             <div class="notice notice-warn" role="alert">
-                <p class="notice-title">"Your browser blocked the Microsoft consent window"</p>
+                <p class="notice-title">"Your browser blocked the pop-up window"</p>
                 <p>
-                    "Open Microsoft's consent page in a new tab instead. When consent is granted, come back to this tab: it updates by itself."
+                    "Open "{what}" in a new tab instead. When the admin is done, come back to this tab: it updates by itself."
                 </p>
                 <a class="button button-primary" href=u target="_blank" rel="opener">
-                    "Open Microsoft's consent page"
+                    "Open "{what}
                 </a>
             </div>
         })
@@ -534,6 +587,8 @@ pub fn StatusView(
 #[component]
 #[allow(clippy::too_many_arguments)]
 fn PendingView(
+    /// The company.
+    company: Signal<String>,
     /// The setup (updates in place).
     pending: Memo<Option<PendingSetup>>,
     /// Its stage.
@@ -572,8 +627,8 @@ fn PendingView(
     busy: Signal<bool>,
     /// The role dialog shows the last test failure itself.
     in_dialog: Signal<bool>,
-    /// A note about the tenant list (e.g. what is not available yet).
-    tenant_note: RwSignal<Option<String>>,
+    /// Sign-in URL of a tenant verification the browser did not let us open.
+    verify_blocked: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let get = move |f: fn(&PendingSetup) -> String| {
         pending.with(|p| p.as_ref().map(f).unwrap_or_default())
@@ -635,7 +690,7 @@ fn PendingView(
                 </div>
                 <MaybeError error=grant_error/>
                 <MaybeError error=test_error/>
-                <BlockedPopup url=blocked_url/>
+                <BlockedPopup url=blocked_url what="Microsoft's consent page"/>
                 <details class="edit-target">
                     <summary>"Change the vault or key"</summary>
                     <SwitchForm
@@ -691,25 +746,17 @@ fn PendingView(
                 <p>"When every tenant is verified, the switch finishes by itself."</p>
                 <TenantList tenants=tenants on_verify=on_verify on_refresh=on_refresh busy=busy/>
                 <MaybeError error=tenant_error/>
-                {move || tenant_note.get().map(|n| view! { <p class="notice notice-info" role="status">{n}</p> })}
+                <BlockedPopup url=verify_blocked what="sign-in page for this tenant"/>
             </div>
         }
         .into_any(),
-        Stage::Finalizing => view! {
-            <div class="step-panel" role="status">
-                <h3>"Finalizing"</h3>
-                <p><span class="spinner" aria-hidden="true"></span>
-                    "Every tenant is verified. Your company key is being re-protected with your Azure Key Vault key; the current provider stays in force until this succeeds."
-                </p>
-            </div>
-        }
-        .into_any(),
+        Stage::Finalizing => view! { <FinalizeView company=company/> }.into_any(),
         Stage::Idle | Stage::Done | Stage::Cancelled => view! { <span></span> }.into_any(),
     };
     view! {
         <section class="card" aria-labelledby="pending-heading">
             <div class="card-head">
-                <h2 id="pending-heading">"Pending setup: Azure Key Vault"</h2>
+                <h2 id="pending-heading" tabindex="-1">"Pending setup: Azure Key Vault"</h2>
                 <button type="button" class="button button-danger-outline" disabled=move || busy.get() on:click=move |_| on_cancel.run(())>
                     "Cancel pending setup"
                 </button>

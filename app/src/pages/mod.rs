@@ -1,5 +1,7 @@
 //! One module per screen (and per step of the Manage KMS screen).
 
+pub mod completed;
+pub mod finalize;
 pub mod home;
 pub mod manage_kms;
 pub mod not_found;

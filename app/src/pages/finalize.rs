@@ -1,0 +1,101 @@
+//! *Finalizing*: every tenant is verified and the edge re-wraps the company
+//! key by itself; this screen polls its progress and shows retries.
+
+use keyswitch_shared::api::{FinalizeProgress, FinalizeStep};
+use leptos::prelude::*;
+
+use crate::api;
+use crate::components::audit_table::format_time;
+use crate::components::error_notice::{CatalogNotice, ErrorNotice};
+
+const STEPS: [(FinalizeStep, &str); 4] = [
+    (
+        FinalizeStep::ReadInventory,
+        "Reading the backup sets once more",
+    ),
+    (
+        FinalizeStep::Wrap,
+        "Wrapping the company key with your Azure key",
+    ),
+    (
+        FinalizeStep::Verify,
+        "Unwrapping through Azure Key Vault and comparing",
+    ),
+    (
+        FinalizeStep::Commit,
+        "Switching the provider in one transaction",
+    ),
+];
+
+/// The finalization progress, polled every two seconds while shown.
+#[component]
+pub fn FinalizeView(
+    /// The company.
+    #[prop(into)]
+    company: Signal<String>,
+) -> impl IntoView {
+    let tick = RwSignal::new(0u32);
+    if let Ok(handle) = set_interval_with_handle(
+        move || tick.update(|n| *n += 1),
+        std::time::Duration::from_secs(2),
+    ) {
+        on_cleanup(move || handle.clear());
+    }
+    let progress = LocalResource::new(move || {
+        tick.track();
+        let company = company.get();
+        async move { api::finalize_progress(&company).await }
+    });
+    view! {
+        <div class="step-panel">
+            <h3>"Finalizing"</h3>
+            <p>
+                <span class="spinner" aria-hidden="true"></span>
+                "Every tenant is verified. Your company key is being re-protected with your Azure Key Vault key; your current provider stays in force until the last step succeeds."
+            </p>
+            <Transition fallback=|| view! { <p class="muted">"Loading progress…"</p> }>
+                {move || progress.get().map(|r| match r {
+                    Ok(p) => view! { <Steps progress=p/> }.into_any(),
+                    Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+/// The four steps with the current one marked.
+#[component]
+fn Steps(
+    /// What the edge reported.
+    progress: FinalizeProgress,
+) -> impl IntoView {
+    let at = progress
+        .step
+        .and_then(|s| STEPS.iter().position(|(step, _)| *step == s));
+    let retry = progress.next_retry_at_ms.map(format_time);
+    view! {
+        <ol class="finalize-steps" aria-label="Finalization steps">
+            {STEPS
+                .iter()
+                .enumerate()
+                .map(|(i, (_, label))| {
+                    let (class, note) = match at {
+                        Some(a) if i < a => ("step step-done", " (done)"),
+                        Some(a) if i == a => ("step step-current", " (in progress)"),
+                        _ => ("step step-todo", ""),
+                    };
+                    view! {
+                        <li class=class aria-current=(at == Some(i)).then_some("step")>
+                            {*label}<span class="sr-only">{note}</span>
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ol>
+        {(progress.attempts > 0).then(|| view! {
+            <p class="muted">{format!("Failed attempts so far: {}. Retried automatically; nothing changes until the last step succeeds.", progress.attempts)}</p>
+        })}
+        {retry.map(|t| view! { <p class="muted">"Next attempt: "{t}</p> })}
+        {progress.last_error.map(|e| view! { <CatalogNotice body=e/> })}
+    }
+}
