@@ -86,7 +86,7 @@ def wrk_section(raw, doc):
     labels = {
         "health": "GET /api/health (hello-world baseline)",
         "kms": "GET /api/companies/acme/kms (KMS status, session bearer)",
-        "envelope_decrypt": "POST envelope data-keys/decrypt (service bearer)",
+        "envelope_decrypt": "POST /api/envelope/companies/acme/data-keys/decrypt (service bearer)",
     }
     summary = {}
     for name, label in labels.items():
@@ -112,6 +112,8 @@ def wrk_section(raw, doc):
     env = load(raw, "envelope")
     if env and not env.get("available", True):
         lines.append(f"| envelope API decrypt | {NA} | {NA} | {NA} | {NA} | {NA} | {NA} | {env['reason']} |")
+    elif env and not env.get("documented_in_openapi"):
+        lines += ["", "The envelope API answered but is not yet documented in edge/openapi.yaml; measured as routed in edge/src/lib.rs."]
     doc["wrk_summary"] = summary
     return lines
 
@@ -185,12 +187,13 @@ def finalize_section(raw, doc):
             lines.append(f"| calls up to where the switch stopped (start → Save) | Entra {count(so_far, 'entra')}, "
                          f"Key Vault {count(so_far, 'keyvault')} |")
         return lines
-    total, after = fin.get("calls_per_switch"), fin.get("calls_after_last_verification")
+    total, during = fin.get("calls_per_switch"), fin.get("calls_during_finalization")
     lines += [
-        f"| last tenant verified → provider flipped ({fin['tenants']} tenant(s)) | **{fin['finalize_ms']:.0f} ms** |",
-        f"| Entra calls per completed switch | **{count(total, 'entra')}** ({count(after, 'entra')} after the last verification) |",
-        f"| Key Vault calls per completed switch | **{count(total, 'keyvault')}** ({count(after, 'keyvault')} after the last verification) |",
-        f"| whole switch, driven without pauses | {fin['switch_total_ms']:.0f} ms |",
+        f"| last tenant verified → provider flipped, edge clock (audit: tenant_verified → switch_committed) | **{fin['finalize_ms']:.0f} ms** |",
+        f"| same, as a client sees it (last sign-in callback sent → GET …/kms shows the new provider) | {fin['finalize_client_ms']:.0f} ms |",
+        f"| Entra calls per completed switch ({fin['tenants']} tenant(s)) | **{count(total, 'entra')}** ({count(during, 'entra')} during finalization) |",
+        f"| Key Vault calls per completed switch | **{count(total, 'keyvault')}** ({count(during, 'keyvault')} during finalization) |",
+        f"| whole switch, driven over HTTP without pauses | {fin['switch_total_ms']:.0f} ms |",
     ]
     return lines
 

@@ -2,12 +2,14 @@
 //! over HTTP, the way the integration tests drive it, and one JSON line on
 //! stdout:
 //!
-//! * `finalize_ms`: from the moment the last tenant's verification callback
-//!   answered to the moment the provider is flipped (polled every 10 ms, so
-//!   the figure is at most 10 ms late);
+//! * `finalize_ms`: by the edge's own clock (its audit trail), from the last
+//!   `tenant_verified` event to `switch_committed` (provider flipped);
+//! * `finalize_client_ms`: as a client sees it, from sending the last
+//!   tenant's sign-in callback until `GET …/kms` shows the new provider
+//!   (polled every 10 ms; includes the verification's own token exchange);
 //! * calls to Entra and Key Vault per completed switch, from the simulator's
-//!   request log (cleared just before the switch starts), in total and after
-//!   the last verification.
+//!   request log (cleared just before the switch starts), in total, during
+//!   finalization and from the last callback on.
 //!
 //! If a step the switch needs does not exist yet (finalization in progress),
 //! it prints `{"available": false, "reason": …}` with the calls counted so
@@ -28,13 +30,13 @@ fn now_ms() -> u128 {
         .unwrap_or_default()
 }
 
-/// Calls per simulated service, over the whole log or from `since_ms` on.
-async fn calls(since_ms: u128) -> Map<String, Value> {
+/// Calls per simulated service logged from `since_ms` to `until_ms` (inclusive).
+async fn calls(since_ms: u128, until_ms: u128) -> Map<String, Value> {
     let log = control("GET", "/requests", None).await;
     let mut by_service = Map::new();
     for e in log["requests"].as_array().into_iter().flatten() {
         let at = e["at_ms"].as_u64().map(u128::from).unwrap_or_default();
-        if at < since_ms {
+        if at < since_ms || at > until_ms {
             continue;
         }
         let service = e["service"].as_str().unwrap_or("other").to_owned();
@@ -56,7 +58,7 @@ fn provider_of(v: &Value) -> Value {
 }
 
 async fn unavailable(reason: String) {
-    let so_far = calls(0).await;
+    let so_far = calls(0, u128::MAX).await;
     println!(
         "{}",
         json!({"available": false, "reason": reason, "calls_before_stopping": so_far})
@@ -105,6 +107,8 @@ async fn main() {
     if tenants.is_empty() {
         return unavailable(format!("no tenants to verify after Save: {status}")).await;
     }
+    let mut callback_sent_wall = 0;
+    let mut callback_sent = Instant::now();
     for tenant in &tenants {
         let (s, v) = call(
             "POST",
@@ -120,46 +124,68 @@ async fn main() {
             .await;
         };
         let callback = consent_as(url, &w.admin_oid, "accept").await;
+        callback_sent_wall = now_ms();
+        callback_sent = Instant::now();
         let (s, _, _) = get_page(&callback).await;
         if s != 200 {
             return unavailable(format!("tenant verification callback answered {s}")).await;
         }
     }
-    let verified_at = Instant::now();
-    let verified_wall = now_ms();
 
-    // Finalization runs by itself after the last verification; poll until the
-    // provider flips (at most 60 s).
+    // Finalization runs by itself once the last tenant is verified; poll until
+    // the provider flips (at most 60 s).
     let flipped = loop {
         let (_, v) = call("GET", &kms(&company), Some(&t), None).await;
         if provider_of(&v)["kind"]
             .as_str()
             .is_some_and(|k| k != "platform")
         {
-            break Some(verified_at.elapsed());
+            break Some(callback_sent.elapsed());
         }
-        if verified_at.elapsed() > Duration::from_secs(60) {
+        if callback_sent.elapsed() > Duration::from_secs(60) {
             break None;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     };
-    let Some(finalize) = flipped else {
+    let Some(client_ms) = flipped else {
         return unavailable(
             "the provider did not flip within 60 s of the last verification".into(),
         )
         .await;
     };
-    let total = calls(0).await;
-    let after = calls(verified_wall).await;
+    let switch_ms = started.elapsed().as_secs_f64() * 1e3;
+
+    // The edge's own timestamps (audit trail): last `tenant_verified` → `switch_committed`.
+    let (_, audit) = call("GET", &format!("{}/audit", kms(&company)), Some(&t), None).await;
+    let events = audit["events"].as_array().cloned().unwrap_or_default();
+    let at = |action: &str| {
+        events
+            .iter()
+            .filter(|e| e["action"] == action && e["outcome"] == "succeeded")
+            .filter_map(|e| e["at_ms"].as_u64())
+            .max()
+    };
+    let (Some(verified_ms), Some(committed_ms)) = (at("tenant_verified"), at("switch_committed"))
+    else {
+        return unavailable(format!(
+            "the audit trail has no tenant_verified/switch_committed pair: {audit}"
+        ))
+        .await;
+    };
+    let total = calls(0, u128::MAX).await;
+    let during = calls(u128::from(verified_ms), u128::from(committed_ms)).await;
+    let after_callback = calls(callback_sent_wall, u128::MAX).await;
     println!(
         "{}",
         json!({
             "available": true,
             "tenants": tenants.len(),
-            "finalize_ms": finalize.as_secs_f64() * 1e3,
-            "switch_total_ms": started.elapsed().as_secs_f64() * 1e3,
+            "finalize_ms": committed_ms.saturating_sub(verified_ms),
+            "finalize_client_ms": client_ms.as_secs_f64() * 1e3,
+            "switch_total_ms": switch_ms,
             "calls_per_switch": total,
-            "calls_after_last_verification": after,
+            "calls_during_finalization": during,
+            "calls_from_last_callback": after_callback,
         })
     );
 }
