@@ -161,8 +161,10 @@ test('happy path, platform to Azure Key Vault as far as the edge goes: consent, 
   await landing.expectLanding('Admin consent granted');
   await landing.page.close();
 
-  // The role-assignment dialog opens by itself, filled in with the vault name.
+  // The role-assignment dialog opens by itself, filled in with the vault
+  // name, and the change is announced once.
   await expect(kms.roleDialog).toBeVisible();
+  await expect(page.getByRole('status').filter({ hasText: 'Admin consent granted. Next: assign the Key Vault Crypto User role' })).toHaveCount(1);
   await expect(kms.completed).toBeFocused();
   await expect(kms.roleDialog).toContainText(fresh.vault);
   await expect(kms.roleDialog).toContainText('Key Vault Crypto User');

@@ -489,10 +489,13 @@ pub fn ManageKms() -> impl IntoView {
                 })}
             </div>
         </section>
-        <div aria-live="polite" class="live-stage">
-            {idle_view}
-            {pending_view}
-        </div>
+        // One short announcement per stage change, instead of re-reading
+        // whole sections.
+        <p class="sr-only" role="status" data-testid="stage-announcement">
+            {move || stage.get().map(stage_announcement)}
+        </p>
+        {idle_view}
+        {pending_view}
         <RoleAssignmentDialog
             open=role_open
             company=company
@@ -512,6 +515,25 @@ pub fn ManageKms() -> impl IntoView {
         <Show when=move || overview.with(Option::is_some)>
             <AuditSection company=company version=audit_version/>
         </Show>
+    }
+}
+
+/// What a screen reader hears when the setup moves on.
+#[must_use]
+pub fn stage_announcement(stage: Stage) -> &'static str {
+    match stage {
+        Stage::Idle => "",
+        Stage::Draft => "Setup started. Grant admin consent, or change the vault or key.",
+        Stage::AwaitingConsent => "Waiting for admin consent in the Microsoft window.",
+        Stage::AwaitingRoleAssignment => {
+            "Admin consent granted. Next: assign the Key Vault Crypto User role, then click Completed."
+        }
+        Stage::TestingConnection => "Testing the connection.",
+        Stage::Tested => "The connection works. Next: Save.",
+        Stage::VerifyingTenants => "Saved. Verify each tenant in the list.",
+        Stage::Finalizing => "Every tenant is verified. Finalizing the switch.",
+        Stage::Done => "Done: the company key is now protected by Azure Key Vault.",
+        Stage::Cancelled => "Setup cancelled; encryption unchanged.",
     }
 }
 
