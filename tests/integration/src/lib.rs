@@ -307,3 +307,4 @@ pub async fn status_of(company: &str, token: &str) -> Value {
     assert_eq!(s, 200, "{v}");
     v
 }
+pub mod finalize_helpers;
