@@ -153,9 +153,9 @@ pub async fn save(company: &str) -> Result<KmsAnswer, ApiError> {
     post(&kms(company, "/save"), None).await
 }
 
-/// `POST …/kms/tenants/refresh`: read the backup sets again.
+/// `POST …/kms/refresh`: read the backup sets again.
 pub async fn refresh_tenants(company: &str) -> Result<KmsAnswer, ApiError> {
-    post(&kms(company, "/tenants/refresh"), None).await
+    post(&kms(company, "/refresh"), None).await
 }
 
 /// `POST …/kms/cancel`: cancel the pending setup; encryption stays as it is.

@@ -87,6 +87,11 @@ export class ConsentPopup {
     await this.page.getByRole('button', { name: `Accept as ${name}` }).click();
   }
 
+  /** Microsoft's sign-in (code flow) or Google's account chooser. */
+  async signInAs(name) {
+    await this.page.getByRole('button', { name: new RegExp(`^(Sign in|Continue) as ${name}$`) }).click();
+  }
+
   async expectLanding(heading) {
     await expect(this.page.getByRole('heading', { level: 1 })).toHaveText(heading);
   }
@@ -165,6 +170,18 @@ export class ManageKmsPage {
     await expect(this.cancelDialog).toBeVisible();
     await this.cancelDialog.getByRole('button', { name: 'Cancel pending setup' }).click();
     await expect(this.page.getByText('The pending setup was cancelled.')).toBeVisible();
+  }
+
+  /**
+   * Verify one tenant: its admin signs in in the popup. Returns the landing
+   * page (closed by the caller).
+   */
+  async verifyTenant(kind, id, adminName) {
+    const popupEvent = this.page.waitForEvent('popup');
+    await this.tenants.getByRole('button', { name: `Verify ${kind} ${id}` }).click();
+    const popup = new ConsentPopup(await popupEvent);
+    await popup.signInAs(adminName);
+    return popup;
   }
 
   tenantRow(id) {

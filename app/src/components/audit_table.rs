@@ -30,7 +30,17 @@ pub fn action_label(action: &str) -> String {
         "commit_failed" => "Switch failed",
         "retry_commit" => "Finalization retried",
         "cancel" => "Pending setup cancelled",
-        "export" => "Company key exported",
+        "export" | "company_key_export" => "Company key exported",
+        "export_verification_started" => "Re-verification for export started",
+        "export_tenant_verification" | "export_verify" => "Tenant re-verified for export",
+        "export_reopened" => "Export available again",
+        "tenant_verification_started" => "Tenant verification started",
+        "tenant_verification" => "Tenant verification",
+        "finalize" => "Finalization",
+        "finalize_inventory" => "Backup sets read before finalizing",
+        "finalize_retry" => "Finalization retried",
+        "switch_committed" => "Switch completed",
+        "moved_to_aws_kms" => "Moved to AWS KMS",
         other => return other.replace('_', " "),
     }
     .to_owned()

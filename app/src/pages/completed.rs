@@ -37,6 +37,8 @@ pub fn CompletedView(
     /// The company.
     #[prop(into)]
     company: Signal<String>,
+    /// Called after an export attempt (the audit trail has a new event).
+    on_exported: Callback<()>,
 ) -> impl IntoView {
     let reload = RwSignal::new(0u32);
     let window = LocalResource::new(move || {
@@ -59,6 +61,7 @@ pub fn CompletedView(
                 exported.set(true);
             }
             reload.update(|n| *n += 1);
+            on_exported.run(());
         }
     });
     let export_error = Signal::derive(move || export.value().get().and_then(Result::err));

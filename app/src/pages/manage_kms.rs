@@ -423,7 +423,12 @@ pub fn ManageKms() -> impl IntoView {
         let provider =
             move || overview.with(|o| o.as_ref().map_or("", |o| o.status.provider.display_name()));
         Some(view! {
-            {done.then(|| view! { <CompletedView company=company/> })}
+            {done.then(|| view! {
+                <CompletedView
+                    company=company
+                    on_exported=Callback::new(move |()| audit_version.update(|v| *v += 1))
+                />
+            })}
             {cancelled.then(|| view! {
                 <p class="notice notice-info" id="cancelled-note" tabindex="-1">
                     "The pending setup was cancelled. Your current encryption ("{provider}") is unchanged."
