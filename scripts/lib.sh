@@ -58,6 +58,11 @@ STACK_PIDS=()
 
 stop_stack() {
   local pid
+  # A worker restarted by scripts/restart-worker is not one of STACK_PIDS.
+  if [ -n "${WORKER_STATE_DIR:-}" ] && [ -f "$WORKER_STATE_DIR/worker.pid" ]; then
+    pid=$(cat "$WORKER_STATE_DIR/worker.pid")
+    case " ${STACK_PIDS[*]:-} " in *" $pid "*) ;; *) STACK_PIDS+=("$pid") ;; esac
+  fi
   for pid in "${STACK_PIDS[@]:-}"; do
     [ -n "$pid" ] || continue
     kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
@@ -86,12 +91,15 @@ start_stack() {
   export MOTO_URL="http://127.0.0.1:$moto_port"
   export KEYSWITCH_URL="http://127.0.0.1:$worker_port"
 
+  # moto first: the simulator reverse-proxies it at $SIM_URL/aws/kms, which
+  # is where the worker sends AWS KMS calls (so faults and the request log
+  # apply to them).
+  log "moto (AWS KMS) on $MOTO_URL"
+  spawn MOTO "$ROOT" "$state/logs/moto.log" "$VENV/bin/moto_server" -H 127.0.0.1 -p "$moto_port"
   log "simulator on $SIM_URL"
   spawn SIM "$ROOT" "$state/logs/simulator.log" "${CARGO_TARGET_DIR:-$ROOT/target}/debug/keyswitch-sim" \
     --addr "127.0.0.1:$sim_port" --public-url "$SIM_URL" --seed default \
-    --redirect-uri "$KEYSWITCH_URL/oauth/consent/callback"
-  log "moto (AWS KMS) on $MOTO_URL"
-  spawn MOTO "$ROOT" "$state/logs/moto.log" "$VENV/bin/moto_server" -H 127.0.0.1 -p "$moto_port"
+    --redirect-uri "$KEYSWITCH_URL/oauth/consent/callback" --moto-url "$MOTO_URL"
 
   # Local secrets: generated once per state folder, handed to wrangler as a
   # .dev.vars-format env file (never on the command line, never logged).
@@ -111,11 +119,15 @@ start_stack() {
   export KEYSWITCH_DEV_VARS="$secrets"
 
   log "worker (wrangler dev, workerd) on $KEYSWITCH_URL, state in $state/wrangler"
-  spawn WORKER "$ROOT/edge" "$state/logs/worker.log" "$NODE22" "$WRANGLER_JS" dev \
+  # KEYSWITCH_WRANGLER_CONFIG: an optional private wrangler.toml (e.g. one
+  # whose `main` is a private copy of the build).
+  local worker_cmd=("$NODE22" "$WRANGLER_JS" dev
+    ${KEYSWITCH_WRANGLER_CONFIG:+--config "$KEYSWITCH_WRANGLER_CONFIG"}
     --ip 127.0.0.1 --port "$worker_port" --persist-to "$state/wrangler" \
     --env-file "$secrets" --show-interactive-dev-session=false \
     --var "REDAPP_API_URL:$SIM_URL/redapp" \
     --var "REDAPP_SESSION_JWKS_URL:$SIM_URL/redapp/.well-known/jwks.json" \
+    --var "REDAPP_SIGN_IN_URL:$SIM_URL/redapp/sign-in" \
     --var "ENTRA_AUTHORITY:$SIM_URL/entra" \
     --var "CONNECTOR_CLIENT_ID:${SIM_CONNECTOR_CLIENT_ID:-5f0c2b7e-9a41-4c36-8d2e-0b7a6c1e4f21}" \
     --var "CONSENT_REDIRECT_URI:$KEYSWITCH_URL/oauth/consent/callback" \
@@ -133,8 +145,15 @@ start_stack() {
     --var "GOOGLE_DIRECTORY_URL:$SIM_URL/google/admin/directory/v1" \
     --var "AWS_ACCESS_KEY_ID:AKIAKEYSWITCHTEST" \
     --var "AWS_REGION:us-east-1" \
-    --var "AWS_KMS_ENDPOINT:$MOTO_URL" \
-    ${EXTRA_WRANGLER_ARGS[@]+"${EXTRA_WRANGLER_ARGS[@]}"}
+    --var "AWS_KMS_ENDPOINT:$SIM_URL/aws/kms" \
+    ${EXTRA_WRANGLER_ARGS[@]+"${EXTRA_WRANGLER_ARGS[@]}"})
+  spawn WORKER "$ROOT/edge" "$state/logs/worker.log" "${worker_cmd[@]}"
+  # scripts/restart-worker (used by the integration tests' worker restart)
+  # kills this process group and starts the same command again, with the
+  # same --persist-to state and vars.
+  printf '%q ' "${worker_cmd[@]}" >"$state/worker.cmd"
+  echo "$WORKER_PID" >"$state/worker.pid"
+  export WORKER_STATE_DIR="$state"
 
   wait_http "$SIM_URL/" 60 "$SIM_PID" || { tail -n 30 "$state/logs/simulator.log" >&2; die "the simulator did not start"; }
   wait_http "$MOTO_URL/moto-api/" 60 "$MOTO_PID" || { tail -n 30 "$state/logs/moto.log" >&2; die "moto did not start"; }

@@ -90,7 +90,10 @@ impl Kms {
         })
     }
 
-    /// The SigV4 `Authorization` header for a `POST /` with these headers.
+    /// The SigV4 `Authorization` header for a `POST` to the endpoint's path
+    /// with these headers. The canonical URI is the path actually requested
+    /// (`/` for the real service, e.g. `/aws/kms` behind a proxy), so the
+    /// signature covers what is sent.
     fn authorization(
         &self,
         host: &str,
@@ -100,8 +103,12 @@ impl Kms {
         body: &str,
     ) -> Result<String, EdgeError> {
         let signed_headers = "content-type;host;x-amz-date;x-amz-target";
+        let path = match self.endpoint.path() {
+            "" => "/",
+            p => p,
+        };
         let canonical = format!(
-            "POST\n/\n\ncontent-type:application/x-amz-json-1.1\nhost:{host}\nx-amz-date:{amz_date}\nx-amz-target:{target}\n\n{signed_headers}\n{}",
+            "POST\n{path}\n\ncontent-type:application/x-amz-json-1.1\nhost:{host}\nx-amz-date:{amz_date}\nx-amz-target:{target}\n\n{signed_headers}\n{}",
             hex::encode(Sha256::digest(body.as_bytes()))
         );
         let scope = format!("{date}/{}/kms/aws4_request", self.region);

@@ -308,3 +308,4 @@ pub async fn status_of(company: &str, token: &str) -> Value {
     v
 }
 pub mod finalize_helpers;
+pub mod switch_helpers;

@@ -54,6 +54,10 @@ pub struct Cli {
     /// Folder for cached key material (quick restarts, stable keys).
     #[arg(long)]
     pub state_dir: Option<PathBuf>,
+    /// moto server to reverse-proxy at `/aws/kms` (so faults and the request
+    /// log apply to AWS KMS calls), e.g. `http://127.0.0.1:18792`.
+    #[arg(long)]
+    pub moto_url: Option<String>,
 }
 
 /// Resolved configuration.
@@ -83,6 +87,8 @@ pub struct Config {
     pub google_secret: String,
     /// Key cache folder.
     pub state_dir: Option<PathBuf>,
+    /// moto server behind `/aws/kms`, without trailing slash.
+    pub moto_url: Option<String>,
 }
 
 impl Config {
@@ -103,6 +109,7 @@ impl Config {
             google_secret: std::env::var("SIM_GOOGLE_CLIENT_SECRET")
                 .unwrap_or_else(|_| "dev-google-secret".to_owned()),
             state_dir: cli.state_dir,
+            moto_url: cli.moto_url.map(|u| u.trim_end_matches('/').to_owned()),
         }
     }
 
@@ -121,6 +128,7 @@ impl Config {
             google_client_id: DEFAULT_GOOGLE_CLIENT_ID.to_owned(),
             google_secret: "dev-google-secret".to_owned(),
             state_dir: None,
+            moto_url: None,
         }
     }
 }

@@ -4,6 +4,8 @@
 //! * `keyvault/` — Azure Key Vault data plane.
 //! * `google/` — Google OAuth and the Admin SDK Directory API.
 //! * `redapp` — the host product's backup-set inventory.
+//! * `aws` — a reverse proxy to moto's AWS KMS (`--moto-url`), so faults and
+//!   the request log apply to KMS calls too.
 //! * `control` — the JSON control API for tests and people; `pages` — HTML.
 //! * `faults`, `requestlog`, `server` — the envelope around every request.
 
@@ -11,6 +13,7 @@
 // the outside service's own error shape; boxing them buys nothing here.
 #![allow(clippy::result_large_err)]
 
+pub mod aws;
 pub mod config;
 pub mod control;
 pub mod entra;
@@ -52,6 +55,7 @@ pub fn router(sim: AppState) -> Router {
             get(redapp_session::sign_in_page).post(redapp_session::sign_in_submit),
         )
         .route("/kv/{host}/{*rest}", any(kv_by_path))
+        .route("/aws/kms", any(aws::kms_proxy))
         .nest("/entra", entra::routes())
         .nest("/google", google::routes())
         .nest("/_control", control::routes())

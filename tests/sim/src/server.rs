@@ -96,6 +96,7 @@ pub fn service_of(path: &str) -> &'static str {
         "google" => "google",
         "redapp" => "redapp",
         "kv" => "keyvault",
+        "aws" => "aws",
         "_control" => "control",
         "" => "index",
         _ => "other",
@@ -146,6 +147,15 @@ fn fault_response(service: &str, action: &FaultAction) -> Response {
                 s,
             )
         }
+        "aws" => crate::aws::error(
+            status,
+            if throttle {
+                "ThrottlingException"
+            } else {
+                "KMSInternalException"
+            },
+            "Injected by the simulator.",
+        ),
         _ => (
             status,
             axum::Json(serde_json::json!({"error": "injected_fault", "status": status.as_u16()})),
