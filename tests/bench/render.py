@@ -34,7 +34,9 @@ def ratio(a, b):
 
 
 def x(r):
-    return NA if r is None else f"{r:.2f}×"
+    if r is None:
+        return NA
+    return f"{r:.2f}×" if r >= 0.1 else f"{r:.3f}×" if r >= 0.01 else f"{r:.4f}×"
 
 
 def sizes_section(raw, doc):
