@@ -37,17 +37,19 @@ async function signedIn(page, request, name, sets, role = 'company_admin') {
   return { sim, company, token, kms };
 }
 
-test('without a session: Sign in through RedApp, back with a session that leaves the URL', async ({ page, request }) => {
+test('without a session: Sign in through RedApp, back with a session that leaves the URL', async ({ page }) => {
   const kms = new ManageKmsPage(page);
   await kms.open('acme');
   await expect(kms.signIn).toHaveAttribute('href', '/api/sign-in?return_to=%2Fcompanies%2Facme%2Fkms');
   await kms.screenshot('sign-in');
 
-  // RedApp hands the session over in the fragment; the SPA removes it at once.
-  const sim = new Sim(request);
-  const token = await sim.session({ role: 'company_admin', companies: ['acme'] });
-  await kms.open('acme', token);
+  // Through RedApp's (simulated) sign-in page and back, the session in the
+  // fragment; the SPA removes it from the address bar at once.
+  await kms.signIn.click();
+  await expect(page.getByRole('heading', { name: 'Sign in to RedApp' })).toBeVisible();
+  await page.locator('form', { hasText: 'Casey Company-Admin' }).getByRole('button', { name: 'Sign in' }).click();
   await expect(kms.heading).toBeVisible();
+  await expect(page).toHaveURL(/\/companies\/acme\/kms$/);
   await kms.expectProvider('CyberSentriq-Managed');
   expect(page.url()).not.toContain('session=');
   expect(await page.evaluate(() => sessionStorage.length)).toBe(1);
@@ -195,7 +197,9 @@ test('happy path, platform to Azure Key Vault as far as the edge goes: consent, 
 test('Common issues: tenants keep showing as unverified (new backup set, wrong admin); verify each; finalize; export once', async ({ page, request }) => {
   const errors = watchErrors(page);
   const { kms, sim, company, fresh } = await atSwitchForm(page, request, 'full', { sets: { m365: [CONTOSO], google: [GOOGLE_CUSTOMER] } });
-  await (await kms.testConnection({ consentAs: fresh.admin })).page.close();
+  const consent = await kms.testConnection({ consentAs: fresh.admin });
+  await consent.expectLanding('Admin consent granted');
+  await consent.page.close();
   await expect(kms.roleDialog).toBeVisible();
   await sim.assignCryptoUser(fresh.vault, fresh.tenantId);
   await kms.completed.click();

@@ -16,7 +16,8 @@ pub fn SignIn() -> impl IntoView {
             <p>
                 "Key Management is part of RedApp. Sign in to RedApp as a Partner Admin or Company Admin; you will come straight back to this page."
             </p>
-            <a class="button button-primary" href=href>"Sign in through RedApp"</a>
+            // rel="external": a full page load to the edge, not a client-side route.
+            <a class="button button-primary" href=href rel="external">"Sign in through RedApp"</a>
         </section>
     }
 }

@@ -3,7 +3,7 @@
 //! Only paths of this worker are accepted, so the route cannot be used to
 //! send anyone elsewhere (open redirect).
 
-use worker::{Request, Response, Result, RouteContext, Url};
+use worker::{Headers, Request, Response, Result, RouteContext, Url};
 
 use crate::config;
 use crate::error::{EdgeError, respond};
@@ -42,6 +42,11 @@ pub fn get(req: Request, ctx: RouteContext<()>) -> Result<Response> {
         target
             .query_pairs_mut()
             .append_pair("return_to", &format!("{origin}{path}"));
-        Ok(Response::redirect_with_status(target, 302)?)
+        // Not Response::redirect: its headers are immutable, and the router
+        // adds CORS headers to every /api/ answer.
+        let headers = Headers::new();
+        headers.set("Location", target.as_str())?;
+        headers.set("Cache-Control", "no-store")?;
+        Ok(Response::empty()?.with_status(302).with_headers(headers))
     })())
 }
