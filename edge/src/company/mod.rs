@@ -152,10 +152,15 @@ fn same(a: &str, b: &str) -> bool {
             == 0
 }
 
-/// The catalog error an admin sees for any failure.
+/// The catalog error an admin sees for any failure (recorded as a
+/// finalization's `last_error`, a failed test's reason): the same one the
+/// HTTP layer answers for it, so an inventory outage is not "internal".
 fn as_catalog(e: &EdgeError) -> CatalogError {
     match e {
         EdgeError::Catalog(c) => c.clone(),
+        EdgeError::Inventory(_) => CatalogError::UnexpectedAnswer {
+            service: "The backup inventory".into(),
+        },
         _ => CatalogError::Internal,
     }
 }

@@ -195,10 +195,13 @@ async fn cell(step: Step, fault: Fault) -> Result<String, String> {
             {
                 check!(fired > 0, "the fault never fired: {p}");
                 if failed_once {
-                    note = format!(
-                        "attempt failed with {}",
-                        p["last_error"]["code"].as_str().unwrap_or("?")
+                    let code = p["last_error"]["code"].as_str().unwrap_or("?");
+                    // An outside failure is reported as that, never "internal".
+                    check!(
+                        code != "internal" && code != "?",
+                        "the failed attempt is reported as {code}: {p}"
                     );
+                    note = format!("attempt failed with {code}");
                 } else {
                     note = "absorbed by in-call retries".into();
                 }
