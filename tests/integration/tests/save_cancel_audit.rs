@@ -97,6 +97,14 @@ async fn cancel_at_every_stage_leaves_provider_and_key_unchanged() {
 
     // Awaiting consent; its state is dead afterwards.
     let w = world(true, 2048).await;
+    // One backup set, so Save stops at "verifying tenants" (with none, every
+    // tenant is verified and the finalization starts by itself).
+    control(
+        "POST",
+        &format!("/companies/{company}/backup-sets"),
+        Some(json!({"kind": "microsoft365", "id": "bs-m365", "tenant_id": w.tenant})),
+    )
+    .await;
     let (_, answer) = start(&company, &t, &w.vault_uri, &w.key).await;
     let url = answer["consent_url"].as_str().expect("url").to_owned();
     cancel_keeps_everything(&company, &t, &before).await;
