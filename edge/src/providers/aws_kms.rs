@@ -60,6 +60,23 @@ fn failed() -> CatalogError {
     }
 }
 
+/// A 4xx from AWS KMS about the customer's key is the customer's to fix, not
+/// a bad gateway: a key that does not exist (wrong id, other account or
+/// region, deleted) is 404, a disabled key or one pending deletion is 409.
+/// Anything else stays "unexpected answer" (502).
+fn refused(kind: &str) -> CatalogError {
+    // `__type` may carry a namespace prefix (`com.amazonaws.kms#…`).
+    match kind.rsplit('#').next().unwrap_or(kind) {
+        "NotFoundException" => CatalogError::NotFound {
+            what: "The AWS KMS key".into(),
+        },
+        "DisabledException" | "KMSInvalidStateException" => CatalogError::Conflict {
+            reason: "The AWS KMS key is disabled or pending deletion: enable it in AWS KMS, or use another key".into(),
+        },
+        _ => failed(),
+    }
+}
+
 fn hmac(key: &[u8], data: &[u8]) -> Result<Vec<u8>, EdgeError> {
     let mut mac = HmacSha256::new_from_slice(key).map_err(|_| EdgeError::Crypto)?;
     mac.update(data);
@@ -171,10 +188,10 @@ impl Kms {
                         .and_then(|v| v["__type"].as_str().map(str::to_owned))
                         .unwrap_or_default();
                     worker::console_warn!("AWS KMS {action} answered {status} {kind}");
-                    last = failed();
                     if status < 500 && status != 429 {
-                        return Err(last.into());
+                        return Err(refused(&kind).into());
                     }
+                    last = failed();
                 }
                 Either::Left((Err(e), _)) => {
                     worker::console_warn!("AWS KMS {action} failed: {e}");
