@@ -96,3 +96,48 @@ async fn azure_to_another_azure_key_keeps_the_company_key() {
     }
     assert_eq!(file2["key"], file1["key"], "the company key changed");
 }
+
+#[tokio::test]
+async fn export_bytes_are_the_same_through_aws_kms_and_back_to_azure() {
+    let w = world(true, 2048).await;
+    let company = m365_company("it-aws-bytes", &w).await;
+    let t = session("partner_admin", &[&company]).await;
+    let mut keys = vec![data_key(&company).await];
+    let first = switch_to(&company, &t, &w, &w).await;
+    assert_eq!(first["stage"], "done", "{first}");
+    let (s, file1) = export(&company, &t).await;
+    assert_eq!(s, 200, "{file1}");
+
+    // Azure → AWS KMS (operator move), then AWS KMS → a new Azure key.
+    let arn = moto_create_key().await;
+    let (s, v) = move_to_aws(&company, &t, &arn).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(status_of(&company, &t).await["provider"]["kind"], "aws_kms");
+    assert_data_keys(&company, &keys).await;
+    keys.push(data_key(&company).await);
+    let w2 = world(true, 2048).await;
+    let done = switch_to(&company, &t, &w2, &w).await;
+    assert_eq!(done["stage"], "done", "{done}");
+    assert_eq!(done["provider"]["kind"], "azure_key_vault", "{done}");
+    assert_data_keys(&company, &keys).await;
+
+    let (s, mut file2) = export(&company, &t).await;
+    if s == 409 {
+        let (s, ev) = call(
+            "POST",
+            &format!("{}/export/verification", kms(&company)),
+            Some(&t),
+            None,
+        )
+        .await;
+        assert_eq!(s, 200, "{ev}");
+        let (s, html) = verify_as(&company, &t, &m365(&w.tenant), &w.admin_oid, "accept").await;
+        assert_eq!(s, 200, "{html}");
+        let again = export(&company, &t).await;
+        assert_eq!(again.0, 200, "{}", again.1);
+        file2 = again.1;
+    } else {
+        assert_eq!(s, 200, "{file2}");
+    }
+    assert_eq!(file2["key"], file1["key"], "the company key changed");
+}
