@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use keyswitch_shared::entra::{EntraApp, map_entra_token_error};
-use keyswitch_shared::{CatalogError, TenantId};
+use keyswitch_shared::{CatalogError, ClientId, ClientSecret, TenantId, VaultUri};
 use serde::Deserialize;
 use worker::{Env, Headers, Method, Request, RequestInit};
 
@@ -124,34 +124,11 @@ impl Entra {
         scope: &str,
     ) -> Result<AccessToken, EdgeError> {
         let secret = config::secret(env, config::CONNECTOR_CLIENT_SECRET)?;
-        let form = url::form_urlencoded::Serializer::new(String::new())
-            .append_pair("client_id", &self.client_id)
-            .append_pair("scope", scope)
-            .append_pair("client_secret", &secret)
-            .append_pair("grant_type", "client_credentials")
-            .finish();
-        let headers = Headers::new();
-        headers.set("Content-Type", "application/x-www-form-urlencoded")?;
-        headers.set("Accept", "application/json")?;
-        let mut init = RequestInit::new();
-        init.with_method(Method::Post)
-            .with_headers(headers)
-            .with_body(Some(form.into()));
         let url = self.endpoint(tenant.as_str(), &["oauth2", "v2.0", "token"])?;
-        let req = Request::new_with_init(url.as_str(), &init)?;
-        let answer = super::send(req).await?;
-        if answer.status != 200 {
-            return Err(
-                map_entra_token_error(answer.status, &answer.body, EntraApp::Connector).into(),
-            );
-        }
-        let parsed: TokenAnswer =
-            serde_json::from_str(&answer.body).map_err(|_| CatalogError::UnexpectedAnswer {
-                service: "Microsoft Entra ID".into(),
-            })?;
-        let token = AccessToken(parsed.access_token);
-        let expires_at = worker::Date::now().as_millis()
-            + parsed.expires_in.unwrap_or(3599).saturating_mul(1000);
+        let (token, expires_in) =
+            client_credentials(&url, &self.client_id, &secret, scope, EntraApp::Connector).await?;
+        let expires_at =
+            worker::Date::now().as_millis() + expires_in.unwrap_or(3599).saturating_mul(1000);
         let cache_key = format!("{}|{scope}", tenant.as_str());
         TOKENS.with(|t| {
             t.borrow_mut()
@@ -159,4 +136,67 @@ impl Entra {
         });
         Ok(token)
     }
+}
+
+/// A client-credentials token for a customer's own app (vault management,
+/// seed 001), for the data plane of `vault`. Not cached: every use proves the
+/// secret and the app's access still work. Entra's refusals map to the
+/// catalog as a customer app's (unknown tenant, app not in the tenant, wrong
+/// or expired secret).
+pub async fn customer_app_token(
+    env: &Env,
+    tenant: &TenantId,
+    client_id: &ClientId,
+    secret: &ClientSecret,
+    vault: &VaultUri,
+) -> Result<AccessToken, EdgeError> {
+    let mut url = config::url_var(env, config::ENTRA_AUTHORITY)?;
+    url.path_segments_mut()
+        .map_err(|_| EdgeError::Config(config::ENTRA_AUTHORITY))?
+        .pop_if_empty()
+        .extend([tenant.as_str(), "oauth2", "v2.0", "token"]);
+    let scope = vault.token_scope();
+    let (token, _) = client_credentials(
+        &url,
+        client_id.as_str(),
+        secret.secret(),
+        scope,
+        EntraApp::CustomerApp,
+    )
+    .await?;
+    Ok(token)
+}
+
+/// `POST {token_url}` with `grant_type=client_credentials`; the token and its
+/// lifetime in seconds, or Entra's refusal mapped for `app`.
+async fn client_credentials(
+    token_url: &url::Url,
+    client_id: &str,
+    secret: &str,
+    scope: &str,
+    app: EntraApp,
+) -> Result<(AccessToken, Option<u64>), EdgeError> {
+    let form = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("client_id", client_id)
+        .append_pair("scope", scope)
+        .append_pair("client_secret", secret)
+        .append_pair("grant_type", "client_credentials")
+        .finish();
+    let headers = Headers::new();
+    headers.set("Content-Type", "application/x-www-form-urlencoded")?;
+    headers.set("Accept", "application/json")?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post)
+        .with_headers(headers)
+        .with_body(Some(form.into()));
+    let req = Request::new_with_init(token_url.as_str(), &init)?;
+    let answer = super::send(req).await?;
+    if answer.status != 200 {
+        return Err(map_entra_token_error(answer.status, &answer.body, app).into());
+    }
+    let parsed: TokenAnswer =
+        serde_json::from_str(&answer.body).map_err(|_| CatalogError::UnexpectedAnswer {
+            service: "Microsoft Entra ID".into(),
+        })?;
+    Ok((AccessToken(parsed.access_token), parsed.expires_in))
 }
