@@ -7,6 +7,7 @@
 mod support;
 
 use keyswitch_app::components::tenant_list::TenantList;
+use keyswitch_shared::api::TenantName;
 use keyswitch_shared::switch::{Tenant, TenantRef, TenantStatus};
 use keyswitch_shared::{ErrorBody, GoogleCustomerId, TenantId};
 use leptos::prelude::*;
@@ -172,5 +173,38 @@ async fn an_empty_inventory_says_so() {
             .text_content()
             .unwrap_or_default()
             .contains("No Microsoft 365 or Google Workspace tenants")
+    );
+}
+
+#[wasm_bindgen_test]
+async fn shows_the_inventory_name_of_each_tenant_that_has_one() {
+    let contoso = m365(CONTOSO, TenantStatus::Unverified);
+    let google = gws("C03az79cb", TenantStatus::Unverified);
+    let names = vec![TenantName {
+        tenant: contoso.tenant.clone(),
+        name: "Contoso Ltd".into(),
+    }];
+    let host = mount(move || {
+        view! {
+            <TenantList
+                tenants=Signal::derive(move || vec![contoso.clone(), google.clone()])
+                names=Signal::derive(move || names.clone())
+                on_verify=Callback::new(|_| ())
+                on_refresh=Callback::new(|()| ())
+            />
+        }
+    });
+    tick().await;
+    let rows = rows(&host);
+    assert!(
+        rows[0].contains("Contoso Ltd") && rows[0].contains(CONTOSO),
+        "{}",
+        rows[0]
+    );
+    // No name from the inventory: kind and id only, nothing invented.
+    assert!(
+        !rows[1].contains("Contoso Ltd") && rows[1].contains("C03az79cb"),
+        "{}",
+        rows[1]
     );
 }

@@ -19,6 +19,12 @@ pub struct BackupSet {
     /// The Google customer of a Workspace set.
     #[serde(default)]
     pub customer_id: Option<String>,
+    /// The Microsoft 365 tenant's name.
+    #[serde(default)]
+    pub tenant_name: Option<String>,
+    /// The Google Workspace domain.
+    #[serde(default)]
+    pub domain: Option<String>,
 }
 
 impl BackupSet {
@@ -33,6 +39,18 @@ impl BackupSet {
             }),
             _ => None,
         }
+    }
+
+    /// What people call the tenant: the Microsoft 365 tenant's name or the
+    /// Workspace domain, when the inventory gives one.
+    pub fn display_name(&self) -> Option<&str> {
+        match self.kind.as_str() {
+            "microsoft365" => self.tenant_name.as_deref(),
+            "google_workspace" => self.domain.as_deref(),
+            _ => None,
+        }
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
     }
 }
 

@@ -62,12 +62,25 @@ pub struct PendingSetup {
     pub tested_key: Option<TestedKey>,
     /// Tenants of the backup sets to verify (after Save).
     pub tenants: Vec<crate::switch::Tenant>,
+    /// Display names of those tenants, as the host's inventory gives them
+    /// (a tenant the inventory names nothing has no entry).
+    #[serde(default)]
+    pub tenant_names: Vec<TenantName>,
     /// The last failure, as the admin sees it.
     pub last_error: Option<crate::ErrorBody>,
     /// Who started the setup (display name).
     pub started_by: String,
     /// When (Unix milliseconds).
     pub started_at_ms: u64,
+}
+
+/// A tenant's display name, from the host product's backup-set inventory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantName {
+    /// Which tenant.
+    pub tenant: crate::switch::TenantRef,
+    /// Its name (Microsoft 365 tenant name, or Google Workspace domain).
+    pub name: String,
 }
 
 /// The key a connection test succeeded with.

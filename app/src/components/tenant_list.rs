@@ -1,6 +1,7 @@
 //! The tenants found in the company's backup sets, each with its verification
 //! status, the reason when a verification failed, and a Verify button.
 
+use keyswitch_shared::api::TenantName;
 use keyswitch_shared::switch::{Tenant, TenantRef, TenantStatus};
 use leptos::prelude::*;
 
@@ -45,6 +46,9 @@ pub fn TenantList(
     /// A call is running: buttons wait.
     #[prop(optional, into)]
     busy: Signal<bool>,
+    /// Display names from the host's inventory (a tenant may have none).
+    #[prop(optional, into)]
+    names: Signal<Vec<TenantName>>,
 ) -> impl IntoView {
     let summary = move || {
         tenants.with(|ts| {
@@ -74,7 +78,12 @@ pub fn TenantList(
                     <For
                         each=move || tenants.get()
                         key=|t| (t.tenant.clone(), format!("{:?}", t.status))
-                        children=move |t| view! { <TenantRow tenant=t on_verify=on_verify busy=busy/> }
+                        children=move |t| {
+                            let name = names.with(|ns| {
+                                ns.iter().find(|n| n.tenant == t.tenant).map(|n| n.name.clone())
+                            });
+                            view! { <TenantRow tenant=t name=name on_verify=on_verify busy=busy/> }
+                        }
                     />
                 </ul>
             </Show>
@@ -87,6 +96,8 @@ pub fn TenantList(
 fn TenantRow(
     /// The tenant and its status.
     tenant: Tenant,
+    /// Its display name, when the inventory gives one.
+    name: Option<String>,
     /// Verify clicked.
     on_verify: Callback<TenantRef>,
     /// A call is running.
@@ -110,6 +121,7 @@ fn TenantRow(
         <li class="tenant" data-testid="tenant">
             <div class="tenant-main">
                 <p class="tenant-name">
+                    {name.map(|n| view! { <strong>{n}</strong>" · " })}
                     <span class="tenant-kind">{kind}</span>
                 </p>
                 <p class="tenant-id"><span class="muted">{id_name}": "</span><code>{id.clone()}</code></p>

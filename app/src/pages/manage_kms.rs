@@ -668,6 +668,13 @@ fn PendingView(
     let tenants = Signal::derive(move || {
         pending.with(|p| p.as_ref().map(|p| p.tenants.clone()).unwrap_or_default())
     });
+    let tenant_names = Signal::derive(move || {
+        pending.with(|p| {
+            p.as_ref()
+                .map(|p| p.tenant_names.clone())
+                .unwrap_or_default()
+        })
+    });
     let consent = move || {
         pending.with(|p| {
             p.as_ref()
@@ -771,7 +778,7 @@ fn PendingView(
         Stage::VerifyingTenants => view! {
             <div class="step-panel">
                 <p>"When every tenant is verified, the switch finishes by itself."</p>
-                <TenantList tenants=tenants on_verify=on_verify on_refresh=on_refresh busy=busy/>
+                <TenantList tenants=tenants names=tenant_names on_verify=on_verify on_refresh=on_refresh busy=busy/>
                 <MaybeError error=tenant_error/>
                 <BlockedPopup url=verify_blocked what="sign-in page for this tenant"/>
             </div>

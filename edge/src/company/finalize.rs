@@ -20,7 +20,6 @@ use serde::{Deserialize, Serialize};
 use super::{CompanyKms, CompanyRecord, RECORD, Res, SWITCH, as_catalog, now_ms, system_actor};
 use crate::audit;
 use crate::config;
-use crate::inventory::Inventory;
 use crate::providers;
 use crate::session::now_secs;
 
@@ -189,11 +188,7 @@ impl CompanyKms {
             }
             self.save_step(&mut fin, FinalizeStep::ReadInventory)
                 .await?;
-            let sets = Inventory::from_env(&self.env)?.backup_sets(company).await?;
-            let tenants: Vec<_> = sets
-                .iter()
-                .filter_map(crate::inventory::BackupSet::tenant)
-                .collect();
+            let tenants = self.read_inventory(company).await?;
             let note = Some(format!("{} tenant(s) in the inventory", tenants.len()));
             let (next, effects) = self
                 .transition(

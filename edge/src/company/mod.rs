@@ -20,9 +20,11 @@ pub mod verification;
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use keyswitch_shared::api::{CompanyKeyInfo, PendingSetup, TestedKey};
+use keyswitch_shared::api::{CompanyKeyInfo, PendingSetup, TenantName, TestedKey};
 use keyswitch_shared::entra::consent_callback_result;
-use keyswitch_shared::switch::{Effect, Event, Stage, SwitchState, Target, apply_with_consent_ttl};
+use keyswitch_shared::switch::{
+    Effect, Event, Stage, SwitchState, Target, TenantRef, apply_with_consent_ttl,
+};
 use keyswitch_shared::{CatalogError, Provider, TenantId};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -44,6 +46,8 @@ const RECORD: &str = "record";
 const SWITCH: &str = "switch";
 /// Storage key of the setup's bookkeeping.
 const SETUP: &str = "setup";
+/// Storage key of the tenants' display names from the last inventory read.
+const TENANT_NAMES: &str = "tenant_names";
 /// The flow a consent state is bound to.
 const CONSENT_FLOW: &str = "kms_admin_consent";
 /// How many audit events one read returns at most.
@@ -357,6 +361,26 @@ impl CompanyKms {
             .get::<SwitchState>(SWITCH)
             .await?
             .unwrap_or_else(|| SwitchState::new(record.provider.clone())))
+    }
+
+    /// Reads the host's inventory: the tenants of the company's backup sets.
+    /// Their display names are kept for the tenant list.
+    async fn read_inventory(&self, company: &str) -> Res<Vec<TenantRef>> {
+        let sets = Inventory::from_env(&self.env)?.backup_sets(company).await?;
+        let mut tenants = Vec::with_capacity(sets.len());
+        let mut names = Vec::new();
+        for set in &sets {
+            let Some(tenant) = set.tenant() else { continue };
+            if let Some(name) = set.display_name() {
+                names.push(TenantName {
+                    tenant: tenant.clone(),
+                    name: name.to_owned(),
+                });
+            }
+            tenants.push(tenant);
+        }
+        self.state.storage().put(TENANT_NAMES, &names).await?;
+        Ok(tenants)
     }
 
     async fn load_meta(&self) -> Res<Option<SetupMeta>> {
@@ -775,11 +799,7 @@ impl CompanyKms {
             return Ok(());
         }
         // Read the inventory first, so a failure leaves the state unchanged.
-        let sets = Inventory::from_env(&self.env)?.backup_sets(company).await?;
-        let tenants: Vec<_> = sets
-            .iter()
-            .filter_map(crate::inventory::BackupSet::tenant)
-            .collect();
+        let tenants = self.read_inventory(company).await?;
         self.transition(
             record,
             actor,
@@ -815,6 +835,12 @@ impl CompanyKms {
     ) -> Res<Response> {
         let sw = self.load_switch(record).await?;
         let meta = self.load_meta().await?;
+        let names: Vec<TenantName> = self
+            .state
+            .storage()
+            .get(TENANT_NAMES)
+            .await?
+            .unwrap_or_default();
         let pending = sw.setup().map(|s| PendingSetup {
             setup_id: meta
                 .as_ref()
@@ -828,6 +854,11 @@ impl CompanyKms {
             consent: s.consent().cloned(),
             tested_key: meta.as_ref().and_then(|m| m.tested_key.clone()),
             tenants: s.tenants().to_vec(),
+            tenant_names: names
+                .iter()
+                .filter(|n| s.tenants().iter().any(|t| t.tenant == n.tenant))
+                .cloned()
+                .collect(),
             last_error: s.last_error().cloned(),
             started_by: meta
                 .as_ref()

@@ -11,7 +11,6 @@ use serde::{Deserialize, Serialize};
 
 use super::{CompanyKms, Res, random_token, sha256_hex};
 use crate::config;
-use crate::inventory::Inventory;
 use crate::session::{Actor, now_secs};
 use crate::verify;
 
@@ -402,11 +401,7 @@ impl CompanyKms {
             .await?;
             return Ok(());
         }
-        let sets = Inventory::from_env(&self.env)?.backup_sets(company).await?;
-        let tenants: Vec<_> = sets
-            .iter()
-            .filter_map(crate::inventory::BackupSet::tenant)
-            .collect();
+        let tenants = self.read_inventory(company).await?;
         self.transition(
             &record,
             actor,
@@ -449,11 +444,7 @@ impl CompanyKms {
             }
             .into());
         }
-        let sets = Inventory::from_env(&self.env)?.backup_sets(company).await?;
-        let mut refs: Vec<TenantRef> = sets
-            .iter()
-            .filter_map(crate::inventory::BackupSet::tenant)
-            .collect();
+        let mut refs: Vec<TenantRef> = self.read_inventory(company).await?;
         refs.sort();
         refs.dedup();
         let ev = ExportVerify {

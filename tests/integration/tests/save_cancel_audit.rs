@@ -71,6 +71,22 @@ async fn save_lists_every_backup_set_tenant_unverified() {
             .iter()
             .any(|t| t["tenant"]["customer_id"] == "C01abcdef")
     );
+    // The tenant list carries the names the inventory gives.
+    let names = answer["kms"]["pending"]["tenant_names"]
+        .as_array()
+        .expect("tenant_names");
+    assert!(
+        names.iter().any(|n| n["name"] == "Tailspin"
+            && n["tenant"]["tenant_id"] == "8f0a5c2e-6b1d-4e3f-9a7b-2c4d6e8f0a1b"),
+        "{names:?}"
+    );
+    assert!(
+        names
+            .iter()
+            .any(|n| n["name"] == "example-workspace.test"
+                && n["tenant"]["customer_id"] == "C01abcdef"),
+        "{names:?}"
+    );
     assert_eq!(answer["kms"]["provider"], json!({"kind": "platform"}));
 }
 
