@@ -783,34 +783,38 @@ impl CompanyKms {
     }
 
     async fn save(&self, record: &CompanyRecord, company: &str, actor: &Actor) -> Res<()> {
+        self.list_tenants(
+            record,
+            company,
+            actor,
+            (Stage::Tested, "save", Event::Save),
+            "to verify",
+        )
+        .await
+    }
+
+    /// Save and Refresh: in `stage`, read the inventory first (so a failure
+    /// leaves the state unchanged), apply `event`, then load the tenants;
+    /// finalization starts if that leaves nothing to verify. In any other
+    /// stage the machine refuses `event` (and the refusal is audited).
+    async fn list_tenants(
+        &self,
+        record: &CompanyRecord,
+        company: &str,
+        actor: &Actor,
+        (stage, action, event): (Stage, &str, Event),
+        note: &str,
+    ) -> Res<()> {
         let sw = self.load_switch(record).await?;
-        if sw.stage() != Stage::Tested {
-            // Let the machine refuse it (and audit the refusal).
-            self.transition(
-                record,
-                actor,
-                "save",
-                Event::Save,
-                now_secs(),
-                "succeeded",
-                None,
-            )
-            .await?;
+        if sw.stage() != stage {
+            self.transition(record, actor, action, event, now_secs(), "succeeded", None)
+                .await?;
             return Ok(());
         }
-        // Read the inventory first, so a failure leaves the state unchanged.
         let tenants = self.read_inventory(company).await?;
-        self.transition(
-            record,
-            actor,
-            "save",
-            Event::Save,
-            now_secs(),
-            "succeeded",
-            None,
-        )
-        .await?;
-        let note = Some(format!("{} tenant(s) to verify", tenants.len()));
+        self.transition(record, actor, action, event, now_secs(), "succeeded", None)
+            .await?;
+        let note = Some(format!("{} tenant(s) {note}", tenants.len()));
         let (_, effects) = self
             .transition(
                 record,

@@ -386,48 +386,14 @@ impl CompanyKms {
     /// removed ones disappear).
     pub(super) async fn refresh(&self, company: &str, actor: &Actor) -> Res<()> {
         let record = self.load_or_create(company).await?;
-        let sw = self.load_switch(&record).await?;
-        if sw.stage() != Stage::VerifyingTenants {
-            // Let the machine refuse it (and audit the refusal).
-            self.transition(
-                &record,
-                actor,
-                "refresh",
-                Event::Refresh,
-                now_secs(),
-                "succeeded",
-                None,
-            )
-            .await?;
-            return Ok(());
-        }
-        let tenants = self.read_inventory(company).await?;
-        self.transition(
+        self.list_tenants(
             &record,
+            company,
             actor,
-            "refresh",
-            Event::Refresh,
-            now_secs(),
-            "succeeded",
-            None,
+            (Stage::VerifyingTenants, "refresh", Event::Refresh),
+            "in the inventory",
         )
-        .await?;
-        let note = Some(format!("{} tenant(s) in the inventory", tenants.len()));
-        let (_, effects) = self
-            .transition(
-                &record,
-                actor,
-                "inventory_loaded",
-                Event::InventoryLoaded { tenants },
-                now_secs(),
-                "succeeded",
-                note,
-            )
-            .await?;
-        if effects.iter().any(|e| matches!(e, Effect::ReadInventory)) {
-            self.kick(company).await?;
-        }
-        Ok(())
+        .await
     }
 
     /// Starts re-verifying every tenant of the inventory before a further export.
