@@ -7,6 +7,7 @@
 mod macros;
 
 pub mod api;
+pub mod audit;
 pub mod catalog;
 pub mod entra;
 pub mod google;
@@ -20,6 +21,7 @@ pub mod validation;
 pub mod vault_uri;
 pub mod vaults_api;
 
+pub use audit::{Actor, AuditAction, Outcome, Role};
 pub use catalog::{CatalogError, ErrorBody};
 pub use ids::{
     ClientId, CompanyId, GoogleCustomerId, GoogleDomain, KeyId, KeyName, KeyVersion, TenantId,

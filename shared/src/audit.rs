@@ -1,0 +1,279 @@
+//! The vocabulary of the audit trails and of who acts: roles, actors, audit
+//! actions and outcomes. One set of types for the company and the workspace
+//! trails, the edge that writes them and the SPA that labels them.
+
+use serde::{Deserialize, Serialize};
+
+/// A role of the host product (RedApp), as its sessions name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Manages the KMS settings of the companies it lists.
+    PartnerAdmin,
+    /// Manages the KMS settings of its own (exactly one) company.
+    CompanyAdmin,
+    /// A company user: may not manage KMS settings.
+    CompanyUser,
+    /// Owns a workspace: manages its vaults and items.
+    WorkspaceOwner,
+    /// Workspace Super Admin: manages vaults and items.
+    WorkspaceSuperAdmin,
+    /// Workspace Admin: manages vaults and items.
+    WorkspaceAdmin,
+    /// Workspace member: stores and reads items only.
+    WorkspaceMember,
+    /// keyswitch itself (automatic steps: finalization, alarms).
+    System,
+    /// An outside party answering a callback (Microsoft, Google) before the
+    /// request is tied to an admin.
+    External,
+    /// Any role keyswitch does not know: it may do nothing.
+    #[serde(other)]
+    Other,
+}
+
+impl Role {
+    /// Whether the role may manage vaults of a workspace it lists.
+    #[must_use]
+    pub fn manages_vaults(self) -> bool {
+        matches!(
+            self,
+            Self::WorkspaceOwner | Self::WorkspaceSuperAdmin | Self::WorkspaceAdmin
+        )
+    }
+
+    /// Whether the role may store and read items of a workspace it lists.
+    #[must_use]
+    pub fn uses_items(self) -> bool {
+        self.manages_vaults() || self == Self::WorkspaceMember
+    }
+}
+
+/// Who did something: a signed-in person, keyswitch itself, or an outside
+/// party. Holds no token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    /// RedApp's user id (or `keyswitch` / the outside party).
+    pub sub: String,
+    /// Display name.
+    pub name: String,
+    /// Role in RedApp.
+    pub role: Role,
+    /// Companies (or workspaces) the role applies to.
+    #[serde(default)]
+    pub companies: Vec<String>,
+}
+
+impl Actor {
+    /// keyswitch's automatic steps (finalization, alarms, lease expiry).
+    #[must_use]
+    pub fn system() -> Self {
+        Self {
+            sub: "keyswitch".into(),
+            name: "keyswitch (automatic)".into(),
+            role: Role::System,
+            companies: Vec::new(),
+        }
+    }
+
+    /// A callback that could not be tied to an admin (a bad `state`).
+    #[must_use]
+    pub fn unknown_callback() -> Self {
+        Self {
+            sub: "unknown".into(),
+            name: "Unknown (callback)".into(),
+            role: Role::External,
+            companies: Vec::new(),
+        }
+    }
+
+    /// Whether this actor may read and change `company`'s KMS settings: a
+    /// Partner Admin for one of their companies, or a Company Admin for
+    /// their own (exactly one) company.
+    #[must_use]
+    pub fn may_manage_company(&self, company: &str) -> bool {
+        let listed = self.companies.iter().any(|c| c == company);
+        match self.role {
+            Role::PartnerAdmin => listed,
+            Role::CompanyAdmin => listed && self.companies.len() == 1,
+            _ => false,
+        }
+    }
+
+    /// Whether this actor may manage the vaults of `workspace`.
+    #[must_use]
+    pub fn may_manage_vaults(&self, workspace: &str) -> bool {
+        self.role.manages_vaults() && self.companies.iter().any(|w| w == workspace)
+    }
+
+    /// Whether this actor may store and read items of `workspace`.
+    #[must_use]
+    pub fn may_use_items(&self, workspace: &str) -> bool {
+        self.role.uses_items() && self.companies.iter().any(|w| w == workspace)
+    }
+}
+
+/// How an audited action ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// It happened.
+    Succeeded,
+    /// It was tried and failed (an outside answer, a check).
+    Failed,
+    /// It was refused before anything was tried (wrong stage, bad state).
+    Refused,
+}
+
+/// What was done. Every action the edge writes is here, and the SPA labels
+/// them with an exhaustive `match`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditAction {
+    // ---- Manage KMS: the switch ----
+    /// A switch to Azure Key Vault was started.
+    SwitchStarted,
+    /// The vault URI or key name of the pending setup changed.
+    TargetEdited,
+    /// An admin-consent link was issued.
+    ConsentLinkIssued,
+    /// Microsoft's admin-consent answer (proven, failed, or a bad state).
+    AdminConsent,
+    /// A consent proven less than 24 hours ago was used again.
+    AdminConsentReused,
+    /// Test Connection (or Completed) was clicked.
+    ConnectionTestRequested,
+    /// The connection test ran.
+    ConnectionTest,
+    /// Save was clicked.
+    Save,
+    /// Refresh was clicked.
+    Refresh,
+    /// The backup-set inventory was read.
+    InventoryLoaded,
+    /// A tenant verification sign-in was started.
+    TenantVerificationStarted,
+    /// A tenant verification came back.
+    TenantVerification,
+    /// Every tenant was verified: the automatic finalization started.
+    FinalizeStarted,
+    /// A finalization attempt ran (failed attempts are retried).
+    Finalize,
+    /// A finalization attempt was retried.
+    FinalizeRetry,
+    /// The provider changed: the company key is wrapped by the new key.
+    SwitchCommitted,
+    /// A step in flight did not finish in time (the object restarted); it
+    /// was resumed or failed by the alarm.
+    LeaseExpired,
+    /// The pending setup was cancelled.
+    Cancel,
+    /// The company key was exported (the one-time export).
+    CompanyKeyExport,
+    /// A re-verification of every tenant before a further export started.
+    ExportVerificationStarted,
+    /// A tenant was re-verified for a further export.
+    ExportTenantVerification,
+    /// Every tenant was re-verified: one more export is allowed.
+    ExportReopened,
+    /// An operator moved the company onto an AWS KMS key.
+    MovedToAwsKms,
+    // ---- Vault management ----
+    /// A vault was created (or its creation failed).
+    VaultCreated,
+    /// A vault's Azure connection was tested again.
+    ConnectionTested,
+    /// A vault's client secret was replaced.
+    ClientSecretReplaced,
+    /// The default vault changed.
+    DefaultVaultSet,
+    /// An item was stored.
+    ItemCreated,
+    /// An item was read.
+    ItemRead,
+}
+
+impl AuditAction {
+    /// Every action, in declaration order (for exhaustiveness checks).
+    pub const ALL: [Self; 29] = [
+        Self::SwitchStarted,
+        Self::TargetEdited,
+        Self::ConsentLinkIssued,
+        Self::AdminConsent,
+        Self::AdminConsentReused,
+        Self::ConnectionTestRequested,
+        Self::ConnectionTest,
+        Self::Save,
+        Self::Refresh,
+        Self::InventoryLoaded,
+        Self::TenantVerificationStarted,
+        Self::TenantVerification,
+        Self::FinalizeStarted,
+        Self::Finalize,
+        Self::FinalizeRetry,
+        Self::SwitchCommitted,
+        Self::LeaseExpired,
+        Self::Cancel,
+        Self::CompanyKeyExport,
+        Self::ExportVerificationStarted,
+        Self::ExportTenantVerification,
+        Self::ExportReopened,
+        Self::MovedToAwsKms,
+        Self::VaultCreated,
+        Self::ConnectionTested,
+        Self::ClientSecretReplaced,
+        Self::DefaultVaultSet,
+        Self::ItemCreated,
+        Self::ItemRead,
+    ];
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_names_are_snake_case() {
+        let json = serde_json::to_string(&AuditAction::SwitchCommitted).unwrap();
+        assert_eq!(json, r#""switch_committed""#);
+        let json = serde_json::to_string(&Outcome::Refused).unwrap();
+        assert_eq!(json, r#""refused""#);
+        let role: Role = serde_json::from_str(r#""partner_admin""#).unwrap();
+        assert_eq!(role, Role::PartnerAdmin);
+    }
+
+    #[test]
+    fn unknown_roles_may_do_nothing() {
+        let role: Role = serde_json::from_str(r#""auditor""#).unwrap();
+        assert_eq!(role, Role::Other);
+        let actor = Actor {
+            sub: "u".into(),
+            name: "U".into(),
+            role,
+            companies: vec!["acme".into()],
+        };
+        assert!(!actor.may_manage_company("acme"));
+        assert!(!actor.may_manage_vaults("acme"));
+        assert!(!actor.may_use_items("acme"));
+    }
+
+    #[test]
+    fn company_admin_manages_exactly_one_company() {
+        let mut actor = Actor {
+            sub: "u".into(),
+            name: "U".into(),
+            role: Role::CompanyAdmin,
+            companies: vec!["acme".into()],
+        };
+        assert!(actor.may_manage_company("acme"));
+        assert!(!actor.may_manage_company("globex"));
+        actor.companies.push("globex".into());
+        assert!(!actor.may_manage_company("acme"));
+    }
+
+    #[test]
+    fn all_lists_every_action_once() {
+        let set: std::collections::HashSet<_> = AuditAction::ALL.iter().collect();
+        assert_eq!(set.len(), AuditAction::ALL.len());
+    }
+}
