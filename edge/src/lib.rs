@@ -14,13 +14,13 @@ mod cors;
 mod crypto;
 mod error;
 mod guidance;
+mod idp;
 mod inventory;
 mod landing;
 mod providers;
 mod routes;
 mod session;
 mod timer;
-mod verify;
 mod workspace;
 
 pub use company::CompanyKms;

@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{CompanyKms, Res, random_token, sha256_hex};
 use crate::config;
+use crate::idp;
 use crate::session::{Actor, now_secs};
-use crate::verify;
 
 const VSTATE_PREFIX: &str = "vstate/";
 /// Storage key of a running export re-verification.
@@ -137,8 +137,8 @@ impl CompanyKms {
         let nonce = random_token()?;
         let state = format!("{company}.verify.{nonce}");
         let started = match &tenant {
-            TenantRef::Microsoft365 { .. } => verify::entra::start(&self.env, state)?,
-            TenantRef::GoogleWorkspace { .. } => verify::google::start(&self.env, state)?,
+            TenantRef::Microsoft365 { .. } => idp::entra::start(&self.env, state)?,
+            TenantRef::GoogleWorkspace { .. } => idp::google::start(&self.env, state)?,
         };
         let rec = VerifyState {
             purpose,
@@ -208,7 +208,7 @@ impl CompanyKms {
             (None, None) => Err(CatalogError::ConsentDeclined),
             (None, Some(code)) => match &rec.tenant {
                 TenantRef::Microsoft365 { tenant_id } => {
-                    verify::entra::finish(
+                    idp::entra::finish(
                         &self.env,
                         tenant_id,
                         code,
@@ -219,7 +219,7 @@ impl CompanyKms {
                     .await
                 }
                 TenantRef::GoogleWorkspace { customer_id } => {
-                    verify::google::finish(
+                    idp::google::finish(
                         &self.env,
                         customer_id,
                         code,
