@@ -216,6 +216,12 @@ pub enum CatalogError {
         /// Why it was refused.
         reason: String,
     },
+    /// A request body larger than the route accepts (refused while reading).
+    #[error("The request body is too large")]
+    BodyTooLarge {
+        /// The most the route accepts, in bytes.
+        limit_bytes: usize,
+    },
     /// No (valid) session.
     #[error("You are not signed in")]
     NotSignedIn,
@@ -303,6 +309,7 @@ impl CatalogError {
             E::CloudVaultExists => "cloud_vault_exists",
             E::ExportNotAvailable => "export_not_available",
             E::InvalidInput(_) | E::InvalidField { .. } => "invalid_input",
+            E::BodyTooLarge { .. } => "body_too_large",
             E::NotSignedIn => "not_signed_in",
             E::ForbiddenRole => "forbidden_role",
             E::NotFound { .. } => "not_found",
@@ -369,6 +376,10 @@ impl CatalogError {
             E::ExportNotAvailable => "Verify every tenant again, then export the key.".into(),
             E::InvalidInput(e) => e.fix(),
             E::InvalidField { .. } => "Correct the value and try again.".into(),
+            E::BodyTooLarge { limit_bytes } => format!(
+                "Send a body of at most {} KiB.",
+                limit_bytes.div_ceil(1024)
+            ),
             E::NotSignedIn => "Sign in again.".into(),
             E::ForbiddenRole => "Ask a Partner Admin or Company Admin of this company.".into(),
             E::NotFound { .. } => "Check the link, or reload the page.".into(),
@@ -395,6 +406,7 @@ impl CatalogError {
             E::NotSignedIn => 401,
             E::ForbiddenRole => 403,
             E::NotFound { .. } => 404,
+            E::BodyTooLarge { .. } => 413,
             E::Conflict { .. }
             | E::InvalidTransition { .. }
             | E::CloudVaultExists
@@ -435,6 +447,7 @@ impl CatalogError {
             Self::UriContainsKeyPath { .. } | Self::UriPointsToSecret => Some("vault_uri".into()),
             Self::InvalidInput(e) => Some(e.field().into()),
             Self::InvalidField { field, .. } => Some(field.clone()),
+            Self::BodyTooLarge { .. } => Some("body".into()),
             _ => None,
         }
     }
@@ -573,6 +586,7 @@ mod tests {
                 field: "name".into(),
                 reason: "too long".into(),
             },
+            E::BodyTooLarge { limit_bytes: 16384 },
             E::NotSignedIn,
             E::ForbiddenRole,
             E::NotFound {
