@@ -67,35 +67,35 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         .get_async("/api/companies/:company/kms/audit", routes::kms::get_audit)
         .post_async(
             "/api/companies/:company/kms/tenants/verify",
-            routes::verification::post_verify,
+            routes::tenants::post_verify,
         )
         .post_async(
             "/api/companies/:company/kms/refresh",
-            routes::verification::post_refresh,
+            routes::tenants::post_refresh,
         )
         .get_async(
             "/api/companies/:company/kms/finalize",
-            routes::verification::get_finalize,
+            routes::tenants::get_finalize,
         )
         .post_async(
             "/api/companies/:company/kms/finalize",
-            routes::verification::post_finalize,
+            routes::tenants::post_finalize,
         )
         .post_async(
             "/api/companies/:company/kms/export",
-            routes::verification::post_export,
+            routes::tenants::post_export,
         )
         .get_async(
             "/api/companies/:company/kms/export/verification",
-            routes::verification::get_export_verification,
+            routes::tenants::get_export_verification,
         )
         .post_async(
             "/api/companies/:company/kms/export/verification",
-            routes::verification::post_export_verification,
+            routes::tenants::post_export_verification,
         )
         .post_async(
             "/api/companies/:company/kms/aws-kms",
-            routes::verification::post_aws_kms,
+            routes::tenants::post_aws_kms,
         )
         .post_async(
             "/api/envelope/companies/:company/data-keys",

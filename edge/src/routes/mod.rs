@@ -8,5 +8,5 @@ pub mod kms;
 pub mod oauth;
 pub mod openapi;
 pub mod sign_in;
+pub mod tenants;
 pub mod vaults;
-pub mod verification;
