@@ -7,7 +7,7 @@ use keyswitch_shared::switch::Stage;
 use worker::{ListOptions, Storage};
 
 use crate::error::EdgeError;
-use crate::session::Actor;
+use keyswitch_shared::Actor;
 
 const SEQ: &str = "audit_seq";
 const PREFIX: &str = "audit/";
@@ -40,7 +40,7 @@ pub async fn prepare(
         at_ms: worker::Date::now().as_millis(),
         actor: entry.actor.sub.clone(),
         actor_name: entry.actor.name.clone(),
-        actor_role: entry.actor.role.clone(),
+        actor_role: entry.actor.role.as_str().to_owned(),
         action: entry.action.to_owned(),
         outcome: entry.outcome.to_owned(),
         from: entry.from,
@@ -63,7 +63,7 @@ pub async fn record(storage: &Storage, entry: Entry<'_>) -> Result<(), EdgeError
         at_ms: worker::Date::now().as_millis(),
         actor: entry.actor.sub.clone(),
         actor_name: entry.actor.name.clone(),
-        actor_role: entry.actor.role.clone(),
+        actor_role: entry.actor.role.as_str().to_owned(),
         action: entry.action.to_owned(),
         outcome: entry.outcome.to_owned(),
         from: entry.from,

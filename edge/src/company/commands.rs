@@ -5,7 +5,7 @@ use keyswitch_shared::switch::{Stage, TenantRef};
 use keyswitch_shared::{ErrorBody, KeyName, Provider, TenantId, VaultUri};
 use serde::{Deserialize, Serialize};
 
-use crate::session::Actor;
+use keyswitch_shared::Actor;
 
 /// One request to the object (JSON body of `POST https://company-kms/{company}`).
 #[derive(Serialize, Deserialize)]

@@ -19,9 +19,9 @@ use serde::{Deserialize, Serialize};
 
 use super::{CompanyKms, CompanyRecord, RECORD, Res, SWITCH, as_catalog, now_ms, system_actor};
 use crate::audit;
+use crate::clock::now_secs;
 use crate::config;
 use crate::providers;
-use crate::session::now_secs;
 
 /// Storage key of the finalization's progress.
 pub(super) const FINALIZE: &str = "finalize";
@@ -223,7 +223,7 @@ impl CompanyKms {
         self.save_step(&mut fin, FinalizeStep::Wrap).await?;
         let old_blob = STANDARD
             .decode(&record.wrapped_company_key)
-            .map_err(|_| crate::error::EdgeError::Crypto)?;
+            .map_err(|_| crate::error::EdgeError::corrupt("the stored company key"))?;
         let company_key = providers::unwrap_company_key(
             &self.env,
             company,
@@ -237,7 +237,7 @@ impl CompanyKms {
                 kid.parse::<KeyId>().map_err(|_| CatalogError::Internal)?,
                 STANDARD
                     .decode(blob)
-                    .map_err(|_| crate::error::EdgeError::Crypto)?,
+                    .map_err(|_| crate::error::EdgeError::corrupt("the new wrapped key"))?,
             ),
             _ => {
                 let (kid, blob) =

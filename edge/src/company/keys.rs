@@ -16,7 +16,9 @@ use crate::crypto::SecretKey;
 use crate::error::EdgeError;
 use crate::providers;
 use crate::providers::aws_kms::Kms;
-use crate::session::{Actor, now_secs};
+use keyswitch_shared::Actor;
+
+use crate::clock::now_secs;
 
 /// How long an unwrapped company key stays in memory.
 const CACHE_MS: u64 = 60_000;
@@ -52,7 +54,7 @@ impl CompanyKms {
         }
         let blob = STANDARD
             .decode(&record.wrapped_company_key)
-            .map_err(|_| EdgeError::Crypto)?;
+            .map_err(|_| EdgeError::corrupt("the stored company key"))?;
         let key = providers::unwrap_company_key(
             &self.env,
             &record.company_id,

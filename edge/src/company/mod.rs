@@ -37,7 +37,9 @@ use crate::consent_cache;
 use crate::crypto::SecretKey;
 use crate::error::{EdgeError, respond};
 use crate::inventory::Inventory;
-use crate::session::{Actor, now_secs};
+use keyswitch_shared::{Actor, Role};
+
+use crate::clock::now_secs;
 use commands::{CallbackOutcome, Command, View};
 
 /// Storage key of the company record.
@@ -128,7 +130,7 @@ fn system_actor() -> Actor {
     Actor {
         sub: "keyswitch".into(),
         name: "keyswitch (automatic finalization)".into(),
-        role: "system".into(),
+        role: Role::System,
         companies: Vec::new(),
     }
 }
@@ -139,7 +141,7 @@ fn now_ms() -> u64 {
 
 fn random_token() -> std::result::Result<String, EdgeError> {
     let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|_| EdgeError::Crypto)?;
+    getrandom::fill(&mut bytes)?;
     Ok(URL_SAFE_NO_PAD.encode(bytes))
 }
 
@@ -160,13 +162,7 @@ fn same(a: &str, b: &str) -> bool {
 /// finalization's `last_error`, a failed test's reason): the same one the
 /// HTTP layer answers for it, so an inventory outage is not "internal".
 fn as_catalog(e: &EdgeError) -> CatalogError {
-    match e {
-        EdgeError::Catalog(c) => c.clone(),
-        EdgeError::Inventory(_) => CatalogError::UnexpectedAnswer {
-            service: "The backup inventory".into(),
-        },
-        _ => CatalogError::Internal,
-    }
+    e.public()
 }
 
 type Res<T> = std::result::Result<T, EdgeError>;
@@ -572,7 +568,7 @@ impl CompanyKms {
         let stranger = Actor {
             sub: "unknown".into(),
             name: "Unknown (consent callback)".into(),
-            role: "none".into(),
+            role: Role::External,
             companies: Vec::new(),
         };
         let stage = sw.stage();

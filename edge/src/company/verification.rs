@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 use super::{CompanyKms, Res, random_token, sha256_hex};
 use crate::config;
 use crate::idp;
-use crate::session::{Actor, now_secs};
+use keyswitch_shared::Actor;
+
+use crate::clock::now_secs;
 
 const VSTATE_PREFIX: &str = "vstate/";
 /// Storage key of a running export re-verification.

@@ -1,13 +1,15 @@
-//! `GET /oauth/consent/callback`: Microsoft's admin-consent redirect. Answers
-//! the landing page; the company's object checks and consumes the state.
+//! `GET /oauth/consent/callback`: the one redirect URI of the connector, for
+//! Microsoft's admin consent and for tenant verifications (Microsoft and
+//! Google). Answers the landing page; the company's object checks and
+//! consumes the state.
 
 use keyswitch_shared::{CatalogError, CompanyId};
-use worker::{Request, Response, Result, RouteContext};
+use worker::Request;
 
+use super::{Answer, Ctx};
 use crate::company::client;
 use crate::company::commands::{CallbackOutcome, Command};
 use crate::company::verification::VerifyOutcome;
-use crate::error::{EdgeError, respond};
 use crate::landing::{self, Landing, VerificationLanding};
 
 /// `{company}.verify.{nonce}`: a tenant verification's state.
@@ -24,11 +26,11 @@ fn verification_state(state: &str) -> Option<(CompanyId, String)> {
 
 /// A tenant verification came back (Microsoft or Google, same redirect URI).
 async fn verification(
-    ctx: &RouteContext<()>,
+    ctx: &Ctx,
     company: CompanyId,
     nonce: String,
     param: &dyn Fn(&str) -> Option<String>,
-) -> std::result::Result<Response, EdgeError> {
+) -> Answer {
     let outcome: VerifyOutcome = client::call(
         &ctx.env,
         &company,
@@ -62,11 +64,7 @@ async fn verification(
 }
 
 /// Handles the callback.
-pub async fn consent_callback(req: Request, ctx: RouteContext<()>) -> Result<Response> {
-    respond(handle(&req, &ctx).await)
-}
-
-async fn handle(req: &Request, ctx: &RouteContext<()>) -> std::result::Result<Response, EdgeError> {
+pub async fn consent_callback(req: Request, ctx: Ctx) -> Answer {
     let url = req.url()?;
     let param = |name: &str| {
         url.query_pairs()
@@ -75,7 +73,7 @@ async fn handle(req: &Request, ctx: &RouteContext<()>) -> std::result::Result<Re
     };
     let state = param("state").unwrap_or_default();
     if let Some((company, nonce)) = verification_state(&state) {
-        return verification(ctx, company, nonce, &param).await;
+        return verification(&ctx, company, nonce, &param).await;
     }
     let parsed = state.split_once('.').and_then(|(company, nonce)| {
         let company: CompanyId = company.parse().ok()?;

@@ -4,22 +4,20 @@
 //! to manage vaults; any workspace role for items), then asks the
 //! workspace's Durable Object.
 
-use keyswitch_shared::CatalogError;
 use keyswitch_shared::vaults_api::{
     CreateVaultForm, Item, ItemForm, ItemList, ItemSummary, ReplaceSecretForm, VaultAuditTrail,
-    VaultList, VaultSummary, WorkspaceId, forbidden_vault_role, may_manage_vaults, may_use_items,
+    VaultList, VaultSummary, WorkspaceId, forbidden_vault_role,
 };
+use keyswitch_shared::{Actor, CatalogError};
 use serde::Serialize;
-use serde::de::DeserializeOwned;
-use worker::{Request, Response, Result, RouteContext};
+use worker::{Request, Response};
 
-use crate::error::{EdgeError, respond};
-use crate::session::{self, Actor};
+use super::kms::audit_limit;
+use super::{Answer, Ctx, body};
+use crate::error::EdgeError;
+use crate::session;
 use crate::workspace::client;
 use crate::workspace::commands::Command;
-
-/// Largest request body accepted.
-const MAX_BODY: usize = 32 * 1024;
 
 type Res<T> = std::result::Result<T, EdgeError>;
 
@@ -33,7 +31,7 @@ enum Need {
 }
 
 /// Authenticates, validates the workspace id and checks the role.
-async fn caller(req: &Request, ctx: &RouteContext<()>, need: Need) -> Res<(Actor, WorkspaceId)> {
+async fn caller(req: &Request, ctx: &Ctx, need: Need) -> Res<(Actor, WorkspaceId)> {
     let actor = session::authenticate(req, &ctx.env).await?;
     let raw = ctx
         .param("workspace")
@@ -46,8 +44,8 @@ async fn caller(req: &Request, ctx: &RouteContext<()>, need: Need) -> Res<(Actor
         )
     })?;
     let allowed = match need {
-        Need::Manage => may_manage_vaults(&actor.role, &actor.companies, workspace.as_str()),
-        Need::Use => may_use_items(&actor.role, &actor.companies, workspace.as_str()),
+        Need::Manage => actor.may_manage_vaults(workspace.as_str()),
+        Need::Use => actor.may_use_items(workspace.as_str()),
     };
     if !allowed {
         return Err(EdgeError::Relayed {
@@ -59,7 +57,7 @@ async fn caller(req: &Request, ctx: &RouteContext<()>, need: Need) -> Res<(Actor
 }
 
 /// A vault or item id from the path: the shape the object issues, or 404.
-fn id_param(ctx: &RouteContext<()>, name: &str, prefix: char, what: &str) -> Res<String> {
+fn id_param(ctx: &Ctx, name: &str, prefix: char, what: &str) -> Res<String> {
     let raw = ctx.param(name).map(String::as_str).unwrap_or_default();
     let ok = raw.len() == 33
         && raw.starts_with(prefix)
@@ -73,41 +71,8 @@ fn id_param(ctx: &RouteContext<()>, name: &str, prefix: char, what: &str) -> Res
     }
 }
 
-fn vault_id(ctx: &RouteContext<()>) -> Res<String> {
+fn vault_id(ctx: &Ctx) -> Res<String> {
     id_param(ctx, "vault", 'v', "The vault")
-}
-
-/// Reads a JSON body into `T`, refusing anything else with a clear 400 that
-/// never echoes the values sent (they may hold secrets).
-async fn body<T: DeserializeOwned>(req: &mut Request) -> Res<T> {
-    let bytes = req.bytes().await?;
-    if bytes.len() > MAX_BODY {
-        return Err(EdgeError::field("body", "The request body is too large"));
-    }
-    let value: serde_json::Value = serde_json::from_slice(&bytes)
-        .map_err(|_| EdgeError::field("body", "The request body is not valid JSON"))?;
-    if !value.is_object() {
-        return Err(EdgeError::field(
-            "body",
-            "The request body must be a JSON object",
-        ));
-    }
-    serde_json::from_value(value).map_err(|e| {
-        let text = e.to_string();
-        match text
-            .strip_prefix("unknown field `")
-            .and_then(|r| r.split_once('`'))
-        {
-            Some((name, _)) => {
-                let name: String = name.chars().take(40).collect();
-                EdgeError::field(&name, "is not a known field")
-            }
-            None => EdgeError::field(
-                "body",
-                "A field is missing or has the wrong type (text, true/false or an object)",
-            ),
-        }
-    })
 }
 
 fn reply<T: Serialize>(status: u16, value: &T) -> Res<Response> {
@@ -117,164 +82,101 @@ fn reply<T: Serialize>(status: u16, value: &T) -> Res<Response> {
 }
 
 /// `GET …/vaults`: the vault table.
-pub async fn list(req: Request, ctx: RouteContext<()>) -> Result<Response> {
-    respond(
-        async {
-            let (_, ws) = caller(&req, &ctx, Need::Manage).await?;
-            let (status, list): (u16, VaultList) =
-                client::call(&ctx.env, &ws, &Command::List).await?;
-            reply(status, &list)
-        }
-        .await,
-    )
+pub async fn list(req: Request, ctx: Ctx) -> Answer {
+    let (_, ws) = caller(&req, &ctx, Need::Manage).await?;
+    let (status, list): (u16, VaultList) = client::call(&ctx.env, &ws, &Command::List).await?;
+    reply(status, &list)
 }
 
 /// `POST …/vaults` [`CreateVaultForm`]: Create new vault → 201 [`VaultSummary`].
-pub async fn create(mut req: Request, ctx: RouteContext<()>) -> Result<Response> {
-    respond(
-        async {
-            let (actor, ws) = caller(&req, &ctx, Need::Manage).await?;
-            let form: CreateVaultForm = body(&mut req).await?;
-            // Bad input is refused here, before the object is asked.
-            form.validate()?;
-            let (status, vault): (u16, VaultSummary) =
-                client::call(&ctx.env, &ws, &Command::Create { actor, form }).await?;
-            reply(status, &vault)
-        }
-        .await,
-    )
+pub async fn create(mut req: Request, ctx: Ctx) -> Answer {
+    let (actor, ws) = caller(&req, &ctx, Need::Manage).await?;
+    let form: CreateVaultForm = body::json(&mut req).await?;
+    // Bad input is refused here, before the object is asked.
+    form.validate()?;
+    let (status, vault): (u16, VaultSummary) =
+        client::call(&ctx.env, &ws, &Command::Create { actor, form }).await?;
+    reply(status, &vault)
 }
 
 /// `GET …/vaults/:vault`.
-pub async fn get(req: Request, ctx: RouteContext<()>) -> Result<Response> {
-    respond(
-        async {
-            let (_, ws) = caller(&req, &ctx, Need::Manage).await?;
-            let vault = vault_id(&ctx)?;
-            let (status, v): (u16, VaultSummary) =
-                client::call(&ctx.env, &ws, &Command::Get { vault }).await?;
-            reply(status, &v)
-        }
-        .await,
-    )
+pub async fn get(req: Request, ctx: Ctx) -> Answer {
+    let (_, ws) = caller(&req, &ctx, Need::Manage).await?;
+    let vault = vault_id(&ctx)?;
+    let (status, v): (u16, VaultSummary) =
+        client::call(&ctx.env, &ws, &Command::Get { vault }).await?;
+    reply(status, &v)
 }
 
 /// `POST …/vaults/:vault/default`: make it the (only) default vault.
-pub async fn set_default(req: Request, ctx: RouteContext<()>) -> Result<Response> {
-    respond(
-        async {
-            let (actor, ws) = caller(&req, &ctx, Need::Manage).await?;
-            let vault = vault_id(&ctx)?;
-            let (status, v): (u16, VaultSummary) =
-                client::call(&ctx.env, &ws, &Command::SetDefault { actor, vault }).await?;
-            reply(status, &v)
-        }
-        .await,
-    )
+pub async fn set_default(req: Request, ctx: Ctx) -> Answer {
+    let (actor, ws) = caller(&req, &ctx, Need::Manage).await?;
+    let vault = vault_id(&ctx)?;
+    let (status, v): (u16, VaultSummary) =
+        client::call(&ctx.env, &ws, &Command::SetDefault { actor, vault }).await?;
+    reply(status, &v)
 }
 
 /// `PUT …/vaults/:vault/client-secret` [`ReplaceSecretForm`]: tests the
 /// connection with the new secret, then stores it.
-pub async fn replace_secret(mut req: Request, ctx: RouteContext<()>) -> Result<Response> {
-    respond(
-        async {
-            let (actor, ws) = caller(&req, &ctx, Need::Manage).await?;
-            let vault = vault_id(&ctx)?;
-            let form: ReplaceSecretForm = body(&mut req).await?;
-            form.validate()?;
-            let (status, v): (u16, VaultSummary) = client::call(
-                &ctx.env,
-                &ws,
-                &Command::ReplaceSecret { actor, vault, form },
-            )
-            .await?;
-            reply(status, &v)
-        }
-        .await,
+pub async fn replace_secret(mut req: Request, ctx: Ctx) -> Answer {
+    let (actor, ws) = caller(&req, &ctx, Need::Manage).await?;
+    let vault = vault_id(&ctx)?;
+    let form: ReplaceSecretForm = body::json(&mut req).await?;
+    form.validate()?;
+    let (status, v): (u16, VaultSummary) = client::call(
+        &ctx.env,
+        &ws,
+        &Command::ReplaceSecret { actor, vault, form },
     )
+    .await?;
+    reply(status, &v)
 }
 
 /// `POST …/vaults/:vault/test`: test the stored connection again.
-pub async fn test(req: Request, ctx: RouteContext<()>) -> Result<Response> {
-    respond(
-        async {
-            let (actor, ws) = caller(&req, &ctx, Need::Manage).await?;
-            let vault = vault_id(&ctx)?;
-            let (status, v): (u16, VaultSummary) =
-                client::call(&ctx.env, &ws, &Command::Test { actor, vault }).await?;
-            reply(status, &v)
-        }
-        .await,
-    )
+pub async fn test(req: Request, ctx: Ctx) -> Answer {
+    let (actor, ws) = caller(&req, &ctx, Need::Manage).await?;
+    let vault = vault_id(&ctx)?;
+    let (status, v): (u16, VaultSummary) =
+        client::call(&ctx.env, &ws, &Command::Test { actor, vault }).await?;
+    reply(status, &v)
 }
 
 /// `GET …/vaults/:vault/items`: item metadata.
-pub async fn list_items(req: Request, ctx: RouteContext<()>) -> Result<Response> {
-    respond(
-        async {
-            let (_, ws) = caller(&req, &ctx, Need::Use).await?;
-            let vault = vault_id(&ctx)?;
-            let (status, items): (u16, ItemList) =
-                client::call(&ctx.env, &ws, &Command::ListItems { vault }).await?;
-            reply(status, &items)
-        }
-        .await,
-    )
+pub async fn list_items(req: Request, ctx: Ctx) -> Answer {
+    let (_, ws) = caller(&req, &ctx, Need::Use).await?;
+    let vault = vault_id(&ctx)?;
+    let (status, items): (u16, ItemList) =
+        client::call(&ctx.env, &ws, &Command::ListItems { vault }).await?;
+    reply(status, &items)
 }
 
 /// `POST …/vaults/:vault/items` [`ItemForm`] → 201 [`ItemSummary`].
-pub async fn create_item(mut req: Request, ctx: RouteContext<()>) -> Result<Response> {
-    respond(
-        async {
-            let (actor, ws) = caller(&req, &ctx, Need::Use).await?;
-            let vault = vault_id(&ctx)?;
-            let form: ItemForm = body(&mut req).await?;
-            let form = form.validate()?;
-            let (status, item): (u16, ItemSummary) =
-                client::call(&ctx.env, &ws, &Command::CreateItem { actor, vault, form }).await?;
-            reply(status, &item)
-        }
-        .await,
-    )
+pub async fn create_item(mut req: Request, ctx: Ctx) -> Answer {
+    let (actor, ws) = caller(&req, &ctx, Need::Use).await?;
+    let vault = vault_id(&ctx)?;
+    let form: ItemForm = body::json(&mut req).await?;
+    let form = form.validate()?;
+    let (status, item): (u16, ItemSummary) =
+        client::call(&ctx.env, &ws, &Command::CreateItem { actor, vault, form }).await?;
+    reply(status, &item)
 }
 
 /// `GET …/vaults/:vault/items/:item`: the decrypted item.
-pub async fn read_item(req: Request, ctx: RouteContext<()>) -> Result<Response> {
-    respond(
-        async {
-            let (actor, ws) = caller(&req, &ctx, Need::Use).await?;
-            let vault = vault_id(&ctx)?;
-            let item = id_param(&ctx, "item", 'i', "The item")?;
-            let (status, item): (u16, Item) =
-                client::call(&ctx.env, &ws, &Command::ReadItem { actor, vault, item }).await?;
-            reply(status, &item)
-        }
-        .await,
-    )
+pub async fn read_item(req: Request, ctx: Ctx) -> Answer {
+    let (actor, ws) = caller(&req, &ctx, Need::Use).await?;
+    let vault = vault_id(&ctx)?;
+    let item = id_param(&ctx, "item", 'i', "The item")?;
+    let (status, item): (u16, Item) =
+        client::call(&ctx.env, &ws, &Command::ReadItem { actor, vault, item }).await?;
+    reply(status, &item)
 }
 
 /// `GET /api/workspaces/:workspace/vault-audit?limit=N`: newest first.
-pub async fn audit(req: Request, ctx: RouteContext<()>) -> Result<Response> {
-    respond(
-        async {
-            let (_, ws) = caller(&req, &ctx, Need::Manage).await?;
-            let url = req.url()?;
-            let limit = match url.query_pairs().find(|(k, _)| k == "limit") {
-                None => 100,
-                Some((_, v)) => match v.parse::<usize>() {
-                    Ok(n) if (1..=500).contains(&n) => n,
-                    _ => {
-                        return Err(EdgeError::field(
-                            "limit",
-                            "must be a whole number from 1 to 500",
-                        ));
-                    }
-                },
-            };
-            let (status, trail): (u16, VaultAuditTrail) =
-                client::call(&ctx.env, &ws, &Command::Audit { limit }).await?;
-            reply(status, &trail)
-        }
-        .await,
-    )
+pub async fn audit(req: Request, ctx: Ctx) -> Answer {
+    let (_, ws) = caller(&req, &ctx, Need::Manage).await?;
+    let limit = audit_limit(&req)?;
+    let (status, trail): (u16, VaultAuditTrail) =
+        client::call(&ctx.env, &ws, &Command::Audit { limit }).await?;
+    reply(status, &trail)
 }

@@ -4,7 +4,7 @@
 use keyswitch_shared::vaults_api::{CreateVaultForm, ItemForm, ReplaceSecretForm};
 use serde::{Deserialize, Serialize};
 
-use crate::session::Actor;
+use keyswitch_shared::Actor;
 
 /// One request to [`super::WorkspaceVaults`].
 #[derive(Serialize, Deserialize)]

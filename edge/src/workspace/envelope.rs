@@ -39,11 +39,11 @@ pub fn item_aad(workspace: &str, vault: &str, item: &str) -> String {
 /// A 256-bit key from raw bytes (an unwrapped vault key or data key).
 pub fn key_from_bytes(bytes: &[u8]) -> Result<SecretKey, EdgeError> {
     if bytes.len() != 32 {
-        return Err(EdgeError::Crypto);
+        return Err(EdgeError::corrupt("a 256-bit key"));
     }
     // crypto::SecretKey only builds from base64; go through it rather than
     // duplicating the AES-GCM code.
-    SecretKey::from_base64(&STANDARD.encode(bytes)).map_err(|_| EdgeError::Crypto)
+    SecretKey::from_base64(&STANDARD.encode(bytes)).map_err(|_| EdgeError::corrupt("a 256-bit key"))
 }
 
 /// Base64 for storage.
@@ -53,5 +53,7 @@ pub fn b64(bytes: &[u8]) -> String {
 
 /// Reads stored base64.
 pub fn unb64(text: &str) -> Result<Vec<u8>, EdgeError> {
-    STANDARD.decode(text).map_err(|_| EdgeError::Crypto)
+    STANDARD
+        .decode(text)
+        .map_err(|_| EdgeError::corrupt("stored base64"))
 }

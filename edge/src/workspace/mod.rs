@@ -39,7 +39,9 @@ use worker::{DurableObject, Env, ListOptions, Request, Response, Result, State, 
 use crate::config;
 use crate::crypto::SecretKey;
 use crate::error::{EdgeError, respond};
-use crate::session::{Actor, now_secs};
+use keyswitch_shared::Actor;
+
+use crate::clock::now_secs;
 use azure_app::{CustomerApp, Vault};
 use commands::Command;
 use envelope::{
@@ -123,7 +125,7 @@ fn now_ms() -> u64 {
 
 fn new_id(prefix: &str) -> Res<String> {
     let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).map_err(|_| EdgeError::Crypto)?;
+    getrandom::fill(&mut bytes)?;
     Ok(format!("{prefix}{}", hex::encode(bytes)))
 }
 
@@ -132,19 +134,12 @@ fn not_found(what: &str) -> EdgeError {
 }
 
 fn unexpected() -> EdgeError {
-    CatalogError::UnexpectedAnswer {
-        service: "Azure Key Vault".into(),
-    }
-    .into()
+    crate::azure::keyvault::unexpected().into()
 }
 
 /// The code an audit event records for a failure.
 fn code_of(e: &EdgeError) -> String {
-    match e {
-        EdgeError::Catalog(c) => c.code().to_owned(),
-        EdgeError::Relayed { body, .. } => body.code.clone(),
-        _ => "internal".to_owned(),
-    }
+    e.code()
 }
 
 fn json_response<T: Serialize>(status: u16, value: &T) -> Res<Response> {
@@ -435,7 +430,7 @@ impl WorkspaceVaults {
             at_ms: now_ms(),
             actor: actor.sub.clone(),
             actor_name: actor.name.clone(),
-            actor_role: actor.role.clone(),
+            actor_role: actor.role.as_str().to_owned(),
             action: action.to_owned(),
             vault_id: vault_id.map(str::to_owned),
             outcome: outcome.to_owned(),
@@ -481,13 +476,17 @@ impl WorkspaceVaults {
     }
 
     fn client_secret(&self, workspace: &str, rec: &VaultRecord) -> Res<ClientSecret> {
-        let azure = rec.azure.as_ref().ok_or(EdgeError::Crypto)?;
+        let azure = rec
+            .azure
+            .as_ref()
+            .ok_or(EdgeError::corrupt("the vault's Azure record"))?;
         let plain = self.platform_key()?.open(
             &unb64(&azure.sealed_client_secret)?,
             client_secret_aad(workspace, &rec.id).as_bytes(),
         )?;
-        let text = String::from_utf8(plain).map_err(|_| EdgeError::Crypto)?;
-        ClientSecret::new(&text).map_err(|_| EdgeError::Crypto)
+        let text =
+            String::from_utf8(plain).map_err(|_| EdgeError::corrupt("a stored client secret"))?;
+        ClientSecret::new(&text).map_err(|_| EdgeError::corrupt("a stored client secret"))
     }
 
     /// Proves the connection: token, GET key (must still pass the RSA 4096
@@ -546,7 +545,8 @@ impl WorkspaceVaults {
                 self.set_key_status(rec, KeyState::Available, None).await?;
                 key_from_bytes(&bytes)
             }
-            Err(EdgeError::Catalog(cause)) => {
+            Err(e @ (EdgeError::Catalog(_) | EdgeError::Unreachable { .. })) => {
+                let cause = e.public();
                 let (status, body) = vault_key_unreachable(&cause, &azure.kid, &azure.client_id);
                 self.set_key_status(rec, KeyState::Unreachable, Some(body.clone()))
                     .await?;
@@ -746,7 +746,8 @@ impl WorkspaceVaults {
         let wrapped = unb64(&rec.wrapped_vault_key)?;
         match self.check_connection(azure, &secret, &wrapped).await {
             Ok(_) => self.set_key_status(rec, KeyState::Available, None).await,
-            Err(EdgeError::Catalog(cause)) => {
+            Err(e @ (EdgeError::Catalog(_) | EdgeError::Unreachable { .. })) => {
+                let cause = e.public();
                 let body = cause.body();
                 self.set_key_status(rec, KeyState::Unreachable, Some(body))
                     .await?;
@@ -808,7 +809,8 @@ impl WorkspaceVaults {
             &unb64(&item.content)?,
             item_aad(workspace, &rec.id, &item.id).as_bytes(),
         )?;
-        let content: ItemForm = serde_json::from_slice(&plain).map_err(|_| EdgeError::Crypto)?;
+        let content: ItemForm =
+            serde_json::from_slice(&plain).map_err(|_| EdgeError::corrupt("a stored item"))?;
         Ok(Item {
             summary: item_summary(item),
             content,
