@@ -26,6 +26,13 @@ async fn read_at_most(req: &mut Request, limit: usize) -> Result<Vec<u8>, EdgeEr
         .get("Content-Length")?
         .and_then(|v| v.trim().parse::<u64>().ok());
     if declared.is_some_and(|n| n > u64::try_from(limit).unwrap_or(u64::MAX)) {
+        // Refused unread: cancelling the body tells the runtime to stop
+        // receiving it (and `wrangler dev` not to drain it first).
+        if let Some(body) = req.inner().body() {
+            if let Err(e) = wasm_bindgen_futures::JsFuture::from(body.cancel()).await {
+                worker::console_warn!("cancelling a refused request body failed: {e:?}");
+            }
+        }
         return Err(too_large(limit));
     }
     if req.inner().body().is_none() {

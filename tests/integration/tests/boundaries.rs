@@ -1,10 +1,9 @@
 //! The edge's boundaries: a request body is limited while it is read (a
-//! 90 MB upload is refused with 413 long before it is sent whole, whether
-//! its length is declared or streamed), every answer carries a request id,
-//! and a malformed body's error names the field without echoing the value.
+//! 90 MB upload is refused with 413 while most of it is still unsent,
+//! whether its length is declared or streamed), every answer carries a
+//! request id, and a malformed body's error names the field without echoing
+//! the value.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use keyswitch_integration::*;
@@ -13,94 +12,61 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 const NINETY_MB: usize = 90 * 1024 * 1024;
-const CHUNK: usize = 64 * 1024;
+/// What the client sends of the 90 MB before it waits for the answer.
+const HEAD_START: usize = 256 * 1024;
 
-/// What a raw upload saw: the answer's status, its body, and how many body
-/// bytes had been sent when the answer's head arrived.
-struct Upload {
-    status: u16,
-    body: Value,
-    sent_at_answer: usize,
-}
-
-/// `POST path` with a 90 MB body of spaces sent in 64 KiB writes (with
-/// `Content-Length`, or chunked), reading the answer while sending.
-async fn upload_90_mb(path: &str, token: &str, chunked: bool) -> Upload {
+/// `POST path` announcing a 90 MB body (`Content-Length`, or chunked),
+/// sending its first 256 KiB, then waiting without sending more; returns
+/// the status of the answer, which must come while 89.75 MB of the body are
+/// still unsent. Only the status line is awaited: under `wrangler dev` the
+/// dev proxy may lose the rest of an answer to a request whose body was
+/// left unread (the answer's body is checked in
+/// `a_body_just_over_the_limit_is_413_and_one_under_is_read`).
+async fn upload_90_mb(path: &str, token: &str, chunked: bool) -> u16 {
     let url = reqwest::Url::parse(&worker_url()).expect("worker url");
     let addr = format!(
         "{}:{}",
         url.host_str().expect("host"),
         url.port_or_known_default().expect("port")
     );
-    let stream = TcpStream::connect(&addr).await.expect("connect");
-    let (mut reader, mut writer) = stream.into_split();
+    let mut stream = TcpStream::connect(&addr).await.expect("connect");
     let length = if chunked {
         "Transfer-Encoding: chunked".to_owned()
     } else {
         format!("Content-Length: {NINETY_MB}")
     };
     let head = format!(
-        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\n{length}\r\nConnection: close\r\n\r\n"
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\n{length}\r\n\r\n"
     );
-    let sent = Arc::new(AtomicUsize::new(0));
-    let counter = Arc::clone(&sent);
-    let sender = tokio::spawn(async move {
-        writer.write_all(head.as_bytes()).await.ok()?;
-        let chunk = vec![b' '; CHUNK];
-        while counter.load(Ordering::SeqCst) < NINETY_MB {
-            if chunked {
-                writer
-                    .write_all(format!("{CHUNK:x}\r\n").as_bytes())
-                    .await
-                    .ok()?;
-            }
-            // The server may stop reading and close: that ends the upload.
-            writer.write_all(&chunk).await.ok()?;
-            if chunked {
-                writer.write_all(b"\r\n").await.ok()?;
-            }
-            counter.fetch_add(CHUNK, Ordering::SeqCst);
-        }
-        if chunked {
-            writer.write_all(b"0\r\n\r\n").await.ok()?;
-        }
-        Some(())
-    });
-    let mut answer = Vec::new();
-    let mut buf = [0u8; 8192];
-    let mut sent_at_answer = None;
-    let read = tokio::time::timeout(Duration::from_secs(60), async {
-        loop {
-            let n = reader.read(&mut buf).await.unwrap_or(0);
-            if n == 0 {
-                break;
-            }
-            answer.extend_from_slice(&buf[..n]);
-            if sent_at_answer.is_none() && answer.windows(4).any(|w| w == b"\r\n\r\n") {
-                sent_at_answer = Some(sent.load(Ordering::SeqCst));
-            }
-        }
-    })
-    .await;
-    sender.abort();
-    assert!(read.is_ok(), "no whole answer within 60 s");
-    let text = String::from_utf8_lossy(&answer).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").expect("an HTTP answer");
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("a status line");
-    // The body may be chunked: its JSON object is between the first `{` and the last `}`.
-    let json = body
-        .find('{')
-        .zip(body.rfind('}'))
-        .map_or("null", |(a, b)| &body[a..=b]);
-    Upload {
-        status,
-        body: serde_json::from_str(json).unwrap_or(Value::Null),
-        sent_at_answer: sent_at_answer.expect("an answer head"),
+    stream.write_all(head.as_bytes()).await.expect("send head");
+    if chunked {
+        let chunk = format!("{HEAD_START:x}\r\n");
+        stream.write_all(chunk.as_bytes()).await.expect("send");
     }
+    stream
+        .write_all(&vec![b' '; HEAD_START])
+        .await
+        .expect("send the head start");
+    let mut answer = Vec::new();
+    let status_line = tokio::time::timeout(Duration::from_secs(10), async {
+        let mut buf = [0u8; 1024];
+        while !answer.windows(2).any(|w| w == b"\r\n") {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => answer.extend_from_slice(&buf[..n]),
+            }
+        }
+        String::from_utf8_lossy(&answer).into_owned()
+    })
+    .await
+    .unwrap_or_else(|_| {
+        panic!("no answer within 10 s while the body was incomplete (chunked={chunked})")
+    });
+    status_line
+        .strip_prefix("HTTP/1.1 ")
+        .and_then(|rest| rest.get(..3))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("not an HTTP answer (chunked={chunked}): {status_line:?}"))
 }
 
 #[tokio::test]
@@ -109,22 +75,17 @@ async fn a_90_mb_body_is_refused_while_it_is_sent() {
     let t = session("partner_admin", &[&company]).await;
     let path = format!("{}/switch", kms(&company));
     for chunked in [false, true] {
-        let up = upload_90_mb(&path, &t, chunked).await;
-        assert_eq!(up.status, 413, "chunked={chunked}: {}", up.body);
-        assert_eq!(up.body["code"], "body_too_large", "{}", up.body);
-        assert_eq!(up.body["field"], "body", "{}", up.body);
-        assert!(
-            up.sent_at_answer < NINETY_MB / 4,
-            "chunked={chunked}: the answer came only after {} of {NINETY_MB} bytes",
-            up.sent_at_answer
+        assert_eq!(
+            upload_90_mb(&path, &t, chunked).await,
+            413,
+            "chunked={chunked}"
         );
     }
-    // The vault forms and the envelope API read bodies the same way.
+    // The vault forms are read the same way.
     let ws = fresh_company("it-big-ws");
     let owner = session("workspace_owner", &[&ws]).await;
-    let up = upload_90_mb(&format!("/api/workspaces/{ws}/vaults"), &owner, true).await;
-    assert_eq!(up.status, 413, "{}", up.body);
-    assert!(up.sent_at_answer < NINETY_MB / 4);
+    let vaults = format!("/api/workspaces/{ws}/vaults");
+    assert_eq!(upload_90_mb(&vaults, &owner, true).await, 413);
     // Nothing was started.
     assert_eq!(status_of(&company, &t).await["pending"], Value::Null);
 }
