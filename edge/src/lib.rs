@@ -8,6 +8,7 @@
 
 mod audit;
 mod azure;
+mod batch;
 mod clock;
 mod company;
 mod config;
@@ -15,6 +16,7 @@ mod connection;
 mod consent_cache;
 mod cors;
 mod crypto;
+mod do_client;
 mod error;
 mod guidance;
 mod http;

@@ -12,7 +12,6 @@
 //! * `finalize`: progress of the automatic finalization (see `finalize.rs`);
 //! * `export_verify`: tenants being verified again before a further export.
 
-pub mod client;
 pub mod commands;
 mod finalize;
 mod keys;
@@ -20,12 +19,13 @@ pub mod verification;
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use keyswitch_shared::api::AuditEvent;
 use keyswitch_shared::api::{CompanyKeyInfo, PendingSetup, TenantName, TestedKey};
 use keyswitch_shared::entra::consent_callback_result;
 use keyswitch_shared::switch::{
     Effect, Event, Stage, SwitchState, Target, TenantRef, apply_with_consent_ttl,
 };
-use keyswitch_shared::{CatalogError, Provider, TenantId};
+use keyswitch_shared::{AuditAction, CatalogError, Outcome, Provider, TenantId};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use worker::{DurableObject, Env, Request, Response, Result, State, durable_object};
@@ -52,8 +52,6 @@ const SETUP: &str = "setup";
 const TENANT_NAMES: &str = "tenant_names";
 /// The flow a consent state is bound to.
 const CONSENT_FLOW: &str = "kms_admin_consent";
-/// How many audit events one read returns at most.
-const AUDIT_MAX: usize = 500;
 
 /// What the object stores about its company.
 #[derive(Serialize, Deserialize)]
@@ -269,8 +267,8 @@ impl CompanyKms {
                 let state = self.issue_state(&company, &actor).await?;
                 self.audit(
                     &actor,
-                    "consent_link_issued",
-                    "succeeded",
+                    AuditAction::ConsentLinkIssued,
+                    Outcome::Succeeded,
                     sw.stage(),
                     sw.stage(),
                     None,
@@ -310,10 +308,10 @@ impl CompanyKms {
                 self.transition(
                     &record,
                     &actor,
-                    "cancel",
+                    AuditAction::Cancel,
                     Event::Cancel,
                     now_secs(),
-                    "succeeded",
+                    Outcome::Succeeded,
                     None,
                 )
                 .await?;
@@ -321,11 +319,9 @@ impl CompanyKms {
                 self.state.storage().delete(finalize::FINALIZE).await?;
                 self.reply_view(&record, None).await
             }
-            Command::Audit { limit } => {
-                let events = audit::list(&self.state.storage(), limit.clamp(1, AUDIT_MAX)).await?;
-                Ok(Response::from_json(&keyswitch_shared::api::AuditTrail {
-                    events,
-                })?)
+            Command::Audit { query } => {
+                let page = audit::page::<AuditEvent>(&self.state.storage(), query).await?;
+                Ok(Response::from_json(&page)?)
             }
         }
     }
@@ -390,24 +386,21 @@ impl CompanyKms {
     async fn audit(
         &self,
         actor: &Actor,
-        action: &str,
-        outcome: &str,
+        action: AuditAction,
+        outcome: Outcome,
         from: Stage,
         to: Stage,
         detail: Option<String>,
     ) -> Res<()> {
-        audit::record(
-            &self.state.storage(),
-            Entry {
-                actor,
-                action,
-                outcome,
-                from,
-                to,
-                detail,
-            },
-        )
-        .await
+        let entry = Entry {
+            actor,
+            action,
+            outcome,
+            from,
+            to,
+            detail,
+        };
+        audit::record(&self.state.storage(), entry.event()).await
     }
 
     /// Applies `event` to the stored state, stores the result and audits it.
@@ -417,10 +410,10 @@ impl CompanyKms {
         &self,
         record: &CompanyRecord,
         actor: &Actor,
-        action: &str,
+        action: AuditAction,
         event: Event,
         now: i64,
-        outcome: &str,
+        outcome: Outcome,
         detail: Option<String>,
     ) -> Res<(SwitchState, Vec<Effect>)> {
         let current = self.load_switch(record).await?;
@@ -437,7 +430,7 @@ impl CompanyKms {
                 self.audit(
                     actor,
                     action,
-                    "refused",
+                    Outcome::Refused,
                     from,
                     from,
                     Some(e.code().to_owned()),
@@ -480,10 +473,10 @@ impl CompanyKms {
             self.transition(
                 &record,
                 actor,
-                "target_edited",
+                AuditAction::TargetEdited,
                 Event::EditTarget { target },
                 now,
-                "succeeded",
+                Outcome::Succeeded,
                 detail,
             )
             .await?;
@@ -496,10 +489,10 @@ impl CompanyKms {
             self.transition(
                 &record,
                 actor,
-                "switch_started",
+                AuditAction::SwitchStarted,
                 Event::Start { target },
                 now,
-                "succeeded",
+                Outcome::Succeeded,
                 detail,
             )
             .await?;
@@ -517,12 +510,12 @@ impl CompanyKms {
             .transition(
                 &record,
                 actor,
-                "test_connection",
+                AuditAction::TestConnection,
                 Event::TestConnection {
                     vault_tenant: Some(vault_tenant.clone()),
                 },
                 now,
-                "succeeded",
+                Outcome::Succeeded,
                 tenant_note,
             )
             .await?;
@@ -538,12 +531,12 @@ impl CompanyKms {
             self.transition(
                 &record,
                 actor,
-                "admin_consent_reused",
+                AuditAction::AdminConsentReused,
                 Event::ConsentGranted {
                     tenant: vault_tenant,
                 },
                 at,
-                "succeeded",
+                Outcome::Succeeded,
                 None,
             )
             .await?;
@@ -575,8 +568,8 @@ impl CompanyKms {
         let refuse = |actor: Actor| async move {
             self.audit(
                 &actor,
-                "admin_consent_callback",
-                "refused",
+                AuditAction::AdminConsentCallback,
+                Outcome::Refused,
                 stage,
                 stage,
                 Some("oauth_state_expired".into()),
@@ -615,10 +608,10 @@ impl CompanyKms {
                 self.transition(
                     record,
                     &actor,
-                    "admin_consent",
+                    AuditAction::AdminConsent,
                     Event::ConsentGranted { tenant },
                     now,
-                    "succeeded",
+                    Outcome::Succeeded,
                     note,
                 )
                 .await?;
@@ -632,10 +625,10 @@ impl CompanyKms {
                 self.transition(
                     record,
                     &actor,
-                    "admin_consent",
+                    AuditAction::AdminConsent,
                     Event::ConsentFailed { error: e.clone() },
                     now,
-                    "failed",
+                    Outcome::Failed,
                     code,
                 )
                 .await?;
@@ -697,10 +690,10 @@ impl CompanyKms {
             .transition(
                 record,
                 actor,
-                "connection_test_requested",
+                AuditAction::ConnectionTestRequested,
                 event,
                 now_secs(),
-                "succeeded",
+                Outcome::Succeeded,
                 None,
             )
             .await?;
@@ -741,12 +734,12 @@ impl CompanyKms {
                 self.transition(
                     record,
                     actor,
-                    "connection_test",
+                    AuditAction::ConnectionTest,
                     Event::ConnectionTestPassed {
                         kid: tested.kid.clone(),
                     },
                     now_secs(),
-                    "succeeded",
+                    Outcome::Succeeded,
                     note,
                 )
                 .await?;
@@ -762,10 +755,10 @@ impl CompanyKms {
                 self.transition(
                     record,
                     actor,
-                    "connection_test",
+                    AuditAction::ConnectionTest,
                     Event::ConnectionTestFailed { error },
                     now_secs(),
-                    "failed",
+                    Outcome::Failed,
                     code,
                 )
                 .await?;
@@ -783,7 +776,7 @@ impl CompanyKms {
             record,
             company,
             actor,
-            (Stage::Tested, "save", Event::Save),
+            (Stage::Tested, AuditAction::Save, Event::Save),
             "to verify",
         )
         .await
@@ -798,27 +791,43 @@ impl CompanyKms {
         record: &CompanyRecord,
         company: &str,
         actor: &Actor,
-        (stage, action, event): (Stage, &str, Event),
+        (stage, action, event): (Stage, AuditAction, Event),
         note: &str,
     ) -> Res<()> {
         let sw = self.load_switch(record).await?;
         if sw.stage() != stage {
-            self.transition(record, actor, action, event, now_secs(), "succeeded", None)
-                .await?;
+            self.transition(
+                record,
+                actor,
+                action,
+                event,
+                now_secs(),
+                Outcome::Succeeded,
+                None,
+            )
+            .await?;
             return Ok(());
         }
         let tenants = self.read_inventory(company).await?;
-        self.transition(record, actor, action, event, now_secs(), "succeeded", None)
-            .await?;
+        self.transition(
+            record,
+            actor,
+            action,
+            event,
+            now_secs(),
+            Outcome::Succeeded,
+            None,
+        )
+        .await?;
         let note = Some(format!("{} tenant(s) {note}", tenants.len()));
         let (_, effects) = self
             .transition(
                 record,
                 actor,
-                "inventory_loaded",
+                AuditAction::InventoryLoaded,
                 Event::InventoryLoaded { tenants },
                 now_secs(),
-                "succeeded",
+                Outcome::Succeeded,
                 note,
             )
             .await?;

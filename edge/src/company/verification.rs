@@ -6,7 +6,7 @@
 use keyswitch_shared::api::{ExportVerification, VerifyTenantAnswer};
 use keyswitch_shared::entra::map_consent_error;
 use keyswitch_shared::switch::{Effect, Event, Stage, Tenant, TenantRef, TenantStatus};
-use keyswitch_shared::{CatalogError, ErrorBody};
+use keyswitch_shared::{AuditAction, CatalogError, ErrorBody, Outcome};
 use serde::{Deserialize, Serialize};
 
 use super::{CompanyKms, Res, random_token, sha256_hex};
@@ -160,8 +160,8 @@ impl CompanyKms {
             .await?;
         self.audit(
             actor,
-            "tenant_verification_started",
-            "succeeded",
+            AuditAction::TenantVerificationStarted,
+            Outcome::Succeeded,
             sw.stage(),
             sw.stage(),
             Some(label(&tenant)),
@@ -255,12 +255,12 @@ impl CompanyKms {
                     .transition(
                         &record,
                         &rec.admin,
-                        "tenant_verified",
+                        AuditAction::TenantVerified,
                         Event::TenantVerified {
                             tenant: tenant.clone(),
                         },
                         now,
-                        "succeeded",
+                        Outcome::Succeeded,
                         note,
                     )
                     .await
@@ -294,13 +294,13 @@ impl CompanyKms {
                     .transition(
                         &record,
                         &rec.admin,
-                        "tenant_verification",
+                        AuditAction::TenantVerification,
                         Event::TenantVerificationFailed {
                             tenant: tenant.clone(),
                             error: error.clone(),
                         },
                         now,
-                        "failed",
+                        Outcome::Failed,
                         code,
                     )
                     .await;
@@ -346,13 +346,13 @@ impl CompanyKms {
             entry.status = status;
         }
         let outcome = if result.is_ok() {
-            "succeeded"
+            Outcome::Succeeded
         } else {
-            "failed"
+            Outcome::Failed
         };
         self.audit(
             &rec.admin,
-            "export_tenant_verification",
+            AuditAction::ExportTenantVerification,
             outcome,
             stage,
             stage,
@@ -366,8 +366,8 @@ impl CompanyKms {
             self.state.storage().delete(EXPORT_VERIFY).await?;
             self.audit(
                 &rec.admin,
-                "export_reopened",
-                "succeeded",
+                AuditAction::ExportReopened,
+                Outcome::Succeeded,
                 stage,
                 stage,
                 None,
@@ -392,7 +392,11 @@ impl CompanyKms {
             &record,
             company,
             actor,
-            (Stage::VerifyingTenants, "refresh", Event::Refresh),
+            (
+                Stage::VerifyingTenants,
+                AuditAction::Refresh,
+                Event::Refresh,
+            ),
             "in the inventory",
         )
         .await
@@ -427,8 +431,8 @@ impl CompanyKms {
         self.state.storage().put(EXPORT_VERIFY, &ev).await?;
         self.audit(
             actor,
-            "export_verification_started",
-            "succeeded",
+            AuditAction::ExportVerificationStarted,
+            Outcome::Succeeded,
             sw.stage(),
             sw.stage(),
             Some(format!("{} tenant(s) to verify", ev.tenants.len())),

@@ -28,10 +28,10 @@ async fn read_at_most(req: &mut Request, limit: usize) -> Result<Vec<u8>, EdgeEr
     if declared.is_some_and(|n| n > u64::try_from(limit).unwrap_or(u64::MAX)) {
         // Refused unread: cancelling the body tells the runtime to stop
         // receiving it (and `wrangler dev` not to drain it first).
-        if let Some(body) = req.inner().body() {
-            if let Err(e) = wasm_bindgen_futures::JsFuture::from(body.cancel()).await {
-                worker::console_warn!("cancelling a refused request body failed: {e:?}");
-            }
+        if let Some(body) = req.inner().body()
+            && let Err(e) = wasm_bindgen_futures::JsFuture::from(body.cancel()).await
+        {
+            worker::console_warn!("cancelling a refused request body failed: {e:?}");
         }
         return Err(too_large(limit));
     }

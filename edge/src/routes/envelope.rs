@@ -9,9 +9,9 @@ use subtle::ConstantTimeEq;
 use worker::{Request, Response};
 
 use super::{Answer, Ctx, body};
-use crate::company::client;
 use crate::company::commands::Command;
 use crate::config;
+use crate::do_client;
 use crate::error::EdgeError;
 
 /// Checks the service credential (constant time over SHA-256 digests, so
@@ -44,7 +44,7 @@ fn no_store(data: &DataKey) -> Answer {
 /// `POST …/data-keys`: a fresh data key, in the clear and wrapped.
 pub async fn generate(req: Request, ctx: Ctx) -> Answer {
     let company = service(&req, &ctx)?;
-    let data: DataKey = client::call(&ctx.env, &company, &Command::GenerateDataKey).await?;
+    let data: DataKey = do_client::call(&ctx.env, &company, &Command::GenerateDataKey).await?;
     no_store(&data)
 }
 
@@ -56,6 +56,6 @@ pub async fn decrypt(mut req: Request, ctx: Ctx) -> Answer {
         return Err(EdgeError::field("wrapped", "is too long"));
     }
     let data: DataKey =
-        client::call(&ctx.env, &company, &Command::DecryptDataKey { wrapped }).await?;
+        do_client::call(&ctx.env, &company, &Command::DecryptDataKey { wrapped }).await?;
     no_store(&data)
 }

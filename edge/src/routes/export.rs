@@ -6,14 +6,14 @@ use worker::{Request, Response};
 
 use super::kms::caller;
 use super::{Answer, Ctx};
-use crate::company::client;
 use crate::company::commands::Command;
+use crate::do_client;
 
 /// `POST …/kms/export`: the company key, once, as a file.
 pub async fn post(req: Request, ctx: Ctx) -> Answer {
     let (actor, company) = caller(&req, &ctx).await?;
     let file: CompanyKeyExport =
-        client::call(&ctx.env, &company, &Command::Export { actor }).await?;
+        do_client::call(&ctx.env, &company, &Command::Export { actor }).await?;
     let resp = Response::from_json(&file)?;
     let h = resp.headers();
     h.set(
@@ -31,14 +31,14 @@ pub async fn post(req: Request, ctx: Ctx) -> Answer {
 pub async fn get_verification(req: Request, ctx: Ctx) -> Answer {
     let (_, company) = caller(&req, &ctx).await?;
     let view: ExportVerification =
-        client::call(&ctx.env, &company, &Command::ExportVerificationView).await?;
+        do_client::call(&ctx.env, &company, &Command::ExportVerificationView).await?;
     Ok(Response::from_json(&view)?)
 }
 
 /// `POST …/kms/export/verification`: start verifying every tenant again.
 pub async fn post_verification(req: Request, ctx: Ctx) -> Answer {
     let (actor, company) = caller(&req, &ctx).await?;
-    let view: ExportVerification = client::call(
+    let view: ExportVerification = do_client::call(
         &ctx.env,
         &company,
         &Command::BeginExportVerification { actor },

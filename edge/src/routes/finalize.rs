@@ -6,13 +6,13 @@ use worker::{Request, Response};
 
 use super::kms::caller;
 use super::{Answer, Ctx};
-use crate::company::client;
 use crate::company::commands::Command;
+use crate::do_client;
 
 async fn finalize(req: Request, ctx: Ctx, run: bool) -> Answer {
     let (_, company) = caller(&req, &ctx).await?;
     let progress: FinalizeProgress =
-        client::call(&ctx.env, &company, &Command::Finalize { run }).await?;
+        do_client::call(&ctx.env, &company, &Command::Finalize { run }).await?;
     Ok(Response::from_json(&progress)?)
 }
 

@@ -7,12 +7,13 @@ use keyswitch_shared::{Actor, CatalogError, CompanyId, KeyName, VaultUri};
 use worker::{Env, Request, Response};
 
 use super::{Answer, Ctx, body};
+use crate::audit;
 use crate::azure::entra::Entra;
 use crate::azure::keyvault::KeyVault;
 use crate::clock::now_secs;
-use crate::company::client;
 use crate::company::commands::{Command, View};
 use crate::consent_cache;
+use crate::do_client;
 use crate::error::EdgeError;
 use crate::guidance;
 use crate::inventory::Inventory;
@@ -71,7 +72,7 @@ pub(crate) async fn answer(env: &Env, company: &CompanyId, mut view: View) -> An
 /// `GET …/kms`: provider, stage, pending setup and inventory size.
 pub async fn get_status(req: Request, ctx: Ctx) -> Answer {
     let (_, company) = caller(&req, &ctx).await?;
-    let view: View = client::call(&ctx.env, &company, &Command::View).await?;
+    let view: View = do_client::call(&ctx.env, &company, &Command::View).await?;
     let kms = overview(&ctx.env, &company, view, true).await?;
     Ok(Response::from_json(&kms)?)
 }
@@ -90,7 +91,7 @@ pub async fn post_switch(mut req: Request, ctx: Ctx) -> Answer {
     let entra = Entra::from_env(&ctx.env)?;
     let cached_consent_at =
         consent_cache::fresh(&ctx.env, entra.client_id(), &vault_tenant, now_secs()).await?;
-    let view: View = client::call(
+    let view: View = do_client::call(
         &ctx.env,
         &company,
         &Command::Start {
@@ -133,14 +134,14 @@ pub async fn post_refresh(req: Request, ctx: Ctx) -> Answer {
 /// An action without a body: the object's view after it, as [`KmsAnswer`].
 async fn action(req: Request, ctx: Ctx, command: impl FnOnce(Actor) -> Command) -> Answer {
     let (actor, company) = caller(&req, &ctx).await?;
-    let view: View = client::call(&ctx.env, &company, &command(actor)).await?;
+    let view: View = do_client::call(&ctx.env, &company, &command(actor)).await?;
     answer(&ctx.env, &company, view).await
 }
 
 /// `GET …/kms/role-assignment`: the az commands and portal steps.
 pub async fn get_role_assignment(req: Request, ctx: Ctx) -> Answer {
     let (_, company) = caller(&req, &ctx).await?;
-    let view: View = client::call(&ctx.env, &company, &Command::View).await?;
+    let view: View = do_client::call(&ctx.env, &company, &Command::View).await?;
     let pending = view.pending.ok_or_else(|| CatalogError::Conflict {
         reason: "No Azure Key Vault setup is pending".into(),
     })?;
@@ -151,25 +152,11 @@ pub async fn get_role_assignment(req: Request, ctx: Ctx) -> Answer {
     ))?)
 }
 
-/// `?limit=N` of the audit routes: 1 to 500, 100 when absent.
-pub(crate) fn audit_limit(req: &Request) -> Res<usize> {
-    let url = req.url()?;
-    match url.query_pairs().find(|(k, _)| k == "limit") {
-        None => Ok(100),
-        Some((_, v)) => match v.parse::<usize>() {
-            Ok(n) if (1..=500).contains(&n) => Ok(n),
-            _ => Err(EdgeError::field(
-                "limit",
-                "must be a whole number from 1 to 500",
-            )),
-        },
-    }
-}
-
-/// `GET …/kms/audit?limit=N`: the audit trail, newest first.
+/// `GET …/kms/audit?cursor=<seq>&limit=N`: one page of the audit trail,
+/// newest first.
 pub async fn get_audit(req: Request, ctx: Ctx) -> Answer {
     let (_, company) = caller(&req, &ctx).await?;
-    let limit = audit_limit(&req)?;
-    let trail: AuditTrail = client::call(&ctx.env, &company, &Command::Audit { limit }).await?;
+    let query = audit::Query::from_url(&req.url()?)?;
+    let trail: AuditTrail = do_client::call(&ctx.env, &company, &Command::Audit { query }).await?;
     Ok(Response::from_json(&trail)?)
 }

@@ -7,9 +7,9 @@ use keyswitch_shared::{CatalogError, CompanyId};
 use worker::Request;
 
 use super::{Answer, Ctx};
-use crate::company::client;
 use crate::company::commands::{CallbackOutcome, Command};
 use crate::company::verification::VerifyOutcome;
+use crate::do_client;
 use crate::landing::{self, Landing, VerificationLanding};
 
 /// `{company}.verify.{nonce}`: a tenant verification's state.
@@ -31,7 +31,7 @@ async fn verification(
     nonce: String,
     param: &dyn Fn(&str) -> Option<String>,
 ) -> Answer {
-    let outcome: VerifyOutcome = client::call(
+    let outcome: VerifyOutcome = do_client::call(
         &ctx.env,
         &company,
         &Command::VerifyCallback {
@@ -90,7 +90,7 @@ pub async fn consent_callback(req: Request, ctx: Ctx) -> Answer {
             },
         );
     };
-    let outcome: CallbackOutcome = client::call(
+    let outcome: CallbackOutcome = do_client::call(
         &ctx.env,
         &company,
         &Command::ConsentCallback {

@@ -8,8 +8,8 @@ use worker::Request;
 
 use super::kms::{answer, caller};
 use super::{Answer, Ctx, body};
-use crate::company::client;
 use crate::company::commands::{Command, View};
+use crate::do_client;
 use crate::error::EdgeError;
 
 /// An AWS KMS key id, ARN or alias: 1 to 2048 of letters, digits, `:/-_`.
@@ -38,6 +38,6 @@ pub async fn post_aws_kms(mut req: Request, ctx: Ctx) -> Answer {
     let move_to: MoveToAwsKms = body::json(&mut req).await?;
     let key_id = aws_key_id(&move_to.key_id)?;
     let view: View =
-        client::call(&ctx.env, &company, &Command::MoveToAwsKms { actor, key_id }).await?;
+        do_client::call(&ctx.env, &company, &Command::MoveToAwsKms { actor, key_id }).await?;
     answer(&ctx.env, &company, view).await
 }

@@ -8,14 +8,14 @@ use worker::{Request, Response};
 
 use super::kms::caller;
 use super::{Answer, Ctx, body};
-use crate::company::client;
 use crate::company::commands::Command;
+use crate::do_client;
 
 /// `POST …/kms/tenants/verify` `{tenant}`.
 pub async fn post_verify(mut req: Request, ctx: Ctx) -> Answer {
     let (actor, company) = caller(&req, &ctx).await?;
     let VerifyTenantRequest { tenant } = body::json(&mut req).await?;
     let answer: VerifyTenantAnswer =
-        client::call(&ctx.env, &company, &Command::BeginVerify { actor, tenant }).await?;
+        do_client::call(&ctx.env, &company, &Command::BeginVerify { actor, tenant }).await?;
     Ok(Response::from_json(&answer)?)
 }

@@ -12,11 +12,11 @@ use keyswitch_shared::{Actor, CatalogError};
 use serde::Serialize;
 use worker::{Request, Response};
 
-use super::kms::audit_limit;
 use super::{Answer, Ctx, body};
+use crate::audit;
+use crate::do_client;
 use crate::error::EdgeError;
 use crate::session;
-use crate::workspace::client;
 use crate::workspace::commands::Command;
 
 type Res<T> = std::result::Result<T, EdgeError>;
@@ -84,8 +84,8 @@ fn reply<T: Serialize>(status: u16, value: &T) -> Res<Response> {
 /// `GET …/vaults`: the vault table.
 pub async fn list(req: Request, ctx: Ctx) -> Answer {
     let (_, ws) = caller(&req, &ctx, Need::Manage).await?;
-    let (status, list): (u16, VaultList) = client::call(&ctx.env, &ws, &Command::List).await?;
-    reply(status, &list)
+    let list: VaultList = do_client::call(&ctx.env, &ws, &Command::List).await?;
+    reply(200, &list)
 }
 
 /// `POST …/vaults` [`CreateVaultForm`]: Create new vault → 201 [`VaultSummary`].
@@ -94,27 +94,26 @@ pub async fn create(mut req: Request, ctx: Ctx) -> Answer {
     let form: CreateVaultForm = body::json(&mut req).await?;
     // Bad input is refused here, before the object is asked.
     form.validate()?;
-    let (status, vault): (u16, VaultSummary) =
-        client::call(&ctx.env, &ws, &Command::Create { actor, form }).await?;
-    reply(status, &vault)
+    let vault: VaultSummary =
+        do_client::call(&ctx.env, &ws, &Command::Create { actor, form }).await?;
+    reply(201, &vault)
 }
 
 /// `GET …/vaults/:vault`.
 pub async fn get(req: Request, ctx: Ctx) -> Answer {
     let (_, ws) = caller(&req, &ctx, Need::Manage).await?;
     let vault = vault_id(&ctx)?;
-    let (status, v): (u16, VaultSummary) =
-        client::call(&ctx.env, &ws, &Command::Get { vault }).await?;
-    reply(status, &v)
+    let v: VaultSummary = do_client::call(&ctx.env, &ws, &Command::Get { vault }).await?;
+    reply(200, &v)
 }
 
 /// `POST …/vaults/:vault/default`: make it the (only) default vault.
 pub async fn set_default(req: Request, ctx: Ctx) -> Answer {
     let (actor, ws) = caller(&req, &ctx, Need::Manage).await?;
     let vault = vault_id(&ctx)?;
-    let (status, v): (u16, VaultSummary) =
-        client::call(&ctx.env, &ws, &Command::SetDefault { actor, vault }).await?;
-    reply(status, &v)
+    let v: VaultSummary =
+        do_client::call(&ctx.env, &ws, &Command::SetDefault { actor, vault }).await?;
+    reply(200, &v)
 }
 
 /// `PUT …/vaults/:vault/client-secret` [`ReplaceSecretForm`]: tests the
@@ -124,31 +123,29 @@ pub async fn replace_secret(mut req: Request, ctx: Ctx) -> Answer {
     let vault = vault_id(&ctx)?;
     let form: ReplaceSecretForm = body::json(&mut req).await?;
     form.validate()?;
-    let (status, v): (u16, VaultSummary) = client::call(
+    let v: VaultSummary = do_client::call(
         &ctx.env,
         &ws,
         &Command::ReplaceSecret { actor, vault, form },
     )
     .await?;
-    reply(status, &v)
+    reply(200, &v)
 }
 
 /// `POST …/vaults/:vault/test`: test the stored connection again.
 pub async fn test(req: Request, ctx: Ctx) -> Answer {
     let (actor, ws) = caller(&req, &ctx, Need::Manage).await?;
     let vault = vault_id(&ctx)?;
-    let (status, v): (u16, VaultSummary) =
-        client::call(&ctx.env, &ws, &Command::Test { actor, vault }).await?;
-    reply(status, &v)
+    let v: VaultSummary = do_client::call(&ctx.env, &ws, &Command::Test { actor, vault }).await?;
+    reply(200, &v)
 }
 
 /// `GET …/vaults/:vault/items`: item metadata.
 pub async fn list_items(req: Request, ctx: Ctx) -> Answer {
     let (_, ws) = caller(&req, &ctx, Need::Use).await?;
     let vault = vault_id(&ctx)?;
-    let (status, items): (u16, ItemList) =
-        client::call(&ctx.env, &ws, &Command::ListItems { vault }).await?;
-    reply(status, &items)
+    let items: ItemList = do_client::call(&ctx.env, &ws, &Command::ListItems { vault }).await?;
+    reply(200, &items)
 }
 
 /// `POST …/vaults/:vault/items` [`ItemForm`] → 201 [`ItemSummary`].
@@ -157,9 +154,9 @@ pub async fn create_item(mut req: Request, ctx: Ctx) -> Answer {
     let vault = vault_id(&ctx)?;
     let form: ItemForm = body::json(&mut req).await?;
     let form = form.validate()?;
-    let (status, item): (u16, ItemSummary) =
-        client::call(&ctx.env, &ws, &Command::CreateItem { actor, vault, form }).await?;
-    reply(status, &item)
+    let item: ItemSummary =
+        do_client::call(&ctx.env, &ws, &Command::CreateItem { actor, vault, form }).await?;
+    reply(201, &item)
 }
 
 /// `GET …/vaults/:vault/items/:item`: the decrypted item.
@@ -167,16 +164,16 @@ pub async fn read_item(req: Request, ctx: Ctx) -> Answer {
     let (actor, ws) = caller(&req, &ctx, Need::Use).await?;
     let vault = vault_id(&ctx)?;
     let item = id_param(&ctx, "item", 'i', "The item")?;
-    let (status, item): (u16, Item) =
-        client::call(&ctx.env, &ws, &Command::ReadItem { actor, vault, item }).await?;
-    reply(status, &item)
+    let item: Item =
+        do_client::call(&ctx.env, &ws, &Command::ReadItem { actor, vault, item }).await?;
+    reply(200, &item)
 }
 
-/// `GET /api/workspaces/:workspace/vault-audit?limit=N`: newest first.
+/// `GET /api/workspaces/:workspace/vault-audit?cursor=<seq>&limit=N`: one
+/// page of the trail, newest first.
 pub async fn audit(req: Request, ctx: Ctx) -> Answer {
     let (_, ws) = caller(&req, &ctx, Need::Manage).await?;
-    let limit = audit_limit(&req)?;
-    let (status, trail): (u16, VaultAuditTrail) =
-        client::call(&ctx.env, &ws, &Command::Audit { limit }).await?;
-    reply(status, &trail)
+    let query = audit::Query::from_url(&req.url()?)?;
+    let trail: VaultAuditTrail = do_client::call(&ctx.env, &ws, &Command::Audit { query }).await?;
+    reply(200, &trail)
 }
