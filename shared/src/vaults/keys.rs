@@ -113,9 +113,10 @@ mod tests {
         let kid: KeyId = "https://contoso.vault.azure.net/keys/k/0123456789abcdef0123456789abcdef"
             .parse()
             .unwrap();
-        let other: KeyId = "https://contoso.vault.azure.net/keys/j/0123456789abcdef0123456789abcdef"
-            .parse()
-            .unwrap();
+        let other: KeyId =
+            "https://contoso.vault.azure.net/keys/j/0123456789abcdef0123456789abcdef"
+                .parse()
+                .unwrap();
         assert!(WrappedVaultKey::from_answer(&key, kid.clone(), vec![1]).is_some());
         assert!(WrappedVaultKey::from_answer(&key, key.clone(), vec![1]).is_none());
         assert!(WrappedVaultKey::from_answer(&key, other, vec![1]).is_none());
