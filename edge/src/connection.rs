@@ -3,7 +3,7 @@
 //! wrap/unwrap round trip of a random probe with the versioned key id.
 
 use keyswitch_shared::api::TestedKey;
-use keyswitch_shared::key_check::{MANAGE_KMS_KEY_SIZES, check_key};
+use keyswitch_shared::key_check::{KeyPolicy, check_key};
 use keyswitch_shared::switch::Target;
 use keyswitch_shared::{KeyId, TenantId};
 use worker::Env;
@@ -19,7 +19,7 @@ pub async fn run(env: &Env, target: &Target, tenant: &TenantId) -> Result<Tested
     let bundle = vault
         .get_key(&KeyId::new(&target.vault_uri, &target.key_name, None))
         .await?;
-    let summary = check_key(&bundle, MANAGE_KMS_KEY_SIZES, now_secs())?;
+    let summary = check_key(&bundle, KeyPolicy::ManageKms, now_secs())?;
     let mut probe = [0u8; 32];
     getrandom::fill(&mut probe).map_err(CryptoError::from)?;
     let (wrap_kid, wrapped) = vault.wrap(&summary.kid, &probe).await?;

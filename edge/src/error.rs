@@ -100,7 +100,7 @@ impl EdgeError {
 
     /// The catalog error an admin sees for this failure (the same one the
     /// HTTP layer answers): internal causes become [`CatalogError::Internal`].
-    /// A relayed body has no catalog variant: see [`EdgeError::code`].
+    /// A relayed body has no catalog variant: it is `internal` here.
     pub fn public(&self) -> CatalogError {
         match self {
             Self::Catalog(e) | Self::Unreachable { public: e, .. } => e.clone(),
@@ -113,14 +113,6 @@ impl EdgeError {
             Self::Relayed { .. } | Self::Config(_) | Self::Crypto(_) | Self::Worker(_) => {
                 CatalogError::Internal
             }
-        }
-    }
-
-    /// The catalog code the client gets (a relayed body's own code).
-    pub fn code(&self) -> String {
-        match self {
-            Self::Relayed { body, .. } => body.code.clone(),
-            other => other.public().code().to_owned(),
         }
     }
 

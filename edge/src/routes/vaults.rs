@@ -4,9 +4,9 @@
 //! to manage vaults; any workspace role for items), then asks the
 //! workspace's Durable Object.
 
-use keyswitch_shared::vaults_api::{
-    CreateVaultForm, Item, ItemForm, ItemList, ItemSummary, ReplaceSecretForm, VaultAuditTrail,
-    VaultList, VaultSummary, WorkspaceId, forbidden_vault_role,
+use keyswitch_shared::vaults::{
+    CreateVaultForm, Item, ItemForm, ItemId, ItemList, ItemSummary, ReplaceSecretForm,
+    VaultAuditTrail, VaultId, VaultList, VaultSummary, WorkspaceId,
 };
 use keyswitch_shared::{Actor, CatalogError};
 use serde::Serialize;
@@ -48,31 +48,21 @@ async fn caller(req: &Request, ctx: &Ctx, need: Need) -> Res<(Actor, WorkspaceId
         Need::Use => actor.may_use_items(workspace.as_str()),
     };
     if !allowed {
-        return Err(EdgeError::Relayed {
-            status: 403,
-            body: forbidden_vault_role(),
-        });
+        return Err(CatalogError::ForbiddenVaultRole.into());
     }
     Ok((actor, workspace))
 }
 
-/// A vault or item id from the path: the shape the object issues, or 404.
-fn id_param(ctx: &Ctx, name: &str, prefix: char, what: &str) -> Res<String> {
-    let raw = ctx.param(name).map(String::as_str).unwrap_or_default();
-    let ok = raw.len() == 33
-        && raw.starts_with(prefix)
-        && raw[1..]
-            .bytes()
-            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
-    if ok {
-        Ok(raw.to_owned())
-    } else {
-        Err(CatalogError::NotFound { what: what.into() }.into())
-    }
+fn vault_id(ctx: &Ctx) -> Res<VaultId> {
+    Ok(VaultId::from_path(
+        ctx.param("vault").map(String::as_str).unwrap_or_default(),
+    )?)
 }
 
-fn vault_id(ctx: &Ctx) -> Res<String> {
-    id_param(ctx, "vault", 'v', "The vault")
+fn item_id(ctx: &Ctx) -> Res<ItemId> {
+    Ok(ItemId::from_path(
+        ctx.param("item").map(String::as_str).unwrap_or_default(),
+    )?)
 }
 
 fn reply<T: Serialize>(status: u16, value: &T) -> Res<Response> {
@@ -92,8 +82,6 @@ pub async fn list(req: Request, ctx: Ctx) -> Answer {
 pub async fn create(mut req: Request, ctx: Ctx) -> Answer {
     let (actor, ws) = caller(&req, &ctx, Need::Manage).await?;
     let form: CreateVaultForm = body::json(&mut req).await?;
-    // Bad input is refused here, before the object is asked.
-    form.validate()?;
     let vault: VaultSummary =
         do_client::call(&ctx.env, &ws, &Command::Create { actor, form }).await?;
     reply(201, &vault)
@@ -122,7 +110,6 @@ pub async fn replace_secret(mut req: Request, ctx: Ctx) -> Answer {
     let (actor, ws) = caller(&req, &ctx, Need::Manage).await?;
     let vault = vault_id(&ctx)?;
     let form: ReplaceSecretForm = body::json(&mut req).await?;
-    form.validate()?;
     let v: VaultSummary = do_client::call(
         &ctx.env,
         &ws,
@@ -153,7 +140,6 @@ pub async fn create_item(mut req: Request, ctx: Ctx) -> Answer {
     let (actor, ws) = caller(&req, &ctx, Need::Use).await?;
     let vault = vault_id(&ctx)?;
     let form: ItemForm = body::json(&mut req).await?;
-    let form = form.validate()?;
     let item: ItemSummary =
         do_client::call(&ctx.env, &ws, &Command::CreateItem { actor, vault, form }).await?;
     reply(201, &item)
@@ -163,7 +149,7 @@ pub async fn create_item(mut req: Request, ctx: Ctx) -> Answer {
 pub async fn read_item(req: Request, ctx: Ctx) -> Answer {
     let (actor, ws) = caller(&req, &ctx, Need::Use).await?;
     let vault = vault_id(&ctx)?;
-    let item = id_param(&ctx, "item", 'i', "The item")?;
+    let item = item_id(&ctx)?;
     let item: Item =
         do_client::call(&ctx.env, &ws, &Command::ReadItem { actor, vault, item }).await?;
     reply(200, &item)
