@@ -3,6 +3,11 @@
 //! audit trail. The edge's answer to each action is the new state, so the
 //! screen always shows what the edge decided.
 
+pub mod completed;
+pub mod finalize;
+pub mod role_assignment;
+pub mod switch_form;
+
 use keyswitch_shared::Provider;
 use keyswitch_shared::api::{
     KmsAnswer, KmsOverview, KmsStatus, PendingSetup, StartSwitch, VerifyTenantRequest,
@@ -12,16 +17,16 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use wasm_bindgen::JsCast;
 
+use self::completed::CompletedView;
+use self::finalize::FinalizeView;
+use self::role_assignment::RoleAssignmentDialog;
+use self::switch_form::{SwitchForm, ValidTarget};
 use crate::api::{self, ApiError};
 use crate::components::audit_table::{AuditTable, format_time};
 use crate::components::dialog::ConfirmDialog;
 use crate::components::error_notice::{CatalogNotice, ErrorNotice, MaybeError};
 use crate::components::progress::Progress;
 use crate::components::tenant_list::TenantList;
-use crate::pages::completed::CompletedView;
-use crate::pages::finalize::FinalizeView;
-use crate::pages::role_assignment::RoleAssignmentDialog;
-use crate::pages::switch_form::{SwitchForm, ValidTarget};
 use crate::session::SessionState;
 
 /// Window name of the Microsoft consent popup (reused, never stacked).
