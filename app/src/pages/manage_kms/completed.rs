@@ -12,7 +12,7 @@ use crate::components::error_notice::{ErrorNotice, MaybeError};
 
 /// Saves the export as a JSON file through a temporary object URL.
 fn download(export: &CompanyKeyExport) -> Result<(), ApiError> {
-    let fail = |what: &str| ApiError::Network(format!("the file could not be saved ({what})"));
+    let fail = |what: &str| ApiError::Local(format!("the file could not be saved: {what}"));
     let json = serde_json::to_string_pretty(export).map_err(|_| fail("encoding"))?;
     let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(&json));
     let options = web_sys::BlobPropertyBag::new();
