@@ -1,0 +1,30 @@
+//! The company's audit trail, read again whenever the edge reports a state.
+
+use leptos::prelude::*;
+
+use super::store::use_kms;
+use crate::api;
+use crate::components::audit_table::AuditTable;
+use crate::components::error_notice::ErrorNotice;
+
+/// The audit trail card.
+#[component]
+pub fn AuditSection() -> impl IntoView {
+    let store = use_kms();
+    let trail = LocalResource::new(move || {
+        store.track_audit();
+        let company = store.company.get();
+        async move { api::audit(&company).await }
+    });
+    view! {
+        <section class="card" aria-labelledby="audit-heading">
+            <h2 id="audit-heading">"Audit trail"</h2>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || trail.get().map(|r| match r {
+                    Ok(t) => view! { <AuditTable events=t.events/> }.into_any(),
+                    Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+                })}
+            </Transition>
+        </section>
+    }
+}
