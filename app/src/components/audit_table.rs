@@ -66,7 +66,6 @@ fn parse_wire<T: serde::de::DeserializeOwned>(name: &str) -> Option<T> {
 /// Unix milliseconds as an ISO-like UTC time.
 #[must_use]
 pub fn format_time(ms: u64) -> String {
-    #[allow(clippy::cast_precision_loss)]
     let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
     let iso = String::from(date.to_iso_string());
     // 2026-11-23T08:00:00.000Z → 2026-11-23 08:00:00 UTC
