@@ -184,9 +184,19 @@ pub async fn cancel(company: &str) -> Result<KmsAnswer, ApiError> {
     post(&kms(company, "/cancel"), NO_BODY).await
 }
 
-/// `GET …/kms/audit`: the audit trail, newest first.
-pub async fn audit(company: &str) -> Result<AuditTrail, ApiError> {
-    get(&kms(company, "/audit")).await
+/// `GET …/kms/audit`: the newest `pages` pages of the audit trail, newest
+/// first, and the cursor of the page after them (if any).
+pub async fn audit(company: &str, pages: usize) -> Result<AuditTrail, ApiError> {
+    let mut trail: AuditTrail = get(&kms(company, "/audit")).await?;
+    for _ in 1..pages {
+        let Some(cursor) = trail.next_cursor else {
+            break;
+        };
+        let older: AuditTrail = get(&kms(company, &format!("/audit?cursor={cursor}"))).await?;
+        trail.events.extend(older.events);
+        trail.next_cursor = older.next_cursor;
+    }
+    Ok(trail)
 }
 
 /// `POST …/kms/tenants/verify`: where to send the tenant's admin.

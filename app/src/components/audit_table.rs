@@ -1,7 +1,7 @@
 //! The company's audit trail: who did what, when, and how it ended.
 
 use keyswitch_shared::api::AuditEvent;
-use keyswitch_shared::{AuditAction, Outcome};
+use keyswitch_shared::{AuditAction, Outcome, Role};
 use leptos::prelude::*;
 
 /// What an audit action means, for people.
@@ -45,6 +45,23 @@ pub fn action_label(action: AuditAction) -> &'static str {
     }
 }
 
+/// A role, for people.
+#[must_use]
+pub fn role_label(role: Role) -> &'static str {
+    match role {
+        Role::PartnerAdmin => "partner admin",
+        Role::CompanyAdmin => "company admin",
+        Role::CompanyUser => "company user",
+        Role::WorkspaceOwner => "workspace owner",
+        Role::WorkspaceSuperAdmin => "workspace super admin",
+        Role::WorkspaceAdmin => "workspace admin",
+        Role::WorkspaceMember => "workspace member",
+        Role::System => "system",
+        Role::External => "external",
+        Role::Other => "other",
+    }
+}
+
 /// How an outcome reads, and the badge it wears.
 #[must_use]
 pub fn outcome_label(outcome: Outcome) -> (&'static str, &'static str) {
@@ -53,14 +70,6 @@ pub fn outcome_label(outcome: Outcome) -> (&'static str, &'static str) {
         Outcome::Failed => ("failed", "badge badge-error"),
         Outcome::Refused => ("refused", "badge badge-error"),
     }
-}
-
-/// Reads a wire name as its `shared` enum.
-// Temporary: `AuditEvent.action` and `.outcome` are still `String`s in
-// `shared::api` (issue 12 item 4). Delete this, and the fallbacks below,
-// once they are `AuditAction` and `Outcome`.
-fn parse_wire<T: serde::de::DeserializeOwned>(name: &str) -> Option<T> {
-    serde_json::from_value(serde_json::Value::String(name.to_owned())).ok()
 }
 
 /// Unix milliseconds as an ISO-like UTC time.
@@ -99,18 +108,12 @@ pub fn AuditTable(
                     {events
                         .into_iter()
                         .map(|e| {
-                            let action = parse_wire(&e.action)
-                                .map_or_else(|| e.action.replace('_', " "), |a| action_label(a).to_owned());
-                            let (outcome, outcome_class) = parse_wire(&e.outcome)
-                                .map_or((e.outcome.clone(), "badge badge-pending"), |o| {
-                                    let (text, class) = outcome_label(o);
-                                    (text.to_owned(), class)
-                                });
+                            let (outcome, outcome_class) = outcome_label(e.outcome);
                             view! {
                                 <tr>
                                     <td><time>{format_time(e.at_ms)}</time></td>
-                                    <td>{e.actor_name}<br/><span class="muted">{e.actor_role.replace('_', " ")}</span></td>
-                                    <td>{action}</td>
+                                    <td>{e.actor_name}<br/><span class="muted">{role_label(e.actor_role)}</span></td>
+                                    <td>{action_label(e.action)}</td>
                                     <td><span class=outcome_class>{outcome}</span></td>
                                     <td class="wrap">{e.detail.unwrap_or_default()}</td>
                                 </tr>

@@ -60,10 +60,10 @@ pub enum Command {
         /// Who.
         actor: Actor,
     },
-    /// The newest audit events.
+    /// One page of the audit trail, newest first.
     Audit {
-        /// How many.
-        limit: usize,
+        /// Which page.
+        query: crate::audit::Query,
     },
     /// Start verifying a tenant (setup or export re-verification).
     BeginVerify {

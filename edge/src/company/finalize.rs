@@ -14,11 +14,12 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use keyswitch_shared::api::{FinalizeProgress, FinalizeStep};
 use keyswitch_shared::switch::{Effect, Event, Stage, SwitchState};
-use keyswitch_shared::{CatalogError, ErrorBody, KeyId};
+use keyswitch_shared::{AuditAction, CatalogError, ErrorBody, KeyId, Outcome};
 use serde::{Deserialize, Serialize};
 
 use super::{CompanyKms, CompanyRecord, RECORD, Res, SWITCH, as_catalog, now_ms, system_actor};
 use crate::audit;
+use crate::batch::Batch;
 use crate::config;
 use crate::providers;
 use crate::session::now_secs;
@@ -118,12 +119,12 @@ impl CompanyKms {
             self.transition(
                 &record,
                 &actor,
-                "finalize",
+                AuditAction::Finalize,
                 Event::CommitFailed {
                     error: error.clone(),
                 },
                 now_secs(),
-                "failed",
+                Outcome::Failed,
                 code,
             )
             .await?;
@@ -178,10 +179,10 @@ impl CompanyKms {
                 self.transition(
                     &record,
                     &actor,
-                    "finalize_retry",
+                    AuditAction::FinalizeRetry,
                     Event::RetryCommit,
                     now_secs(),
-                    "succeeded",
+                    Outcome::Succeeded,
                     Some(format!("attempt {}", fin.attempts + 1)),
                 )
                 .await?;
@@ -194,10 +195,10 @@ impl CompanyKms {
                 .transition(
                     &record,
                     &actor,
-                    "finalize_inventory",
+                    AuditAction::FinalizeInventory,
                     Event::InventoryLoaded { tenants },
                     now_secs(),
-                    "succeeded",
+                    Outcome::Succeeded,
                     note,
                 )
                 .await?;
@@ -285,8 +286,8 @@ impl CompanyKms {
             &next,
             audit::Entry {
                 actor: &actor,
-                action: "switch_committed",
-                outcome: "succeeded",
+                action: AuditAction::SwitchCommitted,
+                outcome: Outcome::Succeeded,
                 from: current.stage(),
                 to: next.stage(),
                 detail: Some(kid.to_string()),
@@ -307,20 +308,11 @@ impl CompanyKms {
         entry: audit::Entry<'_>,
     ) -> Res<()> {
         let storage = self.state.storage();
-        let (seq_key, seq, event_key, event) = audit::prepare(&storage, entry).await?;
-        let obj = js_sys::Object::new();
-        let set = |k: &str, v: wasm_bindgen::JsValue| {
-            js_sys::Reflect::set(&obj, &k.into(), &v).map(|_| ())
-        };
-        let to_js = |e: serde_wasm_bindgen::Error| crate::error::EdgeError::Worker(e.into());
-        set(RECORD, serde_wasm_bindgen::to_value(record).map_err(to_js)?)
-            .map_err(|_| CatalogError::Internal)?;
-        set(SWITCH, serde_wasm_bindgen::to_value(sw).map_err(to_js)?)
-            .map_err(|_| CatalogError::Internal)?;
-        set(seq_key, serde_wasm_bindgen::to_value(&seq).map_err(to_js)?)
-            .map_err(|_| CatalogError::Internal)?;
-        set(&event_key, event.into()).map_err(|_| CatalogError::Internal)?;
-        storage.put_multiple_raw(obj).await?;
+        let mut batch = Batch::new();
+        batch.put(RECORD, record)?;
+        batch.put(SWITCH, sw)?;
+        audit::prepare(&storage, &mut batch, vec![entry.event()]).await?;
+        batch.commit(&storage).await?;
         self.key_cache.borrow_mut().take();
         Ok(())
     }

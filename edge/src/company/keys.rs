@@ -8,7 +8,7 @@ use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use keyswitch_shared::api::{CompanyKeyExport, DataKey};
 use keyswitch_shared::switch::Event;
-use keyswitch_shared::{CatalogError, Provider};
+use keyswitch_shared::{AuditAction, CatalogError, Outcome, Provider};
 
 use super::{CompanyKms, CompanyRecord, Res, now_ms, random_token, sha256_hex};
 use crate::audit;
@@ -125,10 +125,10 @@ impl CompanyKms {
             self.transition(
                 record,
                 actor,
-                "company_key_export",
+                AuditAction::CompanyKeyExport,
                 Event::Export,
                 now_secs(),
-                "succeeded",
+                Outcome::Succeeded,
                 None,
             )
             .await?;
@@ -138,10 +138,10 @@ impl CompanyKms {
         self.transition(
             record,
             actor,
-            "company_key_export",
+            AuditAction::CompanyKeyExport,
             Event::Export,
             now_secs(),
-            "succeeded",
+            Outcome::Succeeded,
             Some(format!("exported under {}", sw.provider().display_name())),
         )
         .await?;
@@ -201,8 +201,8 @@ impl CompanyKms {
             &next,
             audit::Entry {
                 actor,
-                action: "moved_to_aws_kms",
-                outcome: "succeeded",
+                action: AuditAction::MovedToAwsKms,
+                outcome: Outcome::Succeeded,
                 from: sw.stage(),
                 to: next.stage(),
                 detail: Some(arn),

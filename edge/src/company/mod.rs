@@ -12,7 +12,6 @@
 //! * `finalize`: progress of the automatic finalization (see `finalize.rs`);
 //! * `export_verify`: tenants being verified again before a further export.
 
-pub mod client;
 pub mod commands;
 mod finalize;
 mod keys;
@@ -20,12 +19,13 @@ pub mod verification;
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use keyswitch_shared::api::AuditEvent;
 use keyswitch_shared::api::{CompanyKeyInfo, PendingSetup, TenantName, TestedKey};
 use keyswitch_shared::entra::consent_callback_result;
 use keyswitch_shared::switch::{
     Effect, Event, Stage, SwitchState, Target, TenantRef, apply_with_consent_ttl,
 };
-use keyswitch_shared::{CatalogError, Provider, TenantId};
+use keyswitch_shared::{AuditAction, CatalogError, Outcome, Provider, TenantId};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use worker::{DurableObject, Env, Request, Response, Result, State, durable_object};
@@ -50,8 +50,6 @@ const SETUP: &str = "setup";
 const TENANT_NAMES: &str = "tenant_names";
 /// The flow a consent state is bound to.
 const CONSENT_FLOW: &str = "kms_admin_consent";
-/// How many audit events one read returns at most.
-const AUDIT_MAX: usize = 500;
 
 /// What the object stores about its company.
 #[derive(Serialize, Deserialize)]
@@ -273,8 +271,8 @@ impl CompanyKms {
                 let state = self.issue_state(&company, &actor).await?;
                 self.audit(
                     &actor,
-                    "consent_link_issued",
-                    "succeeded",
+                    AuditAction::ConsentLinkIssued,
+                    Outcome::Succeeded,
                     sw.stage(),
                     sw.stage(),
                     None,
@@ -314,10 +312,10 @@ impl CompanyKms {
                 self.transition(
                     &record,
                     &actor,
-                    "cancel",
+                    AuditAction::Cancel,
                     Event::Cancel,
                     now_secs(),
-                    "succeeded",
+                    Outcome::Succeeded,
                     None,
                 )
                 .await?;
@@ -325,11 +323,9 @@ impl CompanyKms {
                 self.state.storage().delete(finalize::FINALIZE).await?;
                 self.reply_view(&record, None).await
             }
-            Command::Audit { limit } => {
-                let events = audit::list(&self.state.storage(), limit.clamp(1, AUDIT_MAX)).await?;
-                Ok(Response::from_json(&keyswitch_shared::api::AuditTrail {
-                    events,
-                })?)
+            Command::Audit { query } => {
+                let page = audit::page::<AuditEvent>(&self.state.storage(), query).await?;
+                Ok(Response::from_json(&page)?)
             }
         }
     }
@@ -394,24 +390,21 @@ impl CompanyKms {
     async fn audit(
         &self,
         actor: &Actor,
-        action: &str,
-        outcome: &str,
+        action: AuditAction,
+        outcome: Outcome,
         from: Stage,
         to: Stage,
         detail: Option<String>,
     ) -> Res<()> {
-        audit::record(
-            &self.state.storage(),
-            Entry {
-                actor,
-                action,
-                outcome,
-                from,
-                to,
-                detail,
-            },
-        )
-        .await
+        let entry = Entry {
+            actor,
+            action,
+            outcome,
+            from,
+            to,
+            detail,
+        };
+        audit::record(&self.state.storage(), entry.event()).await
     }
 
     /// Applies `event` to the stored state, stores the result and audits it.
@@ -421,10 +414,10 @@ impl CompanyKms {
         &self,
         record: &CompanyRecord,
         actor: &Actor,
-        action: &str,
+        action: AuditAction,
         event: Event,
         now: i64,
-        outcome: &str,
+        outcome: Outcome,
         detail: Option<String>,
     ) -> Res<(SwitchState, Vec<Effect>)> {
         let current = self.load_switch(record).await?;
@@ -441,7 +434,7 @@ impl CompanyKms {
                 self.audit(
                     actor,
                     action,
-                    "refused",
+                    Outcome::Refused,
                     from,
                     from,
                     Some(e.code().to_owned()),
@@ -484,10 +477,10 @@ impl CompanyKms {
             self.transition(
                 &record,
                 actor,
-                "target_edited",
+                AuditAction::TargetEdited,
                 Event::EditTarget { target },
                 now,
-                "succeeded",
+                Outcome::Succeeded,
                 detail,
             )
             .await?;
@@ -500,10 +493,10 @@ impl CompanyKms {
             self.transition(
                 &record,
                 actor,
-                "switch_started",
+                AuditAction::SwitchStarted,
                 Event::Start { target },
                 now,
-                "succeeded",
+                Outcome::Succeeded,
                 detail,
             )
             .await?;
@@ -521,12 +514,12 @@ impl CompanyKms {
             .transition(
                 &record,
                 actor,
-                "test_connection",
+                AuditAction::TestConnection,
                 Event::TestConnection {
                     vault_tenant: Some(vault_tenant.clone()),
                 },
                 now,
-                "succeeded",
+                Outcome::Succeeded,
                 tenant_note,
             )
             .await?;
@@ -542,12 +535,12 @@ impl CompanyKms {
             self.transition(
                 &record,
                 actor,
-                "admin_consent_reused",
+                AuditAction::AdminConsentReused,
                 Event::ConsentGranted {
                     tenant: vault_tenant,
                 },
                 at,
-                "succeeded",
+                Outcome::Succeeded,
                 None,
             )
             .await?;
@@ -579,8 +572,8 @@ impl CompanyKms {
         let refuse = |actor: Actor| async move {
             self.audit(
                 &actor,
-                "admin_consent_callback",
-                "refused",
+                AuditAction::AdminConsentCallback,
+                Outcome::Refused,
                 stage,
                 stage,
                 Some("oauth_state_expired".into()),
@@ -619,10 +612,10 @@ impl CompanyKms {
                 self.transition(
                     record,
                     &actor,
-                    "admin_consent",
+                    AuditAction::AdminConsent,
                     Event::ConsentGranted { tenant },
                     now,
-                    "succeeded",
+                    Outcome::Succeeded,
                     note,
                 )
                 .await?;
@@ -636,10 +629,10 @@ impl CompanyKms {
                 self.transition(
                     record,
                     &actor,
-                    "admin_consent",
+                    AuditAction::AdminConsent,
                     Event::ConsentFailed { error: e.clone() },
                     now,
-                    "failed",
+                    Outcome::Failed,
                     code,
                 )
                 .await?;
@@ -701,10 +694,10 @@ impl CompanyKms {
             .transition(
                 record,
                 actor,
-                "connection_test_requested",
+                AuditAction::ConnectionTestRequested,
                 event,
                 now_secs(),
-                "succeeded",
+                Outcome::Succeeded,
                 None,
             )
             .await?;
@@ -745,12 +738,12 @@ impl CompanyKms {
                 self.transition(
                     record,
                     actor,
-                    "connection_test",
+                    AuditAction::ConnectionTest,
                     Event::ConnectionTestPassed {
                         kid: tested.kid.clone(),
                     },
                     now_secs(),
-                    "succeeded",
+                    Outcome::Succeeded,
                     note,
                 )
                 .await?;
@@ -766,10 +759,10 @@ impl CompanyKms {
                 self.transition(
                     record,
                     actor,
-                    "connection_test",
+                    AuditAction::ConnectionTest,
                     Event::ConnectionTestFailed { error },
                     now_secs(),
-                    "failed",
+                    Outcome::Failed,
                     code,
                 )
                 .await?;
@@ -787,7 +780,7 @@ impl CompanyKms {
             record,
             company,
             actor,
-            (Stage::Tested, "save", Event::Save),
+            (Stage::Tested, AuditAction::Save, Event::Save),
             "to verify",
         )
         .await
@@ -802,27 +795,43 @@ impl CompanyKms {
         record: &CompanyRecord,
         company: &str,
         actor: &Actor,
-        (stage, action, event): (Stage, &str, Event),
+        (stage, action, event): (Stage, AuditAction, Event),
         note: &str,
     ) -> Res<()> {
         let sw = self.load_switch(record).await?;
         if sw.stage() != stage {
-            self.transition(record, actor, action, event, now_secs(), "succeeded", None)
-                .await?;
+            self.transition(
+                record,
+                actor,
+                action,
+                event,
+                now_secs(),
+                Outcome::Succeeded,
+                None,
+            )
+            .await?;
             return Ok(());
         }
         let tenants = self.read_inventory(company).await?;
-        self.transition(record, actor, action, event, now_secs(), "succeeded", None)
-            .await?;
+        self.transition(
+            record,
+            actor,
+            action,
+            event,
+            now_secs(),
+            Outcome::Succeeded,
+            None,
+        )
+        .await?;
         let note = Some(format!("{} tenant(s) {note}", tenants.len()));
         let (_, effects) = self
             .transition(
                 record,
                 actor,
-                "inventory_loaded",
+                AuditAction::InventoryLoaded,
                 Event::InventoryLoaded { tenants },
                 now_secs(),
-                "succeeded",
+                Outcome::Succeeded,
                 note,
             )
             .await?;

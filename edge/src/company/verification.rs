@@ -6,7 +6,7 @@
 use keyswitch_shared::api::{ExportVerification, VerifyTenantAnswer};
 use keyswitch_shared::entra::map_consent_error;
 use keyswitch_shared::switch::{Effect, Event, Stage, Tenant, TenantRef, TenantStatus};
-use keyswitch_shared::{CatalogError, ErrorBody};
+use keyswitch_shared::{AuditAction, CatalogError, ErrorBody, Outcome};
 use serde::{Deserialize, Serialize};
 
 use super::{CompanyKms, Res, random_token, sha256_hex};
@@ -158,8 +158,8 @@ impl CompanyKms {
             .await?;
         self.audit(
             actor,
-            "tenant_verification_started",
-            "succeeded",
+            AuditAction::TenantVerificationStarted,
+            Outcome::Succeeded,
             sw.stage(),
             sw.stage(),
             Some(label(&tenant)),
@@ -253,12 +253,12 @@ impl CompanyKms {
                     .transition(
                         &record,
                         &rec.admin,
-                        "tenant_verified",
+                        AuditAction::TenantVerified,
                         Event::TenantVerified {
                             tenant: tenant.clone(),
                         },
                         now,
-                        "succeeded",
+                        Outcome::Succeeded,
                         note,
                     )
                     .await
@@ -292,13 +292,13 @@ impl CompanyKms {
                     .transition(
                         &record,
                         &rec.admin,
-                        "tenant_verification",
+                        AuditAction::TenantVerification,
                         Event::TenantVerificationFailed {
                             tenant: tenant.clone(),
                             error: error.clone(),
                         },
                         now,
-                        "failed",
+                        Outcome::Failed,
                         code,
                     )
                     .await;
@@ -344,13 +344,13 @@ impl CompanyKms {
             entry.status = status;
         }
         let outcome = if result.is_ok() {
-            "succeeded"
+            Outcome::Succeeded
         } else {
-            "failed"
+            Outcome::Failed
         };
         self.audit(
             &rec.admin,
-            "export_tenant_verification",
+            AuditAction::ExportTenantVerification,
             outcome,
             stage,
             stage,
@@ -364,8 +364,8 @@ impl CompanyKms {
             self.state.storage().delete(EXPORT_VERIFY).await?;
             self.audit(
                 &rec.admin,
-                "export_reopened",
-                "succeeded",
+                AuditAction::ExportReopened,
+                Outcome::Succeeded,
                 stage,
                 stage,
                 None,
@@ -390,7 +390,11 @@ impl CompanyKms {
             &record,
             company,
             actor,
-            (Stage::VerifyingTenants, "refresh", Event::Refresh),
+            (
+                Stage::VerifyingTenants,
+                AuditAction::Refresh,
+                Event::Refresh,
+            ),
             "in the inventory",
         )
         .await
@@ -425,8 +429,8 @@ impl CompanyKms {
         self.state.storage().put(EXPORT_VERIFY, &ev).await?;
         self.audit(
             actor,
-            "export_verification_started",
-            "succeeded",
+            AuditAction::ExportVerificationStarted,
+            Outcome::Succeeded,
             sw.stage(),
             sw.stage(),
             Some(format!("{} tenant(s) to verify", ev.tenants.len())),
