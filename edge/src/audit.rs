@@ -7,7 +7,7 @@
 
 use keyswitch_shared::api::AuditEvent;
 use keyswitch_shared::switch::Stage;
-use keyswitch_shared::vaults_api::VaultAuditEvent;
+use keyswitch_shared::vaults::VaultAuditEvent;
 use keyswitch_shared::{AuditAction, Outcome, Role};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};

@@ -3,7 +3,7 @@
 //! Name. Checked with the `shared` rules before it is sent.
 
 use keyswitch_shared::CatalogError;
-use keyswitch_shared::vaults_api::{AzureForm, CreateVaultForm, VaultName, VaultStrategy};
+use keyswitch_shared::vaults::{AzureForm, CreateVaultForm, VaultName, VaultStrategy};
 use leptos::prelude::*;
 
 use super::{field_error, refusal_for, use_vaults};
@@ -164,7 +164,7 @@ pub fn CreateVaultDialog(
     let submit = move || {
         create.value().set(None);
         let form = draft.form();
-        if let Err(e) = form.validate() {
+        if let Err(e) = form.parse() {
             local_error.set(Some(e));
             return;
         }

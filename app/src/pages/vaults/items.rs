@@ -3,7 +3,7 @@
 //! list is read again after each.
 
 use keyswitch_shared::CatalogError;
-use keyswitch_shared::vaults_api::{ItemForm, ItemKind, ItemSummary};
+use keyswitch_shared::vaults::{ItemForm, ItemKind, ItemSummary};
 use leptos::prelude::*;
 
 use super::{field_error, use_vaults};
@@ -149,11 +149,11 @@ fn StoreItemForm(
             url: None,
             notes: None,
         };
-        match form.validate() {
-            Ok(form) => {
+        match form.parse() {
+            Ok(content) => {
                 local_error.set(None);
                 if let Some(vault) = vault.get_untracked() {
-                    store.dispatch((vault, form));
+                    store.dispatch((vault, content.to_form()));
                 }
             }
             Err(e) => local_error.set(Some(e)),

@@ -10,7 +10,7 @@ mod replace_secret;
 mod table;
 
 use keyswitch_shared::CatalogError;
-use keyswitch_shared::vaults_api::VaultSummary;
+use keyswitch_shared::vaults::VaultSummary;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 

@@ -2,7 +2,7 @@
 //! the connection with the new secret before it stores it.
 
 use keyswitch_shared::CatalogError;
-use keyswitch_shared::vaults_api::{ReplaceSecretForm, VaultSummary};
+use keyswitch_shared::vaults::{ReplaceSecretForm, VaultSummary};
 use leptos::prelude::*;
 
 use super::{field_error, refusal_for, use_vaults};
@@ -67,7 +67,7 @@ pub fn ReplaceSecretDialog(
         let form = ReplaceSecretForm {
             client_secret: secret.get_untracked(),
         };
-        if let Err(e) = form.validate() {
+        if let Err(e) = form.parse() {
             local_error.set(Some(e));
             return;
         }

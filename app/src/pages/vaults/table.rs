@@ -1,7 +1,7 @@
 //! The table of vaults: name, strategy (with the Azure vault and key), the
 //! default, the key status with its reason, and the row actions.
 
-use keyswitch_shared::vaults_api::{KeyState, SecretState, VaultSummary};
+use keyswitch_shared::vaults::{KeyState, SecretState, VaultSummary};
 use leptos::prelude::*;
 
 use super::use_vaults;
