@@ -1,19 +1,10 @@
 //! *Connection test passed*: the key works; Save lists the tenants to
 //! verify.
 
-use keyswitch_shared::key_check::RsaKeyType;
 use leptos::prelude::*;
 
 use super::store::{Op, OpKind, use_kms};
 use crate::components::error_notice::MaybeError;
-
-/// The key type as Azure names it.
-fn kty_name(kty: RsaKeyType) -> &'static str {
-    match kty {
-        RsaKeyType::Rsa => "RSA",
-        RsaKeyType::RsaHsm => "RSA-HSM",
-    }
-}
 
 /// The passed test, the key it used, and Save.
 #[component]
@@ -22,7 +13,7 @@ pub fn TestedStep() -> impl IntoView {
     let key = move || {
         store.pending.with(|p| {
             p.as_ref().and_then(|p| p.tested_key.as_ref()).map(|k| {
-                let text = format!("{} · {} bits ({})", k.kid, k.size_bits, kty_name(k.kty));
+                let text = format!("{} · {} bits ({})", k.kid, k.size_bits, k.kty.as_str());
                 view! { <p class="wrap"><code>{text}</code></p> }
             })
         })
