@@ -2167,3 +2167,122 @@ fn the_model_round_trips_through_json_and_hides_secrets() {
         assert!(!debug.contains("pkce-"), "{debug}");
     }
 }
+
+// ---------- a verification that completes while another step runs ----------
+
+#[test]
+fn a_verification_completing_during_refresh_waits_for_its_read() {
+    let tenants = [m365(VAULT_TENANT), google("C01abcd23")];
+    let mut r = Run::new(new_company());
+    to_verifying(&mut r, &tenants);
+    verify(&mut r, &tenants[0]);
+    let nonce = begin(&mut r, &tenants[1], "last");
+    let hash = callback(&mut r, &nonce);
+    r.ok(Event::Refresh { actor: admin() });
+    let refresh = r.attempt();
+    // The last verification arrives while Refresh's read runs: it counts,
+    // and the read in flight keeps its lease.
+    let fx = r.fx(Event::CodeExchanged {
+        nonce_sha256: hash,
+        result: Ok("sa".into()),
+    });
+    assert_eq!(
+        fx[1],
+        Fx::Do(Effect::Reply(Reply::VerifyOutcome {
+            error: None,
+            tenant: Some(tenants[1].clone()),
+            finalizing: false,
+            export_open: false,
+        }))
+    );
+    assert_eq!(r.m.stage(), Stage::VerifyingTenants);
+    assert_eq!(r.attempt(), refresh);
+    // Refresh's read then starts the finalization.
+    let fx = r.fx(Event::InventoryRead {
+        attempt: refresh,
+        result: Ok(inventory(&tenants)),
+    });
+    assert_eq!(
+        fx[..2],
+        [
+            audit_note(
+                ADMIN,
+                A::InventoryLoaded,
+                O::Succeeded,
+                "2 tenant(s) in the inventory"
+            ),
+            audit(SYSTEM, A::FinalizeStarted, O::Succeeded),
+        ]
+    );
+    assert_eq!(r.m.stage(), Stage::Finalizing);
+
+    // If that read fails, the finalization starts all the same.
+    let mut r = Run::new(new_company());
+    to_verifying(&mut r, &tenants[..1]);
+    let nonce = begin(&mut r, &tenants[0], "only");
+    let hash = callback(&mut r, &nonce);
+    r.ok(Event::Refresh { actor: admin() });
+    let refresh = r.attempt();
+    r.ok(Event::CodeExchanged {
+        nonce_sha256: hash,
+        result: Ok("ga".into()),
+    });
+    let fx = r.fx(Event::InventoryRead {
+        attempt: refresh,
+        result: Err(CatalogError::Internal),
+    });
+    let attempt = r.attempt();
+    assert_eq!(
+        fx,
+        vec![
+            audit_note(ADMIN, A::InventoryLoaded, O::Failed, "internal"),
+            audit(SYSTEM, A::FinalizeStarted, O::Succeeded),
+            Fx::Do(Effect::Reply(Reply::Error(CatalogError::Internal))),
+            Fx::Do(Effect::ReadInventory { attempt }),
+            Fx::Do(Effect::ArmAlarm {
+                at_ms: r.now + lease_ms(&r)
+            }),
+        ]
+    );
+    assert_eq!(r.m.stage(), Stage::Finalizing);
+}
+
+#[test]
+fn a_verification_completing_during_an_export_leaves_the_export_its_lease() {
+    let tenants = [m365(VAULT_TENANT)];
+    let mut r = Run::new(new_company());
+    complete(&mut r, &tenants);
+    // A second switch, while the first one's export window is still open.
+    to_verifying(&mut r, &tenants);
+    let nonce = begin(&mut r, &tenants[0], "x");
+    let hash = callback(&mut r, &nonce);
+    r.ok(Event::Export { actor: admin() });
+    let export = r.attempt();
+    let fx = r.ok(Event::CodeExchanged {
+        nonce_sha256: hash,
+        result: Ok("ga".into()),
+    });
+    assert!(
+        !fx.iter().any(|e| matches!(e, Effect::ReadInventory { .. })),
+        "{fx:?}"
+    );
+    assert_eq!(r.attempt(), export);
+    // The export is audited; then the finalization starts.
+    let fx = r.fx(Event::Exported {
+        attempt: export,
+        result: Ok(()),
+    });
+    let attempt = r.attempt();
+    assert_eq!(
+        fx,
+        vec![
+            audit_note(ADMIN, A::CompanyKeyExport, O::Succeeded, "Azure Key Vault"),
+            audit(SYSTEM, A::FinalizeStarted, O::Succeeded),
+            Fx::Do(Effect::ReadInventory { attempt }),
+            Fx::Do(Effect::ArmAlarm {
+                at_ms: r.now + lease_ms(&r)
+            }),
+        ]
+    );
+    assert_eq!(r.m.stage(), Stage::Finalizing);
+}

@@ -39,6 +39,20 @@ pub(super) fn start(s: &mut Step<'_>) {
     read_inventory(s);
 }
 
+/// Starts the finalization of a setup whose tenants are all verified once
+/// no other step holds the lease (a verification that completed while
+/// Refresh's read or an export ran left it waiting).
+pub(super) fn start_when_verified(s: &mut Step<'_>) {
+    let ready = s.m.lease.is_none()
+        && s.m
+            .setup
+            .as_ref()
+            .is_some_and(|x| x.stage == Stage::VerifyingTenants && super::all_verified(&x.tenants));
+    if ready {
+        start(s);
+    }
+}
+
 fn read_inventory(s: &mut Step<'_>) {
     set_step(s, FinalizeStep::ReadInventory);
     let attempt = s.lease(Op::FinalInventory);

@@ -111,6 +111,7 @@ pub fn update(
         Event::MovedToAws { attempt, result } => export::moved_to_aws(&mut step, attempt, result)?,
         Event::Tick => {}
     }
+    finalize::start_when_verified(&mut step);
     Ok(step.finish(model, rearm))
 }
 

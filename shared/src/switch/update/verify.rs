@@ -226,7 +226,10 @@ fn record(s: &mut Step<'_>, pending: &PendingSignIn, result: Result<String, Cata
                 outcome_,
                 Some(note),
             );
+            // With another step in flight (Refresh's read, an export) the
+            // finalization waits for it: see `finalize::start_when_verified`.
             let done = error.is_none()
+                && s.m.lease.is_none()
                 && s.m
                     .setup
                     .as_ref()
