@@ -2286,3 +2286,53 @@ fn a_verification_completing_during_an_export_leaves_the_export_its_lease() {
     );
     assert_eq!(r.m.stage(), Stage::Finalizing);
 }
+
+#[test]
+fn a_cancel_that_resolves_an_expired_lease_starts_no_outside_call() {
+    // The connection test was cut off; Cancel comes after its lease: the
+    // test would start again, but the cancel ends it in the same step.
+    let mut r = Run::new(new_company());
+    to_testing(&mut r);
+    expire(&mut r);
+    r.now += 1;
+    let fx = r.ok_now(Event::Cancel { actor: admin() });
+    assert_eq!(
+        project(&fx),
+        vec![
+            audit_note(
+                SYSTEM,
+                A::LeaseExpired,
+                O::Succeeded,
+                "connection test: started again"
+            ),
+            audit(ADMIN, A::Cancel, O::Succeeded),
+            Fx::Do(Effect::ClearAlarm),
+        ]
+    );
+    assert!(r.m.lease().is_none());
+
+    // A finalization retry falls due at the cancel: no read is started.
+    let mut r = Run::new(new_company());
+    to_wrap(&mut r, &[m365(VAULT_TENANT)]);
+    let attempt = r.attempt();
+    r.ok(Event::Wrapped {
+        attempt,
+        result: Err(CatalogError::Throttled),
+    });
+    r.now =
+        r.m.setup()
+            .unwrap()
+            .finalize()
+            .unwrap()
+            .next_retry_at_ms
+            .unwrap();
+    let fx = r.ok_now(Event::Cancel { actor: admin() });
+    assert_eq!(
+        project(&fx),
+        vec![
+            audit_note(SYSTEM, A::FinalizeRetry, O::Succeeded, "attempt 2"),
+            audit(ADMIN, A::Cancel, O::Succeeded),
+            Fx::Do(Effect::ClearAlarm),
+        ]
+    );
+}

@@ -136,6 +136,24 @@ fn busy(lease: &Lease) -> CatalogError {
     }
 }
 
+/// The lease attempt an outside call belongs to.
+fn attempt_of(effect: &Effect) -> Option<u32> {
+    match effect {
+        Effect::ProveConsent { attempt, .. }
+        | Effect::TestConnection { attempt, .. }
+        | Effect::ReadInventory { attempt }
+        | Effect::Wrap { attempt, .. }
+        | Effect::VerifyWrap { attempt, .. }
+        | Effect::ExportKey { attempt, .. }
+        | Effect::RewrapToAws { attempt, .. } => Some(*attempt),
+        Effect::Audit(_)
+        | Effect::ArmAlarm { .. }
+        | Effect::ClearAlarm
+        | Effect::Reply(_)
+        | Effect::ExchangeCode { .. } => None,
+    }
+}
+
 /// Hex SHA-256 of `data`.
 pub(crate) fn sha256_hex(data: &[u8]) -> String {
     hex::encode(Sha256::digest(data))

@@ -496,7 +496,9 @@ pub(super) fn cancel(s: &mut Step<'_>, actor: Actor) -> Result<(), CatalogError>
     s.m.setup = None;
     s.m.last = Stage::Cancelled;
     // The setup's step in flight, if any, ends here: its result is stale.
-    if s.m.lease.as_ref().is_some_and(|l| {
+    // A step this very update started (an expired connection test started
+    // again, a finalization retry that fell due) is not carried out at all.
+    if let Some(lease) = s.m.lease.take_if(|l| {
         matches!(
             l.op,
             Op::ProveConsent { .. }
@@ -507,7 +509,8 @@ pub(super) fn cancel(s: &mut Step<'_>, actor: Actor) -> Result<(), CatalogError>
                 | Op::VerifyWrap
         )
     }) {
-        s.m.lease = None;
+        s.effects
+            .retain(|e| super::attempt_of(e) != Some(lease.attempt));
     }
     s.m.sign_ins.retain(|p| {
         p.purpose
