@@ -5,4 +5,5 @@
 #![allow(clippy::unwrap_used)] // test helpers: a panic is a failed test
 
 mod common;
+mod props;
 mod walk;
