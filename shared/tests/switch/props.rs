@@ -1747,6 +1747,39 @@ impl Sim {
                 self.oracle.verified
             );
         }
+        // Nothing waits for nobody: a test runs under its lease, a
+        // finalization runs or has its retry scheduled, and a setup whose
+        // tenants are all verified is finalizing once no other step runs.
+        match m.stage() {
+            Stage::TestingConnection => {
+                check!(m.lease().is_some(), "{name}: testing with no test running");
+            }
+            Stage::Finalizing => check!(
+                m.lease().is_some()
+                    || m.setup()
+                        .and_then(|x| x.finalize())
+                        .is_some_and(|f| f.next_retry_at_ms.is_some()),
+                "{name}: finalizing with nothing running and no retry scheduled"
+            ),
+            Stage::VerifyingTenants => {
+                let all = self
+                    .oracle
+                    .listed
+                    .as_ref()
+                    .is_some_and(|l| l.is_subset(&self.oracle.verified));
+                check!(
+                    !all || m.lease().is_some(),
+                    "{name}: every tenant verified, yet no finalization"
+                );
+            }
+            Stage::Idle
+            | Stage::Draft
+            | Stage::AwaitingConsent
+            | Stage::AwaitingRoleAssignment
+            | Stage::Tested
+            | Stage::Done
+            | Stage::Cancelled => {}
+        }
         // (d) every call in flight holds a lease (or an exchange deadline)
         // and the alarm is armed at or before it.
         let live: Vec<&Out> = self.outs.iter().filter(|o| o.live).collect();
