@@ -99,9 +99,7 @@ pub async fn list(storage: &Storage, limit: usize) -> Result<Vec<AuditEvent>, Ed
 
 /// The storage key and JSON of an audit entry the company model produced,
 /// for the caller's own transaction.
-pub fn encode(
-    entry: &keyswitch_shared::switch::AuditEntry,
-) -> Result<(String, String), EdgeError> {
+pub fn encode(entry: &keyswitch_shared::switch::AuditEntry) -> Result<(String, String), EdgeError> {
     let name = |v: serde_json::Value| v.as_str().map(str::to_owned).unwrap_or_default();
     let event = AuditEvent {
         seq: entry.seq,

@@ -82,10 +82,7 @@ impl CompanyKms {
             .await?;
         let data_key = SecretKey::generate()?;
         let key_id = random_token()?;
-        let sealed = company_key.seal(
-            data_key.bytes(),
-            dk_aad(company, &key_id).as_bytes(),
-        )?;
+        let sealed = company_key.seal(data_key.bytes(), dk_aad(company, &key_id).as_bytes())?;
         Ok(DataKey {
             wrapped: format!("{DK_PREFIX}.{key_id}.{}", URL_SAFE_NO_PAD.encode(sealed)),
             plaintext: STANDARD.encode(data_key.bytes()),
@@ -94,7 +91,11 @@ impl CompanyKms {
     }
 
     /// Decrypt: the data key inside `wrapped`.
-    pub(super) async fn decrypt_data_key(&self, company: &CompanyId, wrapped: &str) -> Res<DataKey> {
+    pub(super) async fn decrypt_data_key(
+        &self,
+        company: &CompanyId,
+        wrapped: &str,
+    ) -> Res<DataKey> {
         let mut parts = wrapped.trim().split('.');
         let (Some(DK_PREFIX), Some(key_id), Some(body), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())

@@ -60,10 +60,7 @@ impl DurableObject for CompanyKms {
         match self.stored().await {
             Ok(Some(model)) => {
                 if let Err(e) = self.run(model.company_id(), Event::Tick).await {
-                    worker::console_error!(
-                        "alarm of company {}: {e} ({e:?})",
-                        model.company_id()
-                    );
+                    worker::console_error!("alarm of company {}: {e} ({e:?})", model.company_id());
                     return Err(worker::Error::RustError(format!("alarm failed: {e}")));
                 }
             }

@@ -72,7 +72,10 @@ impl CompanyKms {
                 tenant,
                 vault_uri,
             } => {
-                let result = caught("consent proof", self.prove_consent(&tenant, &vault_uri, ctx).await);
+                let result = caught(
+                    "consent proof",
+                    self.prove_consent(&tenant, &vault_uri, ctx).await,
+                );
                 Some(Event::ConsentProven { attempt, result })
             }
             Effect::TestConnection {

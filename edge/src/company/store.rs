@@ -76,8 +76,7 @@ impl CompanyKms {
                 .map(|_| ())
                 .map_err(|e| EdgeError::Worker(e.into()))
         };
-        let value =
-            serde_wasm_bindgen::to_value(model).map_err(|e| EdgeError::Worker(e.into()))?;
+        let value = serde_wasm_bindgen::to_value(model).map_err(|e| EdgeError::Worker(e.into()))?;
         set(MODEL, value)?;
         for entry in audits {
             let (key, json) = audit::encode(entry)?;

@@ -220,12 +220,12 @@ fn record(s: &mut Step<'_>, pending: &PendingSignIn, result: Result<String, Cata
     }
     match pending.purpose {
         Purpose::Setup { .. } => {
-            s.audit(
-                &admin,
-                AuditAction::TenantVerification,
-                outcome_,
-                Some(note),
-            );
+            let action = if error.is_none() {
+                AuditAction::TenantVerified
+            } else {
+                AuditAction::TenantVerification
+            };
+            s.audit(&admin, action, outcome_, Some(note));
             let done = error.is_none()
                 && s.m
                     .setup
