@@ -96,3 +96,25 @@ pub async fn list(storage: &Storage, limit: usize) -> Result<Vec<AuditEvent>, Ed
     }
     Ok(out)
 }
+
+/// The storage key and JSON of an audit entry the company model produced,
+/// for the caller's own transaction.
+pub fn encode(entry: &keyswitch_shared::switch::AuditEntry) -> Result<(String, String), EdgeError> {
+    let name = |v: serde_json::Value| v.as_str().map(str::to_owned).unwrap_or_default();
+    let event = AuditEvent {
+        seq: entry.seq,
+        at_ms: entry.at_ms,
+        actor: entry.actor.sub.clone(),
+        actor_name: entry.actor.name.clone(),
+        actor_role: name(serde_json::to_value(entry.actor.role)?),
+        action: name(serde_json::to_value(entry.action)?),
+        outcome: name(serde_json::to_value(entry.outcome)?),
+        from: entry.from,
+        to: entry.to,
+        detail: entry.detail.clone(),
+    };
+    Ok((
+        format!("{PREFIX}{:020}", entry.seq),
+        serde_json::to_string(&event)?,
+    ))
+}

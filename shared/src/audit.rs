@@ -33,6 +33,38 @@ pub enum Role {
 }
 
 impl Role {
+    /// Every role.
+    pub const ALL: [Self; 10] = [
+        Self::PartnerAdmin,
+        Self::CompanyAdmin,
+        Self::CompanyUser,
+        Self::WorkspaceOwner,
+        Self::WorkspaceSuperAdmin,
+        Self::WorkspaceAdmin,
+        Self::WorkspaceMember,
+        Self::System,
+        Self::External,
+        Self::Other,
+    ];
+
+    /// The wire name (as serialized), e.g. `partner_admin`; `other` for a
+    /// role keyswitch does not know.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::PartnerAdmin => "partner_admin",
+            Self::CompanyAdmin => "company_admin",
+            Self::CompanyUser => "company_user",
+            Self::WorkspaceOwner => "workspace_owner",
+            Self::WorkspaceSuperAdmin => "workspace_super_admin",
+            Self::WorkspaceAdmin => "workspace_admin",
+            Self::WorkspaceMember => "workspace_member",
+            Self::System => "system",
+            Self::External => "external",
+            Self::Other => "other",
+        }
+    }
+
     /// Whether the role may manage vaults of a workspace it lists.
     #[must_use]
     pub fn manages_vaults(self) -> bool {
@@ -125,6 +157,21 @@ pub enum Outcome {
     Refused,
 }
 
+impl Outcome {
+    /// Every outcome.
+    pub const ALL: [Self; 3] = [Self::Succeeded, Self::Failed, Self::Refused];
+
+    /// The wire name (as serialized), e.g. `succeeded`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Succeeded => "succeeded",
+            Self::Failed => "failed",
+            Self::Refused => "refused",
+        }
+    }
+}
+
 /// What was done. Every action the edge writes is here, and the SPA labels
 /// them with an exhaustive `match`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -141,6 +188,12 @@ pub enum AuditAction {
     AdminConsent,
     /// A consent proven less than 24 hours ago was used again.
     AdminConsentReused,
+    /// A consent callback that could not be tied to a pending consent (a
+    /// reused, foreign or expired `state`).
+    AdminConsentCallback,
+    /// Test Connection was clicked for a target (the first test of a setup,
+    /// or after the target changed).
+    TestConnection,
     /// Test Connection (or Completed) was clicked.
     ConnectionTestRequested,
     /// The connection test ran.
@@ -153,7 +206,9 @@ pub enum AuditAction {
     InventoryLoaded,
     /// A tenant verification sign-in was started.
     TenantVerificationStarted,
-    /// A tenant verification came back.
+    /// A tenant was verified for the pending setup.
+    TenantVerified,
+    /// A tenant verification came back (failed, or refused).
     TenantVerification,
     /// Every tenant was verified: the automatic finalization started.
     FinalizeStarted,
@@ -161,6 +216,8 @@ pub enum AuditAction {
     Finalize,
     /// A finalization attempt was retried.
     FinalizeRetry,
+    /// The backup-set inventory was read again before finalizing.
+    FinalizeInventory,
     /// The provider changed: the company key is wrapped by the new key.
     SwitchCommitted,
     /// A step in flight did not finish in time (the object restarted); it
@@ -179,8 +236,10 @@ pub enum AuditAction {
     /// An operator moved the company onto an AWS KMS key.
     MovedToAwsKms,
     // ---- Vault management ----
-    /// A vault was created (or its creation failed).
+    /// A vault was created.
     VaultCreated,
+    /// Creating a vault failed (the vault was not created).
+    VaultCreate,
     /// A vault's Azure connection was tested again.
     ConnectionTested,
     /// A vault's client secret was replaced.
@@ -195,22 +254,26 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, in declaration order (for exhaustiveness checks).
-    pub const ALL: [Self; 29] = [
+    pub const ALL: [Self; 34] = [
         Self::SwitchStarted,
         Self::TargetEdited,
         Self::ConsentLinkIssued,
         Self::AdminConsent,
         Self::AdminConsentReused,
+        Self::AdminConsentCallback,
+        Self::TestConnection,
         Self::ConnectionTestRequested,
         Self::ConnectionTest,
         Self::Save,
         Self::Refresh,
         Self::InventoryLoaded,
         Self::TenantVerificationStarted,
+        Self::TenantVerified,
         Self::TenantVerification,
         Self::FinalizeStarted,
         Self::Finalize,
         Self::FinalizeRetry,
+        Self::FinalizeInventory,
         Self::SwitchCommitted,
         Self::LeaseExpired,
         Self::Cancel,
@@ -220,12 +283,54 @@ impl AuditAction {
         Self::ExportReopened,
         Self::MovedToAwsKms,
         Self::VaultCreated,
+        Self::VaultCreate,
         Self::ConnectionTested,
         Self::ClientSecretReplaced,
         Self::DefaultVaultSet,
         Self::ItemCreated,
         Self::ItemRead,
     ];
+
+    /// The wire name (as serialized), e.g. `switch_started`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SwitchStarted => "switch_started",
+            Self::TargetEdited => "target_edited",
+            Self::ConsentLinkIssued => "consent_link_issued",
+            Self::AdminConsent => "admin_consent",
+            Self::AdminConsentReused => "admin_consent_reused",
+            Self::AdminConsentCallback => "admin_consent_callback",
+            Self::TestConnection => "test_connection",
+            Self::ConnectionTestRequested => "connection_test_requested",
+            Self::ConnectionTest => "connection_test",
+            Self::Save => "save",
+            Self::Refresh => "refresh",
+            Self::InventoryLoaded => "inventory_loaded",
+            Self::TenantVerificationStarted => "tenant_verification_started",
+            Self::TenantVerified => "tenant_verified",
+            Self::TenantVerification => "tenant_verification",
+            Self::FinalizeStarted => "finalize_started",
+            Self::Finalize => "finalize",
+            Self::FinalizeRetry => "finalize_retry",
+            Self::FinalizeInventory => "finalize_inventory",
+            Self::SwitchCommitted => "switch_committed",
+            Self::LeaseExpired => "lease_expired",
+            Self::Cancel => "cancel",
+            Self::CompanyKeyExport => "company_key_export",
+            Self::ExportVerificationStarted => "export_verification_started",
+            Self::ExportTenantVerification => "export_tenant_verification",
+            Self::ExportReopened => "export_reopened",
+            Self::MovedToAwsKms => "moved_to_aws_kms",
+            Self::VaultCreated => "vault_created",
+            Self::VaultCreate => "vault_create",
+            Self::ConnectionTested => "connection_tested",
+            Self::ClientSecretReplaced => "client_secret_replaced",
+            Self::DefaultVaultSet => "default_vault_set",
+            Self::ItemCreated => "item_created",
+            Self::ItemRead => "item_read",
+        }
+    }
 }
 
 #[cfg(test)]
@@ -269,6 +374,19 @@ mod tests {
         assert!(!actor.may_manage_company("globex"));
         actor.companies.push("globex".into());
         assert!(!actor.may_manage_company("acme"));
+    }
+
+    #[test]
+    fn as_str_is_the_wire_name() {
+        for a in AuditAction::ALL {
+            assert_eq!(serde_json::to_value(a).unwrap(), a.as_str());
+        }
+        for o in Outcome::ALL {
+            assert_eq!(serde_json::to_value(o).unwrap(), o.as_str());
+        }
+        for r in Role::ALL {
+            assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
+        }
     }
 
     #[test]

@@ -5,8 +5,8 @@ use keyswitch_shared::{CatalogError, CompanyId};
 use worker::{Request, Response, Result, RouteContext};
 
 use crate::company::client;
+use crate::company::commands::VerifyOutcome;
 use crate::company::commands::{CallbackOutcome, Command};
-use crate::company::verification::VerifyOutcome;
 use crate::error::{EdgeError, respond};
 use crate::landing::{self, Landing, VerificationLanding};
 

@@ -193,8 +193,8 @@ pub enum Event {
     MovedToAws {
         /// The lease attempt.
         attempt: u32,
-        /// The blob wrapped by AWS KMS (base64).
-        result: Result<String, CatalogError>,
+        /// The key ARN AWS KMS reported and the blob it wrapped (base64).
+        result: Result<(String, String), CatalogError>,
     },
 }
 

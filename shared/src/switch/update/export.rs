@@ -168,13 +168,13 @@ pub(super) fn move_to_aws(
 pub(super) fn moved_to_aws(
     s: &mut Step<'_>,
     attempt: u32,
-    result: Result<String, CatalogError>,
+    result: Result<(String, String), CatalogError>,
 ) -> Result<(), CatalogError> {
-    let Op::MoveToAws { actor, key_id } = s.take_lease(attempt)? else {
+    let Op::MoveToAws { actor, .. } = s.take_lease(attempt)? else {
         return Err(super::stale());
     };
     match result {
-        Ok(blob) => {
+        Ok((key_id, blob)) => {
             s.m.provider = Provider::AwsKms {
                 key_id: key_id.clone(),
             };

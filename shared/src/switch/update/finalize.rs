@@ -111,7 +111,7 @@ pub(super) fn final_inventory(
         setup.finalize = None;
         s.audit(
             &Actor::system(),
-            AuditAction::InventoryLoaded,
+            AuditAction::FinalizeInventory,
             Outcome::Succeeded,
             note,
         );
@@ -126,7 +126,7 @@ pub(super) fn final_inventory(
     let wrapped = setup.finalize.as_ref().and_then(|f| f.wrapped.clone());
     s.audit(
         &Actor::system(),
-        AuditAction::InventoryLoaded,
+        AuditAction::FinalizeInventory,
         Outcome::Succeeded,
         note,
     );

@@ -290,7 +290,8 @@ impl<'a> Step<'a> {
                 at_ms: self.ctx.now_ms,
             }));
         }
-        effects.append(&mut self.effects);
+        // The alarm is armed before any outside call starts: a step cut off
+        // by a restart is always resolved.
         let deadline = self.m.next_deadline_ms();
         if rearm || deadline != before.next_deadline_ms() {
             effects.push(match deadline {
@@ -298,6 +299,7 @@ impl<'a> Step<'a> {
                 None => Effect::ClearAlarm,
             });
         }
+        effects.append(&mut self.effects);
         (self.m, effects)
     }
 }

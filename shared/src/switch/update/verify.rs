@@ -220,12 +220,12 @@ fn record(s: &mut Step<'_>, pending: &PendingSignIn, result: Result<String, Cata
     }
     match pending.purpose {
         Purpose::Setup { .. } => {
-            s.audit(
-                &admin,
-                AuditAction::TenantVerification,
-                outcome_,
-                Some(note),
-            );
+            let action = if error.is_none() {
+                AuditAction::TenantVerified
+            } else {
+                AuditAction::TenantVerification
+            };
+            s.audit(&admin, action, outcome_, Some(note));
             // With another step in flight (Refresh's read, an export) the
             // finalization waits for it: see `finalize::start_when_verified`.
             let done = error.is_none()
