@@ -264,7 +264,7 @@ pub fn project(effects: &[Effect]) -> Vec<Fx> {
 
 /// What every accepted step satisfies, whatever the event: audit entries come
 /// first, numbered on from the model's sequence, stamped with the step's time
-/// and stages; at most one alarm effect, last.
+/// and stages; at most one alarm effect, right after them.
 pub fn check_step(before: &Company, next: &Company, effects: &[Effect], now: u64) {
     let audits: Vec<_> = effects
         .iter()
@@ -291,10 +291,14 @@ pub fn check_step(before: &Company, next: &Company, effects: &[Effect], now: u64
         .count();
     assert!(alarms <= 1, "one alarm effect at most: {effects:?}");
     if alarms == 1 {
-        assert!(matches!(
-            effects.last(),
-            Some(Effect::ArmAlarm { .. } | Effect::ClearAlarm)
-        ));
+        // Armed before any outside call starts.
+        assert!(
+            matches!(
+                effects.get(audits.len()),
+                Some(Effect::ArmAlarm { .. } | Effect::ClearAlarm)
+            ),
+            "the alarm comes right after the audit entries: {effects:?}"
+        );
     }
 }
 

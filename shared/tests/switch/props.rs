@@ -483,8 +483,24 @@ macro_rules! check {
     };
 }
 
+/// An AWS KMS key as an operator names it: by ARN, key id or alias.
 fn aws_key(i: u32) -> String {
-    format!("arn:aws:kms:eu-west-1:111122223333:key/k-{}", i % 2)
+    match i % 4 {
+        0 => "arn:aws:kms:eu-west-1:111122223333:key/k-0".into(),
+        1 => "k-1".into(),
+        2 => "alias/k-2".into(),
+        _ => "arn:aws:kms:eu-west-1:111122223333:key/k-1".into(),
+    }
+}
+
+/// The ARN AWS KMS reports for a key name.
+fn arn_of(key_id: &str) -> String {
+    if key_id.starts_with("arn:") {
+        key_id.to_owned()
+    } else {
+        let id = key_id.trim_start_matches("alias/");
+        format!("arn:aws:kms:eu-west-1:111122223333:key/{id}")
+    }
 }
 
 fn target_of(p: &Provider) -> Option<Target> {
@@ -742,11 +758,16 @@ impl Sim {
                 let result = if fail || !self.world.unwraps(&old.0, &old.1.blob) {
                     Err(self.feed_error(d))
                 } else {
+                    // AWS KMS reports the key's ARN, whatever name it was given.
+                    let arn = arn_of(&key_id);
                     let blob = self.world.fresh_blob("aws");
-                    self.world
-                        .pairs
-                        .push((Provider::AwsKms { key_id }, blob.clone()));
-                    Ok(blob)
+                    self.world.pairs.push((
+                        Provider::AwsKms {
+                            key_id: arn.clone(),
+                        },
+                        blob.clone(),
+                    ));
+                    Ok((arn, blob))
                 };
                 Event::MovedToAws { attempt, result }
             }
@@ -944,7 +965,7 @@ impl Sim {
                     }
                     4 if d.pct(20) => Event::MoveToAwsKms {
                         actor: admin,
-                        key_id: aws_key(d.roll(2)),
+                        key_id: aws_key(d.roll(4)),
                     },
                     _ => self.start(d),
                 }
@@ -1015,7 +1036,7 @@ impl Sim {
             9 => Event::BeginExportRound { actor: admin },
             10 => Event::MoveToAwsKms {
                 actor: admin,
-                key_id: aws_key(d.roll(2)),
+                key_id: aws_key(d.roll(4)),
             },
             11 => {
                 // Any consent state ever issued (mostly spent), or a forged one.
@@ -1070,7 +1091,7 @@ impl Sim {
                     },
                     _ => Event::MovedToAws {
                         attempt,
-                        result: Ok("forged".into()),
+                        result: Ok((aws_key(0), "forged".into())),
                     },
                 };
                 return Action::Bogus(event);
@@ -1529,7 +1550,8 @@ impl Sim {
                 }
                 (
                     Event::MovedToAws {
-                        result: Ok(blob), ..
+                        result: Ok((arn, blob)),
+                        ..
                     },
                     Provider::AwsKms { key_id },
                 ) => {
@@ -1538,8 +1560,9 @@ impl Sim {
                     else {
                         unreachable!()
                     };
+                    // The provider names the key as AWS KMS reported it.
                     check!(
-                        key_id == asked && next.key().blob == *blob,
+                        key_id == arn && *arn == arn_of(asked) && next.key().blob == *blob,
                         "moved elsewhere"
                     );
                     self.stats.moves_to_aws += 1;
