@@ -255,6 +255,7 @@ struct Stats {
     cancels: BTreeMap<&'static str, u64>,
     cancels_refused_during_commit: u64,
     stale_results_refused: u64,
+    duplicate_results_refused: u64,
     bad_states_answered: u64,
     errors_fed: BTreeMap<usize, u64>,
     effects_seen: BTreeMap<&'static str, u64>,
@@ -285,6 +286,7 @@ impl Stats {
         }
         self.cancels_refused_during_commit += o.cancels_refused_during_commit;
         self.stale_results_refused += o.stale_results_refused;
+        self.duplicate_results_refused += o.duplicate_results_refused;
         self.bad_states_answered += o.bad_states_answered;
         for (k, v) in &o.errors_fed {
             *self.errors_fed.entry(*k).or_default() += v;
@@ -461,6 +463,8 @@ struct Sim {
     consent_nonces: Vec<String>,
     used: BTreeSet<String>,
     vault_tenant: TenantId,
+    /// Results the model accepted (the edge might feed one twice).
+    accepted_results: Vec<Event>,
     stats: Stats,
     temper: Temper,
 }
@@ -549,6 +553,7 @@ impl Sim {
             consent_nonces: Vec::new(),
             used: BTreeSet::new(),
             vault_tenant: tenant_id(VAULT_TENANT),
+            accepted_results: Vec::new(),
             stats: Stats::default(),
             temper,
         }
@@ -1021,7 +1026,7 @@ impl Sim {
     fn random(&mut self, d: &mut Dice<'_>) -> Action {
         let admin = admin();
         let pool = tenant_pool();
-        let event = match d.roll(17) {
+        let event = match d.roll(18) {
             0 => self.start(d),
             1 => Event::IssueConsent { actor: admin },
             2 => Event::Test { actor: admin },
@@ -1095,6 +1100,13 @@ impl Sim {
                     },
                 };
                 return Action::Bogus(event);
+            }
+            16 => {
+                // A result fed a second time.
+                return match d.pick(&self.accepted_results) {
+                    Some(e) => Action::Bogus(e.clone()),
+                    None => Action::Event(Event::Tick),
+                };
             }
             _ => {
                 return Action::Bogus(Event::CodeExchanged {
@@ -1184,7 +1196,11 @@ impl Sim {
                 e.code() == "conflict",
                 "{name}: stale result refused with {e:?}"
             );
-            self.stats.stale_results_refused += 1;
+            if self.accepted_results.contains(event) {
+                self.stats.duplicate_results_refused += 1;
+            } else {
+                self.stats.stale_results_refused += 1;
+            }
             return Ok(());
         }
         self.stats.refused_commands += 1;
@@ -1228,6 +1244,12 @@ impl Sim {
         }
         // The effect a result answers is no longer outstanding.
         let out = delivered.map(|i| self.outs.remove(i));
+        if out.is_some() {
+            if self.accepted_results.len() >= 8 {
+                self.accepted_results.remove(0);
+            }
+            self.accepted_results.push(event.clone());
+        }
         if let Some(out) = &out {
             check!(
                 out.live,
@@ -1980,6 +2002,7 @@ fn random_lives_of_a_company_keep_every_invariant() {
             s.cancels_refused_during_commit,
         ),
         ("stale results refused", s.stale_results_refused),
+        ("results fed twice refused", s.duplicate_results_refused),
         ("spent or forged states", s.bad_states_answered),
     ] {
         assert!(n > 0, "never reached: {what}");
