@@ -1940,6 +1940,18 @@ fn life(entropy: &[u32]) -> Result<Stats, TestCaseError> {
         },
     };
     let mut sim = Sim::new(d.pct(25), temper);
+    // Deployments differ in timing: a short lease, no or two restarts, a
+    // fast back-off, few sign-ins at once.
+    if d.pct(30) {
+        sim.policy.lease_ms = 5_000;
+    }
+    sim.policy.max_restarts = [1, 1, 0, 2][d.roll(4) as usize];
+    if d.pct(30) {
+        sim.policy.retry_base_ms = 250;
+    }
+    if d.pct(20) {
+        sim.policy.max_sign_ins = 2;
+    }
     while d.left() {
         sim.probe_cancel()?;
         if sim.alarm_due() && d.pct(90) {
@@ -1958,11 +1970,22 @@ fn life(entropy: &[u32]) -> Result<Stats, TestCaseError> {
 
 #[test]
 fn random_lives_of_a_company_keep_every_invariant() {
+    // A fixed seed and number of cases, so the counters below are stable;
+    // PROPTEST_CASES and PROPTEST_RNG_SEED explore further.
+    let defaults = Config::default();
     let config = Config {
-        cases: 256,
-        rng_seed: RngSeed::Fixed(0x6b65_7973_7769_7463),
+        cases: if std::env::var_os("PROPTEST_CASES").is_some() {
+            defaults.cases
+        } else {
+            256
+        },
+        rng_seed: if std::env::var_os("PROPTEST_RNG_SEED").is_some() {
+            defaults.rng_seed
+        } else {
+            RngSeed::Fixed(0x6b65_7973_7769_7463)
+        },
         failure_persistence: None,
-        ..Config::default()
+        ..defaults
     };
     let total = RefCell::new(Stats::default());
     let mut runner = TestRunner::new(config);
