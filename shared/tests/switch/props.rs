@@ -1301,16 +1301,8 @@ impl Sim {
             self.oracle.pending = true;
             self.vault_tenant = vault_tenant.clone();
         }
-        if matches!(
-            event,
-            Event::ConsentCallback { .. } | Event::VerifyCallback { .. }
-        ) {
-            let n = match &event {
-                Event::ConsentCallback { nonce, .. } | Event::VerifyCallback { nonce, .. } => {
-                    nonce.clone()
-                }
-                _ => unreachable!(),
-            };
+        if let Event::ConsentCallback { nonce, .. } | Event::VerifyCallback { nonce, .. } = &event {
+            let n = nonce.clone();
             let known = self.consent_nonces.contains(&n) || self.sign_ins.contains_key(&n);
             if !known || self.used.contains(&n) {
                 // A forged or spent state: nothing but what was due anyway.
@@ -1327,7 +1319,7 @@ impl Sim {
         }
 
         // ---- results: the world's answer and the model's reaction ----
-        let mut commit_expected = None;
+        let mut commit_expected = false;
         if let Some(read_for) = out.as_ref().and_then(|o| o.read)
             && let Event::InventoryRead {
                 result: Ok(tenants),
@@ -1485,7 +1477,7 @@ impl Sim {
             }
         }
         if let (Some(_), Event::WrapVerified { result: Ok(()), .. }) = (&out, &event) {
-            commit_expected = Some(());
+            commit_expected = true;
         }
         if let (Some(_), Event::Exported { result, .. }) = (&out, &event) {
             match result {
@@ -1511,9 +1503,7 @@ impl Sim {
         );
         if next.provider() != before.provider() || next.key() != before.key() {
             match (&event, next.provider()) {
-                (Event::WrapVerified { .. }, Provider::AzureKeyVault { .. })
-                    if commit_expected.is_some() =>
-                {
+                (Event::WrapVerified { .. }, Provider::AzureKeyVault { .. }) if commit_expected => {
                     // (b) every tenant of the latest inventory was verified,
                     // and that inventory was read after the last verification.
                     let listed = self.oracle.listed.clone().unwrap_or_default();
@@ -1600,10 +1590,7 @@ impl Sim {
                 }
             }
         } else {
-            check!(
-                commit_expected.is_none(),
-                "a verified re-wrap did not commit"
-            );
+            check!(!commit_expected, "a verified re-wrap did not commit");
         }
 
         // ---- every effect, carried out ----
