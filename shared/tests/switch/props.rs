@@ -965,10 +965,10 @@ impl Sim {
                     0..=2 if matches!(self.m.export_window(), ExportWindow::Open { .. }) => {
                         Event::Export { actor: admin }
                     }
-                    3 if matches!(self.m.provider(), Provider::AzureKeyVault { .. }) => {
+                    3..=4 if matches!(self.m.provider(), Provider::AzureKeyVault { .. }) => {
                         Event::BeginExportRound { actor: admin }
                     }
-                    4 if d.pct(20) => Event::MoveToAwsKms {
+                    5 if d.pct(60) => Event::MoveToAwsKms {
                         actor: admin,
                         key_id: aws_key(d.roll(4)),
                     },
