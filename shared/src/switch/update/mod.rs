@@ -81,15 +81,9 @@ pub fn update(
                 }
                 Op::ExportRound { actor } => export::round_listed(&mut step, actor, result),
                 Op::FinalInventory => finalize::final_inventory(&mut step, result)?,
-                other => {
-                    step.m.lease = Some(Lease {
-                        attempt,
-                        op: other,
-                        until_ms: step.lease_until(),
-                        restarts: 0,
-                    });
-                    return Err(stale());
-                }
+                // Another op's attempt number: `take_lease` matched it,
+                // so this cannot be an inventory result.
+                _ => return Err(stale()),
             }
         }
         Event::BeginVerify {
