@@ -1,120 +1,194 @@
-//! The audit trail, kept in the company's Durable Object: one storage key per
-//! event (`audit/{seq:020}`) and a counter (`audit_seq`). Events name who,
-//! what, when and the outcome; never a secret.
+//! The audit trail of a Durable Object, one store for both objects (the
+//! company's trail and a workspace's vault trail): one storage key per event
+//! (`audit/{seq:020}`) and a counter (`audit_seq`). Events are written in the
+//! same `putMultiple` as the state they describe ([`prepare`]) and read back
+//! newest first, page by page ([`page`]): every event stays readable.
+//! Events name who, what, when and the outcome; never a secret.
 
 use keyswitch_shared::api::AuditEvent;
 use keyswitch_shared::switch::Stage;
-use worker::{ListOptions, Storage};
+use keyswitch_shared::vaults_api::VaultAuditEvent;
+use keyswitch_shared::{AuditAction, Outcome, Role};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use worker::{ListOptions, Storage, Url};
 
+use crate::batch::{self, Batch};
 use crate::error::EdgeError;
 use crate::session::Actor;
 
 const SEQ: &str = "audit_seq";
 const PREFIX: &str = "audit/";
+/// Events per page unless the caller asks otherwise.
+pub const DEFAULT_LIMIT: usize = 100;
+/// Most events one page holds.
+pub const MAX_LIMIT: usize = 500;
 
-/// What to record.
-pub struct Entry<'a> {
-    /// Who.
-    pub actor: &'a Actor,
-    /// What, e.g. `switch_started`.
-    pub action: &'a str,
-    /// `succeeded`, `failed` or `refused`.
-    pub outcome: &'a str,
-    /// Stage before.
-    pub from: Stage,
-    /// Stage after.
-    pub to: Stage,
-    /// A catalog code or a non-secret note.
-    pub detail: Option<String>,
+/// An event of a trail: the store numbers it when it is written.
+pub trait Event: Serialize + DeserializeOwned {
+    /// Its sequence number (ascending within the trail, from 1).
+    fn seq(&self) -> u64;
+    /// Sets its sequence number.
+    fn set_seq(&mut self, seq: u64);
 }
 
-/// Prepares an event for a caller that writes it in its own transaction:
-/// the counter key, the new sequence number, the event key and its JSON.
-pub async fn prepare(
-    storage: &Storage,
-    entry: Entry<'_>,
-) -> Result<(&'static str, u64, String, String), EdgeError> {
-    let seq = storage.get::<u64>(SEQ).await?.unwrap_or(0) + 1;
-    let event = AuditEvent {
-        seq,
-        at_ms: worker::Date::now().as_millis(),
-        actor: entry.actor.sub.clone(),
-        actor_name: entry.actor.name.clone(),
-        actor_role: entry.actor.role.clone(),
-        action: entry.action.to_owned(),
-        outcome: entry.outcome.to_owned(),
-        from: entry.from,
-        to: entry.to,
-        detail: entry.detail,
-    };
-    Ok((
-        SEQ,
-        seq,
-        format!("{PREFIX}{seq:020}"),
-        serde_json::to_string(&event)?,
-    ))
-}
-
-/// Appends an event.
-pub async fn record(storage: &Storage, entry: Entry<'_>) -> Result<(), EdgeError> {
-    let seq = storage.get::<u64>(SEQ).await?.unwrap_or(0) + 1;
-    let event = AuditEvent {
-        seq,
-        at_ms: worker::Date::now().as_millis(),
-        actor: entry.actor.sub.clone(),
-        actor_name: entry.actor.name.clone(),
-        actor_role: entry.actor.role.clone(),
-        action: entry.action.to_owned(),
-        outcome: entry.outcome.to_owned(),
-        from: entry.from,
-        to: entry.to,
-        detail: entry.detail,
-    };
-    storage.put(SEQ, seq).await?;
-    storage
-        .put(
-            &format!("{PREFIX}{seq:020}"),
-            serde_json::to_string(&event)?,
-        )
-        .await?;
-    Ok(())
-}
-
-/// The newest `limit` events, newest first.
-pub async fn list(storage: &Storage, limit: usize) -> Result<Vec<AuditEvent>, EdgeError> {
-    let map = storage
-        .list_with_options(ListOptions::new().prefix(PREFIX).reverse(true).limit(limit))
-        .await?;
-    let mut out = Vec::new();
-    for value in map.values() {
-        let Ok(value) = value else { continue };
-        if let Some(text) = value.as_string()
-            && let Ok(event) = serde_json::from_str::<AuditEvent>(&text)
-        {
-            out.push(event);
-        }
+impl Event for AuditEvent {
+    fn seq(&self) -> u64 {
+        self.seq
     }
-    Ok(out)
+    fn set_seq(&mut self, seq: u64) {
+        self.seq = seq;
+    }
 }
 
-/// The storage key and JSON of an audit entry the company model produced,
-/// for the caller's own transaction.
-pub fn encode(entry: &keyswitch_shared::switch::AuditEntry) -> Result<(String, String), EdgeError> {
-    let name = |v: serde_json::Value| v.as_str().map(str::to_owned).unwrap_or_default();
-    let event = AuditEvent {
-        seq: entry.seq,
-        at_ms: entry.at_ms,
-        actor: entry.actor.sub.clone(),
-        actor_name: entry.actor.name.clone(),
-        actor_role: name(serde_json::to_value(entry.actor.role)?),
-        action: name(serde_json::to_value(entry.action)?),
-        outcome: name(serde_json::to_value(entry.outcome)?),
-        from: entry.from,
-        to: entry.to,
-        detail: entry.detail.clone(),
+impl Event for VaultAuditEvent {
+    fn seq(&self) -> u64 {
+        self.seq
+    }
+    fn set_seq(&mut self, seq: u64) {
+        self.seq = seq;
+    }
+}
+
+fn key(seq: u64) -> String {
+    format!("{PREFIX}{seq:020}")
+}
+
+/// Numbers `events` (in order, after the last stored one) and adds them and
+/// the counter to `batch`, for a caller that writes them with its state.
+pub async fn prepare<E: Event>(
+    storage: &Storage,
+    batch: &mut Batch,
+    events: Vec<E>,
+) -> Result<(), EdgeError> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let mut seq = storage.get::<u64>(SEQ).await?.unwrap_or(0);
+    for mut event in events {
+        seq += 1;
+        event.set_seq(seq);
+        batch.put(&key(seq), &event)?;
+    }
+    batch.put(SEQ, &seq)
+}
+
+/// Appends one event on its own (nothing else changes with it).
+pub async fn record<E: Event>(storage: &Storage, event: E) -> Result<(), EdgeError> {
+    let mut batch = Batch::new();
+    prepare(storage, &mut batch, vec![event]).await?;
+    batch.commit(storage).await
+}
+
+/// Which page of a trail to read: `?cursor=<seq>&limit=N`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Query {
+    /// Only events older than this sequence number (the `next_cursor` of
+    /// the previous page); `None` starts at the newest.
+    pub cursor: Option<u64>,
+    /// At most this many events (1 to [`MAX_LIMIT`]).
+    pub limit: usize,
+}
+
+impl Query {
+    /// Reads `cursor` and `limit` from a request's query string.
+    pub fn from_url(url: &Url) -> Result<Self, EdgeError> {
+        let mut query = Self {
+            cursor: None,
+            limit: DEFAULT_LIMIT,
+        };
+        for (name, value) in url.query_pairs() {
+            match name.as_ref() {
+                "limit" => match value.parse::<usize>() {
+                    Ok(n) if (1..=MAX_LIMIT).contains(&n) => query.limit = n,
+                    _ => {
+                        return Err(EdgeError::field(
+                            "limit",
+                            "must be a whole number from 1 to 500",
+                        ));
+                    }
+                },
+                "cursor" => match value.parse::<u64>() {
+                    Ok(n) if n >= 1 => query.cursor = Some(n),
+                    _ => {
+                        return Err(EdgeError::field(
+                            "cursor",
+                            "must be the next_cursor of the previous page",
+                        ));
+                    }
+                },
+                _ => {}
+            }
+        }
+        Ok(query)
+    }
+}
+
+/// One page of a trail, newest first.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Page<E> {
+    /// The events, newest first.
+    pub events: Vec<E>,
+    /// Pass as `cursor` to read the next (older) page; `None` on the last.
+    pub next_cursor: Option<u64>,
+}
+
+/// Reads one page, newest first.
+pub async fn page<E: Event>(storage: &Storage, query: Query) -> Result<Page<E>, EdgeError> {
+    let limit = query.limit.clamp(1, MAX_LIMIT);
+    let end = query.cursor.map(key);
+    let mut options = ListOptions::new()
+        .prefix(PREFIX)
+        .reverse(true)
+        .limit(limit + 1);
+    if let Some(end) = end.as_deref() {
+        options = options.end(end);
+    }
+    let map = storage.list_with_options(options).await?;
+    let mut events = Vec::with_capacity(limit + 1);
+    for value in map.values() {
+        events.push(batch::decode::<E>(value.map_err(worker::Error::from)?)?);
+    }
+    let next_cursor = if events.len() > limit {
+        events.truncate(limit);
+        events.last().map(Event::seq)
+    } else {
+        None
     };
-    Ok((
-        format!("{PREFIX}{:020}", entry.seq),
-        serde_json::to_string(&event)?,
-    ))
+    Ok(Page {
+        events,
+        next_cursor,
+    })
+}
+
+/// The role an actor's session names, typed.
+pub fn role_of(actor: &Actor) -> Role {
+    serde_json::from_value(serde_json::Value::String(actor.role.clone())).unwrap_or(Role::Other)
+}
+
+/// Adds entries the company model numbered itself (it keeps its own
+/// counter) to `batch`, with the counter, for the model's own transaction.
+pub fn put_numbered(
+    batch: &mut Batch,
+    entries: &[keyswitch_shared::switch::AuditEntry],
+) -> Result<(), EdgeError> {
+    let Some(last) = entries.last() else {
+        return Ok(());
+    };
+    for entry in entries {
+        let event = AuditEvent {
+            seq: entry.seq,
+            at_ms: entry.at_ms,
+            actor: entry.actor.sub.clone(),
+            actor_name: entry.actor.name.clone(),
+            actor_role: entry.actor.role,
+            action: entry.action,
+            outcome: entry.outcome,
+            from: entry.from,
+            to: entry.to,
+            detail: entry.detail.clone(),
+        };
+        batch.put(&key(entry.seq), &event)?;
+    }
+    batch.put(SEQ, &last.seq)
 }

@@ -6,12 +6,14 @@
 
 mod audit;
 mod azure;
+mod batch;
 mod company;
 mod config;
 mod connection;
 mod consent_cache;
 mod cors;
 mod crypto;
+mod do_client;
 mod error;
 mod guidance;
 mod inventory;

@@ -159,11 +159,11 @@ pub struct AuditEvent {
     /// The actor's display name.
     pub actor_name: String,
     /// The actor's role.
-    pub actor_role: String,
-    /// What was done, e.g. `switch_started`, `connection_test`.
-    pub action: String,
-    /// `succeeded`, `failed` or `refused`.
-    pub outcome: String,
+    pub actor_role: crate::Role,
+    /// What was done.
+    pub action: crate::AuditAction,
+    /// How it ended.
+    pub outcome: crate::Outcome,
     /// Stage before.
     pub from: crate::switch::Stage,
     /// Stage after.
@@ -172,11 +172,15 @@ pub struct AuditEvent {
     pub detail: Option<String>,
 }
 
-/// `GET …/kms/audit`: newest first.
+/// `GET …/kms/audit?cursor=<seq>&limit=N`: one page of the trail, newest
+/// first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditTrail {
     /// The events, newest first.
     pub events: Vec<AuditEvent>,
+    /// The `cursor` of the next (older) page; `None` on the last page.
+    #[serde(default)]
+    pub next_cursor: Option<u64>,
 }
 
 /// `POST …/kms/tenants/verify` body: start verifying one tenant of the

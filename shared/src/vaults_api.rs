@@ -542,24 +542,28 @@ pub struct VaultAuditEvent {
     /// The actor's display name.
     pub actor_name: String,
     /// The actor's role.
-    pub actor_role: String,
-    /// What, e.g. `vault_created`, `client_secret_replaced`, `item_read`.
-    pub action: String,
+    pub actor_role: crate::Role,
+    /// What was done.
+    pub action: crate::AuditAction,
     /// The vault concerned, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vault_id: Option<String>,
-    /// `succeeded`, `failed` or `refused`.
-    pub outcome: String,
+    /// How it ended.
+    pub outcome: crate::Outcome,
     /// A catalog code or a non-secret note (kid, item id).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
 }
 
-/// `GET /api/workspaces/{workspace}/vaults/audit`: newest first.
+/// `GET /api/workspaces/{workspace}/vault-audit?cursor=<seq>&limit=N`: one
+/// page of the trail, newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VaultAuditTrail {
     /// The events, newest first.
     pub events: Vec<VaultAuditEvent>,
+    /// The `cursor` of the next (older) page; `None` on the last page.
+    #[serde(default)]
+    pub next_cursor: Option<u64>,
 }
 
 /// The refusal for a signed-in user whose role may not do this in the

@@ -91,9 +91,9 @@ pub fn AuditTable(
                             view! {
                                 <tr>
                                     <td><time>{format_time(e.at_ms)}</time></td>
-                                    <td>{e.actor_name}<br/><span class="muted">{e.actor_role.replace('_', " ")}</span></td>
-                                    <td>{action_label(&e.action)}</td>
-                                    <td><span class=outcome_class>{e.outcome}</span></td>
+                                    <td>{e.actor_name}<br/><span class="muted">{e.actor_role.as_str().replace('_', " ")}</span></td>
+                                    <td>{action_label(e.action.as_str())}</td>
+                                    <td><span class=outcome_class>{e.outcome.as_str()}</span></td>
                                     <td class="wrap">{e.detail.unwrap_or_default()}</td>
                                 </tr>
                             }

@@ -58,10 +58,10 @@ pub enum Command {
         /// The admin who clicked.
         actor: Actor,
     },
-    /// The newest audit events.
+    /// One page of the audit trail, newest first.
     Audit {
-        /// How many at most.
-        limit: usize,
+        /// Which page.
+        query: crate::audit::Query,
     },
     /// Start verifying a tenant (setup or export re-verification).
     BeginVerify {

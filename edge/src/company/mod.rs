@@ -8,7 +8,6 @@
 //! Storage: see `store.rs`. The unwrapped company key is cached in memory
 //! only, briefly (see `keys.rs`).
 
-pub mod client;
 pub mod commands;
 mod keys;
 mod perform;

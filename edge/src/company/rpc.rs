@@ -16,9 +16,6 @@ use crate::audit;
 use crate::error::EdgeError;
 use crate::verify;
 
-/// How many audit events one read returns at most.
-const AUDIT_MAX: usize = 500;
-
 fn json<T: Serialize>(value: &T) -> Res<Response> {
     Ok(Response::from_json(value)?)
 }
@@ -57,9 +54,12 @@ impl CompanyKms {
                 self.run(company, Event::Tick).await?;
                 return json(&self.load(company).await?.progress());
             }
-            Command::Audit { limit } => {
-                let events = audit::list(&self.state.storage(), limit.clamp(1, AUDIT_MAX)).await?;
-                return json(&AuditTrail { events });
+            Command::Audit { query } => {
+                let page = audit::page(&self.state.storage(), query).await?;
+                return json(&AuditTrail {
+                    events: page.events,
+                    next_cursor: page.next_cursor,
+                });
             }
             Command::ExportVerificationView => {
                 return json(&self.load(company).await?.export_verification());

@@ -11,8 +11,8 @@ use keyswitch_shared::{CompanyId, Provider};
 
 use super::{CompanyKms, Res};
 use crate::audit;
+use crate::batch::Batch;
 use crate::crypto::SecretKey;
-use crate::error::EdgeError;
 
 /// Storage key of the model.
 const MODEL: &str = "company";
@@ -70,19 +70,9 @@ impl CompanyKms {
     }
 
     async fn write(&self, model: &Company, audits: &[AuditEntry]) -> Res<()> {
-        let obj = js_sys::Object::new();
-        let set = |k: &str, v: wasm_bindgen::JsValue| {
-            js_sys::Reflect::set(&obj, &k.into(), &v)
-                .map(|_| ())
-                .map_err(|e| EdgeError::Worker(e.into()))
-        };
-        let value = serde_wasm_bindgen::to_value(model).map_err(|e| EdgeError::Worker(e.into()))?;
-        set(MODEL, value)?;
-        for entry in audits {
-            let (key, json) = audit::encode(entry)?;
-            set(&key, json.into())?;
-        }
-        self.state.storage().put_multiple_raw(obj).await?;
-        Ok(())
+        let mut batch = Batch::new();
+        batch.put(MODEL, model)?;
+        audit::put_numbered(&mut batch, audits)?;
+        batch.commit(&self.state.storage()).await
     }
 }

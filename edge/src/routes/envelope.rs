@@ -9,9 +9,9 @@ use subtle::ConstantTimeEq;
 use worker::{Request, Response, Result, RouteContext};
 
 use super::kms::{json_object, string_field};
-use crate::company::client;
 use crate::company::commands::Command;
 use crate::config;
+use crate::do_client;
 use crate::error::EdgeError;
 
 /// Checks the service credential (constant time over SHA-256 digests, so
@@ -45,7 +45,7 @@ fn no_store(data: &DataKey) -> Result<Response> {
 pub async fn generate(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     let result = async {
         let company = service(&req, &ctx)?;
-        client::call::<DataKey>(&ctx.env, &company, &Command::GenerateDataKey).await
+        do_client::call::<DataKey>(&ctx.env, &company, &Command::GenerateDataKey).await
     }
     .await;
     match result {
@@ -67,7 +67,7 @@ pub async fn decrypt(mut req: Request, ctx: RouteContext<()>) -> Result<Response
         if wrapped.len() > 4096 {
             return Err(EdgeError::field("wrapped", "is too long"));
         }
-        client::call::<DataKey>(
+        do_client::call::<DataKey>(
             &ctx.env,
             &company,
             &Command::DecryptDataKey {

@@ -7,11 +7,12 @@ use keyswitch_shared::{CatalogError, CompanyId, KeyName, VaultUri};
 use serde_json::Value;
 use worker::{Env, Request, Response, Result, RouteContext};
 
+use crate::audit;
 use crate::azure::entra::Entra;
 use crate::azure::keyvault::KeyVault;
-use crate::company::client;
 use crate::company::commands::{Command, View};
 use crate::consent_cache;
+use crate::do_client;
 use crate::error::{EdgeError, respond};
 use crate::guidance;
 use crate::inventory::Inventory;
@@ -75,7 +76,7 @@ pub async fn get_status(req: Request, ctx: RouteContext<()>) -> Result<Response>
     respond(
         async {
             let (_, company) = caller(&req, &ctx).await?;
-            let view: View = client::call(&ctx.env, &company, &Command::View).await?;
+            let view: View = do_client::call(&ctx.env, &company, &Command::View).await?;
             let kms = overview(&ctx.env, &company, view, true).await?;
             Ok(Response::from_json(&kms)?)
         }
@@ -138,7 +139,7 @@ pub async fn post_switch(mut req: Request, ctx: RouteContext<()>) -> Result<Resp
             let cached_consent_at =
                 consent_cache::fresh(&ctx.env, entra.client_id(), &vault_tenant, now_secs())
                     .await?;
-            let view: View = client::call(
+            let view: View = do_client::call(
                 &ctx.env,
                 &company,
                 &Command::Start {
@@ -196,7 +197,7 @@ async fn action(
     respond(
         async {
             let (actor, company) = caller(&req, &ctx).await?;
-            let view: View = client::call(&ctx.env, &company, &command(actor)).await?;
+            let view: View = do_client::call(&ctx.env, &company, &command(actor)).await?;
             answer(&ctx.env, &company, view).await
         }
         .await,
@@ -208,7 +209,7 @@ pub async fn get_role_assignment(req: Request, ctx: RouteContext<()>) -> Result<
     respond(
         async {
             let (_, company) = caller(&req, &ctx).await?;
-            let view: View = client::call(&ctx.env, &company, &Command::View).await?;
+            let view: View = do_client::call(&ctx.env, &company, &Command::View).await?;
             let pending = view.pending.ok_or_else(|| CatalogError::Conflict {
                 reason: "No Azure Key Vault setup is pending".into(),
             })?;
@@ -222,26 +223,15 @@ pub async fn get_role_assignment(req: Request, ctx: RouteContext<()>) -> Result<
     )
 }
 
-/// `GET …/kms/audit?limit=N`: the audit trail, newest first.
+/// `GET …/kms/audit?cursor=<seq>&limit=N`: one page of the audit trail,
+/// newest first.
 pub async fn get_audit(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(
         async {
             let (_, company) = caller(&req, &ctx).await?;
-            let url = req.url()?;
-            let limit = match url.query_pairs().find(|(k, _)| k == "limit") {
-                None => 100,
-                Some((_, v)) => match v.parse::<usize>() {
-                    Ok(n) if (1..=500).contains(&n) => n,
-                    _ => {
-                        return Err(EdgeError::field(
-                            "limit",
-                            "must be a whole number from 1 to 500",
-                        ));
-                    }
-                },
-            };
+            let query = audit::Query::from_url(&req.url()?)?;
             let trail: AuditTrail =
-                client::call(&ctx.env, &company, &Command::Audit { limit }).await?;
+                do_client::call(&ctx.env, &company, &Command::Audit { query }).await?;
             Ok(Response::from_json(&trail)?)
         }
         .await,

@@ -4,9 +4,8 @@
 use keyswitch_shared::{CatalogError, CompanyId};
 use worker::{Request, Response, Result, RouteContext};
 
-use crate::company::client;
-use crate::company::commands::VerifyOutcome;
-use crate::company::commands::{CallbackOutcome, Command};
+use crate::company::commands::{CallbackOutcome, Command, VerifyOutcome};
+use crate::do_client;
 use crate::error::{EdgeError, respond};
 use crate::landing::{self, Landing, VerificationLanding};
 
@@ -29,7 +28,7 @@ async fn verification(
     nonce: String,
     param: &dyn Fn(&str) -> Option<String>,
 ) -> std::result::Result<Response, EdgeError> {
-    let outcome: VerifyOutcome = client::call(
+    let outcome: VerifyOutcome = do_client::call(
         &ctx.env,
         &company,
         &Command::VerifyCallback {
@@ -92,7 +91,7 @@ async fn handle(req: &Request, ctx: &RouteContext<()>) -> std::result::Result<Re
             },
         );
     };
-    let outcome: CallbackOutcome = client::call(
+    let outcome: CallbackOutcome = do_client::call(
         &ctx.env,
         &company,
         &Command::ConsentCallback {

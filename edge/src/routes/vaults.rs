@@ -13,9 +13,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use worker::{Request, Response, Result, RouteContext};
 
+use crate::audit;
+use crate::do_client;
 use crate::error::{EdgeError, respond};
 use crate::session::{self, Actor};
-use crate::workspace::client;
 use crate::workspace::commands::Command;
 
 /// Largest request body accepted.
@@ -121,9 +122,8 @@ pub async fn list(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(
         async {
             let (_, ws) = caller(&req, &ctx, Need::Manage).await?;
-            let (status, list): (u16, VaultList) =
-                client::call(&ctx.env, &ws, &Command::List).await?;
-            reply(status, &list)
+            let list: VaultList = do_client::call(&ctx.env, &ws, &Command::List).await?;
+            reply(200, &list)
         }
         .await,
     )
@@ -137,9 +137,9 @@ pub async fn create(mut req: Request, ctx: RouteContext<()>) -> Result<Response>
             let form: CreateVaultForm = body(&mut req).await?;
             // Bad input is refused here, before the object is asked.
             form.validate()?;
-            let (status, vault): (u16, VaultSummary) =
-                client::call(&ctx.env, &ws, &Command::Create { actor, form }).await?;
-            reply(status, &vault)
+            let vault: VaultSummary =
+                do_client::call(&ctx.env, &ws, &Command::Create { actor, form }).await?;
+            reply(201, &vault)
         }
         .await,
     )
@@ -151,9 +151,8 @@ pub async fn get(req: Request, ctx: RouteContext<()>) -> Result<Response> {
         async {
             let (_, ws) = caller(&req, &ctx, Need::Manage).await?;
             let vault = vault_id(&ctx)?;
-            let (status, v): (u16, VaultSummary) =
-                client::call(&ctx.env, &ws, &Command::Get { vault }).await?;
-            reply(status, &v)
+            let v: VaultSummary = do_client::call(&ctx.env, &ws, &Command::Get { vault }).await?;
+            reply(200, &v)
         }
         .await,
     )
@@ -165,9 +164,9 @@ pub async fn set_default(req: Request, ctx: RouteContext<()>) -> Result<Response
         async {
             let (actor, ws) = caller(&req, &ctx, Need::Manage).await?;
             let vault = vault_id(&ctx)?;
-            let (status, v): (u16, VaultSummary) =
-                client::call(&ctx.env, &ws, &Command::SetDefault { actor, vault }).await?;
-            reply(status, &v)
+            let v: VaultSummary =
+                do_client::call(&ctx.env, &ws, &Command::SetDefault { actor, vault }).await?;
+            reply(200, &v)
         }
         .await,
     )
@@ -182,13 +181,13 @@ pub async fn replace_secret(mut req: Request, ctx: RouteContext<()>) -> Result<R
             let vault = vault_id(&ctx)?;
             let form: ReplaceSecretForm = body(&mut req).await?;
             form.validate()?;
-            let (status, v): (u16, VaultSummary) = client::call(
+            let v: VaultSummary = do_client::call(
                 &ctx.env,
                 &ws,
                 &Command::ReplaceSecret { actor, vault, form },
             )
             .await?;
-            reply(status, &v)
+            reply(200, &v)
         }
         .await,
     )
@@ -200,9 +199,9 @@ pub async fn test(req: Request, ctx: RouteContext<()>) -> Result<Response> {
         async {
             let (actor, ws) = caller(&req, &ctx, Need::Manage).await?;
             let vault = vault_id(&ctx)?;
-            let (status, v): (u16, VaultSummary) =
-                client::call(&ctx.env, &ws, &Command::Test { actor, vault }).await?;
-            reply(status, &v)
+            let v: VaultSummary =
+                do_client::call(&ctx.env, &ws, &Command::Test { actor, vault }).await?;
+            reply(200, &v)
         }
         .await,
     )
@@ -214,9 +213,9 @@ pub async fn list_items(req: Request, ctx: RouteContext<()>) -> Result<Response>
         async {
             let (_, ws) = caller(&req, &ctx, Need::Use).await?;
             let vault = vault_id(&ctx)?;
-            let (status, items): (u16, ItemList) =
-                client::call(&ctx.env, &ws, &Command::ListItems { vault }).await?;
-            reply(status, &items)
+            let items: ItemList =
+                do_client::call(&ctx.env, &ws, &Command::ListItems { vault }).await?;
+            reply(200, &items)
         }
         .await,
     )
@@ -230,9 +229,9 @@ pub async fn create_item(mut req: Request, ctx: RouteContext<()>) -> Result<Resp
             let vault = vault_id(&ctx)?;
             let form: ItemForm = body(&mut req).await?;
             let form = form.validate()?;
-            let (status, item): (u16, ItemSummary) =
-                client::call(&ctx.env, &ws, &Command::CreateItem { actor, vault, form }).await?;
-            reply(status, &item)
+            let item: ItemSummary =
+                do_client::call(&ctx.env, &ws, &Command::CreateItem { actor, vault, form }).await?;
+            reply(201, &item)
         }
         .await,
     )
@@ -245,35 +244,24 @@ pub async fn read_item(req: Request, ctx: RouteContext<()>) -> Result<Response> 
             let (actor, ws) = caller(&req, &ctx, Need::Use).await?;
             let vault = vault_id(&ctx)?;
             let item = id_param(&ctx, "item", 'i', "The item")?;
-            let (status, item): (u16, Item) =
-                client::call(&ctx.env, &ws, &Command::ReadItem { actor, vault, item }).await?;
-            reply(status, &item)
+            let item: Item =
+                do_client::call(&ctx.env, &ws, &Command::ReadItem { actor, vault, item }).await?;
+            reply(200, &item)
         }
         .await,
     )
 }
 
-/// `GET /api/workspaces/:workspace/vault-audit?limit=N`: newest first.
+/// `GET /api/workspaces/:workspace/vault-audit?cursor=<seq>&limit=N`: one
+/// page of the trail, newest first.
 pub async fn audit(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(
         async {
             let (_, ws) = caller(&req, &ctx, Need::Manage).await?;
-            let url = req.url()?;
-            let limit = match url.query_pairs().find(|(k, _)| k == "limit") {
-                None => 100,
-                Some((_, v)) => match v.parse::<usize>() {
-                    Ok(n) if (1..=500).contains(&n) => n,
-                    _ => {
-                        return Err(EdgeError::field(
-                            "limit",
-                            "must be a whole number from 1 to 500",
-                        ));
-                    }
-                },
-            };
-            let (status, trail): (u16, VaultAuditTrail) =
-                client::call(&ctx.env, &ws, &Command::Audit { limit }).await?;
-            reply(status, &trail)
+            let query = audit::Query::from_url(&req.url()?)?;
+            let trail: VaultAuditTrail =
+                do_client::call(&ctx.env, &ws, &Command::Audit { query }).await?;
+            reply(200, &trail)
         }
         .await,
     )

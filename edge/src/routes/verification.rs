@@ -11,8 +11,8 @@ use keyswitch_shared::switch::TenantRef;
 use worker::{Request, Response, Result, RouteContext};
 
 use super::kms::{answer, caller, json_object, string_field};
-use crate::company::client;
 use crate::company::commands::{Command, View};
+use crate::do_client;
 use crate::error::{EdgeError, respond};
 
 /// `POST …/kms/tenants/verify` `{tenant}`: the sign-in URL for one tenant.
@@ -36,7 +36,7 @@ pub async fn post_verify(mut req: Request, ctx: RouteContext<()>) -> Result<Resp
                 )
             })?;
             let answer: VerifyTenantAnswer =
-                client::call(&ctx.env, &company, &Command::BeginVerify { actor: actor.into(), tenant }).await?;
+                do_client::call(&ctx.env, &company, &Command::BeginVerify { actor: actor.into(), tenant }).await?;
             Ok(Response::from_json(&answer)?)
         }
         .await,
@@ -48,7 +48,7 @@ pub async fn post_refresh(req: Request, ctx: RouteContext<()>) -> Result<Respons
     respond(
         async {
             let (actor, company) = caller(&req, &ctx).await?;
-            let view: View = client::call(
+            let view: View = do_client::call(
                 &ctx.env,
                 &company,
                 &Command::Refresh {
@@ -67,7 +67,7 @@ async fn finalize(req: Request, ctx: RouteContext<()>, run: bool) -> Result<Resp
         async {
             let (_, company) = caller(&req, &ctx).await?;
             let progress: FinalizeProgress =
-                client::call(&ctx.env, &company, &Command::Finalize { run }).await?;
+                do_client::call(&ctx.env, &company, &Command::Finalize { run }).await?;
             Ok(Response::from_json(&progress)?)
         }
         .await,
@@ -89,7 +89,7 @@ pub async fn post_export(req: Request, ctx: RouteContext<()>) -> Result<Response
     respond(
         async {
             let (actor, company) = caller(&req, &ctx).await?;
-            let file: CompanyKeyExport = client::call(
+            let file: CompanyKeyExport = do_client::call(
                 &ctx.env,
                 &company,
                 &Command::Export {
@@ -119,7 +119,7 @@ pub async fn get_export_verification(req: Request, ctx: RouteContext<()>) -> Res
         async {
             let (_, company) = caller(&req, &ctx).await?;
             let view: ExportVerification =
-                client::call(&ctx.env, &company, &Command::ExportVerificationView).await?;
+                do_client::call(&ctx.env, &company, &Command::ExportVerificationView).await?;
             Ok(Response::from_json(&view)?)
         }
         .await,
@@ -131,7 +131,7 @@ pub async fn post_export_verification(req: Request, ctx: RouteContext<()>) -> Re
     respond(
         async {
             let (actor, company) = caller(&req, &ctx).await?;
-            let view: ExportVerification = client::call(
+            let view: ExportVerification = do_client::call(
                 &ctx.env,
                 &company,
                 &Command::BeginExportVerification {
@@ -170,7 +170,7 @@ pub async fn post_aws_kms(mut req: Request, ctx: RouteContext<()>) -> Result<Res
                     "must be an AWS KMS key id, ARN or alias",
                 ));
             }
-            let view: View = client::call(
+            let view: View = do_client::call(
                 &ctx.env,
                 &company,
                 &Command::MoveToAwsKms {

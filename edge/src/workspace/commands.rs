@@ -70,9 +70,9 @@ pub enum Command {
         /// Item id.
         item: String,
     },
-    /// The audit trail, newest first.
+    /// One page of the audit trail, newest first.
     Audit {
-        /// At most this many events.
-        limit: usize,
+        /// Which page.
+        query: crate::audit::Query,
     },
 }

@@ -22,20 +22,22 @@
 //! are checked again right before the write.
 
 pub mod azure_app;
-pub mod client;
 pub mod commands;
 pub mod envelope;
 
 use keyswitch_shared::key_check::{VAULT_MANAGEMENT_KEY_SIZES, check_key};
 use keyswitch_shared::vaults_api::{
     AzureConnection, AzureConnectionView, CreateVault, Item, ItemForm, ItemKind, ItemList,
-    ItemSummary, KeyState, KeyStatus, SecretState, VaultAuditEvent, VaultAuditTrail, VaultList,
-    VaultStrategy, VaultSummary, cloud_vault_exists, vault_key_unreachable,
+    ItemSummary, KeyState, KeyStatus, SecretState, VaultAuditEvent, VaultList, VaultStrategy,
+    VaultSummary, cloud_vault_exists, vault_key_unreachable,
 };
-use keyswitch_shared::{CatalogError, ClientId, ClientSecret, KeyId, KeyName, TenantId, VaultUri};
+use keyswitch_shared::{
+    AuditAction, CatalogError, ClientId, ClientSecret, KeyId, KeyName, Outcome, TenantId, VaultUri,
+};
 use serde::{Deserialize, Serialize};
 use worker::{DurableObject, Env, ListOptions, Request, Response, Result, State, durable_object};
 
+use crate::audit;
 use crate::config;
 use crate::crypto::SecretKey;
 use crate::error::{EdgeError, respond};
@@ -49,9 +51,6 @@ use envelope::{
 const DEFAULT_VAULT: &str = "default_vault";
 const VAULT_PREFIX: &str = "vault/";
 const ITEM_PREFIX: &str = "item/";
-const AUDIT_SEQ: &str = "audit_seq";
-const AUDIT_PREFIX: &str = "audit/";
-const AUDIT_MAX: usize = 500;
 /// Most vaults a workspace may hold (at most one per provider today).
 const MAX_VAULTS: usize = 50;
 
@@ -186,8 +185,14 @@ impl WorkspaceVaults {
                 match result {
                     Ok(rec) => json_response(201, &self.summary(&rec).await?),
                     Err(e) => {
-                        self.audit(&actor, "vault_create", None, "failed", Some(code_of(&e)))
-                            .await?;
+                        self.audit(
+                            &actor,
+                            AuditAction::VaultCreate,
+                            None,
+                            Outcome::Failed,
+                            Some(code_of(&e)),
+                        )
+                        .await?;
                         Err(e)
                     }
                 }
@@ -197,9 +202,9 @@ impl WorkspaceVaults {
                 self.state.storage().put(DEFAULT_VAULT, &rec.id).await?;
                 self.audit(
                     &actor,
-                    "default_vault_set",
+                    AuditAction::DefaultVaultSet,
                     Some(&rec.id),
-                    "succeeded",
+                    Outcome::Succeeded,
                     None,
                 )
                 .await?;
@@ -215,9 +220,9 @@ impl WorkspaceVaults {
                     Ok(()) => {
                         self.audit(
                             &actor,
-                            "client_secret_replaced",
+                            AuditAction::ClientSecretReplaced,
                             Some(&rec.id),
-                            "succeeded",
+                            Outcome::Succeeded,
                             Some("connection re-tested".into()),
                         )
                         .await?;
@@ -226,9 +231,9 @@ impl WorkspaceVaults {
                     Err(e) => {
                         self.audit(
                             &actor,
-                            "client_secret_replaced",
+                            AuditAction::ClientSecretReplaced,
                             Some(&rec.id),
-                            "failed",
+                            Outcome::Failed,
                             Some(code_of(&e)),
                         )
                         .await?;
@@ -240,13 +245,19 @@ impl WorkspaceVaults {
                 let mut rec = self.vault(&vault).await?;
                 let result = self.test(&workspace, &mut rec).await;
                 let outcome = if result.is_ok() {
-                    "succeeded"
+                    Outcome::Succeeded
                 } else {
-                    "failed"
+                    Outcome::Failed
                 };
                 let detail = result.as_ref().err().map(code_of);
-                self.audit(&actor, "connection_tested", Some(&rec.id), outcome, detail)
-                    .await?;
+                self.audit(
+                    &actor,
+                    AuditAction::ConnectionTested,
+                    Some(&rec.id),
+                    outcome,
+                    detail,
+                )
+                .await?;
                 result?;
                 json_response(200, &self.summary(&rec).await?)
             }
@@ -260,9 +271,9 @@ impl WorkspaceVaults {
                     Ok(summary) => {
                         self.audit(
                             &actor,
-                            "item_created",
+                            AuditAction::ItemCreated,
                             Some(&rec.id),
-                            "succeeded",
+                            Outcome::Succeeded,
                             Some(summary.id.clone()),
                         )
                         .await?;
@@ -271,9 +282,9 @@ impl WorkspaceVaults {
                     Err(e) => {
                         self.audit(
                             &actor,
-                            "item_created",
+                            AuditAction::ItemCreated,
                             Some(&rec.id),
-                            "failed",
+                            Outcome::Failed,
                             Some(code_of(&e)),
                         )
                         .await?;
@@ -296,21 +307,27 @@ impl WorkspaceVaults {
                 let stored = self.item(&rec.id, &item).await?;
                 let result = self.read_item(&workspace, &mut rec, &stored).await;
                 let outcome = if result.is_ok() {
-                    "succeeded"
+                    Outcome::Succeeded
                 } else {
-                    "failed"
+                    Outcome::Failed
                 };
                 let detail = match &result {
                     Ok(_) => stored.id.clone(),
                     Err(e) => format!("{}: {}", stored.id, code_of(e)),
                 };
-                self.audit(&actor, "item_read", Some(&rec.id), outcome, Some(detail))
-                    .await?;
+                self.audit(
+                    &actor,
+                    AuditAction::ItemRead,
+                    Some(&rec.id),
+                    outcome,
+                    Some(detail),
+                )
+                .await?;
                 json_response(200, &result?)
             }
-            Command::Audit { limit } => {
-                let events = self.audit_list(limit.clamp(1, AUDIT_MAX)).await?;
-                json_response(200, &VaultAuditTrail { events })
+            Command::Audit { query } => {
+                let page = audit::page::<VaultAuditEvent>(&self.state.storage(), query).await?;
+                json_response(200, &page)
             }
         }
     }
@@ -423,55 +440,23 @@ impl WorkspaceVaults {
     async fn audit(
         &self,
         actor: &Actor,
-        action: &str,
+        action: AuditAction,
         vault_id: Option<&str>,
-        outcome: &str,
+        outcome: Outcome,
         detail: Option<String>,
     ) -> Res<()> {
-        let storage = self.state.storage();
-        let seq = storage.get::<u64>(AUDIT_SEQ).await?.unwrap_or(0) + 1;
         let event = VaultAuditEvent {
-            seq,
+            seq: 0,
             at_ms: now_ms(),
             actor: actor.sub.clone(),
             actor_name: actor.name.clone(),
-            actor_role: actor.role.clone(),
-            action: action.to_owned(),
+            actor_role: audit::role_of(actor),
+            action,
             vault_id: vault_id.map(str::to_owned),
-            outcome: outcome.to_owned(),
+            outcome,
             detail,
         };
-        storage.put(AUDIT_SEQ, seq).await?;
-        storage
-            .put(
-                &format!("{AUDIT_PREFIX}{seq:020}"),
-                serde_json::to_string(&event)?,
-            )
-            .await?;
-        Ok(())
-    }
-
-    async fn audit_list(&self, limit: usize) -> Res<Vec<VaultAuditEvent>> {
-        let map = self
-            .state
-            .storage()
-            .list_with_options(
-                ListOptions::new()
-                    .prefix(AUDIT_PREFIX)
-                    .reverse(true)
-                    .limit(limit),
-            )
-            .await?;
-        let mut out = Vec::new();
-        for value in map.values() {
-            let Ok(value) = value else { continue };
-            if let Some(text) = value.as_string()
-                && let Ok(event) = serde_json::from_str::<VaultAuditEvent>(&text)
-            {
-                out.push(event);
-            }
-        }
-        Ok(out)
+        audit::record(&self.state.storage(), event).await
     }
 
     // ---- keys ----
@@ -672,8 +657,14 @@ impl WorkspaceVaults {
             Some(a) => format!("{}; wrapped with {}", rec.strategy.as_str(), a.kid),
             None => rec.strategy.as_str().to_owned(),
         };
-        self.audit(actor, "vault_created", Some(&id), "succeeded", Some(detail))
-            .await?;
+        self.audit(
+            actor,
+            AuditAction::VaultCreated,
+            Some(&id),
+            Outcome::Succeeded,
+            Some(detail),
+        )
+        .await?;
         Ok(rec)
     }
 

@@ -1,0 +1,56 @@
+//! The worker's side of the Durable Objects: sends a typed command as JSON
+//! to the object named after its company or workspace and reads the typed
+//! answer. An object answers errors already in the catalog shape; they are
+//! relayed as they are.
+
+use keyswitch_shared::{CompanyId, ErrorBody};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use worker::{Env, Headers, Method, Request, RequestInit};
+
+use crate::config;
+use crate::error::EdgeError;
+
+/// A command one kind of Durable Object understands.
+pub trait Command: Serialize {
+    /// The namespace binding of the objects that take it.
+    const BINDING: &'static str;
+}
+
+impl Command for crate::company::commands::Command {
+    const BINDING: &'static str = config::COMPANY_KMS;
+}
+
+impl Command for crate::workspace::commands::Command {
+    const BINDING: &'static str = config::WORKSPACE_VAULTS;
+}
+
+fn binding<C: Command>(_: &C) -> &'static str {
+    C::BINDING
+}
+
+/// Sends `command` to the object named `name` (a company or workspace id)
+/// and reads its answer.
+pub async fn call<T: DeserializeOwned>(
+    env: &Env,
+    name: &CompanyId,
+    command: &impl Command,
+) -> Result<T, EdgeError> {
+    let stub = env
+        .durable_object(binding(command))?
+        .get_by_name(name.as_str())?;
+    let headers = Headers::new();
+    headers.set("Content-Type", "application/json")?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post)
+        .with_headers(headers)
+        .with_body(Some(serde_json::to_string(command)?.into()));
+    let req = Request::new_with_init(&format!("https://durable-object/{}", name.as_str()), &init)?;
+    let mut resp = stub.fetch_with_request(req).await?;
+    let status = resp.status_code();
+    if (200..300).contains(&status) {
+        return Ok(resp.json().await?);
+    }
+    let body: ErrorBody = resp.json().await?;
+    Err(EdgeError::Relayed { status, body })
+}
