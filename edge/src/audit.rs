@@ -5,10 +5,9 @@
 //! newest first, page by page ([`page`]): every event stays readable.
 //! Events name who, what, when and the outcome; never a secret.
 
+use keyswitch_shared::Role;
 use keyswitch_shared::api::AuditEvent;
-use keyswitch_shared::switch::Stage;
 use keyswitch_shared::vaults_api::VaultAuditEvent;
-use keyswitch_shared::{AuditAction, Outcome, Role};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use worker::{ListOptions, Storage, Url};
