@@ -20,7 +20,7 @@ use std::collections::VecDeque;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use keyswitch_shared::api::CompanyKeyExport;
-use keyswitch_shared::switch::{Company, Ctx, Effect, Event, Policy, Reply, update};
+use keyswitch_shared::switch::{Company, Ctx, Effect, Event, Policy, Reply, refusal, update};
 use keyswitch_shared::{CatalogError, CompanyId};
 use worker::{DurableObject, Env, Request, Response, Result, State, durable_object};
 
@@ -128,9 +128,24 @@ impl CompanyKms {
             let model = self.load(company).await?;
             let name = event.name();
             let ctx = self.ctx(nonce.take())?;
+            let refused = is_first.then(|| event.clone());
             let (next, effects) = match update(&model, event, &ctx) {
                 Ok(step) => step,
-                Err(e) if is_first => return Err(e.into()),
+                Err(e) if is_first => {
+                    // The model says whether (and how) a refusal is recorded.
+                    let recorded = refused.and_then(|ev| refusal(&model, &ev, &e, &ctx));
+                    if let Some((next, effects)) = recorded {
+                        let audits: Vec<_> = effects
+                            .into_iter()
+                            .filter_map(|x| match x {
+                                Effect::Audit(entry) => Some(entry),
+                                _ => None,
+                            })
+                            .collect();
+                        self.persist(&next, &audits).await?;
+                    }
+                    return Err(e.into());
+                }
                 Err(e) => {
                     worker::console_warn!(
                         "company {company}: result {name} not applied: {} ({e})",

@@ -25,4 +25,4 @@ pub use effect::{AuditEntry, Effect, Reply};
 pub use event::{ConsentAnswer, Event, InventoryTenant, SignIn, VerifyAnswer};
 pub use model::{CONSENT_TTL_SECS, Consent, Stage, Target, Tenant, TenantRef, TenantStatus};
 pub use secret::OAuthSecret;
-pub use update::update;
+pub use update::{refusal, update};

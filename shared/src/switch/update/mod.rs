@@ -109,6 +109,43 @@ pub fn update(
     Ok(step.finish(model, rearm))
 }
 
+/// How a refused admin command is recorded: the model's audit trail names
+/// who tried what and why it was refused (the model is otherwise unchanged).
+/// Callbacks, the alarm and effect results are not admin commands: their
+/// refusals are not recorded (a forged request must not fill the trail).
+#[must_use]
+pub fn refusal(
+    model: &Company,
+    event: &Event,
+    error: &CatalogError,
+    ctx: &Ctx,
+) -> Option<(Company, Vec<Effect>)> {
+    let (actor, action) = match event {
+        Event::Start { actor, .. } if model.stage().is_pending() => {
+            (actor, AuditAction::TargetEdited)
+        }
+        Event::Start { actor, .. } => (actor, AuditAction::SwitchStarted),
+        Event::IssueConsent { actor } => (actor, AuditAction::ConsentLinkIssued),
+        Event::Test { actor } => (actor, AuditAction::ConnectionTestRequested),
+        Event::Save { actor } => (actor, AuditAction::Save),
+        Event::Refresh { actor } => (actor, AuditAction::Refresh),
+        Event::Cancel { actor } => (actor, AuditAction::Cancel),
+        Event::BeginVerify { actor, .. } => (actor, AuditAction::TenantVerificationStarted),
+        Event::Export { actor } => (actor, AuditAction::CompanyKeyExport),
+        Event::BeginExportRound { actor } => (actor, AuditAction::ExportVerificationStarted),
+        Event::MoveToAwsKms { actor, .. } => (actor, AuditAction::MovedToAwsKms),
+        _ => return None,
+    };
+    let mut step = Step::new(model, ctx);
+    step.audit(
+        actor,
+        action,
+        Outcome::Refused,
+        Some(error.code().to_owned()),
+    );
+    Some(step.finish(model, false))
+}
+
 /// The error for a result whose lease is gone (cancelled, expired, or a
 /// result of an older attempt).
 fn stale() -> CatalogError {
