@@ -56,6 +56,20 @@ impl CompanyKms {
         if let Some(key) = cached {
             return key;
         }
+        self.unwrap_fresh(company, provider, key).await
+    }
+
+    /// The company key, unwrapped by `provider` itself (never the cache): a
+    /// re-wrap proves the provider in force still unwraps it. The cache is
+    /// refreshed with it.
+    pub(super) async fn unwrap_fresh(
+        &self,
+        company: &str,
+        provider: &Provider,
+        key: &WrappedKey,
+    ) -> Res<SecretKey> {
+        let fingerprint = sha256_hex(key.blob.as_bytes());
+        let now = worker::Date::now().as_millis();
         let blob = STANDARD.decode(&key.blob).map_err(|_| EdgeError::Crypto)?;
         let key = providers::unwrap_company_key(
             &self.env,

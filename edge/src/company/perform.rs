@@ -124,7 +124,7 @@ impl CompanyKms {
                 tenant,
             } => {
                 let result = async {
-                    let key = self.company_key(company, &old.0, &old.1).await?;
+                    let key = self.unwrap_fresh(company, &old.0, &old.1).await?;
                     let (kid, blob) =
                         providers::azure::wrap(&self.env, &tenant, &target, key.bytes()).await?;
                     Ok((kid, STANDARD.encode(blob)))
@@ -173,7 +173,7 @@ impl CompanyKms {
                 key_id,
             } => {
                 let result = async {
-                    let key = self.company_key(company, &old.0, &old.1).await?;
+                    let key = self.unwrap_fresh(company, &old.0, &old.1).await?;
                     let kms = Kms::from_env(&self.env)?;
                     let (arn, blob) = kms.encrypt(&key_id, key.bytes(), company).await?;
                     let back = kms.decrypt(&arn, &blob, company).await?;
