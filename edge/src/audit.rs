@@ -7,7 +7,7 @@
 
 use keyswitch_shared::Role;
 use keyswitch_shared::api::AuditEvent;
-use keyswitch_shared::vaults_api::VaultAuditEvent;
+use keyswitch_shared::vaults::VaultAuditEvent;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use worker::{ListOptions, Storage, Url};
@@ -70,13 +70,6 @@ pub async fn prepare<E: Event>(
         batch.put(&key(seq), &event)?;
     }
     batch.put(SEQ, &seq)
-}
-
-/// Appends one event on its own (nothing else changes with it).
-pub async fn record<E: Event>(storage: &Storage, event: E) -> Result<(), EdgeError> {
-    let mut batch = Batch::new();
-    prepare(storage, &mut batch, vec![event]).await?;
-    batch.commit(storage).await
 }
 
 /// Which page of a trail to read: `?cursor=<seq>&limit=N`.

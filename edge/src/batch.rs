@@ -58,3 +58,15 @@ pub fn decode<T: DeserializeOwned>(value: JsValue) -> Result<T, EdgeError> {
         None => Ok(serde_wasm_bindgen::from_value(value).map_err(worker::Error::from)?),
     }
 }
+
+/// Reads one stored record by key, stored either way (see [`decode`]).
+pub async fn get<T: DeserializeOwned>(
+    storage: &Storage,
+    key: &str,
+) -> Result<Option<T>, EdgeError> {
+    match storage.get::<serde_json::Value>(key).await? {
+        None => Ok(None),
+        Some(serde_json::Value::String(text)) => Ok(Some(serde_json::from_str(&text)?)),
+        Some(value) => Ok(Some(serde_json::from_value(value)?)),
+    }
+}

@@ -3,7 +3,7 @@
 //! trip of a random probe with the versioned key id.
 
 use keyswitch_shared::api::TestedKey;
-use keyswitch_shared::key_check::{MANAGE_KMS_KEY_SIZES, check_key};
+use keyswitch_shared::key_check::{KeyPolicy, check_key};
 use keyswitch_shared::switch::Target;
 use keyswitch_shared::{CatalogError, KeyId, TenantId};
 use worker::Env;
@@ -32,7 +32,7 @@ pub async fn run(env: &Env, target: &Target, tenant: &TenantId) -> Result<Tested
         }
         other => other?,
     };
-    let summary = check_key(&bundle, MANAGE_KMS_KEY_SIZES, now_secs())?;
+    let summary = check_key(&bundle, KeyPolicy::ManageKms, now_secs())?;
     let mut probe = [0u8; 32];
     getrandom::fill(&mut probe).map_err(|_| EdgeError::Crypto)?;
     let (wrap_kid, wrapped) = vault.wrap(&token, &summary.kid, &probe).await?;

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::TenantId;
+use crate::ids::{ClientId, KeyId, TenantId};
 use crate::validation::ValidationError;
 
 /// The JSON the API returns for every failure: `{"code","message","fix"}`,
@@ -200,6 +200,20 @@ pub enum CatalogError {
     /// A second cloud vault of the same provider in one workspace.
     #[error("This workspace already has a vault with Azure External Keys")]
     CloudVaultExists,
+    /// The Azure key protecting a vault could not be used to read or store
+    /// an item: says why (`cause`) and that nothing was lost.
+    #[error(
+        "The Azure key that protects this vault is unreachable: {}",
+        unreachable_why(.cause, .client_id)
+    )]
+    VaultKeyUnreachable {
+        /// Why Key Vault (or Entra) refused.
+        cause: Box<CatalogError>,
+        /// The versioned key the vault key is wrapped with.
+        kid: KeyId,
+        /// The customer's service principal.
+        client_id: ClientId,
+    },
     /// The one-time export was used, or no switch has completed.
     #[error("The one-time key export is not available")]
     ExportNotAvailable,
@@ -222,6 +236,11 @@ pub enum CatalogError {
     /// Signed in, but the role or company does not allow this.
     #[error("Your role does not allow this action")]
     ForbiddenRole,
+    /// Signed in, but the role or workspace does not allow this (vault
+    /// management: the same code as [`CatalogError::ForbiddenRole`], with the
+    /// workspace's roles in the fix).
+    #[error("Your role does not allow this action")]
+    ForbiddenVaultRole,
     /// The thing asked for does not exist (or is not visible to the caller).
     #[error("{what} was not found")]
     NotFound {
@@ -308,10 +327,11 @@ impl CatalogError {
             E::GoogleUnavailable => "google_unavailable",
             E::GoogleRejected { .. } => "google_rejected",
             E::CloudVaultExists => "cloud_vault_exists",
+            E::VaultKeyUnreachable { .. } => "vault_key_unreachable",
             E::ExportNotAvailable => "export_not_available",
             E::InvalidInput(_) | E::InvalidField { .. } => "invalid_input",
             E::NotSignedIn => "not_signed_in",
-            E::ForbiddenRole => "forbidden_role",
+            E::ForbiddenRole | E::ForbiddenVaultRole => "forbidden_role",
             E::NotFound { .. } => "not_found",
             E::Conflict { .. } => "conflict",
             E::InvalidTransition { .. } => "invalid_state_transition",
@@ -379,6 +399,8 @@ impl CatalogError {
             E::InvalidField { .. } => "Correct the value and try again.".into(),
             E::NotSignedIn => "Sign in again.".into(),
             E::ForbiddenRole => "Ask a Partner Admin or Company Admin of this company.".into(),
+            E::ForbiddenVaultRole => "Ask a Workspace Owner, Super Admin or Admin of this workspace.".into(),
+            E::VaultKeyUnreachable { cause, .. } => cause.fix(),
             E::NotFound { .. } => "Check the link, or reload the page.".into(),
             E::Conflict { .. } | E::InvalidTransition { .. } => "Reload the page to see the current state, then try again.".into(),
             E::Interrupted { .. } => "Nothing changed. Run the step again.".into(),
@@ -402,7 +424,11 @@ impl CatalogError {
             | E::ApplicationNotFound
             | E::TenantNotFound => 400,
             E::NotSignedIn => 401,
-            E::ForbiddenRole => 403,
+            E::ForbiddenRole | E::ForbiddenVaultRole => 403,
+            E::VaultKeyUnreachable { cause, .. } => match cause.status() {
+                s @ (429 | 503) => s,
+                _ => 422,
+            },
             E::NotFound { .. } => 404,
             E::Conflict { .. }
             | E::InvalidTransition { .. }
@@ -474,6 +500,13 @@ impl CatalogError {
             E::KeyExpired { expired_at: Some(t) } => Some(format!("Expiration date (exp): {t} (Unix time).")),
             E::KeyNotYetValid { valid_from: Some(t) } => Some(format!("Activation date (nbf): {t} (Unix time).")),
             E::Throttled => Some("Azure Key Vault answered 429 Too Many Requests.".into()),
+            E::ForbiddenVaultRole => Some("Only Workspace Owners, Super Admins and Admins can manage vaults.".into()),
+            E::VaultKeyUnreachable { cause, kid, .. } => Some(format!(
+                "Key {}: {} ({}). The items in this vault are encrypted under that key and can't be read until access is restored. Nothing is lost: once access is restored they can be read again.",
+                kid.as_str(),
+                cause.message(),
+                cause.code()
+            )),
             _ => None,
         }
     }
@@ -488,6 +521,16 @@ impl CatalogError {
             field: self.field(),
             detail: self.detail(),
         }
+    }
+}
+
+/// Why a vault's Azure key is unreachable, in the vault's words.
+fn unreachable_why(cause: &CatalogError, client_id: &ClientId) -> String {
+    match cause {
+        CatalogError::KeyVaultForbidden => format!(
+            "Azure Key Vault refused the service principal (client ID {client_id}) the use of the key: it has no Key Vault Crypto User role (or higher) on the vault or key any more."
+        ),
+        other => other.message(),
     }
 }
 
@@ -577,6 +620,13 @@ mod tests {
             E::GoogleUnavailable,
             E::GoogleRejected { status: 401 },
             E::CloudVaultExists,
+            E::VaultKeyUnreachable {
+                cause: Box::new(E::KeyVaultForbidden),
+                kid: "https://contoso-kms.vault.azure.net/keys/company-kek/0123456789abcdef0123456789abcdef"
+                    .parse()
+                    .unwrap(),
+                client_id: "0c9d8e7f-1111-4a2b-8c3d-00000000c001".parse().unwrap(),
+            },
             E::ExportNotAvailable,
             E::InvalidInput(ValidationError::KeyNameEmpty),
             E::InvalidField {
@@ -585,6 +635,7 @@ mod tests {
             },
             E::NotSignedIn,
             E::ForbiddenRole,
+            E::ForbiddenVaultRole,
             E::NotFound {
                 what: "Company".into(),
             },
@@ -684,8 +735,9 @@ mod tests {
         codes.sort_unstable();
         let before = codes.len();
         codes.dedup();
-        // InvalidInput and InvalidField share "invalid_input" on purpose.
-        assert_eq!(codes.len(), before - 1);
+        // InvalidInput and InvalidField share "invalid_input", ForbiddenRole
+        // and ForbiddenVaultRole "forbidden_role", on purpose.
+        assert_eq!(codes.len(), before - 2);
         for e in &errors {
             assert!((400..600).contains(&e.status()), "{}", e.code());
             assert!(
@@ -694,6 +746,47 @@ mod tests {
                 e.code()
             );
         }
+    }
+
+    #[test]
+    fn an_unreachable_vault_key_says_why() {
+        let kid: KeyId =
+            "https://contoso-kms.vault.azure.net/keys/company-kek/0123456789abcdef0123456789abcdef"
+                .parse()
+                .unwrap();
+        let client: ClientId = "0c9d8e7f-1111-4a2b-8c3d-00000000c001".parse().unwrap();
+        let e = CatalogError::VaultKeyUnreachable {
+            cause: Box::new(CatalogError::KeyVaultForbidden),
+            kid: kid.clone(),
+            client_id: client.clone(),
+        };
+        assert_eq!(e.status(), 422);
+        let body = e.body();
+        assert_eq!(body.code, "vault_key_unreachable");
+        assert!(body.message.contains("unreachable"));
+        assert!(body.message.contains("Key Vault Crypto User"));
+        assert!(body.message.contains(client.as_str()));
+        assert_eq!(body.fix, CatalogError::KeyVaultForbidden.fix());
+        assert!(body.detail.unwrap().contains(kid.as_str()));
+        let e = CatalogError::VaultKeyUnreachable {
+            cause: Box::new(CatalogError::AzureUnavailable),
+            kid,
+            client_id: client,
+        };
+        assert_eq!(e.status(), 503);
+        assert!(
+            e.message()
+                .ends_with(&CatalogError::AzureUnavailable.message())
+        );
+    }
+
+    #[test]
+    fn the_vault_role_refusal_names_workspace_roles() {
+        let body = CatalogError::ForbiddenVaultRole.body();
+        assert_eq!(body.code, "forbidden_role");
+        assert_eq!(body.message, CatalogError::ForbiddenRole.message());
+        assert!(body.fix.contains("Workspace Owner"));
+        assert_eq!(CatalogError::ForbiddenVaultRole.status(), 403);
     }
 
     #[test]

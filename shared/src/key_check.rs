@@ -6,10 +6,50 @@ use crate::catalog::CatalogError;
 use crate::ids::KeyId;
 use crate::keyvault::{KeyBundle, decode_base64url_lenient};
 
-/// RSA sizes Manage KMS accepts.
-pub const MANAGE_KMS_KEY_SIZES: &[u32] = &[2048, 3072, 4096];
-/// RSA sizes vault management accepts (exactly 4096, per seed 001).
-pub const VAULT_MANAGEMENT_KEY_SIZES: &[u32] = &[4096];
+/// Which product's key rules apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyPolicy {
+    /// Manage KMS (seed 000): RSA or RSA-HSM of 2048, 3072 or 4096 bits;
+    /// a refusal names the type or size found and the sizes accepted.
+    ManageKms,
+    /// Vault management (seed 001): exactly RSA 4096; every refusal of type
+    /// or size is "must be RSA 4096, but it is …".
+    VaultManagement,
+}
+
+impl KeyPolicy {
+    /// The RSA modulus sizes accepted, in bits.
+    #[must_use]
+    pub fn sizes(self) -> &'static [u32] {
+        match self {
+            Self::ManageKms => &[2048, 3072, 4096],
+            Self::VaultManagement => &[4096],
+        }
+    }
+
+    /// The refusal of a key that is not RSA (`found` is its `kty`).
+    fn wrong_type(self, found: String) -> CatalogError {
+        match self {
+            Self::ManageKms => CatalogError::KeyWrongType { found },
+            Self::VaultManagement => CatalogError::KeyNotRsa4096 {
+                found: format!("a {found} key"),
+            },
+        }
+    }
+
+    /// The refusal of an RSA key of a size not in [`KeyPolicy::sizes`].
+    fn wrong_size(self, found_bits: u32) -> CatalogError {
+        match self {
+            Self::ManageKms => CatalogError::KeySizeNotSupported {
+                found_bits,
+                allowed: self.sizes().to_vec(),
+            },
+            Self::VaultManagement => CatalogError::KeyNotRsa4096 {
+                found: format!("RSA {found_bits}"),
+            },
+        }
+    }
+}
 
 /// The RSA flavours Key Vault offers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,19 +82,19 @@ fn bit_length(bytes: &[u8]) -> u32 {
     rest * 8 + (8 - bytes[first].leading_zeros())
 }
 
-/// Decides whether a GET-key answer can serve: RSA or RSA-HSM, a modulus
-/// size in `allowed_sizes`, enabled, inside `nbf`/`exp` at `now_unix`
-/// (seconds), and `key_ops` containing both `wrapKey` and `unwrapKey`.
+/// Decides whether a GET-key answer can serve under `policy`: RSA or
+/// RSA-HSM, a modulus size in [`KeyPolicy::sizes`], enabled, inside
+/// `nbf`/`exp` at `now_unix` (seconds), and `key_ops` containing both
+/// `wrapKey` and `unwrapKey`.
 ///
 /// # Errors
 /// The catalog error naming what was found (type, size, state, missing
-/// operations); [`CatalogError::KeyNotRsa4096`] when only 4096 is allowed.
+/// operations), worded by `policy`.
 pub fn check_key(
     bundle: &KeyBundle,
-    allowed_sizes: &[u32],
+    policy: KeyPolicy,
     now_unix: i64,
 ) -> Result<KeySummary, CatalogError> {
-    let only_4096 = allowed_sizes == [4096];
     let key = &bundle.key;
     let kty = match key.kty.as_str() {
         "RSA" => RsaKeyType::Rsa,
@@ -65,13 +105,7 @@ pub fn check_key(
                 .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
                 .take(16)
                 .collect();
-            return Err(if only_4096 {
-                CatalogError::KeyNotRsa4096 {
-                    found: format!("a {found} key"),
-                }
-            } else {
-                CatalogError::KeyWrongType { found }
-            });
+            return Err(policy.wrong_type(found));
         }
     };
     let unexpected = || CatalogError::UnexpectedAnswer {
@@ -83,17 +117,8 @@ pub fn check_key(
         .and_then(decode_base64url_lenient)
         .ok_or_else(unexpected)?;
     let size_bits = bit_length(&modulus);
-    if !allowed_sizes.contains(&size_bits) {
-        return Err(if only_4096 {
-            CatalogError::KeyNotRsa4096 {
-                found: format!("RSA {size_bits}"),
-            }
-        } else {
-            CatalogError::KeySizeNotSupported {
-                found_bits: size_bits,
-                allowed: allowed_sizes.to_vec(),
-            }
-        });
+    if !policy.sizes().contains(&size_bits) {
+        return Err(policy.wrong_size(size_bits));
     }
     let attributes = &bundle.attributes;
     if attributes.enabled == Some(false) {
@@ -172,7 +197,7 @@ mod tests {
     #[test]
     fn sizes_come_from_the_modulus() {
         for bits in [2048, 3072, 4096] {
-            let s = check_key(&bundle("RSA", bits), MANAGE_KMS_KEY_SIZES, NOW).unwrap();
+            let s = check_key(&bundle("RSA", bits), KeyPolicy::ManageKms, NOW).unwrap();
             assert_eq!(s.size_bits, bits);
             assert_eq!(s.kid.as_str(), KID);
             assert_eq!(s.kty, RsaKeyType::Rsa);
@@ -182,13 +207,13 @@ mod tests {
         let mut n = decode_base64url_lenient(b.key.n.as_deref().unwrap()).unwrap();
         n.insert(0, 0);
         b.key.n = Some(encode_base64url(&n));
-        let s = check_key(&b, MANAGE_KMS_KEY_SIZES, NOW).unwrap();
+        let s = check_key(&b, KeyPolicy::ManageKms, NOW).unwrap();
         assert_eq!((s.size_bits, s.kty), (2048, RsaKeyType::RsaHsm));
     }
 
     #[test]
     fn vault_management_requires_4096_and_says_what_was_found() {
-        let e = check_key(&bundle("RSA", 2048), VAULT_MANAGEMENT_KEY_SIZES, NOW).unwrap_err();
+        let e = check_key(&bundle("RSA", 2048), KeyPolicy::VaultManagement, NOW).unwrap_err();
         assert_eq!(
             e,
             CatalogError::KeyNotRsa4096 {
@@ -197,22 +222,22 @@ mod tests {
         );
         assert_eq!(e.message(), "The key must be RSA 4096, but it is RSA 2048");
         assert!(e.fix().contains("4096"));
-        let ec = check_key(&bundle("EC", 2048), VAULT_MANAGEMENT_KEY_SIZES, NOW).unwrap_err();
+        let ec = check_key(&bundle("EC", 2048), KeyPolicy::VaultManagement, NOW).unwrap_err();
         assert_eq!(ec.message(), "The key must be RSA 4096, but it is a EC key");
-        assert!(check_key(&bundle("RSA", 4096), VAULT_MANAGEMENT_KEY_SIZES, NOW).is_ok());
+        assert!(check_key(&bundle("RSA", 4096), KeyPolicy::VaultManagement, NOW).is_ok());
     }
 
     #[test]
     fn manage_kms_refuses_other_sizes_and_types() {
         assert_eq!(
-            check_key(&bundle("RSA", 1024), MANAGE_KMS_KEY_SIZES, NOW),
+            check_key(&bundle("RSA", 1024), KeyPolicy::ManageKms, NOW),
             Err(CatalogError::KeySizeNotSupported {
                 found_bits: 1024,
                 allowed: vec![2048, 3072, 4096]
             })
         );
         assert_eq!(
-            check_key(&bundle("oct-HSM", 256), MANAGE_KMS_KEY_SIZES, NOW),
+            check_key(&bundle("oct-HSM", 256), KeyPolicy::ManageKms, NOW),
             Err(CatalogError::KeyWrongType {
                 found: "oct-HSM".into()
             })
@@ -224,35 +249,35 @@ mod tests {
         let mut b = bundle("RSA", 2048);
         b.attributes.enabled = Some(false);
         assert_eq!(
-            check_key(&b, MANAGE_KMS_KEY_SIZES, NOW),
+            check_key(&b, KeyPolicy::ManageKms, NOW),
             Err(CatalogError::KeyDisabled)
         );
         let mut b = bundle("RSA", 2048);
         b.attributes.nbf = Some(NOW + 1);
         assert_eq!(
-            check_key(&b, MANAGE_KMS_KEY_SIZES, NOW),
+            check_key(&b, KeyPolicy::ManageKms, NOW),
             Err(CatalogError::KeyNotYetValid {
                 valid_from: Some(NOW + 1)
             })
         );
         b.attributes.nbf = Some(NOW);
-        assert!(check_key(&b, MANAGE_KMS_KEY_SIZES, NOW).is_ok());
+        assert!(check_key(&b, KeyPolicy::ManageKms, NOW).is_ok());
         b.attributes.exp = Some(NOW);
         assert_eq!(
-            check_key(&b, MANAGE_KMS_KEY_SIZES, NOW),
+            check_key(&b, KeyPolicy::ManageKms, NOW),
             Err(CatalogError::KeyExpired {
                 expired_at: Some(NOW)
             })
         );
         b.attributes.exp = Some(NOW + 1);
-        assert!(check_key(&b, MANAGE_KMS_KEY_SIZES, NOW).is_ok());
+        assert!(check_key(&b, KeyPolicy::ManageKms, NOW).is_ok());
     }
 
     #[test]
     fn wrap_and_unwrap_must_be_permitted() {
         let mut b = bundle("RSA", 2048);
         b.key.key_ops = vec!["encrypt".into(), "wrapKey".into()];
-        let e = check_key(&b, MANAGE_KMS_KEY_SIZES, NOW).unwrap_err();
+        let e = check_key(&b, KeyPolicy::ManageKms, NOW).unwrap_err();
         assert_eq!(
             e,
             CatalogError::KeyOperationsMissing {
@@ -262,7 +287,7 @@ mod tests {
         assert_eq!(e.message(), "The key does not permit unwrapKey");
         b.key.key_ops.clear();
         assert_eq!(
-            check_key(&b, MANAGE_KMS_KEY_SIZES, NOW)
+            check_key(&b, KeyPolicy::ManageKms, NOW)
                 .unwrap_err()
                 .message(),
             "The key does not permit wrapKey and unwrapKey"
@@ -274,13 +299,13 @@ mod tests {
         let mut b = bundle("RSA", 2048);
         b.key.n = Some("***".into());
         assert!(matches!(
-            check_key(&b, MANAGE_KMS_KEY_SIZES, NOW),
+            check_key(&b, KeyPolicy::ManageKms, NOW),
             Err(CatalogError::UnexpectedAnswer { .. })
         ));
         let mut b = bundle("RSA", 2048);
         b.key.kid = Some("https://contoso.vault.azure.net/keys/cmk".into());
         assert!(matches!(
-            check_key(&b, MANAGE_KMS_KEY_SIZES, NOW),
+            check_key(&b, KeyPolicy::ManageKms, NOW),
             Err(CatalogError::UnexpectedAnswer { .. })
         ));
     }

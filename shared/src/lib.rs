@@ -20,7 +20,7 @@ pub mod secret;
 pub mod switch;
 pub mod validation;
 pub mod vault_uri;
-pub mod vaults_api;
+pub mod vaults;
 
 pub use audit::{Actor, AuditAction, Outcome, Role};
 pub use catalog::{CatalogError, ErrorBody};

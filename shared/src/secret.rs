@@ -12,6 +12,12 @@ use crate::validation::ValidationError;
 pub struct ClientSecret(String);
 
 impl ClientSecret {
+    /// A second copy, for the workspace model's operations in flight (the
+    /// type stays not `Clone` outside this crate).
+    pub(crate) fn duplicate(&self) -> Self {
+        Self(self.0.clone())
+    }
+
     /// Checks a secret: trimmed, 1–1024 printable ASCII characters without
     /// spaces.
     ///

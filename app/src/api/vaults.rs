@@ -1,9 +1,9 @@
 //! Vault management calls (`/api/workspaces/{workspace}/vaults…`), in the
 //! same shape as the rest of `api`: `Result<T, ApiError>`, bodies from
-//! `shared::vaults_api`.
+//! `shared::vaults`.
 
 use gloo_net::http::Request;
-use keyswitch_shared::vaults_api::{
+use keyswitch_shared::vaults::{
     CreateVaultForm, Item, ItemForm, ItemList, ItemSummary, ReplaceSecretForm, VaultList,
     VaultSummary,
 };

@@ -5,7 +5,7 @@
 //! runs; the edge's answer is what the screen shows.
 
 use keyswitch_shared::CatalogError;
-use keyswitch_shared::vaults_api::{
+use keyswitch_shared::vaults::{
     AzureForm, CreateVaultForm, Item, ItemForm, ItemKind, ItemSummary, KeyState, ReplaceSecretForm,
     VaultName, VaultStrategy, VaultSummary,
 };
@@ -255,8 +255,8 @@ fn VaultTable(
                                                 <span class="muted">{format!("{} / {}", a.vault_uri, a.key_name)}</span>
                                                 <br/>
                                                 <span class="muted">{format!("Client secret: {}", match a.client_secret {
-                                                    keyswitch_shared::vaults_api::SecretState::Set => "set",
-                                                    keyswitch_shared::vaults_api::SecretState::NotSet => "not set",
+                                                    keyswitch_shared::vaults::SecretState::Set => "set",
+                                                    keyswitch_shared::vaults::SecretState::NotSet => "not set",
                                                 })}</span>
                                             })}
                                         </td>
@@ -350,7 +350,7 @@ fn CreateVaultDialog(
     let submit = move || {
         server_error.set(None);
         let form = form();
-        if let Err(e) = form.validate() {
+        if let Err(e) = form.parse() {
             local_error.set(Some(e));
             return;
         }
@@ -521,7 +521,7 @@ fn ReplaceSecretDialog(
         let form = ReplaceSecretForm {
             client_secret: secret.get_untracked(),
         };
-        if let Err(e) = form.validate() {
+        if let Err(e) = form.parse() {
             local_error.set(Some(e));
             return;
         }
@@ -613,8 +613,8 @@ fn ItemsSection(
             url: None,
             notes: None,
         };
-        let form = match form.validate() {
-            Ok(f) => f,
+        let form = match form.parse() {
+            Ok(content) => content.to_form(),
             Err(e) => {
                 local_error.set(Some(e));
                 return;

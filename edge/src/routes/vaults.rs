@@ -5,9 +5,9 @@
 //! workspace's Durable Object.
 
 use keyswitch_shared::CatalogError;
-use keyswitch_shared::vaults_api::{
-    CreateVaultForm, Item, ItemForm, ItemList, ItemSummary, ReplaceSecretForm, VaultAuditTrail,
-    VaultList, VaultSummary, WorkspaceId, forbidden_vault_role, may_manage_vaults, may_use_items,
+use keyswitch_shared::vaults::{
+    CreateVaultForm, Item, ItemForm, ItemId, ItemList, ItemSummary, ReplaceSecretForm,
+    VaultAuditTrail, VaultId, VaultList, VaultSummary, WorkspaceId,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -46,36 +46,28 @@ async fn caller(req: &Request, ctx: &RouteContext<()>, need: Need) -> Res<(Actor
             "The workspace ID must be 1 to 64 letters, digits, '-' or '_'",
         )
     })?;
+    let role = audit::role_of(&actor);
+    let listed = actor.companies.iter().any(|w| w == workspace.as_str());
     let allowed = match need {
-        Need::Manage => may_manage_vaults(&actor.role, &actor.companies, workspace.as_str()),
-        Need::Use => may_use_items(&actor.role, &actor.companies, workspace.as_str()),
+        Need::Manage => role.manages_vaults(),
+        Need::Use => role.uses_items(),
     };
-    if !allowed {
-        return Err(EdgeError::Relayed {
-            status: 403,
-            body: forbidden_vault_role(),
-        });
+    if !(allowed && listed) {
+        return Err(CatalogError::ForbiddenVaultRole.into());
     }
     Ok((actor, workspace))
 }
 
-/// A vault or item id from the path: the shape the object issues, or 404.
-fn id_param(ctx: &RouteContext<()>, name: &str, prefix: char, what: &str) -> Res<String> {
-    let raw = ctx.param(name).map(String::as_str).unwrap_or_default();
-    let ok = raw.len() == 33
-        && raw.starts_with(prefix)
-        && raw[1..]
-            .bytes()
-            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
-    if ok {
-        Ok(raw.to_owned())
-    } else {
-        Err(CatalogError::NotFound { what: what.into() }.into())
-    }
+fn vault_id(ctx: &RouteContext<()>) -> Res<VaultId> {
+    Ok(VaultId::from_path(
+        ctx.param("vault").map(String::as_str).unwrap_or_default(),
+    )?)
 }
 
-fn vault_id(ctx: &RouteContext<()>) -> Res<String> {
-    id_param(ctx, "vault", 'v', "The vault")
+fn item_id(ctx: &RouteContext<()>) -> Res<ItemId> {
+    Ok(ItemId::from_path(
+        ctx.param("item").map(String::as_str).unwrap_or_default(),
+    )?)
 }
 
 /// Reads a JSON body into `T`, refusing anything else with a clear 400 that
@@ -135,8 +127,6 @@ pub async fn create(mut req: Request, ctx: RouteContext<()>) -> Result<Response>
         async {
             let (actor, ws) = caller(&req, &ctx, Need::Manage).await?;
             let form: CreateVaultForm = body(&mut req).await?;
-            // Bad input is refused here, before the object is asked.
-            form.validate()?;
             let vault: VaultSummary =
                 do_client::call(&ctx.env, &ws, &Command::Create { actor, form }).await?;
             reply(201, &vault)
@@ -180,7 +170,6 @@ pub async fn replace_secret(mut req: Request, ctx: RouteContext<()>) -> Result<R
             let (actor, ws) = caller(&req, &ctx, Need::Manage).await?;
             let vault = vault_id(&ctx)?;
             let form: ReplaceSecretForm = body(&mut req).await?;
-            form.validate()?;
             let v: VaultSummary = do_client::call(
                 &ctx.env,
                 &ws,
@@ -228,7 +217,6 @@ pub async fn create_item(mut req: Request, ctx: RouteContext<()>) -> Result<Resp
             let (actor, ws) = caller(&req, &ctx, Need::Use).await?;
             let vault = vault_id(&ctx)?;
             let form: ItemForm = body(&mut req).await?;
-            let form = form.validate()?;
             let item: ItemSummary =
                 do_client::call(&ctx.env, &ws, &Command::CreateItem { actor, vault, form }).await?;
             reply(201, &item)
@@ -243,7 +231,7 @@ pub async fn read_item(req: Request, ctx: RouteContext<()>) -> Result<Response> 
         async {
             let (actor, ws) = caller(&req, &ctx, Need::Use).await?;
             let vault = vault_id(&ctx)?;
-            let item = id_param(&ctx, "item", 'i', "The item")?;
+            let item = item_id(&ctx)?;
             let item: Item =
                 do_client::call(&ctx.env, &ws, &Command::ReadItem { actor, vault, item }).await?;
             reply(200, &item)

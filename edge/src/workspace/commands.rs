@@ -1,9 +1,11 @@
 //! What the worker asks a workspace's Durable Object. The worker has already
-//! authenticated the session and checked the role for the workspace.
+//! authenticated the session and checked the role for the workspace; forms
+//! travel as typed and are parsed once, in the object.
 
-use keyswitch_shared::vaults_api::{CreateVaultForm, ItemForm, ReplaceSecretForm};
+use keyswitch_shared::vaults::{CreateVaultForm, ItemForm, ItemId, ReplaceSecretForm, VaultId};
 use serde::{Deserialize, Serialize};
 
+use crate::audit::Query;
 use crate::session::Actor;
 
 /// One request to [`super::WorkspaceVaults`].
@@ -14,65 +16,65 @@ pub enum Command {
     List,
     /// One vault.
     Get {
-        /// Vault id.
-        vault: String,
+        /// Which vault.
+        vault: VaultId,
     },
     /// Create new vault.
     Create {
-        /// Who asks.
+        /// The admin who asks; recorded in the audit trail.
         actor: Actor,
-        /// The form as typed (validated again in the object).
+        /// The form as typed.
         form: CreateVaultForm,
     },
     /// Make a vault the (only) default vault.
     SetDefault {
-        /// Who asks.
+        /// The admin who asks; recorded in the audit trail.
         actor: Actor,
-        /// Vault id.
-        vault: String,
+        /// Which vault.
+        vault: VaultId,
     },
     /// Replace the client secret (tested before it is stored).
     ReplaceSecret {
-        /// Who asks.
+        /// The admin who asks; recorded in the audit trail.
         actor: Actor,
-        /// Vault id.
-        vault: String,
-        /// The new secret.
+        /// Which vault.
+        vault: VaultId,
+        /// The new secret, as typed.
         form: ReplaceSecretForm,
     },
     /// Test the stored connection again.
     Test {
-        /// Who asks.
+        /// The admin who asks; recorded in the audit trail.
         actor: Actor,
-        /// Vault id.
-        vault: String,
+        /// Which vault.
+        vault: VaultId,
     },
     /// Store an item.
     CreateItem {
-        /// Who asks.
+        /// The member who asks; recorded in the audit trail.
         actor: Actor,
-        /// Vault id.
-        vault: String,
-        /// The item.
+        /// Which vault.
+        vault: VaultId,
+        /// The item, as typed.
         form: ItemForm,
     },
     /// Items of a vault (metadata only).
     ListItems {
-        /// Vault id.
-        vault: String,
+        /// Which vault.
+        vault: VaultId,
     },
     /// Read (decrypt) an item.
     ReadItem {
-        /// Who asks.
+        /// The member who asks; recorded in the audit trail.
         actor: Actor,
-        /// Vault id.
-        vault: String,
-        /// Item id.
-        item: String,
+        /// Which vault.
+        vault: VaultId,
+        /// Which item.
+        item: ItemId,
     },
     /// One page of the audit trail, newest first.
     Audit {
         /// Which page.
-        query: crate::audit::Query,
+        query: Query,
     },
 }

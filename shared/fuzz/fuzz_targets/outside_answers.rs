@@ -4,7 +4,7 @@
 
 use keyswitch_shared::entra::{EntraApp, map_consent_error, map_entra_token_error};
 use keyswitch_shared::google::map_google_directory_error;
-use keyswitch_shared::key_check::{MANAGE_KMS_KEY_SIZES, check_key};
+use keyswitch_shared::key_check::{KeyPolicy, check_key};
 use keyswitch_shared::keyvault::{
     KeyBundle, decode_base64url_lenient, map_key_vault_error, parse_bearer_challenge,
 };
@@ -27,6 +27,6 @@ fuzz_target!(|data: &[u8]| {
     let _ = map_google_directory_error(status, s).body();
     let _ = decode_base64url_lenient(s);
     if let Ok(bundle) = serde_json::from_str::<KeyBundle>(s) {
-        let _ = check_key(&bundle, MANAGE_KMS_KEY_SIZES, i64::from(status_byte));
+        let _ = check_key(&bundle, KeyPolicy::ManageKms, i64::from(status_byte));
     }
 });
