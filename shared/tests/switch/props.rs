@@ -61,7 +61,7 @@ impl Dice<'_> {
 
 // ---------- every error the edge can feed back ----------
 
-const ERROR_KINDS: usize = 45;
+const ERROR_KINDS: usize = 47;
 
 fn error(i: u32) -> CatalogError {
     use CatalogError as E;
@@ -150,6 +150,14 @@ fn error(i: u32) -> CatalogError {
         43 => E::Interrupted {
             step: "outbound call".into(),
         },
+        45 => E::ForbiddenVaultRole,
+        46 => E::VaultKeyUnreachable {
+            cause: Box::new(E::KeyVaultForbidden),
+            kid: "https://vault1.vault.azure.net/keys/cmk/0123456789abcdef0123456789abcdef"
+                .parse()
+                .unwrap(),
+            client_id: "5f0c2b7e-9a41-4c36-8d2e-0b7a6c1e4f21".parse().unwrap(),
+        },
         _ => E::Internal,
     }
 }
@@ -204,6 +212,8 @@ fn kind(e: &CatalogError) -> usize {
         E::UnexpectedAnswer { .. } => 42,
         E::Interrupted { .. } => 43,
         E::Internal => 44,
+        E::ForbiddenVaultRole => 45,
+        E::VaultKeyUnreachable { .. } => 46,
     }
 }
 
