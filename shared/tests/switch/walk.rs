@@ -236,7 +236,7 @@ fn platform_to_azure_with_the_exact_effects_of_every_step() {
             audit_note(ADMIN, A::SwitchStarted, O::Succeeded, &vault),
             audit_note(
                 ADMIN,
-                A::ConnectionTestRequested,
+                A::TestConnection,
                 O::Succeeded,
                 &format!("vault tenant {VAULT_TENANT}")
             ),
@@ -688,7 +688,7 @@ fn a_cached_consent_is_reused_and_expires_after_24_hours() {
             ),
             audit_note(
                 ADMIN,
-                A::ConnectionTestRequested,
+                A::TestConnection,
                 O::Succeeded,
                 &format!("vault tenant {VAULT_TENANT}")
             ),

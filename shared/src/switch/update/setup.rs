@@ -79,7 +79,7 @@ pub(super) fn start(
     let note = Some(format!("vault tenant {}", vault_tenant.as_str()));
     s.audit(
         &actor,
-        AuditAction::ConnectionTestRequested,
+        AuditAction::TestConnection,
         Outcome::Succeeded,
         note,
     );
@@ -187,11 +187,12 @@ pub(super) fn consent_callback(
     let admin = issued.admin;
     if issued.expires_at_ms <= s.now_ms() {
         let error = CatalogError::OAuthStateExpired;
+        let code = Some(error.code().into());
         s.audit(
             &admin,
-            AuditAction::AdminConsent,
+            AuditAction::AdminConsentCallback,
             Outcome::Refused,
-            Some(error.code().into()),
+            code,
         );
         consent_reply(s, Some(error));
         return Ok(());
