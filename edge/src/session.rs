@@ -249,3 +249,19 @@ async fn fetch_jwks(env: &Env) -> Result<Vec<Jwk>, EdgeError> {
 pub fn now_secs() -> i64 {
     i64::try_from(worker::Date::now().as_millis() / 1000).unwrap_or(i64::MAX)
 }
+
+// Temporary bridge until the session yields `keyswitch_shared::Actor` itself
+// (the edge stream replaces this struct); the company model records the
+// shared type.
+impl From<Actor> for keyswitch_shared::Actor {
+    fn from(a: Actor) -> Self {
+        let role = serde_json::from_value(serde_json::Value::String(a.role))
+            .unwrap_or(keyswitch_shared::Role::Other);
+        Self {
+            sub: a.sub,
+            name: a.name,
+            role,
+            companies: a.companies,
+        }
+    }
+}

@@ -143,7 +143,7 @@ pub async fn post_switch(mut req: Request, ctx: RouteContext<()>) -> Result<Resp
                 &ctx.env,
                 &company,
                 &Command::Start {
-                    actor,
+                    actor: actor.into(),
                     vault_uri,
                     key_name,
                     vault_tenant,
@@ -159,22 +159,34 @@ pub async fn post_switch(mut req: Request, ctx: RouteContext<()>) -> Result<Resp
 
 /// `POST …/kms/consent`: a new admin-consent URL for the pending setup.
 pub async fn post_consent(req: Request, ctx: RouteContext<()>) -> Result<Response> {
-    action(req, ctx, |actor| Command::IssueConsent { actor }).await
+    action(req, ctx, |actor| Command::IssueConsent {
+        actor: actor.into(),
+    })
+    .await
 }
 
 /// `POST …/kms/test`: Completed — run the connection test.
 pub async fn post_test(req: Request, ctx: RouteContext<()>) -> Result<Response> {
-    action(req, ctx, |actor| Command::Test { actor }).await
+    action(req, ctx, |actor| Command::Test {
+        actor: actor.into(),
+    })
+    .await
 }
 
 /// `POST …/kms/save`: list the tenants of the backup sets to verify.
 pub async fn post_save(req: Request, ctx: RouteContext<()>) -> Result<Response> {
-    action(req, ctx, |actor| Command::Save { actor }).await
+    action(req, ctx, |actor| Command::Save {
+        actor: actor.into(),
+    })
+    .await
 }
 
 /// `POST …/kms/cancel`: cancel the pending setup.
 pub async fn post_cancel(req: Request, ctx: RouteContext<()>) -> Result<Response> {
-    action(req, ctx, |actor| Command::Cancel { actor }).await
+    action(req, ctx, |actor| Command::Cancel {
+        actor: actor.into(),
+    })
+    .await
 }
 
 async fn action(

@@ -4,8 +4,7 @@
 use keyswitch_shared::{CatalogError, CompanyId};
 use worker::{Request, Response, Result, RouteContext};
 
-use crate::company::commands::{CallbackOutcome, Command};
-use crate::company::verification::VerifyOutcome;
+use crate::company::commands::{CallbackOutcome, Command, VerifyOutcome};
 use crate::do_client;
 use crate::error::{EdgeError, respond};
 use crate::landing::{self, Landing, VerificationLanding};

@@ -36,7 +36,7 @@ pub async fn post_verify(mut req: Request, ctx: RouteContext<()>) -> Result<Resp
                 )
             })?;
             let answer: VerifyTenantAnswer =
-                do_client::call(&ctx.env, &company, &Command::BeginVerify { actor, tenant }).await?;
+                do_client::call(&ctx.env, &company, &Command::BeginVerify { actor: actor.into(), tenant }).await?;
             Ok(Response::from_json(&answer)?)
         }
         .await,
@@ -48,8 +48,14 @@ pub async fn post_refresh(req: Request, ctx: RouteContext<()>) -> Result<Respons
     respond(
         async {
             let (actor, company) = caller(&req, &ctx).await?;
-            let view: View =
-                do_client::call(&ctx.env, &company, &Command::Refresh { actor }).await?;
+            let view: View = do_client::call(
+                &ctx.env,
+                &company,
+                &Command::Refresh {
+                    actor: actor.into(),
+                },
+            )
+            .await?;
             answer(&ctx.env, &company, view).await
         }
         .await,
@@ -83,8 +89,14 @@ pub async fn post_export(req: Request, ctx: RouteContext<()>) -> Result<Response
     respond(
         async {
             let (actor, company) = caller(&req, &ctx).await?;
-            let file: CompanyKeyExport =
-                do_client::call(&ctx.env, &company, &Command::Export { actor }).await?;
+            let file: CompanyKeyExport = do_client::call(
+                &ctx.env,
+                &company,
+                &Command::Export {
+                    actor: actor.into(),
+                },
+            )
+            .await?;
             let resp = Response::from_json(&file)?;
             let h = resp.headers();
             h.set(
@@ -122,7 +134,9 @@ pub async fn post_export_verification(req: Request, ctx: RouteContext<()>) -> Re
             let view: ExportVerification = do_client::call(
                 &ctx.env,
                 &company,
-                &Command::BeginExportVerification { actor },
+                &Command::BeginExportVerification {
+                    actor: actor.into(),
+                },
             )
             .await?;
             Ok(Response::from_json(&view)?)
@@ -156,9 +170,15 @@ pub async fn post_aws_kms(mut req: Request, ctx: RouteContext<()>) -> Result<Res
                     "must be an AWS KMS key id, ARN or alias",
                 ));
             }
-            let view: View =
-                do_client::call(&ctx.env, &company, &Command::MoveToAwsKms { actor, key_id })
-                    .await?;
+            let view: View = do_client::call(
+                &ctx.env,
+                &company,
+                &Command::MoveToAwsKms {
+                    actor: actor.into(),
+                    key_id,
+                },
+            )
+            .await?;
             answer(&ctx.env, &company, view).await
         }
         .await,

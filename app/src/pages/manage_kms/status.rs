@@ -89,13 +89,13 @@ pub fn StatusView(
             key_name,
             kid,
         } => {
-            let version = kid.rsplit('/').next().unwrap_or_default().to_owned();
+            let version = kid.version().map(|v| v.to_string()).unwrap_or_default();
             Some(
                 view! {
                     <dt>"Vault"</dt>
-                    <dd class="wrap" data-testid="vault"><code>{vault_uri.clone()}</code></dd>
+                    <dd class="wrap" data-testid="vault"><code>{vault_uri.to_string()}</code></dd>
                     <dt>"Key"</dt>
-                    <dd data-testid="key"><code>{key_name.clone()}</code></dd>
+                    <dd data-testid="key"><code>{key_name.to_string()}</code></dd>
                     <dt>"Version"</dt>
                     <dd class="wrap" data-testid="version"><code>{version}</code></dd>
                 }
