@@ -3,12 +3,13 @@
 //! network failure (no answer, or an answer nobody can read). Bodies are the
 //! `shared` crate's types: the edge serialises exactly these.
 
-use gloo_net::http::{Request, RequestBuilder, Response};
+use gloo_net::http::{Method, RequestBuilder, Response};
 use keyswitch_shared::ErrorBody;
 use keyswitch_shared::api::{
     AuditTrail, CompanyKeyExport, ExportVerification, FinalizeProgress, KmsAnswer, KmsOverview,
     RoleAssignmentGuidance, StartSwitch, VerifyTenantAnswer, VerifyTenantRequest,
 };
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::session;
@@ -31,6 +32,10 @@ pub enum ApiError {
         "The keyswitch service could not be reached ({0}). Check your connection and try again; nothing was changed by this attempt."
     )]
     Network(String),
+    /// Something failed in this browser, not on the way to the edge: a
+    /// request that could not be built, a file that could not be saved.
+    #[error("This browser could not finish the step ({0}). Reload the page and try again.")]
+    Local(String),
 }
 
 impl ApiError {
@@ -51,7 +56,7 @@ impl ApiError {
     pub fn body(&self) -> Option<&ErrorBody> {
         match self {
             Self::Refused { body, .. } => Some(body),
-            Self::Network(_) => None,
+            Self::Network(_) | Self::Local(_) => None,
         }
     }
 
@@ -61,6 +66,9 @@ impl ApiError {
         self.body().and_then(|b| b.field.as_deref())
     }
 }
+
+/// For calls that send no body (a POST without one still sends `{}`).
+const NO_BODY: Option<&()> = None;
 
 fn authorised(builder: RequestBuilder) -> RequestBuilder {
     let builder = builder.header("Accept", "application/json");
@@ -88,31 +96,45 @@ async fn read<T: DeserializeOwned>(resp: Response) -> Result<T, ApiError> {
     }
 }
 
-async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
-    let resp = authorised(Request::get(path))
+/// Every call: `method path` with `body` as JSON, read as `T` or as a
+/// catalog refusal.
+async fn send<B: Serialize + ?Sized, T: DeserializeOwned>(
+    method: Method,
+    path: &str,
+    body: Option<&B>,
+) -> Result<T, ApiError> {
+    let json = match body {
+        Some(b) => Some(
+            serde_json::to_string(b)
+                .map_err(|e| ApiError::Local(format!("the request could not be encoded: {e}")))?,
+        ),
+        None if method == Method::GET => None,
+        None => Some("{}".to_owned()),
+    };
+    let builder = authorised(RequestBuilder::new(path).method(method));
+    let request = match json {
+        Some(json) => builder
+            .header("Content-Type", "application/json")
+            .body(json),
+        None => builder.build(),
+    }
+    .map_err(|e| ApiError::Local(format!("the request could not be built: {e}")))?;
+    let resp = request
         .send()
         .await
         .map_err(|e| ApiError::Network(e.to_string()))?;
     read(resp).await
 }
 
-async fn post<T: DeserializeOwned>(
+async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    send(Method::GET, path, NO_BODY).await
+}
+
+async fn post<B: Serialize + ?Sized, T: DeserializeOwned>(
     path: &str,
-    body: Option<&serde_json::Value>,
+    body: Option<&B>,
 ) -> Result<T, ApiError> {
-    let builder = authorised(Request::post(path));
-    let request = match body {
-        Some(b) => builder.json(b),
-        None => builder
-            .header("Content-Type", "application/json")
-            .body("{}"),
-    }
-    .map_err(|e| ApiError::Network(e.to_string()))?;
-    let resp = request
-        .send()
-        .await
-        .map_err(|e| ApiError::Network(e.to_string()))?;
-    read(resp).await
+    send(Method::POST, path, body).await
 }
 
 fn kms(company: &str, rest: &str) -> String {
@@ -128,14 +150,13 @@ pub async fn overview(company: &str) -> Result<KmsOverview, ApiError> {
 /// `POST …/kms/switch`: start (or restart) the switch with these values and
 /// get Microsoft's admin consent URL.
 pub async fn start_switch(company: &str, input: &StartSwitch) -> Result<KmsAnswer, ApiError> {
-    let body = serde_json::to_value(input).map_err(|e| ApiError::Network(e.to_string()))?;
-    post(&kms(company, "/switch"), Some(&body)).await
+    post(&kms(company, "/switch"), Some(input)).await
 }
 
 /// `POST …/kms/consent`: a new single-use admin-consent URL for the pending
 /// setup (Grant admin consent again).
 pub async fn consent(company: &str) -> Result<KmsAnswer, ApiError> {
-    post(&kms(company, "/consent"), None).await
+    post(&kms(company, "/consent"), NO_BODY).await
 }
 
 /// `GET …/kms/role-assignment`: the az commands and portal steps, filled in.
@@ -145,27 +166,37 @@ pub async fn role_assignment(company: &str) -> Result<RoleAssignmentGuidance, Ap
 
 /// `POST …/kms/test`: the admin clicked Completed; run the connection test.
 pub async fn test_connection(company: &str) -> Result<KmsAnswer, ApiError> {
-    post(&kms(company, "/test"), None).await
+    post(&kms(company, "/test"), NO_BODY).await
 }
 
 /// `POST …/kms/save`: list the tenants to verify.
 pub async fn save(company: &str) -> Result<KmsAnswer, ApiError> {
-    post(&kms(company, "/save"), None).await
+    post(&kms(company, "/save"), NO_BODY).await
 }
 
 /// `POST …/kms/refresh`: read the backup sets again.
 pub async fn refresh_tenants(company: &str) -> Result<KmsAnswer, ApiError> {
-    post(&kms(company, "/refresh"), None).await
+    post(&kms(company, "/refresh"), NO_BODY).await
 }
 
 /// `POST …/kms/cancel`: cancel the pending setup; encryption stays as it is.
 pub async fn cancel(company: &str) -> Result<KmsAnswer, ApiError> {
-    post(&kms(company, "/cancel"), None).await
+    post(&kms(company, "/cancel"), NO_BODY).await
 }
 
-/// `GET …/kms/audit`: the audit trail, newest first.
-pub async fn audit(company: &str) -> Result<AuditTrail, ApiError> {
-    get(&kms(company, "/audit")).await
+/// `GET …/kms/audit`: the newest `pages` pages of the audit trail, newest
+/// first, and the cursor of the page after them (if any).
+pub async fn audit(company: &str, pages: usize) -> Result<AuditTrail, ApiError> {
+    let mut trail: AuditTrail = get(&kms(company, "/audit")).await?;
+    for _ in 1..pages {
+        let Some(cursor) = trail.next_cursor else {
+            break;
+        };
+        let older: AuditTrail = get(&kms(company, &format!("/audit?cursor={cursor}"))).await?;
+        trail.events.extend(older.events);
+        trail.next_cursor = older.next_cursor;
+    }
+    Ok(trail)
 }
 
 /// `POST …/kms/tenants/verify`: where to send the tenant's admin.
@@ -173,8 +204,7 @@ pub async fn verify_tenant(
     company: &str,
     input: &VerifyTenantRequest,
 ) -> Result<VerifyTenantAnswer, ApiError> {
-    let body = serde_json::to_value(input).map_err(|e| ApiError::Network(e.to_string()))?;
-    post(&kms(company, "/tenants/verify"), Some(&body)).await
+    post(&kms(company, "/tenants/verify"), Some(input)).await
 }
 
 /// `GET …/kms/finalize`: progress of the automatic finalization.
@@ -190,5 +220,5 @@ pub async fn export_verification(company: &str) -> Result<ExportVerification, Ap
 /// `POST …/kms/export`: the company key, once. Secret: hand it to the admin
 /// as a file and drop it.
 pub async fn export(company: &str) -> Result<CompanyKeyExport, ApiError> {
-    post(&kms(company, "/export"), None).await
+    post(&kms(company, "/export"), NO_BODY).await
 }

@@ -56,9 +56,9 @@ fn azure_provider_is_shown_as_azure_key_vault() {
     let host = mount(KmsStatus {
         company_id: "acme".into(),
         provider: Provider::AzureKeyVault {
-            vault_uri: "https://contoso-kms.vault.azure.net".into(),
-            key_name: "company-kek".into(),
-            kid: "https://contoso-kms.vault.azure.net/keys/company-kek/0123456789abcdef0123456789abcdef".into(),
+            vault_uri: "https://contoso-kms.vault.azure.net".parse().expect("valid"),
+            key_name: "company-kek".parse().expect("valid"),
+            kid: "https://contoso-kms.vault.azure.net/keys/company-kek/0123456789abcdef0123456789abcdef".parse().expect("valid"),
         },
         backup_set_count: 0,
     });
@@ -71,9 +71,9 @@ fn azure_provider_shows_vault_key_and_version() {
     let host = mount(KmsStatus {
         company_id: "acme".into(),
         provider: Provider::AzureKeyVault {
-            vault_uri: "https://contoso-kms.vault.azure.net".into(),
-            key_name: "company-kek".into(),
-            kid: "https://contoso-kms.vault.azure.net/keys/company-kek/0123456789abcdef0123456789abcdef".into(),
+            vault_uri: "https://contoso-kms.vault.azure.net".parse().expect("valid"),
+            key_name: "company-kek".parse().expect("valid"),
+            kid: "https://contoso-kms.vault.azure.net/keys/company-kek/0123456789abcdef0123456789abcdef".parse().expect("valid"),
         },
         backup_set_count: 2,
     });

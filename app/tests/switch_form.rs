@@ -10,7 +10,7 @@ mod support;
 use std::str::FromStr;
 
 use keyswitch_app::api::ApiError;
-use keyswitch_app::pages::switch_form::{SwitchForm, ValidTarget};
+use keyswitch_app::pages::manage_kms::switch_form::{SwitchForm, ValidTarget};
 use keyswitch_shared::{ErrorBody, KeyName, VaultUri};
 use leptos::prelude::*;
 use support::{click_button, mount, text, tick, type_into};

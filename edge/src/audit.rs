@@ -6,9 +6,7 @@
 //! Events name who, what, when and the outcome; never a secret.
 
 use keyswitch_shared::api::AuditEvent;
-use keyswitch_shared::switch::Stage;
 use keyswitch_shared::vaults::VaultAuditEvent;
-use keyswitch_shared::{Actor, AuditAction, Outcome};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use worker::{ListOptions, Storage, Url};
@@ -70,13 +68,6 @@ pub async fn prepare<E: Event>(
         batch.put(&key(seq), &event)?;
     }
     batch.put(SEQ, &seq)
-}
-
-/// Appends one event on its own (nothing else changes with it).
-pub async fn record<E: Event>(storage: &Storage, event: E) -> Result<(), EdgeError> {
-    let mut batch = Batch::new();
-    prepare(storage, &mut batch, vec![event]).await?;
-    batch.commit(storage).await
 }
 
 /// Which page of a trail to read: `?cursor=<seq>&limit=N`.
@@ -160,36 +151,29 @@ pub async fn page<E: Event>(storage: &Storage, query: Query) -> Result<Page<E>, 
     })
 }
 
-/// What the company's trail records about one step.
-pub struct Entry<'a> {
-    /// Who.
-    pub actor: &'a Actor,
-    /// What.
-    pub action: AuditAction,
-    /// How it ended.
-    pub outcome: Outcome,
-    /// Stage before.
-    pub from: Stage,
-    /// Stage after.
-    pub to: Stage,
-    /// A catalog code or a non-secret note.
-    pub detail: Option<String>,
-}
-
-impl Entry<'_> {
-    /// The event, stamped now (the store numbers it).
-    pub fn event(self) -> AuditEvent {
-        AuditEvent {
-            seq: 0,
-            at_ms: worker::Date::now().as_millis(),
-            actor: self.actor.sub.clone(),
-            actor_name: self.actor.name.clone(),
-            actor_role: self.actor.role,
-            action: self.action,
-            outcome: self.outcome,
-            from: self.from,
-            to: self.to,
-            detail: self.detail,
-        }
+/// Adds entries the company model numbered itself (it keeps its own
+/// counter) to `batch`, with the counter, for the model's own transaction.
+pub fn put_numbered(
+    batch: &mut Batch,
+    entries: &[keyswitch_shared::switch::AuditEntry],
+) -> Result<(), EdgeError> {
+    let Some(last) = entries.last() else {
+        return Ok(());
+    };
+    for entry in entries {
+        let event = AuditEvent {
+            seq: entry.seq,
+            at_ms: entry.at_ms,
+            actor: entry.actor.sub.clone(),
+            actor_name: entry.actor.name.clone(),
+            actor_role: entry.actor.role,
+            action: entry.action,
+            outcome: entry.outcome,
+            from: entry.from,
+            to: entry.to,
+            detail: entry.detail.clone(),
+        };
+        batch.put(&key(entry.seq), &event)?;
     }
+    batch.put(SEQ, &last.seq)
 }

@@ -273,6 +273,13 @@ pub enum CatalogError {
         /// Which service.
         service: String,
     },
+    /// A step in flight did not finish: the service restarted while it ran.
+    /// Nothing changed; the step can simply be run again.
+    #[error("The {step} was interrupted before it finished")]
+    Interrupted {
+        /// Which step, as the admin knows it (e.g. "connection test").
+        step: String,
+    },
     /// Anything else; details go to the log, never to the client.
     #[error("Something went wrong on our side")]
     Internal,
@@ -336,6 +343,7 @@ impl CatalogError {
             E::Conflict { .. } => "conflict",
             E::InvalidTransition { .. } => "invalid_state_transition",
             E::UnexpectedAnswer { .. } => "unexpected_answer",
+            E::Interrupted { .. } => "step_interrupted",
             E::Internal => "internal",
         }
     }
@@ -406,6 +414,7 @@ impl CatalogError {
             E::VaultKeyUnreachable { cause, .. } => cause.fix(),
             E::NotFound { .. } => "Check the link, or reload the page.".into(),
             E::Conflict { .. } | E::InvalidTransition { .. } => "Reload the page to see the current state, then try again.".into(),
+            E::Interrupted { .. } => "Nothing changed. Run the step again.".into(),
             E::Internal => "Try again. If it keeps happening, contact support.".into(),
         }
     }
@@ -462,6 +471,7 @@ impl CatalogError {
                 502
             }
             E::AzureUnavailable | E::GoogleUnavailable => 503,
+            E::Interrupted { .. } => 503,
             E::Internal => 500,
         }
     }
@@ -652,6 +662,9 @@ mod tests {
             },
             E::UnexpectedAnswer {
                 service: "Azure Key Vault".into(),
+            },
+            E::Interrupted {
+                step: "connection test".into(),
             },
             E::Internal,
         ]

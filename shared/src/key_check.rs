@@ -62,6 +62,17 @@ pub enum RsaKeyType {
     RsaHsm,
 }
 
+impl RsaKeyType {
+    /// The key type as Azure names it (and as serialized): `RSA`, `RSA-HSM`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Rsa => "RSA",
+            Self::RsaHsm => "RSA-HSM",
+        }
+    }
+}
+
 /// A key that passed [`check_key`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeySummary {
@@ -161,6 +172,14 @@ mod tests {
     use crate::keyvault::{JsonWebKey, KeyAttributes, encode_base64url};
 
     const KID: &str = "https://contoso.vault.azure.net/keys/cmk/0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn key_type_names_are_the_wire_names() {
+        for kty in [RsaKeyType::Rsa, RsaKeyType::RsaHsm] {
+            let wire = serde_json::to_value(kty).unwrap();
+            assert_eq!(wire, serde_json::Value::String(kty.as_str().to_owned()));
+        }
+    }
     const NOW: i64 = 1_700_000_000;
 
     fn modulus(bits: u32) -> String {

@@ -2,6 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::ids::{KeyId, KeyName};
+use crate::vault_uri::VaultUri;
+
 /// The provider that currently protects a company key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -16,11 +19,11 @@ pub enum Provider {
     /// A customer Azure Key Vault RSA key, pinned to the exact version used.
     AzureKeyVault {
         /// Vault base URI, e.g. `https://contoso.vault.azure.net`.
-        vault_uri: String,
+        vault_uri: VaultUri,
         /// Key name inside the vault.
-        key_name: String,
+        key_name: KeyName,
         /// The versioned key id (`kid`) the company key is wrapped with.
-        kid: String,
+        kid: KeyId,
     },
 }
 
@@ -50,9 +53,11 @@ mod tests {
     #[test]
     fn azure_round_trips() {
         let p = Provider::AzureKeyVault {
-            vault_uri: "https://contoso.vault.azure.net".into(),
-            key_name: "cmk".into(),
-            kid: "https://contoso.vault.azure.net/keys/cmk/0123456789abcdef0123456789abcdef".into(),
+            vault_uri: "https://contoso.vault.azure.net".parse().unwrap(),
+            key_name: "cmk".parse().unwrap(),
+            kid: "https://contoso.vault.azure.net/keys/cmk/0123456789abcdef0123456789abcdef"
+                .parse()
+                .unwrap(),
         };
         let back: Provider = serde_json::from_str(&serde_json::to_string(&p).unwrap()).unwrap();
         assert_eq!(back, p);

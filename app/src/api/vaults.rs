@@ -2,21 +2,17 @@
 //! same shape as the rest of `api`: `Result<T, ApiError>`, bodies from
 //! `shared::vaults`.
 
-use gloo_net::http::Request;
+use gloo_net::http::Method;
 use keyswitch_shared::vaults::{
     CreateVaultForm, Item, ItemForm, ItemList, ItemSummary, ReplaceSecretForm, VaultList,
     VaultSummary,
 };
 
-use super::{ApiError, authorised, get, post, read};
+use super::{ApiError, NO_BODY, get, post, send};
 
 fn vaults(workspace: &str, rest: &str) -> String {
     let workspace = String::from(js_sys::encode_uri_component(workspace));
     format!("/api/workspaces/{workspace}/vaults{rest}")
-}
-
-fn to_json<T: serde::Serialize>(value: &T) -> Result<serde_json::Value, ApiError> {
-    serde_json::to_value(value).map_err(|e| ApiError::Network(e.to_string()))
 }
 
 /// `GET …/vaults`: the vault table.
@@ -26,17 +22,17 @@ pub async fn list(workspace: &str) -> Result<VaultList, ApiError> {
 
 /// `POST …/vaults`: Create new vault.
 pub async fn create(workspace: &str, form: &CreateVaultForm) -> Result<VaultSummary, ApiError> {
-    post(&vaults(workspace, ""), Some(&to_json(form)?)).await
+    post(&vaults(workspace, ""), Some(form)).await
 }
 
 /// `POST …/vaults/{vault}/default`: make it the default vault.
 pub async fn set_default(workspace: &str, vault: &str) -> Result<VaultSummary, ApiError> {
-    post(&vaults(workspace, &format!("/{vault}/default")), None).await
+    post(&vaults(workspace, &format!("/{vault}/default")), NO_BODY).await
 }
 
 /// `POST …/vaults/{vault}/test`: test the stored connection again.
 pub async fn test(workspace: &str, vault: &str) -> Result<VaultSummary, ApiError> {
-    post(&vaults(workspace, &format!("/{vault}/test")), None).await
+    post(&vaults(workspace, &format!("/{vault}/test")), NO_BODY).await
 }
 
 /// `PUT …/vaults/{vault}/client-secret`: replace the client secret (the edge
@@ -46,15 +42,12 @@ pub async fn replace_secret(
     vault: &str,
     form: &ReplaceSecretForm,
 ) -> Result<VaultSummary, ApiError> {
-    let path = vaults(workspace, &format!("/{vault}/client-secret"));
-    let request = authorised(Request::put(&path))
-        .json(&to_json(form)?)
-        .map_err(|e| ApiError::Network(e.to_string()))?;
-    let resp = request
-        .send()
-        .await
-        .map_err(|e| ApiError::Network(e.to_string()))?;
-    read(resp).await
+    send(
+        Method::PUT,
+        &vaults(workspace, &format!("/{vault}/client-secret")),
+        Some(form),
+    )
+    .await
 }
 
 /// `GET …/vaults/{vault}/items`: item metadata.
@@ -68,11 +61,7 @@ pub async fn store_item(
     vault: &str,
     form: &ItemForm,
 ) -> Result<ItemSummary, ApiError> {
-    post(
-        &vaults(workspace, &format!("/{vault}/items")),
-        Some(&to_json(form)?),
-    )
-    .await
+    post(&vaults(workspace, &format!("/{vault}/items")), Some(form)).await
 }
 
 /// `GET …/vaults/{vault}/items/{item}`: the decrypted item.

@@ -1,55 +1,80 @@
 //! The company's audit trail: who did what, when, and how it ended.
 
 use keyswitch_shared::api::AuditEvent;
+use keyswitch_shared::{AuditAction, Outcome, Role};
 use leptos::prelude::*;
 
-/// What an audit action means, for people (unknown actions show as sent).
+/// What an audit action means, for people.
 #[must_use]
-pub fn action_label(action: &str) -> String {
+pub fn action_label(action: AuditAction) -> &'static str {
     match action {
-        "start" | "switch_started" => "Switch to Azure Key Vault started",
-        "edit_target" | "target_edited" => "Vault or key changed",
-        "admin_consent" => "Admin consent",
-        "admin_consent_callback" => "Admin consent answer from Microsoft",
-        "admin_consent_reused" => "Admin consent reused (granted in the last 24 hours)",
-        "consent_link_issued" => "Admin consent link issued",
-        "connection_test_requested" => "Connection test requested",
-        "test_connection" => "Test Connection",
-        "consent_granted" => "Admin consent granted",
-        "consent_failed" => "Admin consent failed",
-        "role_assignment_completed" => "Role assignment marked completed",
-        "connection_test" => "Connection test",
-        "connection_test_passed" => "Connection test passed",
-        "connection_test_failed" => "Connection test failed",
-        "save" => "Saved",
-        "refresh" => "Tenant list refreshed",
-        "inventory_loaded" => "Backup sets read",
-        "tenant_verified" => "Tenant verified",
-        "tenant_verification_failed" => "Tenant verification failed",
-        "commit_succeeded" => "Switch completed",
-        "commit_failed" => "Switch failed",
-        "retry_commit" => "Finalization retried",
-        "cancel" => "Pending setup cancelled",
-        "export" | "company_key_export" => "Company key exported",
-        "export_verification_started" => "Re-verification for export started",
-        "export_tenant_verification" | "export_verify" => "Tenant re-verified for export",
-        "export_reopened" => "Export available again",
-        "tenant_verification_started" => "Tenant verification started",
-        "tenant_verification" => "Tenant verification",
-        "finalize" => "Finalization",
-        "finalize_inventory" => "Backup sets read before finalizing",
-        "finalize_retry" => "Finalization retried",
-        "switch_committed" => "Switch completed",
-        "moved_to_aws_kms" => "Moved to AWS KMS",
-        other => return other.replace('_', " "),
+        AuditAction::SwitchStarted => "Switch to Azure Key Vault started",
+        AuditAction::TargetEdited => "Vault or key changed",
+        AuditAction::ConsentLinkIssued => "Admin consent link issued",
+        AuditAction::AdminConsent => "Admin consent",
+        AuditAction::AdminConsentReused => "Admin consent reused (granted in the last 24 hours)",
+        AuditAction::AdminConsentCallback => "Admin consent answer from Microsoft",
+        AuditAction::TestConnection => "Test Connection",
+        AuditAction::ConnectionTestRequested => "Connection test requested",
+        AuditAction::ConnectionTest => "Connection test",
+        AuditAction::Save => "Saved",
+        AuditAction::Refresh => "Tenant list refreshed",
+        AuditAction::InventoryLoaded => "Backup sets read",
+        AuditAction::TenantVerificationStarted => "Tenant verification started",
+        AuditAction::TenantVerified => "Tenant verified",
+        AuditAction::TenantVerification => "Tenant verification",
+        AuditAction::FinalizeStarted => "Finalization started",
+        AuditAction::Finalize => "Finalization",
+        AuditAction::FinalizeRetry => "Finalization retried",
+        AuditAction::FinalizeInventory => "Backup sets read before finalizing",
+        AuditAction::SwitchCommitted => "Switch completed",
+        AuditAction::LeaseExpired => "Interrupted step taken up again",
+        AuditAction::Cancel => "Pending setup cancelled",
+        AuditAction::CompanyKeyExport => "Company key exported",
+        AuditAction::ExportVerificationStarted => "Re-verification for export started",
+        AuditAction::ExportTenantVerification => "Tenant re-verified for export",
+        AuditAction::ExportReopened => "Export available again",
+        AuditAction::MovedToAwsKms => "Moved to AWS KMS",
+        AuditAction::VaultCreated => "Vault created",
+        AuditAction::VaultCreate => "Vault creation failed",
+        AuditAction::ConnectionTested => "Vault connection tested",
+        AuditAction::ClientSecretReplaced => "Client secret replaced",
+        AuditAction::DefaultVaultSet => "Default vault set",
+        AuditAction::ItemCreated => "Item stored",
+        AuditAction::ItemRead => "Item read",
     }
-    .to_owned()
+}
+
+/// A role, for people.
+#[must_use]
+pub fn role_label(role: Role) -> &'static str {
+    match role {
+        Role::PartnerAdmin => "partner admin",
+        Role::CompanyAdmin => "company admin",
+        Role::CompanyUser => "company user",
+        Role::WorkspaceOwner => "workspace owner",
+        Role::WorkspaceSuperAdmin => "workspace super admin",
+        Role::WorkspaceAdmin => "workspace admin",
+        Role::WorkspaceMember => "workspace member",
+        Role::System => "system",
+        Role::External => "external",
+        Role::Other => "other",
+    }
+}
+
+/// How an outcome reads, and the badge it wears.
+#[must_use]
+pub fn outcome_label(outcome: Outcome) -> (&'static str, &'static str) {
+    match outcome {
+        Outcome::Succeeded => ("succeeded", "badge badge-ok"),
+        Outcome::Failed => ("failed", "badge badge-error"),
+        Outcome::Refused => ("refused", "badge badge-error"),
+    }
 }
 
 /// Unix milliseconds as an ISO-like UTC time.
 #[must_use]
 pub fn format_time(ms: u64) -> String {
-    #[allow(clippy::cast_precision_loss)]
     let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
     let iso = String::from(date.to_iso_string());
     // 2026-11-23T08:00:00.000Z → 2026-11-23 08:00:00 UTC
@@ -83,17 +108,13 @@ pub fn AuditTable(
                     {events
                         .into_iter()
                         .map(|e| {
-                            let outcome_class = format!("badge badge-{}", match e.outcome.as_str() {
-                                "succeeded" => "ok",
-                                "failed" | "refused" => "error",
-                                _ => "pending",
-                            });
+                            let (outcome, outcome_class) = outcome_label(e.outcome);
                             view! {
                                 <tr>
                                     <td><time>{format_time(e.at_ms)}</time></td>
-                                    <td>{e.actor_name}<br/><span class="muted">{e.actor_role.as_str().replace('_', " ")}</span></td>
-                                    <td>{action_label(e.action.as_str())}</td>
-                                    <td><span class=outcome_class>{e.outcome.as_str()}</span></td>
+                                    <td>{e.actor_name}<br/><span class="muted">{role_label(e.actor_role)}</span></td>
+                                    <td>{action_label(e.action)}</td>
+                                    <td><span class=outcome_class>{outcome}</span></td>
                                     <td class="wrap">{e.detail.unwrap_or_default()}</td>
                                 </tr>
                             }

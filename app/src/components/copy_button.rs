@@ -13,28 +13,28 @@ pub fn CopyButton(
     #[prop(into)]
     what: String,
 ) -> impl IntoView {
-    let status = RwSignal::new(String::new());
-    let copy = move |_| {
-        let value = text.get_untracked();
-        leptos::task::spawn_local(async move {
-            let outcome = match web_sys::window() {
-                Some(w) => JsFuture::from(w.navigator().clipboard().write_text(&value))
-                    .await
-                    .map(|_| ()),
-                None => Err(wasm_bindgen::JsValue::NULL),
-            };
-            status.set(match outcome {
-                Ok(()) => "Copied".to_owned(),
-                Err(_) => "Copy failed: select the text and press Ctrl+C".to_owned(),
-            });
-        });
+    let copy = Action::new_local(move |value: &String| {
+        let value = value.clone();
+        async move {
+            let window = web_sys::window().ok_or(())?;
+            JsFuture::from(window.navigator().clipboard().write_text(&value))
+                .await
+                .map(|_| ())
+                .map_err(|_| ())
+        }
+    });
+    let status = move || {
+        copy.value().get().map(|outcome| match outcome {
+            Ok(()) => "Copied",
+            Err(()) => "Copy failed: select the text and press Ctrl+C",
+        })
     };
     view! {
         <span class="copy">
-            <button type="button" class="button button-small" on:click=copy>
+            <button type="button" class="button button-small" on:click=move |_| { copy.dispatch(text.get_untracked()); }>
                 "Copy"<span class="sr-only">" "{what}</span>
             </button>
-            <span class="copy-status" role="status">{move || status.get()}</span>
+            <span class="copy-status" role="status">{status}</span>
         </span>
     }
 }

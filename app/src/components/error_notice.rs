@@ -1,5 +1,6 @@
 //! Shows a failure where it happened: a catalog refusal with its fix (and why,
-//! when the edge says), or a network failure as such, never the same way.
+//! when the edge says), a network failure as such, or a failure inside the
+//! browser, never one as another.
 
 use keyswitch_shared::ErrorBody;
 use leptos::prelude::*;
@@ -17,6 +18,13 @@ pub fn ErrorNotice(
         ApiError::Network(_) => view! {
             <div class="notice notice-error notice-network" role="alert" data-code="network">
                 <p class="notice-title">"Connection problem"</p>
+                <p class="notice-fix">{error.to_string()}</p>
+            </div>
+        }
+        .into_any(),
+        ApiError::Local(_) => view! {
+            <div class="notice notice-error" role="alert" data-code="local">
+                <p class="notice-title">"Problem in this browser"</p>
                 <p class="notice-fix">{error.to_string()}</p>
             </div>
         }

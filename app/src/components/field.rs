@@ -1,6 +1,6 @@
-//! A labelled text input with its hint and an inline error that names the
-//! fix; the error region is always present so it never shifts the layout and
-//! screen readers hear changes.
+//! A labelled text or secret input with its hint and an inline error that
+//! names the fix; the error region is always present so it never shifts the
+//! layout and screen readers hear changes.
 
 use leptos::prelude::*;
 
@@ -13,33 +13,54 @@ pub struct FieldError {
     pub fix: String,
 }
 
-/// A text field with label, hint and inline error.
+/// The fixed texts of a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FieldText {
+    /// The input's id; hint and error ids derive from it.
+    pub id: &'static str,
+    /// The visible label, also the input's accessible name.
+    pub label: &'static str,
+    /// Help shown under the label.
+    pub hint: &'static str,
+    /// Example shown in the empty input (none for secrets).
+    pub placeholder: &'static str,
+}
+
+/// A text field with label, hint and inline error; with `secret`, a
+/// write-only secret input (`type=password`, never filled from the edge).
 #[component]
 pub fn TextField(
-    /// The visible label, also the input's accessible name.
-    label: &'static str,
-    /// The input's id; hint and error ids derive from it.
-    id: &'static str,
+    /// Its id, label, hint and placeholder.
+    text: FieldText,
     /// The value, written on every keystroke.
     value: RwSignal<String>,
     /// The current problem with the value, if any.
     #[prop(into)]
     error: Signal<Option<FieldError>>,
-    /// Help shown under the label.
-    hint: &'static str,
-    /// Example shown in the empty input.
-    #[prop(optional)]
-    placeholder: &'static str,
     /// Lets the form move focus to this input.
     #[prop(optional)]
     node_ref: NodeRef<leptos::html::Input>,
     /// Whether the input is read-only (while a call runs).
     #[prop(optional, into)]
     disabled: Signal<bool>,
+    /// A secret: typed, never shown, not offered for autofill.
+    #[prop(optional)]
+    secret: bool,
 ) -> impl IntoView {
+    let FieldText {
+        id,
+        label,
+        hint,
+        placeholder,
+    } = text;
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
     let described = format!("{hint_id} {error_id}");
+    let (kind, autocomplete) = if secret {
+        ("password", "new-password")
+    } else {
+        ("text", "off")
+    };
     view! {
         <div class="field" class:field-invalid=move || error.with(Option::is_some)>
             <label for=id>{label}</label>
@@ -47,11 +68,11 @@ pub fn TextField(
             <input
                 id=id
                 name=id
-                type="text"
-                autocomplete="off"
+                type=kind
+                autocomplete=autocomplete
                 spellcheck="false"
                 autocapitalize="off"
-                placeholder=placeholder
+                placeholder=(!placeholder.is_empty()).then_some(placeholder)
                 node_ref=node_ref
                 prop:value=move || value.get()
                 on:input=move |ev| value.set(event_target_value(&ev))

@@ -1,11 +1,8 @@
-//! One module per screen (and per step of the Manage KMS screen).
+//! One module per screen; the steps of the Manage KMS screen live inside
+//! `manage_kms/`.
 
-pub mod completed;
-pub mod finalize;
 pub mod home;
 pub mod manage_kms;
 pub mod not_found;
-pub mod role_assignment;
 pub mod sign_in;
-pub mod switch_form;
 pub mod vaults;

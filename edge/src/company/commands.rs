@@ -2,21 +2,19 @@
 
 use keyswitch_shared::api::{CompanyKeyInfo, PendingSetup};
 use keyswitch_shared::switch::{Stage, TenantRef};
-use keyswitch_shared::{ErrorBody, KeyName, Provider, TenantId, VaultUri};
+use keyswitch_shared::{Actor, ErrorBody, KeyName, Provider, TenantId, VaultUri};
 use serde::{Deserialize, Serialize};
 
-use keyswitch_shared::Actor;
-
 /// One request to the object (JSON body of `POST https://company-kms/{company}`).
+/// Each admin command carries the actor recorded in the audit trail.
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Command {
-    /// Read the state.
+    /// Read the state (changes nothing).
     View,
-    /// Test Connection with a vault URI and key name: start (or edit) the
-    /// setup, then ask for consent or run the test.
+    /// Test Connection with a vault URI and key name.
     Start {
-        /// Who.
+        /// The admin who clicked.
         actor: Actor,
         /// Vault base URI.
         vault_uri: VaultUri,
@@ -27,37 +25,37 @@ pub enum Command {
         /// When a still-fresh cached consent for that tenant was granted.
         cached_consent_at: Option<i64>,
     },
-    /// Issue a new admin-consent `state` for the pending setup.
+    /// Grant admin consent: a new consent `state` for the pending setup.
     IssueConsent {
-        /// Who.
+        /// The admin who clicked.
         actor: Actor,
     },
     /// The admin-consent callback arrived with this state nonce.
     ConsentCallback {
         /// The random part of `state`.
         nonce: String,
-        /// `error`.
+        /// The callback's `error`.
         error: Option<String>,
-        /// `error_description`.
+        /// The callback's `error_description`.
         error_description: Option<String>,
-        /// `admin_consent`.
+        /// The callback's `admin_consent`.
         admin_consent: Option<String>,
-        /// `tenant` (a hint only; never proof).
+        /// The callback's `tenant` (a hint only; never proof).
         tenant_hint: Option<String>,
     },
-    /// Completed: run the connection test.
+    /// Completed or Test Connection on the pending setup.
     Test {
-        /// Who.
+        /// The admin who clicked.
         actor: Actor,
     },
     /// Save: list the tenants to verify.
     Save {
-        /// Who.
+        /// The admin who clicked.
         actor: Actor,
     },
     /// Cancel pending setup.
     Cancel {
-        /// Who.
+        /// The admin who clicked.
         actor: Actor,
     },
     /// One page of the audit trail, newest first.
@@ -67,7 +65,7 @@ pub enum Command {
     },
     /// Start verifying a tenant (setup or export re-verification).
     BeginVerify {
-        /// Who.
+        /// The admin who clicked.
         actor: Actor,
         /// Which tenant.
         tenant: TenantRef,
@@ -76,38 +74,38 @@ pub enum Command {
     VerifyCallback {
         /// The random part of `state`.
         nonce: String,
-        /// `code`.
+        /// The callback's `code`.
         code: Option<String>,
-        /// `error`.
+        /// The callback's `error`.
         error: Option<String>,
-        /// `error_description`.
+        /// The callback's `error_description`.
         error_description: Option<String>,
     },
     /// Refresh the tenant list from the inventory.
     Refresh {
-        /// Who.
+        /// The admin who clicked.
         actor: Actor,
     },
-    /// Finalization progress; `run` also starts an attempt when one is due.
+    /// Finalization progress; `run` also does what is due (a retry).
     Finalize {
-        /// Run an attempt now if one is due.
+        /// Do what is due before answering.
         run: bool,
     },
     /// The one-time export.
     Export {
-        /// Who.
+        /// The admin who clicked.
         actor: Actor,
     },
     /// Start re-verifying every tenant before a further export.
     BeginExportVerification {
-        /// Who.
+        /// The admin who clicked.
         actor: Actor,
     },
     /// The export re-verification's state.
     ExportVerificationView,
     /// Operator path: move the company onto an AWS KMS key.
     MoveToAwsKms {
-        /// Who.
+        /// The Partner Admin who asked.
         actor: Actor,
         /// The KMS key id or ARN.
         key_id: String,
@@ -143,4 +141,17 @@ pub struct CallbackOutcome {
     pub error: Option<(u16, ErrorBody)>,
     /// The vault's name, when known.
     pub vault_name: Option<String>,
+}
+
+/// The outcome of a verification callback, for the landing page.
+#[derive(Serialize, Deserialize)]
+pub struct VerifyOutcome {
+    /// `None` when the tenant was verified.
+    pub error: Option<(u16, ErrorBody)>,
+    /// The tenant, when the state was genuine.
+    pub tenant: Option<TenantRef>,
+    /// Whether every tenant is now verified and finalization started.
+    pub finalizing: bool,
+    /// Whether the verification reopened the export.
+    pub export_open: bool,
 }

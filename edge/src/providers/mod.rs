@@ -6,7 +6,7 @@ pub mod aws_kms;
 pub mod azure;
 pub mod platform;
 
-use keyswitch_shared::{CatalogError, KeyId, Provider, TenantId};
+use keyswitch_shared::{CatalogError, Provider, TenantId};
 use worker::Env;
 
 use crate::crypto::SecretKey;
@@ -31,8 +31,7 @@ pub async fn unwrap_company_key(
         }
         Provider::AzureKeyVault { kid, .. } => {
             let tenant = azure_tenant.ok_or(CatalogError::Internal)?;
-            let kid: KeyId = kid.parse().map_err(|_| CatalogError::Internal)?;
-            let plain = azure::unwrap(env, tenant, &kid, wrapped).await?;
+            let plain = azure::unwrap(env, tenant, kid, wrapped).await?;
             SecretKey::from_bytes(&plain)
         }
     }

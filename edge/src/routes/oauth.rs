@@ -7,8 +7,7 @@ use keyswitch_shared::{CatalogError, CompanyId};
 use worker::Request;
 
 use super::{Answer, Ctx};
-use crate::company::commands::{CallbackOutcome, Command};
-use crate::company::verification::VerifyOutcome;
+use crate::company::commands::{CallbackOutcome, Command, VerifyOutcome};
 use crate::do_client;
 use crate::landing::{self, Landing, VerificationLanding};
 

@@ -1,16 +1,28 @@
-//! The Manage KMS switch (PRODUCT.md §2) as a state machine without I/O.
+//! A company's Manage KMS state (PRODUCT.md §2) as one model without I/O.
 //!
-//! The edge loads a [`SwitchState`] from the company's Durable Object, calls
-//! [`apply`] with an [`Event`] and the current time, stores the new state and
-//! performs the returned [`Effect`]s. A refused event returns a
-//! [`CatalogError`](crate::CatalogError) and the caller keeps the old state:
-//! nothing changes.
+//! The company's Durable Object loads a [`Company`], calls [`update`] with an
+//! [`Event`] and a [`Ctx`] (time, fresh randomness, policy), stores the new
+//! model together with the [`Effect::Audit`] entries in one transaction, and
+//! carries out the other effects, feeding their results back as events. A
+//! refused event returns a [`CatalogError`](crate::CatalogError) and nothing
+//! changes. The object decides nothing itself.
 
-mod machine;
+mod company;
+mod ctx;
+mod effect;
+mod event;
 mod model;
+mod secret;
+mod update;
+mod view;
 
-pub use machine::{apply, apply_with_consent_ttl};
-pub use model::{
-    CONSENT_TTL_SECS, Consent, Effect, Event, ExportWindow, Setup, Stage, SwitchState, Target,
-    Tenant, TenantRef, TenantStatus,
+pub use company::{
+    Company, ExportRound, ExportWindow, Finalize, IssuedState, Lease, Op, PendingSignIn, Purpose,
+    Setup, WrappedKey,
 };
+pub use ctx::{Ctx, Policy};
+pub use effect::{AuditEntry, Effect, Reply};
+pub use event::{ConsentAnswer, Event, InventoryTenant, SignIn, VerifyAnswer};
+pub use model::{CONSENT_TTL_SECS, Consent, Stage, Target, Tenant, TenantRef, TenantStatus};
+pub use secret::OAuthSecret;
+pub use update::{refusal, update};

@@ -1,11 +1,13 @@
-//! The role-assignment dialog: what the Azure admin must do after consent
-//! (Key Vault Crypto User for the connector on the vault), filled in by the
-//! edge, with copy buttons, the portal steps, and **Completed**.
+//! *Role assignment*: what the Azure admin must do after consent (Key Vault
+//! Crypto User for the connector on the vault), filled in by the edge, with
+//! copy buttons, the portal steps, and **Completed**.
 
 use keyswitch_shared::api::RoleAssignmentGuidance;
+use keyswitch_shared::switch::Stage;
 use leptos::prelude::*;
 
-use crate::api::{self, ApiError};
+use super::store::{KmsStore, Op, OpKind, focus_id, use_kms};
+use crate::api;
 use crate::components::copy_button::CopyButton;
 use crate::components::dialog::Dialog;
 use crate::components::error_notice::{ErrorNotice, MaybeError};
@@ -20,27 +22,77 @@ pub fn command_blocks(az: &str) -> Vec<String> {
         .collect()
 }
 
-/// The dialog. Opens with `open`; Completed runs the connection test.
+/// The role-assignment step: consent is granted, the Azure admin assigns
+/// the role, the admin clicks Completed (in the dialog).
 #[component]
-pub fn RoleAssignmentDialog(
-    /// Open when `true`.
-    open: RwSignal<bool>,
-    /// The company.
-    #[prop(into)]
-    company: Signal<String>,
-    /// Completed clicked.
-    on_completed: Callback<()>,
-    /// The connection test is running.
-    #[prop(into)]
-    busy: Signal<bool>,
-    /// The last connection test failure, shown next to Completed.
-    #[prop(into)]
-    test_error: Signal<Option<ApiError>>,
-) -> impl IntoView {
+pub fn RoleAssignmentStep() -> impl IntoView {
+    let store = use_kms();
+    let consent = move || {
+        store.pending.with(|p| {
+            p.as_ref()
+                .and_then(|p| p.consent.as_ref())
+                .map(|c| format!(" for tenant {}", c.tenant))
+        })
+    };
+    view! {
+        <div class="step-panel">
+            <h3>"Role assignment"</h3>
+            <p>
+                "Admin consent is granted"
+                {consent}
+                ". Your Azure admin must now assign the Key Vault Crypto User role to the CyberSentriq KMS Connector on the vault, then you click Completed."
+            </p>
+            <div class="actions">
+                <button type="button" class="button button-primary" on:click=move |_| store.role_open.set(true)>
+                    "Show role assignment steps"
+                </button>
+            </div>
+            <MaybeError error=store.test_error_in_place()/>
+        </div>
+    }
+}
+
+/// Opens the dialog when the setup reaches the role assignment, and closes
+/// it when a failed test sent the setup back (key not found, consent
+/// required, …): that is not about the role, so it shows in place.
+fn open_and_close_with_the_stage(store: KmsStore) {
+    Effect::new(move |prev: Option<Option<Stage>>| {
+        let now = store.stage.get();
+        if now == Some(Stage::AwaitingRoleAssignment)
+            && prev.is_some_and(|p| p != Some(Stage::AwaitingRoleAssignment))
+        {
+            store.role_open.set(true);
+        }
+        now
+    });
+    Effect::new(move |_| {
+        let now = store.stage.get();
+        if store.role_open.get_untracked()
+            && now.is_some()
+            && !matches!(
+                now,
+                Some(Stage::AwaitingRoleAssignment | Stage::TestingConnection)
+            )
+        {
+            store.role_open.set(false);
+            if untrack(|| store.error(&[OpKind::Test])).is_some() {
+                focus_id("pending-heading");
+            }
+        }
+    });
+}
+
+/// The dialog: the steps filled in, the last test failure, and Completed
+/// (which runs the connection test).
+#[component]
+pub fn RoleAssignmentDialog() -> impl IntoView {
+    let store = use_kms();
+    open_and_close_with_the_stage(store);
+    let open = store.role_open;
     // Loaded each time the dialog opens, so it reflects the current setup.
     let guidance = LocalResource::new(move || {
         let wanted = open.get();
-        let company = company.get();
+        let company = store.company.get();
         async move {
             if wanted {
                 Some(api::role_assignment(&company).await)
@@ -55,6 +107,7 @@ pub fn RoleAssignmentDialog(
             Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
         })
     };
+    let busy = move || store.running(OpKind::Test);
     view! {
         <Dialog open=open id="role-dialog" title="Assign the Key Vault Crypto User role".to_owned()>
             <div class="dialog-scroll">
@@ -62,20 +115,20 @@ pub fn RoleAssignmentDialog(
                     {body}
                 </Suspense>
             </div>
-            <MaybeError error=test_error/>
+            <MaybeError error=store.error_for(&[OpKind::Test])/>
             <div class="actions">
                 <button type="button" class="button" on:click=move |_| open.set(false)>"Close"</button>
                 <button
                     type="button"
                     class="button button-primary"
                     autofocus
-                    disabled=move || busy.get()
-                    on:click=move |_| on_completed.run(())
+                    disabled=busy
+                    on:click=move |_| store.run(Op::Test)
                 >
                     "Completed"
                 </button>
                 <span class="muted busy-note" aria-live="polite">
-                    {move || busy.get().then_some("Testing the connection…")}
+                    {move || busy().then_some("Testing the connection…")}
                 </span>
             </div>
         </Dialog>

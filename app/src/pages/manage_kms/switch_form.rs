@@ -10,7 +10,21 @@ use leptos::prelude::*;
 
 use crate::api::ApiError;
 use crate::components::error_notice::ErrorNotice;
-use crate::components::field::{FieldError, TextField};
+use crate::components::field::{FieldError, FieldText, TextField};
+
+const VAULT_URI: FieldText = FieldText {
+    id: "vault-uri",
+    label: "Vault URI",
+    hint: "The vault's base URI from its Overview page in the Azure Portal, like https://your-vault-name.vault.azure.net/",
+    placeholder: "https://your-vault-name.vault.azure.net/",
+};
+
+const KEY_NAME: FieldText = FieldText {
+    id: "key-name",
+    label: "Key Name",
+    hint: "The name of the RSA key inside the vault (not the full URL).",
+    placeholder: "company-kek",
+};
 
 /// The problem with a typed vault URI, as the shared parser reports it.
 #[must_use]
@@ -157,26 +171,8 @@ pub fn SwitchForm(
 
     view! {
         <form class="form" on:submit=submit novalidate>
-            <TextField
-                label="Vault URI"
-                id="vault-uri"
-                value=vault_uri
-                error=uri_error
-                hint="The vault's base URI from its Overview page in the Azure Portal, like https://your-vault-name.vault.azure.net/"
-                placeholder="https://your-vault-name.vault.azure.net/"
-                node_ref=uri_ref
-                disabled=busy
-            />
-            <TextField
-                label="Key Name"
-                id="key-name"
-                value=key_name
-                error=key_error
-                hint="The name of the RSA key inside the vault (not the full URL)."
-                placeholder="company-kek"
-                node_ref=key_ref
-                disabled=busy
-            />
+            <TextField text=VAULT_URI value=vault_uri error=uri_error node_ref=uri_ref disabled=busy/>
+            <TextField text=KEY_NAME value=key_name error=key_error node_ref=key_ref disabled=busy/>
             <div class="actions">
                 <button type="submit" class="button button-primary" disabled=move || busy.get()>
                     "Test Connection"

@@ -1,9 +1,11 @@
 //! *Finalizing*: every tenant is verified and the edge re-wraps the company
-//! key by itself; this screen polls its progress and shows retries.
+//! key by itself; its progress is read again on every poll of the screen,
+//! with retries shown.
 
 use keyswitch_shared::api::{FinalizeProgress, FinalizeStep};
 use leptos::prelude::*;
 
+use super::store::use_kms;
 use crate::api;
 use crate::components::audit_table::format_time;
 use crate::components::error_notice::{CatalogNotice, ErrorNotice};
@@ -27,23 +29,14 @@ const STEPS: [(FinalizeStep, &str); 4] = [
     ),
 ];
 
-/// The finalization progress, polled every two seconds while shown.
+/// The finalization progress, read again whenever the screen re-reads the
+/// state (every two seconds while finalizing).
 #[component]
-pub fn FinalizeView(
-    /// The company.
-    #[prop(into)]
-    company: Signal<String>,
-) -> impl IntoView {
-    let tick = RwSignal::new(0u32);
-    if let Ok(handle) = set_interval_with_handle(
-        move || tick.update(|n| *n += 1),
-        std::time::Duration::from_secs(2),
-    ) {
-        on_cleanup(move || handle.clear());
-    }
+pub fn FinalizeView() -> impl IntoView {
+    let store = use_kms();
     let progress = LocalResource::new(move || {
-        tick.track();
-        let company = company.get();
+        store.reread.track();
+        let company = store.company.get();
         async move { api::finalize_progress(&company).await }
     });
     view! {

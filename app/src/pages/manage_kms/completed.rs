@@ -6,13 +6,14 @@ use keyswitch_shared::api::CompanyKeyExport;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
+use super::store::use_kms;
 use crate::api::{self, ApiError};
 use crate::components::dialog::ConfirmDialog;
 use crate::components::error_notice::{ErrorNotice, MaybeError};
 
 /// Saves the export as a JSON file through a temporary object URL.
 fn download(export: &CompanyKeyExport) -> Result<(), ApiError> {
-    let fail = |what: &str| ApiError::Network(format!("the file could not be saved ({what})"));
+    let fail = |what: &str| ApiError::Local(format!("the file could not be saved: {what}"));
     let json = serde_json::to_string_pretty(export).map_err(|_| fail("encoding"))?;
     let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(&json));
     let options = web_sys::BlobPropertyBag::new();
@@ -33,16 +34,10 @@ fn download(export: &CompanyKeyExport) -> Result<(), ApiError> {
 
 /// The completed switch and the one-time export offer.
 #[component]
-pub fn CompletedView(
-    /// The company.
-    #[prop(into)]
-    company: Signal<String>,
-    /// Called after an export attempt (the audit trail has a new event).
-    on_exported: Callback<()>,
-) -> impl IntoView {
-    let reload = RwSignal::new(0u32);
+pub fn CompletedView() -> impl IntoView {
+    let store = use_kms();
+    let company = store.company;
     let window = LocalResource::new(move || {
-        reload.track();
         let company = company.get();
         async move { api::export_verification(&company).await }
     });
@@ -60,8 +55,9 @@ pub fn CompletedView(
             if r.is_ok() {
                 exported.set(true);
             }
-            reload.update(|n| *n += 1);
-            on_exported.run(());
+            window.refetch();
+            // The trail has a new event.
+            store.audit_news.notify();
         }
     });
     let export_error = Signal::derive(move || export.value().get().and_then(Result::err));

@@ -1,0 +1,91 @@
+//! *Key Management → Manage KMS*: the current provider, the pending setup and
+//! every step of the switch to Azure Key Vault, Cancel pending setup, and the
+//! audit trail. The edge's answer to each action is the new state, so the
+//! screen always shows what the edge decided.
+//!
+//! The screen's state lives in one [`store::KmsStore`] provided through
+//! context; each step is a module that reads it and asks it to run
+//! operations.
+
+mod audit;
+mod cancel;
+pub mod completed;
+mod consent;
+pub mod finalize;
+mod pending;
+mod popup;
+pub mod role_assignment;
+mod start;
+mod status;
+pub mod store;
+pub mod switch_form;
+mod tenants;
+mod tested;
+
+use keyswitch_shared::switch::Stage;
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+use self::audit::AuditSection;
+use self::cancel::{CancelDialog, CancelledNote};
+use self::completed::CompletedView;
+use self::pending::PendingView;
+use self::role_assignment::RoleAssignmentDialog;
+use self::start::StartSection;
+use self::status::{CurrentProvider, ForbiddenNotice, StageAnnouncement};
+pub use self::status::{StatusView, stage_announcement};
+use self::store::KmsStore;
+
+/// The Manage KMS screen for the company in the path.
+#[component]
+pub fn ManageKms() -> impl IntoView {
+    let params = use_params_map();
+    let company = Signal::derive(move || params.read().get("company").unwrap_or_default());
+    let store = KmsStore::provide(company);
+    // What decides the screen's structure; data inside updates in place.
+    let shape = Memo::new(move |_| {
+        store
+            .overview
+            .with(|o| o.as_ref().map(|o| (o.stage, o.pending.is_some())))
+    });
+    let body = move || {
+        shape.get().map(|(stage, pending)| {
+            if pending {
+                view! { <PendingView stage=stage/> }.into_any()
+            } else {
+                view! { <NoSetup stage=stage/> }.into_any()
+            }
+        })
+    };
+    view! {
+        <nav class="breadcrumb" aria-label="Breadcrumb">
+            <ol>
+                <li><a href="/">"Key Management"</a></li>
+                <li><span aria-current="page">"Manage KMS"</span></li>
+            </ol>
+        </nav>
+        <h1>"Manage KMS"</h1>
+        <ForbiddenNotice/>
+        <CurrentProvider/>
+        <StageAnnouncement/>
+        {body}
+        <RoleAssignmentDialog/>
+        <CancelDialog/>
+        <Show when=move || store.overview.with(Option::is_some)>
+            <AuditSection/>
+        </Show>
+    }
+}
+
+/// No setup pending: how the last one ended, and the offer to start one.
+#[component]
+fn NoSetup(
+    /// Where the last switch ended (idle, done, cancelled).
+    stage: Stage,
+) -> impl IntoView {
+    view! {
+        {(stage == Stage::Done).then(|| view! { <CompletedView/> })}
+        {(stage == Stage::Cancelled).then(|| view! { <CancelledNote/> })}
+        <StartSection/>
+    }
+}

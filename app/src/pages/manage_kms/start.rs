@@ -1,0 +1,43 @@
+//! *Switch to Azure Key Vault*: when no setup is pending, the offer to
+//! start one, opening the switch form.
+
+use leptos::prelude::*;
+
+use super::consent::start_with;
+use super::popup::BlockedPopup;
+use super::store::{OpKind, focus_id, use_kms};
+use super::switch_form::SwitchForm;
+
+/// The start section: a short explanation and the button that shows the
+/// form.
+#[component]
+pub fn StartSection() -> impl IntoView {
+    let store = use_kms();
+    // Built again when the setup ends, so the form starts closed then.
+    let show_form = RwSignal::new(false);
+    view! {
+        <section class="card" aria-labelledby="switch-heading">
+            <h2 id="switch-heading">"Switch to Azure Key Vault"</h2>
+            <Show
+                when=move || show_form.get()
+                fallback=move || view! {
+                    <p>"Put the master key that protects your backup encryption keys under your own Azure Key Vault RSA key."</p>
+                    <button
+                        type="button"
+                        class="button button-primary"
+                        on:click=move |_| { show_form.set(true); focus_id("vault-uri"); }
+                    >
+                        "Switch to Azure Key Vault"
+                    </button>
+                }
+            >
+                <SwitchForm
+                    on_submit=start_with(store)
+                    server_error=store.error_for(&[OpKind::Start])
+                    busy=Signal::derive(move || store.busy())
+                />
+                <BlockedPopup url=store.consent_blocked what="Microsoft's consent page"/>
+            </Show>
+        </section>
+    }
+}

@@ -1,0 +1,221 @@
+//! Carries out the model's effects: the alarm, replies, and every outside
+//! call, whose result comes back as an event. Nothing here decides.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use keyswitch_shared::api::CompanyKeyExport;
+use keyswitch_shared::switch::{Company, Ctx, Effect, Event, InventoryTenant, TenantRef};
+use keyswitch_shared::{CatalogError, TenantId, VaultUri};
+
+use super::{CompanyKms, Outcome, Res};
+use crate::azure::entra::Entra;
+use crate::consent_cache;
+use crate::error::EdgeError;
+use crate::idp;
+use crate::inventory::Inventory;
+use crate::providers;
+use crate::providers::aws_kms::Kms;
+
+/// The catalog error an outside call ends with, as the model records it.
+/// A failure that is not the admin's to fix is logged with its cause.
+fn caught<T>(what: &str, result: Result<T, EdgeError>) -> Result<T, CatalogError> {
+    result.map_err(|e| {
+        match &e {
+            EdgeError::Catalog(_) => {}
+            EdgeError::Inventory(_) | EdgeError::Unreachable { .. } => {
+                worker::console_warn!("{what}: {}", e.chain());
+            }
+            _ => worker::console_error!("{what}: {}", e.chain()),
+        }
+        e.public()
+    })
+}
+
+fn mismatch(service: &str) -> EdgeError {
+    CatalogError::UnexpectedAnswer {
+        service: service.into(),
+    }
+    .into()
+}
+
+impl CompanyKms {
+    /// Performs `effect` for `model`; an outside call answers its result.
+    pub(super) async fn perform(
+        &self,
+        model: &Company,
+        effect: Effect,
+        ctx: &Ctx,
+        out: &mut Outcome,
+    ) -> Res<Option<Event>> {
+        let company = model.company_id().as_str();
+        Ok(match effect {
+            // Written with the model (see `run`).
+            Effect::Audit(_) => None,
+            Effect::ArmAlarm { at_ms } => {
+                let offset = i64::try_from(at_ms.saturating_sub(ctx.now_ms)).unwrap_or(i64::MAX);
+                self.state.storage().set_alarm(offset.max(1)).await?;
+                None
+            }
+            Effect::ClearAlarm => {
+                self.state.storage().delete_alarm().await?;
+                None
+            }
+            Effect::Reply(reply) => {
+                out.replies.push(reply);
+                None
+            }
+            Effect::ProveConsent {
+                attempt,
+                tenant,
+                vault_uri,
+            } => {
+                let result = caught(
+                    "consent proof",
+                    self.prove_consent(&tenant, &vault_uri, ctx).await,
+                );
+                Some(Event::ConsentProven { attempt, result })
+            }
+            Effect::TestConnection {
+                attempt,
+                target,
+                tenant,
+            } => {
+                let result = caught(
+                    "connection test",
+                    crate::connection::run(&self.env, &target, &tenant).await,
+                );
+                Some(Event::ConnectionTested { attempt, result })
+            }
+            Effect::ReadInventory { attempt } => {
+                let result = caught("inventory", self.read_inventory(company).await);
+                Some(Event::InventoryRead { attempt, result })
+            }
+            Effect::ExchangeCode {
+                nonce_sha256,
+                tenant,
+                code,
+                pkce_verifier,
+                oidc_nonce,
+            } => {
+                let (code, pkce) = (code.secret().to_owned(), pkce_verifier.secret().to_owned());
+                let now = ctx.now_secs();
+                let result = match &tenant {
+                    TenantRef::Microsoft365 { tenant_id } => {
+                        idp::entra::finish(&self.env, tenant_id, code, pkce, &oidc_nonce, now).await
+                    }
+                    TenantRef::GoogleWorkspace { customer_id } => {
+                        idp::google::finish(&self.env, customer_id, code, pkce, &oidc_nonce, now)
+                            .await
+                    }
+                };
+                Some(Event::CodeExchanged {
+                    nonce_sha256,
+                    result,
+                })
+            }
+            Effect::Wrap {
+                attempt,
+                old,
+                target,
+                tenant,
+            } => {
+                let result = async {
+                    let key = self.unwrap_fresh(company, &old.0, &old.1).await?;
+                    let (kid, blob) =
+                        providers::azure::wrap(&self.env, &tenant, &target, key.bytes()).await?;
+                    Ok((kid, STANDARD.encode(blob)))
+                }
+                .await;
+                let result = caught("finalization wrap", result);
+                Some(Event::Wrapped { attempt, result })
+            }
+            Effect::VerifyWrap {
+                attempt,
+                old,
+                kid,
+                blob,
+                tenant,
+            } => {
+                let result = async {
+                    let key = self.company_key(company, &old.0, &old.1).await?;
+                    let blob = STANDARD
+                        .decode(&blob)
+                        .map_err(|_| EdgeError::corrupt("the stored company key"))?;
+                    let back = providers::azure::unwrap(&self.env, &tenant, &kid, &blob).await?;
+                    if key.same_as(&back) {
+                        Ok(())
+                    } else {
+                        Err(mismatch("Azure Key Vault"))
+                    }
+                }
+                .await;
+                let result = caught("finalization verify", result);
+                Some(Event::WrapVerified { attempt, result })
+            }
+            Effect::ExportKey { attempt, old, .. } => {
+                let result = self.company_key(company, &old.0, &old.1).await.map(|key| {
+                    out.export = Some(CompanyKeyExport {
+                        company_id: company.to_owned(),
+                        algorithm: "AES-256-GCM".into(),
+                        key: STANDARD.encode(key.bytes()),
+                        provider: old.0.clone(),
+                        exported_at_ms: ctx.now_ms,
+                    });
+                });
+                let result = caught("export", result);
+                Some(Event::Exported { attempt, result })
+            }
+            Effect::RewrapToAws {
+                attempt,
+                old,
+                key_id,
+            } => {
+                let result = async {
+                    let key = self.unwrap_fresh(company, &old.0, &old.1).await?;
+                    let kms = Kms::from_env(&self.env)?;
+                    let (arn, blob) = kms.encrypt(&key_id, key.bytes(), company).await?;
+                    let back = kms.decrypt(&arn, &blob, company).await?;
+                    if key.same_as(&back) {
+                        Ok((arn, STANDARD.encode(blob)))
+                    } else {
+                        Err(mismatch("AWS KMS"))
+                    }
+                }
+                .await;
+                let result = caught("move to AWS KMS", result);
+                Some(Event::MovedToAws { attempt, result })
+            }
+        })
+    }
+
+    /// Proves the admin consent with a client-credentials token for the
+    /// vault's scope in `tenant` (never trusting the callback's `tenant`),
+    /// and caches it for the consent's lifetime.
+    async fn prove_consent(
+        &self,
+        tenant: &TenantId,
+        vault_uri: &VaultUri,
+        ctx: &Ctx,
+    ) -> Res<TenantId> {
+        let entra = Entra::from_env(&self.env)?;
+        entra
+            .request_token(&self.env, tenant, vault_uri.token_scope())
+            .await?;
+        consent_cache::put(&self.env, entra.client_id(), tenant, ctx.now_secs()).await?;
+        Ok(tenant.clone())
+    }
+
+    /// The tenants of the company's backup sets, with their names.
+    async fn read_inventory(&self, company: &str) -> Res<Vec<InventoryTenant>> {
+        let sets = Inventory::from_env(&self.env)?.backup_sets(company).await?;
+        Ok(sets
+            .iter()
+            .filter_map(|set| {
+                set.tenant().map(|tenant| InventoryTenant {
+                    tenant,
+                    name: set.display_name().map(str::to_owned),
+                })
+            })
+            .collect())
+    }
+}

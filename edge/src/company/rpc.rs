@@ -1,0 +1,253 @@
+//! The object's commands: each becomes one event for the interpreter (or a
+//! read of the model), and the outcome becomes the answer.
+
+use keyswitch_shared::api::{AuditTrail, CompanyKeyInfo, VerifyTenantAnswer};
+use keyswitch_shared::oauth_state::{Flow, OAuthState};
+use keyswitch_shared::switch::{
+    Company, ConsentAnswer, Event, OAuthSecret, Reply, SignIn, Target, TenantRef, VerifyAnswer,
+};
+use keyswitch_shared::{CatalogError, CompanyId};
+use serde::Serialize;
+use worker::Response;
+
+use super::commands::{CallbackOutcome, Command, VerifyOutcome, View};
+use super::{CompanyKms, Outcome, Res, random_token};
+use crate::audit;
+use crate::error::EdgeError;
+use crate::idp;
+
+fn json<T: Serialize>(value: &T) -> Res<Response> {
+    Ok(Response::from_json(value)?)
+}
+
+fn fingerprint(model: &Company) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(model.key().blob.as_bytes()))
+        .chars()
+        .take(32)
+        .collect()
+}
+
+/// The first error a run answered, if any.
+fn failure(out: &Outcome) -> Option<CatalogError> {
+    out.replies.iter().find_map(|r| match r {
+        Reply::Error(e) => Some(e.clone()),
+        _ => None,
+    })
+}
+
+fn with_status(e: Option<CatalogError>) -> Option<(u16, keyswitch_shared::ErrorBody)> {
+    e.map(|e| (e.status(), e.body()))
+}
+
+impl CompanyKms {
+    pub(super) async fn dispatch(&self, company: &CompanyId, command: Command) -> Res<Response> {
+        let event = match command {
+            Command::View | Command::Finalize { run: false } => {
+                let model = self.load(company).await?;
+                return match command {
+                    Command::View => json(&view(&model, None)),
+                    _ => json(&model.progress()),
+                };
+            }
+            Command::Finalize { run: true } => {
+                self.run(company, Event::Tick).await?;
+                return json(&self.load(company).await?.progress());
+            }
+            Command::Audit { query } => {
+                let page = audit::page(&self.state.storage(), query).await?;
+                return json(&AuditTrail {
+                    events: page.events,
+                    next_cursor: page.next_cursor,
+                });
+            }
+            Command::ExportVerificationView => {
+                return json(&self.load(company).await?.export_verification());
+            }
+            Command::GenerateDataKey => return json(&self.generate_data_key(company).await?),
+            Command::DecryptDataKey { wrapped } => {
+                return json(&self.decrypt_data_key(company, &wrapped).await?);
+            }
+            Command::ConsentCallback {
+                nonce,
+                error,
+                error_description,
+                admin_consent,
+                tenant_hint,
+            } => {
+                let answer = ConsentAnswer {
+                    error,
+                    error_description,
+                    admin_consent,
+                    tenant_hint,
+                };
+                let out = self
+                    .run(company, Event::ConsentCallback { nonce, answer })
+                    .await?;
+                return json(&consent_outcome(&out));
+            }
+            Command::VerifyCallback {
+                nonce,
+                code,
+                error,
+                error_description,
+            } => {
+                let answer = VerifyAnswer {
+                    code: code.map(OAuthSecret::new),
+                    error,
+                    error_description,
+                };
+                let out = self
+                    .run(company, Event::VerifyCallback { nonce, answer })
+                    .await?;
+                return json(&verify_outcome(&out));
+            }
+            Command::BeginVerify { actor, tenant } => {
+                return self.begin_verify(company, actor, tenant).await;
+            }
+            Command::Export { actor } => {
+                let out = self.run(company, Event::Export { actor }).await?;
+                if let Some(e) = failure(&out) {
+                    return Err(e.into());
+                }
+                let file = out.export.ok_or(CatalogError::Internal)?;
+                return json(&file);
+            }
+            Command::BeginExportVerification { actor } => {
+                let out = self.run(company, Event::BeginExportRound { actor }).await?;
+                if let Some(e) = failure(&out) {
+                    return Err(e.into());
+                }
+                return json(&self.load(company).await?.export_verification());
+            }
+            Command::Start {
+                actor,
+                vault_uri,
+                key_name,
+                vault_tenant,
+                cached_consent_at,
+            } => Event::Start {
+                actor,
+                target: Target {
+                    vault_uri,
+                    key_name,
+                },
+                vault_tenant,
+                cached_consent_at,
+            },
+            Command::IssueConsent { actor } => Event::IssueConsent { actor },
+            Command::Test { actor } => Event::Test { actor },
+            Command::Save { actor } => Event::Save { actor },
+            Command::Refresh { actor } => Event::Refresh { actor },
+            Command::Cancel { actor } => Event::Cancel { actor },
+            Command::MoveToAwsKms { actor, key_id } => Event::MoveToAwsKms { actor, key_id },
+        };
+        let out = self.run(company, event).await?;
+        if let Some(e) = failure(&out) {
+            return Err(e.into());
+        }
+        let consent_state = out.replies.iter().find_map(|r| match r {
+            Reply::ConsentState(s) => Some(s.clone()),
+            _ => None,
+        });
+        json(&view(&self.load(company).await?, consent_state))
+    }
+
+    /// Prepares the tenant's sign-in (PKCE, nonce, state) and lets the model
+    /// record it or refuse it.
+    async fn begin_verify(
+        &self,
+        company: &CompanyId,
+        actor: keyswitch_shared::Actor,
+        tenant: TenantRef,
+    ) -> Res<Response> {
+        let nonce = random_token()?;
+        let state =
+            OAuthState::new(company.clone(), Flow::TenantVerification, nonce.clone()).to_string();
+        let started = match &tenant {
+            TenantRef::Microsoft365 { .. } => idp::entra::start(&self.env, state)?,
+            TenantRef::GoogleWorkspace { .. } => idp::google::start(&self.env, state)?,
+        };
+        let sign_in = SignIn {
+            authorize_url: started.url,
+            pkce_verifier: OAuthSecret::new(started.pkce_verifier),
+            oidc_nonce: started.nonce,
+        };
+        let event = Event::BeginVerify {
+            actor,
+            tenant,
+            sign_in,
+        };
+        let out = self.run_with_nonce(company, event, Some(nonce)).await?;
+        out.replies
+            .into_iter()
+            .find_map(|r| match r {
+                Reply::SignIn {
+                    authorize_url,
+                    tenant,
+                } => Some(VerifyTenantAnswer {
+                    authorize_url,
+                    tenant,
+                }),
+                _ => None,
+            })
+            .ok_or_else(|| EdgeError::from(CatalogError::Internal))
+            .and_then(|a| json(&a))
+    }
+}
+
+fn view(model: &Company, consent_state: Option<String>) -> View {
+    View {
+        provider: model.provider().clone(),
+        stage: model.stage(),
+        pending: model.pending_view(),
+        company_key: CompanyKeyInfo {
+            wrapped_fingerprint: fingerprint(model),
+            created_at_ms: model.key().created_at_ms,
+        },
+        consent_state,
+    }
+}
+
+fn consent_outcome(out: &Outcome) -> CallbackOutcome {
+    out.replies
+        .iter()
+        .rev()
+        .find_map(|r| match r {
+            Reply::ConsentOutcome { error, vault_name } => Some(CallbackOutcome {
+                error: with_status(error.clone()),
+                vault_name: vault_name.clone(),
+            }),
+            _ => None,
+        })
+        .unwrap_or(CallbackOutcome {
+            error: with_status(Some(CatalogError::OAuthStateExpired)),
+            vault_name: None,
+        })
+}
+
+fn verify_outcome(out: &Outcome) -> VerifyOutcome {
+    out.replies
+        .iter()
+        .rev()
+        .find_map(|r| match r {
+            Reply::VerifyOutcome {
+                error,
+                tenant,
+                finalizing,
+                export_open,
+            } => Some(VerifyOutcome {
+                error: with_status(error.clone()),
+                tenant: tenant.clone(),
+                finalizing: *finalizing,
+                export_open: *export_open,
+            }),
+            _ => None,
+        })
+        .unwrap_or(VerifyOutcome {
+            error: with_status(Some(CatalogError::OAuthStateExpired)),
+            tenant: None,
+            finalizing: false,
+            export_open: false,
+        })
+}

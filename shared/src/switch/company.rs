@@ -1,0 +1,383 @@
+//! The one model of a company's KMS state: provider and wrapped company key,
+//! the pending setup with its finalization, pending sign-ins, the export
+//! window and its re-verification round, and the step in flight with its
+//! lease. The company's Durable Object stores exactly this, under one key.
+
+use serde::{Deserialize, Serialize};
+
+use super::model::{Consent, Stage, Target, Tenant, TenantRef};
+use super::secret::OAuthSecret;
+use crate::api::{FinalizeStep, TenantName, TestedKey};
+use crate::audit::Actor;
+use crate::catalog::ErrorBody;
+use crate::ids::{CompanyId, KeyId, TenantId};
+use crate::provider::Provider;
+
+/// The company key as stored: wrapped by the provider in force.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WrappedKey {
+    /// The wrapped blob, base64 (not secret: only the provider unwraps it).
+    pub blob: String,
+    /// When the company key was created (Unix milliseconds).
+    pub created_at_ms: u64,
+    /// The vault's tenant, when the provider is Azure Key Vault.
+    #[serde(default)]
+    pub azure_tenant: Option<TenantId>,
+}
+
+/// A single-use OAuth `state` issued by the model: only the SHA-256 of its
+/// random part is kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssuedState {
+    /// Hex SHA-256 of the random part.
+    pub nonce_sha256: String,
+    /// Who asked for it (the admin the callback acts for).
+    pub admin: Actor,
+    /// When it stops working (Unix milliseconds).
+    pub expires_at_ms: u64,
+}
+
+/// What a tenant sign-in is for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "for", rename_all = "snake_case")]
+pub enum Purpose {
+    /// Verifying a tenant of the pending setup `setup_id`.
+    Setup {
+        /// The setup it belongs to.
+        setup_id: String,
+    },
+    /// Re-verifying a tenant for a further export, in round `round_id`.
+    Export {
+        /// The round it belongs to.
+        round_id: String,
+    },
+}
+
+/// A tenant sign-in handed out and not yet finished (single use).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingSignIn {
+    /// The state's hash and admin.
+    pub state: IssuedState,
+    /// Setup or export round.
+    pub purpose: Purpose,
+    /// The tenant to verify.
+    pub tenant: TenantRef,
+    /// PKCE verifier of the authorization request.
+    pub pkce_verifier: OAuthSecret,
+    /// The OpenID Connect nonce the ID token must carry.
+    pub oidc_nonce: String,
+    /// Set once the callback arrived: the code exchange runs and must end
+    /// by this time (Unix milliseconds), or the alarm fails it.
+    #[serde(default)]
+    pub exchanging_until_ms: Option<u64>,
+}
+
+/// The progress of the automatic finalization (the crash-safe re-wrap).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finalize {
+    /// The step reached.
+    pub step: FinalizeStep,
+    /// Failed attempts so far.
+    pub attempts: u32,
+    /// The company key wrapped by the new key, once wrapped: kid and blob.
+    pub wrapped: Option<(KeyId, String)>,
+    /// When finalization started (Unix milliseconds).
+    pub started_at_ms: u64,
+    /// The last failure (retried automatically).
+    pub last_error: Option<ErrorBody>,
+    /// When the next attempt is due (Unix milliseconds); `None` while one runs.
+    pub next_retry_at_ms: Option<u64>,
+}
+
+/// A setup in progress.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Setup {
+    pub(crate) id: String,
+    pub(crate) stage: Stage,
+    pub(crate) target: Target,
+    pub(crate) vault_tenant: Option<TenantId>,
+    pub(crate) consent: Option<Consent>,
+    pub(crate) consent_state: Option<IssuedState>,
+    pub(crate) tested: Option<TestedKey>,
+    pub(crate) tenants: Vec<Tenant>,
+    pub(crate) commit_issued: bool,
+    pub(crate) finalize: Option<Finalize>,
+    pub(crate) last_error: Option<ErrorBody>,
+    pub(crate) started_by: String,
+    pub(crate) started_at_ms: u64,
+}
+
+impl Setup {
+    /// Identifies this setup (a new one per start).
+    #[must_use]
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+    /// The stage (always a pending one).
+    #[must_use]
+    pub fn stage(&self) -> Stage {
+        self.stage
+    }
+    /// The key being switched to.
+    #[must_use]
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+    /// The vault's tenant, learned from the Key Vault challenge.
+    #[must_use]
+    pub fn vault_tenant(&self) -> Option<&TenantId> {
+        self.vault_tenant.as_ref()
+    }
+    /// The admin consent, if one was granted during this setup.
+    #[must_use]
+    pub fn consent(&self) -> Option<&Consent> {
+        self.consent.as_ref()
+    }
+    /// The key the last successful connection test used.
+    #[must_use]
+    pub fn tested(&self) -> Option<&TestedKey> {
+        self.tested.as_ref()
+    }
+    /// The tenants of the latest inventory.
+    #[must_use]
+    pub fn tenants(&self) -> &[Tenant] {
+        &self.tenants
+    }
+    /// Whether the final inventory check passed and the re-wrap runs (Cancel
+    /// is refused from then on).
+    #[must_use]
+    pub fn commit_issued(&self) -> bool {
+        self.commit_issued
+    }
+    /// The finalization's progress, once finalizing.
+    #[must_use]
+    pub fn finalize(&self) -> Option<&Finalize> {
+        self.finalize.as_ref()
+    }
+    /// The last failure to show.
+    #[must_use]
+    pub fn last_error(&self) -> Option<&ErrorBody> {
+        self.last_error.as_ref()
+    }
+}
+
+/// The one-time export after a completed switch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ExportWindow {
+    /// No export without re-verifying tenants.
+    Closed,
+    /// One export is allowed.
+    Open {
+        /// When it opened (Unix seconds).
+        opened_at: i64,
+    },
+}
+
+/// A re-verification of every tenant before a further export.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportRound {
+    /// Identifies the round: sign-ins of an older round do not count.
+    pub id: String,
+    /// The tenants of the inventory when the round started.
+    pub tenants: Vec<Tenant>,
+}
+
+/// What the step in flight is doing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Op {
+    /// Proving the admin consent (client-credentials token in the tenant).
+    ProveConsent {
+        /// The admin the callback acts for.
+        admin: Actor,
+    },
+    /// The connection test.
+    ConnectionTest {
+        /// Who asked for it.
+        actor: Actor,
+    },
+    /// Reading the inventory for Save or Refresh.
+    ListTenants {
+        /// Who asked for it.
+        actor: Actor,
+        /// Save (from `tested`) or Refresh.
+        save: bool,
+    },
+    /// Reading the inventory for an export re-verification round.
+    ExportRound {
+        /// Who asked for it.
+        actor: Actor,
+    },
+    /// Finalization: reading the inventory once more.
+    FinalInventory,
+    /// Finalization: unwrapping with the old provider, wrapping with the new key.
+    Wrap,
+    /// Finalization: unwrapping the new blob through Key Vault and comparing.
+    VerifyWrap,
+    /// The one-time export.
+    Export {
+        /// Who asked for it.
+        actor: Actor,
+        /// The window it consumed (restored if the export fails).
+        window: ExportWindow,
+    },
+    /// The operator move onto an AWS KMS key.
+    MoveToAws {
+        /// Who asked for it.
+        actor: Actor,
+        /// The KMS key id or ARN.
+        key_id: String,
+    },
+}
+
+impl Op {
+    /// The step's name as an admin knows it.
+    #[must_use]
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::ProveConsent { .. } => "admin consent check",
+            Self::ConnectionTest { .. } => "connection test",
+            Self::ListTenants { .. } | Self::ExportRound { .. } => "backup-set inventory read",
+            Self::FinalInventory | Self::Wrap | Self::VerifyWrap => "finalization",
+            Self::Export { .. } => "company key export",
+            Self::MoveToAws { .. } => "move to AWS KMS",
+        }
+    }
+}
+
+/// The step in flight, held under a lease: if its result does not arrive by
+/// `until_ms` (the object restarted), the alarm resolves it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lease {
+    /// Identifies this attempt; a result for another attempt is stale.
+    pub attempt: u32,
+    /// What runs.
+    pub op: Op,
+    /// When the lease expires (Unix milliseconds).
+    pub until_ms: u64,
+    /// How many times this op was started again after an expired lease.
+    #[serde(default)]
+    pub restarts: u32,
+}
+
+/// A company's whole KMS state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Company {
+    pub(crate) company_id: CompanyId,
+    pub(crate) provider: Provider,
+    pub(crate) key: WrappedKey,
+    pub(crate) setup: Option<Setup>,
+    pub(crate) last: Stage,
+    pub(crate) export: ExportWindow,
+    pub(crate) round: Option<ExportRound>,
+    pub(crate) sign_ins: Vec<PendingSignIn>,
+    pub(crate) lease: Option<Lease>,
+    pub(crate) attempts: u32,
+    pub(crate) tenant_names: Vec<TenantName>,
+    pub(crate) audit_seq: u64,
+}
+
+impl Company {
+    /// A new company on `provider` with its freshly wrapped company key.
+    #[must_use]
+    pub fn new(company_id: CompanyId, provider: Provider, key: WrappedKey) -> Self {
+        Self {
+            company_id,
+            provider,
+            key,
+            setup: None,
+            last: Stage::Idle,
+            export: ExportWindow::Closed,
+            round: None,
+            sign_ins: Vec::new(),
+            lease: None,
+            attempts: 0,
+            tenant_names: Vec::new(),
+            audit_seq: 0,
+        }
+    }
+    /// The company's id.
+    #[must_use]
+    pub fn company_id(&self) -> &CompanyId {
+        &self.company_id
+    }
+    /// The provider in force; it changes only on a verified commit.
+    #[must_use]
+    pub fn provider(&self) -> &Provider {
+        &self.provider
+    }
+    /// The company key as stored.
+    #[must_use]
+    pub fn key(&self) -> &WrappedKey {
+        &self.key
+    }
+    /// The stage: the setup's, or idle/done/cancelled when none is pending.
+    #[must_use]
+    pub fn stage(&self) -> Stage {
+        self.setup.as_ref().map_or(self.last, |s| s.stage)
+    }
+    /// The pending setup.
+    #[must_use]
+    pub fn setup(&self) -> Option<&Setup> {
+        self.setup.as_ref()
+    }
+    /// The export window.
+    #[must_use]
+    pub fn export_window(&self) -> ExportWindow {
+        self.export
+    }
+    /// The export re-verification round under way.
+    #[must_use]
+    pub fn export_round(&self) -> Option<&ExportRound> {
+        self.round.as_ref()
+    }
+    /// The tenant sign-ins handed out and not yet finished.
+    #[must_use]
+    pub fn sign_ins(&self) -> &[PendingSignIn] {
+        &self.sign_ins
+    }
+    /// The step in flight.
+    #[must_use]
+    pub fn lease(&self) -> Option<&Lease> {
+        self.lease.as_ref()
+    }
+    /// Display names of the tenants from the last inventory read.
+    #[must_use]
+    pub fn tenant_names(&self) -> &[TenantName] {
+        &self.tenant_names
+    }
+    /// The sequence number of the newest audit entry.
+    #[must_use]
+    pub fn audit_seq(&self) -> u64 {
+        self.audit_seq
+    }
+
+    /// When the alarm must fire next: the earliest lease expiry, sign-in
+    /// exchange deadline, state expiry or finalization retry.
+    #[must_use]
+    pub fn next_deadline_ms(&self) -> Option<u64> {
+        let lease = self.lease.as_ref().map(|l| l.until_ms);
+        let exchanges = self
+            .sign_ins
+            .iter()
+            .map(|s| s.exchanging_until_ms.unwrap_or(s.state.expires_at_ms));
+        let consent = self
+            .setup
+            .as_ref()
+            .and_then(|s| s.consent_state.as_ref())
+            .map(|c| c.expires_at_ms);
+        let retry = self
+            .setup
+            .as_ref()
+            .filter(|s| s.stage == Stage::Finalizing && self.lease.is_none())
+            .and_then(|s| s.finalize.as_ref())
+            .and_then(|f| f.next_retry_at_ms);
+        lease
+            .into_iter()
+            .chain(exchanges)
+            .chain(consent)
+            .chain(retry)
+            .min()
+    }
+}

@@ -1,0 +1,56 @@
+//! What `update` needs besides the model and the event: the time, fresh
+//! randomness the edge drew, and the deployment's policy.
+
+/// The deployment's timing policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policy {
+    /// How long an admin consent counts (seconds; seed 000: 24 hours).
+    pub consent_ttl_secs: i64,
+    /// How long an OAuth state works (milliseconds).
+    pub state_ttl_ms: u64,
+    /// How long a step in flight may run before the alarm resolves it.
+    pub lease_ms: u64,
+    /// First finalization retry delay; it doubles per failed attempt.
+    pub retry_base_ms: u64,
+    /// Longest wait between finalization retries.
+    pub max_backoff_ms: u64,
+    /// How often a step cut off by a restart is started again before it
+    /// fails with [`CatalogError::Interrupted`](crate::CatalogError::Interrupted).
+    pub max_restarts: u32,
+    /// How many tenant sign-ins may be pending at once.
+    pub max_sign_ins: usize,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self {
+            consent_ttl_secs: super::model::CONSENT_TTL_SECS,
+            state_ttl_ms: 10 * 60 * 1000,
+            lease_ms: 20_000,
+            retry_base_ms: 1_000,
+            max_backoff_ms: 5 * 60 * 1000,
+            max_restarts: 1,
+            max_sign_ins: 64,
+        }
+    }
+}
+
+/// The context of one `update`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ctx {
+    /// Now (Unix milliseconds).
+    pub now_ms: u64,
+    /// 32 fresh random bytes as URL-safe base64, for any state or id the
+    /// update issues (the edge draws it; the model has no randomness).
+    pub nonce: String,
+    /// The policy.
+    pub policy: Policy,
+}
+
+impl Ctx {
+    /// Now in Unix seconds.
+    #[must_use]
+    pub fn now_secs(&self) -> i64 {
+        i64::try_from(self.now_ms / 1000).unwrap_or(i64::MAX)
+    }
+}

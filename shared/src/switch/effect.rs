@@ -1,0 +1,170 @@
+//! What the model asks the edge to do, and what the edge answers the caller.
+
+use super::company::{ExportWindow, WrappedKey};
+use super::model::{Stage, Target, TenantRef};
+use super::secret::OAuthSecret;
+use crate::audit::{Actor, AuditAction, Outcome};
+use crate::catalog::CatalogError;
+use crate::ids::{KeyId, TenantId};
+use crate::provider::Provider;
+use crate::vault_uri::VaultUri;
+
+/// One audit entry, written in the same transaction as the model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// Its sequence number within the company.
+    pub seq: u64,
+    /// Who.
+    pub actor: Actor,
+    /// What.
+    pub action: AuditAction,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// Stage before the event.
+    pub from: Stage,
+    /// Stage after the event.
+    pub to: Stage,
+    /// A catalog code or a non-secret note (kid, tenant).
+    pub detail: Option<String>,
+    /// When (Unix milliseconds).
+    pub at_ms: u64,
+}
+
+/// What the caller of the Durable Object gets besides the new state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reply {
+    /// A consent `state` was issued: build the consent URL with it.
+    ConsentState(String),
+    /// Send the tenant's admin to this sign-in page.
+    SignIn {
+        /// The sign-in page.
+        authorize_url: String,
+        /// The tenant.
+        tenant: TenantRef,
+    },
+    /// The admin-consent callback's outcome, for its landing page.
+    ConsentOutcome {
+        /// `None` when consent was proven.
+        error: Option<CatalogError>,
+        /// The vault's name, when known.
+        vault_name: Option<String>,
+    },
+    /// A verification callback's outcome, for its landing page.
+    VerifyOutcome {
+        /// `None` when the tenant was verified.
+        error: Option<CatalogError>,
+        /// The tenant, when the state was genuine.
+        tenant: Option<TenantRef>,
+        /// Whether every tenant is now verified and finalization started.
+        finalizing: bool,
+        /// Whether the verification reopened the export.
+        export_open: bool,
+    },
+    /// The request failed with this error (the state change, if any, stands).
+    Error(CatalogError),
+}
+
+/// What the edge must do. Every effect is carried out; effects that call
+/// outside services end by feeding their result back as an
+/// [`Event`](super::Event).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Write this audit entry with the model.
+    Audit(AuditEntry),
+    /// Arm the alarm for this time (Unix milliseconds).
+    ArmAlarm {
+        /// When.
+        at_ms: u64,
+    },
+    /// No deadline is left: clear the alarm.
+    ClearAlarm,
+    /// Answer the caller.
+    Reply(Reply),
+    /// Prove the admin consent with a client-credentials token for the
+    /// vault's scope in `tenant`, and cache it; then [`Event::ConsentProven`](super::Event::ConsentProven).
+    ProveConsent {
+        /// The lease attempt.
+        attempt: u32,
+        /// The vault's tenant.
+        tenant: TenantId,
+        /// The vault (its cloud decides the token scope).
+        vault_uri: VaultUri,
+    },
+    /// Token, GET key, key check, wrap/unwrap of a random probe; then
+    /// [`Event::ConnectionTested`](super::Event::ConnectionTested).
+    TestConnection {
+        /// The lease attempt.
+        attempt: u32,
+        /// The key.
+        target: Target,
+        /// The vault's tenant.
+        tenant: TenantId,
+    },
+    /// Read the backup-set inventory; then [`Event::InventoryRead`](super::Event::InventoryRead).
+    ReadInventory {
+        /// The lease attempt.
+        attempt: u32,
+    },
+    /// Exchange a verification code and prove the admin; then
+    /// [`Event::CodeExchanged`](super::Event::CodeExchanged).
+    ExchangeCode {
+        /// Hash of the sign-in's state.
+        nonce_sha256: String,
+        /// The tenant to prove.
+        tenant: TenantRef,
+        /// The authorization code.
+        code: OAuthSecret,
+        /// The PKCE verifier.
+        pkce_verifier: OAuthSecret,
+        /// The nonce the ID token must carry.
+        oidc_nonce: String,
+    },
+    /// Unwrap the company key with the provider in force and wrap it with
+    /// the new key (versionless; Key Vault answers the versioned kid); then
+    /// [`Event::Wrapped`](super::Event::Wrapped).
+    Wrap {
+        /// The lease attempt.
+        attempt: u32,
+        /// The provider in force and the blob it unwraps.
+        old: (Provider, WrappedKey),
+        /// The new key.
+        target: Target,
+        /// The vault's tenant.
+        tenant: TenantId,
+    },
+    /// Unwrap `blob` through Key Vault with `kid` and compare it with the
+    /// company key unwrapped by the provider in force; then
+    /// [`Event::WrapVerified`](super::Event::WrapVerified).
+    VerifyWrap {
+        /// The lease attempt.
+        attempt: u32,
+        /// The provider in force and the blob it unwraps.
+        old: (Provider, WrappedKey),
+        /// The versioned key id.
+        kid: KeyId,
+        /// The new blob (base64).
+        blob: String,
+        /// The vault's tenant.
+        tenant: TenantId,
+    },
+    /// Unwrap the company key and hand it to the caller as the export file;
+    /// then [`Event::Exported`](super::Event::Exported).
+    ExportKey {
+        /// The lease attempt.
+        attempt: u32,
+        /// The provider in force and the blob it unwraps.
+        old: (Provider, WrappedKey),
+        /// The window that was open.
+        window: ExportWindow,
+    },
+    /// Unwrap the company key and wrap it with an AWS KMS key (encryption
+    /// context naming the company); then [`Event::MovedToAws`](super::Event::MovedToAws).
+    RewrapToAws {
+        /// The lease attempt.
+        attempt: u32,
+        /// The provider in force and the blob it unwraps.
+        old: (Provider, WrappedKey),
+        /// The KMS key id or ARN.
+        key_id: String,
+    },
+}

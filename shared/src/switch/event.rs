@@ -1,0 +1,229 @@
+//! What happens to a company: an admin's command, a callback, the alarm, or
+//! the result of an effect the edge performed.
+
+use super::model::{Target, TenantRef};
+use super::secret::OAuthSecret;
+use crate::api::TestedKey;
+use crate::audit::Actor;
+use crate::catalog::CatalogError;
+use crate::ids::{KeyId, TenantId};
+
+/// A tenant of the backup-set inventory, with its display name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InventoryTenant {
+    /// Which tenant.
+    pub tenant: TenantRef,
+    /// Its name in the host product, when it gives one.
+    pub name: Option<String>,
+}
+
+/// A tenant sign-in prepared by the edge (authorization URL with PKCE and
+/// nonce), for the model to record or refuse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignIn {
+    /// Microsoft's or Google's sign-in page, carrying the state.
+    pub authorize_url: String,
+    /// The PKCE verifier.
+    pub pkce_verifier: OAuthSecret,
+    /// The OpenID Connect nonce.
+    pub oidc_nonce: String,
+}
+
+/// The query of the admin-consent callback.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ConsentAnswer {
+    /// `error`.
+    pub error: Option<String>,
+    /// `error_description`.
+    pub error_description: Option<String>,
+    /// `admin_consent`.
+    pub admin_consent: Option<String>,
+    /// `tenant`: a hint only, never proof.
+    pub tenant_hint: Option<String>,
+}
+
+/// The query of a tenant-verification callback.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct VerifyAnswer {
+    /// `code`.
+    pub code: Option<OAuthSecret>,
+    /// `error`.
+    pub error: Option<String>,
+    /// `error_description`.
+    pub error_description: Option<String>,
+}
+
+/// Something that happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    // ---- an admin's commands ----
+    /// Test Connection with a vault URI and key name: start a setup (or
+    /// change the pending one's key), then ask for consent or run the test.
+    Start {
+        /// Who.
+        actor: Actor,
+        /// The key to switch to.
+        target: Target,
+        /// The vault's tenant, from Key Vault's challenge.
+        vault_tenant: TenantId,
+        /// When a still-fresh cached consent for that tenant was granted
+        /// (Unix seconds).
+        cached_consent_at: Option<i64>,
+    },
+    /// Grant admin consent: a new consent `state` for the pending setup.
+    IssueConsent {
+        /// Who.
+        actor: Actor,
+    },
+    /// Test Connection (or Completed in the role dialog) on the pending setup.
+    Test {
+        /// Who.
+        actor: Actor,
+    },
+    /// Save: list the tenants to verify.
+    Save {
+        /// Who.
+        actor: Actor,
+    },
+    /// Refresh the tenant list.
+    Refresh {
+        /// Who.
+        actor: Actor,
+    },
+    /// Cancel pending setup.
+    Cancel {
+        /// Who.
+        actor: Actor,
+    },
+    /// Start verifying a tenant (of the setup, or of an export round).
+    BeginVerify {
+        /// Who.
+        actor: Actor,
+        /// Which tenant.
+        tenant: TenantRef,
+        /// The sign-in the edge prepared with the context's nonce as state.
+        sign_in: SignIn,
+    },
+    /// The one-time export.
+    Export {
+        /// Who.
+        actor: Actor,
+    },
+    /// Start re-verifying every tenant before a further export.
+    BeginExportRound {
+        /// Who.
+        actor: Actor,
+    },
+    /// Operator path: move the company onto an AWS KMS key.
+    MoveToAwsKms {
+        /// Who.
+        actor: Actor,
+        /// The KMS key id or ARN.
+        key_id: String,
+    },
+    // ---- callbacks and time ----
+    /// Microsoft's admin-consent callback with the random part of `state`.
+    ConsentCallback {
+        /// The random part of `state`.
+        nonce: String,
+        /// The rest of the query.
+        answer: ConsentAnswer,
+    },
+    /// A tenant-verification callback with the random part of `state`.
+    VerifyCallback {
+        /// The random part of `state`.
+        nonce: String,
+        /// The rest of the query.
+        answer: VerifyAnswer,
+    },
+    /// The alarm fired or someone looked: do what is due (expired leases,
+    /// finalization retries, expired states).
+    Tick,
+    // ---- results of effects ----
+    /// [`Effect::ProveConsent`](super::Effect::ProveConsent) finished.
+    ConsentProven {
+        /// The lease attempt.
+        attempt: u32,
+        /// The proven tenant.
+        result: Result<TenantId, CatalogError>,
+    },
+    /// [`Effect::TestConnection`](super::Effect::TestConnection) finished.
+    ConnectionTested {
+        /// The lease attempt.
+        attempt: u32,
+        /// The tested key.
+        result: Result<TestedKey, CatalogError>,
+    },
+    /// [`Effect::ReadInventory`](super::Effect::ReadInventory) finished.
+    InventoryRead {
+        /// The lease attempt.
+        attempt: u32,
+        /// The tenants of every backup set.
+        result: Result<Vec<InventoryTenant>, CatalogError>,
+    },
+    /// [`Effect::ExchangeCode`](super::Effect::ExchangeCode) finished.
+    CodeExchanged {
+        /// Hash of the sign-in's state.
+        nonce_sha256: String,
+        /// Who proved to be a qualified admin of the tenant.
+        result: Result<String, CatalogError>,
+    },
+    /// [`Effect::Wrap`](super::Effect::Wrap) finished.
+    Wrapped {
+        /// The lease attempt.
+        attempt: u32,
+        /// The versioned kid and the new blob (base64).
+        result: Result<(KeyId, String), CatalogError>,
+    },
+    /// [`Effect::VerifyWrap`](super::Effect::VerifyWrap) finished.
+    WrapVerified {
+        /// The lease attempt.
+        attempt: u32,
+        /// Whether Key Vault unwrapped the new blob to the same key.
+        result: Result<(), CatalogError>,
+    },
+    /// [`Effect::ExportKey`](super::Effect::ExportKey) finished.
+    Exported {
+        /// The lease attempt.
+        attempt: u32,
+        /// Whether the key was handed out.
+        result: Result<(), CatalogError>,
+    },
+    /// [`Effect::RewrapToAws`](super::Effect::RewrapToAws) finished.
+    MovedToAws {
+        /// The lease attempt.
+        attempt: u32,
+        /// The key ARN AWS KMS reported and the blob it wrapped (base64).
+        result: Result<(String, String), CatalogError>,
+    },
+}
+
+impl Event {
+    /// The snake_case name, for refusals.
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Start { .. } => "start",
+            Self::IssueConsent { .. } => "grant_admin_consent",
+            Self::Test { .. } => "test_connection",
+            Self::Save { .. } => "save",
+            Self::Refresh { .. } => "refresh",
+            Self::Cancel { .. } => "cancel",
+            Self::BeginVerify { .. } => "verify_tenant",
+            Self::Export { .. } => "export",
+            Self::BeginExportRound { .. } => "export_verification",
+            Self::MoveToAwsKms { .. } => "move_to_aws_kms",
+            Self::ConsentCallback { .. } => "admin_consent_callback",
+            Self::VerifyCallback { .. } => "verify_callback",
+            Self::Tick => "tick",
+            Self::ConsentProven { .. } => "consent_proven",
+            Self::ConnectionTested { .. } => "connection_tested",
+            Self::InventoryRead { .. } => "inventory_read",
+            Self::CodeExchanged { .. } => "code_exchanged",
+            Self::Wrapped { .. } => "wrapped",
+            Self::WrapVerified { .. } => "wrap_verified",
+            Self::Exported { .. } => "exported",
+            Self::MovedToAws { .. } => "moved_to_aws",
+        }
+    }
+}

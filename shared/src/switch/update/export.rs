@@ -1,0 +1,202 @@
+//! Uses of the company key that change the model: the one-time export, the
+//! re-verification round that reopens it, and the operator move onto AWS KMS.
+
+use super::{Step, derive_id, refuse};
+use crate::audit::{Actor, AuditAction, Outcome};
+use crate::catalog::CatalogError;
+use crate::provider::Provider;
+use crate::switch::company::{ExportRound, ExportWindow, Op, WrappedKey};
+use crate::switch::effect::{Effect, Reply};
+use crate::switch::event::InventoryTenant;
+use crate::switch::model::{Tenant, TenantStatus};
+
+fn pending_conflict() -> CatalogError {
+    CatalogError::Conflict {
+        reason: "A Manage KMS setup is pending; finish or cancel it first".into(),
+    }
+}
+
+pub(super) fn export(s: &mut Step<'_>, actor: Actor) -> Result<(), CatalogError> {
+    s.idle()?;
+    let window = s.m.export;
+    if window == ExportWindow::Closed {
+        let error = CatalogError::ExportNotAvailable;
+        let code = Some(error.code().to_owned());
+        s.audit(
+            &actor,
+            AuditAction::CompanyKeyExport,
+            Outcome::Refused,
+            code,
+        );
+        s.reply(Reply::Error(error));
+        return Ok(());
+    }
+    // Closed before the key leaves: two exports at once cannot both pass.
+    s.m.export = ExportWindow::Closed;
+    let old = (s.m.provider.clone(), s.m.key.clone());
+    let attempt = s.lease(Op::Export { actor, window });
+    s.effects.push(Effect::ExportKey {
+        attempt,
+        old,
+        window,
+    });
+    Ok(())
+}
+
+pub(super) fn exported(
+    s: &mut Step<'_>,
+    attempt: u32,
+    result: Result<(), CatalogError>,
+) -> Result<(), CatalogError> {
+    let Op::Export { actor, window } = s.take_lease(attempt)? else {
+        return Err(super::stale());
+    };
+    match result {
+        Ok(()) => {
+            let note = Some(s.m.provider.display_name().to_owned());
+            s.audit(
+                &actor,
+                AuditAction::CompanyKeyExport,
+                Outcome::Succeeded,
+                note,
+            );
+        }
+        Err(error) => {
+            // Nothing left: the window is open again.
+            s.m.export = window;
+            let code = Some(error.code().to_owned());
+            s.audit(&actor, AuditAction::CompanyKeyExport, Outcome::Failed, code);
+            s.reply(Reply::Error(error));
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn begin_round(s: &mut Step<'_>, actor: Actor) -> Result<(), CatalogError> {
+    if s.m.stage().is_pending() {
+        return Err(pending_conflict());
+    }
+    s.idle()?;
+    let attempt = s.lease(Op::ExportRound { actor });
+    s.effects.push(Effect::ReadInventory { attempt });
+    Ok(())
+}
+
+pub(super) fn round_listed(
+    s: &mut Step<'_>,
+    actor: Actor,
+    result: Result<Vec<InventoryTenant>, CatalogError>,
+) {
+    let tenants = match result {
+        Ok(t) => t,
+        Err(error) => {
+            let code = Some(error.code().to_owned());
+            s.audit(
+                &actor,
+                AuditAction::ExportVerificationStarted,
+                Outcome::Failed,
+                code,
+            );
+            s.reply(Reply::Error(error));
+            return;
+        }
+    };
+    super::setup::remember_names(s, &tenants);
+    let listed = super::setup::merge(&[], &tenants);
+    let note = Some(format!("{} tenant(s) to verify", listed.len()));
+    let id = derive_id(s.ctx, "round");
+    // Sign-ins of an older round no longer count.
+    s.m.sign_ins
+        .retain(|p| !matches!(p.purpose, crate::switch::company::Purpose::Export { .. }));
+    s.m.round = Some(ExportRound {
+        id,
+        tenants: listed
+            .into_iter()
+            .map(|t| Tenant {
+                tenant: t.tenant,
+                status: TenantStatus::Unverified,
+            })
+            .collect(),
+    });
+    s.audit(
+        &actor,
+        AuditAction::ExportVerificationStarted,
+        Outcome::Succeeded,
+        note,
+    );
+    if s.m.round.as_ref().is_some_and(|r| r.tenants.is_empty()) {
+        // No tenant to verify: nothing stands between the admin and one export.
+        reopen(s, &actor);
+    }
+}
+
+/// Every tenant of the round is verified: one more export is allowed.
+pub(super) fn reopen(s: &mut Step<'_>, actor: &Actor) {
+    s.m.export = ExportWindow::Open {
+        opened_at: s.ctx.now_secs(),
+    };
+    s.m.round = None;
+    s.audit(actor, AuditAction::ExportReopened, Outcome::Succeeded, None);
+}
+
+pub(super) fn move_to_aws(
+    s: &mut Step<'_>,
+    actor: Actor,
+    key_id: String,
+) -> Result<(), CatalogError> {
+    let stage = s.m.stage();
+    if stage.is_pending() {
+        return Err(pending_conflict());
+    }
+    if matches!(&s.m.provider, Provider::AwsKms { key_id: k } if *k == key_id) {
+        return Err(refuse(stage, "move_to_aws_kms"));
+    }
+    s.idle()?;
+    let old = (s.m.provider.clone(), s.m.key.clone());
+    let attempt = s.lease(Op::MoveToAws {
+        actor,
+        key_id: key_id.clone(),
+    });
+    s.effects.push(Effect::RewrapToAws {
+        attempt,
+        old,
+        key_id,
+    });
+    Ok(())
+}
+
+pub(super) fn moved_to_aws(
+    s: &mut Step<'_>,
+    attempt: u32,
+    result: Result<(String, String), CatalogError>,
+) -> Result<(), CatalogError> {
+    let Op::MoveToAws { actor, .. } = s.take_lease(attempt)? else {
+        return Err(super::stale());
+    };
+    match result {
+        Ok((key_id, blob)) => {
+            s.m.provider = Provider::AwsKms {
+                key_id: key_id.clone(),
+            };
+            s.m.key = WrappedKey {
+                blob,
+                created_at_ms: s.m.key.created_at_ms,
+                azure_tenant: None,
+            };
+            s.m.export = ExportWindow::Closed;
+            s.m.round = None;
+            s.audit(
+                &actor,
+                AuditAction::MovedToAwsKms,
+                Outcome::Succeeded,
+                Some(key_id),
+            );
+        }
+        Err(error) => {
+            let code = Some(error.code().to_owned());
+            s.audit(&actor, AuditAction::MovedToAwsKms, Outcome::Failed, code);
+            s.reply(Reply::Error(error));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,111 @@
+//! What is due when the alarm fires (or before any command): expired leases
+//! are resolved, finalization retries start, expired states are dropped.
+
+use super::{Step, finalize, setup, verify};
+use crate::audit::{Actor, AuditAction, Outcome};
+use crate::catalog::CatalogError;
+use crate::switch::company::{Lease, Op};
+use crate::switch::model::Stage;
+
+pub(super) fn resolve(s: &mut Step<'_>) {
+    let now = s.now_ms();
+    if let Some(lease) = s.m.lease.clone().filter(|l| l.until_ms <= now) {
+        expired(s, lease);
+    }
+    let finalize_due = s.m.lease.is_none()
+        && s.m.setup.as_ref().is_some_and(|x| {
+            x.stage == Stage::Finalizing
+                && x.finalize
+                    .as_ref()
+                    .and_then(|f| f.next_retry_at_ms)
+                    .is_some_and(|at| at <= now)
+        });
+    if finalize_due {
+        finalize::retry(s);
+    }
+    // Sign-ins: expired unused ones go; an exchange past its lease fails.
+    let (gone, kept): (Vec<_>, Vec<_>) =
+        std::mem::take(&mut s.m.sign_ins)
+            .into_iter()
+            .partition(|p| match p.exchanging_until_ms {
+                Some(until) => until <= now,
+                None => p.state.expires_at_ms <= now,
+            });
+    s.m.sign_ins = kept;
+    for pending in gone.iter().filter(|p| p.exchanging_until_ms.is_some()) {
+        verify::interrupted(s, pending);
+    }
+    if let Some(setup) = s.m.setup.as_mut()
+        && setup
+            .consent_state
+            .as_ref()
+            .is_some_and(|c| c.expires_at_ms <= now)
+    {
+        setup.consent_state = None;
+    }
+}
+
+/// A step whose result never came (the object restarted while it ran).
+fn expired(s: &mut Step<'_>, lease: Lease) {
+    let error = CatalogError::Interrupted {
+        step: lease.op.label().to_owned(),
+    };
+    let system = Actor::system();
+    let restart = lease.restarts < s.ctx.policy.max_restarts;
+    match lease.op {
+        Op::ConnectionTest { ref actor } if restart => {
+            let actor = actor.clone();
+            let note = Some(format!("{}: started again", lease.op.label()));
+            s.audit(&system, AuditAction::LeaseExpired, Outcome::Succeeded, note);
+            let attempt = s.lease(Op::ConnectionTest { actor });
+            if let Some(l) = s.m.lease.as_mut() {
+                l.restarts = lease.restarts + 1;
+            }
+            if setup::restart_test(s, attempt).is_err() {
+                s.m.lease = None;
+            }
+        }
+        Op::ConnectionTest { .. } | Op::ProveConsent { .. } => {
+            s.m.lease = None;
+            if let Some(setup) = s.m.setup.as_mut() {
+                setup::test_failed(setup, &error);
+                if matches!(lease.op, Op::ProveConsent { .. }) {
+                    setup.stage = Stage::Draft;
+                }
+            }
+            s.audit(
+                &system,
+                AuditAction::LeaseExpired,
+                Outcome::Failed,
+                Some(error.code().into()),
+            );
+        }
+        Op::FinalInventory | Op::Wrap | Op::VerifyWrap => {
+            s.m.lease = None;
+            s.audit(
+                &system,
+                AuditAction::LeaseExpired,
+                Outcome::Failed,
+                Some(error.code().into()),
+            );
+            finalize::failed(s, error);
+        }
+        Op::Export { .. } => {
+            // Whether the key left before the restart is unknown: the window
+            // stays closed (a re-verification opens it again).
+            s.m.lease = None;
+            let note = Some(format!("{}: export window stays closed", error.code()));
+            s.audit(&system, AuditAction::LeaseExpired, Outcome::Failed, note);
+        }
+        Op::ListTenants { .. } | Op::ExportRound { .. } | Op::MoveToAws { .. } => {
+            // Nothing was changed yet: the step is simply over.
+            s.m.lease = None;
+            s.audit(
+                &system,
+                AuditAction::LeaseExpired,
+                Outcome::Failed,
+                Some(error.code().into()),
+            );
+        }
+    }
+}

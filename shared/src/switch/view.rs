@@ -1,0 +1,63 @@
+//! What the SPA is shown of the model.
+
+use super::company::{Company, ExportWindow};
+use crate::api::{ExportVerification, FinalizeProgress, PendingSetup};
+
+impl Company {
+    /// The pending setup as the SPA shows it.
+    #[must_use]
+    pub fn pending_view(&self) -> Option<PendingSetup> {
+        self.setup.as_ref().map(|s| PendingSetup {
+            setup_id: s.id.clone(),
+            stage: s.stage,
+            vault_uri: s.target.vault_uri.clone(),
+            key_name: s.target.key_name.clone(),
+            vault_name: s.target.vault_uri.vault_name().to_owned(),
+            vault_tenant: s.vault_tenant.clone(),
+            consent: s.consent.clone(),
+            tested_key: s.tested.clone(),
+            tenants: s.tenants.clone(),
+            tenant_names: self
+                .tenant_names
+                .iter()
+                .filter(|n| s.tenants.iter().any(|t| t.tenant == n.tenant))
+                .cloned()
+                .collect(),
+            last_error: s.last_error.clone(),
+            started_by: s.started_by.clone(),
+            started_at_ms: s.started_at_ms,
+        })
+    }
+
+    /// The finalization's progress, for the SPA to poll.
+    #[must_use]
+    pub fn progress(&self) -> FinalizeProgress {
+        let setup = self.setup.as_ref();
+        let fin = setup
+            .filter(|s| s.stage == super::Stage::Finalizing)
+            .and_then(|s| s.finalize.as_ref());
+        FinalizeProgress {
+            stage: self.stage(),
+            provider: self.provider.clone(),
+            step: fin.map(|f| f.step),
+            attempts: fin.map_or(0, |f| f.attempts),
+            last_error: fin
+                .and_then(|f| f.last_error.clone())
+                .or_else(|| setup.and_then(|s| s.last_error.clone())),
+            next_retry_at_ms: fin.and_then(|f| f.next_retry_at_ms),
+        }
+    }
+
+    /// The export re-verification's state.
+    #[must_use]
+    pub fn export_verification(&self) -> ExportVerification {
+        ExportVerification {
+            export_open: matches!(self.export, ExportWindow::Open { .. }),
+            tenants: self
+                .round
+                .as_ref()
+                .map(|r| r.tenants.clone())
+                .unwrap_or_default(),
+        }
+    }
+}

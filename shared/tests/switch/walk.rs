@@ -1,0 +1,2386 @@
+//! Walk-throughs: one company through the switch and its side paths, with
+//! the exact effects of every step.
+
+use keyswitch_shared::api::FinalizeStep;
+use keyswitch_shared::switch::{
+    CONSENT_TTL_SECS, Company, ConsentAnswer, Effect, Event, ExportWindow, Op, Reply, Stage,
+    TenantRef, TenantStatus, VerifyAnswer, WrappedKey,
+};
+use keyswitch_shared::{AuditAction as A, CatalogError, KeyId, Outcome as O, Provider};
+
+use crate::common::*;
+
+// ---------- steps used by several walk-throughs ----------
+
+fn start_event(n: usize, cached_consent_at: Option<i64>) -> Event {
+    Event::Start {
+        actor: admin(),
+        target: target(n),
+        vault_tenant: tenant_id(VAULT_TENANT),
+        cached_consent_at,
+    }
+}
+
+fn consent_ok() -> ConsentAnswer {
+    ConsentAnswer {
+        admin_consent: Some("True".into()),
+        tenant_hint: Some(VAULT_TENANT.into()),
+        ..ConsentAnswer::default()
+    }
+}
+
+fn code(c: &str) -> VerifyAnswer {
+    VerifyAnswer {
+        code: Some(keyswitch_shared::switch::OAuthSecret::new(c.into())),
+        ..VerifyAnswer::default()
+    }
+}
+
+fn consent_state(fx: &[Effect]) -> String {
+    fx.iter()
+        .find_map(|e| match e {
+            Effect::Reply(Reply::ConsentState(s)) => Some(s.clone()),
+            _ => None,
+        })
+        .expect("a consent state")
+}
+
+/// Start: the setup waits for consent; returns the state's random part.
+fn to_awaiting_consent(r: &mut Run) -> String {
+    let fx = r.ok(start_event(1, None));
+    let state = consent_state(&fx);
+    let nonce = r.last_nonce.clone();
+    assert_eq!(state, format!("{COMPANY}.{nonce}"));
+    assert_eq!(r.m.stage(), Stage::AwaitingConsent);
+    nonce
+}
+
+fn to_role_assignment(r: &mut Run) {
+    let nonce = to_awaiting_consent(r);
+    r.ok(Event::ConsentCallback {
+        nonce,
+        answer: consent_ok(),
+    });
+    let attempt = r.attempt();
+    r.ok(Event::ConsentProven {
+        attempt,
+        result: Ok(tenant_id(VAULT_TENANT)),
+    });
+    assert_eq!(r.m.stage(), Stage::AwaitingRoleAssignment);
+}
+
+fn to_testing(r: &mut Run) {
+    to_role_assignment(r);
+    r.ok(Event::Test { actor: admin() });
+    assert_eq!(r.m.stage(), Stage::TestingConnection);
+}
+
+fn to_tested(r: &mut Run) {
+    to_testing(r);
+    let attempt = r.attempt();
+    let at = r.now;
+    r.ok(Event::ConnectionTested {
+        attempt,
+        result: Ok(tested(&target(1), 1, at)),
+    });
+    assert_eq!(r.m.stage(), Stage::Tested);
+}
+
+fn to_verifying(r: &mut Run, tenants: &[TenantRef]) {
+    to_tested(r);
+    r.ok(Event::Save { actor: admin() });
+    let attempt = r.attempt();
+    r.ok(Event::InventoryRead {
+        attempt,
+        result: Ok(inventory(tenants)),
+    });
+    assert_eq!(r.m.stage(), Stage::VerifyingTenants);
+}
+
+/// Starts a sign-in for `tenant`; returns the state's random part.
+fn begin(r: &mut Run, tenant: &TenantRef, label: &str) -> String {
+    r.ok(Event::BeginVerify {
+        actor: admin(),
+        tenant: tenant.clone(),
+        sign_in: sign_in(label),
+    });
+    r.last_nonce.clone()
+}
+
+/// The callback with a code: returns the exchange's state hash.
+fn callback(r: &mut Run, nonce: &str) -> String {
+    let fx = r.ok(Event::VerifyCallback {
+        nonce: nonce.into(),
+        answer: code("the-code"),
+    });
+    fx.iter()
+        .find_map(|e| match e {
+            Effect::ExchangeCode { nonce_sha256, .. } => Some(nonce_sha256.clone()),
+            _ => None,
+        })
+        .expect("a code exchange")
+}
+
+/// Verifies `tenant` by a qualified admin.
+fn verify(r: &mut Run, tenant: &TenantRef) -> Vec<Effect> {
+    let nonce = begin(r, tenant, "v");
+    let hash = callback(r, &nonce);
+    r.ok(Event::CodeExchanged {
+        nonce_sha256: hash,
+        result: Ok("admin@tenant".into()),
+    })
+}
+
+fn to_finalizing(r: &mut Run, tenants: &[TenantRef]) {
+    to_verifying(r, tenants);
+    for t in tenants {
+        verify(r, t);
+    }
+    assert_eq!(r.m.stage(), Stage::Finalizing);
+    assert!(matches!(
+        r.m.lease().map(|l| &l.op),
+        Some(Op::FinalInventory)
+    ));
+}
+
+/// Through the final read: the re-wrap runs (commit issued).
+fn to_wrap(r: &mut Run, tenants: &[TenantRef]) {
+    to_finalizing(r, tenants);
+    let attempt = r.attempt();
+    r.ok(Event::InventoryRead {
+        attempt,
+        result: Ok(inventory(tenants)),
+    });
+    assert!(matches!(r.m.lease().map(|l| &l.op), Some(Op::Wrap)));
+    assert!(r.m.setup().unwrap().commit_issued());
+}
+
+/// A whole switch to vault 1 (key version 2).
+fn complete(r: &mut Run, tenants: &[TenantRef]) -> KeyId {
+    to_wrap(r, tenants);
+    let k = kid(&target(1), 2);
+    let attempt = r.attempt();
+    r.ok(Event::Wrapped {
+        attempt,
+        result: Ok((k.clone(), "azure-blob".into())),
+    });
+    let attempt = r.attempt();
+    r.ok(Event::WrapVerified {
+        attempt,
+        result: Ok(()),
+    });
+    assert_eq!(r.m.stage(), Stage::Done);
+    k
+}
+
+/// The replies and outside calls of a step (no audit entry, no alarm).
+fn calls(fx: &[Effect]) -> Vec<Effect> {
+    fx.iter()
+        .filter(|e| {
+            !matches!(
+                e,
+                Effect::Audit(_) | Effect::ArmAlarm { .. } | Effect::ClearAlarm
+            )
+        })
+        .cloned()
+        .collect()
+}
+
+fn calls_fx(fx: &[Fx]) -> Vec<Fx> {
+    fx.iter()
+        .filter(|e| {
+            !matches!(
+                e,
+                Fx::Audit(..) | Fx::Do(Effect::ArmAlarm { .. } | Effect::ClearAlarm)
+            )
+        })
+        .cloned()
+        .collect()
+}
+
+/// The effects without the alarm (its place and time are checked for every
+/// step by `Run`).
+fn without_alarm(fx: &[Fx]) -> Vec<Fx> {
+    fx.iter()
+        .filter(|e| !matches!(e, Fx::Do(Effect::ArmAlarm { .. } | Effect::ClearAlarm)))
+        .cloned()
+        .collect()
+}
+
+fn stale() -> CatalogError {
+    CatalogError::Conflict {
+        reason: "The step this result belongs to is no longer running".into(),
+    }
+}
+
+fn lease_ms(r: &Run) -> u64 {
+    r.policy.lease_ms
+}
+
+// ---------- the happy path ----------
+
+#[test]
+fn platform_to_azure_with_the_exact_effects_of_every_step() {
+    let mut r = Run::new(new_company());
+    let t = target(1);
+    let vault = format!("{}/keys/{}", t.vault_uri, t.key_name);
+    let tenant = tenant_id(VAULT_TENANT);
+    let (ms, gw) = (m365(VAULT_TENANT), google("C01abcd23"));
+
+    // Test Connection: a setup starts and asks for admin consent.
+    let fx = r.fx(start_event(1, None));
+    let nonce = r.last_nonce.clone();
+    assert_eq!(
+        fx,
+        vec![
+            audit_note(ADMIN, A::SwitchStarted, O::Succeeded, &vault),
+            audit_note(
+                ADMIN,
+                A::TestConnection,
+                O::Succeeded,
+                &format!("vault tenant {VAULT_TENANT}")
+            ),
+            audit(ADMIN, A::ConsentLinkIssued, O::Succeeded),
+            Fx::Do(Effect::ArmAlarm {
+                at_ms: r.now + r.policy.state_ttl_ms
+            }),
+            Fx::Do(Effect::Reply(Reply::ConsentState(format!(
+                "{COMPANY}.{nonce}"
+            )))),
+        ]
+    );
+    assert_eq!(r.m.stage(), Stage::AwaitingConsent);
+    assert_eq!(r.m.setup().unwrap().vault_tenant(), Some(&tenant));
+
+    // Microsoft's callback: the consent is proven under a lease.
+    let fx = r.fx(Event::ConsentCallback {
+        nonce,
+        answer: consent_ok(),
+    });
+    assert_eq!(
+        fx,
+        vec![
+            Fx::Do(Effect::ArmAlarm {
+                at_ms: r.now + lease_ms(&r)
+            }),
+            Fx::Do(Effect::ProveConsent {
+                attempt: 1,
+                tenant: tenant.clone(),
+                vault_uri: t.vault_uri.clone(),
+            }),
+        ]
+    );
+    assert_eq!(r.m.stage(), Stage::AwaitingConsent);
+    assert!(matches!(
+        r.m.lease(),
+        Some(l) if l.attempt == 1 && matches!(l.op, Op::ProveConsent { .. }) && l.until_ms == r.now + lease_ms(&r)
+    ));
+
+    let fx = r.fx(Event::ConsentProven {
+        attempt: 1,
+        result: Ok(tenant.clone()),
+    });
+    assert_eq!(
+        fx,
+        vec![
+            audit_note(
+                ADMIN,
+                A::AdminConsent,
+                O::Succeeded,
+                &format!("tenant {VAULT_TENANT}")
+            ),
+            Fx::Do(Effect::ClearAlarm),
+            Fx::Do(Effect::Reply(Reply::ConsentOutcome {
+                error: None,
+                vault_name: Some("vault1".into()),
+            })),
+        ]
+    );
+    assert_eq!(r.m.stage(), Stage::AwaitingRoleAssignment);
+    let consent = r.m.setup().unwrap().consent().unwrap().clone();
+    assert_eq!(consent.tenant, tenant);
+    assert_eq!(consent.granted_at, i64::try_from(r.now / 1000).unwrap());
+
+    // Completed (role assigned): the connection test runs under a lease.
+    let fx = r.fx(Event::Test { actor: admin() });
+    assert_eq!(
+        fx,
+        vec![
+            audit(ADMIN, A::ConnectionTestRequested, O::Succeeded),
+            Fx::Do(Effect::ArmAlarm {
+                at_ms: r.now + lease_ms(&r)
+            }),
+            Fx::Do(Effect::TestConnection {
+                attempt: 2,
+                target: t.clone(),
+                tenant: tenant.clone(),
+            }),
+        ]
+    );
+    assert_eq!(r.m.stage(), Stage::TestingConnection);
+
+    let key = tested(&t, 1, r.now);
+    let fx = r.fx(Event::ConnectionTested {
+        attempt: 2,
+        result: Ok(key.clone()),
+    });
+    assert_eq!(
+        fx,
+        vec![
+            audit_note(
+                ADMIN,
+                A::ConnectionTest,
+                O::Succeeded,
+                &format!("{} (RSA 4096)", key.kid)
+            ),
+            Fx::Do(Effect::ClearAlarm),
+        ]
+    );
+    assert_eq!(r.m.stage(), Stage::Tested);
+    assert_eq!(r.m.setup().unwrap().tested(), Some(&key));
+
+    // Save: the inventory is read under a lease.
+    let fx = r.fx(Event::Save { actor: admin() });
+    assert_eq!(
+        fx,
+        vec![
+            audit(ADMIN, A::Save, O::Succeeded),
+            Fx::Do(Effect::ArmAlarm {
+                at_ms: r.now + lease_ms(&r)
+            }),
+            Fx::Do(Effect::ReadInventory { attempt: 3 }),
+        ]
+    );
+    assert_eq!(
+        r.m.stage(),
+        Stage::Tested,
+        "nothing changes before the read"
+    );
+
+    let fx = r.fx(Event::InventoryRead {
+        attempt: 3,
+        result: Ok(inventory(&[gw.clone(), ms.clone()])),
+    });
+    assert_eq!(
+        fx,
+        vec![
+            audit_note(
+                ADMIN,
+                A::InventoryLoaded,
+                O::Succeeded,
+                "2 tenant(s) to verify"
+            ),
+            Fx::Do(Effect::ClearAlarm),
+        ]
+    );
+    assert_eq!(r.m.stage(), Stage::VerifyingTenants);
+    let listed: Vec<_> = r.m.setup().unwrap().tenants().to_vec();
+    assert_eq!(listed.len(), 2);
+    assert!(listed.iter().all(|x| x.status == TenantStatus::Unverified));
+    let view = r.m.pending_view().unwrap();
+    assert_eq!(view.tenant_names.len(), 1, "the inventory named one tenant");
+    assert_eq!(view.tenant_names[0].tenant, gw);
+
+    // Each tenant is verified by a sign-in.
+    let fx = r.fx(Event::BeginVerify {
+        actor: admin(),
+        tenant: ms.clone(),
+        sign_in: sign_in("ms"),
+    });
+    let ms_nonce = r.last_nonce.clone();
+    let ms_expiry = r.now + r.policy.state_ttl_ms;
+    assert_eq!(
+        fx,
+        vec![
+            audit_note(
+                ADMIN,
+                A::TenantVerificationStarted,
+                O::Succeeded,
+                &format!("Microsoft 365 tenant {VAULT_TENANT}")
+            ),
+            Fx::Do(Effect::ArmAlarm { at_ms: ms_expiry }),
+            Fx::Do(Effect::Reply(Reply::SignIn {
+                authorize_url: sign_in("ms").authorize_url,
+                tenant: ms.clone(),
+            })),
+        ]
+    );
+    let fx = r.fx(Event::BeginVerify {
+        actor: admin(),
+        tenant: gw.clone(),
+        sign_in: sign_in("gw"),
+    });
+    let gw_nonce = r.last_nonce.clone();
+    let gw_expiry = r.now + r.policy.state_ttl_ms;
+    assert_eq!(
+        fx,
+        vec![
+            audit_note(
+                ADMIN,
+                A::TenantVerificationStarted,
+                O::Succeeded,
+                "Google Workspace customer C01abcd23"
+            ),
+            Fx::Do(Effect::Reply(Reply::SignIn {
+                authorize_url: sign_in("gw").authorize_url,
+                tenant: gw.clone(),
+            })),
+        ],
+        "the alarm already fires earlier"
+    );
+    assert_eq!(r.m.sign_ins().len(), 2);
+
+    let fx = r.fx(Event::VerifyCallback {
+        nonce: ms_nonce,
+        answer: code("code-ms"),
+    });
+    let ms_hash = match &calls_fx(&fx)[0] {
+        Fx::Do(Effect::ExchangeCode { nonce_sha256, .. }) => nonce_sha256.clone(),
+        other => panic!("expected the code exchange, got {other:?}"),
+    };
+    assert_eq!(
+        fx,
+        vec![
+            Fx::Do(Effect::ArmAlarm {
+                at_ms: r.now + lease_ms(&r)
+            }),
+            Fx::Do(Effect::ExchangeCode {
+                nonce_sha256: ms_hash.clone(),
+                tenant: ms.clone(),
+                code: keyswitch_shared::switch::OAuthSecret::new("code-ms".into()),
+                pkce_verifier: sign_in("ms").pkce_verifier,
+                oidc_nonce: "oidc-ms".into(),
+            }),
+        ]
+    );
+    let fx = r.fx(Event::CodeExchanged {
+        nonce_sha256: ms_hash,
+        result: Ok("ga@contoso".into()),
+    });
+    assert_eq!(
+        fx,
+        vec![
+            audit_note(
+                ADMIN,
+                A::TenantVerified,
+                O::Succeeded,
+                &format!("Microsoft 365 tenant {VAULT_TENANT} verified by ga@contoso")
+            ),
+            Fx::Do(Effect::ArmAlarm { at_ms: gw_expiry }),
+            Fx::Do(Effect::Reply(Reply::VerifyOutcome {
+                error: None,
+                tenant: Some(ms.clone()),
+                finalizing: false,
+                export_open: false,
+            })),
+        ]
+    );
+    assert_eq!(r.m.stage(), Stage::VerifyingTenants);
+
+    let fx = r.fx(Event::VerifyCallback {
+        nonce: gw_nonce,
+        answer: code("code-gw"),
+    });
+    let gw_hash = match &calls_fx(&fx)[0] {
+        Fx::Do(Effect::ExchangeCode { nonce_sha256, .. }) => nonce_sha256.clone(),
+        other => panic!("expected the code exchange, got {other:?}"),
+    };
+    // The last verification starts the finalization: a final inventory read.
+    let fx = r.fx(Event::CodeExchanged {
+        nonce_sha256: gw_hash,
+        result: Ok("super@example.com".into()),
+    });
+    assert_eq!(
+        fx,
+        vec![
+            audit_note(
+                ADMIN,
+                A::TenantVerified,
+                O::Succeeded,
+                "Google Workspace customer C01abcd23 verified by super@example.com"
+            ),
+            audit(SYSTEM, A::FinalizeStarted, O::Succeeded),
+            Fx::Do(Effect::ArmAlarm {
+                at_ms: r.now + lease_ms(&r)
+            }),
+            Fx::Do(Effect::ReadInventory { attempt: 4 }),
+            Fx::Do(Effect::Reply(Reply::VerifyOutcome {
+                error: None,
+                tenant: Some(gw.clone()),
+                finalizing: true,
+                export_open: false,
+            })),
+        ]
+    );
+    assert_eq!(r.m.stage(), Stage::Finalizing);
+    assert!(r.m.sign_ins().is_empty());
+    let fin = r.m.setup().unwrap().finalize().unwrap().clone();
+    assert_eq!(
+        (fin.step, fin.attempts, fin.next_retry_at_ms),
+        (FinalizeStep::ReadInventory, 0, None)
+    );
+    assert!(!r.m.setup().unwrap().commit_issued());
+
+    // The final read finds nothing new: the commit is issued, the re-wrap runs.
+    let old = (Provider::Platform, platform_key());
+    let fx = r.fx(Event::InventoryRead {
+        attempt: 4,
+        result: Ok(inventory(&[ms.clone(), gw.clone()])),
+    });
+    assert_eq!(
+        fx,
+        vec![
+            audit_note(
+                SYSTEM,
+                A::FinalizeInventory,
+                O::Succeeded,
+                "2 tenant(s) in the inventory"
+            ),
+            Fx::Do(Effect::ArmAlarm {
+                at_ms: r.now + lease_ms(&r)
+            }),
+            Fx::Do(Effect::Wrap {
+                attempt: 5,
+                old: old.clone(),
+                target: t.clone(),
+                tenant: tenant.clone(),
+            }),
+        ]
+    );
+    assert!(r.m.setup().unwrap().commit_issued());
+    assert_eq!(
+        r.m.provider(),
+        &Provider::Platform,
+        "the old provider is in force"
+    );
+
+    let k = kid(&t, 2);
+    let fx = r.fx(Event::Wrapped {
+        attempt: 5,
+        result: Ok((k.clone(), "azure-blob".into())),
+    });
+    assert_eq!(
+        fx,
+        vec![
+            Fx::Do(Effect::ArmAlarm {
+                at_ms: r.now + lease_ms(&r)
+            }),
+            Fx::Do(Effect::VerifyWrap {
+                attempt: 6,
+                old: old.clone(),
+                kid: k.clone(),
+                blob: "azure-blob".into(),
+                tenant: tenant.clone(),
+            }),
+        ]
+    );
+    assert_eq!(r.m.provider(), &Provider::Platform);
+    assert_eq!(
+        r.m.setup().unwrap().finalize().unwrap().step,
+        FinalizeStep::Verify
+    );
+
+    let fx = r.fx(Event::WrapVerified {
+        attempt: 6,
+        result: Ok(()),
+    });
+    assert_eq!(
+        fx,
+        vec![
+            audit_note(SYSTEM, A::SwitchCommitted, O::Succeeded, k.as_str()),
+            Fx::Do(Effect::ClearAlarm),
+        ]
+    );
+    assert_eq!(r.m.stage(), Stage::Done);
+    assert!(r.m.setup().is_none() && r.m.lease().is_none());
+    assert_eq!(
+        r.m.provider(),
+        &Provider::AzureKeyVault {
+            vault_uri: t.vault_uri.clone(),
+            key_name: t.key_name.clone(),
+            kid: k.clone(),
+        }
+    );
+    assert_eq!(
+        r.m.key(),
+        &WrappedKey {
+            blob: "azure-blob".into(),
+            created_at_ms: platform_key().created_at_ms,
+            azure_tenant: Some(tenant.clone()),
+        }
+    );
+    let opened_at = i64::try_from(r.now / 1000).unwrap();
+    assert_eq!(r.m.export_window(), ExportWindow::Open { opened_at });
+    assert_eq!(r.m.progress().stage, Stage::Done);
+    assert_eq!(r.m.audit_seq(), 15);
+
+    // The one export, then no more.
+    let azure = (r.m.provider().clone(), r.m.key().clone());
+    let fx = r.fx(Event::Export { actor: admin() });
+    assert_eq!(
+        fx,
+        vec![
+            Fx::Do(Effect::ArmAlarm {
+                at_ms: r.now + lease_ms(&r)
+            }),
+            Fx::Do(Effect::ExportKey {
+                attempt: 7,
+                old: azure,
+                window: ExportWindow::Open { opened_at },
+            }),
+        ]
+    );
+    assert_eq!(r.m.export_window(), ExportWindow::Closed);
+    let fx = r.fx(Event::Exported {
+        attempt: 7,
+        result: Ok(()),
+    });
+    assert_eq!(
+        fx,
+        vec![
+            audit_note(ADMIN, A::CompanyKeyExport, O::Succeeded, "Azure Key Vault"),
+            Fx::Do(Effect::ClearAlarm),
+        ]
+    );
+    let before = r.m.clone();
+    let fx = r.fx(Event::Export { actor: admin() });
+    assert_eq!(
+        fx,
+        vec![
+            audit_note(
+                ADMIN,
+                A::CompanyKeyExport,
+                O::Refused,
+                "export_not_available"
+            ),
+            Fx::Do(Effect::Reply(Reply::Error(
+                CatalogError::ExportNotAvailable
+            ))),
+        ]
+    );
+    assert_eq!(r.m.audit_seq(), before.audit_seq() + 1);
+    assert_eq!(same_but_audit_seq(&r.m, &before), before);
+}
+
+/// `m` with the audit sequence of `like` (to compare everything else).
+fn same_but_audit_seq(m: &Company, like: &Company) -> Company {
+    let mut v = serde_json::to_value(m).unwrap();
+    v["audit_seq"] = like.audit_seq().into();
+    serde_json::from_value(v).unwrap()
+}
+
+// ---------- consent ----------
+
+#[test]
+fn a_cached_consent_is_reused_and_expires_after_24_hours() {
+    // A consent cached by the edge less than 24 h ago: no consent page.
+    let mut r = Run::new(new_company());
+    let granted = i64::try_from(r.now / 1000).unwrap() - 3_600;
+    let fx = r.fx(start_event(1, Some(granted)));
+    assert_eq!(
+        fx,
+        vec![
+            audit_note(
+                ADMIN,
+                A::SwitchStarted,
+                O::Succeeded,
+                "https://vault1.vault.azure.net/keys/cmk"
+            ),
+            audit_note(
+                ADMIN,
+                A::TestConnection,
+                O::Succeeded,
+                &format!("vault tenant {VAULT_TENANT}")
+            ),
+            audit(ADMIN, A::AdminConsentReused, O::Succeeded),
+        ]
+    );
+    assert_eq!(r.m.stage(), Stage::AwaitingRoleAssignment);
+    assert_eq!(r.m.setup().unwrap().consent().unwrap().granted_at, granted);
+    // Completed: the test runs at once.
+    let fx = r.ok(Event::Test { actor: admin() });
+    assert!(matches!(
+        calls(&fx)[0],
+        Effect::TestConnection { attempt: 1, .. }
+    ));
+
+    // A cached consent older than 24 h does not count.
+    let mut r = Run::new(new_company());
+    let stale = i64::try_from(r.now / 1000).unwrap() - CONSENT_TTL_SECS;
+    let fx = r.ok(start_event(1, Some(stale)));
+    assert_eq!(r.m.stage(), Stage::AwaitingConsent);
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Reply(Reply::ConsentState(_))))
+    );
+
+    // A consent proven in this setup counts for a changed key in the same
+    // tenant: Test Connection goes straight to the test.
+    let mut r = Run::new(new_company());
+    to_tested(&mut r);
+    let fx = r.fx(start_event(2, None));
+    assert_eq!(
+        fx[0],
+        audit_note(
+            ADMIN,
+            A::TargetEdited,
+            O::Succeeded,
+            "https://vault2.vault.azure.net/keys/cmk"
+        )
+    );
+    assert!(matches!(
+        &calls_fx(&fx)[0],
+        Fx::Do(Effect::TestConnection { target: t, .. }) if *t == target(2)
+    ));
+    assert_eq!(r.m.stage(), Stage::TestingConnection);
+    let attempt = r.attempt();
+    let at = r.now;
+    r.ok(Event::ConnectionTested {
+        attempt,
+        result: Ok(tested(&target(2), 1, at)),
+    });
+
+    // 24 h after the consent the test asks for consent again.
+    let granted = r.m.setup().unwrap().consent().unwrap().granted_at;
+    r.now = u64::try_from(granted + CONSENT_TTL_SECS).unwrap() * 1000;
+    let fx = r.fx(Event::Test { actor: admin() });
+    assert_eq!(
+        fx,
+        vec![
+            audit(ADMIN, A::ConnectionTestRequested, O::Succeeded),
+            Fx::Do(Effect::Reply(Reply::Error(
+                CatalogError::AdminConsentRequired
+            ))),
+        ]
+    );
+    assert_eq!(r.m.stage(), Stage::AwaitingConsent);
+    let fx = r.ok(Event::IssueConsent { actor: admin() });
+    assert!(matches!(
+        &calls(&fx)[0],
+        Effect::Reply(Reply::ConsentState(_))
+    ));
+}
+
+#[test]
+fn consent_for_another_tenant_is_refused() {
+    let mut r = Run::new(new_company());
+    let nonce = to_awaiting_consent(&mut r);
+    let fx = r.fx(Event::ConsentCallback {
+        nonce: nonce.clone(),
+        answer: ConsentAnswer {
+            tenant_hint: Some(OTHER_TENANT.into()),
+            ..consent_ok()
+        },
+    });
+    let error = CatalogError::TenantMismatch {
+        expected: VAULT_TENANT.into(),
+        found: OTHER_TENANT.into(),
+    };
+    assert_eq!(
+        fx,
+        vec![
+            audit_note(ADMIN, A::AdminConsent, O::Failed, "tenant_mismatch"),
+            Fx::Do(Effect::ClearAlarm),
+            Fx::Do(Effect::Reply(Reply::ConsentOutcome {
+                error: Some(error.clone()),
+                vault_name: Some("vault1".into()),
+            })),
+        ]
+    );
+    let setup = r.m.setup().unwrap();
+    assert_eq!(setup.stage(), Stage::Draft);
+    assert!(setup.consent().is_none());
+    assert_eq!(setup.last_error(), Some(&error.body()));
+    assert!(r.m.lease().is_none());
+    // The state is spent.
+    let before = r.m.clone();
+    let fx = r.fx(Event::ConsentCallback {
+        nonce,
+        answer: consent_ok(),
+    });
+    assert_eq!(
+        fx,
+        vec![Fx::Do(Effect::Reply(Reply::ConsentOutcome {
+            error: Some(CatalogError::OAuthStateExpired),
+            vault_name: None,
+        }))]
+    );
+    assert_eq!(r.m, before);
+
+    // The proof itself may find another tenant's consent only: it fails.
+    let mut r = Run::new(new_company());
+    let nonce = to_awaiting_consent(&mut r);
+    r.ok(Event::ConsentCallback {
+        nonce,
+        answer: consent_ok(),
+    });
+    let attempt = r.attempt();
+    let fx = r.fx(Event::ConsentProven {
+        attempt,
+        result: Err(CatalogError::AdminConsentRequired),
+    });
+    assert_eq!(
+        fx[0],
+        audit_note(ADMIN, A::AdminConsent, O::Failed, "admin_consent_required")
+    );
+    assert_eq!(r.m.stage(), Stage::Draft);
+}
+
+#[test]
+fn a_declined_consent_goes_back_to_the_draft() {
+    let mut r = Run::new(new_company());
+    let nonce = to_awaiting_consent(&mut r);
+    let fx = r.fx(Event::ConsentCallback {
+        nonce,
+        answer: ConsentAnswer {
+            error: Some("access_denied".into()),
+            ..ConsentAnswer::default()
+        },
+    });
+    assert_eq!(
+        without_alarm(&fx)[..2],
+        [
+            audit_note(ADMIN, A::AdminConsent, O::Failed, "consent_declined"),
+            Fx::Do(Effect::Reply(Reply::ConsentOutcome {
+                error: Some(CatalogError::ConsentDeclined),
+                vault_name: Some("vault1".into()),
+            })),
+        ]
+    );
+    assert_eq!(r.m.stage(), Stage::Draft);
+    // From the draft, Test Connection asks for consent (no state yet) ...
+    let fx = r.fx(Event::Test { actor: admin() });
+    assert_eq!(
+        calls_fx(&fx)[0],
+        Fx::Do(Effect::Reply(Reply::Error(
+            CatalogError::AdminConsentRequired
+        )))
+    );
+    assert_eq!(r.m.stage(), Stage::AwaitingConsent);
+    // ... and Grant admin consent issues one.
+    let fx = r.ok(Event::IssueConsent { actor: admin() });
+    assert!(matches!(
+        &calls(&fx)[0],
+        Effect::Reply(Reply::ConsentState(_))
+    ));
+}
+
+// ---------- the connection test ----------
+
+#[test]
+fn a_forbidden_test_goes_back_to_the_role_assignment() {
+    let mut r = Run::new(new_company());
+    to_testing(&mut r);
+    let attempt = r.attempt();
+    let fx = r.fx(Event::ConnectionTested {
+        attempt,
+        result: Err(CatalogError::KeyVaultForbidden),
+    });
+    assert_eq!(
+        fx,
+        vec![
+            audit_note(ADMIN, A::ConnectionTest, O::Failed, "key_vault_forbidden"),
+            Fx::Do(Effect::ClearAlarm),
+            Fx::Do(Effect::Reply(Reply::Error(CatalogError::KeyVaultForbidden))),
+        ]
+    );
+    let setup = r.m.setup().unwrap();
+    assert_eq!(setup.stage(), Stage::AwaitingRoleAssignment);
+    assert_eq!(setup.last_error().unwrap().code, "key_vault_forbidden");
+    assert!(setup.consent().is_some(), "the consent still counts");
+    // Completed again: the test runs again.
+    let fx = r.ok(Event::Test { actor: admin() });
+    assert!(matches!(calls(&fx)[0], Effect::TestConnection { .. }));
+
+    // A token the vault rejects means the consent is gone: back to the draft.
+    let attempt = r.attempt();
+    r.ok(Event::ConnectionTested {
+        attempt,
+        result: Err(CatalogError::VaultTokenRejected { vault_tenant: None }),
+    });
+    assert_eq!(r.m.stage(), Stage::Draft);
+    assert!(r.m.setup().unwrap().consent().is_none());
+
+    // A test result for another key than the target is not believed.
+    let mut r = Run::new(new_company());
+    to_testing(&mut r);
+    let attempt = r.attempt();
+    let at = r.now;
+    let fx = r.ok(Event::ConnectionTested {
+        attempt,
+        result: Ok(tested(&target(2), 1, at)),
+    });
+    assert!(matches!(
+        &calls(&fx)[0],
+        Effect::Reply(Reply::Error(CatalogError::Conflict { .. }))
+    ));
+    assert_eq!(r.m.stage(), Stage::Draft);
+    assert!(r.m.setup().unwrap().tested().is_none());
+}
+
+// ---------- tenants ----------
+
+#[test]
+fn a_new_tenant_at_the_final_read_blocks_completion() {
+    let mut r = Run::new(new_company());
+    let known = [m365(VAULT_TENANT), google("C01abcd23")];
+    to_finalizing(&mut r, &known);
+    let newcomer = m365(OTHER_TENANT);
+    let attempt = r.attempt();
+    let mut grown = known.to_vec();
+    grown.push(newcomer.clone());
+    let fx = r.fx(Event::InventoryRead {
+        attempt,
+        result: Ok(inventory(&grown)),
+    });
+    assert_eq!(
+        fx,
+        vec![
+            audit_note(
+                SYSTEM,
+                A::FinalizeInventory,
+                O::Succeeded,
+                "3 tenant(s) in the inventory"
+            ),
+            Fx::Do(Effect::ClearAlarm),
+        ]
+    );
+    let setup = r.m.setup().unwrap();
+    assert_eq!(setup.stage(), Stage::VerifyingTenants);
+    assert!(setup.finalize().is_none() && !setup.commit_issued());
+    let status = |m: &Company, t: &TenantRef| {
+        m.setup()
+            .unwrap()
+            .tenants()
+            .iter()
+            .find(|x| x.tenant == *t)
+            .unwrap()
+            .status
+            .clone()
+    };
+    assert_eq!(status(&r.m, &newcomer), TenantStatus::Unverified);
+    assert!(matches!(
+        status(&r.m, &known[0]),
+        TenantStatus::Verified { .. }
+    ));
+    assert_eq!(r.m.provider(), &Provider::Platform);
+
+    // A verification by someone without the role leaves it unverified.
+    let nonce = begin(&mut r, &newcomer, "n");
+    let hash = callback(&mut r, &nonce);
+    let fx = r.fx(Event::CodeExchanged {
+        nonce_sha256: hash,
+        result: Err(CatalogError::TenantVerifiedWithoutRole),
+    });
+    assert_eq!(
+        fx[0],
+        audit_note(
+            ADMIN,
+            A::TenantVerification,
+            O::Failed,
+            &format!("Microsoft 365 tenant {OTHER_TENANT}: tenant_verified_without_role")
+        )
+    );
+    assert!(matches!(
+        status(&r.m, &newcomer),
+        TenantStatus::Failed { reason } if reason.code == "tenant_verified_without_role"
+    ));
+    assert_eq!(r.m.stage(), Stage::VerifyingTenants);
+    // Verified properly: the finalization starts again from the inventory read.
+    let fx = verify(&mut r, &newcomer);
+    assert!(fx.contains(&Effect::ReadInventory {
+        attempt: r.attempt()
+    }));
+    assert_eq!(r.m.stage(), Stage::Finalizing);
+    let attempt = r.attempt();
+    let fx = r.ok(Event::InventoryRead {
+        attempt,
+        result: Ok(inventory(&grown)),
+    });
+    assert!(matches!(calls(&fx)[0], Effect::Wrap { .. }));
+}
+
+#[test]
+fn refresh_keeps_verified_tenants_and_a_removed_one_no_longer_blocks() {
+    let mut r = Run::new(new_company());
+    let (a, b) = (m365(VAULT_TENANT), google("C01abcd23"));
+    to_verifying(&mut r, &[a.clone(), b.clone()]);
+    verify(&mut r, &a);
+    let fx = r.fx(Event::Refresh { actor: admin() });
+    let attempt = r.attempt();
+    assert_eq!(
+        fx,
+        vec![
+            audit(ADMIN, A::Refresh, O::Succeeded),
+            Fx::Do(Effect::ArmAlarm {
+                at_ms: r.now + lease_ms(&r)
+            }),
+            Fx::Do(Effect::ReadInventory { attempt }),
+        ]
+    );
+    // b left the backup sets: only a is left, verified, so finalization starts.
+    let fx = r.fx(Event::InventoryRead {
+        attempt,
+        result: Ok(inventory(std::slice::from_ref(&a))),
+    });
+    assert_eq!(
+        without_alarm(&fx)[..2],
+        [
+            audit_note(
+                ADMIN,
+                A::InventoryLoaded,
+                O::Succeeded,
+                "1 tenant(s) in the inventory"
+            ),
+            audit(SYSTEM, A::FinalizeStarted, O::Succeeded),
+        ]
+    );
+    assert_eq!(r.m.stage(), Stage::Finalizing);
+    assert_eq!(r.m.setup().unwrap().tenants().len(), 1);
+}
+
+// ---------- cancel ----------
+
+/// Cancels and checks what every cancel leaves: the provider unchanged, no
+/// step in flight, no sign-in of the setup, the alarm cleared.
+fn cancel(r: &mut Run) {
+    let provider = r.m.provider().clone();
+    let key = r.m.key().clone();
+    let fx = r.fx(Event::Cancel { actor: admin() });
+    assert_eq!(fx[0], audit(ADMIN, A::Cancel, O::Succeeded));
+    assert!(
+        fx[1..].is_empty() || fx[1..] == [Fx::Do(Effect::ClearAlarm)],
+        "{fx:?}"
+    );
+    assert_eq!(r.m.stage(), Stage::Cancelled);
+    assert!(r.m.setup().is_none() && r.m.lease().is_none());
+    assert!(r.m.sign_ins().is_empty());
+    assert_eq!((r.m.provider(), r.m.key()), (&provider, &key));
+    assert_eq!(r.m.next_deadline_ms(), None);
+    assert_eq!(r.alarm, None);
+}
+
+#[test]
+fn cancel_at_every_stage_before_the_commit() {
+    let tenants = [m365(VAULT_TENANT), google("C01abcd23")];
+
+    // Awaiting consent, with a state out.
+    let mut r = Run::new(new_company());
+    let nonce = to_awaiting_consent(&mut r);
+    cancel(&mut r);
+    let fx = r.ok(Event::ConsentCallback {
+        nonce,
+        answer: consent_ok(),
+    });
+    assert_eq!(
+        fx,
+        vec![Effect::Reply(Reply::ConsentOutcome {
+            error: Some(CatalogError::OAuthStateExpired),
+            vault_name: None,
+        })]
+    );
+
+    // Draft.
+    let mut r = Run::new(new_company());
+    let nonce = to_awaiting_consent(&mut r);
+    r.ok(Event::ConsentCallback {
+        nonce,
+        answer: ConsentAnswer::default(),
+    });
+    assert_eq!(r.m.stage(), Stage::Draft);
+    cancel(&mut r);
+
+    // Proving the consent: its late result is stale.
+    let mut r = Run::new(new_company());
+    let nonce = to_awaiting_consent(&mut r);
+    r.ok(Event::ConsentCallback {
+        nonce,
+        answer: consent_ok(),
+    });
+    let attempt = r.attempt();
+    cancel(&mut r);
+    assert_eq!(
+        r.refused(Event::ConsentProven {
+            attempt,
+            result: Ok(tenant_id(VAULT_TENANT)),
+        }),
+        stale()
+    );
+
+    // Awaiting role assignment.
+    let mut r = Run::new(new_company());
+    to_role_assignment(&mut r);
+    cancel(&mut r);
+
+    // Testing the connection.
+    let mut r = Run::new(new_company());
+    to_testing(&mut r);
+    let attempt = r.attempt();
+    cancel(&mut r);
+    let at = r.now;
+    assert_eq!(
+        r.refused(Event::ConnectionTested {
+            attempt,
+            result: Ok(tested(&target(1), 1, at)),
+        }),
+        stale()
+    );
+
+    // Tested, and Save's read in flight.
+    let mut r = Run::new(new_company());
+    to_tested(&mut r);
+    cancel(&mut r);
+    let mut r = Run::new(new_company());
+    to_tested(&mut r);
+    r.ok(Event::Save { actor: admin() });
+    let attempt = r.attempt();
+    cancel(&mut r);
+    assert_eq!(
+        r.refused(Event::InventoryRead {
+            attempt,
+            result: Ok(inventory(&tenants)),
+        }),
+        stale()
+    );
+
+    // Verifying tenants: a sign-in out and a code exchange in flight.
+    let mut r = Run::new(new_company());
+    to_verifying(&mut r, &tenants);
+    let waiting = begin(&mut r, &tenants[0], "a");
+    let exchanging = begin(&mut r, &tenants[1], "b");
+    let hash = callback(&mut r, &exchanging);
+    assert_eq!(r.m.sign_ins().len(), 2);
+    cancel(&mut r);
+    assert_eq!(
+        r.refused(Event::CodeExchanged {
+            nonce_sha256: hash,
+            result: Ok("admin".into()),
+        }),
+        stale()
+    );
+    let fx = r.ok(Event::VerifyCallback {
+        nonce: waiting,
+        answer: code("c"),
+    });
+    assert_eq!(
+        fx,
+        vec![Effect::Reply(Reply::VerifyOutcome {
+            error: Some(CatalogError::OAuthStateExpired),
+            tenant: None,
+            finalizing: false,
+            export_open: false,
+        })]
+    );
+
+    // Verifying tenants, Refresh's read in flight.
+    let mut r = Run::new(new_company());
+    to_verifying(&mut r, &tenants);
+    r.ok(Event::Refresh { actor: admin() });
+    cancel(&mut r);
+
+    // Finalizing: the final read in flight.
+    let mut r = Run::new(new_company());
+    to_finalizing(&mut r, &tenants);
+    let attempt = r.attempt();
+    cancel(&mut r);
+    assert_eq!(
+        r.refused(Event::InventoryRead {
+            attempt,
+            result: Ok(inventory(&tenants)),
+        }),
+        stale()
+    );
+
+    // Finalizing: an attempt failed, the retry waits.
+    let mut r = Run::new(new_company());
+    to_wrap(&mut r, &tenants);
+    let attempt = r.attempt();
+    r.ok(Event::Wrapped {
+        attempt,
+        result: Err(CatalogError::AzureUnavailable),
+    });
+    assert!(!r.m.setup().unwrap().commit_issued());
+    assert!(r.m.lease().is_none());
+    cancel(&mut r);
+}
+
+#[test]
+fn cancel_is_refused_once_the_commit_is_issued_and_without_a_setup() {
+    let tenants = [m365(VAULT_TENANT)];
+    let mut r = Run::new(new_company());
+    assert_eq!(
+        r.refused(Event::Cancel { actor: admin() }),
+        CatalogError::InvalidTransition {
+            state: "idle".into(),
+            event: "cancel".into()
+        }
+    );
+    to_wrap(&mut r, &tenants);
+    let refusal = CatalogError::InvalidTransition {
+        state: "finalizing".into(),
+        event: "cancel".into(),
+    };
+    assert_eq!(r.refused(Event::Cancel { actor: admin() }), refusal);
+    let attempt = r.attempt();
+    r.ok(Event::Wrapped {
+        attempt,
+        result: Ok((kid(&target(1), 2), "azure-blob".into())),
+    });
+    assert_eq!(r.refused(Event::Cancel { actor: admin() }), refusal);
+    let attempt = r.attempt();
+    r.ok(Event::WrapVerified {
+        attempt,
+        result: Ok(()),
+    });
+    assert_eq!(
+        r.refused(Event::Cancel { actor: admin() }),
+        CatalogError::InvalidTransition {
+            state: "done".into(),
+            event: "cancel".into()
+        }
+    );
+}
+
+// ---------- expired leases ----------
+
+/// Moves the clock to when the lease in flight expires.
+fn expire(r: &mut Run) -> u64 {
+    let until = r.m.lease().expect("a step in flight").until_ms;
+    assert_eq!(r.alarm, Some(until), "the alarm is armed for the lease");
+    r.now = until;
+    until
+}
+
+#[test]
+fn an_interrupted_connection_test_starts_again_once_then_fails() {
+    let mut r = Run::new(new_company());
+    to_testing(&mut r);
+    let first = r.attempt();
+    expire(&mut r);
+    let fx = r.ok_now(Event::Tick);
+    let second = r.attempt();
+    assert_ne!(first, second);
+    assert_eq!(
+        project(&fx),
+        vec![
+            audit_note(
+                SYSTEM,
+                A::LeaseExpired,
+                O::Succeeded,
+                "connection test: started again"
+            ),
+            Fx::Do(Effect::ArmAlarm {
+                at_ms: r.now + lease_ms(&r)
+            }),
+            Fx::Do(Effect::TestConnection {
+                attempt: second,
+                target: target(1),
+                tenant: tenant_id(VAULT_TENANT),
+            }),
+        ]
+    );
+    assert_eq!(r.m.stage(), Stage::TestingConnection);
+    assert_eq!(r.m.lease().unwrap().restarts, 1);
+    // The first run's late answer is stale.
+    let at = r.now;
+    assert_eq!(
+        r.refused(Event::ConnectionTested {
+            attempt: first,
+            result: Ok(tested(&target(1), 1, at)),
+        }),
+        stale()
+    );
+    // Cut off again: the test fails with step_interrupted.
+    expire(&mut r);
+    let fx = r.ok_now(Event::Tick);
+    assert_eq!(
+        project(&fx),
+        vec![
+            audit_note(SYSTEM, A::LeaseExpired, O::Failed, "step_interrupted"),
+            Fx::Do(Effect::ClearAlarm),
+        ]
+    );
+    let setup = r.m.setup().unwrap();
+    assert_eq!(setup.stage(), Stage::Draft);
+    assert_eq!(setup.last_error().unwrap().code, "step_interrupted");
+    assert!(r.m.lease().is_none());
+    assert_eq!(r.m.progress().last_error.unwrap().code, "step_interrupted");
+}
+
+#[test]
+fn a_command_resolves_an_expired_lease_before_it_runs() {
+    // Nobody's alarm fired, but the admin clicks Test again after the lease.
+    let mut r = Run::new(new_company());
+    to_testing(&mut r);
+    expire(&mut r);
+    r.now += 1;
+    let e = r.refused(Event::Test { actor: admin() });
+    assert_eq!(
+        e,
+        CatalogError::InvalidTransition {
+            state: "testing_connection".into(),
+            event: "test_connection".into()
+        },
+    );
+    // Cancel, though, resolves and cancels in one step.
+    let fx = r.fx(Event::Cancel { actor: admin() });
+    assert_eq!(
+        without_alarm(&fx)[..2],
+        [
+            audit_note(
+                SYSTEM,
+                A::LeaseExpired,
+                O::Succeeded,
+                "connection test: started again"
+            ),
+            audit(ADMIN, A::Cancel, O::Succeeded),
+        ]
+    );
+    assert!(r.m.lease().is_none());
+}
+
+#[test]
+fn an_interrupted_consent_proof_fails_the_consent() {
+    let mut r = Run::new(new_company());
+    let nonce = to_awaiting_consent(&mut r);
+    r.ok(Event::ConsentCallback {
+        nonce,
+        answer: consent_ok(),
+    });
+    let attempt = r.attempt();
+    expire(&mut r);
+    let fx = r.fx(Event::Tick);
+    assert_eq!(
+        fx,
+        vec![
+            audit_note(SYSTEM, A::LeaseExpired, O::Failed, "step_interrupted"),
+            Fx::Do(Effect::ClearAlarm),
+        ]
+    );
+    assert_eq!(r.m.stage(), Stage::Draft);
+    assert_eq!(
+        r.refused(Event::ConsentProven {
+            attempt,
+            result: Ok(tenant_id(VAULT_TENANT)),
+        }),
+        stale()
+    );
+}
+
+#[test]
+fn an_interrupted_inventory_read_changes_nothing() {
+    let mut r = Run::new(new_company());
+    to_tested(&mut r);
+    r.ok(Event::Save { actor: admin() });
+    expire(&mut r);
+    let fx = r.fx(Event::Tick);
+    assert_eq!(
+        fx,
+        vec![
+            audit_note(SYSTEM, A::LeaseExpired, O::Failed, "step_interrupted"),
+            Fx::Do(Effect::ClearAlarm),
+        ]
+    );
+    assert_eq!(r.m.stage(), Stage::Tested);
+    // Save again works.
+    let fx = r.ok(Event::Save { actor: admin() });
+    assert!(matches!(calls(&fx)[0], Effect::ReadInventory { .. }));
+}
+
+#[test]
+fn finalization_retries_with_back_off_after_failures_and_crashes() {
+    let tenants = [m365(VAULT_TENANT), google("C01abcd23")];
+    let mut r = Run::new(new_company());
+    to_finalizing(&mut r, &tenants);
+    let base = r.policy.retry_base_ms;
+
+    // 1. The final read is cut off: the alarm fails the attempt.
+    expire(&mut r);
+    let fx = r.fx(Event::Tick);
+    let retry_at = r.now + 2 * base;
+    assert_eq!(
+        fx,
+        vec![
+            audit_note(SYSTEM, A::LeaseExpired, O::Failed, "step_interrupted"),
+            audit_note(SYSTEM, A::Finalize, O::Failed, "step_interrupted"),
+            Fx::Do(Effect::ArmAlarm { at_ms: retry_at }),
+        ]
+    );
+    let fin = r.m.setup().unwrap().finalize().unwrap().clone();
+    assert_eq!((fin.attempts, fin.next_retry_at_ms), (1, Some(retry_at)));
+    assert_eq!(r.m.provider(), &Provider::Platform);
+    assert_eq!(r.m.progress().attempts, 1);
+    // Before it is due, a tick does nothing but re-arm.
+    r.now = retry_at - 1;
+    let fx = r.ok_now(Event::Tick);
+    assert_eq!(fx, vec![Effect::ArmAlarm { at_ms: retry_at }]);
+
+    // 2. The alarm retries: the read again, then the wrap fails.
+    r.now = retry_at;
+    let fx = r.ok_now(Event::Tick);
+    let attempt = r.attempt();
+    assert_eq!(
+        project(&fx),
+        vec![
+            audit_note(SYSTEM, A::FinalizeRetry, O::Succeeded, "attempt 2"),
+            Fx::Do(Effect::ArmAlarm {
+                at_ms: r.now + lease_ms(&r)
+            }),
+            Fx::Do(Effect::ReadInventory { attempt }),
+        ]
+    );
+    r.ok(Event::InventoryRead {
+        attempt,
+        result: Ok(inventory(&tenants)),
+    });
+    let attempt = r.attempt();
+    let fx = r.fx(Event::Wrapped {
+        attempt,
+        result: Err(CatalogError::Throttled),
+    });
+    let retry_at = r.now + 4 * base;
+    assert_eq!(
+        fx,
+        vec![
+            audit_note(SYSTEM, A::Finalize, O::Failed, "throttled"),
+            Fx::Do(Effect::ArmAlarm { at_ms: retry_at }),
+        ]
+    );
+    assert_eq!(
+        r.m.progress().last_error.unwrap().code,
+        "throttled",
+        "the failure is shown"
+    );
+
+    // 3. Retry: wrapped, then the verification is cut off. The next attempt
+    //    verifies the same blob instead of wrapping twice.
+    r.now = retry_at;
+    r.ok_now(Event::Tick);
+    let attempt = r.attempt();
+    r.ok(Event::InventoryRead {
+        attempt,
+        result: Ok(inventory(&tenants)),
+    });
+    let attempt = r.attempt();
+    let k = kid(&target(1), 7);
+    r.ok(Event::Wrapped {
+        attempt,
+        result: Ok((k.clone(), "blob-7".into())),
+    });
+    let verify_attempt = r.attempt();
+    expire(&mut r);
+    let fx = r.fx(Event::Tick);
+    let retry_at = r.now + 8 * base;
+    assert_eq!(
+        fx,
+        vec![
+            audit_note(SYSTEM, A::LeaseExpired, O::Failed, "step_interrupted"),
+            audit_note(SYSTEM, A::Finalize, O::Failed, "step_interrupted"),
+            Fx::Do(Effect::ArmAlarm { at_ms: retry_at }),
+        ]
+    );
+    assert_eq!(
+        r.refused(Event::WrapVerified {
+            attempt: verify_attempt,
+            result: Ok(()),
+        }),
+        stale()
+    );
+    assert_eq!(r.m.provider(), &Provider::Platform);
+    r.now = retry_at;
+    r.ok_now(Event::Tick);
+    let attempt = r.attempt();
+    let fx = r.ok(Event::InventoryRead {
+        attempt,
+        result: Ok(inventory(&tenants)),
+    });
+    assert!(
+        matches!(&calls(&fx)[0], Effect::VerifyWrap { kid, blob, .. } if *kid == k && blob == "blob-7"),
+        "verifies the blob of the earlier attempt: {fx:?}"
+    );
+    let attempt = r.attempt();
+    r.ok(Event::WrapVerified {
+        attempt,
+        result: Ok(()),
+    });
+    assert_eq!(r.m.stage(), Stage::Done);
+    assert!(matches!(r.m.provider(), Provider::AzureKeyVault { kid, .. } if *kid == k));
+    assert_eq!(r.m.key().blob, "blob-7");
+}
+
+#[test]
+fn a_failed_verification_discards_the_blob_and_wraps_again() {
+    let tenants = [m365(VAULT_TENANT)];
+    let mut r = Run::new(new_company());
+    to_wrap(&mut r, &tenants);
+    let attempt = r.attempt();
+    r.ok(Event::Wrapped {
+        attempt,
+        result: Ok((kid(&target(1), 2), "blob-bad".into())),
+    });
+    let attempt = r.attempt();
+    let fx = r.fx(Event::WrapVerified {
+        attempt,
+        result: Err(CatalogError::UnexpectedAnswer {
+            service: "Azure Key Vault".into(),
+        }),
+    });
+    assert_eq!(
+        fx[0],
+        audit_note(SYSTEM, A::Finalize, O::Failed, "unexpected_answer")
+    );
+    assert_eq!(r.m.provider(), &Provider::Platform);
+    let retry =
+        r.m.setup()
+            .unwrap()
+            .finalize()
+            .unwrap()
+            .next_retry_at_ms
+            .unwrap();
+    r.now = retry;
+    r.ok_now(Event::Tick);
+    let attempt = r.attempt();
+    let fx = r.ok(Event::InventoryRead {
+        attempt,
+        result: Ok(inventory(&tenants)),
+    });
+    assert!(
+        matches!(calls(&fx)[0], Effect::Wrap { .. }),
+        "wraps again: {fx:?}"
+    );
+
+    // A wrap answered with another key's kid is not believed either.
+    let attempt = r.attempt();
+    let fx = r.fx(Event::Wrapped {
+        attempt,
+        result: Ok((kid(&target(2), 2), "blob-other".into())),
+    });
+    assert_eq!(
+        fx[0],
+        audit_note(SYSTEM, A::Finalize, O::Failed, "unexpected_answer")
+    );
+    assert_eq!(r.m.provider(), &Provider::Platform);
+}
+
+#[test]
+fn an_interrupted_code_exchange_fails_the_tenant() {
+    let tenants = [m365(VAULT_TENANT)];
+    let mut r = Run::new(new_company());
+    to_verifying(&mut r, &tenants);
+    let nonce = begin(&mut r, &tenants[0], "a");
+    let hash = callback(&mut r, &nonce);
+    let until = r.m.sign_ins()[0].exchanging_until_ms.unwrap();
+    assert_eq!(r.alarm, Some(until));
+    r.now = until;
+    let fx = r.ok_now(Event::Tick);
+    assert_eq!(
+        project(&fx),
+        vec![
+            audit_note(
+                ADMIN,
+                A::TenantVerification,
+                O::Failed,
+                &format!("Microsoft 365 tenant {VAULT_TENANT}: step_interrupted")
+            ),
+            Fx::Do(Effect::ClearAlarm),
+        ]
+    );
+    assert!(r.m.sign_ins().is_empty());
+    assert!(matches!(
+        &r.m.setup().unwrap().tenants()[0].status,
+        TenantStatus::Failed { reason } if reason.code == "step_interrupted"
+    ));
+    assert_eq!(
+        r.refused(Event::CodeExchanged {
+            nonce_sha256: hash,
+            result: Ok("admin".into()),
+        }),
+        stale()
+    );
+}
+
+#[test]
+fn an_interrupted_export_keeps_the_window_closed() {
+    let mut r = Run::new(new_company());
+    complete(&mut r, &[m365(VAULT_TENANT)]);
+    r.ok(Event::Export { actor: admin() });
+    let attempt = r.attempt();
+    expire(&mut r);
+    let fx = r.fx(Event::Tick);
+    assert_eq!(
+        fx,
+        vec![
+            audit_note(
+                SYSTEM,
+                A::LeaseExpired,
+                O::Failed,
+                "step_interrupted: export window stays closed"
+            ),
+            Fx::Do(Effect::ClearAlarm),
+        ]
+    );
+    assert_eq!(r.m.export_window(), ExportWindow::Closed);
+    assert_eq!(
+        r.refused(Event::Exported {
+            attempt,
+            result: Err(CatalogError::AzureUnavailable),
+        }),
+        stale(),
+        "a late failure does not reopen it"
+    );
+    let fx = r.ok(Event::Export { actor: admin() });
+    assert_eq!(
+        calls(&fx)[0],
+        Effect::Reply(Reply::Error(CatalogError::ExportNotAvailable))
+    );
+}
+
+#[test]
+fn interrupted_round_reads_and_moves_change_nothing() {
+    let mut r = Run::new(new_company());
+    complete(&mut r, &[m365(VAULT_TENANT)]);
+    r.ok(Event::Export { actor: admin() });
+    let attempt = r.attempt();
+    r.ok(Event::Exported {
+        attempt,
+        result: Ok(()),
+    });
+    let before = r.m.clone();
+    r.ok(Event::BeginExportRound { actor: admin() });
+    expire(&mut r);
+    let fx = r.fx(Event::Tick);
+    assert_eq!(
+        fx,
+        vec![
+            audit_note(SYSTEM, A::LeaseExpired, O::Failed, "step_interrupted"),
+            Fx::Do(Effect::ClearAlarm),
+        ]
+    );
+    assert!(r.m.export_round().is_none());
+    r.ok(Event::MoveToAwsKms {
+        actor: admin(),
+        key_id: "arn:aws:kms:eu-west-1:1:key/k".into(),
+    });
+    expire(&mut r);
+    r.ok_now(Event::Tick);
+    assert_eq!(
+        (r.m.provider(), r.m.key()),
+        (before.provider(), before.key())
+    );
+    assert!(r.m.lease().is_none());
+}
+
+// ---------- stale results and states ----------
+
+#[test]
+fn results_of_another_attempt_are_refused() {
+    let tenants = [m365(VAULT_TENANT)];
+    let mut r = Run::new(new_company());
+    to_testing(&mut r);
+    let attempt = r.attempt();
+    let at = r.now;
+    // Wrong attempt, and results of another step with the right attempt.
+    for event in [
+        Event::ConnectionTested {
+            attempt: attempt + 1,
+            result: Ok(tested(&target(1), 1, at)),
+        },
+        Event::ConsentProven {
+            attempt,
+            result: Ok(tenant_id(VAULT_TENANT)),
+        },
+        Event::InventoryRead {
+            attempt,
+            result: Ok(inventory(&tenants)),
+        },
+        Event::Wrapped {
+            attempt,
+            result: Ok((kid(&target(1), 2), "b".into())),
+        },
+        Event::WrapVerified {
+            attempt,
+            result: Ok(()),
+        },
+        Event::Exported {
+            attempt,
+            result: Ok(()),
+        },
+        Event::MovedToAws {
+            attempt,
+            result: Ok(("arn:aws:kms:eu-west-1:1:key/k".into(), "aws-blob".into())),
+        },
+        Event::CodeExchanged {
+            nonce_sha256: "00".repeat(32),
+            result: Ok("admin".into()),
+        },
+    ] {
+        let name = event.name();
+        assert_eq!(r.refused(event), stale(), "{name}");
+    }
+    // The right one is still accepted.
+    r.ok(Event::ConnectionTested {
+        attempt,
+        result: Ok(tested(&target(1), 1, at)),
+    });
+    assert_eq!(r.m.stage(), Stage::Tested);
+    // With nothing in flight every result is stale.
+    assert_eq!(
+        r.refused(Event::ConnectionTested {
+            attempt,
+            result: Ok(tested(&target(1), 1, at)),
+        }),
+        stale()
+    );
+}
+
+#[test]
+fn a_state_works_once() {
+    let tenants = [m365(VAULT_TENANT), google("C01abcd23")];
+    let mut r = Run::new(new_company());
+    to_verifying(&mut r, &tenants);
+    let nonce = begin(&mut r, &tenants[0], "a");
+    callback(&mut r, &nonce);
+    let expired = CatalogError::OAuthStateExpired;
+    let outcome = Effect::Reply(Reply::VerifyOutcome {
+        error: Some(expired),
+        tenant: None,
+        finalizing: false,
+        export_open: false,
+    });
+    // While its code is exchanged, and after.
+    let before = r.m.clone();
+    let fx = r.ok(Event::VerifyCallback {
+        nonce: nonce.clone(),
+        answer: code("again"),
+    });
+    assert_eq!(fx, vec![outcome.clone()]);
+    assert_eq!(r.m, before);
+    let hash = r.m.sign_ins()[0].state.nonce_sha256.clone();
+    r.ok(Event::CodeExchanged {
+        nonce_sha256: hash.clone(),
+        result: Ok("admin".into()),
+    });
+    let fx = r.ok(Event::VerifyCallback {
+        nonce,
+        answer: code("again"),
+    });
+    assert_eq!(fx, vec![outcome.clone()]);
+    assert_eq!(
+        r.refused(Event::CodeExchanged {
+            nonce_sha256: hash,
+            result: Ok("admin".into()),
+        }),
+        stale()
+    );
+    // A forged state.
+    let fx = r.ok(Event::VerifyCallback {
+        nonce: "forged".into(),
+        answer: code("c"),
+    });
+    assert_eq!(fx, vec![outcome.clone()]);
+    // An expired one: dropped when due, then unknown.
+    let nonce = begin(&mut r, &tenants[1], "b");
+    r.now += r.policy.state_ttl_ms;
+    let fx = r.ok_now(Event::Tick);
+    assert_eq!(fx, vec![Effect::ClearAlarm]);
+    assert!(r.m.sign_ins().is_empty());
+    let fx = r.ok(Event::VerifyCallback {
+        nonce,
+        answer: code("c"),
+    });
+    assert_eq!(fx, vec![outcome]);
+    // The same for the consent state.
+    let mut r = Run::new(new_company());
+    let nonce = to_awaiting_consent(&mut r);
+    r.now += r.policy.state_ttl_ms;
+    let fx = r.ok_now(Event::Tick);
+    assert_eq!(fx, vec![Effect::ClearAlarm]);
+    let before = r.m.clone();
+    let fx = r.ok(Event::ConsentCallback {
+        nonce,
+        answer: consent_ok(),
+    });
+    assert_eq!(
+        fx,
+        vec![Effect::Reply(Reply::ConsentOutcome {
+            error: Some(CatalogError::OAuthStateExpired),
+            vault_name: None,
+        })]
+    );
+    assert_eq!(r.m, before);
+}
+
+#[test]
+fn a_sign_in_of_an_old_setup_or_round_does_not_count() {
+    let tenants = [m365(VAULT_TENANT)];
+    // A sign-in of a cancelled setup, answered during the next setup.
+    let mut r = Run::new(new_company());
+    to_verifying(&mut r, &tenants);
+    let old = begin(&mut r, &tenants[0], "old");
+    cancel(&mut r);
+    to_verifying(&mut r, &tenants);
+    let before = r.m.clone();
+    let fx = r.ok(Event::VerifyCallback {
+        nonce: old,
+        answer: code("c"),
+    });
+    assert_eq!(
+        fx,
+        vec![Effect::Reply(Reply::VerifyOutcome {
+            error: Some(CatalogError::OAuthStateExpired),
+            tenant: None,
+            finalizing: false,
+            export_open: false,
+        })]
+    );
+    assert_eq!(r.m, before);
+
+    // A second sign-in for a tenant that another one verified meanwhile: the
+    // setup is finalizing, so the late one is spent without effect.
+    let mut r = Run::new(new_company());
+    to_verifying(&mut r, &tenants);
+    let first = begin(&mut r, &tenants[0], "1");
+    let second = begin(&mut r, &tenants[0], "2");
+    let hash = callback(&mut r, &first);
+    r.ok(Event::CodeExchanged {
+        nonce_sha256: hash,
+        result: Ok("admin".into()),
+    });
+    assert_eq!(r.m.stage(), Stage::Finalizing);
+    let fx = r.ok(Event::VerifyCallback {
+        nonce: second,
+        answer: code("c"),
+    });
+    assert!(matches!(
+        &calls(&fx)[0],
+        Effect::Reply(Reply::VerifyOutcome {
+            error: Some(CatalogError::OAuthStateExpired),
+            ..
+        })
+    ));
+    assert!(r.m.sign_ins().is_empty());
+    assert_eq!(r.m.stage(), Stage::Finalizing);
+
+    // A sign-in of an earlier export round.
+    let mut r = Run::new(new_company());
+    complete(&mut r, &tenants);
+    r.ok(Event::Export { actor: admin() });
+    let attempt = r.attempt();
+    r.ok(Event::Exported {
+        attempt,
+        result: Ok(()),
+    });
+    r.ok(Event::BeginExportRound { actor: admin() });
+    let attempt = r.attempt();
+    r.ok(Event::InventoryRead {
+        attempt,
+        result: Ok(inventory(&tenants)),
+    });
+    let old = begin(&mut r, &tenants[0], "r1");
+    r.ok(Event::BeginExportRound { actor: admin() });
+    let attempt = r.attempt();
+    r.ok(Event::InventoryRead {
+        attempt,
+        result: Ok(inventory(&tenants)),
+    });
+    assert!(r.m.sign_ins().is_empty(), "the old round's sign-in is gone");
+    let fx = r.ok(Event::VerifyCallback {
+        nonce: old,
+        answer: code("c"),
+    });
+    assert!(matches!(
+        &calls(&fx)[0],
+        Effect::Reply(Reply::VerifyOutcome {
+            error: Some(CatalogError::OAuthStateExpired),
+            ..
+        })
+    ));
+    assert_eq!(r.m.export_window(), ExportWindow::Closed);
+}
+
+// ---------- export ----------
+
+#[test]
+fn export_once_then_a_round_of_verifications_reopens_it() {
+    let tenants = [m365(VAULT_TENANT), google("C01abcd23")];
+    let mut r = Run::new(new_company());
+    complete(&mut r, &tenants);
+    // An export that fails hands the chance back.
+    r.ok(Event::Export { actor: admin() });
+    let attempt = r.attempt();
+    let fx = r.fx(Event::Exported {
+        attempt,
+        result: Err(CatalogError::AzureUnavailable),
+    });
+    assert_eq!(
+        without_alarm(&fx)[..2],
+        [
+            audit_note(ADMIN, A::CompanyKeyExport, O::Failed, "azure_unavailable"),
+            Fx::Do(Effect::Reply(Reply::Error(CatalogError::AzureUnavailable))),
+        ]
+    );
+    assert!(matches!(r.m.export_window(), ExportWindow::Open { .. }));
+    r.ok(Event::Export { actor: admin() });
+    // Two exports at once: the second is refused while the first runs.
+    assert!(matches!(
+        r.refused(Event::Export { actor: admin() }),
+        CatalogError::Conflict { .. }
+    ));
+    let attempt = r.attempt();
+    r.ok(Event::Exported {
+        attempt,
+        result: Ok(()),
+    });
+    let fx = r.fx(Event::Export { actor: admin() });
+    assert_eq!(
+        fx,
+        vec![
+            audit_note(
+                ADMIN,
+                A::CompanyKeyExport,
+                O::Refused,
+                "export_not_available"
+            ),
+            Fx::Do(Effect::Reply(Reply::Error(
+                CatalogError::ExportNotAvailable
+            ))),
+        ]
+    );
+
+    // A round: every tenant of the inventory is verified again.
+    let fx = r.fx(Event::BeginExportRound { actor: admin() });
+    let attempt = r.attempt();
+    assert_eq!(
+        fx,
+        vec![
+            Fx::Do(Effect::ArmAlarm {
+                at_ms: r.now + lease_ms(&r)
+            }),
+            Fx::Do(Effect::ReadInventory { attempt }),
+        ]
+    );
+    let fx = r.fx(Event::InventoryRead {
+        attempt,
+        result: Ok(inventory(&tenants)),
+    });
+    assert_eq!(
+        fx,
+        vec![
+            audit_note(
+                ADMIN,
+                A::ExportVerificationStarted,
+                O::Succeeded,
+                "2 tenant(s) to verify"
+            ),
+            Fx::Do(Effect::ClearAlarm),
+        ]
+    );
+    assert_eq!(r.m.export_verification().tenants.len(), 2);
+    assert!(!r.m.export_verification().export_open);
+    let nonce = begin(&mut r, &tenants[0], "x");
+    let hash = callback(&mut r, &nonce);
+    let fx = r.fx(Event::CodeExchanged {
+        nonce_sha256: hash,
+        result: Ok("ga".into()),
+    });
+    assert_eq!(
+        without_alarm(&fx)[..2],
+        [
+            audit_note(
+                ADMIN,
+                A::ExportTenantVerification,
+                O::Succeeded,
+                &format!("Microsoft 365 tenant {VAULT_TENANT} verified by ga")
+            ),
+            Fx::Do(Effect::Reply(Reply::VerifyOutcome {
+                error: None,
+                tenant: Some(tenants[0].clone()),
+                finalizing: false,
+                export_open: false,
+            })),
+        ]
+    );
+    assert_eq!(r.m.export_window(), ExportWindow::Closed);
+    let nonce = begin(&mut r, &tenants[1], "y");
+    let hash = callback(&mut r, &nonce);
+    let fx = r.fx(Event::CodeExchanged {
+        nonce_sha256: hash,
+        result: Ok("sa".into()),
+    });
+    assert_eq!(
+        without_alarm(&fx)[..3],
+        [
+            audit_note(
+                ADMIN,
+                A::ExportTenantVerification,
+                O::Succeeded,
+                "Google Workspace customer C01abcd23 verified by sa"
+            ),
+            audit(ADMIN, A::ExportReopened, O::Succeeded),
+            Fx::Do(Effect::Reply(Reply::VerifyOutcome {
+                error: None,
+                tenant: Some(tenants[1].clone()),
+                finalizing: false,
+                export_open: true,
+            })),
+        ]
+    );
+    assert!(matches!(r.m.export_window(), ExportWindow::Open { .. }));
+    assert!(r.m.export_round().is_none());
+    let fx = r.ok(Event::Export { actor: admin() });
+    assert!(matches!(calls(&fx)[0], Effect::ExportKey { .. }));
+}
+
+#[test]
+fn a_round_with_an_empty_inventory_reopens_at_once() {
+    let mut r = Run::new(new_company());
+    complete(&mut r, &[m365(VAULT_TENANT)]);
+    r.ok(Event::Export { actor: admin() });
+    let attempt = r.attempt();
+    r.ok(Event::Exported {
+        attempt,
+        result: Ok(()),
+    });
+    r.ok(Event::BeginExportRound { actor: admin() });
+    let attempt = r.attempt();
+    let fx = r.fx(Event::InventoryRead {
+        attempt,
+        result: Ok(Vec::new()),
+    });
+    assert_eq!(
+        fx,
+        vec![
+            audit_note(
+                ADMIN,
+                A::ExportVerificationStarted,
+                O::Succeeded,
+                "0 tenant(s) to verify"
+            ),
+            audit(ADMIN, A::ExportReopened, O::Succeeded),
+            Fx::Do(Effect::ClearAlarm),
+        ]
+    );
+    assert!(matches!(r.m.export_window(), ExportWindow::Open { .. }));
+    // A round is refused while a setup is pending.
+    r.ok(start_event(2, None));
+    assert!(matches!(
+        r.refused(Event::BeginExportRound { actor: admin() }),
+        CatalogError::Conflict { .. }
+    ));
+}
+
+// ---------- AWS KMS ----------
+
+#[test]
+fn move_to_aws_kms_and_back_to_azure() {
+    // The operator names the key by an alias; AWS KMS reports its ARN.
+    let alias = "alias/keyswitch".to_owned();
+    let key_id = "arn:aws:kms:eu-west-1:111122223333:key/k-1".to_owned();
+    let mut r = Run::new(new_company());
+    let fx = r.fx(Event::MoveToAwsKms {
+        actor: admin(),
+        key_id: alias.clone(),
+    });
+    let attempt = r.attempt();
+    assert_eq!(
+        fx,
+        vec![
+            Fx::Do(Effect::ArmAlarm {
+                at_ms: r.now + lease_ms(&r)
+            }),
+            Fx::Do(Effect::RewrapToAws {
+                attempt,
+                old: (Provider::Platform, platform_key()),
+                key_id: alias.clone(),
+            }),
+        ]
+    );
+    // A failure leaves the provider as it was.
+    let fx = r.fx(Event::MovedToAws {
+        attempt,
+        result: Err(CatalogError::NotFound {
+            what: "AWS KMS key".into(),
+        }),
+    });
+    assert_eq!(
+        fx[0],
+        audit_note(ADMIN, A::MovedToAwsKms, O::Failed, "not_found")
+    );
+    assert_eq!(r.m.provider(), &Provider::Platform);
+
+    r.ok(Event::MoveToAwsKms {
+        actor: admin(),
+        key_id: alias.clone(),
+    });
+    let attempt = r.attempt();
+    let fx = r.fx(Event::MovedToAws {
+        attempt,
+        result: Ok((key_id.clone(), "aws-blob".into())),
+    });
+    assert_eq!(
+        fx,
+        vec![
+            audit_note(ADMIN, A::MovedToAwsKms, O::Succeeded, &key_id),
+            Fx::Do(Effect::ClearAlarm),
+        ]
+    );
+    assert_eq!(
+        r.m.provider(),
+        &Provider::AwsKms {
+            key_id: key_id.clone()
+        }
+    );
+    assert_eq!(
+        r.m.key(),
+        &WrappedKey {
+            blob: "aws-blob".into(),
+            created_at_ms: platform_key().created_at_ms,
+            azure_tenant: None,
+        }
+    );
+    assert_eq!(r.m.export_window(), ExportWindow::Closed);
+    // The same key again is refused.
+    assert_eq!(
+        r.refused(Event::MoveToAwsKms {
+            actor: admin(),
+            key_id: key_id.clone(),
+        }),
+        CatalogError::InvalidTransition {
+            state: "idle".into(),
+            event: "move_to_aws_kms".into()
+        }
+    );
+    // A switch from AWS KMS unwraps with AWS KMS.
+    let aws = (
+        Provider::AwsKms {
+            key_id: key_id.clone(),
+        },
+        r.m.key().clone(),
+    );
+    let tenants = [m365(VAULT_TENANT)];
+    to_finalizing(&mut r, &tenants);
+    let attempt = r.attempt();
+    let fx = r.ok(Event::InventoryRead {
+        attempt,
+        result: Ok(inventory(&tenants)),
+    });
+    assert!(
+        matches!(&calls(&fx)[0], Effect::Wrap { old, .. } if *old == aws),
+        "{fx:?}"
+    );
+    // While a setup is pending the move is refused.
+    assert!(matches!(
+        r.refused(Event::MoveToAwsKms {
+            actor: admin(),
+            key_id: "arn:aws:kms:eu-west-1:1:key/other".into(),
+        }),
+        CatalogError::Conflict { .. }
+    ));
+}
+
+// ---------- storage ----------
+
+#[test]
+fn the_model_round_trips_through_json_and_hides_secrets() {
+    let tenants = [m365(VAULT_TENANT), google("C01abcd23")];
+    let mut r = Run::new(new_company());
+    to_verifying(&mut r, &tenants);
+    let nonce = begin(&mut r, &tenants[0], "secret-label");
+    callback(&mut r, &nonce);
+    begin(&mut r, &tenants[1], "second");
+    r.ok(Event::Refresh { actor: admin() });
+    let mut snapshots = vec![r.m.clone()];
+    let mut r = Run::new(new_company());
+    to_wrap(&mut r, &tenants);
+    let attempt = r.attempt();
+    r.ok(Event::Wrapped {
+        attempt,
+        result: Ok((kid(&target(1), 2), "azure-blob".into())),
+    });
+    snapshots.push(r.m.clone());
+    let attempt = r.attempt();
+    r.ok(Event::WrapVerified {
+        attempt,
+        result: Ok(()),
+    });
+    r.ok(Event::BeginExportRound { actor: admin() });
+    snapshots.push(r.m.clone());
+    for m in snapshots {
+        let json = serde_json::to_string(&m).unwrap();
+        let back: Company = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, m);
+        assert_eq!(back.next_deadline_ms(), m.next_deadline_ms());
+        // PKCE verifiers are stored, but never shown in Debug.
+        let debug = format!("{m:?}");
+        assert!(!debug.contains("pkce-"), "{debug}");
+    }
+}
+
+// ---------- a verification that completes while another step runs ----------
+
+#[test]
+fn a_verification_completing_during_refresh_waits_for_its_read() {
+    let tenants = [m365(VAULT_TENANT), google("C01abcd23")];
+    let mut r = Run::new(new_company());
+    to_verifying(&mut r, &tenants);
+    verify(&mut r, &tenants[0]);
+    let nonce = begin(&mut r, &tenants[1], "last");
+    let hash = callback(&mut r, &nonce);
+    r.ok(Event::Refresh { actor: admin() });
+    let refresh = r.attempt();
+    // The last verification arrives while Refresh's read runs: it counts,
+    // and the read in flight keeps its lease.
+    let fx = r.fx(Event::CodeExchanged {
+        nonce_sha256: hash,
+        result: Ok("sa".into()),
+    });
+    assert_eq!(
+        calls_fx(&fx)[0],
+        Fx::Do(Effect::Reply(Reply::VerifyOutcome {
+            error: None,
+            tenant: Some(tenants[1].clone()),
+            finalizing: false,
+            export_open: false,
+        }))
+    );
+    assert_eq!(r.m.stage(), Stage::VerifyingTenants);
+    assert_eq!(r.attempt(), refresh);
+    // Refresh's read then starts the finalization.
+    let fx = r.fx(Event::InventoryRead {
+        attempt: refresh,
+        result: Ok(inventory(&tenants)),
+    });
+    assert_eq!(
+        without_alarm(&fx)[..2],
+        [
+            audit_note(
+                ADMIN,
+                A::InventoryLoaded,
+                O::Succeeded,
+                "2 tenant(s) in the inventory"
+            ),
+            audit(SYSTEM, A::FinalizeStarted, O::Succeeded),
+        ]
+    );
+    assert_eq!(r.m.stage(), Stage::Finalizing);
+
+    // If that read fails, the finalization starts all the same.
+    let mut r = Run::new(new_company());
+    to_verifying(&mut r, &tenants[..1]);
+    let nonce = begin(&mut r, &tenants[0], "only");
+    let hash = callback(&mut r, &nonce);
+    r.ok(Event::Refresh { actor: admin() });
+    let refresh = r.attempt();
+    r.ok(Event::CodeExchanged {
+        nonce_sha256: hash,
+        result: Ok("ga".into()),
+    });
+    let fx = r.fx(Event::InventoryRead {
+        attempt: refresh,
+        result: Err(CatalogError::Internal),
+    });
+    let attempt = r.attempt();
+    assert_eq!(
+        fx,
+        vec![
+            audit_note(ADMIN, A::InventoryLoaded, O::Failed, "internal"),
+            audit(SYSTEM, A::FinalizeStarted, O::Succeeded),
+            Fx::Do(Effect::ArmAlarm {
+                at_ms: r.now + lease_ms(&r)
+            }),
+            Fx::Do(Effect::Reply(Reply::Error(CatalogError::Internal))),
+            Fx::Do(Effect::ReadInventory { attempt }),
+        ]
+    );
+    assert_eq!(r.m.stage(), Stage::Finalizing);
+}
+
+#[test]
+fn a_verification_completing_during_an_export_leaves_the_export_its_lease() {
+    let tenants = [m365(VAULT_TENANT)];
+    let mut r = Run::new(new_company());
+    complete(&mut r, &tenants);
+    // A second switch, while the first one's export window is still open.
+    to_verifying(&mut r, &tenants);
+    let nonce = begin(&mut r, &tenants[0], "x");
+    let hash = callback(&mut r, &nonce);
+    r.ok(Event::Export { actor: admin() });
+    let export = r.attempt();
+    let fx = r.ok(Event::CodeExchanged {
+        nonce_sha256: hash,
+        result: Ok("ga".into()),
+    });
+    assert!(
+        !fx.iter().any(|e| matches!(e, Effect::ReadInventory { .. })),
+        "{fx:?}"
+    );
+    assert_eq!(r.attempt(), export);
+    // The export is audited; then the finalization starts.
+    let fx = r.fx(Event::Exported {
+        attempt: export,
+        result: Ok(()),
+    });
+    let attempt = r.attempt();
+    assert_eq!(
+        fx,
+        vec![
+            audit_note(ADMIN, A::CompanyKeyExport, O::Succeeded, "Azure Key Vault"),
+            audit(SYSTEM, A::FinalizeStarted, O::Succeeded),
+            Fx::Do(Effect::ArmAlarm {
+                at_ms: r.now + lease_ms(&r)
+            }),
+            Fx::Do(Effect::ReadInventory { attempt }),
+        ]
+    );
+    assert_eq!(r.m.stage(), Stage::Finalizing);
+}
+
+#[test]
+fn a_cancel_that_resolves_an_expired_lease_starts_no_outside_call() {
+    // The connection test was cut off; Cancel comes after its lease: the
+    // test would start again, but the cancel ends it in the same step.
+    let mut r = Run::new(new_company());
+    to_testing(&mut r);
+    expire(&mut r);
+    r.now += 1;
+    let fx = r.ok_now(Event::Cancel { actor: admin() });
+    assert_eq!(
+        project(&fx),
+        vec![
+            audit_note(
+                SYSTEM,
+                A::LeaseExpired,
+                O::Succeeded,
+                "connection test: started again"
+            ),
+            audit(ADMIN, A::Cancel, O::Succeeded),
+            Fx::Do(Effect::ClearAlarm),
+        ]
+    );
+    assert!(r.m.lease().is_none());
+
+    // A finalization retry falls due at the cancel: no read is started.
+    let mut r = Run::new(new_company());
+    to_wrap(&mut r, &[m365(VAULT_TENANT)]);
+    let attempt = r.attempt();
+    r.ok(Event::Wrapped {
+        attempt,
+        result: Err(CatalogError::Throttled),
+    });
+    r.now =
+        r.m.setup()
+            .unwrap()
+            .finalize()
+            .unwrap()
+            .next_retry_at_ms
+            .unwrap();
+    let fx = r.ok_now(Event::Cancel { actor: admin() });
+    assert_eq!(
+        project(&fx),
+        vec![
+            audit_note(SYSTEM, A::FinalizeRetry, O::Succeeded, "attempt 2"),
+            audit(ADMIN, A::Cancel, O::Succeeded),
+            Fx::Do(Effect::ClearAlarm),
+        ]
+    );
+}
