@@ -10,6 +10,7 @@ use worker::{Env, Headers, Method, Request, RequestInit};
 
 use crate::config;
 use crate::error::EdgeError;
+use crate::request_id::{self, RequestId};
 
 /// A command one kind of Durable Object understands.
 pub trait Command: Serialize {
@@ -30,9 +31,10 @@ fn binding<C: Command>(_: &C) -> &'static str {
 }
 
 /// Sends `command` to the object named `name` (a company or workspace id)
-/// and reads its answer.
+/// and reads its answer; the object logs under the worker's `request_id`.
 pub async fn call<T: DeserializeOwned>(
     env: &Env,
+    request_id: &RequestId,
     name: &CompanyId,
     command: &impl Command,
 ) -> Result<T, EdgeError> {
@@ -41,6 +43,7 @@ pub async fn call<T: DeserializeOwned>(
         .get_by_name(name.as_str())?;
     let headers = Headers::new();
     headers.set("Content-Type", "application/json")?;
+    headers.set(request_id::HEADER, request_id.as_str())?;
     let mut init = RequestInit::new();
     init.with_method(Method::Post)
         .with_headers(headers)

@@ -36,7 +36,7 @@ pub enum EdgeError {
     #[error("configuration: {0} is missing or unusable")]
     Config(&'static str),
     /// An outside service gave no answer; the admin sees `public`.
-    #[error("{}", public.code())]
+    #[error("no answer")]
     Unreachable {
         /// What the admin sees (e.g. Azure unavailable).
         public: CatalogError,
@@ -142,10 +142,12 @@ impl EdgeError {
     }
 
     /// Turns the error into a response; a 5xx is logged here (request id,
-    /// status, code and the chain of causes), never sent.
+    /// status, code and the chain of causes), never sent. A Durable Object's
+    /// 5xx is logged by the object, under the same request id.
     pub fn into_response(self, request_id: &RequestId) -> worker::Result<Response> {
         let (status, body) = self.status_and_body();
-        if status >= 500 {
+        // A relayed 5xx was logged, with its causes, by the object that made it.
+        if status >= 500 && !matches!(self, Self::Relayed { .. }) {
             worker::console_error!(
                 "request {request_id}: {status} {}: {}",
                 body.code,
@@ -174,10 +176,13 @@ pub fn chain(error: &dyn std::error::Error) -> String {
     text
 }
 
-/// Maps a handler's error through [`EdgeError::into_response`] (the Durable
-/// Objects' answers; their request id is the worker's, when it sent one).
-pub fn respond(result: Result<Response, EdgeError>) -> worker::Result<Response> {
-    result.or_else(|e| e.into_response(&RequestId::in_durable_object()))
+/// Maps a Durable Object's error through [`EdgeError::into_response`],
+/// under the id of the worker's request that sent the command.
+pub fn respond(
+    request_id: &RequestId,
+    result: Result<Response, EdgeError>,
+) -> worker::Result<Response> {
+    result.or_else(|e| e.into_response(request_id))
 }
 
 /// Replaces the router's plain-text 404/405 with the catalog shape.

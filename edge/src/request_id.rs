@@ -22,10 +22,7 @@ impl RequestId {
             .get("cf-ray")
             .ok()
             .flatten()
-            .filter(|ray| {
-                (1..=64).contains(&ray.len())
-                    && ray.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-            })
+            .filter(|ray| plausible(ray))
             .map_or_else(Self::random, Self)
     }
 
@@ -39,16 +36,26 @@ impl RequestId {
         }
     }
 
-    /// The label of an answer made inside a Durable Object (the worker that
-    /// asked logs its own id with the relayed code).
-    pub fn in_durable_object() -> Self {
-        Self("durable-object".to_owned())
+    /// Inside a Durable Object: the id the worker forwarded with the
+    /// command ([`HEADER`]), so the object's log lines carry it too.
+    pub fn forwarded(req: &Request) -> Self {
+        req.headers()
+            .get(HEADER)
+            .ok()
+            .flatten()
+            .filter(|id| plausible(id))
+            .map_or_else(|| Self("unknown".to_owned()), Self)
     }
 
     /// The id as text.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// Printable, short: what may go into a log line and a header.
+fn plausible(id: &str) -> bool {
+    (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
 impl fmt::Display for RequestId {

@@ -26,6 +26,7 @@ use worker::{DurableObject, Env, Request, Response, Result, State, durable_objec
 
 use crate::config;
 use crate::error::{EdgeError, respond};
+use crate::request_id::RequestId;
 
 type Res<T> = std::result::Result<T, EdgeError>;
 
@@ -51,7 +52,8 @@ impl DurableObject for CompanyKms {
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
-        respond(self.route(req).await)
+        let id = RequestId::forwarded(&req);
+        respond(&id, self.route(req).await)
     }
 
     /// Whatever is due: an expired lease, a finalization retry, expired states.

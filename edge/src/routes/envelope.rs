@@ -44,7 +44,8 @@ fn no_store(data: &DataKey) -> Answer {
 /// `POST …/data-keys`: a fresh data key, in the clear and wrapped.
 pub async fn generate(req: Request, ctx: Ctx) -> Answer {
     let company = service(&req, &ctx)?;
-    let data: DataKey = do_client::call(&ctx.env, &company, &Command::GenerateDataKey).await?;
+    let data: DataKey =
+        do_client::call(&ctx.env, &ctx.data, &company, &Command::GenerateDataKey).await?;
     no_store(&data)
 }
 
@@ -55,7 +56,12 @@ pub async fn decrypt(mut req: Request, ctx: Ctx) -> Answer {
     if wrapped.len() > 4096 {
         return Err(EdgeError::field("wrapped", "is too long"));
     }
-    let data: DataKey =
-        do_client::call(&ctx.env, &company, &Command::DecryptDataKey { wrapped }).await?;
+    let data: DataKey = do_client::call(
+        &ctx.env,
+        &ctx.data,
+        &company,
+        &Command::DecryptDataKey { wrapped },
+    )
+    .await?;
     no_store(&data)
 }

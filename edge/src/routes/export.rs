@@ -13,7 +13,7 @@ use crate::do_client;
 pub async fn post(req: Request, ctx: Ctx) -> Answer {
     let (actor, company) = caller(&req, &ctx).await?;
     let file: CompanyKeyExport =
-        do_client::call(&ctx.env, &company, &Command::Export { actor }).await?;
+        do_client::call(&ctx.env, &ctx.data, &company, &Command::Export { actor }).await?;
     let resp = Response::from_json(&file)?;
     let h = resp.headers();
     h.set(
@@ -30,8 +30,13 @@ pub async fn post(req: Request, ctx: Ctx) -> Answer {
 /// `GET …/kms/export/verification`.
 pub async fn get_verification(req: Request, ctx: Ctx) -> Answer {
     let (_, company) = caller(&req, &ctx).await?;
-    let view: ExportVerification =
-        do_client::call(&ctx.env, &company, &Command::ExportVerificationView).await?;
+    let view: ExportVerification = do_client::call(
+        &ctx.env,
+        &ctx.data,
+        &company,
+        &Command::ExportVerificationView,
+    )
+    .await?;
     Ok(Response::from_json(&view)?)
 }
 
@@ -40,6 +45,7 @@ pub async fn post_verification(req: Request, ctx: Ctx) -> Answer {
     let (actor, company) = caller(&req, &ctx).await?;
     let view: ExportVerification = do_client::call(
         &ctx.env,
+        &ctx.data,
         &company,
         &Command::BeginExportVerification { actor },
     )

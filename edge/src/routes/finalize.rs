@@ -12,7 +12,7 @@ use crate::do_client;
 async fn finalize(req: Request, ctx: Ctx, run: bool) -> Answer {
     let (_, company) = caller(&req, &ctx).await?;
     let progress: FinalizeProgress =
-        do_client::call(&ctx.env, &company, &Command::Finalize { run }).await?;
+        do_client::call(&ctx.env, &ctx.data, &company, &Command::Finalize { run }).await?;
     Ok(Response::from_json(&progress)?)
 }
 

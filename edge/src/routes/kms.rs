@@ -72,7 +72,7 @@ pub(crate) async fn answer(env: &Env, company: &CompanyId, mut view: View) -> An
 /// `GET …/kms`: provider, stage, pending setup and inventory size.
 pub async fn get_status(req: Request, ctx: Ctx) -> Answer {
     let (_, company) = caller(&req, &ctx).await?;
-    let view: View = do_client::call(&ctx.env, &company, &Command::View).await?;
+    let view: View = do_client::call(&ctx.env, &ctx.data, &company, &Command::View).await?;
     let kms = overview(&ctx.env, &company, view, true).await?;
     Ok(Response::from_json(&kms)?)
 }
@@ -93,6 +93,7 @@ pub async fn post_switch(mut req: Request, ctx: Ctx) -> Answer {
         consent_cache::fresh(&ctx.env, entra.client_id(), &vault_tenant, now_secs()).await?;
     let view: View = do_client::call(
         &ctx.env,
+        &ctx.data,
         &company,
         &Command::Start {
             actor,
@@ -134,14 +135,14 @@ pub async fn post_refresh(req: Request, ctx: Ctx) -> Answer {
 /// An action without a body: the object's view after it, as [`KmsAnswer`].
 async fn action(req: Request, ctx: Ctx, command: impl FnOnce(Actor) -> Command) -> Answer {
     let (actor, company) = caller(&req, &ctx).await?;
-    let view: View = do_client::call(&ctx.env, &company, &command(actor)).await?;
+    let view: View = do_client::call(&ctx.env, &ctx.data, &company, &command(actor)).await?;
     answer(&ctx.env, &company, view).await
 }
 
 /// `GET …/kms/role-assignment`: the az commands and portal steps.
 pub async fn get_role_assignment(req: Request, ctx: Ctx) -> Answer {
     let (_, company) = caller(&req, &ctx).await?;
-    let view: View = do_client::call(&ctx.env, &company, &Command::View).await?;
+    let view: View = do_client::call(&ctx.env, &ctx.data, &company, &Command::View).await?;
     let pending = view.pending.ok_or_else(|| CatalogError::Conflict {
         reason: "No Azure Key Vault setup is pending".into(),
     })?;
@@ -157,6 +158,7 @@ pub async fn get_role_assignment(req: Request, ctx: Ctx) -> Answer {
 pub async fn get_audit(req: Request, ctx: Ctx) -> Answer {
     let (_, company) = caller(&req, &ctx).await?;
     let query = audit::Query::from_url(&req.url()?)?;
-    let trail: AuditTrail = do_client::call(&ctx.env, &company, &Command::Audit { query }).await?;
+    let trail: AuditTrail =
+        do_client::call(&ctx.env, &ctx.data, &company, &Command::Audit { query }).await?;
     Ok(Response::from_json(&trail)?)
 }

@@ -32,6 +32,7 @@ async fn verification(
 ) -> Answer {
     let outcome: VerifyOutcome = do_client::call(
         &ctx.env,
+        &ctx.data,
         &company,
         &Command::VerifyCallback {
             nonce,
@@ -91,6 +92,7 @@ pub async fn consent_callback(req: Request, ctx: Ctx) -> Answer {
     };
     let outcome: CallbackOutcome = do_client::call(
         &ctx.env,
+        &ctx.data,
         &company,
         &Command::ConsentCallback {
             nonce,

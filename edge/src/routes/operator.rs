@@ -37,7 +37,12 @@ pub async fn post_aws_kms(mut req: Request, ctx: Ctx) -> Answer {
     }
     let move_to: MoveToAwsKms = body::json(&mut req).await?;
     let key_id = aws_key_id(&move_to.key_id)?;
-    let view: View =
-        do_client::call(&ctx.env, &company, &Command::MoveToAwsKms { actor, key_id }).await?;
+    let view: View = do_client::call(
+        &ctx.env,
+        &ctx.data,
+        &company,
+        &Command::MoveToAwsKms { actor, key_id },
+    )
+    .await?;
     answer(&ctx.env, &company, view).await
 }

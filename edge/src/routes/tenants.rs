@@ -15,7 +15,12 @@ use crate::do_client;
 pub async fn post_verify(mut req: Request, ctx: Ctx) -> Answer {
     let (actor, company) = caller(&req, &ctx).await?;
     let VerifyTenantRequest { tenant } = body::json(&mut req).await?;
-    let answer: VerifyTenantAnswer =
-        do_client::call(&ctx.env, &company, &Command::BeginVerify { actor, tenant }).await?;
+    let answer: VerifyTenantAnswer = do_client::call(
+        &ctx.env,
+        &ctx.data,
+        &company,
+        &Command::BeginVerify { actor, tenant },
+    )
+    .await?;
     Ok(Response::from_json(&answer)?)
 }

@@ -74,7 +74,7 @@ fn reply<T: Serialize>(status: u16, value: &T) -> Res<Response> {
 /// `GET …/vaults`: the vault table.
 pub async fn list(req: Request, ctx: Ctx) -> Answer {
     let (_, ws) = caller(&req, &ctx, Need::Manage).await?;
-    let list: VaultList = do_client::call(&ctx.env, &ws, &Command::List).await?;
+    let list: VaultList = do_client::call(&ctx.env, &ctx.data, &ws, &Command::List).await?;
     reply(200, &list)
 }
 
@@ -83,7 +83,7 @@ pub async fn create(mut req: Request, ctx: Ctx) -> Answer {
     let (actor, ws) = caller(&req, &ctx, Need::Manage).await?;
     let form: CreateVaultForm = body::json(&mut req).await?;
     let vault: VaultSummary =
-        do_client::call(&ctx.env, &ws, &Command::Create { actor, form }).await?;
+        do_client::call(&ctx.env, &ctx.data, &ws, &Command::Create { actor, form }).await?;
     reply(201, &vault)
 }
 
@@ -91,7 +91,8 @@ pub async fn create(mut req: Request, ctx: Ctx) -> Answer {
 pub async fn get(req: Request, ctx: Ctx) -> Answer {
     let (_, ws) = caller(&req, &ctx, Need::Manage).await?;
     let vault = vault_id(&ctx)?;
-    let v: VaultSummary = do_client::call(&ctx.env, &ws, &Command::Get { vault }).await?;
+    let v: VaultSummary =
+        do_client::call(&ctx.env, &ctx.data, &ws, &Command::Get { vault }).await?;
     reply(200, &v)
 }
 
@@ -99,8 +100,13 @@ pub async fn get(req: Request, ctx: Ctx) -> Answer {
 pub async fn set_default(req: Request, ctx: Ctx) -> Answer {
     let (actor, ws) = caller(&req, &ctx, Need::Manage).await?;
     let vault = vault_id(&ctx)?;
-    let v: VaultSummary =
-        do_client::call(&ctx.env, &ws, &Command::SetDefault { actor, vault }).await?;
+    let v: VaultSummary = do_client::call(
+        &ctx.env,
+        &ctx.data,
+        &ws,
+        &Command::SetDefault { actor, vault },
+    )
+    .await?;
     reply(200, &v)
 }
 
@@ -112,6 +118,7 @@ pub async fn replace_secret(mut req: Request, ctx: Ctx) -> Answer {
     let form: ReplaceSecretForm = body::json(&mut req).await?;
     let v: VaultSummary = do_client::call(
         &ctx.env,
+        &ctx.data,
         &ws,
         &Command::ReplaceSecret { actor, vault, form },
     )
@@ -123,7 +130,8 @@ pub async fn replace_secret(mut req: Request, ctx: Ctx) -> Answer {
 pub async fn test(req: Request, ctx: Ctx) -> Answer {
     let (actor, ws) = caller(&req, &ctx, Need::Manage).await?;
     let vault = vault_id(&ctx)?;
-    let v: VaultSummary = do_client::call(&ctx.env, &ws, &Command::Test { actor, vault }).await?;
+    let v: VaultSummary =
+        do_client::call(&ctx.env, &ctx.data, &ws, &Command::Test { actor, vault }).await?;
     reply(200, &v)
 }
 
@@ -131,7 +139,8 @@ pub async fn test(req: Request, ctx: Ctx) -> Answer {
 pub async fn list_items(req: Request, ctx: Ctx) -> Answer {
     let (_, ws) = caller(&req, &ctx, Need::Use).await?;
     let vault = vault_id(&ctx)?;
-    let items: ItemList = do_client::call(&ctx.env, &ws, &Command::ListItems { vault }).await?;
+    let items: ItemList =
+        do_client::call(&ctx.env, &ctx.data, &ws, &Command::ListItems { vault }).await?;
     reply(200, &items)
 }
 
@@ -140,8 +149,13 @@ pub async fn create_item(mut req: Request, ctx: Ctx) -> Answer {
     let (actor, ws) = caller(&req, &ctx, Need::Use).await?;
     let vault = vault_id(&ctx)?;
     let form: ItemForm = body::json(&mut req).await?;
-    let item: ItemSummary =
-        do_client::call(&ctx.env, &ws, &Command::CreateItem { actor, vault, form }).await?;
+    let item: ItemSummary = do_client::call(
+        &ctx.env,
+        &ctx.data,
+        &ws,
+        &Command::CreateItem { actor, vault, form },
+    )
+    .await?;
     reply(201, &item)
 }
 
@@ -150,8 +164,13 @@ pub async fn read_item(req: Request, ctx: Ctx) -> Answer {
     let (actor, ws) = caller(&req, &ctx, Need::Use).await?;
     let vault = vault_id(&ctx)?;
     let item = item_id(&ctx)?;
-    let item: Item =
-        do_client::call(&ctx.env, &ws, &Command::ReadItem { actor, vault, item }).await?;
+    let item: Item = do_client::call(
+        &ctx.env,
+        &ctx.data,
+        &ws,
+        &Command::ReadItem { actor, vault, item },
+    )
+    .await?;
     reply(200, &item)
 }
 
@@ -160,6 +179,7 @@ pub async fn read_item(req: Request, ctx: Ctx) -> Answer {
 pub async fn audit(req: Request, ctx: Ctx) -> Answer {
     let (_, ws) = caller(&req, &ctx, Need::Manage).await?;
     let query = audit::Query::from_url(&req.url()?)?;
-    let trail: VaultAuditTrail = do_client::call(&ctx.env, &ws, &Command::Audit { query }).await?;
+    let trail: VaultAuditTrail =
+        do_client::call(&ctx.env, &ctx.data, &ws, &Command::Audit { query }).await?;
     reply(200, &trail)
 }

@@ -32,6 +32,7 @@ use keyswitch_shared::vaults::model::{Ctx, Effect, Event, Reply, Workspace, upda
 use worker::{DurableObject, Env, Request, Response, Result, State, durable_object};
 
 use crate::error::{EdgeError, respond};
+use crate::request_id::RequestId;
 use commands::Command;
 use perform::{Means, Session};
 
@@ -56,7 +57,8 @@ impl DurableObject for WorkspaceVaults {
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
-        respond(self.route(req).await)
+        let id = RequestId::forwarded(&req);
+        respond(&id, self.route(req).await)
     }
 }
 

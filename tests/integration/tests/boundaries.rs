@@ -211,3 +211,62 @@ async fn every_answer_carries_a_request_id() {
         assert!(ids.insert(id.clone()), "{id} given twice");
     }
 }
+
+#[tokio::test]
+async fn a_5xx_is_logged_once_with_its_request_id_and_cause() {
+    let company = fresh_company("it-5xx");
+    let t = session("partner_admin", &[&company]).await;
+    // A vault no other test uses, whose Key Vault drops the connection once.
+    let nanos = company.rsplit('-').next().unwrap_or_default();
+    let vault = format!("rid{}", &nanos[nanos.len().saturating_sub(12)..]);
+    let fault = control(
+        "POST",
+        "/faults",
+        Some(json!({"service": "keyvault", "path": format!("{vault}.vault.azure.net"), "count": 1, "action": {"kind": "drop"}})),
+    )
+    .await;
+    let resp = reqwest::Client::new()
+        .post(format!("{}{}/switch", worker_url(), kms(&company)))
+        .bearer_auth(&t)
+        .json(&json!({"vault_uri": format!("https://{vault}.vault.azure.net"), "key_name": "k"}))
+        .send()
+        .await
+        .expect("the worker answers");
+    if let Some(id) = fault["id"].as_u64() {
+        control("DELETE", &format!("/faults/{id}"), None).await;
+    }
+    assert_eq!(resp.status().as_u16(), 503);
+    let id = resp
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .expect("x-request-id")
+        .to_owned();
+    let body: Value = resp.json().await.expect("json");
+    assert_eq!(body["code"], "azure_unavailable", "{body}");
+    // The worker's log (the stack's, written by wrangler dev) names the
+    // request, the code and the cause under it, once.
+    let log = format!(
+        "{}/logs/worker.log",
+        std::env::var("WORKER_STATE_DIR").expect("WORKER_STATE_DIR (set by start_stack)")
+    );
+    let mut lines = Vec::new();
+    for _ in 0..50 {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        lines = text
+            .lines()
+            .filter(|l| l.contains(&format!("request {id}:")))
+            .map(str::to_owned)
+            .collect();
+        if !lines.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(lines.len(), 1, "{id} in the log: {lines:?}");
+    assert!(
+        lines[0].contains("503 azure_unavailable") && lines[0].contains("could not be reached"),
+        "{}",
+        lines[0]
+    );
+}
