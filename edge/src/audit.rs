@@ -5,7 +5,6 @@
 //! newest first, page by page ([`page`]): every event stays readable.
 //! Events name who, what, when and the outcome; never a secret.
 
-use keyswitch_shared::Role;
 use keyswitch_shared::api::AuditEvent;
 use keyswitch_shared::vaults::VaultAuditEvent;
 use serde::de::DeserializeOwned;
@@ -14,7 +13,6 @@ use worker::{ListOptions, Storage, Url};
 
 use crate::batch::{self, Batch};
 use crate::error::EdgeError;
-use crate::session::Actor;
 
 const SEQ: &str = "audit_seq";
 const PREFIX: &str = "audit/";
@@ -151,11 +149,6 @@ pub async fn page<E: Event>(storage: &Storage, query: Query) -> Result<Page<E>, 
         events,
         next_cursor,
     })
-}
-
-/// The role an actor's session names, typed.
-pub fn role_of(actor: &Actor) -> Role {
-    serde_json::from_value(serde_json::Value::String(actor.role.clone())).unwrap_or(Role::Other)
 }
 
 /// Adds entries the company model numbered itself (it keeps its own

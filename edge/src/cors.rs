@@ -36,6 +36,7 @@ pub fn decorate(resp: &Response, origin: Option<&str>) -> worker::Result<()> {
     let h = resp.headers();
     if let Some(origin) = origin {
         h.set("Access-Control-Allow-Origin", origin)?;
+        h.set("Access-Control-Expose-Headers", crate::request_id::HEADER)?;
     }
     h.set("Vary", "Origin")?;
     h.set("X-Content-Type-Options", "nosniff")?;

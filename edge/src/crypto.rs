@@ -7,6 +7,21 @@ use base64::engine::general_purpose::STANDARD;
 
 use crate::error::EdgeError;
 
+/// Why a cryptographic step failed. Never holds key material.
+#[derive(Debug, thiserror::Error)]
+pub enum CryptoError {
+    /// The platform's random generator failed.
+    #[error("the random generator failed: {0}")]
+    Random(getrandom::Error),
+    /// AES-256-GCM refused the data: wrong key, wrong binding (AAD), or the
+    /// stored blob is corrupt.
+    #[error("AES-256-GCM could not open the data (wrong key, wrong binding or corrupt)")]
+    Aead,
+    /// Stored or configured material does not have the expected shape.
+    #[error("{0} is malformed")]
+    Malformed(&'static str),
+}
+
 /// A 256-bit key: the platform key, a company key or a data key. Never printed.
 pub struct SecretKey([u8; 32]);
 
@@ -16,11 +31,17 @@ impl std::fmt::Debug for SecretKey {
     }
 }
 
+impl From<getrandom::Error> for CryptoError {
+    fn from(e: getrandom::Error) -> Self {
+        Self::Random(e)
+    }
+}
+
 impl SecretKey {
     /// A fresh random key from the platform's CSPRNG.
     pub fn generate() -> Result<Self, EdgeError> {
         let mut k = [0u8; 32];
-        getrandom::fill(&mut k).map_err(|_| EdgeError::Crypto)?;
+        getrandom::fill(&mut k).map_err(CryptoError::from)?;
         Ok(Self(k))
     }
 
@@ -39,7 +60,7 @@ impl SecretKey {
     pub fn seal(&self, plaintext: &[u8], aad: &[u8]) -> Result<Vec<u8>, EdgeError> {
         let cipher = Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&self.0));
         let mut nonce = [0u8; 12];
-        getrandom::fill(&mut nonce).map_err(|_| EdgeError::Crypto)?;
+        getrandom::fill(&mut nonce).map_err(CryptoError::from)?;
         let ct = cipher
             .encrypt(
                 Nonce::from_slice(&nonce),
@@ -48,7 +69,7 @@ impl SecretKey {
                     aad,
                 },
             )
-            .map_err(|_| EdgeError::Crypto)?;
+            .map_err(|_| CryptoError::Aead)?;
         let mut out = nonce.to_vec();
         out.extend_from_slice(&ct);
         Ok(out)
@@ -57,7 +78,7 @@ impl SecretKey {
     /// Opens what [`SecretKey::seal`] produced with the same `aad`.
     pub fn open(&self, sealed: &[u8], aad: &[u8]) -> Result<Vec<u8>, EdgeError> {
         if sealed.len() < 12 + 16 {
-            return Err(EdgeError::Crypto);
+            return Err(CryptoError::Malformed("a sealed blob").into());
         }
         let (nonce, ct) = sealed.split_at(12);
         let cipher = Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&self.0));
@@ -66,12 +87,14 @@ impl SecretKey {
                 Nonce::from_slice(nonce),
                 aes_gcm::aead::Payload { msg: ct, aad },
             )
-            .map_err(|_| EdgeError::Crypto)
+            .map_err(|_| CryptoError::Aead.into())
     }
 
     /// A key from exactly 32 bytes (an unwrapped company key).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, EdgeError> {
-        let arr: [u8; 32] = bytes.try_into().map_err(|_| EdgeError::Crypto)?;
+        let arr: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| CryptoError::Malformed("a 256-bit key"))?;
         Ok(Self(arr))
     }
 

@@ -1,9 +1,15 @@
 //! `EdgeError`: every failure the edge can meet, and the one place that turns
 //! it into an HTTP response (`{code, message, fix, field?, detail?}` from the
-//! shared catalog).
+//! shared catalog). A 5xx is logged there, once, with the request id and the
+//! whole chain of causes; the client gets the catalog's generic text.
 
 use keyswitch_shared::{CatalogError, ErrorBody};
 use worker::Response;
+
+use crate::crypto::CryptoError;
+use crate::http::HttpError;
+use crate::inventory::InventoryError;
+use crate::request_id::RequestId;
 
 /// What went wrong while serving a request.
 #[derive(Debug, thiserror::Error)]
@@ -11,7 +17,7 @@ pub enum EdgeError {
     /// A failure an administrator can act on, from the shared catalog.
     #[error(transparent)]
     Catalog(#[from] CatalogError),
-    /// A catalog error already rendered by the company's Durable Object.
+    /// A catalog error already rendered by a Durable Object.
     #[error("relayed {status}: {}", body.code)]
     Relayed {
         /// The status the object answered with.
@@ -25,15 +31,25 @@ pub enum EdgeError {
         /// 404 or 405.
         status: u16,
     },
-    /// A required binding, var or secret is missing from the configuration.
-    #[error("configuration is missing {0}")]
+    /// A required binding, var or secret is missing from the configuration
+    /// (or is not usable): names which one, never its value.
+    #[error("configuration: {0} is missing or unusable")]
     Config(&'static str),
+    /// An outside service gave no answer; the admin sees `public`.
+    #[error("{}", public.code())]
+    Unreachable {
+        /// What the admin sees (e.g. Azure unavailable).
+        public: CatalogError,
+        /// Why there was no answer.
+        #[source]
+        source: HttpError,
+    },
     /// The host product's inventory API could not be used.
-    #[error("inventory unavailable: {0}")]
-    Inventory(String),
-    /// Cryptographic failure on stored material (corrupt or wrong key).
+    #[error("the backup inventory could not be read")]
+    Inventory(#[source] InventoryError),
+    /// Cryptographic failure on stored material or the random generator.
     #[error("stored key material could not be used")]
-    Crypto,
+    Crypto(#[from] CryptoError),
     /// The Workers runtime reported an error.
     #[error(transparent)]
     Worker(#[from] worker::Error),
@@ -51,6 +67,18 @@ impl From<serde_json::Error> for EdgeError {
     }
 }
 
+impl From<getrandom::Error> for EdgeError {
+    fn from(e: getrandom::Error) -> Self {
+        Self::Crypto(e.into())
+    }
+}
+
+impl From<InventoryError> for EdgeError {
+    fn from(e: InventoryError) -> Self {
+        Self::Inventory(e)
+    }
+}
+
 impl EdgeError {
     /// Shorthand for a refused input field.
     pub fn field(field: &str, reason: &str) -> Self {
@@ -60,10 +88,37 @@ impl EdgeError {
         })
     }
 
+    /// Stored material that does not have the shape it was written with.
+    pub fn corrupt(what: &'static str) -> Self {
+        Self::Crypto(CryptoError::Malformed(what))
+    }
+
+    /// An outside call that gave no answer, shown to the admin as `public`.
+    pub fn unreachable(public: CatalogError) -> impl FnOnce(HttpError) -> Self {
+        move |source| Self::Unreachable { public, source }
+    }
+
+    /// The catalog error an admin sees for this failure (the same one the
+    /// HTTP layer answers): internal causes become [`CatalogError::Internal`].
+    /// A relayed body has no catalog variant: it is `internal` here.
+    pub fn public(&self) -> CatalogError {
+        match self {
+            Self::Catalog(e) | Self::Unreachable { public: e, .. } => e.clone(),
+            Self::Inventory(_) => CatalogError::UnexpectedAnswer {
+                service: "The backup inventory".into(),
+            },
+            Self::NoRoute { .. } => CatalogError::NotFound {
+                what: "This API route".into(),
+            },
+            Self::Relayed { .. } | Self::Config(_) | Self::Crypto(_) | Self::Worker(_) => {
+                CatalogError::Internal
+            }
+        }
+    }
+
     /// The status and body the client gets. Internal causes are never sent.
     pub fn status_and_body(&self) -> (u16, ErrorBody) {
         match self {
-            Self::Catalog(e) => (e.status(), e.body()),
             Self::Relayed { status, body } => (*status, body.clone()),
             Self::NoRoute { status: 405 } => (
                 405,
@@ -73,31 +128,29 @@ impl EdgeError {
                 }
                 .body(),
             ),
-            Self::NoRoute { .. } => (
-                404,
-                CatalogError::NotFound {
-                    what: "This API route".into(),
-                }
-                .body(),
-            ),
-            Self::Inventory(_) => (
-                502,
-                CatalogError::UnexpectedAnswer {
-                    service: "The backup inventory".into(),
-                }
-                .body(),
-            ),
-            Self::Config(_) | Self::Crypto | Self::Worker(_) => {
-                (500, CatalogError::Internal.body())
+            Self::NoRoute { .. } => (404, self.public().body()),
+            other => {
+                let public = other.public();
+                (public.status(), public.body())
             }
         }
     }
 
-    /// Turns the error into a response. Internal details are logged, never sent.
-    pub fn into_response(self) -> worker::Result<Response> {
+    /// This error and every cause under it, for the log.
+    pub fn chain(&self) -> String {
+        chain(self)
+    }
+
+    /// Turns the error into a response; a 5xx is logged here (request id,
+    /// status, code and the chain of causes), never sent.
+    pub fn into_response(self, request_id: &RequestId) -> worker::Result<Response> {
         let (status, body) = self.status_and_body();
         if status >= 500 {
-            worker::console_error!("{}: {self}", body.code);
+            worker::console_error!(
+                "request {request_id}: {status} {}: {}",
+                body.code,
+                self.chain()
+            );
         }
         let resp = Response::from_json(&body)?.with_status(status);
         let headers = resp.headers();
@@ -109,20 +162,33 @@ impl EdgeError {
     }
 }
 
-/// Runs a handler body and maps its error through [`EdgeError::into_response`].
+/// `error` and every cause under it, `: `-separated, for the log.
+pub fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        text.push_str(": ");
+        text.push_str(&e.to_string());
+        cause = e.source();
+    }
+    text
+}
+
+/// Maps a handler's error through [`EdgeError::into_response`] (the Durable
+/// Objects' answers; their request id is the worker's, when it sent one).
 pub fn respond(result: Result<Response, EdgeError>) -> worker::Result<Response> {
-    result.or_else(EdgeError::into_response)
+    result.or_else(|e| e.into_response(&RequestId::in_durable_object()))
 }
 
 /// Replaces the router's plain-text 404/405 with the catalog shape.
-pub fn catalog_for_unrouted(resp: Response) -> worker::Result<Response> {
+pub fn catalog_for_unrouted(resp: Response, request_id: &RequestId) -> worker::Result<Response> {
     let status = resp.status_code();
     let plain = resp
         .headers()
         .get("Content-Type")?
         .is_none_or(|t| t.starts_with("text/plain"));
     if (status == 404 || status == 405) && plain {
-        return EdgeError::NoRoute { status }.into_response();
+        return EdgeError::NoRoute { status }.into_response(request_id);
     }
     Ok(resp)
 }

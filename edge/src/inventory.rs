@@ -2,10 +2,25 @@
 
 use keyswitch_shared::switch::TenantRef;
 use serde::Deserialize;
-use worker::{Env, Fetch, Method, Request, RequestInit, Url};
+use worker::{Env, Url};
 
 use crate::config;
 use crate::error::EdgeError;
+use crate::http::{Call, HttpError};
+
+/// Why the inventory could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum InventoryError {
+    /// No answer.
+    #[error("the inventory call failed")]
+    Http(#[from] HttpError),
+    /// An answer other than 200.
+    #[error("the inventory answered {0}")]
+    Status(u16),
+    /// A 200 whose body is not a backup-set list.
+    #[error("the inventory's answer is not a backup-set list")]
+    Parse(#[from] serde_json::Error),
+}
 
 /// One backup set as the host product lists it.
 #[derive(Debug, Deserialize)]
@@ -79,23 +94,15 @@ impl Inventory {
             .map_err(|_| EdgeError::Config(config::REDAPP_API_URL))?
             .pop_if_empty()
             .extend(["v1", "companies", company, "backup-sets"]);
-        let mut init = RequestInit::new();
-        init.with_method(Method::Get);
-        let req = Request::new_with_init(url.as_str(), &init)?;
-        let mut resp = Fetch::Request(req)
+        let answer = Call::get(url.as_str())
+            .follow_redirects()
             .send()
             .await
-            .map_err(|e| EdgeError::Inventory(e.to_string()))?;
-        if resp.status_code() != 200 {
-            return Err(EdgeError::Inventory(format!(
-                "status {}",
-                resp.status_code()
-            )));
+            .map_err(InventoryError::from)?;
+        if answer.status != 200 {
+            return Err(InventoryError::Status(answer.status).into());
         }
-        let list: BackupSetList = resp
-            .json()
-            .await
-            .map_err(|e| EdgeError::Inventory(e.to_string()))?;
+        let list: BackupSetList = answer.json().map_err(InventoryError::from)?;
         Ok(list.backup_sets)
     }
 }

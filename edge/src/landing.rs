@@ -164,7 +164,7 @@ fn finish(
 ) -> Result<Response, EdgeError> {
     let origin = crate::config::own_origin(env)?;
     let mut nonce_bytes = [0u8; 16];
-    getrandom::fill(&mut nonce_bytes).map_err(|_| EdgeError::Crypto)?;
+    getrandom::fill(&mut nonce_bytes)?;
     let nonce = hex::encode(nonce_bytes);
     let html = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\

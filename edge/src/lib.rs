@@ -1,12 +1,15 @@
-//! keyswitch edge: the Cloudflare Worker behind the Manage KMS console.
+//! keyswitch edge: the Cloudflare Worker behind the Manage KMS console and
+//! vault management.
 //!
 //! This file holds the fetch event and the router, nothing else: handlers
-//! live in `routes/`, the per-company authority in `company/`, outside calls
-//! in their own service modules.
+//! live in `routes/`, the per-company and per-workspace authorities in
+//! `company/` and `workspace/` (Durable Objects), outside calls in their own
+//! service modules over `http`.
 
 mod audit;
 mod azure;
 mod batch;
+mod clock;
 mod company;
 mod config;
 mod connection;
@@ -16,18 +19,23 @@ mod crypto;
 mod do_client;
 mod error;
 mod guidance;
+mod http;
+mod idp;
 mod inventory;
+mod jwt;
 mod landing;
 mod providers;
+mod request_id;
 mod routes;
 mod session;
 mod timer;
-mod verify;
 mod workspace;
 
 pub use company::CompanyKms;
 pub use workspace::WorkspaceVaults;
 
+use request_id::RequestId;
+use routes::{run, run_now};
 use worker::{Context, Env, Request, Response, Result, Router, event};
 
 #[event(start)]
@@ -37,116 +45,128 @@ fn start() {
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    let id = RequestId::of(&req);
     if let Some(preflight) = cors::preflight(&req, &env)? {
-        return Ok(preflight);
+        return with_request_id(preflight, &id);
     }
     let origin = cors::allowed_origin(&req, &env);
     let api = req.path().starts_with("/api/");
-    let resp = Router::new()
-        .get("/api/health", routes::health::get)
-        .get("/api/bench/crypto", routes::bench::crypto)
-        .get("/api/openapi.yaml", routes::openapi::get)
-        .get("/api/sign-in", routes::sign_in::get)
-        .get_async("/api/companies/:company/kms", routes::kms::get_status)
-        .post_async(
-            "/api/companies/:company/kms/switch",
-            routes::kms::post_switch,
-        )
-        .post_async(
-            "/api/companies/:company/kms/consent",
-            routes::kms::post_consent,
-        )
-        .get_async(
-            "/api/companies/:company/kms/role-assignment",
-            routes::kms::get_role_assignment,
-        )
-        .post_async("/api/companies/:company/kms/test", routes::kms::post_test)
-        .post_async("/api/companies/:company/kms/save", routes::kms::post_save)
-        .post_async(
-            "/api/companies/:company/kms/cancel",
-            routes::kms::post_cancel,
-        )
-        .get_async("/api/companies/:company/kms/audit", routes::kms::get_audit)
-        .post_async(
-            "/api/companies/:company/kms/tenants/verify",
-            routes::verification::post_verify,
-        )
-        .post_async(
-            "/api/companies/:company/kms/refresh",
-            routes::verification::post_refresh,
-        )
-        .get_async(
-            "/api/companies/:company/kms/finalize",
-            routes::verification::get_finalize,
-        )
-        .post_async(
-            "/api/companies/:company/kms/finalize",
-            routes::verification::post_finalize,
-        )
-        .post_async(
-            "/api/companies/:company/kms/export",
-            routes::verification::post_export,
-        )
-        .get_async(
-            "/api/companies/:company/kms/export/verification",
-            routes::verification::get_export_verification,
-        )
-        .post_async(
-            "/api/companies/:company/kms/export/verification",
-            routes::verification::post_export_verification,
-        )
-        .post_async(
-            "/api/companies/:company/kms/aws-kms",
-            routes::verification::post_aws_kms,
-        )
-        .post_async(
-            "/api/envelope/companies/:company/data-keys",
-            routes::envelope::generate,
-        )
+    let router = Router::with_data(id.clone())
+        .get("/api/health", |r, c| run_now(r, c, routes::health::get))
+        .get("/api/openapi.yaml", |r, c| {
+            run_now(r, c, routes::openapi::get)
+        })
+        .get("/api/sign-in", |r, c| run_now(r, c, routes::sign_in::get))
+        .get_async("/api/companies/:company/kms", |r, c| {
+            run(r, c, routes::kms::get_status)
+        })
+        .post_async("/api/companies/:company/kms/switch", |r, c| {
+            run(r, c, routes::kms::post_switch)
+        })
+        .post_async("/api/companies/:company/kms/consent", |r, c| {
+            run(r, c, routes::kms::post_consent)
+        })
+        .get_async("/api/companies/:company/kms/role-assignment", |r, c| {
+            run(r, c, routes::kms::get_role_assignment)
+        })
+        .post_async("/api/companies/:company/kms/test", |r, c| {
+            run(r, c, routes::kms::post_test)
+        })
+        .post_async("/api/companies/:company/kms/save", |r, c| {
+            run(r, c, routes::kms::post_save)
+        })
+        .post_async("/api/companies/:company/kms/cancel", |r, c| {
+            run(r, c, routes::kms::post_cancel)
+        })
+        .get_async("/api/companies/:company/kms/audit", |r, c| {
+            run(r, c, routes::kms::get_audit)
+        })
+        .post_async("/api/companies/:company/kms/tenants/verify", |r, c| {
+            run(r, c, routes::tenants::post_verify)
+        })
+        .post_async("/api/companies/:company/kms/refresh", |r, c| {
+            run(r, c, routes::kms::post_refresh)
+        })
+        .get_async("/api/companies/:company/kms/finalize", |r, c| {
+            run(r, c, routes::finalize::get)
+        })
+        .post_async("/api/companies/:company/kms/finalize", |r, c| {
+            run(r, c, routes::finalize::post)
+        })
+        .post_async("/api/companies/:company/kms/export", |r, c| {
+            run(r, c, routes::export::post)
+        })
+        .get_async("/api/companies/:company/kms/export/verification", |r, c| {
+            run(r, c, routes::export::get_verification)
+        })
+        .post_async("/api/companies/:company/kms/export/verification", |r, c| {
+            run(r, c, routes::export::post_verification)
+        })
+        .post_async("/api/companies/:company/kms/aws-kms", |r, c| {
+            run(r, c, routes::operator::post_aws_kms)
+        })
+        .post_async("/api/envelope/companies/:company/data-keys", |r, c| {
+            run(r, c, routes::envelope::generate)
+        })
         .post_async(
             "/api/envelope/companies/:company/data-keys/decrypt",
-            routes::envelope::decrypt,
+            |r, c| run(r, c, routes::envelope::decrypt),
         )
-        .get_async("/api/workspaces/:workspace/vaults", routes::vaults::list)
-        .post_async("/api/workspaces/:workspace/vaults", routes::vaults::create)
-        .get_async(
-            "/api/workspaces/:workspace/vault-audit",
-            routes::vaults::audit,
-        )
-        .get_async(
-            "/api/workspaces/:workspace/vaults/:vault",
-            routes::vaults::get,
-        )
+        .get_async("/api/workspaces/:workspace/vaults", |r, c| {
+            run(r, c, routes::vaults::list)
+        })
+        .post_async("/api/workspaces/:workspace/vaults", |r, c| {
+            run(r, c, routes::vaults::create)
+        })
+        .get_async("/api/workspaces/:workspace/vault-audit", |r, c| {
+            run(r, c, routes::vaults::audit)
+        })
+        .get_async("/api/workspaces/:workspace/vaults/:vault", |r, c| {
+            run(r, c, routes::vaults::get)
+        })
         .post_async(
             "/api/workspaces/:workspace/vaults/:vault/default",
-            routes::vaults::set_default,
+            |r, c| run(r, c, routes::vaults::set_default),
         )
         .put_async(
             "/api/workspaces/:workspace/vaults/:vault/client-secret",
-            routes::vaults::replace_secret,
+            |r, c| run(r, c, routes::vaults::replace_secret),
         )
-        .post_async(
-            "/api/workspaces/:workspace/vaults/:vault/test",
-            routes::vaults::test,
-        )
-        .get_async(
-            "/api/workspaces/:workspace/vaults/:vault/items",
-            routes::vaults::list_items,
-        )
-        .post_async(
-            "/api/workspaces/:workspace/vaults/:vault/items",
-            routes::vaults::create_item,
-        )
+        .post_async("/api/workspaces/:workspace/vaults/:vault/test", |r, c| {
+            run(r, c, routes::vaults::test)
+        })
+        .get_async("/api/workspaces/:workspace/vaults/:vault/items", |r, c| {
+            run(r, c, routes::vaults::list_items)
+        })
+        .post_async("/api/workspaces/:workspace/vaults/:vault/items", |r, c| {
+            run(r, c, routes::vaults::create_item)
+        })
         .get_async(
             "/api/workspaces/:workspace/vaults/:vault/items/:item",
-            routes::vaults::read_item,
+            |r, c| run(r, c, routes::vaults::read_item),
         )
-        .get_async("/oauth/consent/callback", routes::oauth::consent_callback)
-        .run(req, env)
-        .await?;
-    let resp = error::catalog_for_unrouted(resp)?;
+        .get_async("/oauth/consent/callback", |r, c| {
+            run(r, c, routes::oauth::consent_callback)
+        });
+    #[cfg(feature = "bench")]
+    let router = router.get("/api/bench/crypto", |r, c| {
+        run_now(r, c, routes::bench::crypto)
+    });
+    let resp = router.run(req, env).await?;
+    let resp = error::catalog_for_unrouted(resp, &id)?;
     if api {
         cors::decorate(&resp, origin.as_deref())?;
     }
-    Ok(resp)
+    with_request_id(resp, &id)
+}
+
+/// Adds `x-request-id` to the answer (rebuilding it when its headers are
+/// immutable, as a fetched or redirect response's are).
+fn with_request_id(resp: Response, id: &RequestId) -> Result<Response> {
+    if resp.headers().set(request_id::HEADER, id.as_str()).is_ok() {
+        return Ok(resp);
+    }
+    let headers = resp.headers().clone();
+    headers.set(request_id::HEADER, id.as_str())?;
+    Ok(resp.with_headers(headers))
 }

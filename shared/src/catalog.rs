@@ -230,6 +230,12 @@ pub enum CatalogError {
         /// Why it was refused.
         reason: String,
     },
+    /// A request body larger than the route accepts (refused while reading).
+    #[error("The request body is too large")]
+    BodyTooLarge {
+        /// The most the route accepts, in bytes.
+        limit_bytes: usize,
+    },
     /// No (valid) session.
     #[error("You are not signed in")]
     NotSignedIn,
@@ -330,6 +336,7 @@ impl CatalogError {
             E::VaultKeyUnreachable { .. } => "vault_key_unreachable",
             E::ExportNotAvailable => "export_not_available",
             E::InvalidInput(_) | E::InvalidField { .. } => "invalid_input",
+            E::BodyTooLarge { .. } => "body_too_large",
             E::NotSignedIn => "not_signed_in",
             E::ForbiddenRole | E::ForbiddenVaultRole => "forbidden_role",
             E::NotFound { .. } => "not_found",
@@ -397,6 +404,10 @@ impl CatalogError {
             E::ExportNotAvailable => "Verify every tenant again, then export the key.".into(),
             E::InvalidInput(e) => e.fix(),
             E::InvalidField { .. } => "Correct the value and try again.".into(),
+            E::BodyTooLarge { limit_bytes } => format!(
+                "Send a body of at most {} KiB.",
+                limit_bytes.div_ceil(1024)
+            ),
             E::NotSignedIn => "Sign in again.".into(),
             E::ForbiddenRole => "Ask a Partner Admin or Company Admin of this company.".into(),
             E::ForbiddenVaultRole => "Ask a Workspace Owner, Super Admin or Admin of this workspace.".into(),
@@ -430,6 +441,7 @@ impl CatalogError {
                 _ => 422,
             },
             E::NotFound { .. } => 404,
+            E::BodyTooLarge { .. } => 413,
             E::Conflict { .. }
             | E::InvalidTransition { .. }
             | E::CloudVaultExists
@@ -471,6 +483,7 @@ impl CatalogError {
             Self::UriContainsKeyPath { .. } | Self::UriPointsToSecret => Some("vault_uri".into()),
             Self::InvalidInput(e) => Some(e.field().into()),
             Self::InvalidField { field, .. } => Some(field.clone()),
+            Self::BodyTooLarge { .. } => Some("body".into()),
             _ => None,
         }
     }
@@ -633,6 +646,7 @@ mod tests {
                 field: "name".into(),
                 reason: "too long".into(),
             },
+            E::BodyTooLarge { limit_bytes: 16384 },
             E::NotSignedIn,
             E::ForbiddenRole,
             E::ForbiddenVaultRole,

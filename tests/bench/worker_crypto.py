@@ -1,6 +1,7 @@
 """In-worker crypto cost for scripts/bench.
 
-Calls GET /api/bench/crypto?op=OP&n=N (only present with BENCH_ROUTES=enabled)
+Calls GET /api/bench/crypto?op=OP&n=N (only in a worker built with the cargo
+feature `bench`, as scripts/bench does)
 and reports, per op, two views of the same loop:
   * inside: N / (Date.now() after - before) as the worker measured it;
   * outside: N / (median round trip with n=N - median round trip with n=0),

@@ -7,10 +7,12 @@ use std::collections::HashMap;
 use keyswitch_shared::entra::{EntraApp, map_entra_token_error};
 use keyswitch_shared::{CatalogError, ClientId, ClientSecret, TenantId, VaultUri};
 use serde::Deserialize;
-use worker::{Env, Headers, Method, Request, RequestInit};
+use worker::Env;
 
+use crate::clock::now_ms;
 use crate::config;
 use crate::error::EdgeError;
+use crate::http::Call;
 
 /// A token is renewed this long before it expires.
 const RENEW_BEFORE_MS: u64 = 5 * 60 * 1000;
@@ -102,7 +104,7 @@ impl Entra {
         scope: &str,
     ) -> Result<AccessToken, EdgeError> {
         let cache_key = format!("{}|{scope}", tenant.as_str());
-        let now = worker::Date::now().as_millis();
+        let now = now_ms();
         let cached = TOKENS.with(|t| {
             t.borrow()
                 .get(&cache_key)
@@ -127,8 +129,7 @@ impl Entra {
         let url = self.endpoint(tenant.as_str(), &["oauth2", "v2.0", "token"])?;
         let (token, expires_in) =
             client_credentials(&url, &self.client_id, &secret, scope, EntraApp::Connector).await?;
-        let expires_at =
-            worker::Date::now().as_millis() + expires_in.unwrap_or(3599).saturating_mul(1000);
+        let expires_at = now_ms() + expires_in.unwrap_or(3599).saturating_mul(1000);
         let cache_key = format!("{}|{scope}", tenant.as_str());
         TOKENS.with(|t| {
             t.borrow_mut()
@@ -182,21 +183,17 @@ async fn client_credentials(
         .append_pair("client_secret", secret)
         .append_pair("grant_type", "client_credentials")
         .finish();
-    let headers = Headers::new();
-    headers.set("Content-Type", "application/x-www-form-urlencoded")?;
-    headers.set("Accept", "application/json")?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post)
-        .with_headers(headers)
-        .with_body(Some(form.into()));
-    let req = Request::new_with_init(token_url.as_str(), &init)?;
-    let answer = super::send(req).await?;
+    let answer = Call::post(token_url.as_str())
+        .header("Accept", "application/json")
+        .secret_body("application/x-www-form-urlencoded", form)
+        .send()
+        .await
+        .map_err(EdgeError::unreachable(CatalogError::AzureUnavailable))?;
     if answer.status != 200 {
-        return Err(map_entra_token_error(answer.status, &answer.body, app).into());
+        return Err(map_entra_token_error(answer.status, &answer.text(), app).into());
     }
-    let parsed: TokenAnswer =
-        serde_json::from_str(&answer.body).map_err(|_| CatalogError::UnexpectedAnswer {
-            service: "Microsoft Entra ID".into(),
-        })?;
+    let parsed: TokenAnswer = answer.json().map_err(|_| CatalogError::UnexpectedAnswer {
+        service: "Microsoft Entra ID".into(),
+    })?;
     Ok((AccessToken(parsed.access_token), parsed.expires_in))
 }

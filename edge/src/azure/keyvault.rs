@@ -1,18 +1,20 @@
 //! The Azure Key Vault data plane: the unauthenticated challenge (to learn a
 //! vault's tenant), GET key, wrapKey and unwrapKey, with the throttling
-//! back-off (base × 1, 2, 4, 8, 16) Microsoft recommends.
+//! back-off (base × 1, 2, 4, 8, 16) Microsoft recommends. A wrap answers the
+//! versioned key id Key Vault used, checked to be a version of the key asked
+//! for. [`ConnectorVault`] adds the KMS Connector's tokens.
 
 use keyswitch_shared::keyvault::{
     KeyBundle, KeyOperationRequest, KeyOperationResult, decode_base64url_lenient, encode_base64url,
     map_key_vault_error, parse_bearer_challenge,
 };
 use keyswitch_shared::{CatalogError, KeyId, KeyName, TenantId, VaultUri};
-use worker::{Env, Headers, Method, Request, RequestInit};
+use worker::{Env, Method};
 
-use super::entra::AccessToken;
-use super::{Answer, send};
+use super::entra::{AccessToken, Entra};
 use crate::config;
 use crate::error::EdgeError;
+use crate::http::{Answer, Call};
 
 /// The data-plane API version used.
 const API_VERSION: &str = "7.5";
@@ -21,16 +23,26 @@ const BACKOFF: [u64; 5] = [1, 2, 4, 8, 16];
 /// The wrap algorithm.
 const ALG: &str = "RSA-OAEP-256";
 
+/// Key Vault answered something that is not what the API promises.
+pub fn unexpected() -> CatalogError {
+    CatalogError::UnexpectedAnswer {
+        service: "Azure Key Vault".into(),
+    }
+}
+
+/// Whether Key Vault refused the token itself (a cached token it no longer
+/// accepts: a fresh one may work).
+pub fn token_rejected(e: &EdgeError) -> bool {
+    matches!(
+        e,
+        EdgeError::Catalog(CatalogError::VaultTokenRejected { .. })
+    )
+}
+
 /// A Key Vault client bound to the configuration.
 pub struct KeyVault {
     proxy: Option<String>,
     retry_base_ms: u64,
-}
-
-fn unexpected() -> CatalogError {
-    CatalogError::UnexpectedAnswer {
-        service: "Azure Key Vault".into(),
-    }
 }
 
 impl KeyVault {
@@ -60,30 +72,29 @@ impl KeyVault {
     }
 
     /// Sends one request, retrying on 429 with the back-off; the last 429
-    /// becomes [`CatalogError::Throttled`].
+    /// becomes [`CatalogError::Throttled`], no answer at all
+    /// [`CatalogError::AzureUnavailable`].
     async fn call(
         &self,
         method: Method,
         url: &str,
         token: Option<&AccessToken>,
-        body: Option<String>,
+        body: Option<&str>,
     ) -> Result<Answer, EdgeError> {
         let target = self.url(url);
         let mut attempt = 0usize;
         loop {
-            let headers = Headers::new();
-            headers.set("Accept", "application/json")?;
+            let mut call = Call::new(method.clone(), &target).header("Accept", "application/json");
             if let Some(token) = token {
-                headers.set("Authorization", &format!("Bearer {}", token.secret()))?;
+                call = call.bearer(token.secret());
             }
-            let mut init = RequestInit::new();
-            init.with_method(method.clone()).with_headers(headers);
-            if let Some(body) = &body {
-                init.headers.set("Content-Type", "application/json")?;
-                init.with_body(Some(body.clone().into()));
+            if let Some(body) = body {
+                call = call.body("application/json", body);
             }
-            let req = Request::new_with_init(&target, &init)?;
-            let answer = send(req).await?;
+            let answer = call
+                .send()
+                .await
+                .map_err(EdgeError::unreachable(CatalogError::AzureUnavailable))?;
             if answer.status != 429 {
                 return Ok(answer);
             }
@@ -93,6 +104,16 @@ impl KeyVault {
             attempt += 1;
             crate::timer::sleep(self.retry_base_ms.saturating_mul(*factor)).await;
         }
+    }
+
+    /// Key Vault's refusal, as the catalog names it.
+    fn refusal(answer: &Answer) -> EdgeError {
+        map_key_vault_error(
+            answer.status,
+            &answer.text(),
+            answer.header("WWW-Authenticate").as_deref(),
+        )
+        .into()
     }
 
     /// Learns the vault's tenant from the `WWW-Authenticate` challenge of an
@@ -106,7 +127,7 @@ impl KeyVault {
         let answer = self.call(Method::Get, &url, None, None).await?;
         match answer.status {
             401 => answer
-                .www_authenticate
+                .header("WWW-Authenticate")
                 .as_deref()
                 .and_then(parse_bearer_challenge)
                 .and_then(|c| c.tenant_id())
@@ -130,14 +151,9 @@ impl KeyVault {
         let url = Self::with_version(&vault.key_url(key));
         let answer = self.call(Method::Get, &url, Some(token), None).await?;
         if answer.status != 200 {
-            return Err(map_key_vault_error(
-                answer.status,
-                &answer.body,
-                answer.www_authenticate.as_deref(),
-            )
-            .into());
+            return Err(Self::refusal(&answer));
         }
-        serde_json::from_str(&answer.body).map_err(|_| unexpected().into())
+        answer.json().map_err(|_| unexpected().into())
     }
 
     /// `wrapkey` or `unwrapkey` with `kid`; returns the kid that did it and
@@ -155,39 +171,108 @@ impl KeyVault {
             value: encode_base64url(value),
         })?;
         let answer = self
-            .call(Method::Post, &url, Some(token), Some(body))
+            .call(Method::Post, &url, Some(token), Some(&body))
             .await?;
         if answer.status != 200 {
-            return Err(map_key_vault_error(
-                answer.status,
-                &answer.body,
-                answer.www_authenticate.as_deref(),
-            )
-            .into());
+            return Err(Self::refusal(&answer));
         }
-        let result: KeyOperationResult =
-            serde_json::from_str(&answer.body).map_err(|_| unexpected())?;
+        let result: KeyOperationResult = answer.json().map_err(|_| unexpected())?;
         let bytes = decode_base64url_lenient(&result.value).ok_or_else(unexpected)?;
         Ok((result.kid, bytes))
     }
 
-    /// Wraps `value` with `kid`.
+    /// Wraps `value` with `key` (versionless: the current version does it);
+    /// returns the versioned kid Key Vault used, checked to be a version of
+    /// `key`, and the wrapped bytes.
     pub async fn wrap(
         &self,
         token: &AccessToken,
-        kid: &KeyId,
+        key: &KeyId,
         value: &[u8],
-    ) -> Result<(String, Vec<u8>), EdgeError> {
-        self.key_operation(token, kid, "wrapkey", value).await
+    ) -> Result<(KeyId, Vec<u8>), EdgeError> {
+        let (kid, wrapped) = self.key_operation(token, key, "wrapkey", value).await?;
+        let kid: KeyId = kid.parse().map_err(|_| unexpected())?;
+        if kid.version().is_none() || !kid.versionless().same_as(&key.versionless()) {
+            return Err(unexpected().into());
+        }
+        Ok((kid, wrapped))
     }
 
-    /// Unwraps `value` with `kid`.
+    /// Unwraps `value` with exactly `kid` (the versioned id recorded at wrap).
     pub async fn unwrap(
         &self,
         token: &AccessToken,
         kid: &KeyId,
         value: &[u8],
-    ) -> Result<(String, Vec<u8>), EdgeError> {
-        self.key_operation(token, kid, "unwrapkey", value).await
+    ) -> Result<Vec<u8>, EdgeError> {
+        Ok(self.key_operation(token, kid, "unwrapkey", value).await?.1)
+    }
+}
+
+/// Key Vault reached as the KMS Connector in the vault's tenant. Tokens come
+/// from the in-memory cache; one Key Vault refuses is renewed, once.
+pub struct ConnectorVault<'a> {
+    env: &'a Env,
+    entra: Entra,
+    vault: KeyVault,
+    tenant: &'a TenantId,
+    scope: &'a str,
+}
+
+impl<'a> ConnectorVault<'a> {
+    /// The connector's access to `vault` in `tenant`.
+    pub fn new(env: &'a Env, tenant: &'a TenantId, vault: &'a VaultUri) -> Result<Self, EdgeError> {
+        Ok(Self {
+            env,
+            entra: Entra::from_env(env)?,
+            vault: KeyVault::from_env(env),
+            tenant,
+            scope: vault.token_scope(),
+        })
+    }
+
+    /// Runs `op` with a cached token, and once more with a fresh one when
+    /// Key Vault refuses the token.
+    async fn with_token<T, F, Fut>(&self, op: F) -> Result<T, EdgeError>
+    where
+        F: Fn(AccessToken) -> Fut,
+        Fut: Future<Output = Result<T, EdgeError>>,
+    {
+        let token = self.entra.token(self.env, self.tenant, self.scope).await?;
+        match op(token).await {
+            Err(e) if token_rejected(&e) => {
+                let token = self
+                    .entra
+                    .request_token(self.env, self.tenant, self.scope)
+                    .await?;
+                op(token).await
+            }
+            other => other,
+        }
+    }
+
+    /// `GET /keys/{name}` of `key` (its current version).
+    pub async fn get_key(&self, key: &KeyId) -> Result<KeyBundle, EdgeError> {
+        let (vault, name) = (key.vault(), key.name());
+        let kv = &self.vault;
+        self.with_token(|t| {
+            let (vault, name) = (&vault, &name);
+            async move { kv.get_key(&t, vault, name).await }
+        })
+        .await
+    }
+
+    /// [`KeyVault::wrap`] with the connector's token.
+    pub async fn wrap(&self, key: &KeyId, value: &[u8]) -> Result<(KeyId, Vec<u8>), EdgeError> {
+        let kv = &self.vault;
+        self.with_token(|t| async move { kv.wrap(&t, key, value).await })
+            .await
+    }
+
+    /// [`KeyVault::unwrap`] with the connector's token.
+    pub async fn unwrap(&self, kid: &KeyId, value: &[u8]) -> Result<Vec<u8>, EdgeError> {
+        let kv = &self.vault;
+        self.with_token(|t| async move { kv.unwrap(&t, kid, value).await })
+            .await
     }
 }

@@ -70,7 +70,7 @@ impl CompanyKms {
     ) -> Res<SecretKey> {
         let blob = STANDARD
             .decode(&wrapped.blob)
-            .map_err(|_| EdgeError::Crypto)?;
+            .map_err(|_| EdgeError::corrupt("the stored company key"))?;
         let azure_tenant = wrapped.azure_tenant.as_ref();
         let key = providers::unwrap_company_key(&self.env, company, provider, azure_tenant, &blob)
             .await?;

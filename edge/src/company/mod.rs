@@ -82,7 +82,7 @@ struct Outcome {
 
 fn random_token() -> Res<String> {
     let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|_| EdgeError::Crypto)?;
+    getrandom::fill(&mut bytes)?;
     Ok(URL_SAFE_NO_PAD.encode(bytes))
 }
 

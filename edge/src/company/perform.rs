@@ -11,26 +11,23 @@ use super::{CompanyKms, Outcome, Res};
 use crate::azure::entra::Entra;
 use crate::consent_cache;
 use crate::error::EdgeError;
+use crate::idp;
 use crate::inventory::Inventory;
 use crate::providers;
 use crate::providers::aws_kms::Kms;
-use crate::verify;
 
 /// The catalog error an outside call ends with, as the model records it.
 /// A failure that is not the admin's to fix is logged with its cause.
 fn caught<T>(what: &str, result: Result<T, EdgeError>) -> Result<T, CatalogError> {
-    result.map_err(|e| match e {
-        EdgeError::Catalog(c) => c,
-        EdgeError::Inventory(_) => {
-            worker::console_warn!("{what}: {e} ({e:?})");
-            CatalogError::UnexpectedAnswer {
-                service: "The backup inventory".into(),
+    result.map_err(|e| {
+        match &e {
+            EdgeError::Catalog(_) => {}
+            EdgeError::Inventory(_) | EdgeError::Unreachable { .. } => {
+                worker::console_warn!("{what}: {}", e.chain());
             }
+            _ => worker::console_error!("{what}: {}", e.chain()),
         }
-        other => {
-            worker::console_error!("{what}: {other} ({other:?})");
-            CatalogError::Internal
-        }
+        e.public()
     })
 }
 
@@ -104,11 +101,10 @@ impl CompanyKms {
                 let now = ctx.now_secs();
                 let result = match &tenant {
                     TenantRef::Microsoft365 { tenant_id } => {
-                        verify::entra::finish(&self.env, tenant_id, code, pkce, &oidc_nonce, now)
-                            .await
+                        idp::entra::finish(&self.env, tenant_id, code, pkce, &oidc_nonce, now).await
                     }
                     TenantRef::GoogleWorkspace { customer_id } => {
-                        verify::google::finish(&self.env, customer_id, code, pkce, &oidc_nonce, now)
+                        idp::google::finish(&self.env, customer_id, code, pkce, &oidc_nonce, now)
                             .await
                     }
                 };
@@ -142,7 +138,9 @@ impl CompanyKms {
             } => {
                 let result = async {
                     let key = self.company_key(company, &old.0, &old.1).await?;
-                    let blob = STANDARD.decode(&blob).map_err(|_| EdgeError::Crypto)?;
+                    let blob = STANDARD
+                        .decode(&blob)
+                        .map_err(|_| EdgeError::corrupt("the newly wrapped company key"))?;
                     let back = providers::azure::unwrap(&self.env, &tenant, &kid, &blob).await?;
                     if key.same_as(&back) {
                         Ok(())

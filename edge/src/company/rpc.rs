@@ -14,7 +14,7 @@ use super::commands::{CallbackOutcome, Command, VerifyOutcome, View};
 use super::{CompanyKms, Outcome, Res, random_token};
 use crate::audit;
 use crate::error::EdgeError;
-use crate::verify;
+use crate::idp;
 
 fn json<T: Serialize>(value: &T) -> Res<Response> {
     Ok(Response::from_json(value)?)
@@ -165,8 +165,8 @@ impl CompanyKms {
         let state =
             OAuthState::new(company.clone(), Flow::TenantVerification, nonce.clone()).to_string();
         let started = match &tenant {
-            TenantRef::Microsoft365 { .. } => verify::entra::start(&self.env, state)?,
-            TenantRef::GoogleWorkspace { .. } => verify::google::start(&self.env, state)?,
+            TenantRef::Microsoft365 { .. } => idp::entra::start(&self.env, state)?,
+            TenantRef::GoogleWorkspace { .. } => idp::google::start(&self.env, state)?,
         };
         let sign_in = SignIn {
             authorize_url: started.url,

@@ -4,19 +4,18 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use futures_util::future::{Either, select};
 use hmac::{Hmac, Mac};
 use keyswitch_shared::CatalogError;
 use serde::Deserialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use worker::{Env, Fetch, Headers, Method, Request, RequestInit};
+use worker::Env;
 
 use crate::config;
+use crate::crypto::CryptoError;
 use crate::error::EdgeError;
+use crate::http::Call;
 
-/// How long one KMS call may take.
-const CALL_TIMEOUT_MS: u64 = 15_000;
 /// Attempts for 5xx/429/network failures inside one call.
 const ATTEMPTS: u32 = 3;
 
@@ -78,7 +77,8 @@ fn refused(kind: &str) -> CatalogError {
 }
 
 fn hmac(key: &[u8], data: &[u8]) -> Result<Vec<u8>, EdgeError> {
-    let mut mac = HmacSha256::new_from_slice(key).map_err(|_| EdgeError::Crypto)?;
+    let mut mac =
+        HmacSha256::new_from_slice(key).map_err(|_| CryptoError::Malformed("an HMAC key"))?;
     mac.update(data);
     Ok(mac.finalize().into_bytes().to_vec())
 }
@@ -155,51 +155,45 @@ impl Kms {
             _ => return Err(EdgeError::Config(config::AWS_KMS_ENDPOINT)),
         };
         let target = format!("TrentService.{action}");
-        let mut last = failed();
+        let mut last: EdgeError = failed().into();
         for attempt in 0..ATTEMPTS {
             if attempt > 0 {
                 crate::timer::sleep(200 * u64::from(attempt)).await;
             }
             let (amz_date, date) = amz_dates();
-            let headers = Headers::new();
-            headers.set("Content-Type", "application/x-amz-json-1.1")?;
-            headers.set("X-Amz-Date", &amz_date)?;
-            headers.set("X-Amz-Target", &target)?;
-            headers.set(
-                "Authorization",
-                &self.authorization(&host, &amz_date, &date, &target, &body)?,
-            )?;
-            let mut init = RequestInit::new();
-            init.with_method(Method::Post)
-                .with_headers(headers)
-                .with_body(Some(body.clone().into()));
-            let req = Request::new_with_init(self.endpoint.as_str(), &init)?;
-            let call = Box::pin(async move {
-                let mut resp = Fetch::Request(req).send().await?;
-                let status = resp.status_code();
-                Ok::<_, worker::Error>((status, resp.text().await?))
-            });
-            let timeout = Box::pin(crate::timer::sleep(CALL_TIMEOUT_MS));
-            match select(call, timeout).await {
-                Either::Left((Ok((200, text)), _)) => return Ok(text),
-                Either::Left((Ok((status, text)), _)) => {
-                    let kind = serde_json::from_str::<serde_json::Value>(&text)
+            let authorization = self.authorization(&host, &amz_date, &date, &target, &body)?;
+            let sent = Call::post(self.endpoint.as_str())
+                .header("X-Amz-Date", &amz_date)
+                .header("X-Amz-Target", &target)
+                .secret_header("Authorization", &authorization)
+                .body("application/x-amz-json-1.1", body.as_str())
+                .send()
+                .await;
+            match sent {
+                Ok(answer) if answer.status == 200 => return Ok(answer.text()),
+                Ok(answer) => {
+                    let kind = answer
+                        .json::<serde_json::Value>()
                         .ok()
                         .and_then(|v| v["__type"].as_str().map(str::to_owned))
                         .unwrap_or_default();
+                    let status = answer.status;
                     worker::console_warn!("AWS KMS {action} answered {status} {kind}");
                     if status < 500 && status != 429 {
                         return Err(refused(&kind).into());
                     }
-                    last = failed();
+                    last = failed().into();
                 }
-                Either::Left((Err(e), _)) => {
-                    worker::console_warn!("AWS KMS {action} failed: {e}");
+                Err(e) => {
+                    worker::console_warn!("AWS KMS {action}: {e}");
+                    last = EdgeError::Unreachable {
+                        public: failed(),
+                        source: e,
+                    };
                 }
-                Either::Right(_) => worker::console_warn!("AWS KMS {action} timed out"),
             }
         }
-        Err(last.into())
+        Err(last)
     }
 
     /// Encrypts `plaintext` under `key_id` for `company`; returns the key ARN

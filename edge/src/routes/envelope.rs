@@ -2,13 +2,13 @@
 //! envelope API (service-to-service; bearer `ENVELOPE_SERVICE_TOKEN`, never
 //! a console session). GenerateDataKey and Decrypt in the style of AWS KMS.
 
-use keyswitch_shared::api::DataKey;
+use keyswitch_shared::api::{DataKey, DecryptDataKey};
 use keyswitch_shared::{CatalogError, CompanyId};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
-use worker::{Request, Response, Result, RouteContext};
+use worker::{Request, Response};
 
-use super::kms::{json_object, string_field};
+use super::{Answer, Ctx, body};
 use crate::company::commands::Command;
 use crate::config;
 use crate::do_client;
@@ -16,7 +16,7 @@ use crate::error::EdgeError;
 
 /// Checks the service credential (constant time over SHA-256 digests, so
 /// neither content nor length leaks) and the company id.
-fn service(req: &Request, ctx: &RouteContext<()>) -> std::result::Result<CompanyId, EdgeError> {
+fn service(req: &Request, ctx: &Ctx) -> Result<CompanyId, EdgeError> {
     let expected = config::secret(&ctx.env, config::ENVELOPE_SERVICE_TOKEN)?;
     let presented = req
         .headers()
@@ -35,50 +35,27 @@ fn service(req: &Request, ctx: &RouteContext<()>) -> std::result::Result<Company
     Ok(raw.parse().map_err(CatalogError::from)?)
 }
 
-fn no_store(data: &DataKey) -> Result<Response> {
+fn no_store(data: &DataKey) -> Answer {
     let resp = Response::from_json(data)?;
     resp.headers().set("Cache-Control", "no-store")?;
     Ok(resp)
 }
 
 /// `POST …/data-keys`: a fresh data key, in the clear and wrapped.
-pub async fn generate(req: Request, ctx: RouteContext<()>) -> Result<Response> {
-    let result = async {
-        let company = service(&req, &ctx)?;
-        do_client::call::<DataKey>(&ctx.env, &company, &Command::GenerateDataKey).await
-    }
-    .await;
-    match result {
-        Ok(data) => no_store(&data),
-        Err(e) => e.into_response(),
-    }
+pub async fn generate(req: Request, ctx: Ctx) -> Answer {
+    let company = service(&req, &ctx)?;
+    let data: DataKey = do_client::call(&ctx.env, &company, &Command::GenerateDataKey).await?;
+    no_store(&data)
 }
 
-/// `POST …/data-keys/decrypt` `{wrapped}`: the data key inside.
-pub async fn decrypt(mut req: Request, ctx: RouteContext<()>) -> Result<Response> {
-    let result = async {
-        let company = service(&req, &ctx)?;
-        let body = json_object(&mut req).await?;
-        if let Some(unknown) = body.keys().find(|k| *k != "wrapped") {
-            let name: String = unknown.chars().take(40).collect();
-            return Err(EdgeError::field(&name, "is not a known field"));
-        }
-        let wrapped = string_field(&body, "wrapped")?;
-        if wrapped.len() > 4096 {
-            return Err(EdgeError::field("wrapped", "is too long"));
-        }
-        do_client::call::<DataKey>(
-            &ctx.env,
-            &company,
-            &Command::DecryptDataKey {
-                wrapped: wrapped.to_owned(),
-            },
-        )
-        .await
+/// `POST …/data-keys/decrypt` [`DecryptDataKey`]: the data key inside.
+pub async fn decrypt(mut req: Request, ctx: Ctx) -> Answer {
+    let company = service(&req, &ctx)?;
+    let DecryptDataKey { wrapped } = body::json(&mut req).await?;
+    if wrapped.len() > 4096 {
+        return Err(EdgeError::field("wrapped", "is too long"));
     }
-    .await;
-    match result {
-        Ok(data) => no_store(&data),
-        Err(e) => e.into_response(),
-    }
+    let data: DataKey =
+        do_client::call(&ctx.env, &company, &Command::DecryptDataKey { wrapped }).await?;
+    no_store(&data)
 }

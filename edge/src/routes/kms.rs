@@ -2,33 +2,31 @@
 //! the session, checks the role for the company, then asks the company's
 //! Durable Object.
 
-use keyswitch_shared::api::{AuditTrail, KmsAnswer, KmsOverview, KmsStatus};
-use keyswitch_shared::{CatalogError, CompanyId, KeyName, VaultUri};
-use serde_json::Value;
-use worker::{Env, Request, Response, Result, RouteContext};
+use keyswitch_shared::api::{AuditTrail, KmsAnswer, KmsOverview, KmsStatus, StartSwitch};
+use keyswitch_shared::{Actor, CatalogError, CompanyId, KeyName, VaultUri};
+use worker::{Env, Request, Response};
 
+use super::{Answer, Ctx, body};
 use crate::audit;
 use crate::azure::entra::Entra;
 use crate::azure::keyvault::KeyVault;
+use crate::clock::now_secs;
 use crate::company::commands::{Command, View};
 use crate::consent_cache;
 use crate::do_client;
-use crate::error::{EdgeError, respond};
+use crate::error::EdgeError;
 use crate::guidance;
 use crate::inventory::Inventory;
-use crate::session::{self, Actor, now_secs};
-
-/// Largest request body accepted.
-const MAX_BODY: usize = 16 * 1024;
+use crate::session;
 
 type Res<T> = std::result::Result<T, EdgeError>;
 
 /// Authenticates, validates the company id and checks the role.
-pub(crate) async fn caller(req: &Request, ctx: &RouteContext<()>) -> Res<(Actor, CompanyId)> {
+pub(crate) async fn caller(req: &Request, ctx: &Ctx) -> Res<(Actor, CompanyId)> {
     let actor = session::authenticate(req, &ctx.env).await?;
     let raw = ctx.param("company").map(String::as_str).unwrap_or_default();
     let company: CompanyId = raw.parse().map_err(CatalogError::from)?;
-    actor.authorise(&company)?;
+    session::authorise(&actor, &company)?;
     Ok((actor, company))
 }
 
@@ -40,7 +38,7 @@ async fn overview(env: &Env, company: &CompanyId, view: View, strict: bool) -> R
         Ok(sets) => u32::try_from(sets.len()).unwrap_or(u32::MAX),
         Err(e) if strict => return Err(e),
         Err(e) => {
-            worker::console_warn!("inventory: {e}");
+            worker::console_warn!("inventory (the count shows 0): {}", e.chain());
             0
         }
     };
@@ -58,7 +56,7 @@ async fn overview(env: &Env, company: &CompanyId, view: View, strict: bool) -> R
 
 /// Turns the object's view into the action answer (with a consent URL when
 /// a fresh state was issued).
-pub(crate) async fn answer(env: &Env, company: &CompanyId, mut view: View) -> Res<Response> {
+pub(crate) async fn answer(env: &Env, company: &CompanyId, mut view: View) -> Answer {
     let consent_url = match (view.consent_state.take(), &view.pending) {
         (Some(state), Some(p)) => Some(Entra::from_env(env)?.admin_consent_url(
             p.vault_tenant.as_ref(),
@@ -72,168 +70,93 @@ pub(crate) async fn answer(env: &Env, company: &CompanyId, mut view: View) -> Re
 }
 
 /// `GET …/kms`: provider, stage, pending setup and inventory size.
-pub async fn get_status(req: Request, ctx: RouteContext<()>) -> Result<Response> {
-    respond(
-        async {
-            let (_, company) = caller(&req, &ctx).await?;
-            let view: View = do_client::call(&ctx.env, &company, &Command::View).await?;
-            let kms = overview(&ctx.env, &company, view, true).await?;
-            Ok(Response::from_json(&kms)?)
-        }
-        .await,
+pub async fn get_status(req: Request, ctx: Ctx) -> Answer {
+    let (_, company) = caller(&req, &ctx).await?;
+    let view: View = do_client::call(&ctx.env, &company, &Command::View).await?;
+    let kms = overview(&ctx.env, &company, view, true).await?;
+    Ok(Response::from_json(&kms)?)
+}
+
+/// `POST …/kms/switch` [`StartSwitch`]: Test Connection. Learns the vault's
+/// tenant from Key Vault's challenge, then starts (or edits) the setup;
+/// answers the consent URL when consent is needed.
+pub async fn post_switch(mut req: Request, ctx: Ctx) -> Answer {
+    let (actor, company) = caller(&req, &ctx).await?;
+    let start: StartSwitch = body::json(&mut req).await?;
+    let vault_uri: VaultUri = start.vault_uri.parse().map_err(CatalogError::from)?;
+    let key_name: KeyName = start.key_name.parse().map_err(CatalogError::from)?;
+    let vault_tenant = KeyVault::from_env(&ctx.env)
+        .vault_tenant(&vault_uri, &key_name)
+        .await?;
+    let entra = Entra::from_env(&ctx.env)?;
+    let cached_consent_at =
+        consent_cache::fresh(&ctx.env, entra.client_id(), &vault_tenant, now_secs()).await?;
+    let view: View = do_client::call(
+        &ctx.env,
+        &company,
+        &Command::Start {
+            actor,
+            vault_uri,
+            key_name,
+            vault_tenant,
+            cached_consent_at,
+        },
     )
-}
-
-/// Reads a JSON object body, refusing anything else with a clear 400.
-pub(crate) async fn json_object(req: &mut Request) -> Res<serde_json::Map<String, Value>> {
-    let bytes = req.bytes().await?;
-    if bytes.len() > MAX_BODY {
-        return Err(EdgeError::field("body", "The request body is too large"));
-    }
-    match serde_json::from_slice::<Value>(&bytes) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(EdgeError::field(
-            "body",
-            "The request body must be a JSON object",
-        )),
-        Err(_) => Err(EdgeError::field(
-            "body",
-            "The request body is not valid JSON",
-        )),
-    }
-}
-
-pub(crate) fn string_field<'a>(
-    map: &'a serde_json::Map<String, Value>,
-    name: &str,
-) -> Res<&'a str> {
-    match map.get(name) {
-        Some(Value::String(s)) => Ok(s),
-        Some(_) => Err(EdgeError::field(name, "must be a string")),
-        None => Err(EdgeError::field(name, "is required")),
-    }
-}
-
-/// `POST …/kms/switch` `{vault_uri, key_name}`: Test Connection. Learns the
-/// vault's tenant from Key Vault's challenge, then starts (or edits) the
-/// setup; answers the consent URL when consent is needed.
-pub async fn post_switch(mut req: Request, ctx: RouteContext<()>) -> Result<Response> {
-    respond(
-        async {
-            let (actor, company) = caller(&req, &ctx).await?;
-            let body = json_object(&mut req).await?;
-            if let Some(unknown) = body.keys().find(|k| *k != "vault_uri" && *k != "key_name") {
-                let name: String = unknown.chars().take(40).collect();
-                return Err(EdgeError::field(&name, "is not a known field"));
-            }
-            let vault_uri: VaultUri = string_field(&body, "vault_uri")?
-                .parse()
-                .map_err(CatalogError::from)?;
-            let key_name: KeyName = string_field(&body, "key_name")?
-                .parse()
-                .map_err(CatalogError::from)?;
-            let vault_tenant = KeyVault::from_env(&ctx.env)
-                .vault_tenant(&vault_uri, &key_name)
-                .await?;
-            let entra = Entra::from_env(&ctx.env)?;
-            let cached_consent_at =
-                consent_cache::fresh(&ctx.env, entra.client_id(), &vault_tenant, now_secs())
-                    .await?;
-            let view: View = do_client::call(
-                &ctx.env,
-                &company,
-                &Command::Start {
-                    actor: actor.into(),
-                    vault_uri,
-                    key_name,
-                    vault_tenant,
-                    cached_consent_at,
-                },
-            )
-            .await?;
-            answer(&ctx.env, &company, view).await
-        }
-        .await,
-    )
+    .await?;
+    answer(&ctx.env, &company, view).await
 }
 
 /// `POST …/kms/consent`: a new admin-consent URL for the pending setup.
-pub async fn post_consent(req: Request, ctx: RouteContext<()>) -> Result<Response> {
-    action(req, ctx, |actor| Command::IssueConsent {
-        actor: actor.into(),
-    })
-    .await
+pub async fn post_consent(req: Request, ctx: Ctx) -> Answer {
+    action(req, ctx, |actor| Command::IssueConsent { actor }).await
 }
 
 /// `POST …/kms/test`: Completed — run the connection test.
-pub async fn post_test(req: Request, ctx: RouteContext<()>) -> Result<Response> {
-    action(req, ctx, |actor| Command::Test {
-        actor: actor.into(),
-    })
-    .await
+pub async fn post_test(req: Request, ctx: Ctx) -> Answer {
+    action(req, ctx, |actor| Command::Test { actor }).await
 }
 
 /// `POST …/kms/save`: list the tenants of the backup sets to verify.
-pub async fn post_save(req: Request, ctx: RouteContext<()>) -> Result<Response> {
-    action(req, ctx, |actor| Command::Save {
-        actor: actor.into(),
-    })
-    .await
+pub async fn post_save(req: Request, ctx: Ctx) -> Answer {
+    action(req, ctx, |actor| Command::Save { actor }).await
 }
 
 /// `POST …/kms/cancel`: cancel the pending setup.
-pub async fn post_cancel(req: Request, ctx: RouteContext<()>) -> Result<Response> {
-    action(req, ctx, |actor| Command::Cancel {
-        actor: actor.into(),
-    })
-    .await
+pub async fn post_cancel(req: Request, ctx: Ctx) -> Answer {
+    action(req, ctx, |actor| Command::Cancel { actor }).await
 }
 
-async fn action(
-    req: Request,
-    ctx: RouteContext<()>,
-    command: impl FnOnce(Actor) -> Command,
-) -> Result<Response> {
-    respond(
-        async {
-            let (actor, company) = caller(&req, &ctx).await?;
-            let view: View = do_client::call(&ctx.env, &company, &command(actor)).await?;
-            answer(&ctx.env, &company, view).await
-        }
-        .await,
-    )
+/// `POST …/kms/refresh`: read the inventory again.
+pub async fn post_refresh(req: Request, ctx: Ctx) -> Answer {
+    action(req, ctx, |actor| Command::Refresh { actor }).await
+}
+
+/// An action without a body: the object's view after it, as [`KmsAnswer`].
+async fn action(req: Request, ctx: Ctx, command: impl FnOnce(Actor) -> Command) -> Answer {
+    let (actor, company) = caller(&req, &ctx).await?;
+    let view: View = do_client::call(&ctx.env, &company, &command(actor)).await?;
+    answer(&ctx.env, &company, view).await
 }
 
 /// `GET …/kms/role-assignment`: the az commands and portal steps.
-pub async fn get_role_assignment(req: Request, ctx: RouteContext<()>) -> Result<Response> {
-    respond(
-        async {
-            let (_, company) = caller(&req, &ctx).await?;
-            let view: View = do_client::call(&ctx.env, &company, &Command::View).await?;
-            let pending = view.pending.ok_or_else(|| CatalogError::Conflict {
-                reason: "No Azure Key Vault setup is pending".into(),
-            })?;
-            let entra = Entra::from_env(&ctx.env)?;
-            Ok(Response::from_json(&guidance::build(
-                &pending,
-                entra.client_id(),
-            ))?)
-        }
-        .await,
-    )
+pub async fn get_role_assignment(req: Request, ctx: Ctx) -> Answer {
+    let (_, company) = caller(&req, &ctx).await?;
+    let view: View = do_client::call(&ctx.env, &company, &Command::View).await?;
+    let pending = view.pending.ok_or_else(|| CatalogError::Conflict {
+        reason: "No Azure Key Vault setup is pending".into(),
+    })?;
+    let entra = Entra::from_env(&ctx.env)?;
+    Ok(Response::from_json(&guidance::build(
+        &pending,
+        entra.client_id(),
+    ))?)
 }
 
 /// `GET …/kms/audit?cursor=<seq>&limit=N`: one page of the audit trail,
 /// newest first.
-pub async fn get_audit(req: Request, ctx: RouteContext<()>) -> Result<Response> {
-    respond(
-        async {
-            let (_, company) = caller(&req, &ctx).await?;
-            let query = audit::Query::from_url(&req.url()?)?;
-            let trail: AuditTrail =
-                do_client::call(&ctx.env, &company, &Command::Audit { query }).await?;
-            Ok(Response::from_json(&trail)?)
-        }
-        .await,
-    )
+pub async fn get_audit(req: Request, ctx: Ctx) -> Answer {
+    let (_, company) = caller(&req, &ctx).await?;
+    let query = audit::Query::from_url(&req.url()?)?;
+    let trail: AuditTrail = do_client::call(&ctx.env, &company, &Command::Audit { query }).await?;
+    Ok(Response::from_json(&trail)?)
 }

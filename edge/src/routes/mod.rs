@@ -1,12 +1,54 @@
-//! HTTP handlers, one module per resource. Handlers parse, call a service and
-//! map the result; nothing else.
+//! HTTP handlers, one module per resource. A handler parses (path, query,
+//! [`body`]), authorises, asks a service or a Durable Object, and maps the
+//! result; its error becomes the answer in one place ([`run`]).
 
-pub mod bench;
+pub mod body;
 pub mod envelope;
+pub mod export;
+pub mod finalize;
 pub mod health;
 pub mod kms;
 pub mod oauth;
 pub mod openapi;
+pub mod operator;
 pub mod sign_in;
+pub mod tenants;
 pub mod vaults;
-pub mod verification;
+
+#[cfg(feature = "bench")]
+pub mod bench;
+
+use worker::{Request, Response, RouteContext};
+
+use crate::error::EdgeError;
+use crate::request_id::RequestId;
+
+/// What a handler gets: the request's id (`data`), the env, the path params.
+pub type Ctx = RouteContext<RequestId>;
+
+/// What a handler answers.
+pub type Answer = Result<Response, EdgeError>;
+
+/// Runs an async handler; an error becomes its catalog answer (and a 5xx is
+/// logged with the request id).
+pub async fn run<F>(
+    req: Request,
+    ctx: Ctx,
+    handler: fn(Request, Ctx) -> F,
+) -> worker::Result<Response>
+where
+    F: Future<Output = Answer>,
+{
+    let id = ctx.data.clone();
+    handler(req, ctx).await.or_else(|e| e.into_response(&id))
+}
+
+/// [`run`] for a handler that does not wait on anything.
+pub fn run_now(
+    req: Request,
+    ctx: Ctx,
+    handler: fn(Request, Ctx) -> Answer,
+) -> worker::Result<Response> {
+    let id = ctx.data.clone();
+    handler(req, ctx).or_else(|e| e.into_response(&id))
+}

@@ -6,18 +6,12 @@
 //! Vault used must be a version of the key asked for.
 
 use keyswitch_shared::keyvault::KeyBundle;
-use keyswitch_shared::{CatalogError, ClientId, ClientSecret, KeyId, TenantId, VaultUri};
+use keyswitch_shared::{ClientId, ClientSecret, KeyId, TenantId, VaultUri};
 use worker::Env;
 
 use crate::azure::entra::{AccessToken, customer_app_token};
 use crate::azure::keyvault::KeyVault;
 use crate::error::EdgeError;
-
-fn unexpected() -> CatalogError {
-    CatalogError::UnexpectedAnswer {
-        service: "Azure Key Vault".into(),
-    }
-}
 
 /// The customer's service principal and the vault it reaches.
 pub struct CustomerApp<'a> {
@@ -60,12 +54,7 @@ impl Vault {
         key: &KeyId,
         value: &[u8],
     ) -> Result<(KeyId, Vec<u8>), EdgeError> {
-        let (kid, wrapped) = self.0.wrap(token, key, value).await?;
-        let kid: KeyId = kid.parse().map_err(|_| unexpected())?;
-        if kid.version().is_none() || !kid.versionless().same_as(&key.versionless()) {
-            return Err(unexpected().into());
-        }
-        Ok((kid, wrapped))
+        self.0.wrap(token, key, value).await
     }
 
     /// Unwraps `value` with exactly `kid` (the versioned id recorded at wrap).
@@ -75,6 +64,6 @@ impl Vault {
         kid: &KeyId,
         value: &[u8],
     ) -> Result<Vec<u8>, EdgeError> {
-        Ok(self.0.unwrap(token, kid, value).await?.1)
+        self.0.unwrap(token, kid, value).await
     }
 }

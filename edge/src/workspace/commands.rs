@@ -6,7 +6,7 @@ use keyswitch_shared::vaults::{CreateVaultForm, ItemForm, ItemId, ReplaceSecretF
 use serde::{Deserialize, Serialize};
 
 use crate::audit::Query;
-use crate::session::Actor;
+use keyswitch_shared::Actor;
 
 /// One request to [`super::WorkspaceVaults`].
 #[derive(Serialize, Deserialize)]

@@ -84,7 +84,7 @@ impl WorkspaceVaults {
 
     fn ctx(workspace: &WorkspaceId) -> Res<Ctx> {
         let mut fresh = [0u8; 16];
-        getrandom::fill(&mut fresh).map_err(|_| EdgeError::Crypto)?;
+        getrandom::fill(&mut fresh)?;
         Ok(Ctx {
             workspace: workspace.clone(),
             now_ms: worker::Date::now().as_millis(),

@@ -45,10 +45,12 @@ fn answer_of<T>(
 ) -> Result<Answer, CatalogError> {
     match result {
         Ok(value) => Ok(answer(value)),
-        Err(EdgeError::Catalog(e)) => Err(e),
-        Err(other) => {
-            worker::console_error!("workspace effect failed: {other}");
-            Err(CatalogError::Internal)
+        Err(e) => {
+            let public = e.public();
+            if matches!(public, CatalogError::Internal) {
+                worker::console_error!("workspace effect failed: {}", e.chain());
+            }
+            Err(public)
         }
     }
 }
@@ -69,8 +71,9 @@ impl Means<'_> {
         let plain = self
             .platform_key()?
             .open(sealed, client_secret_aad(self.workspace, vault).as_bytes())?;
-        let text = String::from_utf8(plain).map_err(|_| EdgeError::Crypto)?;
-        ClientSecret::new(&text).map_err(|_| EdgeError::Crypto)
+        let text =
+            String::from_utf8(plain).map_err(|_| EdgeError::corrupt("a stored client secret"))?;
+        ClientSecret::new(&text).map_err(|_| EdgeError::corrupt("a stored client secret"))
     }
 
     async fn token(&self, principal: &ServicePrincipal) -> Result<AccessToken, EdgeError> {
@@ -149,8 +152,9 @@ impl Means<'_> {
                 )
             }
             Effect::NewVaultKey { op } => {
-                let result = SecretKey::generate()
-                    .and_then(|k| VaultKey::from_bytes(k.bytes()).ok_or(EdgeError::Crypto));
+                let result = SecretKey::generate().and_then(|k| {
+                    VaultKey::from_bytes(k.bytes()).ok_or(EdgeError::corrupt("a new vault key"))
+                });
                 answered(op, answer_of(result, Answer::NewVaultKey))
             }
             Effect::Seal { vault, what, op } => {
@@ -209,9 +213,10 @@ impl Means<'_> {
                         &item.content,
                         item_aad(self.workspace, &item.vault_id, &item.id).as_bytes(),
                     )?;
-                    let form: ItemForm =
-                        serde_json::from_slice(&plain).map_err(|_| EdgeError::Crypto)?;
-                    form.parse().map_err(|_| EdgeError::Crypto)
+                    let form: ItemForm = serde_json::from_slice(&plain)
+                        .map_err(|_| EdgeError::corrupt("a stored item"))?;
+                    form.parse()
+                        .map_err(|_| EdgeError::corrupt("a stored item"))
                 })();
                 answered(op, answer_of(result, Answer::ItemOpened))
             }

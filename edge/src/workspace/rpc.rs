@@ -3,7 +3,6 @@
 //! before the model sees it, changes nothing and is not audited), and the
 //! model's reply becomes the answer.
 
-use keyswitch_shared::Actor;
 use keyswitch_shared::vaults::model::{Event, Reply};
 use keyswitch_shared::vaults::{ItemList, VaultAuditEvent, WorkspaceId};
 use serde::Serialize;
@@ -19,16 +18,6 @@ type Res<T> = Result<T, EdgeError>;
 
 fn json<T: Serialize>(value: &T) -> Res<Response> {
     Ok(Response::from_json(value)?)
-}
-
-/// The session's actor as the audit trail names it.
-fn actor(a: crate::session::Actor) -> Actor {
-    Actor {
-        role: audit::role_of(&a),
-        sub: a.sub,
-        name: a.name,
-        companies: a.companies,
-    }
 }
 
 impl WorkspaceVaults {
@@ -48,32 +37,26 @@ impl WorkspaceVaults {
                 return json(&audit::page::<VaultAuditEvent>(&storage, query).await?);
             }
             Command::Create { actor: a, form } => Event::Create {
-                actor: actor(a),
+                actor: a,
                 vault: form.parse()?,
             },
-            Command::SetDefault { actor: a, vault } => Event::SetDefault {
-                actor: actor(a),
-                vault,
-            },
+            Command::SetDefault { actor: a, vault } => Event::SetDefault { actor: a, vault },
             Command::ReplaceSecret {
                 actor: a,
                 vault,
                 form,
             } => Event::ReplaceSecret {
-                actor: actor(a),
+                actor: a,
                 vault,
                 secret: form.parse()?,
             },
-            Command::Test { actor: a, vault } => Event::Test {
-                actor: actor(a),
-                vault,
-            },
+            Command::Test { actor: a, vault } => Event::Test { actor: a, vault },
             Command::CreateItem {
                 actor: a,
                 vault,
                 form,
             } => Event::CreateItem {
-                actor: actor(a),
+                actor: a,
                 vault,
                 content: form.parse()?,
             },
@@ -82,7 +65,7 @@ impl WorkspaceVaults {
                 vault,
                 item,
             } => Event::ReadItem {
-                actor: actor(a),
+                actor: a,
                 vault,
                 item,
             },

@@ -61,7 +61,7 @@ impl Dice<'_> {
 
 // ---------- every error the edge can feed back ----------
 
-const ERROR_KINDS: usize = 47;
+const ERROR_KINDS: usize = 48;
 
 fn error(i: u32) -> CatalogError {
     use CatalogError as E;
@@ -158,6 +158,7 @@ fn error(i: u32) -> CatalogError {
                 .unwrap(),
             client_id: "5f0c2b7e-9a41-4c36-8d2e-0b7a6c1e4f21".parse().unwrap(),
         },
+        47 => E::BodyTooLarge { limit_bytes: 32768 },
         _ => E::Internal,
     }
 }
@@ -214,6 +215,7 @@ fn kind(e: &CatalogError) -> usize {
         E::Internal => 44,
         E::ForbiddenVaultRole => 45,
         E::VaultKeyUnreachable { .. } => 46,
+        E::BodyTooLarge { .. } => 47,
     }
 }
 

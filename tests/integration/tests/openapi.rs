@@ -9,9 +9,10 @@ use std::collections::BTreeSet;
 use keyswitch_integration::worker_url;
 use serde_json::Value;
 
-/// Routes in the router that are deliberately not documented: they exist
-/// only when the worker var `BENCH_ROUTES` is `enabled` and otherwise answer
-/// like an unknown path (checked below).
+/// Routes in the router source that are deliberately not documented: they
+/// exist only in a worker built with the cargo feature `bench` (scripts/bench)
+/// and the tested worker is the production build, where they answer like an
+/// unknown path (checked below).
 const UNDOCUMENTED: &[(&str, &str)] = &[("GET", "/api/bench/crypto")];
 
 /// HTTP methods an OpenAPI path item can hold.
@@ -166,8 +167,8 @@ async fn the_document_lists_exactly_the_routes_the_router_answers() {
         failures.join("\n")
     );
 
-    // The bench route is left out because, without BENCH_ROUTES, it answers
-    // exactly like an unknown path.
+    // The bench route is left out because the production build (the one
+    // under test) does not have it: it answers exactly like an unknown path.
     for (method, path) in UNDOCUMENTED {
         assert!(
             routed.contains(&((*method).to_owned(), (*path).to_owned())),
@@ -175,7 +176,7 @@ async fn the_document_lists_exactly_the_routes_the_router_answers() {
         );
         assert!(
             unrouted(method, path).await.is_some(),
-            "{method} {path} answers without BENCH_ROUTES: document it"
+            "{method} {path} answers in the production build: document it, or put it back behind the bench feature"
         );
     }
 

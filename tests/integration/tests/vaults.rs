@@ -401,10 +401,11 @@ async fn bad_input_is_a_4xx_and_changes_nothing() {
             "invalid_input",
             "extra",
         ),
+        // The body reader names the field of a wrong type (it said `body`).
         (
             json!({"name": "V", "strategy": "cloud", "is_default": "yes"}),
             "invalid_input",
-            "body",
+            "is_default",
         ),
         (json!([1, 2]), "invalid_input", "body"),
     ];

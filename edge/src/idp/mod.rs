@@ -6,9 +6,7 @@
 
 pub mod entra;
 pub mod google;
-pub mod jwt;
 
-use futures_util::future::{Either, select};
 use oauth2::basic::{
     BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
     BasicTokenType,
@@ -20,12 +18,11 @@ use oauth2::{
     StandardTokenResponse, TokenResponse,
 };
 use serde::{Deserialize, Serialize};
-use worker::{Fetch, Headers, Method, Request, RequestInit};
+use worker::Method;
 
-use crate::error::EdgeError;
-
-/// How long one call to an identity provider may take.
-const CALL_TIMEOUT_MS: u64 = 15_000;
+use crate::crypto::CryptoError;
+use crate::error::{EdgeError, chain};
+use crate::http::{Call, HttpError};
 
 /// The `id_token` next to the access token.
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -115,7 +112,7 @@ pub fn authorize(
 fn random_nonce() -> Result<String, EdgeError> {
     use base64::Engine;
     let mut bytes = [0u8; 24];
-    getrandom::fill(&mut bytes).map_err(|_| EdgeError::Crypto)?;
+    getrandom::fill(&mut bytes).map_err(CryptoError::from)?;
     Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
 }
 
@@ -132,7 +129,7 @@ pub struct Tokens {
 pub enum ExchangeError {
     /// The provider answered an OAuth error.
     Refused(String),
-    /// The provider did not answer usefully.
+    /// The provider did not answer usefully (the cause is logged).
     Unavailable,
 }
 
@@ -155,59 +152,58 @@ pub async fn exchange(
         Err(RequestTokenError::ServerResponse(e)) => {
             Err(ExchangeError::Refused(e.error().to_string()))
         }
-        Err(_) => Err(ExchangeError::Unavailable),
+        Err(e) => {
+            worker::console_warn!("code exchange failed: {}", chain(&e));
+            Err(ExchangeError::Unavailable)
+        }
     }
 }
 
-/// The HTTP client the `oauth2` crate calls: `fetch` with a timeout.
+/// Why the `oauth2` crate's HTTP call failed.
 #[derive(Debug, thiserror::Error)]
-#[error("identity provider call failed")]
-pub struct FetchError;
+pub enum FetchError {
+    /// The request `oauth2` built could not be sent as it is.
+    #[error("the token request could not be sent: {0}")]
+    Request(&'static str),
+    /// No answer.
+    #[error(transparent)]
+    Http(#[from] HttpError),
+}
 
+/// The HTTP client the `oauth2` crate calls: [`Call`], with the request body
+/// (authorization code, PKCE verifier, client secret) as a secret.
 async fn http_call(request: HttpRequest) -> Result<HttpResponse, FetchError> {
-    let headers = Headers::new();
-    for (name, value) in request.headers() {
-        let value = value.to_str().map_err(|_| FetchError)?;
-        headers.set(name.as_str(), value).map_err(|_| FetchError)?;
-    }
-    let mut init = RequestInit::new();
     let method = if request.method() == oauth2::http::Method::GET {
         Method::Get
     } else {
         Method::Post
     };
-    init.with_method(method).with_headers(headers);
-    if !request.body().is_empty() {
-        let body = String::from_utf8(request.body().clone()).map_err(|_| FetchError)?;
-        init.with_body(Some(body.into()));
+    let mut call = Call::new(method, &request.uri().to_string());
+    let mut content_type = None;
+    for (name, value) in request.headers() {
+        let value = value
+            .to_str()
+            .map_err(|_| FetchError::Request("a header is not text"))?;
+        if name == oauth2::http::header::CONTENT_TYPE {
+            content_type = Some(value.to_owned());
+        } else if name == oauth2::http::header::AUTHORIZATION {
+            call = call.secret_header(name.as_str(), value);
+        } else {
+            call = call.header(name.as_str(), value);
+        }
     }
-    let req = Request::new_with_init(&request.uri().to_string(), &init).map_err(|_| FetchError)?;
-    let (status, content_type, body) = fetch_bytes(req).await.ok_or(FetchError)?;
-    let mut builder = oauth2::http::Response::builder().status(status);
-    if let Some(ct) = content_type {
+    if !request.body().is_empty() {
+        let content_type = content_type
+            .as_deref()
+            .unwrap_or("application/x-www-form-urlencoded");
+        call = call.secret_body(content_type, request.body().clone());
+    }
+    let answer = call.send().await?;
+    let mut builder = oauth2::http::Response::builder().status(answer.status);
+    if let Some(ct) = answer.header("Content-Type") {
         builder = builder.header("content-type", ct);
     }
-    builder.body(body).map_err(|_| FetchError)
-}
-
-/// Sends `req` with a timeout: status, content type and body, or `None`.
-pub async fn fetch_bytes(req: Request) -> Option<(u16, Option<String>, Vec<u8>)> {
-    let call = Box::pin(async move {
-        let mut resp = Fetch::Request(req).send().await?;
-        let status = resp.status_code();
-        let ct = resp.headers().get("Content-Type").ok().flatten();
-        Ok::<_, worker::Error>((status, ct, resp.bytes().await?))
-    });
-    let timeout = Box::pin(crate::timer::sleep(CALL_TIMEOUT_MS));
-    match select(call, timeout).await {
-        Either::Left((Ok(answer), _)) => Some(answer),
-        Either::Left((Err(e), _)) => {
-            worker::console_warn!("identity provider call failed: {e}");
-            None
-        }
-        Either::Right(_) => {
-            worker::console_warn!("identity provider call timed out");
-            None
-        }
-    }
+    builder
+        .body(answer.body)
+        .map_err(|_| FetchError::Request("the answer could not be handed over"))
 }

@@ -7,12 +7,14 @@ use keyswitch_shared::google::{
     GoogleCustomer, GoogleDirectoryUser, check_google_super_admin, map_google_directory_error,
 };
 use keyswitch_shared::{CatalogError, GoogleCustomerId};
-use worker::{Env, Headers, Method, Request, RequestInit};
+use worker::Env;
 
-use super::jwt::{self, Expect, JwtError};
+use super::entra::misconfigured;
 use super::{CodeClient, ExchangeError, Started};
 use crate::config;
-use crate::error::EdgeError;
+use crate::error::{EdgeError, chain};
+use crate::http::Call;
+use crate::jwt::{self, Expect, JwtError};
 
 fn client(env: &Env) -> Result<CodeClient, EdgeError> {
     super::client(
@@ -40,23 +42,20 @@ pub fn start(env: &Env, state: String) -> Result<Started, EdgeError> {
 }
 
 async fn directory_get(env: &Env, token: &str, path: &str) -> Result<String, CatalogError> {
-    let base =
-        config::var(env, config::GOOGLE_DIRECTORY_URL).map_err(|_| CatalogError::Internal)?;
+    let base = config::var(env, config::GOOGLE_DIRECTORY_URL).map_err(|e| misconfigured(&e))?;
     let url = format!("{}/{path}", base.trim_end_matches('/'));
-    let headers = Headers::new();
-    let set = headers
-        .set("Authorization", &format!("Bearer {token}"))
-        .and_then(|()| headers.set("Accept", "application/json"));
-    set.map_err(|_| CatalogError::Internal)?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Get).with_headers(headers);
-    let req = Request::new_with_init(&url, &init).map_err(|_| CatalogError::Internal)?;
-    let (status, _, body) = super::fetch_bytes(req)
+    let answer = Call::get(&url)
+        .bearer(token)
+        .header("Accept", "application/json")
+        .send()
         .await
-        .ok_or(CatalogError::GoogleUnavailable)?;
-    let body = String::from_utf8_lossy(&body).into_owned();
-    if status != 200 {
-        return Err(map_google_directory_error(status, &body));
+        .map_err(|e| {
+            worker::console_warn!("Google Directory API: {}", chain(&e));
+            CatalogError::GoogleUnavailable
+        })?;
+    let body = answer.text();
+    if answer.status != 200 {
+        return Err(map_google_directory_error(answer.status, &body));
     }
     Ok(body)
 }
@@ -71,11 +70,10 @@ pub async fn finish(
     nonce: &str,
     now: i64,
 ) -> Result<String, CatalogError> {
-    let internal = |_| CatalogError::Internal;
-    let client = client(env).map_err(internal)?;
-    let client_id = config::var(env, config::GOOGLE_CLIENT_ID).map_err(internal)?;
-    let issuer = config::var(env, config::GOOGLE_ISSUER).map_err(internal)?;
-    let jwks_url = config::var(env, config::GOOGLE_CERTS_URL).map_err(internal)?;
+    let client = client(env).map_err(|e| misconfigured(&e))?;
+    let client_id = config::var(env, config::GOOGLE_CLIENT_ID).map_err(|e| misconfigured(&e))?;
+    let issuer = config::var(env, config::GOOGLE_ISSUER).map_err(|e| misconfigured(&e))?;
+    let jwks_url = config::var(env, config::GOOGLE_CERTS_URL).map_err(|e| misconfigured(&e))?;
     let tokens = super::exchange(&client, code, pkce_verifier)
         .await
         .map_err(|e| match e {
@@ -95,16 +93,19 @@ pub async fn finish(
             jwks_url: &jwks_url,
             issuer_ok: &issuer_ok,
             audience: &client_id,
-            nonce,
+            nonce: Some(nonce),
             now,
         },
     )
     .await
-    .map_err(|e| match e {
-        JwtError::KeysUnavailable => CatalogError::GoogleUnavailable,
-        JwtError::Invalid => CatalogError::UnexpectedAnswer {
-            service: "Google".into(),
-        },
+    .map_err(|e| {
+        worker::console_warn!("Google ID token refused: {}", chain(&e));
+        match e {
+            JwtError::KeysUnavailable(_) => CatalogError::GoogleUnavailable,
+            JwtError::Invalid(_) => CatalogError::UnexpectedAnswer {
+                service: "Google".into(),
+            },
+        }
     })?;
     let email = claims["email"].as_str().unwrap_or_default().to_owned();
     let user_key = if email.is_empty() {

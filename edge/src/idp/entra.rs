@@ -10,10 +10,10 @@ use keyswitch_shared::{CatalogError, TenantId};
 use serde_json::Value;
 use worker::Env;
 
-use super::jwt::{self, Expect, JwtError};
 use super::{CodeClient, ExchangeError, Started};
 use crate::config;
-use crate::error::EdgeError;
+use crate::error::{EdgeError, chain};
+use crate::jwt::{self, Expect, JwtError};
 
 fn authority(env: &Env) -> Result<String, EdgeError> {
     Ok(config::var(env, config::ENTRA_AUTHORITY)?
@@ -47,6 +47,13 @@ fn unavailable() -> CatalogError {
     CatalogError::AzureUnavailable
 }
 
+/// A configuration error, logged with the var it names; the admin sees
+/// "internal".
+pub(super) fn misconfigured(e: &EdgeError) -> CatalogError {
+    worker::console_error!("tenant verification: {}", chain(e));
+    CatalogError::Internal
+}
+
 /// Redeems the code and proves an admin of `expected`; returns who signed
 /// in (their `preferred_username`).
 pub async fn finish(
@@ -57,10 +64,9 @@ pub async fn finish(
     nonce: &str,
     now: i64,
 ) -> Result<String, CatalogError> {
-    let internal = |_| CatalogError::Internal;
-    let client = client(env).map_err(internal)?;
-    let base = authority(env).map_err(internal)?;
-    let client_id = config::var(env, config::CONNECTOR_CLIENT_ID).map_err(internal)?;
+    let client = client(env).map_err(|e| misconfigured(&e))?;
+    let base = authority(env).map_err(|e| misconfigured(&e))?;
+    let client_id = config::var(env, config::CONNECTOR_CLIENT_ID).map_err(|e| misconfigured(&e))?;
     let tokens = super::exchange(&client, code, pkce_verifier)
         .await
         .map_err(|e| match e {
@@ -84,16 +90,19 @@ pub async fn finish(
             jwks_url: &jwks_url,
             issuer_ok: &issuer_ok,
             audience: &client_id,
-            nonce,
+            nonce: Some(nonce),
             now,
         },
     )
     .await
-    .map_err(|e| match e {
-        JwtError::KeysUnavailable => unavailable(),
-        JwtError::Invalid => CatalogError::UnexpectedAnswer {
-            service: "Microsoft Entra ID".into(),
-        },
+    .map_err(|e| {
+        worker::console_warn!("Microsoft ID token refused: {}", chain(&e));
+        match e {
+            JwtError::KeysUnavailable(_) => unavailable(),
+            JwtError::Invalid(_) => CatalogError::UnexpectedAnswer {
+                service: "Microsoft Entra ID".into(),
+            },
+        }
     })?;
     let tid = claims["tid"].as_str().unwrap_or_default();
     if !tid.eq_ignore_ascii_case(expected.as_str()) {

@@ -1,0 +1,224 @@
+//! The one RS256 JWT verifier: RedApp's console sessions and the ID tokens
+//! of tenant verification (Microsoft, Google). Signature against the
+//! issuer's JWKS (cached per URL; an unknown `kid` refetches, at most every
+//! few seconds), then issuer, audience, nonce and lifetime.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rsa::pkcs1v15::{Signature, VerifyingKey};
+use rsa::signature::Verifier;
+use rsa::{BigUint, RsaPublicKey};
+use serde::Deserialize;
+use serde_json::Value;
+use sha2::Sha256;
+use subtle::ConstantTimeEq;
+
+use crate::clock::now_ms;
+use crate::http::{Call, HttpError};
+
+/// Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds.
+pub const LEEWAY_SECS: i64 = 60;
+/// How long fetched signing keys are trusted before refetching.
+const JWKS_TTL_MS: u64 = 5 * 60 * 1000;
+/// An unknown `kid` refetches the JWKS at most this often.
+const JWKS_REFETCH_MIN_MS: u64 = 10 * 1000;
+/// Longest token accepted (bytes), to bound work on hostile input.
+const MAX_TOKEN_LEN: usize = 16 * 1024;
+
+/// Why a token was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum JwtError {
+    /// The issuer's signing keys could not be fetched.
+    #[error("the signing keys could not be fetched")]
+    KeysUnavailable(#[source] KeysError),
+    /// Malformed, bad signature, wrong issuer, audience or nonce, expired or
+    /// not yet valid: which check failed (never the token).
+    #[error("the token is not valid: {0}")]
+    Invalid(&'static str),
+}
+
+/// Why the JWKS could not be fetched.
+#[derive(Debug, thiserror::Error)]
+pub enum KeysError {
+    /// No answer.
+    #[error(transparent)]
+    Http(#[from] HttpError),
+    /// An answer other than 200.
+    #[error("the JWKS answered {0}")]
+    Status(u16),
+    /// A 200 whose body is not a JWKS.
+    #[error("the JWKS answer is not a key set")]
+    Parse(#[from] serde_json::Error),
+}
+
+#[derive(Deserialize, Clone)]
+struct Jwk {
+    kty: String,
+    #[serde(default)]
+    kid: Option<String>,
+    #[serde(default)]
+    n: Option<String>,
+    #[serde(default)]
+    e: Option<String>,
+    #[serde(default, rename = "use")]
+    use_: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Jwks {
+    keys: Vec<Jwk>,
+}
+
+#[derive(Deserialize)]
+struct Header {
+    alg: String,
+    #[serde(default)]
+    kid: Option<String>,
+}
+
+struct Cached {
+    keys: Vec<Jwk>,
+    fetched_at_ms: u64,
+}
+
+thread_local! {
+    static CACHE: RefCell<HashMap<String, Cached>> = RefCell::new(HashMap::new());
+}
+
+/// What the token must say.
+pub struct Expect<'a> {
+    /// The issuer's JWKS URL.
+    pub jwks_url: &'a str,
+    /// Decides whether `iss` is acceptable, given all the claims.
+    pub issuer_ok: &'a dyn Fn(&str, &Value) -> bool,
+    /// The audience (`aud`, one of a list).
+    pub audience: &'a str,
+    /// The nonce sent in the authorization request, for an ID token.
+    pub nonce: Option<&'a str>,
+    /// Now, Unix seconds.
+    pub now: i64,
+}
+
+async fn fetch(jwks_url: &str) -> Result<Vec<Jwk>, KeysError> {
+    let answer = Call::get(jwks_url)
+        .follow_redirects()
+        .header("Accept", "application/json")
+        .send()
+        .await?;
+    if answer.status != 200 {
+        return Err(KeysError::Status(answer.status));
+    }
+    Ok(answer.json::<Jwks>()?.keys)
+}
+
+fn find(keys: &[Jwk], kid: Option<&str>) -> Option<Jwk> {
+    keys.iter()
+        .filter(|k| k.kty == "RSA" && k.use_.as_deref().is_none_or(|u| u == "sig"))
+        .find(|k| kid.is_none() || k.kid.as_deref() == kid)
+        .cloned()
+}
+
+/// The key for `kid`: from the cache while it is fresh, else fetched (an
+/// unknown `kid` refetches unless the keys were fetched moments ago).
+async fn signing_key(jwks_url: &str, kid: Option<&str>) -> Result<VerifyingKey<Sha256>, JwtError> {
+    let now = now_ms();
+    let cached = CACHE.with(|c| {
+        c.borrow().get(jwks_url).and_then(|j| {
+            let fresh = now.saturating_sub(j.fetched_at_ms) < JWKS_TTL_MS;
+            fresh.then(|| (find(&j.keys, kid), j.fetched_at_ms))
+        })
+    });
+    let jwk = match cached {
+        Some((Some(jwk), _)) => jwk,
+        Some((None, fetched)) if now.saturating_sub(fetched) < JWKS_REFETCH_MIN_MS => {
+            return Err(JwtError::Invalid("unknown signing key"));
+        }
+        _ => {
+            let keys = fetch(jwks_url).await.map_err(JwtError::KeysUnavailable)?;
+            let found = find(&keys, kid);
+            CACHE.with(|c| {
+                c.borrow_mut().insert(
+                    jwks_url.to_owned(),
+                    Cached {
+                        keys,
+                        fetched_at_ms: now,
+                    },
+                );
+            });
+            found.ok_or(JwtError::Invalid("unknown signing key"))?
+        }
+    };
+    let bad_key = || JwtError::Invalid("unusable signing key");
+    let n = URL_SAFE_NO_PAD
+        .decode(jwk.n.as_deref().unwrap_or_default())
+        .map_err(|_| bad_key())?;
+    let e = URL_SAFE_NO_PAD
+        .decode(jwk.e.as_deref().unwrap_or_default())
+        .map_err(|_| bad_key())?;
+    let public = RsaPublicKey::new(BigUint::from_bytes_be(&n), BigUint::from_bytes_be(&e))
+        .map_err(|_| bad_key())?;
+    Ok(VerifyingKey::<Sha256>::new(public))
+}
+
+/// Verifies `token` (RS256 only) and returns its claims.
+pub async fn verify(token: &str, expect: &Expect<'_>) -> Result<Value, JwtError> {
+    let malformed = || JwtError::Invalid("malformed");
+    if token.len() > MAX_TOKEN_LEN {
+        return Err(JwtError::Invalid("too long"));
+    }
+    let mut parts = token.split('.');
+    let (Some(h64), Some(c64), Some(s64), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(malformed());
+    };
+    let decode = |s: &str| URL_SAFE_NO_PAD.decode(s).map_err(|_| malformed());
+    let header: Header = serde_json::from_slice(&decode(h64)?).map_err(|_| malformed())?;
+    if header.alg != "RS256" {
+        return Err(JwtError::Invalid("not RS256"));
+    }
+    let signature = Signature::try_from(decode(s64)?.as_slice()).map_err(|_| malformed())?;
+    let key = signing_key(expect.jwks_url, header.kid.as_deref()).await?;
+    let signed = &token[..h64.len() + 1 + c64.len()];
+    key.verify(signed.as_bytes(), &signature)
+        .map_err(|_| JwtError::Invalid("bad signature"))?;
+    let claims: Value = serde_json::from_slice(&decode(c64)?).map_err(|_| malformed())?;
+    check_claims(&claims, expect)?;
+    Ok(claims)
+}
+
+/// Issuer, audience, nonce and lifetime of verified claims.
+fn check_claims(claims: &Value, expect: &Expect<'_>) -> Result<(), JwtError> {
+    let iss = claims["iss"].as_str().unwrap_or_default();
+    if !(expect.issuer_ok)(iss, claims) {
+        return Err(JwtError::Invalid("wrong issuer"));
+    }
+    let audience_ok = match &claims["aud"] {
+        Value::String(a) => a == expect.audience,
+        Value::Array(list) => list.iter().any(|a| a.as_str() == Some(expect.audience)),
+        _ => false,
+    };
+    if !audience_ok {
+        return Err(JwtError::Invalid("wrong audience"));
+    }
+    if let Some(nonce) = expect.nonce {
+        let same = claims["nonce"].as_str().is_some_and(|n| {
+            n.len() == nonce.len() && bool::from(n.as_bytes().ct_eq(nonce.as_bytes()))
+        });
+        if !same {
+            return Err(JwtError::Invalid("wrong nonce"));
+        }
+    }
+    let now = expect.now;
+    let time = |name: &str| claims[name].as_i64();
+    let live = time("exp").is_some_and(|exp| exp + LEEWAY_SECS > now)
+        && time("nbf").is_none_or(|nbf| nbf - LEEWAY_SECS <= now)
+        && time("iat").is_none_or(|iat| iat - LEEWAY_SECS <= now);
+    if !live {
+        return Err(JwtError::Invalid("expired or not yet valid"));
+    }
+    Ok(())
+}

@@ -1,0 +1,48 @@
+//! `/api/companies/:company/kms/export…`: the one-time export of the company
+//! key, and the re-verification of every tenant that allows another.
+
+use keyswitch_shared::api::{CompanyKeyExport, ExportVerification};
+use worker::{Request, Response};
+
+use super::kms::caller;
+use super::{Answer, Ctx};
+use crate::company::commands::Command;
+use crate::do_client;
+
+/// `POST …/kms/export`: the company key, once, as a file.
+pub async fn post(req: Request, ctx: Ctx) -> Answer {
+    let (actor, company) = caller(&req, &ctx).await?;
+    let file: CompanyKeyExport =
+        do_client::call(&ctx.env, &company, &Command::Export { actor }).await?;
+    let resp = Response::from_json(&file)?;
+    let h = resp.headers();
+    h.set(
+        "Content-Disposition",
+        &format!(
+            "attachment; filename=\"company-key-{}.json\"",
+            company.as_str()
+        ),
+    )?;
+    h.set("Cache-Control", "no-store")?;
+    Ok(resp)
+}
+
+/// `GET …/kms/export/verification`.
+pub async fn get_verification(req: Request, ctx: Ctx) -> Answer {
+    let (_, company) = caller(&req, &ctx).await?;
+    let view: ExportVerification =
+        do_client::call(&ctx.env, &company, &Command::ExportVerificationView).await?;
+    Ok(Response::from_json(&view)?)
+}
+
+/// `POST …/kms/export/verification`: start verifying every tenant again.
+pub async fn post_verification(req: Request, ctx: Ctx) -> Answer {
+    let (actor, company) = caller(&req, &ctx).await?;
+    let view: ExportVerification = do_client::call(
+        &ctx.env,
+        &company,
+        &Command::BeginExportVerification { actor },
+    )
+    .await?;
+    Ok(Response::from_json(&view)?)
+}

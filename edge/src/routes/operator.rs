@@ -1,0 +1,43 @@
+//! `POST /api/companies/:company/kms/aws-kms` [`MoveToAwsKms`] (Partner
+//! Admins only): move a company onto a customer AWS KMS key through the
+//! crash-safe re-wrap.
+
+use keyswitch_shared::api::MoveToAwsKms;
+use keyswitch_shared::{CatalogError, Role};
+use worker::Request;
+
+use super::kms::{answer, caller};
+use super::{Answer, Ctx, body};
+use crate::company::commands::{Command, View};
+use crate::do_client;
+use crate::error::EdgeError;
+
+/// An AWS KMS key id, ARN or alias: 1 to 2048 of letters, digits, `:/-_`.
+fn aws_key_id(raw: &str) -> Result<String, EdgeError> {
+    let key_id = raw.trim();
+    let valid = (1..=2048).contains(&key_id.len())
+        && key_id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ":/-_".contains(c));
+    if valid {
+        Ok(key_id.to_owned())
+    } else {
+        Err(EdgeError::field(
+            "key_id",
+            "must be an AWS KMS key id, ARN or alias",
+        ))
+    }
+}
+
+/// `POST …/kms/aws-kms` `{key_id}`.
+pub async fn post_aws_kms(mut req: Request, ctx: Ctx) -> Answer {
+    let (actor, company) = caller(&req, &ctx).await?;
+    if actor.role != Role::PartnerAdmin {
+        return Err(CatalogError::ForbiddenRole.into());
+    }
+    let move_to: MoveToAwsKms = body::json(&mut req).await?;
+    let key_id = aws_key_id(&move_to.key_id)?;
+    let view: View =
+        do_client::call(&ctx.env, &company, &Command::MoveToAwsKms { actor, key_id }).await?;
+    answer(&ctx.env, &company, view).await
+}
