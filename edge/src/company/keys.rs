@@ -53,10 +53,10 @@ impl CompanyKms {
             (c.blob_sha256 == fingerprint && c.expires_at_ms > now)
                 .then(|| SecretKey::from_bytes(c.key.bytes()))
         });
-        if let Some(key) = cached {
-            return key;
+        match cached {
+            Some(key) => key,
+            None => self.unwrap_fresh(company, provider, key).await,
         }
-        self.unwrap_fresh(company, provider, key).await
     }
 
     /// The company key, unwrapped by `provider` itself (never the cache): a
@@ -66,25 +66,18 @@ impl CompanyKms {
         &self,
         company: &str,
         provider: &Provider,
-        key: &WrappedKey,
+        wrapped: &WrappedKey,
     ) -> Res<SecretKey> {
-        let fingerprint = sha256_hex(key.blob.as_bytes());
-        let now = worker::Date::now().as_millis();
         let blob = STANDARD
-            .decode(&key.blob)
-            .map_err(|_| EdgeError::corrupt("a wrapped data key"))?;
-        let key = providers::unwrap_company_key(
-            &self.env,
-            company,
-            provider,
-            key.azure_tenant.as_ref(),
-            &blob,
-        )
-        .await?;
+            .decode(&wrapped.blob)
+            .map_err(|_| EdgeError::corrupt("the stored company key"))?;
+        let azure_tenant = wrapped.azure_tenant.as_ref();
+        let key = providers::unwrap_company_key(&self.env, company, provider, azure_tenant, &blob)
+            .await?;
         *self.key_cache.borrow_mut() = Some(CachedKey {
-            blob_sha256: fingerprint,
+            blob_sha256: sha256_hex(wrapped.blob.as_bytes()),
             key: SecretKey::from_bytes(key.bytes())?,
-            expires_at_ms: now + CACHE_MS,
+            expires_at_ms: worker::Date::now().as_millis() + CACHE_MS,
         });
         Ok(key)
     }

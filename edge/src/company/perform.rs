@@ -140,7 +140,7 @@ impl CompanyKms {
                     let key = self.company_key(company, &old.0, &old.1).await?;
                     let blob = STANDARD
                         .decode(&blob)
-                        .map_err(|_| EdgeError::corrupt("the stored company key"))?;
+                        .map_err(|_| EdgeError::corrupt("the newly wrapped company key"))?;
                     let back = providers::azure::unwrap(&self.env, &tenant, &kid, &blob).await?;
                     if key.same_as(&back) {
                         Ok(())

@@ -3,6 +3,7 @@
 //! Google). Answers the landing page; the company's object checks and
 //! consumes the state.
 
+use keyswitch_shared::oauth_state::{Flow, OAuthState};
 use keyswitch_shared::{CatalogError, CompanyId};
 use worker::Request;
 
@@ -10,18 +11,6 @@ use super::{Answer, Ctx};
 use crate::company::commands::{CallbackOutcome, Command, VerifyOutcome};
 use crate::do_client;
 use crate::landing::{self, Landing, VerificationLanding};
-
-/// `{company}.verify.{nonce}`: a tenant verification's state.
-fn verification_state(state: &str) -> Option<(CompanyId, String)> {
-    let mut parts = state.split('.');
-    let (Some(company), Some("verify"), Some(nonce), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return None;
-    };
-    let company: CompanyId = company.parse().ok()?;
-    (!nonce.is_empty() && nonce.len() <= 128).then(|| (company, nonce.to_owned()))
-}
 
 /// A tenant verification came back (Microsoft or Google, same redirect URI).
 async fn verification(
@@ -71,15 +60,8 @@ pub async fn consent_callback(req: Request, ctx: Ctx) -> Answer {
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.chars().take(2048).collect::<String>())
     };
-    let state = param("state").unwrap_or_default();
-    if let Some((company, nonce)) = verification_state(&state) {
-        return verification(&ctx, company, nonce, &param).await;
-    }
-    let parsed = state.split_once('.').and_then(|(company, nonce)| {
-        let company: CompanyId = company.parse().ok()?;
-        (!nonce.is_empty() && nonce.len() <= 128).then(|| (company, nonce.to_owned()))
-    });
-    let Some((company, nonce)) = parsed else {
+    let state: Option<OAuthState> = param("state").and_then(|s| s.parse().ok());
+    let Some(state) = state else {
         let e = CatalogError::OAuthStateExpired;
         return landing::render(
             &ctx.env,
@@ -90,6 +72,10 @@ pub async fn consent_callback(req: Request, ctx: Ctx) -> Answer {
             },
         );
     };
+    let (company, nonce) = (state.company().clone(), state.nonce().to_owned());
+    if state.flow() == Flow::TenantVerification {
+        return verification(&ctx, company, nonce, &param).await;
+    }
     let outcome: CallbackOutcome = do_client::call(
         &ctx.env,
         &ctx.data,
@@ -105,9 +91,8 @@ pub async fn consent_callback(req: Request, ctx: Ctx) -> Answer {
     .await?;
     let error = outcome.error;
     // The company is named only when the state was genuine.
-    let genuine = error
-        .as_ref()
-        .is_none_or(|(_, b)| b.code != "oauth_state_expired");
+    let expired = CatalogError::OAuthStateExpired.code();
+    let genuine = error.as_ref().is_none_or(|(_, b)| b.code != expired);
     landing::render(
         &ctx.env,
         &Landing {

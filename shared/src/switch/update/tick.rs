@@ -81,13 +81,7 @@ fn expired(s: &mut Step<'_>, lease: Lease) {
             );
         }
         Op::FinalInventory | Op::Wrap | Op::VerifyWrap => {
-            s.m.lease = None;
-            s.audit(
-                &system,
-                AuditAction::LeaseExpired,
-                Outcome::Failed,
-                Some(error.code().into()),
-            );
+            over(s, &error);
             finalize::failed(s, error);
         }
         Op::Export { .. } => {
@@ -97,15 +91,19 @@ fn expired(s: &mut Step<'_>, lease: Lease) {
             let note = Some(format!("{}: export window stays closed", error.code()));
             s.audit(&system, AuditAction::LeaseExpired, Outcome::Failed, note);
         }
-        Op::ListTenants { .. } | Op::ExportRound { .. } | Op::MoveToAws { .. } => {
-            // Nothing was changed yet: the step is simply over.
-            s.m.lease = None;
-            s.audit(
-                &system,
-                AuditAction::LeaseExpired,
-                Outcome::Failed,
-                Some(error.code().into()),
-            );
-        }
+        // Nothing was changed yet: the step is simply over.
+        Op::ListTenants { .. } | Op::ExportRound { .. } | Op::MoveToAws { .. } => over(s, &error),
     }
+}
+
+/// The lease is gone and its expiry recorded.
+fn over(s: &mut Step<'_>, error: &CatalogError) {
+    s.m.lease = None;
+    let code = Some(error.code().to_owned());
+    s.audit(
+        &Actor::system(),
+        AuditAction::LeaseExpired,
+        Outcome::Failed,
+        code,
+    );
 }
