@@ -48,7 +48,7 @@ impl CompanyKms {
         key: &WrappedKey,
     ) -> Res<SecretKey> {
         let fingerprint = sha256_hex(key.blob.as_bytes());
-        let now = worker::Date::now().as_millis();
+        let now = crate::clock::now_ms();
         let cached = self.key_cache.borrow().as_ref().and_then(|c| {
             (c.blob_sha256 == fingerprint && c.expires_at_ms > now)
                 .then(|| SecretKey::from_bytes(c.key.bytes()))
@@ -77,7 +77,7 @@ impl CompanyKms {
         *self.key_cache.borrow_mut() = Some(CachedKey {
             blob_sha256: sha256_hex(wrapped.blob.as_bytes()),
             key: SecretKey::from_bytes(key.bytes())?,
-            expires_at_ms: worker::Date::now().as_millis() + CACHE_MS,
+            expires_at_ms: crate::clock::now_ms() + CACHE_MS,
         });
         Ok(key)
     }

@@ -97,7 +97,7 @@ impl CompanyKms {
             None => random_token()?,
         };
         Ok(Ctx {
-            now_ms: worker::Date::now().as_millis(),
+            now_ms: crate::clock::now_ms(),
             nonce,
             policy: Policy {
                 consent_ttl_secs: config::consent_max_age_secs(&self.env),

@@ -36,7 +36,7 @@ impl CompanyKms {
                     Provider::Platform,
                     WrappedKey {
                         blob: STANDARD.encode(sealed),
-                        created_at_ms: worker::Date::now().as_millis(),
+                        created_at_ms: crate::clock::now_ms(),
                         azure_tenant: None,
                     },
                 );

@@ -89,7 +89,7 @@ impl WorkspaceVaults {
         getrandom::fill(&mut fresh)?;
         Ok(Ctx {
             workspace: workspace.clone(),
-            now_ms: worker::Date::now().as_millis(),
+            now_ms: crate::clock::now_ms(),
             fresh,
         })
     }
