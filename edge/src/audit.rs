@@ -18,6 +18,8 @@ const SEQ: &str = "audit_seq";
 const PREFIX: &str = "audit/";
 /// Events per page unless the caller asks otherwise.
 pub const DEFAULT_LIMIT: usize = 100;
+/// The largest cursor: JavaScript's largest safe integer (no trail gets near).
+const MAX_CURSOR: u64 = (1 << 53) - 1;
 /// Most events one page holds.
 pub const MAX_LIMIT: usize = 500;
 
@@ -98,8 +100,10 @@ impl Query {
                         ));
                     }
                 },
+                // A cursor travels to the Durable Object as a JSON number:
+                // beyond 2^53 - 1 it would not survive as an integer.
                 "cursor" => match value.parse::<u64>() {
-                    Ok(n) if n >= 1 => query.cursor = Some(n),
+                    Ok(n) if (1..=MAX_CURSOR).contains(&n) => query.cursor = Some(n),
                     _ => {
                         return Err(EdgeError::field(
                             "cursor",
