@@ -8,8 +8,6 @@ use crate::error::EdgeError;
 pub const COMPANY_KMS: &str = "COMPANY_KMS";
 /// The Durable Object namespace holding one `WorkspaceVaults` per workspace.
 pub const WORKSPACE_VAULTS: &str = "WORKSPACE_VAULTS";
-/// KV namespace for what may be stale or expire (consent cache, read copies).
-pub const KMS_CACHE: &str = "KMS_CACHE";
 /// Secret: the platform key-encryption key, 32 bytes, base64.
 pub const PLATFORM_KEY: &str = "PLATFORM_KEY";
 /// Secret: the KMS Connector application's client secret.
@@ -37,6 +35,9 @@ pub const OAUTH_STATE_TTL_SECONDS: &str = "OAUTH_STATE_TTL_SECONDS";
 pub const ALLOWED_ORIGINS: &str = "ALLOWED_ORIGINS";
 /// Var: how long an admin consent counts, in seconds (86400 in production).
 pub const CONSENT_MAX_AGE_SECONDS: &str = "CONSENT_MAX_AGE_SECONDS";
+/// Var: at most one connection test per company in this many seconds
+/// (10 when unset, as the product requires; the test stack shortens it).
+pub const CONNECTION_TEST_INTERVAL_SECONDS: &str = "CONNECTION_TEST_INTERVAL_SECONDS";
 /// Var: base delay of the finalization retries (alarm back-off), in ms.
 pub const FINALIZE_RETRY_BASE_MS: &str = "FINALIZE_RETRY_BASE_MS";
 /// Secret: the backup engine's bearer credential for the envelope API.
@@ -128,6 +129,17 @@ pub fn consent_max_age_secs(env: &Env) -> i64 {
         .and_then(|v| v.to_string().trim().parse::<i64>().ok())
         .filter(|s| *s > 0)
         .unwrap_or(keyswitch_shared::switch::CONSENT_TTL_SECS)
+}
+
+/// The connection-test rate limit in milliseconds (default 10 s; at least
+/// 1 s, at most 5 min).
+pub fn connection_test_interval_ms(env: &Env) -> u64 {
+    env.var(CONNECTION_TEST_INTERVAL_SECONDS)
+        .ok()
+        .and_then(|v| v.to_string().trim().parse::<u64>().ok())
+        .unwrap_or(10)
+        .clamp(1, 300)
+        * 1000
 }
 
 /// Base delay of the finalization retries in milliseconds (default 2000).

@@ -54,6 +54,14 @@ pub async fn call<T: DeserializeOwned>(
     if (200..300).contains(&status) {
         return Ok(resp.json().await?);
     }
+    let retry_after = resp
+        .headers()
+        .get("Retry-After")?
+        .and_then(|v| v.trim().parse().ok());
     let body: ErrorBody = resp.json().await?;
-    Err(EdgeError::Relayed { status, body })
+    Err(EdgeError::Relayed {
+        status,
+        body,
+        retry_after,
+    })
 }

@@ -24,6 +24,8 @@ pub enum EdgeError {
         status: u16,
         /// Its body.
         body: ErrorBody,
+        /// Its `Retry-After` (seconds), when it sent one.
+        retry_after: Option<u64>,
     },
     /// A request path or method the API does not have.
     #[error("no such route")]
@@ -116,10 +118,18 @@ impl EdgeError {
         }
     }
 
+    /// How long the client should wait (`Retry-After`), when the error says.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            Self::Relayed { retry_after, .. } => *retry_after,
+            other => other.public().retry_after_secs(),
+        }
+    }
+
     /// The status and body the client gets. Internal causes are never sent.
     pub fn status_and_body(&self) -> (u16, ErrorBody) {
         match self {
-            Self::Relayed { status, body } => (*status, body.clone()),
+            Self::Relayed { status, body, .. } => (*status, body.clone()),
             Self::NoRoute { status: 405 } => (
                 405,
                 CatalogError::InvalidField {
@@ -159,6 +169,9 @@ impl EdgeError {
         headers.set("Cache-Control", "no-store")?;
         if status == 401 {
             headers.set("WWW-Authenticate", "Bearer realm=\"keyswitch\"")?;
+        }
+        if let Some(secs) = self.retry_after_secs() {
+            headers.set("Retry-After", &secs.to_string())?;
         }
         Ok(resp)
     }

@@ -119,6 +119,12 @@ pub enum CatalogError {
     /// Key Vault answered 429.
     #[error("Azure Key Vault is throttling requests")]
     Throttled,
+    /// A connection test of this company ran less than ten seconds ago.
+    #[error("A connection test ran moments ago: wait {retry_after_secs} s before the next one")]
+    RateLimited {
+        /// Seconds until the next test may run.
+        retry_after_secs: u64,
+    },
     /// Azure answered 5xx or did not answer.
     #[error("Azure is not responding right now")]
     AzureUnavailable,
@@ -315,6 +321,7 @@ impl CatalogError {
             E::KeyNotYetValid { .. } => "key_not_yet_valid",
             E::KeyOperationsMissing { .. } => "key_operations_missing",
             E::Throttled => "throttled",
+            E::RateLimited { .. } => "rate_limited",
             E::AzureUnavailable => "azure_unavailable",
             E::VaultFirewall => "vault_firewall",
             E::VaultTokenRejected { .. } => "vault_token_rejected",
@@ -381,6 +388,7 @@ impl CatalogError {
             E::KeyExpired { .. } => "Set a later expiration date on the key's current version, or create a new version of the key, then retry.".into(),
             E::KeyNotYetValid { .. } => "Wait until the key's activation date, or remove the activation date from the key's current version, then retry.".into(),
             E::KeyOperationsMissing { .. } => "Allow the Wrap Key and Unwrap Key operations on the key (Permitted operations in the Azure Portal), or use a key that allows them.".into(),
+            E::RateLimited { retry_after_secs } => format!("Wait {retry_after_secs} s, then run the test again. keyswitch runs at most one connection test per company every 10 seconds, to spare your vault's request quota."),
             E::Throttled => "Wait a minute, then try again. Key Vault limits how many requests a vault accepts; other applications may be using this vault heavily.".into(),
             E::AzureUnavailable | E::GoogleUnavailable => FIX_RETRY_LATER.into(),
             E::VaultFirewall => "Ask your Azure admin to allow access to the vault from CyberSentriq in the vault's Networking settings, then retry.".into(),
@@ -466,13 +474,23 @@ impl CatalogError {
             | E::TenantMismatch { .. }
             | E::GoogleDelegatedAdmin
             | E::GoogleNotSuperAdmin => 422,
-            E::Throttled => 429,
+            E::Throttled | E::RateLimited { .. } => 429,
             E::KeyVaultRejected { .. } | E::GoogleRejected { .. } | E::UnexpectedAnswer { .. } => {
                 502
             }
             E::AzureUnavailable | E::GoogleUnavailable => 503,
             E::Interrupted { .. } => 503,
             E::Internal => 500,
+        }
+    }
+
+    /// How long the client should wait before trying again (the
+    /// `Retry-After` header), when the error says so.
+    #[must_use]
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            Self::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+            _ => None,
         }
     }
 
@@ -607,6 +625,9 @@ mod tests {
                 missing: vec!["wrapKey".into()],
             },
             E::Throttled,
+            E::RateLimited {
+                retry_after_secs: 7,
+            },
             E::AzureUnavailable,
             E::VaultFirewall,
             E::VaultTokenRejected { vault_tenant: None },

@@ -309,7 +309,7 @@ test('Common issues: "Azure AD admin consent is required" when the consent step 
   const popupEvent = page.waitForEvent('popup');
   await kms.testConnectionButton.click();
   const popup = await popupEvent;
-  await expect(popup.getByRole('button', { name: `Accept as ${fresh.admin}` })).toBeVisible();
+  await expect(popup.getByRole('button', { name: `Sign in as ${fresh.admin}`, exact: true })).toBeVisible();
   await popup.close();
   await expect(kms.pending).toBeVisible();
   await page.getByRole('button', { name: "I've granted consent: test the connection" }).click();

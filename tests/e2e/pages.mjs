@@ -55,9 +55,8 @@ export class Sim {
 
   /** A new Entra tenant with a Global Administrator (`admin`) and a user
    * without an admin role (`plainUser`), and a vault (RBAC unless told) with
-   * an RSA key `company-kek`. The edge has no consent cached for it, so every
-   * test walks through Microsoft's consent itself (the local stack keeps a
-   * consent for only a few seconds). */
+   * an RSA key `company-kek`. Consents are kept per company, so every test
+   * (its own company) walks through Microsoft's consent sign-in itself. */
   async freshTenant(slug, { permissionModel = 'rbac' } = {}) {
     const tenant = await this.#post('/tenants', { name: `E2E ${slug}` });
     const admin = `Gina ${slug}`;
@@ -77,14 +76,19 @@ export class Sim {
   }
 }
 
-/** Microsoft's admin consent page (simulated) in the popup. */
+/** Microsoft's sign-in (simulated) in the popup: the admin-consent sign-in
+ * (an OpenID Connect sign-in with prompt=admin_consent, the account picker of
+ * the simulator's authorize page) or a tenant verification. */
 export class ConsentPopup {
   constructor(page) {
     this.page = page;
   }
 
+  /** Admin consent: `name` signs in on Microsoft's account picker and
+   * consents for the tenant (only an admin may). */
   async acceptAs(name) {
-    await this.page.getByRole('button', { name: `Accept as ${name}` }).click();
+    await expect(this.page.getByText('This request asks for admin consent')).toBeVisible();
+    await this.page.getByRole('button', { name: `Sign in as ${name}`, exact: true }).click();
   }
 
   /** Microsoft's sign-in (code flow) or Google's account chooser. */

@@ -1,5 +1,5 @@
-//! Microsoft Entra ID for the KMS Connector app: the admin-consent URL and
-//! client-credentials tokens (cached in memory until shortly before expiry).
+//! Microsoft Entra ID for the KMS Connector app: client-credentials tokens
+//! (cached in memory until shortly before expiry).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -42,7 +42,6 @@ thread_local! {
 pub struct Entra {
     authority: url::Url,
     client_id: String,
-    redirect_uri: url::Url,
 }
 
 #[derive(Deserialize)]
@@ -58,7 +57,6 @@ impl Entra {
         Ok(Self {
             authority: config::url_var(env, config::ENTRA_AUTHORITY)?,
             client_id: config::var(env, config::CONNECTOR_CLIENT_ID)?,
-            redirect_uri: config::url_var(env, config::CONSENT_REDIRECT_URI)?,
         })
     }
 
@@ -75,24 +73,6 @@ impl Entra {
             .push(tenant)
             .extend(tail);
         Ok(url)
-    }
-
-    /// Microsoft's v2 admin-consent URL for the vault's tenant (or
-    /// `organizations` when unknown), asking for Key Vault access.
-    pub fn admin_consent_url(
-        &self,
-        tenant: Option<&TenantId>,
-        scope: &str,
-        state: &str,
-    ) -> Result<String, EdgeError> {
-        let tenant = tenant.map_or("organizations", TenantId::as_str);
-        let mut url = self.endpoint(tenant, &["v2.0", "adminconsent"])?;
-        url.query_pairs_mut()
-            .append_pair("client_id", &self.client_id)
-            .append_pair("scope", scope)
-            .append_pair("redirect_uri", self.redirect_uri.as_str())
-            .append_pair("state", state);
-        Ok(url.into())
     }
 
     /// A client-credentials token for `tenant` and `scope`. Entra issues one

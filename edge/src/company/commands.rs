@@ -2,7 +2,7 @@
 
 use keyswitch_shared::api::{CompanyKeyInfo, PendingSetup};
 use keyswitch_shared::switch::{Stage, TenantRef};
-use keyswitch_shared::{Actor, ErrorBody, KeyName, Provider, TenantId, VaultUri};
+use keyswitch_shared::{Actor, ErrorBody, KeyName, Provider, VaultUri};
 use serde::{Deserialize, Serialize};
 
 /// One request to the object (JSON body of `POST https://company-kms/{company}`).
@@ -20,28 +20,24 @@ pub enum Command {
         vault_uri: VaultUri,
         /// Key name.
         key_name: KeyName,
-        /// The vault's tenant, from Key Vault's challenge.
-        vault_tenant: TenantId,
-        /// When a still-fresh cached consent for that tenant was granted.
-        cached_consent_at: Option<i64>,
     },
-    /// Grant admin consent: a new consent `state` for the pending setup.
+    /// Grant admin consent: a new consent sign-in for the pending setup.
     IssueConsent {
         /// The admin who clicked.
         actor: Actor,
     },
-    /// The admin-consent callback arrived with this state nonce.
+    /// The admin-consent sign-in came back with this state nonce (its MAC
+    /// was checked by the worker). `admin_consent` and `tenant` are not
+    /// passed on: they prove nothing.
     ConsentCallback {
         /// The random part of `state`.
         nonce: String,
+        /// The callback's `code`.
+        code: Option<String>,
         /// The callback's `error`.
         error: Option<String>,
         /// The callback's `error_description`.
         error_description: Option<String>,
-        /// The callback's `admin_consent`.
-        admin_consent: Option<String>,
-        /// The callback's `tenant` (a hint only; never proof).
-        tenant_hint: Option<String>,
     },
     /// Completed or Test Connection on the pending setup.
     Test {
@@ -70,7 +66,8 @@ pub enum Command {
         /// Which tenant.
         tenant: TenantRef,
     },
-    /// A verification sign-in came back with this state nonce.
+    /// A verification sign-in came back with this state nonce (its MAC was
+    /// checked by the worker).
     VerifyCallback {
         /// The random part of `state`.
         nonce: String,
@@ -130,8 +127,8 @@ pub struct View {
     pub pending: Option<PendingSetup>,
     /// Facts about the stored company key.
     pub company_key: CompanyKeyInfo,
-    /// A freshly issued consent `state`, when the setup awaits consent.
-    pub consent_state: Option<String>,
+    /// The admin-consent sign-in URL, when one was just issued.
+    pub consent_url: Option<String>,
 }
 
 /// The outcome of a consent callback, for the landing page.

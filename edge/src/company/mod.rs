@@ -103,6 +103,7 @@ impl CompanyKms {
                 consent_ttl_secs: config::consent_max_age_secs(&self.env),
                 state_ttl_ms: config::state_ttl_ms(&self.env),
                 retry_base_ms: config::finalize_retry_base_ms(&self.env),
+                test_interval_ms: config::connection_test_interval_ms(&self.env),
                 ..Policy::default()
             },
         })

@@ -3,13 +3,15 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use keyswitch_shared::CatalogError;
 use keyswitch_shared::api::CompanyKeyExport;
-use keyswitch_shared::switch::{Company, Ctx, Effect, Event, InventoryTenant, TenantRef};
-use keyswitch_shared::{CatalogError, TenantId, VaultUri};
+use keyswitch_shared::switch::{
+    Company, ConsentProof, Ctx, Effect, Event, InventoryTenant, Target, TenantRef,
+};
 
 use super::{CompanyKms, Outcome, Res};
 use crate::azure::entra::Entra;
-use crate::consent_cache;
+use crate::azure::keyvault::KeyVault;
 use crate::error::EdgeError;
 use crate::idp;
 use crate::inventory::Inventory;
@@ -66,14 +68,23 @@ impl CompanyKms {
             }
             Effect::ProveConsent {
                 attempt,
-                tenant,
-                vault_uri,
+                code,
+                pkce_verifier,
+                oidc_nonce,
+                target,
             } => {
-                let result = caught(
-                    "consent proof",
-                    self.prove_consent(&tenant, &vault_uri, ctx).await,
-                );
+                let (code, pkce) = (code.secret().to_owned(), pkce_verifier.secret().to_owned());
+                let result = self
+                    .prove_consent(code, pkce, oidc_nonce.secret(), &target, ctx)
+                    .await;
                 Some(Event::ConsentProven { attempt, result })
+            }
+            Effect::ProbeVault { attempt, target } => {
+                let result = KeyVault::from_env(&self.env)
+                    .vault_tenant(&target.vault_uri, &target.key_name)
+                    .await;
+                let result = caught("vault tenant", result);
+                Some(Event::VaultProbed { attempt, result })
             }
             Effect::TestConnection {
                 attempt,
@@ -188,21 +199,36 @@ impl CompanyKms {
         })
     }
 
-    /// Proves the admin consent with a client-credentials token for the
-    /// vault's scope in `tenant` (never trusting the callback's `tenant`),
-    /// and caches it for the consent's lifetime.
+    /// Proves the admin consent: the sign-in's ID token names an admin of
+    /// its tenant (`tid`), the connector then gets a token there (the
+    /// consent took effect), and Key Vault's challenge names the vault's
+    /// tenant. The model compares the two.
     async fn prove_consent(
         &self,
-        tenant: &TenantId,
-        vault_uri: &VaultUri,
+        code: String,
+        pkce: String,
+        oidc_nonce: &str,
+        target: &Target,
         ctx: &Ctx,
-    ) -> Res<TenantId> {
-        let entra = Entra::from_env(&self.env)?;
-        entra
-            .request_token(&self.env, tenant, vault_uri.token_scope())
-            .await?;
-        consent_cache::put(&self.env, entra.client_id(), tenant, ctx.now_secs()).await?;
-        Ok(tenant.clone())
+    ) -> Result<ConsentProof, CatalogError> {
+        let (tenant, admin) =
+            idp::entra::finish_consent(&self.env, code, pkce, oidc_nonce, ctx.now_secs()).await?;
+        let vault_tenant = async {
+            let entra = Entra::from_env(&self.env)?;
+            entra
+                .request_token(&self.env, &tenant, target.vault_uri.token_scope())
+                .await?;
+            KeyVault::from_env(&self.env)
+                .vault_tenant(&target.vault_uri, &target.key_name)
+                .await
+        }
+        .await;
+        let vault_tenant = caught("consent proof", vault_tenant)?;
+        Ok(ConsentProof {
+            tenant,
+            vault_tenant,
+            admin,
+        })
     }
 
     /// The tenants of the company's backup sets, with their names.

@@ -2,7 +2,7 @@
 //! read of the model), and the outcome becomes the answer.
 
 use keyswitch_shared::api::{AuditTrail, CompanyKeyInfo, VerifyTenantAnswer};
-use keyswitch_shared::oauth_state::{Flow, OAuthState};
+use keyswitch_shared::oauth_state::Flow;
 use keyswitch_shared::switch::{
     Company, ConsentAnswer, Event, OAuthSecret, Reply, SignIn, Target, TenantRef, VerifyAnswer,
 };
@@ -15,6 +15,7 @@ use super::{CompanyKms, Outcome, Res, random_token};
 use crate::audit;
 use crate::error::EdgeError;
 use crate::idp;
+use crate::oauth_state;
 
 fn json<T: Serialize>(value: &T) -> Res<Response> {
     Ok(Response::from_json(value)?)
@@ -70,16 +71,18 @@ impl CompanyKms {
             }
             Command::ConsentCallback {
                 nonce,
+                code,
                 error,
                 error_description,
-                admin_consent,
-                tenant_hint,
             } => {
+                // A callback never creates a company record.
+                if self.stored().await?.is_none() {
+                    return json(&consent_outcome(&Outcome::default()));
+                }
                 let answer = ConsentAnswer {
+                    code: code.map(OAuthSecret::new),
                     error,
                     error_description,
-                    admin_consent,
-                    tenant_hint,
                 };
                 let out = self
                     .run(company, Event::ConsentCallback { nonce, answer })
@@ -92,6 +95,9 @@ impl CompanyKms {
                 error,
                 error_description,
             } => {
+                if self.stored().await?.is_none() {
+                    return json(&verify_outcome(&Outcome::default()));
+                }
                 let answer = VerifyAnswer {
                     code: code.map(OAuthSecret::new),
                     error,
@@ -124,33 +130,60 @@ impl CompanyKms {
                 actor,
                 vault_uri,
                 key_name,
-                vault_tenant,
-                cached_consent_at,
-            } => Event::Start {
-                actor,
-                target: Target {
+            } => {
+                let (nonce, consent) = self.consent_sign_in(company)?;
+                let target = Target {
                     vault_uri,
                     key_name,
-                },
-                vault_tenant,
-                cached_consent_at,
-            },
-            Command::IssueConsent { actor } => Event::IssueConsent { actor },
+                };
+                let event = Event::Start {
+                    actor,
+                    target,
+                    consent,
+                };
+                return self.act(company, event, Some(nonce)).await;
+            }
+            Command::IssueConsent { actor } => {
+                let (nonce, consent) = self.consent_sign_in(company)?;
+                let event = Event::IssueConsent { actor, consent };
+                return self.act(company, event, Some(nonce)).await;
+            }
             Command::Test { actor } => Event::Test { actor },
             Command::Save { actor } => Event::Save { actor },
             Command::Refresh { actor } => Event::Refresh { actor },
             Command::Cancel { actor } => Event::Cancel { actor },
             Command::MoveToAwsKms { actor, key_id } => Event::MoveToAwsKms { actor, key_id },
         };
-        let out = self.run(company, event).await?;
+        self.act(company, event, None).await
+    }
+
+    /// Runs an admin's command; answers the view (with the consent URL
+    /// when one was issued) or the command's error.
+    async fn act(&self, company: &CompanyId, event: Event, nonce: Option<String>) -> Res<Response> {
+        let out = self.run_with_nonce(company, event, nonce).await?;
         if let Some(e) = failure(&out) {
             return Err(e.into());
         }
-        let consent_state = out.replies.iter().find_map(|r| match r {
-            Reply::ConsentState(s) => Some(s.clone()),
+        let consent_url = out.replies.iter().find_map(|r| match r {
+            Reply::ConsentUrl(url) => Some(url.clone()),
             _ => None,
         });
-        json(&view(&self.load(company).await?, consent_state))
+        json(&view(&self.load(company).await?, consent_url))
+    }
+
+    /// The admin-consent sign-in (PKCE, nonce, signed state) the model
+    /// records if it asks for consent; the state's random part is returned
+    /// for the update's context.
+    fn consent_sign_in(&self, company: &CompanyId) -> Res<(String, SignIn)> {
+        let nonce = random_token()?;
+        let state = oauth_state::sign(&self.env, company, Flow::AdminConsent, &nonce)?;
+        let started = idp::entra::start_consent(&self.env, state)?;
+        let sign_in = SignIn {
+            authorize_url: started.url,
+            pkce_verifier: OAuthSecret::new(started.pkce_verifier),
+            oidc_nonce: started.nonce,
+        };
+        Ok((nonce, sign_in))
     }
 
     /// Prepares the tenant's sign-in (PKCE, nonce, state) and lets the model
@@ -162,8 +195,7 @@ impl CompanyKms {
         tenant: TenantRef,
     ) -> Res<Response> {
         let nonce = random_token()?;
-        let state =
-            OAuthState::new(company.clone(), Flow::TenantVerification, nonce.clone()).to_string();
+        let state = oauth_state::sign(&self.env, company, Flow::TenantVerification, &nonce)?;
         let started = match &tenant {
             TenantRef::Microsoft365 { .. } => idp::entra::start(&self.env, state)?,
             TenantRef::GoogleWorkspace { .. } => idp::google::start(&self.env, state)?,
@@ -196,7 +228,7 @@ impl CompanyKms {
     }
 }
 
-fn view(model: &Company, consent_state: Option<String>) -> View {
+fn view(model: &Company, consent_url: Option<String>) -> View {
     View {
         provider: model.provider().clone(),
         stage: model.stage(),
@@ -205,7 +237,7 @@ fn view(model: &Company, consent_state: Option<String>) -> View {
             wrapped_fingerprint: fingerprint(model),
             created_at_ms: model.key().created_at_ms,
         },
-        consent_state,
+        consent_url,
     }
 }
 

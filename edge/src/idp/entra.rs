@@ -43,6 +43,18 @@ pub fn start(env: &Env, state: String) -> Result<Started, EdgeError> {
     )
 }
 
+/// The admin-consent sign-in of Manage KMS: the same code flow (PKCE,
+/// nonce) with `prompt=admin_consent`, so the admin grants the connector's
+/// consent and proves who they are in one step.
+pub fn start_consent(env: &Env, state: String) -> Result<Started, EdgeError> {
+    super::authorize(
+        &client(env)?,
+        state,
+        &["openid", "profile"],
+        &[("prompt", "admin_consent")],
+    )
+}
+
 fn unavailable() -> CatalogError {
     CatalogError::AzureUnavailable
 }
@@ -64,21 +76,99 @@ pub async fn finish(
     nonce: &str,
     now: i64,
 ) -> Result<String, CatalogError> {
+    let (_, who) = prove_admin(
+        env,
+        Some(expected),
+        SignedIn {
+            code,
+            pkce_verifier,
+            nonce,
+        },
+        now,
+        CatalogError::TenantVerifiedWithoutRole,
+    )
+    .await?;
+    Ok(who)
+}
+
+/// Redeems the admin-consent sign-in's code and proves an admin of the
+/// tenant the ID token names; returns that tenant and who signed in.
+pub async fn finish_consent(
+    env: &Env,
+    code: String,
+    pkce_verifier: String,
+    nonce: &str,
+    now: i64,
+) -> Result<(TenantId, String), CatalogError> {
+    let signed_in = SignedIn {
+        code,
+        pkce_verifier,
+        nonce,
+    };
+    prove_admin(
+        env,
+        None,
+        signed_in,
+        now,
+        CatalogError::ConsentUserLacksRole,
+    )
+    .await
+}
+
+/// A finished sign-in: its code, PKCE verifier and nonce.
+struct SignedIn<'a> {
+    code: String,
+    pkce_verifier: String,
+    nonce: &'a str,
+}
+
+fn mismatch(expected: &TenantId, tid: &str) -> CatalogError {
+    let found: String = tid
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .take(40)
+        .collect();
+    CatalogError::TenantMismatch {
+        expected: expected.as_str().to_owned(),
+        found,
+    }
+}
+
+/// The code exchange and the ID token's proof: signature against the keys
+/// of its tenant (`expected`, or the token's own `tid` when none is
+/// expected), issuer `{authority}/{tid}/v2.0`, audience, nonce, lifetime;
+/// then `tid` equals `expected` (when given) and `wids` holds Global
+/// Administrator or Privileged Role Administrator (else `without_role`).
+async fn prove_admin(
+    env: &Env,
+    expected: Option<&TenantId>,
+    signed_in: SignedIn<'_>,
+    now: i64,
+    without_role: CatalogError,
+) -> Result<(TenantId, String), CatalogError> {
     let client = client(env).map_err(|e| misconfigured(&e))?;
     let base = authority(env).map_err(|e| misconfigured(&e))?;
     let client_id = config::var(env, config::CONNECTOR_CLIENT_ID).map_err(|e| misconfigured(&e))?;
-    let tokens = super::exchange(&client, code, pkce_verifier)
+    let tokens = super::exchange(&client, signed_in.code, signed_in.pkce_verifier)
         .await
         .map_err(|e| match e {
             ExchangeError::Refused(error) => CatalogError::EntraRejected { error },
             ExchangeError::Unavailable => unavailable(),
         })?;
-    let id_token = tokens
-        .id_token
-        .ok_or_else(|| CatalogError::UnexpectedAnswer {
-            service: "Microsoft Entra ID".into(),
-        })?;
-    let jwks_url = format!("{base}/{}/discovery/v2.0/keys", expected.as_str());
+    let bad_token = || CatalogError::UnexpectedAnswer {
+        service: "Microsoft Entra ID".into(),
+    };
+    let id_token = tokens.id_token.ok_or_else(bad_token)?;
+    // Whose keys sign it: the expected tenant's, or those of the tenant the
+    // token names (a tenant id, so only a GUID goes into the URL; the
+    // signature and issuer checks below decide whether it is true).
+    let key_tenant = match expected {
+        Some(t) => t.clone(),
+        None => jwt::unverified_claim(&id_token, "tid")
+            .and_then(|tid| tid.parse::<TenantId>().ok())
+            .ok_or_else(bad_token)?,
+    };
+    let jwks_url = format!("{base}/{}/discovery/v2.0/keys", key_tenant.as_str());
     let issuer_ok = |iss: &str, claims: &Value| {
         claims["tid"]
             .as_str()
@@ -90,7 +180,7 @@ pub async fn finish(
             jwks_url: &jwks_url,
             issuer_ok: &issuer_ok,
             audience: &client_id,
-            nonce: Some(nonce),
+            nonce: Some(signed_in.nonce),
             now,
         },
     )
@@ -99,35 +189,26 @@ pub async fn finish(
         worker::console_warn!("Microsoft ID token refused: {}", chain(&e));
         match e {
             JwtError::KeysUnavailable(_) => unavailable(),
-            JwtError::Invalid(_) => CatalogError::UnexpectedAnswer {
-                service: "Microsoft Entra ID".into(),
-            },
+            JwtError::Invalid(_) => bad_token(),
         }
     })?;
     let tid = claims["tid"].as_str().unwrap_or_default();
-    if !tid.eq_ignore_ascii_case(expected.as_str()) {
-        let found: String = tid
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
-            .take(40)
-            .collect();
-        return Err(CatalogError::TenantMismatch {
-            expected: expected.as_str().to_owned(),
-            found,
-        });
+    if !tid.eq_ignore_ascii_case(key_tenant.as_str()) {
+        return Err(mismatch(&key_tenant, tid));
     }
     let wids: Vec<&str> = claims["wids"]
         .as_array()
         .map(|a| a.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
     if !has_consent_role(&wids) {
-        return Err(CatalogError::TenantVerifiedWithoutRole);
+        return Err(without_role);
     }
-    Ok(claims["preferred_username"]
+    let who = claims["preferred_username"]
         .as_str()
         .or_else(|| claims["oid"].as_str())
         .unwrap_or("unknown")
         .chars()
         .take(120)
-        .collect())
+        .collect();
+    Ok((key_tenant, who))
 }

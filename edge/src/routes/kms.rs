@@ -9,10 +9,7 @@ use worker::{Env, Request, Response};
 use super::{Answer, Ctx, body};
 use crate::audit;
 use crate::azure::entra::Entra;
-use crate::azure::keyvault::KeyVault;
-use crate::clock::now_secs;
 use crate::company::commands::{Command, View};
-use crate::consent_cache;
 use crate::do_client;
 use crate::error::EdgeError;
 use crate::guidance;
@@ -54,17 +51,10 @@ async fn overview(env: &Env, company: &CompanyId, view: View, strict: bool) -> R
     })
 }
 
-/// Turns the object's view into the action answer (with a consent URL when
-/// a fresh state was issued).
+/// Turns the object's view into the action answer (with the consent URL
+/// when a consent sign-in was issued).
 pub(crate) async fn answer(env: &Env, company: &CompanyId, mut view: View) -> Answer {
-    let consent_url = match (view.consent_state.take(), &view.pending) {
-        (Some(state), Some(p)) => Some(Entra::from_env(env)?.admin_consent_url(
-            p.vault_tenant.as_ref(),
-            p.vault_uri.token_scope(),
-            &state,
-        )?),
-        _ => None,
-    };
+    let consent_url = view.consent_url.take();
     let kms = overview(env, company, view, false).await?;
     Ok(Response::from_json(&KmsAnswer { kms, consent_url })?)
 }
@@ -77,20 +67,15 @@ pub async fn get_status(req: Request, ctx: Ctx) -> Answer {
     Ok(Response::from_json(&kms)?)
 }
 
-/// `POST …/kms/switch` [`StartSwitch`]: Test Connection. Learns the vault's
-/// tenant from Key Vault's challenge, then starts (or edits) the setup;
-/// answers the consent URL when consent is needed.
+/// `POST …/kms/switch` [`StartSwitch`]: Test Connection. Starts (or edits)
+/// the setup without calling the vault: the company's object answers the
+/// consent sign-in URL when this company has proven no consent, else the
+/// setup waits for the role assignment (or the test runs).
 pub async fn post_switch(mut req: Request, ctx: Ctx) -> Answer {
     let (actor, company) = caller(&req, &ctx).await?;
     let start: StartSwitch = body::json(&mut req).await?;
     let vault_uri: VaultUri = start.vault_uri.parse().map_err(CatalogError::from)?;
     let key_name: KeyName = start.key_name.parse().map_err(CatalogError::from)?;
-    let vault_tenant = KeyVault::from_env(&ctx.env)
-        .vault_tenant(&vault_uri, &key_name)
-        .await?;
-    let entra = Entra::from_env(&ctx.env)?;
-    let cached_consent_at =
-        consent_cache::fresh(&ctx.env, entra.client_id(), &vault_tenant, now_secs()).await?;
     let view: View = do_client::call(
         &ctx.env,
         &ctx.data,
@@ -99,8 +84,6 @@ pub async fn post_switch(mut req: Request, ctx: Ctx) -> Answer {
             actor,
             vault_uri,
             key_name,
-            vault_tenant,
-            cached_consent_at,
         },
     )
     .await?;

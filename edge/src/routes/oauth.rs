@@ -1,9 +1,10 @@
 //! `GET /oauth/consent/callback`: the one redirect URI of the connector, for
 //! Microsoft's admin consent and for tenant verifications (Microsoft and
-//! Google). Answers the landing page; the company's object checks and
-//! consumes the state.
+//! Google). Answers the landing page. The state's MAC is checked here,
+//! before any Durable Object is touched (a made-up state writes nothing);
+//! the company's object then checks and consumes the state itself.
 
-use keyswitch_shared::oauth_state::{Flow, OAuthState};
+use keyswitch_shared::oauth_state::Flow;
 use keyswitch_shared::{CatalogError, CompanyId};
 use worker::Request;
 
@@ -60,7 +61,10 @@ pub async fn consent_callback(req: Request, ctx: Ctx) -> Answer {
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.chars().take(2048).collect::<String>())
     };
-    let state: Option<OAuthState> = param("state").and_then(|s| s.parse().ok());
+    let state = match param("state") {
+        Some(s) => crate::oauth_state::verify(&ctx.env, &s)?.ok(),
+        None => None,
+    };
     let Some(state) = state else {
         let e = CatalogError::OAuthStateExpired;
         return landing::render(
@@ -82,10 +86,9 @@ pub async fn consent_callback(req: Request, ctx: Ctx) -> Answer {
         &company,
         &Command::ConsentCallback {
             nonce,
+            code: param("code"),
             error: param("error"),
             error_description: param("error_description"),
-            admin_consent: param("admin_consent"),
-            tenant_hint: param("tenant"),
         },
     )
     .await?;

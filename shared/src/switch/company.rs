@@ -37,6 +37,19 @@ pub struct IssuedState {
     pub expires_at_ms: u64,
 }
 
+/// The admin-consent sign-in of a setup (an OpenID Connect sign-in with
+/// `prompt=admin_consent`): single use, bound to the setup by its OIDC
+/// nonce. The PKCE verifier and the nonce are redacted in `Debug`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentSignIn {
+    /// The state's hash and admin.
+    pub state: IssuedState,
+    /// PKCE verifier of the authorization request.
+    pub pkce_verifier: OAuthSecret,
+    /// The OpenID Connect nonce the ID token must carry.
+    pub oidc_nonce: OAuthSecret,
+}
+
 /// What a tenant sign-in is for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "for", rename_all = "snake_case")]
@@ -97,7 +110,8 @@ pub struct Setup {
     pub(crate) target: Target,
     pub(crate) vault_tenant: Option<TenantId>,
     pub(crate) consent: Option<Consent>,
-    pub(crate) consent_state: Option<IssuedState>,
+    #[serde(default)]
+    pub(crate) consent_sign_in: Option<ConsentSignIn>,
     pub(crate) tested: Option<TestedKey>,
     pub(crate) tenants: Vec<Tenant>,
     pub(crate) commit_issued: bool,
@@ -128,7 +142,8 @@ impl Setup {
     pub fn vault_tenant(&self) -> Option<&TenantId> {
         self.vault_tenant.as_ref()
     }
-    /// The admin consent, if one was granted during this setup.
+    /// The admin consent this setup relies on (proven in it, or a fresh one
+    /// this company proved before).
     #[must_use]
     pub fn consent(&self) -> Option<&Consent> {
         self.consent.as_ref()
@@ -276,6 +291,13 @@ pub struct Company {
     pub(crate) attempts: u32,
     pub(crate) tenant_names: Vec<TenantName>,
     pub(crate) audit_seq: u64,
+    /// Admin consents proven for this company (one per tenant): the consent
+    /// cache. Written only from an ID-token proof of one of its own setups.
+    #[serde(default)]
+    pub(crate) consents: Vec<Consent>,
+    /// When the last connection test started (Unix milliseconds).
+    #[serde(default)]
+    pub(crate) last_test_at_ms: Option<u64>,
 }
 
 impl Company {
@@ -295,6 +317,8 @@ impl Company {
             attempts: 0,
             tenant_names: Vec::new(),
             audit_seq: 0,
+            consents: Vec::new(),
+            last_test_at_ms: None,
         }
     }
     /// The company's id.
@@ -347,6 +371,17 @@ impl Company {
     pub fn tenant_names(&self) -> &[TenantName] {
         &self.tenant_names
     }
+    /// The admin consents proven for this company, one per tenant (expired
+    /// ones are dropped by the next update).
+    #[must_use]
+    pub fn consents(&self) -> &[Consent] {
+        &self.consents
+    }
+    /// When the last connection test started (Unix milliseconds).
+    #[must_use]
+    pub fn last_test_at_ms(&self) -> Option<u64> {
+        self.last_test_at_ms
+    }
     /// The sequence number of the newest audit entry.
     #[must_use]
     pub fn audit_seq(&self) -> u64 {
@@ -365,8 +400,8 @@ impl Company {
         let consent = self
             .setup
             .as_ref()
-            .and_then(|s| s.consent_state.as_ref())
-            .map(|c| c.expires_at_ms);
+            .and_then(|s| s.consent_sign_in.as_ref())
+            .map(|c| c.state.expires_at_ms);
         let retry = self
             .setup
             .as_ref()

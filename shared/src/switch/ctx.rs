@@ -19,6 +19,8 @@ pub struct Policy {
     pub max_restarts: u32,
     /// How many tenant sign-ins may be pending at once.
     pub max_sign_ins: usize,
+    /// At most one connection test per company in this time (milliseconds).
+    pub test_interval_ms: u64,
 }
 
 impl Default for Policy {
@@ -31,6 +33,7 @@ impl Default for Policy {
             max_backoff_ms: 5 * 60 * 1000,
             max_restarts: 1,
             max_sign_ins: 64,
+            test_interval_ms: 10_000,
         }
     }
 }

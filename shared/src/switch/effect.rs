@@ -7,7 +7,6 @@ use crate::audit::{Actor, AuditAction, Outcome};
 use crate::catalog::CatalogError;
 use crate::ids::{KeyId, TenantId};
 use crate::provider::Provider;
-use crate::vault_uri::VaultUri;
 
 /// One audit entry, written in the same transaction as the model.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,8 +32,8 @@ pub struct AuditEntry {
 /// What the caller of the Durable Object gets besides the new state.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reply {
-    /// A consent `state` was issued: build the consent URL with it.
-    ConsentState(String),
+    /// A consent sign-in was recorded: send the admin to this URL.
+    ConsentUrl(String),
     /// Send the tenant's admin to this sign-in page.
     SignIn {
         /// The sign-in page.
@@ -80,15 +79,31 @@ pub enum Effect {
     ClearAlarm,
     /// Answer the caller.
     Reply(Reply),
-    /// Prove the admin consent with a client-credentials token for the
-    /// vault's scope in `tenant`, and cache it; then [`Event::ConsentProven`](super::Event::ConsentProven).
+    /// Prove the admin consent: redeem `code` with the PKCE verifier, verify
+    /// the ID token (signature against its tenant's keys, issuer, audience,
+    /// `nonce` = `oidc_nonce`, `wids` holding Global Administrator or
+    /// Privileged Role Administrator), get a client-credentials token in
+    /// its `tid` (the consent took effect), then learn the vault's tenant
+    /// from Key Vault's challenge; then [`Event::ConsentProven`](super::Event::ConsentProven).
     ProveConsent {
         /// The lease attempt.
         attempt: u32,
-        /// The vault's tenant.
-        tenant: TenantId,
-        /// The vault (its cloud decides the token scope).
-        vault_uri: VaultUri,
+        /// The authorization code.
+        code: OAuthSecret,
+        /// The PKCE verifier.
+        pkce_verifier: OAuthSecret,
+        /// The nonce the ID token must carry.
+        oidc_nonce: OAuthSecret,
+        /// The key of the setup (its vault's cloud decides the token scope).
+        target: Target,
+    },
+    /// Learn the vault's tenant from Key Vault's challenge (an
+    /// unauthenticated GET of the key); then [`Event::VaultProbed`](super::Event::VaultProbed).
+    ProbeVault {
+        /// The lease attempt.
+        attempt: u32,
+        /// The key.
+        target: Target,
     },
     /// Token, GET key, key check, wrap/unwrap of a random probe; then
     /// [`Event::ConnectionTested`](super::Event::ConnectionTested).

@@ -29,17 +29,31 @@ pub struct SignIn {
     pub oidc_nonce: String,
 }
 
-/// The query of the admin-consent callback.
+/// The query of the admin-consent callback (an OpenID Connect sign-in with
+/// `prompt=admin_consent`). Microsoft's `admin_consent` and `tenant`
+/// parameters are not read: they prove nothing.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ConsentAnswer {
+    /// `code`.
+    pub code: Option<OAuthSecret>,
     /// `error`.
     pub error: Option<String>,
     /// `error_description`.
     pub error_description: Option<String>,
-    /// `admin_consent`.
-    pub admin_consent: Option<String>,
-    /// `tenant`: a hint only, never proof.
-    pub tenant_hint: Option<String>,
+}
+
+/// What the consent sign-in proved: an admin (Global Administrator or
+/// Privileged Role Administrator) of `tenant` signed in with this setup's
+/// nonce, the connector then got a token in `tenant`, and Key Vault named
+/// `vault_tenant` as the vault's tenant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsentProof {
+    /// The ID token's `tid`.
+    pub tenant: TenantId,
+    /// The vault's tenant, from Key Vault's challenge.
+    pub vault_tenant: TenantId,
+    /// Who signed in (`preferred_username`).
+    pub admin: String,
 }
 
 /// The query of a tenant-verification callback.
@@ -59,21 +73,22 @@ pub enum Event {
     // ---- an admin's commands ----
     /// Test Connection with a vault URI and key name: start a setup (or
     /// change the pending one's key), then ask for consent or run the test.
+    /// Nothing outside is called before the model decides.
     Start {
         /// Who.
         actor: Actor,
         /// The key to switch to.
         target: Target,
-        /// The vault's tenant, from Key Vault's challenge.
-        vault_tenant: TenantId,
-        /// When a still-fresh cached consent for that tenant was granted
-        /// (Unix seconds).
-        cached_consent_at: Option<i64>,
+        /// The consent sign-in the edge prepared with the context's nonce as
+        /// state, recorded only if the model asks for consent.
+        consent: SignIn,
     },
-    /// Grant admin consent: a new consent `state` for the pending setup.
+    /// Grant admin consent: a new consent sign-in for the pending setup.
     IssueConsent {
         /// Who.
         actor: Actor,
+        /// The sign-in the edge prepared with the context's nonce as state.
+        consent: SignIn,
     },
     /// Test Connection (or Completed in the role dialog) on the pending setup.
     Test {
@@ -144,7 +159,14 @@ pub enum Event {
     ConsentProven {
         /// The lease attempt.
         attempt: u32,
-        /// The proven tenant.
+        /// What the sign-in proved.
+        result: Result<ConsentProof, CatalogError>,
+    },
+    /// [`Effect::ProbeVault`](super::Effect::ProbeVault) finished.
+    VaultProbed {
+        /// The lease attempt.
+        attempt: u32,
+        /// The vault's tenant, from Key Vault's challenge.
         result: Result<TenantId, CatalogError>,
     },
     /// [`Effect::TestConnection`](super::Effect::TestConnection) finished.
@@ -217,6 +239,7 @@ impl Event {
             Self::VerifyCallback { .. } => "verify_callback",
             Self::Tick => "tick",
             Self::ConsentProven { .. } => "consent_proven",
+            Self::VaultProbed { .. } => "vault_probed",
             Self::ConnectionTested { .. } => "connection_tested",
             Self::InventoryRead { .. } => "inventory_read",
             Self::CodeExchanged { .. } => "code_exchanged",

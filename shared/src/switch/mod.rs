@@ -17,12 +17,12 @@ mod update;
 mod view;
 
 pub use company::{
-    Company, ExportRound, ExportWindow, Finalize, IssuedState, Lease, Op, PendingSignIn, Purpose,
-    Setup, WrappedKey,
+    Company, ConsentSignIn, ExportRound, ExportWindow, Finalize, IssuedState, Lease, Op,
+    PendingSignIn, Purpose, Setup, WrappedKey,
 };
 pub use ctx::{Ctx, Policy};
 pub use effect::{AuditEntry, Effect, Reply};
-pub use event::{ConsentAnswer, Event, InventoryTenant, SignIn, VerifyAnswer};
+pub use event::{ConsentAnswer, ConsentProof, Event, InventoryTenant, SignIn, VerifyAnswer};
 pub use model::{CONSENT_TTL_SECS, Consent, Stage, Target, Tenant, TenantRef, TenantStatus};
 pub use secret::OAuthSecret;
 pub use update::{refusal, update};

@@ -19,8 +19,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use keyswitch_shared::api::TestedKey;
 use keyswitch_shared::key_check::RsaKeyType;
 use keyswitch_shared::switch::{
-    CONSENT_TTL_SECS, Company, ConsentAnswer, Ctx, Effect, Event, ExportWindow, OAuthSecret,
-    Policy, Reply, Stage, Target, TenantRef, VerifyAnswer, update,
+    CONSENT_TTL_SECS, Company, ConsentAnswer, ConsentProof, Ctx, Effect, Event, ExportWindow,
+    OAuthSecret, Policy, Reply, Stage, Target, TenantRef, VerifyAnswer, update,
 };
 use keyswitch_shared::{AuditAction, CatalogError, Outcome, Provider, TenantId, ValidationError};
 use proptest::prelude::*;
@@ -61,7 +61,7 @@ impl Dice<'_> {
 
 // ---------- every error the edge can feed back ----------
 
-const ERROR_KINDS: usize = 48;
+const ERROR_KINDS: usize = 49;
 
 fn error(i: u32) -> CatalogError {
     use CatalogError as E;
@@ -159,6 +159,9 @@ fn error(i: u32) -> CatalogError {
             client_id: "5f0c2b7e-9a41-4c36-8d2e-0b7a6c1e4f21".parse().unwrap(),
         },
         47 => E::BodyTooLarge { limit_bytes: 32768 },
+        48 => E::RateLimited {
+            retry_after_secs: 3,
+        },
         _ => E::Internal,
     }
 }
@@ -216,6 +219,7 @@ fn kind(e: &CatalogError) -> usize {
         E::ForbiddenVaultRole => 45,
         E::VaultKeyUnreachable { .. } => 46,
         E::BodyTooLarge { .. } => 47,
+        E::RateLimited { .. } => 48,
     }
 }
 
@@ -349,6 +353,7 @@ impl Out {
     fn attempt(&self) -> Option<u32> {
         match &self.effect {
             Effect::ProveConsent { attempt, .. }
+            | Effect::ProbeVault { attempt, .. }
             | Effect::TestConnection { attempt, .. }
             | Effect::ReadInventory { attempt }
             | Effect::Wrap { attempt, .. }
@@ -366,7 +371,7 @@ impl Out {
     fn name(&self) -> &'static str {
         match (&self.effect, self.read) {
             (Effect::ProveConsent { .. }, _) => CALLS[0],
-            (Effect::TestConnection { .. }, _) => CALLS[1],
+            (Effect::TestConnection { .. } | Effect::ProbeVault { .. }, _) => CALLS[1],
             (Effect::ReadInventory { .. }, Some(ReadFor::List)) => CALLS[2],
             (Effect::ReadInventory { .. }, Some(ReadFor::Round)) => CALLS[3],
             (Effect::ReadInventory { .. }, _) => CALLS[4],
@@ -386,6 +391,7 @@ impl Out {
     fn of_setup(&self) -> bool {
         match &self.effect {
             Effect::ProveConsent { .. }
+            | Effect::ProbeVault { .. }
             | Effect::TestConnection { .. }
             | Effect::Wrap { .. }
             | Effect::VerifyWrap { .. } => true,
@@ -584,10 +590,6 @@ impl Sim {
         }
     }
 
-    fn now_secs(&self) -> i64 {
-        i64::try_from(self.now / 1000).unwrap()
-    }
-
     fn feed_error(&mut self, d: &mut Dice<'_>) -> CatalogError {
         let e = error(d.roll(u32::try_from(ERROR_KINDS).unwrap()));
         *self.stats.errors_fed.entry(kind(&e)).or_default() += 1;
@@ -652,14 +654,30 @@ impl Sim {
         // Every call that unwraps with the provider in force must name a
         // pair that unwraps: by invariant (a) it does.
         match effect {
-            Effect::ProveConsent {
-                attempt, tenant, ..
-            } => Event::ConsentProven {
+            Effect::ProveConsent { attempt, .. } => Event::ConsentProven {
                 attempt,
                 result: if fail {
                     Err(self.feed_error(d))
                 } else {
-                    Ok(tenant)
+                    // Now and then an admin of another tenant signed in.
+                    let tenant = if d.pct(10) {
+                        tenant_id(OTHER_TENANT)
+                    } else {
+                        self.vault_tenant.clone()
+                    };
+                    Ok(ConsentProof {
+                        tenant,
+                        vault_tenant: self.vault_tenant.clone(),
+                        admin: "admin@tenant.example".into(),
+                    })
+                },
+            },
+            Effect::ProbeVault { attempt, .. } => Event::VaultProbed {
+                attempt,
+                result: if fail {
+                    Err(self.feed_error(d))
+                } else {
+                    Ok(self.vault_tenant.clone())
                 },
             },
             Effect::TestConnection {
@@ -856,22 +874,21 @@ impl Sim {
     }
 
     fn start(&mut self, d: &mut Dice<'_>) -> Event {
-        let vault_tenant = if d.pct(90) {
-            VAULT_TENANT
-        } else {
-            OTHER_TENANT
-        };
-        let cached_consent_at = if d.pct(15) {
-            let back = i64::from(d.roll(u32::try_from(2 * CONSENT_TTL_SECS).unwrap()));
-            Some(self.now_secs() - back)
-        } else {
-            None
-        };
+        // Now and then a consent proven long ago ages out meanwhile.
+        if d.pct(10) {
+            self.now += u64::try_from(CONSENT_TTL_SECS).unwrap() * 1000;
+        }
         Event::Start {
             actor: admin(),
             target: target(1 + d.roll(2) as usize),
-            vault_tenant: tenant_id(vault_tenant),
-            cached_consent_at,
+            consent: sign_in(&self.peek_nonce()),
+        }
+    }
+
+    fn issue_consent(&self) -> Event {
+        Event::IssueConsent {
+            actor: admin(),
+            consent: sign_in(&self.peek_nonce()),
         }
     }
 
@@ -889,11 +906,11 @@ impl Sim {
         format!("nonce{:038}", self.nonces + 1)
     }
 
-    fn consent_answer(&self, d: &mut Dice<'_>) -> ConsentAnswer {
+    fn consent_answer(d: &mut Dice<'_>) -> ConsentAnswer {
         match d.roll(10) {
             0 => ConsentAnswer {
-                admin_consent: Some("True".into()),
-                tenant_hint: Some(OTHER_TENANT.into()),
+                error: Some("consent_required".into()),
+                error_description: Some("AADSTS90094: admin permission".into()),
                 ..ConsentAnswer::default()
             },
             1 => ConsentAnswer {
@@ -901,10 +918,10 @@ impl Sim {
                 error_description: Some("AADSTS65004: User declined to consent".into()),
                 ..ConsentAnswer::default()
             },
+            // A forged success: no code, no proof.
             2 => ConsentAnswer::default(),
             _ => ConsentAnswer {
-                admin_consent: Some("True".into()),
-                tenant_hint: Some(self.vault_tenant.as_str().to_owned()),
+                code: Some(OAuthSecret::new("the-consent-code".into())),
                 ..ConsentAnswer::default()
             },
         }
@@ -991,9 +1008,9 @@ impl Sim {
             Stage::AwaitingConsent => match self.consent_nonces.last() {
                 Some(n) if !self.used.contains(n) && d.pct(85) => Event::ConsentCallback {
                     nonce: n.clone(),
-                    answer: self.consent_answer(d),
+                    answer: Self::consent_answer(d),
                 },
-                _ => Event::IssueConsent { actor: admin },
+                _ => self.issue_consent(),
             },
             Stage::TestingConnection => return None,
             Stage::Tested => Event::Save { actor: admin },
@@ -1040,7 +1057,7 @@ impl Sim {
         let pool = tenant_pool();
         let event = match d.roll(18) {
             0 => self.start(d),
-            1 => Event::IssueConsent { actor: admin },
+            1 => self.issue_consent(),
             2 => Event::Test { actor: admin },
             3 => Event::Save { actor: admin },
             4 => Event::Refresh { actor: admin },
@@ -1063,7 +1080,7 @@ impl Sim {
                 };
                 Event::ConsentCallback {
                     nonce,
-                    answer: self.consent_answer(d),
+                    answer: Self::consent_answer(d),
                 }
             }
             12 | 13 => {
@@ -1084,7 +1101,11 @@ impl Sim {
                 let event = match d.roll(7) {
                     0 => Event::ConsentProven {
                         attempt,
-                        result: Ok(tenant_id(VAULT_TENANT)),
+                        result: Ok(ConsentProof {
+                            tenant: tenant_id(VAULT_TENANT),
+                            vault_tenant: tenant_id(VAULT_TENANT),
+                            admin: "forged".into(),
+                        }),
                     },
                     1 => Event::ConnectionTested {
                         attempt,
@@ -1230,7 +1251,7 @@ impl Sim {
                 check!(
                     matches!(
                         e.code(),
-                        "invalid_state_transition" | "conflict" | "not_found"
+                        "invalid_state_transition" | "conflict" | "not_found" | "rate_limited"
                     ),
                     "{name} refused with {e:?}"
                 );
@@ -1302,7 +1323,7 @@ impl Sim {
             self.oracle.listed = None;
             self.oracle.verified.clear();
         }
-        if let Event::Start { vault_tenant, .. } = &event {
+        if let Event::Start { .. } = &event {
             if !self.oracle.pending {
                 self.oracle.setup_no += 1;
                 self.oracle.listed = None;
@@ -1311,7 +1332,6 @@ impl Sim {
                 self.oracle.failures = 0;
             }
             self.oracle.pending = true;
-            self.vault_tenant = vault_tenant.clone();
         }
         if let Event::ConsentCallback { nonce, .. } | Event::VerifyCallback { nonce, .. } = &event {
             let n = nonce.clone();
@@ -1654,10 +1674,10 @@ impl Sim {
                 }
                 Effect::ClearAlarm => self.alarm = None,
                 Effect::Reply(reply) => match reply {
-                    Reply::ConsentState(state) => {
+                    Reply::ConsentUrl(url) => {
                         check!(
-                            *state == format!("{COMPANY}.{nonce}"),
-                            "consent state {state} is not built from the context's nonce"
+                            *url == sign_in(nonce).authorize_url,
+                            "consent URL {url} is not the sign-in of this update"
                         );
                         self.consent_nonces.push(nonce.to_owned());
                     }
@@ -1689,14 +1709,11 @@ impl Sim {
                         );
                     }
                 },
-                Effect::ProveConsent { tenant, .. } => {
-                    check!(
-                        *tenant == self.vault_tenant,
-                        "consent proven in another tenant"
-                    );
-                    self.outs.push(new(self, None, None));
-                }
-                Effect::TestConnection { .. } | Effect::Wrap { .. } | Effect::VerifyWrap { .. } => {
+                Effect::ProveConsent { .. }
+                | Effect::ProbeVault { .. }
+                | Effect::TestConnection { .. }
+                | Effect::Wrap { .. }
+                | Effect::VerifyWrap { .. } => {
                     self.outs.push(new(self, None, None));
                 }
                 Effect::ReadInventory { .. } => {
@@ -1911,6 +1928,7 @@ fn effect_name(e: &Effect) -> &'static str {
         Effect::ClearAlarm => "clear_alarm",
         Effect::Reply(_) => "reply",
         Effect::ProveConsent { .. } => "prove_consent",
+        Effect::ProbeVault { .. } => "probe_vault",
         Effect::TestConnection { .. } => "test_connection",
         Effect::ReadInventory { .. } => "read_inventory",
         Effect::ExchangeCode { .. } => "exchange_code",
@@ -2050,7 +2068,7 @@ fn random_lives_of_a_company_keep_every_invariant() {
     }
     assert_eq!(
         s.effects_seen.len(),
-        12,
+        13,
         "every effect: {:?}",
         s.effects_seen
     );

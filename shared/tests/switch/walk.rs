@@ -3,8 +3,8 @@
 
 use keyswitch_shared::api::FinalizeStep;
 use keyswitch_shared::switch::{
-    CONSENT_TTL_SECS, Company, ConsentAnswer, Effect, Event, ExportWindow, Op, Reply, Stage,
-    TenantRef, TenantStatus, VerifyAnswer, WrappedKey,
+    CONSENT_TTL_SECS, Company, ConsentAnswer, ConsentProof, Effect, Event, ExportWindow,
+    OAuthSecret, Op, Policy, Reply, Stage, TenantRef, TenantStatus, VerifyAnswer, WrappedKey,
 };
 use keyswitch_shared::{AuditAction as A, CatalogError, KeyId, Outcome as O, Provider};
 
@@ -12,20 +12,34 @@ use crate::common::*;
 
 // ---------- steps used by several walk-throughs ----------
 
-fn start_event(n: usize, cached_consent_at: Option<i64>) -> Event {
+fn start_event(n: usize) -> Event {
     Event::Start {
         actor: admin(),
         target: target(n),
-        vault_tenant: tenant_id(VAULT_TENANT),
-        cached_consent_at,
+        consent: sign_in("consent"),
+    }
+}
+
+fn issue_consent() -> Event {
+    Event::IssueConsent {
+        actor: admin(),
+        consent: sign_in("consent"),
     }
 }
 
 fn consent_ok() -> ConsentAnswer {
     ConsentAnswer {
-        admin_consent: Some("True".into()),
-        tenant_hint: Some(VAULT_TENANT.into()),
+        code: Some(OAuthSecret::new("consent-code".into())),
         ..ConsentAnswer::default()
+    }
+}
+
+/// An admin of the vault's tenant signed in; the vault is in that tenant.
+fn proof() -> ConsentProof {
+    ConsentProof {
+        tenant: tenant_id(VAULT_TENANT),
+        vault_tenant: tenant_id(VAULT_TENANT),
+        admin: "gina@contoso.example".into(),
     }
 }
 
@@ -36,42 +50,54 @@ fn code(c: &str) -> VerifyAnswer {
     }
 }
 
-fn consent_state(fx: &[Effect]) -> String {
+fn consent_url(fx: &[Effect]) -> String {
     fx.iter()
         .find_map(|e| match e {
-            Effect::Reply(Reply::ConsentState(s)) => Some(s.clone()),
+            Effect::Reply(Reply::ConsentUrl(s)) => Some(s.clone()),
             _ => None,
         })
-        .expect("a consent state")
+        .expect("a consent URL")
 }
 
 /// Start: the setup waits for consent; returns the state's random part.
 fn to_awaiting_consent(r: &mut Run) -> String {
-    let fx = r.ok(start_event(1, None));
-    let state = consent_state(&fx);
+    let fx = r.ok(start_event(1));
+    assert_eq!(consent_url(&fx), sign_in("consent").authorize_url);
     let nonce = r.last_nonce.clone();
-    assert_eq!(state, format!("{COMPANY}.{nonce}"));
     assert_eq!(r.m.stage(), Stage::AwaitingConsent);
     nonce
 }
 
+/// Start and consent (a consent this company proved earlier is reused).
 fn to_role_assignment(r: &mut Run) {
-    let nonce = to_awaiting_consent(r);
-    r.ok(Event::ConsentCallback {
-        nonce,
-        answer: consent_ok(),
-    });
-    let attempt = r.attempt();
-    r.ok(Event::ConsentProven {
-        attempt,
-        result: Ok(tenant_id(VAULT_TENANT)),
-    });
+    let fx = r.ok(start_event(1));
+    if r.m.stage() == Stage::AwaitingConsent {
+        assert_eq!(consent_url(&fx), sign_in("consent").authorize_url);
+        let nonce = r.last_nonce.clone();
+        r.ok(Event::ConsentCallback {
+            nonce,
+            answer: consent_ok(),
+        });
+        let attempt = r.attempt();
+        r.ok(Event::ConsentProven {
+            attempt,
+            result: Ok(proof()),
+        });
+    }
     assert_eq!(r.m.stage(), Stage::AwaitingRoleAssignment);
 }
 
+/// Completed: the connection test runs (after learning the vault's tenant
+/// when this setup reused a consent).
 fn to_testing(r: &mut Run) {
     to_role_assignment(r);
-    r.ok(Event::Test { actor: admin() });
+    let fx = r.ok(Event::Test { actor: admin() });
+    if let Some(Effect::ProbeVault { attempt, .. }) = calls(&fx).first() {
+        r.ok(Event::VaultProbed {
+            attempt: *attempt,
+            result: Ok(tenant_id(VAULT_TENANT)),
+        });
+    }
     assert_eq!(r.m.stage(), Stage::TestingConnection);
 }
 
@@ -227,32 +253,29 @@ fn platform_to_azure_with_the_exact_effects_of_every_step() {
     let tenant = tenant_id(VAULT_TENANT);
     let (ms, gw) = (m365(VAULT_TENANT), google("C01abcd23"));
 
-    // Test Connection: a setup starts and asks for admin consent.
-    let fx = r.fx(start_event(1, None));
+    // Test Connection: a setup starts and asks for admin consent; nothing
+    // outside is called (the vault's tenant is not even known yet).
+    let fx = r.fx(start_event(1));
     let nonce = r.last_nonce.clone();
     assert_eq!(
         fx,
         vec![
             audit_note(ADMIN, A::SwitchStarted, O::Succeeded, &vault),
-            audit_note(
-                ADMIN,
-                A::TestConnection,
-                O::Succeeded,
-                &format!("vault tenant {VAULT_TENANT}")
-            ),
+            audit(ADMIN, A::TestConnection, O::Succeeded),
             audit(ADMIN, A::ConsentLinkIssued, O::Succeeded),
             Fx::Do(Effect::ArmAlarm {
                 at_ms: r.now + r.policy.state_ttl_ms
             }),
-            Fx::Do(Effect::Reply(Reply::ConsentState(format!(
-                "{COMPANY}.{nonce}"
-            )))),
+            Fx::Do(Effect::Reply(Reply::ConsentUrl(
+                sign_in("consent").authorize_url
+            ))),
         ]
     );
     assert_eq!(r.m.stage(), Stage::AwaitingConsent);
-    assert_eq!(r.m.setup().unwrap().vault_tenant(), Some(&tenant));
+    assert_eq!(r.m.setup().unwrap().vault_tenant(), None);
 
-    // Microsoft's callback: the consent is proven under a lease.
+    // Microsoft's callback with a code: the consent is proven under a lease
+    // with this setup's PKCE verifier and nonce.
     let fx = r.fx(Event::ConsentCallback {
         nonce,
         answer: consent_ok(),
@@ -265,8 +288,10 @@ fn platform_to_azure_with_the_exact_effects_of_every_step() {
             }),
             Fx::Do(Effect::ProveConsent {
                 attempt: 1,
-                tenant: tenant.clone(),
-                vault_uri: t.vault_uri.clone(),
+                code: OAuthSecret::new("consent-code".into()),
+                pkce_verifier: OAuthSecret::new("pkce-consent".into()),
+                oidc_nonce: OAuthSecret::new("oidc-consent".into()),
+                target: t.clone(),
             }),
         ]
     );
@@ -278,7 +303,7 @@ fn platform_to_azure_with_the_exact_effects_of_every_step() {
 
     let fx = r.fx(Event::ConsentProven {
         attempt: 1,
-        result: Ok(tenant.clone()),
+        result: Ok(proof()),
     });
     assert_eq!(
         fx,
@@ -287,7 +312,7 @@ fn platform_to_azure_with_the_exact_effects_of_every_step() {
                 ADMIN,
                 A::AdminConsent,
                 O::Succeeded,
-                &format!("tenant {VAULT_TENANT}")
+                &format!("tenant {VAULT_TENANT} by gina@contoso.example")
             ),
             Fx::Do(Effect::ClearAlarm),
             Fx::Do(Effect::Reply(Reply::ConsentOutcome {
@@ -300,6 +325,12 @@ fn platform_to_azure_with_the_exact_effects_of_every_step() {
     let consent = r.m.setup().unwrap().consent().unwrap().clone();
     assert_eq!(consent.tenant, tenant);
     assert_eq!(consent.granted_at, i64::try_from(r.now / 1000).unwrap());
+    assert_eq!(
+        r.m.consents(),
+        std::slice::from_ref(&consent),
+        "kept for this company"
+    );
+    assert_eq!(r.m.setup().unwrap().vault_tenant(), Some(&tenant));
 
     // Completed (role assigned): the connection test runs under a lease.
     let fx = r.fx(Event::Test { actor: admin() });
@@ -672,11 +703,14 @@ fn same_but_audit_seq(m: &Company, like: &Company) -> Company {
 // ---------- consent ----------
 
 #[test]
-fn a_cached_consent_is_reused_and_expires_after_24_hours() {
-    // A consent cached by the edge less than 24 h ago: no consent page.
+fn a_proven_consent_is_reused_by_this_company_only_and_expires_after_24_hours() {
+    // This company proved a consent in an earlier setup: a new setup skips
+    // the consent page and waits for the role assignment.
     let mut r = Run::new(new_company());
-    let granted = i64::try_from(r.now / 1000).unwrap() - 3_600;
-    let fx = r.fx(start_event(1, Some(granted)));
+    to_role_assignment(&mut r);
+    let granted = r.m.consents()[0].granted_at;
+    r.ok(Event::Cancel { actor: admin() });
+    let fx = r.fx(start_event(1));
     assert_eq!(
         fx,
         vec![
@@ -686,61 +720,133 @@ fn a_cached_consent_is_reused_and_expires_after_24_hours() {
                 O::Succeeded,
                 "https://vault1.vault.azure.net/keys/cmk"
             ),
+            audit(ADMIN, A::TestConnection, O::Succeeded),
             audit_note(
                 ADMIN,
-                A::TestConnection,
+                A::AdminConsentReused,
                 O::Succeeded,
-                &format!("vault tenant {VAULT_TENANT}")
+                &format!("tenant {VAULT_TENANT}")
             ),
-            audit(ADMIN, A::AdminConsentReused, O::Succeeded),
         ]
     );
     assert_eq!(r.m.stage(), Stage::AwaitingRoleAssignment);
     assert_eq!(r.m.setup().unwrap().consent().unwrap().granted_at, granted);
-    // Completed: the test runs at once.
+    assert_eq!(r.m.setup().unwrap().vault_tenant(), None);
+    // Completed: the test first learns the vault's tenant ...
     let fx = r.ok(Event::Test { actor: admin() });
-    assert!(matches!(
-        calls(&fx)[0],
-        Effect::TestConnection { attempt: 1, .. }
-    ));
-
-    // A cached consent older than 24 h does not count.
-    let mut r = Run::new(new_company());
-    let stale = i64::try_from(r.now / 1000).unwrap() - CONSENT_TTL_SECS;
-    let fx = r.ok(start_event(1, Some(stale)));
-    assert_eq!(r.m.stage(), Stage::AwaitingConsent);
-    assert!(
-        fx.iter()
-            .any(|e| matches!(e, Effect::Reply(Reply::ConsentState(_))))
+    assert_eq!(
+        calls(&fx),
+        vec![Effect::ProbeVault {
+            attempt: 2,
+            target: target(1)
+        }]
     );
+    // ... and goes on only in a tenant this company proved.
+    let fx = r.ok(Event::VaultProbed {
+        attempt: 2,
+        result: Ok(tenant_id(VAULT_TENANT)),
+    });
+    assert_eq!(
+        calls(&fx),
+        vec![Effect::TestConnection {
+            attempt: 2,
+            target: target(1),
+            tenant: tenant_id(VAULT_TENANT),
+        }]
+    );
+    assert_eq!(r.m.stage(), Stage::TestingConnection);
 
-    // A consent proven in this setup counts for a changed key in the same
-    // tenant: Test Connection goes straight to the test.
+    // A vault in a tenant this company never proved: no token, no test;
+    // Test Connection then asks for consent.
+    let mut r = Run::new(new_company());
+    to_role_assignment(&mut r);
+    r.ok(Event::Cancel { actor: admin() });
+    r.ok(start_event(2));
+    r.ok(Event::Test { actor: admin() });
+    let attempt = r.attempt();
+    let fx = r.fx(Event::VaultProbed {
+        attempt,
+        result: Ok(tenant_id(OTHER_TENANT)),
+    });
+    assert_eq!(
+        without_alarm(&fx),
+        vec![
+            audit_note(
+                ADMIN,
+                A::ConnectionTest,
+                O::Failed,
+                "admin_consent_required"
+            ),
+            Fx::Do(Effect::Reply(Reply::Error(
+                CatalogError::AdminConsentRequired
+            ))),
+        ]
+    );
+    assert_eq!(r.m.stage(), Stage::Draft);
+    assert!(r.m.lease().is_none());
+    assert_eq!(
+        r.m.setup().unwrap().vault_tenant(),
+        Some(&tenant_id(OTHER_TENANT))
+    );
+    let fx = r.ok(start_event(2));
+    assert_eq!(consent_url(&fx), sign_in("consent").authorize_url);
+    assert_eq!(r.m.stage(), Stage::AwaitingConsent);
+
+    // A consent older than 24 h does not count.
+    let mut r = Run::new(new_company());
+    to_role_assignment(&mut r);
+    r.ok(Event::Cancel { actor: admin() });
+    r.now += u64::try_from(CONSENT_TTL_SECS).unwrap() * 1000;
+    let fx = r.ok(start_event(1));
+    assert_eq!(r.m.stage(), Stage::AwaitingConsent);
+    assert_eq!(consent_url(&fx), sign_in("consent").authorize_url);
+    assert!(r.m.consents().is_empty(), "the expired consent is gone");
+
+    // Another company never sees it: a company is a model of its own.
+    let other = Company::new(
+        "globex".parse().unwrap(),
+        Provider::Platform,
+        platform_key(),
+    );
+    let mut g = Run::new(other);
+    g.ok(start_event(1));
+    assert_eq!(g.m.stage(), Stage::AwaitingConsent);
+
+    // A consent proven in this setup counts for another key in the same
+    // vault: Test Connection goes straight to the test.
     let mut r = Run::new(new_company());
     to_tested(&mut r);
-    let fx = r.fx(start_event(2, None));
+    let same_vault = keyswitch_shared::switch::Target {
+        vault_uri: target(1).vault_uri,
+        key_name: "cmk2".parse().unwrap(),
+    };
+    let fx = r.fx(Event::Start {
+        actor: admin(),
+        target: same_vault.clone(),
+        consent: sign_in("consent"),
+    });
     assert_eq!(
         fx[0],
         audit_note(
             ADMIN,
             A::TargetEdited,
             O::Succeeded,
-            "https://vault2.vault.azure.net/keys/cmk"
+            "https://vault1.vault.azure.net/keys/cmk2"
         )
     );
     assert!(matches!(
         &calls_fx(&fx)[0],
-        Fx::Do(Effect::TestConnection { target: t, .. }) if *t == target(2)
+        Fx::Do(Effect::TestConnection { target: t, .. }) if *t == same_vault
     ));
     assert_eq!(r.m.stage(), Stage::TestingConnection);
     let attempt = r.attempt();
     let at = r.now;
     r.ok(Event::ConnectionTested {
         attempt,
-        result: Ok(tested(&target(2), 1, at)),
+        result: Ok(tested(&same_vault, 1, at)),
     });
 
-    // 24 h after the consent the test asks for consent again.
+    // 24 h after the consent the test asks for consent again (seed 000).
     let granted = r.m.setup().unwrap().consent().unwrap().granted_at;
     r.now = u64::try_from(granted + CONSENT_TTL_SECS).unwrap() * 1000;
     let fx = r.fx(Event::Test { actor: admin() });
@@ -754,23 +860,73 @@ fn a_cached_consent_is_reused_and_expires_after_24_hours() {
         ]
     );
     assert_eq!(r.m.stage(), Stage::AwaitingConsent);
-    let fx = r.ok(Event::IssueConsent { actor: admin() });
+    let fx = r.ok(issue_consent());
     assert!(matches!(
         &calls(&fx)[0],
-        Effect::Reply(Reply::ConsentState(_))
+        Effect::Reply(Reply::ConsentUrl(_))
     ));
+}
+
+#[test]
+fn at_most_one_connection_test_per_company_every_ten_seconds() {
+    let mut r = Run::new(new_company());
+    r.policy = Policy::default();
+    to_testing(&mut r);
+    let attempt = r.attempt();
+    r.ok(Event::ConnectionTested {
+        attempt,
+        result: Err(CatalogError::KeyVaultForbidden),
+    });
+    // Two seconds after the test started: refused, nothing changes.
+    let before = r.m.clone();
+    let e = r.refused(Event::Test { actor: admin() });
+    assert_eq!(
+        e,
+        CatalogError::RateLimited {
+            retry_after_secs: 8
+        }
+    );
+    assert_eq!(e.status(), 429);
+    assert_eq!(e.retry_after_secs(), Some(8));
+    assert!(e.message().contains("wait 8 s"), "{}", e.message());
+    assert_eq!(r.m, before);
+    // Editing the key in the same vault would start a test too.
+    assert_eq!(
+        r.refused(start_event(1)).code(),
+        "rate_limited",
+        "the same vault: the test would run at once"
+    );
+    // Ten seconds after the last test: it runs.
+    let last = r.m.last_test_at_ms().unwrap();
+    r.now = last + 8_999;
+    assert!(matches!(
+        r.refused(Event::Test { actor: admin() }),
+        CatalogError::RateLimited {
+            retry_after_secs: 1
+        }
+    ));
+    r.now = last + 10_000;
+    let fx = r.ok_now(Event::Test { actor: admin() });
+    assert!(matches!(calls(&fx)[0], Effect::TestConnection { .. }));
+    assert_eq!(r.m.last_test_at_ms(), Some(last + 10_000));
 }
 
 #[test]
 fn consent_for_another_tenant_is_refused() {
     let mut r = Run::new(new_company());
     let nonce = to_awaiting_consent(&mut r);
-    let fx = r.fx(Event::ConsentCallback {
+    r.ok(Event::ConsentCallback {
         nonce: nonce.clone(),
-        answer: ConsentAnswer {
-            tenant_hint: Some(OTHER_TENANT.into()),
-            ..consent_ok()
-        },
+        answer: consent_ok(),
+    });
+    // An admin of another tenant signed in (and consented there).
+    let attempt = r.attempt();
+    let fx = r.fx(Event::ConsentProven {
+        attempt,
+        result: Ok(ConsentProof {
+            tenant: tenant_id(OTHER_TENANT),
+            ..proof()
+        }),
     });
     let error = CatalogError::TenantMismatch {
         expected: VAULT_TENANT.into(),
@@ -792,6 +948,7 @@ fn consent_for_another_tenant_is_refused() {
     assert!(setup.consent().is_none());
     assert_eq!(setup.last_error(), Some(&error.body()));
     assert!(r.m.lease().is_none());
+    assert!(r.m.consents().is_empty(), "nothing is kept");
     // The state is spent.
     let before = r.m.clone();
     let fx = r.fx(Event::ConsentCallback {
@@ -807,7 +964,25 @@ fn consent_for_another_tenant_is_refused() {
     );
     assert_eq!(r.m, before);
 
-    // The proof itself may find another tenant's consent only: it fails.
+    // `admin_consent=True` without a code proves nothing.
+    let mut r = Run::new(new_company());
+    let nonce = to_awaiting_consent(&mut r);
+    let fx = r.fx(Event::ConsentCallback {
+        nonce,
+        answer: ConsentAnswer::default(),
+    });
+    assert_eq!(
+        fx[0],
+        audit_note(ADMIN, A::AdminConsent, O::Failed, "admin_consent_required")
+    );
+    assert!(
+        !fx.iter()
+            .any(|e| matches!(e, Fx::Do(Effect::ProveConsent { .. })))
+    );
+    assert_eq!(r.m.stage(), Stage::Draft);
+    assert!(r.m.consents().is_empty());
+
+    // The proof itself may fail (no admin role, no consent): it fails.
     let mut r = Run::new(new_company());
     let nonce = to_awaiting_consent(&mut r);
     r.ok(Event::ConsentCallback {
@@ -817,11 +992,11 @@ fn consent_for_another_tenant_is_refused() {
     let attempt = r.attempt();
     let fx = r.fx(Event::ConsentProven {
         attempt,
-        result: Err(CatalogError::AdminConsentRequired),
+        result: Err(CatalogError::ConsentUserLacksRole),
     });
     assert_eq!(
         fx[0],
-        audit_note(ADMIN, A::AdminConsent, O::Failed, "admin_consent_required")
+        audit_note(ADMIN, A::AdminConsent, O::Failed, "consent_user_lacks_role")
     );
     assert_eq!(r.m.stage(), Stage::Draft);
 }
@@ -858,10 +1033,10 @@ fn a_declined_consent_goes_back_to_the_draft() {
     );
     assert_eq!(r.m.stage(), Stage::AwaitingConsent);
     // ... and Grant admin consent issues one.
-    let fx = r.ok(Event::IssueConsent { actor: admin() });
+    let fx = r.ok(issue_consent());
     assert!(matches!(
         &calls(&fx)[0],
-        Effect::Reply(Reply::ConsentState(_))
+        Effect::Reply(Reply::ConsentUrl(_))
     ));
 }
 
@@ -1102,7 +1277,7 @@ fn cancel_at_every_stage_before_the_commit() {
     assert_eq!(
         r.refused(Event::ConsentProven {
             attempt,
-            result: Ok(tenant_id(VAULT_TENANT)),
+            result: Ok(proof()),
         }),
         stale()
     );
@@ -1361,7 +1536,7 @@ fn an_interrupted_consent_proof_fails_the_consent() {
     assert_eq!(
         r.refused(Event::ConsentProven {
             attempt,
-            result: Ok(tenant_id(VAULT_TENANT)),
+            result: Ok(proof()),
         }),
         stale()
     );
@@ -1687,7 +1862,7 @@ fn results_of_another_attempt_are_refused() {
         },
         Event::ConsentProven {
             attempt,
-            result: Ok(tenant_id(VAULT_TENANT)),
+            result: Ok(proof()),
         },
         Event::InventoryRead {
             attempt,
@@ -2062,7 +2237,7 @@ fn a_round_with_an_empty_inventory_reopens_at_once() {
     );
     assert!(matches!(r.m.export_window(), ExportWindow::Open { .. }));
     // A round is refused while a setup is pending.
-    r.ok(start_event(2, None));
+    r.ok(start_event(2));
     assert!(matches!(
         r.refused(Event::BeginExportRound { actor: admin() }),
         CatalogError::Conflict { .. }

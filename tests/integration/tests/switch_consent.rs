@@ -1,6 +1,6 @@
-//! Start a switch (validation by `shared`, the vault's tenant from Key
-//! Vault's challenge) and admin consent: the consent URL, the single-use
-//! state, the callback's landing page, and its failure cases.
+//! Start a switch (validation by `shared`; no call to the vault) and admin
+//! consent: the consent sign-in URL, the single-use signed state, the
+//! callback's landing page, and its failure cases.
 
 use keyswitch_integration::*;
 use serde_json::{Value, json};
@@ -104,7 +104,7 @@ async fn malformed_json_and_wrong_types_are_clear_400s() {
 }
 
 #[tokio::test]
-async fn switch_learns_the_tenant_and_answers_a_consent_url() {
+async fn switch_answers_a_consent_sign_in_without_calling_the_vault() {
     let company = fresh_company("it-start");
     let t = session("partner_admin", &[&company]).await;
     let (status, answer) = start(
@@ -117,24 +117,36 @@ async fn switch_learns_the_tenant_and_answers_a_consent_url() {
     assert_eq!(status, 200, "{answer}");
     let pending = &answer["kms"]["pending"];
     assert_eq!(answer["kms"]["stage"], "awaiting_consent");
-    assert_eq!(pending["vault_tenant"], CONTOSO);
+    // Not learned yet: the vault is not called before the consent proof.
+    assert_eq!(pending["vault_tenant"], Value::Null);
     assert_eq!(pending["vault_name"], "contoso-kms");
     assert_eq!(answer["kms"]["provider"], json!({"kind": "platform"}));
     let url =
         reqwest::Url::parse(answer["consent_url"].as_str().expect("consent url")).expect("url");
+    // An OpenID Connect sign-in with admin consent, PKCE and a nonce.
     assert!(
-        url.path()
-            .ends_with(&format!("/{CONTOSO}/v2.0/adminconsent")),
+        url.path().ends_with("/organizations/oauth2/v2.0/authorize"),
         "{url}"
     );
     let q: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
     assert_eq!(q["client_id"], CONNECTOR_CLIENT_ID);
-    assert_eq!(q["scope"], "https://vault.azure.net/.default");
+    assert_eq!(q["scope"], "openid profile");
+    assert_eq!(q["response_type"], "code");
+    assert_eq!(q["prompt"], "admin_consent");
+    assert_eq!(q["code_challenge_method"], "S256");
+    assert!(q["code_challenge"].len() >= 43);
+    assert!(q["nonce"].len() >= 16);
     assert_eq!(
         q["redirect_uri"],
         format!("{}/oauth/consent/callback", worker_url())
     );
-    assert!(q["state"].starts_with(&format!("{company}.")) && q["state"].len() > 40);
+    // `{company}.consent.{nonce}.{mac}`.
+    assert!(
+        q["state"].starts_with(&format!("{company}.consent.")) && q["state"].len() > 80,
+        "{}",
+        q["state"]
+    );
+    assert_eq!(q["state"].split('.').count(), 4);
     // Each consent link is new and unguessable.
     let (_, again) = call(
         "POST",
@@ -181,6 +193,7 @@ async fn consent_by_a_global_admin_is_proven_and_the_state_works_once() {
     let s = status_of(&company, &t).await;
     assert_eq!(s["stage"], "awaiting_role_assignment");
     assert_eq!(s["pending"]["consent"]["tenant"], w.tenant.as_str());
+    assert_eq!(s["pending"]["vault_tenant"], w.tenant.as_str());
 
     // Replayed state: refused, nothing changes.
     let (status, _, html) = get_page(&callback).await;
@@ -200,13 +213,13 @@ async fn foreign_state_and_a_callback_for_another_tenant_change_nothing() {
     let cb = format!("{}/oauth/consent/callback", worker_url());
     // Made-up state, a state moved to another company, none at all.
     let other = fresh_company("it-other");
-    let nonce = state
+    let rest = state
         .split_once('.')
         .map(|(_, n)| n.to_owned())
         .unwrap_or_default();
     for bad in [
         format!("{company}.AAAA"),
-        format!("{other}.{nonce}"),
+        format!("{other}.{rest}"),
         "garbage".to_owned(),
         String::new(),
     ] {
@@ -219,16 +232,22 @@ async fn foreign_state_and_a_callback_for_another_tenant_change_nothing() {
         assert!(html.contains("expired or was already used"));
     }
     assert_eq!(status_of(&company, &t).await, before);
-    // A genuine state, but the callback claims another tenant: not trusted.
+    // A genuine state, but only `admin_consent` and `tenant`: never proof.
     let (status, _, html) = get_page(&format!(
         "{cb}?admin_consent=True&tenant={CONTOSO}&state={state}"
     ))
     .await;
     assert_eq!(status, 422, "{html}");
-    assert!(html.contains("different tenant"), "{html}");
+    assert!(
+        html.contains("Azure AD admin consent is required"),
+        "{html}"
+    );
     let after = status_of(&company, &t).await;
     assert_eq!(after["pending"]["consent"], Value::Null);
-    assert_eq!(after["pending"]["last_error"]["code"], "tenant_mismatch");
+    assert_eq!(
+        after["pending"]["last_error"]["code"],
+        "admin_consent_required"
+    );
     assert_eq!(after["provider"], before["provider"]);
 }
 
@@ -316,17 +335,25 @@ async fn an_expired_state_is_refused() {
 }
 
 #[tokio::test]
-async fn a_vault_nobody_answers_for_is_a_clear_error() {
+async fn a_vault_nobody_answers_for_is_a_clear_error_after_the_consent() {
+    let w = world(true, 2048).await;
     let company = fresh_company("it-novault");
     let t = session("company_admin", &[&company]).await;
-    let r = start(
-        &company,
-        &t,
-        "https://no-such-vault-xyz.vault.azure.net",
-        "k",
+    let vault = "https://no-such-vault-xyz.vault.azure.net";
+    // Test Connection calls nobody: the consent comes first.
+    let (status, answer) = start(&company, &t, vault, "k").await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["kms"]["stage"], "awaiting_consent");
+    // The proof asks Key Vault for the vault's tenant: nobody answers.
+    let back = consent_as(
+        answer["consent_url"].as_str().expect("url"),
+        &w.admin_oid,
+        "accept",
     )
     .await;
-    assert!(matches!(r.0, 400 | 502 | 503), "{r:?}");
-    assert!(r.1["code"].is_string());
-    assert_eq!(status_of(&company, &t).await["pending"], Value::Null);
+    let (status, _, html) = get_page(&back).await;
+    assert!(matches!(status, 400 | 502 | 503), "{status}: {html}");
+    let s = status_of(&company, &t).await;
+    assert!(s["pending"]["last_error"]["code"].is_string(), "{s}");
+    assert_eq!(s["pending"]["consent"], Value::Null);
 }

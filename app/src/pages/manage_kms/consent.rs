@@ -1,5 +1,7 @@
-//! *Admin consent*: a Global Administrator of the vault's tenant grants
-//! consent in the Microsoft window; the vault or key can still change.
+//! *Admin consent*: a Global Administrator (or Privileged Role
+//! Administrator) of the vault's tenant signs in and grants consent in the
+//! Microsoft window (their ID token is the proof); the vault or key can
+//! still change.
 
 use keyswitch_shared::api::StartSwitch;
 use leptos::prelude::*;
@@ -36,7 +38,7 @@ pub fn ConsentStep() -> impl IntoView {
         <div class="step-panel">
             <h3>"Admin consent"</h3>
             <p>
-                "A Global Administrator or Privileged Role Administrator of the vault's Microsoft Entra tenant must grant admin consent in the Microsoft window. This page updates when they are done."
+                "A Global Administrator or Privileged Role Administrator of the vault's Microsoft Entra tenant must sign in and grant admin consent in the Microsoft window. Their sign-in proves they are an admin of the vault's tenant; the consent counts for this company only, for 24 hours. This page updates when they are done."
             </p>
             <div class="actions">
                 <button type="button" class="button button-primary" disabled=busy on:click=move |_| store.run(Op::Grant)>

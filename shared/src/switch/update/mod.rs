@@ -39,6 +39,7 @@ pub fn update(
     let is_command = !matches!(
         event,
         Event::ConsentProven { .. }
+            | Event::VaultProbed { .. }
             | Event::ConnectionTested { .. }
             | Event::InventoryRead { .. }
             | Event::CodeExchanged { .. }
@@ -56,16 +57,16 @@ pub fn update(
         Event::Start {
             actor,
             target,
-            vault_tenant,
-            cached_consent_at,
-        } => setup::start(&mut step, actor, target, vault_tenant, cached_consent_at)?,
-        Event::IssueConsent { actor } => setup::issue_consent(&mut step, actor)?,
+            consent,
+        } => setup::start(&mut step, actor, target, consent)?,
+        Event::IssueConsent { actor, consent } => setup::issue_consent(&mut step, actor, consent)?,
         Event::ConsentCallback { nonce, answer } => {
             setup::consent_callback(&mut step, &nonce, answer)?
         }
         Event::ConsentProven { attempt, result } => {
             setup::consent_proven(&mut step, attempt, result)?
         }
+        Event::VaultProbed { attempt, result } => setup::vault_probed(&mut step, attempt, result)?,
         Event::Test { actor } => setup::test(&mut step, actor)?,
         Event::ConnectionTested { attempt, result } => {
             setup::connection_tested(&mut step, attempt, result)?;
@@ -125,7 +126,7 @@ pub fn refusal(
             (actor, AuditAction::TargetEdited)
         }
         Event::Start { actor, .. } => (actor, AuditAction::SwitchStarted),
-        Event::IssueConsent { actor } => (actor, AuditAction::ConsentLinkIssued),
+        Event::IssueConsent { actor, .. } => (actor, AuditAction::ConsentLinkIssued),
         Event::Test { actor } => (actor, AuditAction::ConnectionTestRequested),
         Event::Save { actor } => (actor, AuditAction::Save),
         Event::Refresh { actor } => (actor, AuditAction::Refresh),
@@ -171,6 +172,7 @@ fn busy(lease: &Lease) -> CatalogError {
 fn attempt_of(effect: &Effect) -> Option<u32> {
     match effect {
         Effect::ProveConsent { attempt, .. }
+        | Effect::ProbeVault { attempt, .. }
         | Effect::TestConnection { attempt, .. }
         | Effect::ReadInventory { attempt }
         | Effect::Wrap { attempt, .. }

@@ -1,32 +1,75 @@
 //! From Test Connection to the tenant list: start, consent, connection test,
 //! Save, Refresh, Cancel.
+//!
+//! Admin consent is proven per setup by an OpenID Connect sign-in with
+//! `prompt=admin_consent`: an admin of the vault's tenant signs in with this
+//! setup's nonce. The proven consents are kept per company (the consent
+//! cache); a company never relies on a consent another company proved.
+//! Nothing outside is called for a vault before this company proved a
+//! consent, and at most one connection test runs per company per
+//! [`Policy::test_interval_ms`](crate::switch::Policy).
 
 use super::{Step, derive_id, finalize, kid_matches, refuse, same_hash, sha256_hex};
 use crate::api::{TenantName, TestedKey};
 use crate::audit::{Actor, AuditAction, Outcome};
 use crate::catalog::CatalogError;
-use crate::entra::consent_callback_result;
+use crate::entra::map_consent_error;
 use crate::ids::TenantId;
-use crate::oauth_state::{Flow, OAuthState};
-use crate::switch::company::{IssuedState, Op, Purpose, Setup};
+use crate::switch::company::{ConsentSignIn, IssuedState, Op, Purpose, Setup};
 use crate::switch::effect::{Effect, Reply};
-use crate::switch::event::{ConsentAnswer, InventoryTenant};
+use crate::switch::event::{ConsentAnswer, ConsentProof, InventoryTenant, SignIn};
 use crate::switch::model::{Consent, Stage, Target, Tenant, TenantRef, TenantStatus};
 
-fn consent_fresh(setup: &Setup, now: i64, ttl: i64) -> bool {
-    setup.consent.as_ref().is_some_and(|c| {
-        now >= c.granted_at
-            && now - c.granted_at < ttl
-            && setup.vault_tenant.as_ref().is_none_or(|t| *t == c.tenant)
-    })
+/// Whether a consent still counts at `now` (Unix seconds).
+fn fresh(c: &Consent, now: i64, ttl: i64) -> bool {
+    now >= c.granted_at && now - c.granted_at < ttl
+}
+
+/// The fresh consent this company proved for `tenant`.
+fn proven(s: &Step<'_>, tenant: &TenantId) -> Option<Consent> {
+    let (now, ttl) = (s.ctx.now_secs(), s.ctx.policy.consent_ttl_secs);
+    s.m.consents
+        .iter()
+        .find(|c| c.tenant == *tenant && fresh(c, now, ttl))
+        .cloned()
+}
+
+/// The newest fresh consent this company proved, for any tenant.
+fn newest_proven(s: &Step<'_>) -> Option<Consent> {
+    let (now, ttl) = (s.ctx.now_secs(), s.ctx.policy.consent_ttl_secs);
+    s.m.consents
+        .iter()
+        .filter(|c| fresh(c, now, ttl))
+        .max_by_key(|c| c.granted_at)
+        .cloned()
+}
+
+/// Drops the consents that no longer count.
+pub(super) fn forget_expired_consents(s: &mut Step<'_>) {
+    let (now, ttl) = (s.ctx.now_secs(), s.ctx.policy.consent_ttl_secs);
+    s.m.consents.retain(|c| fresh(c, now, ttl));
+}
+
+/// Refuses a connection test that would start less than the policy's
+/// interval after the last one.
+fn rate_limit(s: &Step<'_>) -> Result<(), CatalogError> {
+    let now = s.now_ms();
+    match s.m.last_test_at_ms {
+        Some(last) if now < last.saturating_add(s.ctx.policy.test_interval_ms) => {
+            let wait_ms = last.saturating_add(s.ctx.policy.test_interval_ms) - now;
+            Err(CatalogError::RateLimited {
+                retry_after_secs: wait_ms.div_ceil(1000).max(1),
+            })
+        }
+        _ => Ok(()),
+    }
 }
 
 pub(super) fn start(
     s: &mut Step<'_>,
     actor: Actor,
     target: Target,
-    vault_tenant: TenantId,
-    cached_consent_at: Option<i64>,
+    consent: SignIn,
 ) -> Result<(), CatalogError> {
     s.idle()?;
     let stage = s.m.stage();
@@ -41,10 +84,11 @@ pub(super) fn start(
         let setup = s.setup_mut("edit_target")?;
         if target.vault_uri != setup.target.vault_uri {
             setup.vault_tenant = None;
+            setup.consent = None;
         }
         setup.target = target;
         setup.tested = None;
-        setup.consent_state = None;
+        setup.consent_sign_in = None;
         setup.last_error = None;
         setup.stage = Stage::Draft;
         s.audit(
@@ -60,7 +104,7 @@ pub(super) fn start(
             target,
             vault_tenant: None,
             consent: None,
-            consent_state: None,
+            consent_sign_in: None,
             tested: None,
             tenants: Vec::new(),
             commit_issued: false,
@@ -76,67 +120,84 @@ pub(super) fn start(
             detail,
         );
     }
-    let note = Some(format!("vault tenant {}", vault_tenant.as_str()));
     s.audit(
         &actor,
         AuditAction::TestConnection,
         Outcome::Succeeded,
-        note,
+        None,
     );
-    let (now, ttl) = (s.ctx.now_secs(), s.ctx.policy.consent_ttl_secs);
-    let setup = s.setup_mut("start")?;
-    setup.vault_tenant = Some(vault_tenant.clone());
-    if consent_fresh(setup, now, ttl) {
-        return begin_test(s, actor);
+    let known = s.setup_mut("start")?.vault_tenant.clone();
+    match known {
+        // The vault's tenant is known (this setup's consent proved it).
+        Some(tenant) => match proven(s, &tenant) {
+            Some(c) => {
+                s.setup_mut("start")?.consent = Some(c);
+                begin_test(s, actor)
+            }
+            None => ask_consent(s, actor, consent),
+        },
+        // Unknown: a consent this company proved lets the connection test
+        // learn it (and check it is one of this company's tenants).
+        None => match newest_proven(s) {
+            Some(c) => {
+                let note = Some(format!("tenant {}", c.tenant.as_str()));
+                let setup = s.setup_mut("start")?;
+                setup.consent = Some(c);
+                setup.stage = Stage::AwaitingRoleAssignment;
+                s.audit(
+                    &actor,
+                    AuditAction::AdminConsentReused,
+                    Outcome::Succeeded,
+                    note,
+                );
+                Ok(())
+            }
+            None => ask_consent(s, actor, consent),
+        },
     }
-    if let Some(at) = cached_consent_at.filter(|at| now >= *at && now - *at < ttl) {
-        // A consent proven less than 24 h ago for this tenant still counts.
-        setup.consent = Some(Consent {
-            tenant: vault_tenant,
-            granted_at: at,
-        });
-        setup.stage = Stage::AwaitingRoleAssignment;
-        s.audit(
-            &actor,
-            AuditAction::AdminConsentReused,
-            Outcome::Succeeded,
-            None,
-        );
-        return Ok(());
-    }
-    setup.stage = Stage::AwaitingConsent;
-    issue_state(s, actor)
 }
 
-/// A new single-use consent state for the pending setup; the caller gets it.
-fn issue_state(s: &mut Step<'_>, actor: Actor) -> Result<(), CatalogError> {
-    let state = OAuthState::new(
-        s.m.company_id.clone(),
-        Flow::AdminConsent,
-        s.ctx.nonce.clone(),
-    );
-    let issued = IssuedState {
-        nonce_sha256: sha256_hex(s.ctx.nonce.as_bytes()),
-        admin: actor.clone(),
-        expires_at_ms: s.now_ms().saturating_add(s.ctx.policy.state_ttl_ms),
+/// The setup waits for consent: records the sign-in the edge prepared.
+fn ask_consent(s: &mut Step<'_>, actor: Actor, consent: SignIn) -> Result<(), CatalogError> {
+    let setup = s.setup_mut("grant_admin_consent")?;
+    setup.consent = None;
+    setup.stage = Stage::AwaitingConsent;
+    issue_sign_in(s, actor, consent)
+}
+
+/// A new single-use consent sign-in for the pending setup; the caller gets
+/// its URL.
+fn issue_sign_in(s: &mut Step<'_>, actor: Actor, consent: SignIn) -> Result<(), CatalogError> {
+    let issued = ConsentSignIn {
+        state: IssuedState {
+            nonce_sha256: sha256_hex(s.ctx.nonce.as_bytes()),
+            admin: actor.clone(),
+            expires_at_ms: s.now_ms().saturating_add(s.ctx.policy.state_ttl_ms),
+        },
+        pkce_verifier: consent.pkce_verifier,
+        oidc_nonce: crate::switch::OAuthSecret::new(consent.oidc_nonce),
     };
-    s.setup_mut("grant_admin_consent")?.consent_state = Some(issued);
+    s.setup_mut("grant_admin_consent")?.consent_sign_in = Some(issued);
     s.audit(
         &actor,
         AuditAction::ConsentLinkIssued,
         Outcome::Succeeded,
         None,
     );
-    s.reply(Reply::ConsentState(state.to_string()));
+    s.reply(Reply::ConsentUrl(consent.authorize_url));
     Ok(())
 }
 
-pub(super) fn issue_consent(s: &mut Step<'_>, actor: Actor) -> Result<(), CatalogError> {
+pub(super) fn issue_consent(
+    s: &mut Step<'_>,
+    actor: Actor,
+    consent: SignIn,
+) -> Result<(), CatalogError> {
     let stage = s.m.stage();
     if stage != Stage::AwaitingConsent {
         return Err(refuse(stage, "grant_admin_consent"));
     }
-    issue_state(s, actor)
+    issue_sign_in(s, actor, consent)
 }
 
 fn consent_reply(s: &mut Step<'_>, error: Option<CatalogError>) {
@@ -170,10 +231,10 @@ pub(super) fn consent_callback(
             .filter(|x| x.stage == Stage::AwaitingConsent)
             .and_then(|x| {
                 let ok = x
-                    .consent_state
+                    .consent_sign_in
                     .as_ref()
-                    .is_some_and(|c| same_hash(&c.nonce_sha256, &hash));
-                if ok { x.consent_state.take() } else { None }
+                    .is_some_and(|c| same_hash(&c.state.nonce_sha256, &hash));
+                if ok { x.consent_sign_in.take() } else { None }
             });
     let Some(issued) = issued else {
         // Not a state of this setup: nothing changes, nothing is recorded.
@@ -184,8 +245,8 @@ pub(super) fn consent_callback(
         return Ok(());
     };
     // Consumed before anything else happens: a state works once.
-    let admin = issued.admin;
-    if issued.expires_at_ms <= s.now_ms() {
+    let admin = issued.state.admin;
+    if issued.state.expires_at_ms <= s.now_ms() {
         let error = CatalogError::OAuthStateExpired;
         let code = Some(error.code().into());
         s.audit(
@@ -197,42 +258,29 @@ pub(super) fn consent_callback(
         consent_reply(s, Some(error));
         return Ok(());
     }
-    if let Err(error) = consent_callback_result(
-        answer.error.as_deref(),
-        answer.error_description.as_deref(),
-        answer.admin_consent.as_deref(),
-    ) {
-        consent_failed(s, &admin, error);
-        return Ok(());
-    }
-    let setup = s.setup_mut("admin_consent_callback")?;
-    let Some(tenant) = setup.vault_tenant.clone() else {
-        consent_failed(s, &admin, CatalogError::AdminConsentRequired);
-        return Ok(());
+    // Microsoft's error wins; without a code there is no proof at all
+    // (`admin_consent=True` alone proves nothing).
+    let code = match (answer.error.filter(|e| !e.is_empty()), answer.code) {
+        (Some(error), _) => {
+            let mapped = map_consent_error(&error, answer.error_description.as_deref());
+            consent_failed(s, &admin, mapped);
+            return Ok(());
+        }
+        (None, None) => {
+            consent_failed(s, &admin, CatalogError::AdminConsentRequired);
+            return Ok(());
+        }
+        (None, Some(code)) => code,
     };
-    if let Some(hint) = answer
-        .tenant_hint
-        .filter(|h| !h.eq_ignore_ascii_case(tenant.as_str()))
-    {
-        let found: String = hint
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '.')
-            .take(64)
-            .collect();
-        let error = CatalogError::TenantMismatch {
-            expected: tenant.as_str().to_owned(),
-            found,
-        };
-        consent_failed(s, &admin, error);
-        return Ok(());
-    }
-    let vault_uri = setup.target.vault_uri.clone();
+    let target = s.setup_mut("admin_consent_callback")?.target.clone();
     s.idle()?;
     let attempt = s.lease(Op::ProveConsent { admin });
     s.effects.push(Effect::ProveConsent {
         attempt,
-        tenant,
-        vault_uri,
+        code,
+        pkce_verifier: issued.pkce_verifier,
+        oidc_nonce: issued.oidc_nonce,
+        target,
     });
     Ok(())
 }
@@ -240,23 +288,38 @@ pub(super) fn consent_callback(
 pub(super) fn consent_proven(
     s: &mut Step<'_>,
     attempt: u32,
-    result: Result<TenantId, CatalogError>,
+    result: Result<ConsentProof, CatalogError>,
 ) -> Result<(), CatalogError> {
     let Op::ProveConsent { admin } = s.take_lease(attempt)? else {
         return Err(super::stale());
     };
+    // The admin must belong to the vault's tenant: a consent in one tenant
+    // never opens a vault of another.
+    let result = result.and_then(|proof| {
+        if proof.tenant == proof.vault_tenant {
+            Ok(proof)
+        } else {
+            Err(CatalogError::TenantMismatch {
+                expected: proof.vault_tenant.as_str().to_owned(),
+                found: proof.tenant.as_str().to_owned(),
+            })
+        }
+    });
     match result {
-        Ok(tenant) => {
-            let now = s.ctx.now_secs();
+        Ok(proof) => {
+            let consent = Consent {
+                tenant: proof.tenant.clone(),
+                granted_at: s.ctx.now_secs(),
+            };
+            s.m.consents.retain(|c| c.tenant != proof.tenant);
+            s.m.consents.push(consent.clone());
             let setup = s.setup_mut("consent_granted")?;
-            setup.vault_tenant = Some(tenant.clone());
-            setup.consent = Some(Consent {
-                tenant: tenant.clone(),
-                granted_at: now,
-            });
+            setup.vault_tenant = Some(proof.tenant.clone());
+            setup.consent = Some(consent);
             setup.last_error = None;
             setup.stage = Stage::AwaitingRoleAssignment;
-            let note = Some(format!("tenant {}", tenant.as_str()));
+            let who: String = proof.admin.chars().take(120).collect();
+            let note = Some(format!("tenant {} by {who}", proof.tenant.as_str()));
             s.audit(&admin, AuditAction::AdminConsent, Outcome::Succeeded, note);
             consent_reply(s, None);
         }
@@ -280,11 +343,16 @@ pub(super) fn test(s: &mut Step<'_>, actor: Actor) -> Result<(), CatalogError> {
         Outcome::Succeeded,
         None,
     );
-    let (now, ttl) = (s.ctx.now_secs(), s.ctx.policy.consent_ttl_secs);
-    let setup = s.setup_mut("test_connection")?;
-    if consent_fresh(setup, now, ttl) {
+    let known = s.setup_mut("test_connection")?.vault_tenant.clone();
+    let consent = match &known {
+        Some(tenant) => proven(s, tenant),
+        None => newest_proven(s),
+    };
+    if let Some(c) = consent {
+        s.setup_mut("test_connection")?.consent = Some(c);
         return begin_test(s, actor);
     }
+    let setup = s.setup_mut("test_connection")?;
     if stage == Stage::AwaitingRoleAssignment {
         setup.consent = None;
         setup.last_error = Some(CatalogError::AdminConsentRequired.body());
@@ -297,39 +365,103 @@ pub(super) fn test(s: &mut Step<'_>, actor: Actor) -> Result<(), CatalogError> {
     Ok(())
 }
 
-/// Runs the connection test under a lease.
+/// The effect that starts (or starts again) the connection test: with the
+/// vault's tenant known, the test itself; else the challenge that learns it.
+fn test_effect(setup: &Setup, attempt: u32) -> Effect {
+    let target = setup.target.clone();
+    match setup.vault_tenant.clone() {
+        Some(tenant) => Effect::TestConnection {
+            attempt,
+            target,
+            tenant,
+        },
+        None => Effect::ProbeVault { attempt, target },
+    }
+}
+
+/// Runs the connection test under a lease (rate limited).
 fn begin_test(s: &mut Step<'_>, actor: Actor) -> Result<(), CatalogError> {
     s.idle()?;
+    rate_limit(s)?;
+    s.m.last_test_at_ms = Some(s.now_ms());
     let setup = s.setup_mut("test_connection")?;
-    let Some(tenant) = setup.vault_tenant.clone() else {
-        return Err(CatalogError::AdminConsentRequired);
-    };
     setup.stage = Stage::TestingConnection;
     setup.tested = None;
     setup.last_error = None;
-    let target = setup.target.clone();
     let attempt = s.lease(Op::ConnectionTest { actor });
-    s.effects.push(Effect::TestConnection {
-        attempt,
-        target,
-        tenant,
-    });
+    let effect = test_effect(s.setup_mut("test_connection")?, attempt);
+    s.effects.push(effect);
     Ok(())
 }
 
 /// Starts the connection test again after an expired lease.
 pub(super) fn restart_test(s: &mut Step<'_>, attempt: u32) -> Result<(), CatalogError> {
-    let setup = s.setup_mut("test_connection")?;
-    let tenant = setup
-        .vault_tenant
-        .clone()
-        .ok_or(CatalogError::AdminConsentRequired)?;
-    let target = setup.target.clone();
-    s.effects.push(Effect::TestConnection {
-        attempt,
-        target,
-        tenant,
-    });
+    let effect = test_effect(s.setup_mut("test_connection")?, attempt);
+    s.effects.push(effect);
+    Ok(())
+}
+
+/// The vault's tenant is known: the test goes on only if this company
+/// proved a consent there.
+pub(super) fn vault_probed(
+    s: &mut Step<'_>,
+    attempt: u32,
+    result: Result<TenantId, CatalogError>,
+) -> Result<(), CatalogError> {
+    // Only while the test waits for it: once the tenant is known, the test
+    // itself runs under the same lease (a second copy of this result is stale).
+    let running =
+        s.m.lease
+            .as_ref()
+            .is_some_and(|l| l.attempt == attempt && matches!(l.op, Op::ConnectionTest { .. }))
+            && s.m.setup.as_ref().is_some_and(|x| x.vault_tenant.is_none());
+    if !running {
+        return Err(super::stale());
+    }
+    let result = match result {
+        Ok(tenant) => match proven(s, &tenant) {
+            Some(c) => Ok((tenant, c)),
+            None => {
+                // Remembered: Test Connection then asks for consent there.
+                if let Some(setup) = s.m.setup.as_mut() {
+                    setup.vault_tenant = Some(tenant);
+                }
+                Err(CatalogError::AdminConsentRequired)
+            }
+        },
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok((tenant, consent)) => {
+            let until = s.lease_until();
+            if let Some(lease) = s.m.lease.as_mut() {
+                lease.until_ms = until;
+            }
+            let setup = s.setup_mut("vault_probed")?;
+            setup.vault_tenant = Some(tenant.clone());
+            setup.consent = Some(consent);
+            let target = setup.target.clone();
+            s.effects.push(Effect::TestConnection {
+                attempt,
+                target,
+                tenant,
+            });
+        }
+        Err(error) => {
+            let Op::ConnectionTest { actor } = s.take_lease(attempt)? else {
+                return Err(super::stale());
+            };
+            let setup = s.setup_mut("vault_probed")?;
+            test_failed(setup, &error);
+            s.audit(
+                &actor,
+                AuditAction::ConnectionTest,
+                Outcome::Failed,
+                Some(error.code().into()),
+            );
+            s.reply(Reply::Error(error));
+        }
+    }
     Ok(())
 }
 
@@ -342,6 +474,10 @@ pub(super) fn connection_tested(
         return Err(super::stale());
     };
     let setup = s.setup_mut("connection_tested")?;
+    if setup.vault_tenant.is_none() {
+        // Still learning the vault's tenant: no test ran.
+        return Err(super::stale());
+    }
     let result = result.and_then(|tested| {
         if kid_matches(&tested.kid, &setup.target) {
             Ok(tested)
@@ -366,6 +502,7 @@ pub(super) fn connection_tested(
         }
         Err(error) => {
             test_failed(setup, &error);
+            forget_revoked(s, &error);
             s.audit(
                 &actor,
                 AuditAction::ConnectionTest,
@@ -376,6 +513,16 @@ pub(super) fn connection_tested(
         }
     }
     Ok(())
+}
+
+/// Entra says the consent is gone (revoked in the tenant): this company's
+/// consent for the vault's tenant no longer counts.
+fn forget_revoked(s: &mut Step<'_>, error: &CatalogError) {
+    if matches!(error, CatalogError::AdminConsentRequired)
+        && let Some(tenant) = s.m.setup.as_ref().and_then(|x| x.vault_tenant.clone())
+    {
+        s.m.consents.retain(|c| c.tenant != tenant);
+    }
 }
 
 /// Where a failed connection test leaves the setup.

@@ -35,14 +35,16 @@ pub(super) fn resolve(s: &mut Step<'_>) {
     for pending in gone.iter().filter(|p| p.exchanging_until_ms.is_some()) {
         verify::interrupted(s, pending);
     }
+    // The consent sign-in (with its PKCE verifier) goes when it expires.
     if let Some(setup) = s.m.setup.as_mut()
         && setup
-            .consent_state
+            .consent_sign_in
             .as_ref()
-            .is_some_and(|c| c.expires_at_ms <= now)
+            .is_some_and(|c| c.state.expires_at_ms <= now)
     {
-        setup.consent_state = None;
+        setup.consent_sign_in = None;
     }
+    setup::forget_expired_consents(s);
 }
 
 /// A step whose result never came (the object restarted while it ran).
