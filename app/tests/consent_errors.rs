@@ -43,6 +43,7 @@ fn text(host: &web_sys::HtmlElement, selector: &str) -> String {
 fn rate_limited_shows_the_wait() {
     let host = mount(&CatalogError::RateLimited {
         retry_after_secs: 7,
+        interval_secs: 10,
     });
     assert_eq!(
         text(&host, ".notice-title"),

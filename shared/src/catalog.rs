@@ -124,6 +124,8 @@ pub enum CatalogError {
     RateLimited {
         /// Seconds until the next test may run.
         retry_after_secs: u64,
+        /// The limit: one test per this many seconds.
+        interval_secs: u64,
     },
     /// Azure answered 5xx or did not answer.
     #[error("Azure is not responding right now")]
@@ -388,7 +390,10 @@ impl CatalogError {
             E::KeyExpired { .. } => "Set a later expiration date on the key's current version, or create a new version of the key, then retry.".into(),
             E::KeyNotYetValid { .. } => "Wait until the key's activation date, or remove the activation date from the key's current version, then retry.".into(),
             E::KeyOperationsMissing { .. } => "Allow the Wrap Key and Unwrap Key operations on the key (Permitted operations in the Azure Portal), or use a key that allows them.".into(),
-            E::RateLimited { retry_after_secs } => format!("Wait {retry_after_secs} s, then run the test again. keyswitch runs at most one connection test per company every 10 seconds, to spare your vault's request quota."),
+            E::RateLimited {
+                retry_after_secs,
+                interval_secs,
+            } => format!("Wait {retry_after_secs} s, then run the test again. keyswitch runs at most one connection test per company every {interval_secs} seconds, to spare your vault's request quota."),
             E::Throttled => "Wait a minute, then try again. Key Vault limits how many requests a vault accepts; other applications may be using this vault heavily.".into(),
             E::AzureUnavailable | E::GoogleUnavailable => FIX_RETRY_LATER.into(),
             E::VaultFirewall => "Ask your Azure admin to allow access to the vault from CyberSentriq in the vault's Networking settings, then retry.".into(),
@@ -489,7 +494,9 @@ impl CatalogError {
     #[must_use]
     pub fn retry_after_secs(&self) -> Option<u64> {
         match self {
-            Self::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+            Self::RateLimited {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
             _ => None,
         }
     }
@@ -627,6 +634,7 @@ mod tests {
             E::Throttled,
             E::RateLimited {
                 retry_after_secs: 7,
+                interval_secs: 10,
             },
             E::AzureUnavailable,
             E::VaultFirewall,

@@ -161,6 +161,7 @@ fn error(i: u32) -> CatalogError {
         47 => E::BodyTooLarge { limit_bytes: 32768 },
         48 => E::RateLimited {
             retry_after_secs: 3,
+            interval_secs: 10,
         },
         _ => E::Internal,
     }

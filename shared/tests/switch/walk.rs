@@ -883,7 +883,8 @@ fn at_most_one_connection_test_per_company_every_ten_seconds() {
     assert_eq!(
         e,
         CatalogError::RateLimited {
-            retry_after_secs: 8
+            retry_after_secs: 8,
+            interval_secs: 10
         }
     );
     assert_eq!(e.status(), 429);
@@ -902,7 +903,8 @@ fn at_most_one_connection_test_per_company_every_ten_seconds() {
     assert!(matches!(
         r.refused(Event::Test { actor: admin() }),
         CatalogError::RateLimited {
-            retry_after_secs: 1
+            retry_after_secs: 1,
+            ..
         }
     ));
     r.now = last + 10_000;

@@ -216,26 +216,25 @@ async fn every_answer_carries_a_request_id() {
 async fn a_5xx_is_logged_once_with_its_request_id_and_cause() {
     let company = fresh_company("it-5xx");
     let t = session("partner_admin", &[&company]).await;
-    // A vault no other test uses, whose Key Vault drops the connection once.
-    let nanos = company.rsplit('-').next().unwrap_or_default();
-    let vault = format!("rid{}", &nanos[nanos.len().saturating_sub(12)..]);
+    // The backup inventory (RedApp) drops every connection while the
+    // worker itself reads it for the status (POST …/switch no longer calls
+    // anything outside: issue 13).
     let fault = control(
         "POST",
         "/faults",
-        Some(json!({"service": "keyvault", "path": format!("{vault}.vault.azure.net"), "count": 1, "action": {"kind": "drop"}})),
+        Some(json!({"service": "redapp", "path": format!("/companies/{company}/backup-sets"), "count": 0, "action": {"kind": "drop"}})),
     )
     .await;
     let resp = reqwest::Client::new()
-        .post(format!("{}{}/switch", worker_url(), kms(&company)))
+        .get(format!("{}{}", worker_url(), kms(&company)))
         .bearer_auth(&t)
-        .json(&json!({"vault_uri": format!("https://{vault}.vault.azure.net"), "key_name": "k"}))
         .send()
         .await
         .expect("the worker answers");
     if let Some(id) = fault["id"].as_u64() {
         control("DELETE", &format!("/faults/{id}"), None).await;
     }
-    assert_eq!(resp.status().as_u16(), 503);
+    assert_eq!(resp.status().as_u16(), 502);
     let id = resp
         .headers()
         .get("x-request-id")
@@ -243,7 +242,7 @@ async fn a_5xx_is_logged_once_with_its_request_id_and_cause() {
         .expect("x-request-id")
         .to_owned();
     let body: Value = resp.json().await.expect("json");
-    assert_eq!(body["code"], "azure_unavailable", "{body}");
+    assert_eq!(body["code"], "unexpected_answer", "{body}");
     // The worker's log (the stack's, written by wrangler dev) names the
     // request, the code and the cause under it, once.
     let log = format!(
@@ -265,7 +264,7 @@ async fn a_5xx_is_logged_once_with_its_request_id_and_cause() {
     }
     assert_eq!(lines.len(), 1, "{id} in the log: {lines:?}");
     assert!(
-        lines[0].contains("503 azure_unavailable") && lines[0].contains("could not be reached"),
+        lines[0].contains("502 unexpected_answer") && lines[0].contains("could not be reached"),
         "{}",
         lines[0]
     );

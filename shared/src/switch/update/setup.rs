@@ -59,6 +59,7 @@ fn rate_limit(s: &Step<'_>) -> Result<(), CatalogError> {
             let wait_ms = last.saturating_add(s.ctx.policy.test_interval_ms) - now;
             Err(CatalogError::RateLimited {
                 retry_after_secs: wait_ms.div_ceil(1000).max(1),
+                interval_secs: s.ctx.policy.test_interval_ms.div_ceil(1000),
             })
         }
         _ => Ok(()),
