@@ -66,6 +66,14 @@ pub struct PendingSetup {
     /// (a tenant the inventory names nothing has no entry).
     #[serde(default)]
     pub tenant_names: Vec<TenantName>,
+    /// Backup sets that name no tenant keyswitch can verify: each blocks the
+    /// switch until it is corrected in the host product.
+    #[serde(default)]
+    pub unverifiable_sets: Vec<crate::switch::UnverifiableSet>,
+    /// The inventory lists no backup set and an admin confirmed that there
+    /// is nothing to verify.
+    #[serde(default)]
+    pub nothing_to_verify: bool,
     /// The last failure, as the admin sees it.
     pub last_error: Option<crate::ErrorBody>,
     /// Who started the setup (display name).

@@ -132,6 +132,12 @@ pub async fn post_refresh(req: Request, ctx: Ctx) -> Answer {
     action(req, ctx, |actor| Command::Refresh { actor }).await
 }
 
+/// `POST …/kms/confirm-no-tenants`: the inventory lists no backup set; the
+/// admin confirms that there is nothing to verify.
+pub async fn post_confirm_no_tenants(req: Request, ctx: Ctx) -> Answer {
+    action(req, ctx, |actor| Command::ConfirmNoTenants { actor }).await
+}
+
 /// An action without a body: the object's view after it, as [`KmsAnswer`].
 async fn action(req: Request, ctx: Ctx, command: impl FnOnce(Actor) -> Command) -> Answer {
     let (actor, company) = caller(&req, &ctx).await?;
