@@ -80,6 +80,11 @@ async fn a_credential_limited_to_named_companies_is_refused_for_another() {
     // it gets neither a new data key nor the plaintext of an existing one.
     let got = generate(&other, &next).await;
     assert_error(&got, 403, "envelope_company_not_allowed");
+    assert_eq!(
+        got.1["message"], "This service credential is not allowed for this company",
+        "{}",
+        got.1
+    );
     assert!(got.1.get("plaintext").is_none(), "{}", got.1);
     let got = open(&other, &next, &wrapped).await;
     assert_error(&got, 403, "envelope_company_not_allowed");
@@ -101,6 +106,11 @@ async fn an_unknown_company_is_refused_and_no_record_is_created() {
         open(&unknown, &current, &wrapped).await,
     ] {
         assert_error(&got, 404, "company_unknown");
+        assert_eq!(
+            got.1["message"], "This company has no KMS record",
+            "{}",
+            got.1
+        );
         assert!(got.1.get("plaintext").is_none(), "{}", got.1);
     }
     // The limited credential is refused before the company is looked up.
