@@ -62,7 +62,7 @@ impl Dice<'_> {
 
 // ---------- every error the edge can feed back ----------
 
-const ERROR_KINDS: usize = 49;
+const ERROR_KINDS: usize = 52;
 
 fn error(i: u32) -> CatalogError {
     use CatalogError as E;
@@ -160,7 +160,10 @@ fn error(i: u32) -> CatalogError {
             client_id: "5f0c2b7e-9a41-4c36-8d2e-0b7a6c1e4f21".parse().unwrap(),
         },
         47 => E::BodyTooLarge { limit_bytes: 32768 },
-        48 => E::BackupSetUnverifiable {
+        48 => E::UnknownCompany,
+        49 => E::EnvelopeCompanyNotAllowed,
+        50 => E::ServiceMisconfigured,
+        51 => E::BackupSetUnverifiable {
             set: "\"Fabrikam\" (bs-7)".into(),
             reason: "its kind \"dropbox\" is unknown".into(),
         },
@@ -221,7 +224,10 @@ fn kind(e: &CatalogError) -> usize {
         E::ForbiddenVaultRole => 45,
         E::VaultKeyUnreachable { .. } => 46,
         E::BodyTooLarge { .. } => 47,
-        E::BackupSetUnverifiable { .. } => 48,
+        E::UnknownCompany => 48,
+        E::EnvelopeCompanyNotAllowed => 49,
+        E::ServiceMisconfigured => 50,
+        E::BackupSetUnverifiable { .. } => 51,
     }
 }
 
