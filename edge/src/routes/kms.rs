@@ -69,6 +69,20 @@ pub(crate) async fn answer(env: &Env, company: &CompanyId, mut view: View) -> An
     Ok(Response::from_json(&KmsAnswer { kms, consent_url })?)
 }
 
+/// The state after an action, as [`answer`] sends it, for a route that adds
+/// to it (no consent URL: only a setup issues one).
+pub(crate) async fn overview_answer(
+    env: &Env,
+    company: &CompanyId,
+    view: View,
+) -> Result<KmsAnswer, EdgeError> {
+    let kms = overview(env, company, view, false).await?;
+    Ok(KmsAnswer {
+        kms,
+        consent_url: None,
+    })
+}
+
 /// `GET …/kms`: provider, stage, pending setup and inventory size.
 pub async fn get_status(req: Request, ctx: Ctx) -> Answer {
     let (_, company) = caller(&req, &ctx).await?;

@@ -58,6 +58,28 @@ async fn the_company_key_on_aws_kms_is_bound_to_its_company_by_the_encryption_co
     let before = kms_calls().await.len();
     let (s, v) = move_to_aws(&a, &t, &arn).await;
     assert_eq!(s, 200, "{v}");
+    // The answer shows the key-policy condition that limits keyswitch to A.
+    let policy = &v["aws_key_policy"];
+    assert_eq!(policy["company"], a.as_str(), "{v}");
+    assert_eq!(
+        policy["condition_key"], "kms:EncryptionContext:keyswitch:company",
+        "{v}"
+    );
+    assert_eq!(
+        policy["statement"]["Condition"],
+        json!({"StringEquals": {"kms:EncryptionContext:keyswitch:company": a}}),
+        "{v}"
+    );
+    assert_eq!(
+        policy["statement"]["Action"],
+        json!(["kms:Encrypt", "kms:Decrypt"]),
+        "{v}"
+    );
+    assert!(
+        policy["note"].as_str().is_some_and(|n| n.contains(&arn)),
+        "{v}"
+    );
+    assert_eq!(v["kms"]["status"]["provider"]["kind"], "aws_kms", "{v}");
     assert_eq!(status_of(&a, &t).await["provider"]["kind"], "aws_kms");
     // A cold use of the company key decrypts it through KMS again.
     let (plain, wrapped) = data_key(&a).await;
