@@ -79,7 +79,7 @@ async fn the_company_key_on_aws_kms_is_bound_to_its_company_by_the_encryption_co
         policy["note"].as_str().is_some_and(|n| n.contains(&arn)),
         "{v}"
     );
-    assert_eq!(v["kms"]["status"]["provider"]["kind"], "aws_kms", "{v}");
+    assert_eq!(v["kms"]["provider"]["kind"], "aws_kms", "{v}");
     assert_eq!(status_of(&a, &t).await["provider"]["kind"], "aws_kms");
     // A cold use of the company key decrypts it through KMS again.
     let (plain, wrapped) = data_key(&a).await;
