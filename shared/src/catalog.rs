@@ -439,7 +439,7 @@ impl CatalogError {
             E::GoogleDelegatedAdmin | E::GoogleNotSuperAdmin => FIX_SUPER_ADMIN.into(),
             E::CloudVaultExists => "Only one cloud vault per provider is supported. Use the existing Azure External Keys vault.".into(),
             E::ExportNotAvailable => "Verify every tenant again, then export the key.".into(),
-            E::ExportWindowExpired { .. } => "Verify every tenant again (Verify tenants to export), then export the key.".into(),
+            E::ExportWindowExpired { .. } => "The export without re-verification is offered for a limited time after the switch. Verify every tenant again, then export the key.".into(),
             E::ReauthenticationRequired { max_age_mins } => format!(
                 "Sign in to RedApp again (a sign-in within the last {max_age_mins} minutes counts), then repeat the action."
             ),

@@ -139,7 +139,9 @@ async fn two_exports_at_once_exactly_one_gets_the_key() {
     )
     .await;
     let (a, b) = tokio::join!(export(&company, &t), export(&company, &t));
+    let held = fault(id).await.expect("the rule");
     remove_fault(id).await;
+    assert_eq!(held["fired"], 1, "the cold unwrap was held: {held}");
     let (won, lost) = if a.0 == 200 { (a, b) } else { (b, a) };
     assert_eq!(won.0, 200, "one export succeeds: {} / {}", won.1, lost.1);
     assert_eq!(won.1["key"].as_str().map(str::len), Some(44), "{}", won.1);
