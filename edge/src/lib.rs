@@ -18,6 +18,7 @@ mod cors;
 mod crypto;
 mod do_client;
 mod error;
+mod guard;
 mod guidance;
 mod http;
 mod idp;
@@ -46,6 +47,10 @@ fn start() {
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let id = RequestId::of(&req);
+    // An unsafe deployed configuration answers every route 503 (guard.rs).
+    if let Err(refused) = guard::check(&env) {
+        return with_request_id(refused.into_response(&id)?, &id);
+    }
     if let Some(preflight) = cors::preflight(&req, &env)? {
         return with_request_id(preflight, &id);
     }

@@ -315,6 +315,18 @@ pub enum CatalogError {
         /// Which step, as the admin knows it (e.g. "connection test").
         step: String,
     },
+    /// The envelope API was called for a company that has no KMS record
+    /// (never set up): refused, and no record is created.
+    #[error("This company has no KMS record")]
+    UnknownCompany,
+    /// The envelope credential is valid but not allowed for this company
+    /// (its company allow-list does not name it).
+    #[error("This service credential is not allowed for this company")]
+    EnvelopeCompanyNotAllowed,
+    /// The deployed worker's configuration is unsafe or incomplete; every
+    /// route answers this until the operator fixes it (the log names what).
+    #[error("The service is not configured correctly")]
+    ServiceMisconfigured,
     /// Anything else; details go to the log, never to the client.
     #[error("Something went wrong on our side")]
     Internal,
@@ -381,6 +393,9 @@ impl CatalogError {
             E::InvalidTransition { .. } => "invalid_state_transition",
             E::UnexpectedAnswer { .. } => "unexpected_answer",
             E::Interrupted { .. } => "step_interrupted",
+            E::UnknownCompany => "company_unknown",
+            E::EnvelopeCompanyNotAllowed => "envelope_company_not_allowed",
+            E::ServiceMisconfigured => "service_misconfigured",
             E::Internal => "internal",
         }
     }
@@ -456,6 +471,9 @@ impl CatalogError {
             E::NotFound { .. } => "Check the link, or reload the page.".into(),
             E::Conflict { .. } | E::InvalidTransition { .. } => "Reload the page to see the current state, then try again.".into(),
             E::Interrupted { .. } => "Nothing changed. Run the step again.".into(),
+            E::UnknownCompany => "Check the company id. A company gets its KMS record (and its company key) when a Partner Admin or Company Admin first opens Manage KMS for it.".into(),
+            E::EnvelopeCompanyNotAllowed => "Use the envelope credential issued for this company, or ask the operator to add the company to that credential's allow-list.".into(),
+            E::ServiceMisconfigured => "Try again later. The operator has been alerted; nothing was changed.".into(),
             E::Internal => "Try again. If it keeps happening, contact support.".into(),
         }
     }
@@ -513,7 +531,9 @@ impl CatalogError {
                 502
             }
             E::AzureUnavailable | E::GoogleUnavailable => 503,
-            E::Interrupted { .. } => 503,
+            E::Interrupted { .. } | E::ServiceMisconfigured => 503,
+            E::UnknownCompany => 404,
+            E::EnvelopeCompanyNotAllowed => 403,
             E::Internal => 500,
         }
     }
@@ -719,6 +739,9 @@ mod tests {
             E::Interrupted {
                 step: "connection test".into(),
             },
+            E::UnknownCompany,
+            E::EnvelopeCompanyNotAllowed,
+            E::ServiceMisconfigured,
             E::Internal,
         ]
     }

@@ -61,7 +61,7 @@ impl Dice<'_> {
 
 // ---------- every error the edge can feed back ----------
 
-const ERROR_KINDS: usize = 50;
+const ERROR_KINDS: usize = 53;
 
 fn error(i: u32) -> CatalogError {
     use CatalogError as E;
@@ -159,10 +159,13 @@ fn error(i: u32) -> CatalogError {
             client_id: "5f0c2b7e-9a41-4c36-8d2e-0b7a6c1e4f21".parse().unwrap(),
         },
         47 => E::BodyTooLarge { limit_bytes: 32768 },
-        48 => E::ExportWindowExpired {
+        48 => E::UnknownCompany,
+        49 => E::EnvelopeCompanyNotAllowed,
+        50 => E::ServiceMisconfigured,
+        51 => E::ExportWindowExpired {
             closed_at: 1_800_000_000,
         },
-        49 => E::ReauthenticationRequired { max_age_mins: 10 },
+        52 => E::ReauthenticationRequired { max_age_mins: 10 },
         _ => E::Internal,
     }
 }
@@ -220,8 +223,11 @@ fn kind(e: &CatalogError) -> usize {
         E::ForbiddenVaultRole => 45,
         E::VaultKeyUnreachable { .. } => 46,
         E::BodyTooLarge { .. } => 47,
-        E::ExportWindowExpired { .. } => 48,
-        E::ReauthenticationRequired { .. } => 49,
+        E::UnknownCompany => 48,
+        E::EnvelopeCompanyNotAllowed => 49,
+        E::ServiceMisconfigured => 50,
+        E::ExportWindowExpired { .. } => 51,
+        E::ReauthenticationRequired { .. } => 52,
     }
 }
 
