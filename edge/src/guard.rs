@@ -37,9 +37,6 @@ fn verdict(env: &Env) -> Option<String> {
         .map(ToString::to_string)
         .collect();
     if !config_guard::is_development(&settings) {
-        if env.kv(config::KMS_CACHE).is_err() {
-            problems.push(format!("binding {} is missing", config::KMS_CACHE));
-        }
         for name in [config::COMPANY_KMS, config::WORKSPACE_VAULTS] {
             if env.durable_object(name).is_err() {
                 problems.push(format!("binding {name} is missing"));

@@ -92,6 +92,9 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         .post_async("/api/companies/:company/kms/refresh", |r, c| {
             run(r, c, routes::kms::post_refresh)
         })
+        .post_async("/api/companies/:company/kms/confirm-no-tenants", |r, c| {
+            run(r, c, routes::kms::post_confirm_no_tenants)
+        })
         .get_async("/api/companies/:company/kms/finalize", |r, c| {
             run(r, c, routes::finalize::get)
         })

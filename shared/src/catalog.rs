@@ -186,6 +186,16 @@ pub enum CatalogError {
     TenantNotFound,
 
     // ---- tenant verification ----
+    /// A backup set of the inventory names no tenant keyswitch can verify
+    /// (an unknown kind, a tenant given as a domain, a malformed customer
+    /// id): it blocks the switch until corrected.
+    #[error("Backup set {set} can't be verified: {reason}")]
+    BackupSetUnverifiable {
+        /// The set as people name it: `"Name" (id)`.
+        set: String,
+        /// Why it can't be verified.
+        reason: String,
+    },
     /// A verification was done by someone without the required role.
     #[error("The tenant was verified by someone without the required role")]
     TenantVerifiedWithoutRole,
@@ -372,6 +382,7 @@ impl CatalogError {
             E::ClientSecretExpired => "client_secret_expired",
             E::ApplicationNotFound => "application_not_found",
             E::TenantNotFound => "tenant_not_found",
+            E::BackupSetUnverifiable { .. } => "backup_set_unverifiable",
             E::TenantVerifiedWithoutRole => "tenant_verified_without_role",
             E::TenantMismatch { .. } => "tenant_mismatch",
             E::OAuthStateExpired => "oauth_state_expired",
@@ -448,6 +459,9 @@ impl CatalogError {
             E::ClientSecretExpired => FIX_NEW_SECRET.into(),
             E::ApplicationNotFound => "Check the Application (client) ID and the Directory (tenant) ID on the app registration's Overview page in Microsoft Entra ID.".into(),
             E::TenantNotFound => "Check the Directory (tenant) ID on the Overview page of Microsoft Entra ID.".into(),
+            E::BackupSetUnverifiable { set, .. } => format!(
+                "Correct backup set {set} in RedApp (a Microsoft 365 set needs its tenant ID, a GUID; a Google Workspace set its customer ID, like C03az79cb), or remove it, then select Refresh. The switch can't finish while a backup set can't be verified."
+            ),
             E::TenantVerifiedWithoutRole => "Verify the tenant again with a Global Administrator or Privileged Role Administrator (Microsoft 365) or a Super Admin (Google Workspace).".into(),
             E::TenantMismatch { .. } => "Sign in with an admin account of the tenant shown in the list, then verify again.".into(),
             E::OAuthStateExpired => "Start the step again. Sign-in requests can be used once and expire after a few minutes.".into(),
@@ -506,6 +520,7 @@ impl CatalogError {
             | E::CloudVaultExists
             | E::ExportNotAvailable
             | E::ExportWindowExpired { .. }
+            | E::BackupSetUnverifiable { .. }
             | E::TenantsUnverified { .. } => 409,
             E::KeyNotFound { .. }
             | E::AdminConsentRequired
@@ -691,6 +706,10 @@ mod tests {
             E::ClientSecretExpired,
             E::ApplicationNotFound,
             E::TenantNotFound,
+            E::BackupSetUnverifiable {
+                set: "\"Contoso mail\" (bs-1)".into(),
+                reason: "its kind \"dropbox\" is unknown".into(),
+            },
             E::TenantVerifiedWithoutRole,
             E::TenantMismatch {
                 expected: "a".into(),

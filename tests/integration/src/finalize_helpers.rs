@@ -59,13 +59,18 @@ pub async fn company_for(prefix: &str, w: &World, google: bool) -> String {
     company
 }
 
-/// Consent, role assignment, connection test and Save: tenants listed.
-pub async fn ready_to_verify(company: &str, token: &str, w: &World) -> Value {
+/// Consent, role assignment and connection test: the setup waits for Save.
+pub async fn ready_to_save(company: &str, token: &str, w: &World) {
     assert_eq!(start_and_consent(company, token, w).await, 200);
     w.assign_role().await;
     let (s, v) = call("POST", &format!("{}/test", kms(company)), Some(token), None).await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["kms"]["stage"], "tested", "{v}");
+}
+
+/// Consent, role assignment, connection test and Save: tenants listed.
+pub async fn ready_to_verify(company: &str, token: &str, w: &World) -> Value {
+    ready_to_save(company, token, w).await;
     let (s, v) = call("POST", &format!("{}/save", kms(company)), Some(token), None).await;
     assert_eq!(s, 200, "{v}");
     v
