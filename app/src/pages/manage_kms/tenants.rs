@@ -33,7 +33,9 @@ pub fn TenantsStep() -> impl IntoView {
     });
     view! {
         <div class="step-panel">
-            <p>"When every tenant is verified, the switch finishes by itself."</p>
+            <Show when=move || !(tenants.with(Vec::is_empty) && unverifiable.with(Vec::is_empty))>
+                <p>"When every tenant is verified, the switch finishes by itself."</p>
+            </Show>
             <TenantList
                 tenants=tenants
                 names=names
