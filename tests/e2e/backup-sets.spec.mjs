@@ -62,6 +62,12 @@ test('a backup set that cannot be verified blocks Save, is listed with why and t
   await expect(kms.tenants.getByRole('status')).toHaveText("1 of 1 tenants verified; 1 backup set can't be verified");
   await kms.expectProvider('CyberSentriq-Managed');
 
+  // Refresh while it is still listed: refused again, shown once (not a second alert).
+  await kms.refresh.click();
+  await expect(kms.tenants.getByRole('button', { name: 'Refresh' })).toBeEnabled();
+  await expect(page.getByRole('alert').filter({ hasText: message })).toHaveCount(1);
+  await expect(row).toContainText(message);
+
   // Corrected in RedApp (removed), then Refresh: the switch finishes.
   const del = await request.delete(`${process.env.SIM_URL}/_control/companies/${company}/backup-sets/bs-domain`);
   expect(del.status()).toBe(204);

@@ -21,7 +21,16 @@ pub struct Policy {
     pub max_sign_ins: usize,
     /// At most one connection test per company in this time (milliseconds).
     pub test_interval_ms: u64,
+    /// How long the one-time export stays offered after the switch (or
+    /// after a re-verification reopened it), seconds.
+    pub export_window_secs: i64,
+    /// How recent the session's sign-in (`auth_time`) must be for an
+    /// export, seconds.
+    pub reauth_max_age_secs: i64,
 }
+
+/// Default export window: 7 days.
+pub const EXPORT_WINDOW_SECS: i64 = 7 * 24 * 3600;
 
 impl Default for Policy {
     fn default() -> Self {
@@ -34,6 +43,8 @@ impl Default for Policy {
             max_restarts: 1,
             max_sign_ins: 64,
             test_interval_ms: 10_000,
+            export_window_secs: EXPORT_WINDOW_SECS,
+            reauth_max_age_secs: 10 * 60,
         }
     }
 }

@@ -126,6 +126,7 @@ pub fn is_result(event: &Event) -> bool {
     matches!(
         event,
         Event::ConsentProven { .. }
+            | Event::VaultProbed { .. }
             | Event::ConnectionTested { .. }
             | Event::InventoryRead { .. }
             | Event::CodeExchanged { .. }
@@ -182,6 +183,14 @@ impl Run {
             nonces: 0,
             last_nonce: String::new(),
             alarm: None,
+        }
+    }
+
+    /// The one-time export by the admin, whose sign-in is a second old.
+    pub fn export(&self) -> Event {
+        Event::Export {
+            actor: admin(),
+            signed_in_at: Some(i64::try_from(self.now / 1000).unwrap()),
         }
     }
 
