@@ -61,7 +61,7 @@ impl Dice<'_> {
 
 // ---------- every error the edge can feed back ----------
 
-const ERROR_KINDS: usize = 48;
+const ERROR_KINDS: usize = 50;
 
 fn error(i: u32) -> CatalogError {
     use CatalogError as E;
@@ -159,6 +159,17 @@ fn error(i: u32) -> CatalogError {
             client_id: "5f0c2b7e-9a41-4c36-8d2e-0b7a6c1e4f21".parse().unwrap(),
         },
         47 => E::BodyTooLarge { limit_bytes: 32768 },
+        48 => E::KeyBindingMissing {
+            vault_name: "vault1".into(),
+            key_name: "cmk".into(),
+            company: "acme".into(),
+        },
+        49 => E::KeyBindingMismatch {
+            vault_name: "vault1".into(),
+            key_name: "cmk".into(),
+            company: "acme".into(),
+            found: vec!["globex".into()],
+        },
         _ => E::Internal,
     }
 }
@@ -216,6 +227,8 @@ fn kind(e: &CatalogError) -> usize {
         E::ForbiddenVaultRole => 45,
         E::VaultKeyUnreachable { .. } => 46,
         E::BodyTooLarge { .. } => 47,
+        E::KeyBindingMissing { .. } => 48,
+        E::KeyBindingMismatch { .. } => 49,
     }
 }
 

@@ -38,6 +38,7 @@ async fn guidance_then_a_passing_test_records_the_key() {
         "awaiting_role_assignment"
     );
     w.assign_role().await;
+    w.bind_key(&company).await;
     let (status, answer) = test(&company, &t).await;
     assert_eq!(status, 200, "{answer}");
     let pending = &answer["kms"]["pending"];
@@ -123,6 +124,7 @@ async fn throttling_backs_off_then_succeeds_or_gives_a_clear_error() {
     let t = session("company_admin", &[&company]).await;
     assert_eq!(start_and_consent(&company, &t, &w).await, 200);
     w.assign_role().await;
+    w.bind_key(&company).await;
     // Two 429s on GET key: the back-off absorbs them.
     let f = control("POST", "/faults", Some(json!({"service": "keyvault", "path": format!("{}.vault.azure.net/keys/{}", w.vault, w.key), "method": "GET", "count": 2, "action": {"kind": "throttle"}}))).await;
     let (status, answer) = test(&company, &t).await;

@@ -381,9 +381,10 @@ pub(super) fn connection_tested(
 /// Where a failed connection test leaves the setup.
 pub(super) fn test_failed(setup: &mut Setup, error: &CatalogError) {
     setup.stage = match error {
-        CatalogError::KeyVaultForbidden | CatalogError::AccessPolicyVault => {
-            Stage::AwaitingRoleAssignment
-        }
+        CatalogError::KeyVaultForbidden
+        | CatalogError::AccessPolicyVault
+        | CatalogError::KeyBindingMissing { .. }
+        | CatalogError::KeyBindingMismatch { .. } => Stage::AwaitingRoleAssignment,
         CatalogError::AdminConsentRequired | CatalogError::VaultTokenRejected { .. } => {
             setup.consent = None;
             Stage::Draft
