@@ -1,9 +1,9 @@
 //! A customer Azure Key Vault key as provider. Every use is preceded by a GET
 //! of the key and the binding check (`keyswitch_shared::binding`): the key
-//! must name the company in its `keyswitch-company` tag. A wrap uses the
-//! versioned `kid` that GET returned (checked to be a version of the target
-//! key, and the version whose tag was checked); an unwrap uses exactly the
-//! recorded `kid`, after a GET of that version. Tokens by client credentials
+//! must name the company in its `keyswitch-company` tag. A wrap is
+//! versionless (Key Vault answers the version it used); an unwrap uses
+//! exactly the recorded `kid`, after a GET of that version, so the version
+//! that wrapped is checked before the finalization commits. Tokens by client credentials
 //! in the vault's tenant.
 
 use keyswitch_shared::binding;
@@ -31,8 +31,8 @@ pub fn answered_kid(bundle: &KeyBundle, target: &Target) -> Result<KeyId, EdgeEr
 }
 
 /// Wraps `value` with the current version of `target`'s key once GET shows
-/// that version names `company`; returns the versioned `kid` Key Vault used
-/// (the one checked) and the blob.
+/// it names `company`; returns the versioned `kid` Key Vault used (a
+/// version of the target key) and the blob.
 ///
 /// # Errors
 /// The binding errors, Key Vault's refusals, or [`unexpected`].
@@ -46,18 +46,17 @@ pub async fn wrap(
     let vault = ConnectorVault::new(env, tenant, &target.vault_uri)?;
     let versionless = KeyId::new(&target.vault_uri, &target.key_name, None);
     let bundle = vault.get_key(&versionless).await?;
-    let kid = answered_kid(&bundle, target)?;
+    answered_kid(&bundle, target)?;
     binding::check(
         bundle.tags.as_ref(),
         company,
         &target.vault_uri,
         &target.key_name,
     )?;
-    let (used, blob) = vault.wrap(&kid, value).await?;
-    if !used.same_as(&kid) {
-        return Err(unexpected().into());
-    }
-    Ok((used, blob))
+    // Versionless, as the finalization always wrapped: should a new version
+    // appear between the GET and the wrap, the verify step's GET of the
+    // version that wrapped checks that version's tag before any commit.
+    vault.wrap(&versionless, value).await
 }
 
 /// Unwraps `blob` with exactly `kid`, once a GET of that version shows it

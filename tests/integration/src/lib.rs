@@ -360,6 +360,20 @@ pub async fn start_and_consent(company: &str, token: &str, w: &World) -> u16 {
     get_page(&callback).await.0
 }
 
+/// `POST …/kms/test` (the connection test) as `token`. When the company's
+/// previous test was too recent (`rate_limited`, 429), waits the
+/// `Retry-After` the edge asked for and asks once more, as an admin would.
+pub async fn test_connection(company: &str, token: &str) -> (u16, Value) {
+    let path = format!("{}/test", kms(company));
+    let first = call("POST", &path, Some(token), None).await;
+    if first.0 != 429 || first.1["code"] != "rate_limited" {
+        return first;
+    }
+    let wait = first.1["retry_after_seconds"].as_u64().unwrap_or(10).min(30);
+    tokio::time::sleep(std::time::Duration::from_millis(wait * 1000 + 200)).await;
+    call("POST", &path, Some(token), None).await
+}
+
 /// The status of `company` (as a company admin).
 pub async fn status_of(company: &str, token: &str) -> Value {
     let (s, v) = call("GET", &kms(company), Some(token), None).await;

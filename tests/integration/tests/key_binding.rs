@@ -20,10 +20,6 @@ async fn at_the_tag_step(prefix: &str) -> (World, String, String) {
     (w, company, t)
 }
 
-async fn test_connection(company: &str, t: &str) -> (u16, Value) {
-    call("POST", &format!("{}/test", kms(company)), Some(t), None).await
-}
-
 /// The Key Vault requests the simulator saw for `vault` whose path contains
 /// `what`.
 async fn vault_calls(vault: &str, what: &str) -> Vec<Value> {

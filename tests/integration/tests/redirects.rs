@@ -53,7 +53,7 @@ async fn a_key_vault_redirect_never_receives_the_bearer_token() {
         "action": {"kind": "redirect"},
     }))
     .await;
-    let r = call("POST", &format!("{}/test", kms(&company)), Some(&t), None).await;
+    let r = test_connection(&company, &t).await;
     let fired = fault(id).await.map(|f| f["fired"].clone());
     remove_fault(id).await;
     assert_eq!(fired, Some(json!(1)), "the redirect was answered");
@@ -68,7 +68,7 @@ async fn a_key_vault_redirect_never_receives_the_bearer_token() {
     assert!(followed.is_empty(), "the redirect target received {followed:?}");
     assert!(sink_entries("Bearer ey").await.is_empty());
     // Without the fault the same test passes.
-    let (s, v) = call("POST", &format!("{}/test", kms(&company)), Some(&t), None).await;
+    let (s, v) = test_connection(&company, &t).await;
     assert_eq!(s, 200, "{v}");
 }
 
