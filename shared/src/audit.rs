@@ -235,6 +235,11 @@ pub enum AuditAction {
     ExportReopened,
     /// An operator moved the company onto an AWS KMS key.
     MovedToAwsKms,
+    /// The key-binding registry recorded the company on its Azure key (the
+    /// detail names the key and how many other companies share it).
+    KeyBound,
+    /// The key-binding registry released the company from its former key.
+    KeyReleased,
     // ---- Vault management ----
     /// A vault was created.
     VaultCreated,
@@ -254,7 +259,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, in declaration order (for exhaustiveness checks).
-    pub const ALL: [Self; 34] = [
+    pub const ALL: [Self; 36] = [
         Self::SwitchStarted,
         Self::TargetEdited,
         Self::ConsentLinkIssued,
@@ -282,6 +287,8 @@ impl AuditAction {
         Self::ExportTenantVerification,
         Self::ExportReopened,
         Self::MovedToAwsKms,
+        Self::KeyBound,
+        Self::KeyReleased,
         Self::VaultCreated,
         Self::VaultCreate,
         Self::ConnectionTested,
@@ -322,6 +329,8 @@ impl AuditAction {
             Self::ExportTenantVerification => "export_tenant_verification",
             Self::ExportReopened => "export_reopened",
             Self::MovedToAwsKms => "moved_to_aws_kms",
+            Self::KeyBound => "key_bound",
+            Self::KeyReleased => "key_released",
             Self::VaultCreated => "vault_created",
             Self::VaultCreate => "vault_create",
             Self::ConnectionTested => "connection_tested",

@@ -178,6 +178,13 @@ impl CompanyKms {
                 let result = caught("export", result);
                 Some(Event::Exported { attempt, result })
             }
+            Effect::RecordBinding { attempt, key, bind } => {
+                let result = caught(
+                    "key-binding registry",
+                    crate::key_bindings::record(&self.env, &key, model.company_id(), bind).await,
+                );
+                Some(Event::BindingRecorded { attempt, result })
+            }
             Effect::RewrapToAws {
                 attempt,
                 old,

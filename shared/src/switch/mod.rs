@@ -18,7 +18,7 @@ mod view;
 
 pub use company::{
     Company, ExportRound, ExportWindow, Finalize, IssuedState, Lease, Op, PendingSignIn, Purpose,
-    Setup, WrappedKey,
+    RegistryKey, RegistryWrite, Setup, WrappedKey,
 };
 pub use ctx::{Ctx, Policy};
 pub use effect::{AuditEntry, Effect, Reply};

@@ -369,6 +369,7 @@ impl Out {
             | Effect::ExportKey { attempt, .. }
             | Effect::RewrapToAws { attempt, .. } => Some(*attempt),
             Effect::ExchangeCode { .. }
+            | Effect::RecordBinding { .. }
             | Effect::Audit(_)
             | Effect::ArmAlarm { .. }
             | Effect::ClearAlarm
@@ -388,6 +389,7 @@ impl Out {
             (Effect::VerifyWrap { .. }, _) => CALLS[7],
             (Effect::ExportKey { .. }, _) => CALLS[8],
             (Effect::RewrapToAws { .. }, _) => CALLS[9],
+            (Effect::RecordBinding { .. }, _) => "record_binding",
             (
                 Effect::Audit(_) | Effect::ArmAlarm { .. } | Effect::ClearAlarm | Effect::Reply(_),
                 _,
@@ -406,6 +408,7 @@ impl Out {
             Effect::ExchangeCode { .. } => matches!(self.sign, Some((SignFor::Setup(_), _))),
             Effect::ExportKey { .. }
             | Effect::RewrapToAws { .. }
+            | Effect::RecordBinding { .. }
             | Effect::Audit(_)
             | Effect::ArmAlarm { .. }
             | Effect::ClearAlarm
@@ -801,6 +804,15 @@ impl Sim {
                 };
                 Event::MovedToAws { attempt, result }
             }
+            // The registry answers how many other companies share the key.
+            Effect::RecordBinding { attempt, .. } => Event::BindingRecorded {
+                attempt,
+                result: if fail {
+                    Err(self.feed_error(d))
+                } else {
+                    Ok(d.roll(3))
+                },
+            },
             Effect::Audit(_) | Effect::ArmAlarm { .. } | Effect::ClearAlarm | Effect::Reply(_) => {
                 unreachable!("only outside calls are outstanding")
             }
@@ -1288,7 +1300,9 @@ impl Sim {
         if !is_result(&event) {
             // Whatever expired is resolved before a command or the alarm.
             for o in &mut self.outs {
-                if o.live && o.deadline <= now {
+                // A registry write lives as long as the model owes it (below).
+                let registry = matches!(o.effect, Effect::RecordBinding { .. });
+                if o.live && o.deadline <= now && !registry {
                     o.live = false;
                     if o.crashed {
                         *self.stats.expired.entry(o.name()).or_default() += 1;
@@ -1735,9 +1749,15 @@ impl Sim {
                     self.oracle.window_open = false;
                     self.outs.push(new(self, None, None));
                 }
-                Effect::RewrapToAws { .. } => {
+                Effect::RewrapToAws { .. } | Effect::RecordBinding { .. } => {
                     self.outs.push(new(self, None, None));
                 }
+            }
+        }
+        // A registry write's answer counts while the model owes that attempt.
+        for o in &mut self.outs {
+            if let Effect::RecordBinding { attempt, .. } = o.effect {
+                o.live = next.registry_writes().iter().any(|w| w.attempt == attempt);
             }
         }
         if export_refused {
@@ -1931,6 +1951,7 @@ fn effect_name(e: &Effect) -> &'static str {
         Effect::VerifyWrap { .. } => "verify_wrap",
         Effect::ExportKey { .. } => "export_key",
         Effect::RewrapToAws { .. } => "rewrap_to_aws",
+        Effect::RecordBinding { .. } => "record_binding",
     }
 }
 
@@ -2063,7 +2084,7 @@ fn random_lives_of_a_company_keep_every_invariant() {
     }
     assert_eq!(
         s.effects_seen.len(),
-        12,
+        13,
         "every effect: {:?}",
         s.effects_seen
     );

@@ -369,7 +369,10 @@ pub async fn test_connection(company: &str, token: &str) -> (u16, Value) {
     if first.0 != 429 || first.1["code"] != "rate_limited" {
         return first;
     }
-    let wait = first.1["retry_after_seconds"].as_u64().unwrap_or(10).min(30);
+    let wait = first.1["retry_after_seconds"]
+        .as_u64()
+        .unwrap_or(10)
+        .min(30);
     tokio::time::sleep(std::time::Duration::from_millis(wait * 1000 + 200)).await;
     call("POST", &path, Some(token), None).await
 }

@@ -82,6 +82,7 @@ async fn unknown_key_and_secret_name_are_key_not_found() {
     let (status, answer) = start(&company, &t, &w.vault_uri, "no-such-key").await;
     assert_eq!(status, 422, "{answer}");
     assert_eq!(answer["code"], "key_not_found");
+    w.bind_key(&company).await;
     let (status, answer) = start(&company, &t, &w.vault_uri, &w.key).await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["kms"]["stage"], "tested");

@@ -32,8 +32,15 @@ async fn the_sink_records(marker: &str) {
     assert_eq!(resp.status().as_u16(), 200);
     let got = sink_entries(&format!("probe-{marker}")).await;
     assert_eq!(got.len(), 1, "{got:?}");
-    assert_eq!(got[0]["headers"]["authorization"], format!("Bearer probe-{marker}"));
-    assert!(got[0]["body"].as_str().is_some_and(|b| b.contains("client_secret")));
+    assert_eq!(
+        got[0]["headers"]["authorization"],
+        format!("Bearer probe-{marker}")
+    );
+    assert!(
+        got[0]["body"]
+            .as_str()
+            .is_some_and(|b| b.contains("client_secret"))
+    );
 }
 
 #[tokio::test]
@@ -63,9 +70,17 @@ async fn a_key_vault_redirect_never_receives_the_bearer_token() {
     let followed: Vec<Value> = sink_entries(&format!("{}.vault.azure.net", w.vault))
         .await
         .into_iter()
-        .filter(|e| !e["path"].as_str().unwrap_or_default().starts_with("/_sink/probe/"))
+        .filter(|e| {
+            !e["path"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with("/_sink/probe/")
+        })
         .collect();
-    assert!(followed.is_empty(), "the redirect target received {followed:?}");
+    assert!(
+        followed.is_empty(),
+        "the redirect target received {followed:?}"
+    );
     assert!(sink_entries("Bearer ey").await.is_empty());
     // Without the fault the same test passes.
     let (s, v) = test_connection(&company, &t).await;
@@ -96,12 +111,23 @@ async fn an_entra_token_redirect_never_receives_the_client_secret() {
     remove_fault(id).await;
     assert!(fired.unwrap_or(0) >= 1, "a token request was redirected");
     assert_ne!(status, 200, "the consent is not proven by a redirect");
-    assert_ne!(status_of(&company, &t).await["stage"], "awaiting_role_assignment");
+    assert_ne!(
+        status_of(&company, &t).await["stage"],
+        "awaiting_role_assignment"
+    );
     let followed: Vec<Value> = sink_entries(&w.tenant)
         .await
         .into_iter()
-        .filter(|e| !e["path"].as_str().unwrap_or_default().starts_with("/_sink/probe/"))
+        .filter(|e| {
+            !e["path"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with("/_sink/probe/")
+        })
         .collect();
-    assert!(followed.is_empty(), "the redirect target received {followed:?}");
+    assert!(
+        followed.is_empty(),
+        "the redirect target received {followed:?}"
+    );
     assert!(sink_entries(CONNECTOR_SECRET).await.is_empty());
 }
