@@ -114,6 +114,10 @@ start_stack() {
     printf 'GOOGLE_CLIENT_SECRET="%s"\n' "${SIM_GOOGLE_CLIENT_SECRET:-dev-google-secret}" >>"$secrets"
   grep -q '^ENVELOPE_SERVICE_TOKEN=' "$secrets" ||
     printf 'ENVELOPE_SERVICE_TOKEN="%s"\n' "$(head -c 32 /dev/urandom | base64 | tr -d '/+=')" >>"$secrets"
+  # The second envelope credential (a rotation in progress): valid at the
+  # same time, limited to ENVELOPE_COMPANIES_NEXT below.
+  grep -q '^ENVELOPE_SERVICE_TOKEN_NEXT=' "$secrets" ||
+    printf 'ENVELOPE_SERVICE_TOKEN_NEXT="%s"\n' "$(head -c 32 /dev/urandom | base64 | tr -d '/+=')" >>"$secrets"
   grep -q '^AWS_SECRET_ACCESS_KEY=' "$secrets" ||
     printf 'AWS_SECRET_ACCESS_KEY="%s"\n' "moto-test-secret" >>"$secrets"
   export KEYSWITCH_DEV_VARS="$secrets"
@@ -125,6 +129,9 @@ start_stack() {
     ${KEYSWITCH_WRANGLER_CONFIG:+--config "$KEYSWITCH_WRANGLER_CONFIG"}
     --ip 127.0.0.1 --port "$worker_port" --persist-to "$state/wrangler" \
     --env-file "$secrets" --show-interactive-dev-session=false \
+    --var "ENVIRONMENT:development" \
+    --var "ENVELOPE_COMPANIES:${ENVELOPE_COMPANIES:-*}" \
+    --var "ENVELOPE_COMPANIES_NEXT:${ENVELOPE_COMPANIES_NEXT:-acme,it-envelope-a}" \
     --var "REDAPP_API_URL:$SIM_URL/redapp" \
     --var "REDAPP_SESSION_JWKS_URL:$SIM_URL/redapp/.well-known/jwks.json" \
     --var "REDAPP_SIGN_IN_URL:$SIM_URL/redapp/sign-in" \

@@ -179,6 +179,11 @@ pub async fn refresh_tenants(company: &str) -> Result<KmsAnswer, ApiError> {
     post(&kms(company, "/refresh"), NO_BODY).await
 }
 
+/// `POST …/kms/confirm-no-tenants`: no backup set; nothing to verify.
+pub async fn confirm_no_tenants(company: &str) -> Result<KmsAnswer, ApiError> {
+    post(&kms(company, "/confirm-no-tenants"), NO_BODY).await
+}
+
 /// `POST …/kms/cancel`: cancel the pending setup; encryption stays as it is.
 pub async fn cancel(company: &str) -> Result<KmsAnswer, ApiError> {
     post(&kms(company, "/cancel"), NO_BODY).await

@@ -8,7 +8,7 @@ mod support;
 
 use keyswitch_app::components::tenant_list::TenantList;
 use keyswitch_shared::api::TenantName;
-use keyswitch_shared::switch::{Tenant, TenantRef, TenantStatus};
+use keyswitch_shared::switch::{Tenant, TenantRef, TenantStatus, Unverifiable, UnverifiableSet};
 use keyswitch_shared::{ErrorBody, GoogleCustomerId, TenantId};
 use leptos::prelude::*;
 use support::{click_button, find_all, mount, text, tick};
@@ -172,8 +172,124 @@ async fn an_empty_inventory_says_so() {
         l.host
             .text_content()
             .unwrap_or_default()
-            .contains("No Microsoft 365 or Google Workspace tenants")
+            .contains("RedApp lists no backup sets for this company, so there is no Microsoft 365 or Google Workspace tenant to verify.")
     );
+    // Without a confirmation handler (the export re-verification), no button.
+    assert!(find_all(&l.host, "[data-testid=confirm-no-tenants]").is_empty());
+}
+
+#[wasm_bindgen_test]
+async fn no_backup_sets_offer_the_confirmation_that_there_is_nothing_to_verify() {
+    let confirmed = RwSignal::new(0);
+    let host = mount(move || {
+        view! {
+            <TenantList
+                tenants=Signal::derive(Vec::new)
+                on_verify=Callback::new(|_| ())
+                on_refresh=Callback::new(|()| ())
+                on_confirm_empty=Callback::new(move |()| confirmed.update(|n| *n += 1))
+            />
+        }
+    });
+    tick().await;
+    let panel = text(&host, "[data-testid=no-backup-sets]");
+    assert!(
+        panel.contains("RedApp lists no backup sets for this company")
+            && panel.contains("confirm it to finish the switch")
+            && panel.contains("add them in RedApp and select Refresh")
+            && panel.contains("a set added by then must be verified first"),
+        "{panel}"
+    );
+    click_button(&host, "Confirm there is nothing to verify").await;
+    assert_eq!(confirmed.get_untracked(), 1);
+}
+
+fn blocked_sets() -> Vec<UnverifiableSet> {
+    vec![
+        UnverifiableSet {
+            set_id: "bs-dropbox".into(),
+            set_name: Some("Dropbox archive".into()),
+            why: Unverifiable::UnknownKind {
+                kind: "dropbox".into(),
+            },
+        },
+        UnverifiableSet {
+            set_id: "bs-domain".into(),
+            set_name: Some("Contoso mail".into()),
+            why: Unverifiable::TenantIsDomain {
+                domain: "contoso.onmicrosoft.com".into(),
+            },
+        },
+        UnverifiableSet {
+            set_id: "bs-cust".into(),
+            set_name: None,
+            why: Unverifiable::CustomerIdInvalid {
+                value: "03az79cb".into(),
+            },
+        },
+    ]
+}
+
+#[wasm_bindgen_test]
+async fn each_backup_set_that_cannot_be_verified_shows_its_name_why_and_fix() {
+    let tenants = vec![m365(CONTOSO, TenantStatus::Verified { at: 1 })];
+    let host = mount(move || {
+        view! {
+            <TenantList
+                tenants=Signal::derive(move || tenants.clone())
+                unverifiable=Signal::derive(blocked_sets)
+                on_verify=Callback::new(|_| ())
+                on_refresh=Callback::new(|()| ())
+                on_confirm_empty=Callback::new(|()| ())
+            />
+        }
+    });
+    tick().await;
+    let rows: Vec<String> = find_all(&host, "[data-testid=unverifiable-set]")
+        .into_iter()
+        .map(|r| r.text_content().unwrap_or_default())
+        .collect();
+    assert_eq!(rows.len(), 3);
+    // The backup_set_unverifiable screen text, exactly as the catalog words it.
+    let fix = |set: &str| {
+        format!(
+            "How to fix it: Correct backup set {set} in RedApp (a Microsoft 365 set needs its tenant ID, a GUID; a Google Workspace set its customer ID, like C03az79cb), or remove it, then select Refresh. The switch can't finish while a backup set can't be verified."
+        )
+    };
+    let expected = [
+        (
+            "Dropbox archive",
+            "Backup set \"Dropbox archive\" (bs-dropbox) can't be verified: its kind \"dropbox\" is unknown; keyswitch can verify only Microsoft 365 and Google Workspace backup sets",
+            fix("\"Dropbox archive\" (bs-dropbox)"),
+        ),
+        (
+            "Contoso mail",
+            "Backup set \"Contoso mail\" (bs-domain) can't be verified: its Microsoft 365 tenant is given as the domain \"contoso.onmicrosoft.com\" instead of the tenant ID (a GUID)",
+            fix("\"Contoso mail\" (bs-domain)"),
+        ),
+        (
+            "bs-cust",
+            "Backup set bs-cust can't be verified: its Google Workspace customer ID \"03az79cb\" is malformed (expected C followed by letters and digits, e.g. C03az79cb)",
+            fix("bs-cust"),
+        ),
+    ];
+    for (row, (name, message, fix)) in rows.iter().zip(expected) {
+        assert!(
+            row.contains(name) && row.contains("Can't be verified"),
+            "{row}"
+        );
+        assert!(row.contains(message), "{row}");
+        assert!(row.contains(&fix), "{row}");
+    }
+    let notices = find_all(&host, "[data-code=backup_set_unverifiable]");
+    assert_eq!(notices.len(), 3);
+    assert_eq!(notices[0].get_attribute("role").as_deref(), Some("none"));
+    assert_eq!(
+        text(&host, "[data-testid=tenant-summary]"),
+        "1 of 1 tenants verified; 3 backup sets can't be verified"
+    );
+    // Sets that cannot be verified are not "no backup sets": no confirmation.
+    assert!(find_all(&host, "[data-testid=confirm-no-tenants]").is_empty());
 }
 
 #[wasm_bindgen_test]

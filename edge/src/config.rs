@@ -43,6 +43,15 @@ pub const CONSENT_MAX_AGE_SECONDS: &str = "CONSENT_MAX_AGE_SECONDS";
 pub const FINALIZE_RETRY_BASE_MS: &str = "FINALIZE_RETRY_BASE_MS";
 /// Secret: the backup engine's bearer credential for the envelope API.
 pub const ENVELOPE_SERVICE_TOKEN: &str = "ENVELOPE_SERVICE_TOKEN";
+/// Var: the companies [`ENVELOPE_SERVICE_TOKEN`] may act for: comma-separated
+/// company ids, or `*` for every company. Missing or empty: none.
+pub const ENVELOPE_COMPANIES: &str = "ENVELOPE_COMPANIES";
+/// Secret (optional): a second envelope credential, valid at the same time
+/// as [`ENVELOPE_SERVICE_TOKEN`], for rotation without downtime.
+pub const ENVELOPE_SERVICE_TOKEN_NEXT: &str = "ENVELOPE_SERVICE_TOKEN_NEXT";
+/// Var: the companies [`ENVELOPE_SERVICE_TOKEN_NEXT`] may act for (same
+/// format as [`ENVELOPE_COMPANIES`]).
+pub const ENVELOPE_COMPANIES_NEXT: &str = "ENVELOPE_COMPANIES_NEXT";
 /// Var: the Google OAuth client id used to verify Workspace customers.
 pub const GOOGLE_CLIENT_ID: &str = "GOOGLE_CLIENT_ID";
 /// Secret: that client's secret.
@@ -76,6 +85,14 @@ pub fn var(env: &Env, name: &'static str) -> Result<String, EdgeError> {
 /// Reads a var that must be a URL.
 pub fn url_var(env: &Env, name: &'static str) -> Result<url::Url, EdgeError> {
     url::Url::parse(var(env, name)?.trim()).map_err(|_| EdgeError::Config(name))
+}
+
+/// Reads an optional secret: `None` when it is not set or empty.
+pub fn optional_secret(env: &Env, name: &str) -> Option<String> {
+    env.secret(name)
+        .map(|v| v.to_string())
+        .ok()
+        .filter(|v| !v.is_empty())
 }
 
 /// Reads a secret, or reports which one is missing (never its value).

@@ -1,6 +1,6 @@
 //! The host product's (RedApp's) backup-set inventory, read over HTTP.
 
-use keyswitch_shared::switch::TenantRef;
+use keyswitch_shared::switch::{TenantRef, Unverifiable, UnverifiableSet, inventory_text};
 use serde::Deserialize;
 use worker::{Env, Url};
 
@@ -25,6 +25,12 @@ pub enum InventoryError {
 /// One backup set as the host product lists it.
 #[derive(Debug, Deserialize)]
 pub struct BackupSet {
+    /// The set's id in the host product.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// The set's name in the host product.
+    #[serde(default)]
+    pub name: Option<String>,
     /// `microsoft365` or `google_workspace`.
     #[serde(default)]
     pub kind: String,
@@ -43,16 +49,26 @@ pub struct BackupSet {
 }
 
 impl BackupSet {
-    /// The tenant whose data the set holds, when it names a valid one.
-    pub fn tenant(&self) -> Option<TenantRef> {
-        match self.kind.as_str() {
-            "microsoft365" => Some(TenantRef::Microsoft365 {
-                tenant_id: self.tenant_id.as_deref()?.parse().ok()?,
-            }),
-            "google_workspace" => Some(TenantRef::GoogleWorkspace {
-                customer_id: self.customer_id.as_deref()?.parse().ok()?,
-            }),
-            _ => None,
+    /// The tenant whose data the set holds, or why it names none keyswitch
+    /// can verify (never dropped: an unverifiable set blocks the switch).
+    pub fn tenant(&self) -> Result<TenantRef, Unverifiable> {
+        TenantRef::from_inventory(
+            &self.kind,
+            self.tenant_id.as_deref(),
+            self.customer_id.as_deref(),
+        )
+    }
+
+    /// The set as the model keeps it when it cannot be verified.
+    pub fn unverifiable(&self, why: Unverifiable) -> UnverifiableSet {
+        UnverifiableSet {
+            set_id: self.id.as_deref().map(inventory_text).unwrap_or_default(),
+            set_name: self
+                .name
+                .as_deref()
+                .map(inventory_text)
+                .filter(|n| !n.is_empty()),
+            why,
         }
     }
 

@@ -18,6 +18,7 @@ mod cors;
 mod crypto;
 mod do_client;
 mod error;
+mod guard;
 mod guidance;
 mod http;
 mod idp;
@@ -48,6 +49,10 @@ fn start() {
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let id = RequestId::of(&req);
+    // An unsafe deployed configuration answers every route 503 (guard.rs).
+    if let Err(refused) = guard::check(&env) {
+        return with_request_id(refused.into_response(&id)?, &id);
+    }
     if let Some(preflight) = cors::preflight(&req, &env)? {
         return with_request_id(preflight, &id);
     }
@@ -88,6 +93,9 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         })
         .post_async("/api/companies/:company/kms/refresh", |r, c| {
             run(r, c, routes::kms::post_refresh)
+        })
+        .post_async("/api/companies/:company/kms/confirm-no-tenants", |r, c| {
+            run(r, c, routes::kms::post_confirm_no_tenants)
         })
         .get_async("/api/companies/:company/kms/finalize", |r, c| {
             run(r, c, routes::finalize::get)

@@ -66,6 +66,14 @@ pub struct PendingSetup {
     /// (a tenant the inventory names nothing has no entry).
     #[serde(default)]
     pub tenant_names: Vec<TenantName>,
+    /// Backup sets that name no tenant keyswitch can verify: each blocks the
+    /// switch until it is corrected in the host product.
+    #[serde(default)]
+    pub unverifiable_sets: Vec<crate::switch::UnverifiableSet>,
+    /// The inventory lists no backup set and an admin confirmed that there
+    /// is nothing to verify.
+    #[serde(default)]
+    pub nothing_to_verify: bool,
     /// The last failure, as the admin sees it.
     pub last_error: Option<crate::ErrorBody>,
     /// Who started the setup (display name).
@@ -259,6 +267,62 @@ pub struct FinalizeProgress {
 pub struct MoveToAwsKms {
     /// The KMS key id or ARN.
     pub key_id: String,
+}
+
+/// The AWS KMS encryption context key that names the company: keyswitch
+/// encrypts and decrypts a company's key with `{"keyswitch:company": <id>}`.
+pub const AWS_CONTEXT_KEY: &str = "keyswitch:company";
+
+/// How the customer limits keyswitch's use of their AWS KMS key to one
+/// company: a key-policy statement whose condition requires the company's
+/// encryption context.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AwsKeyPolicy {
+    /// The company the statement is for.
+    pub company: String,
+    /// `kms:EncryptionContext:keyswitch:company`.
+    pub condition_key: String,
+    /// The key-policy statement to add (JSON), filled in; the principal is
+    /// keyswitch's AWS identity, which the operator knows.
+    pub statement: serde_json::Value,
+    /// What it does, in words.
+    pub note: String,
+}
+
+impl AwsKeyPolicy {
+    /// The statement for `company` and the key `key_id` (id, ARN or alias).
+    #[must_use]
+    pub fn for_company(company: &str, key_id: &str) -> Self {
+        let condition_key = format!("kms:EncryptionContext:{AWS_CONTEXT_KEY}");
+        let statement = serde_json::json!({
+            "Sid": "KeyswitchCompanyKeyOnly",
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::<keyswitch-account-id>:user/<keyswitch-operator>"},
+            "Action": ["kms:Encrypt", "kms:Decrypt"],
+            "Resource": "*",
+            "Condition": {"StringEquals": {condition_key.clone(): company}}
+        });
+        let note = format!(
+            "keyswitch encrypts and decrypts company {company}'s key with the encryption context {{\"{AWS_CONTEXT_KEY}\": \"{company}\"}}. Add this statement to the key policy of {key_id} (and give keyswitch's AWS identity no other grant on the key): keyswitch can then use the key for company {company} only, and AWS CloudTrail logs the company with every call."
+        );
+        Self {
+            company: company.to_owned(),
+            condition_key,
+            statement,
+            note,
+        }
+    }
+}
+
+/// `POST …/kms/aws-kms` answer: the state after the move, and the key-policy
+/// statement that limits keyswitch's use of the key to this company.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MoveToAwsAnswer {
+    /// The state and consent URL, as every action answers.
+    #[serde(flatten)]
+    pub answer: KmsAnswer,
+    /// The key-policy statement for this company, filled in.
+    pub aws_key_policy: AwsKeyPolicy,
 }
 
 /// `POST /api/envelope/companies/{company}/data-keys` answer

@@ -204,6 +204,9 @@ pub enum AuditAction {
     Refresh,
     /// The backup-set inventory was read.
     InventoryLoaded,
+    /// The inventory lists no backup set and the admin confirmed there is
+    /// nothing to verify.
+    NoTenantsConfirmed,
     /// A tenant verification sign-in was started.
     TenantVerificationStarted,
     /// A tenant was verified for the pending setup.
@@ -259,7 +262,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, in declaration order (for exhaustiveness checks).
-    pub const ALL: [Self; 36] = [
+    pub const ALL: [Self; 37] = [
         Self::SwitchStarted,
         Self::TargetEdited,
         Self::ConsentLinkIssued,
@@ -272,6 +275,7 @@ impl AuditAction {
         Self::Save,
         Self::Refresh,
         Self::InventoryLoaded,
+        Self::NoTenantsConfirmed,
         Self::TenantVerificationStarted,
         Self::TenantVerified,
         Self::TenantVerification,
@@ -314,6 +318,7 @@ impl AuditAction {
             Self::Save => "save",
             Self::Refresh => "refresh",
             Self::InventoryLoaded => "inventory_loaded",
+            Self::NoTenantsConfirmed => "no_tenants_confirmed",
             Self::TenantVerificationStarted => "tenant_verification_started",
             Self::TenantVerified => "tenant_verified",
             Self::TenantVerification => "tenant_verification",

@@ -190,6 +190,16 @@ pub enum CatalogError {
     TenantNotFound,
 
     // ---- tenant verification ----
+    /// A backup set of the inventory names no tenant keyswitch can verify
+    /// (an unknown kind, a tenant given as a domain, a malformed customer
+    /// id): it blocks the switch until corrected.
+    #[error("Backup set {set} can't be verified: {reason}")]
+    BackupSetUnverifiable {
+        /// The set as people name it: `"Name" (id)`.
+        set: String,
+        /// Why it can't be verified.
+        reason: String,
+    },
     /// A verification was done by someone without the required role.
     #[error("The tenant was verified by someone without the required role")]
     TenantVerifiedWithoutRole,
@@ -306,6 +316,18 @@ pub enum CatalogError {
         /// Which step, as the admin knows it (e.g. "connection test").
         step: String,
     },
+    /// The envelope API was called for a company that has no KMS record
+    /// (never set up): refused, and no record is created.
+    #[error("This company has no KMS record")]
+    UnknownCompany,
+    /// The envelope credential is valid but not allowed for this company
+    /// (its company allow-list does not name it).
+    #[error("This service credential is not allowed for this company")]
+    EnvelopeCompanyNotAllowed,
+    /// The deployed worker's configuration is unsafe or incomplete; every
+    /// route answers this until the operator fixes it (the log names what).
+    #[error("The service is not configured correctly")]
+    ServiceMisconfigured,
     /// Anything else; details go to the log, never to the client.
     #[error("Something went wrong on our side")]
     Internal,
@@ -353,6 +375,7 @@ impl CatalogError {
             E::ClientSecretExpired => "client_secret_expired",
             E::ApplicationNotFound => "application_not_found",
             E::TenantNotFound => "tenant_not_found",
+            E::BackupSetUnverifiable { .. } => "backup_set_unverifiable",
             E::TenantVerifiedWithoutRole => "tenant_verified_without_role",
             E::TenantMismatch { .. } => "tenant_mismatch",
             E::OAuthStateExpired => "oauth_state_expired",
@@ -372,6 +395,9 @@ impl CatalogError {
             E::InvalidTransition { .. } => "invalid_state_transition",
             E::UnexpectedAnswer { .. } => "unexpected_answer",
             E::Interrupted { .. } => "step_interrupted",
+            E::UnknownCompany => "company_unknown",
+            E::EnvelopeCompanyNotAllowed => "envelope_company_not_allowed",
+            E::ServiceMisconfigured => "service_misconfigured",
             E::Internal => "internal",
         }
     }
@@ -435,6 +461,9 @@ impl CatalogError {
             E::ClientSecretExpired => FIX_NEW_SECRET.into(),
             E::ApplicationNotFound => "Check the Application (client) ID and the Directory (tenant) ID on the app registration's Overview page in Microsoft Entra ID.".into(),
             E::TenantNotFound => "Check the Directory (tenant) ID on the Overview page of Microsoft Entra ID.".into(),
+            E::BackupSetUnverifiable { set, .. } => format!(
+                "Correct backup set {set} in RedApp (a Microsoft 365 set needs its tenant ID, a GUID; a Google Workspace set its customer ID, like C03az79cb), or remove it, then select Refresh. The switch can't finish while a backup set can't be verified."
+            ),
             E::TenantVerifiedWithoutRole => "Verify the tenant again with a Global Administrator or Privileged Role Administrator (Microsoft 365) or a Super Admin (Google Workspace).".into(),
             E::TenantMismatch { .. } => "Sign in with an admin account of the tenant shown in the list, then verify again.".into(),
             E::OAuthStateExpired => "Start the step again. Sign-in requests can be used once and expire after a few minutes.".into(),
@@ -454,6 +483,9 @@ impl CatalogError {
             E::NotFound { .. } => "Check the link, or reload the page.".into(),
             E::Conflict { .. } | E::InvalidTransition { .. } => "Reload the page to see the current state, then try again.".into(),
             E::Interrupted { .. } => "Nothing changed. Run the step again.".into(),
+            E::UnknownCompany => "Check the company id. A company gets its KMS record (and its company key) when a Partner Admin or Company Admin first opens Manage KMS for it.".into(),
+            E::EnvelopeCompanyNotAllowed => "Use the envelope credential issued for this company, or ask the operator to add the company to that credential's allow-list.".into(),
+            E::ServiceMisconfigured => "Try again later. The operator has been alerted; nothing was changed.".into(),
             E::Internal => "Try again. If it keeps happening, contact support.".into(),
         }
     }
@@ -485,6 +517,7 @@ impl CatalogError {
             | E::InvalidTransition { .. }
             | E::CloudVaultExists
             | E::ExportNotAvailable
+            | E::BackupSetUnverifiable { .. }
             | E::TenantsUnverified { .. } => 409,
             E::KeyNotFound { .. }
             | E::AdminConsentRequired
@@ -512,7 +545,9 @@ impl CatalogError {
                 502
             }
             E::AzureUnavailable | E::GoogleUnavailable => 503,
-            E::Interrupted { .. } => 503,
+            E::Interrupted { .. } | E::ServiceMisconfigured => 503,
+            E::UnknownCompany => 404,
+            E::EnvelopeCompanyNotAllowed => 403,
             E::Internal => 500,
         }
     }
@@ -696,6 +731,10 @@ mod tests {
             E::ClientSecretExpired,
             E::ApplicationNotFound,
             E::TenantNotFound,
+            E::BackupSetUnverifiable {
+                set: "\"Contoso mail\" (bs-1)".into(),
+                reason: "its kind \"dropbox\" is unknown".into(),
+            },
             E::TenantVerifiedWithoutRole,
             E::TenantMismatch {
                 expected: "a".into(),
@@ -740,6 +779,9 @@ mod tests {
             E::Interrupted {
                 step: "connection test".into(),
             },
+            E::UnknownCompany,
+            E::EnvelopeCompanyNotAllowed,
+            E::ServiceMisconfigured,
             E::Internal,
         ]
     }

@@ -20,6 +20,7 @@ pub fn action_label(action: AuditAction) -> &'static str {
         AuditAction::Save => "Saved",
         AuditAction::Refresh => "Tenant list refreshed",
         AuditAction::InventoryLoaded => "Backup sets read",
+        AuditAction::NoTenantsConfirmed => "Confirmed: no backup sets, nothing to verify",
         AuditAction::TenantVerificationStarted => "Tenant verification started",
         AuditAction::TenantVerified => "Tenant verified",
         AuditAction::TenantVerification => "Tenant verification",

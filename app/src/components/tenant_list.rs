@@ -1,8 +1,11 @@
 //! The tenants found in the company's backup sets, each with its verification
-//! status, the reason when a verification failed, and a Verify button.
+//! status, the reason when a verification failed, and a Verify button; the
+//! backup sets that cannot be verified, each with why and how to fix it; and,
+//! when there is no backup set at all, the confirmation that there is
+//! nothing to verify.
 
 use keyswitch_shared::api::TenantName;
-use keyswitch_shared::switch::{Tenant, TenantRef, TenantStatus};
+use keyswitch_shared::switch::{Tenant, TenantRef, TenantStatus, UnverifiableSet};
 use leptos::prelude::*;
 
 use crate::components::error_notice::CatalogNotice;
@@ -49,12 +52,47 @@ pub fn TenantList(
     /// Display names from the host's inventory (a tenant may have none).
     #[prop(optional, into)]
     names: Signal<Vec<TenantName>>,
+    /// Backup sets that cannot be verified: each blocks the switch.
+    #[prop(optional, into)]
+    unverifiable: Signal<Vec<UnverifiableSet>>,
+    /// "Confirm there is nothing to verify" clicked (offered only when the
+    /// inventory lists no backup set at all).
+    #[prop(optional, into)]
+    on_confirm_empty: Option<Callback<()>>,
 ) -> impl IntoView {
     let summary = move || {
+        let blocked = unverifiable.with(Vec::len);
         tenants.with(|ts| {
             let done = ts.iter().filter(|t| t.is_verified()).count();
-            format!("{done} of {} tenants verified", ts.len())
+            let mut s = format!("{done} of {} tenants verified", ts.len());
+            if blocked > 0 {
+                s.push_str(&format!(
+                    "; {blocked} backup set{} can't be verified",
+                    if blocked == 1 { "" } else { "s" }
+                ));
+            }
+            s
         })
+    };
+    let no_sets = move || tenants.with(Vec::is_empty) && unverifiable.with(Vec::is_empty);
+    let empty = move || {
+        view! {
+            <div data-testid="no-backup-sets">
+                <p>"RedApp lists no backup sets for this company, so there is no Microsoft 365 or Google Workspace tenant to verify."</p>
+                {on_confirm_empty.map(|confirm| view! {
+                    <p>"If that is right (this company backs up nothing yet), confirm it to finish the switch. If backup sets are missing, add them in RedApp and select Refresh instead. keyswitch reads the backup sets once more before it finishes: a set added by then must be verified first."</p>
+                    <button
+                        type="button"
+                        class="button button-primary"
+                        data-testid="confirm-no-tenants"
+                        disabled=move || busy.get()
+                        on:click=move |_| confirm.run(())
+                    >
+                        "Confirm there is nothing to verify"
+                    </button>
+                })}
+            </div>
+        }
     };
     view! {
         <section class="card tenants" aria-labelledby="tenants-heading">
@@ -70,10 +108,19 @@ pub fn TenantList(
                 </button>
             </div>
             <p class="muted" role="status" data-testid="tenant-summary">{summary}</p>
-            <Show
-                when=move || tenants.with(|t| !t.is_empty())
-                fallback=|| view! { <p>"No Microsoft 365 or Google Workspace tenants were found in the backup sets."</p> }
-            >
+            <Show when=move || !unverifiable.with(Vec::is_empty)>
+                <h3 class="unverifiable-heading">"Backup sets that can't be verified"</h3>
+                <p>"The switch can't finish while these backup sets are listed as they are: correct each one in RedApp, then select Refresh."</p>
+                <ul class="tenant-list" aria-label="Backup sets that can't be verified">
+                    <For
+                        each=move || unverifiable.get()
+                        key=Clone::clone
+                        children=move |set| view! { <UnverifiableRow set=set/> }
+                    />
+                </ul>
+            </Show>
+            <Show when=move || !no_sets() fallback=empty>
+                <Show when=move || tenants.with(|t| !t.is_empty())>
                 <ul class="tenant-list" aria-label="Tenants">
                     <For
                         each=move || tenants.get()
@@ -86,8 +133,31 @@ pub fn TenantList(
                         }
                     />
                 </ul>
+                </Show>
             </Show>
         </section>
+    }
+}
+
+/// A backup set that cannot be verified: its name and id, why, and the fix.
+#[component]
+fn UnverifiableRow(
+    /// The set.
+    set: UnverifiableSet,
+) -> impl IntoView {
+    let body = set.error().body();
+    view! {
+        <li class="tenant" data-testid="unverifiable-set">
+            <div class="tenant-main">
+                <p class="tenant-name">
+                    {set.set_name.clone().map(|n| view! { <strong>{n}</strong>" · " })}
+                    <span class="tenant-kind">"Backup set"</span>
+                </p>
+                <p class="tenant-id"><span class="muted">"Set ID: "</span><code>{set.set_id.clone()}</code></p>
+            </div>
+            <span class="badge badge-error" data-testid="tenant-status">"Can't be verified"</span>
+            <div class="tenant-reason"><CatalogNotice body=body role="none"/></div>
+        </li>
     }
 }
 

@@ -81,6 +81,11 @@ pub enum Command {
         /// The callback's `error_description`.
         error_description: Option<String>,
     },
+    /// The inventory lists no backup set: confirm there is nothing to verify.
+    ConfirmNoTenants {
+        /// The admin who clicked.
+        actor: Actor,
+    },
     /// Refresh the tenant list from the inventory.
     Refresh {
         /// The admin who clicked.

@@ -6,8 +6,8 @@
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use keyswitch_shared::api::DataKey;
-use keyswitch_shared::switch::WrappedKey;
-use keyswitch_shared::{CompanyId, Provider};
+use keyswitch_shared::switch::{Company, WrappedKey};
+use keyswitch_shared::{CatalogError, CompanyId, Provider};
 
 use super::{CompanyKms, Res, random_token};
 use crate::crypto::SecretKey;
@@ -82,9 +82,16 @@ impl CompanyKms {
         Ok(key)
     }
 
+    /// The model of a company that has one; never creates a record (the
+    /// envelope API refuses a company nobody set up: 404 `company_unknown`,
+    /// and writes nothing).
+    async fn known(&self) -> Res<Company> {
+        Ok(self.stored().await?.ok_or(CatalogError::UnknownCompany)?)
+    }
+
     /// GenerateDataKey: a fresh data key, in the clear and wrapped.
     pub(super) async fn generate_data_key(&self, company: &CompanyId) -> Res<DataKey> {
-        let model = self.load(company).await?;
+        let model = self.known().await?;
         let company = company.as_str();
         let company_key = self
             .company_key(company, model.provider(), model.key())
@@ -112,7 +119,7 @@ impl CompanyKms {
             return Err(bad_wrapped());
         };
         let sealed = URL_SAFE_NO_PAD.decode(body).map_err(|_| bad_wrapped())?;
-        let model = self.load(company).await?;
+        let model = self.known().await?;
         let company = company.as_str();
         let company_key = self
             .company_key(company, model.provider(), model.key())

@@ -58,6 +58,10 @@ impl DurableObject for CompanyKms {
 
     /// Whatever is due: an expired lease, a finalization retry, expired states.
     async fn alarm(&self) -> Result<Response> {
+        // An unsafe deployed configuration makes no outside call (guard.rs).
+        if let Err(e) = crate::guard::check(&self.env) {
+            return Err(worker::Error::RustError(format!("alarm refused: {e}")));
+        }
         match self.stored().await {
             Ok(Some(model)) => {
                 if let Err(e) = self.run(model.company_id(), Event::Tick).await {

@@ -4,7 +4,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use keyswitch_shared::api::CompanyKeyExport;
-use keyswitch_shared::switch::{Company, Ctx, Effect, Event, InventoryTenant, TenantRef};
+use keyswitch_shared::switch::{self, Company, Ctx, Effect, Event, InventoryTenant, TenantRef};
 use keyswitch_shared::{CatalogError, TenantId, VaultUri};
 
 use super::{CompanyKms, Outcome, Res};
@@ -225,17 +225,20 @@ impl CompanyKms {
         Ok(tenant.clone())
     }
 
-    /// The tenants of the company's backup sets, with their names.
-    async fn read_inventory(&self, company: &str) -> Res<Vec<InventoryTenant>> {
+    /// Every backup set of the company: its tenant with its name, or why it
+    /// cannot be verified (the model decides what that means).
+    async fn read_inventory(&self, company: &str) -> Res<switch::Inventory> {
         let sets = Inventory::from_env(&self.env)?.backup_sets(company).await?;
-        Ok(sets
-            .iter()
-            .filter_map(|set| {
-                set.tenant().map(|tenant| InventoryTenant {
+        let mut read = switch::Inventory::default();
+        for set in &sets {
+            match set.tenant() {
+                Ok(tenant) => read.tenants.push(InventoryTenant {
                     tenant,
                     name: set.display_name().map(str::to_owned),
-                })
-            })
-            .collect())
+                }),
+                Err(why) => read.unverifiable.push(set.unverifiable(why)),
+            }
+        }
+        Ok(read)
     }
 }

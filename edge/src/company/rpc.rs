@@ -139,6 +139,7 @@ impl CompanyKms {
             Command::Test { actor } => Event::Test { actor },
             Command::Save { actor } => Event::Save { actor },
             Command::Refresh { actor } => Event::Refresh { actor },
+            Command::ConfirmNoTenants { actor } => Event::ConfirmNoTenants { actor },
             Command::Cancel { actor } => Event::Cancel { actor },
             Command::MoveToAwsKms { actor, key_id } => Event::MoveToAwsKms { actor, key_id },
         };

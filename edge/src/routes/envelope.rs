@@ -1,12 +1,19 @@
 //! `/api/envelope/companies/:company/data-keys…`: the backup engine's
-//! envelope API (service-to-service; bearer `ENVELOPE_SERVICE_TOKEN`, never
-//! a console session). GenerateDataKey and Decrypt in the style of AWS KMS.
+//! envelope API (service-to-service, never a console session). GenerateDataKey
+//! and Decrypt in the style of AWS KMS.
+//!
+//! Credentials: `ENVELOPE_SERVICE_TOKEN` and, during a rotation,
+//! `ENVELOPE_SERVICE_TOKEN_NEXT` are both valid; each is limited to the
+//! companies of its allow-list (`ENVELOPE_COMPANIES`,
+//! `ENVELOPE_COMPANIES_NEXT`: `*` or comma-separated company ids; missing:
+//! none). See docs/PRODUCT.md "Envelope API credentials".
 
 use keyswitch_shared::api::{DataKey, DecryptDataKey};
+use keyswitch_shared::envelope_access::CompanyAllowList;
 use keyswitch_shared::{CatalogError, CompanyId};
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
-use worker::{Request, Response};
+use subtle::{Choice, ConstantTimeEq};
+use worker::{Env, Request, Response};
 
 use super::{Answer, Ctx, body};
 use crate::company::commands::Command;
@@ -14,10 +21,30 @@ use crate::config;
 use crate::do_client;
 use crate::error::EdgeError;
 
-/// Checks the service credential (constant time over SHA-256 digests, so
-/// neither content nor length leaks) and the company id.
+/// The credential slots: the secret and the var holding its allow-list.
+const SLOTS: [(&str, &str); 2] = [
+    (config::ENVELOPE_SERVICE_TOKEN, config::ENVELOPE_COMPANIES),
+    (
+        config::ENVELOPE_SERVICE_TOKEN_NEXT,
+        config::ENVELOPE_COMPANIES_NEXT,
+    ),
+];
+
+/// The allow-list of one slot (missing var or unreadable list: none; the
+/// configuration guard reports an unreadable one).
+fn allow_list(env: &Env, var: &str) -> CompanyAllowList {
+    env.var(var)
+        .ok()
+        .and_then(|v| CompanyAllowList::parse(&v.to_string()).ok())
+        .unwrap_or(CompanyAllowList::Only(Vec::new()))
+}
+
+/// Checks the service credential and the company id: the presented token
+/// is compared with every configured one (constant time over SHA-256
+/// digests, so neither content nor length leaks, and both slots are always
+/// compared), then the matching credential's allow-list must name the
+/// company (403 [`CatalogError::EnvelopeCompanyNotAllowed`] otherwise).
 fn service(req: &Request, ctx: &Ctx) -> Result<CompanyId, EdgeError> {
-    let expected = config::secret(&ctx.env, config::ENVELOPE_SERVICE_TOKEN)?;
     let presented = req
         .headers()
         .get("Authorization")
@@ -25,14 +52,30 @@ fn service(req: &Request, ctx: &Ctx) -> Result<CompanyId, EdgeError> {
         .flatten()
         .and_then(|h| h.strip_prefix("Bearer ").map(|t| t.trim().to_owned()))
         .unwrap_or_default();
-    let ok: bool = Sha256::digest(presented.as_bytes())
-        .ct_eq(&Sha256::digest(expected.as_bytes()))
-        .into();
-    if presented.is_empty() || expected.is_empty() || !ok {
+    let digest = Sha256::digest(presented.as_bytes());
+    let raw = ctx.param("company").map(String::as_str).unwrap_or_default();
+    let company: Option<CompanyId> = raw.parse().ok();
+    let mut matched = Choice::from(0);
+    let mut allowed = Choice::from(0);
+    for (secret, list) in SLOTS {
+        let Some(expected) = config::optional_secret(&ctx.env, secret) else {
+            continue;
+        };
+        let same = digest.ct_eq(&Sha256::digest(expected.as_bytes()));
+        let serves = company
+            .as_ref()
+            .is_some_and(|c| allow_list(&ctx.env, list).allows(c));
+        matched |= same;
+        allowed |= same & Choice::from(u8::from(serves));
+    }
+    if presented.is_empty() || !bool::from(matched) {
         return Err(CatalogError::NotSignedIn.into());
     }
-    let raw = ctx.param("company").map(String::as_str).unwrap_or_default();
-    Ok(raw.parse().map_err(CatalogError::from)?)
+    let company: CompanyId = raw.parse().map_err(CatalogError::from)?;
+    if !bool::from(allowed) {
+        return Err(CatalogError::EnvelopeCompanyNotAllowed.into());
+    }
+    Ok(company)
 }
 
 fn no_store(data: &DataKey) -> Answer {

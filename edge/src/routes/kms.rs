@@ -69,6 +69,20 @@ pub(crate) async fn answer(env: &Env, company: &CompanyId, mut view: View) -> An
     Ok(Response::from_json(&KmsAnswer { kms, consent_url })?)
 }
 
+/// The state after an action, as [`answer`] sends it, for a route that adds
+/// to it (no consent URL: only a setup issues one).
+pub(crate) async fn overview_answer(
+    env: &Env,
+    company: &CompanyId,
+    view: View,
+) -> Result<KmsAnswer, EdgeError> {
+    let kms = overview(env, company, view, false).await?;
+    Ok(KmsAnswer {
+        kms,
+        consent_url: None,
+    })
+}
+
 /// `GET …/kms`: provider, stage, pending setup and inventory size.
 pub async fn get_status(req: Request, ctx: Ctx) -> Answer {
     let (_, company) = caller(&req, &ctx).await?;
@@ -130,6 +144,12 @@ pub async fn post_cancel(req: Request, ctx: Ctx) -> Answer {
 /// `POST …/kms/refresh`: read the inventory again.
 pub async fn post_refresh(req: Request, ctx: Ctx) -> Answer {
     action(req, ctx, |actor| Command::Refresh { actor }).await
+}
+
+/// `POST …/kms/confirm-no-tenants`: the inventory lists no backup set; the
+/// admin confirms that there is nothing to verify.
+pub async fn post_confirm_no_tenants(req: Request, ctx: Ctx) -> Answer {
+    action(req, ctx, |actor| Command::ConfirmNoTenants { actor }).await
 }
 
 /// An action without a body: the object's view after it, as [`KmsAnswer`].

@@ -1,12 +1,24 @@
 //! `POST /api/companies/:company/kms/aws-kms` [`MoveToAwsKms`] (Partner
 //! Admins only): move a company onto a customer AWS KMS key through the
 //! crash-safe re-wrap.
+//!
+//! keyswitch encrypts and decrypts the company key with the encryption
+//! context `{"keyswitch:company": "<company>"}`. The answer carries the
+//! key-policy statement ([`AwsKeyPolicy`]) that limits keyswitch's use of the
+//! key to this company, filled in:
+//!
+//! ```json
+//! {"Sid": "KeyswitchCompanyKeyOnly", "Effect": "Allow",
+//!  "Principal": {"AWS": "arn:aws:iam::<keyswitch-account-id>:user/<keyswitch-operator>"},
+//!  "Action": ["kms:Encrypt", "kms:Decrypt"], "Resource": "*",
+//!  "Condition": {"StringEquals": {"kms:EncryptionContext:keyswitch:company": "<company>"}}}
+//! ```
 
-use keyswitch_shared::api::MoveToAwsKms;
+use keyswitch_shared::api::{AwsKeyPolicy, MoveToAwsAnswer, MoveToAwsKms};
 use keyswitch_shared::{CatalogError, Role};
 use worker::Request;
 
-use super::kms::{answer, caller};
+use super::kms::{caller, overview_answer};
 use super::{Answer, Ctx, body};
 use crate::company::commands::{Command, View};
 use crate::do_client;
@@ -29,7 +41,8 @@ fn aws_key_id(raw: &str) -> Result<String, EdgeError> {
     }
 }
 
-/// `POST …/kms/aws-kms` `{key_id}`.
+/// `POST …/kms/aws-kms` `{key_id}`: the state after the move and the
+/// key-policy statement for this company.
 pub async fn post_aws_kms(mut req: Request, ctx: Ctx) -> Answer {
     let (actor, company) = caller(&req, &ctx).await?;
     if actor.role != Role::PartnerAdmin {
@@ -41,8 +54,16 @@ pub async fn post_aws_kms(mut req: Request, ctx: Ctx) -> Answer {
         &ctx.env,
         &ctx.data,
         &company,
-        &Command::MoveToAwsKms { actor, key_id },
+        &Command::MoveToAwsKms {
+            actor,
+            key_id: key_id.clone(),
+        },
     )
     .await?;
-    answer(&ctx.env, &company, view).await
+    let answer = overview_answer(&ctx.env, &company, view).await?;
+    let aws_key_policy = AwsKeyPolicy::for_company(company.as_str(), &key_id);
+    Ok(worker::Response::from_json(&MoveToAwsAnswer {
+        answer,
+        aws_key_policy,
+    })?)
 }

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::model::{Consent, Stage, Target, Tenant, TenantRef};
+use super::model::{Consent, Stage, Target, Tenant, TenantRef, UnverifiableSet};
 use super::secret::OAuthSecret;
 use crate::api::{FinalizeStep, TenantName, TestedKey};
 use crate::audit::Actor;
@@ -100,6 +100,14 @@ pub struct Setup {
     pub(crate) consent_state: Option<IssuedState>,
     pub(crate) tested: Option<TestedKey>,
     pub(crate) tenants: Vec<Tenant>,
+    /// Backup sets of the latest inventory that cannot be verified: each
+    /// blocks the switch.
+    #[serde(default)]
+    pub(crate) unverifiable: Vec<UnverifiableSet>,
+    /// The inventory listed no backup set and an admin confirmed that there
+    /// is nothing to verify (cleared as soon as an inventory lists one).
+    #[serde(default)]
+    pub(crate) nothing_to_verify: bool,
     pub(crate) commit_issued: bool,
     pub(crate) finalize: Option<Finalize>,
     pub(crate) last_error: Option<ErrorBody>,
@@ -142,6 +150,25 @@ impl Setup {
     #[must_use]
     pub fn tenants(&self) -> &[Tenant] {
         &self.tenants
+    }
+    /// Backup sets of the latest inventory that cannot be verified.
+    #[must_use]
+    pub fn unverifiable(&self) -> &[UnverifiableSet] {
+        &self.unverifiable
+    }
+    /// Whether an admin confirmed that the (empty) inventory leaves nothing
+    /// to verify.
+    #[must_use]
+    pub fn nothing_to_verify(&self) -> bool {
+        self.nothing_to_verify
+    }
+    /// Whether the switch may finish: no backup set blocks it, every tenant
+    /// is verified, and an empty list was confirmed by an admin.
+    #[must_use]
+    pub fn ready_to_finalize(&self) -> bool {
+        self.unverifiable.is_empty()
+            && self.tenants.iter().all(Tenant::is_verified)
+            && (!self.tenants.is_empty() || self.nothing_to_verify)
     }
     /// Whether the final inventory check passed and the re-wrap runs (Cancel
     /// is refused from then on).

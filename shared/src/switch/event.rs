@@ -1,7 +1,7 @@
 //! What happens to a company: an admin's command, a callback, the alarm, or
 //! the result of an effect the edge performed.
 
-use super::model::{Target, TenantRef};
+use super::model::{Target, TenantRef, UnverifiableSet};
 use super::secret::OAuthSecret;
 use crate::api::TestedKey;
 use crate::audit::Actor;
@@ -15,6 +15,25 @@ pub struct InventoryTenant {
     pub tenant: TenantRef,
     /// Its name in the host product, when it gives one.
     pub name: Option<String>,
+}
+
+/// What the backup-set inventory lists: every set reaches the model, either
+/// as a tenant to verify or as a set that cannot be verified.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Inventory {
+    /// The tenants of the sets that name a valid one.
+    pub tenants: Vec<InventoryTenant>,
+    /// The sets that name no tenant keyswitch can verify.
+    pub unverifiable: Vec<UnverifiableSet>,
+}
+
+impl From<Vec<InventoryTenant>> for Inventory {
+    fn from(tenants: Vec<InventoryTenant>) -> Self {
+        Self {
+            tenants,
+            unverifiable: Vec::new(),
+        }
+    }
 }
 
 /// A tenant sign-in prepared by the edge (authorization URL with PKCE and
@@ -90,6 +109,12 @@ pub enum Event {
         /// Who.
         actor: Actor,
     },
+    /// The inventory lists no backup set: the admin confirms there is
+    /// nothing to verify (the switch may then finish).
+    ConfirmNoTenants {
+        /// Who.
+        actor: Actor,
+    },
     /// Cancel pending setup.
     Cancel {
         /// Who.
@@ -158,8 +183,8 @@ pub enum Event {
     InventoryRead {
         /// The lease attempt.
         attempt: u32,
-        /// The tenants of every backup set.
-        result: Result<Vec<InventoryTenant>, CatalogError>,
+        /// Every backup set: its tenant, or why it cannot be verified.
+        result: Result<Inventory, CatalogError>,
     },
     /// [`Effect::ExchangeCode`](super::Effect::ExchangeCode) finished.
     CodeExchanged {
@@ -216,6 +241,7 @@ impl Event {
             Self::Test { .. } => "test_connection",
             Self::Save { .. } => "save",
             Self::Refresh { .. } => "refresh",
+            Self::ConfirmNoTenants { .. } => "confirm_no_tenants",
             Self::Cancel { .. } => "cancel",
             Self::BeginVerify { .. } => "verify_tenant",
             Self::Export { .. } => "export",

@@ -22,7 +22,10 @@ pub use company::{
 };
 pub use ctx::{Ctx, Policy};
 pub use effect::{AuditEntry, Effect, Reply};
-pub use event::{ConsentAnswer, Event, InventoryTenant, SignIn, VerifyAnswer};
-pub use model::{CONSENT_TTL_SECS, Consent, Stage, Target, Tenant, TenantRef, TenantStatus};
+pub use event::{ConsentAnswer, Event, Inventory, InventoryTenant, SignIn, VerifyAnswer};
+pub use model::{
+    CONSENT_TTL_SECS, Consent, Stage, Target, Tenant, TenantRef, TenantStatus, Unverifiable,
+    UnverifiableSet, inventory_text,
+};
 pub use secret::OAuthSecret;
 pub use update::{refusal, update};

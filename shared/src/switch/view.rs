@@ -23,6 +23,8 @@ impl Company {
                 .filter(|n| s.tenants.iter().any(|t| t.tenant == n.tenant))
                 .cloned()
                 .collect(),
+            unverifiable_sets: s.unverifiable.clone(),
+            nothing_to_verify: s.nothing_to_verify,
             last_error: s.last_error.clone(),
             started_by: s.started_by.clone(),
             started_at_ms: s.started_at_ms,

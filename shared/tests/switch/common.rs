@@ -5,8 +5,8 @@
 use keyswitch_shared::api::TestedKey;
 use keyswitch_shared::key_check::RsaKeyType;
 use keyswitch_shared::switch::{
-    Company, Ctx, Effect, Event, InventoryTenant, Policy, SignIn, Target, TenantRef, WrappedKey,
-    update,
+    Company, Ctx, Effect, Event, Inventory, InventoryTenant, Policy, SignIn, Target, TenantRef,
+    WrappedKey, update,
 };
 use keyswitch_shared::{Actor, AuditAction, CatalogError, CompanyId, KeyId, Outcome, Role};
 use keyswitch_shared::{Provider, TenantId};
@@ -85,7 +85,7 @@ pub fn tenant_pool() -> Vec<TenantRef> {
     ]
 }
 
-pub fn inventory(tenants: &[TenantRef]) -> Vec<InventoryTenant> {
+pub fn inventory(tenants: &[TenantRef]) -> Inventory {
     tenants
         .iter()
         .enumerate()
@@ -93,7 +93,8 @@ pub fn inventory(tenants: &[TenantRef]) -> Vec<InventoryTenant> {
             tenant: t.clone(),
             name: (i % 2 == 0).then(|| format!("Tenant {i}")),
         })
-        .collect()
+        .collect::<Vec<_>>()
+        .into()
 }
 
 pub fn platform_key() -> WrappedKey {

@@ -19,8 +19,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use keyswitch_shared::api::TestedKey;
 use keyswitch_shared::key_check::RsaKeyType;
 use keyswitch_shared::switch::{
-    CONSENT_TTL_SECS, Company, ConsentAnswer, Ctx, Effect, Event, ExportWindow, OAuthSecret,
-    Policy, Reply, Stage, Target, TenantRef, VerifyAnswer, update,
+    CONSENT_TTL_SECS, Company, ConsentAnswer, Ctx, Effect, Event, ExportWindow, Inventory,
+    OAuthSecret, Policy, Reply, Stage, Target, TenantRef, Unverifiable, UnverifiableSet,
+    VerifyAnswer, update,
 };
 use keyswitch_shared::{AuditAction, CatalogError, Outcome, Provider, TenantId, ValidationError};
 use proptest::prelude::*;
@@ -61,7 +62,7 @@ impl Dice<'_> {
 
 // ---------- every error the edge can feed back ----------
 
-const ERROR_KINDS: usize = 50;
+const ERROR_KINDS: usize = 54;
 
 fn error(i: u32) -> CatalogError {
     use CatalogError as E;
@@ -159,12 +160,19 @@ fn error(i: u32) -> CatalogError {
             client_id: "5f0c2b7e-9a41-4c36-8d2e-0b7a6c1e4f21".parse().unwrap(),
         },
         47 => E::BodyTooLarge { limit_bytes: 32768 },
-        48 => E::KeyBindingMissing {
+        48 => E::UnknownCompany,
+        49 => E::EnvelopeCompanyNotAllowed,
+        50 => E::ServiceMisconfigured,
+        51 => E::BackupSetUnverifiable {
+            set: "\"Fabrikam\" (bs-7)".into(),
+            reason: "its kind \"dropbox\" is unknown".into(),
+        },
+        52 => E::KeyBindingMissing {
             vault_name: "vault1".into(),
             key_name: "cmk".into(),
             company: "acme".into(),
         },
-        49 => E::KeyBindingMismatch {
+        53 => E::KeyBindingMismatch {
             vault_name: "vault1".into(),
             key_name: "cmk".into(),
             company: "acme".into(),
@@ -227,8 +235,12 @@ fn kind(e: &CatalogError) -> usize {
         E::ForbiddenVaultRole => 45,
         E::VaultKeyUnreachable { .. } => 46,
         E::BodyTooLarge { .. } => 47,
-        E::KeyBindingMissing { .. } => 48,
-        E::KeyBindingMismatch { .. } => 49,
+        E::UnknownCompany => 48,
+        E::EnvelopeCompanyNotAllowed => 49,
+        E::ServiceMisconfigured => 50,
+        E::BackupSetUnverifiable { .. } => 51,
+        E::KeyBindingMissing { .. } => 52,
+        E::KeyBindingMismatch { .. } => 53,
     }
 }
 
@@ -269,6 +281,9 @@ struct Stats {
     completions_after_a_failure: u64,
     completions_from_aws: u64,
     blocked_by_new_tenant: u64,
+    blocked_by_unverifiable_set: u64,
+    completions_without_backup_sets: u64,
+    confirmations_voided: u64,
     finalize_failures: u64,
     finalize_retries: u64,
     exports: u64,
@@ -296,6 +311,9 @@ impl Stats {
         self.completions_after_a_failure += o.completions_after_a_failure;
         self.completions_from_aws += o.completions_from_aws;
         self.blocked_by_new_tenant += o.blocked_by_new_tenant;
+        self.blocked_by_unverifiable_set += o.blocked_by_unverifiable_set;
+        self.completions_without_backup_sets += o.completions_without_backup_sets;
+        self.confirmations_voided += o.confirmations_voided;
         self.finalize_failures += o.finalize_failures;
         self.finalize_retries += o.finalize_retries;
         self.exports += o.exports;
@@ -422,6 +440,8 @@ impl Out {
 struct World {
     pairs: Vec<(Provider, String)>,
     inventory: Vec<TenantRef>,
+    /// Backup sets that name no tenant keyswitch can verify.
+    unverifiable: Vec<UnverifiableSet>,
     versions: u64,
     blobs: u64,
 }
@@ -456,6 +476,12 @@ struct Oracle {
     setup_no: u32,
     /// The latest inventory delivered for the setup.
     listed: Option<BTreeSet<TenantRef>>,
+    /// The latest inventory delivered for the setup had sets that cannot be
+    /// verified.
+    blocked: bool,
+    /// An admin confirmed (and the model accepted) that the latest, empty,
+    /// inventory leaves nothing to verify.
+    confirmed_empty: bool,
     /// Tenants of the setup a qualified admin proved (world: yes; model: confirmed).
     verified: BTreeSet<TenantRef>,
     /// An inventory was delivered after the last verification.
@@ -466,6 +492,51 @@ struct Oracle {
     /// The export round: its tenants and those proved.
     round: Option<(u32, BTreeSet<TenantRef>, BTreeSet<TenantRef>)>,
     window_open: bool,
+}
+
+impl Oracle {
+    /// The setup may finish: the latest inventory has no set that cannot be
+    /// verified, every tenant in it is verified, and an empty one was
+    /// confirmed by an admin.
+    fn ready(&self) -> bool {
+        self.listed.as_ref().is_some_and(|l| {
+            !self.blocked && l.is_subset(&self.verified) && (!l.is_empty() || self.confirmed_empty)
+        })
+    }
+    /// A new setup, or none.
+    fn forget_setup(&mut self) {
+        self.listed = None;
+        self.blocked = false;
+        self.confirmed_empty = false;
+        self.verified.clear();
+    }
+}
+
+/// Backup sets the inventory may list that keyswitch cannot verify.
+fn unverifiable_pool() -> Vec<UnverifiableSet> {
+    vec![
+        UnverifiableSet {
+            set_id: "bs-kind".into(),
+            set_name: Some("Dropbox".into()),
+            why: Unverifiable::UnknownKind {
+                kind: "dropbox".into(),
+            },
+        },
+        UnverifiableSet {
+            set_id: "bs-domain".into(),
+            set_name: None,
+            why: Unverifiable::TenantIsDomain {
+                domain: "contoso.onmicrosoft.com".into(),
+            },
+        },
+        UnverifiableSet {
+            set_id: "bs-customer".into(),
+            set_name: Some("Fabrikam".into()),
+            why: Unverifiable::CustomerIdInvalid {
+                value: "03az79cb".into(),
+            },
+        },
+    ]
 }
 
 // ---------- the simulation ----------
@@ -565,6 +636,7 @@ impl Sim {
         let world = World {
             pairs: vec![(provider.clone(), key.blob.clone())],
             inventory: tenant_pool()[..2].to_vec(),
+            unverifiable: Vec::new(),
             versions: 0,
             blobs: 0,
         };
@@ -708,7 +780,10 @@ impl Sim {
                 result: if fail {
                     Err(self.feed_error(d))
                 } else {
-                    Ok(inventory(&self.world.inventory))
+                    Ok(Inventory {
+                        tenants: inventory(&self.world.inventory).tenants,
+                        unverifiable: self.world.unverifiable.clone(),
+                    })
                 },
             },
             Effect::ExchangeCode { nonce_sha256, .. } => Event::CodeExchanged {
@@ -855,6 +930,27 @@ impl Sim {
 
     fn change_inventory(&mut self, d: &mut Dice<'_>) {
         let pool = tenant_pool();
+        match d.roll(6) {
+            3 => {
+                // A set that cannot be verified appears (or goes away).
+                if self.world.unverifiable.is_empty() || d.pct(50) {
+                    let set = d.pick(&unverifiable_pool()).unwrap().clone();
+                    if !self.world.unverifiable.contains(&set) {
+                        self.world.unverifiable.push(set);
+                    }
+                } else {
+                    self.world.unverifiable.clear();
+                }
+                return;
+            }
+            4 => {
+                // No backup set at all.
+                self.world.inventory.clear();
+                self.world.unverifiable.clear();
+                return;
+            }
+            _ => {}
+        }
         match d.roll(3) {
             0 => {
                 let t = d.pick(&pool).unwrap().clone();
@@ -1040,9 +1136,18 @@ impl Sim {
                         .filter(|t| !t.is_verified())
                         .map(|t| t.tenant.clone())
                         .collect();
+                    let setup = self.m.setup().unwrap();
+                    let empty = setup.tenants().is_empty() && setup.unverifiable().is_empty();
                     match d.pick(&open).cloned() {
                         Some(t) if d.pct(90) => self.begin_verify(t),
-                        _ => Event::Refresh { actor: admin },
+                        None if empty && d.pct(70) => Event::ConfirmNoTenants { actor: admin },
+                        _ => {
+                            if !setup.unverifiable().is_empty() && d.pct(50) {
+                                // The admin corrects the set in RedApp.
+                                self.world.unverifiable.clear();
+                            }
+                            Event::Refresh { actor: admin }
+                        }
                     }
                 }
             }
@@ -1063,7 +1168,8 @@ impl Sim {
     fn random(&mut self, d: &mut Dice<'_>) -> Action {
         let admin = admin();
         let pool = tenant_pool();
-        let event = match d.roll(18) {
+        let event = match d.roll(19) {
+            18 => Event::ConfirmNoTenants { actor: admin },
             0 => self.start(d),
             1 => Event::IssueConsent { actor: admin },
             2 => Event::Test { actor: admin },
@@ -1117,7 +1223,7 @@ impl Sim {
                     },
                     2 => Event::InventoryRead {
                         attempt,
-                        result: Ok(Vec::new()),
+                        result: Ok(Inventory::default()),
                     },
                     3 => Event::Wrapped {
                         attempt,
@@ -1251,6 +1357,28 @@ impl Sim {
                     "a consent callback refused with nothing in flight: {e:?}"
                 );
             }
+            Event::ConfirmNoTenants { .. } => {
+                // Refused unless verifying an empty list with nothing running.
+                check!(
+                    !(self.oracle.pending
+                        && before.stage() == Stage::VerifyingTenants
+                        && before.lease().is_none()
+                        && self.oracle.listed.as_ref().is_some_and(BTreeSet::is_empty)
+                        && !self.oracle.blocked),
+                    "confirm_no_tenants refused on an empty list: {e:?}"
+                );
+                check!(
+                    matches!(
+                        e.code(),
+                        "invalid_state_transition" | "conflict" | "backup_set_unverifiable"
+                    ),
+                    "{name} refused with {e:?}"
+                );
+                check!(
+                    e.code() != "backup_set_unverifiable" || self.oracle.blocked,
+                    "{name} refused with {e:?} but no set blocks"
+                );
+            }
             _ => {
                 check!(
                     matches!(
@@ -1326,14 +1454,32 @@ impl Sim {
                 }
             }
             self.oracle.pending = false;
-            self.oracle.listed = None;
-            self.oracle.verified.clear();
+            self.oracle.forget_setup();
+        }
+        if matches!(event, Event::ConfirmNoTenants { .. }) {
+            // Accepted only while verifying a list the oracle knows is empty;
+            // the finalization (its last inventory read) starts at once.
+            check!(
+                self.oracle.pending
+                    && self.oracle.listed.as_ref().is_some_and(BTreeSet::is_empty)
+                    && !self.oracle.blocked,
+                "{name} accepted with {:?} (blocked = {})",
+                self.oracle.listed,
+                self.oracle.blocked
+            );
+            check!(
+                effects
+                    .iter()
+                    .any(|e| matches!(e, Effect::ReadInventory { .. }))
+                    && next.stage() == Stage::Finalizing,
+                "{name}: the finalization did not start"
+            );
+            self.oracle.confirmed_empty = true;
         }
         if let Event::Start { vault_tenant, .. } = &event {
             if !self.oracle.pending {
                 self.oracle.setup_no += 1;
-                self.oracle.listed = None;
-                self.oracle.verified.clear();
+                self.oracle.forget_setup();
                 self.oracle.read_since_verified = false;
                 self.oracle.failures = 0;
             }
@@ -1361,18 +1507,57 @@ impl Sim {
         let mut commit_expected = false;
         if let Some(read_for) = out.as_ref().and_then(|o| o.read)
             && let Event::InventoryRead {
-                result: Ok(tenants),
-                ..
+                result: Ok(read), ..
             } = &event
         {
-            let delivered: BTreeSet<TenantRef> = tenants.iter().map(|t| t.tenant.clone()).collect();
+            let delivered: BTreeSet<TenantRef> =
+                read.tenants.iter().map(|t| t.tenant.clone()).collect();
+            let blocked = read.unverifiable.iter().min();
+            let errors: Vec<&CatalogError> = effects
+                .iter()
+                .filter_map(|e| match e {
+                    Effect::Reply(Reply::Error(e)) => Some(e),
+                    _ => None,
+                })
+                .collect();
             match read_for {
                 ReadFor::List | ReadFor::Final => {
                     check!(self.oracle.pending, "a setup read accepted with no setup");
                     self.oracle.verified.retain(|t| delivered.contains(t));
-                    let all = delivered.is_subset(&self.oracle.verified);
+                    self.oracle.blocked = blocked.is_some();
+                    if !delivered.is_empty() || blocked.is_some() {
+                        if self.oracle.confirmed_empty {
+                            self.stats.confirmations_voided += 1;
+                        }
+                        self.oracle.confirmed_empty = false;
+                    }
                     self.oracle.listed = Some(delivered.clone());
+                    let all = self.oracle.ready();
                     self.oracle.read_since_verified = true;
+                    // Save and Refresh answer the error of the first set that
+                    // cannot be verified; it stays listed in the model.
+                    let expected: Vec<CatalogError> = match (read_for, blocked) {
+                        (ReadFor::List, Some(set)) => vec![set.error()],
+                        _ => Vec::new(),
+                    };
+                    check!(
+                        errors.iter().copied().cloned().collect::<Vec<_>>() == expected,
+                        "{name}: read with blocked {blocked:?} answered {errors:?}"
+                    );
+                    let kept: Vec<UnverifiableSet> = next
+                        .setup()
+                        .map(|x| x.unverifiable().to_vec())
+                        .unwrap_or_default();
+                    let mut want = read.unverifiable.clone();
+                    want.sort();
+                    want.dedup();
+                    check!(
+                        next.setup().is_none() || kept == want,
+                        "{name}: the model keeps {kept:?} of {want:?}"
+                    );
+                    if blocked.is_some() {
+                        self.stats.blocked_by_unverifiable_set += 1;
+                    }
                     let final_read = effects
                         .iter()
                         .any(|e| matches!(e, Effect::ReadInventory { .. }));
@@ -1399,6 +1584,13 @@ impl Sim {
                             self.stats.blocked_by_new_tenant += 1;
                         }
                     }
+                }
+                ReadFor::Round if blocked.is_some() => {
+                    // A set that cannot be verified: no round starts.
+                    check!(
+                        errors.len() == 1 && errors[0].code() == "backup_set_unverifiable",
+                        "{name}: a round over a blocked inventory answered {errors:?}"
+                    );
                 }
                 ReadFor::Round => {
                     self.oracle.round_no += 1;
@@ -1450,7 +1642,7 @@ impl Sim {
                             check!(listed.contains(&tenant), "verified a tenant not listed");
                             self.oracle.verified.insert(tenant);
                             self.oracle.read_since_verified = false;
-                            let all = listed.is_subset(&self.oracle.verified);
+                            let all = self.oracle.ready();
                             // Another step in flight keeps its lease: the
                             // finalization waits for it.
                             let busy = self.outs.iter().any(|o| o.live && o.attempt().is_some());
@@ -1556,6 +1748,17 @@ impl Sim {
                         self.oracle.read_since_verified,
                         "commit without reading the inventory after the last verification"
                     );
+                    check!(
+                        !self.oracle.blocked,
+                        "commit while a backup set cannot be verified"
+                    );
+                    check!(
+                        !listed.is_empty() || self.oracle.confirmed_empty,
+                        "commit of a company without backup sets and without the confirmation"
+                    );
+                    if listed.is_empty() {
+                        self.stats.completions_without_backup_sets += 1;
+                    }
                     let Some(Effect::VerifyWrap { kid, blob, .. }) =
                         out.as_ref().map(|o| &o.effect)
                     else {
@@ -1589,8 +1792,7 @@ impl Sim {
                         self.stats.completions_from_aws += 1;
                     }
                     self.oracle.pending = false;
-                    self.oracle.listed = None;
-                    self.oracle.verified.clear();
+                    self.oracle.forget_setup();
                     self.oracle.window_open = true;
                     self.oracle.round = None;
                     for o in &mut self.outs {
@@ -1839,11 +2041,7 @@ impl Sim {
                 "{name}: finalizing with nothing running and no retry scheduled"
             ),
             Stage::VerifyingTenants => {
-                let all = self
-                    .oracle
-                    .listed
-                    .as_ref()
-                    .is_some_and(|l| l.is_subset(&self.oracle.verified));
+                let all = self.oracle.ready();
                 check!(
                     !all || m.lease().is_some(),
                     "{name}: every tenant verified, yet no finalization"
@@ -2046,6 +2244,18 @@ fn random_lives_of_a_company_keep_every_invariant() {
         ),
         ("completions from AWS KMS", s.completions_from_aws),
         ("commits blocked by a new tenant", s.blocked_by_new_tenant),
+        (
+            "reads blocked by an unverifiable backup set",
+            s.blocked_by_unverifiable_set,
+        ),
+        (
+            "completions without backup sets (confirmed)",
+            s.completions_without_backup_sets,
+        ),
+        (
+            "confirmations voided by a later inventory",
+            s.confirmations_voided,
+        ),
         ("finalization failures", s.finalize_failures),
         ("finalization retries", s.finalize_retries),
         ("exports", s.exports),

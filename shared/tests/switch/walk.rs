@@ -3,8 +3,9 @@
 
 use keyswitch_shared::api::FinalizeStep;
 use keyswitch_shared::switch::{
-    CONSENT_TTL_SECS, Company, ConsentAnswer, Effect, Event, ExportWindow, Op, RegistryKey, Reply,
-    Stage, TenantRef, TenantStatus, VerifyAnswer, WrappedKey,
+    CONSENT_TTL_SECS, Company, ConsentAnswer, Effect, Event, ExportWindow, Inventory, Op,
+    RegistryKey, Reply, Stage, TenantRef, TenantStatus, Unverifiable, UnverifiableSet,
+    VerifyAnswer, WrappedKey,
 };
 use keyswitch_shared::{AuditAction as A, CatalogError, KeyId, Outcome as O, Provider};
 
@@ -2194,7 +2195,7 @@ fn a_round_with_an_empty_inventory_reopens_at_once() {
     let attempt = r.attempt();
     let fx = r.fx(Event::InventoryRead {
         attempt,
-        result: Ok(Vec::new()),
+        result: Ok(Inventory::default()),
     });
     assert_eq!(
         fx,
@@ -2531,5 +2532,295 @@ fn a_cancel_that_resolves_an_expired_lease_starts_no_outside_call() {
             audit(ADMIN, A::Cancel, O::Succeeded),
             Fx::Do(Effect::ClearAlarm),
         ]
+    );
+}
+
+// ---------- backup sets that cannot be verified; no backup sets at all ----------
+
+fn unverifiable_sets() -> Vec<UnverifiableSet> {
+    vec![
+        UnverifiableSet {
+            set_id: "bs-kind".into(),
+            set_name: Some("Dropbox archive".into()),
+            why: Unverifiable::UnknownKind {
+                kind: "dropbox".into(),
+            },
+        },
+        UnverifiableSet {
+            set_id: "bs-domain".into(),
+            set_name: Some("Contoso mail".into()),
+            why: Unverifiable::TenantIsDomain {
+                domain: "contoso.onmicrosoft.com".into(),
+            },
+        },
+        UnverifiableSet {
+            set_id: "bs-customer".into(),
+            set_name: None,
+            why: Unverifiable::CustomerIdInvalid {
+                value: "03az79cb".into(),
+            },
+        },
+    ]
+}
+
+/// Whether a step starts an outside call (the finalization's read or more).
+fn outside_call(fx: &[Effect]) -> bool {
+    fx.iter().any(|e| {
+        !matches!(
+            e,
+            Effect::Audit(_) | Effect::ArmAlarm { .. } | Effect::ClearAlarm | Effect::Reply(_)
+        )
+    })
+}
+
+fn with_sets(tenants: &[TenantRef], sets: &[UnverifiableSet]) -> Inventory {
+    let mut read = inventory(tenants);
+    read.unverifiable = sets.to_vec();
+    read
+}
+
+#[test]
+fn each_unverifiable_backup_set_blocks_save_with_its_error_naming_the_set() {
+    for set in unverifiable_sets() {
+        let mut r = Run::new(new_company());
+        to_tested(&mut r);
+        r.ok(Event::Save { actor: admin() });
+        let attempt = r.attempt();
+        let tenant = m365(VAULT_TENANT);
+        let fx = r.fx(Event::InventoryRead {
+            attempt,
+            result: Ok(with_sets(
+                std::slice::from_ref(&tenant),
+                std::slice::from_ref(&set),
+            )),
+        });
+        let error = set.error();
+        assert_eq!(error.code(), "backup_set_unverifiable");
+        assert!(error.message().contains(&set.set_id), "{}", error.message());
+        assert_eq!(
+            fx,
+            vec![
+                audit_note(
+                    ADMIN,
+                    A::InventoryLoaded,
+                    O::Refused,
+                    &format!(
+                        "1 tenant(s) to verify; 1 backup set(s) can't be verified: {}",
+                        set.label()
+                    )
+                ),
+                Fx::Do(Effect::ClearAlarm),
+                Fx::Do(Effect::Reply(Reply::Error(error.clone()))),
+            ]
+        );
+        // Kept in the model and shown: never dropped.
+        let setup = r.m.setup().unwrap();
+        assert_eq!(setup.stage(), Stage::VerifyingTenants);
+        assert_eq!(setup.unverifiable(), std::slice::from_ref(&set));
+        assert_eq!(setup.last_error(), Some(&error.body()));
+        let view = r.m.pending_view().unwrap();
+        assert_eq!(view.unverifiable_sets, vec![set.clone()]);
+        // Verifying every tenant does not finish the switch.
+        let fx = verify(&mut r, &tenant);
+        assert!(!outside_call(&fx), "{fx:?}");
+        assert_eq!(r.m.stage(), Stage::VerifyingTenants);
+        // Nor does a confirmation that there is nothing to verify.
+        assert_eq!(r.refused(Event::ConfirmNoTenants { actor: admin() }), error);
+        // Refresh while it is still there: refused again, still listed.
+        r.ok(Event::Refresh { actor: admin() });
+        let attempt = r.attempt();
+        let fx = r.ok(Event::InventoryRead {
+            attempt,
+            result: Ok(with_sets(
+                std::slice::from_ref(&tenant),
+                std::slice::from_ref(&set),
+            )),
+        });
+        assert!(fx.contains(&Effect::Reply(Reply::Error(error))));
+        assert!(!outside_call(&fx));
+        // Corrected in RedApp: Refresh clears it and the switch finishes.
+        r.ok(Event::Refresh { actor: admin() });
+        let attempt = r.attempt();
+        let fx = r.ok(Event::InventoryRead {
+            attempt,
+            result: Ok(inventory(std::slice::from_ref(&tenant))),
+        });
+        let setup = r.m.setup().unwrap();
+        assert!(setup.unverifiable().is_empty() && setup.last_error().is_none());
+        assert_eq!(setup.stage(), Stage::Finalizing);
+        assert!(matches!(calls(&fx)[..], [Effect::ReadInventory { .. }]));
+    }
+}
+
+#[test]
+fn a_set_that_cannot_be_verified_at_the_final_read_blocks_the_commit() {
+    let mut r = Run::new(new_company());
+    let tenants = [m365(VAULT_TENANT)];
+    to_finalizing(&mut r, &tenants);
+    let set = unverifiable_sets()[1].clone();
+    let attempt = r.attempt();
+    let fx = r.fx(Event::InventoryRead {
+        attempt,
+        result: Ok(with_sets(&tenants, std::slice::from_ref(&set))),
+    });
+    assert_eq!(
+        fx,
+        vec![
+            audit_note(
+                SYSTEM,
+                A::FinalizeInventory,
+                O::Refused,
+                "1 tenant(s) in the inventory; 1 backup set(s) can't be verified: \"Contoso mail\" (bs-domain)"
+            ),
+            Fx::Do(Effect::ClearAlarm),
+        ]
+    );
+    let setup = r.m.setup().unwrap();
+    assert_eq!(setup.stage(), Stage::VerifyingTenants);
+    assert!(!setup.commit_issued());
+    assert_eq!(setup.last_error(), Some(&set.error().body()));
+    assert_eq!(r.m.provider(), &Provider::Platform);
+}
+
+#[test]
+fn a_round_over_a_set_that_cannot_be_verified_does_not_start() {
+    let mut r = Run::new(new_company());
+    complete(&mut r, &[m365(VAULT_TENANT)]);
+    r.ok(Event::Export { actor: admin() });
+    let attempt = r.attempt();
+    r.ok(Event::Exported {
+        attempt,
+        result: Ok(()),
+    });
+    r.ok(Event::BeginExportRound { actor: admin() });
+    let attempt = r.attempt();
+    let set = unverifiable_sets()[0].clone();
+    let fx = r.fx(Event::InventoryRead {
+        attempt,
+        result: Ok(with_sets(&[], std::slice::from_ref(&set))),
+    });
+    assert_eq!(
+        fx,
+        vec![
+            audit_note(
+                ADMIN,
+                A::ExportVerificationStarted,
+                O::Failed,
+                "backup_set_unverifiable"
+            ),
+            Fx::Do(Effect::ClearAlarm),
+            Fx::Do(Effect::Reply(Reply::Error(set.error()))),
+        ]
+    );
+    assert!(r.m.export_round().is_none());
+    assert_eq!(r.m.export_window(), ExportWindow::Closed);
+}
+
+#[test]
+fn no_backup_sets_finish_only_after_the_confirmation_and_a_new_set_brings_verification_back() {
+    let mut r = Run::new(new_company());
+    // Before the list is read, there is nothing to confirm.
+    to_tested(&mut r);
+    assert!(matches!(
+        r.refused(Event::ConfirmNoTenants { actor: admin() }),
+        CatalogError::InvalidTransition { .. }
+    ));
+    r.ok(Event::Save { actor: admin() });
+    let attempt = r.attempt();
+    let fx = r.fx(Event::InventoryRead {
+        attempt,
+        result: Ok(Inventory::default()),
+    });
+    // An empty list does not finish by itself.
+    assert_eq!(
+        fx,
+        vec![
+            audit_note(
+                ADMIN,
+                A::InventoryLoaded,
+                O::Succeeded,
+                "0 tenant(s) to verify"
+            ),
+            Fx::Do(Effect::ClearAlarm),
+        ]
+    );
+    assert_eq!(r.m.stage(), Stage::VerifyingTenants);
+    assert!(!r.m.setup().unwrap().nothing_to_verify());
+    let fx = r.ok(Event::Tick);
+    assert!(!outside_call(&fx));
+    assert_eq!(r.m.stage(), Stage::VerifyingTenants);
+    // The admin confirms: audited, and the finalization starts with its read.
+    let fx = r.fx(Event::ConfirmNoTenants { actor: admin() });
+    assert_eq!(
+        fx[0],
+        audit_note(
+            ADMIN,
+            A::NoTenantsConfirmed,
+            O::Succeeded,
+            "the inventory lists no backup set"
+        )
+    );
+    assert_eq!(fx[1], audit(SYSTEM, A::FinalizeStarted, O::Succeeded));
+    assert!(r.m.setup().unwrap().nothing_to_verify());
+    assert!(r.m.pending_view().unwrap().nothing_to_verify);
+    assert_eq!(r.m.stage(), Stage::Finalizing);
+    assert!(matches!(
+        r.m.lease().map(|l| &l.op),
+        Some(Op::FinalInventory)
+    ));
+    // A backup set added meanwhile: the confirmation no longer counts.
+    let newcomer = google("C01abcd23");
+    let attempt = r.attempt();
+    r.ok(Event::InventoryRead {
+        attempt,
+        result: Ok(inventory(std::slice::from_ref(&newcomer))),
+    });
+    let setup = r.m.setup().unwrap();
+    assert_eq!(setup.stage(), Stage::VerifyingTenants);
+    assert!(!setup.nothing_to_verify() && !setup.commit_issued());
+    assert!(matches!(
+        r.refused(Event::ConfirmNoTenants { actor: admin() }),
+        CatalogError::Conflict { .. }
+    ));
+    // Removed again: a new confirmation is needed.
+    r.ok(Event::Refresh { actor: admin() });
+    let attempt = r.attempt();
+    let fx = r.ok(Event::InventoryRead {
+        attempt,
+        result: Ok(Inventory::default()),
+    });
+    assert!(!outside_call(&fx));
+    assert_eq!(r.m.stage(), Stage::VerifyingTenants);
+    r.ok(Event::ConfirmNoTenants { actor: admin() });
+    // The final read still finds none: the re-wrap runs and commits.
+    let attempt = r.attempt();
+    let fx = r.ok(Event::InventoryRead {
+        attempt,
+        result: Ok(Inventory::default()),
+    });
+    assert!(matches!(calls(&fx)[..], [Effect::Wrap { .. }]));
+    assert!(r.m.setup().unwrap().commit_issued());
+}
+
+#[test]
+fn a_refused_confirmation_is_audited() {
+    let mut r = Run::new(new_company());
+    let e = r.refused(Event::ConfirmNoTenants { actor: admin() });
+    let ctx = r.ctx();
+    let (_, fx) = keyswitch_shared::switch::refusal(
+        &r.m,
+        &Event::ConfirmNoTenants { actor: admin() },
+        &e,
+        &ctx,
+    )
+    .expect("recorded");
+    assert_eq!(
+        project(&fx)[0],
+        audit_note(
+            ADMIN,
+            A::NoTenantsConfirmed,
+            O::Refused,
+            "invalid_state_transition"
+        )
     );
 }

@@ -59,14 +59,19 @@ pub async fn company_for(prefix: &str, w: &World, google: bool) -> String {
     company
 }
 
-/// Consent, role assignment, connection test and Save: tenants listed.
-pub async fn ready_to_verify(company: &str, token: &str, w: &World) -> Value {
+/// Consent, role assignment and connection test: the setup waits for Save.
+pub async fn ready_to_save(company: &str, token: &str, w: &World) {
     assert_eq!(start_and_consent(company, token, w).await, 200);
     w.assign_role().await;
     w.bind_key(company).await;
     let (s, v) = call("POST", &format!("{}/test", kms(company)), Some(token), None).await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["kms"]["stage"], "tested", "{v}");
+}
+
+/// Consent, role assignment, connection test and Save: tenants listed.
+pub async fn ready_to_verify(company: &str, token: &str, w: &World) -> Value {
+    ready_to_save(company, token, w).await;
     let (s, v) = call("POST", &format!("{}/save", kms(company)), Some(token), None).await;
     assert_eq!(s, 200, "{v}");
     v
@@ -152,26 +157,51 @@ pub async fn wait_stage(company: &str, token: &str, stage: &str, secs: u64) -> V
     }
 }
 
-/// The envelope API's service credential (from the stack's dev.vars file,
-/// `KEYSWITCH_DEV_VARS`, or `ENVELOPE_SERVICE_TOKEN`).
+/// A secret of the stack's dev.vars file (`KEYSWITCH_DEV_VARS`), or of the
+/// environment variable of the same name.
 ///
 /// # Panics
 /// When neither is available.
 #[must_use]
-pub fn envelope_token() -> String {
-    if let Ok(t) = std::env::var("ENVELOPE_SERVICE_TOKEN") {
+pub fn dev_secret(name: &str) -> String {
+    if let Ok(t) = std::env::var(name) {
         return t;
     }
     let path = std::env::var("KEYSWITCH_DEV_VARS").expect("KEYSWITCH_DEV_VARS");
     let text = std::fs::read_to_string(path).expect("dev.vars");
+    let prefix = format!("{name}=");
     text.lines()
-        .find_map(|l| l.strip_prefix("ENVELOPE_SERVICE_TOKEN="))
+        .find_map(|l| l.strip_prefix(&prefix))
         .map(|v| v.trim_matches('"').to_owned())
-        .expect("ENVELOPE_SERVICE_TOKEN in dev.vars")
+        .unwrap_or_else(|| panic!("{name} in dev.vars"))
 }
 
-/// A new data key for `company`: `(plaintext, wrapped)`.
+/// The envelope API's service credential (`ENVELOPE_SERVICE_TOKEN`, valid
+/// for every company in the local stack).
+#[must_use]
+pub fn envelope_token() -> String {
+    dev_secret("ENVELOPE_SERVICE_TOKEN")
+}
+
+/// The second envelope credential of a rotation
+/// (`ENVELOPE_SERVICE_TOKEN_NEXT`, limited to `acme` and `it-envelope-a` in
+/// the local stack: `ENVELOPE_COMPANIES_NEXT` in scripts/lib.sh).
+#[must_use]
+pub fn envelope_token_next() -> String {
+    dev_secret("ENVELOPE_SERVICE_TOKEN_NEXT")
+}
+
+/// Makes sure `company` has its KMS record (a Partner Admin opens Manage
+/// KMS): the envelope API refuses a company without one.
+pub async fn ensure_company(company: &str) {
+    let t = crate::session("partner_admin", &[company]).await;
+    crate::status_of(company, &t).await;
+}
+
+/// A new data key for `company` (whose record is created first if needed):
+/// `(plaintext, wrapped)`.
 pub async fn data_key(company: &str) -> (String, String) {
+    ensure_company(company).await;
     let (s, v) = call(
         "POST",
         &format!("/api/envelope/companies/{company}/data-keys"),

@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use keyswitch_integration::finalize_helpers::*;
 use keyswitch_integration::*;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -88,6 +89,114 @@ async fn a_90_mb_body_is_refused_while_it_is_sent() {
     assert_eq!(upload_90_mb(&vaults, &owner, true).await, 413);
     // Nothing was started.
     assert_eq!(status_of(&company, &t).await["pending"], Value::Null);
+}
+
+/// `POST path` with a 90 MB body (declared, or chunked): sends the first
+/// 256 KiB, reads the whole answer (the worker answers and closes while
+/// 89.75 MB are unsent), then tries to stream the rest. Returns the status,
+/// the answer's JSON body, and how much of the rest the connection still
+/// took before it failed (the worker reads none of it).
+///
+/// The pause after the head start is what wrangler's dev proxy needs to
+/// deliver an early answer: a client that keeps writing at full speed gets
+/// the connection reset by the proxy, without the answer (the worker itself
+/// answered and stopped reading just the same).
+async fn refused_then_stream_the_rest(
+    path: &str,
+    token: &str,
+    chunked: bool,
+) -> (u16, Value, usize) {
+    let url = reqwest::Url::parse(&worker_url()).expect("worker url");
+    let addr = format!(
+        "{}:{}",
+        url.host_str().expect("host"),
+        url.port_or_known_default().expect("port")
+    );
+    let mut stream = TcpStream::connect(&addr).await.expect("connect");
+    let length = if chunked {
+        "Transfer-Encoding: chunked".to_owned()
+    } else {
+        format!("Content-Length: {NINETY_MB}")
+    };
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\n{length}\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.expect("send head");
+    let frame = |n: usize| {
+        let mut bytes = if chunked {
+            format!("{n:x}\r\n").into_bytes()
+        } else {
+            Vec::new()
+        };
+        bytes.extend(std::iter::repeat_n(b' ', n));
+        if chunked {
+            bytes.extend_from_slice(b"\r\n");
+        }
+        bytes
+    };
+    stream
+        .write_all(&frame(HEAD_START))
+        .await
+        .expect("send the head start");
+    // The whole answer: the worker closes the connection after it.
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer)).await;
+    assert!(
+        read.is_ok(),
+        "the connection stayed open 10 s after the head start (chunked={chunked})"
+    );
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    let status = text
+        .strip_prefix("HTTP/1.1 ")
+        .and_then(|rest| rest.get(..3))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("not an HTTP answer (chunked={chunked}): {text:?}"));
+    let body = text
+        .split_once("\r\n\r\n")
+        .and_then(|(_, b)| serde_json::from_str(b.trim()).ok())
+        .unwrap_or_else(|| panic!("no JSON body (chunked={chunked}): {text:?}"));
+    // The rest of the 90 MB: the closed connection refuses it at once.
+    let chunk = frame(64 * 1024);
+    let mut taken = 0;
+    while HEAD_START + taken < NINETY_MB {
+        if stream.write_all(&chunk).await.is_err() {
+            break;
+        }
+        taken += 64 * 1024;
+    }
+    (status, body, taken)
+}
+
+#[tokio::test]
+async fn a_90_mb_body_gets_the_catalog_error_the_rest_is_never_read_and_the_worker_stays_up() {
+    let company = fresh_company("it-big-stream");
+    let t = session("partner_admin", &[&company]).await;
+    ensure_company(&company).await;
+    let routes = [
+        (format!("{}/switch", kms(&company)), t.clone()),
+        (
+            format!("/api/envelope/companies/{company}/data-keys/decrypt"),
+            envelope_token(),
+        ),
+    ];
+    for (path, token) in &routes {
+        for chunked in [false, true] {
+            let (status, body, taken) = refused_then_stream_the_rest(path, token, chunked).await;
+            assert_error(&(status, body.clone()), 413, "body_too_large");
+            assert_eq!(body["field"], "body", "{body}");
+            assert!(
+                taken < 16 * 1024 * 1024,
+                "{path} (chunked={chunked}): the connection still took {taken} bytes after the answer"
+            );
+            // The worker stays healthy and answers at once.
+            let (s, text) = call_raw("GET", "/api/health", None, None).await;
+            assert_eq!(s, 200, "{text}");
+        }
+    }
+    // Nothing was started, and both routes still serve normal bodies.
+    assert_eq!(status_of(&company, &t).await["pending"], Value::Null);
+    let (plain, wrapped) = data_key(&company).await;
+    assert_eq!(decrypt(&company, &wrapped).await, (200, plain));
 }
 
 #[tokio::test]

@@ -181,6 +181,7 @@ async fn verification_refresh_finalization_envelope_and_export() {
     .await;
     assert_eq!(s, 401);
     let other = fresh_company("it-other");
+    ensure_company(&other).await;
     assert_eq!(decrypt(&other, &dk_wrapped).await.0, 400);
 
     // One-time export, then refused until every tenant is verified again.

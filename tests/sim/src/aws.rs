@@ -12,6 +12,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderName, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use crate::requestlog::KmsCall;
 use crate::state::AppState;
 
 /// An AWS JSON-protocol error (`__type`, `message`).
@@ -57,6 +58,19 @@ fn hop_by_hop(name: &HeaderName) -> bool {
     )
 }
 
+/// What a KMS request asks for, for the request log (never the plaintext).
+fn kms_call(headers: &axum::http::HeaderMap, body: &[u8]) -> Option<KmsCall> {
+    let target = headers.get("x-amz-target")?.to_str().ok()?;
+    let action = target.rsplit('.').next()?.to_owned();
+    let v: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+    Some(KmsCall {
+        action,
+        key_id: v["KeyId"].as_str().map(str::to_owned),
+        encryption_context: v.get("EncryptionContext").cloned(),
+        ciphertext_blob: None,
+    })
+}
+
 /// Forwards the request to moto's `/` and its answer back.
 pub async fn kms_proxy(State(sim): State<AppState>, req: Request) -> Response {
     let Some(moto) = sim.config.moto_url.clone() else {
@@ -87,6 +101,7 @@ pub async fn kms_proxy(State(sim): State<AppState>, req: Request) -> Response {
             "The request body could not be read.",
         );
     };
+    let mut call = kms_call(&headers, &body);
     let mut out = client.request(method, format!("{moto}/{query}"));
     for (name, value) in &headers {
         if !hop_by_hop(name) {
@@ -105,8 +120,19 @@ pub async fn kms_proxy(State(sim): State<AppState>, req: Request) -> Response {
     let Ok(bytes) = answer.bytes().await else {
         return crate::server::dropped();
     };
+    if let Some(c) = call
+        .as_mut()
+        .filter(|c| c.action == "Encrypt" && status.is_success())
+    {
+        c.ciphertext_blob = serde_json::from_slice::<serde_json::Value>(&bytes)
+            .ok()
+            .and_then(|v| v["CiphertextBlob"].as_str().map(str::to_owned));
+    }
     let mut resp = Response::new(Body::from(bytes));
     *resp.status_mut() = status;
+    if let Some(c) = call {
+        resp.extensions_mut().insert(c);
+    }
     for (name, value) in &answer_headers {
         if !hop_by_hop(name) {
             resp.headers_mut().append(name, value.clone());

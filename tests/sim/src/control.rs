@@ -1002,7 +1002,11 @@ async fn add_company(State(sim): State<AppState>, b: Bytes) -> Response {
     (StatusCode::CREATED, Json(json!(c))).into_response()
 }
 
-/// A backup set to add; `id` optional.
+/// A backup set to add; `id` optional. The values are not checked: a test
+/// may add a Microsoft 365 set whose tenant is a domain
+/// (`contoso.onmicrosoft.com`), a Google Workspace set with a malformed
+/// customer id, or a set of any other `kind` (e.g. `dropbox`), as a host
+/// product could list them.
 #[derive(Deserialize)]
 #[serde(tag = "kind")]
 enum NewBackupSet {
@@ -1024,6 +1028,14 @@ enum NewBackupSet {
         name: Option<String>,
         customer_id: String,
         domain: String,
+    },
+    #[serde(untagged)]
+    Other {
+        #[serde(default)]
+        id: Option<String>,
+        #[serde(default)]
+        name: Option<String>,
+        kind: String,
     },
 }
 
@@ -1062,6 +1074,11 @@ async fn add_backup_set(
             name: name.unwrap_or_else(|| domain.clone()),
             customer_id,
             domain,
+        },
+        NewBackupSet::Other { id, name, kind } => BackupSet::Other {
+            id: id.unwrap_or_else(|| format!("bs-{}", &guid()[..8])),
+            name: name.unwrap_or_else(|| format!("{kind} backups")),
+            kind,
         },
     };
     let c = w

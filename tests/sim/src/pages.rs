@@ -288,6 +288,12 @@ pub async fn index(State(sim): State<AppState>, Origin(origin): Origin) -> Html<
                     esc(domain),
                     esc(customer_id)
                 ),
+                BackupSet::Other { id, name, kind } => format!(
+                    "<code>{}</code> {} — unknown kind <code>{}</code>",
+                    esc(id),
+                    esc(name),
+                    esc(kind)
+                ),
             })
             .collect();
         b.push_str(&format!(

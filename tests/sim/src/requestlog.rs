@@ -27,6 +27,26 @@ pub struct Entry {
     /// Injected fault, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fault: Option<String>,
+    /// For AWS KMS calls: the action, key and encryption context (and an
+    /// Encrypt's ciphertext), so tests can check what the worker bound.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kms: Option<KmsCall>,
+}
+
+/// What an AWS KMS call asked for (never a plaintext).
+#[derive(Debug, Clone, Serialize)]
+pub struct KmsCall {
+    /// `Encrypt`, `Decrypt`, … (from `X-Amz-Target`).
+    pub action: String,
+    /// `KeyId` of the request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    /// `EncryptionContext` of the request, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encryption_context: Option<serde_json::Value>,
+    /// `CiphertextBlob` of a successful Encrypt's answer (base64).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ciphertext_blob: Option<String>,
 }
 
 /// A bounded log.

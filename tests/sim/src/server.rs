@@ -341,6 +341,10 @@ pub async fn envelope(State(sim): State<AppState>, req: Request, next: Next) -> 
             vault,
             status: if dropped { 0 } else { resp.status().as_u16() },
             fault,
+            kms: resp
+                .extensions()
+                .get::<crate::requestlog::KmsCall>()
+                .cloned(),
         });
     }
     resp

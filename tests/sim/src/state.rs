@@ -448,13 +448,26 @@ pub enum BackupSet {
         /// Primary domain.
         domain: String,
     },
+    /// A set of a kind keyswitch does not know (RedApp backs up more than
+    /// Microsoft 365 and Google Workspace): listed with its own `kind`.
+    #[serde(untagged)]
+    Other {
+        /// Set id.
+        id: String,
+        /// Set name.
+        name: String,
+        /// The kind, e.g. `dropbox`.
+        kind: String,
+    },
 }
 
 impl BackupSet {
     /// The set's id.
     pub fn id(&self) -> &str {
         match self {
-            BackupSet::Microsoft365 { id, .. } | BackupSet::GoogleWorkspace { id, .. } => id,
+            BackupSet::Microsoft365 { id, .. }
+            | BackupSet::GoogleWorkspace { id, .. }
+            | BackupSet::Other { id, .. } => id,
         }
     }
 }

@@ -55,6 +55,42 @@ async fn inventory_shape_and_changes() {
 }
 
 #[tokio::test]
+async fn inventory_lists_sets_keyswitch_cannot_verify_as_given() {
+    let sim = start().await;
+    for (body, check) in [
+        (
+            json!({"kind": "dropbox", "id": "bs-dropbox", "name": "Dropbox archive"}),
+            json!({"kind": "dropbox", "id": "bs-dropbox", "name": "Dropbox archive"}),
+        ),
+        (
+            json!({"kind": "microsoft365", "id": "bs-domain", "tenant_id": "contoso.onmicrosoft.com"}),
+            json!({"kind": "microsoft365", "id": "bs-domain", "tenant_id": "contoso.onmicrosoft.com"}),
+        ),
+        (
+            json!({"kind": "google_workspace", "id": "bs-cust", "customer_id": "03az79cb", "domain": "fabrikam.example"}),
+            json!({"kind": "google_workspace", "id": "bs-cust", "customer_id": "03az79cb"}),
+        ),
+    ] {
+        let (s, set) = sim
+            .control(Method::POST, "/companies/odd/backup-sets", body)
+            .await;
+        assert_eq!(s, 201, "{set}");
+        for (k, v) in check.as_object().expect("object") {
+            assert_eq!(&set[k], v, "{k} of {set}");
+        }
+    }
+    let (_, b) = sim
+        .get_json("/redapp/v1/companies/odd/backup-sets", None)
+        .await;
+    let sets = b["backup_sets"].as_array().expect("sets");
+    let kinds: Vec<&str> = sets.iter().filter_map(|s| s["kind"].as_str()).collect();
+    assert_eq!(kinds, ["dropbox", "microsoft365", "google_workspace"]);
+    assert_eq!(sets[0]["id"], "bs-dropbox");
+    assert_eq!(sets[1]["tenant_id"], "contoso.onmicrosoft.com");
+    assert_eq!(sets[2]["customer_id"], "03az79cb");
+}
+
+#[tokio::test]
 async fn faults_fire_on_the_chosen_call() {
     let sim = start().await;
     let (s, _) = sim

@@ -28,6 +28,8 @@ pub enum Op {
     Save,
     /// Read the backup sets again.
     Refresh,
+    /// No backup set: confirm there is nothing to verify.
+    ConfirmNoTenants,
     /// Verify one tenant (its admin signs in).
     Verify(TenantRef),
     /// Cancel pending setup.
@@ -47,6 +49,8 @@ pub enum OpKind {
     Save,
     /// [`Op::Refresh`].
     Refresh,
+    /// [`Op::ConfirmNoTenants`].
+    ConfirmNoTenants,
     /// [`Op::Verify`].
     Verify,
     /// [`Op::Cancel`].
@@ -63,6 +67,7 @@ impl Op {
             Self::Test => OpKind::Test,
             Self::Save => OpKind::Save,
             Self::Refresh => OpKind::Refresh,
+            Self::ConfirmNoTenants => OpKind::ConfirmNoTenants,
             Self::Verify(_) => OpKind::Verify,
             Self::Cancel => OpKind::Cancel,
         }
@@ -81,6 +86,7 @@ impl Op {
             Self::Test => api::test_connection(&company).await,
             Self::Save => api::save(&company).await,
             Self::Refresh => api::refresh_tenants(&company).await,
+            Self::ConfirmNoTenants => api::confirm_no_tenants(&company).await,
             Self::Cancel => api::cancel(&company).await,
             Self::Verify(tenant) => {
                 let body = VerifyTenantRequest { tenant };
@@ -349,7 +355,7 @@ impl KmsStore {
                     self.consent_blocked.set(None);
                     focus_id("cancelled-note");
                 }
-                OpKind::Test | OpKind::Refresh | OpKind::Verify => {}
+                OpKind::Test | OpKind::Refresh | OpKind::Verify | OpKind::ConfirmNoTenants => {}
             },
         }
     }

@@ -17,6 +17,13 @@ pub fn TenantsStep() -> impl IntoView {
             .pending
             .with(|p| p.as_ref().map(|p| p.tenants.clone()).unwrap_or_default())
     });
+    let unverifiable = Signal::derive(move || {
+        store.pending.with(|p| {
+            p.as_ref()
+                .map(|p| p.unverifiable_sets.clone())
+                .unwrap_or_default()
+        })
+    });
     let names = Signal::derive(move || {
         store.pending.with(|p| {
             p.as_ref()
@@ -30,11 +37,13 @@ pub fn TenantsStep() -> impl IntoView {
             <TenantList
                 tenants=tenants
                 names=names
+                unverifiable=unverifiable
+                on_confirm_empty=Callback::new(move |()| store.run(Op::ConfirmNoTenants))
                 on_verify=Callback::new(move |t| store.run(Op::Verify(t)))
                 on_refresh=Callback::new(move |()| store.run(Op::Refresh))
                 busy=Signal::derive(move || store.busy())
             />
-            <MaybeError error=store.error_for(&[OpKind::Refresh, OpKind::Verify])/>
+            <MaybeError error=store.error_for(&[OpKind::Refresh, OpKind::Verify, OpKind::ConfirmNoTenants])/>
             <BlockedPopup url=store.verify_blocked what="sign-in page for this tenant"/>
         </div>
     }

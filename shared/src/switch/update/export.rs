@@ -7,7 +7,7 @@ use crate::catalog::CatalogError;
 use crate::provider::Provider;
 use crate::switch::company::{ExportRound, ExportWindow, Op, WrappedKey};
 use crate::switch::effect::{Effect, Reply};
-use crate::switch::event::InventoryTenant;
+use crate::switch::event::Inventory;
 use crate::switch::model::{Tenant, TenantStatus};
 
 fn pending_conflict() -> CatalogError {
@@ -85,8 +85,13 @@ pub(super) fn begin_round(s: &mut Step<'_>, actor: Actor) -> Result<(), CatalogE
 pub(super) fn round_listed(
     s: &mut Step<'_>,
     actor: Actor,
-    result: Result<Vec<InventoryTenant>, CatalogError>,
+    result: Result<Inventory, CatalogError>,
 ) {
+    // A set that cannot be verified blocks the round as it blocks a switch.
+    let result = result.and_then(|inventory| match inventory.unverifiable.iter().min() {
+        Some(set) => Err(set.error()),
+        None => Ok(inventory.tenants),
+    });
     let tenants = match result {
         Ok(t) => t,
         Err(error) => {

@@ -12,7 +12,7 @@ use crate::ids::KeyId;
 use crate::provider::Provider;
 use crate::switch::company::{ExportWindow, Finalize, Op, WrappedKey};
 use crate::switch::effect::Effect;
-use crate::switch::event::InventoryTenant;
+use crate::switch::event::Inventory;
 use crate::switch::model::Stage;
 
 /// Every tenant is verified: finalization starts with a last inventory read.
@@ -47,7 +47,7 @@ pub(super) fn start_when_verified(s: &mut Step<'_>) {
         && s.m
             .setup
             .as_ref()
-            .is_some_and(|x| x.stage == Stage::VerifyingTenants && super::all_verified(&x.tenants));
+            .is_some_and(|x| x.stage == Stage::VerifyingTenants && x.ready_to_finalize());
     if ready {
         start(s);
     }
@@ -85,34 +85,37 @@ pub(super) fn retry(s: &mut Step<'_>) {
 
 pub(super) fn final_inventory(
     s: &mut Step<'_>,
-    result: Result<Vec<InventoryTenant>, CatalogError>,
+    result: Result<Inventory, CatalogError>,
 ) -> Result<(), CatalogError> {
-    let tenants = match result {
+    let inventory = match result {
         Ok(t) => t,
         Err(error) => {
             failed(s, error);
             return Ok(());
         }
     };
-    super::setup::remember_names(s, &tenants);
+    super::setup::remember_names(s, &inventory.tenants);
     let old = (s.m.provider.clone(), s.m.key.clone());
     let setup = s.setup_mut("inventory_loaded")?;
     if setup.stage != Stage::Finalizing {
         return Err(super::stale());
     }
-    setup.tenants = super::setup::merge(&setup.tenants, &tenants);
-    let note = Some(format!(
-        "{} tenant(s) in the inventory",
-        setup.tenants.len()
-    ));
-    if !super::all_verified(&setup.tenants) {
-        // A new tenant appeared: it blocks completion until verified.
+    let blocked = super::setup::take_inventory(setup, &inventory);
+    let note = Some(super::setup::inventory_note(setup, "in the inventory"));
+    if !setup.ready_to_finalize() {
+        // A new tenant (or a set that cannot be verified) appeared, or the
+        // confirmed empty list is no longer empty: it blocks completion.
         setup.stage = Stage::VerifyingTenants;
         setup.finalize = None;
+        let outcome = if blocked.is_some() {
+            Outcome::Refused
+        } else {
+            Outcome::Succeeded
+        };
         s.audit(
             &Actor::system(),
             AuditAction::FinalizeInventory,
-            Outcome::Succeeded,
+            outcome,
             note,
         );
         return Ok(());

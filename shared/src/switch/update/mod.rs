@@ -75,6 +75,7 @@ pub fn update(
         Event::Save { actor } => setup::list_tenants(&mut step, actor, true)?,
         Event::Refresh { actor } => setup::list_tenants(&mut step, actor, false)?,
         Event::Cancel { actor } => setup::cancel(&mut step, actor)?,
+        Event::ConfirmNoTenants { actor } => setup::confirm_no_tenants(&mut step, actor)?,
         Event::InventoryRead { attempt, result } => {
             let op = step.take_lease(attempt)?;
             match op {
@@ -135,6 +136,7 @@ pub fn refusal(
         Event::Save { actor } => (actor, AuditAction::Save),
         Event::Refresh { actor } => (actor, AuditAction::Refresh),
         Event::Cancel { actor } => (actor, AuditAction::Cancel),
+        Event::ConfirmNoTenants { actor } => (actor, AuditAction::NoTenantsConfirmed),
         Event::BeginVerify { actor, .. } => (actor, AuditAction::TenantVerificationStarted),
         Event::Export { actor } => (actor, AuditAction::CompanyKeyExport),
         Event::BeginExportRound { actor } => (actor, AuditAction::ExportVerificationStarted),

@@ -10,7 +10,7 @@ use crate::ids::TenantId;
 use crate::oauth_state::{Flow, OAuthState};
 use crate::switch::company::{IssuedState, Op, Purpose, Setup};
 use crate::switch::effect::{Effect, Reply};
-use crate::switch::event::{ConsentAnswer, InventoryTenant};
+use crate::switch::event::{ConsentAnswer, Inventory, InventoryTenant};
 use crate::switch::model::{Consent, Stage, Target, Tenant, TenantRef, TenantStatus};
 
 fn consent_fresh(setup: &Setup, now: i64, ttl: i64) -> bool {
@@ -63,6 +63,8 @@ pub(super) fn start(
             consent_state: None,
             tested: None,
             tenants: Vec::new(),
+            unverifiable: Vec::new(),
+            nothing_to_verify: false,
             commit_issued: false,
             finalize: None,
             last_error: None,
@@ -443,14 +445,60 @@ pub(super) fn merge(current: &[Tenant], latest: &[InventoryTenant]) -> Vec<Tenan
         .collect()
 }
 
+/// Takes a new inventory into the setup: its tenants (merged), its
+/// unverifiable sets (each blocks the switch), and whether an earlier "nothing
+/// to verify" still counts (only while the inventory lists no set at all).
+/// Returns the error of the first set that blocks the switch.
+pub(super) fn take_inventory(setup: &mut Setup, inventory: &Inventory) -> Option<CatalogError> {
+    setup.tenants = merge(&setup.tenants, &inventory.tenants);
+    let mut blocked = inventory.unverifiable.clone();
+    blocked.sort();
+    blocked.dedup();
+    setup.unverifiable = blocked;
+    if !setup.tenants.is_empty() || !setup.unverifiable.is_empty() {
+        setup.nothing_to_verify = false;
+    }
+    let error = setup
+        .unverifiable
+        .first()
+        .map(crate::switch::UnverifiableSet::error);
+    match &error {
+        Some(e) => setup.last_error = Some(e.body()),
+        None => {
+            if setup
+                .last_error
+                .as_ref()
+                .is_some_and(|e| e.code == "backup_set_unverifiable")
+            {
+                setup.last_error = None;
+            }
+        }
+    }
+    error
+}
+
+/// The audit note of an inventory read.
+pub(super) fn inventory_note(setup: &Setup, verb: &str) -> String {
+    let mut note = format!("{} tenant(s) {verb}", setup.tenants.len());
+    if !setup.unverifiable.is_empty() {
+        let sets: Vec<String> = setup.unverifiable.iter().map(|u| u.label()).collect();
+        note.push_str(&format!(
+            "; {} backup set(s) can't be verified: {}",
+            sets.len(),
+            sets.join(", ")
+        ));
+    }
+    note
+}
+
 pub(super) fn tenants_listed(
     s: &mut Step<'_>,
     actor: Actor,
     save: bool,
-    result: Result<Vec<InventoryTenant>, CatalogError>,
+    result: Result<Inventory, CatalogError>,
 ) -> Result<(), CatalogError> {
-    let tenants = match result {
-        Ok(tenants) => tenants,
+    let inventory = match result {
+        Ok(inventory) => inventory,
         Err(error) => {
             let code = Some(error.code().to_owned());
             s.audit(&actor, AuditAction::InventoryLoaded, Outcome::Failed, code);
@@ -458,7 +506,7 @@ pub(super) fn tenants_listed(
             return Ok(());
         }
     };
-    remember_names(s, &tenants);
+    remember_names(s, &inventory.tenants);
     let setup = s.setup_mut("inventory_loaded")?;
     let wanted = if save {
         Stage::Tested
@@ -469,23 +517,56 @@ pub(super) fn tenants_listed(
         return Err(super::stale());
     }
     setup.stage = Stage::VerifyingTenants;
-    setup.tenants = merge(&setup.tenants, &tenants);
-    let done = super::all_verified(&setup.tenants);
+    let blocked = take_inventory(setup, &inventory);
+    let done = setup.ready_to_finalize();
     let verb = if save {
         "to verify"
     } else {
         "in the inventory"
     };
-    let note = Some(format!("{} tenant(s) {verb}", setup.tenants.len()));
-    s.audit(
-        &actor,
-        AuditAction::InventoryLoaded,
-        Outcome::Succeeded,
-        note,
-    );
+    let note = Some(inventory_note(setup, verb));
+    // A set that cannot be verified refuses Save (and Refresh): it stays in
+    // the list, and the switch cannot finish until it is corrected.
+    let outcome = if blocked.is_some() {
+        Outcome::Refused
+    } else {
+        Outcome::Succeeded
+    };
+    s.audit(&actor, AuditAction::InventoryLoaded, outcome, note);
+    if let Some(error) = blocked {
+        s.reply(Reply::Error(error));
+    }
     if done {
         finalize::start(s);
     }
+    Ok(())
+}
+
+/// The inventory lists no backup set: an admin confirms that there is
+/// nothing to verify. Valid only while verifying an empty list; the final
+/// inventory read must still find none, or the confirmation no longer counts.
+pub(super) fn confirm_no_tenants(s: &mut Step<'_>, actor: Actor) -> Result<(), CatalogError> {
+    let stage = s.m.stage();
+    if stage != Stage::VerifyingTenants {
+        return Err(refuse(stage, "confirm_no_tenants"));
+    }
+    s.idle()?;
+    let setup = s.setup_mut("confirm_no_tenants")?;
+    if let Some(set) = setup.unverifiable.first() {
+        return Err(set.error());
+    }
+    if !setup.tenants.is_empty() {
+        return Err(CatalogError::Conflict {
+            reason: "The backup sets name tenants to verify; verify them instead".into(),
+        });
+    }
+    setup.nothing_to_verify = true;
+    s.audit(
+        &actor,
+        AuditAction::NoTenantsConfirmed,
+        Outcome::Succeeded,
+        Some("the inventory lists no backup set".into()),
+    );
     Ok(())
 }
 

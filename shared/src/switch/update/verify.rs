@@ -233,7 +233,7 @@ fn record(s: &mut Step<'_>, pending: &PendingSignIn, result: Result<String, Cata
                 && s.m
                     .setup
                     .as_ref()
-                    .is_some_and(|x| super::all_verified(&x.tenants));
+                    .is_some_and(crate::switch::Setup::ready_to_finalize);
             if done {
                 finalize::start(s);
             }

@@ -1,0 +1,363 @@
+//! The deployed-configuration guard: which settings make a worker unsafe to
+//! serve outside the development environment. Pure: the edge hands in how
+//! to read a var and a secret, and answers every route 503
+//! `service_misconfigured` while this list is not empty (see
+//! `edge/src/guard.rs`).
+//!
+//! The development environment is the one whose var `ENVIRONMENT` is
+//! exactly `development`: only the local run and the tests set it
+//! (`scripts/lib.sh`); `edge/wrangler.toml` never does, so a worker started
+//! or deployed from it (top level, `--env staging`, `--env production`) is
+//! checked.
+
+use std::fmt;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+
+use crate::envelope_access::CompanyAllowList;
+
+/// The var that names the environment; only `development` skips the guard.
+pub const ENVIRONMENT: &str = "ENVIRONMENT";
+/// Its one value that skips the guard.
+pub const DEVELOPMENT: &str = "development";
+
+/// Vars holding an outside address: each must be an `https://` URL of a
+/// host that is not this machine.
+pub const OUTSIDE_ADDRESSES: [&str; 11] = [
+    "REDAPP_API_URL",
+    "REDAPP_SESSION_JWKS_URL",
+    "REDAPP_SIGN_IN_URL",
+    "ENTRA_AUTHORITY",
+    "CONSENT_REDIRECT_URI",
+    "GOOGLE_AUTH_URL",
+    "GOOGLE_TOKEN_URL",
+    "GOOGLE_CERTS_URL",
+    "GOOGLE_ISSUER",
+    "GOOGLE_DIRECTORY_URL",
+    "AWS_KMS_ENDPOINT",
+];
+
+/// Plain vars that must not be empty.
+pub const REQUIRED_VARS: [&str; 4] = [
+    "CONNECTOR_CLIENT_ID",
+    "GOOGLE_CLIENT_ID",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_REGION",
+];
+
+/// Secrets that must be set (`wrangler secret put`).
+pub const REQUIRED_SECRETS: [&str; 5] = [
+    "PLATFORM_KEY",
+    "CONNECTOR_CLIENT_SECRET",
+    "GOOGLE_CLIENT_SECRET",
+    "ENVELOPE_SERVICE_TOKEN",
+    "AWS_SECRET_ACCESS_KEY",
+];
+
+/// The shortest envelope credential accepted (random, 32+ characters).
+pub const MIN_ENVELOPE_TOKEN_CHARS: usize = 32;
+
+/// One unsafe or missing setting: its name and why (never its value).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The var, secret or build setting at fault.
+    pub name: &'static str,
+    /// What is wrong with it.
+    pub why: &'static str,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.name, self.why)
+    }
+}
+
+/// How the guard reads the configuration.
+pub trait Settings {
+    /// A plain-text var (`None`: not set).
+    fn var(&self, name: &str) -> Option<String>;
+    /// A secret (`None`: not set).
+    fn secret(&self, name: &str) -> Option<String>;
+}
+
+/// Whether the configuration says it is the development environment.
+pub fn is_development(settings: &dyn Settings) -> bool {
+    settings.var(ENVIRONMENT).as_deref().map(str::trim) == Some(DEVELOPMENT)
+}
+
+fn set(value: Option<String>) -> Option<String> {
+    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+/// A host that is this machine (a simulator or a development sign-in).
+fn is_local_host(host: &url::Host<&str>) -> bool {
+    match host {
+        url::Host::Domain(d) => {
+            let d = d.to_ascii_lowercase();
+            d == "localhost" || d.ends_with(".localhost")
+        }
+        url::Host::Ipv4(ip) => ip.is_loopback() || ip.is_unspecified() || ip.is_private(),
+        url::Host::Ipv6(ip) => ip.is_loopback() || ip.is_unspecified(),
+    }
+}
+
+/// Why `value` is not a safe outside address, if it is not.
+fn address_problem(value: &str) -> Option<&'static str> {
+    let Ok(url) = url::Url::parse(value) else {
+        return Some("is not a URL");
+    };
+    if url.scheme() != "https" {
+        return Some("is not an https:// address");
+    }
+    match url.host() {
+        None => Some("has no host"),
+        Some(h) if is_local_host(&h) => {
+            Some("points at this machine or a private network (a development address)")
+        }
+        Some(_) => None,
+    }
+}
+
+fn envelope_problems(settings: &dyn Settings, out: &mut Vec<Problem>) {
+    let slots = [
+        ("ENVELOPE_SERVICE_TOKEN", "ENVELOPE_COMPANIES", true),
+        (
+            "ENVELOPE_SERVICE_TOKEN_NEXT",
+            "ENVELOPE_COMPANIES_NEXT",
+            false,
+        ),
+    ];
+    for (token, list, required) in slots {
+        let Some(value) = set(settings.secret(token)) else {
+            // A missing required token is reported with the other secrets.
+            continue;
+        };
+        if value.chars().count() < MIN_ENVELOPE_TOKEN_CHARS {
+            out.push(Problem {
+                name: token,
+                why: "is shorter than 32 characters",
+            });
+        }
+        match set(settings.var(list)) {
+            None if required => out.push(Problem {
+                name: list,
+                why: "is missing (set * or comma-separated company ids)",
+            }),
+            None => out.push(Problem {
+                name: list,
+                why: "is missing while its credential is set (set * or comma-separated company ids)",
+            }),
+            Some(text) if CompanyAllowList::parse(&text).is_err() => out.push(Problem {
+                name: list,
+                why: "is not * or comma-separated company ids",
+            }),
+            Some(_) => {}
+        }
+    }
+}
+
+/// Every problem of a configuration outside the development environment
+/// (none in development). `bench_compiled`: the worker was built with the
+/// benchmark routes.
+#[must_use]
+pub fn problems(settings: &dyn Settings, bench_compiled: bool) -> Vec<Problem> {
+    if is_development(settings) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    if set(settings.var("KEYVAULT_PROXY")).is_some() {
+        out.push(Problem {
+            name: "KEYVAULT_PROXY",
+            why: "is set (Key Vault calls and their tokens would go through a proxy)",
+        });
+    }
+    if set(settings.var("BENCH_ROUTES")).is_some() {
+        out.push(Problem {
+            name: "BENCH_ROUTES",
+            why: "is set (benchmark routes are for local runs only)",
+        });
+    }
+    if bench_compiled {
+        out.push(Problem {
+            name: "BENCH_ROUTES",
+            why: "are compiled in (a worker built with the cargo feature bench)",
+        });
+    }
+    for name in OUTSIDE_ADDRESSES {
+        match set(settings.var(name)) {
+            None => out.push(Problem {
+                name,
+                why: "is missing",
+            }),
+            Some(value) => {
+                if let Some(why) = address_problem(&value) {
+                    out.push(Problem { name, why });
+                }
+            }
+        }
+    }
+    let origins = set(settings.var("ALLOWED_ORIGINS")).unwrap_or_default();
+    if origins
+        .split(',')
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+        .any(|o| address_problem(o).is_some())
+    {
+        out.push(Problem {
+            name: "ALLOWED_ORIGINS",
+            why: "has an origin that is not https:// or points at this machine",
+        });
+    }
+    for name in REQUIRED_VARS {
+        if set(settings.var(name)).is_none() {
+            out.push(Problem {
+                name,
+                why: "is missing",
+            });
+        }
+    }
+    for name in REQUIRED_SECRETS {
+        if set(settings.secret(name)).is_none() {
+            out.push(Problem {
+                name,
+                why: "is missing (wrangler secret put)",
+            });
+        }
+    }
+    if let Some(key) = set(settings.secret("PLATFORM_KEY"))
+        && STANDARD.decode(key).map(|k| k.len()) != Ok(32)
+    {
+        out.push(Problem {
+            name: "PLATFORM_KEY",
+            why: "is not 32 bytes in base64",
+        });
+    }
+    envelope_problems(settings, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    struct Map(HashMap<&'static str, String>);
+
+    impl Settings for Map {
+        fn var(&self, name: &str) -> Option<String> {
+            self.0.get(name).cloned()
+        }
+        fn secret(&self, name: &str) -> Option<String> {
+            self.0.get(name).cloned()
+        }
+    }
+
+    /// A complete, safe production configuration.
+    fn production() -> Map {
+        let mut m = HashMap::new();
+        for name in OUTSIDE_ADDRESSES {
+            m.insert(
+                name,
+                format!("https://{}.example.com/x", name.to_lowercase()),
+            );
+        }
+        for name in REQUIRED_VARS {
+            m.insert(name, "x".to_owned());
+        }
+        for name in REQUIRED_SECRETS {
+            m.insert(name, "s".repeat(40));
+        }
+        m.insert("PLATFORM_KEY", STANDARD.encode([7u8; 32]));
+        m.insert("ENVELOPE_COMPANIES", "*".to_owned());
+        m.insert("KEYVAULT_PROXY", String::new());
+        m.insert("ALLOWED_ORIGINS", "https://redapp.example.com".to_owned());
+        Map(m)
+    }
+
+    fn names(m: &Map) -> Vec<&'static str> {
+        problems(m, false).into_iter().map(|p| p.name).collect()
+    }
+
+    #[test]
+    fn a_complete_production_configuration_passes() {
+        assert_eq!(names(&production()), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn development_skips_every_check() {
+        let mut m = Map(HashMap::new());
+        m.0.insert(ENVIRONMENT, DEVELOPMENT.to_owned());
+        m.0.insert("KEYVAULT_PROXY", "http://127.0.0.1:1/kv/".to_owned());
+        assert!(problems(&m, true).is_empty());
+        // Any other value is a deployed environment.
+        m.0.insert(ENVIRONMENT, "production".to_owned());
+        assert!(names(&m).contains(&"KEYVAULT_PROXY"));
+    }
+
+    #[test]
+    fn each_unsafe_setting_is_named() {
+        let cases: [(&str, &str, &str); 8] = [
+            (
+                "KEYVAULT_PROXY",
+                "http://127.0.0.1:8790/kv/",
+                "KEYVAULT_PROXY",
+            ),
+            ("BENCH_ROUTES", "enabled", "BENCH_ROUTES"),
+            (
+                "ENTRA_AUTHORITY",
+                "http://login.example.com",
+                "ENTRA_AUTHORITY",
+            ),
+            (
+                "REDAPP_SIGN_IN_URL",
+                "https://localhost:8790/redapp/sign-in",
+                "REDAPP_SIGN_IN_URL",
+            ),
+            (
+                "AWS_KMS_ENDPOINT",
+                "https://127.0.0.1/aws",
+                "AWS_KMS_ENDPOINT",
+            ),
+            (
+                "ALLOWED_ORIGINS",
+                "https://a.example.com, http://b.example.com",
+                "ALLOWED_ORIGINS",
+            ),
+            ("PLATFORM_KEY", "c2hvcnQ=", "PLATFORM_KEY"),
+            ("ENVELOPE_COMPANIES", "acme;globex", "ENVELOPE_COMPANIES"),
+        ];
+        for (name, value, expected) in cases {
+            let mut m = production();
+            m.0.insert(name, value.to_owned());
+            assert_eq!(names(&m), vec![expected], "{name}={value}");
+        }
+        assert_eq!(problems(&production(), true)[0].name, "BENCH_ROUTES");
+    }
+
+    #[test]
+    fn missing_settings_are_named_without_values() {
+        for name in REQUIRED_SECRETS.iter().chain(OUTSIDE_ADDRESSES.iter()) {
+            let mut m = production();
+            m.0.remove(name);
+            let found = problems(&m, false);
+            assert_eq!(found.len(), 1, "{name}: {found:?}");
+            assert_eq!(found[0].name, *name);
+            assert!(found[0].to_string().contains("missing"));
+        }
+        let mut m = production();
+        m.0.insert("ENVELOPE_SERVICE_TOKEN", "short".to_owned());
+        let text = problems(&m, false)[0].to_string();
+        assert!(text.contains("ENVELOPE_SERVICE_TOKEN") && !text.contains("short "));
+    }
+
+    #[test]
+    fn a_second_envelope_credential_needs_its_own_list() {
+        let mut m = production();
+        m.0.insert("ENVELOPE_SERVICE_TOKEN_NEXT", "n".repeat(40));
+        assert_eq!(names(&m), vec!["ENVELOPE_COMPANIES_NEXT"]);
+        m.0.insert("ENVELOPE_COMPANIES_NEXT", "acme".to_owned());
+        assert!(names(&m).is_empty());
+    }
+}
