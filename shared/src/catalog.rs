@@ -630,7 +630,7 @@ fn binding_fix(vault_name: &str, key_name: &str, found: &[String], company: &str
     };
     let steps = crate::binding::portal_steps(vault_name, key_name, &value).join(" ");
     format!(
-        "Ask the key's Azure admin to run: {} — or in the Azure Portal: {steps}",
+        "Ask the key's Azure admin to run: {} — or, step by step: {steps}",
         crate::binding::az_command(vault_name, key_name, &value)
     )
 }

@@ -186,7 +186,6 @@ test('happy path, platform to Azure Key Vault as far as the edge goes: consent, 
   await kms.screenshot('key-binding-missing');
   // Tagged for another company only: refused, and the fix keeps that id.
   await sim.tagKey(fresh.vault, { 'keyswitch-company': 'other-company' });
-  await page.waitForTimeout(3_100); // the stack allows one connection test per company per 3 s
   await kms.completed.click();
   const mismatch = kms.roleDialog.getByRole('alert').filter({ hasText: `The key is bound to other companies, not to ${company}` });
   await expect(mismatch).toContainText(`--tags keyswitch-company="other-company ${company}"`);
@@ -194,7 +193,6 @@ test('happy path, platform to Azure Key Vault as far as the edge goes: consent, 
   await kms.screenshot('key-binding-mismatch');
   // The Azure admin runs the command from the dialog.
   await sim.bindKey(fresh.vault, company);
-  await page.waitForTimeout(3_100);
   await kms.completed.click();
   await expect(kms.success).toBeVisible();
   await expect(kms.success).toBeFocused();

@@ -10,8 +10,9 @@ use keyswitch_integration::*;
 use serde_json::Value;
 
 /// A whole switch of `company` to `w`'s key, as its admin and the key's
-/// Azure admin would do it (the key's tag gets this company added).
-async fn switch_company_to(company: &str, t: &str, w: &World) {
+/// Azure admin would do it (the key's tag gets this company added); the
+/// company's backup set is in `bs`'s tenant.
+async fn switch_company_to(company: &str, t: &str, w: &World, bs: &World) {
     let (s, v) = start(company, t, &w.vault_uri, &w.key).await;
     assert_eq!(s, 200, "{v}");
     if let Some(url) = v["consent_url"].as_str() {
@@ -24,7 +25,7 @@ async fn switch_company_to(company: &str, t: &str, w: &World) {
     assert_eq!(s, 200, "{v}");
     let (s, v) = call("POST", &format!("{}/save", kms(company)), Some(t), None).await;
     assert_eq!(s, 200, "{v}");
-    assert_eq!(verify_remaining(company, t, w).await, 200);
+    assert_eq!(verify_remaining(company, t, bs).await, 200);
     let done = wait_stage(company, t, "done", 60).await;
     assert_eq!(done["stage"], "done", "{done}");
 }
@@ -72,14 +73,14 @@ async fn the_registry_binds_on_commit_and_releases_on_switching_away() {
     let t = session("partner_admin", &[&acme, &globex, &initech]).await;
     let k = key_of(&shared);
 
-    switch_company_to(&acme, &t, &shared).await;
+    switch_company_to(&acme, &t, &shared, &shared).await;
     assert_eq!(
         registry_entry(&acme, &t, "key_bound", &k).await,
         format!("bound to {k}; 0 other companies bound to it")
     );
 
     // The key's tag names both; globex shares the key with acme.
-    switch_company_to(&globex, &t, &shared).await;
+    switch_company_to(&globex, &t, &shared, &shared).await;
     assert_eq!(
         registry_entry(&globex, &t, "key_bound", &k).await,
         format!("bound to {k}; 1 other company bound to it")
@@ -87,7 +88,7 @@ async fn the_registry_binds_on_commit_and_releases_on_switching_away() {
 
     // acme moves to another key: released from the shared one, bound to
     // the new one.
-    switch_company_to(&acme, &t, &other).await;
+    switch_company_to(&acme, &t, &other, &shared).await;
     assert_eq!(
         registry_entry(&acme, &t, "key_released", &k).await,
         format!("released from {k}; 1 other company bound to it")
@@ -100,7 +101,7 @@ async fn the_registry_binds_on_commit_and_releases_on_switching_away() {
 
     // The registry no longer counts acme on the shared key: initech finds
     // only globex there.
-    switch_company_to(&initech, &t, &shared).await;
+    switch_company_to(&initech, &t, &shared, &shared).await;
     assert_eq!(
         registry_entry(&initech, &t, "key_bound", &k).await,
         format!("bound to {k}; 1 other company bound to it")
