@@ -16,14 +16,12 @@ use session::SessionState;
 #[component]
 pub fn App() -> impl IntoView {
     // Take the session out of the address bar before anything else runs.
-    session::capture_from_url();
-    let session = SessionState::new();
+    let session = SessionState::new(session::capture_from_url());
     provide_context(session);
     // RedApp may hand over a new session to an open console (same page,
     // new fragment): take it the same way.
     let hash = window_event_listener(leptos::ev::hashchange, move |_| {
-        session::capture_from_url();
-        session.signed_in.set(session::token().is_some());
+        session.refresh(session::capture_from_url());
     });
     on_cleanup(move || hash.remove());
     view! {

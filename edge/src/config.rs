@@ -156,3 +156,16 @@ pub fn finalize_retry_base_ms(env: &Env) -> u64 {
         .and_then(|v| v.to_string().trim().parse().ok())
         .unwrap_or(2000)
 }
+
+/// Var: how long the one-time export stays offered after a switch (or after
+/// a re-verification reopened it), in seconds (default 7 days).
+pub const EXPORT_WINDOW_SECONDS: &str = "EXPORT_WINDOW_SECONDS";
+
+/// The export window in seconds (default 7 days; at least 1 second).
+pub fn export_window_secs(env: &Env) -> i64 {
+    env.var(EXPORT_WINDOW_SECONDS)
+        .ok()
+        .and_then(|v| v.to_string().trim().parse::<i64>().ok())
+        .filter(|s| *s > 0)
+        .unwrap_or(keyswitch_shared::switch::EXPORT_WINDOW_SECS)
+}

@@ -2,20 +2,37 @@
 //! unsafe or incomplete configuration (see
 //! [`keyswitch_shared::config_guard`], plus the bindings) makes every route
 //! answer 503 `service_misconfigured`. Checked once per isolate: the verdict
-//! is cached, and logged once, naming each problem (never a value).
+//! is cached, and logged once, naming each problem (never a value). A
+//! development configuration serves requests to this machine only
+//! (loopback hosts): `ENVIRONMENT=development` set on a deployed worker by
+//! mistake still answers 503.
 
 use std::cell::OnceCell;
 
 use keyswitch_shared::CatalogError;
 use keyswitch_shared::config_guard::{self, Settings};
-use worker::Env;
+use worker::{Env, Request};
 
 use crate::config;
 use crate::error::EdgeError;
 
+/// This isolate's verdict on its configuration.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    /// A deployed configuration without problems.
+    Safe,
+    /// The development environment: loopback hosts only.
+    Development,
+    /// Unsafe or incomplete: every route answers 503.
+    Refused,
+}
+
 thread_local! {
-    /// This isolate's verdict: `None` safe, `Some(problems)` refused.
-    static VERDICT: OnceCell<Option<String>> = const { OnceCell::new() };
+    /// This isolate's verdict, decided on its first request.
+    static VERDICT: OnceCell<Verdict> = const { OnceCell::new() };
+    /// Whether a development configuration was already asked for by a
+    /// host that is not this machine (logged once).
+    static FOREIGN_HOST_LOGGED: OnceCell<()> = const { OnceCell::new() };
 }
 
 struct EnvSettings<'a>(&'a Env);
@@ -29,8 +46,9 @@ impl Settings for EnvSettings<'_> {
     }
 }
 
-/// Every problem of this worker's configuration, `; `-separated, or `None`.
-fn verdict(env: &Env) -> Option<String> {
+/// The verdict on this worker's configuration; a refusal is logged, naming
+/// every problem.
+fn verdict(env: &Env) -> Verdict {
     let settings = EnvSettings(env);
     let mut problems: Vec<String> = config_guard::problems(&settings, cfg!(feature = "bench"))
         .iter()
@@ -48,21 +66,53 @@ fn verdict(env: &Env) -> Option<String> {
         }
     }
     if problems.is_empty() {
-        return None;
+        return if config_guard::is_development(&settings) {
+            Verdict::Development
+        } else {
+            Verdict::Safe
+        };
     }
     let text = problems.join("; ");
     worker::console_error!(
         "configuration refused: every route answers 503 service_misconfigured until this is fixed: {text}"
     );
-    Some(text)
+    Verdict::Refused
+}
+
+fn refused() -> EdgeError {
+    CatalogError::ServiceMisconfigured.into()
 }
 
 /// Refuses to serve (503 [`CatalogError::ServiceMisconfigured`]) when this
-/// isolate's configuration is unsafe; checked on the first call only.
+/// isolate's configuration is unsafe; decided on the first call only. For
+/// work without a request (an alarm).
 pub fn check(env: &Env) -> Result<(), EdgeError> {
-    let refused = VERDICT.with(|v| v.get_or_init(|| verdict(env)).is_some());
-    if refused {
-        return Err(CatalogError::ServiceMisconfigured.into());
+    match VERDICT.with(|v| *v.get_or_init(|| verdict(env))) {
+        Verdict::Refused => Err(refused()),
+        Verdict::Safe | Verdict::Development => Ok(()),
     }
-    Ok(())
+}
+
+/// [`check`] for a request: a development configuration also refuses a
+/// request to a host that is not this machine.
+pub fn check_request(env: &Env, req: &Request) -> Result<(), EdgeError> {
+    match VERDICT.with(|v| *v.get_or_init(|| verdict(env))) {
+        Verdict::Refused => Err(refused()),
+        Verdict::Safe => Ok(()),
+        Verdict::Development => {
+            let url = req.url()?;
+            let host = url.host_str().unwrap_or_default();
+            if config_guard::is_loopback_host(host) {
+                return Ok(());
+            }
+            FOREIGN_HOST_LOGGED.with(|logged| {
+                if logged.set(()).is_ok() {
+                    worker::console_error!(
+                        "configuration refused: ENVIRONMENT=development serves this machine only, and a request came for another host; every such request answers 503 service_misconfigured"
+                    );
+                }
+            });
+            Err(refused())
+        }
+    }
 }

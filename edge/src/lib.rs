@@ -50,7 +50,7 @@ fn start() {
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let id = RequestId::of(&req);
     // An unsafe deployed configuration answers every route 503 (guard.rs).
-    if let Err(refused) = guard::check(&env) {
+    if let Err(refused) = guard::check_request(&env, &req) {
         return with_request_id(refused.into_response(&id)?, &id);
     }
     if let Some(preflight) = cors::preflight(&req, &env)? {

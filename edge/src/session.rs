@@ -26,6 +26,18 @@ struct Claims {
     role: Role,
     #[serde(default)]
     companies: Vec<String>,
+    /// When the holder last signed in to RedApp (Unix seconds, OIDC's
+    /// `auth_time`); RedApp keeps it across session renewals.
+    #[serde(default)]
+    auth_time: Option<i64>,
+}
+
+/// A verified session: who, and when they last signed in.
+pub struct Session {
+    /// Who is calling.
+    pub actor: Actor,
+    /// The session's `auth_time` (Unix seconds), if it carries one.
+    pub auth_time: Option<i64>,
 }
 
 fn not_signed_in() -> EdgeError {
@@ -36,6 +48,12 @@ fn not_signed_in() -> EdgeError {
 /// calling. Any flaw (missing, malformed, bad signature, wrong issuer or
 /// audience, expired, not yet valid) is a 401 without details.
 pub async fn authenticate(req: &Request, env: &Env) -> Result<Actor, EdgeError> {
+    Ok(session(req, env).await?.actor)
+}
+
+/// [`authenticate`], with the session's `auth_time` (for steps that need a
+/// recent sign-in: the model decides how recent).
+pub async fn session(req: &Request, env: &Env) -> Result<Session, EdgeError> {
     let header = req
         .headers()
         .get("Authorization")
@@ -69,11 +87,14 @@ pub async fn authenticate(req: &Request, env: &Env) -> Result<Actor, EdgeError> 
     if claims.sub.is_empty() {
         return Err(not_signed_in());
     }
-    Ok(Actor {
-        sub: claims.sub,
-        name: claims.name,
-        role: claims.role,
-        companies: claims.companies,
+    Ok(Session {
+        actor: Actor {
+            sub: claims.sub,
+            name: claims.name,
+            role: claims.role,
+            companies: claims.companies,
+        },
+        auth_time: claims.auth_time,
     })
 }
 

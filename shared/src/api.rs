@@ -385,6 +385,9 @@ impl std::fmt::Debug for CompanyKeyExport {
 pub struct ExportVerification {
     /// Whether an export is allowed now.
     pub export_open: bool,
+    /// When the open window ends (Unix seconds); `None` when it is closed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub export_closes_at: Option<i64>,
     /// Tenants to verify again (empty when none is under way).
     pub tenants: Vec<crate::switch::Tenant>,
 }

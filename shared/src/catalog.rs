@@ -25,6 +25,28 @@ pub struct ErrorBody {
     pub detail: Option<String>,
 }
 
+/// Unix seconds as `YYYY-MM-DD HH:MM UTC` (proleptic Gregorian calendar).
+#[must_use]
+pub fn utc_minutes(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Howard Hinnant's days-to-civil.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
+        rem / 3600,
+        rem % 3600 / 60
+    )
+}
+
 /// Every failure keyswitch reports. See [`CatalogError::code`],
 /// [`message`](CatalogError::message), [`fix`](CatalogError::fix) and
 /// [`status`](CatalogError::status); serialises as [`ErrorBody`].
@@ -253,6 +275,19 @@ pub enum CatalogError {
     /// The one-time export was used, or no switch has completed.
     #[error("The one-time key export is not available")]
     ExportNotAvailable,
+    /// The one-time export was offered for a bounded window after the
+    /// switch, and that window has ended.
+    #[error("The one-time key export window has ended")]
+    ExportWindowExpired {
+        /// When the window ended (Unix seconds).
+        closed_at: i64,
+    },
+    /// The action needs a sign-in more recent than the session's.
+    #[error("This action needs a recent sign-in")]
+    ReauthenticationRequired {
+        /// How recent the sign-in must be (minutes).
+        max_age_mins: i64,
+    },
 
     // ---- generic ----
     /// A refused input value.
@@ -386,6 +421,8 @@ impl CatalogError {
             E::CloudVaultExists => "cloud_vault_exists",
             E::VaultKeyUnreachable { .. } => "vault_key_unreachable",
             E::ExportNotAvailable => "export_not_available",
+            E::ExportWindowExpired { .. } => "export_window_expired",
+            E::ReauthenticationRequired { .. } => "reauthentication_required",
             E::InvalidInput(_) | E::InvalidField { .. } => "invalid_input",
             E::BodyTooLarge { .. } => "body_too_large",
             E::NotSignedIn => "not_signed_in",
@@ -470,6 +507,10 @@ impl CatalogError {
             E::GoogleDelegatedAdmin | E::GoogleNotSuperAdmin => FIX_SUPER_ADMIN.into(),
             E::CloudVaultExists => "Only one cloud vault per provider is supported. Use the existing Azure External Keys vault.".into(),
             E::ExportNotAvailable => "Verify every tenant again, then export the key.".into(),
+            E::ExportWindowExpired { .. } => "The export without re-verification is offered for a limited time after the switch. Verify every tenant again, then export the key.".into(),
+            E::ReauthenticationRequired { max_age_mins } => format!(
+                "Sign in to RedApp again (a sign-in within the last {max_age_mins} minutes counts), then repeat the action."
+            ),
             E::InvalidInput(e) => e.fix(),
             E::InvalidField { .. } => "Correct the value and try again.".into(),
             E::BodyTooLarge { limit_bytes } => format!(
@@ -506,7 +547,7 @@ impl CatalogError {
             | E::ApplicationNotFound
             | E::TenantNotFound => 400,
             E::NotSignedIn => 401,
-            E::ForbiddenRole | E::ForbiddenVaultRole => 403,
+            E::ForbiddenRole | E::ForbiddenVaultRole | E::ReauthenticationRequired { .. } => 403,
             E::VaultKeyUnreachable { cause, .. } => match cause.status() {
                 s @ (429 | 503) => s,
                 _ => 422,
@@ -517,6 +558,7 @@ impl CatalogError {
             | E::InvalidTransition { .. }
             | E::CloudVaultExists
             | E::ExportNotAvailable
+            | E::ExportWindowExpired { .. }
             | E::BackupSetUnverifiable { .. }
             | E::TenantsUnverified { .. } => 409,
             E::KeyNotFound { .. }
@@ -598,6 +640,13 @@ impl CatalogError {
             )),
             E::Throttled => Some("Azure Key Vault answered 429 Too Many Requests.".into()),
             E::ForbiddenVaultRole => Some("Only Workspace Owners, Super Admins and Admins can manage vaults.".into()),
+            E::ExportWindowExpired { closed_at } => Some(format!(
+                "The export without re-verification was offered until {}.",
+                utc_minutes(*closed_at)
+            )),
+            E::ReauthenticationRequired { max_age_mins } => Some(format!(
+                "Exporting the company key needs a session signed in within the last {max_age_mins} minutes; this session's sign-in is older."
+            )),
             E::VaultKeyUnreachable { cause, kid, .. } => Some(format!(
                 "Key {}: {} ({}). The items in this vault are encrypted under that key and can't be read until access is restored. Nothing is lost: once access is restored they can be read again.",
                 kid.as_str(),
@@ -754,6 +803,10 @@ mod tests {
                 client_id: "0c9d8e7f-1111-4a2b-8c3d-00000000c001".parse().unwrap(),
             },
             E::ExportNotAvailable,
+            E::ExportWindowExpired {
+                closed_at: 1_800_000_000,
+            },
+            E::ReauthenticationRequired { max_age_mins: 10 },
             E::InvalidInput(ValidationError::KeyNameEmpty),
             E::InvalidField {
                 field: "name".into(),
@@ -784,6 +837,13 @@ mod tests {
             E::ServiceMisconfigured,
             E::Internal,
         ]
+    }
+
+    #[test]
+    fn utc_minutes_names_the_calendar_time() {
+        assert_eq!(utc_minutes(0), "1970-01-01 00:00 UTC");
+        assert_eq!(utc_minutes(1_800_000_000), "2027-01-15 08:00 UTC");
+        assert_eq!(utc_minutes(951_782_400), "2000-02-29 00:00 UTC");
     }
 
     #[test]

@@ -102,6 +102,28 @@ fn is_local_host(host: &url::Host<&str>) -> bool {
     }
 }
 
+/// Whether a request's host name (without port) is this machine: the
+/// only hosts a development configuration serves.
+#[must_use]
+pub fn is_loopback_host(host: &str) -> bool {
+    let bracketed;
+    let host = if host.contains(':') && !host.starts_with('[') {
+        bracketed = format!("[{host}]");
+        bracketed.as_str()
+    } else {
+        host
+    };
+    match url::Host::parse(host) {
+        Ok(url::Host::Domain(d)) => {
+            let d = d.to_ascii_lowercase();
+            d == "localhost" || d.ends_with(".localhost")
+        }
+        Ok(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Ok(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Err(_) => false,
+    }
+}
+
 /// Why `value` is not a safe outside address, if it is not.
 fn address_problem(value: &str) -> Option<&'static str> {
     let Ok(url) = url::Url::parse(value) else {
@@ -350,6 +372,22 @@ mod tests {
         m.0.insert("ENVELOPE_SERVICE_TOKEN", "short".to_owned());
         let text = problems(&m, false)[0].to_string();
         assert!(text.contains("ENVELOPE_SERVICE_TOKEN") && !text.contains("short "));
+    }
+
+    #[test]
+    fn development_serves_only_this_machine() {
+        for host in ["127.0.0.1", "localhost", "app.localhost", "[::1]", "::1"] {
+            assert!(is_loopback_host(host), "{host}");
+        }
+        for host in [
+            "keyswitch.example.com",
+            "10.0.0.1",
+            "0.0.0.0",
+            "localhost.example.com",
+            "",
+        ] {
+            assert!(!is_loopback_host(host), "{host}");
+        }
     }
 
     #[test]

@@ -40,7 +40,8 @@ async function signedIn(page, request, name, sets, role = 'company_admin') {
 test('without a session: Sign in through RedApp, back with a session that leaves the URL', async ({ page }) => {
   const kms = new ManageKmsPage(page);
   await kms.open('acme');
-  await expect(kms.signIn).toHaveAttribute('href', '/api/sign-in?return_to=%2Fcompanies%2Facme%2Fkms');
+  // The link carries this tab's random sign-in state (login-CSRF protection).
+  await expect(kms.signIn).toHaveAttribute('href', /^\/api\/sign-in\?return_to=%2Fcompanies%2Facme%2Fkms&state=[0-9a-f]{64}$/);
   await kms.screenshot('sign-in');
 
   // Through RedApp's (simulated) sign-in page and back, the session in the
@@ -52,7 +53,10 @@ test('without a session: Sign in through RedApp, back with a session that leaves
   await expect(page).toHaveURL(/\/companies\/acme\/kms$/);
   await kms.expectProvider('CyberSentriq-Managed');
   expect(page.url()).not.toContain('session=');
+  // The token is kept; the sign-in state was spent.
   expect(await page.evaluate(() => sessionStorage.length)).toBe(1);
+  // Who is signed in, for which company, on every screen.
+  await expect(page.getByTestId('signed-in-as')).toHaveText('Signed in as Casey Company-Admin (company admin) · Company acme');
 });
 
 test('a role that may not manage KMS gets a clear message', async ({ page, request }) => {
@@ -266,10 +270,32 @@ test('Common issues: tenants keep showing as unverified (new backup set, wrong a
   await expect(kms.currentProvider).toContainText('company-kek');
   await kms.screenshot('switch-complete');
 
-  // One export without re-verifying tenants.
+  // One export without re-verifying tenants, offered until a shown end,
+  // and only to a recent sign-in: with a session signed in 15 minutes ago
+  // the console sends the admin through RedApp's sign-in and back.
+  await expect(page.getByTestId('export-until')).toContainText(/This offer ends \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
+  const stale = await sim.session({ companies: [company], authAgeSeconds: 900 });
+  await page.evaluate((t) => sessionStorage.setItem('keyswitch.session', t), stale);
   await page.getByRole('button', { name: 'Export key' }).click();
   const exportDialog = page.getByRole('dialog', { name: 'Export the company key now?' });
+  await exportDialog.getByRole('button', { name: 'Export key' }).click();
+  const reauth = page.getByRole('alert').filter({ hasText: 'This action needs a recent sign-in' });
+  await expect(reauth).toContainText('Exporting the company key needs a session signed in within the last 10 minutes');
+  await expect(reauth).toContainText('Sign in to RedApp again (a sign-in within the last 10 minutes counts), then repeat the action.');
+  await kms.screenshot('export-reauthentication-required');
+  await page.getByRole('link', { name: 'Sign in again to export' }).click();
+  await expect(page.getByRole('heading', { name: 'Sign in to RedApp' })).toBeVisible();
+  const signInUrl = new URL(page.url());
+  expect(signInUrl.searchParams.get('prompt')).toBe('login');
+  const returnTo = signInUrl.searchParams.get('return_to');
+  expect(returnTo).toMatch(new RegExp(`/companies/${company}/kms\\?resume=export$`));
+  const state = signInUrl.searchParams.get('state');
+  expect(state).toMatch(/^[0-9a-f]{64}$/);
+  // RedApp sends the admin back with a fresh session and the same state.
+  const fresh2 = await sim.session({ companies: [company] });
+  await page.goto(`${returnTo}#session=${fresh2}&state=${state}`);
   await expect(exportDialog).toBeVisible();
+  await expect(page).toHaveURL(new RegExp(`/companies/${company}/kms$`));
   await kms.screenshot('export-confirmation');
   const download = page.waitForEvent('download');
   await exportDialog.getByRole('button', { name: 'Export key' }).click();

@@ -13,6 +13,30 @@ export const GOOGLE_DOMAIN = 'example-workspace.test';
 const SIM_URL = process.env.SIM_URL;
 if (!SIM_URL) throw new Error('SIM_URL is not set: run through scripts/test');
 
+/** This tab starts a sign-in as the console does: a random state in
+ * sessionStorage (set on the console's origin first). Returns the state. */
+export async function startSignIn(page) {
+  if (!page.url().startsWith('http')) await page.goto('/api/health');
+  return page.evaluate(() => {
+    const bytes = new Uint8Array(32);
+    crypto.getRandomValues(bytes);
+    const state = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+    sessionStorage.setItem('keyswitch.sign_in_state', state);
+    return state;
+  });
+}
+
+/** Opens `path` as RedApp's sign-in sends the admin back: the session and
+ * this tab's sign-in state in the fragment. Without a token, just `path`. */
+export async function openWithSession(page, path, token) {
+  if (!token) {
+    await page.goto(path);
+    return;
+  }
+  const state = await startSignIn(page);
+  await page.goto(`${path}#session=${token}&state=${state}`);
+}
+
 /** The simulator's control API: the outside world's state, set up by tests. */
 export class Sim {
   constructor(request) {
@@ -25,9 +49,11 @@ export class Sim {
     return resp.json().catch(() => ({}));
   }
 
-  /** A RedApp session token. */
-  async session({ sub = 'e2e-admin', name = 'E2E Admin', role = 'company_admin', companies }) {
-    const { token } = await this.#post('/redapp/sessions', { sub, name, role, companies, ttl_seconds: 3600 });
+  /** A RedApp session token; its holder signed in `authAgeSeconds` ago. */
+  async session({ sub = 'e2e-admin', name = 'E2E Admin', role = 'company_admin', companies, authAgeSeconds = 0 }) {
+    const { token } = await this.#post('/redapp/sessions', {
+      sub, name, role, companies, ttl_seconds: 3600, auth_age_seconds: authAgeSeconds,
+    });
     return token;
   }
 
@@ -135,10 +161,10 @@ export class ManageKmsPage {
     this.signIn = page.getByRole('link', { name: 'Sign in through RedApp' });
   }
 
-  /** Opens Manage KMS as RedApp does: the session in the fragment. */
+  /** Opens Manage KMS as RedApp does: the session (and the console's
+   * sign-in state) in the fragment. */
   async open(company, token) {
-    const fragment = token ? `#session=${token}` : '';
-    await this.page.goto(`/companies/${company}/kms${fragment}`);
+    await openWithSession(this.page, `/companies/${company}/kms`, token);
     await expect(this.heading.or(this.page.getByRole('heading', { name: 'Sign in through RedApp' }))).toBeVisible();
   }
 
@@ -252,9 +278,10 @@ export class VaultsPage {
     this.revealed = page.getByRole('definition');
   }
 
-  /** Opens the screen as the host product does: the session in the fragment. */
+  /** Opens the screen as the host product does: the session (and the
+   * console's sign-in state) in the fragment. */
   async open(workspace, token) {
-    await this.page.goto(`/workspaces/${workspace}/vaults#session=${token}`);
+    await openWithSession(this.page, `/workspaces/${workspace}/vaults`, token);
     await expect(this.heading).toBeVisible();
   }
 

@@ -100,6 +100,8 @@ pub enum Command {
     Export {
         /// The admin who clicked.
         actor: Actor,
+        /// The session's `auth_time` (Unix seconds), if it has one.
+        signed_in_at: Option<i64>,
     },
     /// Start re-verifying every tenant before a further export.
     BeginExportVerification {

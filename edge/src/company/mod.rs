@@ -19,7 +19,7 @@ use std::collections::VecDeque;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use keyswitch_shared::api::CompanyKeyExport;
+use keyswitch_shared::api::{CompanyKeyExport, ExportVerification};
 use keyswitch_shared::switch::{Company, Ctx, Effect, Event, Policy, Reply, refusal, update};
 use keyswitch_shared::{CatalogError, CompanyId};
 use worker::{DurableObject, Env, Request, Response, Result, State, durable_object};
@@ -103,13 +103,25 @@ impl CompanyKms {
         Ok(Ctx {
             now_ms: crate::clock::now_ms(),
             nonce,
-            policy: Policy {
-                consent_ttl_secs: config::consent_max_age_secs(&self.env),
-                state_ttl_ms: config::state_ttl_ms(&self.env),
-                retry_base_ms: config::finalize_retry_base_ms(&self.env),
-                ..Policy::default()
-            },
+            policy: self.policy(),
         })
+    }
+
+    /// The deployment's policy, from the worker's vars.
+    fn policy(&self) -> Policy {
+        Policy {
+            consent_ttl_secs: config::consent_max_age_secs(&self.env),
+            state_ttl_ms: config::state_ttl_ms(&self.env),
+            retry_base_ms: config::finalize_retry_base_ms(&self.env),
+            export_window_secs: config::export_window_secs(&self.env),
+            ..Policy::default()
+        }
+    }
+
+    /// The export window now, and the re-verification's state.
+    async fn export_view(&self, company: &CompanyId) -> Res<ExportVerification> {
+        let model = self.load(company).await?;
+        Ok(model.export_verification(crate::clock::now_secs(), &self.policy()))
     }
 
     /// The interpreter: applies `first`, persists, performs the effects and

@@ -62,7 +62,7 @@ impl CompanyKms {
                 });
             }
             Command::ExportVerificationView => {
-                return json(&self.load(company).await?.export_verification());
+                return json(&self.export_view(company).await?);
             }
             Command::GenerateDataKey => return json(&self.generate_data_key(company).await?),
             Command::DecryptDataKey { wrapped } => {
@@ -105,8 +105,15 @@ impl CompanyKms {
             Command::BeginVerify { actor, tenant } => {
                 return self.begin_verify(company, actor, tenant).await;
             }
-            Command::Export { actor } => {
-                let out = self.run(company, Event::Export { actor }).await?;
+            Command::Export {
+                actor,
+                signed_in_at,
+            } => {
+                let event = Event::Export {
+                    actor,
+                    signed_in_at,
+                };
+                let out = self.run(company, event).await?;
                 if let Some(e) = failure(&out) {
                     return Err(e.into());
                 }
@@ -118,7 +125,7 @@ impl CompanyKms {
                 if let Some(e) = failure(&out) {
                     return Err(e.into());
                 }
-                return json(&self.load(company).await?.export_verification());
+                return json(&self.export_view(company).await?);
             }
             Command::Start {
                 actor,

@@ -2,18 +2,27 @@
 //! key, and the re-verification of every tenant that allows another.
 
 use keyswitch_shared::api::{CompanyKeyExport, ExportVerification};
+use keyswitch_shared::{CatalogError, CompanyId};
 use worker::{Request, Response};
 
 use super::kms::caller;
 use super::{Answer, Ctx};
 use crate::company::commands::Command;
-use crate::do_client;
+use crate::{do_client, session};
 
-/// `POST …/kms/export`: the company key, once, as a file.
+/// `POST …/kms/export`: the company key, once, as a file. The session's
+/// `auth_time` goes to the model, which refuses a sign-in older than its
+/// policy (`reauthentication_required`).
 pub async fn post(req: Request, ctx: Ctx) -> Answer {
-    let (actor, company) = caller(&req, &ctx).await?;
-    let file: CompanyKeyExport =
-        do_client::call(&ctx.env, &ctx.data, &company, &Command::Export { actor }).await?;
+    let session = session::session(&req, &ctx.env).await?;
+    let raw = ctx.param("company").map(String::as_str).unwrap_or_default();
+    let company: CompanyId = raw.parse().map_err(CatalogError::from)?;
+    session::authorise(&session.actor, &company)?;
+    let command = Command::Export {
+        actor: session.actor,
+        signed_in_at: session.auth_time,
+    };
+    let file: CompanyKeyExport = do_client::call(&ctx.env, &ctx.data, &company, &command).await?;
     let resp = Response::from_json(&file)?;
     let h = resp.headers();
     h.set(

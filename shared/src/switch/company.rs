@@ -194,11 +194,29 @@ impl Setup {
 pub enum ExportWindow {
     /// No export without re-verifying tenants.
     Closed,
-    /// One export is allowed.
+    /// One export is allowed until `opened_at` + the policy's
+    /// `export_window_secs`.
     Open {
         /// When it opened (Unix seconds).
         opened_at: i64,
     },
+}
+
+impl ExportWindow {
+    /// When an open window ends (Unix seconds), under `window_secs`.
+    #[must_use]
+    pub fn closes_at(self, window_secs: i64) -> Option<i64> {
+        match self {
+            Self::Closed => None,
+            Self::Open { opened_at } => Some(opened_at.saturating_add(window_secs)),
+        }
+    }
+
+    /// Whether one export is allowed at `now` (Unix seconds).
+    #[must_use]
+    pub fn is_open_at(self, now: i64, window_secs: i64) -> bool {
+        self.closes_at(window_secs).is_some_and(|end| now < end)
+    }
 }
 
 /// A re-verification of every tenant before a further export.

@@ -19,7 +19,16 @@ pub struct Policy {
     pub max_restarts: u32,
     /// How many tenant sign-ins may be pending at once.
     pub max_sign_ins: usize,
+    /// How long the one-time export stays offered after the switch (or
+    /// after a re-verification reopened it), seconds.
+    pub export_window_secs: i64,
+    /// How recent the session's sign-in (`auth_time`) must be for an
+    /// export, seconds.
+    pub reauth_max_age_secs: i64,
 }
+
+/// Default export window: 7 days.
+pub const EXPORT_WINDOW_SECS: i64 = 7 * 24 * 3600;
 
 impl Default for Policy {
     fn default() -> Self {
@@ -31,6 +40,8 @@ impl Default for Policy {
             max_backoff_ms: 5 * 60 * 1000,
             max_restarts: 1,
             max_sign_ins: 64,
+            export_window_secs: EXPORT_WINDOW_SECS,
+            reauth_max_age_secs: 10 * 60,
         }
     }
 }

@@ -133,6 +133,9 @@ pub enum Event {
     Export {
         /// Who.
         actor: Actor,
+        /// When the session's holder last signed in (`auth_time`, Unix
+        /// seconds), if the session says.
+        signed_in_at: Option<i64>,
     },
     /// Start re-verifying every tenant before a further export.
     BeginExportRound {

@@ -20,7 +20,7 @@ pub use company::{
     Company, ExportRound, ExportWindow, Finalize, IssuedState, Lease, Op, PendingSignIn, Purpose,
     RegistryKey, RegistryWrite, Setup, WrappedKey,
 };
-pub use ctx::{Ctx, Policy};
+pub use ctx::{Ctx, EXPORT_WINDOW_SECS, Policy};
 pub use effect::{AuditEntry, Effect, Reply};
 pub use event::{ConsentAnswer, Event, Inventory, InventoryTenant, SignIn, VerifyAnswer};
 pub use model::{

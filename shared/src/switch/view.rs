@@ -1,6 +1,7 @@
 //! What the SPA is shown of the model.
 
-use super::company::{Company, ExportWindow};
+use super::company::Company;
+use super::ctx::Policy;
 use crate::api::{ExportVerification, FinalizeProgress, PendingSetup};
 
 impl Company {
@@ -50,11 +51,17 @@ impl Company {
         }
     }
 
-    /// The export re-verification's state.
+    /// The export window at `now` (Unix seconds) under `policy`, and the
+    /// re-verification's state.
     #[must_use]
-    pub fn export_verification(&self) -> ExportVerification {
+    pub fn export_verification(&self, now: i64, policy: &Policy) -> ExportVerification {
+        let open = self.export.is_open_at(now, policy.export_window_secs);
         ExportVerification {
-            export_open: matches!(self.export, ExportWindow::Open { .. }),
+            export_open: open,
+            export_closes_at: self
+                .export
+                .closes_at(policy.export_window_secs)
+                .filter(|_| open),
             tenants: self
                 .round
                 .as_ref()

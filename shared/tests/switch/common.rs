@@ -182,6 +182,14 @@ impl Run {
         }
     }
 
+    /// The one-time export by the admin, whose sign-in is a second old.
+    pub fn export(&self) -> Event {
+        Event::Export {
+            actor: admin(),
+            signed_in_at: Some(i64::try_from(self.now / 1000).unwrap()),
+        }
+    }
+
     /// A fresh context at the current time.
     pub fn ctx(&mut self) -> Ctx {
         self.nonces += 1;

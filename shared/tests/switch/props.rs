@@ -62,7 +62,7 @@ impl Dice<'_> {
 
 // ---------- every error the edge can feed back ----------
 
-const ERROR_KINDS: usize = 54;
+const ERROR_KINDS: usize = 56;
 
 fn error(i: u32) -> CatalogError {
     use CatalogError as E;
@@ -167,12 +167,16 @@ fn error(i: u32) -> CatalogError {
             set: "\"Fabrikam\" (bs-7)".into(),
             reason: "its kind \"dropbox\" is unknown".into(),
         },
-        52 => E::KeyBindingMissing {
+        52 => E::ExportWindowExpired {
+            closed_at: 1_800_000_000,
+        },
+        53 => E::ReauthenticationRequired { max_age_mins: 10 },
+        54 => E::KeyBindingMissing {
             vault_name: "vault1".into(),
             key_name: "cmk".into(),
             company: "acme".into(),
         },
-        53 => E::KeyBindingMismatch {
+        55 => E::KeyBindingMismatch {
             vault_name: "vault1".into(),
             key_name: "cmk".into(),
             company: "acme".into(),
@@ -239,8 +243,10 @@ fn kind(e: &CatalogError) -> usize {
         E::EnvelopeCompanyNotAllowed => 49,
         E::ServiceMisconfigured => 50,
         E::BackupSetUnverifiable { .. } => 51,
-        E::KeyBindingMissing { .. } => 52,
-        E::KeyBindingMismatch { .. } => 53,
+        E::ExportWindowExpired { .. } => 52,
+        E::ReauthenticationRequired { .. } => 53,
+        E::KeyBindingMissing { .. } => 54,
+        E::KeyBindingMismatch { .. } => 55,
     }
 }
 
@@ -288,6 +294,8 @@ struct Stats {
     finalize_retries: u64,
     exports: u64,
     exports_refused: u64,
+    exports_expired: u64,
+    exports_stale: u64,
     exports_failed_and_reopened: u64,
     rounds_reopened: u64,
     moves_to_aws: u64,
@@ -318,6 +326,8 @@ impl Stats {
         self.finalize_retries += o.finalize_retries;
         self.exports += o.exports;
         self.exports_refused += o.exports_refused;
+        self.exports_expired += o.exports_expired;
+        self.exports_stale += o.exports_stale;
         self.exports_failed_and_reopened += o.exports_failed_and_reopened;
         self.rounds_reopened += o.rounds_reopened;
         self.moves_to_aws += o.moves_to_aws;
@@ -643,7 +653,11 @@ impl Sim {
         Self {
             m: Company::new(company_id(), provider, key),
             now: T0,
-            policy: Policy::default(),
+            // A window the walk's clock reaches (7 days it never would).
+            policy: Policy {
+                export_window_secs: 900,
+                ..Policy::default()
+            },
             nonces: 0,
             alarm: None,
             world,
@@ -674,6 +688,41 @@ impl Sim {
 
     fn now_secs(&self) -> i64 {
         i64::try_from(self.now / 1000).unwrap()
+    }
+
+    /// An export by a session signed in just now (mostly), long ago, in the
+    /// future, or without `auth_time`.
+    fn export(&self, actor: keyswitch_shared::audit::Actor, d: &mut Dice<'_>) -> Event {
+        let now = self.now_secs();
+        let max = self.policy.reauth_max_age_secs;
+        let signed_in_at = match d.roll(10) {
+            0 => None,
+            1 => Some(now - max - 1 - i64::from(d.roll(10_000))),
+            2 => Some(now + 1 + i64::from(d.roll(100))),
+            3 => Some(now - max),
+            _ => Some(now - i64::from(d.roll(300))),
+        };
+        Event::Export {
+            actor,
+            signed_in_at,
+        }
+    }
+
+    /// Whether `event` is an export by a session signed in recently enough.
+    fn fresh_export(&self, event: &Event) -> bool {
+        let now = self.now_secs();
+        matches!(
+            event,
+            Event::Export { signed_in_at: Some(at), .. }
+                if *at <= now && now - at <= self.policy.reauth_max_age_secs
+        )
+    }
+
+    /// Whether the window of `m` has ended by now.
+    fn window_over(&self, m: &Company) -> bool {
+        m.export_window()
+            .closes_at(self.policy.export_window_secs)
+            .is_some_and(|end| self.now_secs() >= end)
     }
 
     fn feed_error(&mut self, d: &mut Dice<'_>) -> CatalogError {
@@ -1096,7 +1145,7 @@ impl Sim {
                 }
                 match d.roll(10) {
                     0..=2 if matches!(self.m.export_window(), ExportWindow::Open { .. }) => {
-                        Event::Export { actor: admin }
+                        self.export(admin, d)
                     }
                     3..=4 if matches!(self.m.provider(), Provider::AzureKeyVault { .. }) => {
                         Event::BeginExportRound { actor: admin }
@@ -1180,7 +1229,7 @@ impl Sim {
                 let t = d.pick(&pool).unwrap().clone();
                 self.begin_verify(t)
             }
-            8 => Event::Export { actor: admin },
+            8 => self.export(admin, d),
             9 => Event::BeginExportRound { actor: admin },
             10 => Event::MoveToAwsKms {
                 actor: admin,
@@ -1348,6 +1397,23 @@ impl Sim {
         }
         self.stats.refused_commands += 1;
         match event {
+            Event::Export { .. } if e.code() == "export_window_expired" => {
+                check!(
+                    self.oracle.window_open && self.window_over(before),
+                    "export refused as expired with the window {:?} at {}",
+                    before.export_window(),
+                    self.now_secs()
+                );
+                self.stats.exports_expired += 1;
+            }
+            Event::Export { .. } if e.code() == "reauthentication_required" => {
+                check!(
+                    self.oracle.window_open && !self.fresh_export(event),
+                    "a fresh session was refused: {event:?} at {}",
+                    self.now_secs()
+                );
+                self.stats.exports_stale += 1;
+            }
             Event::Tick | Event::VerifyCallback { .. } => {
                 check!(false, "{name} refused: {e:?}");
             }
@@ -1656,6 +1722,10 @@ impl Sim {
                             check!(read == finalizing, "finalization starts with a read");
                         }
                         SignFor::Round(no) => {
+                            check!(
+                                !self.oracle.pending,
+                                "a sign-in of round {no} counted while a setup is pending"
+                            );
                             let Some(round) = self.oracle.round.as_mut() else {
                                 return Err(TestCaseError::fail("verified a round that is over"));
                             };
@@ -1943,10 +2013,19 @@ impl Sim {
                     self.outs.push(new(self, None, sign));
                 }
                 Effect::ExportKey { window, .. } => {
-                    // (c) an export only from an open window, and one per window.
+                    // (c) an export only from an open window, and one per window,
+                    // before its end, by a session signed in recently.
                     check!(
                         self.oracle.window_open,
                         "an export with the window closed (model said {window:?})"
+                    );
+                    check!(
+                        !self.window_over(&before),
+                        "an export after the window's end ({window:?})"
+                    );
+                    check!(
+                        self.fresh_export(&event),
+                        "an export by a stale session: {event:?}"
                     );
                     self.oracle.window_open = false;
                     self.outs.push(new(self, None, None));
@@ -2260,6 +2339,8 @@ fn random_lives_of_a_company_keep_every_invariant() {
         ("finalization retries", s.finalize_retries),
         ("exports", s.exports),
         ("exports refused", s.exports_refused),
+        ("exports after the window's end refused", s.exports_expired),
+        ("exports by a stale session refused", s.exports_stale),
         ("failed exports reopened", s.exports_failed_and_reopened),
         ("rounds reopened the export", s.rounds_reopened),
         ("moves to AWS KMS", s.moves_to_aws),

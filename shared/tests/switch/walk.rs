@@ -5,7 +5,7 @@ use keyswitch_shared::api::FinalizeStep;
 use keyswitch_shared::switch::{
     CONSENT_TTL_SECS, Company, ConsentAnswer, Effect, Event, ExportWindow, Inventory, Op,
     RegistryKey, Reply, Stage, TenantRef, TenantStatus, Unverifiable, UnverifiableSet,
-    VerifyAnswer, WrappedKey,
+    VerifyAnswer, WrappedKey, refusal,
 };
 use keyswitch_shared::{AuditAction as A, CatalogError, KeyId, Outcome as O, Provider};
 
@@ -650,7 +650,7 @@ fn platform_to_azure_with_the_exact_effects_of_every_step() {
 
     // The one export, then no more.
     let azure = (r.m.provider().clone(), r.m.key().clone());
-    let fx = r.fx(Event::Export { actor: admin() });
+    let fx = r.fx(r.export());
     assert_eq!(
         fx,
         vec![
@@ -677,7 +677,7 @@ fn platform_to_azure_with_the_exact_effects_of_every_step() {
         ]
     );
     let before = r.m.clone();
-    let fx = r.fx(Event::Export { actor: admin() });
+    let fx = r.fx(r.export());
     assert_eq!(
         fx,
         vec![
@@ -1753,7 +1753,7 @@ fn an_interrupted_code_exchange_fails_the_tenant() {
 fn an_interrupted_export_keeps_the_window_closed() {
     let mut r = Run::new(new_company());
     complete(&mut r, &[m365(VAULT_TENANT)]);
-    r.ok(Event::Export { actor: admin() });
+    r.ok(r.export());
     let attempt = r.attempt();
     expire(&mut r);
     let fx = r.fx(Event::Tick);
@@ -1778,7 +1778,7 @@ fn an_interrupted_export_keeps_the_window_closed() {
         stale(),
         "a late failure does not reopen it"
     );
-    let fx = r.ok(Event::Export { actor: admin() });
+    let fx = r.ok(r.export());
     assert_eq!(
         calls(&fx)[0],
         Effect::Reply(Reply::Error(CatalogError::ExportNotAvailable))
@@ -1789,7 +1789,7 @@ fn an_interrupted_export_keeps_the_window_closed() {
 fn interrupted_round_reads_and_moves_change_nothing() {
     let mut r = Run::new(new_company());
     complete(&mut r, &[m365(VAULT_TENANT)]);
-    r.ok(Event::Export { actor: admin() });
+    r.ok(r.export());
     let attempt = r.attempt();
     r.ok(Event::Exported {
         attempt,
@@ -2014,7 +2014,7 @@ fn a_sign_in_of_an_old_setup_or_round_does_not_count() {
     // A sign-in of an earlier export round.
     let mut r = Run::new(new_company());
     complete(&mut r, &tenants);
-    r.ok(Event::Export { actor: admin() });
+    r.ok(r.export());
     let attempt = r.attempt();
     r.ok(Event::Exported {
         attempt,
@@ -2056,7 +2056,7 @@ fn export_once_then_a_round_of_verifications_reopens_it() {
     let mut r = Run::new(new_company());
     complete(&mut r, &tenants);
     // An export that fails hands the chance back.
-    r.ok(Event::Export { actor: admin() });
+    r.ok(r.export());
     let attempt = r.attempt();
     let fx = r.fx(Event::Exported {
         attempt,
@@ -2070,10 +2070,10 @@ fn export_once_then_a_round_of_verifications_reopens_it() {
         ]
     );
     assert!(matches!(r.m.export_window(), ExportWindow::Open { .. }));
-    r.ok(Event::Export { actor: admin() });
+    r.ok(r.export());
     // Two exports at once: the second is refused while the first runs.
     assert!(matches!(
-        r.refused(Event::Export { actor: admin() }),
+        r.refused(r.export()),
         CatalogError::Conflict { .. }
     ));
     let attempt = r.attempt();
@@ -2081,7 +2081,7 @@ fn export_once_then_a_round_of_verifications_reopens_it() {
         attempt,
         result: Ok(()),
     });
-    let fx = r.fx(Event::Export { actor: admin() });
+    let fx = r.fx(r.export());
     assert_eq!(
         fx,
         vec![
@@ -2125,8 +2125,16 @@ fn export_once_then_a_round_of_verifications_reopens_it() {
             Fx::Do(Effect::ClearAlarm),
         ]
     );
-    assert_eq!(r.m.export_verification().tenants.len(), 2);
-    assert!(!r.m.export_verification().export_open);
+    assert_eq!(
+        r.m.export_verification(i64::try_from(r.now / 1000).unwrap(), &r.policy)
+            .tenants
+            .len(),
+        2
+    );
+    assert!(
+        !r.m.export_verification(i64::try_from(r.now / 1000).unwrap(), &r.policy)
+            .export_open
+    );
     let nonce = begin(&mut r, &tenants[0], "x");
     let hash = callback(&mut r, &nonce);
     let fx = r.fx(Event::CodeExchanged {
@@ -2177,7 +2185,7 @@ fn export_once_then_a_round_of_verifications_reopens_it() {
     );
     assert!(matches!(r.m.export_window(), ExportWindow::Open { .. }));
     assert!(r.m.export_round().is_none());
-    let fx = r.ok(Event::Export { actor: admin() });
+    let fx = r.ok(r.export());
     assert!(matches!(calls(&fx)[0], Effect::ExportKey { .. }));
 }
 
@@ -2185,7 +2193,7 @@ fn export_once_then_a_round_of_verifications_reopens_it() {
 fn a_round_with_an_empty_inventory_reopens_at_once() {
     let mut r = Run::new(new_company());
     complete(&mut r, &[m365(VAULT_TENANT)]);
-    r.ok(Event::Export { actor: admin() });
+    r.ok(r.export());
     let attempt = r.attempt();
     r.ok(Event::Exported {
         attempt,
@@ -2454,7 +2462,7 @@ fn a_verification_completing_during_an_export_leaves_the_export_its_lease() {
     to_verifying(&mut r, &tenants);
     let nonce = begin(&mut r, &tenants[0], "x");
     let hash = callback(&mut r, &nonce);
-    r.ok(Event::Export { actor: admin() });
+    r.ok(r.export());
     let export = r.attempt();
     let fx = r.ok(Event::CodeExchanged {
         nonce_sha256: hash,
@@ -2686,7 +2694,7 @@ fn a_set_that_cannot_be_verified_at_the_final_read_blocks_the_commit() {
 fn a_round_over_a_set_that_cannot_be_verified_does_not_start() {
     let mut r = Run::new(new_company());
     complete(&mut r, &[m365(VAULT_TENANT)]);
-    r.ok(Event::Export { actor: admin() });
+    r.ok(r.export());
     let attempt = r.attempt();
     r.ok(Event::Exported {
         attempt,
@@ -2823,4 +2831,141 @@ fn a_refused_confirmation_is_audited() {
             "invalid_state_transition"
         )
     );
+}
+
+// ---------- export: the window's end, a recent sign-in, rounds ----------
+
+#[test]
+fn an_export_after_the_window_or_by_a_stale_session_is_refused_and_changes_nothing() {
+    let tenants = [m365(VAULT_TENANT)];
+    let mut r = Run::new(new_company());
+    complete(&mut r, &tenants);
+    let ExportWindow::Open { opened_at } = r.m.export_window() else {
+        panic!("the switch opened the window");
+    };
+    let now = |r: &Run| i64::try_from(r.now / 1000).unwrap();
+    let view = r.m.export_verification(now(&r), &r.policy);
+    assert!(view.export_open);
+    assert_eq!(
+        view.export_closes_at,
+        Some(opened_at + r.policy.export_window_secs)
+    );
+
+    // A session signed in 10 minutes and one second ago, one without
+    // auth_time, and one "signed in" in the future: refused.
+    let before = r.m.clone();
+    for signed_in_at in [Some(now(&r) + 1 - 601), None, Some(now(&r) + 120)] {
+        let e = r.refused(Event::Export {
+            actor: admin(),
+            signed_in_at,
+        });
+        assert_eq!(
+            e,
+            CatalogError::ReauthenticationRequired { max_age_mins: 10 }
+        );
+        assert_eq!(e.status(), 403);
+        assert_eq!(r.m, before, "nothing changes, the window stays open");
+    }
+    // The refusal is audited by the interpreter.
+    let ctx = r.ctx();
+    let event = Event::Export {
+        actor: admin(),
+        signed_in_at: None,
+    };
+    let e = CatalogError::ReauthenticationRequired { max_age_mins: 10 };
+    let (_, fx) = refusal(&r.m, &event, &e, &ctx).expect("an admin command is audited");
+    assert_eq!(
+        project(&fx),
+        vec![audit_note(
+            ADMIN,
+            A::CompanyKeyExport,
+            O::Refused,
+            "reauthentication_required"
+        )]
+    );
+
+    // The window ends after the policy's 7 days: refused, with its end.
+    let end = opened_at + r.policy.export_window_secs;
+    r.now = u64::try_from(end).unwrap() * 1000 - 2_000;
+    let view = r.m.export_verification(now(&r) + 1, &r.policy);
+    assert!(view.export_open, "open until its last second");
+    r.now = u64::try_from(end).unwrap() * 1000 - 1_000;
+    let e = r.refused(r.export());
+    assert_eq!(e, CatalogError::ExportWindowExpired { closed_at: end });
+    assert_eq!(e.status(), 409);
+    assert_eq!(e.code(), "export_window_expired");
+    assert!(e.detail().unwrap().contains("until 20"), "{e:?}");
+    assert_eq!(r.m, before);
+    let view = r.m.export_verification(now(&r), &r.policy);
+    assert!(!view.export_open);
+    assert_eq!(view.export_closes_at, None);
+
+    // A round of verifications opens a new window from its end.
+    r.ok(Event::BeginExportRound { actor: admin() });
+    let attempt = r.attempt();
+    r.ok(Event::InventoryRead {
+        attempt,
+        result: Ok(inventory(&tenants)),
+    });
+    let nonce = begin(&mut r, &tenants[0], "x");
+    let hash = callback(&mut r, &nonce);
+    r.ok(Event::CodeExchanged {
+        nonce_sha256: hash,
+        result: Ok("ga".into()),
+    });
+    assert_eq!(
+        r.m.export_window(),
+        ExportWindow::Open { opened_at: now(&r) }
+    );
+    // A sign-in exactly 10 minutes old still counts (`ok` steps one second).
+    r.ok(Event::Export {
+        actor: admin(),
+        signed_in_at: Some(now(&r) + 1 - 600),
+    });
+    assert_eq!(r.m.export_window(), ExportWindow::Closed);
+}
+
+#[test]
+fn a_round_sign_in_answered_while_a_setup_is_pending_does_not_reopen_the_window() {
+    let tenants = [m365(VAULT_TENANT)];
+    let mut r = Run::new(new_company());
+    complete(&mut r, &tenants);
+    r.ok(r.export());
+    let attempt = r.attempt();
+    r.ok(Event::Exported {
+        attempt,
+        result: Ok(()),
+    });
+    r.ok(Event::BeginExportRound { actor: admin() });
+    let attempt = r.attempt();
+    r.ok(Event::InventoryRead {
+        attempt,
+        result: Ok(inventory(&tenants)),
+    });
+    let round_sign_in = begin(&mut r, &tenants[0], "r");
+    // A new setup starts before the admin of the tenant answers.
+    r.ok(start_event(2, None));
+    assert!(r.m.stage().is_pending());
+    // A round's sign-in cannot start now, and the one handed out no longer counts.
+    assert!(matches!(
+        r.refused(Event::BeginExportRound { actor: admin() }),
+        CatalogError::Conflict { .. }
+    ));
+    let fx = r.ok(Event::VerifyCallback {
+        nonce: round_sign_in,
+        answer: code("c"),
+    });
+    assert!(matches!(
+        &calls(&fx)[0],
+        Effect::Reply(Reply::VerifyOutcome {
+            error: Some(CatalogError::OAuthStateExpired),
+            export_open: false,
+            ..
+        })
+    ));
+    assert!(
+        !fx.iter().any(|e| matches!(e, Effect::ExchangeCode { .. })),
+        "no code exchange for a spent round"
+    );
+    assert_eq!(r.m.export_window(), ExportWindow::Closed);
 }

@@ -84,6 +84,26 @@ pub async fn session(role: &str, companies: &[&str]) -> String {
     session_with_ttl(role, companies, 900).await
 }
 
+/// A valid 15-minute session whose holder signed in `auth_age_seconds` ago
+/// (`auth_time`); `None`: a session without `auth_time`.
+pub async fn session_signed_in(
+    role: &str,
+    companies: &[&str],
+    auth_age_seconds: Option<i64>,
+) -> String {
+    let body = json!({
+        "sub": format!("{role}-{}", fresh_company("u")),
+        "name": format!("Test {role}"),
+        "role": role,
+        "companies": companies,
+        "ttl_seconds": 900,
+        "auth_age_seconds": auth_age_seconds.unwrap_or(0),
+        "no_auth_time": auth_age_seconds.is_none(),
+    });
+    let v = control("POST", "/redapp/sessions", Some(body)).await;
+    v["token"].as_str().expect("a token").to_owned()
+}
+
 /// Calls the worker: `method` `path` with an optional token and JSON body.
 pub async fn call(
     method: &str,

@@ -156,9 +156,20 @@ pub async fn remove_fault(id: u64) {
 /// # Panics
 /// When the restart fails.
 pub fn restart_worker() {
+    restart_worker_with(&[]);
+}
+
+/// [`restart_worker`] with `vars` (`NAME:value`) overriding the stack's
+/// (until the next restart).
+///
+/// # Panics
+/// When the restart fails.
+pub fn restart_worker_with(vars: &[&str]) {
     let script =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/restart-worker");
+    let args = vars.iter().flat_map(|v| ["--var", v]);
     let out = std::process::Command::new(script)
+        .args(args)
         .status()
         .expect("scripts/restart-worker runs");
     assert!(out.success(), "scripts/restart-worker failed: {out}");

@@ -3,11 +3,14 @@
 //! it to the edge; the edge verifies it against RedApp's JWKS.
 //!
 //! * `GET /redapp/.well-known/jwks.json` — RedApp's signing keys.
-//! * `GET /redapp/sign-in?return_to=…` — pick a test user (the local
+//! * `GET /redapp/sign-in?return_to=…&state=…` — pick a test user (the local
 //!   "development sign-in"); `POST` of that form redirects to
-//!   `return_to#session=<jwt>`. `return_to` must be on the origin of a
-//!   registered keyswitch redirect URI.
-//! * `POST /_control/redapp/sessions` — a token for tests, with any claims.
+//!   `return_to#session=<jwt>&state=<state>` (the console's sign-in state
+//!   comes back unchanged; without one, only `#session=`). `return_to` must
+//!   be on the origin of a registered keyswitch redirect URI. The session's
+//!   `auth_time` is the moment of that sign-in.
+//! * `POST /_control/redapp/sessions` — a token for tests, with any claims
+//!   (`auth_age_seconds`: a sign-in that long ago; `no_auth_time`: none).
 
 use std::sync::{Arc, OnceLock};
 
@@ -109,12 +112,34 @@ fn issue(claims: &Value) -> Option<String> {
     signing_key().get().map(|k| crate::jwt::sign(k, claims))
 }
 
-fn claims_for(sub: &str, name: &str, role: &str, companies: &[String], ttl: i64) -> Value {
+/// The claims of a session issued now for a sign-in `auth_age` seconds ago
+/// (`auth_time`, as OpenID Connect names it; `None`: the claim is left out).
+fn claims_for(
+    sub: &str,
+    name: &str,
+    role: &str,
+    companies: &[String],
+    ttl: i64,
+    auth_age: Option<i64>,
+) -> Value {
     let iat = now();
-    json!({
+    let mut claims = json!({
         "iss": ISSUER, "aud": AUDIENCE, "sub": sub, "name": name, "role": role,
         "companies": companies, "iat": iat, "nbf": iat.min(iat + ttl), "exp": iat + ttl,
-    })
+    });
+    if let (Some(age), Some(map)) = (auth_age, claims.as_object_mut()) {
+        map.insert("auth_time".into(), json!(iat - age));
+    }
+    claims
+}
+
+/// A sign-in `state` the console passes through RedApp: URL-safe base64
+/// characters only, 16 to 128 of them (it travels in a URL fragment).
+fn valid_state(state: &str) -> bool {
+    (16..=128).contains(&state.len())
+        && state
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// `GET /redapp/.well-known/jwks.json`.
@@ -154,7 +179,13 @@ pub async fn sign_in_page(State(sim): State<AppState>, RawQuery(q): RawQuery) ->
     let Some(return_to) = param(&pairs, "return_to").filter(|r| allowed_return(&sim, r)) else {
         return bad_return();
     };
-    let hidden = hidden_fields(&[("return_to".to_owned(), return_to.to_owned())]);
+    let mut fields = vec![("return_to".to_owned(), return_to.to_owned())];
+    match param(&pairs, "state") {
+        Some(state) if valid_state(state) => fields.push(("state".to_owned(), state.to_owned())),
+        Some(_) => return bad_return(),
+        None => {}
+    }
+    let hidden = hidden_fields(&fields);
     let mut body = String::from(
         r#"<div class="card"><h1>Sign in to RedApp</h1><p class="muted">Development sign-in: pick a test user. Only Company Admins (for their company) and Partner Admins (for their companies) may manage KMS; Workspace Owners, Super Admins and Admins may manage vaults.</p>"#,
     );
@@ -193,20 +224,33 @@ pub async fn sign_in_submit(State(sim): State<AppState>, body: Bytes) -> Respons
         )
             .into_response();
     };
+    let state = match param(&pairs, "state") {
+        Some(state) if valid_state(state) => Some(state),
+        Some(_) => return bad_return(),
+        None => None,
+    };
     let companies: Vec<String> = user.scope.iter().map(|s| (*s).to_owned()).collect();
+    // The user just signed in: auth_time is now.
     let Some(token) = issue(&claims_for(
         user.id,
         user.name,
         user.role,
         &companies,
         SESSION_SECONDS,
+        Some(0),
     )) else {
         return (StatusCode::SERVICE_UNAVAILABLE, "signing key unavailable").into_response();
     };
     let base = return_to.split('#').next().unwrap_or(return_to);
+    // The console's sign-in state comes back beside the session, so the
+    // console accepts only a session it asked for.
+    let fragment = match state {
+        Some(state) => format!("session={token}&state={state}"),
+        None => format!("session={token}"),
+    };
     (
         StatusCode::SEE_OTHER,
-        [(header::LOCATION, format!("{base}#session={token}"))],
+        [(header::LOCATION, format!("{base}#{fragment}"))],
     )
         .into_response()
 }
@@ -234,6 +278,12 @@ pub struct NewSession {
     companies: Vec<String>,
     #[serde(default = "default_ttl")]
     ttl_seconds: i64,
+    /// How long ago the user signed in (`auth_time` = now − this; 0 by default).
+    #[serde(default)]
+    auth_age_seconds: i64,
+    /// Leave `auth_time` out (a session that does not say when).
+    #[serde(default)]
+    no_auth_time: bool,
 }
 
 fn default_ttl() -> i64 {
@@ -254,6 +304,7 @@ pub async fn control_session(body: Bytes) -> Response {
         &s.role,
         &s.companies,
         s.ttl_seconds,
+        (!s.no_auth_time).then_some(s.auth_age_seconds),
     )) {
         Some(token) => Json(json!({"token": token})).into_response(),
         None => (StatusCode::SERVICE_UNAVAILABLE, "signing key unavailable").into_response(),

@@ -8,8 +8,58 @@ use wasm_bindgen::JsCast;
 
 use super::store::use_kms;
 use crate::api::{self, ApiError};
+use crate::components::audit_table::format_time;
 use crate::components::dialog::ConfirmDialog;
-use crate::components::error_notice::{ErrorNotice, MaybeError};
+use crate::components::error_notice::{CatalogNotice, ErrorNotice, MaybeError};
+use crate::session;
+
+/// The query that brings the admin back to the export after signing in again.
+const RESUME: &str = "resume=export";
+
+/// Whether the page was opened to resume the export (after a fresh sign-in);
+/// the query is removed from the address bar.
+fn take_resume() -> bool {
+    let Some(window) = web_sys::window() else {
+        return false;
+    };
+    let location = window.location();
+    let search = location.search().unwrap_or_default();
+    if !search
+        .trim_start_matches('?')
+        .split('&')
+        .any(|p| p == RESUME)
+    {
+        return false;
+    }
+    let path = location.pathname().unwrap_or_else(|_| "/".to_owned());
+    if let Ok(history) = window.history() {
+        let _replaced =
+            history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&path));
+    }
+    true
+}
+
+/// The export's refusal for a stale sign-in: the catalog text and the way
+/// through RedApp's sign-in back to the export.
+#[component]
+pub fn ReauthNotice(
+    /// The refusal as the edge sent it.
+    body: keyswitch_shared::ErrorBody,
+    /// Where to come back to (this screen's path).
+    #[prop(into)]
+    return_path: String,
+) -> impl IntoView {
+    let href = session::fresh_sign_in_href(&format!("{return_path}?{RESUME}"));
+    view! {
+        <CatalogNotice body=body/>
+        <div class="actions">
+            // rel="external": a full page load to the edge, not a client-side route.
+            <a class="button button-primary" href=href rel="external" data-testid="reauth-export">
+                "Sign in again to export"
+            </a>
+        </div>
+    }
+}
 
 /// Saves the export as a JSON file through a temporary object URL.
 fn download(export: &CompanyKeyExport) -> Result<(), ApiError> {
@@ -61,6 +111,21 @@ pub fn CompletedView() -> impl IntoView {
         }
     });
     let export_error = Signal::derive(move || export.value().get().and_then(Result::err));
+    // Back from RedApp's sign-in for the export: ask again at once.
+    let resume = take_resume();
+    Effect::new(move |_| {
+        if resume && matches!(window.get(), Some(Ok(w)) if w.export_open) {
+            confirm.set(true);
+        }
+    });
+    let stale = Signal::derive(move || match export_error.get() {
+        Some(ApiError::Refused { body, .. }) if body.code == "reauthentication_required" => {
+            Some(body)
+        }
+        _ => None,
+    });
+    let other_error = Signal::derive(move || export_error.get().filter(|_| stale.get().is_none()));
+    let return_path = move || format!("/companies/{}/kms", company.get());
 
     let offer = move || {
         window.get().map(|r| match r {
@@ -68,6 +133,15 @@ pub fn CompletedView() -> impl IntoView {
                 <p>
                     "You have one opportunity to export a copy of your company encryption key without re-verifying your tenants. If you'd like an off-platform copy for safe-keeping, export it now."
                 </p>
+                {w.export_closes_at.map(|end| {
+                    let at = format_time(u64::try_from(end).unwrap_or(0).saturating_mul(1000));
+                    view! {
+                        <p data-testid="export-until">
+                            "This offer ends " <strong>{at}</strong>
+                            ". Exporting needs a sign-in within the last 10 minutes: if yours is older, you will be asked to sign in to RedApp again."
+                        </p>
+                    }
+                })}
                 <div class="actions">
                     <button type="button" class="button button-primary" on:click=move |_| confirm.set(true)
                         disabled=move || export.pending().get()>
@@ -99,7 +173,8 @@ pub fn CompletedView() -> impl IntoView {
             <div aria-live="polite">
                 <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>{offer}</Transition>
             </div>
-            <MaybeError error=export_error/>
+            <MaybeError error=other_error/>
+            {move || stale.get().map(|body| view! { <ReauthNotice body=body return_path=return_path()/> })}
         </section>
         <ConfirmDialog
             open=confirm

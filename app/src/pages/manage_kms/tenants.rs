@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use super::popup::BlockedPopup;
 use super::store::{Op, OpKind, use_kms};
+use crate::api::ApiError;
 use crate::components::error_notice::MaybeError;
 use crate::components::tenant_list::TenantList;
 
@@ -31,9 +32,20 @@ pub fn TenantsStep() -> impl IntoView {
                 .unwrap_or_default()
         })
     });
+    // A set that cannot be verified is shown once, as the setup's last error
+    // and on its own row; the refused Refresh adds nothing to that.
+    let errors = Signal::derive(move || {
+        store
+            .error(&[OpKind::Refresh, OpKind::Verify, OpKind::ConfirmNoTenants])
+            .filter(|e| {
+                !matches!(e, ApiError::Refused { body, .. } if body.code == "backup_set_unverifiable")
+            })
+    });
     view! {
         <div class="step-panel">
-            <p>"When every tenant is verified, the switch finishes by itself."</p>
+            <Show when=move || !(tenants.with(Vec::is_empty) && unverifiable.with(Vec::is_empty))>
+                <p>"When every tenant is verified, the switch finishes by itself."</p>
+            </Show>
             <TenantList
                 tenants=tenants
                 names=names
@@ -43,7 +55,7 @@ pub fn TenantsStep() -> impl IntoView {
                 on_refresh=Callback::new(move |()| store.run(Op::Refresh))
                 busy=Signal::derive(move || store.busy())
             />
-            <MaybeError error=store.error_for(&[OpKind::Refresh, OpKind::Verify, OpKind::ConfirmNoTenants])/>
+            <MaybeError error=errors/>
             <BlockedPopup url=store.verify_blocked what="sign-in page for this tenant"/>
         </div>
     }

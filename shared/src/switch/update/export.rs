@@ -16,9 +16,30 @@ fn pending_conflict() -> CatalogError {
     }
 }
 
-pub(super) fn export(s: &mut Step<'_>, actor: Actor) -> Result<(), CatalogError> {
+/// The one-time export: refused while another step runs, when the window
+/// is closed (audited here: the window was used), when it has ended, and
+/// when the session's sign-in is older than the policy allows (those two
+/// are refusals the interpreter audits: nothing changes).
+pub(super) fn export(
+    s: &mut Step<'_>,
+    actor: Actor,
+    signed_in_at: Option<i64>,
+) -> Result<(), CatalogError> {
     s.idle()?;
     let window = s.m.export;
+    let (now, policy) = (s.ctx.now_secs(), &s.ctx.policy);
+    if let Some(closed_at) = window.closes_at(policy.export_window_secs)
+        && now >= closed_at
+    {
+        return Err(CatalogError::ExportWindowExpired { closed_at });
+    }
+    // A sign-in in the future is no fresher than a missing one.
+    let fresh = signed_in_at.is_some_and(|at| at <= now && now - at <= policy.reauth_max_age_secs);
+    if window != ExportWindow::Closed && !fresh {
+        return Err(CatalogError::ReauthenticationRequired {
+            max_age_mins: (policy.reauth_max_age_secs + 59) / 60,
+        });
+    }
     if window == ExportWindow::Closed {
         let error = CatalogError::ExportNotAvailable;
         let code = Some(error.code().to_owned());
@@ -135,8 +156,13 @@ pub(super) fn round_listed(
     }
 }
 
-/// Every tenant of the round is verified: one more export is allowed.
+/// Every tenant of the round is verified: one more export is allowed (never
+/// while a setup is pending: its sign-ins no longer count, see
+/// `verify::current`).
 pub(super) fn reopen(s: &mut Step<'_>, actor: &Actor) {
+    if s.m.stage().is_pending() {
+        return;
+    }
     s.m.export = ExportWindow::Open {
         opened_at: s.ctx.now_secs(),
     };

@@ -94,7 +94,11 @@ fn current(s: &Step<'_>, p: &PendingSignIn) -> bool {
                 .as_ref()
                 .is_some_and(|x| x.id == *setup_id && x.stage == Stage::VerifyingTenants)
         }
-        Purpose::Export { round_id } => s.m.round.as_ref().is_some_and(|r| r.id == *round_id),
+        // A round's sign-ins stop counting while a setup is pending: the
+        // window cannot reopen then.
+        Purpose::Export { round_id } => {
+            !s.m.stage().is_pending() && s.m.round.as_ref().is_some_and(|r| r.id == *round_id)
+        }
     }
 }
 
