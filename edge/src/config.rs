@@ -8,6 +8,8 @@ use crate::error::EdgeError;
 pub const COMPANY_KMS: &str = "COMPANY_KMS";
 /// The Durable Object namespace holding one `WorkspaceVaults` per workspace.
 pub const WORKSPACE_VAULTS: &str = "WORKSPACE_VAULTS";
+/// The Durable Object namespace holding one `KeyBindings` per Azure key.
+pub const KEY_BINDINGS: &str = "KEY_BINDINGS";
 /// Secret: the platform key-encryption key, 32 bytes, base64.
 pub const PLATFORM_KEY: &str = "PLATFORM_KEY";
 /// Secret: the KMS Connector application's client secret.

@@ -55,7 +55,11 @@ fn verdict(env: &Env) -> Verdict {
         .map(ToString::to_string)
         .collect();
     if !config_guard::is_development(&settings) {
-        for name in [config::COMPANY_KMS, config::WORKSPACE_VAULTS] {
+        for name in [
+            config::COMPANY_KMS,
+            config::WORKSPACE_VAULTS,
+            config::KEY_BINDINGS,
+        ] {
             if env.durable_object(name).is_err() {
                 problems.push(format!("binding {name} is missing"));
             }

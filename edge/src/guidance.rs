@@ -2,7 +2,9 @@
 //! that give the KMS Connector's service principal Key Vault Crypto User on
 //! the vault, filled in with what keyswitch knows.
 
-use keyswitch_shared::api::{PendingSetup, RoleAssignmentGuidance};
+use keyswitch_shared::CompanyId;
+use keyswitch_shared::api::{KeyBindingGuidance, PendingSetup, RoleAssignmentGuidance};
+use keyswitch_shared::binding;
 
 /// Display name of the connector's service principal in customer tenants.
 pub const CONNECTOR_DISPLAY_NAME: &str = "CyberSentriq KMS Connector";
@@ -11,8 +13,26 @@ pub const ROLE_NAME: &str = "Key Vault Crypto User";
 /// Its role definition id.
 pub const ROLE_ID: &str = "12338af0-0e69-4776-bea7-57ae8d297424";
 
-/// Builds the guidance for the pending setup.
-pub fn build(pending: &PendingSetup, application_id: &str) -> RoleAssignmentGuidance {
+/// The key binding step for `company`: the tag command and portal steps.
+fn binding_step(company: &CompanyId, vault: &str, key: &str) -> KeyBindingGuidance {
+    let value = company.as_str().to_owned();
+    KeyBindingGuidance {
+        tag_name: binding::TAG.to_owned(),
+        az_command: binding::az_command(vault, key, &value),
+        portal_steps: binding::portal_steps(vault, key, &value),
+        note: format!(
+            "The tag is how the key's owner says the key may protect this company: without it, the connection test and every later use of the key are refused. If the key already serves other companies, keep their ids in the value, separated by spaces (for example \"other-company {value}\"). The az command replaces all tags of the key's current version: add any other tags it has to the command. A new key version needs the tag too."
+        ),
+        tag_value: value,
+    }
+}
+
+/// Builds the guidance for `company`'s pending setup.
+pub fn build(
+    company: &CompanyId,
+    pending: &PendingSetup,
+    application_id: &str,
+) -> RoleAssignmentGuidance {
     let vault = &pending.vault_name;
     let scope = format!(
         "/subscriptions/<subscription-id>/resourceGroups/<resource-group>/providers/Microsoft.KeyVault/vaults/{vault}"
@@ -37,7 +57,9 @@ pub fn build(pending: &PendingSetup, application_id: &str) -> RoleAssignmentGuid
         "Click Review + assign twice to confirm.".to_owned(),
         format!("Verify the assignment appears in the Role assignments tab under {ROLE_NAME}."),
     ];
+    let binding = binding_step(company, vault, pending.key_name.as_str());
     RoleAssignmentGuidance {
+        binding,
         service_principal_name: CONNECTOR_DISPLAY_NAME.to_owned(),
         application_id: application_id.to_owned(),
         role_name: ROLE_NAME.to_owned(),

@@ -23,6 +23,7 @@ mod http;
 mod idp;
 mod inventory;
 mod jwt;
+mod key_bindings;
 mod landing;
 mod oauth_state;
 mod providers;
@@ -33,6 +34,7 @@ mod timer;
 mod workspace;
 
 pub use company::CompanyKms;
+pub use key_bindings::KeyBindings;
 pub use workspace::WorkspaceVaults;
 
 use request_id::RequestId;

@@ -153,6 +153,24 @@ pub struct RoleAssignmentGuidance {
     pub portal_steps: Vec<String>,
     /// What to do first when the vault uses the access-policy model.
     pub access_policy_note: String,
+    /// The step next to the role assignment: tag the key with this company.
+    pub binding: KeyBindingGuidance,
+}
+
+/// How the Azure admin binds the key to the company: the key's
+/// `keyswitch-company` tag must name the company (`crate::binding`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyBindingGuidance {
+    /// The tag's name (`keyswitch-company`).
+    pub tag_name: String,
+    /// The tag value for this company alone (the company id).
+    pub tag_value: String,
+    /// The `az keyvault key set-attributes … --tags` command.
+    pub az_command: String,
+    /// The Azure Portal steps.
+    pub portal_steps: Vec<String>,
+    /// How to keep other companies (and other tags) the key already has.
+    pub note: String,
 }
 
 /// One entry of a company's audit trail. Never holds secrets.

@@ -238,6 +238,11 @@ pub enum AuditAction {
     ExportReopened,
     /// An operator moved the company onto an AWS KMS key.
     MovedToAwsKms,
+    /// The key-binding registry recorded the company on its Azure key (the
+    /// detail names the key and how many other companies share it).
+    KeyBound,
+    /// The key-binding registry released the company from its former key.
+    KeyReleased,
     // ---- Vault management ----
     /// A vault was created.
     VaultCreated,
@@ -257,7 +262,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, in declaration order (for exhaustiveness checks).
-    pub const ALL: [Self; 35] = [
+    pub const ALL: [Self; 37] = [
         Self::SwitchStarted,
         Self::TargetEdited,
         Self::ConsentLinkIssued,
@@ -286,6 +291,8 @@ impl AuditAction {
         Self::ExportTenantVerification,
         Self::ExportReopened,
         Self::MovedToAwsKms,
+        Self::KeyBound,
+        Self::KeyReleased,
         Self::VaultCreated,
         Self::VaultCreate,
         Self::ConnectionTested,
@@ -327,6 +334,8 @@ impl AuditAction {
             Self::ExportTenantVerification => "export_tenant_verification",
             Self::ExportReopened => "export_reopened",
             Self::MovedToAwsKms => "moved_to_aws_kms",
+            Self::KeyBound => "key_bound",
+            Self::KeyReleased => "key_released",
             Self::VaultCreated => "vault_created",
             Self::VaultCreate => "vault_create",
             Self::ConnectionTested => "connection_tested",

@@ -136,6 +136,32 @@ pub enum CatalogError {
         /// The operations that are missing.
         missing: Vec<String>,
     },
+    /// The key has no `keyswitch-company` tag: its owner never bound it to
+    /// a company.
+    #[error(
+        "The key is not bound to this company: it has no {} tag",
+        crate::binding::TAG
+    )]
+    KeyBindingMissing {
+        /// The vault's name.
+        vault_name: String,
+        /// The key's name.
+        key_name: String,
+        /// The company the key must name.
+        company: String,
+    },
+    /// The key's `keyswitch-company` tag names other companies, not this one.
+    #[error("The key is bound to other companies, not to {company}")]
+    KeyBindingMismatch {
+        /// The vault's name.
+        vault_name: String,
+        /// The key's name.
+        key_name: String,
+        /// The company the key must name.
+        company: String,
+        /// The company ids the tag names.
+        found: Vec<String>,
+    },
 
     // ---- Azure Key Vault service ----
     /// Key Vault answered 429.
@@ -379,6 +405,8 @@ impl CatalogError {
             E::KeyExpired { .. } => "key_expired",
             E::KeyNotYetValid { .. } => "key_not_yet_valid",
             E::KeyOperationsMissing { .. } => "key_operations_missing",
+            E::KeyBindingMissing { .. } => "key_binding_missing",
+            E::KeyBindingMismatch { .. } => "key_binding_mismatch",
             E::Throttled => "throttled",
             E::RateLimited { .. } => "rate_limited",
             E::AzureUnavailable => "azure_unavailable",
@@ -452,6 +480,17 @@ impl CatalogError {
             E::KeyDisabled => "In the Azure Portal, open the key's current version and set Enabled to Yes, or choose another key.".into(),
             E::KeyExpired { .. } => "Set a later expiration date on the key's current version, or create a new version of the key, then retry.".into(),
             E::KeyNotYetValid { .. } => "Wait until the key's activation date, or remove the activation date from the key's current version, then retry.".into(),
+            E::KeyBindingMissing {
+                vault_name,
+                key_name,
+                company,
+            } => binding_fix(vault_name, key_name, &[], company),
+            E::KeyBindingMismatch {
+                vault_name,
+                key_name,
+                company,
+                found,
+            } => binding_fix(vault_name, key_name, found, company),
             E::KeyOperationsMissing { .. } => "Allow the Wrap Key and Unwrap Key operations on the key (Permitted operations in the Azure Portal), or use a key that allows them.".into(),
             E::RateLimited {
                 retry_after_secs,
@@ -547,6 +586,8 @@ impl CatalogError {
             | E::KeyExpired { .. }
             | E::KeyNotYetValid { .. }
             | E::KeyOperationsMissing { .. }
+            | E::KeyBindingMissing { .. }
+            | E::KeyBindingMismatch { .. }
             | E::VaultFirewall
             | E::VaultTokenRejected { .. }
             | E::EntraRejected { .. }
@@ -614,6 +655,14 @@ impl CatalogError {
             )),
             E::KeyExpired { expired_at: Some(t) } => Some(format!("Expiration date (exp): {t} (Unix time).")),
             E::KeyNotYetValid { valid_from: Some(t) } => Some(format!("Activation date (nbf): {t} (Unix time).")),
+            E::KeyBindingMissing { key_name, company, .. } => Some(format!(
+                "Only someone who can change the key can tag it, so the tag is the key owner's say-so that the key {key_name} may protect company {company}."
+            )),
+            E::KeyBindingMismatch { found, company, .. } => Some(format!(
+                "The key's {} tag names: {}. It must also name {company}.",
+                crate::binding::TAG,
+                if found.is_empty() { "no valid company id".to_owned() } else { found.join(" ") }
+            )),
             E::Throttled => Some("Azure Key Vault answered 429 Too Many Requests.".into()),
             E::ForbiddenVaultRole => Some("Only Workspace Owners, Super Admins and Admins can manage vaults.".into()),
             E::ExportWindowExpired { closed_at } => Some(format!(
@@ -644,6 +693,20 @@ impl CatalogError {
             detail: self.detail(),
         }
     }
+}
+
+/// How to bind the key: the exact `az` command (keeping the ids already in
+/// the tag) and the portal steps.
+fn binding_fix(vault_name: &str, key_name: &str, found: &[String], company: &str) -> String {
+    let value = match company.parse::<crate::ids::CompanyId>() {
+        Ok(c) => crate::binding::value_with(found, &c),
+        Err(_) => found.join(" "),
+    };
+    let steps = crate::binding::portal_steps(vault_name, key_name, &value).join(" ");
+    format!(
+        "Ask the key's Azure admin to run: {} — or, step by step: {steps}",
+        crate::binding::az_command(vault_name, key_name, &value)
+    )
 }
 
 /// Why a vault's Azure key is unreachable, in the vault's words.
@@ -714,6 +777,17 @@ mod tests {
             },
             E::KeyOperationsMissing {
                 missing: vec!["wrapKey".into()],
+            },
+            E::KeyBindingMissing {
+                vault_name: "contoso-kms".into(),
+                key_name: "company-kek".into(),
+                company: "acme".into(),
+            },
+            E::KeyBindingMismatch {
+                vault_name: "contoso-kms".into(),
+                key_name: "company-kek".into(),
+                company: "acme".into(),
+                found: vec!["globex".into()],
             },
             E::Throttled,
             E::RateLimited {

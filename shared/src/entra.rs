@@ -95,6 +95,12 @@ pub fn map_entra_token_error(status: u16, body: &str, app: EntraApp) -> CatalogE
     if status == 429 || status == 408 || status >= 500 {
         return CatalogError::AzureUnavailable;
     }
+    if (300..400).contains(&status) {
+        // A redirect is never followed with a secret: it is not an answer.
+        return CatalogError::UnexpectedAnswer {
+            service: "Microsoft Entra ID".into(),
+        };
+    }
     let Ok(parsed) = serde_json::from_str::<EntraErrorBody>(body) else {
         return CatalogError::UnexpectedAnswer {
             service: "Microsoft Entra ID".into(),

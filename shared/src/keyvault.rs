@@ -293,6 +293,10 @@ pub fn map_key_vault_error(
         },
         429 => CatalogError::Throttled,
         408 | 500..=599 => CatalogError::AzureUnavailable,
+        // A redirect is never followed with a token: it is not an answer.
+        300..=399 => CatalogError::UnexpectedAnswer {
+            service: "Azure Key Vault".into(),
+        },
         _ => CatalogError::KeyVaultRejected {
             status,
             code: parsed.map_or_else(|| "unknown".to_owned(), |b| b.error.code),

@@ -39,7 +39,7 @@ for env in production staging; do
     >"$out" 2>&1 || { cat "$out" >&2; fail "wrangler deploy --dry-run --env $env failed"; }
   grep -q -- '--dry-run: exiting now' "$out" || { cat "$out" >&2; fail "--env $env: not a completed dry run"; }
   grep -qi 'warning' "$out" && { cat "$out" >&2; fail "--env $env: the dry run warns"; }
-  for binding in COMPANY_KMS WORKSPACE_VAULTS ASSETS; do
+  for binding in COMPANY_KMS WORKSPACE_VAULTS KEY_BINDINGS ASSETS; do
     grep -q "$binding" "$out" || { cat "$out" >&2; fail "dry run --env $env does not bind $binding"; }
   done
   grep -q "ENVIRONMENT" "$out" && { cat "$out" >&2; fail "--env $env sets ENVIRONMENT (it would skip the guard)"; }

@@ -29,6 +29,7 @@ async function tested(page, request, name, sets) {
   await landing.page.close();
   await expect(kms.roleDialog).toBeVisible();
   await sim.assignCryptoUser(fresh.vault, fresh.tenantId);
+  await sim.bindKey(fresh.vault, company);
   await kms.completed.click();
   await expect(kms.success).toBeVisible();
   return { kms, sim, company, fresh };

@@ -155,7 +155,7 @@ test('happy path, platform to Azure Key Vault as far as the edge goes: consent, 
   const errors = watchErrors(page);
   const sim = new Sim(request);
   const fresh = await sim.freshTenant(slug());
-  const { kms } = await signedIn(page, request, 'happy', { m365: [CONTOSO], google: [GOOGLE_CUSTOMER] });
+  const { kms, company } = await signedIn(page, request, 'happy', { m365: [CONTOSO], google: [GOOGLE_CUSTOMER] });
   await kms.expectProvider('CyberSentriq-Managed');
   await kms.screenshot('manage-kms-platform');
 
@@ -175,7 +175,28 @@ test('happy path, platform to Azure Key Vault as far as the edge goes: consent, 
   await expect(kms.roleDialog).toContainText(fresh.vault);
   await expect(kms.roleDialog).toContainText('Key Vault Crypto User');
   await expect(kms.roleDialog.getByRole('button', { name: /^Copy/ }).first()).toBeVisible();
+  // Next to the role: the key itself must name this company, with the
+  // command filled in.
+  const tagCommand = `az keyvault key set-attributes --vault-name ${fresh.vault} --name company-kek --tags keyswitch-company="${company}"`;
+  await expect(kms.bindingStep.locator('code')).toHaveText(tagCommand);
+  await expect(kms.bindingStep.getByRole('button', { name: 'Copy the tag command' })).toBeVisible();
+  await kms.screenshot('role-dialog-tag-step');
   await sim.assignCryptoUser(fresh.vault, fresh.tenantId);
+  // The role alone is not enough: the untagged key is refused in the dialog.
+  await kms.completed.click();
+  const missing = kms.roleDialog.getByRole('alert').filter({ hasText: 'The key is not bound to this company: it has no keyswitch-company tag' });
+  await expect(missing).toContainText(tagCommand);
+  await expect(missing).toContainText('Azure Portal');
+  await kms.screenshot('key-binding-missing');
+  // Tagged for another company only: refused, and the fix keeps that id.
+  await sim.tagKey(fresh.vault, { 'keyswitch-company': 'other-company' });
+  await kms.completed.click();
+  const mismatch = kms.roleDialog.getByRole('alert').filter({ hasText: `The key is bound to other companies, not to ${company}` });
+  await expect(mismatch).toContainText(`--tags keyswitch-company="other-company ${company}"`);
+  await expect(mismatch).toContainText("The key's keyswitch-company tag names: other-company.");
+  await kms.screenshot('key-binding-mismatch');
+  // The Azure admin runs the command from the dialog.
+  await sim.bindKey(fresh.vault, company);
   await kms.completed.click();
   await expect(kms.success).toBeVisible();
   await expect(kms.success).toBeFocused();
@@ -206,6 +227,7 @@ test('Common issues: tenants keep showing as unverified (new backup set, wrong a
   await consent.page.close();
   await expect(kms.roleDialog).toBeVisible();
   await sim.assignCryptoUser(fresh.vault, fresh.tenantId);
+  await sim.bindKey(fresh.vault, company);
   await kms.completed.click();
   await expect(kms.success).toBeVisible();
   await kms.save.click();
@@ -330,7 +352,7 @@ test('Common issues: "Forbidden" / "Access denied" during the connection test', 
 });
 
 test('Common issues: "Azure AD admin consent is required" when the consent step is skipped; a blocked popup falls back to a link', async ({ page, request, context }) => {
-  const { kms, sim, fresh } = await atSwitchForm(page, request, 'consent');
+  const { kms, sim, company, fresh } = await atSwitchForm(page, request, 'consent');
   // Microsoft's consent opens, but the admin closes it without consenting.
   const popupEvent = page.waitForEvent('popup');
   await kms.testConnectionButton.click();
@@ -360,6 +382,7 @@ test('Common issues: "Azure AD admin consent is required" when the consent step 
   await expect(kms.roleDialog).toBeVisible();
   await expect(kms.roleDialog).toContainText(fresh.vault);
   await sim.assignCryptoUser(fresh.vault, fresh.tenantId);
+  await sim.bindKey(fresh.vault, company);
   await kms.completed.click();
   await expect(kms.success).toBeVisible();
   await kms.cancelSetup();

@@ -79,6 +79,19 @@ export class Sim {
     });
   }
 
+  /** The Azure admin sets the tags of the key's current version, as
+   * `az keyvault key set-attributes --tags` does (they replace the old ones). */
+  async tagKey(vault, tags, key = 'company-kek') {
+    const resp = await this.request.patch(`${SIM_URL}/_control/vaults/${vault}/keys/${key}`, { data: { tags } });
+    expect(resp.status(), await resp.text()).toBeLessThan(300);
+  }
+
+  /** The Azure admin binds the key to `company`: the tag step of the role
+   * dialog (`keyswitch-company` names the company). */
+  async bindKey(vault, company, key = 'company-kek') {
+    await this.tagKey(vault, { 'keyswitch-company': company }, key);
+  }
+
   /** A new Entra tenant with a Global Administrator (`admin`) and a user
    * without an admin role (`plainUser`), and a vault (RBAC unless told) with
    * an RSA key `company-kek`. Consents are kept per company, so every test
@@ -140,6 +153,7 @@ export class ManageKmsPage {
     this.pending = page.getByRole('region', { name: 'Pending setup: Azure Key Vault' });
     this.roleDialog = page.getByRole('dialog', { name: 'Assign the Key Vault Crypto User role' });
     this.completed = this.roleDialog.getByRole('button', { name: 'Completed' });
+    this.bindingStep = this.roleDialog.getByRole('region', { name: 'Bind the key to this company' });
     this.success = page.getByRole('status').filter({ hasText: 'Connection test passed' });
     this.save = page.getByRole('button', { name: 'Save', exact: true });
     this.tenants = page.getByRole('region', { name: 'Tenants to verify' });

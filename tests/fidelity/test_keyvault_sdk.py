@@ -126,3 +126,20 @@ def test_rotated_key_old_version_still_unwraps():
     new = client.get_key("small-key")
     assert new.properties.version != old.properties.version
     assert crypto.unwrap_key(wrapped.algorithm, wrapped.encrypted_key).key == b"k" * 32
+
+
+def test_update_key_properties_sets_the_version_tags():
+    # The key binding tag (keyswitch-company) as an Azure admin sets it with the SDK.
+    client = key_client()
+    key = client.get_key("company-kek")
+    version = key.properties.version
+    updated = client.update_key_properties(
+        "company-kek", version, tags={"keyswitch-company": "acme globex"}
+    )
+    assert updated.properties.tags == {"keyswitch-company": "acme globex"}
+    assert updated.properties.version == version
+    again = client.get_key("company-kek", version)
+    assert again.properties.tags == {"keyswitch-company": "acme globex"}
+    cleared = client.update_key_properties("company-kek", version, tags={})
+    assert not cleared.properties.tags
+    assert not client.get_key("company-kek").properties.tags

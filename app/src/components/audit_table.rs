@@ -36,6 +36,8 @@ pub fn action_label(action: AuditAction) -> &'static str {
         AuditAction::ExportTenantVerification => "Tenant re-verified for export",
         AuditAction::ExportReopened => "Export available again",
         AuditAction::MovedToAwsKms => "Moved to AWS KMS",
+        AuditAction::KeyBound => "Key binding recorded",
+        AuditAction::KeyReleased => "Key binding released",
         AuditAction::VaultCreated => "Vault created",
         AuditAction::VaultCreate => "Vault creation failed",
         AuditAction::ConnectionTested => "Vault connection tested",

@@ -156,6 +156,20 @@ impl KeyVault {
         answer.json().map_err(|_| unexpected().into())
     }
 
+    /// `GET /keys/{name}/{version}`: exactly the version `kid` names.
+    pub async fn get_key_version(
+        &self,
+        token: &AccessToken,
+        kid: &KeyId,
+    ) -> Result<KeyBundle, EdgeError> {
+        let url = Self::with_version(kid.as_str());
+        let answer = self.call(Method::Get, &url, Some(token), None).await?;
+        if answer.status != 200 {
+            return Err(Self::refusal(&answer));
+        }
+        answer.json().map_err(|_| unexpected().into())
+    }
+
     /// `wrapkey` or `unwrapkey` with `kid`; returns the kid that did it and
     /// the result bytes.
     async fn key_operation(
@@ -260,6 +274,13 @@ impl<'a> ConnectorVault<'a> {
             async move { kv.get_key(&t, vault, name).await }
         })
         .await
+    }
+
+    /// `GET /keys/{name}/{version}` of the versioned `kid`.
+    pub async fn get_key_version(&self, kid: &KeyId) -> Result<KeyBundle, EdgeError> {
+        let kv = &self.vault;
+        self.with_token(|t| async move { kv.get_key_version(&t, kid).await })
+            .await
     }
 
     /// [`KeyVault::wrap`] with the connector's token.

@@ -93,7 +93,7 @@ impl CompanyKms {
             } => {
                 let result = caught(
                     "connection test",
-                    crate::connection::run(&self.env, &target, &tenant).await,
+                    crate::connection::run(&self.env, model.company_id(), &target, &tenant).await,
                 );
                 Some(Event::ConnectionTested { attempt, result })
             }
@@ -132,8 +132,14 @@ impl CompanyKms {
             } => {
                 let result = async {
                     let key = self.unwrap_fresh(company, &old.0, &old.1).await?;
-                    let (kid, blob) =
-                        providers::azure::wrap(&self.env, &tenant, &target, key.bytes()).await?;
+                    let (kid, blob) = providers::azure::wrap(
+                        &self.env,
+                        &tenant,
+                        model.company_id(),
+                        &target,
+                        key.bytes(),
+                    )
+                    .await?;
                     Ok((kid, STANDARD.encode(blob)))
                 }
                 .await;
@@ -152,7 +158,14 @@ impl CompanyKms {
                     let blob = STANDARD
                         .decode(&blob)
                         .map_err(|_| EdgeError::corrupt("the newly wrapped company key"))?;
-                    let back = providers::azure::unwrap(&self.env, &tenant, &kid, &blob).await?;
+                    let back = providers::azure::unwrap(
+                        &self.env,
+                        &tenant,
+                        model.company_id(),
+                        &kid,
+                        &blob,
+                    )
+                    .await?;
                     if key.same_as(&back) {
                         Ok(())
                     } else {
@@ -175,6 +188,13 @@ impl CompanyKms {
                 });
                 let result = caught("export", result);
                 Some(Event::Exported { attempt, result })
+            }
+            Effect::RecordBinding { attempt, key, bind } => {
+                let result = caught(
+                    "key-binding registry",
+                    crate::key_bindings::record(&self.env, &key, model.company_id(), bind).await,
+                );
+                Some(Event::BindingRecorded { attempt, result })
             }
             Effect::RewrapToAws {
                 attempt,

@@ -6,14 +6,15 @@ pub mod aws_kms;
 pub mod azure;
 pub mod platform;
 
-use keyswitch_shared::{CatalogError, Provider, TenantId};
+use keyswitch_shared::{CatalogError, CompanyId, Provider, TenantId};
 use worker::Env;
 
 use crate::crypto::SecretKey;
 use crate::error::EdgeError;
 
 /// Unwraps `company`'s key from `wrapped` with `provider` (`azure_tenant`
-/// names the vault's tenant for an Azure provider).
+/// names the vault's tenant for an Azure provider). An Azure key is read
+/// first and must still name `company` in its binding tag.
 pub async fn unwrap_company_key(
     env: &Env,
     company: &str,
@@ -31,7 +32,8 @@ pub async fn unwrap_company_key(
         }
         Provider::AzureKeyVault { kid, .. } => {
             let tenant = azure_tenant.ok_or(CatalogError::Internal)?;
-            let plain = azure::unwrap(env, tenant, kid, wrapped).await?;
+            let company: CompanyId = company.parse().map_err(|_| CatalogError::Internal)?;
+            let plain = azure::unwrap(env, tenant, &company, kid, wrapped).await?;
             SecretKey::from_bytes(&plain)
         }
     }

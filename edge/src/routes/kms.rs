@@ -151,6 +151,7 @@ pub async fn get_role_assignment(req: Request, ctx: Ctx) -> Answer {
     })?;
     let entra = Entra::from_env(&ctx.env)?;
     Ok(Response::from_json(&guidance::build(
+        &company,
         &pending,
         entra.client_id(),
     ))?)

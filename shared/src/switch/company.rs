@@ -321,6 +321,66 @@ pub struct Lease {
     pub restarts: u32,
 }
 
+/// A key in the key-binding registry: the vault's host and the key's name
+/// (lowercase: Key Vault names ignore case). One registry object per key
+/// records which companies the key is bound to.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct RegistryKey {
+    /// The vault's host, e.g. `contoso-kms.vault.azure.net`.
+    pub vault_host: String,
+    /// The key's name, lowercase.
+    pub key_name: String,
+}
+
+impl RegistryKey {
+    /// The registry key of an Azure provider or target.
+    #[must_use]
+    pub fn of(vault: &crate::VaultUri, key: &crate::KeyName) -> Self {
+        Self {
+            vault_host: vault.host().to_ascii_lowercase(),
+            key_name: key.as_str().to_ascii_lowercase(),
+        }
+    }
+
+    /// The registry key of the provider in force, when it is Azure Key Vault.
+    #[must_use]
+    pub fn of_provider(provider: &Provider) -> Option<Self> {
+        match provider {
+            Provider::AzureKeyVault {
+                vault_uri,
+                key_name,
+                ..
+            } => Some(Self::of(vault_uri, key_name)),
+            _ => None,
+        }
+    }
+
+    /// The name of the registry object for this key.
+    #[must_use]
+    pub fn object_name(&self) -> String {
+        format!("{}/keys/{}", self.vault_host, self.key_name)
+    }
+}
+
+/// A registry write the company owes: kept in the model until the registry
+/// acknowledged it, sent again by the alarm when no answer came by
+/// `due_at_ms` (the write is idempotent).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistryWrite {
+    /// The key.
+    pub key: RegistryKey,
+    /// `true`: the company is bound to the key (on commit); `false`: it is
+    /// released (the company moved to another key or provider).
+    pub bind: bool,
+    /// The attempt in flight; only its answer counts (0: none in flight,
+    /// waiting for the back-off after a failure).
+    pub attempt: u32,
+    /// When to send it (again), Unix milliseconds.
+    pub due_at_ms: u64,
+    /// Failed attempts so far.
+    pub failures: u32,
+}
+
 /// A company's whole KMS state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Company {
@@ -343,6 +403,12 @@ pub struct Company {
     /// When the last connection test started (Unix milliseconds).
     #[serde(default)]
     pub(crate) last_test_at_ms: Option<u64>,
+    /// Key-binding registry writes not yet acknowledged.
+    #[serde(default)]
+    pub(crate) registry: Vec<RegistryWrite>,
+    /// The last registry write attempt number handed out.
+    #[serde(default)]
+    pub(crate) registry_attempts: u32,
 }
 
 impl Company {
@@ -364,6 +430,8 @@ impl Company {
             audit_seq: 0,
             consents: Vec::new(),
             last_test_at_ms: None,
+            registry: Vec::new(),
+            registry_attempts: 0,
         }
     }
     /// The company's id.
@@ -427,6 +495,11 @@ impl Company {
     pub fn last_test_at_ms(&self) -> Option<u64> {
         self.last_test_at_ms
     }
+    /// The key-binding registry writes not yet acknowledged.
+    #[must_use]
+    pub fn registry_writes(&self) -> &[RegistryWrite] {
+        &self.registry
+    }
     /// The sequence number of the newest audit entry.
     #[must_use]
     pub fn audit_seq(&self) -> u64 {
@@ -453,11 +526,13 @@ impl Company {
             .filter(|s| s.stage == Stage::Finalizing && self.lease.is_none())
             .and_then(|s| s.finalize.as_ref())
             .and_then(|f| f.next_retry_at_ms);
+        let registry = self.registry.iter().map(|w| w.due_at_ms);
         lease
             .into_iter()
             .chain(exchanges)
             .chain(consent)
             .chain(retry)
+            .chain(registry)
             .min()
     }
 }

@@ -172,6 +172,17 @@ pub enum Effect {
         /// The window that was open.
         window: ExportWindow,
     },
+    /// Record in the key-binding registry that the company is bound to
+    /// (`bind`) or released from `key`; then
+    /// [`Event::BindingRecorded`](super::Event::BindingRecorded).
+    RecordBinding {
+        /// The write's attempt (its answer names it).
+        attempt: u32,
+        /// The key.
+        key: super::company::RegistryKey,
+        /// Bind or release.
+        bind: bool,
+    },
     /// Unwrap the company key and wrap it with an AWS KMS key (encryption
     /// context naming the company); then [`Event::MovedToAws`](super::Event::MovedToAws).
     RewrapToAws {

@@ -246,6 +246,14 @@ pub enum Event {
         /// The key ARN AWS KMS reported and the blob it wrapped (base64).
         result: Result<(String, String), CatalogError>,
     },
+    /// The key-binding registry answered a write: how many *other*
+    /// companies the key is bound to now.
+    BindingRecorded {
+        /// The write's attempt.
+        attempt: u32,
+        /// The other companies' count, or why the write failed.
+        result: Result<u32, CatalogError>,
+    },
 }
 
 impl Event {
@@ -276,6 +284,7 @@ impl Event {
             Self::WrapVerified { .. } => "wrap_verified",
             Self::Exported { .. } => "exported",
             Self::MovedToAws { .. } => "moved_to_aws",
+            Self::BindingRecorded { .. } => "binding_recorded",
         }
     }
 }

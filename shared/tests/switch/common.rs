@@ -134,6 +134,7 @@ pub fn is_result(event: &Event) -> bool {
             | Event::WrapVerified { .. }
             | Event::Exported { .. }
             | Event::MovedToAws { .. }
+            | Event::BindingRecorded { .. }
     )
 }
 

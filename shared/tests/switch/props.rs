@@ -62,7 +62,7 @@ impl Dice<'_> {
 
 // ---------- every error the edge can feed back ----------
 
-const ERROR_KINDS: usize = 55;
+const ERROR_KINDS: usize = 57;
 
 fn error(i: u32) -> CatalogError {
     use CatalogError as E;
@@ -171,7 +171,18 @@ fn error(i: u32) -> CatalogError {
             closed_at: 1_800_000_000,
         },
         53 => E::ReauthenticationRequired { max_age_mins: 10 },
-        54 => E::RateLimited {
+        54 => E::KeyBindingMissing {
+            vault_name: "vault1".into(),
+            key_name: "cmk".into(),
+            company: "acme".into(),
+        },
+        55 => E::KeyBindingMismatch {
+            vault_name: "vault1".into(),
+            key_name: "cmk".into(),
+            company: "acme".into(),
+            found: vec!["globex".into()],
+        },
+        56 => E::RateLimited {
             retry_after_secs: 3,
             interval_secs: 10,
         },
@@ -238,7 +249,9 @@ fn kind(e: &CatalogError) -> usize {
         E::BackupSetUnverifiable { .. } => 51,
         E::ExportWindowExpired { .. } => 52,
         E::ReauthenticationRequired { .. } => 53,
-        E::RateLimited { .. } => 54,
+        E::KeyBindingMissing { .. } => 54,
+        E::KeyBindingMismatch { .. } => 55,
+        E::RateLimited { .. } => 56,
     }
 }
 
@@ -390,6 +403,7 @@ impl Out {
             | Effect::ExportKey { attempt, .. }
             | Effect::RewrapToAws { attempt, .. } => Some(*attempt),
             Effect::ExchangeCode { .. }
+            | Effect::RecordBinding { .. }
             | Effect::Audit(_)
             | Effect::ArmAlarm { .. }
             | Effect::ClearAlarm
@@ -409,6 +423,7 @@ impl Out {
             (Effect::VerifyWrap { .. }, _) => CALLS[7],
             (Effect::ExportKey { .. }, _) => CALLS[8],
             (Effect::RewrapToAws { .. }, _) => CALLS[9],
+            (Effect::RecordBinding { .. }, _) => "record_binding",
             (
                 Effect::Audit(_) | Effect::ArmAlarm { .. } | Effect::ClearAlarm | Effect::Reply(_),
                 _,
@@ -428,6 +443,7 @@ impl Out {
             Effect::ExchangeCode { .. } => matches!(self.sign, Some((SignFor::Setup(_), _))),
             Effect::ExportKey { .. }
             | Effect::RewrapToAws { .. }
+            | Effect::RecordBinding { .. }
             | Effect::Audit(_)
             | Effect::ArmAlarm { .. }
             | Effect::ClearAlarm
@@ -935,6 +951,15 @@ impl Sim {
                 };
                 Event::MovedToAws { attempt, result }
             }
+            // The registry answers how many other companies share the key.
+            Effect::RecordBinding { attempt, .. } => Event::BindingRecorded {
+                attempt,
+                result: if fail {
+                    Err(self.feed_error(d))
+                } else {
+                    Ok(d.roll(3))
+                },
+            },
             Effect::Audit(_) | Effect::ArmAlarm { .. } | Effect::ClearAlarm | Effect::Reply(_) => {
                 unreachable!("only outside calls are outstanding")
             }
@@ -1495,7 +1520,9 @@ impl Sim {
         if !is_result(&event) {
             // Whatever expired is resolved before a command or the alarm.
             for o in &mut self.outs {
-                if o.live && o.deadline <= now {
+                // A registry write lives as long as the model owes it (below).
+                let registry = matches!(o.effect, Effect::RecordBinding { .. });
+                if o.live && o.deadline <= now && !registry {
                     o.live = false;
                     if o.crashed {
                         *self.stats.expired.entry(o.name()).or_default() += 1;
@@ -2025,9 +2052,15 @@ impl Sim {
                     self.oracle.window_open = false;
                     self.outs.push(new(self, None, None));
                 }
-                Effect::RewrapToAws { .. } => {
+                Effect::RewrapToAws { .. } | Effect::RecordBinding { .. } => {
                     self.outs.push(new(self, None, None));
                 }
+            }
+        }
+        // A registry write's answer counts while the model owes that attempt.
+        for o in &mut self.outs {
+            if let Effect::RecordBinding { attempt, .. } = o.effect {
+                o.live = next.registry_writes().iter().any(|w| w.attempt == attempt);
             }
         }
         if export_refused {
@@ -2218,6 +2251,7 @@ fn effect_name(e: &Effect) -> &'static str {
         Effect::VerifyWrap { .. } => "verify_wrap",
         Effect::ExportKey { .. } => "export_key",
         Effect::RewrapToAws { .. } => "rewrap_to_aws",
+        Effect::RecordBinding { .. } => "record_binding",
     }
 }
 
@@ -2364,7 +2398,7 @@ fn random_lives_of_a_company_keep_every_invariant() {
     }
     assert_eq!(
         s.effects_seen.len(),
-        13,
+        14,
         "every effect: {:?}",
         s.effects_seen
     );

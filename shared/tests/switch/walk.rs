@@ -4,8 +4,8 @@
 use keyswitch_shared::api::FinalizeStep;
 use keyswitch_shared::switch::{
     CONSENT_TTL_SECS, Company, ConsentAnswer, ConsentProof, Effect, Event, ExportWindow, Inventory,
-    OAuthSecret, Op, Policy, Reply, Stage, TenantRef, TenantStatus, Unverifiable, UnverifiableSet,
-    VerifyAnswer, WrappedKey, refusal,
+    OAuthSecret, Op, Policy, RegistryKey, Reply, Stage, TenantRef, TenantStatus, Unverifiable,
+    UnverifiableSet, VerifyAnswer, WrappedKey, refusal,
 };
 use keyswitch_shared::{AuditAction as A, CatalogError, KeyId, Outcome as O, Provider};
 
@@ -197,6 +197,13 @@ fn complete(r: &mut Run, tenants: &[TenantRef]) -> KeyId {
         result: Ok(()),
     });
     assert_eq!(r.m.stage(), Stage::Done);
+    // The key-binding registry records the company on the key.
+    let attempt = r.m.registry_writes()[0].attempt;
+    r.ok(Event::BindingRecorded {
+        attempt,
+        result: Ok(0),
+    });
+    assert!(r.m.registry_writes().is_empty());
     k
 }
 
@@ -616,11 +623,19 @@ fn platform_to_azure_with_the_exact_effects_of_every_step() {
         attempt: 6,
         result: Ok(()),
     });
+    let registered = RegistryKey::of(&t.vault_uri, &t.key_name);
     assert_eq!(
         fx,
         vec![
             audit_note(SYSTEM, A::SwitchCommitted, O::Succeeded, k.as_str()),
-            Fx::Do(Effect::ClearAlarm),
+            Fx::Do(Effect::ArmAlarm {
+                at_ms: r.now + lease_ms(&r)
+            }),
+            Fx::Do(Effect::RecordBinding {
+                attempt: 1,
+                key: registered.clone(),
+                bind: true,
+            }),
         ]
     );
     assert_eq!(r.m.stage(), Stage::Done);
@@ -645,6 +660,24 @@ fn platform_to_azure_with_the_exact_effects_of_every_step() {
     assert_eq!(r.m.export_window(), ExportWindow::Open { opened_at });
     assert_eq!(r.m.progress().stage, Stage::Done);
     assert_eq!(r.m.audit_seq(), 15);
+    // The registry records the binding; the audit names the key and how
+    // many other companies share it.
+    let fx = r.fx(Event::BindingRecorded {
+        attempt: 1,
+        result: Ok(2),
+    });
+    let note = format!(
+        "bound to {}; 2 other companies bound to it",
+        registered.object_name()
+    );
+    assert_eq!(
+        fx,
+        vec![
+            audit_note(SYSTEM, A::KeyBound, O::Succeeded, &note),
+            Fx::Do(Effect::ClearAlarm),
+        ]
+    );
+    assert!(r.m.registry_writes().is_empty());
 
     // The one export, then no more.
     let azure = (r.m.provider().clone(), r.m.key().clone());
@@ -692,6 +725,122 @@ fn platform_to_azure_with_the_exact_effects_of_every_step() {
     );
     assert_eq!(r.m.audit_seq(), before.audit_seq() + 1);
     assert_eq!(same_but_audit_seq(&r.m, &before), before);
+}
+
+// ---------- the key-binding registry ----------
+
+#[test]
+fn a_registry_write_is_owed_until_answered_and_sent_again_by_the_alarm() {
+    let mut r = Run::new(new_company());
+    to_wrap(&mut r, &[m365(VAULT_TENANT)]);
+    let attempt = r.attempt();
+    r.ok(Event::Wrapped {
+        attempt,
+        result: Ok((kid(&target(1), 2), "azure-blob".into())),
+    });
+    let attempt = r.attempt();
+    r.ok(Event::WrapVerified {
+        attempt,
+        result: Ok(()),
+    });
+    assert_eq!(r.m.stage(), Stage::Done);
+    let key = RegistryKey::of(&target(1).vault_uri, &target(1).key_name);
+    let first = r.m.registry_writes()[0].clone();
+    assert!(first.bind && first.key == key, "{first:?}");
+    assert_eq!(r.alarm, Some(first.due_at_ms));
+
+    // No answer came (the object restarted): the alarm sends it again.
+    r.now = first.due_at_ms;
+    let fx = calls(&r.ok_now(Event::Tick));
+    let second = r.m.registry_writes()[0].attempt;
+    assert_ne!(second, first.attempt);
+    assert_eq!(
+        fx,
+        vec![Effect::RecordBinding {
+            attempt: second,
+            key: key.clone(),
+            bind: true
+        }]
+    );
+    // The first attempt's late answer no longer counts.
+    assert_eq!(
+        r.refused(Event::BindingRecorded {
+            attempt: first.attempt,
+            result: Ok(0)
+        }),
+        stale()
+    );
+    // A failed write is audited once and retried after a back-off.
+    let fx = r.fx(Event::BindingRecorded {
+        attempt: second,
+        result: Err(CatalogError::Internal),
+    });
+    assert_eq!(
+        without_alarm(&fx),
+        vec![audit_note(SYSTEM, A::KeyBound, O::Failed, "internal")]
+    );
+    let due = r.m.registry_writes()[0].due_at_ms;
+    assert!(due > r.now && r.alarm == Some(due));
+    r.now = due;
+    let fx = calls(&r.ok_now(Event::Tick));
+    let third = r.m.registry_writes()[0].attempt;
+    assert_eq!(
+        fx,
+        vec![Effect::RecordBinding {
+            attempt: third,
+            key: key.clone(),
+            bind: true
+        }]
+    );
+    let fx = r.fx(Event::BindingRecorded {
+        attempt: third,
+        result: Ok(0),
+    });
+    let note = format!(
+        "bound to {}; 0 other companies bound to it",
+        key.object_name()
+    );
+    assert_eq!(
+        without_alarm(&fx),
+        vec![audit_note(SYSTEM, A::KeyBound, O::Succeeded, &note)]
+    );
+    assert!(r.m.registry_writes().is_empty());
+    assert_eq!(r.m.next_deadline_ms(), None);
+
+    // Moving away from the key releases it.
+    r.ok(Event::MoveToAwsKms {
+        actor: admin(),
+        key_id: "k-1".into(),
+    });
+    let attempt = r.attempt();
+    let fx = calls(&r.ok(Event::MovedToAws {
+        attempt,
+        result: Ok((
+            "arn:aws:kms:eu-west-1:111122223333:key/k-1".into(),
+            "aws-blob".into(),
+        )),
+    }));
+    let release = r.m.registry_writes()[0].attempt;
+    assert_eq!(
+        fx,
+        vec![Effect::RecordBinding {
+            attempt: release,
+            key: key.clone(),
+            bind: false
+        }]
+    );
+    let fx = r.fx(Event::BindingRecorded {
+        attempt: release,
+        result: Ok(1),
+    });
+    let note = format!(
+        "released from {}; 1 other company bound to it",
+        key.object_name()
+    );
+    assert_eq!(
+        without_alarm(&fx),
+        vec![audit_note(SYSTEM, A::KeyReleased, O::Succeeded, &note)]
+    );
 }
 
 /// `m` with the audit sequence of `like` (to compare everything else).

@@ -90,6 +90,7 @@ async fn main() {
         return unavailable(format!("consent landing page answered {landing}")).await;
     }
     w.assign_role().await;
+    w.bind_key(&company).await;
     for step in ["test", "save"] {
         let (s, v) = call("POST", &format!("{}/{step}", kms(&company)), Some(&t), None).await;
         if s != 200 {

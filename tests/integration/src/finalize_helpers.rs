@@ -63,6 +63,7 @@ pub async fn company_for(prefix: &str, w: &World, google: bool) -> String {
 pub async fn ready_to_save(company: &str, token: &str, w: &World) {
     assert_eq!(start_and_consent(company, token, w).await, 200);
     w.assign_role().await;
+    w.bind_key(company).await;
     let (s, v) = call("POST", &format!("{}/test", kms(company)), Some(token), None).await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["kms"]["stage"], "tested", "{v}");

@@ -232,7 +232,66 @@ pub async fn world(rbac: bool, key_size: u32) -> World {
     }
 }
 
+/// The key binding tag's name (the key names the companies it serves).
+pub const BINDING_TAG: &str = "keyswitch-company";
+
+/// Sets the tags of the current version of `key` in `vault` (as the Azure
+/// admin would with `az keyvault key set-attributes --tags`): replaces them.
+pub async fn set_key_tags(vault: &str, key: &str, tags: Value) {
+    control(
+        "PATCH",
+        &format!("/vaults/{vault}/keys/{key}"),
+        Some(json!({ "tags": tags })),
+    )
+    .await;
+}
+
+/// The tags of the current version of `key` in `vault`.
+pub async fn key_tags(vault: &str, key: &str) -> Value {
+    let state = control("GET", "/state", None).await;
+    let vaults = state["vaults"].as_array().cloned().unwrap_or_default();
+    let v = vaults
+        .iter()
+        .find(|v| v["name"].as_str() == Some(vault))
+        .expect("the vault");
+    let k = v["keys"]
+        .as_array()
+        .and_then(|ks| ks.iter().find(|k| k["name"].as_str() == Some(key)))
+        .expect("the key");
+    k["versions"]
+        .as_array()
+        .and_then(|vs| vs.last())
+        .map(|x| x["tags"].clone())
+        .unwrap_or(Value::Null)
+}
+
+/// Binds `key` in `vault` to `company` as the key's Azure admin would: adds
+/// the company id to the `keyswitch-company` tag, keeping the ids and the
+/// other tags already there.
+pub async fn bind_key(vault: &str, key: &str, company: &str) {
+    let mut tags = key_tags(vault, key).await;
+    if !tags.is_object() {
+        tags = json!({});
+    }
+    let mut ids: Vec<String> = tags[BINDING_TAG]
+        .as_str()
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    if !ids.iter().any(|i| i == company) {
+        ids.push(company.to_owned());
+    }
+    tags[BINDING_TAG] = Value::String(ids.join(" "));
+    set_key_tags(vault, key, tags).await;
+}
+
 impl World {
+    /// Binds the world's key to `company` (the tag step of the role dialog).
+    pub async fn bind_key(&self, company: &str) {
+        bind_key(&self.vault, &self.key, company).await;
+    }
+
     /// Assigns Key Vault Crypto User to the connector on the vault.
     pub async fn assign_role(&self) {
         control(
@@ -342,6 +401,23 @@ pub async fn start_and_consent(company: &str, token: &str, w: &World) -> u16 {
     let url = answer["consent_url"].as_str().expect("a consent URL");
     let callback = consent_as(url, &w.admin_oid, "accept").await;
     get_page(&callback).await.0
+}
+
+/// `POST …/kms/test` (the connection test) as `token`. When the company's
+/// previous test was too recent (`rate_limited`, 429), waits the
+/// `Retry-After` the edge asked for and asks once more, as an admin would.
+pub async fn test_connection(company: &str, token: &str) -> (u16, Value) {
+    let path = format!("{}/test", kms(company));
+    let first = call("POST", &path, Some(token), None).await;
+    if first.0 != 429 || first.1["code"] != "rate_limited" {
+        return first;
+    }
+    let wait = first.1["retry_after_seconds"]
+        .as_u64()
+        .unwrap_or(10)
+        .min(30);
+    tokio::time::sleep(std::time::Duration::from_millis(wait * 1000 + 200)).await;
+    call("POST", &path, Some(token), None).await
 }
 
 /// The status of `company` (as a company admin).

@@ -40,6 +40,7 @@ async fn guidance_then_a_passing_test_records_the_key() {
         "awaiting_role_assignment"
     );
     w.assign_role().await;
+    w.bind_key(&company).await;
     let (status, answer) = test(&company, &t).await;
     assert_eq!(status, 200, "{answer}");
     let pending = &answer["kms"]["pending"];
@@ -84,6 +85,7 @@ async fn unknown_key_and_secret_name_are_key_not_found() {
     let (status, answer) = start_when_allowed(&company, &t, &w.vault_uri, "no-such-key").await;
     assert_eq!(status, 422, "{answer}");
     assert_eq!(answer["code"], "key_not_found");
+    w.bind_key(&company).await;
     let (status, answer) = start_when_allowed(&company, &t, &w.vault_uri, &w.key).await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["kms"]["stage"], "tested");
@@ -126,6 +128,7 @@ async fn throttling_backs_off_then_succeeds_or_gives_a_clear_error() {
     let t = session("company_admin", &[&company]).await;
     assert_eq!(start_and_consent(&company, &t, &w).await, 200);
     w.assign_role().await;
+    w.bind_key(&company).await;
     // Two 429s on GET key: the back-off absorbs them.
     let f = control("POST", "/faults", Some(json!({"service": "keyvault", "path": format!("{}.vault.azure.net/keys/{}", w.vault, w.key), "method": "GET", "count": 2, "action": {"kind": "throttle"}}))).await;
     let (status, answer) = test(&company, &t).await;

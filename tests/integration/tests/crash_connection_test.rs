@@ -17,6 +17,7 @@ async fn the_alarm_resolves_a_connection_test_cut_by_a_crash() {
     let t = session("partner_admin", &[&company]).await;
     assert_eq!(start_and_consent(&company, &t, &w).await, 200);
     w.assign_role().await;
+    w.bind_key(&company).await;
     let get_key = format!("/{}.vault.azure.net/keys/company-kek", w.vault);
     let id = add_fault(
         json!({"service": "keyvault", "path": get_key, "method": "GET", "count": 1,

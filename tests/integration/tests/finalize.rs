@@ -13,6 +13,7 @@ async fn consent_older_than_the_max_age_requires_admin_consent() {
     let t = session("company_admin", &[&company]).await;
     assert_eq!(start_and_consent(&company, &t, &w).await, 200);
     w.assign_role().await;
+    w.bind_key(&company).await;
     let (s, v) = call("POST", &format!("{}/test", kms(&company)), Some(&t), None).await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["kms"]["stage"], "tested");

@@ -9,6 +9,7 @@ async fn tested_setup(company: &str, t: &str) -> World {
     let w = world(true, 2048).await;
     assert_eq!(start_and_consent(company, t, &w).await, 200);
     w.assign_role().await;
+    w.bind_key(company).await;
     let (status, answer) = call("POST", &format!("{}/test", kms(company)), Some(t), None).await;
     assert_eq!(status, 200, "{answer}");
     w

@@ -72,6 +72,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/faults/{id}", delete(remove_fault))
         .route("/requests", get(list_requests).delete(clear_requests))
+        .route("/sink", get(list_sink).delete(clear_sink))
 }
 
 fn err(status: StatusCode, message: &str) -> Response {
@@ -118,7 +119,7 @@ fn vault_json(v: &Vault) -> Value {
                         "kid": format!("https://{}/keys/{name}/{}", v.host, kv.version),
                         "kty": kv.kty.as_str(),
                         "size": if kv.bits() == 0 { Value::Null } else { json!(kv.bits()) },
-                        "enabled": kv.enabled, "nbf": kv.nbf, "exp": kv.exp, "key_ops": kv.key_ops,
+                        "enabled": kv.enabled, "nbf": kv.nbf, "exp": kv.exp, "key_ops": kv.key_ops, "tags": kv.tags,
                     })
                 })
                 .collect();
@@ -629,6 +630,9 @@ struct KeyUpdate {
     exp: Option<Option<i64>>,
     #[serde(default)]
     key_ops: Option<Vec<String>>,
+    /// Replaces the version's tags (`{}` removes them all).
+    #[serde(default)]
+    tags: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// Distinguishes an absent field from an explicit `null` (clear).
@@ -674,6 +678,9 @@ async fn update_key(
         }
         if let Some(ops) = &body.key_ops {
             kv.key_ops = ops.clone();
+        }
+        if let Some(tags) = &body.tags {
+            kv.tags = tags.clone();
         }
         kv.updated = now();
         Json(vault_json(v)).into_response()
@@ -1142,6 +1149,15 @@ struct LogQuery {
 
 async fn list_requests(State(sim): State<AppState>, Query(q): Query<LogQuery>) -> Json<Value> {
     Json(json!({"requests": lock(&sim.log).list(q.service.as_deref())}))
+}
+
+async fn list_sink(State(sim): State<AppState>) -> Json<Value> {
+    Json(json!({"received": lock(&sim.sink).clone()}))
+}
+
+async fn clear_sink(State(sim): State<AppState>) -> StatusCode {
+    lock(&sim.sink).clear();
+    StatusCode::NO_CONTENT
 }
 
 async fn clear_requests(State(sim): State<AppState>) -> StatusCode {

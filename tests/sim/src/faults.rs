@@ -21,6 +21,18 @@ pub enum FaultAction {
     },
     /// Close the connection without answering.
     Drop,
+    /// Answer `302 Found` with `Location` on the simulator's logging
+    /// endpoint (`/_sink/…`), which records what a follower sends it
+    /// (`GET /_control/sink`): a client that carries a token or a secret
+    /// must never follow it.
+    Redirect,
+    /// Answer normally, but with this `kid` in the answer (a key bundle's
+    /// `key.kid`, or a key operation's `kid`): a key id the caller did not
+    /// ask for.
+    ForeignKid {
+        /// The key id to answer.
+        kid: String,
+    },
 }
 
 /// A fault rule as the control API accepts it.

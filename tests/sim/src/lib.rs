@@ -56,6 +56,7 @@ pub fn router(sim: AppState) -> Router {
         )
         .route("/kv/{host}/{*rest}", any(kv_by_path))
         .route("/aws/kms", any(aws::kms_proxy))
+        .route("/_sink/{*rest}", any(server::sink))
         .nest("/entra", entra::routes())
         .nest("/google", google::routes())
         .nest("/_control", control::routes())

@@ -118,6 +118,7 @@ pub fn version(kty: Kty, material: Material, version: String) -> KeyVersion {
         key_ops,
         created: t,
         updated: t,
+        tags: std::collections::BTreeMap::new(),
     }
 }
 

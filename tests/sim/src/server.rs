@@ -169,6 +169,55 @@ fn fault_response(service: &str, action: &FaultAction) -> Response {
     resp
 }
 
+/// `resp` with its JSON `key.kid` (a key bundle) or `kid` (a key operation
+/// result) replaced by `kid`.
+async fn with_kid(resp: Response, kid: &str) -> Response {
+    let (mut parts, body) = resp.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 4 << 20).await else {
+        return StatusCode::BAD_GATEWAY.into_response();
+    };
+    let mut value: serde_json::Value = match serde_json::from_slice(&bytes) {
+        Ok(v) => v,
+        Err(_) => return Response::from_parts(parts, Body::from(bytes)),
+    };
+    if let Some(k) = value.get_mut("key").and_then(|k| k.get_mut("kid")) {
+        *k = serde_json::Value::String(kid.to_owned());
+    } else if let Some(k) = value.get_mut("kid") {
+        *k = serde_json::Value::String(kid.to_owned());
+    }
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(value.to_string()))
+}
+
+/// The redirect target of [`FaultAction::Redirect`]: records the method,
+/// path, headers and body it received (`GET /_control/sink`) and answers 200.
+pub async fn sink(State(sim): State<AppState>, req: Request) -> Response {
+    let method = req.method().to_string();
+    let path = req.uri().path().to_owned();
+    let headers: serde_json::Map<String, serde_json::Value> = req
+        .headers()
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_owned(),
+                serde_json::Value::String(String::from_utf8_lossy(v.as_bytes()).into_owned()),
+            )
+        })
+        .collect();
+    let body = axum::body::to_bytes(req.into_body(), 1 << 20)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    lock(&sim.sink).push(serde_json::json!({
+        "at_ms": now_ms(), "method": method, "path": path, "headers": headers, "body": body,
+    }));
+    (
+        StatusCode::OK,
+        axum::Json(serde_json::json!({"sink": "recorded"})),
+    )
+        .into_response()
+}
+
 /// Envelope around every route: logs, injects faults and sends Host-addressed
 /// Key Vault requests to the vault.
 pub async fn envelope(State(sim): State<AppState>, req: Request, next: Next) -> Response {
@@ -201,7 +250,9 @@ pub async fn envelope(State(sim): State<AppState>, req: Request, next: Next) -> 
 
     let mut fault = None;
     let mut response = None;
-    if logged {
+    let mut foreign_kid = None;
+    // The redirect target itself never faults (a follower would loop).
+    if logged && !path.starts_with("/_sink/") {
         let actions = lock(&sim.faults).check(service, method.as_str(), &path);
         for action in actions {
             match action {
@@ -213,6 +264,23 @@ pub async fn envelope(State(sim): State<AppState>, req: Request, next: Next) -> 
                     fault = Some("drop".to_owned());
                     response = Some(dropped());
                     break;
+                }
+                FaultAction::Redirect => {
+                    fault = Some("redirect".to_owned());
+                    let location = format!("{scheme}://{host}/_sink{path}");
+                    response = Some(
+                        (
+                            StatusCode::FOUND,
+                            [(header::LOCATION, location)],
+                            "redirected (injected by the simulator)",
+                        )
+                            .into_response(),
+                    );
+                    break;
+                }
+                FaultAction::ForeignKid { kid } => {
+                    fault.get_or_insert_with(|| "foreign kid".to_owned());
+                    foreign_kid = Some(kid);
                 }
                 other => {
                     fault = Some(match &other {
@@ -256,6 +324,10 @@ pub async fn envelope(State(sim): State<AppState>, req: Request, next: Next) -> 
             }
         }
         (None, None) => next.run(req).await,
+    };
+    let resp = match foreign_kid {
+        Some(kid) => with_kid(resp, &kid).await,
+        None => resp,
     };
 
     if logged {

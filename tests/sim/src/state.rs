@@ -264,6 +264,8 @@ pub struct KeyVersion {
     pub created: i64,
     /// Last update time.
     pub updated: i64,
+    /// The version's tags (Key Vault keeps tags per version).
+    pub tags: std::collections::BTreeMap<String, String>,
 }
 
 impl KeyVersion {
@@ -592,6 +594,8 @@ pub struct Sim {
     pub faults: Mutex<Faults>,
     /// Request log.
     pub log: Mutex<RequestLog>,
+    /// What the redirect target (`/_sink/…`) received.
+    pub sink: Mutex<Vec<serde_json::Value>>,
     /// Key Vault throttling windows.
     pub throttle: Mutex<crate::keyvault::throttle::Windows>,
     /// Entra token-signing key.
@@ -615,6 +619,7 @@ impl Sim {
             world: Mutex::new(world),
             faults: Mutex::new(Faults::default()),
             log: Mutex::new(RequestLog::default()),
+            sink: Mutex::new(Vec::new()),
             throttle: Mutex::new(Default::default()),
             entra_key,
             google_key,
@@ -638,6 +643,7 @@ impl Sim {
         *lock(&self.world) = world;
         *lock(&self.faults) = Faults::default();
         *lock(&self.log) = RequestLog::default();
+        lock(&self.sink).clear();
         *lock(&self.throttle) = Default::default();
     }
 }

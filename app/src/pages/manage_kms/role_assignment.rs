@@ -1,5 +1,6 @@
 //! *Role assignment*: what the Azure admin must do after consent (Key Vault
-//! Crypto User for the connector on the vault), filled in by the edge, with
+//! Crypto User for the connector on the vault, and the key's
+//! `keyswitch-company` tag naming this company), filled in by the edge, with
 //! copy buttons, the portal steps, and **Completed**.
 
 use keyswitch_shared::api::RoleAssignmentGuidance;
@@ -40,7 +41,7 @@ pub fn RoleAssignmentStep() -> impl IntoView {
             <p>
                 "Admin consent is granted"
                 {consent}
-                ". Your Azure admin must now assign the Key Vault Crypto User role to the CyberSentriq KMS Connector on the vault, then you click Completed."
+                ". Your Azure admin must now assign the Key Vault Crypto User role to the CyberSentriq KMS Connector on the vault and tag the key with this company's id, then you click Completed."
             </p>
             <div class="actions">
                 <button type="button" class="button button-primary" on:click=move |_| store.role_open.set(true)>
@@ -148,15 +149,18 @@ fn Guidance(
         az_commands,
         portal_steps,
         access_policy_note,
+        binding,
+        key_name,
         ..
     } = g;
+    let tag_command = binding.az_command.clone();
     let blocks = command_blocks(&az_commands);
     let many = blocks.len() > 1;
     view! {
         <p>
             "Admin consent created the "<b>{service_principal_name.clone()}</b>
             " service principal in your tenant. Ask your Azure admin to assign it the "
-            <b>{role_name}</b>" role on the vault "<b>{vault_name}</b>
+            <b>{role_name}</b>" role on the vault "<b>{vault_name.clone()}</b>
             ", with the Azure CLI or in the Azure Portal. Then click Completed."
         </p>
         <h3>"Azure CLI"</h3>
@@ -179,5 +183,21 @@ fn Guidance(
             {portal_steps.into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}
         </ol>
         <p class="notice notice-info">{access_policy_note}</p>
+        <section aria-labelledby="binding-heading">
+            <h3 id="binding-heading">"Bind the key to this company"</h3>
+            <p>
+                "The key itself must name this company: ask your Azure admin to set the tag "
+                <b>{binding.tag_name}</b>" to "<b>{binding.tag_value}</b>" on the key "
+                <b>{key_name.as_str().to_owned()}</b>" in "<b>{vault_name.clone()}</b>"."
+            </p>
+            <div class="code-block">
+                <pre><code>{binding.az_command}</code></pre>
+                <CopyButton text=tag_command what="the tag command".to_owned()/>
+            </div>
+            <ol class="portal-steps">
+                {binding.portal_steps.into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}
+            </ol>
+            <p class="notice notice-info">{binding.note}</p>
+        </section>
     }
 }

@@ -206,6 +206,7 @@ pub(super) fn moved_to_aws(
     };
     match result {
         Ok((key_id, blob)) => {
+            let old = s.m.provider.clone();
             s.m.provider = Provider::AwsKms {
                 key_id: key_id.clone(),
             };
@@ -222,6 +223,7 @@ pub(super) fn moved_to_aws(
                 Outcome::Succeeded,
                 Some(key_id),
             );
+            super::registry::provider_changed(s, &old);
         }
         Err(error) => {
             let code = Some(error.code().to_owned());

@@ -222,6 +222,7 @@ fn commit(s: &mut Step<'_>, kid: KeyId, blob: String) {
     let Some(setup) = s.m.setup.take() else {
         return;
     };
+    let old = s.m.provider.clone();
     s.m.provider = Provider::AzureKeyVault {
         vault_uri: setup.target.vault_uri.clone(),
         key_name: setup.target.key_name.clone(),
@@ -247,6 +248,7 @@ fn commit(s: &mut Step<'_>, kid: KeyId, blob: String) {
         Outcome::Succeeded,
         Some(kid.to_string()),
     );
+    super::registry::provider_changed(s, &old);
 }
 
 /// An attempt failed: the old provider stays; retry after a back-off.

@@ -8,6 +8,7 @@
 
 mod export;
 mod finalize;
+mod registry;
 mod setup;
 mod tick;
 mod verify;
@@ -47,6 +48,7 @@ pub fn update(
             | Event::WrapVerified { .. }
             | Event::Exported { .. }
             | Event::MovedToAws { .. }
+            | Event::BindingRecorded { .. }
     );
     if is_command {
         // Whatever expired is resolved before anything new starts.
@@ -108,6 +110,9 @@ pub fn update(
         Event::BeginExportRound { actor } => export::begin_round(&mut step, actor)?,
         Event::MoveToAwsKms { actor, key_id } => export::move_to_aws(&mut step, actor, key_id)?,
         Event::MovedToAws { attempt, result } => export::moved_to_aws(&mut step, attempt, result)?,
+        Event::BindingRecorded { attempt, result } => {
+            registry::recorded(&mut step, attempt, result)?;
+        }
         Event::Tick => {}
     }
     finalize::start_when_verified(&mut step);
@@ -188,7 +193,8 @@ fn attempt_of(effect: &Effect) -> Option<u32> {
         | Effect::ArmAlarm { .. }
         | Effect::ClearAlarm
         | Effect::Reply(_)
-        | Effect::ExchangeCode { .. } => None,
+        | Effect::ExchangeCode { .. }
+        | Effect::RecordBinding { .. } => None,
     }
 }
 

@@ -531,9 +531,10 @@ fn forget_revoked(s: &mut Step<'_>, error: &CatalogError) {
 /// Where a failed connection test leaves the setup.
 pub(super) fn test_failed(setup: &mut Setup, error: &CatalogError) {
     setup.stage = match error {
-        CatalogError::KeyVaultForbidden | CatalogError::AccessPolicyVault => {
-            Stage::AwaitingRoleAssignment
-        }
+        CatalogError::KeyVaultForbidden
+        | CatalogError::AccessPolicyVault
+        | CatalogError::KeyBindingMissing { .. }
+        | CatalogError::KeyBindingMismatch { .. } => Stage::AwaitingRoleAssignment,
         CatalogError::AdminConsentRequired | CatalogError::VaultTokenRejected { .. } => {
             setup.consent = None;
             Stage::Draft

@@ -62,6 +62,8 @@ pub enum Action {
     KeyDecrypt,
     /// Rotate.
     KeyRotate,
+    /// Update a key version's attributes and tags.
+    KeyUpdate,
     /// Read a secret value.
     SecretGet,
 }
@@ -76,6 +78,7 @@ impl Action {
             Action::KeyEncrypt => "Microsoft.KeyVault/vaults/keys/encrypt/action",
             Action::KeyDecrypt => "Microsoft.KeyVault/vaults/keys/decrypt/action",
             Action::KeyRotate => "Microsoft.KeyVault/vaults/keys/rotate/action",
+            Action::KeyUpdate => "Microsoft.KeyVault/vaults/keys/update/action",
             Action::SecretGet => "Microsoft.KeyVault/vaults/secrets/getSecret/action",
         }
     }
@@ -89,6 +92,7 @@ impl Action {
             Action::KeyEncrypt => ("keys", "encrypt"),
             Action::KeyDecrypt => ("keys", "decrypt"),
             Action::KeyRotate => ("keys", "rotate"),
+            Action::KeyUpdate => ("keys", "update"),
             Action::SecretGet => ("secrets", "get"),
         }
     }
@@ -108,7 +112,7 @@ pub fn role_allows(role: &str, action: Action) -> bool {
         CRYPTO_USER | HSM_CRYPTO_USER => {
             matches!(
                 action,
-                KeyRead | KeyWrap | KeyUnwrap | KeyEncrypt | KeyDecrypt
+                KeyRead | KeyWrap | KeyUnwrap | KeyEncrypt | KeyDecrypt | KeyUpdate
             )
         }
         CRYPTO_SERVICE_ENCRYPTION_USER => matches!(action, KeyRead | KeyWrap | KeyUnwrap),

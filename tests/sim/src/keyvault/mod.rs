@@ -94,6 +94,7 @@ enum Op {
     ListVersions(String),
     Get(String, Option<String>),
     Rotate(String),
+    Update(String, Option<String>),
     Crypto(String, Option<String>, CryptoOp),
     GetSecret(String),
 }
@@ -103,6 +104,7 @@ impl Op {
         match self {
             Op::ListKeys | Op::ListVersions(_) | Op::Get(..) => Action::KeyRead,
             Op::Rotate(_) => Action::KeyRotate,
+            Op::Update(..) => Action::KeyUpdate,
             Op::Crypto(_, _, c) => c.action(),
             Op::GetSecret(_) => Action::SecretGet,
         }
@@ -113,6 +115,7 @@ impl Op {
             Op::ListVersions(n)
             | Op::Get(n, _)
             | Op::Rotate(n)
+            | Op::Update(n, _)
             | Op::Crypto(n, _, _)
             | Op::GetSecret(n) => Some(n),
         }
@@ -134,6 +137,8 @@ fn parse_op(method: &Method, rest: &str) -> Result<Op, Response> {
         ("GET", ["keys", n, "versions"]) => Op::ListVersions((*n).to_owned()),
         ("GET", ["keys", n, v]) => Op::Get((*n).to_owned(), Some((*v).to_owned())),
         ("POST", ["keys", n, "rotate"]) => Op::Rotate((*n).to_owned()),
+        ("PATCH", ["keys", n]) => Op::Update((*n).to_owned(), None),
+        ("PATCH", ["keys", n, v]) => Op::Update((*n).to_owned(), Some((*v).to_owned())),
         ("POST", ["keys", n, op]) if CryptoOp::parse(op).is_some() => Op::Crypto(
             (*n).to_owned(),
             None,
@@ -306,10 +311,16 @@ async fn bundle(
             jwk.y = Some(y.clone());
         }
     }
+    let tags = (!v.tags.is_empty()).then(|| {
+        v.tags
+            .iter()
+            .map(|(k, x)| (k.clone(), Value::String(x.clone())))
+            .collect()
+    });
     Ok(KeyBundle {
         key: jwk,
         attributes: attributes(v, rec),
-        tags: None,
+        tags,
     })
 }
 
@@ -441,6 +452,9 @@ pub async fn handle(
             }
         }
         Op::Rotate(name) => rotate(&sim, &vault, &base, &name, rec).await,
+        Op::Update(name, version) => {
+            update(&sim, &vault, &base, &name, version.as_deref(), &body, rec).await
+        }
         Op::Crypto(name, version, cop) => {
             let Some((canon, key)) = vault.key(&name) else {
                 return errors::key_not_found(&name);
@@ -500,6 +514,118 @@ async fn rotate(
         k.versions.push(v.clone());
     }
     match bundle(base, &canon, &v, rec).await {
+        Ok(b) => axum::Json(b).into_response(),
+        Err(r) => r,
+    }
+}
+
+/// The update-key body (`PATCH /keys/{name}/{version}`): attributes,
+/// operations and tags; what is absent stays as it is.
+#[derive(serde::Deserialize)]
+struct UpdateBody {
+    #[serde(default)]
+    key_ops: Option<Vec<String>>,
+    #[serde(default)]
+    attributes: Option<UpdateAttributes>,
+    #[serde(default)]
+    tags: Option<serde_json::Map<String, Value>>,
+}
+
+#[derive(serde::Deserialize)]
+struct UpdateAttributes {
+    #[serde(default)]
+    enabled: Option<bool>,
+    #[serde(default)]
+    nbf: Option<i64>,
+    #[serde(default)]
+    exp: Option<i64>,
+}
+
+/// Key Vault's limits on tags: at most 15, names up to 512 and values up to
+/// 256 characters, values strings.
+fn tags_of(
+    map: &serde_json::Map<String, Value>,
+) -> Result<std::collections::BTreeMap<String, String>, Response> {
+    if map.len() > 15 {
+        return Err(errors::bad_parameter("A key can have at most 15 tags."));
+    }
+    let mut out = std::collections::BTreeMap::new();
+    for (name, value) in map {
+        let Some(value) = value.as_str() else {
+            return Err(errors::bad_parameter(&format!(
+                "The value of tag '{name}' must be a string."
+            )));
+        };
+        if name.is_empty() || name.chars().count() > 512 || value.chars().count() > 256 {
+            return Err(errors::bad_parameter(
+                "Tag names are 1-512 characters and tag values at most 256 characters.",
+            ));
+        }
+        out.insert(name.clone(), value.to_owned());
+    }
+    Ok(out)
+}
+
+async fn update(
+    sim: &AppState,
+    vault: &Vault,
+    base: &str,
+    name: &str,
+    version: Option<&str>,
+    body: &[u8],
+    rec: (&str, i64),
+) -> Response {
+    let params: UpdateBody = match serde_json::from_slice(body) {
+        Ok(p) => p,
+        Err(_) => return errors::bad_parameter("The request body is not a valid key update."),
+    };
+    let tags = match params.tags.as_ref().map(tags_of).transpose() {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let Some((canon, _)) = vault.key(name) else {
+        return errors::key_not_found(name);
+    };
+    let canon = canon.clone();
+    let updated = {
+        let mut world = lock(&sim.world);
+        let Some(key) = world
+            .vault_mut(&vault.host)
+            .and_then(|vm| vm.keys.get_mut(&canon))
+        else {
+            return errors::key_not_found(name);
+        };
+        let target = match version {
+            None | Some("") => key.versions.last_mut(),
+            Some(v) => key
+                .versions
+                .iter_mut()
+                .find(|kv| kv.version.eq_ignore_ascii_case(v)),
+        };
+        let Some(kv) = target else {
+            return errors::key_not_found(&format!("{name}/{}", version.unwrap_or("")));
+        };
+        if let Some(ops) = params.key_ops {
+            kv.key_ops = ops;
+        }
+        if let Some(a) = params.attributes {
+            if let Some(e) = a.enabled {
+                kv.enabled = e;
+            }
+            if a.nbf.is_some() {
+                kv.nbf = a.nbf;
+            }
+            if a.exp.is_some() {
+                kv.exp = a.exp;
+            }
+        }
+        if let Some(tags) = tags {
+            kv.tags = tags;
+        }
+        kv.updated = now();
+        kv.clone()
+    };
+    match bundle(base, &canon, &updated, rec).await {
         Ok(b) => axum::Json(b).into_response(),
         Err(r) => r,
     }
