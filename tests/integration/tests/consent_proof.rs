@@ -14,6 +14,7 @@ async fn a_company_on(w: &World) -> (String, String) {
     let t = session("company_admin", &[&a]).await;
     assert_eq!(start_and_consent(&a, &t, w).await, 200);
     w.assign_role().await;
+    w.bind_key(&a).await;
     let (s, v) = call("POST", &format!("{}/test", kms(&a)), Some(&t), None).await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["kms"]["stage"], "tested");
@@ -191,6 +192,7 @@ async fn repeated_switch_and_test_never_reach_the_vault_before_the_proof_and_tes
     .await;
     assert_eq!(get_page(&back).await.0, 200);
     w.assign_role().await;
+    w.bind_key(&company).await;
     let (s, _, v) = post_with_headers(&company, &t, "test", None).await;
     assert_eq!(s, 200, "{v}");
     let after_first = vault_calls(&w.vault_uri).await;
