@@ -302,3 +302,60 @@ async fn a_foreign_kid_in_the_get_answer_is_never_used() {
         "{v}"
     );
 }
+
+#[tokio::test]
+async fn a_tag_removed_while_the_wrap_runs_stops_the_commit() {
+    let w = world(true, 2048).await;
+    let company = m365_company("it-bind-race", &w).await;
+    let t = session("partner_admin", &[&company]).await;
+    let (plain, wrapped) = data_key(&company).await;
+    let saved = ready_to_verify(&company, &t, &w).await;
+    assert_eq!(saved["kms"]["stage"], "verifying_tenants", "{saved}");
+    // The finalization's wrap is held 2 s: the tag goes while it runs, after
+    // the wrap's own GET saw it.
+    let wrap_path = format!("/{}.vault.azure.net/keys/{}/wrapkey", w.vault, w.key);
+    let id = add_fault(json!({"service": "keyvault", "path": wrap_path, "count": 1,
+        "action": {"kind": "latency", "ms": 2000}}))
+    .await;
+    let u = begin_verify(&company, &t, &m365(&w.tenant)).await;
+    let b = sign_in(&u, &w.admin_oid, "accept").await;
+    let landing = tokio::spawn(async move { get_page(&b).await.0 });
+    for _ in 0..100 {
+        if fault(id).await.and_then(|r| r["fired"].as_u64()) == Some(1) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(fault(id).await.and_then(|r| r["fired"].as_u64()), Some(1));
+    set_key_tags(&w.vault, &w.key, json!({})).await;
+    assert_eq!(landing.await.expect("landing"), 200);
+    remove_fault(id).await;
+    // The verify step's GET of the version that wrapped refuses the commit.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let progress = loop {
+        let (s, p) = call(
+            "GET",
+            &format!("{}/finalize", kms(&company)),
+            Some(&t),
+            None,
+        )
+        .await;
+        assert_eq!(s, 200, "{p}");
+        if p["attempts"].as_u64().unwrap_or(0) > 0 || std::time::Instant::now() > deadline {
+            break p;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    assert_eq!(
+        progress["last_error"]["code"], "key_binding_missing",
+        "{progress}"
+    );
+    assert_eq!(progress["provider"]["kind"], "platform", "{progress}");
+    assert!(
+        !audit(&company, &t)
+            .await
+            .iter()
+            .any(|e| e["action"] == "switch_committed")
+    );
+    assert_data_keys(&company, &[(plain, wrapped)]).await;
+}
