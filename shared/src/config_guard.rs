@@ -256,7 +256,37 @@ pub fn problems(settings: &dyn Settings, bench_compiled: bool) -> Vec<Problem> {
         });
     }
     envelope_problems(settings, &mut out);
+    limit_problems(settings, &mut out);
     out
+}
+
+/// The fewest seconds between two connection tests of a company outside
+/// development (issue 13: one per company per ten seconds).
+pub const MIN_CONNECTION_TEST_INTERVAL_SECS: u64 = 10;
+/// The longest an admin consent may count outside development (24 hours).
+pub const MAX_CONSENT_AGE_SECS: u64 = 86_400;
+
+/// Limits that only a test stack may loosen: a shorter connection-test
+/// interval (spends the customer's Key Vault quota faster) or a longer
+/// consent lifetime. Unset means the safe default.
+fn limit_problems(settings: &dyn Settings, out: &mut Vec<Problem>) {
+    let number = |name| set(settings.var(name)).map(|v| v.trim().parse::<u64>().ok());
+    if let Some(value) = number("CONNECTION_TEST_INTERVAL_SECONDS")
+        && value.is_none_or(|v| v < MIN_CONNECTION_TEST_INTERVAL_SECS)
+    {
+        out.push(Problem {
+            name: "CONNECTION_TEST_INTERVAL_SECONDS",
+            why: "is below 10 seconds or not a number (the rate limit protects the customer's Key Vault quota)",
+        });
+    }
+    if let Some(value) = number("CONSENT_MAX_AGE_SECONDS")
+        && value.is_none_or(|v| v == 0 || v > MAX_CONSENT_AGE_SECS)
+    {
+        out.push(Problem {
+            name: "CONSENT_MAX_AGE_SECONDS",
+            why: "is above 24 hours, zero or not a number (an admin consent counts for 24 hours at most)",
+        });
+    }
 }
 
 #[cfg(test)]
@@ -320,7 +350,7 @@ mod tests {
 
     #[test]
     fn each_unsafe_setting_is_named() {
-        let cases: [(&str, &str, &str); 8] = [
+        let cases: [(&str, &str, &str); 10] = [
             (
                 "KEYVAULT_PROXY",
                 "http://127.0.0.1:8790/kv/",
@@ -349,6 +379,16 @@ mod tests {
             ),
             ("PLATFORM_KEY", "c2hvcnQ=", "PLATFORM_KEY"),
             ("ENVELOPE_COMPANIES", "acme;globex", "ENVELOPE_COMPANIES"),
+            (
+                "CONNECTION_TEST_INTERVAL_SECONDS",
+                "3",
+                "CONNECTION_TEST_INTERVAL_SECONDS",
+            ),
+            (
+                "CONSENT_MAX_AGE_SECONDS",
+                "172800",
+                "CONSENT_MAX_AGE_SECONDS",
+            ),
         ];
         for (name, value, expected) in cases {
             let mut m = production();
