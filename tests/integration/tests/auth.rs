@@ -66,6 +66,25 @@ async fn only_admins_of_the_company_may_read_or_change() {
         ("POST", format!("{}/consent", kms(&b)), None),
         ("GET", format!("{}/audit", kms(&b)), None),
         ("GET", format!("{}/role-assignment", kms(&b)), None),
+        (
+            "POST",
+            format!("{}/tenants/verify", kms(&b)),
+            Some(
+                json!({"kind": "microsoft365", "tenant_id": "00000000-0000-0000-0000-000000000001"}),
+            ),
+        ),
+        ("POST", format!("{}/refresh", kms(&b)), None),
+        ("POST", format!("{}/confirm-no-tenants", kms(&b)), None),
+        ("GET", format!("{}/finalize", kms(&b)), None),
+        ("POST", format!("{}/finalize", kms(&b)), None),
+        ("POST", format!("{}/export", kms(&b)), None),
+        ("GET", format!("{}/export/verification", kms(&b)), None),
+        ("POST", format!("{}/export/verification", kms(&b)), None),
+        (
+            "POST",
+            format!("{}/aws-kms", kms(&b)),
+            Some(json!({"key_id": "alias/keyswitch"})),
+        ),
     ] {
         assert_error(
             &call(method, &path, Some(&admin_a), body).await,
