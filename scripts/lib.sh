@@ -132,7 +132,7 @@ start_stack() {
   local worker_cmd=("$NODE22" "$WRANGLER_JS" dev
     ${KEYSWITCH_WRANGLER_CONFIG:+--config "$KEYSWITCH_WRANGLER_CONFIG"}
     --ip 127.0.0.1 --port "$worker_port" --persist-to "$state/wrangler" \
-    --env-file "$secrets" --show-interactive-dev-session=false \
+    --env-file "$secrets" --show-interactive-dev-session=false --test-scheduled \
     --var "ENVIRONMENT:development" \
     --var "ENVELOPE_COMPANIES:${ENVELOPE_COMPANIES:-*}" \
     --var "ENVELOPE_COMPANIES_NEXT:${ENVELOPE_COMPANIES_NEXT:-acme,it-envelope-a}" \

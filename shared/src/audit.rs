@@ -246,6 +246,9 @@ pub enum AuditAction {
     /// A webhook to the host was answered: delivered, failed (retried
     /// after a back-off) or given up (the delivery log).
     WebhookDelivery,
+    /// The Cron sweep found the company's alarm missing (or late) and
+    /// re-armed it; overdue work resumed.
+    AlarmRestored,
     // ---- Vault management ----
     /// A vault was created.
     VaultCreated,
@@ -265,7 +268,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, in declaration order (for exhaustiveness checks).
-    pub const ALL: [Self; 38] = [
+    pub const ALL: [Self; 39] = [
         Self::SwitchStarted,
         Self::TargetEdited,
         Self::ConsentLinkIssued,
@@ -297,6 +300,7 @@ impl AuditAction {
         Self::KeyBound,
         Self::KeyReleased,
         Self::WebhookDelivery,
+        Self::AlarmRestored,
         Self::VaultCreated,
         Self::VaultCreate,
         Self::ConnectionTested,
@@ -341,6 +345,7 @@ impl AuditAction {
             Self::KeyBound => "key_bound",
             Self::KeyReleased => "key_released",
             Self::WebhookDelivery => "webhook_delivery",
+            Self::AlarmRestored => "alarm_restored",
             Self::VaultCreated => "vault_created",
             Self::VaultCreate => "vault_create",
             Self::ConnectionTested => "connection_tested",

@@ -39,6 +39,7 @@ pub fn action_label(action: AuditAction) -> &'static str {
         AuditAction::KeyBound => "Key binding recorded",
         AuditAction::KeyReleased => "Key binding released",
         AuditAction::WebhookDelivery => "Webhook to the host",
+        AuditAction::AlarmRestored => "Scheduled checks resumed (alarm restored by the sweep)",
         AuditAction::VaultCreated => "Vault created",
         AuditAction::VaultCreate => "Vault creation failed",
         AuditAction::ConnectionTested => "Vault connection tested",
