@@ -113,6 +113,82 @@ export class Sim {
     const resp = await this.request.delete(`${SIM_URL}/_control/consents/${tenant}`);
     expect(resp.status()).toBeLessThan(300);
   }
+
+  /** The customer grants admin consent again (the connector's service
+   * principal is back in the tenant). */
+  async restoreConsent(tenant) {
+    await this.#post('/consents', { tenant });
+  }
+
+  /** The Azure admin removes every role of the connector on the vault. */
+  async removeCryptoUser(vault, tenant) {
+    const resp = await this.request.delete(
+      `${SIM_URL}/_control/vaults/${vault}/role-assignments?principal=connector:${tenant}`,
+    );
+    expect(resp.status(), await resp.text()).toBeLessThan(300);
+  }
+
+  /** Changes the attributes of the key's current version (or `version`), as
+   * `az keyvault key set-attributes` does: `enabled`, `exp`/`nbf` (Unix
+   * seconds, `null` clears), `key_ops`, `tags`. */
+  async setKeyAttributes(vault, attributes, { key = 'company-kek', version } = {}) {
+    const data = version ? { ...attributes, version } : attributes;
+    const resp = await this.request.patch(`${SIM_URL}/_control/vaults/${vault}/keys/${key}`, { data });
+    expect(resp.status(), await resp.text()).toBeLessThan(300);
+    return resp.json();
+  }
+
+  /** The customer disables (or enables again) the key's current version. */
+  async disableKey(vault, { key = 'company-kek', version, enabled = false } = {}) {
+    return this.setKeyAttributes(vault, { enabled }, { key, version });
+  }
+
+  async enableKey(vault, options = {}) {
+    return this.disableKey(vault, { ...options, enabled: true });
+  }
+
+  /** Sets the key's expiry (`exp`, Unix seconds; `null` removes it). */
+  async setExpiry(vault, exp, options = {}) {
+    return this.setKeyAttributes(vault, { exp }, options);
+  }
+
+  /** A new version of the key, as `az keyvault key rotate` (or a rotation
+   * policy) makes it. Returns the new version's id (kid). The new version
+   * carries the same tags, so the binding stays. */
+  async rotateKey(vault, { key = 'company-kek' } = {}) {
+    const before = await this.keyVersions(vault, key);
+    const tags = before.at(-1)?.tags ?? {};
+    const resp = await this.request.post(`${SIM_URL}/_control/vaults/${vault}/keys/${key}/rotate`);
+    expect(resp.status(), await resp.text()).toBeLessThan(300);
+    const versions = (await resp.json()).keys.find((k) => k.name === key).versions;
+    const latest = versions.at(-1);
+    if (Object.keys(latest.tags ?? {}).length === 0 && Object.keys(tags).length > 0) {
+      await this.setKeyAttributes(vault, { tags }, { key });
+    }
+    return latest.kid;
+  }
+
+  /** The key's versions as the simulator holds them (oldest first). */
+  async keyVersions(vault, key = 'company-kek') {
+    const resp = await this.request.get(`${SIM_URL}/_control/state`);
+    expect(resp.status()).toBe(200);
+    const state = await resp.json();
+    const v = (state.vaults ?? []).find((x) => x.name === vault);
+    return v?.keys.find((k) => k.name === key)?.versions ?? [];
+  }
+
+  /** The vault's firewall denies (or allows again) keyswitch's address:
+   * Key Vault answers 403 `ForbiddenByFirewall`. */
+  async firewall(vault, enabled) {
+    const resp = await this.request.put(`${SIM_URL}/_control/vaults/${vault}/firewall`, { data: { enabled } });
+    expect(resp.status(), await resp.text()).toBeLessThan(300);
+  }
+
+  /** Key Vault throttles the vault after `limit` requests (`null`: never). */
+  async throttle(vault, limit) {
+    const resp = await this.request.put(`${SIM_URL}/_control/vaults/${vault}/throttle`, { data: { limit } });
+    expect(resp.status(), await resp.text()).toBeLessThan(300);
+  }
 }
 
 /** Microsoft's sign-in (simulated) in the popup: the admin-consent sign-in

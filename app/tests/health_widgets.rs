@@ -1,0 +1,161 @@
+//! Component tests, in headless Chromium: the widgets of the key-health part
+//! of Manage KMS (issue 14) — the health badge says its state in words and a
+//! symbol, Check configuration lists every problem with its fix at once, the
+//! key-version history marks the version in use, relative times read well.
+#![cfg(target_arch = "wasm32")]
+
+mod support;
+
+use keyswitch_app::components::check_results::{CheckResults, CheckRow, summary};
+use keyswitch_app::components::health_badge::{HealthBadge, health_look};
+use keyswitch_app::components::kid_history::{KidHistory, KidRow};
+use keyswitch_app::components::when::relative;
+use keyswitch_shared::ErrorBody;
+use leptos::prelude::*;
+use support::{find, find_all, mount, text};
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn problem(code: &str, message: &str, fix: &str) -> ErrorBody {
+    ErrorBody {
+        code: code.into(),
+        message: message.into(),
+        fix: fix.into(),
+        field: None,
+        detail: None,
+    }
+}
+
+#[wasm_bindgen_test]
+fn every_health_state_has_a_word_and_a_symbol() {
+    for (state, label) in [
+        ("healthy", "Healthy"),
+        ("degraded", "Degraded"),
+        ("access_lost", "Access lost"),
+        ("unknown", "Not checked yet"),
+    ] {
+        let host = mount(move || view! { <HealthBadge state=state.to_owned()/> });
+        let badge = find(&host, "[data-testid=health-badge]");
+        assert_eq!(badge.get_attribute("data-state").as_deref(), Some(state));
+        // The symbol is decoration; the word is what a screen reader reads.
+        assert!(badge.text_content().unwrap_or_default().ends_with(label));
+        assert_eq!(
+            find(&host, "[data-testid=health-badge] [aria-hidden=true]")
+                .text_content()
+                .unwrap_or_default()
+                .trim(),
+            health_look(state).1
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+fn check_configuration_lists_every_problem_with_its_fix() {
+    let checks = vec![
+        CheckRow {
+            name: "Admin consent".into(),
+            problem: None,
+        },
+        CheckRow {
+            name: "Key enabled".into(),
+            problem: Some(problem(
+                "key_disabled",
+                "The key is disabled",
+                "Enable it: az keyvault key set-attributes --enabled true",
+            )),
+        },
+        CheckRow {
+            name: "Vault firewall".into(),
+            problem: Some(problem(
+                "vault_firewall",
+                "The vault's firewall blocks keyswitch",
+                "Allow keyswitch's addresses in the vault's Networking settings.",
+            )),
+        },
+    ];
+    assert_eq!(summary(&checks), "2 problems found in 3 checks");
+    let host = mount(move || view! { <CheckResults checks=checks.clone()/> });
+    assert_eq!(
+        text(&host, "[data-testid=check-summary]"),
+        "2 problems found in 3 checks"
+    );
+    let problems = find_all(&host, ".problem-list > li");
+    assert_eq!(problems.len(), 2);
+    let first = problems[0].text_content().unwrap_or_default();
+    assert!(first.contains("Key enabled"), "{first}");
+    assert!(first.contains("The key is disabled"), "{first}");
+    assert!(
+        first.contains("How to fix it: Enable it: az keyvault key set-attributes --enabled true"),
+        "{first}"
+    );
+    // Problems inside the list are standing reasons, not new alerts.
+    assert!(find_all(&host, "[role=alert]").is_empty());
+    // Every check is listed, with its outcome in words.
+    let all = find_all(&host, ".check-list li");
+    assert_eq!(all.len(), 3);
+    assert!(
+        all[0]
+            .text_content()
+            .unwrap_or_default()
+            .ends_with("Admin consent: passed")
+    );
+    assert!(
+        all[2]
+            .text_content()
+            .unwrap_or_default()
+            .ends_with("Vault firewall: problem")
+    );
+}
+
+#[wasm_bindgen_test]
+fn no_problem_says_so() {
+    let checks = vec![CheckRow {
+        name: "Key size".into(),
+        problem: None,
+    }];
+    let host = mount(move || view! { <CheckResults checks=checks.clone()/> });
+    assert_eq!(
+        text(&host, "[data-testid=check-summary]"),
+        "No problems found in 1 check"
+    );
+    assert!(find_all(&host, ".problem-list").is_empty());
+}
+
+#[wasm_bindgen_test]
+fn kid_history_marks_the_version_in_use() {
+    let rows = vec![
+        KidRow {
+            kid: "https://v.vault.azure.net/keys/k/bbbb".into(),
+            version: "bbbb".into(),
+            from_ms: 1_800_000_000_000,
+            until_ms: None,
+            how: "Rotation in Key Vault".into(),
+        },
+        KidRow {
+            kid: "https://v.vault.azure.net/keys/k/aaaa".into(),
+            version: "aaaa".into(),
+            from_ms: 1_790_000_000_000,
+            until_ms: Some(1_800_000_000_000),
+            how: "Switch".into(),
+        },
+    ];
+    let host = mount(move || view! { <KidHistory rows=rows.clone()/> });
+    let current = text(&host, "tr[data-version=bbbb]");
+    assert!(current.contains("in use"), "{current}");
+    assert!(current.contains("since 2027-01-15"), "{current}");
+    let old = text(&host, "tr[data-version=aaaa]");
+    assert!(!old.contains("in use"), "{old}");
+    assert!(old.contains(" to 2027-01-15"), "{old}");
+}
+
+#[wasm_bindgen_test]
+fn relative_times_read_well() {
+    let now = 1_800_000_000_000;
+    assert_eq!(relative(now - 10_000, now), "just now");
+    assert_eq!(relative(now + 10_000, now), "in a moment");
+    assert_eq!(relative(now + 4 * 60_000, now), "in 4 min");
+    assert_eq!(relative(now - 3 * 3_600_000, now), "3 h ago");
+    assert_eq!(relative(now + 86_400_000 * 12, now), "in 12 days");
+    assert_eq!(relative(now - 86_400_000 * 2, now), "2 days ago");
+}
