@@ -18,13 +18,8 @@ use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 wasm_bindgen_test_configure!(run_in_browser);
 
 fn problem(code: &str, message: &str, fix: &str) -> ErrorBody {
-    ErrorBody {
-        code: code.into(),
-        message: message.into(),
-        fix: fix.into(),
-        field: None,
-        detail: None,
-    }
+    serde_json::from_value(serde_json::json!({"code": code, "message": message, "fix": fix}))
+        .expect("an error body")
 }
 
 #[wasm_bindgen_test]
@@ -158,4 +153,107 @@ fn relative_times_read_well() {
     assert_eq!(relative(now - 3 * 3_600_000, now), "3 h ago");
     assert_eq!(relative(now + 86_400_000 * 12, now), "in 12 days");
     assert_eq!(relative(now - 86_400_000 * 2, now), "2 days ago");
+}
+
+mod panel {
+    use super::*;
+    use keyswitch_app::pages::manage_kms::health::{
+        HealthFacts, KeyHealthPanel, az_commands, duration_words,
+    };
+
+    const NOW: u64 = 1_800_000_000_000;
+
+    fn facts() -> HealthFacts {
+        HealthFacts {
+            state: "access_lost".into(),
+            cause: Some(problem(
+                "key_disabled",
+                "The key is disabled in Azure Key Vault",
+                "Enable the key: az keyvault key set-attributes --vault-name v --name k --enabled true",
+            )),
+            since_ms: Some(NOW - 120_000),
+            last_check_ms: Some(NOW - 60_000),
+            next_check_ms: Some(NOW + 240_000),
+            cache_seconds: Some(300),
+            expires_at_s: None,
+            expiry_warning: None,
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn access_lost_shows_the_cause_its_fix_the_checks_and_the_cache_time() {
+        let host = mount(move || view! { <KeyHealthPanel facts=facts() now=NOW/> });
+        assert_eq!(
+            find(&host, "[data-testid=health-badge]")
+                .get_attribute("data-state")
+                .as_deref(),
+            Some("access_lost")
+        );
+        let status = text(&host, "[data-testid=health-status]");
+        assert!(status.contains("Access lost"), "{status}");
+        assert!(
+            status.contains("since 2027-01-15 07:58:00 UTC (2 min ago)"),
+            "{status}"
+        );
+        assert!(
+            status.contains("The key is disabled in Azure Key Vault"),
+            "{status}"
+        );
+        assert!(status.contains("How to fix it: Enable the key"), "{status}");
+        assert_eq!(
+            text(&host, "[data-testid=last-check]"),
+            "2027-01-15 07:59:00 UTC (1 min ago)"
+        );
+        assert_eq!(
+            text(&host, "[data-testid=next-check]"),
+            "2027-01-15 08:04:00 UTC (in 4 min)"
+        );
+        assert!(text(&host, "[data-testid=cache-time]").starts_with("5 minutes"));
+        // No Check now without a handler; no expiry line without an exp.
+        assert!(find_all(&host, "button").is_empty());
+        assert!(find_all(&host, "[data-testid=key-expires]").is_empty());
+    }
+
+    #[wasm_bindgen_test]
+    fn expiry_warning_shows_the_az_command_ready_to_copy() {
+        let mut f = facts();
+        f.state = "healthy".into();
+        f.cause = None;
+        f.expires_at_s = Some(1_801_000_000);
+        f.expiry_warning = Some(problem(
+            "key_expiring",
+            "The key expires in 12 days",
+            "Extend it: az keyvault key set-attributes --vault-name v --name k --expires 2027-06-01T00:00:00Z, or rotate it: az keyvault key rotate --vault-name v --name k. keyswitch re-wraps by itself.",
+        ));
+        let host = mount(move || view! { <KeyHealthPanel facts=f.clone() now=NOW/> });
+        let warning = text(&host, "[data-testid=expiry-warning]");
+        assert!(warning.contains("The key expires in 12 days"), "{warning}");
+        let commands: Vec<String> = find_all(&host, "[data-testid=expiry-warning] pre code")
+            .iter()
+            .map(|c| c.text_content().unwrap_or_default())
+            .collect();
+        assert_eq!(
+            commands,
+            vec![
+                "az keyvault key set-attributes --vault-name v --name k --expires 2027-06-01T00:00:00Z",
+                "az keyvault key rotate --vault-name v --name k",
+            ]
+        );
+        assert!(text(&host, "[data-testid=key-expires]").contains("(in 12 days)"));
+    }
+
+    #[wasm_bindgen_test]
+    fn durations_and_commands() {
+        assert_eq!(duration_words(300), "5 minutes");
+        assert_eq!(duration_words(60), "1 minute");
+        assert_eq!(duration_words(6), "6 seconds");
+        assert_eq!(duration_words(90), "90 seconds");
+        assert_eq!(
+            az_commands(
+                "Ask your Azure admin to run `az role assignment create --role \"Key Vault Crypto User\"` again."
+            ),
+            vec!["az role assignment create --role \"Key Vault Crypto User\""]
+        );
+        assert!(az_commands("Allow keyswitch in the vault's Networking settings.").is_empty());
+    }
 }

@@ -327,6 +327,69 @@ export class ManageKmsPage {
   }
 }
 
+/**
+ * A company (own Entra tenant, vault and key, no backup sets) switched to
+ * Azure Key Vault through the console, signed in on Manage KMS: consent,
+ * role, tag, connection test, Save, "nothing to verify", finalized.
+ */
+export async function switchedToAzure(page, request, company) {
+  const sim = new Sim(request);
+  const fresh = await sim.freshTenant(company.replace(/[^a-z0-9]/g, '').slice(-12));
+  await sim.company(company);
+  const token = await sim.session({ companies: [company] });
+  const kms = new ManageKmsPage(page);
+  await kms.open(company, token);
+  await kms.fillTarget(fresh.vaultUri, 'company-kek');
+  const landing = await kms.testConnection({ consentAs: fresh.admin });
+  await landing.expectLanding('Admin consent granted');
+  await landing.page.close();
+  await expect(kms.roleDialog).toBeVisible();
+  await sim.assignCryptoUser(fresh.vault, fresh.tenantId);
+  await sim.bindKey(fresh.vault, company);
+  await kms.completed.click();
+  await expect(kms.success).toBeVisible();
+  await kms.save.click();
+  await kms.tenants.getByRole('button', { name: 'Confirm there is nothing to verify' }).click();
+  await expect(page.getByRole('heading', { name: 'Switch complete' })).toBeVisible({ timeout: 30_000 });
+  await kms.expectProvider('Azure Key Vault');
+  return { sim, kms, company, fresh, token };
+}
+
+/** The key-health part of Manage KMS (issue 14). */
+export class KeyHealthPanel {
+  constructor(page) {
+    this.page = page;
+    this.region = page.getByRole('region', { name: 'Key health' });
+    this.badge = this.region.getByTestId('health-badge');
+    this.status = this.region.getByTestId('health-status');
+    this.checkNow = this.region.getByRole('button', { name: 'Check now' });
+    this.expiry = this.region.getByTestId('expiry-warning');
+    this.versions = page.getByRole('region', { name: 'Key versions' });
+    this.rewrapNow = this.versions.getByRole('button', { name: 'Re-wrap now' });
+    this.history = this.versions.getByRole('table');
+    this.check = page.getByTestId('check-configuration');
+    this.checkButton = this.check.getByRole('button', { name: 'Check configuration' });
+    this.checkSummary = this.check.getByTestId('check-summary');
+    this.problems = this.check.getByRole('list', { name: 'Problems found' }).getByRole('listitem');
+  }
+
+  /** Check now; a `rate_limited` refusal is waited out and it is clicked again. */
+  async checkNowAndWait() {
+    await this.checkNow.click();
+    const limited = this.region.getByRole('alert').filter({ hasText: 'wait' });
+    const refused = await limited.first().waitFor({ timeout: 1500 }).then(() => true, () => false);
+    if (refused) {
+      await expect(this.checkNow).toBeEnabled();
+      await this.page.waitForTimeout(3100);
+      await this.checkNow.click();
+    }
+  }
+
+  async expectState(label, options) {
+    await expect(this.badge).toHaveText(new RegExp(`${label}$`), options);
+  }
+}
+
 /** Vault management (seed 001): the simulated customer's Azure side. */
 export class VaultSim {
   constructor(request) {
