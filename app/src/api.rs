@@ -12,7 +12,7 @@ use keyswitch_shared::api::{
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::components::check_results::CheckRow;
+use crate::components::check_results::{CheckRow, Outcome};
 
 use crate::session;
 
@@ -244,6 +244,9 @@ pub async fn rewrap(company: &str) -> Result<KmsAnswer, ApiError> {
 #[derive(Deserialize)]
 struct CheckWire {
     name: String,
+    status: String,
+    #[serde(default)]
+    detail: Option<String>,
     #[serde(default)]
     problem: Option<ErrorBody>,
 }
@@ -262,7 +265,14 @@ pub async fn check_configuration(company: &str) -> Result<Vec<CheckRow>, ApiErro
         .checks
         .into_iter()
         .map(|c| CheckRow {
+            outcome: match c.status.as_str() {
+                "ok" => Outcome::Ok,
+                "warning" => Outcome::Warning,
+                "skipped" => Outcome::Skipped,
+                _ => Outcome::Problem,
+            },
             name: c.name,
+            detail: c.detail,
             problem: c.problem,
         })
         .collect())

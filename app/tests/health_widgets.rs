@@ -6,7 +6,7 @@
 
 mod support;
 
-use keyswitch_app::components::check_results::{CheckResults, CheckRow, summary};
+use keyswitch_app::components::check_results::{CheckResults, CheckRow, Outcome, summary};
 use keyswitch_app::components::health_badge::{HealthBadge, health_look};
 use keyswitch_app::components::kid_history::{KidHistory, KidRow};
 use keyswitch_app::components::when::relative;
@@ -50,10 +50,14 @@ fn check_configuration_lists_every_problem_with_its_fix() {
     let checks = vec![
         CheckRow {
             name: "Admin consent".into(),
+            outcome: Outcome::Ok,
+            detail: None,
             problem: None,
         },
         CheckRow {
             name: "Key enabled".into(),
+            outcome: Outcome::Problem,
+            detail: None,
             problem: Some(problem(
                 "key_disabled",
                 "The key is disabled",
@@ -62,6 +66,8 @@ fn check_configuration_lists_every_problem_with_its_fix() {
         },
         CheckRow {
             name: "Vault firewall".into(),
+            outcome: Outcome::Problem,
+            detail: None,
             problem: Some(problem(
                 "vault_firewall",
                 "The vault's firewall blocks keyswitch",
@@ -107,6 +113,8 @@ fn check_configuration_lists_every_problem_with_its_fix() {
 fn no_problem_says_so() {
     let checks = vec![CheckRow {
         name: "Key size".into(),
+        outcome: Outcome::Ok,
+        detail: Some("RSA 3072".into()),
         problem: None,
     }];
     let host = mount(move || view! { <CheckResults checks=checks.clone()/> });
@@ -115,6 +123,63 @@ fn no_problem_says_so() {
         "No problems found in 1 check"
     );
     assert!(find_all(&host, ".problem-list").is_empty());
+    assert_eq!(
+        text(&host, ".check-list li"),
+        "✓ Key size: passed · RSA 3072"
+    );
+}
+
+#[wasm_bindgen_test]
+fn warnings_and_skipped_checks_are_told_apart_from_problems() {
+    let checks = vec![
+        CheckRow {
+            name: "Key expiry".into(),
+            outcome: Outcome::Warning,
+            detail: None,
+            problem: Some(problem(
+                "key_expiring",
+                "The key expires in 9 days",
+                "Extend it.",
+            )),
+        },
+        CheckRow {
+            name: "Role".into(),
+            outcome: Outcome::Problem,
+            detail: None,
+            problem: Some(problem(
+                "role_removed",
+                "The role is gone",
+                "Assign it again.",
+            )),
+        },
+        CheckRow {
+            name: "Wrap and unwrap".into(),
+            outcome: Outcome::Skipped,
+            detail: None,
+            problem: Some(problem(
+                "role_removed",
+                "The role is gone",
+                "Assign it again.",
+            )),
+        },
+    ];
+    assert_eq!(
+        summary(&checks),
+        "1 problem and 1 warning found in 3 checks"
+    );
+    let host = mount(move || view! { <CheckResults checks=checks.clone()/> });
+    let listed: Vec<String> = find_all(&host, ".problem-list > li .problem-check")
+        .iter()
+        .map(|c| c.text_content().unwrap_or_default())
+        .collect();
+    // Problems first, then warnings; a skipped check is not a new problem.
+    assert_eq!(listed, vec!["Role", "Key expiry (warning)"]);
+    assert!(
+        find_all(&host, ".check-list li")[2]
+            .text_content()
+            .unwrap_or_default()
+            .contains("Wrap and unwrap: not checked")
+    );
 }
 
 #[wasm_bindgen_test]
@@ -158,7 +223,7 @@ fn relative_times_read_well() {
 mod panel {
     use super::*;
     use keyswitch_app::pages::manage_kms::health::{
-        HealthFacts, KeyHealthPanel, az_commands, duration_words,
+        ExpiryFacts, HealthFacts, KeyHealthPanel, duration_words,
     };
 
     const NOW: u64 = 1_800_000_000_000;
@@ -220,11 +285,11 @@ mod panel {
         f.state = "healthy".into();
         f.cause = None;
         f.expires_at_s = Some(1_801_000_000);
-        f.expiry_warning = Some(problem(
-            "key_expiring",
-            "The key expires in 12 days",
-            "Extend it: az keyvault key set-attributes --vault-name v --name k --expires 2027-06-01T00:00:00Z, or rotate it: az keyvault key rotate --vault-name v --name k. keyswitch re-wraps by itself.",
-        ));
+        f.expiry_warning = Some(ExpiryFacts {
+            message: "The key expires in 12 days".into(),
+            extend_command: "az keyvault key set-attributes --vault-name v --name k --expires 2027-06-01T00:00:00Z".into(),
+            rotate_command: "az keyvault key rotate --vault-name v --name k".into(),
+        });
         let host = mount(move || view! { <KeyHealthPanel facts=f.clone() now=NOW/> });
         let warning = text(&host, "[data-testid=expiry-warning]");
         assert!(warning.contains("The key expires in 12 days"), "{warning}");
@@ -243,17 +308,10 @@ mod panel {
     }
 
     #[wasm_bindgen_test]
-    fn durations_and_commands() {
+    fn durations_read_as_words() {
         assert_eq!(duration_words(300), "5 minutes");
         assert_eq!(duration_words(60), "1 minute");
         assert_eq!(duration_words(6), "6 seconds");
         assert_eq!(duration_words(90), "90 seconds");
-        assert_eq!(
-            az_commands(
-                "Ask your Azure admin to run `az role assignment create --role \"Key Vault Crypto User\"` again."
-            ),
-            vec!["az role assignment create --role \"Key Vault Crypto User\""]
-        );
-        assert!(az_commands("Allow keyswitch in the vault's Networking settings.").is_empty());
     }
 }

@@ -29,77 +29,62 @@ pub struct HealthFacts {
     pub cache_seconds: Option<u64>,
     /// The key's expiry (`exp`, Unix seconds), when it has one.
     pub expires_at_s: Option<i64>,
-    /// The expiry warning (within the warning window, or expired).
-    pub expiry_warning: Option<ErrorBody>,
+    /// The expiry warning (within the warning window).
+    pub expiry_warning: Option<ExpiryFacts>,
+}
+
+/// A key that expires soon: what to tell the admin and the commands that
+/// extend or rotate it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ExpiryFacts {
+    /// The warning, e.g. "The key expires in 12 days".
+    pub message: String,
+    /// `az keyvault key set-attributes … --expires …`.
+    pub extend_command: String,
+    /// `az keyvault key rotate …`.
+    pub rotate_command: String,
 }
 
 /// "5 minutes", "90 seconds", "1 minute".
 #[must_use]
 pub fn duration_words(secs: u64) -> String {
     let plural = |n: u64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
-    if secs >= 60 && secs % 60 == 0 {
+    if secs >= 60 && secs.is_multiple_of(60) {
         plural(secs / 60, "minute")
     } else {
         plural(secs, "second")
     }
 }
 
-/// The `az` commands in a fix text, each up to the end of its line or
-/// sentence, so they can be shown ready to copy.
-#[must_use]
-pub fn az_commands(fix: &str) -> Vec<String> {
-    const ENDS: [&str; 6] = ["\n", "`", ". ", "; ", ", or ", ", then "];
-    let mut out = Vec::new();
-    let mut rest = fix;
-    while let Some(at) = ["az keyvault ", "az role "]
-        .iter()
-        .filter_map(|p| rest.find(p))
-        .min()
-    {
-        let tail = &rest[at..];
-        let end = ENDS
-            .iter()
-            .filter_map(|e| tail.find(e))
-            .min()
-            .unwrap_or(tail.len());
-        let cmd = tail[..end].trim().trim_end_matches(['.', ';']).to_owned();
-        if !cmd.is_empty() && !out.contains(&cmd) {
-            out.push(cmd);
-        }
-        rest = &tail[end..];
-    }
-    out
-}
-
-/// The warning that the key expires soon (or has expired), with the `az`
-/// command(s) to extend or rotate it, ready to copy.
+/// The warning that the key expires soon, with the `az` commands that
+/// extend or rotate it, ready to copy, and what happens after the date.
 #[component]
 pub fn ExpiryNotice(
-    /// The catalog warning.
-    warning: ErrorBody,
+    /// The warning.
+    warning: ExpiryFacts,
 ) -> impl IntoView {
-    let commands = az_commands(&warning.fix);
-    let ErrorBody {
-        code,
+    let ExpiryFacts {
         message,
-        fix,
-        detail,
-        ..
+        extend_command,
+        rotate_command,
     } = warning;
+    let (extend, rotate) = (extend_command.clone(), rotate_command.clone());
     view! {
-        <div class="notice notice-warn" role="none" data-code=code data-testid="expiry-warning">
+        <div class="notice notice-warn" data-code="key_expiry_warning" data-testid="expiry-warning">
             <p class="notice-title">{message}</p>
-            {detail.map(|d| view! { <p class="notice-detail">{d}</p> })}
-            <p class="notice-fix"><span class="fix-label">"How to fix it: "</span>{fix}</p>
-            {commands.into_iter().map(|c| {
-                let text = c.clone();
-                view! {
-                    <div class="code-block">
-                        <pre><code>{c}</code></pre>
-                        <CopyButton text=text what="the az command".to_owned()/>
-                    </div>
-                }
-            }).collect_view()}
+            <p>
+                "After the expiry date Key Vault still unwraps with the key, so keyswitch keeps working with the company key it has; but nothing new can be wrapped with it, so a re-wrap, a rotation or a new switch would fail. Before that date, do one of these:"
+            </p>
+            <p class="fix-label">"Extend the expiry date:"</p>
+            <div class="code-block">
+                <pre><code>{extend_command}</code></pre>
+                <CopyButton text=extend what="the extend command".to_owned()/>
+            </div>
+            <p class="fix-label">"Or rotate the key (keyswitch re-wraps the company key with the new version by itself):"</p>
+            <div class="code-block">
+                <pre><code>{rotate_command}</code></pre>
+                <CopyButton text=rotate what="the rotate command".to_owned()/>
+            </div>
         </div>
     }
 }

@@ -3,7 +3,6 @@
 
 use leptos::prelude::*;
 
-use super::check_config::CheckConfiguration;
 use super::store::{Op, OpKind, use_kms};
 use crate::components::error_notice::MaybeError;
 
@@ -34,6 +33,5 @@ pub fn TestedStep() -> impl IntoView {
             </div>
             <MaybeError error=store.error_for(&[OpKind::Save])/>
         </div>
-        <CheckConfiguration before_save=true/>
     }
 }
