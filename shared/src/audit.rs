@@ -243,6 +243,9 @@ pub enum AuditAction {
     KeyBound,
     /// The key-binding registry released the company from its former key.
     KeyReleased,
+    /// A webhook to the host was answered: delivered, failed (retried
+    /// after a back-off) or given up (the delivery log).
+    WebhookDelivery,
     // ---- Vault management ----
     /// A vault was created.
     VaultCreated,
@@ -262,7 +265,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, in declaration order (for exhaustiveness checks).
-    pub const ALL: [Self; 37] = [
+    pub const ALL: [Self; 38] = [
         Self::SwitchStarted,
         Self::TargetEdited,
         Self::ConsentLinkIssued,
@@ -293,6 +296,7 @@ impl AuditAction {
         Self::MovedToAwsKms,
         Self::KeyBound,
         Self::KeyReleased,
+        Self::WebhookDelivery,
         Self::VaultCreated,
         Self::VaultCreate,
         Self::ConnectionTested,
@@ -336,6 +340,7 @@ impl AuditAction {
             Self::MovedToAwsKms => "moved_to_aws_kms",
             Self::KeyBound => "key_bound",
             Self::KeyReleased => "key_released",
+            Self::WebhookDelivery => "webhook_delivery",
             Self::VaultCreated => "vault_created",
             Self::VaultCreate => "vault_create",
             Self::ConnectionTested => "connection_tested",

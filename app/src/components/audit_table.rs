@@ -38,6 +38,7 @@ pub fn action_label(action: AuditAction) -> &'static str {
         AuditAction::MovedToAwsKms => "Moved to AWS KMS",
         AuditAction::KeyBound => "Key binding recorded",
         AuditAction::KeyReleased => "Key binding released",
+        AuditAction::WebhookDelivery => "Webhook to the host",
         AuditAction::VaultCreated => "Vault created",
         AuditAction::VaultCreate => "Vault creation failed",
         AuditAction::ConnectionTested => "Vault connection tested",

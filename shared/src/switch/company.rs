@@ -11,6 +11,7 @@ use crate::api::{FinalizeStep, TenantName, TestedKey};
 use crate::audit::Actor;
 use crate::catalog::ErrorBody;
 use crate::ids::{CompanyId, KeyId, TenantId};
+use crate::notify::Outbox;
 use crate::provider::Provider;
 
 /// The company key as stored: wrapped by the provider in force.
@@ -409,6 +410,9 @@ pub struct Company {
     /// The last registry write attempt number handed out.
     #[serde(default)]
     pub(crate) registry_attempts: u32,
+    /// Webhook notifications owed to the host (issue 14 item 6).
+    #[serde(default)]
+    pub(crate) outbox: Outbox,
 }
 
 impl Company {
@@ -432,6 +436,7 @@ impl Company {
             last_test_at_ms: None,
             registry: Vec::new(),
             registry_attempts: 0,
+            outbox: Outbox::default(),
         }
     }
     /// The company's id.
@@ -500,6 +505,11 @@ impl Company {
     pub fn registry_writes(&self) -> &[RegistryWrite] {
         &self.registry
     }
+    /// The webhook notifications owed to the host.
+    #[must_use]
+    pub fn outbox(&self) -> &Outbox {
+        &self.outbox
+    }
     /// The sequence number of the newest audit entry.
     #[must_use]
     pub fn audit_seq(&self) -> u64 {
@@ -507,7 +517,8 @@ impl Company {
     }
 
     /// When the alarm must fire next: the earliest lease expiry, sign-in
-    /// exchange deadline, state expiry or finalization retry.
+    /// exchange deadline, state expiry, finalization retry, registry write
+    /// or webhook (re)send.
     #[must_use]
     pub fn next_deadline_ms(&self) -> Option<u64> {
         let lease = self.lease.as_ref().map(|l| l.until_ms);
@@ -527,12 +538,14 @@ impl Company {
             .and_then(|s| s.finalize.as_ref())
             .and_then(|f| f.next_retry_at_ms);
         let registry = self.registry.iter().map(|w| w.due_at_ms);
+        let outbox = self.outbox.next_deadline_ms();
         lease
             .into_iter()
             .chain(exchanges)
             .chain(consent)
             .chain(retry)
             .chain(registry)
+            .chain(outbox)
             .min()
     }
 }

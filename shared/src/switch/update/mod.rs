@@ -8,6 +8,7 @@
 
 mod export;
 mod finalize;
+mod notify;
 mod registry;
 mod setup;
 mod tick;
@@ -49,6 +50,7 @@ pub fn update(
             | Event::Exported { .. }
             | Event::MovedToAws { .. }
             | Event::BindingRecorded { .. }
+            | Event::WebhookAnswered { .. }
     );
     if is_command {
         // Whatever expired is resolved before anything new starts.
@@ -112,6 +114,9 @@ pub fn update(
         Event::MovedToAws { attempt, result } => export::moved_to_aws(&mut step, attempt, result)?,
         Event::BindingRecorded { attempt, result } => {
             registry::recorded(&mut step, attempt, result)?;
+        }
+        Event::WebhookAnswered { attempt, result } => {
+            notify::answered(&mut step, attempt, result)?;
         }
         Event::Tick => {}
     }
@@ -194,7 +199,8 @@ fn attempt_of(effect: &Effect) -> Option<u32> {
         | Effect::ClearAlarm
         | Effect::Reply(_)
         | Effect::ExchangeCode { .. }
-        | Effect::RecordBinding { .. } => None,
+        | Effect::RecordBinding { .. }
+        | Effect::Webhook(_) => None,
     }
 }
 
