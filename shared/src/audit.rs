@@ -243,6 +243,18 @@ pub enum AuditAction {
     KeyBound,
     /// The key-binding registry released the company from its former key.
     KeyReleased,
+    /// keyswitch saw a new current version of the key in force (the detail
+    /// names the recorded and the new `kid`): a re-wrap is owed.
+    RotationDetected,
+    /// An admin asked for *Re-wrap now*.
+    RewrapRequested,
+    /// A re-wrap attempt failed (retried with back-off) or was retried.
+    Rewrap,
+    /// The company key was re-wrapped with a new version of the key (the
+    /// detail names the new `kid`).
+    KeyRewrapped,
+    /// *Check configuration* ran (the detail counts the problems).
+    ConfigurationChecked,
     // ---- Vault management ----
     /// A vault was created.
     VaultCreated,
@@ -262,7 +274,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, in declaration order (for exhaustiveness checks).
-    pub const ALL: [Self; 37] = [
+    pub const ALL: [Self; 42] = [
         Self::SwitchStarted,
         Self::TargetEdited,
         Self::ConsentLinkIssued,
@@ -293,6 +305,11 @@ impl AuditAction {
         Self::MovedToAwsKms,
         Self::KeyBound,
         Self::KeyReleased,
+        Self::RotationDetected,
+        Self::RewrapRequested,
+        Self::Rewrap,
+        Self::KeyRewrapped,
+        Self::ConfigurationChecked,
         Self::VaultCreated,
         Self::VaultCreate,
         Self::ConnectionTested,
@@ -336,6 +353,11 @@ impl AuditAction {
             Self::MovedToAwsKms => "moved_to_aws_kms",
             Self::KeyBound => "key_bound",
             Self::KeyReleased => "key_released",
+            Self::RotationDetected => "rotation_detected",
+            Self::RewrapRequested => "rewrap_requested",
+            Self::Rewrap => "rewrap",
+            Self::KeyRewrapped => "key_rewrapped",
+            Self::ConfigurationChecked => "configuration_checked",
             Self::VaultCreated => "vault_created",
             Self::VaultCreate => "vault_create",
             Self::ConnectionTested => "connection_tested",

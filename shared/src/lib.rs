@@ -20,6 +20,7 @@ pub mod key_check;
 pub mod keyvault;
 pub mod oauth_state;
 pub mod provider;
+pub mod rotation;
 pub mod secret;
 pub mod switch;
 pub mod validation;

@@ -43,6 +43,7 @@ pub fn routes() -> Router<AppState> {
             patch(update_key).delete(remove_key),
         )
         .route("/vaults/{vault}/keys/{name}/rotate", post(rotate_key))
+        .route("/rotation-policies/run", post(run_rotation_policies))
         .route("/vaults/{vault}/secrets", post(add_secret))
         .route(
             "/vaults/{vault}/role-assignments",
@@ -739,6 +740,28 @@ async fn rotate_key(
         key.versions.push(nv);
         Json(vault_json(v)).into_response()
     })
+}
+
+#[derive(Deserialize, Default)]
+struct RunPoliciesBody {
+    /// The time to run the policies at (Unix seconds; default now).
+    #[serde(default)]
+    at: Option<i64>,
+}
+
+/// Runs every key rotation policy as Key Vault would at `at`: each key
+/// whose Rotate action is due gets a new version. Answers their ids.
+async fn run_rotation_policies(State(sim): State<AppState>, b: Bytes) -> Response {
+    let body: RunPoliciesBody = if b.is_empty() {
+        RunPoliciesBody::default()
+    } else {
+        body!(RunPoliciesBody, b)
+    };
+    let at = body.at.unwrap_or_else(now);
+    match crate::keyvault::rotation::run_due(&sim, at).await {
+        Ok(rotated) => Json(json!({"at": at, "rotated": rotated})).into_response(),
+        Err(r) => r,
+    }
 }
 
 #[derive(Deserialize)]
