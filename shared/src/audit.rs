@@ -255,6 +255,9 @@ pub enum AuditAction {
     KeyRewrapped,
     /// *Check configuration* ran (the detail counts the problems).
     ConfigurationChecked,
+    /// A webhook to the host was answered: delivered, failed (retried
+    /// after a back-off) or given up (the delivery log).
+    WebhookDelivery,
     // ---- Vault management ----
     /// A vault was created.
     VaultCreated,
@@ -274,7 +277,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, in declaration order (for exhaustiveness checks).
-    pub const ALL: [Self; 42] = [
+    pub const ALL: [Self; 43] = [
         Self::SwitchStarted,
         Self::TargetEdited,
         Self::ConsentLinkIssued,
@@ -310,6 +313,7 @@ impl AuditAction {
         Self::Rewrap,
         Self::KeyRewrapped,
         Self::ConfigurationChecked,
+        Self::WebhookDelivery,
         Self::VaultCreated,
         Self::VaultCreate,
         Self::ConnectionTested,
@@ -358,6 +362,7 @@ impl AuditAction {
             Self::Rewrap => "rewrap",
             Self::KeyRewrapped => "key_rewrapped",
             Self::ConfigurationChecked => "configuration_checked",
+            Self::WebhookDelivery => "webhook_delivery",
             Self::VaultCreated => "vault_created",
             Self::VaultCreate => "vault_create",
             Self::ConnectionTested => "connection_tested",

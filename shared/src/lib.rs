@@ -18,6 +18,7 @@ pub mod google;
 pub mod ids;
 pub mod key_check;
 pub mod keyvault;
+pub mod notify;
 pub mod oauth_state;
 pub mod provider;
 pub mod rotation;

@@ -223,6 +223,14 @@ impl CompanyKms {
                 );
                 Some(Event::BindingRecorded { attempt, result })
             }
+            Effect::Webhook(send) => {
+                let result =
+                    crate::webhook::deliver(&self.env, &send, crate::clock::now_secs()).await;
+                Some(Event::WebhookAnswered {
+                    attempt: send.attempt,
+                    result,
+                })
+            }
             Effect::RewrapToAws {
                 attempt,
                 old,

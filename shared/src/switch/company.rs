@@ -11,6 +11,7 @@ use crate::api::{FinalizeStep, TenantName, TestedKey};
 use crate::audit::Actor;
 use crate::catalog::ErrorBody;
 use crate::ids::{CompanyId, KeyId, TenantId};
+use crate::notify::Outbox;
 use crate::provider::Provider;
 use crate::rotation::{KidReason, KidRecord, RewrapStep};
 
@@ -455,6 +456,9 @@ pub struct Company {
     /// The re-wrap owed or under way.
     #[serde(default)]
     pub(crate) rewrap: Option<Rewrap>,
+    /// Webhook notifications owed to the host (issue 14 item 6).
+    #[serde(default)]
+    pub(crate) outbox: Outbox,
 }
 
 impl Company {
@@ -480,6 +484,7 @@ impl Company {
             registry_attempts: 0,
             kid_history: Vec::new(),
             rewrap: None,
+            outbox: Outbox::default(),
         }
     }
     /// The company's id.
@@ -558,6 +563,11 @@ impl Company {
     pub fn rewrap(&self) -> Option<&Rewrap> {
         self.rewrap.as_ref()
     }
+    /// The webhook notifications owed to the host.
+    #[must_use]
+    pub fn outbox(&self) -> &Outbox {
+        &self.outbox
+    }
     /// The sequence number of the newest audit entry.
     #[must_use]
     pub fn audit_seq(&self) -> u64 {
@@ -565,7 +575,8 @@ impl Company {
     }
 
     /// When the alarm must fire next: the earliest lease expiry, sign-in
-    /// exchange deadline, state expiry or finalization retry.
+    /// exchange deadline, state expiry, finalization retry, registry write
+    /// or webhook (re)send.
     #[must_use]
     pub fn next_deadline_ms(&self) -> Option<u64> {
         let lease = self.lease.as_ref().map(|l| l.until_ms);
@@ -590,6 +601,7 @@ impl Company {
             .as_ref()
             .filter(|_| self.lease.is_none())
             .and_then(|r| r.next_retry_at_ms);
+        let outbox = self.outbox.next_deadline_ms();
         lease
             .into_iter()
             .chain(exchanges)
@@ -597,6 +609,7 @@ impl Company {
             .chain(retry)
             .chain(registry)
             .chain(rewrap)
+            .chain(outbox)
             .min()
     }
 }

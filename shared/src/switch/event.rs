@@ -281,6 +281,13 @@ pub enum Event {
         /// The other companies' count, or why the write failed.
         result: Result<u32, CatalogError>,
     },
+    /// The host answered a webhook send ([`Effect::Webhook`](super::Effect::Webhook)).
+    WebhookAnswered {
+        /// The send's attempt.
+        attempt: u32,
+        /// The 2xx status, or why it failed.
+        result: Result<u16, crate::notify::Failure>,
+    },
 }
 
 impl Event {
@@ -316,6 +323,7 @@ impl Event {
             Self::KeyVersionRead { .. } => "key_version_read",
             Self::Rewrapped { .. } => "rewrapped",
             Self::RewrapVerified { .. } => "rewrap_verified",
+            Self::WebhookAnswered { .. } => "webhook_answered",
         }
     }
 }

@@ -138,6 +138,7 @@ pub fn is_result(event: &Event) -> bool {
             | Event::KeyVersionRead { .. }
             | Event::Rewrapped { .. }
             | Event::RewrapVerified { .. }
+            | Event::WebhookAnswered { .. }
     )
 }
 

@@ -18,6 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use keyswitch_shared::api::TestedKey;
 use keyswitch_shared::key_check::RsaKeyType;
+use keyswitch_shared::notify::Failure;
 use keyswitch_shared::switch::{
     CONSENT_TTL_SECS, Company, ConsentAnswer, ConsentProof, Ctx, Effect, Event, ExportWindow,
     Inventory, OAuthSecret, Policy, Reply, Stage, Target, TenantRef, Unverifiable, UnverifiableSet,
@@ -317,6 +318,7 @@ struct Stats {
     errors_fed: BTreeMap<usize, u64>,
     effects_seen: BTreeMap<&'static str, u64>,
     refused_commands: u64,
+    switch_webhooks: u64,
 }
 
 impl Stats {
@@ -327,6 +329,7 @@ impl Stats {
         self.completions_with_several_tenants += o.completions_with_several_tenants;
         self.completions_after_a_failure += o.completions_after_a_failure;
         self.completions_from_aws += o.completions_from_aws;
+        self.switch_webhooks += o.switch_webhooks;
         self.blocked_by_new_tenant += o.blocked_by_new_tenant;
         self.blocked_by_unverifiable_set += o.blocked_by_unverifiable_set;
         self.completions_without_backup_sets += o.completions_without_backup_sets;
@@ -412,6 +415,7 @@ impl Out {
             | Effect::VerifyRewrap { attempt, .. } => Some(*attempt),
             Effect::ExchangeCode { .. }
             | Effect::RecordBinding { .. }
+            | Effect::Webhook(_)
             | Effect::Audit(_)
             | Effect::ArmAlarm { .. }
             | Effect::ClearAlarm
@@ -435,6 +439,7 @@ impl Out {
             (Effect::ReadKeyVersion { .. }, _) => "rewrap_read",
             (Effect::Rewrap { .. }, _) => "rewrap",
             (Effect::VerifyRewrap { .. }, _) => "verify_rewrap",
+            (Effect::Webhook(_), _) => "webhook",
             (
                 Effect::Audit(_) | Effect::ArmAlarm { .. } | Effect::ClearAlarm | Effect::Reply(_),
                 _,
@@ -458,6 +463,7 @@ impl Out {
             | Effect::ReadKeyVersion { .. }
             | Effect::Rewrap { .. }
             | Effect::VerifyRewrap { .. }
+            | Effect::Webhook(_)
             | Effect::Audit(_)
             | Effect::ArmAlarm { .. }
             | Effect::ClearAlarm
@@ -1053,6 +1059,19 @@ impl Sim {
                     Ok(d.roll(3))
                 },
             },
+            // The host answers 2xx, or fails (retried with back-off).
+            Effect::Webhook(send) => Event::WebhookAnswered {
+                attempt: send.attempt,
+                result: if fail {
+                    Err(if d.pct(50) {
+                        Failure::Status(503)
+                    } else {
+                        Failure::Unreachable
+                    })
+                } else {
+                    Ok(200)
+                },
+            },
             Effect::Audit(_) | Effect::ArmAlarm { .. } | Effect::ClearAlarm | Effect::Reply(_) => {
                 unreachable!("only outside calls are outstanding")
             }
@@ -1618,7 +1637,8 @@ impl Sim {
             // Whatever expired is resolved before a command or the alarm.
             for o in &mut self.outs {
                 // A registry write lives as long as the model owes it (below).
-                let registry = matches!(o.effect, Effect::RecordBinding { .. });
+                let registry =
+                    matches!(o.effect, Effect::RecordBinding { .. } | Effect::Webhook(_));
                 if o.live && o.deadline <= now && !registry {
                     o.live = false;
                     if o.crashed {
@@ -2190,6 +2210,23 @@ impl Sim {
                 Effect::RewrapToAws { .. } | Effect::RecordBinding { .. } => {
                     self.outs.push(new(self, None, None));
                 }
+                Effect::Webhook(send) => {
+                    check!(
+                        self.policy.notify.enabled,
+                        "a webhook sent with webhooks off"
+                    );
+                    let owed = next.outbox().pending.iter().find(|p| p.id == send.id);
+                    check!(
+                        owed.is_some_and(|p| p.body == send.body),
+                        "a webhook sent that the outbox does not owe with this body"
+                    );
+                    if effects.iter().any(|e| {
+                        matches!(e, Effect::Audit(a) if a.action == AuditAction::SwitchCommitted)
+                    }) {
+                        self.stats.switch_webhooks += 1;
+                    }
+                    self.outs.push(new(self, None, None));
+                }
             }
         }
         // A registry write's answer counts while the model owes that attempt.
@@ -2197,6 +2234,30 @@ impl Sim {
             if let Effect::RecordBinding { attempt, .. } = o.effect {
                 o.live = next.registry_writes().iter().any(|w| w.attempt == attempt);
             }
+            if let Effect::Webhook(send) = &o.effect {
+                o.live = next
+                    .outbox()
+                    .pending
+                    .iter()
+                    .any(|p| p.attempt == send.attempt);
+            }
+        }
+        // A commit tells the host, exactly once, when webhooks are on.
+        let committed = effects
+            .iter()
+            .any(|e| matches!(e, Effect::Audit(a) if a.action == AuditAction::SwitchCommitted));
+        if committed {
+            let told = effects
+                .iter()
+                .filter(|e| {
+                    matches!(e, Effect::Webhook(w) if w.body.contains("\"type\":\"kms.switch_completed\""))
+                })
+                .count();
+            let expected = usize::from(self.policy.notify.enabled);
+            check!(
+                told == expected,
+                "a commit sent {told} kms.switch_completed webhooks (expected {expected})"
+            );
         }
         if export_refused {
             check!(
@@ -2390,6 +2451,7 @@ fn effect_name(e: &Effect) -> &'static str {
         Effect::ReadKeyVersion { .. } => "read_key_version",
         Effect::Rewrap { .. } => "rewrap",
         Effect::VerifyRewrap { .. } => "verify_rewrap",
+        Effect::Webhook(_) => "webhook",
     }
 }
 
@@ -2423,6 +2485,10 @@ fn life(entropy: &[u32]) -> Result<Stats, TestCaseError> {
     if d.pct(20) {
         sim.policy.max_sign_ins = 2;
     }
+    // Half the deployments have a webhook URL.
+    sim.policy.notify.enabled = d.pct(50);
+    sim.policy.notify.retry_base_ms = sim.policy.retry_base_ms;
+    sim.policy.notify.in_flight_ms = sim.policy.lease_ms;
     while d.left() {
         sim.probe_cancel()?;
         if sim.alarm_due() && d.pct(90) {
@@ -2506,6 +2572,7 @@ fn random_lives_of_a_company_keep_every_invariant() {
         ("rounds reopened the export", s.rounds_reopened),
         ("moves to AWS KMS", s.moves_to_aws),
         ("rotation re-wraps committed", s.rewraps),
+        ("switches notified by webhook", s.switch_webhooks),
         (
             "cancels refused during the commit",
             s.cancels_refused_during_commit,
@@ -2537,7 +2604,7 @@ fn random_lives_of_a_company_keep_every_invariant() {
     }
     assert_eq!(
         s.effects_seen.len(),
-        17,
+        18,
         "every effect: {:?}",
         s.effects_seen
     );

@@ -8,6 +8,7 @@
 
 mod export;
 mod finalize;
+mod notify;
 mod registry;
 pub(crate) mod rotate;
 mod setup;
@@ -53,6 +54,7 @@ pub fn update(
             | Event::KeyVersionRead { .. }
             | Event::Rewrapped { .. }
             | Event::RewrapVerified { .. }
+            | Event::WebhookAnswered { .. }
     );
     if is_command {
         // Whatever expired is resolved before anything new starts.
@@ -124,6 +126,9 @@ pub fn update(
         Event::Rewrapped { attempt, result } => rotate::rewrapped(&mut step, attempt, result)?,
         Event::RewrapVerified { attempt, result } => {
             rotate::verified(&mut step, attempt, result)?;
+        }
+        Event::WebhookAnswered { attempt, result } => {
+            notify::answered(&mut step, attempt, result)?;
         }
         Event::Tick => {}
     }
@@ -211,7 +216,8 @@ fn attempt_of(effect: &Effect) -> Option<u32> {
         | Effect::ClearAlarm
         | Effect::Reply(_)
         | Effect::ExchangeCode { .. }
-        | Effect::RecordBinding { .. } => None,
+        | Effect::RecordBinding { .. }
+        | Effect::Webhook(_) => None,
     }
 }
 

@@ -348,6 +348,19 @@ fn commit(s: &mut Step<'_>, kid: KeyId, blob: String) {
         Outcome::Succeeded,
         Some(format!("{old} → {kid}")),
     );
+    let reason = match r.reason {
+        KidReason::Switch => "switch",
+        KidReason::Rotation => "rotation",
+        KidReason::RewrapNow => "rewrap_now",
+    };
+    s.notify(
+        crate::notify::Kind::KeyRotated,
+        serde_json::json!({
+            "old_kid": old.to_string(),
+            "new_kid": kid.to_string(),
+            "reason": reason,
+        }),
+    );
 }
 
 /// Closes the open history record (adding the one before the history was
