@@ -44,6 +44,10 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/vaults/{vault}/keys/{name}/rotate", post(rotate_key))
         .route("/rotation-policies/run", post(run_rotation_policies))
+        .route(
+            "/vaults/{vault}/keys/{name}/rotationpolicy",
+            get(get_rotation_policy).put(put_rotation_policy),
+        )
         .route("/vaults/{vault}/secrets", post(add_secret))
         .route(
             "/vaults/{vault}/role-assignments",
@@ -747,6 +751,34 @@ struct RunPoliciesBody {
     /// The time to run the policies at (Unix seconds; default now).
     #[serde(default)]
     at: Option<i64>,
+}
+
+fn vault_host(sim: &AppState, vault: &str) -> Option<String> {
+    lock(&sim.world).vault(vault).map(|v| v.host.clone())
+}
+
+/// The key's rotation policy, exactly as Key Vault's data plane answers it.
+async fn get_rotation_policy(
+    State(sim): State<AppState>,
+    Path((vault, name)): Path<(String, String)>,
+) -> Response {
+    let Some(host) = vault_host(&sim, &vault) else {
+        return not_found("vault");
+    };
+    crate::keyvault::rotation::get(&sim, &host, &format!("https://{host}"), &name)
+}
+
+/// Sets the key's rotation policy as the data plane's `PUT` does (same
+/// body, same checks, same answer), without a token.
+async fn put_rotation_policy(
+    State(sim): State<AppState>,
+    Path((vault, name)): Path<(String, String)>,
+    b: Bytes,
+) -> Response {
+    let Some(host) = vault_host(&sim, &vault) else {
+        return not_found("vault");
+    };
+    crate::keyvault::rotation::put(&sim, &host, &format!("https://{host}"), &name, &b)
 }
 
 /// Runs every key rotation policy as Key Vault would at `at`: each key
