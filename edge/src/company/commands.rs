@@ -114,6 +114,11 @@ pub enum Command {
         /// The KMS key id or ARN.
         key_id: String,
     },
+    /// *Re-wrap now*: re-wrap the company key with the key's current version.
+    Rewrap {
+        /// The admin who clicked.
+        actor: Actor,
+    },
     /// The Cron sweep: the company's work was due a while ago; report the
     /// alarm to the model, which re-arms a lost one (see `sweep.rs`).
     Sweep,
@@ -152,6 +157,12 @@ pub struct View {
     pub company_key: CompanyKeyInfo,
     /// The admin-consent sign-in URL, when one was just issued.
     pub consent_url: Option<String>,
+    /// The Azure key versions that protected the company key, newest first.
+    #[serde(default)]
+    pub kid_history: Vec<keyswitch_shared::rotation::KidRecord>,
+    /// The re-wrap owed or under way.
+    #[serde(default)]
+    pub rewrap: Option<keyswitch_shared::rotation::RewrapProgress>,
 }
 
 /// The outcome of a consent callback, for the landing page.
