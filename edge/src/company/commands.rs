@@ -114,6 +114,11 @@ pub enum Command {
         /// The KMS key id or ARN.
         key_id: String,
     },
+    /// *Check configuration*: every check at once, changing nothing.
+    Check {
+        /// The admin who clicked.
+        actor: Actor,
+    },
     /// *Re-wrap now*: re-wrap the company key with the key's current version.
     Rewrap {
         /// The admin who clicked.

@@ -8,6 +8,7 @@
 //! Storage: see `store.rs`. The unwrapped company key is cached in memory
 //! only, briefly (see `keys.rs`).
 
+mod check;
 pub mod commands;
 mod keys;
 mod perform;

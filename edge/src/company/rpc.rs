@@ -62,6 +62,19 @@ impl CompanyKms {
                     next_cursor: page.next_cursor,
                 });
             }
+            Command::Check { actor } => {
+                let out = self
+                    .run(company, Event::CheckConfiguration { actor })
+                    .await?;
+                if let Some(e) = failure(&out) {
+                    return Err(e.into());
+                }
+                let report = out.replies.into_iter().find_map(|r| match r {
+                    Reply::Check(report) => Some(*report),
+                    _ => None,
+                });
+                return json(&report.ok_or(CatalogError::Internal)?);
+            }
             Command::ExportVerificationView => {
                 return json(&self.export_view(company).await?);
             }

@@ -143,6 +143,16 @@ pub async fn post_rewrap(req: Request, ctx: Ctx) -> Answer {
     action(req, ctx, |actor| Command::Rewrap { actor }).await
 }
 
+/// `POST …/kms/check`: *Check configuration* — every check at once, of the
+/// pending setup's key (before Save with the re-wrap dry run) or of the key
+/// in force; changes nothing; answers the report (`CheckReport`).
+pub async fn post_check(req: Request, ctx: Ctx) -> Answer {
+    let (actor, company) = caller(&req, &ctx).await?;
+    let report: keyswitch_shared::rotation::CheckReport =
+        do_client::call(&ctx.env, &ctx.data, &company, &Command::Check { actor }).await?;
+    Ok(Response::from_json(&report)?)
+}
+
 /// An action without a body: the object's view after it, as [`KmsAnswer`].
 async fn action(req: Request, ctx: Ctx, command: impl FnOnce(Actor) -> Command) -> Answer {
     let (actor, company) = caller(&req, &ctx).await?;

@@ -414,6 +414,7 @@ impl Out {
             | Effect::Rewrap { attempt, .. }
             | Effect::VerifyRewrap { attempt, .. } => Some(*attempt),
             Effect::ExchangeCode { .. }
+            | Effect::CheckConfiguration { .. }
             | Effect::RecordBinding { .. }
             | Effect::Webhook(_)
             | Effect::Audit(_)
@@ -440,6 +441,7 @@ impl Out {
             (Effect::Rewrap { .. }, _) => "rewrap",
             (Effect::VerifyRewrap { .. }, _) => "verify_rewrap",
             (Effect::Webhook(_), _) => "webhook",
+            (Effect::CheckConfiguration { .. }, _) => "check_configuration",
             (
                 Effect::Audit(_) | Effect::ArmAlarm { .. } | Effect::ClearAlarm | Effect::Reply(_),
                 _,
@@ -464,6 +466,7 @@ impl Out {
             | Effect::Rewrap { .. }
             | Effect::VerifyRewrap { .. }
             | Effect::Webhook(_)
+            | Effect::CheckConfiguration { .. }
             | Effect::Audit(_)
             | Effect::ArmAlarm { .. }
             | Effect::ClearAlarm
@@ -1072,7 +1075,11 @@ impl Sim {
                     Ok(200)
                 },
             },
-            Effect::Audit(_) | Effect::ArmAlarm { .. } | Effect::ClearAlarm | Effect::Reply(_) => {
+            Effect::Audit(_)
+            | Effect::ArmAlarm { .. }
+            | Effect::ClearAlarm
+            | Effect::Reply(_)
+            | Effect::CheckConfiguration { .. } => {
                 unreachable!("only outside calls are outstanding")
             }
         }
@@ -2156,7 +2163,9 @@ impl Sim {
                             },
                         );
                     }
-                    Reply::ConsentOutcome { .. } | Reply::VerifyOutcome { .. } => {}
+                    Reply::ConsentOutcome { .. }
+                    | Reply::VerifyOutcome { .. }
+                    | Reply::Check(_) => {}
                     Reply::Error(e) => {
                         check!(
                             e.status() >= 400,
@@ -2207,6 +2216,9 @@ impl Sim {
                     self.oracle.window_open = false;
                     self.outs.push(new(self, None, None));
                 }
+                // Check configuration is never asked for by these lives (its
+                // walk-throughs cover it): it holds no lease and changes nothing.
+                Effect::CheckConfiguration { .. } => {}
                 Effect::RewrapToAws { .. } | Effect::RecordBinding { .. } => {
                     self.outs.push(new(self, None, None));
                 }
@@ -2452,6 +2464,7 @@ fn effect_name(e: &Effect) -> &'static str {
         Effect::Rewrap { .. } => "rewrap",
         Effect::VerifyRewrap { .. } => "verify_rewrap",
         Effect::Webhook(_) => "webhook",
+        Effect::CheckConfiguration { .. } => "check_configuration",
     }
 }
 
