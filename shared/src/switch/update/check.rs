@@ -224,13 +224,18 @@ fn report(f: &Facts<'_>, scope: CheckScope, key: KeyId, seen: &CheckObservations
             checks.push(skipped(found, "the firewall blocks the vault"));
             None
         }
-        (Some(Err(e)), _) if code_is(e, &["key_vault_forbidden", "access_policy_vault"]) => {
+        (Some(Err(e)), _)
+            if code_is(
+                e,
+                &["key_vault_forbidden", "access_policy_vault", "role_removed"],
+            ) =>
+        {
             checks.push(ok(firewall, "the vault answered"));
             checks.push(problem(role, e));
             checks.push(skipped(found, "the role is missing"));
             None
         }
-        (Some(Err(e)), _) if code_is(e, &["key_not_found"]) => {
+        (Some(Err(e)), _) if code_is(e, &["key_not_found", "key_deleted"]) => {
             checks.push(ok(firewall, "the vault answered"));
             checks.push(ok(role, "the connector may read keys of the vault"));
             checks.push(problem(found, e));
