@@ -286,13 +286,15 @@ mod panel {
         f.cause = None;
         f.expires_at_s = Some(1_801_000_000);
         f.expiry_warning = Some(ExpiryFacts {
-            message: "The key expires in 12 days".into(),
+            days_left: 11,
+            message: "The key k in vault v expires on 2027-01-26 21:46 UTC (11 day(s) left).".into(),
             extend_command: "az keyvault key set-attributes --vault-name v --name k --expires 2027-06-01T00:00:00Z".into(),
             rotate_command: "az keyvault key rotate --vault-name v --name k".into(),
         });
         let host = mount(move || view! { <KeyHealthPanel facts=f.clone() now=NOW/> });
         let warning = text(&host, "[data-testid=expiry-warning]");
-        assert!(warning.contains("The key expires in 12 days"), "{warning}");
+        assert!(warning.starts_with("Your key expires in 11 days"), "{warning}");
+        assert!(warning.contains("expires on 2027-01-26 21:46 UTC"), "{warning}");
         let commands: Vec<String> = find_all(&host, "[data-testid=expiry-warning] pre code")
             .iter()
             .map(|c| c.text_content().unwrap_or_default())
