@@ -28,6 +28,13 @@ pub struct KmsOverview {
     pub pending: Option<PendingSetup>,
     /// The company key as stored (never the key itself).
     pub company_key: CompanyKeyInfo,
+    /// The versions of the Azure key that protected the company key,
+    /// newest first (empty unless the company was ever on Azure Key Vault).
+    #[serde(default)]
+    pub kid_history: Vec<crate::rotation::KidRecord>,
+    /// The re-wrap with a new key version, owed or under way.
+    #[serde(default)]
+    pub rewrap: Option<crate::rotation::RewrapProgress>,
 }
 
 /// Non-secret facts about the stored company key, so a person (or a test)

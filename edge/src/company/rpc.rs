@@ -161,6 +161,7 @@ impl CompanyKms {
             Command::ConfirmNoTenants { actor } => Event::ConfirmNoTenants { actor },
             Command::Cancel { actor } => Event::Cancel { actor },
             Command::MoveToAwsKms { actor, key_id } => Event::MoveToAwsKms { actor, key_id },
+            Command::Rewrap { actor } => Event::RewrapNow { actor },
         };
         self.act(company, event, None).await
     }
@@ -246,6 +247,8 @@ fn view(model: &Company, consent_url: Option<String>) -> View {
             created_at_ms: model.key().created_at_ms,
         },
         consent_url,
+        kid_history: model.kid_history_view(),
+        rewrap: model.rewrap_view(),
     }
 }
 
