@@ -188,14 +188,14 @@ fn kid_history_marks_the_version_in_use() {
         KidRow {
             kid: "https://v.vault.azure.net/keys/k/bbbb".into(),
             version: "bbbb".into(),
-            from_ms: 1_800_000_000_000,
+            from_ms: Some(1_800_000_000_000),
             until_ms: None,
             how: "Rotation in Key Vault".into(),
         },
         KidRow {
             kid: "https://v.vault.azure.net/keys/k/aaaa".into(),
             version: "aaaa".into(),
-            from_ms: 1_790_000_000_000,
+            from_ms: Some(1_790_000_000_000),
             until_ms: Some(1_800_000_000_000),
             how: "Switch".into(),
         },
