@@ -102,7 +102,10 @@ async fn azure_vault() -> (String, String, String, String, String) {
     assert_eq!(s, 201, "{v}");
     // The create's proof is the first check.
     assert_eq!(v["health"]["state"], "healthy", "{v}");
-    assert!(v["health"]["next_check_ms"].as_u64().unwrap_or(0) > 0, "{v}");
+    assert!(
+        v["health"]["next_check_ms"].as_u64().unwrap_or(0) > 0,
+        "{v}"
+    );
     let id = v["id"].as_str().expect("id").to_owned();
     (ws, token, id, client, key)
 }
@@ -211,13 +214,8 @@ async fn revoked_access_stops_items_names_the_cause_and_the_monitor_sees_it_come
 #[tokio::test]
 async fn a_disabled_key_version_is_seen_by_test_connection_and_the_monitor() {
     let (ws, token, id, _client, key) = azure_vault().await;
-    let patch = |enabled: bool| {
-        control(
-            "PATCH",
-            &format!("/vaults/{KMS_VAULT}/keys/{key}"),
-            Some(json!({"enabled": enabled})),
-        )
-    };
+    let path = format!("/vaults/{KMS_VAULT}/keys/{key}");
+    let patch = |enabled: bool| control("PATCH", &path, Some(json!({"enabled": enabled})));
     patch(false).await;
     let got = call(
         "POST",
