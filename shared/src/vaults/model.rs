@@ -212,7 +212,7 @@ impl Vault {
                 client_secret_updated_at_ms: a.secret_updated_at_ms,
             }),
             item_count: self.item_count,
-            health: self.azure().map(|_| self.health.clone()),
+            health: self.azure().map(|_| Box::new(self.health.clone())),
         }
     }
 }

@@ -102,7 +102,7 @@ pub struct VaultSummary {
     /// The health monitor's view (Azure External Keys vaults only): state,
     /// cause, what the last failed check met, last and next check.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub health: Option<super::health::VaultHealth>,
+    pub health: Option<Box<super::health::VaultHealth>>,
 }
 
 /// `GET /api/workspaces/{workspace}/vaults`.

@@ -75,7 +75,7 @@ pub fn VaultTable(
                                         </td>
                                         <td>
                                             {match v.health.clone() {
-                                                Some(h) => view! { <HealthCell health=h/> }.into_any(),
+                                                Some(h) => view! { <HealthCell health=*h/> }.into_any(),
                                                 None => view! { <span class="muted">"Not monitored (platform key)"</span> }.into_any(),
                                             }}
                                         </td>
