@@ -28,6 +28,13 @@ pub struct KmsOverview {
     pub pending: Option<PendingSetup>,
     /// The company key as stored (never the key itself).
     pub company_key: CompanyKeyInfo,
+    /// The versions of the Azure key that protected the company key,
+    /// newest first (empty unless the company was ever on Azure Key Vault).
+    #[serde(default)]
+    pub kid_history: Vec<crate::rotation::KidRecord>,
+    /// The re-wrap with a new key version, owed or under way.
+    #[serde(default)]
+    pub rewrap: Option<crate::rotation::RewrapProgress>,
     /// How long the unwrapped company key stays in memory after Key Vault
     /// last unwrapped it (`KEY_CACHE_SECONDS`): the longest a revocation of
     /// access to the key takes to stop the envelope API.

@@ -243,6 +243,21 @@ pub enum AuditAction {
     KeyBound,
     /// The key-binding registry released the company from its former key.
     KeyReleased,
+    /// keyswitch saw a new current version of the key in force (the detail
+    /// names the recorded and the new `kid`): a re-wrap is owed.
+    RotationDetected,
+    /// An admin asked for *Re-wrap now*.
+    RewrapRequested,
+    /// A re-wrap attempt failed (retried with back-off) or was retried.
+    Rewrap,
+    /// The company key was re-wrapped with a new version of the key (the
+    /// detail names the new `kid`).
+    KeyRewrapped,
+    /// *Check configuration* ran (the detail counts the problems).
+    ConfigurationChecked,
+    /// A webhook to the host was answered: delivered, failed (retried
+    /// after a back-off) or given up (the delivery log).
+    WebhookDelivery,
     // ---- Vault management ----
     /// A vault was created.
     VaultCreated,
@@ -265,7 +280,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, in declaration order (for exhaustiveness checks).
-    pub const ALL: [Self; 38] = [
+    pub const ALL: [Self; 44] = [
         Self::SwitchStarted,
         Self::TargetEdited,
         Self::ConsentLinkIssued,
@@ -296,6 +311,12 @@ impl AuditAction {
         Self::MovedToAwsKms,
         Self::KeyBound,
         Self::KeyReleased,
+        Self::RotationDetected,
+        Self::RewrapRequested,
+        Self::Rewrap,
+        Self::KeyRewrapped,
+        Self::ConfigurationChecked,
+        Self::WebhookDelivery,
         Self::VaultCreated,
         Self::VaultCreate,
         Self::ConnectionTested,
@@ -340,6 +361,12 @@ impl AuditAction {
             Self::MovedToAwsKms => "moved_to_aws_kms",
             Self::KeyBound => "key_bound",
             Self::KeyReleased => "key_released",
+            Self::RotationDetected => "rotation_detected",
+            Self::RewrapRequested => "rewrap_requested",
+            Self::Rewrap => "rewrap",
+            Self::KeyRewrapped => "key_rewrapped",
+            Self::ConfigurationChecked => "configuration_checked",
+            Self::WebhookDelivery => "webhook_delivery",
             Self::VaultCreated => "vault_created",
             Self::VaultCreate => "vault_create",
             Self::ConnectionTested => "connection_tested",

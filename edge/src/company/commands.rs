@@ -114,6 +114,11 @@ pub enum Command {
         /// The KMS key id or ARN.
         key_id: String,
     },
+    /// *Re-wrap now*: re-wrap the company key with the key's current version.
+    Rewrap {
+        /// The admin who clicked.
+        actor: Actor,
+    },
     /// Envelope API: a new data key.
     GenerateDataKey,
     /// Envelope API: unwrap a data key.
@@ -138,6 +143,12 @@ pub struct View {
     pub key_cache_seconds: u64,
     /// The admin-consent sign-in URL, when one was just issued.
     pub consent_url: Option<String>,
+    /// The Azure key versions that protected the company key, newest first.
+    #[serde(default)]
+    pub kid_history: Vec<keyswitch_shared::rotation::KidRecord>,
+    /// The re-wrap owed or under way.
+    #[serde(default)]
+    pub rewrap: Option<keyswitch_shared::rotation::RewrapProgress>,
 }
 
 /// The outcome of a consent callback, for the landing page.

@@ -162,6 +162,7 @@ impl CompanyKms {
             Command::ConfirmNoTenants { actor } => Event::ConfirmNoTenants { actor },
             Command::Cancel { actor } => Event::Cancel { actor },
             Command::MoveToAwsKms { actor, key_id } => Event::MoveToAwsKms { actor, key_id },
+            Command::Rewrap { actor } => Event::RewrapNow { actor },
         };
         self.act(company, event, None).await
     }
@@ -252,6 +253,8 @@ fn view(model: &Company, policy: &Policy, consent_url: Option<String>) -> View {
         },
         key_cache_seconds: policy.key_cache_secs,
         consent_url,
+        kid_history: model.kid_history_view(),
+        rewrap: model.rewrap_view(),
     }
 }
 

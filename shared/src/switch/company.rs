@@ -11,7 +11,9 @@ use crate::api::{FinalizeStep, TenantName, TestedKey};
 use crate::audit::Actor;
 use crate::catalog::ErrorBody;
 use crate::ids::{CompanyId, KeyId, TenantId};
+use crate::notify::Outbox;
 use crate::provider::Provider;
+use crate::rotation::{KidReason, KidRecord, RewrapStep};
 
 /// The company key as stored: wrapped by the provider in force.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -282,6 +284,16 @@ pub enum Op {
         /// The window it consumed (restored if the export fails).
         window: ExportWindow,
     },
+    /// *Re-wrap now*: reading the key's current version.
+    RewrapRead {
+        /// Who asked for it.
+        actor: Actor,
+    },
+    /// Rotation: unwrapping with the recorded `kid`, wrapping with the new
+    /// version.
+    RewrapWrap,
+    /// Rotation: unwrapping the new blob with the new version and comparing.
+    RewrapVerify,
     /// The operator move onto an AWS KMS key.
     MoveToAws {
         /// Who asked for it.
@@ -302,6 +314,7 @@ impl Op {
             Self::FinalInventory | Self::Wrap | Self::VerifyWrap => "finalization",
             Self::Export { .. } => "company key export",
             Self::MoveToAws { .. } => "move to AWS KMS",
+            Self::RewrapRead { .. } | Self::RewrapWrap | Self::RewrapVerify => "re-wrap",
         }
     }
 }
@@ -381,6 +394,34 @@ pub struct RegistryWrite {
     pub failures: u32,
 }
 
+/// A re-wrap with a new version of the key in force (rotation, or *Re-wrap
+/// now*): owed until it commits; the recorded `kid` stays in force until
+/// then. Crash-safe like the finalization: a failed or cut-off attempt is
+/// retried with back-off, a blob wrapped in an earlier attempt is verified,
+/// never wrapped twice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rewrap {
+    /// The version to re-wrap with (`None` while *Re-wrap now* reads it).
+    pub to: Option<KeyId>,
+    /// Why.
+    pub reason: KidReason,
+    /// Who asked (keyswitch itself for a rotation it saw).
+    pub actor: Actor,
+    /// The step reached.
+    pub step: RewrapStep,
+    /// Failed attempts so far.
+    pub attempts: u32,
+    /// The company key wrapped by the new version, once wrapped: kid, blob.
+    pub wrapped: Option<(KeyId, String)>,
+    /// When it started (Unix milliseconds).
+    pub started_at_ms: u64,
+    /// The last failure.
+    pub last_error: Option<ErrorBody>,
+    /// When the next attempt is due (Unix milliseconds); `None` while one
+    /// runs.
+    pub next_retry_at_ms: Option<u64>,
+}
+
 /// A company's whole KMS state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Company {
@@ -409,6 +450,15 @@ pub struct Company {
     /// The last registry write attempt number handed out.
     #[serde(default)]
     pub(crate) registry_attempts: u32,
+    /// The key versions that protected the company key, oldest first.
+    #[serde(default)]
+    pub(crate) kid_history: Vec<KidRecord>,
+    /// The re-wrap owed or under way.
+    #[serde(default)]
+    pub(crate) rewrap: Option<Rewrap>,
+    /// Webhook notifications owed to the host (issue 14 item 6).
+    #[serde(default)]
+    pub(crate) outbox: Outbox,
 }
 
 impl Company {
@@ -432,6 +482,9 @@ impl Company {
             last_test_at_ms: None,
             registry: Vec::new(),
             registry_attempts: 0,
+            kid_history: Vec::new(),
+            rewrap: None,
+            outbox: Outbox::default(),
         }
     }
     /// The company's id.
@@ -500,6 +553,21 @@ impl Company {
     pub fn registry_writes(&self) -> &[RegistryWrite] {
         &self.registry
     }
+    /// The key versions that protected the company key, oldest first.
+    #[must_use]
+    pub fn kid_history(&self) -> &[KidRecord] {
+        &self.kid_history
+    }
+    /// The re-wrap owed or under way.
+    #[must_use]
+    pub fn rewrap(&self) -> Option<&Rewrap> {
+        self.rewrap.as_ref()
+    }
+    /// The webhook notifications owed to the host.
+    #[must_use]
+    pub fn outbox(&self) -> &Outbox {
+        &self.outbox
+    }
     /// The sequence number of the newest audit entry.
     #[must_use]
     pub fn audit_seq(&self) -> u64 {
@@ -507,7 +575,8 @@ impl Company {
     }
 
     /// When the alarm must fire next: the earliest lease expiry, sign-in
-    /// exchange deadline, state expiry or finalization retry.
+    /// exchange deadline, state expiry, finalization retry, registry write
+    /// or webhook (re)send.
     #[must_use]
     pub fn next_deadline_ms(&self) -> Option<u64> {
         let lease = self.lease.as_ref().map(|l| l.until_ms);
@@ -527,12 +596,20 @@ impl Company {
             .and_then(|s| s.finalize.as_ref())
             .and_then(|f| f.next_retry_at_ms);
         let registry = self.registry.iter().map(|w| w.due_at_ms);
+        let rewrap = self
+            .rewrap
+            .as_ref()
+            .filter(|_| self.lease.is_none())
+            .and_then(|r| r.next_retry_at_ms);
+        let outbox = self.outbox.next_deadline_ms();
         lease
             .into_iter()
             .chain(exchanges)
             .chain(consent)
             .chain(retry)
             .chain(registry)
+            .chain(rewrap)
+            .chain(outbox)
             .min()
     }
 }

@@ -31,6 +31,8 @@ pub struct Policy {
     /// memory after Key Vault (or the provider) last unwrapped it, seconds:
     /// the longest a revocation takes to bite on the envelope API.
     pub key_cache_secs: u64,
+    /// Webhooks to the host: on when `WEBHOOK_URL` is set; retries.
+    pub notify: crate::notify::NotifyPolicy,
 }
 
 /// Default (and longest) time the unwrapped company key stays cached: 5
@@ -54,6 +56,7 @@ impl Default for Policy {
             export_window_secs: EXPORT_WINDOW_SECS,
             reauth_max_age_secs: 10 * 60,
             key_cache_secs: KEY_CACHE_SECS,
+            notify: crate::notify::NotifyPolicy::default(),
         }
     }
 }

@@ -164,6 +164,12 @@ pub enum Event {
         /// The KMS key id or ARN.
         key_id: String,
     },
+    /// *Re-wrap now*: re-wrap the company key with the key's current
+    /// version (nothing to do when it is the recorded one).
+    RewrapNow {
+        /// Who.
+        actor: Actor,
+    },
     // ---- callbacks and time ----
     /// Microsoft's admin-consent callback with the random part of `state`.
     ConsentCallback {
@@ -246,6 +252,27 @@ pub enum Event {
         /// The key ARN AWS KMS reported and the blob it wrapped (base64).
         result: Result<(String, String), CatalogError>,
     },
+    /// [`Effect::ReadKeyVersion`](super::Effect::ReadKeyVersion) finished.
+    KeyVersionRead {
+        /// The lease attempt.
+        attempt: u32,
+        /// The key's current versioned kid.
+        result: Result<KeyId, CatalogError>,
+    },
+    /// [`Effect::Rewrap`](super::Effect::Rewrap) finished.
+    Rewrapped {
+        /// The lease attempt.
+        attempt: u32,
+        /// The versioned kid Key Vault used and the new blob (base64).
+        result: Result<(KeyId, String), CatalogError>,
+    },
+    /// [`Effect::VerifyRewrap`](super::Effect::VerifyRewrap) finished.
+    RewrapVerified {
+        /// The lease attempt.
+        attempt: u32,
+        /// Whether the new version unwrapped the new blob to the same key.
+        result: Result<(), CatalogError>,
+    },
     /// The key-binding registry answered a write: how many *other*
     /// companies the key is bound to now.
     BindingRecorded {
@@ -253,6 +280,13 @@ pub enum Event {
         attempt: u32,
         /// The other companies' count, or why the write failed.
         result: Result<u32, CatalogError>,
+    },
+    /// The host answered a webhook send ([`Effect::Webhook`](super::Effect::Webhook)).
+    WebhookAnswered {
+        /// The send's attempt.
+        attempt: u32,
+        /// The 2xx status, or why it failed.
+        result: Result<u16, crate::notify::Failure>,
     },
 }
 
@@ -272,6 +306,7 @@ impl Event {
             Self::Export { .. } => "export",
             Self::BeginExportRound { .. } => "export_verification",
             Self::MoveToAwsKms { .. } => "move_to_aws_kms",
+            Self::RewrapNow { .. } => "rewrap_now",
             Self::ConsentCallback { .. } => "admin_consent_callback",
             Self::VerifyCallback { .. } => "verify_callback",
             Self::Tick => "tick",
@@ -285,6 +320,10 @@ impl Event {
             Self::Exported { .. } => "exported",
             Self::MovedToAws { .. } => "moved_to_aws",
             Self::BindingRecorded { .. } => "binding_recorded",
+            Self::KeyVersionRead { .. } => "key_version_read",
+            Self::Rewrapped { .. } => "rewrapped",
+            Self::RewrapVerified { .. } => "rewrap_verified",
+            Self::WebhookAnswered { .. } => "webhook_answered",
         }
     }
 }

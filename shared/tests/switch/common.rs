@@ -135,6 +135,10 @@ pub fn is_result(event: &Event) -> bool {
             | Event::Exported { .. }
             | Event::MovedToAws { .. }
             | Event::BindingRecorded { .. }
+            | Event::KeyVersionRead { .. }
+            | Event::Rewrapped { .. }
+            | Event::RewrapVerified { .. }
+            | Event::WebhookAnswered { .. }
     )
 }
 

@@ -18,6 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use keyswitch_shared::api::TestedKey;
 use keyswitch_shared::key_check::RsaKeyType;
+use keyswitch_shared::notify::Failure;
 use keyswitch_shared::switch::{
     CONSENT_TTL_SECS, Company, ConsentAnswer, ConsentProof, Ctx, Effect, Event, ExportWindow,
     Inventory, OAuthSecret, Policy, Reply, Stage, Target, TenantRef, Unverifiable, UnverifiableSet,
@@ -276,7 +277,7 @@ const CANCEL_STAGES: [Stage; 7] = [
 ];
 
 /// Which outside call a lease that expired belonged to.
-const CALLS: [&str; 11] = [
+const CALLS: [&str; 14] = [
     "prove_consent",
     "test_connection",
     "list_read",
@@ -288,6 +289,9 @@ const CALLS: [&str; 11] = [
     "export_key",
     "rewrap_to_aws",
     "test_restarted",
+    "rewrap_read",
+    "rewrap",
+    "verify_rewrap",
 ];
 
 #[derive(Debug, Default, Clone)]
@@ -311,6 +315,7 @@ struct Stats {
     exports_failed_and_reopened: u64,
     rounds_reopened: u64,
     moves_to_aws: u64,
+    rewraps: u64,
     expired: BTreeMap<&'static str, u64>,
     cancels: BTreeMap<&'static str, u64>,
     cancels_refused_during_commit: u64,
@@ -320,6 +325,7 @@ struct Stats {
     errors_fed: BTreeMap<usize, u64>,
     effects_seen: BTreeMap<&'static str, u64>,
     refused_commands: u64,
+    switch_webhooks: u64,
 }
 
 impl Stats {
@@ -330,6 +336,7 @@ impl Stats {
         self.completions_with_several_tenants += o.completions_with_several_tenants;
         self.completions_after_a_failure += o.completions_after_a_failure;
         self.completions_from_aws += o.completions_from_aws;
+        self.switch_webhooks += o.switch_webhooks;
         self.blocked_by_new_tenant += o.blocked_by_new_tenant;
         self.blocked_by_unverifiable_set += o.blocked_by_unverifiable_set;
         self.completions_without_backup_sets += o.completions_without_backup_sets;
@@ -343,6 +350,7 @@ impl Stats {
         self.exports_failed_and_reopened += o.exports_failed_and_reopened;
         self.rounds_reopened += o.rounds_reopened;
         self.moves_to_aws += o.moves_to_aws;
+        self.rewraps += o.rewraps;
         for (k, v) in &o.expired {
             *self.expired.entry(k).or_default() += v;
         }
@@ -408,9 +416,13 @@ impl Out {
             | Effect::Wrap { attempt, .. }
             | Effect::VerifyWrap { attempt, .. }
             | Effect::ExportKey { attempt, .. }
-            | Effect::RewrapToAws { attempt, .. } => Some(*attempt),
+            | Effect::RewrapToAws { attempt, .. }
+            | Effect::ReadKeyVersion { attempt, .. }
+            | Effect::Rewrap { attempt, .. }
+            | Effect::VerifyRewrap { attempt, .. } => Some(*attempt),
             Effect::ExchangeCode { .. }
             | Effect::RecordBinding { .. }
+            | Effect::Webhook(_)
             | Effect::Audit(_)
             | Effect::ArmAlarm { .. }
             | Effect::ClearAlarm
@@ -431,6 +443,10 @@ impl Out {
             (Effect::ExportKey { .. }, _) => CALLS[8],
             (Effect::RewrapToAws { .. }, _) => CALLS[9],
             (Effect::RecordBinding { .. }, _) => "record_binding",
+            (Effect::ReadKeyVersion { .. }, _) => "rewrap_read",
+            (Effect::Rewrap { .. }, _) => "rewrap",
+            (Effect::VerifyRewrap { .. }, _) => "verify_rewrap",
+            (Effect::Webhook(_), _) => "webhook",
             (
                 Effect::Audit(_) | Effect::ArmAlarm { .. } | Effect::ClearAlarm | Effect::Reply(_),
                 _,
@@ -451,6 +467,10 @@ impl Out {
             Effect::ExportKey { .. }
             | Effect::RewrapToAws { .. }
             | Effect::RecordBinding { .. }
+            | Effect::ReadKeyVersion { .. }
+            | Effect::Rewrap { .. }
+            | Effect::VerifyRewrap { .. }
+            | Effect::Webhook(_)
             | Effect::Audit(_)
             | Effect::ArmAlarm { .. }
             | Effect::ClearAlarm
@@ -958,6 +978,85 @@ impl Sim {
                 };
                 Event::MovedToAws { attempt, result }
             }
+            // The key's current version: the recorded one, or the customer
+            // (or a rotation policy) rotated it.
+            Effect::ReadKeyVersion { attempt, key, .. } => Event::KeyVersionRead {
+                attempt,
+                result: if fail {
+                    Err(self.feed_error(d))
+                } else {
+                    match self.m.provider() {
+                        Provider::AzureKeyVault { kid, .. } if d.pct(30) => Ok(kid.clone()),
+                        _ => {
+                            let v = self.world.fresh_version();
+                            Ok(crate::common::kid(
+                                &Target {
+                                    vault_uri: key.vault(),
+                                    key_name: key.name(),
+                                },
+                                v,
+                            ))
+                        }
+                    }
+                },
+            },
+            Effect::Rewrap {
+                attempt, old, kid, ..
+            } => {
+                let result = if fail || !self.world.unwraps(&old.0, &old.1.blob) {
+                    Err(self.feed_error(d))
+                } else {
+                    let blob = self.world.fresh_blob("rotated");
+                    self.world.pairs.push((
+                        Provider::AzureKeyVault {
+                            vault_uri: kid.vault(),
+                            key_name: kid.name(),
+                            kid: kid.clone(),
+                        },
+                        blob.clone(),
+                    ));
+                    // Now and then the answer names another version.
+                    let told = if d.pct(5) {
+                        let v = self.world.fresh_version();
+                        crate::common::kid(
+                            &Target {
+                                vault_uri: kid.vault(),
+                                key_name: kid.name(),
+                            },
+                            v,
+                        )
+                    } else {
+                        kid
+                    };
+                    Ok((told, blob))
+                };
+                Event::Rewrapped { attempt, result }
+            }
+            Effect::VerifyRewrap {
+                attempt,
+                old,
+                kid,
+                blob,
+                ..
+            } => {
+                let new = Provider::AzureKeyVault {
+                    vault_uri: kid.vault(),
+                    key_name: kid.name(),
+                    kid: kid.clone(),
+                };
+                let result = if !self.world.unwraps(&new, &blob)
+                    || !self.world.unwraps(&old.0, &old.1.blob)
+                {
+                    Err(CatalogError::UnexpectedAnswer {
+                        service: "Azure Key Vault".into(),
+                    })
+                } else if fail {
+                    Err(self.feed_error(d))
+                } else {
+                    Ok(())
+                };
+                Event::RewrapVerified { attempt, result }
+            }
             // The registry answers how many other companies share the key.
             Effect::RecordBinding { attempt, .. } => Event::BindingRecorded {
                 attempt,
@@ -965,6 +1064,19 @@ impl Sim {
                     Err(self.feed_error(d))
                 } else {
                     Ok(d.roll(3))
+                },
+            },
+            // The host answers 2xx, or fails (retried with back-off).
+            Effect::Webhook(send) => Event::WebhookAnswered {
+                attempt: send.attempt,
+                result: if fail {
+                    Err(if d.pct(50) {
+                        Failure::Status(503)
+                    } else {
+                        Failure::Unreachable
+                    })
+                } else {
+                    Ok(200)
                 },
             },
             Effect::Audit(_) | Effect::ArmAlarm { .. } | Effect::ClearAlarm | Effect::Reply(_) => {
@@ -1183,6 +1295,9 @@ impl Sim {
                         actor: admin,
                         key_id: aws_key(d.roll(4)),
                     },
+                    6 if matches!(self.m.provider(), Provider::AzureKeyVault { .. }) => {
+                        Event::RewrapNow { actor: admin }
+                    }
                     _ => self.start(d),
                 }
             }
@@ -1246,7 +1361,8 @@ impl Sim {
     fn random(&mut self, d: &mut Dice<'_>) -> Action {
         let admin = admin();
         let pool = tenant_pool();
-        let event = match d.roll(19) {
+        let event = match d.roll(20) {
+            19 => Event::RewrapNow { actor: admin },
             18 => Event::ConfirmNoTenants { actor: admin },
             0 => self.start(d),
             1 => self.issue_consent(),
@@ -1528,7 +1644,8 @@ impl Sim {
             // Whatever expired is resolved before a command or the alarm.
             for o in &mut self.outs {
                 // A registry write lives as long as the model owes it (below).
-                let registry = matches!(o.effect, Effect::RecordBinding { .. });
+                let registry =
+                    matches!(o.effect, Effect::RecordBinding { .. } | Effect::Webhook(_));
                 if o.live && o.deadline <= now && !registry {
                     o.live = false;
                     if o.crashed {
@@ -1812,6 +1929,12 @@ impl Sim {
         if let (Some(_), Event::WrapVerified { result: Ok(()), .. }) = (&out, &event) {
             commit_expected = true;
         }
+        if let (Some(_), Event::RewrapVerified { result: Ok(()), .. }) = (&out, &event) {
+            check!(
+                next.provider() != before.provider() && next.rewrap().is_none(),
+                "{name}: a verified rotation re-wrap did not commit"
+            );
+        }
         if let (Some(_), Event::Exported { result, .. }) = (&out, &event) {
             match result {
                 Ok(()) => self.stats.exports += 1,
@@ -1902,6 +2025,35 @@ impl Sim {
                             o.live = false;
                         }
                     }
+                }
+                (Event::RewrapVerified { result: Ok(()), .. }, Provider::AzureKeyVault { .. }) => {
+                    // A rotation's re-wrap: the same key, the version and
+                    // blob verified, nothing else changed.
+                    let Some(Effect::VerifyRewrap { kid, blob, .. }) =
+                        out.as_ref().map(|o| &o.effect)
+                    else {
+                        unreachable!()
+                    };
+                    check!(
+                        target_of(before.provider()) == target_of(next.provider())
+                            && next.provider()
+                                == &Provider::AzureKeyVault {
+                                    vault_uri: kid.vault(),
+                                    key_name: kid.name(),
+                                    kid: kid.clone(),
+                                }
+                            && next.key().blob == *blob
+                            && next.key().azure_tenant == before.key().azure_tenant
+                            && next.key().created_at_ms == before.key().created_at_ms,
+                        "re-wrapped to something else than what was verified"
+                    );
+                    check!(
+                        next.kid_history()
+                            .last()
+                            .is_some_and(|h| h.kid.same_as(kid)),
+                        "the kid history does not end with the new version"
+                    );
+                    self.stats.rewraps += 1;
                 }
                 (
                     Event::MovedToAws {
@@ -2024,7 +2176,10 @@ impl Sim {
                 | Effect::ProbeVault { .. }
                 | Effect::TestConnection { .. }
                 | Effect::Wrap { .. }
-                | Effect::VerifyWrap { .. } => {
+                | Effect::VerifyWrap { .. }
+                | Effect::ReadKeyVersion { .. }
+                | Effect::Rewrap { .. }
+                | Effect::VerifyRewrap { .. } => {
                     self.outs.push(new(self, None, None));
                 }
                 Effect::ReadInventory { .. } => {
@@ -2062,6 +2217,23 @@ impl Sim {
                 Effect::RewrapToAws { .. } | Effect::RecordBinding { .. } => {
                     self.outs.push(new(self, None, None));
                 }
+                Effect::Webhook(send) => {
+                    check!(
+                        self.policy.notify.enabled,
+                        "a webhook sent with webhooks off"
+                    );
+                    let owed = next.outbox().pending.iter().find(|p| p.id == send.id);
+                    check!(
+                        owed.is_some_and(|p| p.body == send.body),
+                        "a webhook sent that the outbox does not owe with this body"
+                    );
+                    if effects.iter().any(|e| {
+                        matches!(e, Effect::Audit(a) if a.action == AuditAction::SwitchCommitted)
+                    }) {
+                        self.stats.switch_webhooks += 1;
+                    }
+                    self.outs.push(new(self, None, None));
+                }
             }
         }
         // A registry write's answer counts while the model owes that attempt.
@@ -2069,6 +2241,30 @@ impl Sim {
             if let Effect::RecordBinding { attempt, .. } = o.effect {
                 o.live = next.registry_writes().iter().any(|w| w.attempt == attempt);
             }
+            if let Effect::Webhook(send) = &o.effect {
+                o.live = next
+                    .outbox()
+                    .pending
+                    .iter()
+                    .any(|p| p.attempt == send.attempt);
+            }
+        }
+        // A commit tells the host, exactly once, when webhooks are on.
+        let committed = effects
+            .iter()
+            .any(|e| matches!(e, Effect::Audit(a) if a.action == AuditAction::SwitchCommitted));
+        if committed {
+            let told = effects
+                .iter()
+                .filter(|e| {
+                    matches!(e, Effect::Webhook(w) if w.body.contains("\"type\":\"kms.switch_completed\""))
+                })
+                .count();
+            let expected = usize::from(self.policy.notify.enabled);
+            check!(
+                told == expected,
+                "a commit sent {told} kms.switch_completed webhooks (expected {expected})"
+            );
         }
         if export_refused {
             check!(
@@ -2259,6 +2455,10 @@ fn effect_name(e: &Effect) -> &'static str {
         Effect::ExportKey { .. } => "export_key",
         Effect::RewrapToAws { .. } => "rewrap_to_aws",
         Effect::RecordBinding { .. } => "record_binding",
+        Effect::ReadKeyVersion { .. } => "read_key_version",
+        Effect::Rewrap { .. } => "rewrap",
+        Effect::VerifyRewrap { .. } => "verify_rewrap",
+        Effect::Webhook(_) => "webhook",
     }
 }
 
@@ -2292,6 +2492,10 @@ fn life(entropy: &[u32]) -> Result<Stats, TestCaseError> {
     if d.pct(20) {
         sim.policy.max_sign_ins = 2;
     }
+    // Half the deployments have a webhook URL.
+    sim.policy.notify.enabled = d.pct(50);
+    sim.policy.notify.retry_base_ms = sim.policy.retry_base_ms;
+    sim.policy.notify.in_flight_ms = sim.policy.lease_ms;
     while d.left() {
         sim.probe_cancel()?;
         if sim.alarm_due() && d.pct(90) {
@@ -2374,6 +2578,8 @@ fn random_lives_of_a_company_keep_every_invariant() {
         ("failed exports reopened", s.exports_failed_and_reopened),
         ("rounds reopened the export", s.rounds_reopened),
         ("moves to AWS KMS", s.moves_to_aws),
+        ("rotation re-wraps committed", s.rewraps),
+        ("switches notified by webhook", s.switch_webhooks),
         (
             "cancels refused during the commit",
             s.cancels_refused_during_commit,
@@ -2405,7 +2611,7 @@ fn random_lives_of_a_company_keep_every_invariant() {
     }
     assert_eq!(
         s.effects_seen.len(),
-        14,
+        18,
         "every effect: {:?}",
         s.effects_seen
     );

@@ -248,7 +248,14 @@ fn commit(s: &mut Step<'_>, kid: KeyId, blob: String) {
         Outcome::Succeeded,
         Some(kid.to_string()),
     );
+    super::rotate::provider_changed(s, Some(&kid));
     super::registry::provider_changed(s, &old);
+    let data = serde_json::json!({
+        "provider": s.m.provider,
+        "previous_provider": old,
+        "setup_id": setup.id,
+    });
+    s.notify(crate::notify::Kind::SwitchCompleted, data);
 }
 
 /// An attempt failed: the old provider stays; retry after a back-off.

@@ -8,7 +8,9 @@
 
 mod export;
 mod finalize;
+mod notify;
 mod registry;
+pub(crate) mod rotate;
 mod setup;
 mod tick;
 mod verify;
@@ -49,6 +51,10 @@ pub fn update(
             | Event::Exported { .. }
             | Event::MovedToAws { .. }
             | Event::BindingRecorded { .. }
+            | Event::KeyVersionRead { .. }
+            | Event::Rewrapped { .. }
+            | Event::RewrapVerified { .. }
+            | Event::WebhookAnswered { .. }
     );
     if is_command {
         // Whatever expired is resolved before anything new starts.
@@ -113,9 +119,21 @@ pub fn update(
         Event::BindingRecorded { attempt, result } => {
             registry::recorded(&mut step, attempt, result)?;
         }
+        Event::RewrapNow { actor } => rotate::rewrap_now(&mut step, actor)?,
+        Event::KeyVersionRead { attempt, result } => {
+            rotate::key_version_read(&mut step, attempt, result)?;
+        }
+        Event::Rewrapped { attempt, result } => rotate::rewrapped(&mut step, attempt, result)?,
+        Event::RewrapVerified { attempt, result } => {
+            rotate::verified(&mut step, attempt, result)?;
+        }
+        Event::WebhookAnswered { attempt, result } => {
+            notify::answered(&mut step, attempt, result)?;
+        }
         Event::Tick => {}
     }
     finalize::start_when_verified(&mut step);
+    rotate::start_when_due(&mut step);
     Ok(step.finish(model, rearm))
 }
 
@@ -145,6 +163,7 @@ pub fn refusal(
         Event::Export { actor, .. } => (actor, AuditAction::CompanyKeyExport),
         Event::BeginExportRound { actor } => (actor, AuditAction::ExportVerificationStarted),
         Event::MoveToAwsKms { actor, .. } => (actor, AuditAction::MovedToAwsKms),
+        Event::RewrapNow { actor } => (actor, AuditAction::RewrapRequested),
         _ => return None,
     };
     let mut step = Step::new(model, ctx);
@@ -188,13 +207,17 @@ fn attempt_of(effect: &Effect) -> Option<u32> {
         | Effect::Wrap { attempt, .. }
         | Effect::VerifyWrap { attempt, .. }
         | Effect::ExportKey { attempt, .. }
-        | Effect::RewrapToAws { attempt, .. } => Some(*attempt),
+        | Effect::RewrapToAws { attempt, .. }
+        | Effect::ReadKeyVersion { attempt, .. }
+        | Effect::Rewrap { attempt, .. }
+        | Effect::VerifyRewrap { attempt, .. } => Some(*attempt),
         Effect::Audit(_)
         | Effect::ArmAlarm { .. }
         | Effect::ClearAlarm
         | Effect::Reply(_)
         | Effect::ExchangeCode { .. }
-        | Effect::RecordBinding { .. } => None,
+        | Effect::RecordBinding { .. }
+        | Effect::Webhook(_) => None,
     }
 }
 
@@ -241,7 +264,7 @@ fn all_verified(tenants: &[Tenant]) -> bool {
 }
 
 /// One update in the making: the next model and its effects.
-struct Step<'a> {
+pub(crate) struct Step<'a> {
     m: Company,
     ctx: &'a Ctx,
     effects: Vec<Effect>,
