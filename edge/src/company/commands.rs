@@ -144,6 +144,8 @@ pub struct View {
     pub pending: Option<PendingSetup>,
     /// Facts about the stored company key.
     pub company_key: CompanyKeyInfo,
+    /// How long the unwrapped company key stays cached (seconds).
+    pub key_cache_seconds: u64,
     /// The admin-consent sign-in URL, when one was just issued.
     pub consent_url: Option<String>,
     /// The Azure key versions that protected the company key, newest first.

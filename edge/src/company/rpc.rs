@@ -4,7 +4,8 @@
 use keyswitch_shared::api::{AuditTrail, CompanyKeyInfo, VerifyTenantAnswer};
 use keyswitch_shared::oauth_state::Flow;
 use keyswitch_shared::switch::{
-    Company, ConsentAnswer, Event, OAuthSecret, Reply, SignIn, Target, TenantRef, VerifyAnswer,
+    Company, ConsentAnswer, Event, OAuthSecret, Policy, Reply, SignIn, Target, TenantRef,
+    VerifyAnswer,
 };
 use keyswitch_shared::{CatalogError, CompanyId};
 use serde::Serialize;
@@ -47,7 +48,7 @@ impl CompanyKms {
             Command::View | Command::Finalize { run: false } => {
                 let model = self.load(company).await?;
                 return match command {
-                    Command::View => json(&view(&model, None)),
+                    Command::View => json(&view(&model, &self.policy(), None)),
                     _ => json(&model.progress()),
                 };
             }
@@ -190,7 +191,11 @@ impl CompanyKms {
             Reply::ConsentUrl(url) => Some(url.clone()),
             _ => None,
         });
-        json(&view(&self.load(company).await?, consent_url))
+        json(&view(
+            &self.load(company).await?,
+            &self.policy(),
+            consent_url,
+        ))
     }
 
     /// The admin-consent sign-in (PKCE, nonce, signed state) the model
@@ -250,7 +255,7 @@ impl CompanyKms {
     }
 }
 
-fn view(model: &Company, consent_url: Option<String>) -> View {
+fn view(model: &Company, policy: &Policy, consent_url: Option<String>) -> View {
     View {
         provider: model.provider().clone(),
         stage: model.stage(),
@@ -259,6 +264,7 @@ fn view(model: &Company, consent_url: Option<String>) -> View {
             wrapped_fingerprint: fingerprint(model),
             created_at_ms: model.key().created_at_ms,
         },
+        key_cache_seconds: policy.key_cache_secs,
         consent_url,
         kid_history: model.kid_history_view(),
         rewrap: model.rewrap_view(),

@@ -48,6 +48,7 @@ async fn overview(env: &Env, company: &CompanyId, view: View, strict: bool) -> R
         stage: view.stage,
         pending: view.pending,
         company_key: view.company_key,
+        key_cache_seconds: view.key_cache_seconds,
         kid_history: view.kid_history,
         rewrap: view.rewrap,
     })

@@ -63,7 +63,7 @@ impl Dice<'_> {
 
 // ---------- every error the edge can feed back ----------
 
-const ERROR_KINDS: usize = 57;
+const ERROR_KINDS: usize = 58;
 
 fn error(i: u32) -> CatalogError {
     use CatalogError as E;
@@ -187,6 +187,12 @@ fn error(i: u32) -> CatalogError {
             retry_after_secs: 3,
             interval_secs: 10,
         },
+        57 => E::KeyAccessLost {
+            cause: Box::new(E::KeyVaultForbidden),
+            kid: "https://vault1.vault.azure.net/keys/cmk/0123456789abcdef0123456789abcdef"
+                .parse()
+                .expect("a kid"),
+        },
         _ => E::Internal,
     }
 }
@@ -253,6 +259,7 @@ fn kind(e: &CatalogError) -> usize {
         E::KeyBindingMissing { .. } => 54,
         E::KeyBindingMismatch { .. } => 55,
         E::RateLimited { .. } => 56,
+        E::KeyAccessLost { .. } => 57,
     }
 }
 
