@@ -148,6 +148,8 @@ start_stack() {
     --var "ALLOWED_ORIGINS:${ALLOWED_ORIGINS:-https://redapp.example.test}" \
     --var "CONSENT_MAX_AGE_SECONDS:${CONSENT_MAX_AGE_SECONDS:-20}" \
     --var "CONNECTION_TEST_INTERVAL_SECONDS:${CONNECTION_TEST_INTERVAL_SECONDS:-3}" \
+    --var "KEY_CACHE_SECONDS:${KEY_CACHE_SECONDS:-6}" \
+    --var "HEALTH_CHECK_INTERVAL_SECONDS:${HEALTH_CHECK_INTERVAL_SECONDS:-30}" \
     --var "FINALIZE_RETRY_BASE_MS:${FINALIZE_RETRY_BASE_MS:-300}" \
     --var "GOOGLE_CLIENT_ID:${SIM_GOOGLE_CLIENT_ID:-keyswitch-dev.apps.googleusercontent.com}" \
     --var "GOOGLE_AUTH_URL:$SIM_URL/google/accounts/o/oauth2/v2/auth" \

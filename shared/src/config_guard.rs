@@ -294,6 +294,11 @@ fn webhook_problems(settings: &dyn Settings, out: &mut Vec<Problem>) {
 pub const MIN_CONNECTION_TEST_INTERVAL_SECS: u64 = 10;
 /// The longest an admin consent may count outside development (24 hours).
 pub const MAX_CONSENT_AGE_SECS: u64 = 86_400;
+/// The shortest company-key cache time outside development: shorter sends
+/// the customer's vault a GET and an unwrap that often per company.
+pub const MIN_KEY_CACHE_SECS: u64 = 30;
+/// The longest company-key cache time (the revocation promise: 5 minutes).
+pub const MAX_KEY_CACHE_SECS: u64 = crate::switch::KEY_CACHE_SECS;
 
 /// Limits that only a test stack may loosen: a shorter connection-test
 /// interval (spends the customer's Key Vault quota faster) or a longer
@@ -306,6 +311,14 @@ fn limit_problems(settings: &dyn Settings, out: &mut Vec<Problem>) {
         out.push(Problem {
             name: "CONNECTION_TEST_INTERVAL_SECONDS",
             why: "is below 10 seconds or not a number (the rate limit protects the customer's Key Vault quota)",
+        });
+    }
+    if let Some(value) = number("KEY_CACHE_SECONDS")
+        && value.is_none_or(|v| !(MIN_KEY_CACHE_SECS..=MAX_KEY_CACHE_SECS).contains(&v))
+    {
+        out.push(Problem {
+            name: "KEY_CACHE_SECONDS",
+            why: "is not between 30 and 300 seconds or not a number (revocation must bite within 5 minutes, and a shorter cache spends the customer's Key Vault quota)",
         });
     }
     if let Some(value) = number("CONSENT_MAX_AGE_SECONDS")
@@ -354,6 +367,7 @@ mod tests {
         m.insert("ENVELOPE_COMPANIES", "*".to_owned());
         m.insert("KEYVAULT_PROXY", String::new());
         m.insert("ALLOWED_ORIGINS", "https://redapp.example.com".to_owned());
+        m.insert("KEY_CACHE_SECONDS", "300".to_owned());
         Map(m)
     }
 
@@ -379,7 +393,7 @@ mod tests {
 
     #[test]
     fn each_unsafe_setting_is_named() {
-        let cases: [(&str, &str, &str); 10] = [
+        let cases: [(&str, &str, &str); 13] = [
             (
                 "KEYVAULT_PROXY",
                 "http://127.0.0.1:8790/kv/",
@@ -418,6 +432,9 @@ mod tests {
                 "172800",
                 "CONSENT_MAX_AGE_SECONDS",
             ),
+            ("KEY_CACHE_SECONDS", "5", "KEY_CACHE_SECONDS"),
+            ("KEY_CACHE_SECONDS", "301", "KEY_CACHE_SECONDS"),
+            ("KEY_CACHE_SECONDS", "five", "KEY_CACHE_SECONDS"),
         ];
         for (name, value, expected) in cases {
             let mut m = production();

@@ -114,6 +114,11 @@ pub enum Command {
         /// The KMS key id or ARN.
         key_id: String,
     },
+    /// *Check configuration*: every check at once, changing nothing.
+    Check {
+        /// The admin who clicked.
+        actor: Actor,
+    },
     /// *Re-wrap now*: re-wrap the company key with the key's current version.
     Rewrap {
         /// The admin who clicked.
@@ -155,6 +160,8 @@ pub struct View {
     pub pending: Option<PendingSetup>,
     /// Facts about the stored company key.
     pub company_key: CompanyKeyInfo,
+    /// How long the unwrapped company key stays cached (seconds).
+    pub key_cache_seconds: u64,
     /// The admin-consent sign-in URL, when one was just issued.
     pub consent_url: Option<String>,
     /// The Azure key versions that protected the company key, newest first.

@@ -4,7 +4,8 @@
 use keyswitch_shared::api::{AuditTrail, CompanyKeyInfo, VerifyTenantAnswer};
 use keyswitch_shared::oauth_state::Flow;
 use keyswitch_shared::switch::{
-    Company, ConsentAnswer, Event, OAuthSecret, Reply, SignIn, Target, TenantRef, VerifyAnswer,
+    Company, ConsentAnswer, Event, OAuthSecret, Policy, Reply, SignIn, Target, TenantRef,
+    VerifyAnswer,
 };
 use keyswitch_shared::{CatalogError, CompanyId};
 use serde::Serialize;
@@ -74,7 +75,7 @@ impl CompanyKms {
                 // A company opened for the first time gets its read copy.
                 self.write_read_copy(company).await;
                 return match command {
-                    Command::View => json(&view(&model, None)),
+                    Command::View => json(&view(&model, &self.policy(), None)),
                     _ => json(&model.progress()),
                 };
             }
@@ -88,6 +89,19 @@ impl CompanyKms {
                     events: page.events,
                     next_cursor: page.next_cursor,
                 });
+            }
+            Command::Check { actor } => {
+                let out = self
+                    .run(company, Event::CheckConfiguration { actor })
+                    .await?;
+                if let Some(e) = failure(&out) {
+                    return Err(e.into());
+                }
+                let report = out.replies.into_iter().find_map(|r| match r {
+                    Reply::Check(report) => Some(*report),
+                    _ => None,
+                });
+                return json(&report.ok_or(CatalogError::Internal)?);
             }
             Command::ExportVerificationView => {
                 return json(&self.export_view(company).await?);
@@ -205,7 +219,11 @@ impl CompanyKms {
             Reply::ConsentUrl(url) => Some(url.clone()),
             _ => None,
         });
-        json(&view(&self.load(company).await?, consent_url))
+        json(&view(
+            &self.load(company).await?,
+            &self.policy(),
+            consent_url,
+        ))
     }
 
     /// The admin-consent sign-in (PKCE, nonce, signed state) the model
@@ -265,7 +283,7 @@ impl CompanyKms {
     }
 }
 
-fn view(model: &Company, consent_url: Option<String>) -> View {
+fn view(model: &Company, policy: &Policy, consent_url: Option<String>) -> View {
     View {
         provider: model.provider().clone(),
         stage: model.stage(),
@@ -274,6 +292,7 @@ fn view(model: &Company, consent_url: Option<String>) -> View {
             wrapped_fingerprint: fingerprint(model),
             created_at_ms: model.key().created_at_ms,
         },
+        key_cache_seconds: policy.key_cache_secs,
         consent_url,
         kid_history: model.kid_history_view(),
         rewrap: model.rewrap_view(),

@@ -27,9 +27,17 @@ pub struct Policy {
     /// How recent the session's sign-in (`auth_time`) must be for an
     /// export, seconds.
     pub reauth_max_age_secs: i64,
+    /// How long the unwrapped company key may stay in the Durable Object's
+    /// memory after Key Vault (or the provider) last unwrapped it, seconds:
+    /// the longest a revocation takes to bite on the envelope API.
+    pub key_cache_secs: u64,
     /// Webhooks to the host: on when `WEBHOOK_URL` is set; retries.
     pub notify: crate::notify::NotifyPolicy,
 }
+
+/// Default (and longest) time the unwrapped company key stays cached: 5
+/// minutes.
+pub const KEY_CACHE_SECS: u64 = 300;
 
 /// Default export window: 7 days.
 pub const EXPORT_WINDOW_SECS: i64 = 7 * 24 * 3600;
@@ -47,6 +55,7 @@ impl Default for Policy {
             test_interval_ms: 10_000,
             export_window_secs: EXPORT_WINDOW_SECS,
             reauth_max_age_secs: 10 * 60,
+            key_cache_secs: KEY_CACHE_SECS,
             notify: crate::notify::NotifyPolicy::default(),
         }
     }

@@ -164,6 +164,11 @@ pub enum Event {
         /// The KMS key id or ARN.
         key_id: String,
     },
+    /// *Check configuration*: every check at once, changing nothing.
+    CheckConfiguration {
+        /// Who.
+        actor: Actor,
+    },
     /// *Re-wrap now*: re-wrap the company key with the key's current
     /// version (nothing to do when it is the recorded one).
     RewrapNow {
@@ -252,6 +257,17 @@ pub enum Event {
         /// The key ARN AWS KMS reported and the blob it wrapped (base64).
         result: Result<(String, String), CatalogError>,
     },
+    /// [`Effect::CheckConfiguration`](super::Effect::CheckConfiguration) finished.
+    ConfigurationChecked {
+        /// Who asked.
+        actor: Actor,
+        /// Which key.
+        scope: crate::rotation::CheckScope,
+        /// The key checked.
+        key: KeyId,
+        /// What the edge saw.
+        seen: Box<crate::rotation::CheckObservations>,
+    },
     /// [`Effect::ReadKeyVersion`](super::Effect::ReadKeyVersion) finished.
     KeyVersionRead {
         /// The lease attempt.
@@ -313,6 +329,8 @@ impl Event {
             Self::BeginExportRound { .. } => "export_verification",
             Self::MoveToAwsKms { .. } => "move_to_aws_kms",
             Self::RewrapNow { .. } => "rewrap_now",
+            Self::CheckConfiguration { .. } => "check_configuration",
+            Self::ConfigurationChecked { .. } => "configuration_checked",
             Self::ConsentCallback { .. } => "admin_consent_callback",
             Self::VerifyCallback { .. } => "verify_callback",
             Self::Tick => "tick",

@@ -135,6 +135,7 @@ pub fn is_result(event: &Event) -> bool {
             | Event::Exported { .. }
             | Event::MovedToAws { .. }
             | Event::BindingRecorded { .. }
+            | Event::ConfigurationChecked { .. }
             | Event::KeyVersionRead { .. }
             | Event::Rewrapped { .. }
             | Event::RewrapVerified { .. }

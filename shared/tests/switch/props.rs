@@ -63,7 +63,7 @@ impl Dice<'_> {
 
 // ---------- every error the edge can feed back ----------
 
-const ERROR_KINDS: usize = 57;
+const ERROR_KINDS: usize = 58;
 
 fn error(i: u32) -> CatalogError {
     use CatalogError as E;
@@ -187,6 +187,12 @@ fn error(i: u32) -> CatalogError {
             retry_after_secs: 3,
             interval_secs: 10,
         },
+        57 => E::KeyAccessLost {
+            cause: Box::new(E::KeyVaultForbidden),
+            kid: "https://vault1.vault.azure.net/keys/cmk/0123456789abcdef0123456789abcdef"
+                .parse()
+                .expect("a kid"),
+        },
         _ => E::Internal,
     }
 }
@@ -253,6 +259,7 @@ fn kind(e: &CatalogError) -> usize {
         E::KeyBindingMissing { .. } => 54,
         E::KeyBindingMismatch { .. } => 55,
         E::RateLimited { .. } => 56,
+        E::KeyAccessLost { .. } => 57,
     }
 }
 
@@ -416,6 +423,7 @@ impl Out {
             | Effect::Rewrap { attempt, .. }
             | Effect::VerifyRewrap { attempt, .. } => Some(*attempt),
             Effect::ExchangeCode { .. }
+            | Effect::CheckConfiguration { .. }
             | Effect::RecordBinding { .. }
             | Effect::Webhook(_)
             | Effect::Audit(_)
@@ -442,6 +450,7 @@ impl Out {
             (Effect::Rewrap { .. }, _) => "rewrap",
             (Effect::VerifyRewrap { .. }, _) => "verify_rewrap",
             (Effect::Webhook(_), _) => "webhook",
+            (Effect::CheckConfiguration { .. }, _) => "check_configuration",
             (
                 Effect::Audit(_) | Effect::ArmAlarm { .. } | Effect::ClearAlarm | Effect::Reply(_),
                 _,
@@ -466,6 +475,7 @@ impl Out {
             | Effect::Rewrap { .. }
             | Effect::VerifyRewrap { .. }
             | Effect::Webhook(_)
+            | Effect::CheckConfiguration { .. }
             | Effect::Audit(_)
             | Effect::ArmAlarm { .. }
             | Effect::ClearAlarm
@@ -1074,7 +1084,11 @@ impl Sim {
                     Ok(200)
                 },
             },
-            Effect::Audit(_) | Effect::ArmAlarm { .. } | Effect::ClearAlarm | Effect::Reply(_) => {
+            Effect::Audit(_)
+            | Effect::ArmAlarm { .. }
+            | Effect::ClearAlarm
+            | Effect::Reply(_)
+            | Effect::CheckConfiguration { .. } => {
                 unreachable!("only outside calls are outstanding")
             }
         }
@@ -2158,7 +2172,9 @@ impl Sim {
                             },
                         );
                     }
-                    Reply::ConsentOutcome { .. } | Reply::VerifyOutcome { .. } => {}
+                    Reply::ConsentOutcome { .. }
+                    | Reply::VerifyOutcome { .. }
+                    | Reply::Check(_) => {}
                     Reply::Error(e) => {
                         check!(
                             e.status() >= 400,
@@ -2209,6 +2225,9 @@ impl Sim {
                     self.oracle.window_open = false;
                     self.outs.push(new(self, None, None));
                 }
+                // Check configuration is never asked for by these lives (its
+                // walk-throughs cover it): it holds no lease and changes nothing.
+                Effect::CheckConfiguration { .. } => {}
                 Effect::RewrapToAws { .. } | Effect::RecordBinding { .. } => {
                     self.outs.push(new(self, None, None));
                 }
@@ -2454,6 +2473,7 @@ fn effect_name(e: &Effect) -> &'static str {
         Effect::Rewrap { .. } => "rewrap",
         Effect::VerifyRewrap { .. } => "verify_rewrap",
         Effect::Webhook(_) => "webhook",
+        Effect::CheckConfiguration { .. } => "check_configuration",
     }
 }
 

@@ -25,6 +25,12 @@ pub struct HealthFacts {
     pub last_check_ms: Option<u64>,
     /// The next scheduled check (Unix milliseconds).
     pub next_check_ms: Option<u64>,
+    /// The last wrap/unwrap round trip that passed (Unix milliseconds).
+    pub last_probe_ms: Option<u64>,
+    /// Seconds between two checks while nothing is wrong.
+    pub interval_secs: Option<u64>,
+    /// A check is running right now.
+    pub checking: bool,
     /// How long keyswitch keeps the unwrapped company key (seconds).
     pub cache_seconds: Option<u64>,
     /// The key's expiry (`exp`, Unix seconds), when it has one.
@@ -37,7 +43,9 @@ pub struct HealthFacts {
 /// extend or rotate it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ExpiryFacts {
-    /// The warning, e.g. "The key expires in 12 days".
+    /// Whole days left (0 on the last day).
+    pub days_left: i64,
+    /// The date, what still works after it, and what to do.
     pub message: String,
     /// `az keyvault key set-attributes … --expires …`.
     pub extend_command: String,
@@ -64,18 +72,22 @@ pub fn ExpiryNotice(
     warning: ExpiryFacts,
 ) -> impl IntoView {
     let ExpiryFacts {
+        days_left,
         message,
         extend_command,
         rotate_command,
     } = warning;
     let (extend, rotate) = (extend_command.clone(), rotate_command.clone());
+    let title = match days_left {
+        0 => "Your key expires today".to_owned(),
+        1 => "Your key expires tomorrow".to_owned(),
+        n => format!("Your key expires in {n} days"),
+    };
     view! {
         <div class="notice notice-warn" data-code="key_expiry_warning" data-testid="expiry-warning">
-            <p class="notice-title">{message}</p>
-            <p>
-                "After the expiry date Key Vault still unwraps with the key, so keyswitch keeps working with the company key it has; but nothing new can be wrapped with it, so a re-wrap, a rotation or a new switch would fail. Before that date, do one of these:"
-            </p>
-            <p class="fix-label">"Extend the expiry date:"</p>
+            <p class="notice-title">{title}</p>
+            <p>{message}</p>
+            <p class="fix-label">"Extend the expiration date:"</p>
             <div class="code-block">
                 <pre><code>{extend_command}</code></pre>
                 <CopyButton text=extend what="the extend command".to_owned()/>
@@ -173,7 +185,21 @@ pub fn KeyHealthPanel(
             <dt>"Last check"</dt>
             <dd data-testid="last-check">{move || when(facts.with(|f| f.last_check_ms), "Not checked yet")}</dd>
             <dt>"Next check"</dt>
-            <dd data-testid="next-check">{move || when(facts.with(|f| f.next_check_ms), "Not scheduled")}</dd>
+            <dd data-testid="next-check">
+                {move || if facts.with(|f| f.checking) {
+                    view! { <span><span class="spinner" aria-hidden="true"></span>"Checking now…"</span> }.into_any()
+                } else {
+                    when(facts.with(|f| f.next_check_ms), "Not scheduled")
+                }}
+                {move || facts.with(|f| f.interval_secs).map(|secs| view! {
+                    <p class="field-hint">
+                        "keyswitch reads your key's attributes every "{duration_words(secs)}
+                        " (one request to Key Vault), and tests wrapping and unwrapping with it at most once a day or when something changed."
+                    </p>
+                })}
+            </dd>
+            <dt>"Last wrap and unwrap test"</dt>
+            <dd data-testid="last-probe">{move || when(facts.with(|f| f.last_probe_ms), "Not yet")}</dd>
             {cache}
             {expires}
         </dl>

@@ -6,6 +6,7 @@
 //! an outside service holds a lease ([`Lease`]); the alarm resolves a lease
 //! that expired (the object restarted while the step ran).
 
+mod check;
 mod export;
 mod finalize;
 mod notify;
@@ -52,6 +53,7 @@ pub fn update(
             | Event::Exported { .. }
             | Event::MovedToAws { .. }
             | Event::BindingRecorded { .. }
+            | Event::ConfigurationChecked { .. }
             | Event::KeyVersionRead { .. }
             | Event::Rewrapped { .. }
             | Event::RewrapVerified { .. }
@@ -121,6 +123,13 @@ pub fn update(
             registry::recorded(&mut step, attempt, result)?;
         }
         Event::RewrapNow { actor } => rotate::rewrap_now(&mut step, actor)?,
+        Event::CheckConfiguration { actor } => check::check(&mut step, &actor)?,
+        Event::ConfigurationChecked {
+            actor,
+            scope,
+            key,
+            seen,
+        } => check::checked(&mut step, &actor, scope, key, &seen),
         Event::KeyVersionRead { attempt, result } => {
             rotate::key_version_read(&mut step, attempt, result)?;
         }
@@ -168,6 +177,7 @@ pub fn refusal(
         Event::BeginExportRound { actor } => (actor, AuditAction::ExportVerificationStarted),
         Event::MoveToAwsKms { actor, .. } => (actor, AuditAction::MovedToAwsKms),
         Event::RewrapNow { actor } => (actor, AuditAction::RewrapRequested),
+        Event::CheckConfiguration { actor } => (actor, AuditAction::ConfigurationChecked),
         _ => return None,
     };
     let mut step = Step::new(model, ctx);
@@ -220,6 +230,7 @@ fn attempt_of(effect: &Effect) -> Option<u32> {
         | Effect::ClearAlarm
         | Effect::Reply(_)
         | Effect::ExchangeCode { .. }
+        | Effect::CheckConfiguration { .. }
         | Effect::RecordBinding { .. }
         | Effect::Webhook(_) => None,
     }
