@@ -243,6 +243,14 @@ pub enum AuditAction {
     KeyBound,
     /// The key-binding registry released the company from its former key.
     KeyReleased,
+    // ---- Manage KMS: key health (issue 14) ----
+    /// The key's health changed (the detail names from, to and the cause).
+    HealthChanged,
+    /// An admin asked for a health check now (*Check now*).
+    HealthCheckRequested,
+    /// The key expires within the warning time (the detail names the date
+    /// and the `az` command that extends it).
+    KeyExpiryWarning,
     // ---- Vault management ----
     /// A vault was created.
     VaultCreated,
@@ -262,7 +270,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, in declaration order (for exhaustiveness checks).
-    pub const ALL: [Self; 37] = [
+    pub const ALL: [Self; 40] = [
         Self::SwitchStarted,
         Self::TargetEdited,
         Self::ConsentLinkIssued,
@@ -293,6 +301,9 @@ impl AuditAction {
         Self::MovedToAwsKms,
         Self::KeyBound,
         Self::KeyReleased,
+        Self::HealthChanged,
+        Self::HealthCheckRequested,
+        Self::KeyExpiryWarning,
         Self::VaultCreated,
         Self::VaultCreate,
         Self::ConnectionTested,
@@ -336,6 +347,9 @@ impl AuditAction {
             Self::MovedToAwsKms => "moved_to_aws_kms",
             Self::KeyBound => "key_bound",
             Self::KeyReleased => "key_released",
+            Self::HealthChanged => "health_changed",
+            Self::HealthCheckRequested => "health_check_requested",
+            Self::KeyExpiryWarning => "key_expiry_warning",
             Self::VaultCreated => "vault_created",
             Self::VaultCreate => "vault_create",
             Self::ConnectionTested => "connection_tested",

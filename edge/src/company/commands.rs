@@ -1,6 +1,6 @@
 //! What the worker asks of a company's Durable Object, and what it answers.
 
-use keyswitch_shared::api::{CompanyKeyInfo, PendingSetup};
+use keyswitch_shared::api::{CompanyKeyInfo, KeyHealth, PendingSetup};
 use keyswitch_shared::switch::{Stage, TenantRef};
 use keyswitch_shared::{Actor, ErrorBody, KeyName, Provider, VaultUri};
 use serde::{Deserialize, Serialize};
@@ -114,6 +114,11 @@ pub enum Command {
         /// The KMS key id or ARN.
         key_id: String,
     },
+    /// *Check now*: check the key's health at once.
+    CheckNow {
+        /// The admin who clicked.
+        actor: Actor,
+    },
     /// Envelope API: a new data key.
     GenerateDataKey,
     /// Envelope API: unwrap a data key.
@@ -136,6 +141,9 @@ pub struct View {
     pub company_key: CompanyKeyInfo,
     /// The admin-consent sign-in URL, when one was just issued.
     pub consent_url: Option<String>,
+    /// The health of the Azure key in force (none for other providers).
+    #[serde(default)]
+    pub health: Option<KeyHealth>,
 }
 
 /// The outcome of a consent callback, for the landing page.

@@ -47,7 +47,7 @@ impl CompanyKms {
             Command::View | Command::Finalize { run: false } => {
                 let model = self.load(company).await?;
                 return match command {
-                    Command::View => json(&view(&model, None)),
+                    Command::View => json(&self.view(&model, None)),
                     _ => json(&model.progress()),
                 };
             }
@@ -161,6 +161,7 @@ impl CompanyKms {
             Command::ConfirmNoTenants { actor } => Event::ConfirmNoTenants { actor },
             Command::Cancel { actor } => Event::Cancel { actor },
             Command::MoveToAwsKms { actor, key_id } => Event::MoveToAwsKms { actor, key_id },
+            Command::CheckNow { actor } => Event::CheckNow { actor },
         };
         self.act(company, event, None).await
     }
@@ -176,7 +177,7 @@ impl CompanyKms {
             Reply::ConsentUrl(url) => Some(url.clone()),
             _ => None,
         });
-        json(&view(&self.load(company).await?, consent_url))
+        json(&self.view(&self.load(company).await?, consent_url))
     }
 
     /// The admin-consent sign-in (PKCE, nonce, signed state) the model
@@ -236,16 +237,20 @@ impl CompanyKms {
     }
 }
 
-fn view(model: &Company, consent_url: Option<String>) -> View {
-    View {
-        provider: model.provider().clone(),
-        stage: model.stage(),
-        pending: model.pending_view(),
-        company_key: CompanyKeyInfo {
-            wrapped_fingerprint: fingerprint(model),
-            created_at_ms: model.key().created_at_ms,
-        },
-        consent_url,
+impl CompanyKms {
+    /// The object's view of `model` now (health under the deployment's policy).
+    fn view(&self, model: &Company, consent_url: Option<String>) -> View {
+        View {
+            provider: model.provider().clone(),
+            stage: model.stage(),
+            pending: model.pending_view(),
+            company_key: CompanyKeyInfo {
+                wrapped_fingerprint: fingerprint(model),
+                created_at_ms: model.key().created_at_ms,
+            },
+            consent_url,
+            health: model.health_view(crate::clock::now_secs(), &self.policy()),
+        }
     }
 }
 

@@ -27,6 +27,8 @@ pub struct Policy {
     /// How recent the session's sign-in (`auth_time`) must be for an
     /// export, seconds.
     pub reauth_max_age_secs: i64,
+    /// How the key's health checks are timed (issue 14).
+    pub health: crate::health::Schedule,
 }
 
 /// Default export window: 7 days.
@@ -45,6 +47,7 @@ impl Default for Policy {
             test_interval_ms: 10_000,
             export_window_secs: EXPORT_WINDOW_SECS,
             reauth_max_age_secs: 10 * 60,
+            health: crate::health::Schedule::default(),
         }
     }
 }

@@ -183,6 +183,27 @@ pub enum Effect {
         /// Bind or release.
         bind: bool,
     },
+    /// Health check: a client-credentials token in `tenant` (cached) and one
+    /// GET of the versionless `key`; then
+    /// [`Event::KeyChecked`](super::Event::KeyChecked) with what it showed.
+    CheckKey {
+        /// The check's attempt.
+        attempt: u32,
+        /// The versionless key id.
+        key: KeyId,
+        /// The vault's tenant.
+        tenant: TenantId,
+    },
+    /// Health probe: wrap 32 random bytes with `kid` and unwrap them again;
+    /// then [`Event::KeyProbed`](super::Event::KeyProbed).
+    ProbeKey {
+        /// The check's attempt.
+        attempt: u32,
+        /// The versioned key id the company key is wrapped with.
+        kid: KeyId,
+        /// The vault's tenant.
+        tenant: TenantId,
+    },
     /// Unwrap the company key and wrap it with an AWS KMS key (encryption
     /// context naming the company); then [`Event::MovedToAws`](super::Event::MovedToAws).
     RewrapToAws {

@@ -6,6 +6,7 @@ use super::secret::OAuthSecret;
 use crate::api::TestedKey;
 use crate::audit::Actor;
 use crate::catalog::CatalogError;
+use crate::health::KeySeen;
 use crate::ids::{KeyId, TenantId};
 
 /// A tenant of the backup-set inventory, with its display name.
@@ -164,6 +165,12 @@ pub enum Event {
         /// The KMS key id or ARN.
         key_id: String,
     },
+    /// *Check now*: check the key's health at once (rate limited like the
+    /// connection test).
+    CheckNow {
+        /// Who.
+        actor: Actor,
+    },
     // ---- callbacks and time ----
     /// Microsoft's admin-consent callback with the random part of `state`.
     ConsentCallback {
@@ -246,6 +253,21 @@ pub enum Event {
         /// The key ARN AWS KMS reported and the blob it wrapped (base64).
         result: Result<(String, String), CatalogError>,
     },
+    /// [`Effect::CheckKey`](super::Effect::CheckKey) finished: what the GET
+    /// of the key showed, or the refusal it met.
+    KeyChecked {
+        /// The check's attempt.
+        attempt: u32,
+        /// The key as seen, or why not.
+        result: Result<KeySeen, CatalogError>,
+    },
+    /// [`Effect::ProbeKey`](super::Effect::ProbeKey) finished.
+    KeyProbed {
+        /// The check's attempt.
+        attempt: u32,
+        /// Whether the wrap/unwrap round trip gave the probe back.
+        result: Result<(), CatalogError>,
+    },
     /// The key-binding registry answered a write: how many *other*
     /// companies the key is bound to now.
     BindingRecorded {
@@ -272,6 +294,9 @@ impl Event {
             Self::Export { .. } => "export",
             Self::BeginExportRound { .. } => "export_verification",
             Self::MoveToAwsKms { .. } => "move_to_aws_kms",
+            Self::CheckNow { .. } => "check_now",
+            Self::KeyChecked { .. } => "key_checked",
+            Self::KeyProbed { .. } => "key_probed",
             Self::ConsentCallback { .. } => "admin_consent_callback",
             Self::VerifyCallback { .. } => "verify_callback",
             Self::Tick => "tick",

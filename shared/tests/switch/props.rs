@@ -62,7 +62,7 @@ impl Dice<'_> {
 
 // ---------- every error the edge can feed back ----------
 
-const ERROR_KINDS: usize = 57;
+const ERROR_KINDS: usize = 60;
 
 fn error(i: u32) -> CatalogError {
     use CatalogError as E;
@@ -186,6 +186,15 @@ fn error(i: u32) -> CatalogError {
             retry_after_secs: 3,
             interval_secs: 10,
         },
+        57 => E::RoleRemoved {
+            vault_name: "vault1".into(),
+        },
+        58 => E::ConsentRemoved { tenant: None },
+        59 => E::KeyDeleted {
+            vault_name: "vault1".into(),
+            key_name: "cmk".into(),
+            recoverable_days: Some(7),
+        },
         _ => E::Internal,
     }
 }
@@ -252,6 +261,9 @@ fn kind(e: &CatalogError) -> usize {
         E::KeyBindingMissing { .. } => 54,
         E::KeyBindingMismatch { .. } => 55,
         E::RateLimited { .. } => 56,
+        E::RoleRemoved { .. } => 57,
+        E::ConsentRemoved { .. } => 58,
+        E::KeyDeleted { .. } => 59,
     }
 }
 
@@ -404,6 +416,8 @@ impl Out {
             | Effect::RewrapToAws { attempt, .. } => Some(*attempt),
             Effect::ExchangeCode { .. }
             | Effect::RecordBinding { .. }
+            | Effect::CheckKey { .. }
+            | Effect::ProbeKey { .. }
             | Effect::Audit(_)
             | Effect::ArmAlarm { .. }
             | Effect::ClearAlarm
@@ -424,6 +438,8 @@ impl Out {
             (Effect::ExportKey { .. }, _) => CALLS[8],
             (Effect::RewrapToAws { .. }, _) => CALLS[9],
             (Effect::RecordBinding { .. }, _) => "record_binding",
+            (Effect::CheckKey { .. }, _) => "check_key",
+            (Effect::ProbeKey { .. }, _) => "probe_key",
             (
                 Effect::Audit(_) | Effect::ArmAlarm { .. } | Effect::ClearAlarm | Effect::Reply(_),
                 _,
@@ -444,6 +460,8 @@ impl Out {
             Effect::ExportKey { .. }
             | Effect::RewrapToAws { .. }
             | Effect::RecordBinding { .. }
+            | Effect::CheckKey { .. }
+            | Effect::ProbeKey { .. }
             | Effect::Audit(_)
             | Effect::ArmAlarm { .. }
             | Effect::ClearAlarm
@@ -951,6 +969,48 @@ impl Sim {
                 };
                 Event::MovedToAws { attempt, result }
             }
+            // Key Vault shows the key: the version the company key is
+            // wrapped with, bound to the company (now and then disabled).
+            Effect::CheckKey { attempt, key, .. } => Event::KeyChecked {
+                attempt,
+                result: if fail {
+                    Err(self.feed_error(d))
+                } else {
+                    let v = self.world.fresh_version();
+                    let mut tags = std::collections::BTreeMap::new();
+                    tags.insert(
+                        keyswitch_shared::binding::TAG.to_owned(),
+                        crate::common::COMPANY.to_owned(),
+                    );
+                    Ok(keyswitch_shared::health::KeySeen {
+                        kid: kid(
+                            &Target {
+                                vault_uri: key.vault(),
+                                key_name: key.name(),
+                            },
+                            v,
+                        ),
+                        kty: "RSA-HSM".into(),
+                        size_bits: 4096,
+                        key_ops: vec!["wrapKey".into(), "unwrapKey".into()],
+                        enabled: !d.pct(10),
+                        nbf: None,
+                        exp: None,
+                        updated: None,
+                        tags,
+                        recovery_level: None,
+                        recoverable_days: Some(7),
+                    })
+                },
+            },
+            Effect::ProbeKey { attempt, .. } => Event::KeyProbed {
+                attempt,
+                result: if fail {
+                    Err(self.feed_error(d))
+                } else {
+                    Ok(())
+                },
+            },
             // The registry answers how many other companies share the key.
             Effect::RecordBinding { attempt, .. } => Event::BindingRecorded {
                 attempt,
@@ -1521,7 +1581,12 @@ impl Sim {
             // Whatever expired is resolved before a command or the alarm.
             for o in &mut self.outs {
                 // A registry write lives as long as the model owes it (below).
-                let registry = matches!(o.effect, Effect::RecordBinding { .. });
+                let registry = matches!(
+                    o.effect,
+                    Effect::RecordBinding { .. }
+                        | Effect::CheckKey { .. }
+                        | Effect::ProbeKey { .. }
+                );
                 if o.live && o.deadline <= now && !registry {
                     o.live = false;
                     if o.crashed {
@@ -2052,15 +2117,31 @@ impl Sim {
                     self.oracle.window_open = false;
                     self.outs.push(new(self, None, None));
                 }
-                Effect::RewrapToAws { .. } | Effect::RecordBinding { .. } => {
+                Effect::RewrapToAws { .. }
+                | Effect::RecordBinding { .. }
+                | Effect::CheckKey { .. }
+                | Effect::ProbeKey { .. } => {
                     self.outs.push(new(self, None, None));
                 }
             }
         }
         // A registry write's answer counts while the model owes that attempt.
         for o in &mut self.outs {
-            if let Effect::RecordBinding { attempt, .. } = o.effect {
-                o.live = next.registry_writes().iter().any(|w| w.attempt == attempt);
+            match o.effect {
+                Effect::RecordBinding { attempt, .. } => {
+                    o.live = next.registry_writes().iter().any(|w| w.attempt == attempt);
+                }
+                // A check's answer counts while it is the check in flight,
+                // in its phase (GET, then probe).
+                Effect::CheckKey { attempt, .. } | Effect::ProbeKey { attempt, .. } => {
+                    let probe = matches!(o.effect, Effect::ProbeKey { .. });
+                    o.live = next
+                        .monitor()
+                        .in_flight
+                        .as_ref()
+                        .is_some_and(|c| c.attempt == attempt && c.seen.is_some() == probe);
+                }
+                _ => {}
             }
         }
         if export_refused {
@@ -2252,6 +2333,8 @@ fn effect_name(e: &Effect) -> &'static str {
         Effect::ExportKey { .. } => "export_key",
         Effect::RewrapToAws { .. } => "rewrap_to_aws",
         Effect::RecordBinding { .. } => "record_binding",
+        Effect::CheckKey { .. } => "check_key",
+        Effect::ProbeKey { .. } => "probe_key",
     }
 }
 
@@ -2398,7 +2481,7 @@ fn random_lives_of_a_company_keep_every_invariant() {
     }
     assert_eq!(
         s.effects_seen.len(),
-        14,
+        16,
         "every effect: {:?}",
         s.effects_seen
     );

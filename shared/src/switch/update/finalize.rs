@@ -249,6 +249,7 @@ fn commit(s: &mut Step<'_>, kid: KeyId, blob: String) {
         Some(kid.to_string()),
     );
     super::registry::provider_changed(s, &old);
+    super::health::committed(s);
 }
 
 /// An attempt failed: the old provider stays; retry after a back-off.

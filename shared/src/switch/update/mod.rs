@@ -8,6 +8,7 @@
 
 mod export;
 mod finalize;
+mod health;
 mod registry;
 mod setup;
 mod tick;
@@ -49,6 +50,8 @@ pub fn update(
             | Event::Exported { .. }
             | Event::MovedToAws { .. }
             | Event::BindingRecorded { .. }
+            | Event::KeyChecked { .. }
+            | Event::KeyProbed { .. }
     );
     if is_command {
         // Whatever expired is resolved before anything new starts.
@@ -113,9 +116,13 @@ pub fn update(
         Event::BindingRecorded { attempt, result } => {
             registry::recorded(&mut step, attempt, result)?;
         }
+        Event::CheckNow { actor } => health::check_now(&mut step, &actor)?,
+        Event::KeyChecked { attempt, result } => health::checked(&mut step, attempt, result)?,
+        Event::KeyProbed { attempt, result } => health::probed(&mut step, attempt, result)?,
         Event::Tick => {}
     }
     finalize::start_when_verified(&mut step);
+    health::follow_provider(&mut step);
     Ok(step.finish(model, rearm))
 }
 
@@ -145,6 +152,7 @@ pub fn refusal(
         Event::Export { actor, .. } => (actor, AuditAction::CompanyKeyExport),
         Event::BeginExportRound { actor } => (actor, AuditAction::ExportVerificationStarted),
         Event::MoveToAwsKms { actor, .. } => (actor, AuditAction::MovedToAwsKms),
+        Event::CheckNow { actor } => (actor, AuditAction::HealthCheckRequested),
         _ => return None,
     };
     let mut step = Step::new(model, ctx);
@@ -194,7 +202,9 @@ fn attempt_of(effect: &Effect) -> Option<u32> {
         | Effect::ClearAlarm
         | Effect::Reply(_)
         | Effect::ExchangeCode { .. }
-        | Effect::RecordBinding { .. } => None,
+        | Effect::RecordBinding { .. }
+        | Effect::CheckKey { .. }
+        | Effect::ProbeKey { .. } => None,
     }
 }
 
