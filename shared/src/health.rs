@@ -286,7 +286,7 @@ pub fn judge_error(
         E::KeyVaultForbidden | E::AccessPolicyVault => {
             lost(Cause::RoleRemoved, E::RoleRemoved { vault_name })
         }
-        E::AdminConsentRequired | E::ApplicationNotFound => lost(
+        E::AdminConsentRequired | E::ApplicationNotFound | E::VaultTokenRejected { .. } => lost(
             Cause::ConsentRemoved,
             E::ConsentRemoved {
                 tenant: watched.tenant.cloned(),

@@ -201,9 +201,15 @@ impl CompanyKms {
                 attempt,
                 key,
                 tenant,
+                fresh_token,
             } => {
                 let result = async {
                     let vault_uri = key.vault();
+                    if fresh_token {
+                        Entra::from_env(&self.env)?
+                            .request_token(&self.env, &tenant, vault_uri.token_scope())
+                            .await?;
+                    }
                     let vault = ConnectorVault::new(&self.env, &tenant, &vault_uri)?;
                     let bundle = vault.get_key(&key).await?;
                     Ok(KeySeen::from_bundle(&bundle)?)

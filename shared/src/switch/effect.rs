@@ -183,8 +183,9 @@ pub enum Effect {
         /// Bind or release.
         bind: bool,
     },
-    /// Health check: a client-credentials token in `tenant` (cached) and one
-    /// GET of the versionless `key`; then
+    /// Health check: a client-credentials token in `tenant` (the cached one,
+    /// or a fresh one when `fresh_token`: a removed consent shows only when
+    /// a token is asked for) and one GET of the versionless `key`; then
     /// [`Event::KeyChecked`](super::Event::KeyChecked) with what it showed.
     CheckKey {
         /// The check's attempt.
@@ -193,6 +194,9 @@ pub enum Effect {
         key: KeyId,
         /// The vault's tenant.
         tenant: TenantId,
+        /// Ask Entra for a new token first (*Check now*, or the last check
+        /// did not end healthy).
+        fresh_token: bool,
     },
     /// Health probe: wrap 32 random bytes with `kid` and unwrap them again;
     /// then [`Event::KeyProbed`](super::Event::KeyProbed).

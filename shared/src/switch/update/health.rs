@@ -115,10 +115,18 @@ pub(super) fn due(s: &mut Step<'_>) {
 }
 
 /// Starts a check (superseding one in flight: only the newest answer
-/// counts).
-fn start(s: &mut Step<'_>) -> bool {
+/// counts). The token is asked for afresh when the last check did not end
+/// healthy (a consent given back shows at once); otherwise the cached one
+/// serves (a removed consent shows when it expires, within about an hour).
+fn start(s: &mut Step<'_>) {
+    let fresh = s.m.monitor.health.state != HealthState::Healthy;
+    start_with(s, fresh);
+}
+
+/// [`start`], with a fresh token or the cached one.
+fn start_with(s: &mut Step<'_>, fresh_token: bool) {
     let Some((_, _, kid, tenant)) = target(s) else {
-        return false;
+        return;
     };
     let attempt = s.m.monitor.attempts.wrapping_add(1).max(1);
     s.m.monitor.attempts = attempt;
@@ -131,8 +139,8 @@ fn start(s: &mut Step<'_>) -> bool {
         attempt,
         key: kid.versionless(),
         tenant,
+        fresh_token,
     });
-    true
 }
 
 /// *Check now*: an admin asks for a check at once (at most one per the
@@ -164,7 +172,8 @@ pub(super) fn check_now(s: &mut Step<'_>, actor: &Actor) -> Result<(), CatalogEr
         Outcome::Succeeded,
         None,
     );
-    start(s);
+    // An admin who just fixed something sees it at once: a fresh token too.
+    start_with(s, true);
     Ok(())
 }
 
