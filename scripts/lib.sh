@@ -120,6 +120,10 @@ start_stack() {
     printf 'ENVELOPE_SERVICE_TOKEN_NEXT="%s"\n' "$(head -c 32 /dev/urandom | base64 | tr -d '/+=')" >>"$secrets"
   grep -q '^AWS_SECRET_ACCESS_KEY=' "$secrets" ||
     printf 'AWS_SECRET_ACCESS_KEY="%s"\n' "moto-test-secret" >>"$secrets"
+  # The webhook signing secret the simulator's receiver verifies with
+  # (tests/sim: SIM_WEBHOOK_SECRET, same default).
+  grep -q '^WEBHOOK_SECRET=' "$secrets" ||
+    printf 'WEBHOOK_SECRET="%s"\n' "${SIM_WEBHOOK_SECRET:-dev-webhook-secret-0123456789abcdef}" >>"$secrets"
   export KEYSWITCH_DEV_VARS="$secrets"
 
   log "worker (wrangler dev, workerd) on $KEYSWITCH_URL, state in $state/wrangler"
@@ -156,6 +160,7 @@ start_stack() {
     --var "AWS_ACCESS_KEY_ID:AKIAKEYSWITCHTEST" \
     --var "AWS_REGION:us-east-1" \
     --var "AWS_KMS_ENDPOINT:$SIM_URL/aws/kms" \
+    --var "WEBHOOK_URL:${WEBHOOK_URL-$SIM_URL/webhooks/receive}" \
     ${EXTRA_WRANGLER_ARGS[@]+"${EXTRA_WRANGLER_ARGS[@]}"})
   spawn WORKER "$ROOT/edge" "$state/logs/worker.log" "${worker_cmd[@]}"
   # scripts/restart-worker (used by the integration tests' worker restart)

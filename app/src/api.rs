@@ -9,8 +9,10 @@ use keyswitch_shared::api::{
     AuditTrail, CompanyKeyExport, ExportVerification, FinalizeProgress, KmsAnswer, KmsOverview,
     RoleAssignmentGuidance, StartSwitch, VerifyTenantAnswer, VerifyTenantRequest,
 };
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::components::check_results::{CheckRow, Outcome};
 
 use crate::session;
 
@@ -226,4 +228,52 @@ pub async fn export_verification(company: &str) -> Result<ExportVerification, Ap
 /// as a file and drop it.
 pub async fn export(company: &str) -> Result<CompanyKeyExport, ApiError> {
     post(&kms(company, "/export"), NO_BODY).await
+}
+
+/// `POST …/kms/health/check`: *Check now*, check the key in force at once.
+pub async fn check_now(company: &str) -> Result<KmsAnswer, ApiError> {
+    post(&kms(company, "/health/check"), NO_BODY).await
+}
+
+/// `POST …/kms/rewrap`: *Re-wrap now* with the key's current version.
+pub async fn rewrap(company: &str) -> Result<KmsAnswer, ApiError> {
+    post(&kms(company, "/rewrap"), NO_BODY).await
+}
+
+/// One check of *Check configuration*, as the edge reports it.
+#[derive(Deserialize)]
+struct CheckWire {
+    name: String,
+    status: String,
+    #[serde(default)]
+    detail: Option<String>,
+    #[serde(default)]
+    problem: Option<ErrorBody>,
+}
+
+/// The report of *Check configuration*.
+#[derive(Deserialize)]
+struct CheckReportWire {
+    checks: Vec<CheckWire>,
+}
+
+/// `POST …/kms/check`: *Check configuration*, every check at once, nothing
+/// changed.
+pub async fn check_configuration(company: &str) -> Result<Vec<CheckRow>, ApiError> {
+    let report: CheckReportWire = post(&kms(company, "/check"), NO_BODY).await?;
+    Ok(report
+        .checks
+        .into_iter()
+        .map(|c| CheckRow {
+            outcome: match c.status.as_str() {
+                "ok" => Outcome::Ok,
+                "warning" => Outcome::Warning,
+                "skipped" => Outcome::Skipped,
+                _ => Outcome::Problem,
+            },
+            name: c.name,
+            detail: c.detail,
+            problem: c.problem,
+        })
+        .collect())
 }

@@ -76,6 +76,19 @@ pub const AWS_REGION: &str = "AWS_REGION";
 /// Var: the KMS endpoint (`https://kms.{region}.amazonaws.com`; moto locally).
 pub const AWS_KMS_ENDPOINT: &str = "AWS_KMS_ENDPOINT";
 
+/// Var: where the host receives webhooks (empty: no webhooks).
+pub const WEBHOOK_URL: &str = "WEBHOOK_URL";
+/// Secret: the HMAC key webhooks are signed with.
+pub const WEBHOOK_SECRET: &str = "WEBHOOK_SECRET";
+
+/// The webhook URL, when one is configured.
+pub fn webhook_url(env: &Env) -> Option<String> {
+    env.var(WEBHOOK_URL)
+        .ok()
+        .map(|v| v.to_string().trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
 /// Reads a plain-text var, or reports which one is missing.
 pub fn var(env: &Env, name: &'static str) -> Result<String, EdgeError> {
     env.var(name)

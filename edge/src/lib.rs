@@ -31,6 +31,7 @@ mod request_id;
 mod routes;
 mod session;
 mod timer;
+mod webhook;
 mod workspace;
 
 pub use company::CompanyKms;

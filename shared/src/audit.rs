@@ -251,6 +251,9 @@ pub enum AuditAction {
     /// The key expires within the warning time (the detail names the date
     /// and the `az` command that extends it).
     KeyExpiryWarning,
+    /// A webhook to the host was answered: delivered, failed (retried
+    /// after a back-off) or given up (the delivery log).
+    WebhookDelivery,
     // ---- Vault management ----
     /// A vault was created.
     VaultCreated,
@@ -270,7 +273,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, in declaration order (for exhaustiveness checks).
-    pub const ALL: [Self; 40] = [
+    pub const ALL: [Self; 41] = [
         Self::SwitchStarted,
         Self::TargetEdited,
         Self::ConsentLinkIssued,
@@ -304,6 +307,7 @@ impl AuditAction {
         Self::HealthChanged,
         Self::HealthCheckRequested,
         Self::KeyExpiryWarning,
+        Self::WebhookDelivery,
         Self::VaultCreated,
         Self::VaultCreate,
         Self::ConnectionTested,
@@ -350,6 +354,7 @@ impl AuditAction {
             Self::HealthChanged => "health_changed",
             Self::HealthCheckRequested => "health_check_requested",
             Self::KeyExpiryWarning => "key_expiry_warning",
+            Self::WebhookDelivery => "webhook_delivery",
             Self::VaultCreated => "vault_created",
             Self::VaultCreate => "vault_create",
             Self::ConnectionTested => "connection_tested",

@@ -256,8 +256,37 @@ pub fn problems(settings: &dyn Settings, bench_compiled: bool) -> Vec<Problem> {
         });
     }
     envelope_problems(settings, &mut out);
+    webhook_problems(settings, &mut out);
     limit_problems(settings, &mut out);
     out
+}
+
+/// The shortest webhook signing secret accepted (random, 32+ characters).
+pub const MIN_WEBHOOK_SECRET_CHARS: usize = 32;
+
+/// `WEBHOOK_URL` may be empty (no webhooks); when set it must be a safe
+/// outside address and `WEBHOOK_SECRET` must be set and long enough.
+fn webhook_problems(settings: &dyn Settings, out: &mut Vec<Problem>) {
+    let Some(url) = set(settings.var("WEBHOOK_URL")) else {
+        return;
+    };
+    if let Some(why) = address_problem(&url) {
+        out.push(Problem {
+            name: "WEBHOOK_URL",
+            why,
+        });
+    }
+    match set(settings.secret("WEBHOOK_SECRET")) {
+        None => out.push(Problem {
+            name: "WEBHOOK_SECRET",
+            why: "is missing while WEBHOOK_URL is set (wrangler secret put)",
+        }),
+        Some(s) if s.chars().count() < MIN_WEBHOOK_SECRET_CHARS => out.push(Problem {
+            name: "WEBHOOK_SECRET",
+            why: "is shorter than 32 characters",
+        }),
+        Some(_) => {}
+    }
 }
 
 /// The fewest seconds between two connection tests of a company outside
@@ -431,6 +460,32 @@ mod tests {
             assert_eq!(names(&m), vec![expected], "{name}={value}");
         }
         assert_eq!(problems(&production(), true)[0].name, "BENCH_ROUTES");
+    }
+
+    #[test]
+    fn webhooks_are_optional_but_need_a_safe_url_and_a_long_secret() {
+        // Empty: no webhooks, nothing to check.
+        let mut m = production();
+        m.0.insert("WEBHOOK_URL", String::new());
+        assert!(names(&m).is_empty());
+        m.0.insert(
+            "WEBHOOK_URL",
+            "https://hooks.redapp.example.com/keyswitch".into(),
+        );
+        assert_eq!(names(&m), vec!["WEBHOOK_SECRET"]);
+        m.0.insert("WEBHOOK_SECRET", "short".into());
+        assert_eq!(names(&m), vec!["WEBHOOK_SECRET"]);
+        m.0.insert("WEBHOOK_SECRET", "w".repeat(32));
+        assert!(names(&m).is_empty());
+        for unsafe_url in [
+            "http://hooks.redapp.example.com/k",
+            "https://127.0.0.1:18940/webhooks",
+            "https://10.0.0.5/hook",
+            "not a url",
+        ] {
+            m.0.insert("WEBHOOK_URL", unsafe_url.into());
+            assert_eq!(names(&m), vec!["WEBHOOK_URL"], "{unsafe_url}");
+        }
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub mod health;
 pub mod ids;
 pub mod key_check;
 pub mod keyvault;
+pub mod notify;
 pub mod oauth_state;
 pub mod provider;
 pub mod secret;

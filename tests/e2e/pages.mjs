@@ -113,6 +113,82 @@ export class Sim {
     const resp = await this.request.delete(`${SIM_URL}/_control/consents/${tenant}`);
     expect(resp.status()).toBeLessThan(300);
   }
+
+  /** The customer grants admin consent again (the connector's service
+   * principal is back in the tenant). */
+  async restoreConsent(tenant) {
+    await this.#post('/consents', { tenant });
+  }
+
+  /** The Azure admin removes every role of the connector on the vault. */
+  async removeCryptoUser(vault, tenant) {
+    const resp = await this.request.delete(
+      `${SIM_URL}/_control/vaults/${vault}/role-assignments?principal=connector:${tenant}`,
+    );
+    expect(resp.status(), await resp.text()).toBeLessThan(300);
+  }
+
+  /** Changes the attributes of the key's current version (or `version`), as
+   * `az keyvault key set-attributes` does: `enabled`, `exp`/`nbf` (Unix
+   * seconds, `null` clears), `key_ops`, `tags`. */
+  async setKeyAttributes(vault, attributes, { key = 'company-kek', version } = {}) {
+    const data = version ? { ...attributes, version } : attributes;
+    const resp = await this.request.patch(`${SIM_URL}/_control/vaults/${vault}/keys/${key}`, { data });
+    expect(resp.status(), await resp.text()).toBeLessThan(300);
+    return resp.json();
+  }
+
+  /** The customer disables (or enables again) the key's current version. */
+  async disableKey(vault, { key = 'company-kek', version, enabled = false } = {}) {
+    return this.setKeyAttributes(vault, { enabled }, { key, version });
+  }
+
+  async enableKey(vault, options = {}) {
+    return this.disableKey(vault, { ...options, enabled: true });
+  }
+
+  /** Sets the key's expiry (`exp`, Unix seconds; `null` removes it). */
+  async setExpiry(vault, exp, options = {}) {
+    return this.setKeyAttributes(vault, { exp }, options);
+  }
+
+  /** A new version of the key, as `az keyvault key rotate` (or a rotation
+   * policy) makes it. Returns the new version's id (kid). The new version
+   * carries the same tags, so the binding stays. */
+  async rotateKey(vault, { key = 'company-kek' } = {}) {
+    const before = await this.keyVersions(vault, key);
+    const tags = before.at(-1)?.tags ?? {};
+    const resp = await this.request.post(`${SIM_URL}/_control/vaults/${vault}/keys/${key}/rotate`);
+    expect(resp.status(), await resp.text()).toBeLessThan(300);
+    const versions = (await resp.json()).keys.find((k) => k.name === key).versions;
+    const latest = versions.at(-1);
+    if (Object.keys(latest.tags ?? {}).length === 0 && Object.keys(tags).length > 0) {
+      await this.setKeyAttributes(vault, { tags }, { key });
+    }
+    return latest.kid;
+  }
+
+  /** The key's versions as the simulator holds them (oldest first). */
+  async keyVersions(vault, key = 'company-kek') {
+    const resp = await this.request.get(`${SIM_URL}/_control/state`);
+    expect(resp.status()).toBe(200);
+    const state = await resp.json();
+    const v = (state.vaults ?? []).find((x) => x.name === vault);
+    return v?.keys.find((k) => k.name === key)?.versions ?? [];
+  }
+
+  /** The vault's firewall denies (or allows again) keyswitch's address:
+   * Key Vault answers 403 `ForbiddenByFirewall`. */
+  async firewall(vault, enabled) {
+    const resp = await this.request.put(`${SIM_URL}/_control/vaults/${vault}/firewall`, { data: { enabled } });
+    expect(resp.status(), await resp.text()).toBeLessThan(300);
+  }
+
+  /** Key Vault throttles the vault after `limit` requests (`null`: never). */
+  async throttle(vault, limit) {
+    const resp = await this.request.put(`${SIM_URL}/_control/vaults/${vault}/throttle`, { data: { limit } });
+    expect(resp.status(), await resp.text()).toBeLessThan(300);
+  }
 }
 
 /** Microsoft's sign-in (simulated) in the popup: the admin-consent sign-in
@@ -248,6 +324,69 @@ export class ManageKmsPage {
 
   async screenshot(name) {
     await this.page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
+  }
+}
+
+/**
+ * A company (own Entra tenant, vault and key, no backup sets) switched to
+ * Azure Key Vault through the console, signed in on Manage KMS: consent,
+ * role, tag, connection test, Save, "nothing to verify", finalized.
+ */
+export async function switchedToAzure(page, request, company) {
+  const sim = new Sim(request);
+  const fresh = await sim.freshTenant(company.replace(/[^a-z0-9]/g, '').slice(-12));
+  await sim.company(company);
+  const token = await sim.session({ companies: [company] });
+  const kms = new ManageKmsPage(page);
+  await kms.open(company, token);
+  await kms.fillTarget(fresh.vaultUri, 'company-kek');
+  const landing = await kms.testConnection({ consentAs: fresh.admin });
+  await landing.expectLanding('Admin consent granted');
+  await landing.page.close();
+  await expect(kms.roleDialog).toBeVisible();
+  await sim.assignCryptoUser(fresh.vault, fresh.tenantId);
+  await sim.bindKey(fresh.vault, company);
+  await kms.completed.click();
+  await expect(kms.success).toBeVisible();
+  await kms.save.click();
+  await kms.tenants.getByRole('button', { name: 'Confirm there is nothing to verify' }).click();
+  await expect(page.getByRole('heading', { name: 'Switch complete' })).toBeVisible({ timeout: 30_000 });
+  await kms.expectProvider('Azure Key Vault');
+  return { sim, kms, company, fresh, token };
+}
+
+/** The key-health part of Manage KMS (issue 14). */
+export class KeyHealthPanel {
+  constructor(page) {
+    this.page = page;
+    this.region = page.getByRole('region', { name: 'Key health' });
+    this.badge = this.region.getByTestId('health-badge');
+    this.status = this.region.getByTestId('health-status');
+    this.checkNow = this.region.getByRole('button', { name: 'Check now' });
+    this.expiry = this.region.getByTestId('expiry-warning');
+    this.versions = page.getByRole('region', { name: 'Key versions' });
+    this.rewrapNow = this.versions.getByRole('button', { name: 'Re-wrap now' });
+    this.history = this.versions.getByRole('table');
+    this.check = page.getByTestId('check-configuration');
+    this.checkButton = this.check.getByRole('button', { name: 'Check configuration' });
+    this.checkSummary = this.check.getByTestId('check-summary');
+    this.problems = this.check.getByRole('list', { name: 'Problems found' }).getByRole('listitem');
+  }
+
+  /** Check now; a `rate_limited` refusal is waited out and it is clicked again. */
+  async checkNowAndWait() {
+    await this.checkNow.click();
+    const limited = this.region.getByRole('alert').filter({ hasText: 'wait' });
+    const refused = await limited.first().waitFor({ timeout: 1500 }).then(() => true, () => false);
+    if (refused) {
+      await expect(this.checkNow).toBeEnabled();
+      await this.page.waitForTimeout(3100);
+      await this.checkNow.click();
+    }
+  }
+
+  async expectState(label, options) {
+    await expect(this.badge).toHaveText(new RegExp(`${label}$`), options);
   }
 }
 

@@ -41,6 +41,7 @@ pub fn action_label(action: AuditAction) -> &'static str {
         AuditAction::HealthChanged => "Key health changed",
         AuditAction::HealthCheckRequested => "Key health check requested",
         AuditAction::KeyExpiryWarning => "Key expires soon",
+        AuditAction::WebhookDelivery => "Webhook to the host",
         AuditAction::VaultCreated => "Vault created",
         AuditAction::VaultCreate => "Vault creation failed",
         AuditAction::ConnectionTested => "Vault connection tested",

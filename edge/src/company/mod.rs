@@ -20,6 +20,7 @@ use std::collections::VecDeque;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use keyswitch_shared::api::{CompanyKeyExport, ExportVerification};
+use keyswitch_shared::notify::NotifyPolicy;
 use keyswitch_shared::switch::{Company, Ctx, Effect, Event, Policy, Reply, refusal, update};
 use keyswitch_shared::{CatalogError, CompanyId};
 use worker::{DurableObject, Env, Request, Response, Result, State, durable_object};
@@ -116,6 +117,11 @@ impl CompanyKms {
             export_window_secs: config::export_window_secs(&self.env),
             test_interval_ms: config::connection_test_interval_ms(&self.env),
             health: config::health_schedule(&self.env),
+            notify: NotifyPolicy {
+                enabled: config::webhook_url(&self.env).is_some(),
+                retry_base_ms: config::finalize_retry_base_ms(&self.env),
+                ..NotifyPolicy::default()
+            },
             ..Policy::default()
         }
     }

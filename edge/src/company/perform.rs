@@ -243,6 +243,14 @@ impl CompanyKms {
                 let result = caught("health probe", result);
                 Some(Event::KeyProbed { attempt, result })
             }
+            Effect::Webhook(send) => {
+                let result =
+                    crate::webhook::deliver(&self.env, &send, crate::clock::now_secs()).await;
+                Some(Event::WebhookAnswered {
+                    attempt: send.attempt,
+                    result,
+                })
+            }
             Effect::RewrapToAws {
                 attempt,
                 old,

@@ -12,6 +12,7 @@ use crate::audit::Actor;
 use crate::catalog::ErrorBody;
 use crate::health::{Health, KeySeen};
 use crate::ids::{CompanyId, KeyId, TenantId};
+use crate::notify::Outbox;
 use crate::provider::Provider;
 
 /// The company key as stored: wrapped by the provider in force.
@@ -442,6 +443,9 @@ pub struct Company {
     /// The health monitor of the Azure key in force.
     #[serde(default)]
     pub(crate) monitor: KeyMonitor,
+    /// Webhook notifications owed to the host (issue 14 item 6).
+    #[serde(default)]
+    pub(crate) outbox: Outbox,
 }
 
 impl Company {
@@ -466,6 +470,7 @@ impl Company {
             registry: Vec::new(),
             registry_attempts: 0,
             monitor: KeyMonitor::default(),
+            outbox: Outbox::default(),
         }
     }
     /// The company's id.
@@ -539,6 +544,11 @@ impl Company {
     pub fn monitor(&self) -> &KeyMonitor {
         &self.monitor
     }
+    /// The webhook notifications owed to the host.
+    #[must_use]
+    pub fn outbox(&self) -> &Outbox {
+        &self.outbox
+    }
     /// The sequence number of the newest audit entry.
     #[must_use]
     pub fn audit_seq(&self) -> u64 {
@@ -546,7 +556,8 @@ impl Company {
     }
 
     /// When the alarm must fire next: the earliest lease expiry, sign-in
-    /// exchange deadline, state expiry or finalization retry.
+    /// exchange deadline, state expiry, finalization retry, registry write
+    /// or webhook (re)send.
     #[must_use]
     pub fn next_deadline_ms(&self) -> Option<u64> {
         let lease = self.lease.as_ref().map(|l| l.until_ms);
@@ -567,6 +578,7 @@ impl Company {
             .and_then(|f| f.next_retry_at_ms);
         let registry = self.registry.iter().map(|w| w.due_at_ms);
         let health = self.monitor_deadline_ms();
+        let outbox = self.outbox.next_deadline_ms();
         lease
             .into_iter()
             .chain(exchanges)
@@ -574,6 +586,7 @@ impl Company {
             .chain(retry)
             .chain(registry)
             .chain(health)
+            .chain(outbox)
             .min()
     }
 

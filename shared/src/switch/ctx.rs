@@ -29,6 +29,8 @@ pub struct Policy {
     pub reauth_max_age_secs: i64,
     /// How the key's health checks are timed (issue 14).
     pub health: crate::health::Schedule,
+    /// Webhooks to the host: on when `WEBHOOK_URL` is set; retries.
+    pub notify: crate::notify::NotifyPolicy,
 }
 
 /// Default export window: 7 days.
@@ -48,6 +50,7 @@ impl Default for Policy {
             export_window_secs: EXPORT_WINDOW_SECS,
             reauth_max_age_secs: 10 * 60,
             health: crate::health::Schedule::default(),
+            notify: crate::notify::NotifyPolicy::default(),
         }
     }
 }

@@ -208,6 +208,9 @@ pub enum Effect {
         /// The vault's tenant.
         tenant: TenantId,
     },
+    /// Sign the body (secret `WEBHOOK_SECRET`, the current time) and POST
+    /// it to `WEBHOOK_URL`; then [`Event::WebhookAnswered`](super::Event::WebhookAnswered).
+    Webhook(crate::notify::Send),
     /// Unwrap the company key and wrap it with an AWS KMS key (encryption
     /// context naming the company); then [`Event::MovedToAws`](super::Event::MovedToAws).
     RewrapToAws {

@@ -276,6 +276,13 @@ pub enum Event {
         /// The other companies' count, or why the write failed.
         result: Result<u32, CatalogError>,
     },
+    /// The host answered a webhook send ([`Effect::Webhook`](super::Effect::Webhook)).
+    WebhookAnswered {
+        /// The send's attempt.
+        attempt: u32,
+        /// The 2xx status, or why it failed.
+        result: Result<u16, crate::notify::Failure>,
+    },
 }
 
 impl Event {
@@ -310,6 +317,7 @@ impl Event {
             Self::Exported { .. } => "exported",
             Self::MovedToAws { .. } => "moved_to_aws",
             Self::BindingRecorded { .. } => "binding_recorded",
+            Self::WebhookAnswered { .. } => "webhook_answered",
         }
     }
 }

@@ -18,6 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use keyswitch_shared::api::TestedKey;
 use keyswitch_shared::key_check::RsaKeyType;
+use keyswitch_shared::notify::Failure;
 use keyswitch_shared::switch::{
     CONSENT_TTL_SECS, Company, ConsentAnswer, ConsentProof, Ctx, Effect, Event, ExportWindow,
     Inventory, OAuthSecret, Policy, Reply, Stage, Target, TenantRef, Unverifiable, UnverifiableSet,
@@ -325,6 +326,7 @@ struct Stats {
     errors_fed: BTreeMap<usize, u64>,
     effects_seen: BTreeMap<&'static str, u64>,
     refused_commands: u64,
+    switch_webhooks: u64,
 }
 
 impl Stats {
@@ -335,6 +337,7 @@ impl Stats {
         self.completions_with_several_tenants += o.completions_with_several_tenants;
         self.completions_after_a_failure += o.completions_after_a_failure;
         self.completions_from_aws += o.completions_from_aws;
+        self.switch_webhooks += o.switch_webhooks;
         self.blocked_by_new_tenant += o.blocked_by_new_tenant;
         self.blocked_by_unverifiable_set += o.blocked_by_unverifiable_set;
         self.completions_without_backup_sets += o.completions_without_backup_sets;
@@ -418,6 +421,7 @@ impl Out {
             | Effect::RecordBinding { .. }
             | Effect::CheckKey { .. }
             | Effect::ProbeKey { .. }
+            | Effect::Webhook(_)
             | Effect::Audit(_)
             | Effect::ArmAlarm { .. }
             | Effect::ClearAlarm
@@ -440,6 +444,7 @@ impl Out {
             (Effect::RecordBinding { .. }, _) => "record_binding",
             (Effect::CheckKey { .. }, _) => "check_key",
             (Effect::ProbeKey { .. }, _) => "probe_key",
+            (Effect::Webhook(_), _) => "webhook",
             (
                 Effect::Audit(_) | Effect::ArmAlarm { .. } | Effect::ClearAlarm | Effect::Reply(_),
                 _,
@@ -462,6 +467,7 @@ impl Out {
             | Effect::RecordBinding { .. }
             | Effect::CheckKey { .. }
             | Effect::ProbeKey { .. }
+            | Effect::Webhook(_)
             | Effect::Audit(_)
             | Effect::ArmAlarm { .. }
             | Effect::ClearAlarm
@@ -1018,6 +1024,19 @@ impl Sim {
                     Err(self.feed_error(d))
                 } else {
                     Ok(d.roll(3))
+                },
+            },
+            // The host answers 2xx, or fails (retried with back-off).
+            Effect::Webhook(send) => Event::WebhookAnswered {
+                attempt: send.attempt,
+                result: if fail {
+                    Err(if d.pct(50) {
+                        Failure::Status(503)
+                    } else {
+                        Failure::Unreachable
+                    })
+                } else {
+                    Ok(200)
                 },
             },
             Effect::Audit(_) | Effect::ArmAlarm { .. } | Effect::ClearAlarm | Effect::Reply(_) => {
@@ -1584,6 +1603,7 @@ impl Sim {
                 let registry = matches!(
                     o.effect,
                     Effect::RecordBinding { .. }
+                        | Effect::Webhook(_)
                         | Effect::CheckKey { .. }
                         | Effect::ProbeKey { .. }
                 );
@@ -2123,6 +2143,23 @@ impl Sim {
                 | Effect::ProbeKey { .. } => {
                     self.outs.push(new(self, None, None));
                 }
+                Effect::Webhook(send) => {
+                    check!(
+                        self.policy.notify.enabled,
+                        "a webhook sent with webhooks off"
+                    );
+                    let owed = next.outbox().pending.iter().find(|p| p.id == send.id);
+                    check!(
+                        owed.is_some_and(|p| p.body == send.body),
+                        "a webhook sent that the outbox does not owe with this body"
+                    );
+                    if effects.iter().any(|e| {
+                        matches!(e, Effect::Audit(a) if a.action == AuditAction::SwitchCommitted)
+                    }) {
+                        self.stats.switch_webhooks += 1;
+                    }
+                    self.outs.push(new(self, None, None));
+                }
             }
         }
         // A registry write's answer counts while the model owes that attempt.
@@ -2143,6 +2180,30 @@ impl Sim {
                 }
                 _ => {}
             }
+            if let Effect::Webhook(send) = &o.effect {
+                o.live = next
+                    .outbox()
+                    .pending
+                    .iter()
+                    .any(|p| p.attempt == send.attempt);
+            }
+        }
+        // A commit tells the host, exactly once, when webhooks are on.
+        let committed = effects
+            .iter()
+            .any(|e| matches!(e, Effect::Audit(a) if a.action == AuditAction::SwitchCommitted));
+        if committed {
+            let told = effects
+                .iter()
+                .filter(|e| {
+                    matches!(e, Effect::Webhook(w) if w.body.contains("\"type\":\"kms.switch_completed\""))
+                })
+                .count();
+            let expected = usize::from(self.policy.notify.enabled);
+            check!(
+                told == expected,
+                "a commit sent {told} kms.switch_completed webhooks (expected {expected})"
+            );
         }
         if export_refused {
             check!(
@@ -2335,6 +2396,7 @@ fn effect_name(e: &Effect) -> &'static str {
         Effect::RecordBinding { .. } => "record_binding",
         Effect::CheckKey { .. } => "check_key",
         Effect::ProbeKey { .. } => "probe_key",
+        Effect::Webhook(_) => "webhook",
     }
 }
 
@@ -2368,6 +2430,10 @@ fn life(entropy: &[u32]) -> Result<Stats, TestCaseError> {
     if d.pct(20) {
         sim.policy.max_sign_ins = 2;
     }
+    // Half the deployments have a webhook URL.
+    sim.policy.notify.enabled = d.pct(50);
+    sim.policy.notify.retry_base_ms = sim.policy.retry_base_ms;
+    sim.policy.notify.in_flight_ms = sim.policy.lease_ms;
     while d.left() {
         sim.probe_cancel()?;
         if sim.alarm_due() && d.pct(90) {
@@ -2450,6 +2516,7 @@ fn random_lives_of_a_company_keep_every_invariant() {
         ("failed exports reopened", s.exports_failed_and_reopened),
         ("rounds reopened the export", s.rounds_reopened),
         ("moves to AWS KMS", s.moves_to_aws),
+        ("switches notified by webhook", s.switch_webhooks),
         (
             "cancels refused during the commit",
             s.cancels_refused_during_commit,
@@ -2481,7 +2548,7 @@ fn random_lives_of_a_company_keep_every_invariant() {
     }
     assert_eq!(
         s.effects_seen.len(),
-        16,
+        17,
         "every effect: {:?}",
         s.effects_seen
     );

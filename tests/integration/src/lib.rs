@@ -429,3 +429,4 @@ pub async fn status_of(company: &str, token: &str) -> Value {
 pub mod consent_helpers;
 pub mod finalize_helpers;
 pub mod switch_helpers;
+pub mod webhook_helpers;

@@ -31,6 +31,7 @@ pub mod server;
 pub mod state;
 pub mod tls;
 pub mod util;
+pub mod webhooks;
 
 use axum::Router;
 use axum::extract::{Path, Request, State};
@@ -60,6 +61,7 @@ pub fn router(sim: AppState) -> Router {
         .nest("/entra", entra::routes())
         .nest("/google", google::routes())
         .nest("/_control", control::routes())
+        .merge(webhooks::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             sim.clone(),

@@ -98,6 +98,7 @@ pub fn service_of(path: &str) -> &'static str {
         "kv" => "keyvault",
         "aws" => "aws",
         "_control" => "control",
+        "webhooks" => "webhooks",
         "" => "index",
         _ => "other",
     }

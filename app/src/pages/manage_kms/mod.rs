@@ -9,9 +9,12 @@
 
 mod audit;
 mod cancel;
+pub mod check_config;
 pub mod completed;
 mod consent;
 pub mod finalize;
+pub mod health;
+pub mod key_versions;
 mod pending;
 mod popup;
 pub mod role_assignment;
@@ -28,7 +31,10 @@ use leptos_router::hooks::use_params_map;
 
 use self::audit::AuditSection;
 use self::cancel::{CancelDialog, CancelledNote};
+use self::check_config::CheckConfiguration;
 use self::completed::CompletedView;
+use self::health::KeyHealthSection;
+use self::key_versions::KeyVersionsSection;
 use self::pending::PendingView;
 use self::role_assignment::RoleAssignmentDialog;
 use self::start::StartSection;
@@ -67,6 +73,7 @@ pub fn ManageKms() -> impl IntoView {
         <h1>"Manage KMS"</h1>
         <ForbiddenNotice/>
         <CurrentProvider/>
+        <KeyHealthSection/>
         <StageAnnouncement/>
         {body}
         <RoleAssignmentDialog/>
@@ -83,9 +90,24 @@ fn NoSetup(
     /// Where the last switch ended (idle, done, cancelled).
     stage: Stage,
 ) -> impl IntoView {
+    let store = store::use_kms();
+    let azure = move || {
+        store.overview.with(|o| {
+            o.as_ref().is_some_and(|o| {
+                matches!(
+                    o.status.provider,
+                    keyswitch_shared::Provider::AzureKeyVault { .. }
+                )
+            })
+        })
+    };
     view! {
         {(stage == Stage::Done).then(|| view! { <CompletedView/> })}
         {(stage == Stage::Cancelled).then(|| view! { <CancelledNote/> })}
+        <KeyVersionsSection/>
+        <Show when=azure>
+            <CheckConfiguration/>
+        </Show>
         <StartSection/>
     }
 }

@@ -34,6 +34,10 @@ pub enum Op {
     Verify(TenantRef),
     /// Cancel pending setup.
     Cancel,
+    /// *Check now*: check the key in force at once.
+    CheckNow,
+    /// *Re-wrap now*: re-wrap the company key with the key's current version.
+    Rewrap,
 }
 
 /// Which operation, without its input: where a failure is shown.
@@ -55,6 +59,10 @@ pub enum OpKind {
     Verify,
     /// [`Op::Cancel`].
     Cancel,
+    /// [`Op::CheckNow`].
+    CheckNow,
+    /// [`Op::Rewrap`].
+    Rewrap,
 }
 
 impl Op {
@@ -70,6 +78,8 @@ impl Op {
             Self::ConfirmNoTenants => OpKind::ConfirmNoTenants,
             Self::Verify(_) => OpKind::Verify,
             Self::Cancel => OpKind::Cancel,
+            Self::CheckNow => OpKind::CheckNow,
+            Self::Rewrap => OpKind::Rewrap,
         }
     }
 
@@ -88,6 +98,8 @@ impl Op {
             Self::Refresh => api::refresh_tenants(&company).await,
             Self::ConfirmNoTenants => api::confirm_no_tenants(&company).await,
             Self::Cancel => api::cancel(&company).await,
+            Self::CheckNow => api::check_now(&company).await,
+            Self::Rewrap => api::rewrap(&company).await,
             Self::Verify(tenant) => {
                 let body = VerifyTenantRequest { tenant };
                 let answer = api::verify_tenant(&company, &body).await?;
@@ -256,6 +268,7 @@ impl KmsStore {
             }
         });
         store.poll_while_moving();
+        store.reread_after_health_check();
         store.reread_on_return();
         store
     }
@@ -355,7 +368,12 @@ impl KmsStore {
                     self.consent_blocked.set(None);
                     focus_id("cancelled-note");
                 }
-                OpKind::Test | OpKind::Refresh | OpKind::Verify | OpKind::ConfirmNoTenants => {}
+                OpKind::Test
+                | OpKind::Refresh
+                | OpKind::Verify
+                | OpKind::ConfirmNoTenants
+                | OpKind::CheckNow
+                | OpKind::Rewrap => {}
             },
         }
     }
@@ -371,6 +389,38 @@ impl KmsStore {
                 && let Ok(handle) =
                     set_interval_with_handle(move || self.refetch(), Duration::from_secs(2))
             {
+                on_cleanup(move || handle.clear());
+            }
+        });
+    }
+
+    /// The edge checks the key in force on its own schedule: read the state
+    /// again just after the next check is due (at most a minute apart), so
+    /// a change of health shows without a reload.
+    fn reread_after_health_check(self) {
+        // Bumped by each timer, so the next one is armed even when the
+        // state read back is unchanged.
+        let rounds = RwSignal::new(0u32);
+        Effect::new(move |_| {
+            rounds.track();
+            let next = self.overview.with(|o| {
+                o.as_ref()
+                    .and_then(super::health::health_facts)
+                    .map(|f| f.next_check_ms)
+            });
+            let Some(next) = next else { return };
+            let now = crate::components::when::now_ms();
+            let wait_ms = next
+                .map_or(60_000, |at| at.saturating_sub(now).saturating_add(1_500))
+                .clamp(2_000, 60_000);
+            let handle = set_timeout_with_handle(
+                move || {
+                    self.refetch();
+                    rounds.update(|n| *n = n.wrapping_add(1));
+                },
+                Duration::from_millis(wait_ms),
+            );
+            if let Ok(handle) = handle {
                 on_cleanup(move || handle.clear());
             }
         });

@@ -250,6 +250,12 @@ fn commit(s: &mut Step<'_>, kid: KeyId, blob: String) {
     );
     super::registry::provider_changed(s, &old);
     super::health::committed(s);
+    let data = serde_json::json!({
+        "provider": s.m.provider,
+        "previous_provider": old,
+        "setup_id": setup.id,
+    });
+    s.notify(crate::notify::Kind::SwitchCompleted, data);
 }
 
 /// An attempt failed: the old provider stays; retry after a back-off.

@@ -96,6 +96,11 @@ pub(super) fn committed(s: &mut Step<'_>) {
             Outcome::Succeeded,
             Some(note),
         );
+        // The host learns of the switch itself from `kms.switch_completed`;
+        // a key known to be lost (or degraded) before is healthy again.
+        if from != HealthState::Unknown {
+            tell_host(s, &t);
+        }
     }
 }
 
@@ -283,7 +288,26 @@ fn record(s: &mut Step<'_>, verdict: Verdict) {
             outcome,
             Some(t.describe()),
         );
+        tell_host(s, &t);
     }
+}
+
+/// The host is told of every change of state (`key.health_changed`):
+/// from, to, the cause, the catalog code met, and the key.
+fn tell_host(s: &mut Step<'_>, t: &Transition) {
+    let kid = match &s.m.provider {
+        Provider::AzureKeyVault { kid, .. } => Some(kid.to_string()),
+        _ => None,
+    };
+    let data = serde_json::json!({
+        "from": t.from,
+        "to": t.to,
+        "from_cause": t.from_cause,
+        "cause": t.cause,
+        "code": t.code,
+        "kid": kid,
+    });
+    s.notify(crate::notify::Kind::KeyHealthChanged, data);
 }
 
 /// A key whose `exp` comes within the warning time is warned about once
@@ -310,4 +334,12 @@ fn expiry(s: &mut Step<'_>, seen: &KeySeen, vault: &VaultUri, key: &KeyName) {
         Outcome::Succeeded,
         Some(note),
     );
+    let data = serde_json::json!({
+        "kid": seen.kid.to_string(),
+        "expires_at": w.expires_at,
+        "days_left": w.days_left,
+        "extend_command": w.extend_command,
+        "rotate_command": w.rotate_command,
+    });
+    s.notify(crate::notify::Kind::KeyExpiryWarning, data);
 }

@@ -9,6 +9,7 @@
 mod export;
 mod finalize;
 mod health;
+mod notify;
 mod registry;
 mod setup;
 mod tick;
@@ -52,6 +53,7 @@ pub fn update(
             | Event::BindingRecorded { .. }
             | Event::KeyChecked { .. }
             | Event::KeyProbed { .. }
+            | Event::WebhookAnswered { .. }
     );
     if is_command {
         // Whatever expired is resolved before anything new starts.
@@ -119,6 +121,9 @@ pub fn update(
         Event::CheckNow { actor } => health::check_now(&mut step, &actor)?,
         Event::KeyChecked { attempt, result } => health::checked(&mut step, attempt, result)?,
         Event::KeyProbed { attempt, result } => health::probed(&mut step, attempt, result)?,
+        Event::WebhookAnswered { attempt, result } => {
+            notify::answered(&mut step, attempt, result)?;
+        }
         Event::Tick => {}
     }
     finalize::start_when_verified(&mut step);
@@ -205,6 +210,7 @@ fn attempt_of(effect: &Effect) -> Option<u32> {
         | Effect::RecordBinding { .. }
         | Effect::CheckKey { .. }
         | Effect::ProbeKey { .. } => None,
+        Effect::Webhook(_) => None,
     }
 }
 

@@ -1,0 +1,214 @@
+//! *Key health*: whether keyswitch can still use the customer's key, why not
+//! (with the fix), when it last checked and checks next, how long a
+//! revocation takes to bite (the cache time), the key's expiry, and
+//! *Check now*.
+
+use keyswitch_shared::ErrorBody;
+use leptos::prelude::*;
+
+use super::store::{Op, OpKind, use_kms};
+use crate::components::copy_button::CopyButton;
+use crate::components::error_notice::{CatalogNotice, MaybeError};
+use crate::components::health_badge::{HealthBadge, health_meaning};
+use crate::components::when::{When, ticking_now};
+
+/// What the panel shows, as the edge reported it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HealthFacts {
+    /// `unknown`, `healthy`, `degraded` or `access_lost`.
+    pub state: String,
+    /// Why access is lost (or why checks fail), with the fix.
+    pub cause: Option<ErrorBody>,
+    /// When the state began (Unix milliseconds).
+    pub since_ms: Option<u64>,
+    /// The last check (Unix milliseconds).
+    pub last_check_ms: Option<u64>,
+    /// The next scheduled check (Unix milliseconds).
+    pub next_check_ms: Option<u64>,
+    /// How long keyswitch keeps the unwrapped company key (seconds).
+    pub cache_seconds: Option<u64>,
+    /// The key's expiry (`exp`, Unix seconds), when it has one.
+    pub expires_at_s: Option<i64>,
+    /// The expiry warning (within the warning window).
+    pub expiry_warning: Option<ExpiryFacts>,
+}
+
+/// A key that expires soon: what to tell the admin and the commands that
+/// extend or rotate it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ExpiryFacts {
+    /// The warning, e.g. "The key expires in 12 days".
+    pub message: String,
+    /// `az keyvault key set-attributes … --expires …`.
+    pub extend_command: String,
+    /// `az keyvault key rotate …`.
+    pub rotate_command: String,
+}
+
+/// "5 minutes", "90 seconds", "1 minute".
+#[must_use]
+pub fn duration_words(secs: u64) -> String {
+    let plural = |n: u64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
+    if secs >= 60 && secs.is_multiple_of(60) {
+        plural(secs / 60, "minute")
+    } else {
+        plural(secs, "second")
+    }
+}
+
+/// The warning that the key expires soon, with the `az` commands that
+/// extend or rotate it, ready to copy, and what happens after the date.
+#[component]
+pub fn ExpiryNotice(
+    /// The warning.
+    warning: ExpiryFacts,
+) -> impl IntoView {
+    let ExpiryFacts {
+        message,
+        extend_command,
+        rotate_command,
+    } = warning;
+    let (extend, rotate) = (extend_command.clone(), rotate_command.clone());
+    view! {
+        <div class="notice notice-warn" data-code="key_expiry_warning" data-testid="expiry-warning">
+            <p class="notice-title">{message}</p>
+            <p>
+                "After the expiry date Key Vault still unwraps with the key, so keyswitch keeps working with the company key it has; but nothing new can be wrapped with it, so a re-wrap, a rotation or a new switch would fail. Before that date, do one of these:"
+            </p>
+            <p class="fix-label">"Extend the expiry date:"</p>
+            <div class="code-block">
+                <pre><code>{extend_command}</code></pre>
+                <CopyButton text=extend what="the extend command".to_owned()/>
+            </div>
+            <p class="fix-label">"Or rotate the key (keyswitch re-wraps the company key with the new version by itself):"</p>
+            <div class="code-block">
+                <pre><code>{rotate_command}</code></pre>
+                <CopyButton text=rotate what="the rotate command".to_owned()/>
+            </div>
+        </div>
+    }
+}
+
+/// The panel itself, from what the edge reported; `on_check` is *Check
+/// now* (absent: no button).
+#[component]
+pub fn KeyHealthPanel(
+    /// The facts to show.
+    #[prop(into)]
+    facts: Signal<HealthFacts>,
+    /// Now, for relative times.
+    #[prop(into)]
+    now: Signal<u64>,
+    /// *Check now* was clicked.
+    #[prop(optional)]
+    on_check: Option<Callback<()>>,
+    /// A check requested from here is running.
+    #[prop(optional, into)]
+    checking: Signal<bool>,
+) -> impl IntoView {
+    let state = Signal::derive(move || facts.with(|f| f.state.clone()));
+    let when = move |at: Option<u64>, none: &'static str| match at {
+        Some(ms) => view! { <When at_ms=ms now=now/> }.into_any(),
+        None => view! { <span>{none}</span> }.into_any(),
+    };
+    let cause = move || {
+        facts
+            .with(|f| f.cause.clone())
+            .map(|body| view! { <CatalogNotice body=body role="none"/> })
+    };
+    let expiry = move || {
+        facts
+            .with(|f| f.expiry_warning.clone())
+            .map(|w| view! { <ExpiryNotice warning=w/> })
+    };
+    let cache = move || {
+        facts.with(|f| f.cache_seconds).map(|secs| {
+            let words = duration_words(secs);
+            view! {
+                <dt>"Revocation takes effect within"</dt>
+                <dd data-testid="cache-time">
+                    {words.clone()}
+                    <p class="field-hint">
+                        "keyswitch keeps the unlocked company key in memory for at most "{words}
+                        ". If you remove keyswitch's access to your key, new backups and restores stop within this time; they work again as soon as access returns."
+                    </p>
+                </dd>
+            }
+        })
+    };
+    let expires = move || {
+        facts.with(|f| f.expires_at_s).map(|exp| {
+            let ms = u64::try_from(exp).unwrap_or(0).saturating_mul(1000);
+            view! {
+                <dt>"Key expires"</dt>
+                <dd data-testid="key-expires"><When at_ms=ms now=now/></dd>
+            }
+        })
+    };
+    let button = on_check.map(|cb| {
+        view! {
+            <button type="button" class="button" disabled=move || checking.get()
+                on:click=move |_| cb.run(())>
+                {move || if checking.get() { "Checking…" } else { "Check now" }}
+            </button>
+        }
+    });
+    view! {
+        <div class="card-head">
+            <h2 id="health-heading">"Key health"</h2>
+            {button}
+        </div>
+        <div aria-live="polite" data-testid="health-status">
+            <p class="health-head">
+                <HealthBadge state=state/>
+                {move || facts.with(|f| f.since_ms).map(|ms| view! {
+                    <span class="muted">"since "<When at_ms=ms now=now/></span>
+                })}
+            </p>
+            <p class="health-meaning">{move || health_meaning(&state.get())}</p>
+            {cause}
+        </div>
+        {expiry}
+        <dl class="facts">
+            <dt>"Last check"</dt>
+            <dd data-testid="last-check">{move || when(facts.with(|f| f.last_check_ms), "Not checked yet")}</dd>
+            <dt>"Next check"</dt>
+            <dd data-testid="next-check">{move || when(facts.with(|f| f.next_check_ms), "Not scheduled")}</dd>
+            {cache}
+            {expires}
+        </dl>
+    }
+}
+
+/// The health of the key in force, for an Azure Key Vault provider (the
+/// only one keyswitch monitors); nothing for the others.
+#[component]
+pub fn KeyHealthSection() -> impl IntoView {
+    let store = use_kms();
+    let facts = Memo::new(move |_| store.overview.with(|o| o.as_ref().and_then(health_facts)));
+    let now = ticking_now();
+    move || {
+        facts.get().is_some().then(|| {
+            let shown = Signal::derive(move || facts.get().unwrap_or_default());
+            view! {
+                <section class="card" aria-labelledby="health-heading" data-testid="key-health">
+                    <KeyHealthPanel
+                        facts=shown
+                        now=now
+                        on_check=Callback::new(move |()| store.run(Op::CheckNow))
+                        checking=Signal::derive(move || store.running(OpKind::CheckNow) && store.busy())
+                    />
+                    <MaybeError error=store.error_for(&[OpKind::CheckNow])/>
+                </section>
+            }
+        })
+    }
+}
+
+/// The health facts in the edge's status view (`None`: not monitored).
+#[must_use]
+pub fn health_facts(overview: &keyswitch_shared::api::KmsOverview) -> Option<HealthFacts> {
+    // Wired to the health stream's status view as it lands.
+    let _ = overview;
+    None
+}
