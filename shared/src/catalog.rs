@@ -537,7 +537,10 @@ impl CatalogError {
             ),
             E::KeyDeleted { vault_name, key_name, recoverable_days } => format!(
                 "If the key was soft-deleted, recover it{}: az keyvault key recover --vault-name {vault_name} --name {key_name} (or in the Azure Portal: the vault's Keys > Manage deleted keys > Recover). keyswitch sees the recovered key at its next check; Check now shows it at once. A purged key cannot be recovered: the company key can then only be restored from the one-time export.",
-                recoverable_days.map(|d| format!(" within {d} days of its deletion (the vault's retention)")).unwrap_or_default()
+                recoverable_days.map_or_else(
+                    || " within the vault's soft-delete retention (7 to 90 days after its deletion; 90 unless the vault was set otherwise)".to_owned(),
+                    |d| format!(" within {d} days of its deletion (the vault's retention)"),
+                )
             ),
             E::VaultTokenRejected { vault_tenant: Some(t) } => format!(
                 "The vault belongs to tenant {t}. Grant admin consent in that tenant with a Global Admin or Privileged Role Admin, then retry."

@@ -238,6 +238,8 @@ async fn key_disabled_and_enabled_again_is_seen_by_the_alarm() {
 #[tokio::test]
 async fn key_deleted_names_the_recover_command_and_recovery_is_seen() {
     let (w, company, t) = on_azure("it-h-deleted").await;
+    // A check has seen the key (its retention: recoverableDays).
+    check_until(&company, &t, "healthy", None).await;
     let deleted = control(
         "POST",
         &format!("/vaults/{}/keys/{}/soft-delete", w.vault, w.key),
