@@ -188,14 +188,14 @@ fn kid_history_marks_the_version_in_use() {
         KidRow {
             kid: "https://v.vault.azure.net/keys/k/bbbb".into(),
             version: "bbbb".into(),
-            from_ms: 1_800_000_000_000,
+            from_ms: Some(1_800_000_000_000),
             until_ms: None,
             how: "Rotation in Key Vault".into(),
         },
         KidRow {
             kid: "https://v.vault.azure.net/keys/k/aaaa".into(),
             version: "aaaa".into(),
-            from_ms: 1_790_000_000_000,
+            from_ms: Some(1_790_000_000_000),
             until_ms: Some(1_800_000_000_000),
             how: "Switch".into(),
         },
@@ -286,13 +286,21 @@ mod panel {
         f.cause = None;
         f.expires_at_s = Some(1_801_000_000);
         f.expiry_warning = Some(ExpiryFacts {
-            message: "The key expires in 12 days".into(),
+            days_left: 11,
+            message: "The key k in vault v expires on 2027-01-26 21:46 UTC (11 day(s) left).".into(),
             extend_command: "az keyvault key set-attributes --vault-name v --name k --expires 2027-06-01T00:00:00Z".into(),
             rotate_command: "az keyvault key rotate --vault-name v --name k".into(),
         });
         let host = mount(move || view! { <KeyHealthPanel facts=f.clone() now=NOW/> });
         let warning = text(&host, "[data-testid=expiry-warning]");
-        assert!(warning.contains("The key expires in 12 days"), "{warning}");
+        assert!(
+            warning.starts_with("Your key expires in 11 days"),
+            "{warning}"
+        );
+        assert!(
+            warning.contains("expires on 2027-01-26 21:46 UTC"),
+            "{warning}"
+        );
         let commands: Vec<String> = find_all(&host, "[data-testid=expiry-warning] pre code")
             .iter()
             .map(|c| c.text_content().unwrap_or_default())
@@ -313,5 +321,67 @@ mod panel {
         assert_eq!(duration_words(60), "1 minute");
         assert_eq!(duration_words(6), "6 seconds");
         assert_eq!(duration_words(90), "90 seconds");
+    }
+}
+
+mod wiring {
+    use super::*;
+    use keyswitch_app::pages::manage_kms::key_versions::kid_rows;
+    use keyswitch_shared::api::KmsOverview;
+
+    fn overview(provider: serde_json::Value, extra: serde_json::Value) -> KmsOverview {
+        let mut o = serde_json::json!({
+            "company_id": "acme",
+            "provider": provider,
+            "backup_set_count": 0,
+            "stage": "done",
+            "pending": null,
+            "company_key": {"wrapped_fingerprint": "ab", "created_at_ms": 1},
+        });
+        if let (Some(o), Some(extra)) = (o.as_object_mut(), extra.as_object()) {
+            o.extend(extra.clone());
+        }
+        serde_json::from_value(o).expect("an overview")
+    }
+
+    fn azure() -> serde_json::Value {
+        serde_json::json!({
+            "kind": "azure_key_vault",
+            "vault_uri": "https://contoso-kms.vault.azure.net",
+            "key_name": "k",
+            "kid": "https://contoso-kms.vault.azure.net/keys/k/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+        })
+    }
+
+    #[wasm_bindgen_test]
+    fn the_kid_history_of_the_status_view_becomes_rows_newest_first() {
+        let o = overview(
+            azure(),
+            serde_json::json!({"kid_history": [
+                {"kid": "https://contoso-kms.vault.azure.net/keys/k/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", "from_ms": 2000, "until_ms": null, "reason": "rotation"},
+                {"kid": "https://contoso-kms.vault.azure.net/keys/k/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "from_ms": null, "until_ms": 2000, "reason": "switch"},
+            ]}),
+        );
+        let rows = kid_rows(&o).expect("an Azure provider has a history");
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].version, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
+        assert_eq!(rows[0].until_ms, None);
+        assert!(rows[0].how.contains("re-wrapped by keyswitch"));
+        assert_eq!(rows[1].from_ms, None);
+        assert_eq!(rows[1].how, "Switch to Azure Key Vault");
+        let host = mount(move || view! { <KidHistory rows=rows.clone()/> });
+        assert!(
+            text(&host, "tr[data-version=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa]")
+                .contains("before the history was kept to ")
+        );
+    }
+
+    #[wasm_bindgen_test]
+    fn the_platform_provider_has_no_key_versions() {
+        let o = overview(
+            serde_json::json!({"kind": "platform"}),
+            serde_json::json!({}),
+        );
+        assert_eq!(kid_rows(&o), None);
     }
 }

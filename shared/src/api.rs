@@ -32,6 +32,13 @@ pub struct KmsOverview {
     /// platform key and AWS KMS, which are not monitored.
     #[serde(default)]
     pub health: Option<KeyHealth>,
+    /// The versions of the Azure key that protected the company key,
+    /// newest first (empty unless the company was ever on Azure Key Vault).
+    #[serde(default)]
+    pub kid_history: Vec<crate::rotation::KidRecord>,
+    /// The re-wrap with a new key version, owed or under way.
+    #[serde(default)]
+    pub rewrap: Option<crate::rotation::RewrapProgress>,
 }
 
 /// The health of a monitored Azure key, as Manage KMS (and the host) shows

@@ -251,6 +251,18 @@ pub enum AuditAction {
     /// The key expires within the warning time (the detail names the date
     /// and the `az` command that extends it).
     KeyExpiryWarning,
+    /// keyswitch saw a new current version of the key in force (the detail
+    /// names the recorded and the new `kid`): a re-wrap is owed.
+    RotationDetected,
+    /// An admin asked for *Re-wrap now*.
+    RewrapRequested,
+    /// A re-wrap attempt failed (retried with back-off) or was retried.
+    Rewrap,
+    /// The company key was re-wrapped with a new version of the key (the
+    /// detail names the new `kid`).
+    KeyRewrapped,
+    /// *Check configuration* ran (the detail counts the problems).
+    ConfigurationChecked,
     /// A webhook to the host was answered: delivered, failed (retried
     /// after a back-off) or given up (the delivery log).
     WebhookDelivery,
@@ -273,7 +285,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, in declaration order (for exhaustiveness checks).
-    pub const ALL: [Self; 41] = [
+    pub const ALL: [Self; 46] = [
         Self::SwitchStarted,
         Self::TargetEdited,
         Self::ConsentLinkIssued,
@@ -307,6 +319,11 @@ impl AuditAction {
         Self::HealthChanged,
         Self::HealthCheckRequested,
         Self::KeyExpiryWarning,
+        Self::RotationDetected,
+        Self::RewrapRequested,
+        Self::Rewrap,
+        Self::KeyRewrapped,
+        Self::ConfigurationChecked,
         Self::WebhookDelivery,
         Self::VaultCreated,
         Self::VaultCreate,
@@ -354,6 +371,11 @@ impl AuditAction {
             Self::HealthChanged => "health_changed",
             Self::HealthCheckRequested => "health_check_requested",
             Self::KeyExpiryWarning => "key_expiry_warning",
+            Self::RotationDetected => "rotation_detected",
+            Self::RewrapRequested => "rewrap_requested",
+            Self::Rewrap => "rewrap",
+            Self::KeyRewrapped => "key_rewrapped",
+            Self::ConfigurationChecked => "configuration_checked",
             Self::WebhookDelivery => "webhook_delivery",
             Self::VaultCreated => "vault_created",
             Self::VaultCreate => "vault_create",

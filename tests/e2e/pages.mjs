@@ -184,6 +184,17 @@ export class Sim {
     expect(resp.status(), await resp.text()).toBeLessThan(300);
   }
 
+  /** The customer deletes the key (soft delete: recoverable during the
+   * retention period), then recovers it, as `az keyvault key delete` /
+   * `az keyvault key recover` do. */
+  async softDeleteKey(vault, key = 'company-kek') {
+    await this.#post(`/vaults/${vault}/keys/${key}/soft-delete`, {});
+  }
+
+  async recoverKey(vault, key = 'company-kek') {
+    await this.#post(`/vaults/${vault}/deleted-keys/${key}/recover`, {});
+  }
+
   /** Key Vault throttles the vault after `limit` requests (`null`: never). */
   async throttle(vault, limit) {
     const resp = await this.request.put(`${SIM_URL}/_control/vaults/${vault}/throttle`, { data: { limit } });

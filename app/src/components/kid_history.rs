@@ -12,8 +12,9 @@ pub struct KidRow {
     pub kid: String,
     /// Its version (the last path segment), shown first.
     pub version: String,
-    /// When it started protecting the company key (Unix milliseconds).
-    pub from_ms: u64,
+    /// When it started protecting the company key (Unix milliseconds);
+    /// `None` when it was recorded before keyswitch kept the history.
+    pub from_ms: Option<u64>,
     /// When it stopped (`None`: in use now).
     pub until_ms: Option<u64>,
     /// How it came in, for people ("Switch", "Rotation in Key Vault").
@@ -39,9 +40,11 @@ pub fn KidHistory(
                 <tbody>
                     {rows.into_iter().map(|r| {
                         let current = r.until_ms.is_none();
-                        let span = match r.until_ms {
-                            Some(until) => format!("{} to {}", format_time(r.from_ms), format_time(until)),
-                            None => format!("since {}", format_time(r.from_ms)),
+                        let from = r.from_ms.map_or_else(|| "before the history was kept".to_owned(), format_time);
+                        let span = match (r.from_ms, r.until_ms) {
+                            (_, Some(until)) => format!("{from} to {}", format_time(until)),
+                            (Some(_), None) => format!("since {from}"),
+                            (None, None) => "since before the history was kept".to_owned(),
                         };
                         let version = r.version.clone();
                         view! {

@@ -119,6 +119,11 @@ pub enum Command {
         /// The admin who clicked.
         actor: Actor,
     },
+    /// *Re-wrap now*: re-wrap the company key with the key's current version.
+    Rewrap {
+        /// The admin who clicked.
+        actor: Actor,
+    },
     /// Envelope API: a new data key.
     GenerateDataKey,
     /// Envelope API: unwrap a data key.
@@ -144,6 +149,12 @@ pub struct View {
     /// The health of the Azure key in force (none for other providers).
     #[serde(default)]
     pub health: Option<KeyHealth>,
+    /// The Azure key versions that protected the company key, newest first.
+    #[serde(default)]
+    pub kid_history: Vec<keyswitch_shared::rotation::KidRecord>,
+    /// The re-wrap owed or under way.
+    #[serde(default)]
+    pub rewrap: Option<keyswitch_shared::rotation::RewrapProgress>,
 }
 
 /// The outcome of a consent callback, for the landing page.

@@ -154,28 +154,55 @@ impl CompanyKms {
                 blob,
                 tenant,
             } => {
+                let result = self
+                    .verify_blob(model.company_id(), &old, &kid, &blob, &tenant)
+                    .await;
+                let result = caught("finalization verify", result);
+                Some(Event::WrapVerified { attempt, result })
+            }
+            Effect::ReadKeyVersion {
+                attempt,
+                key,
+                tenant,
+            } => {
+                let result = providers::azure::current_kid(&self.env, &tenant, &key).await;
+                let result = caught("re-wrap: current version", result);
+                Some(Event::KeyVersionRead { attempt, result })
+            }
+            Effect::Rewrap {
+                attempt,
+                old,
+                kid,
+                tenant,
+            } => {
                 let result = async {
-                    let key = self.company_key(company, &old.0, &old.1).await?;
-                    let blob = STANDARD
-                        .decode(&blob)
-                        .map_err(|_| EdgeError::corrupt("the newly wrapped company key"))?;
-                    let back = providers::azure::unwrap(
+                    let key = self.unwrap_fresh(company, &old.0, &old.1).await?;
+                    let (kid, blob) = providers::azure::wrap_version(
                         &self.env,
                         &tenant,
                         model.company_id(),
                         &kid,
-                        &blob,
+                        key.bytes(),
                     )
                     .await?;
-                    if key.same_as(&back) {
-                        Ok(())
-                    } else {
-                        Err(mismatch("Azure Key Vault"))
-                    }
+                    Ok((kid, STANDARD.encode(blob)))
                 }
                 .await;
-                let result = caught("finalization verify", result);
-                Some(Event::WrapVerified { attempt, result })
+                let result = caught("re-wrap", result);
+                Some(Event::Rewrapped { attempt, result })
+            }
+            Effect::VerifyRewrap {
+                attempt,
+                old,
+                kid,
+                blob,
+                tenant,
+            } => {
+                let result = self
+                    .verify_blob(model.company_id(), &old, &kid, &blob, &tenant)
+                    .await;
+                let result = caught("re-wrap verify", result);
+                Some(Event::RewrapVerified { attempt, result })
             }
             Effect::ExportKey { attempt, old, .. } => {
                 let result = self.company_key(company, &old.0, &old.1).await.map(|key| {
@@ -272,6 +299,28 @@ impl CompanyKms {
                 Some(Event::MovedToAws { attempt, result })
             }
         })
+    }
+
+    /// Unwraps `blob` through Key Vault with exactly `kid` and compares it
+    /// with the company key unwrapped by the provider in force.
+    async fn verify_blob(
+        &self,
+        company: &keyswitch_shared::CompanyId,
+        old: &(keyswitch_shared::Provider, switch::WrappedKey),
+        kid: &keyswitch_shared::KeyId,
+        blob: &str,
+        tenant: &keyswitch_shared::TenantId,
+    ) -> Result<(), EdgeError> {
+        let key = self.company_key(company.as_str(), &old.0, &old.1).await?;
+        let blob = STANDARD
+            .decode(blob)
+            .map_err(|_| EdgeError::corrupt("the newly wrapped company key"))?;
+        let back = providers::azure::unwrap(&self.env, tenant, company, kid, &blob).await?;
+        if key.same_as(&back) {
+            Ok(())
+        } else {
+            Err(mismatch("Azure Key Vault"))
+        }
     }
 
     /// Proves the admin consent: the sign-in's ID token names an admin of

@@ -161,6 +161,7 @@ impl CompanyKms {
             Command::ConfirmNoTenants { actor } => Event::ConfirmNoTenants { actor },
             Command::Cancel { actor } => Event::Cancel { actor },
             Command::MoveToAwsKms { actor, key_id } => Event::MoveToAwsKms { actor, key_id },
+            Command::Rewrap { actor } => Event::RewrapNow { actor },
             Command::CheckNow { actor } => Event::CheckNow { actor },
         };
         self.act(company, event, None).await
@@ -250,6 +251,8 @@ impl CompanyKms {
             },
             consent_url,
             health: model.health_view(crate::clock::now_secs(), &self.policy()),
+            kid_history: model.kid_history_view(),
+            rewrap: model.rewrap_view(),
         }
     }
 }

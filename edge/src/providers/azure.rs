@@ -85,3 +85,46 @@ pub async fn unwrap(
     binding::check_kid(bundle.tags.as_ref(), company, kid)?;
     vault.unwrap(kid, blob).await
 }
+
+/// The current versioned `kid` of `key` (one GET), checked to be a version
+/// of that key.
+///
+/// # Errors
+/// Key Vault's refusals, or [`unexpected`].
+pub async fn current_kid(env: &Env, tenant: &TenantId, key: &KeyId) -> Result<KeyId, EdgeError> {
+    let target = Target {
+        vault_uri: key.vault(),
+        key_name: key.name(),
+    };
+    let vault = ConnectorVault::new(env, tenant, &target.vault_uri)?;
+    let bundle = vault.get_key(&key.versionless()).await?;
+    answered_kid(&bundle, &target)
+}
+
+/// Wraps `value` with exactly the version `kid` (a rotation's re-wrap),
+/// once a GET of that version shows it names `company`; returns the kid Key
+/// Vault used and the blob.
+///
+/// # Errors
+/// The binding errors, Key Vault's refusals, or [`unexpected`].
+pub async fn wrap_version(
+    env: &Env,
+    tenant: &TenantId,
+    company: &CompanyId,
+    kid: &KeyId,
+    value: &[u8],
+) -> Result<(KeyId, Vec<u8>), EdgeError> {
+    let vault_uri = kid.vault();
+    let vault = ConnectorVault::new(env, tenant, &vault_uri)?;
+    let bundle = vault.get_key_version(kid).await?;
+    let answered = bundle
+        .key
+        .kid
+        .as_deref()
+        .and_then(|k| k.parse::<KeyId>().ok());
+    if !answered.is_some_and(|a| a.same_as(kid)) {
+        return Err(unexpected().into());
+    }
+    binding::check_kid(bundle.tags.as_ref(), company, kid)?;
+    vault.wrap(kid, value).await
+}

@@ -49,6 +49,8 @@ async fn overview(env: &Env, company: &CompanyId, view: View, strict: bool) -> R
         pending: view.pending,
         company_key: view.company_key,
         health: view.health,
+        kid_history: view.kid_history,
+        rewrap: view.rewrap,
     })
 }
 
@@ -134,6 +136,12 @@ pub async fn post_refresh(req: Request, ctx: Ctx) -> Answer {
 /// admin confirms that there is nothing to verify.
 pub async fn post_confirm_no_tenants(req: Request, ctx: Ctx) -> Answer {
     action(req, ctx, |actor| Command::ConfirmNoTenants { actor }).await
+}
+
+/// `POST …/kms/rewrap`: *Re-wrap now* — re-wrap the company key with the
+/// Azure key's current version (nothing to do when it is the recorded one).
+pub async fn post_rewrap(req: Request, ctx: Ctx) -> Answer {
+    action(req, ctx, |actor| Command::Rewrap { actor }).await
 }
 
 /// An action without a body: the object's view after it, as [`KmsAnswer`].

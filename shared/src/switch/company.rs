@@ -14,6 +14,7 @@ use crate::health::{Health, KeySeen};
 use crate::ids::{CompanyId, KeyId, TenantId};
 use crate::notify::Outbox;
 use crate::provider::Provider;
+use crate::rotation::{KidReason, KidRecord, RewrapStep};
 
 /// The company key as stored: wrapped by the provider in force.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -284,6 +285,16 @@ pub enum Op {
         /// The window it consumed (restored if the export fails).
         window: ExportWindow,
     },
+    /// *Re-wrap now*: reading the key's current version.
+    RewrapRead {
+        /// Who asked for it.
+        actor: Actor,
+    },
+    /// Rotation: unwrapping with the recorded `kid`, wrapping with the new
+    /// version.
+    RewrapWrap,
+    /// Rotation: unwrapping the new blob with the new version and comparing.
+    RewrapVerify,
     /// The operator move onto an AWS KMS key.
     MoveToAws {
         /// Who asked for it.
@@ -304,6 +315,7 @@ impl Op {
             Self::FinalInventory | Self::Wrap | Self::VerifyWrap => "finalization",
             Self::Export { .. } => "company key export",
             Self::MoveToAws { .. } => "move to AWS KMS",
+            Self::RewrapRead { .. } | Self::RewrapWrap | Self::RewrapVerify => "re-wrap",
         }
     }
 }
@@ -383,6 +395,34 @@ pub struct RegistryWrite {
     pub failures: u32,
 }
 
+/// A re-wrap with a new version of the key in force (rotation, or *Re-wrap
+/// now*): owed until it commits; the recorded `kid` stays in force until
+/// then. Crash-safe like the finalization: a failed or cut-off attempt is
+/// retried with back-off, a blob wrapped in an earlier attempt is verified,
+/// never wrapped twice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rewrap {
+    /// The version to re-wrap with (`None` while *Re-wrap now* reads it).
+    pub to: Option<KeyId>,
+    /// Why.
+    pub reason: KidReason,
+    /// Who asked (keyswitch itself for a rotation it saw).
+    pub actor: Actor,
+    /// The step reached.
+    pub step: RewrapStep,
+    /// Failed attempts so far.
+    pub attempts: u32,
+    /// The company key wrapped by the new version, once wrapped: kid, blob.
+    pub wrapped: Option<(KeyId, String)>,
+    /// When it started (Unix milliseconds).
+    pub started_at_ms: u64,
+    /// The last failure.
+    pub last_error: Option<ErrorBody>,
+    /// When the next attempt is due (Unix milliseconds); `None` while one
+    /// runs.
+    pub next_retry_at_ms: Option<u64>,
+}
+
 /// A health check in flight (issue 14): its own attempt numbers, so it
 /// never blocks an admin's command; the alarm starts it again when no
 /// answer came by `until_ms`.
@@ -443,6 +483,12 @@ pub struct Company {
     /// The health monitor of the Azure key in force.
     #[serde(default)]
     pub(crate) monitor: KeyMonitor,
+    /// The key versions that protected the company key, oldest first.
+    #[serde(default)]
+    pub(crate) kid_history: Vec<KidRecord>,
+    /// The re-wrap owed or under way.
+    #[serde(default)]
+    pub(crate) rewrap: Option<Rewrap>,
     /// Webhook notifications owed to the host (issue 14 item 6).
     #[serde(default)]
     pub(crate) outbox: Outbox,
@@ -470,6 +516,8 @@ impl Company {
             registry: Vec::new(),
             registry_attempts: 0,
             monitor: KeyMonitor::default(),
+            kid_history: Vec::new(),
+            rewrap: None,
             outbox: Outbox::default(),
         }
     }
@@ -539,15 +587,25 @@ impl Company {
     pub fn registry_writes(&self) -> &[RegistryWrite] {
         &self.registry
     }
-    /// The health monitor of the Azure key in force.
+    /// The key versions that protected the company key, oldest first.
     #[must_use]
-    pub fn monitor(&self) -> &KeyMonitor {
-        &self.monitor
+    pub fn kid_history(&self) -> &[KidRecord] {
+        &self.kid_history
+    }
+    /// The re-wrap owed or under way.
+    #[must_use]
+    pub fn rewrap(&self) -> Option<&Rewrap> {
+        self.rewrap.as_ref()
     }
     /// The webhook notifications owed to the host.
     #[must_use]
     pub fn outbox(&self) -> &Outbox {
         &self.outbox
+    }
+    /// The health monitor of the Azure key in force.
+    #[must_use]
+    pub fn monitor(&self) -> &KeyMonitor {
+        &self.monitor
     }
     /// The sequence number of the newest audit entry.
     #[must_use]
@@ -577,16 +635,22 @@ impl Company {
             .and_then(|s| s.finalize.as_ref())
             .and_then(|f| f.next_retry_at_ms);
         let registry = self.registry.iter().map(|w| w.due_at_ms);
-        let health = self.monitor_deadline_ms();
+        let rewrap = self
+            .rewrap
+            .as_ref()
+            .filter(|_| self.lease.is_none())
+            .and_then(|r| r.next_retry_at_ms);
         let outbox = self.outbox.next_deadline_ms();
+        let health = self.monitor_deadline_ms();
         lease
             .into_iter()
             .chain(exchanges)
             .chain(consent)
             .chain(retry)
             .chain(registry)
-            .chain(health)
+            .chain(rewrap)
             .chain(outbox)
+            .chain(health)
             .min()
     }
 

@@ -183,6 +183,45 @@ pub enum Effect {
         /// Bind or release.
         bind: bool,
     },
+    /// *Re-wrap now*: GET the key (versionless) and answer its current
+    /// versioned `kid`; then [`Event::KeyVersionRead`](super::Event::KeyVersionRead).
+    ReadKeyVersion {
+        /// The lease attempt.
+        attempt: u32,
+        /// The versionless key id.
+        key: KeyId,
+        /// The vault's tenant.
+        tenant: TenantId,
+    },
+    /// Rotation: unwrap the company key with the provider in force (its
+    /// recorded `kid`) and wrap it with exactly the version `kid` (after a
+    /// GET of that version and the binding check); then
+    /// [`Event::Rewrapped`](super::Event::Rewrapped).
+    Rewrap {
+        /// The lease attempt.
+        attempt: u32,
+        /// The provider in force and the blob it unwraps.
+        old: (Provider, WrappedKey),
+        /// The new versioned key id.
+        kid: KeyId,
+        /// The vault's tenant.
+        tenant: TenantId,
+    },
+    /// Rotation: unwrap `blob` with `kid` and compare it with the company
+    /// key unwrapped by the provider in force; then
+    /// [`Event::RewrapVerified`](super::Event::RewrapVerified).
+    VerifyRewrap {
+        /// The lease attempt.
+        attempt: u32,
+        /// The provider in force and the blob it unwraps.
+        old: (Provider, WrappedKey),
+        /// The new versioned key id.
+        kid: KeyId,
+        /// The new blob (base64).
+        blob: String,
+        /// The vault's tenant.
+        tenant: TenantId,
+    },
     /// Health check: a client-credentials token in `tenant` (the cached one,
     /// or a fresh one when `fresh_token`: a removed consent shows only when
     /// a token is asked for) and one GET of the versionless `key`; then

@@ -171,6 +171,12 @@ pub enum Event {
         /// Who.
         actor: Actor,
     },
+    /// *Re-wrap now*: re-wrap the company key with the key's current
+    /// version (nothing to do when it is the recorded one).
+    RewrapNow {
+        /// Who.
+        actor: Actor,
+    },
     // ---- callbacks and time ----
     /// Microsoft's admin-consent callback with the random part of `state`.
     ConsentCallback {
@@ -253,6 +259,27 @@ pub enum Event {
         /// The key ARN AWS KMS reported and the blob it wrapped (base64).
         result: Result<(String, String), CatalogError>,
     },
+    /// [`Effect::ReadKeyVersion`](super::Effect::ReadKeyVersion) finished.
+    KeyVersionRead {
+        /// The lease attempt.
+        attempt: u32,
+        /// The key's current versioned kid.
+        result: Result<KeyId, CatalogError>,
+    },
+    /// [`Effect::Rewrap`](super::Effect::Rewrap) finished.
+    Rewrapped {
+        /// The lease attempt.
+        attempt: u32,
+        /// The versioned kid Key Vault used and the new blob (base64).
+        result: Result<(KeyId, String), CatalogError>,
+    },
+    /// [`Effect::VerifyRewrap`](super::Effect::VerifyRewrap) finished.
+    RewrapVerified {
+        /// The lease attempt.
+        attempt: u32,
+        /// Whether the new version unwrapped the new blob to the same key.
+        result: Result<(), CatalogError>,
+    },
     /// [`Effect::CheckKey`](super::Effect::CheckKey) finished: what the GET
     /// of the key showed, or the refusal it met.
     KeyChecked {
@@ -301,6 +328,7 @@ impl Event {
             Self::Export { .. } => "export",
             Self::BeginExportRound { .. } => "export_verification",
             Self::MoveToAwsKms { .. } => "move_to_aws_kms",
+            Self::RewrapNow { .. } => "rewrap_now",
             Self::CheckNow { .. } => "check_now",
             Self::KeyChecked { .. } => "key_checked",
             Self::KeyProbed { .. } => "key_probed",
@@ -317,6 +345,9 @@ impl Event {
             Self::Exported { .. } => "exported",
             Self::MovedToAws { .. } => "moved_to_aws",
             Self::BindingRecorded { .. } => "binding_recorded",
+            Self::KeyVersionRead { .. } => "key_version_read",
+            Self::Rewrapped { .. } => "rewrapped",
+            Self::RewrapVerified { .. } => "rewrap_verified",
             Self::WebhookAnswered { .. } => "webhook_answered",
         }
     }

@@ -18,7 +18,8 @@ mod view;
 
 pub use company::{
     CheckInFlight, Company, ConsentSignIn, ExportRound, ExportWindow, Finalize, IssuedState,
-    KeyMonitor, Lease, Op, PendingSignIn, Purpose, RegistryKey, RegistryWrite, Setup, WrappedKey,
+    KeyMonitor, Lease, Op, PendingSignIn, Purpose, RegistryKey, RegistryWrite, Rewrap, Setup,
+    WrappedKey,
 };
 pub use ctx::{Ctx, EXPORT_WINDOW_SECS, Policy};
 pub use effect::{AuditEntry, Effect, Reply};

@@ -5,6 +5,7 @@ use super::ctx::Policy;
 use crate::api::{ExportVerification, FinalizeProgress, KeyHealth, PendingSetup};
 use crate::health::HealthState;
 use crate::provider::Provider;
+use crate::rotation::{KidReason, KidRecord, RewrapProgress};
 
 impl Company {
     /// The pending setup as the SPA shows it.
@@ -70,6 +71,42 @@ impl Company {
                 .map(|r| r.tenants.clone())
                 .unwrap_or_default(),
         }
+    }
+
+    /// The versions of the Azure key that protected the company key, newest
+    /// first. A company switched before the history was kept shows its
+    /// version in force without a start time.
+    #[must_use]
+    pub fn kid_history_view(&self) -> Vec<KidRecord> {
+        let mut history = self.kid_history.clone();
+        if let Provider::AzureKeyVault { kid, .. } = &self.provider
+            && !history
+                .iter()
+                .any(|h| h.until_ms.is_none() && h.kid.same_as(kid))
+        {
+            history.push(KidRecord {
+                kid: kid.clone(),
+                from_ms: None,
+                until_ms: None,
+                reason: KidReason::Switch,
+            });
+        }
+        history.reverse();
+        history
+    }
+
+    /// The re-wrap owed or under way, as the SPA shows it.
+    #[must_use]
+    pub fn rewrap_view(&self) -> Option<RewrapProgress> {
+        self.rewrap.as_ref().map(|r| RewrapProgress {
+            to_kid: r.to.clone(),
+            reason: r.reason,
+            step: r.step,
+            attempts: r.attempts,
+            last_error: r.last_error.clone(),
+            next_retry_at_ms: r.next_retry_at_ms,
+            started_at_ms: r.started_at_ms,
+        })
     }
 
     /// The health of the Azure key in force at `now` (Unix seconds) under

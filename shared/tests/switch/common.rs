@@ -137,6 +137,9 @@ pub fn is_result(event: &Event) -> bool {
             | Event::BindingRecorded { .. }
             | Event::KeyChecked { .. }
             | Event::KeyProbed { .. }
+            | Event::KeyVersionRead { .. }
+            | Event::Rewrapped { .. }
+            | Event::RewrapVerified { .. }
             | Event::WebhookAnswered { .. }
     )
 }

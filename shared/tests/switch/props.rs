@@ -282,7 +282,7 @@ const CANCEL_STAGES: [Stage; 7] = [
 ];
 
 /// Which outside call a lease that expired belonged to.
-const CALLS: [&str; 11] = [
+const CALLS: [&str; 14] = [
     "prove_consent",
     "test_connection",
     "list_read",
@@ -294,6 +294,9 @@ const CALLS: [&str; 11] = [
     "export_key",
     "rewrap_to_aws",
     "test_restarted",
+    "rewrap_read",
+    "rewrap",
+    "verify_rewrap",
 ];
 
 #[derive(Debug, Default, Clone)]
@@ -317,6 +320,7 @@ struct Stats {
     exports_failed_and_reopened: u64,
     rounds_reopened: u64,
     moves_to_aws: u64,
+    rewraps: u64,
     expired: BTreeMap<&'static str, u64>,
     cancels: BTreeMap<&'static str, u64>,
     cancels_refused_during_commit: u64,
@@ -351,6 +355,7 @@ impl Stats {
         self.exports_failed_and_reopened += o.exports_failed_and_reopened;
         self.rounds_reopened += o.rounds_reopened;
         self.moves_to_aws += o.moves_to_aws;
+        self.rewraps += o.rewraps;
         for (k, v) in &o.expired {
             *self.expired.entry(k).or_default() += v;
         }
@@ -416,12 +421,15 @@ impl Out {
             | Effect::Wrap { attempt, .. }
             | Effect::VerifyWrap { attempt, .. }
             | Effect::ExportKey { attempt, .. }
-            | Effect::RewrapToAws { attempt, .. } => Some(*attempt),
+            | Effect::RewrapToAws { attempt, .. }
+            | Effect::ReadKeyVersion { attempt, .. }
+            | Effect::Rewrap { attempt, .. }
+            | Effect::VerifyRewrap { attempt, .. } => Some(*attempt),
             Effect::ExchangeCode { .. }
             | Effect::RecordBinding { .. }
+            | Effect::Webhook(_)
             | Effect::CheckKey { .. }
             | Effect::ProbeKey { .. }
-            | Effect::Webhook(_)
             | Effect::Audit(_)
             | Effect::ArmAlarm { .. }
             | Effect::ClearAlarm
@@ -442,9 +450,12 @@ impl Out {
             (Effect::ExportKey { .. }, _) => CALLS[8],
             (Effect::RewrapToAws { .. }, _) => CALLS[9],
             (Effect::RecordBinding { .. }, _) => "record_binding",
+            (Effect::ReadKeyVersion { .. }, _) => "rewrap_read",
+            (Effect::Rewrap { .. }, _) => "rewrap",
+            (Effect::VerifyRewrap { .. }, _) => "verify_rewrap",
+            (Effect::Webhook(_), _) => "webhook",
             (Effect::CheckKey { .. }, _) => "check_key",
             (Effect::ProbeKey { .. }, _) => "probe_key",
-            (Effect::Webhook(_), _) => "webhook",
             (
                 Effect::Audit(_) | Effect::ArmAlarm { .. } | Effect::ClearAlarm | Effect::Reply(_),
                 _,
@@ -465,9 +476,12 @@ impl Out {
             Effect::ExportKey { .. }
             | Effect::RewrapToAws { .. }
             | Effect::RecordBinding { .. }
+            | Effect::ReadKeyVersion { .. }
+            | Effect::Rewrap { .. }
+            | Effect::VerifyRewrap { .. }
+            | Effect::Webhook(_)
             | Effect::CheckKey { .. }
             | Effect::ProbeKey { .. }
-            | Effect::Webhook(_)
             | Effect::Audit(_)
             | Effect::ArmAlarm { .. }
             | Effect::ClearAlarm
@@ -975,27 +989,113 @@ impl Sim {
                 };
                 Event::MovedToAws { attempt, result }
             }
-            // Key Vault shows the key: the version the company key is
-            // wrapped with, bound to the company (now and then disabled).
+            // The key's current version: the recorded one, or the customer
+            // (or a rotation policy) rotated it.
+            Effect::ReadKeyVersion { attempt, key, .. } => Event::KeyVersionRead {
+                attempt,
+                result: if fail {
+                    Err(self.feed_error(d))
+                } else {
+                    match self.m.provider() {
+                        Provider::AzureKeyVault { kid, .. } if d.pct(30) => Ok(kid.clone()),
+                        _ => {
+                            let v = self.world.fresh_version();
+                            Ok(crate::common::kid(
+                                &Target {
+                                    vault_uri: key.vault(),
+                                    key_name: key.name(),
+                                },
+                                v,
+                            ))
+                        }
+                    }
+                },
+            },
+            Effect::Rewrap {
+                attempt, old, kid, ..
+            } => {
+                let result = if fail || !self.world.unwraps(&old.0, &old.1.blob) {
+                    Err(self.feed_error(d))
+                } else {
+                    let blob = self.world.fresh_blob("rotated");
+                    self.world.pairs.push((
+                        Provider::AzureKeyVault {
+                            vault_uri: kid.vault(),
+                            key_name: kid.name(),
+                            kid: kid.clone(),
+                        },
+                        blob.clone(),
+                    ));
+                    // Now and then the answer names another version.
+                    let told = if d.pct(5) {
+                        let v = self.world.fresh_version();
+                        crate::common::kid(
+                            &Target {
+                                vault_uri: kid.vault(),
+                                key_name: kid.name(),
+                            },
+                            v,
+                        )
+                    } else {
+                        kid
+                    };
+                    Ok((told, blob))
+                };
+                Event::Rewrapped { attempt, result }
+            }
+            Effect::VerifyRewrap {
+                attempt,
+                old,
+                kid,
+                blob,
+                ..
+            } => {
+                let new = Provider::AzureKeyVault {
+                    vault_uri: kid.vault(),
+                    key_name: kid.name(),
+                    kid: kid.clone(),
+                };
+                let result = if !self.world.unwraps(&new, &blob)
+                    || !self.world.unwraps(&old.0, &old.1.blob)
+                {
+                    Err(CatalogError::UnexpectedAnswer {
+                        service: "Azure Key Vault".into(),
+                    })
+                } else if fail {
+                    Err(self.feed_error(d))
+                } else {
+                    Ok(())
+                };
+                Event::RewrapVerified { attempt, result }
+            }
+            // Key Vault shows the key: mostly the version the company key is
+            // wrapped with, now and then a new one (a rotation), bound to the
+            // company (now and then disabled).
             Effect::CheckKey { attempt, key, .. } => Event::KeyChecked {
                 attempt,
                 result: if fail {
                     Err(self.feed_error(d))
                 } else {
-                    let v = self.world.fresh_version();
+                    let current = match self.m.provider() {
+                        Provider::AzureKeyVault { kid, .. } if d.pct(80) => kid.clone(),
+                        _ => {
+                            let v = self.world.fresh_version();
+                            kid(
+                                &Target {
+                                    vault_uri: key.vault(),
+                                    key_name: key.name(),
+                                },
+                                v,
+                            )
+                        }
+                    };
                     let mut tags = std::collections::BTreeMap::new();
                     tags.insert(
                         keyswitch_shared::binding::TAG.to_owned(),
                         crate::common::COMPANY.to_owned(),
                     );
                     Ok(keyswitch_shared::health::KeySeen {
-                        kid: kid(
-                            &Target {
-                                vault_uri: key.vault(),
-                                key_name: key.name(),
-                            },
-                            v,
-                        ),
+                        kid: current,
                         kty: "RSA-HSM".into(),
                         size_bits: 4096,
                         key_ops: vec!["wrapKey".into(), "unwrapKey".into()],
@@ -1255,6 +1355,9 @@ impl Sim {
                         actor: admin,
                         key_id: aws_key(d.roll(4)),
                     },
+                    6 if matches!(self.m.provider(), Provider::AzureKeyVault { .. }) => {
+                        Event::RewrapNow { actor: admin }
+                    }
                     _ => self.start(d),
                 }
             }
@@ -1318,7 +1421,8 @@ impl Sim {
     fn random(&mut self, d: &mut Dice<'_>) -> Action {
         let admin = admin();
         let pool = tenant_pool();
-        let event = match d.roll(19) {
+        let event = match d.roll(20) {
+            19 => Event::RewrapNow { actor: admin },
             18 => Event::ConfirmNoTenants { actor: admin },
             0 => self.start(d),
             1 => self.issue_consent(),
@@ -1890,6 +1994,12 @@ impl Sim {
         if let (Some(_), Event::WrapVerified { result: Ok(()), .. }) = (&out, &event) {
             commit_expected = true;
         }
+        if let (Some(_), Event::RewrapVerified { result: Ok(()), .. }) = (&out, &event) {
+            check!(
+                next.provider() != before.provider() && next.rewrap().is_none(),
+                "{name}: a verified rotation re-wrap did not commit"
+            );
+        }
         if let (Some(_), Event::Exported { result, .. }) = (&out, &event) {
             match result {
                 Ok(()) => self.stats.exports += 1,
@@ -1980,6 +2090,35 @@ impl Sim {
                             o.live = false;
                         }
                     }
+                }
+                (Event::RewrapVerified { result: Ok(()), .. }, Provider::AzureKeyVault { .. }) => {
+                    // A rotation's re-wrap: the same key, the version and
+                    // blob verified, nothing else changed.
+                    let Some(Effect::VerifyRewrap { kid, blob, .. }) =
+                        out.as_ref().map(|o| &o.effect)
+                    else {
+                        unreachable!()
+                    };
+                    check!(
+                        target_of(before.provider()) == target_of(next.provider())
+                            && next.provider()
+                                == &Provider::AzureKeyVault {
+                                    vault_uri: kid.vault(),
+                                    key_name: kid.name(),
+                                    kid: kid.clone(),
+                                }
+                            && next.key().blob == *blob
+                            && next.key().azure_tenant == before.key().azure_tenant
+                            && next.key().created_at_ms == before.key().created_at_ms,
+                        "re-wrapped to something else than what was verified"
+                    );
+                    check!(
+                        next.kid_history()
+                            .last()
+                            .is_some_and(|h| h.kid.same_as(kid)),
+                        "the kid history does not end with the new version"
+                    );
+                    self.stats.rewraps += 1;
                 }
                 (
                     Event::MovedToAws {
@@ -2102,7 +2241,10 @@ impl Sim {
                 | Effect::ProbeVault { .. }
                 | Effect::TestConnection { .. }
                 | Effect::Wrap { .. }
-                | Effect::VerifyWrap { .. } => {
+                | Effect::VerifyWrap { .. }
+                | Effect::ReadKeyVersion { .. }
+                | Effect::Rewrap { .. }
+                | Effect::VerifyRewrap { .. } => {
                     self.outs.push(new(self, None, None));
                 }
                 Effect::ReadInventory { .. } => {
@@ -2164,21 +2306,18 @@ impl Sim {
         }
         // A registry write's answer counts while the model owes that attempt.
         for o in &mut self.outs {
-            match o.effect {
-                Effect::RecordBinding { attempt, .. } => {
-                    o.live = next.registry_writes().iter().any(|w| w.attempt == attempt);
-                }
-                // A check's answer counts while it is the check in flight,
-                // in its phase (GET, then probe).
-                Effect::CheckKey { attempt, .. } | Effect::ProbeKey { attempt, .. } => {
-                    let probe = matches!(o.effect, Effect::ProbeKey { .. });
-                    o.live = next
-                        .monitor()
-                        .in_flight
-                        .as_ref()
-                        .is_some_and(|c| c.attempt == attempt && c.seen.is_some() == probe);
-                }
-                _ => {}
+            if let Effect::RecordBinding { attempt, .. } = o.effect {
+                o.live = next.registry_writes().iter().any(|w| w.attempt == attempt);
+            }
+            // A check's answer counts while it is the check in flight, in its
+            // phase (GET, then probe).
+            if let Effect::CheckKey { attempt, .. } | Effect::ProbeKey { attempt, .. } = o.effect {
+                let probe = matches!(o.effect, Effect::ProbeKey { .. });
+                o.live = next
+                    .monitor()
+                    .in_flight
+                    .as_ref()
+                    .is_some_and(|c| c.attempt == attempt && c.seen.is_some() == probe);
             }
             if let Effect::Webhook(send) = &o.effect {
                 o.live = next
@@ -2394,9 +2533,12 @@ fn effect_name(e: &Effect) -> &'static str {
         Effect::ExportKey { .. } => "export_key",
         Effect::RewrapToAws { .. } => "rewrap_to_aws",
         Effect::RecordBinding { .. } => "record_binding",
+        Effect::ReadKeyVersion { .. } => "read_key_version",
+        Effect::Rewrap { .. } => "rewrap",
+        Effect::VerifyRewrap { .. } => "verify_rewrap",
+        Effect::Webhook(_) => "webhook",
         Effect::CheckKey { .. } => "check_key",
         Effect::ProbeKey { .. } => "probe_key",
-        Effect::Webhook(_) => "webhook",
     }
 }
 
@@ -2516,6 +2658,7 @@ fn random_lives_of_a_company_keep_every_invariant() {
         ("failed exports reopened", s.exports_failed_and_reopened),
         ("rounds reopened the export", s.rounds_reopened),
         ("moves to AWS KMS", s.moves_to_aws),
+        ("rotation re-wraps committed", s.rewraps),
         ("switches notified by webhook", s.switch_webhooks),
         (
             "cancels refused during the commit",
@@ -2548,7 +2691,7 @@ fn random_lives_of_a_company_keep_every_invariant() {
     }
     assert_eq!(
         s.effects_seen.len(),
-        17,
+        20,
         "every effect: {:?}",
         s.effects_seen
     );

@@ -3168,6 +3168,273 @@ fn a_round_sign_in_answered_while_a_setup_is_pending_does_not_reopen_the_window(
     assert_eq!(r.m.export_window(), ExportWindow::Closed);
 }
 
+// ---------- rotation: the re-wrap with a new key version ----------
+
+fn azure_of(k: &KeyId) -> Provider {
+    Provider::AzureKeyVault {
+        vault_uri: k.vault(),
+        key_name: k.name(),
+        kid: k.clone(),
+    }
+}
+
+#[test]
+fn rewrap_now_re_wraps_with_the_current_version_and_keeps_the_kid_history() {
+    use keyswitch_shared::rotation::{KidReason, RewrapStep};
+    let mut r = Run::new(new_company());
+    let k2 = complete(&mut r, &[m365(VAULT_TENANT)]);
+    let switched_at = r.now - 2_000;
+    let history = r.m.kid_history_view();
+    assert_eq!(history.len(), 1);
+    assert!(history[0].kid.same_as(&k2) && history[0].until_ms.is_none());
+    assert_eq!(history[0].reason, KidReason::Switch);
+    assert!(history[0].from_ms.is_some_and(|t| t >= switched_at));
+
+    let fx = r.fx(Event::RewrapNow { actor: admin() });
+    let attempt = r.attempt();
+    assert_eq!(
+        without_alarm(&fx),
+        vec![
+            audit(ADMIN, A::RewrapRequested, O::Succeeded),
+            Fx::Do(Effect::ReadKeyVersion {
+                attempt,
+                key: k2.versionless(),
+                tenant: tenant_id(VAULT_TENANT),
+            }),
+        ]
+    );
+    assert_eq!(r.m.rewrap_view().unwrap().step, RewrapStep::ReadKey);
+
+    // The customer rotated the key: version 3 is current.
+    let k3 = kid(&target(1), 3);
+    let old = (r.m.provider().clone(), r.m.key().clone());
+    let fx = r.fx(Event::KeyVersionRead {
+        attempt,
+        result: Ok(k3.clone()),
+    });
+    let attempt = r.attempt();
+    assert_eq!(
+        without_alarm(&fx),
+        vec![
+            audit_note(
+                SYSTEM,
+                A::RotationDetected,
+                O::Succeeded,
+                &format!("{k2} → {k3}")
+            ),
+            Fx::Do(Effect::Rewrap {
+                attempt,
+                old: old.clone(),
+                kid: k3.clone(),
+                tenant: tenant_id(VAULT_TENANT),
+            }),
+        ]
+    );
+    let fx = r.fx(Event::Rewrapped {
+        attempt,
+        result: Ok((k3.clone(), "rotated-blob".into())),
+    });
+    let attempt = r.attempt();
+    assert_eq!(
+        calls_fx(&fx),
+        vec![Fx::Do(Effect::VerifyRewrap {
+            attempt,
+            old,
+            kid: k3.clone(),
+            blob: "rotated-blob".into(),
+            tenant: tenant_id(VAULT_TENANT),
+        })]
+    );
+    // Until the commit the recorded kid stays in force.
+    assert_eq!(r.m.provider(), &azure_of(&k2));
+    let fx = r.fx(Event::RewrapVerified {
+        attempt,
+        result: Ok(()),
+    });
+    assert_eq!(
+        without_alarm(&fx),
+        vec![audit_note(
+            SYSTEM,
+            A::KeyRewrapped,
+            O::Succeeded,
+            &format!("{k2} → {k3}")
+        )]
+    );
+    assert_eq!(r.m.provider(), &azure_of(&k3));
+    assert_eq!(r.m.key().blob, "rotated-blob");
+    assert_eq!(r.m.key().azure_tenant, Some(tenant_id(VAULT_TENANT)));
+    assert!(r.m.rewrap().is_none() && r.m.lease().is_none());
+    let history = r.m.kid_history_view();
+    assert_eq!(history.len(), 2, "{history:?}");
+    assert!(history[0].kid.same_as(&k3) && history[0].until_ms.is_none());
+    assert_eq!(history[0].reason, KidReason::RewrapNow);
+    assert_eq!(history[0].from_ms, Some(r.now));
+    assert!(history[1].kid.same_as(&k2) && history[1].until_ms == Some(r.now));
+    // The registry is not touched: the company stays bound to the same key.
+    assert!(r.m.registry_writes().is_empty());
+}
+
+#[test]
+fn rewrap_now_with_the_recorded_version_current_changes_nothing() {
+    let mut r = Run::new(new_company());
+    let k2 = complete(&mut r, &[m365(VAULT_TENANT)]);
+    let before = (r.m.provider().clone(), r.m.key().clone());
+    r.ok(Event::RewrapNow { actor: admin() });
+    let attempt = r.attempt();
+    let fx = r.fx(Event::KeyVersionRead {
+        attempt,
+        result: Ok(k2.clone()),
+    });
+    assert_eq!(
+        without_alarm(&fx),
+        vec![audit_note(
+            SYSTEM,
+            A::Rewrap,
+            O::Succeeded,
+            &format!("nothing to do: {k2} is the current version")
+        )]
+    );
+    assert_eq!((r.m.provider().clone(), r.m.key().clone()), before);
+    assert!(r.m.rewrap().is_none() && r.m.lease().is_none());
+    // What is left is the next health check of the key.
+    assert_eq!(r.m.next_deadline_ms(), Some(next_health_check(&r)));
+}
+
+#[test]
+fn rewrap_now_is_refused_without_an_azure_key_and_while_a_step_runs() {
+    let mut r = Run::new(new_company());
+    let e = r.refused(Event::RewrapNow { actor: admin() });
+    assert_eq!(e.code(), "conflict");
+    let ctx = r.ctx();
+    let (_, fx) = refusal(&r.m, &Event::RewrapNow { actor: admin() }, &e, &ctx).unwrap();
+    assert!(matches!(
+        &fx[0],
+        Effect::Audit(a) if a.action == A::RewrapRequested && a.outcome == O::Refused
+    ));
+    complete(&mut r, &[m365(VAULT_TENANT)]);
+    r.ok(Event::RewrapNow { actor: admin() });
+    let e = r.refused(Event::RewrapNow { actor: admin() });
+    assert_eq!(e.code(), "conflict");
+}
+
+#[test]
+fn a_rewrap_is_retried_after_failures_and_crashes_and_never_wraps_twice() {
+    let mut r = Run::new(new_company());
+    let k2 = complete(&mut r, &[m365(VAULT_TENANT)]);
+    let k3 = kid(&target(1), 3);
+    r.ok(Event::RewrapNow { actor: admin() });
+    let attempt = r.attempt();
+    r.ok(Event::KeyVersionRead {
+        attempt,
+        result: Ok(k3.clone()),
+    });
+    // The wrap fails (Key Vault throttled): the old kid stays, a retry is due.
+    let attempt = r.attempt();
+    let throttled = CatalogError::UnexpectedAnswer {
+        service: "Azure Key Vault".into(),
+    };
+    let fx = r.fx(Event::Rewrapped {
+        attempt,
+        result: Err(throttled.clone()),
+    });
+    assert_eq!(
+        without_alarm(&fx),
+        vec![audit_note(SYSTEM, A::Rewrap, O::Failed, throttled.code())]
+    );
+    assert_eq!(r.m.provider(), &azure_of(&k2));
+    let due = r.m.rewrap().unwrap().next_retry_at_ms.unwrap();
+    assert_eq!(due, r.now + 2 * r.policy.retry_base_ms);
+    assert_eq!(r.alarm, Some(due));
+    // A result of the spent attempt is stale.
+    assert_eq!(
+        r.refused(Event::Rewrapped {
+            attempt,
+            result: Ok((k3.clone(), "late".into())),
+        }),
+        stale()
+    );
+    // The alarm retries: the wrap runs again.
+    r.now = due;
+    let fx = r.ok_now(Event::Tick);
+    let attempt = r.attempt();
+    assert!(
+        calls(&fx)
+            .iter()
+            .any(|e| matches!(e, Effect::Rewrap { kid, .. } if kid.same_as(&k3)))
+    );
+    r.ok(Event::Rewrapped {
+        attempt,
+        result: Ok((k3.clone(), "blob-3".into())),
+    });
+    // The worker dies while the verify runs: the alarm fails the attempt
+    // when the lease ends and retries the verify of the same blob.
+    let until = r.m.lease().unwrap().until_ms;
+    r.now = until;
+    let fx = r.fx(Event::Tick);
+    assert!(
+        fx.iter()
+            .any(|f| matches!(f, Fx::Audit(SYSTEM, A::LeaseExpired, O::Failed, _)))
+    );
+    assert_eq!(r.m.provider(), &azure_of(&k2));
+    r.now = r.m.rewrap().unwrap().next_retry_at_ms.unwrap();
+    let fx = r.ok_now(Event::Tick);
+    let attempt = r.attempt();
+    assert!(
+        calls(&fx).iter().any(
+            |e| matches!(e, Effect::VerifyRewrap { kid, blob, .. } if kid.same_as(&k3) && blob == "blob-3")
+        ),
+        "{fx:?}"
+    );
+    assert!(
+        !calls(&fx)
+            .iter()
+            .any(|e| matches!(e, Effect::Rewrap { .. }))
+    );
+    r.ok(Event::RewrapVerified {
+        attempt,
+        result: Ok(()),
+    });
+    assert_eq!(r.m.provider(), &azure_of(&k3));
+    assert_eq!(r.m.key().blob, "blob-3");
+    // What is left is the next health check of the key.
+    assert_eq!(r.m.next_deadline_ms(), Some(next_health_check(&r)));
+}
+
+#[test]
+fn a_wrap_answered_with_another_version_never_commits() {
+    let mut r = Run::new(new_company());
+    let k2 = complete(&mut r, &[m365(VAULT_TENANT)]);
+    r.ok(Event::RewrapNow { actor: admin() });
+    let attempt = r.attempt();
+    r.ok(Event::KeyVersionRead {
+        attempt,
+        result: Ok(kid(&target(1), 3)),
+    });
+    let attempt = r.attempt();
+    r.ok(Event::Rewrapped {
+        attempt,
+        result: Ok((kid(&target(1), 4), "blob-4".into())),
+    });
+    assert!(r.m.lease().is_none());
+    let rw = r.m.rewrap_view().unwrap();
+    assert_eq!(rw.attempts, 1);
+    assert_eq!(rw.last_error.unwrap().code, "unexpected_answer");
+    assert_eq!(r.m.provider(), &azure_of(&k2));
+    // A kid of another key read as "current" is refused the same way.
+    let mut r = Run::new(new_company());
+    complete(&mut r, &[m365(VAULT_TENANT)]);
+    r.ok(Event::RewrapNow { actor: admin() });
+    let attempt = r.attempt();
+    r.ok(Event::KeyVersionRead {
+        attempt,
+        result: Ok(kid(&target(2), 3)),
+    });
+    assert_eq!(
+        r.m.rewrap_view().unwrap().last_error.unwrap().code,
+        "unexpected_answer"
+    );
+}
+
 /// When the monitor of the Azure key in force checks next.
 fn next_health_check(r: &Run) -> u64 {
     r.m.monitor()

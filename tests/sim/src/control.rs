@@ -52,6 +52,11 @@ pub fn routes() -> Router<AppState> {
             "/vaults/{vault}/deleted-keys/{name}/recover",
             post(recover_key),
         )
+        .route("/rotation-policies/run", post(run_rotation_policies))
+        .route(
+            "/vaults/{vault}/keys/{name}/rotationpolicy",
+            get(get_rotation_policy).put(put_rotation_policy),
+        )
         .route("/vaults/{vault}/secrets", post(add_secret))
         .route(
             "/vaults/{vault}/role-assignments",
@@ -508,7 +513,7 @@ async fn set_firewall(
 }
 
 /// The vault's canonical host and the origin its ids use.
-fn vault_host(sim: &AppState, vault: &str) -> Option<(String, (&'static str, i64))> {
+fn vault_host_recovery(sim: &AppState, vault: &str) -> Option<(String, (&'static str, i64))> {
     let w = lock(&sim.world);
     w.vault(vault)
         .map(|v| (v.host.clone(), crate::keyvault::recovery(v)))
@@ -521,7 +526,7 @@ async fn soft_delete_key(
     State(sim): State<AppState>,
     Path((vault, name)): Path<(String, String)>,
 ) -> Response {
-    let Some((host, rec)) = vault_host(&sim, &vault) else {
+    let Some((host, rec)) = vault_host_recovery(&sim, &vault) else {
         return not_found("vault");
     };
     let base = format!("https://{host}");
@@ -536,7 +541,7 @@ async fn recover_key(
     State(sim): State<AppState>,
     Path((vault, name)): Path<(String, String)>,
 ) -> Response {
-    let Some((host, rec)) = vault_host(&sim, &vault) else {
+    let Some((host, rec)) = vault_host_recovery(&sim, &vault) else {
         return not_found("vault");
     };
     let base = format!("https://{host}");
@@ -809,6 +814,56 @@ async fn rotate_key(
         key.versions.push(nv);
         Json(vault_json(v)).into_response()
     })
+}
+
+#[derive(Deserialize, Default)]
+struct RunPoliciesBody {
+    /// The time to run the policies at (Unix seconds; default now).
+    #[serde(default)]
+    at: Option<i64>,
+}
+
+fn vault_host(sim: &AppState, vault: &str) -> Option<String> {
+    lock(&sim.world).vault(vault).map(|v| v.host.clone())
+}
+
+/// The key's rotation policy, exactly as Key Vault's data plane answers it.
+async fn get_rotation_policy(
+    State(sim): State<AppState>,
+    Path((vault, name)): Path<(String, String)>,
+) -> Response {
+    let Some(host) = vault_host(&sim, &vault) else {
+        return not_found("vault");
+    };
+    crate::keyvault::rotation::get(&sim, &host, &format!("https://{host}"), &name)
+}
+
+/// Sets the key's rotation policy as the data plane's `PUT` does (same
+/// body, same checks, same answer), without a token.
+async fn put_rotation_policy(
+    State(sim): State<AppState>,
+    Path((vault, name)): Path<(String, String)>,
+    b: Bytes,
+) -> Response {
+    let Some(host) = vault_host(&sim, &vault) else {
+        return not_found("vault");
+    };
+    crate::keyvault::rotation::put(&sim, &host, &format!("https://{host}"), &name, &b)
+}
+
+/// Runs every key rotation policy as Key Vault would at `at`: each key
+/// whose Rotate action is due gets a new version. Answers their ids.
+async fn run_rotation_policies(State(sim): State<AppState>, b: Bytes) -> Response {
+    let body: RunPoliciesBody = if b.is_empty() {
+        RunPoliciesBody::default()
+    } else {
+        body!(RunPoliciesBody, b)
+    };
+    let at = body.at.unwrap_or_else(now);
+    match crate::keyvault::rotation::run_due(&sim, at).await {
+        Ok(rotated) => Json(json!({"at": at, "rotated": rotated})).into_response(),
+        Err(r) => r,
+    }
 }
 
 #[derive(Deserialize)]

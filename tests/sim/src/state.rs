@@ -561,6 +561,8 @@ pub struct World {
     pub google_tokens: HashMap<String, GoogleGrant>,
     /// Seed keys to warm in the background.
     pub warm: Vec<Arc<LazyRsa>>,
+    /// Key rotation policies by (vault host, key name), lowercase.
+    pub rotation_policies: BTreeMap<(String, String), crate::keyvault::rotation::RotationPolicy>,
 }
 
 impl World {

@@ -37,7 +37,9 @@ pub struct HealthFacts {
 /// extend or rotate it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ExpiryFacts {
-    /// The warning, e.g. "The key expires in 12 days".
+    /// Whole days left (0 on the last day).
+    pub days_left: i64,
+    /// The date, what still works after it, and what to do.
     pub message: String,
     /// `az keyvault key set-attributes … --expires …`.
     pub extend_command: String,
@@ -64,18 +66,22 @@ pub fn ExpiryNotice(
     warning: ExpiryFacts,
 ) -> impl IntoView {
     let ExpiryFacts {
+        days_left,
         message,
         extend_command,
         rotate_command,
     } = warning;
     let (extend, rotate) = (extend_command.clone(), rotate_command.clone());
+    let title = match days_left {
+        0 => "Your key expires today".to_owned(),
+        1 => "Your key expires tomorrow".to_owned(),
+        n => format!("Your key expires in {n} days"),
+    };
     view! {
         <div class="notice notice-warn" data-code="key_expiry_warning" data-testid="expiry-warning">
-            <p class="notice-title">{message}</p>
-            <p>
-                "After the expiry date Key Vault still unwraps with the key, so keyswitch keeps working with the company key it has; but nothing new can be wrapped with it, so a re-wrap, a rotation or a new switch would fail. Before that date, do one of these:"
-            </p>
-            <p class="fix-label">"Extend the expiry date:"</p>
+            <p class="notice-title">{title}</p>
+            <p>{message}</p>
+            <p class="fix-label">"Extend the expiration date:"</p>
             <div class="code-block">
                 <pre><code>{extend_command}</code></pre>
                 <CopyButton text=extend what="the extend command".to_owned()/>

@@ -378,13 +378,18 @@ impl KmsStore {
         }
     }
 
-    /// Finalizing (and a running test) move on by themselves: poll.
+    /// Finalizing, a running test and an owed re-wrap move on by
+    /// themselves: poll.
     fn poll_while_moving(self) {
         Effect::new(move |_| {
-            let moving = matches!(
-                self.stage.get(),
-                Some(Stage::Finalizing | Stage::TestingConnection)
-            );
+            let rewrapping = self
+                .overview
+                .with(|o| o.as_ref().is_some_and(|o| o.rewrap.is_some()));
+            let moving = rewrapping
+                || matches!(
+                    self.stage.get(),
+                    Some(Stage::Finalizing | Stage::TestingConnection)
+                );
             if moving
                 && let Ok(handle) =
                     set_interval_with_handle(move || self.refetch(), Duration::from_secs(2))

@@ -223,6 +223,7 @@ pub(super) fn moved_to_aws(
                 Outcome::Succeeded,
                 Some(key_id),
             );
+            super::rotate::provider_changed(s, None);
             super::registry::provider_changed(s, &old);
         }
         Err(error) => {

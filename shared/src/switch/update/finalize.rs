@@ -248,6 +248,7 @@ fn commit(s: &mut Step<'_>, kid: KeyId, blob: String) {
         Outcome::Succeeded,
         Some(kid.to_string()),
     );
+    super::rotate::provider_changed(s, Some(&kid));
     super::registry::provider_changed(s, &old);
     super::health::committed(s);
     let data = serde_json::json!({

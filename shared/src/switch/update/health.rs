@@ -206,6 +206,11 @@ pub(super) fn checked(
     match result {
         Ok(seen) => {
             let verdict = health::judge_key(&seen, &watched, s.ctx.now_secs(), true);
+            // A new current version is the rotation stream's to re-wrap with
+            // (it ignores the recorded one and anything not of this key).
+            if crate::binding::kid_is_of(&seen.kid, &vault, &key) {
+                super::rotate::current_version_seen(s, &seen.kid);
+            }
             expiry(s, &seen, &vault, &key);
             let h = &s.m.monitor.health;
             let probe = verdict == Verdict::Healthy

@@ -11,6 +11,7 @@ mod finalize;
 mod health;
 mod notify;
 mod registry;
+pub(crate) mod rotate;
 mod setup;
 mod tick;
 mod verify;
@@ -53,6 +54,9 @@ pub fn update(
             | Event::BindingRecorded { .. }
             | Event::KeyChecked { .. }
             | Event::KeyProbed { .. }
+            | Event::KeyVersionRead { .. }
+            | Event::Rewrapped { .. }
+            | Event::RewrapVerified { .. }
             | Event::WebhookAnswered { .. }
     );
     if is_command {
@@ -121,6 +125,14 @@ pub fn update(
         Event::CheckNow { actor } => health::check_now(&mut step, &actor)?,
         Event::KeyChecked { attempt, result } => health::checked(&mut step, attempt, result)?,
         Event::KeyProbed { attempt, result } => health::probed(&mut step, attempt, result)?,
+        Event::RewrapNow { actor } => rotate::rewrap_now(&mut step, actor)?,
+        Event::KeyVersionRead { attempt, result } => {
+            rotate::key_version_read(&mut step, attempt, result)?;
+        }
+        Event::Rewrapped { attempt, result } => rotate::rewrapped(&mut step, attempt, result)?,
+        Event::RewrapVerified { attempt, result } => {
+            rotate::verified(&mut step, attempt, result)?;
+        }
         Event::WebhookAnswered { attempt, result } => {
             notify::answered(&mut step, attempt, result)?;
         }
@@ -128,6 +140,7 @@ pub fn update(
     }
     finalize::start_when_verified(&mut step);
     health::follow_provider(&mut step);
+    rotate::start_when_due(&mut step);
     Ok(step.finish(model, rearm))
 }
 
@@ -157,6 +170,7 @@ pub fn refusal(
         Event::Export { actor, .. } => (actor, AuditAction::CompanyKeyExport),
         Event::BeginExportRound { actor } => (actor, AuditAction::ExportVerificationStarted),
         Event::MoveToAwsKms { actor, .. } => (actor, AuditAction::MovedToAwsKms),
+        Event::RewrapNow { actor } => (actor, AuditAction::RewrapRequested),
         Event::CheckNow { actor } => (actor, AuditAction::HealthCheckRequested),
         _ => return None,
     };
@@ -201,16 +215,19 @@ fn attempt_of(effect: &Effect) -> Option<u32> {
         | Effect::Wrap { attempt, .. }
         | Effect::VerifyWrap { attempt, .. }
         | Effect::ExportKey { attempt, .. }
-        | Effect::RewrapToAws { attempt, .. } => Some(*attempt),
+        | Effect::RewrapToAws { attempt, .. }
+        | Effect::ReadKeyVersion { attempt, .. }
+        | Effect::Rewrap { attempt, .. }
+        | Effect::VerifyRewrap { attempt, .. } => Some(*attempt),
         Effect::Audit(_)
         | Effect::ArmAlarm { .. }
         | Effect::ClearAlarm
         | Effect::Reply(_)
         | Effect::ExchangeCode { .. }
         | Effect::RecordBinding { .. }
+        | Effect::Webhook(_)
         | Effect::CheckKey { .. }
         | Effect::ProbeKey { .. } => None,
-        Effect::Webhook(_) => None,
     }
 }
 
@@ -257,7 +274,7 @@ fn all_verified(tenants: &[Tenant]) -> bool {
 }
 
 /// One update in the making: the next model and its effects.
-struct Step<'a> {
+pub(crate) struct Step<'a> {
     m: Company,
     ctx: &'a Ctx,
     effects: Vec<Effect>,

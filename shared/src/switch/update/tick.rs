@@ -1,7 +1,7 @@
 //! What is due when the alarm fires (or before any command): expired leases
 //! are resolved, finalization retries start, expired states are dropped.
 
-use super::{Step, finalize, health, notify, registry, setup, verify};
+use super::{Step, finalize, health, notify, registry, rotate, setup, verify};
 use crate::audit::{Actor, AuditAction, Outcome};
 use crate::catalog::CatalogError;
 use crate::switch::company::{Lease, Op};
@@ -24,8 +24,8 @@ pub(super) fn resolve(s: &mut Step<'_>) {
         finalize::retry(s);
     }
     registry::resend_due(s);
-    health::due(s);
     notify::resend_due(s);
+    health::due(s);
     // Sign-ins: expired unused ones go; an exchange past its lease fails.
     let (gone, kept): (Vec<_>, Vec<_>) =
         std::mem::take(&mut s.m.sign_ins)
@@ -88,6 +88,10 @@ fn expired(s: &mut Step<'_>, lease: Lease) {
         Op::FinalInventory | Op::Wrap | Op::VerifyWrap => {
             over(s, &error);
             finalize::failed(s, error);
+        }
+        Op::RewrapRead { .. } | Op::RewrapWrap | Op::RewrapVerify => {
+            over(s, &error);
+            rotate::failed(s, error);
         }
         Op::Export { .. } => {
             // Whether the key left before the restart is unknown: the window

@@ -72,6 +72,10 @@ pub enum Action {
     KeyRecover,
     /// Read a secret value.
     SecretGet,
+    /// Read a key's rotation policy.
+    RotationPolicyRead,
+    /// Set a key's rotation policy.
+    RotationPolicyWrite,
 }
 
 impl Action {
@@ -89,6 +93,11 @@ impl Action {
             Action::DeletedKeyRead => "Microsoft.KeyVault/vaults/deletedKeys/read/action",
             Action::KeyRecover => "Microsoft.KeyVault/vaults/deletedKeys/recover/action",
             Action::SecretGet => "Microsoft.KeyVault/vaults/secrets/getSecret/action",
+            // Key Vault's data actions for rotation policies are not
+            // confirmed in PROTOCOLS.md; reading needs what reading a key
+            // needs, setting one is for Crypto Officers and Administrators.
+            Action::RotationPolicyRead => "Microsoft.KeyVault/vaults/keys/read",
+            Action::RotationPolicyWrite => "Microsoft.KeyVault/vaults/keys/rotationpolicy/write",
         }
     }
 
@@ -106,6 +115,8 @@ impl Action {
             Action::DeletedKeyRead => ("keys", "get"),
             Action::KeyRecover => ("keys", "recover"),
             Action::SecretGet => ("secrets", "get"),
+            Action::RotationPolicyRead => ("keys", "getrotationpolicy"),
+            Action::RotationPolicyWrite => ("keys", "setrotationpolicy"),
         }
     }
 
@@ -124,7 +135,13 @@ pub fn role_allows(role: &str, action: Action) -> bool {
         CRYPTO_USER | HSM_CRYPTO_USER => {
             matches!(
                 action,
-                KeyRead | KeyWrap | KeyUnwrap | KeyEncrypt | KeyDecrypt | KeyUpdate
+                KeyRead
+                    | KeyWrap
+                    | KeyUnwrap
+                    | KeyEncrypt
+                    | KeyDecrypt
+                    | KeyUpdate
+                    | RotationPolicyRead
             )
         }
         CRYPTO_SERVICE_ENCRYPTION_USER => matches!(action, KeyRead | KeyWrap | KeyUnwrap),

@@ -8,6 +8,7 @@ pub mod access;
 pub mod crypto;
 pub mod errors;
 pub mod model;
+pub mod rotation;
 pub mod throttle;
 
 use axum::body::Bytes;
@@ -94,6 +95,8 @@ enum Op {
     ListVersions(String),
     Get(String, Option<String>),
     Rotate(String),
+    GetRotationPolicy(String),
+    PutRotationPolicy(String),
     Update(String, Option<String>),
     Crypto(String, Option<String>, CryptoOp),
     GetSecret(String),
@@ -108,6 +111,8 @@ impl Op {
         match self {
             Op::ListKeys | Op::ListVersions(_) | Op::Get(..) => Action::KeyRead,
             Op::Rotate(_) => Action::KeyRotate,
+            Op::GetRotationPolicy(_) => Action::RotationPolicyRead,
+            Op::PutRotationPolicy(_) => Action::RotationPolicyWrite,
             Op::Update(..) => Action::KeyUpdate,
             Op::Crypto(_, _, c) => c.action(),
             Op::GetSecret(_) => Action::SecretGet,
@@ -123,6 +128,8 @@ impl Op {
             Op::ListVersions(n)
             | Op::Get(n, _)
             | Op::Rotate(n)
+            | Op::GetRotationPolicy(n)
+            | Op::PutRotationPolicy(n)
             | Op::Update(n, _)
             | Op::Crypto(n, _, _)
             | Op::GetSecret(n) => Some(n),
@@ -143,6 +150,8 @@ fn parse_op(method: &Method, rest: &str) -> Result<Op, Response> {
         ("GET", ["keys"]) => Op::ListKeys,
         ("GET", ["keys", n]) => Op::Get((*n).to_owned(), None),
         ("GET", ["keys", n, "versions"]) => Op::ListVersions((*n).to_owned()),
+        ("GET", ["keys", n, "rotationpolicy"]) => Op::GetRotationPolicy((*n).to_owned()),
+        ("PUT", ["keys", n, "rotationpolicy"]) => Op::PutRotationPolicy((*n).to_owned()),
         ("GET", ["keys", n, v]) => Op::Get((*n).to_owned(), Some((*v).to_owned())),
         ("POST", ["keys", n, "rotate"]) => Op::Rotate((*n).to_owned()),
         ("PATCH", ["keys", n]) => Op::Update((*n).to_owned(), None),
@@ -470,6 +479,8 @@ pub async fn handle(
             }
         }
         Op::Rotate(name) => rotate(&sim, &vault, &base, &name, rec).await,
+        Op::GetRotationPolicy(name) => rotation::get(&sim, &vault.host, &base, &name),
+        Op::PutRotationPolicy(name) => rotation::put(&sim, &vault.host, &base, &name, &body),
         Op::Update(name, version) => {
             update(&sim, &vault, &base, &name, version.as_deref(), &body, rec).await
         }
