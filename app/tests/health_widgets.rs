@@ -239,6 +239,9 @@ mod panel {
             since_ms: Some(NOW - 120_000),
             last_check_ms: Some(NOW - 60_000),
             next_check_ms: Some(NOW + 240_000),
+            last_probe_ms: None,
+            interval_secs: Some(300),
+            checking: false,
             cache_seconds: Some(300),
             expires_at_s: None,
             expiry_warning: None,
@@ -274,6 +277,8 @@ mod panel {
             "2027-01-15 08:04:00 UTC (in 4 min)"
         );
         assert!(text(&host, "[data-testid=cache-time]").starts_with("5 minutes"));
+        assert!(text(&host, "[data-testid=next-check]").contains("every 5 minutes"));
+        assert_eq!(text(&host, "[data-testid=last-probe]"), "Not yet");
         // No Check now without a handler; no expiry line without an exp.
         assert!(find_all(&host, "button").is_empty());
         assert!(find_all(&host, "[data-testid=key-expires]").is_empty());

@@ -25,6 +25,12 @@ pub struct HealthFacts {
     pub last_check_ms: Option<u64>,
     /// The next scheduled check (Unix milliseconds).
     pub next_check_ms: Option<u64>,
+    /// The last wrap/unwrap round trip that passed (Unix milliseconds).
+    pub last_probe_ms: Option<u64>,
+    /// Seconds between two checks while nothing is wrong.
+    pub interval_secs: Option<u64>,
+    /// A check is running right now.
+    pub checking: bool,
     /// How long keyswitch keeps the unwrapped company key (seconds).
     pub cache_seconds: Option<u64>,
     /// The key's expiry (`exp`, Unix seconds), when it has one.
@@ -179,7 +185,21 @@ pub fn KeyHealthPanel(
             <dt>"Last check"</dt>
             <dd data-testid="last-check">{move || when(facts.with(|f| f.last_check_ms), "Not checked yet")}</dd>
             <dt>"Next check"</dt>
-            <dd data-testid="next-check">{move || when(facts.with(|f| f.next_check_ms), "Not scheduled")}</dd>
+            <dd data-testid="next-check">
+                {move || if facts.with(|f| f.checking) {
+                    view! { <span><span class="spinner" aria-hidden="true"></span>"Checking now…"</span> }.into_any()
+                } else {
+                    when(facts.with(|f| f.next_check_ms), "Not scheduled")
+                }}
+                {move || facts.with(|f| f.interval_secs).map(|secs| view! {
+                    <p class="field-hint">
+                        "keyswitch reads your key's attributes every "{duration_words(secs)}
+                        " (one request to Key Vault), and tests wrapping and unwrapping with it at most once a day or when something changed."
+                    </p>
+                })}
+            </dd>
+            <dt>"Last wrap and unwrap test"</dt>
+            <dd data-testid="last-probe">{move || when(facts.with(|f| f.last_probe_ms), "Not yet")}</dd>
             {cache}
             {expires}
         </dl>
