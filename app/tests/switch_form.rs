@@ -204,6 +204,7 @@ async fn an_edge_refusal_shows_at_its_field_until_the_field_changes() {
             fix: "Do something else.".into(),
             field: Some("key_name".into()),
             detail: None,
+            cause: None,
         },
     }));
     tick().await;
@@ -227,6 +228,7 @@ async fn a_refusal_without_a_field_and_a_network_failure_show_differently() {
                 .into(),
             field: None,
             detail: None,
+            cause: None,
         },
     }));
     tick().await;

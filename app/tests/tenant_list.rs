@@ -115,6 +115,7 @@ async fn a_failed_verification_shows_its_reason_and_fix() {
                     .into(),
                 field: None,
                 detail: None,
+                cause: None,
             },
         },
     )]);

@@ -223,3 +223,19 @@ pub fn export_window_secs(env: &Env) -> i64 {
         .filter(|s| *s > 0)
         .unwrap_or(keyswitch_shared::switch::EXPORT_WINDOW_SECS)
 }
+
+/// Var: how long the unwrapped company key stays in the company's Durable
+/// Object memory after the provider last unwrapped it, in seconds (default
+/// 300, never more; the config guard refuses less than 30 outside
+/// development).
+pub const KEY_CACHE_SECONDS: &str = "KEY_CACHE_SECONDS";
+
+/// The company-key cache time in seconds (default 5 minutes; at least 1 s,
+/// at most 5 minutes: the promise of docs/PRODUCT.md "Revocation").
+pub fn key_cache_secs(env: &Env) -> u64 {
+    env.var(KEY_CACHE_SECONDS)
+        .ok()
+        .and_then(|v| v.to_string().trim().parse::<u64>().ok())
+        .unwrap_or(keyswitch_shared::switch::KEY_CACHE_SECS)
+        .clamp(1, keyswitch_shared::switch::KEY_CACHE_SECS)
+}

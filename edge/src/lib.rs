@@ -116,6 +116,9 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         .post_async("/api/companies/:company/kms/export/verification", |r, c| {
             run(r, c, routes::export::post_verification)
         })
+        .post_async("/api/companies/:company/kms/check", |r, c| {
+            run(r, c, routes::kms::post_check)
+        })
         .post_async("/api/companies/:company/kms/rewrap", |r, c| {
             run(r, c, routes::kms::post_rewrap)
         })

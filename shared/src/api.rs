@@ -39,6 +39,15 @@ pub struct KmsOverview {
     /// The re-wrap with a new key version, owed or under way.
     #[serde(default)]
     pub rewrap: Option<crate::rotation::RewrapProgress>,
+    /// How long the unwrapped company key stays in memory after Key Vault
+    /// last unwrapped it (`KEY_CACHE_SECONDS`): the longest a revocation of
+    /// access to the key takes to stop the envelope API.
+    #[serde(default = "default_key_cache_seconds")]
+    pub key_cache_seconds: u64,
+}
+
+fn default_key_cache_seconds() -> u64 {
+    crate::switch::KEY_CACHE_SECS
 }
 
 /// The health of a monitored Azure key, as Manage KMS (and the host) shows

@@ -281,11 +281,14 @@ pub enum AuditAction {
     ItemCreated,
     /// An item was read.
     ItemRead,
+    /// The health monitor saw a vault's key change state (detail:
+    /// `healthy -> access_lost (role_removed)`).
+    VaultHealthChanged,
 }
 
 impl AuditAction {
     /// Every action, in declaration order (for exhaustiveness checks).
-    pub const ALL: [Self; 46] = [
+    pub const ALL: [Self; 47] = [
         Self::SwitchStarted,
         Self::TargetEdited,
         Self::ConsentLinkIssued,
@@ -332,6 +335,7 @@ impl AuditAction {
         Self::DefaultVaultSet,
         Self::ItemCreated,
         Self::ItemRead,
+        Self::VaultHealthChanged,
     ];
 
     /// The wire name (as serialized), e.g. `switch_started`.
@@ -384,6 +388,7 @@ impl AuditAction {
             Self::DefaultVaultSet => "default_vault_set",
             Self::ItemCreated => "item_created",
             Self::ItemRead => "item_read",
+            Self::VaultHealthChanged => "vault_health_changed",
         }
     }
 }

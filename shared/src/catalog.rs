@@ -23,6 +23,11 @@ pub struct ErrorBody {
     /// Why it happened, or what was found, when that helps.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// For a lost access to a customer's key (`key_access_lost`,
+    /// `vault_key_unreachable`): the cause's stable code (see
+    /// [`CatalogError::access_lost_cause`]), for machines to match on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
 }
 
 /// Unix seconds as `YYYY-MM-DD HH:MM UTC` (proleptic Gregorian calendar).
@@ -306,6 +311,20 @@ pub enum CatalogError {
         /// The customer's service principal.
         client_id: ClientId,
     },
+    /// The envelope API could not use the company key because access to
+    /// the customer's Azure key is lost (not a transient failure): names
+    /// the cause; nothing is lost, data keys decrypt again once access
+    /// returns.
+    #[error(
+        "Access to the company's key in Azure Key Vault is lost: {}",
+        .cause.message()
+    )]
+    KeyAccessLost {
+        /// Key Vault's (or Entra's) refusal.
+        cause: Box<CatalogError>,
+        /// The versioned key the company key is wrapped with.
+        kid: KeyId,
+    },
     /// The one-time export was used, or no switch has completed.
     #[error("The one-time key export is not available")]
     ExportNotAvailable,
@@ -458,6 +477,7 @@ impl CatalogError {
             E::GoogleRejected { .. } => "google_rejected",
             E::CloudVaultExists => "cloud_vault_exists",
             E::VaultKeyUnreachable { .. } => "vault_key_unreachable",
+            E::KeyAccessLost { .. } => "key_access_lost",
             E::ExportNotAvailable => "export_not_available",
             E::ExportWindowExpired { .. } => "export_window_expired",
             E::ReauthenticationRequired { .. } => "reauthentication_required",
@@ -576,7 +596,7 @@ impl CatalogError {
             E::NotSignedIn => "Sign in again.".into(),
             E::ForbiddenRole => "Ask a Partner Admin or Company Admin of this company.".into(),
             E::ForbiddenVaultRole => "Ask a Workspace Owner, Super Admin or Admin of this workspace.".into(),
-            E::VaultKeyUnreachable { cause, .. } => cause.fix(),
+            E::VaultKeyUnreachable { cause, .. } | E::KeyAccessLost { cause, .. } => cause.fix(),
             E::NotFound { .. } => "Check the link, or reload the page.".into(),
             E::Conflict { .. } | E::InvalidTransition { .. } => "Reload the page to see the current state, then try again.".into(),
             E::Interrupted { .. } => "Nothing changed. Run the step again.".into(),
@@ -604,10 +624,9 @@ impl CatalogError {
             | E::TenantNotFound => 400,
             E::NotSignedIn => 401,
             E::ForbiddenRole | E::ForbiddenVaultRole | E::ReauthenticationRequired { .. } => 403,
-            E::VaultKeyUnreachable { cause, .. } => match cause.status() {
-                s @ (429 | 503) => s,
-                _ => 422,
-            },
+            E::VaultKeyUnreachable { cause, .. } if cause.is_transient() => cause.status(),
+            E::VaultKeyUnreachable { .. } => 422,
+            E::KeyAccessLost { .. } => 422,
             E::NotFound { .. } => 404,
             E::BodyTooLarge { .. } => 413,
             E::Conflict { .. }
@@ -729,8 +748,74 @@ impl CatalogError {
                 cause.message(),
                 cause.code()
             )),
+            E::KeyAccessLost { cause, kid } => Some(format!(
+                "Key {}: {} ({}). Until access is restored, new data keys can't be made and existing ones can't be decrypted; retrying sooner does not help. Nothing is lost: the company key is unchanged, and every data key made before decrypts again as soon as access is restored.",
+                kid.as_str(),
+                cause.message(),
+                cause.code()
+            )),
             _ => None,
         }
+    }
+
+    /// Whether the failure is transient: Azure (or Google) throttled,
+    /// unavailable or answered something unexpected, a step was
+    /// interrupted, or something failed on our side. Retrying later may
+    /// work without anyone acting. Everything else is a refusal someone
+    /// must act on.
+    #[must_use]
+    pub fn is_transient(&self) -> bool {
+        use CatalogError as E;
+        match self {
+            E::Throttled
+            | E::RateLimited { .. }
+            | E::AzureUnavailable
+            | E::GoogleUnavailable
+            | E::KeyVaultRejected { .. }
+            | E::GoogleRejected { .. }
+            | E::UnexpectedAnswer { .. }
+            | E::Interrupted { .. }
+            | E::ServiceMisconfigured
+            | E::Internal => true,
+            E::VaultKeyUnreachable { cause, .. } | E::KeyAccessLost { cause, .. } => {
+                cause.is_transient()
+            }
+            _ => false,
+        }
+    }
+
+    /// When this refusal, met while using a customer's key, means access to
+    /// the key is lost: the cause's stable code (the health causes of issue
+    /// 14). `role_removed` (no Key Vault Crypto User role, or the vault was
+    /// moved to access policies), `consent_removed` (no admin consent, or
+    /// Key Vault refuses the tenant's tokens), `key_disabled`,
+    /// `key_deleted` (Key Vault answers 404: deleted, possibly
+    /// soft-deleted), `key_expired`, `key_not_yet_valid`, `binding_removed`
+    /// (the `keyswitch-company` tag no longer names the company),
+    /// `vault_firewall`; for a vault's own service principal (seed 001)
+    /// also `client_secret_expired`, `client_secret_invalid` and
+    /// `application_not_found`. Any other refusal is named by its own code.
+    /// `None` for a transient failure.
+    #[must_use]
+    pub fn access_lost_cause(&self) -> Option<&'static str> {
+        use CatalogError as E;
+        if self.is_transient() {
+            return None;
+        }
+        Some(match self {
+            E::KeyVaultForbidden | E::AccessPolicyVault => "role_removed",
+            E::AdminConsentRequired | E::VaultTokenRejected { .. } => "consent_removed",
+            E::KeyDisabled => "key_disabled",
+            E::KeyNotFound { .. } => "key_deleted",
+            E::KeyExpired { .. } => "key_expired",
+            E::KeyNotYetValid { .. } => "key_not_yet_valid",
+            E::KeyBindingMissing { .. } | E::KeyBindingMismatch { .. } => "binding_removed",
+            E::VaultFirewall => "vault_firewall",
+            E::VaultKeyUnreachable { cause, .. } | E::KeyAccessLost { cause, .. } => {
+                return cause.access_lost_cause();
+            }
+            other => other.code(),
+        })
     }
 
     /// The JSON body the edge sends.
@@ -742,6 +827,12 @@ impl CatalogError {
             fix: self.fix(),
             field: self.field(),
             detail: self.detail(),
+            cause: match self {
+                Self::KeyAccessLost { .. } | Self::VaultKeyUnreachable { .. } => {
+                    self.access_lost_cause().map(str::to_owned)
+                }
+                _ => None,
+            },
         }
     }
 }
@@ -890,6 +981,12 @@ mod tests {
                     .parse()
                     .unwrap(),
                 client_id: "0c9d8e7f-1111-4a2b-8c3d-00000000c001".parse().unwrap(),
+            },
+            E::KeyAccessLost {
+                cause: Box::new(E::KeyDisabled),
+                kid: "https://contoso-kms.vault.azure.net/keys/company-kek/0123456789abcdef0123456789abcdef"
+                    .parse()
+                    .unwrap(),
             },
             E::ExportNotAvailable,
             E::ExportWindowExpired {
@@ -1056,6 +1153,79 @@ mod tests {
         assert!(
             e.message()
                 .ends_with(&CatalogError::AzureUnavailable.message())
+        );
+    }
+
+    #[test]
+    fn a_lost_key_access_names_its_cause_and_transient_failures_stay_apart() {
+        let kid: KeyId =
+            "https://contoso-kms.vault.azure.net/keys/company-kek/0123456789abcdef0123456789abcdef"
+                .parse()
+                .unwrap();
+        let lost = |cause: CatalogError| CatalogError::KeyAccessLost {
+            cause: Box::new(cause),
+            kid: kid.clone(),
+        };
+        let rows = [
+            (CatalogError::KeyVaultForbidden, "role_removed"),
+            (CatalogError::AccessPolicyVault, "role_removed"),
+            (CatalogError::AdminConsentRequired, "consent_removed"),
+            (
+                CatalogError::VaultTokenRejected { vault_tenant: None },
+                "consent_removed",
+            ),
+            (CatalogError::KeyDisabled, "key_disabled"),
+            (CatalogError::KeyNotFound { key_name: None }, "key_deleted"),
+            (CatalogError::KeyExpired { expired_at: None }, "key_expired"),
+            (
+                CatalogError::KeyNotYetValid { valid_from: None },
+                "key_not_yet_valid",
+            ),
+            (
+                CatalogError::KeyBindingMissing {
+                    vault_name: "contoso-kms".into(),
+                    key_name: "company-kek".into(),
+                    company: "acme".into(),
+                },
+                "binding_removed",
+            ),
+            (CatalogError::VaultFirewall, "vault_firewall"),
+            (CatalogError::ClientSecretExpired, "client_secret_expired"),
+        ];
+        for (cause, code) in rows {
+            let e = lost(cause.clone());
+            assert_eq!(e.status(), 422, "{code}");
+            assert!(!e.is_transient(), "{code}");
+            let body = e.body();
+            assert_eq!(body.code, "key_access_lost");
+            assert_eq!(body.cause.as_deref(), Some(code));
+            assert!(body.message.ends_with(&cause.message()), "{}", body.message);
+            assert_eq!(body.fix, cause.fix());
+            let detail = body.detail.unwrap();
+            assert!(detail.contains(kid.as_str()) && detail.contains(cause.code()));
+            let v = serde_json::to_value(&e).unwrap();
+            assert_eq!(v["cause"], code);
+        }
+        for transient in [
+            CatalogError::Throttled,
+            CatalogError::AzureUnavailable,
+            CatalogError::Internal,
+            CatalogError::UnexpectedAnswer {
+                service: "Azure Key Vault".into(),
+            },
+        ] {
+            assert!(transient.is_transient());
+            assert_eq!(transient.access_lost_cause(), None);
+            assert!(transient.body().cause.is_none());
+            assert!(matches!(transient.status(), 429 | 500 | 502 | 503));
+        }
+        // Other errors never carry a cause.
+        assert!(CatalogError::KeyDisabled.body().cause.is_none());
+        assert!(
+            serde_json::to_value(CatalogError::KeyDisabled)
+                .unwrap()
+                .get("cause")
+                .is_none()
         );
     }
 

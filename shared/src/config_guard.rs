@@ -300,6 +300,11 @@ pub const MAX_CONSENT_AGE_SECS: u64 = 86_400;
 pub const HEALTH_CHECK_INTERVAL_RANGE_SECS: (u64, u64) = (60, 3600);
 /// The safe range of `EXPIRY_WARNING_DAYS` outside development.
 pub const EXPIRY_WARNING_RANGE_DAYS: (u64, u64) = (1, 365);
+/// The shortest company-key cache time outside development: shorter sends
+/// the customer's vault a GET and an unwrap that often per company.
+pub const MIN_KEY_CACHE_SECS: u64 = 30;
+/// The longest company-key cache time (the revocation promise: 5 minutes).
+pub const MAX_KEY_CACHE_SECS: u64 = crate::switch::KEY_CACHE_SECS;
 
 /// Limits that only a test stack may loosen: a shorter connection-test
 /// interval (spends the customer's Key Vault quota faster) or a longer
@@ -330,6 +335,14 @@ fn limit_problems(settings: &dyn Settings, out: &mut Vec<Problem>) {
         out.push(Problem {
             name: "EXPIRY_WARNING_DAYS",
             why: "is outside 1 to 365 days or not a number",
+        });
+    }
+    if let Some(value) = number("KEY_CACHE_SECONDS")
+        && value.is_none_or(|v| !(MIN_KEY_CACHE_SECS..=MAX_KEY_CACHE_SECS).contains(&v))
+    {
+        out.push(Problem {
+            name: "KEY_CACHE_SECONDS",
+            why: "is not between 30 and 300 seconds or not a number (revocation must bite within 5 minutes, and a shorter cache spends the customer's Key Vault quota)",
         });
     }
     if let Some(value) = number("CONSENT_MAX_AGE_SECONDS")
@@ -378,6 +391,7 @@ mod tests {
         m.insert("ENVELOPE_COMPANIES", "*".to_owned());
         m.insert("KEYVAULT_PROXY", String::new());
         m.insert("ALLOWED_ORIGINS", "https://redapp.example.com".to_owned());
+        m.insert("KEY_CACHE_SECONDS", "300".to_owned());
         Map(m)
     }
 
@@ -403,7 +417,7 @@ mod tests {
 
     #[test]
     fn each_unsafe_setting_is_named() {
-        let cases: [(&str, &str, &str); 13] = [
+        let cases: [(&str, &str, &str); 16] = [
             (
                 "KEYVAULT_PROXY",
                 "http://127.0.0.1:8790/kv/",
@@ -453,6 +467,9 @@ mod tests {
                 "HEALTH_CHECK_INTERVAL_SECONDS",
             ),
             ("EXPIRY_WARNING_DAYS", "0", "EXPIRY_WARNING_DAYS"),
+            ("KEY_CACHE_SECONDS", "5", "KEY_CACHE_SECONDS"),
+            ("KEY_CACHE_SECONDS", "301", "KEY_CACHE_SECONDS"),
+            ("KEY_CACHE_SECONDS", "five", "KEY_CACHE_SECONDS"),
         ];
         for (name, value, expected) in cases {
             let mut m = production();

@@ -130,6 +130,7 @@ impl Harness {
             workspace: "ws1".parse().expect("a workspace id"),
             now_ms: 1_700_000_000_000 + self.counter * 1000,
             fresh,
+            health_interval_ms: 300_000,
         }
     }
 
@@ -347,13 +348,12 @@ impl Harness {
                 (op, answer)
             }
             Effect::GetKey { key, op } => {
-                assert!(
-                    key.version().is_none(),
-                    "GET key asks for the current version"
-                );
-                let answer = self
-                    .key_vault(token.as_ref(), fault)
-                    .and_then(|()| self.bundle(&key).map(|b| Answer::Key(Box::new(b))));
+                // The current version (create, test) or exactly the version
+                // the vault key is wrapped with (the health check).
+                let answer = self.key_vault(token.as_ref(), fault).and_then(|()| {
+                    self.bundle(&key.versionless())
+                        .map(|b| Answer::Key(Box::new(b)))
+                });
                 (op, answer)
             }
             Effect::Wrap { key, vault_key, op } => {
@@ -1039,4 +1039,141 @@ proptest! {
         prop_assert!(h.pending.is_empty());
         prop_assert_eq!(h.ends.len(), h.started);
     }
+}
+
+// ---- the health monitor (issue 14) ----
+
+impl Harness {
+    /// One alarm at `now_ms`: the due check to its end, every answer with
+    /// `fault`; returns the audit events. A check answers nobody.
+    fn tick_at(&mut self, now_ms: u64, fault: Fault) -> Vec<VaultAuditEvent> {
+        let ctx = Ctx {
+            workspace: "ws1".parse().expect("a workspace id"),
+            now_ms,
+            fresh: [7; 16],
+            health_interval_ms: 300_000,
+        };
+        let mut audits = Vec::new();
+        let mut queue = vec![(Event::Tick, None)];
+        while let Some((event, token)) = queue.pop() {
+            let (next, effects) = update(&self.model, event, &ctx).expect("accepted");
+            self.model = next;
+            self.check();
+            for e in effects {
+                match e {
+                    Effect::Audit(a) => audits.push(a),
+                    Effect::Reply(r) => panic!("a check answers nobody: {r:?}"),
+                    other => queue.push(self.perform(
+                        Chain {
+                            effect: other,
+                            token: token.clone(),
+                        },
+                        fault,
+                    )),
+                }
+            }
+        }
+        audits
+    }
+
+    fn health(&self) -> keyswitch_shared::vaults::VaultHealth {
+        self.model.vaults()[0].health().clone()
+    }
+}
+
+#[test]
+fn the_monitor_checks_an_azure_vault_on_schedule_and_audits_each_change() {
+    use keyswitch_shared::vaults::HealthState;
+    let mut h = Harness::new();
+    let form = h.create_form("Finance", Some((0, "company-kek", true)), true);
+    assert!(matches!(h.run(form), End::Replied(..)));
+    let created = h.health();
+    assert_eq!(created.state, HealthState::Healthy);
+    let first = created.next_check_ms;
+    assert_eq!(h.model.next_deadline_ms(), Some(first));
+    // Not due yet: nothing happens.
+    assert!(h.tick_at(first - 1, Fault::None).is_empty());
+    assert_eq!(h.health(), created);
+    // Due, still fine: no audit, next check one interval later.
+    assert!(h.tick_at(first, Fault::None).is_empty());
+    assert_eq!(h.health().next_check_ms, first + 300_000);
+    // The role is revoked: access_lost (role_removed), audited once.
+    h.revoked.insert(app_id(0));
+    let t = first + 300_000;
+    let audits = h.tick_at(t, Fault::None);
+    assert_eq!(audits.len(), 1, "{audits:?}");
+    assert_eq!(audits[0].action, AuditAction::VaultHealthChanged);
+    assert_eq!(audits[0].outcome, Outcome::Failed);
+    assert_eq!(audits[0].actor_role, Role::System);
+    assert_eq!(
+        audits[0].detail.as_deref(),
+        Some("healthy -> access_lost (role_removed)")
+    );
+    assert_eq!(h.health().cause.as_deref(), Some("role_removed"));
+    assert_eq!(
+        h.model.vaults()[0].key_status().state,
+        KeyState::Unreachable
+    );
+    // Still lost: no new audit.
+    assert!(h.tick_at(t + 300_000, Fault::None).is_empty());
+    // An outage says nothing about access: still access_lost, retried sooner.
+    assert!(h.tick_at(t + 600_000, Fault::Outage).is_empty());
+    assert_eq!(h.health().state, HealthState::AccessLost);
+    assert!(h.health().next_check_ms < t + 900_000);
+    // Access restored: seen by the next check, without anyone acting.
+    h.revoked.clear();
+    let next = h.health().next_check_ms;
+    let audits = h.tick_at(next, Fault::None);
+    assert_eq!(
+        audits.iter().map(|a| a.detail.clone()).collect::<Vec<_>>(),
+        vec![Some("access_lost -> healthy".to_owned())]
+    );
+    assert_eq!(audits[0].outcome, Outcome::Succeeded);
+    assert_eq!(h.model.vaults()[0].key_status().state, KeyState::Available);
+    // Throttled: degraded (audited), then healthy again.
+    let next = h.health().next_check_ms;
+    let audits = h.tick_at(next, Fault::Throttled);
+    assert_eq!(
+        audits[0].detail.as_deref(),
+        Some("healthy -> degraded"),
+        "{audits:?}"
+    );
+    let next = h.health().next_check_ms;
+    assert_eq!(h.tick_at(next, Fault::None).len(), 1);
+    assert_eq!(h.health().state, HealthState::Healthy);
+}
+
+#[test]
+fn a_failed_test_or_item_read_makes_the_check_due_at_once() {
+    let mut h = Harness::new();
+    let form = h.create_form("Finance", Some((0, "company-kek", true)), true);
+    let End::Replied(reply, _) = h.run(form) else {
+        panic!("created")
+    };
+    let Reply::Vault(summary) = *reply else {
+        panic!("a vault")
+    };
+    let vault: VaultId = summary.id.parse().expect("a vault id");
+    assert!(summary.health.is_some(), "an Azure vault shows its health");
+    h.revoked.insert(app_id(0));
+    let before = h.health().next_check_ms;
+    h.run(Event::Test {
+        actor: owner(),
+        vault: vault.clone(),
+    });
+    let now = h.health().next_check_ms;
+    assert!(now < before, "due at once: {now} < {before}");
+    let audits = h.tick_at(now, Fault::None);
+    assert_eq!(audits.len(), 1);
+    // A platform vault has no monitor and no health in its row.
+    let mut p = Harness::new();
+    let End::Replied(reply, _) = p.run(p.create_form("Ops", None, true)) else {
+        panic!("created")
+    };
+    let Reply::Vault(summary) = *reply else {
+        panic!("a vault")
+    };
+    assert!(summary.health.is_none());
+    assert_eq!(p.model.next_deadline_ms(), None);
+    assert!(p.tick_at(u64::MAX / 2, Fault::None).is_empty());
 }

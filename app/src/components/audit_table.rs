@@ -54,6 +54,7 @@ pub fn action_label(action: AuditAction) -> &'static str {
         AuditAction::DefaultVaultSet => "Default vault set",
         AuditAction::ItemCreated => "Item stored",
         AuditAction::ItemRead => "Item read",
+        AuditAction::VaultHealthChanged => "Vault key health changed",
     }
 }
 

@@ -231,6 +231,9 @@ pub struct ConnectorVault<'a> {
     vault: KeyVault,
     tenant: &'a TenantId,
     scope: &'a str,
+    /// Whether the next call must use a token Entra issues now (then the
+    /// renewed cache serves the calls after it).
+    fresh: std::cell::Cell<bool>,
 }
 
 impl<'a> ConnectorVault<'a> {
@@ -242,7 +245,18 @@ impl<'a> ConnectorVault<'a> {
             vault: KeyVault::from_env(env),
             tenant,
             scope: vault.token_scope(),
+            fresh: std::cell::Cell::new(false),
         })
+    }
+
+    /// The same access with a token Entra issues now (never the cached
+    /// one): Entra refuses it once the admin consent is removed, so a use
+    /// of the key after the company-key cache expired proves the consent
+    /// too (revocation bites within `KEY_CACHE_SECONDS`).
+    #[must_use]
+    pub fn fresh_token(self) -> Self {
+        self.fresh.set(true);
+        self
     }
 
     /// Runs `op` with a cached token, and once more with a fresh one when
@@ -252,6 +266,13 @@ impl<'a> ConnectorVault<'a> {
         F: Fn(AccessToken) -> Fut,
         Fut: Future<Output = Result<T, EdgeError>>,
     {
+        if self.fresh.replace(false) {
+            let token = self
+                .entra
+                .request_token(self.env, self.tenant, self.scope)
+                .await?;
+            return op(token).await;
+        }
         let token = self.entra.token(self.env, self.tenant, self.scope).await?;
         match op(token).await {
             Err(e) if token_rejected(&e) => {

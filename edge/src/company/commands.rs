@@ -119,6 +119,11 @@ pub enum Command {
         /// The admin who clicked.
         actor: Actor,
     },
+    /// *Check configuration*: every check at once, changing nothing.
+    Check {
+        /// The admin who clicked.
+        actor: Actor,
+    },
     /// *Re-wrap now*: re-wrap the company key with the key's current version.
     Rewrap {
         /// The admin who clicked.
@@ -144,6 +149,8 @@ pub struct View {
     pub pending: Option<PendingSetup>,
     /// Facts about the stored company key.
     pub company_key: CompanyKeyInfo,
+    /// How long the unwrapped company key stays cached (seconds).
+    pub key_cache_seconds: u64,
     /// The admin-consent sign-in URL, when one was just issued.
     pub consent_url: Option<String>,
     /// The health of the Azure key in force (none for other providers).

@@ -1,7 +1,13 @@
 //! Uses of the company key that change nothing: the envelope API's data
 //! keys (AES-256-GCM under the company key, bound to company and data-key
-//! id). The unwrapped company key is cached in memory only, briefly, and
-//! never across a provider change (the cache is keyed by the wrapped blob).
+//! id). The unwrapped company key is cached in memory only, for at most
+//! `KEY_CACHE_SECONDS` (policy `key_cache_secs`, default and most 300 s)
+//! after the provider last unwrapped it, and never across a provider change
+//! (the cache is keyed by the wrapped blob). After that the next envelope
+//! call goes back to the provider, so a revocation bites within the cache
+//! time: an Azure key's refusal answers `key_access_lost` naming the cause
+//! (docs/PRODUCT.md "Revocation"); transient failures keep their own
+//! retryable codes.
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
@@ -14,8 +20,6 @@ use crate::crypto::SecretKey;
 use crate::error::EdgeError;
 use crate::providers;
 
-/// How long an unwrapped company key stays in memory.
-const CACHE_MS: u64 = 60_000;
 /// Prefix of a wrapped data key.
 const DK_PREFIX: &str = "ksdk1";
 
@@ -32,6 +36,25 @@ fn dk_aad(company: &str, key_id: &str) -> String {
 
 fn bad_wrapped() -> EdgeError {
     EdgeError::field("wrapped", "is not a data key of this company")
+}
+
+/// The envelope API's answer when the provider could not unwrap the company
+/// key: an Azure key's refusal (not a transient failure) is
+/// [`CatalogError::KeyAccessLost`] naming the cause; anything else stays as
+/// it is (429 `throttled`, 503 `azure_unavailable`, … are retryable).
+fn envelope_error(provider: &Provider, e: EdgeError) -> EdgeError {
+    match (provider, e) {
+        (Provider::AzureKeyVault { kid, .. }, EdgeError::Catalog(cause))
+            if !cause.is_transient() =>
+        {
+            CatalogError::KeyAccessLost {
+                cause: Box::new(cause),
+                kid: kid.clone(),
+            }
+            .into()
+        }
+        (_, e) => e,
+    }
 }
 
 fn sha256_hex(data: &[u8]) -> String {
@@ -53,6 +76,11 @@ impl CompanyKms {
             (c.blob_sha256 == fingerprint && c.expires_at_ms > now)
                 .then(|| SecretKey::from_bytes(c.key.bytes()))
         });
+        if cached.is_none() {
+            // Expired or of another blob: the key leaves memory now, whatever
+            // the provider answers next.
+            self.key_cache.borrow_mut().take();
+        }
         match cached {
             Some(key) => key,
             None => self.unwrap_fresh(company, provider, key).await,
@@ -77,7 +105,8 @@ impl CompanyKms {
         *self.key_cache.borrow_mut() = Some(CachedKey {
             blob_sha256: sha256_hex(wrapped.blob.as_bytes()),
             key: SecretKey::from_bytes(key.bytes())?,
-            expires_at_ms: crate::clock::now_ms() + CACHE_MS,
+            expires_at_ms: crate::clock::now_ms()
+                + self.policy().key_cache_secs.saturating_mul(1000),
         });
         Ok(key)
     }
@@ -95,7 +124,8 @@ impl CompanyKms {
         let company = company.as_str();
         let company_key = self
             .company_key(company, model.provider(), model.key())
-            .await?;
+            .await
+            .map_err(|e| envelope_error(model.provider(), e))?;
         let data_key = SecretKey::generate()?;
         let key_id = random_token()?;
         let sealed = company_key.seal(data_key.bytes(), dk_aad(company, &key_id).as_bytes())?;
@@ -123,7 +153,8 @@ impl CompanyKms {
         let company = company.as_str();
         let company_key = self
             .company_key(company, model.provider(), model.key())
-            .await?;
+            .await
+            .map_err(|e| envelope_error(model.provider(), e))?;
         let plain = company_key
             .open(&sealed, dk_aad(company, key_id).as_bytes())
             .map_err(|_| bad_wrapped())?;

@@ -21,7 +21,7 @@ use crate::providers::aws_kms::Kms;
 
 /// The catalog error an outside call ends with, as the model records it.
 /// A failure that is not the admin's to fix is logged with its cause.
-fn caught<T>(what: &str, result: Result<T, EdgeError>) -> Result<T, CatalogError> {
+pub(super) fn caught<T>(what: &str, result: Result<T, EdgeError>) -> Result<T, CatalogError> {
     result.map_err(|e| {
         match &e {
             EdgeError::Catalog(_) => {}
@@ -159,6 +159,28 @@ impl CompanyKms {
                     .await;
                 let result = caught("finalization verify", result);
                 Some(Event::WrapVerified { attempt, result })
+            }
+            Effect::CheckConfiguration {
+                actor,
+                scope,
+                key,
+                tenant,
+                dry_run,
+            } => {
+                let seen = self
+                    .observe_configuration(
+                        model.company_id(),
+                        &key,
+                        tenant.as_ref(),
+                        dry_run.as_deref(),
+                    )
+                    .await;
+                Some(Event::ConfigurationChecked {
+                    actor,
+                    scope,
+                    key,
+                    seen: Box::new(seen),
+                })
             }
             Effect::ReadKeyVersion {
                 attempt,
@@ -357,7 +379,7 @@ impl CompanyKms {
 
     /// Every backup set of the company: its tenant with its name, or why it
     /// cannot be verified (the model decides what that means).
-    async fn read_inventory(&self, company: &str) -> Res<switch::Inventory> {
+    pub(super) async fn read_inventory(&self, company: &str) -> Res<switch::Inventory> {
         let sets = Inventory::from_env(&self.env)?.backup_sets(company).await?;
         let mut read = switch::Inventory::default();
         for set in &sets {

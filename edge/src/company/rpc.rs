@@ -62,6 +62,19 @@ impl CompanyKms {
                     next_cursor: page.next_cursor,
                 });
             }
+            Command::Check { actor } => {
+                let out = self
+                    .run(company, Event::CheckConfiguration { actor })
+                    .await?;
+                if let Some(e) = failure(&out) {
+                    return Err(e.into());
+                }
+                let report = out.replies.into_iter().find_map(|r| match r {
+                    Reply::Check(report) => Some(*report),
+                    _ => None,
+                });
+                return json(&report.ok_or(CatalogError::Internal)?);
+            }
             Command::ExportVerificationView => {
                 return json(&self.export_view(company).await?);
             }
@@ -241,6 +254,7 @@ impl CompanyKms {
 impl CompanyKms {
     /// The object's view of `model` now (health under the deployment's policy).
     fn view(&self, model: &Company, consent_url: Option<String>) -> View {
+        let policy = self.policy();
         View {
             provider: model.provider().clone(),
             stage: model.stage(),
@@ -249,8 +263,9 @@ impl CompanyKms {
                 wrapped_fingerprint: fingerprint(model),
                 created_at_ms: model.key().created_at_ms,
             },
+            key_cache_seconds: policy.key_cache_secs,
             consent_url,
-            health: model.health_view(crate::clock::now_secs(), &self.policy()),
+            health: model.health_view(crate::clock::now_secs(), &policy),
             kid_history: model.kid_history_view(),
             rewrap: model.rewrap_view(),
         }

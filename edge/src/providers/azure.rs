@@ -60,7 +60,9 @@ pub async fn wrap(
 }
 
 /// Unwraps `blob` with exactly `kid`, once a GET of that version shows it
-/// names `company`.
+/// names `company`. The token is a fresh one (it proves the admin consent
+/// is still there): this runs only when the cached company key expired or
+/// for a re-wrap.
 ///
 /// # Errors
 /// The binding errors, Key Vault's refusals, or [`unexpected`].
@@ -72,7 +74,7 @@ pub async fn unwrap(
     blob: &[u8],
 ) -> Result<Vec<u8>, EdgeError> {
     let vault_uri = kid.vault();
-    let vault = ConnectorVault::new(env, tenant, &vault_uri)?;
+    let vault = ConnectorVault::new(env, tenant, &vault_uri)?.fresh_token();
     let bundle = vault.get_key_version(kid).await?;
     let answered = bundle
         .key

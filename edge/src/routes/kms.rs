@@ -49,6 +49,7 @@ async fn overview(env: &Env, company: &CompanyId, view: View, strict: bool) -> R
         pending: view.pending,
         company_key: view.company_key,
         health: view.health,
+        key_cache_seconds: view.key_cache_seconds,
         kid_history: view.kid_history,
         rewrap: view.rewrap,
     })
@@ -142,6 +143,16 @@ pub async fn post_confirm_no_tenants(req: Request, ctx: Ctx) -> Answer {
 /// Azure key's current version (nothing to do when it is the recorded one).
 pub async fn post_rewrap(req: Request, ctx: Ctx) -> Answer {
     action(req, ctx, |actor| Command::Rewrap { actor }).await
+}
+
+/// `POST …/kms/check`: *Check configuration* — every check at once, of the
+/// pending setup's key (before Save with the re-wrap dry run) or of the key
+/// in force; changes nothing; answers the report (`CheckReport`).
+pub async fn post_check(req: Request, ctx: Ctx) -> Answer {
+    let (actor, company) = caller(&req, &ctx).await?;
+    let report: keyswitch_shared::rotation::CheckReport =
+        do_client::call(&ctx.env, &ctx.data, &company, &Command::Check { actor }).await?;
+    Ok(Response::from_json(&report)?)
 }
 
 /// An action without a body: the object's view after it, as [`KmsAnswer`].

@@ -41,8 +41,13 @@ impl Vault {
         Self(KeyVault::from_env(env))
     }
 
-    /// `GET /keys/{name}` (versionless): the key's current version.
+    /// `GET /keys/{name}` (versionless: the key's current version), or
+    /// `GET /keys/{name}/{version}` when `key` names a version (the health
+    /// check reads the version the vault key is wrapped with).
     pub async fn get_key(&self, token: &AccessToken, key: &KeyId) -> Result<KeyBundle, EdgeError> {
+        if key.version().is_some() {
+            return self.0.get_key_version(token, key).await;
+        }
         self.0.get_key(token, &key.vault(), &key.name()).await
     }
 

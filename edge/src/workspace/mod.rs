@@ -1,6 +1,8 @@
 //! `WorkspaceVaults`: the Durable Object that is the authority for one
 //! workspace's vaults (seed 001). One object per workspace, named by the
-//! workspace id.
+//! workspace id. Its alarm runs the vaults' health checks: after every
+//! request and every alarm it is set to the model's next deadline
+//! ([`Workspace::next_deadline_ms`]), and the alarm feeds [`Event::Tick`].
 //!
 //! It decides nothing itself: it interprets the shared workspace model
 //! (`keyswitch_shared::vaults::model`). For each request it runs the model's
@@ -45,6 +47,8 @@ pub struct WorkspaceVaults {
     env: Env,
     /// The model as last written (read once per instance).
     model: RefCell<Option<Workspace>>,
+    /// The workspace, once recorded in storage by this instance.
+    recorded: RefCell<Option<WorkspaceId>>,
 }
 
 impl DurableObject for WorkspaceVaults {
@@ -53,6 +57,7 @@ impl DurableObject for WorkspaceVaults {
             state,
             env,
             model: RefCell::new(None),
+            recorded: RefCell::new(None),
         }
     }
 
@@ -60,6 +65,36 @@ impl DurableObject for WorkspaceVaults {
         let id = RequestId::forwarded(&req);
         respond(&id, self.route(req).await)
     }
+
+    /// The health checks that are due (one per alarm; the alarm is set
+    /// again at once when another is due).
+    async fn alarm(&self) -> Result<Response> {
+        if let Err(e) = crate::guard::check(&self.env) {
+            return Err(worker::Error::RustError(format!("alarm refused: {e}")));
+        }
+        let workspace = match store::workspace_id(&self.state.storage()).await {
+            Ok(Some(w)) => w,
+            Ok(None) => return Response::ok(""),
+            Err(e) => return Err(worker::Error::RustError(format!("alarm: {e}"))),
+        };
+        if let Err(e) = self.run(&workspace, Event::Tick).await {
+            worker::console_error!("alarm of workspace {workspace}: {}", e.chain());
+            return Err(worker::Error::RustError(format!("alarm failed: {e}")));
+        }
+        Response::ok("")
+    }
+}
+
+/// Time between two health checks of a vault (`HEALTH_CHECK_INTERVAL_SECONDS`,
+/// default 300 s, at least 1 s).
+fn health_interval_ms(env: &Env) -> u64 {
+    env.var("HEALTH_CHECK_INTERVAL_SECONDS")
+        .ok()
+        .and_then(|v| v.to_string().trim().parse::<u64>().ok())
+        .filter(|s| *s > 0)
+        .map_or(keyswitch_shared::vaults::health::CHECK_INTERVAL_MS, |s| {
+            s.saturating_mul(1000)
+        })
 }
 
 impl WorkspaceVaults {
@@ -70,8 +105,36 @@ impl WorkspaceVaults {
             .and_then(|mut s| s.next().map(str::to_owned))
             .and_then(|w| w.parse().ok())
             .ok_or_else(|| EdgeError::field("workspace", "missing"))?;
+        self.record(&workspace).await?;
         let command: Command = req.json().await?;
         self.answer(&workspace, command).await
+    }
+
+    /// Records which workspace this object serves (once per instance).
+    async fn record(&self, workspace: &WorkspaceId) -> Res<()> {
+        if self.recorded.borrow().as_ref() == Some(workspace) {
+            return Ok(());
+        }
+        let storage = self.state.storage();
+        if store::workspace_id(&storage).await?.as_ref() != Some(workspace) {
+            store::put_workspace_id(&storage, workspace).await?;
+        }
+        *self.recorded.borrow_mut() = Some(workspace.clone());
+        Ok(())
+    }
+
+    /// The alarm at the model's next deadline (none without an Azure vault).
+    async fn arm(&self, model: &Workspace) -> Res<()> {
+        let storage = self.state.storage();
+        match model.next_deadline_ms() {
+            Some(at) => {
+                let offset = at.saturating_sub(crate::clock::now_ms());
+                let offset = i64::try_from(offset).unwrap_or(i64::MAX).max(1);
+                storage.set_alarm(offset).await?;
+            }
+            None => storage.delete_alarm().await?,
+        }
+        Ok(())
     }
 
     /// The model: from memory, or read once from storage.
@@ -84,13 +147,14 @@ impl WorkspaceVaults {
         Ok(loaded)
     }
 
-    fn ctx(workspace: &WorkspaceId) -> Res<Ctx> {
+    fn ctx(&self, workspace: &WorkspaceId) -> Res<Ctx> {
         let mut fresh = [0u8; 16];
         getrandom::fill(&mut fresh)?;
         Ok(Ctx {
             workspace: workspace.clone(),
             now_ms: crate::clock::now_ms(),
             fresh,
+            health_interval_ms: health_interval_ms(&self.env),
         })
     }
 
@@ -98,6 +162,15 @@ impl WorkspaceVaults {
     /// persist (model, items and audit events in one `putMultiple`),
     /// perform the effect in flight, feed its answer back.
     async fn dispatch(&self, workspace: &WorkspaceId, first: Event) -> Res<Reply> {
+        self.run(workspace, first).await?.ok_or_else(|| {
+            worker::console_error!("the workspace model ended a request without a reply");
+            CatalogError::Internal.into()
+        })
+    }
+
+    /// [`Self::dispatch`] without requiring a reply (the alarm's checks
+    /// answer nobody); sets the alarm to the next deadline at the end.
+    async fn run(&self, workspace: &WorkspaceId, first: Event) -> Res<Option<Reply>> {
         let storage = self.state.storage();
         let means = Means {
             env: &self.env,
@@ -109,7 +182,7 @@ impl WorkspaceVaults {
         let mut reply = None;
         while let Some(event) = queue.pop_front() {
             let model = self.model().await?;
-            let (next, effects) = update(&model, event, &Self::ctx(workspace)?)?;
+            let (next, effects) = update(&model, event, &self.ctx(workspace)?)?;
             let mut items = Vec::new();
             let mut events = Vec::new();
             let mut in_flight = Vec::new();
@@ -127,9 +200,7 @@ impl WorkspaceVaults {
                 queue.push_back(means.perform(effect, &mut session).await?);
             }
         }
-        reply.ok_or_else(|| {
-            worker::console_error!("the workspace model ended a request without a reply");
-            CatalogError::Internal.into()
-        })
+        self.arm(&self.model().await?).await?;
+        Ok(reply)
     }
 }

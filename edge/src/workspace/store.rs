@@ -6,14 +6,16 @@
 //! * `default_vault`: the id of the default vault — one key, so the default
 //!   is exclusive by construction;
 //! * `item/{vault_id}/{item_id}`: a [`StoredItem`];
-//! * `audit_seq`, `audit/{seq:020}`: the audit trail (`crate::audit`).
+//! * `audit_seq`, `audit/{seq:020}`: the audit trail (`crate::audit`);
+//! * `workspace_id`: the workspace the object serves (the alarm has no
+//!   request to name it; every seal is bound to it).
 //!
 //! The model is read once per object instance and kept in memory; every
 //! change is written in one `putMultiple` with the items and audit events
 //! of the same step.
 
 use keyswitch_shared::vaults::model::{VaultRecord, Workspace};
-use keyswitch_shared::vaults::{ItemId, StoredItem, VaultAuditEvent, VaultId};
+use keyswitch_shared::vaults::{ItemId, StoredItem, VaultAuditEvent, VaultId, WorkspaceId};
 use worker::{ListOptions, Storage};
 
 use crate::audit;
@@ -21,6 +23,7 @@ use crate::batch::{self, Batch};
 use crate::error::EdgeError;
 
 const DEFAULT_VAULT: &str = "default_vault";
+const WORKSPACE_ID: &str = "workspace_id";
 const VAULT_PREFIX: &str = "vault/";
 const ITEM_PREFIX: &str = "item/";
 
@@ -112,4 +115,14 @@ pub async fn items(storage: &Storage, vault: &VaultId) -> Res<Vec<StoredItem>> {
     }
     out.sort_by(|a, b| a.created_at_ms.cmp(&b.created_at_ms).then(a.id.cmp(&b.id)));
     Ok(out)
+}
+
+/// The workspace this object serves, as first recorded.
+pub async fn workspace_id(storage: &Storage) -> Res<Option<WorkspaceId>> {
+    Ok(storage.get::<WorkspaceId>(WORKSPACE_ID).await?)
+}
+
+/// Records the workspace this object serves.
+pub async fn put_workspace_id(storage: &Storage, id: &WorkspaceId) -> Res<()> {
+    Ok(storage.put(WORKSPACE_ID, id).await?)
 }

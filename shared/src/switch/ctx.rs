@@ -29,9 +29,17 @@ pub struct Policy {
     pub reauth_max_age_secs: i64,
     /// How the key's health checks are timed (issue 14).
     pub health: crate::health::Schedule,
+    /// How long the unwrapped company key may stay in the Durable Object's
+    /// memory after Key Vault (or the provider) last unwrapped it, seconds:
+    /// the longest a revocation takes to bite on the envelope API.
+    pub key_cache_secs: u64,
     /// Webhooks to the host: on when `WEBHOOK_URL` is set; retries.
     pub notify: crate::notify::NotifyPolicy,
 }
+
+/// Default (and longest) time the unwrapped company key stays cached: 5
+/// minutes.
+pub const KEY_CACHE_SECS: u64 = 300;
 
 /// Default export window: 7 days.
 pub const EXPORT_WINDOW_SECS: i64 = 7 * 24 * 3600;
@@ -50,6 +58,7 @@ impl Default for Policy {
             export_window_secs: EXPORT_WINDOW_SECS,
             reauth_max_age_secs: 10 * 60,
             health: crate::health::Schedule::default(),
+            key_cache_secs: KEY_CACHE_SECS,
             notify: crate::notify::NotifyPolicy::default(),
         }
     }

@@ -171,6 +171,11 @@ pub enum Event {
         /// Who.
         actor: Actor,
     },
+    /// *Check configuration*: every check at once, changing nothing.
+    CheckConfiguration {
+        /// Who.
+        actor: Actor,
+    },
     /// *Re-wrap now*: re-wrap the company key with the key's current
     /// version (nothing to do when it is the recorded one).
     RewrapNow {
@@ -259,6 +264,17 @@ pub enum Event {
         /// The key ARN AWS KMS reported and the blob it wrapped (base64).
         result: Result<(String, String), CatalogError>,
     },
+    /// [`Effect::CheckConfiguration`](super::Effect::CheckConfiguration) finished.
+    ConfigurationChecked {
+        /// Who asked.
+        actor: Actor,
+        /// Which key.
+        scope: crate::rotation::CheckScope,
+        /// The key checked.
+        key: KeyId,
+        /// What the edge saw.
+        seen: Box<crate::rotation::CheckObservations>,
+    },
     /// [`Effect::ReadKeyVersion`](super::Effect::ReadKeyVersion) finished.
     KeyVersionRead {
         /// The lease attempt.
@@ -332,6 +348,8 @@ impl Event {
             Self::CheckNow { .. } => "check_now",
             Self::KeyChecked { .. } => "key_checked",
             Self::KeyProbed { .. } => "key_probed",
+            Self::CheckConfiguration { .. } => "check_configuration",
+            Self::ConfigurationChecked { .. } => "configuration_checked",
             Self::ConsentCallback { .. } => "admin_consent_callback",
             Self::VerifyCallback { .. } => "verify_callback",
             Self::Tick => "tick",

@@ -21,7 +21,7 @@ pub use company::{
     KeyMonitor, Lease, Op, PendingSignIn, Purpose, RegistryKey, RegistryWrite, Rewrap, Setup,
     WrappedKey,
 };
-pub use ctx::{Ctx, EXPORT_WINDOW_SECS, Policy};
+pub use ctx::{Ctx, EXPORT_WINDOW_SECS, KEY_CACHE_SECS, Policy};
 pub use effect::{AuditEntry, Effect, Reply};
 pub use event::{
     ConsentAnswer, ConsentProof, Event, Inventory, InventoryTenant, SignIn, VerifyAnswer,

@@ -7,12 +7,14 @@
 //! * [`ids`]: vault and item ids, vault names, the strategy;
 //! * [`items`]: item content and how items are stored;
 //! * [`keys`]: vault keys, wrapped vault keys with their kid;
+//! * [`health`]: the health monitor of an Azure External Keys vault;
 //! * [`views`]: what the API answers (vault table, items, audit trail);
 //! * [`model`]: the workspace model and its one `update` function, which
 //!   makes every decision the workspace's Durable Object carries out.
 
 mod base64_bytes;
 pub mod forms;
+pub mod health;
 pub mod ids;
 pub mod items;
 pub mod keys;
@@ -23,6 +25,7 @@ pub use forms::{
     AzureConnection, AzureForm, CreateVault, CreateVaultForm, ItemForm, NewProtection,
     ReplaceSecretForm,
 };
+pub use health::{HealthState, VaultHealth};
 pub use ids::{ItemId, VAULT_NAME_MAX, VaultId, VaultName, VaultStrategy};
 pub use items::{ITEM_NAME_MAX, ITEM_SECRET_MAX, ITEM_TEXT_MAX, ItemContent, ItemKind, StoredItem};
 pub use views::{

@@ -20,12 +20,20 @@
 //! * The vault key is never cached: every item read or write asks Key Vault
 //!   to unwrap it, so revoking the service principal's access stops reads at
 //!   once and restoring it makes them work again.
+//! * Each Azure External Keys vault has a health monitor ([`VaultHealth`]):
+//!   [`Event::Tick`] (the workspace object's alarm, at
+//!   [`Workspace::next_deadline_ms`]) checks the most overdue vault — a
+//!   token, a GET of the recorded key version, and an unwrap of the vault
+//!   key at most daily or when the GET shows a change — and audits every
+//!   change of state (`vault_health_changed`). A test or an item operation
+//!   that fails (or a test that passes) makes the next check due at once.
 
 use serde::{Deserialize, Serialize};
 
 use super::WorkspaceId;
 use super::base64_bytes;
 use super::forms::{AzureConnection, CreateVault, NewProtection};
+use super::health::{HealthState, Observation, VaultHealth};
 use super::ids::{ItemId, VaultId, VaultName, VaultStrategy};
 use super::items::{ItemContent, StoredItem};
 use super::keys::{Unwrapped, VaultKey, WrappedVaultKey};
@@ -62,6 +70,8 @@ pub struct Vault {
     protection: Protection,
     key_status: KeyStatus,
     item_count: u64,
+    /// The health monitor's view (Azure External Keys vaults only).
+    health: VaultHealth,
 }
 
 /// What protects a vault's vault key.
@@ -165,6 +175,12 @@ impl Vault {
         self.item_count
     }
 
+    /// The health monitor's view (meaningful for Azure External Keys vaults).
+    #[must_use]
+    pub fn health(&self) -> &VaultHealth {
+        &self.health
+    }
+
     fn azure(&self) -> Option<&AzureKey> {
         match &self.protection {
             Protection::Azure(a) => Some(a),
@@ -196,6 +212,7 @@ impl Vault {
                 client_secret_updated_at_ms: a.secret_updated_at_ms,
             }),
             item_count: self.item_count,
+            health: self.azure().map(|_| Box::new(self.health.clone())),
         }
     }
 }
@@ -257,6 +274,18 @@ impl Workspace {
         }
     }
 
+    /// When the next health check is due: the earliest among the Azure
+    /// External Keys vaults (`None` without one). The workspace object sets
+    /// its alarm to it.
+    #[must_use]
+    pub fn next_deadline_ms(&self) -> Option<u64> {
+        self.vaults
+            .iter()
+            .filter(|v| v.azure().is_some())
+            .map(|v| v.health.next_check_ms)
+            .min()
+    }
+
     /// Refuses a second vault of the same provider, a duplicate name, or too
     /// many vaults.
     fn admits(&self, strategy: VaultStrategy, name: &VaultName) -> Result<(), CatalogError> {
@@ -299,6 +328,10 @@ pub struct VaultRecord {
     /// Missing in records written before the model counted items.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     item_count: Option<u64>,
+    /// The health monitor's view (Azure vaults; missing in records written
+    /// before the monitor: the first check is then due at once).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    health: Option<VaultHealth>,
 }
 
 /// The Azure connection as stored.
@@ -370,6 +403,7 @@ impl From<&Vault> for VaultRecord {
             azure,
             key_status: v.key_status.clone(),
             item_count: Some(v.item_count),
+            health: v.azure().map(|_| v.health.clone()),
         }
     }
 }
@@ -404,6 +438,7 @@ impl TryFrom<VaultRecord> for Vault {
             protection,
             key_status: r.key_status,
             item_count,
+            health: r.health.unwrap_or_default(),
         })
     }
 }
@@ -453,6 +488,9 @@ pub struct Ctx {
     pub now_ms: u64,
     /// 128 fresh random bits (new vault and item ids).
     pub fresh: [u8; 16],
+    /// Time between two health checks of a vault, milliseconds
+    /// (`HEALTH_CHECK_INTERVAL_SECONDS`).
+    pub health_interval_ms: u64,
 }
 
 impl Ctx {
@@ -512,6 +550,8 @@ pub enum Event {
         /// Which item.
         item: ItemId,
     },
+    /// The workspace object's alarm: run the most overdue health check.
+    Tick,
     /// The result of an effect, with the operation it belongs to.
     Answered {
         /// The operation in flight.
@@ -615,7 +655,8 @@ pub enum Effect {
         /// The operation.
         op: Op,
     },
-    /// `GET` the key (versionless: its current version).
+    /// `GET` the key: its current version when `key` is versionless, else
+    /// exactly the version it names.
     GetKey {
         /// The key.
         key: KeyId,
@@ -736,6 +777,15 @@ enum Task {
         job: ItemJob,
         step: ItemStep,
     },
+    Health(HealthStep),
+}
+
+/// Where a health check stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum HealthStep {
+    Token,
+    GetKey,
+    Unwrap,
 }
 
 /// The vault a create will add.
@@ -908,6 +958,7 @@ pub fn update(model: &Workspace, event: Event, ctx: &Ctx) -> Step {
             };
             Ok((model.clone(), vec![Effect::LoadItem { vault, item, op }]))
         }
+        Event::Tick => tick(model, ctx),
         Event::Answered { op, answer } => answered(model, *op, answer, ctx),
     }
 }
@@ -1095,6 +1146,7 @@ fn answered(model: &Workspace, op: Op, answer: Result<Answer, CatalogError>, ctx
             _ => Err(unasked()),
         },
         Task::Item { job, step } => item_step(model, actor, vault, job, step, answer, ctx),
+        Task::Health(step) => health_step(model, vault, step, answer, ctx),
     }
 }
 
@@ -1223,6 +1275,12 @@ fn add_vault(
     ctx: &Ctx,
 ) -> Step {
     let is_default = new.is_default;
+    // The create's wrap/unwrap proof is the first check of an Azure vault;
+    // a platform vault has no monitor.
+    let health = match protection {
+        Protection::Azure(_) => VaultHealth::proven_at(ctx.now_ms, ctx.health_interval_ms),
+        Protection::Platform { .. } => VaultHealth::default(),
+    };
     let new = Vault {
         id: vault.clone(),
         name: new.name,
@@ -1231,6 +1289,7 @@ fn add_vault(
         protection,
         key_status,
         item_count: 0,
+        health,
     };
     if let Err(e) = model.admits(new.strategy(), &new.name) {
         return Ok(failed(
@@ -1311,7 +1370,10 @@ fn checking(
     let on_failure = |e: CatalogError| -> Step {
         let mut next = model.clone();
         if secret.is_none() && e != CatalogError::Internal {
-            next.vault_mut(&vault)?.key_status = status(KeyState::Unreachable, Some(e.body()), ctx);
+            let found = next.vault_mut(&vault)?;
+            found.key_status = status(KeyState::Unreachable, Some(e.body()), ctx);
+            // The monitor confirms (and audits) at once.
+            found.health.next_check_ms = ctx.now_ms;
         }
         Ok(failed(
             next,
@@ -1383,6 +1445,11 @@ fn checked(
     let mut next = model.clone();
     let found = next.vault_mut(vault)?;
     found.key_status = status(KeyState::Available, None, ctx);
+    if found.health.state != HealthState::Healthy {
+        // A fixed access shows healthy without waiting: the monitor checks
+        // (and audits the recovery) at once.
+        found.health.next_check_ms = ctx.now_ms;
+    }
     if let (Some(sealed), Protection::Azure(azure)) = (sealed_secret, &mut found.protection) {
         azure.sealed_client_secret = sealed;
         azure.secret_updated_at_ms = ctx.now_ms;
@@ -1420,7 +1487,15 @@ fn item_step(
                 client_id: azure.client_id.clone(),
             };
             let mut next = model.clone();
-            next.vault_mut(&vault)?.key_status = status(KeyState::Unreachable, Some(e.body()), ctx);
+            let found = next.vault_mut(&vault)?;
+            found.key_status = status(KeyState::Unreachable, Some(e.body()), ctx);
+            if matches!(
+                found.health.state,
+                HealthState::Healthy | HealthState::Unknown
+            ) {
+                // News to the monitor: it checks (and audits) at once.
+                found.health.next_check_ms = ctx.now_ms;
+            }
             let detail = job.failure_detail(&e);
             return Ok(failed(next, &actor, action, Some(&vault), detail, e, ctx));
         }
@@ -1465,7 +1540,11 @@ fn item_step(
                 ));
             };
             let mut next = model.clone();
-            next.vault_mut(&vault)?.key_status = status(KeyState::Available, None, ctx);
+            let found = next.vault_mut(&vault)?;
+            found.key_status = status(KeyState::Available, None, ctx);
+            if found.health.state != HealthState::Healthy {
+                found.health.next_check_ms = ctx.now_ms;
+            }
             Ok((
                 next,
                 vec![crypt(KeyRef::Unwrapped(key), op(job, ItemStep::Crypt))],
@@ -1535,4 +1614,137 @@ fn item_step(
         }
         _ => Err(unasked()),
     }
+}
+
+// ---- the health monitor ----------------------------------------------------
+
+/// The alarm: starts the health check of the most overdue Azure vault (one
+/// at a time: an operation holds one token). Its next check is pushed one
+/// interval out at once, so a check cut off by a restart is simply run at
+/// the next one. Nothing due: nothing to do.
+fn tick(model: &Workspace, ctx: &Ctx) -> Step {
+    let due = model
+        .vaults
+        .iter()
+        .filter(|v| v.azure().is_some() && v.health.due(ctx.now_ms))
+        .min_by_key(|v| v.health.next_check_ms);
+    let Some(vault) = due else {
+        return Ok((model.clone(), Vec::new()));
+    };
+    let Some(azure) = vault.azure() else {
+        return Ok((model.clone(), Vec::new()));
+    };
+    let principal = azure.principal(&vault.id);
+    let id = vault.id.clone();
+    let mut next = model.clone();
+    next.vault_mut(&id)?.health.next_check_ms = ctx.now_ms.saturating_add(ctx.health_interval_ms);
+    let op = Op {
+        actor: Actor::system(),
+        vault: id,
+        task: Task::Health(HealthStep::Token),
+    };
+    Ok((next, vec![Effect::Token { principal, op }]))
+}
+
+/// One step of a health check: token, GET of the recorded key version
+/// (`check_key`: enabled, dates, type, size, operations), and the unwrap of
+/// the vault key when a proof is due. The observation goes to the vault's
+/// [`VaultHealth`]; a change of state is audited.
+fn health_step(
+    model: &Workspace,
+    vault: VaultId,
+    step: HealthStep,
+    answer: Result<Answer, CatalogError>,
+    ctx: &Ctx,
+) -> Step {
+    let found = model.vault(&vault)?;
+    let azure = found.azure().ok_or_else(unasked)?;
+    let op = |step: HealthStep| Op {
+        actor: Actor::system(),
+        vault: vault.clone(),
+        task: Task::Health(step),
+    };
+    let seen = match (step, answer) {
+        (_, Err(CatalogError::Internal)) => {
+            // Our own failure says nothing about the key: check again later.
+            return Ok((model.clone(), Vec::new()));
+        }
+        (_, Err(e)) => Observation::Failed(e),
+        (HealthStep::Token, Ok(Answer::Token)) => {
+            return Ok((
+                model.clone(),
+                vec![Effect::GetKey {
+                    key: azure.wrapped.kid().clone(),
+                    op: op(HealthStep::GetKey),
+                }],
+            ));
+        }
+        (HealthStep::GetKey, Ok(Answer::Key(bundle))) => {
+            let answered = bundle
+                .key
+                .kid
+                .as_deref()
+                .and_then(|k| k.parse::<KeyId>().ok());
+            if !answered.is_some_and(|k| k.same_as(azure.wrapped.kid())) {
+                Observation::Failed(unexpected())
+            } else if let Err(e) = check_key(&bundle, KeyPolicy::VaultManagement, ctx.now_secs()) {
+                Observation::Failed(e)
+            } else {
+                let updated = bundle.attributes.updated;
+                if found.health.probe_due(ctx.now_ms, updated) {
+                    let mut next = model.clone();
+                    next.vault_mut(&vault)?.health.saw_key(updated);
+                    return Ok((
+                        next,
+                        vec![Effect::Unwrap {
+                            wrapped: azure.wrapped.clone(),
+                            op: op(HealthStep::Unwrap),
+                        }],
+                    ));
+                }
+                Observation::Usable
+            }
+        }
+        (HealthStep::Unwrap, Ok(Answer::Unwrapped(back))) => {
+            if VaultKey::from_bytes(&back.0).is_some() {
+                Observation::Proven
+            } else {
+                Observation::Failed(unexpected())
+            }
+        }
+        _ => return Err(unasked()),
+    };
+    let mut next = model.clone();
+    let target = next.vault_mut(&vault)?;
+    let changed = target
+        .health
+        .observe(&seen, ctx.now_ms, ctx.health_interval_ms);
+    match &seen {
+        Observation::Proven | Observation::Usable => {
+            target.key_status = status(KeyState::Available, None, ctx);
+        }
+        Observation::Failed(e) if e.access_lost_cause().is_some() => {
+            target.key_status = status(KeyState::Unreachable, Some(e.body()), ctx);
+        }
+        Observation::Failed(_) => {}
+    }
+    let effects = changed
+        .map(|t| {
+            let outcome = if t.to == HealthState::Healthy {
+                Outcome::Succeeded
+            } else {
+                Outcome::Failed
+            };
+            audit(
+                &Actor::system(),
+                AuditAction::VaultHealthChanged,
+                Some(&vault),
+                outcome,
+                Some(t.detail()),
+                ctx,
+            )
+        })
+        .into_iter()
+        .collect();
+    Ok((next, effects))
 }

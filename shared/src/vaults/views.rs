@@ -99,6 +99,10 @@ pub struct VaultSummary {
     pub azure: Option<AzureConnectionView>,
     /// How many items the vault holds.
     pub item_count: u64,
+    /// The health monitor's view (Azure External Keys vaults only): state,
+    /// cause, what the last failed check met, last and next check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health: Option<Box<super::health::VaultHealth>>,
 }
 
 /// `GET /api/workspaces/{workspace}/vaults`.

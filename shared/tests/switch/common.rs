@@ -137,6 +137,7 @@ pub fn is_result(event: &Event) -> bool {
             | Event::BindingRecorded { .. }
             | Event::KeyChecked { .. }
             | Event::KeyProbed { .. }
+            | Event::ConfigurationChecked { .. }
             | Event::KeyVersionRead { .. }
             | Event::Rewrapped { .. }
             | Event::RewrapVerified { .. }

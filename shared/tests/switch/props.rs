@@ -63,7 +63,7 @@ impl Dice<'_> {
 
 // ---------- every error the edge can feed back ----------
 
-const ERROR_KINDS: usize = 60;
+const ERROR_KINDS: usize = 61;
 
 fn error(i: u32) -> CatalogError {
     use CatalogError as E;
@@ -187,11 +187,17 @@ fn error(i: u32) -> CatalogError {
             retry_after_secs: 3,
             interval_secs: 10,
         },
-        57 => E::RoleRemoved {
+        57 => E::KeyAccessLost {
+            cause: Box::new(E::KeyVaultForbidden),
+            kid: "https://vault1.vault.azure.net/keys/cmk/0123456789abcdef0123456789abcdef"
+                .parse()
+                .expect("a kid"),
+        },
+        58 => E::RoleRemoved {
             vault_name: "vault1".into(),
         },
-        58 => E::ConsentRemoved { tenant: None },
-        59 => E::KeyDeleted {
+        59 => E::ConsentRemoved { tenant: None },
+        60 => E::KeyDeleted {
             vault_name: "vault1".into(),
             key_name: "cmk".into(),
             recoverable_days: Some(7),
@@ -262,9 +268,10 @@ fn kind(e: &CatalogError) -> usize {
         E::KeyBindingMissing { .. } => 54,
         E::KeyBindingMismatch { .. } => 55,
         E::RateLimited { .. } => 56,
-        E::RoleRemoved { .. } => 57,
-        E::ConsentRemoved { .. } => 58,
-        E::KeyDeleted { .. } => 59,
+        E::KeyAccessLost { .. } => 57,
+        E::RoleRemoved { .. } => 58,
+        E::ConsentRemoved { .. } => 59,
+        E::KeyDeleted { .. } => 60,
     }
 }
 
@@ -426,6 +433,7 @@ impl Out {
             | Effect::Rewrap { attempt, .. }
             | Effect::VerifyRewrap { attempt, .. } => Some(*attempt),
             Effect::ExchangeCode { .. }
+            | Effect::CheckConfiguration { .. }
             | Effect::RecordBinding { .. }
             | Effect::Webhook(_)
             | Effect::CheckKey { .. }
@@ -456,6 +464,7 @@ impl Out {
             (Effect::Webhook(_), _) => "webhook",
             (Effect::CheckKey { .. }, _) => "check_key",
             (Effect::ProbeKey { .. }, _) => "probe_key",
+            (Effect::CheckConfiguration { .. }, _) => "check_configuration",
             (
                 Effect::Audit(_) | Effect::ArmAlarm { .. } | Effect::ClearAlarm | Effect::Reply(_),
                 _,
@@ -482,6 +491,7 @@ impl Out {
             | Effect::Webhook(_)
             | Effect::CheckKey { .. }
             | Effect::ProbeKey { .. }
+            | Effect::CheckConfiguration { .. }
             | Effect::Audit(_)
             | Effect::ArmAlarm { .. }
             | Effect::ClearAlarm
@@ -1139,7 +1149,11 @@ impl Sim {
                     Ok(200)
                 },
             },
-            Effect::Audit(_) | Effect::ArmAlarm { .. } | Effect::ClearAlarm | Effect::Reply(_) => {
+            Effect::Audit(_)
+            | Effect::ArmAlarm { .. }
+            | Effect::ClearAlarm
+            | Effect::Reply(_)
+            | Effect::CheckConfiguration { .. } => {
                 unreachable!("only outside calls are outstanding")
             }
         }
@@ -2228,7 +2242,9 @@ impl Sim {
                             },
                         );
                     }
-                    Reply::ConsentOutcome { .. } | Reply::VerifyOutcome { .. } => {}
+                    Reply::ConsentOutcome { .. }
+                    | Reply::VerifyOutcome { .. }
+                    | Reply::Check(_) => {}
                     Reply::Error(e) => {
                         check!(
                             e.status() >= 400,
@@ -2279,6 +2295,9 @@ impl Sim {
                     self.oracle.window_open = false;
                     self.outs.push(new(self, None, None));
                 }
+                // Check configuration is never asked for by these lives (its
+                // walk-throughs cover it): it holds no lease and changes nothing.
+                Effect::CheckConfiguration { .. } => {}
                 Effect::RewrapToAws { .. }
                 | Effect::RecordBinding { .. }
                 | Effect::CheckKey { .. }
@@ -2539,6 +2558,7 @@ fn effect_name(e: &Effect) -> &'static str {
         Effect::Webhook(_) => "webhook",
         Effect::CheckKey { .. } => "check_key",
         Effect::ProbeKey { .. } => "probe_key",
+        Effect::CheckConfiguration { .. } => "check_configuration",
     }
 }
 

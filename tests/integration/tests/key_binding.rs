@@ -251,7 +251,21 @@ async fn a_cold_unwrap_of_the_company_key_checks_the_tag() {
         None,
     )
     .await;
-    assert_error(&(s, v.clone()), 422, "key_binding_mismatch");
+    // The envelope API names it as a lost access (issue 14): cause
+    // `binding_removed`, the binding refusal's own code in the detail, and
+    // its fix (the exact command).
+    assert_error(&(s, v.clone()), 422, "key_access_lost");
+    assert_eq!(v["cause"], "binding_removed", "{v}");
+    assert!(
+        v["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("key_binding_mismatch")),
+        "{v}"
+    );
+    assert!(
+        v["fix"].as_str().is_some_and(|f| f.contains(&company)),
+        "{v}"
+    );
     assert_eq!(
         vault_calls(&w.vault, "/unwrapkey").await.len(),
         unwraps_before

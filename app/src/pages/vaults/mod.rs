@@ -17,6 +17,7 @@ use leptos_router::hooks::use_params_map;
 use self::create::CreateVaultDialog;
 use self::items::ItemsSection;
 use self::replace_secret::ReplaceSecretDialog;
+pub use self::table::HealthCell;
 use self::table::VaultTable;
 use crate::api::{self, ApiError};
 use crate::components::error_notice::{ErrorNotice, MaybeError};

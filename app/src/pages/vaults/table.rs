@@ -1,7 +1,9 @@
 //! The table of vaults: name, strategy (with the Azure vault and key), the
-//! default, the key status with its reason, and the row actions.
+//! default, the key status with its reason, the key's health (Azure
+//! External Keys: the monitor's state, cause and fix, last and next check),
+//! and the row actions.
 
-use keyswitch_shared::vaults::{KeyState, SecretState, VaultSummary};
+use keyswitch_shared::vaults::{HealthState, KeyState, SecretState, VaultHealth, VaultSummary};
 use leptos::prelude::*;
 
 use super::use_vaults;
@@ -31,6 +33,7 @@ pub fn VaultTable(
                         <th scope="col">"Strategy"</th>
                         <th scope="col">"Default"</th>
                         <th scope="col">"Key status"</th>
+                        <th scope="col">"Key health"</th>
                         <th scope="col">"Created"</th>
                         <th scope="col">"Actions"</th>
                     </tr>
@@ -70,6 +73,12 @@ pub fn VaultTable(
                                             <span class=status_class>{status.label()}</span>
                                             {status.error.clone().map(|b| view! { <CatalogNotice body=b role="none"/> })}
                                         </td>
+                                        <td>
+                                            {match v.health.clone() {
+                                                Some(h) => view! { <HealthCell health=*h/> }.into_any(),
+                                                None => view! { <span class="muted">"Not monitored (platform key)"</span> }.into_any(),
+                                            }}
+                                        </td>
                                         <td><time>{format_time(v.created_at_ms)}</time></td>
                                         <td class="actions">
                                             {(!v.is_default).then(|| view! {
@@ -94,5 +103,37 @@ pub fn VaultTable(
                 </tbody>
             </table>
         </Show>
+    }
+}
+
+/// One Azure vault's health: the state as a badge, the cause and its fix
+/// when access is lost (or what a transient failure met), and when the
+/// monitor checked last and checks next.
+#[component]
+pub fn HealthCell(
+    /// The monitor's view.
+    health: VaultHealth,
+) -> impl IntoView {
+    let class = match health.state {
+        HealthState::Healthy => "badge badge-ok",
+        HealthState::AccessLost => "badge badge-error",
+        HealthState::Degraded | HealthState::Unknown => "badge badge-pending",
+    };
+    let state = health.state;
+    let cause = health.cause.clone();
+    let error = health.error.clone();
+    let last = health.last_check_ms;
+    let next = health.next_check_ms;
+    view! {
+        <div class="vault-health" data-health=state.as_str()>
+            <span class=class>{state.label()}</span>
+            {cause.map(|c| view! { <p class="muted" data-cause=c.clone()>{format!("Cause: {c}")}</p> })}
+            {error.map(|b| view! { <CatalogNotice body=b role="none"/> })}
+            <p class="muted">
+                {last.map(|t| format!("Last check: {}", format_time(t)))}
+                {last.is_some().then_some(" · ")}
+                {(next > 0).then(|| format!("Next check: {}", format_time(next)))}
+            </p>
+        </div>
     }
 }

@@ -6,6 +6,7 @@
 //! an outside service holds a lease ([`Lease`]); the alarm resolves a lease
 //! that expired (the object restarted while the step ran).
 
+mod check;
 mod export;
 mod finalize;
 mod health;
@@ -54,6 +55,7 @@ pub fn update(
             | Event::BindingRecorded { .. }
             | Event::KeyChecked { .. }
             | Event::KeyProbed { .. }
+            | Event::ConfigurationChecked { .. }
             | Event::KeyVersionRead { .. }
             | Event::Rewrapped { .. }
             | Event::RewrapVerified { .. }
@@ -126,6 +128,13 @@ pub fn update(
         Event::KeyChecked { attempt, result } => health::checked(&mut step, attempt, result)?,
         Event::KeyProbed { attempt, result } => health::probed(&mut step, attempt, result)?,
         Event::RewrapNow { actor } => rotate::rewrap_now(&mut step, actor)?,
+        Event::CheckConfiguration { actor } => check::check(&mut step, &actor)?,
+        Event::ConfigurationChecked {
+            actor,
+            scope,
+            key,
+            seen,
+        } => check::checked(&mut step, &actor, scope, key, &seen),
         Event::KeyVersionRead { attempt, result } => {
             rotate::key_version_read(&mut step, attempt, result)?;
         }
@@ -172,6 +181,7 @@ pub fn refusal(
         Event::MoveToAwsKms { actor, .. } => (actor, AuditAction::MovedToAwsKms),
         Event::RewrapNow { actor } => (actor, AuditAction::RewrapRequested),
         Event::CheckNow { actor } => (actor, AuditAction::HealthCheckRequested),
+        Event::CheckConfiguration { actor } => (actor, AuditAction::ConfigurationChecked),
         _ => return None,
     };
     let mut step = Step::new(model, ctx);
@@ -224,6 +234,7 @@ fn attempt_of(effect: &Effect) -> Option<u32> {
         | Effect::ClearAlarm
         | Effect::Reply(_)
         | Effect::ExchangeCode { .. }
+        | Effect::CheckConfiguration { .. }
         | Effect::RecordBinding { .. }
         | Effect::Webhook(_)
         | Effect::CheckKey { .. }
