@@ -155,6 +155,11 @@ impl WorkspaceVaults {
             now_ms: crate::clock::now_ms(),
             fresh,
             health_interval_ms: health_interval_ms(&self.env),
+            notify: keyswitch_shared::notify::NotifyPolicy {
+                enabled: crate::config::webhook_url(&self.env).is_some(),
+                retry_base_ms: crate::config::finalize_retry_base_ms(&self.env),
+                ..keyswitch_shared::notify::NotifyPolicy::default()
+            },
         })
     }
 
@@ -180,9 +185,23 @@ impl WorkspaceVaults {
         let mut session = Session::default();
         let mut queue = VecDeque::from([first]);
         let mut reply = None;
+        let mut is_first = true;
         while let Some(event) = queue.pop_front() {
             let model = self.model().await?;
-            let (next, effects) = update(&model, event, &self.ctx(workspace)?)?;
+            let (next, effects) = match update(&model, event, &self.ctx(workspace)?) {
+                Ok(step) => step,
+                // A result whose question is gone (a webhook answered
+                // twice): logged and dropped; the request goes on.
+                Err(e) if !is_first => {
+                    worker::console_warn!(
+                        "workspace {workspace}: a result not applied: {}",
+                        e.code()
+                    );
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
+            is_first = false;
             let mut items = Vec::new();
             let mut events = Vec::new();
             let mut in_flight = Vec::new();
