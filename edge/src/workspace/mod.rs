@@ -185,14 +185,15 @@ impl WorkspaceVaults {
         let mut session = Session::default();
         let mut queue = VecDeque::from([first]);
         let mut reply = None;
-        let mut is_first = true;
         while let Some(event) = queue.pop_front() {
             let model = self.model().await?;
+            let webhook_answer = matches!(event, Event::WebhookAnswered { .. });
             let (next, effects) = match update(&model, event, &self.ctx(workspace)?) {
                 Ok(step) => step,
-                // A result whose question is gone (a webhook answered
-                // twice): logged and dropped; the request goes on.
-                Err(e) if !is_first => {
+                // A webhook answer whose send is gone (answered twice):
+                // logged and dropped; the request goes on. Any other
+                // refusal is the request's answer (an unknown item: 404).
+                Err(e) if webhook_answer => {
                     worker::console_warn!(
                         "workspace {workspace}: a result not applied: {}",
                         e.code()
@@ -201,7 +202,6 @@ impl WorkspaceVaults {
                 }
                 Err(e) => return Err(e.into()),
             };
-            is_first = false;
             let mut items = Vec::new();
             let mut events = Vec::new();
             let mut in_flight = Vec::new();

@@ -1790,7 +1790,13 @@ fn health_step(
             target.key_status = status(KeyState::Available, None, ctx);
         }
         Observation::Failed(e) if e.access_lost_cause().is_some() => {
-            target.key_status = status(KeyState::Unreachable, Some(e.body()), ctx);
+            // The same words as an item operation's refusal.
+            let shown = CatalogError::VaultKeyUnreachable {
+                cause: Box::new(e.clone()),
+                kid: azure.wrapped.kid().clone(),
+                client_id: azure.client_id.clone(),
+            };
+            target.key_status = status(KeyState::Unreachable, Some(shown.body()), ctx);
         }
         Observation::Failed(_) => {}
     }
