@@ -143,3 +143,24 @@ impl CheckReport {
         self.problems.is_empty()
     }
 }
+
+/// What the edge saw when it ran *Check configuration* (it decides
+/// nothing: `switch::update` turns this into the [`CheckReport`]). Each
+/// step that was not run (an earlier one it needs failed) is `None`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckObservations {
+    /// A client-credentials token of the connector in the vault's tenant
+    /// (the admin consent took effect).
+    pub token: Option<Result<(), crate::CatalogError>>,
+    /// GET of the key (versionless for a pending setup, the key in force
+    /// otherwise).
+    pub key: Option<Result<crate::keyvault::KeyBundle, crate::CatalogError>>,
+    /// A wrap/unwrap round trip of a random probe with the version GET
+    /// answered.
+    pub probe: Option<Result<(), crate::CatalogError>>,
+    /// Before Save: the re-wrap dry run (unwrap with the provider in force,
+    /// wrap and unwrap with the new key, compare, discard).
+    pub dry_run: Option<Result<(), crate::CatalogError>>,
+    /// The backup-set inventory.
+    pub inventory: Option<Result<crate::switch::Inventory, crate::CatalogError>>,
+}

@@ -143,3 +143,62 @@ def test_update_key_properties_sets_the_version_tags():
     cleared = client.update_key_properties("company-kek", version, tags={})
     assert not cleared.properties.tags
     assert not client.get_key("company-kek").properties.tags
+
+
+def test_rotation_policy_round_trips_with_the_sdk_and_rotates_on_schedule():
+    # Setting a policy is a Crypto Officer's job: a new app with that role.
+    from azure.keyvault.keys import (
+        KeyRotationLifetimeAction,
+        KeyRotationPolicy,
+        KeyRotationPolicyAction,
+    )
+
+    secret = "rot-" + uuid.uuid4().hex
+    app = control("POST", "/apps", {"tenant": "Contoso", "name": "Rotation Officer", "value": secret})
+    client_id = app["app"]["client_id"]
+    control(
+        "POST",
+        "/vaults/contoso-kms/role-assignments",
+        {"principal": f"app:{client_id}", "role": "Key Vault Crypto Officer"},
+    )
+    client = key_client(credential(client_id, secret))
+    # A key without a policy answers Key Vault's default.
+    default = client.get_key_rotation_policy("small-key")
+    assert [(getattr(a.action, "value", a.action).lower(), a.time_before_expiry) for a in default.lifetime_actions] == [
+        ("notify", "P30D")
+    ]
+    policy = client.update_key_rotation_policy(
+        "small-key",
+        KeyRotationPolicy(),
+        lifetime_actions=[
+            KeyRotationLifetimeAction(KeyRotationPolicyAction.rotate, time_after_create="P90D"),
+            KeyRotationLifetimeAction(KeyRotationPolicyAction.notify, time_before_expiry="P30D"),
+        ],
+        expires_in="P1Y",
+    )
+    assert policy.id.endswith("/keys/small-key/rotationpolicy")
+    assert policy.expires_in == "P1Y"
+    assert policy.created_on is not None and policy.updated_on is not None
+    got = client.get_key_rotation_policy("small-key")
+    def action(a):
+        return getattr(a.action, "value", a.action).lower()
+
+    assert sorted((action(a), a.time_after_create, a.time_before_expiry) for a in got.lifetime_actions) == sorted(
+        [("rotate", "P90D", None), ("notify", None, "P30D")]
+    )
+    # Key Vault's checks: under 7 days is refused.
+    with pytest.raises(HttpResponseError) as err:
+        client.update_key_rotation_policy(
+            "small-key",
+            KeyRotationPolicy(),
+            lifetime_actions=[KeyRotationLifetimeAction(KeyRotationPolicyAction.rotate, time_after_create="P1D")],
+        )
+    assert err.value.status_code == 400
+    # The schedule runs when the test says it is 91 days later.
+    before = client.get_key("small-key").properties.version
+    at = int(__import__("time").time()) + 91 * 86400
+    ran = control("POST", "/rotation-policies/run", {"at": at})
+    assert any("/keys/small-key/" in k for k in ran["rotated"]), ran
+    after = client.get_key("small-key")
+    assert after.properties.version != before
+    assert int(after.properties.expires_on.timestamp()) == at + 365 * 86400

@@ -5,13 +5,14 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use keyswitch_shared::CatalogError;
 use keyswitch_shared::api::CompanyKeyExport;
+use keyswitch_shared::health::KeySeen;
 use keyswitch_shared::switch::{
     self, Company, ConsentProof, Ctx, Effect, Event, InventoryTenant, Target, TenantRef,
 };
 
 use super::{CompanyKms, Outcome, Res};
 use crate::azure::entra::Entra;
-use crate::azure::keyvault::KeyVault;
+use crate::azure::keyvault::{ConnectorVault, KeyVault};
 use crate::error::EdgeError;
 use crate::idp;
 use crate::inventory::Inventory;
@@ -20,7 +21,7 @@ use crate::providers::aws_kms::Kms;
 
 /// The catalog error an outside call ends with, as the model records it.
 /// A failure that is not the admin's to fix is logged with its cause.
-fn caught<T>(what: &str, result: Result<T, EdgeError>) -> Result<T, CatalogError> {
+pub(super) fn caught<T>(what: &str, result: Result<T, EdgeError>) -> Result<T, CatalogError> {
     result.map_err(|e| {
         match &e {
             EdgeError::Catalog(_) => {}
@@ -159,6 +160,28 @@ impl CompanyKms {
                 let result = caught("finalization verify", result);
                 Some(Event::WrapVerified { attempt, result })
             }
+            Effect::CheckConfiguration {
+                actor,
+                scope,
+                key,
+                tenant,
+                dry_run,
+            } => {
+                let seen = self
+                    .observe_configuration(
+                        model.company_id(),
+                        &key,
+                        tenant.as_ref(),
+                        dry_run.as_deref(),
+                    )
+                    .await;
+                Some(Event::ConfigurationChecked {
+                    actor,
+                    scope,
+                    key,
+                    seen: Box::new(seen),
+                })
+            }
             Effect::ReadKeyVersion {
                 attempt,
                 key,
@@ -222,6 +245,52 @@ impl CompanyKms {
                     crate::key_bindings::record(&self.env, &key, model.company_id(), bind).await,
                 );
                 Some(Event::BindingRecorded { attempt, result })
+            }
+            Effect::CheckKey {
+                attempt,
+                key,
+                tenant,
+                fresh_token,
+            } => {
+                let result = async {
+                    let vault_uri = key.vault();
+                    if fresh_token {
+                        Entra::from_env(&self.env)?
+                            .request_token(&self.env, &tenant, vault_uri.token_scope())
+                            .await?;
+                    }
+                    let vault = ConnectorVault::new(&self.env, &tenant, &vault_uri)?;
+                    let bundle = vault.get_key(&key).await?;
+                    Ok(KeySeen::from_bundle(&bundle)?)
+                }
+                .await;
+                let result = caught("health check", result);
+                Some(Event::KeyChecked { attempt, result })
+            }
+            Effect::ProbeKey {
+                attempt,
+                kid,
+                tenant,
+            } => {
+                let result = async {
+                    let vault_uri = kid.vault();
+                    let vault = ConnectorVault::new(&self.env, &tenant, &vault_uri)?;
+                    let mut probe = [0u8; 32];
+                    getrandom::fill(&mut probe).map_err(crate::crypto::CryptoError::from)?;
+                    let (used, wrapped) = vault.wrap(&kid, &probe).await?;
+                    if !used.same_as(&kid) {
+                        return Err(mismatch("Azure Key Vault"));
+                    }
+                    let back = vault.unwrap(&kid, &wrapped).await?;
+                    if back == probe {
+                        Ok(())
+                    } else {
+                        Err(mismatch("Azure Key Vault"))
+                    }
+                }
+                .await;
+                let result = caught("health probe", result);
+                Some(Event::KeyProbed { attempt, result })
             }
             Effect::Webhook(send) => {
                 let result =
@@ -310,7 +379,7 @@ impl CompanyKms {
 
     /// Every backup set of the company: its tenant with its name, or why it
     /// cannot be verified (the model decides what that means).
-    async fn read_inventory(&self, company: &str) -> Res<switch::Inventory> {
+    pub(super) async fn read_inventory(&self, company: &str) -> Res<switch::Inventory> {
         let sets = Inventory::from_env(&self.env)?.backup_sets(company).await?;
         let mut read = switch::Inventory::default();
         for set in &sets {

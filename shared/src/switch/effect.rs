@@ -61,6 +61,8 @@ pub enum Reply {
     },
     /// The request failed with this error (the state change, if any, stands).
     Error(CatalogError),
+    /// *Check configuration*'s report.
+    Check(Box<crate::rotation::CheckReport>),
 }
 
 /// What the edge must do. Every effect is carried out; effects that call
@@ -221,6 +223,49 @@ pub enum Effect {
         blob: String,
         /// The vault's tenant.
         tenant: TenantId,
+    },
+    /// Health check: a client-credentials token in `tenant` (the cached one,
+    /// or a fresh one when `fresh_token`: a removed consent shows only when
+    /// a token is asked for) and one GET of the versionless `key`; then
+    /// [`Event::KeyChecked`](super::Event::KeyChecked) with what it showed.
+    CheckKey {
+        /// The check's attempt.
+        attempt: u32,
+        /// The versionless key id.
+        key: KeyId,
+        /// The vault's tenant.
+        tenant: TenantId,
+        /// Ask Entra for a new token first (*Check now*, or the last check
+        /// did not end healthy).
+        fresh_token: bool,
+    },
+    /// Health probe: wrap 32 random bytes with `kid` and unwrap them again;
+    /// then [`Event::KeyProbed`](super::Event::KeyProbed).
+    ProbeKey {
+        /// The check's attempt.
+        attempt: u32,
+        /// The versioned key id the company key is wrapped with.
+        kid: KeyId,
+        /// The vault's tenant.
+        tenant: TenantId,
+    },
+    /// *Check configuration*: observe everything at once without changing
+    /// anything — a token in `tenant` (none when unknown), GET `key`, a
+    /// wrap/unwrap probe with the version GET answered, before Save the
+    /// re-wrap dry run (unwrap with the provider in force `dry_run`, wrap
+    /// and unwrap with the new key, compare, discard), and the inventory;
+    /// then [`Event::ConfigurationChecked`](super::Event::ConfigurationChecked).
+    CheckConfiguration {
+        /// Who asked (the result's audit names them).
+        actor: Actor,
+        /// The pending setup's key or the key in force.
+        scope: crate::rotation::CheckScope,
+        /// Versionless (pending) or the recorded kid (in force).
+        key: KeyId,
+        /// The vault's tenant, when known.
+        tenant: Option<TenantId>,
+        /// Before Save: the provider in force and its blob, to dry-run the re-wrap.
+        dry_run: Option<Box<(Provider, WrappedKey)>>,
     },
     /// Sign the body (secret `WEBHOOK_SECRET`, the current time) and POST
     /// it to `WEBHOOK_URL`; then [`Event::WebhookAnswered`](super::Event::WebhookAnswered).

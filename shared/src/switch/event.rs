@@ -6,6 +6,7 @@ use super::secret::OAuthSecret;
 use crate::api::TestedKey;
 use crate::audit::Actor;
 use crate::catalog::CatalogError;
+use crate::health::KeySeen;
 use crate::ids::{KeyId, TenantId};
 
 /// A tenant of the backup-set inventory, with its display name.
@@ -164,6 +165,17 @@ pub enum Event {
         /// The KMS key id or ARN.
         key_id: String,
     },
+    /// *Check now*: check the key's health at once (rate limited like the
+    /// connection test).
+    CheckNow {
+        /// Who.
+        actor: Actor,
+    },
+    /// *Check configuration*: every check at once, changing nothing.
+    CheckConfiguration {
+        /// Who.
+        actor: Actor,
+    },
     /// *Re-wrap now*: re-wrap the company key with the key's current
     /// version (nothing to do when it is the recorded one).
     RewrapNow {
@@ -252,6 +264,17 @@ pub enum Event {
         /// The key ARN AWS KMS reported and the blob it wrapped (base64).
         result: Result<(String, String), CatalogError>,
     },
+    /// [`Effect::CheckConfiguration`](super::Effect::CheckConfiguration) finished.
+    ConfigurationChecked {
+        /// Who asked.
+        actor: Actor,
+        /// Which key.
+        scope: crate::rotation::CheckScope,
+        /// The key checked.
+        key: KeyId,
+        /// What the edge saw.
+        seen: Box<crate::rotation::CheckObservations>,
+    },
     /// [`Effect::ReadKeyVersion`](super::Effect::ReadKeyVersion) finished.
     KeyVersionRead {
         /// The lease attempt.
@@ -271,6 +294,21 @@ pub enum Event {
         /// The lease attempt.
         attempt: u32,
         /// Whether the new version unwrapped the new blob to the same key.
+        result: Result<(), CatalogError>,
+    },
+    /// [`Effect::CheckKey`](super::Effect::CheckKey) finished: what the GET
+    /// of the key showed, or the refusal it met.
+    KeyChecked {
+        /// The check's attempt.
+        attempt: u32,
+        /// The key as seen, or why not.
+        result: Result<KeySeen, CatalogError>,
+    },
+    /// [`Effect::ProbeKey`](super::Effect::ProbeKey) finished.
+    KeyProbed {
+        /// The check's attempt.
+        attempt: u32,
+        /// Whether the wrap/unwrap round trip gave the probe back.
         result: Result<(), CatalogError>,
     },
     /// The key-binding registry answered a write: how many *other*
@@ -307,6 +345,11 @@ impl Event {
             Self::BeginExportRound { .. } => "export_verification",
             Self::MoveToAwsKms { .. } => "move_to_aws_kms",
             Self::RewrapNow { .. } => "rewrap_now",
+            Self::CheckNow { .. } => "check_now",
+            Self::KeyChecked { .. } => "key_checked",
+            Self::KeyProbed { .. } => "key_probed",
+            Self::CheckConfiguration { .. } => "check_configuration",
+            Self::ConfigurationChecked { .. } => "configuration_checked",
             Self::ConsentCallback { .. } => "admin_consent_callback",
             Self::VerifyCallback { .. } => "verify_callback",
             Self::Tick => "tick",

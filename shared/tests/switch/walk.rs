@@ -628,6 +628,12 @@ fn platform_to_azure_with_the_exact_effects_of_every_step() {
         fx,
         vec![
             audit_note(SYSTEM, A::SwitchCommitted, O::Succeeded, k.as_str()),
+            audit_note(
+                SYSTEM,
+                A::HealthChanged,
+                O::Succeeded,
+                "unknown → healthy (verified by the switch)"
+            ),
             Fx::Do(Effect::ArmAlarm {
                 at_ms: r.now + lease_ms(&r)
             }),
@@ -659,7 +665,7 @@ fn platform_to_azure_with_the_exact_effects_of_every_step() {
     let opened_at = i64::try_from(r.now / 1000).unwrap();
     assert_eq!(r.m.export_window(), ExportWindow::Open { opened_at });
     assert_eq!(r.m.progress().stage, Stage::Done);
-    assert_eq!(r.m.audit_seq(), 15);
+    assert_eq!(r.m.audit_seq(), 16);
     // The registry records the binding; the audit names the key and how
     // many other companies share it.
     let fx = r.fx(Event::BindingRecorded {
@@ -674,7 +680,9 @@ fn platform_to_azure_with_the_exact_effects_of_every_step() {
         fx,
         vec![
             audit_note(SYSTEM, A::KeyBound, O::Succeeded, &note),
-            Fx::Do(Effect::ClearAlarm),
+            Fx::Do(Effect::ArmAlarm {
+                at_ms: next_health_check(&r)
+            }),
         ]
     );
     assert!(r.m.registry_writes().is_empty());
@@ -704,7 +712,9 @@ fn platform_to_azure_with_the_exact_effects_of_every_step() {
         fx,
         vec![
             audit_note(ADMIN, A::CompanyKeyExport, O::Succeeded, "Azure Key Vault"),
-            Fx::Do(Effect::ClearAlarm),
+            Fx::Do(Effect::ArmAlarm {
+                at_ms: next_health_check(&r)
+            }),
         ]
     );
     let before = r.m.clone();
@@ -805,7 +815,8 @@ fn a_registry_write_is_owed_until_answered_and_sent_again_by_the_alarm() {
         vec![audit_note(SYSTEM, A::KeyBound, O::Succeeded, &note)]
     );
     assert!(r.m.registry_writes().is_empty());
-    assert_eq!(r.m.next_deadline_ms(), None);
+    // What is left is the next health check of the key.
+    assert_eq!(r.m.next_deadline_ms(), Some(next_health_check(&r)));
 
     // Moving away from the key releases it.
     r.ok(Event::MoveToAwsKms {
@@ -1943,7 +1954,9 @@ fn an_interrupted_export_keeps_the_window_closed() {
                 O::Failed,
                 "step_interrupted: export window stays closed"
             ),
-            Fx::Do(Effect::ClearAlarm),
+            Fx::Do(Effect::ArmAlarm {
+                at_ms: next_health_check(&r)
+            }),
         ]
     );
     assert_eq!(r.m.export_window(), ExportWindow::Closed);
@@ -1980,7 +1993,9 @@ fn interrupted_round_reads_and_moves_change_nothing() {
         fx,
         vec![
             audit_note(SYSTEM, A::LeaseExpired, O::Failed, "step_interrupted"),
-            Fx::Do(Effect::ClearAlarm),
+            Fx::Do(Effect::ArmAlarm {
+                at_ms: next_health_check(&r)
+            }),
         ]
     );
     assert!(r.m.export_round().is_none());
@@ -2299,7 +2314,9 @@ fn export_once_then_a_round_of_verifications_reopens_it() {
                 O::Succeeded,
                 "2 tenant(s) to verify"
             ),
-            Fx::Do(Effect::ClearAlarm),
+            Fx::Do(Effect::ArmAlarm {
+                at_ms: next_health_check(&r)
+            }),
         ]
     );
     assert_eq!(
@@ -2392,7 +2409,9 @@ fn a_round_with_an_empty_inventory_reopens_at_once() {
                 "0 tenant(s) to verify"
             ),
             audit(ADMIN, A::ExportReopened, O::Succeeded),
-            Fx::Do(Effect::ClearAlarm),
+            Fx::Do(Effect::ArmAlarm {
+                at_ms: next_health_check(&r)
+            }),
         ]
     );
     assert!(matches!(r.m.export_window(), ExportWindow::Open { .. }));
@@ -2893,7 +2912,9 @@ fn a_round_over_a_set_that_cannot_be_verified_does_not_start() {
                 O::Failed,
                 "backup_set_unverifiable"
             ),
-            Fx::Do(Effect::ClearAlarm),
+            Fx::Do(Effect::ArmAlarm {
+                at_ms: next_health_check(&r)
+            }),
             Fx::Do(Effect::Reply(Reply::Error(set.error()))),
         ]
     );
@@ -3275,7 +3296,8 @@ fn rewrap_now_with_the_recorded_version_current_changes_nothing() {
     );
     assert_eq!((r.m.provider().clone(), r.m.key().clone()), before);
     assert!(r.m.rewrap().is_none() && r.m.lease().is_none());
-    assert_eq!(r.m.next_deadline_ms(), None);
+    // What is left is the next health check of the key.
+    assert_eq!(r.m.next_deadline_ms(), Some(next_health_check(&r)));
 }
 
 #[test]
@@ -3374,7 +3396,8 @@ fn a_rewrap_is_retried_after_failures_and_crashes_and_never_wraps_twice() {
     });
     assert_eq!(r.m.provider(), &azure_of(&k3));
     assert_eq!(r.m.key().blob, "blob-3");
-    assert_eq!(r.m.next_deadline_ms(), None);
+    // What is left is the next health check of the key.
+    assert_eq!(r.m.next_deadline_ms(), Some(next_health_check(&r)));
 }
 
 #[test]
@@ -3409,5 +3432,212 @@ fn a_wrap_answered_with_another_version_never_commits() {
     assert_eq!(
         r.m.rewrap_view().unwrap().last_error.unwrap().code,
         "unexpected_answer"
+    );
+}
+
+/// When the monitor of the Azure key in force checks next.
+fn next_health_check(r: &Run) -> u64 {
+    r.m.monitor()
+        .health
+        .next_check_at_ms
+        .expect("a company on Azure Key Vault has its next health check")
+}
+
+// ---------- Check configuration ----------
+
+fn bundle_for(k: &KeyId, bits: u32) -> keyswitch_shared::keyvault::KeyBundle {
+    use keyswitch_shared::keyvault::{JsonWebKey, KeyAttributes, KeyBundle, encode_base64url};
+    let bytes = (bits / 8) as usize;
+    let mut n = vec![0xa5u8; bytes];
+    n[0] = 0x80 | 1;
+    KeyBundle {
+        key: JsonWebKey {
+            kid: Some(k.to_string()),
+            kty: "RSA".into(),
+            key_ops: ["wrapKey", "unwrapKey"].map(String::from).to_vec(),
+            n: Some(encode_base64url(&n)),
+            e: Some("AQAB".into()),
+            crv: None,
+            x: None,
+            y: None,
+        },
+        attributes: KeyAttributes {
+            enabled: Some(true),
+            ..KeyAttributes::default()
+        },
+        tags: Some(
+            [("keyswitch-company".to_owned(), COMPANY.to_owned())]
+                .into_iter()
+                .collect(),
+        ),
+        managed: None,
+    }
+}
+
+#[test]
+fn check_configuration_before_save_lists_every_problem_and_changes_nothing() {
+    use keyswitch_shared::rotation::{CheckObservations, CheckScope, CheckStatus};
+    let mut r = Run::new(new_company());
+    to_tested(&mut r);
+    let before = r.m.clone();
+    let fx = r.ok(Event::CheckConfiguration { actor: admin() });
+    let t = target(1);
+    let versionless = KeyId::new(&t.vault_uri, &t.key_name, None);
+    assert_eq!(
+        calls(&fx),
+        vec![Effect::CheckConfiguration {
+            actor: admin(),
+            scope: CheckScope::Pending,
+            key: versionless.clone(),
+            tenant: Some(tenant_id(VAULT_TENANT)),
+            dry_run: Some(Box::new((before.provider().clone(), before.key().clone()))),
+        }]
+    );
+    assert_eq!(r.m, before, "asking changes nothing");
+    // The key is disabled, lacks unwrapKey and the tag names another
+    // company; the probe fails; one backup set cannot be verified.
+    let mut b = bundle_for(&kid(&t, 1), 3072);
+    b.attributes.enabled = Some(false);
+    b.key.key_ops = vec!["wrapKey".into()];
+    b.tags = Some(
+        [("keyswitch-company".to_owned(), "globex".to_owned())]
+            .into_iter()
+            .collect(),
+    );
+    let set = UnverifiableSet {
+        set_id: "bs-9".into(),
+        set_name: Some("Mail".into()),
+        why: Unverifiable::TenantIsDomain {
+            domain: "contoso.onmicrosoft.com".into(),
+        },
+    };
+    let seen = CheckObservations {
+        token: Some(Ok(())),
+        key: Some(Ok(b)),
+        probe: Some(Err(CatalogError::KeyDisabled)),
+        dry_run: None,
+        inventory: Some(Ok(Inventory {
+            tenants: inventory(&[m365(VAULT_TENANT)]).tenants,
+            unverifiable: vec![set],
+        })),
+    };
+    let fx = r.ok(Event::ConfigurationChecked {
+        actor: admin(),
+        scope: CheckScope::Pending,
+        key: versionless.clone(),
+        seen: Box::new(seen),
+    });
+    let report = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::Reply(Reply::Check(rep)) => Some(rep.clone()),
+            _ => None,
+        })
+        .expect("a report");
+    let codes: Vec<&str> = report.problems.iter().map(|p| p.code.as_str()).collect();
+    assert_eq!(
+        codes,
+        vec![
+            "key_operations_missing",
+            "key_disabled",
+            "key_binding_mismatch",
+            "key_disabled",
+            "backup_set_unverifiable"
+        ],
+        "{report:#?}"
+    );
+    let status = |id: &str| {
+        report
+            .checks
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| c.status)
+            .unwrap_or_else(|| panic!("no check {id}"))
+    };
+    for id in [
+        "consent",
+        "firewall",
+        "role",
+        "key_found",
+        "key_type",
+        "key_size",
+        "validity",
+        "throttling",
+    ] {
+        assert_eq!(status(id), CheckStatus::Ok, "{id}");
+    }
+    assert_eq!(status("dry_run"), CheckStatus::Skipped);
+    assert!(report.problems.iter().all(|p| !p.fix.is_empty()));
+    let tenant_check = format!("tenant:Microsoft 365 tenant {VAULT_TENANT}");
+    assert_eq!(status(&tenant_check), CheckStatus::Ok);
+    assert!(fx.iter().any(|e| matches!(
+        e,
+        Effect::Audit(a) if a.action == A::ConfigurationChecked
+            && a.detail.as_deref().is_some_and(|d| d.contains("5 problems"))
+    )));
+    assert_eq!(
+        same_but_audit_seq(&r.m, &before),
+        before,
+        "the check changed nothing"
+    );
+}
+
+#[test]
+fn check_configuration_without_consent_says_so_and_skips_what_needs_it() {
+    use keyswitch_shared::rotation::{CheckObservations, CheckScope, CheckStatus};
+    let mut r = Run::new(new_company());
+    // Nothing to check on the platform key without a setup.
+    let e = r.refused(Event::CheckConfiguration { actor: admin() });
+    assert_eq!(e.code(), "conflict");
+    r.ok(start_event(1));
+    let fx = r.ok(Event::CheckConfiguration { actor: admin() });
+    let Some(Effect::CheckConfiguration { tenant, key, .. }) = calls(&fx).first().cloned() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(tenant, None);
+    let fx = r.ok(Event::ConfigurationChecked {
+        actor: admin(),
+        scope: CheckScope::Pending,
+        key,
+        seen: Box::new(CheckObservations {
+            token: None,
+            key: None,
+            probe: None,
+            dry_run: None,
+            inventory: Some(Ok(Inventory::default())),
+        }),
+    });
+    let Some(Effect::Reply(Reply::Check(report))) =
+        fx.iter().find(|e| matches!(e, Effect::Reply(_))).cloned()
+    else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(report.problems.len(), 1, "{report:#?}");
+    assert_eq!(report.problems[0].code, "admin_consent_required");
+    assert!(
+        report
+            .checks
+            .iter()
+            .filter(|c| c.id != "consent" && c.id != "backup_sets")
+            .all(|c| c.status == CheckStatus::Skipped),
+        "{report:#?}"
+    );
+}
+
+#[test]
+fn check_configuration_after_the_switch_checks_the_key_in_force() {
+    use keyswitch_shared::rotation::CheckScope;
+    let mut r = Run::new(new_company());
+    let k2 = complete(&mut r, &[m365(VAULT_TENANT)]);
+    let fx = r.ok(Event::CheckConfiguration { actor: admin() });
+    assert_eq!(
+        calls(&fx),
+        vec![Effect::CheckConfiguration {
+            actor: admin(),
+            scope: CheckScope::InForce,
+            key: k2,
+            tenant: Some(tenant_id(VAULT_TENANT)),
+            dry_run: None,
+        }]
     );
 }

@@ -81,6 +81,7 @@ async fn only_admins_of_the_company_may_read_or_change() {
         ("GET", format!("{}/export/verification", kms(&b)), None),
         ("POST", format!("{}/export/verification", kms(&b)), None),
         ("POST", format!("{}/rewrap", kms(&b)), None),
+        ("POST", format!("{}/check", kms(&b)), None),
         (
             "POST",
             format!("{}/aws-kms", kms(&b)),

@@ -6,8 +6,10 @@
 //! an outside service holds a lease ([`Lease`]); the alarm resolves a lease
 //! that expired (the object restarted while the step ran).
 
+mod check;
 mod export;
 mod finalize;
+mod health;
 mod notify;
 mod registry;
 pub(crate) mod rotate;
@@ -51,6 +53,9 @@ pub fn update(
             | Event::Exported { .. }
             | Event::MovedToAws { .. }
             | Event::BindingRecorded { .. }
+            | Event::KeyChecked { .. }
+            | Event::KeyProbed { .. }
+            | Event::ConfigurationChecked { .. }
             | Event::KeyVersionRead { .. }
             | Event::Rewrapped { .. }
             | Event::RewrapVerified { .. }
@@ -119,7 +124,17 @@ pub fn update(
         Event::BindingRecorded { attempt, result } => {
             registry::recorded(&mut step, attempt, result)?;
         }
+        Event::CheckNow { actor } => health::check_now(&mut step, &actor)?,
+        Event::KeyChecked { attempt, result } => health::checked(&mut step, attempt, result)?,
+        Event::KeyProbed { attempt, result } => health::probed(&mut step, attempt, result)?,
         Event::RewrapNow { actor } => rotate::rewrap_now(&mut step, actor)?,
+        Event::CheckConfiguration { actor } => check::check(&mut step, &actor)?,
+        Event::ConfigurationChecked {
+            actor,
+            scope,
+            key,
+            seen,
+        } => check::checked(&mut step, &actor, scope, key, &seen),
         Event::KeyVersionRead { attempt, result } => {
             rotate::key_version_read(&mut step, attempt, result)?;
         }
@@ -133,6 +148,7 @@ pub fn update(
         Event::Tick => {}
     }
     finalize::start_when_verified(&mut step);
+    health::follow_provider(&mut step);
     rotate::start_when_due(&mut step);
     Ok(step.finish(model, rearm))
 }
@@ -164,6 +180,8 @@ pub fn refusal(
         Event::BeginExportRound { actor } => (actor, AuditAction::ExportVerificationStarted),
         Event::MoveToAwsKms { actor, .. } => (actor, AuditAction::MovedToAwsKms),
         Event::RewrapNow { actor } => (actor, AuditAction::RewrapRequested),
+        Event::CheckNow { actor } => (actor, AuditAction::HealthCheckRequested),
+        Event::CheckConfiguration { actor } => (actor, AuditAction::ConfigurationChecked),
         _ => return None,
     };
     let mut step = Step::new(model, ctx);
@@ -216,8 +234,11 @@ fn attempt_of(effect: &Effect) -> Option<u32> {
         | Effect::ClearAlarm
         | Effect::Reply(_)
         | Effect::ExchangeCode { .. }
+        | Effect::CheckConfiguration { .. }
         | Effect::RecordBinding { .. }
-        | Effect::Webhook(_) => None,
+        | Effect::Webhook(_)
+        | Effect::CheckKey { .. }
+        | Effect::ProbeKey { .. } => None,
     }
 }
 
