@@ -125,6 +125,16 @@ async fn rewrap_now_takes_up_a_rotation_and_the_old_version_can_then_be_disabled
     assert_eq!(count(&events, "key_rewrapped"), 1);
     assert_eq!(count(&events, "rotation_detected"), 1);
     assert_eq!(count(&events, "rewrap_requested"), 2);
+    // The host is told: one signed key.rotated webhook naming both kids.
+    let sent = webhook_helpers::wait_delivered(&company, "key.rotated", 20).await;
+    let data = &sent[0]["json"]["data"];
+    assert_eq!(data["old_kid"], k1.as_str(), "{data}");
+    assert_eq!(data["new_kid"], k2.as_str(), "{data}");
+    assert_eq!(data["reason"], "rewrap_now", "{data}");
+    assert!(
+        sent.iter().all(|d| d["signature_valid"] == true),
+        "{sent:?}"
+    );
     // GET …/kms shows the same.
     let status = status_of(&company, &t).await;
     assert_eq!(status["kid_history"], kms_view["kid_history"]);

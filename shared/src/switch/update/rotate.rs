@@ -19,6 +19,17 @@ use crate::rotation::{KidReason, KidRecord, RewrapStep};
 use crate::switch::company::{Op, Rewrap};
 use crate::switch::effect::Effect;
 
+/// The most `kid` history records kept (oldest dropped first): rotations
+/// come every few months, so this is decades of history in a bounded record.
+const MAX_HISTORY: usize = 100;
+
+fn trim(history: &mut Vec<KidRecord>) {
+    if history.len() > MAX_HISTORY {
+        let extra = history.len() - MAX_HISTORY;
+        history.drain(..extra);
+    }
+}
+
 /// The health check (or any GET of the key in force) saw `kid` as the key's
 /// current version. A version other than the recorded one makes a re-wrap
 /// owed; it starts now when no other step holds the lease, else as soon as
@@ -385,6 +396,7 @@ fn record(s: &mut Step<'_>, old: &KeyId, kid: &KeyId, reason: KidReason) {
         until_ms: None,
         reason,
     });
+    trim(history);
 }
 
 /// A switch committed with `kid` (or the company left Azure: `None`): the
@@ -403,6 +415,7 @@ pub(super) fn provider_changed(s: &mut Step<'_>, kid: Option<&KeyId>) {
             reason: KidReason::Switch,
         });
     }
+    trim(&mut s.m.kid_history);
     s.m.rewrap = None;
 }
 
