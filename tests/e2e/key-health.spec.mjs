@@ -137,7 +137,9 @@ test('Check configuration before Save lists several problems of the new key at o
   await kms.open(company, token);
   await kms.fillTarget(fresh.vaultUri, 'company-kek');
   const landing = await kms.testConnection({ consentAs: fresh.admin });
+  await landing.expectLanding('Admin consent granted');
   await landing.page.close();
+  await expect(kms.roleDialog).toBeVisible();
   await sim.assignCryptoUser(fresh.vault, fresh.tenantId);
   await sim.bindKey(fresh.vault, company);
   await kms.completed.click();
