@@ -272,9 +272,9 @@ mod panel {
             text(&host, "[data-testid=last-check]"),
             "2027-01-15 07:59:00 UTC (1 min ago)"
         );
-        assert_eq!(
-            text(&host, "[data-testid=next-check]"),
-            "2027-01-15 08:04:00 UTC (in 4 min)"
+        assert!(
+            text(&host, "[data-testid=next-check]")
+                .starts_with("2027-01-15 08:04:00 UTC (in 4 min)")
         );
         assert!(text(&host, "[data-testid=cache-time]").starts_with("5 minutes"));
         assert!(text(&host, "[data-testid=next-check]").contains("every 5 minutes"));

@@ -19,6 +19,87 @@ function watchErrors(page) {
   return errors;
 }
 
+test('health badge: healthy, access lost with its cause and fix (role removed, key disabled, firewall, key deleted), healthy again by itself', async ({ page, request }) => {
+  // Each recovery waits for keyswitch's own next check (30 s in the test stack).
+  test.setTimeout(240_000);
+  const errors = watchErrors(page);
+  const { sim, kms, fresh } = await switchedToAzure(page, request, companyId('health'));
+  const health = new KeyHealthPanel(page);
+  await expect(health.region).toBeVisible();
+  await health.checkNowAndWait();
+  await health.expectState('Healthy');
+  await expect(health.region.getByTestId('last-check')).toContainText('UTC');
+  await expect(health.region.getByTestId('next-check')).toContainText('UTC');
+  await expect(health.region.getByTestId('cache-time')).toContainText('keyswitch keeps the unlocked company key in memory for at most');
+  await kms.screenshot('key-health-healthy');
+
+  // The Azure admin removes keyswitch's role: Check now shows it at once.
+  await sim.removeCryptoUser(fresh.vault, fresh.tenantId);
+  await health.checkNowAndWait();
+  await health.expectState('Access lost');
+  const cause = health.status.locator('[data-code]');
+  await expect(cause).toHaveAttribute('data-code', 'role_removed');
+  await expect(cause).toContainText(`role on the vault ${fresh.vault} was removed`);
+  await expect(cause).toContainText('How to fix it: Ask your Azure admin to assign the Key Vault Crypto User role');
+  await kms.screenshot('key-health-role-removed');
+  // The role is back: keyswitch notices by itself at its next check.
+  await sim.assignCryptoUser(fresh.vault, fresh.tenantId);
+  await health.expectState('Healthy', { timeout: 45_000 });
+
+  // The key is disabled, then enabled again.
+  await sim.disableKey(fresh.vault);
+  await health.checkNowAndWait();
+  await health.expectState('Access lost');
+  await expect(cause).toHaveAttribute('data-code', 'key_disabled');
+  await expect(cause).toContainText('The key is disabled');
+  await kms.screenshot('key-health-key-disabled');
+  await sim.enableKey(fresh.vault);
+  await health.expectState('Healthy', { timeout: 45_000 });
+
+  // The vault's firewall shuts keyswitch out, then lets it in again.
+  await sim.firewall(fresh.vault, true);
+  await health.checkNowAndWait();
+  await health.expectState('Access lost');
+  await expect(cause).toHaveAttribute('data-code', 'vault_firewall');
+  await expect(cause).toContainText("The vault's firewall blocked the request");
+  await kms.screenshot('key-health-firewall');
+  await sim.firewall(fresh.vault, false);
+  await health.expectState('Healthy', { timeout: 45_000 });
+
+  // A deleted key says how to recover it; recovered, it is healthy again.
+  await sim.softDeleteKey(fresh.vault);
+  await health.checkNowAndWait();
+  await expect(cause).toHaveAttribute('data-code', 'key_deleted');
+  await expect(cause).toContainText(`az keyvault key recover --vault-name ${fresh.vault} --name company-kek`);
+  await kms.screenshot('key-health-key-deleted');
+  await sim.recoverKey(fresh.vault);
+  await health.expectState('Healthy', { timeout: 45_000 });
+
+  // Every change is in the audit trail.
+  await expect(kms.audit).toContainText('Key health changed');
+  expect(errors).toEqual([]);
+});
+
+test('expiry warning: a key that expires within the warning window says so, with the az command to extend or rotate it', async ({ page, request }) => {
+  const { sim, kms, fresh } = await switchedToAzure(page, request, companyId('expiry'));
+  const health = new KeyHealthPanel(page);
+  const inTenDays = Math.floor(Date.now() / 1000) + 10 * 86_400;
+  await sim.setExpiry(fresh.vault, inTenDays);
+  await health.checkNowAndWait();
+  await expect(health.expiry).toBeVisible();
+  await expect(health.expiry.locator('pre code').first()).toContainText(`az keyvault key`);
+  await expect(health.expiry.locator('pre code').first()).toContainText(fresh.vault);
+  await expect(health.expiry.getByRole('button', { name: 'Copy the extend command' }).first()).toBeVisible();
+  await expect(health.region.getByTestId('key-expires')).toContainText('(in 10 days)');
+  await health.expectState('Healthy');
+  await kms.screenshot('key-health-expiry-warning');
+
+  // Extended: the warning goes away.
+  await sim.setExpiry(fresh.vault, null);
+  await health.checkNowAndWait();
+  await expect(health.expiry).toHaveCount(0);
+});
+
 test('Check configuration after the switch lists every problem at once, each with its fix, and changes nothing', async ({ page, request }) => {
   const { sim, kms, fresh, company, token } = await switchedToAzure(page, request, companyId('check'));
   const health = new KeyHealthPanel(page);
@@ -56,7 +137,9 @@ test('Check configuration before Save lists several problems of the new key at o
   await kms.open(company, token);
   await kms.fillTarget(fresh.vaultUri, 'company-kek');
   const landing = await kms.testConnection({ consentAs: fresh.admin });
+  await landing.expectLanding('Admin consent granted');
   await landing.page.close();
+  await expect(kms.roleDialog).toBeVisible();
   await sim.assignCryptoUser(fresh.vault, fresh.tenantId);
   await sim.bindKey(fresh.vault, company);
   await kms.completed.click();

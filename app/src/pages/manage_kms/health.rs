@@ -234,7 +234,23 @@ pub fn KeyHealthSection() -> impl IntoView {
 /// The health facts in the edge's status view (`None`: not monitored).
 #[must_use]
 pub fn health_facts(overview: &keyswitch_shared::api::KmsOverview) -> Option<HealthFacts> {
-    // Wired to the health stream's status view as it lands.
-    let _ = overview;
-    None
+    let h = overview.health.as_ref()?;
+    Some(HealthFacts {
+        state: h.state.as_str().to_owned(),
+        cause: h.error.clone(),
+        since_ms: h.since_ms,
+        last_check_ms: h.last_check_at_ms,
+        next_check_ms: h.next_check_at_ms,
+        last_probe_ms: h.last_probe_at_ms,
+        interval_secs: Some(h.check_interval_secs),
+        checking: h.checking,
+        cache_seconds: Some(overview.key_cache_seconds),
+        expires_at_s: h.expires_at,
+        expiry_warning: h.expiry_warning.as_ref().map(|w| ExpiryFacts {
+            days_left: w.days_left,
+            message: w.message.clone(),
+            extend_command: w.extend_command.clone(),
+            rotate_command: w.rotate_command.clone(),
+        }),
+    })
 }

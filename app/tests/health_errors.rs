@@ -1,0 +1,110 @@
+//! Component tests, in headless Chromium: every catalog error the key-health
+//! panel shows as the cause of `access_lost` (issue 14) appears with its
+//! message and its fix, inside the panel, as the edge sends it.
+#![cfg(target_arch = "wasm32")]
+
+mod support;
+
+use keyswitch_app::pages::manage_kms::health::{HealthFacts, KeyHealthPanel};
+use keyswitch_shared::CatalogError;
+use leptos::prelude::*;
+use support::{find, mount};
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// The panel in `access_lost` with `error` as the cause; the text of the
+/// cause's notice and its `data-code`.
+fn shown(error: &CatalogError) -> (String, String) {
+    let facts = HealthFacts {
+        state: "access_lost".into(),
+        cause: Some(error.body()),
+        last_check_ms: Some(1_800_000_000_000),
+        ..HealthFacts::default()
+    };
+    let host =
+        mount(move || view! { <KeyHealthPanel facts=facts.clone() now=1_800_000_000_000u64/> });
+    let notice = find(&host, "[data-testid=health-status] .notice");
+    (
+        notice.text_content().unwrap_or_default(),
+        notice.get_attribute("data-code").unwrap_or_default(),
+    )
+}
+
+fn assert_shows(error: &CatalogError, code: &str) -> String {
+    let (text, shown_code) = shown(error);
+    assert_eq!(shown_code, code);
+    assert!(text.contains(&error.message()), "{text}");
+    assert!(
+        text.contains(&format!("How to fix it: {}", error.fix())),
+        "{text}"
+    );
+    text
+}
+
+#[wasm_bindgen_test]
+fn role_removed_names_the_vault_and_the_role_to_assign_again() {
+    let text = assert_shows(
+        &CatalogError::RoleRemoved {
+            vault_name: "contoso-kms".into(),
+        },
+        "role_removed",
+    );
+    assert!(text.contains("contoso-kms"), "{text}");
+    assert!(text.contains("Key Vault Crypto User"), "{text}");
+}
+
+#[wasm_bindgen_test]
+fn consent_removed_says_who_must_consent_again() {
+    let text = assert_shows(
+        &CatalogError::ConsentRemoved {
+            tenant: Some(
+                "72f988bf-0000-4c3a-9d6e-c0ffee000001"
+                    .parse()
+                    .expect("a tenant"),
+            ),
+        },
+        "consent_removed",
+    );
+    assert!(
+        text.contains("72f988bf-0000-4c3a-9d6e-c0ffee000001"),
+        "{text}"
+    );
+    assert!(text.contains("Global Administrator"), "{text}");
+}
+
+#[wasm_bindgen_test]
+fn a_deleted_key_says_how_to_recover_it() {
+    let text = assert_shows(
+        &CatalogError::KeyDeleted {
+            vault_name: "contoso-kms".into(),
+            key_name: "company-kek".into(),
+            recoverable_days: Some(7),
+        },
+        "key_deleted",
+    );
+    assert!(
+        text.contains("az keyvault key recover --vault-name contoso-kms --name company-kek"),
+        "{text}"
+    );
+    assert!(text.contains("within 7 days"), "{text}");
+}
+
+#[wasm_bindgen_test]
+fn the_vault_firewall_and_a_disabled_key_show_their_fix() {
+    assert_shows(&CatalogError::VaultFirewall, "vault_firewall");
+    assert_shows(&CatalogError::KeyDisabled, "key_disabled");
+}
+
+#[wasm_bindgen_test]
+fn an_expired_key_says_what_still_works_and_what_to_do() {
+    let text = assert_shows(
+        &CatalogError::KeyExpired {
+            expired_at: Some(1_800_000_000),
+        },
+        "key_expired",
+    );
+    // Key Vault still unwraps with an expired key; new wraps fail.
+    assert!(text.contains("still unwraps"), "{text}");
+    assert!(text.contains("2027-01-15 08:00 UTC"), "{text}");
+}
