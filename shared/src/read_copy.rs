@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::provider::Provider;
-use crate::switch::{Company, Stage, Tenant};
+use crate::switch::{Company, Policy, Stage, Tenant};
 
 /// The KV key of a company's read copy (prefix [`PREFIX`]).
 #[must_use]
@@ -59,9 +59,14 @@ pub struct KmsReadCopy {
 }
 
 impl KmsReadCopy {
-    /// The copy of `company` as of `as_of_ms`.
+    /// The copy of `company` as of `as_of_ms`, its health seen under
+    /// `policy` (the health monitor's status view).
     #[must_use]
-    pub fn of(company: &Company, as_of_ms: u64) -> Self {
+    pub fn of(company: &Company, as_of_ms: u64, policy: &Policy) -> Self {
+        let now_secs = i64::try_from(as_of_ms / 1000).unwrap_or(i64::MAX);
+        let health = company
+            .health_view(now_secs, policy)
+            .and_then(|h| serde_json::to_value(h).ok());
         Self {
             company_id: company.company_id.as_str().to_owned(),
             as_of_ms,
@@ -72,7 +77,7 @@ impl KmsReadCopy {
                 pending_setup: company.setup.as_ref().map(|s| s.tenants.clone()),
                 export_round: company.round.as_ref().map(|r| r.tenants.clone()),
             },
-            health: None,
+            health,
         }
     }
 

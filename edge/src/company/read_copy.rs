@@ -24,7 +24,7 @@ impl CompanyKms {
                 return;
             }
         };
-        let copy = KmsReadCopy::of(&model, crate::clock::now_ms());
+        let copy = KmsReadCopy::of(&model, crate::clock::now_ms(), &self.policy());
         let mark = SweepMark::of(&model);
         let unchanged = self.read_copy.borrow().as_ref().is_some_and(|last| {
             last.same_content(&copy) && self.read_copy_mark.get() == Some(mark)
