@@ -151,6 +151,8 @@ start_stack() {
     --var "KEY_CACHE_SECONDS:${KEY_CACHE_SECONDS:-6}" \
     --var "HEALTH_CHECK_INTERVAL_SECONDS:${HEALTH_CHECK_INTERVAL_SECONDS:-30}" \
     --var "FINALIZE_RETRY_BASE_MS:${FINALIZE_RETRY_BASE_MS:-300}" \
+    --var "HEALTH_CHECK_INTERVAL_SECONDS:${HEALTH_CHECK_INTERVAL_SECONDS:-30}" \
+    --var "EXPIRY_WARNING_DAYS:${EXPIRY_WARNING_DAYS:-30}" \
     --var "GOOGLE_CLIENT_ID:${SIM_GOOGLE_CLIENT_ID:-keyswitch-dev.apps.googleusercontent.com}" \
     --var "GOOGLE_AUTH_URL:$SIM_URL/google/accounts/o/oauth2/v2/auth" \
     --var "GOOGLE_TOKEN_URL:$SIM_URL/google/oauth2/token" \

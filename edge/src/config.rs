@@ -182,6 +182,35 @@ pub fn finalize_retry_base_ms(env: &Env) -> u64 {
         .unwrap_or(2000)
 }
 
+/// Var: seconds between two health checks of a company's Azure key
+/// (default 300; outside development 60 to 3600, see the config guard).
+pub const HEALTH_CHECK_INTERVAL_SECONDS: &str = "HEALTH_CHECK_INTERVAL_SECONDS";
+/// Var: how many days before the key's `exp` a warning is given (default 30).
+pub const EXPIRY_WARNING_DAYS: &str = "EXPIRY_WARNING_DAYS";
+
+/// How the key health checks are timed: `HEALTH_CHECK_INTERVAL_SECONDS`
+/// (default 300, at least 5, at most a day), the first retry after a
+/// transient failure (a tenth of the interval, at least 2 s, doubling up
+/// to the interval), and `EXPIRY_WARNING_DAYS` (default 30, 1 to 365).
+pub fn health_schedule(env: &Env) -> keyswitch_shared::health::Schedule {
+    let number = |name: &str| {
+        env.var(name)
+            .ok()
+            .and_then(|v| v.to_string().trim().parse::<u64>().ok())
+    };
+    let interval_secs = number(HEALTH_CHECK_INTERVAL_SECONDS)
+        .unwrap_or(keyswitch_shared::health::DEFAULT_CHECK_INTERVAL_SECS)
+        .clamp(5, 86_400);
+    let days = number(EXPIRY_WARNING_DAYS)
+        .unwrap_or(keyswitch_shared::health::DEFAULT_EXPIRY_WARNING_DAYS)
+        .clamp(1, 365);
+    keyswitch_shared::health::Schedule {
+        interval_ms: interval_secs * 1000,
+        retry_base_ms: (interval_secs * 100).max(2000),
+        expiry_warning_secs: i64::try_from(days * 86_400).unwrap_or(i64::MAX),
+    }
+}
+
 /// Var: how long the one-time export stays offered after a switch (or after
 /// a re-verification reopened it), in seconds (default 7 days).
 pub const EXPORT_WINDOW_SECONDS: &str = "EXPORT_WINDOW_SECONDS";

@@ -80,6 +80,9 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         .post_async("/api/companies/:company/kms/test", |r, c| {
             run(r, c, routes::kms::post_test)
         })
+        .post_async("/api/companies/:company/kms/health/check", |r, c| {
+            run(r, c, routes::kms::post_check_now)
+        })
         .post_async("/api/companies/:company/kms/save", |r, c| {
             run(r, c, routes::kms::post_save)
         })

@@ -28,6 +28,10 @@ pub struct KmsOverview {
     pub pending: Option<PendingSetup>,
     /// The company key as stored (never the key itself).
     pub company_key: CompanyKeyInfo,
+    /// The health of the Azure key in force (issue 14); `None` for the
+    /// platform key and AWS KMS, which are not monitored.
+    #[serde(default)]
+    pub health: Option<KeyHealth>,
     /// The versions of the Azure key that protected the company key,
     /// newest first (empty unless the company was ever on Azure Key Vault).
     #[serde(default)]
@@ -44,6 +48,37 @@ pub struct KmsOverview {
 
 fn default_key_cache_seconds() -> u64 {
     crate::switch::KEY_CACHE_SECS
+}
+
+/// The health of a monitored Azure key, as Manage KMS (and the host) shows
+/// it: state, cause with its fix, last and next check, expiry warning.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyHealth {
+    /// `unknown`, `healthy`, `degraded` or `access_lost`.
+    pub state: crate::health::HealthState,
+    /// Why access is lost (only with `access_lost`), e.g. `role_removed`.
+    pub cause: Option<crate::health::Cause>,
+    /// The catalog error of the cause (or of the transient failure while
+    /// `degraded`): code, message and fix.
+    pub error: Option<crate::ErrorBody>,
+    /// Since when the state holds (Unix milliseconds).
+    pub since_ms: Option<u64>,
+    /// When the last check ended (Unix milliseconds).
+    pub last_check_at_ms: Option<u64>,
+    /// When the next check is due (Unix milliseconds).
+    pub next_check_at_ms: Option<u64>,
+    /// When the last wrap/unwrap probe passed (Unix milliseconds).
+    pub last_probe_at_ms: Option<u64>,
+    /// Whether a check is running right now.
+    pub checking: bool,
+    /// Seconds between two checks while nothing is wrong.
+    pub check_interval_secs: u64,
+    /// The key's current version, as the last GET showed it.
+    pub current_kid: Option<crate::KeyId>,
+    /// The key's expiration date (`exp`, Unix seconds), when it has one.
+    pub expires_at: Option<i64>,
+    /// Set when `exp` is within the warning time (`EXPIRY_WARNING_DAYS`).
+    pub expiry_warning: Option<crate::health::ExpiryWarning>,
 }
 
 /// Non-secret facts about the stored company key, so a person (or a test)

@@ -243,6 +243,14 @@ pub enum AuditAction {
     KeyBound,
     /// The key-binding registry released the company from its former key.
     KeyReleased,
+    // ---- Manage KMS: key health (issue 14) ----
+    /// The key's health changed (the detail names from, to and the cause).
+    HealthChanged,
+    /// An admin asked for a health check now (*Check now*).
+    HealthCheckRequested,
+    /// The key expires within the warning time (the detail names the date
+    /// and the `az` command that extends it).
+    KeyExpiryWarning,
     /// keyswitch saw a new current version of the key in force (the detail
     /// names the recorded and the new `kid`): a re-wrap is owed.
     RotationDetected,
@@ -280,7 +288,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, in declaration order (for exhaustiveness checks).
-    pub const ALL: [Self; 44] = [
+    pub const ALL: [Self; 47] = [
         Self::SwitchStarted,
         Self::TargetEdited,
         Self::ConsentLinkIssued,
@@ -311,6 +319,9 @@ impl AuditAction {
         Self::MovedToAwsKms,
         Self::KeyBound,
         Self::KeyReleased,
+        Self::HealthChanged,
+        Self::HealthCheckRequested,
+        Self::KeyExpiryWarning,
         Self::RotationDetected,
         Self::RewrapRequested,
         Self::Rewrap,
@@ -361,6 +372,9 @@ impl AuditAction {
             Self::MovedToAwsKms => "moved_to_aws_kms",
             Self::KeyBound => "key_bound",
             Self::KeyReleased => "key_released",
+            Self::HealthChanged => "health_changed",
+            Self::HealthCheckRequested => "health_check_requested",
+            Self::KeyExpiryWarning => "key_expiry_warning",
             Self::RotationDetected => "rotation_detected",
             Self::RewrapRequested => "rewrap_requested",
             Self::Rewrap => "rewrap",

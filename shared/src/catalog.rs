@@ -186,6 +186,32 @@ pub enum CatalogError {
     /// The vault's firewall refused the call.
     #[error("The vault's firewall blocked the request")]
     VaultFirewall,
+    /// Health check: the connector's Key Vault role (or access-policy
+    /// permission) on the vault was removed after the switch.
+    #[error("CyberSentriq's role on the vault {vault_name} was removed")]
+    RoleRemoved {
+        /// The vault's name.
+        vault_name: String,
+    },
+    /// Health check: the connector's admin consent (its service principal)
+    /// was removed from the vault's tenant after the switch.
+    #[error("CyberSentriq's admin consent was removed from the vault's Microsoft Entra tenant")]
+    ConsentRemoved {
+        /// The vault's tenant, when known.
+        tenant: Option<TenantId>,
+    },
+    /// Health check: the key was deleted from the vault (soft-deleted keys
+    /// can be recovered).
+    #[error("The key {key_name} was deleted from the vault {vault_name}")]
+    KeyDeleted {
+        /// The vault's name.
+        vault_name: String,
+        /// The key's name.
+        key_name: String,
+        /// How long a deleted key stays recoverable, from the key's last
+        /// GET (`recoverableDays`), when known.
+        recoverable_days: Option<u32>,
+    },
     /// Key Vault refused the access token (401).
     #[error("Azure Key Vault did not accept CyberSentriq's access token")]
     VaultTokenRejected {
@@ -430,6 +456,9 @@ impl CatalogError {
             E::RateLimited { .. } => "rate_limited",
             E::AzureUnavailable => "azure_unavailable",
             E::VaultFirewall => "vault_firewall",
+            E::RoleRemoved { .. } => "role_removed",
+            E::ConsentRemoved { .. } => "consent_removed",
+            E::KeyDeleted { .. } => "key_deleted",
             E::VaultTokenRejected { .. } => "vault_token_rejected",
             E::KeyVaultRejected { .. } => "key_vault_rejected",
             E::ConsentDeclined => "consent_declined",
@@ -519,6 +548,20 @@ impl CatalogError {
             E::Throttled => "Wait a minute, then try again. Key Vault limits how many requests a vault accepts; other applications may be using this vault heavily.".into(),
             E::AzureUnavailable | E::GoogleUnavailable => FIX_RETRY_LATER.into(),
             E::VaultFirewall => "Ask your Azure admin to allow access to the vault from CyberSentriq in the vault's Networking settings, then retry.".into(),
+            E::RoleRemoved { vault_name } => format!(
+                "Ask your Azure admin to assign the Key Vault Crypto User role to the CyberSentriq KMS Connector on the vault {vault_name} (or on the key) again, in the vault's Access control (IAM). keyswitch sees the role at its next check; Check now on Manage KMS shows it at once."
+            ),
+            E::ConsentRemoved { tenant } => format!(
+                "Ask a Global Administrator or Privileged Role Administrator of {} to grant admin consent to the CyberSentriq KMS Connector again (Manage KMS: Switch to Azure Key Vault with the same vault and key, then Grant admin consent; cancel the setup afterwards), and to assign its Key Vault Crypto User role on the vault again if it was removed with the application. keyswitch sees it at its next check; Check now shows it at once.",
+                tenant.as_ref().map_or_else(|| "the vault's tenant".to_owned(), |t| format!("tenant {}", t.as_str()))
+            ),
+            E::KeyDeleted { vault_name, key_name, recoverable_days } => format!(
+                "If the key was soft-deleted, recover it{}: az keyvault key recover --vault-name {vault_name} --name {key_name} (or in the Azure Portal: the vault's Keys > Manage deleted keys > Recover). keyswitch sees the recovered key at its next check; Check now shows it at once. A purged key cannot be recovered: the company key can then only be restored from the one-time export.",
+                recoverable_days.map_or_else(
+                    || " within the vault's soft-delete retention (7 to 90 days after its deletion; 90 unless the vault was set otherwise)".to_owned(),
+                    |d| format!(" within {d} days of its deletion (the vault's retention)"),
+                )
+            ),
             E::VaultTokenRejected { vault_tenant: Some(t) } => format!(
                 "The vault belongs to tenant {t}. Grant admin consent in that tenant with a Global Admin or Privileged Role Admin, then retry."
             ),
@@ -608,6 +651,9 @@ impl CatalogError {
             | E::KeyBindingMissing { .. }
             | E::KeyBindingMismatch { .. }
             | E::VaultFirewall
+            | E::RoleRemoved { .. }
+            | E::ConsentRemoved { .. }
+            | E::KeyDeleted { .. }
             | E::VaultTokenRejected { .. }
             | E::EntraRejected { .. }
             | E::TenantVerifiedWithoutRole
@@ -672,7 +718,12 @@ impl CatalogError {
                 "Supported RSA sizes: {}.",
                 allowed.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
             )),
-            E::KeyExpired { expired_at: Some(t) } => Some(format!("Expiration date (exp): {t} (Unix time).")),
+            E::KeyExpired { expired_at: Some(t) } => Some(format!(
+                "Expiration date (exp): {t} (Unix time, {}). {}",
+                utc_minutes(*t),
+                crate::health::AFTER_EXPIRY
+            )),
+            E::KeyExpired { expired_at: None } => Some(crate::health::AFTER_EXPIRY.into()),
             E::KeyNotYetValid { valid_from: Some(t) } => Some(format!("Activation date (nbf): {t} (Unix time).")),
             E::KeyBindingMissing { key_name, company, .. } => Some(format!(
                 "Only someone who can change the key can tag it, so the tag is the key owner's say-so that the key {key_name} may protect company {company}."
@@ -887,6 +938,15 @@ mod tests {
             },
             E::AzureUnavailable,
             E::VaultFirewall,
+            E::RoleRemoved {
+                vault_name: "contoso-kms".into(),
+            },
+            E::ConsentRemoved { tenant: None },
+            E::KeyDeleted {
+                vault_name: "contoso-kms".into(),
+                key_name: "company-kek".into(),
+                recoverable_days: Some(7),
+            },
             E::VaultTokenRejected { vault_tenant: None },
             E::KeyVaultRejected {
                 status: 400,

@@ -294,6 +294,12 @@ fn webhook_problems(settings: &dyn Settings, out: &mut Vec<Problem>) {
 pub const MIN_CONNECTION_TEST_INTERVAL_SECS: u64 = 10;
 /// The longest an admin consent may count outside development (24 hours).
 pub const MAX_CONSENT_AGE_SECS: u64 = 86_400;
+/// The safe range of seconds between two key health checks outside
+/// development (issue 14): often enough to see a lost key within the hour,
+/// rarely enough to stay far under Key Vault's limits.
+pub const HEALTH_CHECK_INTERVAL_RANGE_SECS: (u64, u64) = (60, 3600);
+/// The safe range of `EXPIRY_WARNING_DAYS` outside development.
+pub const EXPIRY_WARNING_RANGE_DAYS: (u64, u64) = (1, 365);
 /// The shortest company-key cache time outside development: shorter sends
 /// the customer's vault a GET and an unwrap that often per company.
 pub const MIN_KEY_CACHE_SECS: u64 = 30;
@@ -311,6 +317,24 @@ fn limit_problems(settings: &dyn Settings, out: &mut Vec<Problem>) {
         out.push(Problem {
             name: "CONNECTION_TEST_INTERVAL_SECONDS",
             why: "is below 10 seconds or not a number (the rate limit protects the customer's Key Vault quota)",
+        });
+    }
+    let (lo, hi) = HEALTH_CHECK_INTERVAL_RANGE_SECS;
+    if let Some(value) = number("HEALTH_CHECK_INTERVAL_SECONDS")
+        && value.is_none_or(|v| !(lo..=hi).contains(&v))
+    {
+        out.push(Problem {
+            name: "HEALTH_CHECK_INTERVAL_SECONDS",
+            why: "is outside 60 to 3600 seconds or not a number (key health checks must find a lost key within the hour and stay far under Key Vault's limits)",
+        });
+    }
+    let (lo, hi) = EXPIRY_WARNING_RANGE_DAYS;
+    if let Some(value) = number("EXPIRY_WARNING_DAYS")
+        && value.is_none_or(|v| !(lo..=hi).contains(&v))
+    {
+        out.push(Problem {
+            name: "EXPIRY_WARNING_DAYS",
+            why: "is outside 1 to 365 days or not a number",
         });
     }
     if let Some(value) = number("KEY_CACHE_SECONDS")
@@ -393,7 +417,7 @@ mod tests {
 
     #[test]
     fn each_unsafe_setting_is_named() {
-        let cases: [(&str, &str, &str); 13] = [
+        let cases: [(&str, &str, &str); 16] = [
             (
                 "KEYVAULT_PROXY",
                 "http://127.0.0.1:8790/kv/",
@@ -432,6 +456,17 @@ mod tests {
                 "172800",
                 "CONSENT_MAX_AGE_SECONDS",
             ),
+            (
+                "HEALTH_CHECK_INTERVAL_SECONDS",
+                "30",
+                "HEALTH_CHECK_INTERVAL_SECONDS",
+            ),
+            (
+                "HEALTH_CHECK_INTERVAL_SECONDS",
+                "86400",
+                "HEALTH_CHECK_INTERVAL_SECONDS",
+            ),
+            ("EXPIRY_WARNING_DAYS", "0", "EXPIRY_WARNING_DAYS"),
             ("KEY_CACHE_SECONDS", "5", "KEY_CACHE_SECONDS"),
             ("KEY_CACHE_SECONDS", "301", "KEY_CACHE_SECONDS"),
             ("KEY_CACHE_SECONDS", "five", "KEY_CACHE_SECONDS"),

@@ -15,6 +15,7 @@ pub mod config_guard;
 pub mod entra;
 pub mod envelope_access;
 pub mod google;
+pub mod health;
 pub mod ids;
 pub mod key_check;
 pub mod keyvault;

@@ -200,6 +200,26 @@ def finalize_section(raw, doc):
     return lines
 
 
+def health_section(raw, doc):
+    h = load(raw, "health")
+    doc["health"] = h
+    lines = ["## Key health monitor: call budget per key (issue 14, item 1)", "", "| metric | value |", "|---|---:|"]
+    if not h or h.get("available") is False:
+        reason = (h or {}).get("reason", "no figures")
+        return lines + [f"| alarm-driven checks | {NA}: {reason} |"]
+    now = h.get("check_now_calls") or {}
+    per_check = h.get("kv_calls_per_check")
+    lines += [
+        f"| measured: checks by the alarm in {h['window_s']:.0f} s (test stack interval {h['configured_interval_s']} s) | {h['checks']} (one every {h['interval_s']:.1f} s) |",
+        f"| measured: Key Vault calls per check (GET of the key; probe only daily or on a change) | **{num(per_check, '{:.2f}')}** ({h['kv_calls']} calls, {h['probes']} probe(s)) |",
+        f"| measured: Entra token requests in the window (cached token) | {h['entra_token_requests']} |",
+        f"| measured: one Check now (fresh token, GET{', probe' if now.get('keyvault', 0) > 1 else ''}) | Key Vault {now.get('keyvault', 0)}, Entra {now.get('entra', 0)}; {h['check_now_ms']} ms |",
+        f"| projected at the production interval ({h['production_interval_s']:.0f} s): Key Vault transactions per key per day | **{h['projected_kv_transactions_per_key_per_day']:.0f}** |",
+        f"| share of Key Vault's RSA-4096 limit per vault (software 500 / 10 s; HSM 250 / 10 s) | {h['share_of_software_limit_pct']:.4f} % ; {h['share_of_hsm_limit_pct']:.4f} % |",
+    ]
+    return lines
+
+
 def main():
     raw, out_md, out_json = sys.argv[1:4]
     machine = load(raw, "machine") or {}
@@ -220,7 +240,7 @@ def main():
         "Ratios are measured within this one run and are the figures to compare; absolute numbers move with the machine's load.",
         "",
     ]
-    for section in (sizes_section, wrk_section, crypto_section, spa_section, finalize_section):
+    for section in (sizes_section, wrk_section, crypto_section, spa_section, finalize_section, health_section):
         lines += section(raw, doc) + [""]
     os.makedirs(os.path.dirname(out_md), exist_ok=True)
     with open(out_md, "w") as f:

@@ -4,7 +4,7 @@
 // with its az command; Check configuration listing every problem at once
 // (before Save and after); the key-version history and Re-wrap now.
 import { test, expect } from '@playwright/test';
-import { KeyHealthPanel, switchedToAzure } from './pages.mjs';
+import { KeyHealthPanel, ManageKmsPage, Sim, switchedToAzure, uniqueSlug } from './pages.mjs';
 
 const run = Date.now().toString(36);
 const companyId = (name) => `e2e-${name}-${run}`;
@@ -18,6 +18,62 @@ function watchErrors(page) {
   });
   return errors;
 }
+
+test('Check configuration after the switch lists every problem at once, each with its fix, and changes nothing', async ({ page, request }) => {
+  const { sim, kms, fresh, company, token } = await switchedToAzure(page, request, companyId('check'));
+  const health = new KeyHealthPanel(page);
+  const version = (await kms.currentProvider.getByTestId('version').textContent()).trim();
+  const fingerprint = async () => (await (await request.get(`/api/companies/${company}/kms`, { headers: { Authorization: `Bearer ${token}` } })).json()).company_key.wrapped_fingerprint;
+  const before = await fingerprint();
+  await health.checkButton.click();
+  await expect(health.checkSummary).toHaveText(/^No problems/);
+
+  // Three things break at once: the key is disabled, its binding tag is
+  // gone, and it expired an hour ago.
+  await sim.setKeyAttributes(fresh.vault, { enabled: false, tags: {}, exp: Math.floor(Date.now() / 1000) - 3600 });
+  await health.checkButton.click();
+  await expect(health.checkSummary).toHaveText(/^[3-9] problems( and \d+ warnings?)? found in \d+ checks$/);
+  await expect(health.problems.filter({ hasText: 'The key is disabled' })).not.toHaveCount(0);
+  await expect(health.problems.filter({ hasText: 'keyswitch-company' })).not.toHaveCount(0);
+  await expect(health.problems.filter({ hasText: 'The key has expired' })).not.toHaveCount(0);
+  for (const item of await health.problems.all()) await expect(item).toContainText('How to fix it:');
+  await kms.screenshot('check-configuration-problems');
+  // Nothing changed: still Azure Key Vault with the same key version and
+  // the same wrapped company key.
+  await kms.expectProvider('Azure Key Vault');
+  await expect(kms.currentProvider.getByTestId('version')).toHaveText(version);
+  expect(await fingerprint()).toBe(before);
+  await expect(kms.audit).toContainText('Configuration checked');
+});
+
+test('Check configuration before Save lists several problems of the new key at once', async ({ page, request }) => {
+  const sim = new Sim(request);
+  const company = companyId('precheck');
+  const fresh = await sim.freshTenant(uniqueSlug());
+  await sim.company(company);
+  const token = await sim.session({ companies: [company] });
+  const kms = new ManageKmsPage(page);
+  await kms.open(company, token);
+  await kms.fillTarget(fresh.vaultUri, 'company-kek');
+  const landing = await kms.testConnection({ consentAs: fresh.admin });
+  await landing.page.close();
+  await sim.assignCryptoUser(fresh.vault, fresh.tenantId);
+  await sim.bindKey(fresh.vault, company);
+  await kms.completed.click();
+  await expect(kms.success).toBeVisible();
+  const health = new KeyHealthPanel(page);
+  await expect(health.check).toContainText('tries the re-wrap');
+  await sim.setExpiry(fresh.vault, Math.floor(Date.now() / 1000) - 3600);
+  await sim.tagKey(fresh.vault, {});
+  await health.checkButton.click();
+  await expect(health.checkSummary).toHaveText(/^[2-9] problems( and \d+ warnings?)? found in \d+ checks$/);
+  await expect(health.problems.filter({ hasText: 'keyswitch-company' })).not.toHaveCount(0);
+  await expect(health.problems.filter({ hasText: 'The key has expired' })).not.toHaveCount(0);
+  await kms.screenshot('check-configuration-before-save');
+  // Nothing was saved: the setup still waits for Save.
+  await expect(kms.save).toBeVisible();
+  await kms.cancelSetup();
+});
 
 test('Re-wrap now: a rotated key is used at once, the history shows both versions, and the old version can be disabled', async ({ page, request }) => {
   const errors = watchErrors(page);

@@ -338,6 +338,11 @@ export class ManageKmsPage {
   }
 }
 
+/** A short slug no other test of this run uses (tenant and vault names). */
+export function uniqueSlug() {
+  return `${Date.now().toString(36).slice(-5)}${Math.random().toString(36).slice(2, 7)}`;
+}
+
 /**
  * A company (own Entra tenant, vault and key, no backup sets) switched to
  * Azure Key Vault through the console, signed in on Manage KMS: consent,
@@ -345,7 +350,7 @@ export class ManageKmsPage {
  */
 export async function switchedToAzure(page, request, company) {
   const sim = new Sim(request);
-  const fresh = await sim.freshTenant(company.replace(/[^a-z0-9]/g, '').slice(-12));
+  const fresh = await sim.freshTenant(uniqueSlug());
   await sim.company(company);
   const token = await sim.session({ companies: [company] });
   const kms = new ManageKmsPage(page);

@@ -1,6 +1,6 @@
 //! What the worker asks of a company's Durable Object, and what it answers.
 
-use keyswitch_shared::api::{CompanyKeyInfo, PendingSetup};
+use keyswitch_shared::api::{CompanyKeyInfo, KeyHealth, PendingSetup};
 use keyswitch_shared::switch::{Stage, TenantRef};
 use keyswitch_shared::{Actor, ErrorBody, KeyName, Provider, VaultUri};
 use serde::{Deserialize, Serialize};
@@ -114,6 +114,11 @@ pub enum Command {
         /// The KMS key id or ARN.
         key_id: String,
     },
+    /// *Check now*: check the key's health at once.
+    CheckNow {
+        /// The admin who clicked.
+        actor: Actor,
+    },
     /// *Check configuration*: every check at once, changing nothing.
     Check {
         /// The admin who clicked.
@@ -148,6 +153,9 @@ pub struct View {
     pub key_cache_seconds: u64,
     /// The admin-consent sign-in URL, when one was just issued.
     pub consent_url: Option<String>,
+    /// The health of the Azure key in force (none for other providers).
+    #[serde(default)]
+    pub health: Option<KeyHealth>,
     /// The Azure key versions that protected the company key, newest first.
     #[serde(default)]
     pub kid_history: Vec<keyswitch_shared::rotation::KidRecord>,

@@ -117,6 +117,7 @@ impl CompanyKms {
             retry_base_ms: config::finalize_retry_base_ms(&self.env),
             export_window_secs: config::export_window_secs(&self.env),
             test_interval_ms: config::connection_test_interval_ms(&self.env),
+            health: config::health_schedule(&self.env),
             key_cache_secs: config::key_cache_secs(&self.env),
             notify: NotifyPolicy {
                 enabled: config::webhook_url(&self.env).is_some(),

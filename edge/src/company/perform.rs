@@ -5,13 +5,14 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use keyswitch_shared::CatalogError;
 use keyswitch_shared::api::CompanyKeyExport;
+use keyswitch_shared::health::KeySeen;
 use keyswitch_shared::switch::{
     self, Company, ConsentProof, Ctx, Effect, Event, InventoryTenant, Target, TenantRef,
 };
 
 use super::{CompanyKms, Outcome, Res};
 use crate::azure::entra::Entra;
-use crate::azure::keyvault::KeyVault;
+use crate::azure::keyvault::{ConnectorVault, KeyVault};
 use crate::error::EdgeError;
 use crate::idp;
 use crate::inventory::Inventory;
@@ -244,6 +245,52 @@ impl CompanyKms {
                     crate::key_bindings::record(&self.env, &key, model.company_id(), bind).await,
                 );
                 Some(Event::BindingRecorded { attempt, result })
+            }
+            Effect::CheckKey {
+                attempt,
+                key,
+                tenant,
+                fresh_token,
+            } => {
+                let result = async {
+                    let vault_uri = key.vault();
+                    if fresh_token {
+                        Entra::from_env(&self.env)?
+                            .request_token(&self.env, &tenant, vault_uri.token_scope())
+                            .await?;
+                    }
+                    let vault = ConnectorVault::new(&self.env, &tenant, &vault_uri)?;
+                    let bundle = vault.get_key(&key).await?;
+                    Ok(KeySeen::from_bundle(&bundle)?)
+                }
+                .await;
+                let result = caught("health check", result);
+                Some(Event::KeyChecked { attempt, result })
+            }
+            Effect::ProbeKey {
+                attempt,
+                kid,
+                tenant,
+            } => {
+                let result = async {
+                    let vault_uri = kid.vault();
+                    let vault = ConnectorVault::new(&self.env, &tenant, &vault_uri)?;
+                    let mut probe = [0u8; 32];
+                    getrandom::fill(&mut probe).map_err(crate::crypto::CryptoError::from)?;
+                    let (used, wrapped) = vault.wrap(&kid, &probe).await?;
+                    if !used.same_as(&kid) {
+                        return Err(mismatch("Azure Key Vault"));
+                    }
+                    let back = vault.unwrap(&kid, &wrapped).await?;
+                    if back == probe {
+                        Ok(())
+                    } else {
+                        Err(mismatch("Azure Key Vault"))
+                    }
+                }
+                .await;
+                let result = caught("health probe", result);
+                Some(Event::KeyProbed { attempt, result })
             }
             Effect::Webhook(send) => {
                 let result =

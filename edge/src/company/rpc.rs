@@ -4,8 +4,7 @@
 use keyswitch_shared::api::{AuditTrail, CompanyKeyInfo, VerifyTenantAnswer};
 use keyswitch_shared::oauth_state::Flow;
 use keyswitch_shared::switch::{
-    Company, ConsentAnswer, Event, OAuthSecret, Policy, Reply, SignIn, Target, TenantRef,
-    VerifyAnswer,
+    Company, ConsentAnswer, Event, OAuthSecret, Reply, SignIn, Target, TenantRef, VerifyAnswer,
 };
 use keyswitch_shared::{CatalogError, CompanyId};
 use serde::Serialize;
@@ -48,7 +47,7 @@ impl CompanyKms {
             Command::View | Command::Finalize { run: false } => {
                 let model = self.load(company).await?;
                 return match command {
-                    Command::View => json(&view(&model, &self.policy(), None)),
+                    Command::View => json(&self.view(&model, None)),
                     _ => json(&model.progress()),
                 };
             }
@@ -176,6 +175,7 @@ impl CompanyKms {
             Command::Cancel { actor } => Event::Cancel { actor },
             Command::MoveToAwsKms { actor, key_id } => Event::MoveToAwsKms { actor, key_id },
             Command::Rewrap { actor } => Event::RewrapNow { actor },
+            Command::CheckNow { actor } => Event::CheckNow { actor },
         };
         self.act(company, event, None).await
     }
@@ -191,11 +191,7 @@ impl CompanyKms {
             Reply::ConsentUrl(url) => Some(url.clone()),
             _ => None,
         });
-        json(&view(
-            &self.load(company).await?,
-            &self.policy(),
-            consent_url,
-        ))
+        json(&self.view(&self.load(company).await?, consent_url))
     }
 
     /// The admin-consent sign-in (PKCE, nonce, signed state) the model
@@ -255,19 +251,24 @@ impl CompanyKms {
     }
 }
 
-fn view(model: &Company, policy: &Policy, consent_url: Option<String>) -> View {
-    View {
-        provider: model.provider().clone(),
-        stage: model.stage(),
-        pending: model.pending_view(),
-        company_key: CompanyKeyInfo {
-            wrapped_fingerprint: fingerprint(model),
-            created_at_ms: model.key().created_at_ms,
-        },
-        key_cache_seconds: policy.key_cache_secs,
-        consent_url,
-        kid_history: model.kid_history_view(),
-        rewrap: model.rewrap_view(),
+impl CompanyKms {
+    /// The object's view of `model` now (health under the deployment's policy).
+    fn view(&self, model: &Company, consent_url: Option<String>) -> View {
+        let policy = self.policy();
+        View {
+            provider: model.provider().clone(),
+            stage: model.stage(),
+            pending: model.pending_view(),
+            company_key: CompanyKeyInfo {
+                wrapped_fingerprint: fingerprint(model),
+                created_at_ms: model.key().created_at_ms,
+            },
+            key_cache_seconds: policy.key_cache_secs,
+            consent_url,
+            health: model.health_view(crate::clock::now_secs(), &policy),
+            kid_history: model.kid_history_view(),
+            rewrap: model.rewrap_view(),
+        }
     }
 }
 

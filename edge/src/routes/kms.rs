@@ -48,6 +48,7 @@ async fn overview(env: &Env, company: &CompanyId, view: View, strict: bool) -> R
         stage: view.stage,
         pending: view.pending,
         company_key: view.company_key,
+        health: view.health,
         key_cache_seconds: view.key_cache_seconds,
         kid_history: view.kid_history,
         rewrap: view.rewrap,
@@ -159,6 +160,15 @@ async fn action(req: Request, ctx: Ctx, command: impl FnOnce(Actor) -> Command) 
     let (actor, company) = caller(&req, &ctx).await?;
     let view: View = do_client::call(&ctx.env, &ctx.data, &company, &command(actor)).await?;
     answer(&ctx.env, &company, view).await
+}
+
+/// `POST …/kms/health/check`: *Check now* — check the key's health at once
+/// (one GET of the key, and the wrap/unwrap probe when due); answers the
+/// state after the check. At most one per company per the connection
+/// test's interval (429 `rate_limited`); 409 `conflict` when the provider
+/// is not Azure Key Vault.
+pub async fn post_check_now(req: Request, ctx: Ctx) -> Answer {
+    action(req, ctx, |actor| Command::CheckNow { actor }).await
 }
 
 /// `GET …/kms/role-assignment`: the az commands and portal steps.

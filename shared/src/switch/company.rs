@@ -10,6 +10,7 @@ use super::secret::OAuthSecret;
 use crate::api::{FinalizeStep, TenantName, TestedKey};
 use crate::audit::Actor;
 use crate::catalog::ErrorBody;
+use crate::health::{Health, KeySeen};
 use crate::ids::{CompanyId, KeyId, TenantId};
 use crate::notify::Outbox;
 use crate::provider::Provider;
@@ -422,6 +423,35 @@ pub struct Rewrap {
     pub next_retry_at_ms: Option<u64>,
 }
 
+/// A health check in flight (issue 14): its own attempt numbers, so it
+/// never blocks an admin's command; the alarm starts it again when no
+/// answer came by `until_ms`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckInFlight {
+    /// The check's attempt; only its answer counts.
+    pub attempt: u32,
+    /// The GET's answer, once it came and a probe runs.
+    pub seen: Option<KeySeen>,
+    /// When the alarm gives up on the answer (Unix milliseconds).
+    pub until_ms: u64,
+}
+
+/// The health monitor of the Azure key in force (issue 14, items 1, 2, 5).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyMonitor {
+    /// The key watched (the provider's vault and key); another key starts
+    /// over from `unknown`.
+    pub key: Option<RegistryKey>,
+    /// Its health.
+    pub health: Health,
+    /// The check in flight.
+    pub in_flight: Option<CheckInFlight>,
+    /// The last check attempt number handed out.
+    pub attempts: u32,
+    /// When the last *Check now* ran (its rate limit), Unix milliseconds.
+    pub last_check_now_ms: Option<u64>,
+}
+
 /// A company's whole KMS state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Company {
@@ -450,6 +480,9 @@ pub struct Company {
     /// The last registry write attempt number handed out.
     #[serde(default)]
     pub(crate) registry_attempts: u32,
+    /// The health monitor of the Azure key in force.
+    #[serde(default)]
+    pub(crate) monitor: KeyMonitor,
     /// The key versions that protected the company key, oldest first.
     #[serde(default)]
     pub(crate) kid_history: Vec<KidRecord>,
@@ -482,6 +515,7 @@ impl Company {
             last_test_at_ms: None,
             registry: Vec::new(),
             registry_attempts: 0,
+            monitor: KeyMonitor::default(),
             kid_history: Vec::new(),
             rewrap: None,
             outbox: Outbox::default(),
@@ -568,6 +602,11 @@ impl Company {
     pub fn outbox(&self) -> &Outbox {
         &self.outbox
     }
+    /// The health monitor of the Azure key in force.
+    #[must_use]
+    pub fn monitor(&self) -> &KeyMonitor {
+        &self.monitor
+    }
     /// The sequence number of the newest audit entry.
     #[must_use]
     pub fn audit_seq(&self) -> u64 {
@@ -602,6 +641,7 @@ impl Company {
             .filter(|_| self.lease.is_none())
             .and_then(|r| r.next_retry_at_ms);
         let outbox = self.outbox.next_deadline_ms();
+        let health = self.monitor_deadline_ms();
         lease
             .into_iter()
             .chain(exchanges)
@@ -610,6 +650,20 @@ impl Company {
             .chain(registry)
             .chain(rewrap)
             .chain(outbox)
+            .chain(health)
             .min()
+    }
+
+    /// When the health monitor needs the alarm: its check in flight's
+    /// deadline, or the next check (only while a key is watched and its
+    /// tenant is known).
+    fn monitor_deadline_ms(&self) -> Option<u64> {
+        let m = &self.monitor;
+        m.key.as_ref()?;
+        self.key.azure_tenant.as_ref()?;
+        match &m.in_flight {
+            Some(c) => Some(c.until_ms),
+            None => m.health.next_check_at_ms,
+        }
     }
 }

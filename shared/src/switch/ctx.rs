@@ -27,6 +27,8 @@ pub struct Policy {
     /// How recent the session's sign-in (`auth_time`) must be for an
     /// export, seconds.
     pub reauth_max_age_secs: i64,
+    /// How the key's health checks are timed (issue 14).
+    pub health: crate::health::Schedule,
     /// How long the unwrapped company key may stay in the Durable Object's
     /// memory after Key Vault (or the provider) last unwrapped it, seconds:
     /// the longest a revocation takes to bite on the envelope API.
@@ -55,6 +57,7 @@ impl Default for Policy {
             test_interval_ms: 10_000,
             export_window_secs: EXPORT_WINDOW_SECS,
             reauth_max_age_secs: 10 * 60,
+            health: crate::health::Schedule::default(),
             key_cache_secs: KEY_CACHE_SECS,
             notify: crate::notify::NotifyPolicy::default(),
         }

@@ -224,6 +224,31 @@ pub enum Effect {
         /// The vault's tenant.
         tenant: TenantId,
     },
+    /// Health check: a client-credentials token in `tenant` (the cached one,
+    /// or a fresh one when `fresh_token`: a removed consent shows only when
+    /// a token is asked for) and one GET of the versionless `key`; then
+    /// [`Event::KeyChecked`](super::Event::KeyChecked) with what it showed.
+    CheckKey {
+        /// The check's attempt.
+        attempt: u32,
+        /// The versionless key id.
+        key: KeyId,
+        /// The vault's tenant.
+        tenant: TenantId,
+        /// Ask Entra for a new token first (*Check now*, or the last check
+        /// did not end healthy).
+        fresh_token: bool,
+    },
+    /// Health probe: wrap 32 random bytes with `kid` and unwrap them again;
+    /// then [`Event::KeyProbed`](super::Event::KeyProbed).
+    ProbeKey {
+        /// The check's attempt.
+        attempt: u32,
+        /// The versioned key id the company key is wrapped with.
+        kid: KeyId,
+        /// The vault's tenant.
+        tenant: TenantId,
+    },
     /// *Check configuration*: observe everything at once without changing
     /// anything — a token in `tenant` (none when unknown), GET `key`, a
     /// wrap/unwrap probe with the version GET answered, before Save the

@@ -6,6 +6,7 @@ use super::secret::OAuthSecret;
 use crate::api::TestedKey;
 use crate::audit::Actor;
 use crate::catalog::CatalogError;
+use crate::health::KeySeen;
 use crate::ids::{KeyId, TenantId};
 
 /// A tenant of the backup-set inventory, with its display name.
@@ -164,6 +165,12 @@ pub enum Event {
         /// The KMS key id or ARN.
         key_id: String,
     },
+    /// *Check now*: check the key's health at once (rate limited like the
+    /// connection test).
+    CheckNow {
+        /// Who.
+        actor: Actor,
+    },
     /// *Check configuration*: every check at once, changing nothing.
     CheckConfiguration {
         /// Who.
@@ -289,6 +296,21 @@ pub enum Event {
         /// Whether the new version unwrapped the new blob to the same key.
         result: Result<(), CatalogError>,
     },
+    /// [`Effect::CheckKey`](super::Effect::CheckKey) finished: what the GET
+    /// of the key showed, or the refusal it met.
+    KeyChecked {
+        /// The check's attempt.
+        attempt: u32,
+        /// The key as seen, or why not.
+        result: Result<KeySeen, CatalogError>,
+    },
+    /// [`Effect::ProbeKey`](super::Effect::ProbeKey) finished.
+    KeyProbed {
+        /// The check's attempt.
+        attempt: u32,
+        /// Whether the wrap/unwrap round trip gave the probe back.
+        result: Result<(), CatalogError>,
+    },
     /// The key-binding registry answered a write: how many *other*
     /// companies the key is bound to now.
     BindingRecorded {
@@ -323,6 +345,9 @@ impl Event {
             Self::BeginExportRound { .. } => "export_verification",
             Self::MoveToAwsKms { .. } => "move_to_aws_kms",
             Self::RewrapNow { .. } => "rewrap_now",
+            Self::CheckNow { .. } => "check_now",
+            Self::KeyChecked { .. } => "key_checked",
+            Self::KeyProbed { .. } => "key_probed",
             Self::CheckConfiguration { .. } => "check_configuration",
             Self::ConfigurationChecked { .. } => "configuration_checked",
             Self::ConsentCallback { .. } => "admin_consent_callback",

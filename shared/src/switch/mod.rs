@@ -17,8 +17,9 @@ mod update;
 mod view;
 
 pub use company::{
-    Company, ConsentSignIn, ExportRound, ExportWindow, Finalize, IssuedState, Lease, Op,
-    PendingSignIn, Purpose, RegistryKey, RegistryWrite, Rewrap, Setup, WrappedKey,
+    CheckInFlight, Company, ConsentSignIn, ExportRound, ExportWindow, Finalize, IssuedState,
+    KeyMonitor, Lease, Op, PendingSignIn, Purpose, RegistryKey, RegistryWrite, Rewrap, Setup,
+    WrappedKey,
 };
 pub use ctx::{Ctx, EXPORT_WINDOW_SECS, KEY_CACHE_SECS, Policy};
 pub use effect::{AuditEntry, Effect, Reply};

@@ -2,7 +2,8 @@
 
 use super::company::Company;
 use super::ctx::Policy;
-use crate::api::{ExportVerification, FinalizeProgress, PendingSetup};
+use crate::api::{ExportVerification, FinalizeProgress, KeyHealth, PendingSetup};
+use crate::health::HealthState;
 use crate::provider::Provider;
 use crate::rotation::{KidReason, KidRecord, RewrapProgress};
 
@@ -105,6 +106,47 @@ impl Company {
             last_error: r.last_error.clone(),
             next_retry_at_ms: r.next_retry_at_ms,
             started_at_ms: r.started_at_ms,
+        })
+    }
+
+    /// The health of the Azure key in force at `now` (Unix seconds) under
+    /// `policy`; `None` when the provider is not Azure Key Vault.
+    #[must_use]
+    pub fn health_view(&self, now: i64, policy: &Policy) -> Option<KeyHealth> {
+        let Provider::AzureKeyVault {
+            vault_uri,
+            key_name,
+            ..
+        } = &self.provider
+        else {
+            return None;
+        };
+        let h = &self.monitor.health;
+        let seen = h.seen.as_ref();
+        Some(KeyHealth {
+            state: h.state,
+            cause: h.cause.filter(|_| h.state == HealthState::AccessLost),
+            error: h.error.clone(),
+            since_ms: h.since_ms,
+            last_check_at_ms: h.last_check_at_ms,
+            next_check_at_ms: match &self.monitor.in_flight {
+                Some(c) => Some(c.until_ms),
+                None => h.next_check_at_ms,
+            },
+            last_probe_at_ms: h.last_probe_at_ms,
+            checking: self.monitor.in_flight.is_some(),
+            check_interval_secs: policy.health.interval_ms / 1000,
+            current_kid: seen.map(|s| s.kid.clone()),
+            expires_at: seen.and_then(|s| s.exp),
+            expiry_warning: seen.and_then(|s| {
+                crate::health::expiry_warning(
+                    s,
+                    vault_uri,
+                    key_name,
+                    now,
+                    policy.health.expiry_warning_secs,
+                )
+            }),
         })
     }
 }

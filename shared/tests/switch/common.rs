@@ -135,6 +135,8 @@ pub fn is_result(event: &Event) -> bool {
             | Event::Exported { .. }
             | Event::MovedToAws { .. }
             | Event::BindingRecorded { .. }
+            | Event::KeyChecked { .. }
+            | Event::KeyProbed { .. }
             | Event::ConfigurationChecked { .. }
             | Event::KeyVersionRead { .. }
             | Event::Rewrapped { .. }

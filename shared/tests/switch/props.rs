@@ -63,7 +63,7 @@ impl Dice<'_> {
 
 // ---------- every error the edge can feed back ----------
 
-const ERROR_KINDS: usize = 58;
+const ERROR_KINDS: usize = 61;
 
 fn error(i: u32) -> CatalogError {
     use CatalogError as E;
@@ -193,6 +193,15 @@ fn error(i: u32) -> CatalogError {
                 .parse()
                 .expect("a kid"),
         },
+        58 => E::RoleRemoved {
+            vault_name: "vault1".into(),
+        },
+        59 => E::ConsentRemoved { tenant: None },
+        60 => E::KeyDeleted {
+            vault_name: "vault1".into(),
+            key_name: "cmk".into(),
+            recoverable_days: Some(7),
+        },
         _ => E::Internal,
     }
 }
@@ -260,6 +269,9 @@ fn kind(e: &CatalogError) -> usize {
         E::KeyBindingMismatch { .. } => 55,
         E::RateLimited { .. } => 56,
         E::KeyAccessLost { .. } => 57,
+        E::RoleRemoved { .. } => 58,
+        E::ConsentRemoved { .. } => 59,
+        E::KeyDeleted { .. } => 60,
     }
 }
 
@@ -424,6 +436,8 @@ impl Out {
             | Effect::CheckConfiguration { .. }
             | Effect::RecordBinding { .. }
             | Effect::Webhook(_)
+            | Effect::CheckKey { .. }
+            | Effect::ProbeKey { .. }
             | Effect::Audit(_)
             | Effect::ArmAlarm { .. }
             | Effect::ClearAlarm
@@ -448,6 +462,8 @@ impl Out {
             (Effect::Rewrap { .. }, _) => "rewrap",
             (Effect::VerifyRewrap { .. }, _) => "verify_rewrap",
             (Effect::Webhook(_), _) => "webhook",
+            (Effect::CheckKey { .. }, _) => "check_key",
+            (Effect::ProbeKey { .. }, _) => "probe_key",
             (Effect::CheckConfiguration { .. }, _) => "check_configuration",
             (
                 Effect::Audit(_) | Effect::ArmAlarm { .. } | Effect::ClearAlarm | Effect::Reply(_),
@@ -473,6 +489,8 @@ impl Out {
             | Effect::Rewrap { .. }
             | Effect::VerifyRewrap { .. }
             | Effect::Webhook(_)
+            | Effect::CheckKey { .. }
+            | Effect::ProbeKey { .. }
             | Effect::CheckConfiguration { .. }
             | Effect::Audit(_)
             | Effect::ArmAlarm { .. }
@@ -1060,6 +1078,55 @@ impl Sim {
                 };
                 Event::RewrapVerified { attempt, result }
             }
+            // Key Vault shows the key: mostly the version the company key is
+            // wrapped with, now and then a new one (a rotation), bound to the
+            // company (now and then disabled).
+            Effect::CheckKey { attempt, key, .. } => Event::KeyChecked {
+                attempt,
+                result: if fail {
+                    Err(self.feed_error(d))
+                } else {
+                    let current = match self.m.provider() {
+                        Provider::AzureKeyVault { kid, .. } if d.pct(80) => kid.clone(),
+                        _ => {
+                            let v = self.world.fresh_version();
+                            kid(
+                                &Target {
+                                    vault_uri: key.vault(),
+                                    key_name: key.name(),
+                                },
+                                v,
+                            )
+                        }
+                    };
+                    let mut tags = std::collections::BTreeMap::new();
+                    tags.insert(
+                        keyswitch_shared::binding::TAG.to_owned(),
+                        crate::common::COMPANY.to_owned(),
+                    );
+                    Ok(keyswitch_shared::health::KeySeen {
+                        kid: current,
+                        kty: "RSA-HSM".into(),
+                        size_bits: 4096,
+                        key_ops: vec!["wrapKey".into(), "unwrapKey".into()],
+                        enabled: !d.pct(10),
+                        nbf: None,
+                        exp: None,
+                        updated: None,
+                        tags,
+                        recovery_level: None,
+                        recoverable_days: Some(7),
+                    })
+                },
+            },
+            Effect::ProbeKey { attempt, .. } => Event::KeyProbed {
+                attempt,
+                result: if fail {
+                    Err(self.feed_error(d))
+                } else {
+                    Ok(())
+                },
+            },
             // The registry answers how many other companies share the key.
             Effect::RecordBinding { attempt, .. } => Event::BindingRecorded {
                 attempt,
@@ -1651,8 +1718,13 @@ impl Sim {
             // Whatever expired is resolved before a command or the alarm.
             for o in &mut self.outs {
                 // A registry write lives as long as the model owes it (below).
-                let registry =
-                    matches!(o.effect, Effect::RecordBinding { .. } | Effect::Webhook(_));
+                let registry = matches!(
+                    o.effect,
+                    Effect::RecordBinding { .. }
+                        | Effect::Webhook(_)
+                        | Effect::CheckKey { .. }
+                        | Effect::ProbeKey { .. }
+                );
                 if o.live && o.deadline <= now && !registry {
                     o.live = false;
                     if o.crashed {
@@ -2226,7 +2298,10 @@ impl Sim {
                 // Check configuration is never asked for by these lives (its
                 // walk-throughs cover it): it holds no lease and changes nothing.
                 Effect::CheckConfiguration { .. } => {}
-                Effect::RewrapToAws { .. } | Effect::RecordBinding { .. } => {
+                Effect::RewrapToAws { .. }
+                | Effect::RecordBinding { .. }
+                | Effect::CheckKey { .. }
+                | Effect::ProbeKey { .. } => {
                     self.outs.push(new(self, None, None));
                 }
                 Effect::Webhook(send) => {
@@ -2252,6 +2327,16 @@ impl Sim {
         for o in &mut self.outs {
             if let Effect::RecordBinding { attempt, .. } = o.effect {
                 o.live = next.registry_writes().iter().any(|w| w.attempt == attempt);
+            }
+            // A check's answer counts while it is the check in flight, in its
+            // phase (GET, then probe).
+            if let Effect::CheckKey { attempt, .. } | Effect::ProbeKey { attempt, .. } = o.effect {
+                let probe = matches!(o.effect, Effect::ProbeKey { .. });
+                o.live = next
+                    .monitor()
+                    .in_flight
+                    .as_ref()
+                    .is_some_and(|c| c.attempt == attempt && c.seen.is_some() == probe);
             }
             if let Effect::Webhook(send) = &o.effect {
                 o.live = next
@@ -2471,6 +2556,8 @@ fn effect_name(e: &Effect) -> &'static str {
         Effect::Rewrap { .. } => "rewrap",
         Effect::VerifyRewrap { .. } => "verify_rewrap",
         Effect::Webhook(_) => "webhook",
+        Effect::CheckKey { .. } => "check_key",
+        Effect::ProbeKey { .. } => "probe_key",
         Effect::CheckConfiguration { .. } => "check_configuration",
     }
 }
@@ -2624,7 +2711,7 @@ fn random_lives_of_a_company_keep_every_invariant() {
     }
     assert_eq!(
         s.effects_seen.len(),
-        18,
+        20,
         "every effect: {:?}",
         s.effects_seen
     );

@@ -628,6 +628,12 @@ fn platform_to_azure_with_the_exact_effects_of_every_step() {
         fx,
         vec![
             audit_note(SYSTEM, A::SwitchCommitted, O::Succeeded, k.as_str()),
+            audit_note(
+                SYSTEM,
+                A::HealthChanged,
+                O::Succeeded,
+                "unknown → healthy (verified by the switch)"
+            ),
             Fx::Do(Effect::ArmAlarm {
                 at_ms: r.now + lease_ms(&r)
             }),
@@ -659,7 +665,7 @@ fn platform_to_azure_with_the_exact_effects_of_every_step() {
     let opened_at = i64::try_from(r.now / 1000).unwrap();
     assert_eq!(r.m.export_window(), ExportWindow::Open { opened_at });
     assert_eq!(r.m.progress().stage, Stage::Done);
-    assert_eq!(r.m.audit_seq(), 15);
+    assert_eq!(r.m.audit_seq(), 16);
     // The registry records the binding; the audit names the key and how
     // many other companies share it.
     let fx = r.fx(Event::BindingRecorded {
@@ -674,7 +680,9 @@ fn platform_to_azure_with_the_exact_effects_of_every_step() {
         fx,
         vec![
             audit_note(SYSTEM, A::KeyBound, O::Succeeded, &note),
-            Fx::Do(Effect::ClearAlarm),
+            Fx::Do(Effect::ArmAlarm {
+                at_ms: next_health_check(&r)
+            }),
         ]
     );
     assert!(r.m.registry_writes().is_empty());
@@ -704,7 +712,9 @@ fn platform_to_azure_with_the_exact_effects_of_every_step() {
         fx,
         vec![
             audit_note(ADMIN, A::CompanyKeyExport, O::Succeeded, "Azure Key Vault"),
-            Fx::Do(Effect::ClearAlarm),
+            Fx::Do(Effect::ArmAlarm {
+                at_ms: next_health_check(&r)
+            }),
         ]
     );
     let before = r.m.clone();
@@ -805,7 +815,8 @@ fn a_registry_write_is_owed_until_answered_and_sent_again_by_the_alarm() {
         vec![audit_note(SYSTEM, A::KeyBound, O::Succeeded, &note)]
     );
     assert!(r.m.registry_writes().is_empty());
-    assert_eq!(r.m.next_deadline_ms(), None);
+    // What is left is the next health check of the key.
+    assert_eq!(r.m.next_deadline_ms(), Some(next_health_check(&r)));
 
     // Moving away from the key releases it.
     r.ok(Event::MoveToAwsKms {
@@ -1943,7 +1954,9 @@ fn an_interrupted_export_keeps_the_window_closed() {
                 O::Failed,
                 "step_interrupted: export window stays closed"
             ),
-            Fx::Do(Effect::ClearAlarm),
+            Fx::Do(Effect::ArmAlarm {
+                at_ms: next_health_check(&r)
+            }),
         ]
     );
     assert_eq!(r.m.export_window(), ExportWindow::Closed);
@@ -1980,7 +1993,9 @@ fn interrupted_round_reads_and_moves_change_nothing() {
         fx,
         vec![
             audit_note(SYSTEM, A::LeaseExpired, O::Failed, "step_interrupted"),
-            Fx::Do(Effect::ClearAlarm),
+            Fx::Do(Effect::ArmAlarm {
+                at_ms: next_health_check(&r)
+            }),
         ]
     );
     assert!(r.m.export_round().is_none());
@@ -2299,7 +2314,9 @@ fn export_once_then_a_round_of_verifications_reopens_it() {
                 O::Succeeded,
                 "2 tenant(s) to verify"
             ),
-            Fx::Do(Effect::ClearAlarm),
+            Fx::Do(Effect::ArmAlarm {
+                at_ms: next_health_check(&r)
+            }),
         ]
     );
     assert_eq!(
@@ -2392,7 +2409,9 @@ fn a_round_with_an_empty_inventory_reopens_at_once() {
                 "0 tenant(s) to verify"
             ),
             audit(ADMIN, A::ExportReopened, O::Succeeded),
-            Fx::Do(Effect::ClearAlarm),
+            Fx::Do(Effect::ArmAlarm {
+                at_ms: next_health_check(&r)
+            }),
         ]
     );
     assert!(matches!(r.m.export_window(), ExportWindow::Open { .. }));
@@ -2893,7 +2912,9 @@ fn a_round_over_a_set_that_cannot_be_verified_does_not_start() {
                 O::Failed,
                 "backup_set_unverifiable"
             ),
-            Fx::Do(Effect::ClearAlarm),
+            Fx::Do(Effect::ArmAlarm {
+                at_ms: next_health_check(&r)
+            }),
             Fx::Do(Effect::Reply(Reply::Error(set.error()))),
         ]
     );
@@ -3275,7 +3296,8 @@ fn rewrap_now_with_the_recorded_version_current_changes_nothing() {
     );
     assert_eq!((r.m.provider().clone(), r.m.key().clone()), before);
     assert!(r.m.rewrap().is_none() && r.m.lease().is_none());
-    assert_eq!(r.m.next_deadline_ms(), None);
+    // What is left is the next health check of the key.
+    assert_eq!(r.m.next_deadline_ms(), Some(next_health_check(&r)));
 }
 
 #[test]
@@ -3374,7 +3396,8 @@ fn a_rewrap_is_retried_after_failures_and_crashes_and_never_wraps_twice() {
     });
     assert_eq!(r.m.provider(), &azure_of(&k3));
     assert_eq!(r.m.key().blob, "blob-3");
-    assert_eq!(r.m.next_deadline_ms(), None);
+    // What is left is the next health check of the key.
+    assert_eq!(r.m.next_deadline_ms(), Some(next_health_check(&r)));
 }
 
 #[test]
@@ -3410,6 +3433,14 @@ fn a_wrap_answered_with_another_version_never_commits() {
         r.m.rewrap_view().unwrap().last_error.unwrap().code,
         "unexpected_answer"
     );
+}
+
+/// When the monitor of the Azure key in force checks next.
+fn next_health_check(r: &Run) -> u64 {
+    r.m.monitor()
+        .health
+        .next_check_at_ms
+        .expect("a company on Azure Key Vault has its next health check")
 }
 
 // ---------- Check configuration ----------

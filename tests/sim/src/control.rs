@@ -43,6 +43,15 @@ pub fn routes() -> Router<AppState> {
             patch(update_key).delete(remove_key),
         )
         .route("/vaults/{vault}/keys/{name}/rotate", post(rotate_key))
+        .route("/vaults/{vault}/firewall", put(set_firewall))
+        .route(
+            "/vaults/{vault}/keys/{name}/soft-delete",
+            post(soft_delete_key),
+        )
+        .route(
+            "/vaults/{vault}/deleted-keys/{name}/recover",
+            post(recover_key),
+        )
         .route("/rotation-policies/run", post(run_rotation_policies))
         .route(
             "/vaults/{vault}/keys/{name}/rotationpolicy",
@@ -137,6 +146,8 @@ fn vault_json(v: &Vault) -> Value {
         "aliases": v.aliases, "keys": keys, "secrets": v.secrets.keys().collect::<Vec<_>>(),
         "role_assignments": v.role_assignments, "access_policies": v.access_policies,
         "throttle_limit": v.throttle_limit,
+        "firewall": v.firewall,
+        "deleted_keys": v.deleted_keys.keys().collect::<Vec<_>>(),
     })
 }
 
@@ -478,6 +489,65 @@ async fn remove_vault(State(sim): State<AppState>, Path(vault): Path<String>) ->
     } else {
         StatusCode::NO_CONTENT.into_response()
     }
+}
+
+#[derive(Deserialize)]
+struct FirewallBody {
+    enabled: bool,
+}
+
+/// `PUT /_control/vaults/{vault}/firewall` `{"enabled": bool}`: the vault's
+/// firewall refuses (or lets through) every data-plane call with 403
+/// `ForbiddenByFirewall`, as a vault whose public network access was
+/// disabled does.
+async fn set_firewall(
+    State(sim): State<AppState>,
+    Path(vault): Path<String>,
+    b: Bytes,
+) -> Response {
+    let body = body!(FirewallBody, b);
+    with_vault(&sim, &vault, |v, _| {
+        v.firewall = body.enabled;
+        Json(json!({"vault": v.name, "firewall": v.firewall})).into_response()
+    })
+}
+
+/// The vault's canonical host and the origin its ids use.
+fn vault_host_recovery(sim: &AppState, vault: &str) -> Option<(String, (&'static str, i64))> {
+    let w = lock(&sim.world);
+    w.vault(vault)
+        .map(|v| (v.host.clone(), crate::keyvault::recovery(v)))
+}
+
+/// `POST /_control/vaults/{vault}/keys/{name}/soft-delete`: what `az
+/// keyvault key delete` does: the key goes to `/deletedkeys` (answers the
+/// deleted-key bundle, as `DELETE /keys/{name}` does).
+async fn soft_delete_key(
+    State(sim): State<AppState>,
+    Path((vault, name)): Path<(String, String)>,
+) -> Response {
+    let Some((host, rec)) = vault_host_recovery(&sim, &vault) else {
+        return not_found("vault");
+    };
+    let base = format!("https://{host}");
+    crate::keyvault::soft_delete(&sim, &host, &base, &name, rec)
+        .await
+        .unwrap_or_else(|r| r)
+}
+
+/// `POST /_control/vaults/{vault}/deleted-keys/{name}/recover`: what `az
+/// keyvault key recover` does (answers the key's bundle).
+async fn recover_key(
+    State(sim): State<AppState>,
+    Path((vault, name)): Path<(String, String)>,
+) -> Response {
+    let Some((host, rec)) = vault_host_recovery(&sim, &vault) else {
+        return not_found("vault");
+    };
+    let base = format!("https://{host}");
+    crate::keyvault::recover(&sim, &host, &base, &name, rec)
+        .await
+        .unwrap_or_else(|r| r)
 }
 
 /// Runs `f` on a vault, answering 404 when unknown.

@@ -74,6 +74,8 @@ pub fn vault(
         role_assignments: Vec::new(),
         access_policies: Vec::new(),
         throttle_limit: None,
+        firewall: false,
+        deleted_keys: BTreeMap::new(),
     }
 }
 

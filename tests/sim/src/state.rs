@@ -357,6 +357,23 @@ pub struct Vault {
     pub access_policies: Vec<AccessPolicy>,
     /// Overrides the per-10-second request limit (tests).
     pub throttle_limit: Option<u32>,
+    /// The vault's firewall refuses every data-plane call (public network
+    /// access disabled, or the caller's address not allowed): 403
+    /// `ForbiddenByFirewall`.
+    pub firewall: bool,
+    /// Soft-deleted keys by name: recoverable until purged.
+    pub deleted_keys: BTreeMap<String, DeletedKey>,
+}
+
+/// A soft-deleted key (`/deletedkeys/{name}`).
+#[derive(Debug, Clone)]
+pub struct DeletedKey {
+    /// The key with its versions.
+    pub key: Key,
+    /// When it was deleted (Unix seconds).
+    pub deleted_date: i64,
+    /// When Key Vault purges it (Unix seconds).
+    pub scheduled_purge_date: i64,
 }
 
 impl Vault {

@@ -21,6 +21,12 @@ pub fn CheckConfiguration(
         let company = store.company.get_untracked();
         async move { api::check_configuration(&company).await }
     });
+    // The check is audited: the trail has news.
+    Effect::new(move |_| {
+        if check.value().with(Option::is_some) {
+            store.audit_news.notify();
+        }
+    });
     let result = move || {
         check
             .value()

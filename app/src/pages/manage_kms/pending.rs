@@ -5,6 +5,7 @@ use keyswitch_shared::api::PendingSetup;
 use keyswitch_shared::switch::Stage;
 use leptos::prelude::*;
 
+use super::check_config::CheckConfiguration;
 use super::consent::ConsentStep;
 use super::finalize::FinalizeView;
 use super::role_assignment::RoleAssignmentStep;
@@ -65,6 +66,8 @@ pub fn PendingView(
             </dl>
             <LastError stage=stage/>
             {step}
+            {matches!(stage, Stage::AwaitingRoleAssignment | Stage::TestingConnection | Stage::Tested)
+                .then(|| view! { <CheckConfiguration before_save=true/> })}
         </section>
     }
 }

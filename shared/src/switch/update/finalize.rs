@@ -250,6 +250,7 @@ fn commit(s: &mut Step<'_>, kid: KeyId, blob: String) {
     );
     super::rotate::provider_changed(s, Some(&kid));
     super::registry::provider_changed(s, &old);
+    super::health::committed(s);
     let data = serde_json::json!({
         "provider": s.m.provider,
         "previous_provider": old,

@@ -9,6 +9,7 @@
 mod check;
 mod export;
 mod finalize;
+mod health;
 mod notify;
 mod registry;
 pub(crate) mod rotate;
@@ -52,6 +53,8 @@ pub fn update(
             | Event::Exported { .. }
             | Event::MovedToAws { .. }
             | Event::BindingRecorded { .. }
+            | Event::KeyChecked { .. }
+            | Event::KeyProbed { .. }
             | Event::ConfigurationChecked { .. }
             | Event::KeyVersionRead { .. }
             | Event::Rewrapped { .. }
@@ -121,6 +124,9 @@ pub fn update(
         Event::BindingRecorded { attempt, result } => {
             registry::recorded(&mut step, attempt, result)?;
         }
+        Event::CheckNow { actor } => health::check_now(&mut step, &actor)?,
+        Event::KeyChecked { attempt, result } => health::checked(&mut step, attempt, result)?,
+        Event::KeyProbed { attempt, result } => health::probed(&mut step, attempt, result)?,
         Event::RewrapNow { actor } => rotate::rewrap_now(&mut step, actor)?,
         Event::CheckConfiguration { actor } => check::check(&mut step, &actor)?,
         Event::ConfigurationChecked {
@@ -142,6 +148,7 @@ pub fn update(
         Event::Tick => {}
     }
     finalize::start_when_verified(&mut step);
+    health::follow_provider(&mut step);
     rotate::start_when_due(&mut step);
     Ok(step.finish(model, rearm))
 }
@@ -173,6 +180,7 @@ pub fn refusal(
         Event::BeginExportRound { actor } => (actor, AuditAction::ExportVerificationStarted),
         Event::MoveToAwsKms { actor, .. } => (actor, AuditAction::MovedToAwsKms),
         Event::RewrapNow { actor } => (actor, AuditAction::RewrapRequested),
+        Event::CheckNow { actor } => (actor, AuditAction::HealthCheckRequested),
         Event::CheckConfiguration { actor } => (actor, AuditAction::ConfigurationChecked),
         _ => return None,
     };
@@ -228,7 +236,9 @@ fn attempt_of(effect: &Effect) -> Option<u32> {
         | Effect::ExchangeCode { .. }
         | Effect::CheckConfiguration { .. }
         | Effect::RecordBinding { .. }
-        | Effect::Webhook(_) => None,
+        | Effect::Webhook(_)
+        | Effect::CheckKey { .. }
+        | Effect::ProbeKey { .. } => None,
     }
 }
 

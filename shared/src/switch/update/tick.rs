@@ -1,7 +1,7 @@
 //! What is due when the alarm fires (or before any command): expired leases
 //! are resolved, finalization retries start, expired states are dropped.
 
-use super::{Step, finalize, notify, registry, rotate, setup, verify};
+use super::{Step, finalize, health, notify, registry, rotate, setup, verify};
 use crate::audit::{Actor, AuditAction, Outcome};
 use crate::catalog::CatalogError;
 use crate::switch::company::{Lease, Op};
@@ -25,6 +25,7 @@ pub(super) fn resolve(s: &mut Step<'_>) {
     }
     registry::resend_due(s);
     notify::resend_due(s);
+    health::due(s);
     // Sign-ins: expired unused ones go; an exchange past its lease fails.
     let (gone, kept): (Vec<_>, Vec<_>) =
         std::mem::take(&mut s.m.sign_ins)

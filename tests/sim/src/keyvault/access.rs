@@ -64,6 +64,12 @@ pub enum Action {
     KeyRotate,
     /// Update a key version's attributes and tags.
     KeyUpdate,
+    /// Delete a key (soft delete).
+    KeyDelete,
+    /// Read a soft-deleted key.
+    DeletedKeyRead,
+    /// Recover a soft-deleted key.
+    KeyRecover,
     /// Read a secret value.
     SecretGet,
     /// Read a key's rotation policy.
@@ -83,6 +89,9 @@ impl Action {
             Action::KeyDecrypt => "Microsoft.KeyVault/vaults/keys/decrypt/action",
             Action::KeyRotate => "Microsoft.KeyVault/vaults/keys/rotate/action",
             Action::KeyUpdate => "Microsoft.KeyVault/vaults/keys/update/action",
+            Action::KeyDelete => "Microsoft.KeyVault/vaults/keys/delete",
+            Action::DeletedKeyRead => "Microsoft.KeyVault/vaults/deletedKeys/read/action",
+            Action::KeyRecover => "Microsoft.KeyVault/vaults/deletedKeys/recover/action",
             Action::SecretGet => "Microsoft.KeyVault/vaults/secrets/getSecret/action",
             // Key Vault's data actions for rotation policies are not
             // confirmed in PROTOCOLS.md; reading needs what reading a key
@@ -102,6 +111,9 @@ impl Action {
             Action::KeyDecrypt => ("keys", "decrypt"),
             Action::KeyRotate => ("keys", "rotate"),
             Action::KeyUpdate => ("keys", "update"),
+            Action::KeyDelete => ("keys", "delete"),
+            Action::DeletedKeyRead => ("keys", "get"),
+            Action::KeyRecover => ("keys", "recover"),
             Action::SecretGet => ("secrets", "get"),
             Action::RotationPolicyRead => ("keys", "getrotationpolicy"),
             Action::RotationPolicyWrite => ("keys", "setrotationpolicy"),

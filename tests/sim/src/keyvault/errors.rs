@@ -113,3 +113,42 @@ pub fn throttled() -> Response {
         None,
     )
 }
+
+/// 403 from the vault's firewall (public network access disabled, or the
+/// caller's address not in the allowed networks), as recorded.
+pub fn forbidden_firewall(vault: &Vault, caller: &str) -> Response {
+    let message = format!(
+        "Client address is not authorized and caller is not a trusted service.\r\nClient address: 203.0.113.7\r\nCaller: {caller}\r\nVault: {name};location={loc}",
+        name = vault.name,
+        loc = vault.location,
+    );
+    error(
+        StatusCode::FORBIDDEN,
+        "Forbidden",
+        &message,
+        Some("ForbiddenByFirewall"),
+    )
+}
+
+/// 404 for a deleted key that does not exist (never deleted, recovered, or
+/// purged).
+pub fn deleted_key_not_found(name: &str) -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        "KeyNotFound",
+        &format!("Deleted Key not found: {name}"),
+        None,
+    )
+}
+
+/// 409 when a key of that name is already deleted (and not yet purged).
+pub fn deleted_but_recoverable(name: &str) -> Response {
+    error(
+        StatusCode::CONFLICT,
+        "Conflict",
+        &format!(
+            "Key {name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the key can only be recovered or purged."
+        ),
+        Some("ObjectIsDeletedButRecoverable"),
+    )
+}

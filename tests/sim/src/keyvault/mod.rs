@@ -100,6 +100,10 @@ enum Op {
     Update(String, Option<String>),
     Crypto(String, Option<String>, CryptoOp),
     GetSecret(String),
+    Delete(String),
+    ListDeleted,
+    GetDeleted(String),
+    Recover(String),
 }
 
 impl Op {
@@ -112,11 +116,15 @@ impl Op {
             Op::Update(..) => Action::KeyUpdate,
             Op::Crypto(_, _, c) => c.action(),
             Op::GetSecret(_) => Action::SecretGet,
+            Op::Delete(_) => Action::KeyDelete,
+            Op::ListDeleted | Op::GetDeleted(_) => Action::DeletedKeyRead,
+            Op::Recover(_) => Action::KeyRecover,
         }
     }
     fn object(&self) -> Option<&str> {
         match self {
-            Op::ListKeys => None,
+            Op::ListKeys | Op::ListDeleted => None,
+            Op::Delete(n) | Op::GetDeleted(n) | Op::Recover(n) => Some(n),
             Op::ListVersions(n)
             | Op::Get(n, _)
             | Op::Rotate(n)
@@ -159,6 +167,10 @@ fn parse_op(method: &Method, rest: &str) -> Result<Op, Response> {
             CryptoOp::parse(op).ok_or_else(not_found_path)?,
         ),
         ("GET", ["secrets", n]) | ("GET", ["secrets", n, _]) => Op::GetSecret((*n).to_owned()),
+        ("DELETE", ["keys", n]) => Op::Delete((*n).to_owned()),
+        ("GET", ["deletedkeys"]) => Op::ListDeleted,
+        ("GET", ["deletedkeys", n]) => Op::GetDeleted((*n).to_owned()),
+        ("POST", ["deletedkeys", n, "recover"]) => Op::Recover((*n).to_owned()),
         _ => return Err(not_found_path()),
     };
     if let Some(name) = op.object()
@@ -275,7 +287,8 @@ async fn authenticate(
     Ok(Caller { oid, display })
 }
 
-fn recovery(vault: &Vault) -> (&'static str, i64) {
+/// The vault's soft-delete setting: recovery level and retention days.
+pub fn recovery(vault: &Vault) -> (&'static str, i64) {
     match vault.kind {
         VaultKind::Vault => ("CustomizedRecoverable+Purgeable", 7),
         VaultKind::ManagedHsm => ("Recoverable+Purgeable", 90),
@@ -380,6 +393,11 @@ pub async fn handle(
         Err(r) => return r,
     };
 
+    // The firewall answers before anything else is looked at.
+    if vault.firewall {
+        return errors::forbidden_firewall(&vault, &caller.display);
+    }
+
     // Throttling: the limit depends on the key addressed.
     let (bits, hsm) = op
         .object()
@@ -476,6 +494,41 @@ pub async fn handle(
             };
             crypto_op(&base, canon, v, cop, &body).await
         }
+        Op::Delete(name) => soft_delete(&sim, &vault.host, &base, &name, rec)
+            .await
+            .unwrap_or_else(|r| r),
+        Op::ListDeleted => {
+            let value: Vec<DeletedKeyItem> = vault
+                .deleted_keys
+                .iter()
+                .filter_map(|(name, d)| {
+                    d.key.latest().map(|v| DeletedKeyItem {
+                        recovery_id: format!("{base}/deletedkeys/{name}"),
+                        deleted_date: d.deleted_date,
+                        scheduled_purge_date: d.scheduled_purge_date,
+                        kid: format!("{base}/keys/{name}"),
+                        attributes: attributes(v, rec),
+                    })
+                })
+                .collect();
+            axum::Json(serde_json::json!({"value": value, "nextLink": null})).into_response()
+        }
+        Op::GetDeleted(name) => {
+            let Some((canon, d)) = vault
+                .deleted_keys
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(&name))
+            else {
+                return errors::deleted_key_not_found(&name);
+            };
+            match deleted_bundle(&base, canon, d, rec).await {
+                Ok(b) => axum::Json(b).into_response(),
+                Err(r) => r,
+            }
+        }
+        Op::Recover(name) => recover(&sim, &vault.host, &base, &name, rec)
+            .await
+            .unwrap_or_else(|r| r),
         Op::GetSecret(name) => match vault.secrets.iter().find(|(k, _)| k.eq_ignore_ascii_case(&name)) {
             Some((canon, value)) => axum::Json(serde_json::json!({
                 "value": value,
@@ -486,6 +539,101 @@ pub async fn handle(
             None => errors::secret_not_found(&name),
         },
     }
+}
+
+/// The answer of `DELETE /keys/{name}` and `GET /deletedkeys/{name}`.
+async fn deleted_bundle(
+    base: &str,
+    name: &str,
+    d: &crate::state::DeletedKey,
+    rec: (&str, i64),
+) -> Result<DeletedKeyBundle, Response> {
+    let latest = d.key.latest().ok_or_else(|| errors::key_not_found(name))?;
+    let b = bundle(base, name, latest, rec).await?;
+    Ok(DeletedKeyBundle {
+        recovery_id: format!("{base}/deletedkeys/{name}"),
+        deleted_date: d.deleted_date,
+        scheduled_purge_date: d.scheduled_purge_date,
+        key: b.key,
+        attributes: b.attributes,
+        tags: b.tags,
+    })
+}
+
+/// Soft-deletes `name` in the vault `host`: the key leaves `/keys` and is
+/// kept under `/deletedkeys` for the vault's retention (`recoverableDays`).
+pub async fn soft_delete(
+    sim: &AppState,
+    host: &str,
+    base: &str,
+    name: &str,
+    rec: (&str, i64),
+) -> Result<Response, Response> {
+    let (canon, deleted) = {
+        let mut world = lock(&sim.world);
+        let vault = world
+            .vault_mut(host)
+            .ok_or_else(|| errors::key_not_found(name))?;
+        let canon = vault
+            .keys
+            .keys()
+            .find(|k| k.eq_ignore_ascii_case(name))
+            .cloned()
+            .ok_or_else(|| errors::key_not_found(name))?;
+        if vault
+            .deleted_keys
+            .keys()
+            .any(|k| k.eq_ignore_ascii_case(name))
+        {
+            return Err(errors::deleted_but_recoverable(name));
+        }
+        let key = vault
+            .keys
+            .remove(&canon)
+            .ok_or_else(|| errors::key_not_found(name))?;
+        let t = now();
+        let deleted = crate::state::DeletedKey {
+            key,
+            deleted_date: t,
+            scheduled_purge_date: t + rec.1 * 86_400,
+        };
+        vault.deleted_keys.insert(canon.clone(), deleted.clone());
+        (canon, deleted)
+    };
+    let b = deleted_bundle(base, &canon, &deleted, rec).await?;
+    Ok(axum::Json(b).into_response())
+}
+
+/// Recovers the soft-deleted `name` in the vault `host` with all its
+/// versions; answers the key's bundle.
+pub async fn recover(
+    sim: &AppState,
+    host: &str,
+    base: &str,
+    name: &str,
+    rec: (&str, i64),
+) -> Result<Response, Response> {
+    let (canon, latest) = {
+        let mut world = lock(&sim.world);
+        let vault = world
+            .vault_mut(host)
+            .ok_or_else(|| errors::deleted_key_not_found(name))?;
+        let canon = vault
+            .deleted_keys
+            .keys()
+            .find(|k| k.eq_ignore_ascii_case(name))
+            .cloned()
+            .ok_or_else(|| errors::deleted_key_not_found(name))?;
+        let d = vault
+            .deleted_keys
+            .remove(&canon)
+            .ok_or_else(|| errors::deleted_key_not_found(name))?;
+        let latest = d.key.latest().cloned();
+        vault.keys.insert(canon.clone(), d.key);
+        (canon, latest.ok_or_else(|| errors::key_not_found(name))?)
+    };
+    let b = bundle(base, &canon, &latest, rec).await?;
+    Ok(axum::Json(b).into_response())
 }
 
 async fn rotate(
@@ -682,8 +830,10 @@ async fn crypto_op(base: &str, name: &str, v: &KeyVersion, cop: CryptoOp, body: 
             Some("KeyDisabled"),
         );
     }
+    // Unwrap (and decrypt) keep working outside nbf–exp (PROTOCOLS.md).
     if let Some(nbf) = v.nbf
         && nbf > t
+        && cop.forward()
     {
         return errors::error(
             StatusCode::FORBIDDEN,

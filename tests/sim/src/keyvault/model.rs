@@ -128,3 +128,42 @@ pub struct ErrorDetail {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub innererror: Option<Box<ErrorDetail>>,
 }
+
+/// A soft-deleted key: `DELETE /keys/{name}` and `GET /deletedkeys/{name}`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DeletedKeyBundle {
+    /// `https://{vault}/deletedkeys/{name}`.
+    #[serde(rename = "recoveryId")]
+    pub recovery_id: String,
+    /// When it was deleted (Unix seconds).
+    #[serde(rename = "deletedDate")]
+    pub deleted_date: i64,
+    /// When Key Vault purges it (Unix seconds).
+    #[serde(rename = "scheduledPurgeDate")]
+    pub scheduled_purge_date: i64,
+    /// The public key (of the current version).
+    pub key: JsonWebKey,
+    /// Its attributes.
+    pub attributes: KeyAttributes,
+    /// Tags.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tags: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// One entry of `GET /deletedkeys`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DeletedKeyItem {
+    /// `https://{vault}/deletedkeys/{name}`.
+    #[serde(rename = "recoveryId")]
+    pub recovery_id: String,
+    /// When it was deleted (Unix seconds).
+    #[serde(rename = "deletedDate")]
+    pub deleted_date: i64,
+    /// When Key Vault purges it (Unix seconds).
+    #[serde(rename = "scheduledPurgeDate")]
+    pub scheduled_purge_date: i64,
+    /// The versionless key id.
+    pub kid: String,
+    /// Attributes.
+    pub attributes: KeyAttributes,
+}
