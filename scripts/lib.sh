@@ -132,7 +132,7 @@ start_stack() {
   local worker_cmd=("$NODE22" "$WRANGLER_JS" dev
     ${KEYSWITCH_WRANGLER_CONFIG:+--config "$KEYSWITCH_WRANGLER_CONFIG"}
     --ip 127.0.0.1 --port "$worker_port" --persist-to "$state/wrangler" \
-    --env-file "$secrets" --show-interactive-dev-session=false \
+    --env-file "$secrets" --show-interactive-dev-session=false --test-scheduled \
     --var "ENVIRONMENT:development" \
     --var "ENVELOPE_COMPANIES:${ENVELOPE_COMPANIES:-*}" \
     --var "ENVELOPE_COMPANIES_NEXT:${ENVELOPE_COMPANIES_NEXT:-acme,it-envelope-a}" \
@@ -149,7 +149,6 @@ start_stack() {
     --var "CONSENT_MAX_AGE_SECONDS:${CONSENT_MAX_AGE_SECONDS:-20}" \
     --var "CONNECTION_TEST_INTERVAL_SECONDS:${CONNECTION_TEST_INTERVAL_SECONDS:-3}" \
     --var "KEY_CACHE_SECONDS:${KEY_CACHE_SECONDS:-6}" \
-    --var "HEALTH_CHECK_INTERVAL_SECONDS:${HEALTH_CHECK_INTERVAL_SECONDS:-30}" \
     --var "FINALIZE_RETRY_BASE_MS:${FINALIZE_RETRY_BASE_MS:-300}" \
     --var "HEALTH_CHECK_INTERVAL_SECONDS:${HEALTH_CHECK_INTERVAL_SECONDS:-30}" \
     --var "EXPIRY_WARNING_DAYS:${EXPIRY_WARNING_DAYS:-30}" \

@@ -10,6 +10,9 @@ pub const COMPANY_KMS: &str = "COMPANY_KMS";
 pub const WORKSPACE_VAULTS: &str = "WORKSPACE_VAULTS";
 /// The Durable Object namespace holding one `KeyBindings` per Azure key.
 pub const KEY_BINDINGS: &str = "KEY_BINDINGS";
+/// KV namespace binding: the read copies (issue 14 item 8) the host and the
+/// Cron sweep read.
+pub const KMS_CACHE: &str = "KMS_CACHE";
 /// Secret: the platform key-encryption key, 32 bytes, base64.
 pub const PLATFORM_KEY: &str = "PLATFORM_KEY";
 /// Secret: the KMS Connector application's client secret.

@@ -93,6 +93,12 @@ pub fn check(env: &Env) -> Result<(), EdgeError> {
     }
 }
 
+/// Whether this worker runs the development configuration (the local run
+/// and the tests only; it serves loopback hosts only).
+pub fn is_development(env: &Env) -> bool {
+    VERDICT.with(|v| *v.get_or_init(|| verdict(env))) == Verdict::Development
+}
+
 /// [`check`] for a request: a development configuration also refuses a
 /// request to a host that is not this machine.
 pub fn check_request(env: &Env, req: &Request) -> Result<(), EdgeError> {

@@ -30,6 +30,7 @@ mod providers;
 mod request_id;
 mod routes;
 mod session;
+mod sweep;
 mod timer;
 mod webhook;
 mod workspace;
@@ -40,7 +41,9 @@ pub use workspace::WorkspaceVaults;
 
 use request_id::RequestId;
 use routes::{run, run_now};
-use worker::{Context, Env, Request, Response, Result, Router, event};
+use worker::{
+    Context, Env, Request, Response, Result, Router, ScheduleContext, ScheduledEvent, event,
+};
 
 #[event(start)]
 fn start() {
@@ -125,6 +128,15 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         .post_async("/api/companies/:company/kms/aws-kms", |r, c| {
             run(r, c, routes::operator::post_aws_kms)
         })
+        .get_async("/api/companies/:company/kms/read-copy", |r, c| {
+            run(r, c, routes::read_copy::for_console)
+        })
+        .get_async("/api/envelope/companies/:company/kms-state", |r, c| {
+            run(r, c, routes::read_copy::for_backup_engine)
+        })
+        .post_async("/api/_dev/companies/:company/drop-alarm", |r, c| {
+            run(r, c, routes::dev::drop_alarm)
+        })
         .post_async("/api/envelope/companies/:company/data-keys", |r, c| {
             run(r, c, routes::envelope::generate)
         })
@@ -178,6 +190,26 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         cors::decorate(&resp, origin.as_deref())?;
     }
     with_request_id(resp, &id)
+}
+
+/// The Cron Trigger (`[triggers]` in wrangler.toml): the sweep that finds a
+/// company whose alarm was lost (see `sweep.rs`).
+#[event(scheduled)]
+async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    if let Err(e) = guard::check(&env) {
+        worker::console_error!("sweep refused: {e}");
+        return;
+    }
+    match sweep::run(&env).await {
+        Ok(s) => worker::console_log!(
+            "sweep: {} read copies, {} companies woken, {} alarms restored, {} failed",
+            s.listed,
+            s.woken,
+            s.restored,
+            s.failed
+        ),
+        Err(e) => worker::console_error!("sweep: {}", e.chain()),
+    }
 }
 
 /// Adds `x-request-id` to the answer (rebuilding it when its headers are

@@ -266,6 +266,9 @@ pub enum AuditAction {
     /// A webhook to the host was answered: delivered, failed (retried
     /// after a back-off) or given up (the delivery log).
     WebhookDelivery,
+    /// The Cron sweep found the company's alarm missing (or late) and
+    /// re-armed it; overdue work resumed.
+    AlarmRestored,
     // ---- Vault management ----
     /// A vault was created.
     VaultCreated,
@@ -288,7 +291,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, in declaration order (for exhaustiveness checks).
-    pub const ALL: [Self; 47] = [
+    pub const ALL: [Self; 48] = [
         Self::SwitchStarted,
         Self::TargetEdited,
         Self::ConsentLinkIssued,
@@ -328,6 +331,7 @@ impl AuditAction {
         Self::KeyRewrapped,
         Self::ConfigurationChecked,
         Self::WebhookDelivery,
+        Self::AlarmRestored,
         Self::VaultCreated,
         Self::VaultCreate,
         Self::ConnectionTested,
@@ -381,6 +385,7 @@ impl AuditAction {
             Self::KeyRewrapped => "key_rewrapped",
             Self::ConfigurationChecked => "configuration_checked",
             Self::WebhookDelivery => "webhook_delivery",
+            Self::AlarmRestored => "alarm_restored",
             Self::VaultCreated => "vault_created",
             Self::VaultCreate => "vault_create",
             Self::ConnectionTested => "connection_tested",

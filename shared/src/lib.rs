@@ -22,6 +22,7 @@ pub mod keyvault;
 pub mod notify;
 pub mod oauth_state;
 pub mod provider;
+pub mod read_copy;
 pub mod rotation;
 pub mod secret;
 pub mod switch;

@@ -131,6 +131,7 @@ impl Harness {
             now_ms: 1_700_000_000_000 + self.counter * 1000,
             fresh,
             health_interval_ms: 300_000,
+            notify: keyswitch_shared::notify::NotifyPolicy::default(),
         }
     }
 
@@ -1052,6 +1053,7 @@ impl Harness {
             now_ms,
             fresh: [7; 16],
             health_interval_ms: 300_000,
+            notify: keyswitch_shared::notify::NotifyPolicy::default(),
         };
         let mut audits = Vec::new();
         let mut queue = vec![(Event::Tick, None)];
@@ -1176,4 +1178,111 @@ fn a_failed_test_or_item_read_makes_the_check_due_at_once() {
     assert!(summary.health.is_none());
     assert_eq!(p.model.next_deadline_ms(), None);
     assert!(p.tick_at(u64::MAX / 2, Fault::None).is_empty());
+}
+
+#[test]
+fn a_health_change_is_sent_to_the_host_and_its_answer_logged() {
+    use keyswitch_shared::notify::{Failure, NotifyPolicy};
+    let mut h = Harness::new();
+    let form = h.create_form("Finance", Some((0, "company-kek", true)), true);
+    assert!(matches!(h.run(form), End::Replied(..)));
+    h.revoked.insert(app_id(0));
+    let at = h.health().next_check_ms;
+    let ctx = Ctx {
+        workspace: "ws1".parse().expect("a workspace id"),
+        now_ms: at,
+        fresh: [9; 16],
+        health_interval_ms: 300_000,
+        notify: NotifyPolicy {
+            enabled: true,
+            ..NotifyPolicy::default()
+        },
+    };
+    // Run the check by hand, keeping the webhook send.
+    let mut queue = vec![(Event::Tick, None)];
+    let mut sends = Vec::new();
+    while let Some((event, token)) = queue.pop() {
+        let (next, effects) = update(&h.model, event, &ctx).expect("accepted");
+        h.model = next;
+        for e in effects {
+            match e {
+                Effect::Webhook(send) => sends.push(send),
+                Effect::Audit(_) => {}
+                other => queue.push(h.perform(
+                    Chain {
+                        effect: other,
+                        token: token.clone(),
+                    },
+                    Fault::None,
+                )),
+            }
+        }
+    }
+    assert_eq!(sends.len(), 1);
+    let body: serde_json::Value = serde_json::from_str(&sends[0].body).expect("json");
+    assert_eq!(body["type"], "vault.health_changed");
+    assert_eq!(body["workspace_id"], "ws1");
+    assert_eq!(body["data"]["to"], "access_lost");
+    assert_eq!(body["data"]["cause"], "role_removed");
+    assert!(
+        !sends[0].body.contains("app-secret"),
+        "no secret in the body"
+    );
+    // Owed until answered: the alarm is needed for its resend.
+    assert!(h.model.outbox().next_deadline_ms().is_some());
+    // The host fails: logged, retried later by the alarm with the same id.
+    let (next, effects) = update(
+        &h.model,
+        Event::WebhookAnswered {
+            attempt: sends[0].attempt,
+            result: Err(Failure::Status(503)),
+        },
+        &ctx,
+    )
+    .expect("accepted");
+    h.model = next;
+    let Some(Effect::Audit(a)) = effects.first() else {
+        panic!("a delivery log line: {effects:?}")
+    };
+    assert_eq!(a.action, AuditAction::WebhookDelivery);
+    assert_eq!(a.outcome, Outcome::Failed);
+    let retry = h.model.next_deadline_ms().expect("a deadline");
+    let mut later = ctx.clone();
+    later.now_ms = retry.max(later.now_ms + 1);
+    let (next, effects) = update(&h.model, Event::Tick, &later).expect("accepted");
+    h.model = next;
+    let resent: Vec<_> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Webhook(s) => Some(s.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(resent.len(), 1, "{effects:?}");
+    assert_eq!(resent[0].id, sends[0].id, "the same idempotency id");
+    assert_eq!(resent[0].body, sends[0].body, "the same body");
+    // Delivered: logged, nothing owed; a second answer is refused.
+    let (next, effects) = update(
+        &h.model,
+        Event::WebhookAnswered {
+            attempt: resent[0].attempt,
+            result: Ok(200),
+        },
+        &later,
+    )
+    .expect("accepted");
+    h.model = next;
+    assert!(matches!(effects.first(), Some(Effect::Audit(a)) if a.outcome == Outcome::Succeeded));
+    assert!(h.model.outbox().pending.is_empty());
+    assert!(
+        update(
+            &h.model,
+            Event::WebhookAnswered {
+                attempt: resent[0].attempt,
+                result: Ok(200),
+            },
+            &later,
+        )
+        .is_err()
+    );
 }

@@ -47,6 +47,7 @@ pub fn action_label(action: AuditAction) -> &'static str {
         AuditAction::KeyRewrapped => "Company key re-wrapped with the new key version",
         AuditAction::ConfigurationChecked => "Configuration checked",
         AuditAction::WebhookDelivery => "Webhook to the host",
+        AuditAction::AlarmRestored => "Scheduled checks resumed (alarm restored by the sweep)",
         AuditAction::VaultCreated => "Vault created",
         AuditAction::VaultCreate => "Vault creation failed",
         AuditAction::ConnectionTested => "Vault connection tested",

@@ -129,6 +129,11 @@ pub enum Command {
         /// The admin who clicked.
         actor: Actor,
     },
+    /// The Cron sweep: the company's work was due a while ago; report the
+    /// alarm to the model, which re-arms a lost one (see `sweep.rs`).
+    Sweep,
+    /// Development only (`routes/dev.rs`): delete the alarm, as a lost one.
+    DropAlarm,
     /// Envelope API: a new data key.
     GenerateDataKey,
     /// Envelope API: unwrap a data key.
@@ -136,6 +141,17 @@ pub enum Command {
         /// The wrapped data key.
         wrapped: String,
     },
+}
+
+/// What the object answers the sweep (and the development alarm drop).
+#[derive(Serialize, Deserialize)]
+pub struct SweepAnswer {
+    /// Whether the model found the alarm lost and re-armed it.
+    pub restored: bool,
+    /// The object's alarm after the command (Unix milliseconds).
+    pub alarm_at_ms: Option<i64>,
+    /// When the model's work is due next (Unix milliseconds).
+    pub due_ms: Option<u64>,
 }
 
 /// The object's view of the company.

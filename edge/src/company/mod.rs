@@ -12,6 +12,7 @@ mod check;
 pub mod commands;
 mod keys;
 mod perform;
+mod read_copy;
 mod rpc;
 mod store;
 
@@ -41,6 +42,10 @@ pub struct CompanyKms {
     model: RefCell<Option<Company>>,
     /// The unwrapped company key, briefly (see `keys.rs`).
     key_cache: RefCell<Option<keys::CachedKey>>,
+    /// The KV read copy this instance last wrote (see `read_copy.rs`).
+    read_copy: RefCell<Option<keyswitch_shared::read_copy::KmsReadCopy>>,
+    /// The sweep mark written with it.
+    read_copy_mark: std::cell::Cell<Option<keyswitch_shared::read_copy::SweepMark>>,
 }
 
 impl DurableObject for CompanyKms {
@@ -50,6 +55,8 @@ impl DurableObject for CompanyKms {
             env,
             model: RefCell::new(None),
             key_cache: RefCell::new(None),
+            read_copy: RefCell::new(None),
+            read_copy_mark: std::cell::Cell::new(None),
         }
     }
 
@@ -86,6 +93,8 @@ impl DurableObject for CompanyKms {
 struct Outcome {
     replies: Vec<Reply>,
     export: Option<CompanyKeyExport>,
+    /// The model re-armed a lost alarm (the sweep's answer).
+    restored: bool,
 }
 
 fn random_token() -> Res<String> {
@@ -183,6 +192,9 @@ impl CompanyKms {
                 }
             };
             is_first = false;
+            out.restored |= effects.iter().any(
+                |e| matches!(e, Effect::Audit(a) if a.action == keyswitch_shared::AuditAction::AlarmRestored),
+            );
             let audits: Vec<_> = effects
                 .iter()
                 .filter_map(|e| match e {
@@ -199,6 +211,7 @@ impl CompanyKms {
                 }
             }
         }
+        self.write_read_copy(company).await;
         Ok(out)
     }
 

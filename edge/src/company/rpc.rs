@@ -42,10 +42,37 @@ fn with_status(e: Option<CatalogError>) -> Option<(u16, keyswitch_shared::ErrorB
 }
 
 impl CompanyKms {
+    /// The Cron sweep (or the development alarm drop). A company that never
+    /// stored anything is not created.
+    async fn sweep(&self, company: &CompanyId, command: &Command) -> Res<Response> {
+        let storage = self.state.storage();
+        let mut restored = false;
+        if self.stored().await?.is_some() {
+            if matches!(command, Command::DropAlarm) {
+                storage.delete_alarm().await?;
+            } else {
+                let alarm = storage.get_alarm().await?;
+                let alarm_at_ms = alarm.and_then(|a| u64::try_from(a).ok());
+                restored = self
+                    .run(company, Event::Sweep { alarm_at_ms })
+                    .await?
+                    .restored;
+            }
+        }
+        let due_ms = self.stored().await?.and_then(|m| m.next_deadline_ms());
+        json(&super::commands::SweepAnswer {
+            restored,
+            alarm_at_ms: storage.get_alarm().await?,
+            due_ms,
+        })
+    }
+
     pub(super) async fn dispatch(&self, company: &CompanyId, command: Command) -> Res<Response> {
         let event = match command {
             Command::View | Command::Finalize { run: false } => {
                 let model = self.load(company).await?;
+                // A company opened for the first time gets its read copy.
+                self.write_read_copy(company).await;
                 return match command {
                     Command::View => json(&self.view(&model, None)),
                     _ => json(&model.progress()),
@@ -78,6 +105,7 @@ impl CompanyKms {
             Command::ExportVerificationView => {
                 return json(&self.export_view(company).await?);
             }
+            Command::Sweep | Command::DropAlarm => return self.sweep(company, &command).await,
             Command::GenerateDataKey => return json(&self.generate_data_key(company).await?),
             Command::DecryptDataKey { wrapped } => {
                 return json(&self.decrypt_data_key(company, &wrapped).await?);

@@ -44,7 +44,7 @@ fn allow_list(env: &Env, var: &str) -> CompanyAllowList {
 /// digests, so neither content nor length leaks, and both slots are always
 /// compared), then the matching credential's allow-list must name the
 /// company (403 [`CatalogError::EnvelopeCompanyNotAllowed`] otherwise).
-fn service(req: &Request, ctx: &Ctx) -> Result<CompanyId, EdgeError> {
+pub(crate) fn service(req: &Request, ctx: &Ctx) -> Result<CompanyId, EdgeError> {
     let presented = req
         .headers()
         .get("Authorization")

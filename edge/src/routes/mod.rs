@@ -3,6 +3,7 @@
 //! result; its error becomes the answer in one place ([`run`]).
 
 pub mod body;
+pub mod dev;
 pub mod envelope;
 pub mod export;
 pub mod finalize;
@@ -11,6 +12,7 @@ pub mod kms;
 pub mod oauth;
 pub mod openapi;
 pub mod operator;
+pub mod read_copy;
 pub mod sign_in;
 pub mod tenants;
 pub mod vaults;

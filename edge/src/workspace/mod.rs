@@ -155,6 +155,11 @@ impl WorkspaceVaults {
             now_ms: crate::clock::now_ms(),
             fresh,
             health_interval_ms: health_interval_ms(&self.env),
+            notify: keyswitch_shared::notify::NotifyPolicy {
+                enabled: crate::config::webhook_url(&self.env).is_some(),
+                retry_base_ms: crate::config::finalize_retry_base_ms(&self.env),
+                ..keyswitch_shared::notify::NotifyPolicy::default()
+            },
         })
     }
 
@@ -182,7 +187,21 @@ impl WorkspaceVaults {
         let mut reply = None;
         while let Some(event) = queue.pop_front() {
             let model = self.model().await?;
-            let (next, effects) = update(&model, event, &self.ctx(workspace)?)?;
+            let webhook_answer = matches!(event, Event::WebhookAnswered { .. });
+            let (next, effects) = match update(&model, event, &self.ctx(workspace)?) {
+                Ok(step) => step,
+                // A webhook answer whose send is gone (answered twice):
+                // logged and dropped; the request goes on. Any other
+                // refusal is the request's answer (an unknown item: 404).
+                Err(e) if webhook_answer => {
+                    worker::console_warn!(
+                        "workspace {workspace}: a result not applied: {}",
+                        e.code()
+                    );
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
             let mut items = Vec::new();
             let mut events = Vec::new();
             let mut in_flight = Vec::new();

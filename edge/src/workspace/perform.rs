@@ -220,6 +220,14 @@ impl Means<'_> {
                 })();
                 answered(op, answer_of(result, Answer::ItemOpened))
             }
+            Effect::Webhook(send) => {
+                let result =
+                    crate::webhook::deliver(self.env, &send, crate::clock::now_secs()).await;
+                Event::WebhookAnswered {
+                    attempt: send.attempt,
+                    result,
+                }
+            }
             Effect::PutItem(_) | Effect::Audit(_) | Effect::Reply(_) => {
                 return Err(EdgeError::Worker(
                     "a bookkeeping effect sent to perform".into(),

@@ -8,12 +8,14 @@
 //! * `item/{vault_id}/{item_id}`: a [`StoredItem`];
 //! * `audit_seq`, `audit/{seq:020}`: the audit trail (`crate::audit`);
 //! * `workspace_id`: the workspace the object serves (the alarm has no
-//!   request to name it; every seal is bound to it).
+//!   request to name it; every seal is bound to it);
+//! * `outbox`: the webhooks still owed to the host (`notify::Outbox`).
 //!
 //! The model is read once per object instance and kept in memory; every
 //! change is written in one `putMultiple` with the items and audit events
 //! of the same step.
 
+use keyswitch_shared::notify::Outbox;
 use keyswitch_shared::vaults::model::{VaultRecord, Workspace};
 use keyswitch_shared::vaults::{ItemId, StoredItem, VaultAuditEvent, VaultId, WorkspaceId};
 use worker::{ListOptions, Storage};
@@ -24,6 +26,7 @@ use crate::error::EdgeError;
 
 const DEFAULT_VAULT: &str = "default_vault";
 const WORKSPACE_ID: &str = "workspace_id";
+const OUTBOX: &str = "outbox";
 const VAULT_PREFIX: &str = "vault/";
 const ITEM_PREFIX: &str = "item/";
 
@@ -60,7 +63,10 @@ pub async fn load(storage: &Storage) -> Res<Workspace> {
     }
     counted.commit(storage).await?;
     let default = storage.get::<VaultId>(DEFAULT_VAULT).await?;
-    Workspace::restore(records, default).map_err(|e| EdgeError::Worker(e.to_string().into()))
+    let outbox = storage.get::<Outbox>(OUTBOX).await?.unwrap_or_default();
+    Workspace::restore(records, default)
+        .map(|w| w.with_outbox(outbox))
+        .map_err(|e| EdgeError::Worker(e.to_string().into()))
 }
 
 async fn count_items(storage: &Storage, vault: &VaultId) -> Res<u64> {
@@ -88,6 +94,9 @@ pub async fn persist(
         && before.default_vault() != Some(default)
     {
         batch.put(DEFAULT_VAULT, default)?;
+    }
+    if next.outbox() != before.outbox() {
+        batch.put(OUTBOX, next.outbox())?;
     }
     for item in items {
         batch.put(&item_key(&item.vault_id, &item.id), item)?;

@@ -492,6 +492,10 @@ pub struct Company {
     /// Webhook notifications owed to the host (issue 14 item 6).
     #[serde(default)]
     pub(crate) outbox: Outbox,
+    /// The tenants verified for the switch that put the provider in force
+    /// (the tenant verification records of the KV read copy).
+    #[serde(default)]
+    pub(crate) verified_tenants: Vec<Tenant>,
 }
 
 impl Company {
@@ -519,6 +523,7 @@ impl Company {
             kid_history: Vec::new(),
             rewrap: None,
             outbox: Outbox::default(),
+            verified_tenants: Vec::new(),
         }
     }
     /// The company's id.
@@ -586,6 +591,11 @@ impl Company {
     #[must_use]
     pub fn registry_writes(&self) -> &[RegistryWrite] {
         &self.registry
+    }
+    /// The tenants verified for the switch that put the provider in force.
+    #[must_use]
+    pub fn verified_tenants(&self) -> &[Tenant] {
+        &self.verified_tenants
     }
     /// The key versions that protected the company key, oldest first.
     #[must_use]

@@ -319,6 +319,12 @@ pub enum Event {
         /// The other companies' count, or why the write failed.
         result: Result<u32, CatalogError>,
     },
+    /// The Cron sweep woke the company because something was due a while
+    /// ago: the object's alarm as it is (`None`: no alarm set), Unix ms.
+    Sweep {
+        /// The object's alarm.
+        alarm_at_ms: Option<u64>,
+    },
     /// The host answered a webhook send ([`Effect::Webhook`](super::Effect::Webhook)).
     WebhookAnswered {
         /// The send's attempt.
@@ -367,6 +373,7 @@ impl Event {
             Self::Rewrapped { .. } => "rewrapped",
             Self::RewrapVerified { .. } => "rewrap_verified",
             Self::WebhookAnswered { .. } => "webhook_answered",
+            Self::Sweep { .. } => "sweep",
         }
     }
 }

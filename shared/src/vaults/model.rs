@@ -44,6 +44,7 @@ use super::views::{
 use crate::catalog::CatalogError;
 use crate::key_check::{KeyPolicy, check_key};
 use crate::keyvault::KeyBundle;
+use crate::notify::{Failure, Kind, NotifyPolicy, Outbox, Send, Subject};
 use crate::{
     Actor, AuditAction, ClientId, ClientSecret, KeyId, KeyName, Outcome, TenantId, VaultUri,
 };
@@ -53,11 +54,13 @@ pub const MAX_VAULTS: usize = 50;
 
 // ---- the model ------------------------------------------------------------
 
-/// A workspace's vaults, oldest first, and which one is the default.
+/// A workspace's vaults, oldest first, which one is the default, and the
+/// webhooks it still owes the host.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Workspace {
     vaults: Vec<Vault>,
     default_vault: Option<VaultId>,
+    outbox: Outbox,
 }
 
 /// One vault.
@@ -274,16 +277,30 @@ impl Workspace {
         }
     }
 
-    /// When the next health check is due: the earliest among the Azure
-    /// External Keys vaults (`None` without one). The workspace object sets
-    /// its alarm to it.
+    /// When the alarm is next needed: the earliest health check due among
+    /// the Azure External Keys vaults, or a webhook (re)send (`None`
+    /// without either). The workspace object sets its alarm to it.
     #[must_use]
     pub fn next_deadline_ms(&self) -> Option<u64> {
         self.vaults
             .iter()
             .filter(|v| v.azure().is_some())
             .map(|v| v.health.next_check_ms)
+            .chain(self.outbox.next_deadline_ms())
             .min()
+    }
+
+    /// The webhooks the workspace still owes the host.
+    #[must_use]
+    pub fn outbox(&self) -> &Outbox {
+        &self.outbox
+    }
+
+    /// The model with its stored outbox.
+    #[must_use]
+    pub fn with_outbox(mut self, outbox: Outbox) -> Self {
+        self.outbox = outbox;
+        self
     }
 
     /// Refuses a second vault of the same provider, a duplicate name, or too
@@ -462,6 +479,7 @@ impl Workspace {
         Ok(Self {
             vaults,
             default_vault,
+            outbox: Outbox::default(),
         })
     }
 
@@ -491,6 +509,8 @@ pub struct Ctx {
     /// Time between two health checks of a vault, milliseconds
     /// (`HEALTH_CHECK_INTERVAL_SECONDS`).
     pub health_interval_ms: u64,
+    /// Webhooks to the host (`WEBHOOK_URL` set: on).
+    pub notify: NotifyPolicy,
 }
 
 impl Ctx {
@@ -550,8 +570,16 @@ pub enum Event {
         /// Which item.
         item: ItemId,
     },
-    /// The workspace object's alarm: run the most overdue health check.
+    /// The workspace object's alarm: run the most overdue health check and
+    /// (re)send the webhooks that are due.
     Tick,
+    /// The host answered the webhook send `attempt` (`Ok`: a 2xx status).
+    WebhookAnswered {
+        /// The send's attempt number.
+        attempt: u32,
+        /// The status, or why it failed.
+        result: Result<u16, Failure>,
+    },
     /// The result of an effect, with the operation it belongs to.
     Answered {
         /// The operation in flight.
@@ -728,6 +756,9 @@ pub enum Effect {
     PutItem(StoredItem),
     /// Append to the audit trail, with the model of this step.
     Audit(VaultAuditEvent),
+    /// Send a signed webhook to the host; answered by
+    /// [`Event::WebhookAnswered`].
+    Webhook(Send),
     /// Answer the request.
     Reply(Reply),
 }
@@ -959,6 +990,7 @@ pub fn update(model: &Workspace, event: Event, ctx: &Ctx) -> Step {
             Ok((model.clone(), vec![Effect::LoadItem { vault, item, op }]))
         }
         Event::Tick => tick(model, ctx),
+        Event::WebhookAnswered { attempt, result } => webhook_answered(model, attempt, result, ctx),
         Event::Answered { op, answer } => answered(model, *op, answer, ctx),
     }
 }
@@ -1623,27 +1655,61 @@ fn item_step(
 /// interval out at once, so a check cut off by a restart is simply run at
 /// the next one. Nothing due: nothing to do.
 fn tick(model: &Workspace, ctx: &Ctx) -> Step {
+    let mut next = model.clone();
+    let mut effects: Vec<Effect> = next
+        .outbox
+        .due(ctx.now_ms, &ctx.notify)
+        .into_iter()
+        .map(Effect::Webhook)
+        .collect();
     let due = model
         .vaults
         .iter()
         .filter(|v| v.azure().is_some() && v.health.due(ctx.now_ms))
         .min_by_key(|v| v.health.next_check_ms);
-    let Some(vault) = due else {
-        return Ok((model.clone(), Vec::new()));
-    };
-    let Some(azure) = vault.azure() else {
-        return Ok((model.clone(), Vec::new()));
+    let Some((vault, azure)) = due.and_then(|v| v.azure().map(|a| (v, a))) else {
+        return Ok((next, effects));
     };
     let principal = azure.principal(&vault.id);
     let id = vault.id.clone();
-    let mut next = model.clone();
     next.vault_mut(&id)?.health.next_check_ms = ctx.now_ms.saturating_add(ctx.health_interval_ms);
     let op = Op {
         actor: Actor::system(),
         vault: id,
         task: Task::Health(HealthStep::Token),
     };
-    Ok((next, vec![Effect::Token { principal, op }]))
+    effects.push(Effect::Token { principal, op });
+    Ok((next, effects))
+}
+
+/// The host answered a webhook send: the delivery log line in the audit
+/// trail (`webhook_delivery`); a failure is retried by the alarm with
+/// back-off. An answer to no send in flight is refused (dropped).
+fn webhook_answered(
+    model: &Workspace,
+    attempt: u32,
+    result: Result<u16, Failure>,
+    ctx: &Ctx,
+) -> Step {
+    let mut next = model.clone();
+    let log = next
+        .outbox
+        .answered(attempt, result, ctx.now_ms, &ctx.notify)
+        .map_err(|_| unasked())?;
+    let outcome = if log.delivered() {
+        Outcome::Succeeded
+    } else {
+        Outcome::Failed
+    };
+    let entry = audit(
+        &Actor::system(),
+        AuditAction::WebhookDelivery,
+        None,
+        outcome,
+        Some(log.note()),
+        ctx,
+    );
+    Ok((next, vec![entry]))
 }
 
 /// One step of a health check: token, GET of the recorded key version
@@ -1724,27 +1790,53 @@ fn health_step(
             target.key_status = status(KeyState::Available, None, ctx);
         }
         Observation::Failed(e) if e.access_lost_cause().is_some() => {
-            target.key_status = status(KeyState::Unreachable, Some(e.body()), ctx);
+            // The same words as an item operation's refusal.
+            let shown = CatalogError::VaultKeyUnreachable {
+                cause: Box::new(e.clone()),
+                kid: azure.wrapped.kid().clone(),
+                client_id: azure.client_id.clone(),
+            };
+            target.key_status = status(KeyState::Unreachable, Some(shown.body()), ctx);
         }
         Observation::Failed(_) => {}
     }
-    let effects = changed
-        .map(|t| {
-            let outcome = if t.to == HealthState::Healthy {
-                Outcome::Succeeded
-            } else {
-                Outcome::Failed
-            };
-            audit(
-                &Actor::system(),
-                AuditAction::VaultHealthChanged,
-                Some(&vault),
-                outcome,
-                Some(t.detail()),
-                ctx,
-            )
-        })
-        .into_iter()
-        .collect();
+    let mut effects = Vec::new();
+    if let Some(t) = changed {
+        let outcome = if t.to == HealthState::Healthy {
+            Outcome::Succeeded
+        } else {
+            Outcome::Failed
+        };
+        effects.push(audit(
+            &Actor::system(),
+            AuditAction::VaultHealthChanged,
+            Some(&vault),
+            outcome,
+            Some(t.detail()),
+            ctx,
+        ));
+        // The host hears of it too (`vault.health_changed`), in the same
+        // update as the audited change.
+        let data = serde_json::json!({
+            "vault_id": vault.as_str(),
+            "vault_name": found.name.as_str(),
+            "from": t.from.as_str(),
+            "to": t.to.as_str(),
+            "cause": t.cause,
+            "kid": azure.wrapped.kid().as_str(),
+        });
+        let nonce = hex::encode(ctx.fresh);
+        let subject = Subject::Workspace(ctx.workspace.as_str().to_owned());
+        if let Some(send) = next.outbox.enqueue(
+            &subject,
+            Kind::VaultHealthChanged,
+            data,
+            ctx.now_ms,
+            &nonce,
+            &ctx.notify,
+        ) {
+            effects.push(Effect::Webhook(send));
+        }
+    }
     Ok((next, effects))
 }

@@ -338,6 +338,7 @@ struct Stats {
     effects_seen: BTreeMap<&'static str, u64>,
     refused_commands: u64,
     switch_webhooks: u64,
+    sweeps: u64,
 }
 
 impl Stats {
@@ -349,6 +350,7 @@ impl Stats {
         self.completions_after_a_failure += o.completions_after_a_failure;
         self.completions_from_aws += o.completions_from_aws;
         self.switch_webhooks += o.switch_webhooks;
+        self.sweeps += o.sweeps;
         self.blocked_by_new_tenant += o.blocked_by_new_tenant;
         self.blocked_by_unverifiable_set += o.blocked_by_unverifiable_set;
         self.completions_without_backup_sets += o.completions_without_backup_sets;
@@ -2598,6 +2600,19 @@ fn life(entropy: &[u32]) -> Result<Stats, TestCaseError> {
     sim.policy.notify.in_flight_ms = sim.policy.lease_ms;
     while d.left() {
         sim.probe_cancel()?;
+        if sim.alarm_due() && d.pct(4) {
+            // The alarm was lost: the Cron sweep wakes the company a while
+            // after its due time, and the model re-arms it.
+            sim.now = sim.now.max(sim.alarm.unwrap_or(sim.now)) + 10_001;
+            sim.alarm = None;
+            sim.stats.sweeps += 1;
+            sim.step(Action::Event(Event::Sweep { alarm_at_ms: None }))?;
+            check!(
+                sim.alarm.is_some() || sim.m.next_deadline_ms().is_none(),
+                "the sweep left no alarm"
+            );
+            continue;
+        }
         if sim.alarm_due() && d.pct(90) {
             // The alarm fires at its time.
             sim.now = sim.now.max(sim.alarm.unwrap_or(sim.now));
@@ -2680,6 +2695,7 @@ fn random_lives_of_a_company_keep_every_invariant() {
         ("moves to AWS KMS", s.moves_to_aws),
         ("rotation re-wraps committed", s.rewraps),
         ("switches notified by webhook", s.switch_webhooks),
+        ("lost alarms found by the sweep", s.sweeps),
         (
             "cancels refused during the commit",
             s.cancels_refused_during_commit,

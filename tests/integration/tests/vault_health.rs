@@ -137,6 +137,33 @@ async fn health_becomes(ws: &str, token: &str, id: &str, state: &str, wait: Dura
     }
 }
 
+/// Waits for the receiver to have a 200-answered `vault.health_changed`
+/// about `ws` whose `data.to` is `to`; returns that delivery.
+async fn delivered(ws: &str, to: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let all = control("GET", "/webhooks", None).await;
+        let found = all["deliveries"].as_array().and_then(|d| {
+            d.iter()
+                .find(|x| {
+                    x["json"]["workspace_id"] == ws
+                        && x["json"]["type"] == "vault.health_changed"
+                        && x["json"]["data"]["to"] == to
+                        && x["status"] == 200
+                })
+                .cloned()
+        });
+        if let Some(f) = found {
+            return f;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no vault.health_changed to {to} for {ws}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
 async fn health_audit(ws: &str, token: &str) -> Vec<String> {
     let (_, v) = call(
         "GET",
@@ -192,6 +219,12 @@ async fn revoked_access_stops_items_names_the_cause_and_the_monitor_sees_it_come
         health_audit(&ws, &token).await,
         vec!["healthy -> access_lost (role_removed)".to_owned()]
     );
+    // The host is told by a signed webhook about the workspace.
+    let sent = delivered(&ws, "access_lost").await;
+    assert_eq!(sent["signature_valid"], true, "{sent}");
+    assert_eq!(sent["json"]["data"]["cause"], "role_removed", "{sent}");
+    assert_eq!(sent["json"]["data"]["vault_id"], id.as_str(), "{sent}");
+    assert!(sent["json"].get("company_id").is_none(), "{sent}");
 
     // Access restored in Azure only: nobody acts in keyswitch; the next
     // scheduled check sees it, audited.
@@ -205,6 +238,7 @@ async fn revoked_access_stops_items_names_the_cause_and_the_monitor_sees_it_come
             "healthy -> access_lost (role_removed)".to_owned(),
         ]
     );
+    delivered(&ws, "healthy").await;
     // The item stored before the loss reads again.
     let (s, read) = call("GET", &format!("{items}/{item}"), Some(&token), None).await;
     assert_eq!(s, 200, "{read}");

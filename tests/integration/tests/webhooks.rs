@@ -129,7 +129,7 @@ async fn a_completed_switch_is_delivered_signed_once_under_one_id_after_retries(
         )
     );
     for e in &log {
-        assert_eq!(e["actor"]["role"], "system", "{e}");
+        assert_eq!(e["actor_role"], "system", "{e}");
         assert!(!s(&e["detail"]).contains(&secret));
     }
 }

@@ -533,3 +533,79 @@ async fn throttling_answers_429_without_retry_after() {
             .ends_with("Reason: VaultRequestTypeLimitReached")
     );
 }
+
+#[tokio::test]
+async fn firewall_and_soft_delete_answer_like_key_vault() {
+    let sim = start().await;
+    let t = sim.app_token().await;
+    let get = format!("{KV}/keys/company-kek?api-version=7.5");
+    // The firewall refuses every call with 403 ForbiddenByFirewall.
+    let (s, _) = sim
+        .control(
+            Method::PUT,
+            "/vaults/contoso-kms/firewall",
+            json!({"enabled": true}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (s, b) = sim.get_json(&get, Some(&t)).await;
+    assert_eq!(s, 403, "{b}");
+    assert_eq!(b["error"]["code"], "Forbidden");
+    assert_eq!(b["error"]["innererror"]["code"], "ForbiddenByFirewall");
+    assert!(
+        b["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("Client address is not authorized")),
+        "{b}"
+    );
+    sim.control(
+        Method::PUT,
+        "/vaults/contoso-kms/firewall",
+        json!({"enabled": false}),
+    )
+    .await;
+    assert_eq!(sim.get_json(&get, Some(&t)).await.0, 200);
+    // Soft delete: the key answers 404 KeyNotFound, the deleted-key bundle
+    // names its recovery id and dates; recover brings every version back.
+    let (s, d) = sim
+        .control(
+            Method::POST,
+            "/vaults/contoso-kms/keys/company-kek/soft-delete",
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, 200, "{d}");
+    assert!(
+        d["recoveryId"]
+            .as_str()
+            .is_some_and(|r| r.ends_with("/deletedkeys/company-kek")),
+        "{d}"
+    );
+    assert!(
+        d["scheduledPurgeDate"].as_i64() > d["deletedDate"].as_i64(),
+        "{d}"
+    );
+    assert!(d["key"]["kid"].as_str().is_some(), "{d}");
+    let (s, b) = sim.get_json(&get, Some(&t)).await;
+    assert_eq!(s, 404, "{b}");
+    assert_eq!(b["error"]["code"], "KeyNotFound");
+    // It is no longer a key: deleting it again answers 404.
+    let (s, _) = sim
+        .control(
+            Method::POST,
+            "/vaults/contoso-kms/keys/company-kek/soft-delete",
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, 404);
+    let (s, r) = sim
+        .control(
+            Method::POST,
+            "/vaults/contoso-kms/deleted-keys/company-kek/recover",
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["key"]["kid"], d["key"]["kid"]);
+    assert_eq!(sim.get_json(&get, Some(&t)).await.0, 200);
+}

@@ -234,6 +234,7 @@ fn commit(s: &mut Step<'_>, kid: KeyId, blob: String) {
         azure_tenant: setup.vault_tenant.clone(),
     };
     s.m.last = Stage::Done;
+    s.m.verified_tenants = setup.tenants.clone();
     s.m.export = ExportWindow::Open {
         opened_at: s.ctx.now_secs(),
     };

@@ -14,6 +14,7 @@ mod notify;
 mod registry;
 pub(crate) mod rotate;
 mod setup;
+mod sweep;
 mod tick;
 mod verify;
 
@@ -65,7 +66,7 @@ pub fn update(
         // Whatever expired is resolved before anything new starts.
         tick::resolve(&mut step);
     }
-    let rearm = matches!(event, Event::Tick);
+    let mut rearm = matches!(event, Event::Tick);
     match event {
         Event::Start {
             actor,
@@ -144,6 +145,9 @@ pub fn update(
         }
         Event::WebhookAnswered { attempt, result } => {
             notify::answered(&mut step, attempt, result)?;
+        }
+        Event::Sweep { alarm_at_ms } => {
+            rearm = sweep::found(&mut step, model.next_deadline_ms(), alarm_at_ms);
         }
         Event::Tick => {}
     }
