@@ -38,7 +38,9 @@ for env in production staging; do
   (cd "$ROOT/edge" && WRANGLER_LOG=log "$NODE22" "$WRANGLER_JS" deploy --dry-run --env "$env" --outdir "$tmp/dist-$env") \
     >"$out" 2>&1 || { cat "$out" >&2; fail "wrangler deploy --dry-run --env $env failed"; }
   grep -q -- '--dry-run: exiting now' "$out" || { cat "$out" >&2; fail "--env $env: not a completed dry run"; }
-  grep -qi 'warning' "$out" && { cat "$out" >&2; fail "--env $env: the dry run warns"; }
+  # wrangler marks a warning `▲ [WARNING]` (coloured): match the marker with
+  # the colours stripped, not the word (a var may be called EXPIRY_WARNING_DAYS).
+  sed 's/\x1b\[[0-9;]*m//g' "$out" | grep -q '\[WARNING\]' && { cat "$out" >&2; fail "--env $env: the dry run warns"; }
   for binding in COMPANY_KMS WORKSPACE_VAULTS KEY_BINDINGS ASSETS; do
     grep -q "$binding" "$out" || { cat "$out" >&2; fail "dry run --env $env does not bind $binding"; }
   done
