@@ -433,7 +433,7 @@ mod tests {
 
     #[test]
     fn each_unsafe_setting_is_named() {
-        let cases: [(&str, &str, &str); 16] = [
+        let cases: [(&str, &str, &str); 18] = [
             (
                 "KEYVAULT_PROXY",
                 "http://127.0.0.1:8790/kv/",

@@ -506,9 +506,9 @@ pub struct Company {
     /// (the tenant verification records of the KV read copy).
     #[serde(default)]
     pub(crate) verified_tenants: Vec<Tenant>,
-    /// The backup-set count of the latest inventory read (any read: Save,
-    /// Refresh, finalization, export round, Check configuration, or the
-    /// status when the count was due).
+    /// The backup-set count of the latest inventory read (Save, Refresh,
+    /// finalization, export round, or the status when the count was due;
+    /// Check configuration changes nothing, this neither).
     #[serde(default)]
     pub(crate) backup_sets: Option<BackupSetCount>,
 }

@@ -70,9 +70,6 @@ pub(super) fn checked(
     key: KeyId,
     seen: &CheckObservations,
 ) {
-    if let Some(Ok(inventory)) = &seen.inventory {
-        super::backup_sets::read(s, inventory);
-    }
     let setup_tenants: Vec<(TenantRef, bool)> =
         s.m.setup
             .as_ref()
