@@ -125,6 +125,10 @@ start_stack() {
   grep -q '^WEBHOOK_SECRET=' "$secrets" ||
     printf 'WEBHOOK_SECRET="%s"\n' "${SIM_WEBHOOK_SECRET:-dev-webhook-secret-0123456789abcdef}" >>"$secrets"
   export KEYSWITCH_DEV_VARS="$secrets"
+  # What the tests saw (worker answers, secrets they handled), for the
+  # secrets scan after the run (tests/secrets/scan.py).
+  mkdir -p "$state/records"
+  export KEYSWITCH_RECORD_DIR="$state/records"
 
   log "worker (wrangler dev, workerd) on $KEYSWITCH_URL, state in $state/wrangler"
   # KEYSWITCH_WRANGLER_CONFIG: an optional private wrangler.toml (e.g. one
