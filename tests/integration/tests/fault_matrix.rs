@@ -598,15 +598,18 @@ async fn finalization_survives_every_fault_at_every_step() {
                 .iter()
                 .find(|(s, x, _)| *s == step && *x == f)
                 .map(|(_, _, r)| r);
-            md.push_str(match cell {
-                Some(Ok(_)) => " pass |",
-                _ => " **FAIL** |",
+            md.push_str(&match cell {
+                Some(Ok(note)) => format!(" pass: {note} |"),
+                _ => " **FAIL** |".to_owned(),
             });
         }
     }
     md.push_str(&format!(
         "\n\nA backup set added while the final inventory read is in flight: {}\n",
-        if late.is_ok() { "pass" } else { "**FAIL**" }
+        match &late {
+            Ok(note) => format!("pass: {note}"),
+            Err(_) => "**FAIL**".to_owned(),
+        }
     ));
     println!("\n{md}");
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../artifacts");
