@@ -7,7 +7,6 @@
 //! then × 4) after the failure. Only then is the company read: switched
 //! once, two failed attempts audited, earlier data keys decrypt.
 
-use keyswitch_integration::finalize_helpers::*;
 use keyswitch_integration::switch_helpers::*;
 use keyswitch_integration::*;
 use serde_json::{Value, json};
@@ -23,25 +22,18 @@ async fn the_alarm_retries_a_failed_finalization_with_nobody_polling() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(300);
-    let w = world(true, 2048).await;
-    let company = m365_company("it-alarm", &w).await;
-    let t = session("partner_admin", &[&company]).await;
-    let keys = vec![data_key(&company).await];
-    let before = status_of(&company, &t).await;
-    let saved = ready_to_verify(&company, &t, &w).await;
-    assert_eq!(saved["kms"]["stage"], "verifying_tenants", "{saved}");
-    let wrap = format!("/{}.vault.azure.net/keys/company-kek/wrapkey", w.vault);
+    let x = saved_switch("it-alarm").await;
+    let (w, company, t, keys, before, wrap) = (&x.w, &x.company, &x.t, &x.keys, &x.before, &x.wrap);
     let unwrap = format!("/{}.vault.azure.net/keys/company-kek/", w.vault);
     let inventory = format!("/companies/{company}/backup-sets");
-    let wraps_before = requests_to(&wrap).await.len();
+    let wraps_before = requests_to(wrap).await.len();
     let reads_before = requests_to(&inventory).await.len();
     let id = add_fault(json!({"service": "keyvault", "path": wrap, "count": 2,
         "action": {"kind": "status", "status": 503}}))
     .await;
 
     // The last verification starts the finalization; its first attempt fails.
-    let url = begin_verify(&company, &t, &m365(&w.tenant)).await;
-    let back = sign_in(&url, &w.admin_oid, "accept").await;
+    let back = x.verify_back().await;
     let (s, _, html) = get_page(&back).await;
     assert_eq!(s, 200, "{html}");
 
@@ -49,7 +41,7 @@ async fn the_alarm_retries_a_failed_finalization_with_nobody_polling() {
     // is read, until the third wrap answered and a verify unwrap followed.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
     let wraps = loop {
-        let wraps: Vec<Value> = requests_to(&wrap).await.split_off(wraps_before);
+        let wraps: Vec<Value> = requests_to(wrap).await.split_off(wraps_before);
         let last_wrap_seq = wraps.get(2).and_then(|e| e["seq"].as_u64());
         let verified = last_wrap_seq.is_some()
             && requests_to(&unwrap).await.iter().any(|e| {
@@ -98,14 +90,14 @@ async fn the_alarm_retries_a_failed_finalization_with_nobody_polling() {
     }
 
     // Now look: switched once, the two failures and retries audited.
-    let done = status_of(&company, &t).await;
+    let done = status_of(company, t).await;
     assert_eq!(done["stage"], "done", "{done}");
     assert_eq!(done["provider"]["kind"], "azure_key_vault", "{done}");
     assert_ne!(
         done["company_key"]["wrapped_fingerprint"],
         before["company_key"]["wrapped_fingerprint"]
     );
-    let (_, trail) = call("GET", &format!("{}/audit", kms(&company)), Some(&t), None).await;
+    let (_, trail) = call("GET", &format!("{}/audit", kms(company)), Some(t), None).await;
     let count = |action: &str, outcome: &str| {
         trail["events"].as_array().map_or(0, |e| {
             e.iter()
@@ -116,5 +108,5 @@ async fn the_alarm_retries_a_failed_finalization_with_nobody_polling() {
     assert_eq!(count("finalize", "failed"), 2, "{trail}");
     assert_eq!(count("finalize_retry", "succeeded"), 2, "{trail}");
     assert_eq!(count("switch_committed", "succeeded"), 1, "{trail}");
-    assert_data_keys(&company, &keys).await;
+    assert_data_keys(company, keys).await;
 }

@@ -190,35 +190,28 @@ enum Point {
 /// it is refused (409 `invalid_state_transition`) and the switch completes
 /// once.
 async fn cancel_race(point: Point) {
-    let w = world(true, 2048).await;
-    let company = m365_company("it-cc-cancel", &w).await;
-    let t = session("partner_admin", &[&company]).await;
-    let keys = vec![data_key(&company).await];
-    let before = status_of(&company, &t).await;
-    let saved = ready_to_verify(&company, &t, &w).await;
-    assert_eq!(saved["kms"]["stage"], "verifying_tenants", "{saved}");
-    let wrap = format!("/{}.vault.azure.net/keys/company-kek/wrapkey", w.vault);
+    let x = saved_switch("it-cc-cancel").await;
+    let (company, t, keys, before, wrap) = (&x.company, &x.t, &x.keys, &x.before, &x.wrap);
     let hold = match point {
         Point::Inventory => format!("/redapp/v1/companies/{company}/backup-sets"),
         Point::Wrap => wrap.clone(),
     };
-    let wraps_before = requests_to(&wrap).await.len();
+    let wraps_before = requests_to(wrap).await.len();
     let id = add_fault(json!({"path": hold, "count": 1,
         "action": {"kind": "latency", "ms": 2000}}))
     .await;
-    let u = begin_verify(&company, &t, &m365(&w.tenant)).await;
-    let b = sign_in(&u, &w.admin_oid, "accept").await;
+    let b = x.verify_back().await;
     let landing = tokio::spawn(async move { get_page(&b).await.0 });
     assert_eq!(
         wait_fired(id, 1, 30).await,
         1,
         "the {point:?} call was never made: no race"
     );
-    let (c, f) = tokio::join!(cancel(&company, &t), finalize_post(&company, &t));
+    let (c, f) = tokio::join!(cancel(company, t), finalize_post(company, t));
     assert_eq!(f.0, 200, "{}", f.1);
     let landed = landing.await.expect("landing");
     remove_fault(id).await;
-    assert_data_keys(&company, &keys).await;
+    assert_data_keys(company, keys).await;
     match point {
         Point::Inventory => {
             assert_eq!(c.0, 200, "Cancel before the commit was refused: {}", c.1);
@@ -227,7 +220,7 @@ async fn cancel_race(point: Point) {
             // the alarm would have retried it), still nothing.
             let lease = keyswitch_shared::switch::Policy::default().lease_ms;
             tokio::time::sleep(std::time::Duration::from_millis(lease + 2_000)).await;
-            let after = status_of(&company, &t).await;
+            let after = status_of(company, t).await;
             assert_eq!(after["stage"], "cancelled", "{after}");
             assert_eq!(after["provider"], before["provider"], "{after}");
             assert_eq!(
@@ -235,22 +228,22 @@ async fn cancel_race(point: Point) {
                 before["company_key"]["wrapped_fingerprint"]
             );
             assert!(after["pending"].is_null(), "{after}");
-            assert_eq!(commits(&company, &t).await, 0, "committed after a cancel");
+            assert_eq!(commits(company, t).await, 0, "committed after a cancel");
             assert_eq!(
-                requests_to(&wrap).await.len(),
+                requests_to(wrap).await.len(),
                 wraps_before,
                 "wrapped after a cancel"
             );
-            assert_data_keys(&company, &keys).await;
+            assert_data_keys(company, keys).await;
         }
         Point::Wrap => {
             assert_error(&c, 409, "invalid_state_transition");
-            let done = wait_stage(&company, &t, "done", 30).await;
+            let done = wait_stage(company, t, "done", 30).await;
             assert_eq!(done["stage"], "done", "{done}");
             assert_eq!(done["provider"]["kind"], "azure_key_vault", "{done}");
-            assert_eq!(commits(&company, &t).await, 1);
-            assert_eq!(requests_to(&wrap).await.len(), wraps_before + 1, "one wrap");
-            assert_data_keys(&company, &keys).await;
+            assert_eq!(commits(company, t).await, 1);
+            assert_eq!(requests_to(wrap).await.len(), wraps_before + 1, "one wrap");
+            assert_data_keys(company, keys).await;
         }
     }
 }
