@@ -63,7 +63,7 @@ impl Dice<'_> {
 
 // ---------- every error the edge can feed back ----------
 
-const ERROR_KINDS: usize = 61;
+const ERROR_KINDS: usize = 65;
 
 fn error(i: u32) -> CatalogError {
     use CatalogError as E;
@@ -202,6 +202,16 @@ fn error(i: u32) -> CatalogError {
             key_name: "cmk".into(),
             recoverable_days: Some(7),
         },
+        61 => E::FirstPartyServiceDenied,
+        62 => E::KeyVaultForbiddenOther {
+            code: "Forbidden/Unknown".into(),
+            reason: None,
+        },
+        63 => E::CloudNotConfigured {
+            cloud: keyswitch_shared::Cloud::China,
+            available: vec![keyswitch_shared::Cloud::Public],
+        },
+        64 => E::IdTokenWithoutRoles,
         _ => E::Internal,
     }
 }
@@ -272,6 +282,10 @@ fn kind(e: &CatalogError) -> usize {
         E::RoleRemoved { .. } => 58,
         E::ConsentRemoved { .. } => 59,
         E::KeyDeleted { .. } => 60,
+        E::FirstPartyServiceDenied => 61,
+        E::KeyVaultForbiddenOther { .. } => 62,
+        E::CloudNotConfigured { .. } => 63,
+        E::IdTokenWithoutRoles => 64,
     }
 }
 
