@@ -4,7 +4,7 @@
 
 use keyswitch_shared::api::{AuditTrail, KmsAnswer, KmsOverview, KmsStatus, StartSwitch};
 use keyswitch_shared::{Actor, CatalogError, CompanyId, KeyName, VaultUri};
-use worker::{Request, Response};
+use worker::{Env, Request, Response};
 
 use super::{Answer, Ctx, body};
 use crate::audit;
@@ -30,7 +30,7 @@ pub(crate) async fn caller(req: &Request, ctx: &Ctx) -> Res<(Actor, CompanyId)> 
 /// The overview of the object's view: the backup-set count is the one the
 /// company's model kept from its latest inventory read (0 when it never
 /// read one; the object reads it again when it is due).
-fn overview(company: &CompanyId, view: View) -> KmsOverview {
+fn overview(env: &Env, company: &CompanyId, view: View) -> KmsOverview {
     KmsOverview {
         status: KmsStatus {
             company_id: company.as_str().to_owned(),
@@ -45,22 +45,23 @@ fn overview(company: &CompanyId, view: View) -> KmsOverview {
         kid_history: view.kid_history,
         rewrap: view.rewrap,
         backup_sets_read_at_ms: view.backup_sets.map(|c| c.read_at_ms),
+        connector_clouds: crate::azure::cloud::configured(env),
     }
 }
 
 /// Turns the object's view into the action answer (with the consent URL
 /// when a consent sign-in was issued).
-pub(crate) fn answer(company: &CompanyId, mut view: View) -> Answer {
+pub(crate) fn answer(env: &Env, company: &CompanyId, mut view: View) -> Answer {
     let consent_url = view.consent_url.take();
-    let kms = overview(company, view);
+    let kms = overview(env, company, view);
     Ok(Response::from_json(&KmsAnswer { kms, consent_url })?)
 }
 
 /// The state after an action, as [`answer`] sends it, for a route that adds
 /// to it (no consent URL: only a setup issues one).
-pub(crate) fn overview_answer(company: &CompanyId, view: View) -> KmsAnswer {
+pub(crate) fn overview_answer(env: &Env, company: &CompanyId, view: View) -> KmsAnswer {
     KmsAnswer {
-        kms: overview(company, view),
+        kms: overview(env, company, view),
         consent_url: None,
     }
 }
@@ -73,7 +74,7 @@ pub async fn get_status(req: Request, ctx: Ctx) -> Answer {
     // The object reads the inventory only when the kept count is due.
     let view: View = do_client::call(&ctx.env, &ctx.data, &company, &Command::View).await?;
     profile.mark("do");
-    let kms = overview(&company, view);
+    let kms = overview(&ctx.env, &company, view);
     let resp = Response::from_json(&kms)?;
     profile.mark("serialize");
     Ok(profile.finish(resp))
@@ -87,6 +88,7 @@ pub async fn post_switch(mut req: Request, ctx: Ctx) -> Answer {
     let (actor, company) = caller(&req, &ctx).await?;
     let start: StartSwitch = body::json(&mut req).await?;
     let vault_uri: VaultUri = start.vault_uri.parse().map_err(CatalogError::from)?;
+    crate::azure::cloud::check(&ctx.env, &vault_uri)?;
     let key_name: KeyName = start.key_name.parse().map_err(CatalogError::from)?;
     let view: View = do_client::call(
         &ctx.env,
@@ -99,7 +101,7 @@ pub async fn post_switch(mut req: Request, ctx: Ctx) -> Answer {
         },
     )
     .await?;
-    answer(&company, view)
+    answer(&ctx.env, &company, view)
 }
 
 /// `POST …/kms/consent`: a new admin-consent URL for the pending setup.
@@ -153,7 +155,7 @@ pub async fn post_check(req: Request, ctx: Ctx) -> Answer {
 async fn action(req: Request, ctx: Ctx, command: impl FnOnce(Actor) -> Command) -> Answer {
     let (actor, company) = caller(&req, &ctx).await?;
     let view: View = do_client::call(&ctx.env, &ctx.data, &company, &command(actor)).await?;
-    answer(&company, view)
+    answer(&ctx.env, &company, view)
 }
 
 /// `POST …/kms/health/check`: *Check now* — check the key's health at once
@@ -172,7 +174,7 @@ pub async fn get_role_assignment(req: Request, ctx: Ctx) -> Answer {
     let pending = view.pending.ok_or_else(|| CatalogError::Conflict {
         reason: "No Azure Key Vault setup is pending".into(),
     })?;
-    let entra = Entra::from_env(&ctx.env)?;
+    let entra = Entra::for_vault(&ctx.env, &pending.vault_uri)?;
     Ok(Response::from_json(&guidance::build(
         &company,
         &pending,
