@@ -60,6 +60,29 @@ async fn settle(
         .map_err(|_| WebCryptoError::Refused(what))
 }
 
+/// Imports `data` (`format`: `jwk`, `spki` or `raw`) as a key for
+/// `algorithm`, usable only for `usage`, never extractable.
+async fn import(
+    format: &str,
+    data: &Object,
+    algorithm: &[(&str, JsValue)],
+    usage: &str,
+    what: &'static str,
+) -> Result<CryptoKey, WebCryptoError> {
+    let key = settle(
+        subtle()?.import_key_with_object(format, data, &object(algorithm), false, &usages(usage)),
+        what,
+    )
+    .await?;
+    Ok(key.unchecked_into())
+}
+
+const RS256: [(&str, &str); 2] = [("name", "RSASSA-PKCS1-v1_5"), ("hash", "SHA-256")];
+
+fn rs256_algorithm() -> [(&'static str, JsValue); 2] {
+    RS256.map(|(k, v)| (k, JsValue::from_str(v)))
+}
+
 #[cfg(feature = "bench")]
 fn bytes(value: &JsValue) -> Vec<u8> {
     js_sys::Uint8Array::new(value).to_vec()
@@ -75,32 +98,28 @@ pub async fn rs256_key(n_b64url: &str, e_b64url: &str) -> Result<CryptoKey, WebC
         ("alg", "RS256".into()),
         ("ext", true.into()),
     ]);
-    let alg = object(&[
-        ("name", "RSASSA-PKCS1-v1_5".into()),
-        ("hash", "SHA-256".into()),
-    ]);
-    let key = settle(
-        subtle()?.import_key_with_object("jwk", &jwk, &alg, false, &usages("verify")),
+    import(
+        "jwk",
+        &jwk,
+        &rs256_algorithm(),
+        "verify",
         "import the RS256 key",
     )
-    .await?;
-    Ok(key.unchecked_into())
+    .await
 }
 
 #[cfg(feature = "bench")]
 /// An RSA public key (SubjectPublicKeyInfo, DER) for RS256 verification.
 pub async fn rs256_key_spki(der: &[u8]) -> Result<CryptoKey, WebCryptoError> {
-    let alg = object(&[
-        ("name", "RSASSA-PKCS1-v1_5".into()),
-        ("hash", "SHA-256".into()),
-    ]);
     let data = js_sys::Uint8Array::from(der);
-    let key = settle(
-        subtle()?.import_key_with_object("spki", &data, &alg, false, &usages("verify")),
+    import(
+        "spki",
+        &data,
+        &rs256_algorithm(),
+        "verify",
         "import the RS256 key",
     )
-    .await?;
-    Ok(key.unchecked_into())
+    .await
 }
 
 /// Whether `signature` is `key`'s RS256 signature of `signed`.
@@ -125,14 +144,9 @@ pub async fn rs256_verify(
 #[cfg(feature = "bench")]
 /// An RSA public key (SubjectPublicKeyInfo, DER) for RSA-OAEP with SHA-256.
 pub async fn oaep256_key(der: &[u8]) -> Result<CryptoKey, WebCryptoError> {
-    let alg = object(&[("name", "RSA-OAEP".into()), ("hash", "SHA-256".into())]);
+    let alg = [("name", "RSA-OAEP".into()), ("hash", "SHA-256".into())];
     let data = js_sys::Uint8Array::from(der);
-    let key = settle(
-        subtle()?.import_key_with_object("spki", &data, &alg, false, &usages("encrypt")),
-        "import the RSA-OAEP key",
-    )
-    .await?;
-    Ok(key.unchecked_into())
+    import("spki", &data, &alg, "encrypt", "import the RSA-OAEP key").await
 }
 
 #[cfg(feature = "bench")]
@@ -151,20 +165,11 @@ pub async fn oaep256_wrap(key: &CryptoKey, plaintext: &[u8]) -> Result<Vec<u8>, 
 /// Imports a raw 256-bit key for AES-GCM decryption (kept by the caller).
 pub async fn aes256gcm_key(key: &[u8; 32]) -> Result<CryptoKey, WebCryptoError> {
     let raw = js_sys::Uint8Array::from(key.as_slice());
-    let imported = settle(
-        subtle()?.import_key_with_object(
-            "raw",
-            &raw,
-            &object(&[("name", "AES-GCM".into())]),
-            false,
-            &usages("decrypt"),
-        ),
-        "import the AES key",
-    )
-    .await;
+    let alg = [("name", JsValue::from_str("AES-GCM"))];
+    let imported = import("raw", &raw, &alg, "decrypt", "import the AES key").await;
     // The key's bytes do not stay in the JS heap longer than the import.
     raw.fill(0, 0, 32);
-    Ok(imported?.unchecked_into())
+    imported
 }
 
 #[cfg(feature = "bench")]
