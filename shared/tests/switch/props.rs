@@ -63,7 +63,7 @@ impl Dice<'_> {
 
 // ---------- every error the edge can feed back ----------
 
-const ERROR_KINDS: usize = 61;
+const ERROR_KINDS: usize = 66;
 
 fn error(i: u32) -> CatalogError {
     use CatalogError as E;
@@ -202,6 +202,14 @@ fn error(i: u32) -> CatalogError {
             key_name: "cmk".into(),
             recoverable_days: Some(7),
         },
+        61 => E::OAuthStateInvalid,
+        62 => E::OAuthStateUsed,
+        63 => E::OAuthStateSuperseded,
+        64 => E::OAuthStateWrongFlow,
+        65 => E::IdTokenRefused {
+            service: "Google".into(),
+            fault: keyswitch_shared::id_token::IdTokenFault::Nonce,
+        },
         _ => E::Internal,
     }
 }
@@ -272,6 +280,11 @@ fn kind(e: &CatalogError) -> usize {
         E::RoleRemoved { .. } => 58,
         E::ConsentRemoved { .. } => 59,
         E::KeyDeleted { .. } => 60,
+        E::OAuthStateInvalid => 61,
+        E::OAuthStateUsed => 62,
+        E::OAuthStateSuperseded => 63,
+        E::OAuthStateWrongFlow => 64,
+        E::IdTokenRefused { .. } => 65,
     }
 }
 
@@ -1982,7 +1995,9 @@ impl Sim {
                     check!(
                         matches!(
                             e,
-                            CatalogError::OAuthStateExpired | CatalogError::NotFound { .. }
+                            CatalogError::OAuthStateExpired
+                                | CatalogError::OAuthStateSuperseded
+                                | CatalogError::NotFound { .. }
                         ),
                         "a proven admin was refused with {e:?}"
                     );
@@ -1993,7 +2008,9 @@ impl Sim {
                         e == world
                             || matches!(
                                 e,
-                                CatalogError::OAuthStateExpired | CatalogError::NotFound { .. }
+                                CatalogError::OAuthStateExpired
+                                    | CatalogError::OAuthStateSuperseded
+                                    | CatalogError::NotFound { .. }
                             ),
                         "the exchange failed with {world:?} but the admin sees {e:?}"
                     );

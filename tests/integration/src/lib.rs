@@ -426,6 +426,7 @@ pub async fn status_of(company: &str, token: &str) -> Value {
     assert_eq!(s, 200, "{v}");
     v
 }
+pub mod attack_helpers;
 pub mod consent_helpers;
 pub mod finalize_helpers;
 pub mod switch_helpers;

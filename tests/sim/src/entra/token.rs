@@ -302,7 +302,8 @@ fn authorization_code(
     {
         map.insert(
             "id_token".to_owned(),
-            Value::String(crate::jwt::sign(
+            Value::String(crate::id_token_faults::sign(
+                &[&user.oid, &user.upn],
                 key,
                 &id_token_claims(origin, &client_id, &user, pending.nonce.as_deref()),
             )),
