@@ -1,7 +1,9 @@
 //! The one RS256 JWT verifier: RedApp's console sessions and the ID tokens
 //! of tenant verification (Microsoft, Google). Signature against the
 //! issuer's JWKS (cached per URL; an unknown `kid` refetches, at most every
-//! few seconds), then issuer, audience, nonce and lifetime.
+//! few seconds), then issuer, audience, nonce and lifetime. A signature is
+//! verified once per token per isolate ([`VerifiedTokens`]); the claims on
+//! every call.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -9,12 +11,13 @@ use std::collections::HashMap;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use keyswitch_shared::id_token::IdTokenFault;
+use keyswitch_shared::verified_tokens::{Digest, VerifiedTokens};
 use rsa::pkcs1v15::{Signature, VerifyingKey};
 use rsa::signature::Verifier;
 use rsa::{BigUint, RsaPublicKey};
 use serde::Deserialize;
 use serde_json::Value;
-use sha2::Sha256;
+use sha2::{Digest as _, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::clock::now_ms;
@@ -87,6 +90,8 @@ struct Cached {
 
 thread_local! {
     static CACHE: RefCell<HashMap<String, Cached>> = RefCell::new(HashMap::new());
+    /// Tokens whose signature this isolate verified (bounded; see [`remember`]).
+    static VERIFIED: RefCell<VerifiedTokens> = RefCell::new(VerifiedTokens::default());
 }
 
 /// What the token must say.
@@ -193,13 +198,53 @@ pub async fn verify(token: &str, expect: &Expect<'_>) -> Result<Value, JwtError>
         return Err(JwtError::Invalid(IdTokenFault::Algorithm));
     }
     let signature = Signature::try_from(decode(s64)?.as_slice()).map_err(|_| malformed())?;
-    let key = signing_key(expect.jwks_url, header.kid.as_deref()).await?;
-    let signed = &token[..h64.len() + 1 + c64.len()];
-    key.verify(signed.as_bytes(), &signature)
-        .map_err(|_| JwtError::Invalid(IdTokenFault::Signature))?;
+    // A token whose signature this isolate already verified against the
+    // same JWKS is not verified again (its claims are, below, every time).
+    let digest = token_digest(expect.jwks_url, token);
+    let now = now_ms();
+    let known = VERIFIED.with(|v| v.borrow_mut().holds(&digest, now));
+    if !known {
+        let key = signing_key(expect.jwks_url, header.kid.as_deref()).await?;
+        let signed = &token[..h64.len() + 1 + c64.len()];
+        key.verify(signed.as_bytes(), &signature)
+            .map_err(|_| JwtError::Invalid(IdTokenFault::Signature))?;
+    }
     let claims: Value = serde_json::from_slice(&decode(c64)?).map_err(|_| malformed())?;
     check_claims(&claims, expect)?;
+    if !known {
+        remember(digest, &claims, now);
+    }
     Ok(claims)
+}
+
+/// Names a token verified against `jwks_url`: SHA-256 over both (the URL
+/// first, length-prefixed), so a token verified for one issuer's keys
+/// never counts for another's.
+fn token_digest(jwks_url: &str, token: &str) -> Digest {
+    let mut h = Sha256::new();
+    h.update(
+        u64::try_from(jwks_url.len())
+            .unwrap_or(u64::MAX)
+            .to_be_bytes(),
+    );
+    h.update(jwks_url.as_bytes());
+    h.update(token.as_bytes());
+    h.finalize().into()
+}
+
+/// Remembers a verified token until it expires (`exp` plus the leeway) or
+/// until the keys that verified it would be refetched, whichever is first:
+/// a key withdrawn from the JWKS stops counting as soon as it would without
+/// this cache.
+fn remember(digest: Digest, claims: &Value, now: u64) {
+    let Some(exp) = claims["exp"].as_i64() else {
+        return;
+    };
+    let exp_ms = u64::try_from(exp.saturating_add(LEEWAY_SECS))
+        .unwrap_or(0)
+        .saturating_mul(1000);
+    let until = exp_ms.min(now.saturating_add(JWKS_TTL_MS));
+    VERIFIED.with(|v| v.borrow_mut().insert(digest, until, now));
 }
 
 /// Issuer, audience, nonce and lifetime of verified claims.

@@ -26,6 +26,7 @@ mod jwt;
 mod key_bindings;
 mod landing;
 mod oauth_state;
+mod profile;
 mod providers;
 mod request_id;
 mod routes;

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{ClientId, KeyId, TenantId};
 use crate::validation::ValidationError;
+use crate::vault_uri::Cloud;
 
 /// The JSON the API returns for every failure: `{"code","message","fix"}`,
 /// plus `field` for input errors and `detail` where there is more to say.
@@ -87,6 +88,11 @@ pub enum CatalogError {
         "The vault uses \"vault access policy\", the legacy permission model, which CyberSentriq doesn't support"
     )]
     AccessPolicyVault,
+    /// The connector's ID token carries no `wids` claim, so the admin's
+    /// directory roles can't be read (the app manifest's
+    /// `groupMembershipClaims` does not ask for them).
+    #[error("Microsoft's sign-in did not say which directory roles the admin has")]
+    IdTokenWithoutRoles,
     /// The user who tried the consent flow lacks the Entra role.
     #[error(
         "That user doesn't have the Global Administrator or Privileged Role Administrator role."
@@ -186,6 +192,20 @@ pub enum CatalogError {
     /// The vault's firewall refused the call.
     #[error("The vault's firewall blocked the request")]
     VaultFirewall,
+    /// Key Vault answered "Access denied to first party service": the vault
+    /// lets only trusted Microsoft services through (not an access policy).
+    #[error(
+        "The vault accepts only trusted Microsoft services, and CyberSentriq is not one of them"
+    )]
+    FirstPartyServiceDenied,
+    /// Key Vault refused (403) for a reason keyswitch does not recognise.
+    #[error("Azure Key Vault refused the operation ({code})")]
+    KeyVaultForbiddenOther {
+        /// Key Vault's error code and inner codes, e.g. `Forbidden/…`.
+        code: String,
+        /// The first line of Key Vault's message, when it gave one.
+        reason: Option<String>,
+    },
     /// Health check: the connector's Key Vault role (or access-policy
     /// permission) on the vault was removed after the switch.
     #[error("CyberSentriq's role on the vault {vault_name} was removed")]
@@ -225,6 +245,15 @@ pub enum CatalogError {
         status: u16,
         /// Key Vault's error code.
         code: String,
+    },
+
+    /// The vault's cloud has no connector configured in this deployment.
+    #[error("{} vaults can't be used here: CyberSentriq has no connector for that cloud", .cloud.name())]
+    CloudNotConfigured {
+        /// The vault's cloud.
+        cloud: Cloud,
+        /// The clouds that have a connector.
+        available: Vec<Cloud>,
     },
 
     // ---- Microsoft Entra ----
@@ -480,6 +509,10 @@ impl CatalogError {
             E::RateLimited { .. } => "rate_limited",
             E::AzureUnavailable => "azure_unavailable",
             E::VaultFirewall => "vault_firewall",
+            E::FirstPartyServiceDenied => "first_party_service_denied",
+            E::KeyVaultForbiddenOther { .. } => "key_vault_forbidden_other",
+            E::CloudNotConfigured { .. } => "cloud_not_configured",
+            E::IdTokenWithoutRoles => "id_token_without_roles",
             E::RoleRemoved { .. } => "role_removed",
             E::ConsentRemoved { .. } => "consent_removed",
             E::KeyDeleted { .. } => "key_deleted",
@@ -577,6 +610,10 @@ impl CatalogError {
             E::Throttled => "Wait a minute, then try again. Key Vault limits how many requests a vault accepts; other applications may be using this vault heavily.".into(),
             E::AzureUnavailable | E::GoogleUnavailable => FIX_RETRY_LATER.into(),
             E::VaultFirewall => "Ask your Azure admin to allow access to the vault from CyberSentriq in the vault's Networking settings, then retry.".into(),
+            E::FirstPartyServiceDenied => "Ask your Azure admin to open the vault's Networking settings: the vault lets only trusted Microsoft services through, and CyberSentriq's connector is a third-party application. Allow CyberSentriq's access there (a role or an access policy does not help), then retry.".into(),
+            E::KeyVaultForbiddenOther { .. } => "Key Vault refused for a reason CyberSentriq does not recognise, so it can't tell what to change: adding a role may not help. Ask your Azure admin to look up this refusal (the code and Key Vault's words are shown) in the vault's diagnostic logs or Azure's documentation, fix its cause, then retry.".into(),
+            E::CloudNotConfigured { cloud, available } => cloud_fix(*cloud, available),
+            E::IdTokenWithoutRoles => "Contact CyberSentriq support: the KMS Connector's app registration must list directory roles in its tokens (in its app manifest, groupMembershipClaims set to \"DirectoryRole\" or \"All\"). Nothing was changed; sign in again once support confirms the change.".into(),
             E::RoleRemoved { vault_name } => format!(
                 "Ask your Azure admin to assign the Key Vault Crypto User role to the CyberSentriq KMS Connector on the vault {vault_name} (or on the key) again, in the vault's Access control (IAM). keyswitch sees the role at its next check; Check now on Manage KMS shows it at once."
             ),
@@ -660,7 +697,8 @@ impl CatalogError {
             | E::ClientSecretInvalid
             | E::ClientSecretExpired
             | E::ApplicationNotFound
-            | E::TenantNotFound => 400,
+            | E::TenantNotFound
+            | E::CloudNotConfigured { .. } => 400,
             E::NotSignedIn => 401,
             E::ForbiddenRole | E::ForbiddenVaultRole | E::ReauthenticationRequired { .. } => 403,
             E::VaultKeyUnreachable { cause, .. } if cause.is_transient() => cause.status(),
@@ -690,6 +728,9 @@ impl CatalogError {
             | E::KeyBindingMissing { .. }
             | E::KeyBindingMismatch { .. }
             | E::VaultFirewall
+            | E::FirstPartyServiceDenied
+            | E::KeyVaultForbiddenOther { .. }
+            | E::IdTokenWithoutRoles
             | E::RoleRemoved { .. }
             | E::ConsentRemoved { .. }
             | E::KeyDeleted { .. }
@@ -728,7 +769,9 @@ impl CatalogError {
     #[must_use]
     pub fn field(&self) -> Option<String> {
         match self {
-            Self::UriContainsKeyPath { .. } | Self::UriPointsToSecret => Some("vault_uri".into()),
+            Self::UriContainsKeyPath { .. }
+            | Self::UriPointsToSecret
+            | Self::CloudNotConfigured { .. } => Some("vault_uri".into()),
             Self::InvalidInput(e) => Some(e.field().into()),
             Self::InvalidField { field, .. } => Some(field.clone()),
             Self::BodyTooLarge { .. } => Some("body".into()),
@@ -778,6 +821,9 @@ impl CatalogError {
                 "The ID token {service} returned {}; the sign-in proves nothing and was not recorded.",
                 fault.what()
             )),
+            E::FirstPartyServiceDenied => Some("Key Vault answered 403 \"Access denied to first party service\". The vault is not on the legacy access-policy model because of this, and no role is missing.".into()),
+            E::KeyVaultForbiddenOther { reason: Some(r), .. } => Some(format!("Key Vault said: {r}")),
+            E::IdTokenWithoutRoles => Some("The ID token of the admin's sign-in has no wids claim. Entra puts the admin's directory roles there only when the app registration asks for them; without it CyberSentriq can't tell whether the admin is a Global Administrator or Privileged Role Administrator.".into()),
             E::ForbiddenVaultRole => Some("Only Workspace Owners, Super Admins and Admins can manage vaults.".into()),
             E::ExportWindowExpired { closed_at } => Some(format!(
                 "The export without re-verification was offered until {}.",
@@ -895,6 +941,20 @@ fn binding_fix(vault_name: &str, key_name: &str, found: &[String], company: &str
     )
 }
 
+/// How to get on with a vault of an unconfigured cloud: the clouds that work.
+pub(crate) fn cloud_fix(cloud: Cloud, available: &[Cloud]) -> String {
+    let names: Vec<&str> = available.iter().map(|c| c.name()).collect();
+    let usable = match names.as_slice() {
+        [] => "no cloud yet".to_owned(),
+        [one] => (*one).to_owned(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+    };
+    format!(
+        "Use a vault (or Managed HSM) in {usable}, or ask CyberSentriq support to set up the KMS Connector for {}: each Azure cloud needs its own app registration.",
+        cloud.name()
+    )
+}
+
 /// Why a vault's Azure key is unreachable, in the vault's words.
 fn unreachable_why(cause: &CatalogError, client_id: &ClientId) -> String {
     match cause {
@@ -922,6 +982,9 @@ impl From<ValidationError> for CatalogError {
                 key_name,
             },
             ValidationError::VaultUriSecret => Self::UriPointsToSecret,
+            ValidationError::VaultCloudNotConfigured { cloud, available } => {
+                Self::CloudNotConfigured { cloud, available }
+            }
             other => Self::InvalidInput(other),
         }
     }
@@ -982,6 +1045,16 @@ mod tests {
             },
             E::AzureUnavailable,
             E::VaultFirewall,
+            E::FirstPartyServiceDenied,
+            E::KeyVaultForbiddenOther {
+                code: "Forbidden/Unknown".into(),
+                reason: Some("Something new.".into()),
+            },
+            E::CloudNotConfigured {
+                cloud: Cloud::UsGovernment,
+                available: vec![Cloud::Public, Cloud::China],
+            },
+            E::IdTokenWithoutRoles,
             E::RoleRemoved {
                 vault_name: "contoso-kms".into(),
             },

@@ -276,18 +276,35 @@ pub fn map_key_vault_error(
         },
         403 if has("forbiddenbyfirewall") => CatalogError::VaultFirewall,
         403 if has("forbiddenbyrbac") => CatalogError::KeyVaultForbidden,
-        403 if has("accessdenied") || has("forbiddenbypolicy") => CatalogError::AccessPolicyVault,
-        403 if has("keydisabled") || lower.contains("disabled") => CatalogError::KeyDisabled,
-        403 if has("keyexpired") || lower.contains("expired") => {
+        // "Operation <op> is not permitted on this key." (recorded, inner
+        // `KeyOperationForbidden`): the key's permitted operations, not a
+        // role, are what is missing.
+        403 if has("keyoperationforbidden") || lower.contains("not permitted on this key") => {
+            CatalogError::KeyOperationsMissing {
+                missing: vec![operation_named(&message)],
+            }
+        }
+        // "Access denied to first party service" also carries inner
+        // `AccessDenied`, but is no access-policy refusal.
+        403 if lower.contains("first party service") => CatalogError::FirstPartyServiceDenied,
+        403 if has("forbiddenbypolicy") => CatalogError::AccessPolicyVault,
+        // An access-policy vault only when the text says the caller lacks a
+        // permission ("… does not have keys get permission on key vault …").
+        403 if lacks_permission(&lower) => CatalogError::AccessPolicyVault,
+        403 if has("keydisabled") || lower.contains("disabled key") => CatalogError::KeyDisabled,
+        403 if has("keyexpired") || lower.contains("expired key") => {
             CatalogError::KeyExpired { expired_at: None }
         }
         403 if has("keynotyetvalid") || lower.contains("not yet valid") => {
             CatalogError::KeyNotYetValid { valid_from: None }
         }
-        403 if lower.contains("does not have") && lower.contains("permission") => {
-            CatalogError::AccessPolicyVault
-        }
-        403 => CatalogError::KeyVaultForbidden,
+        // Anything else: Key Vault refused for a reason keyswitch does not
+        // recognise, so no role (or other fix) is advised that may not be
+        // the cause; Key Vault's own code and words are passed on.
+        403 => CatalogError::KeyVaultForbiddenOther {
+            code: codes_shown(parsed.as_ref()),
+            reason: reason_shown(&message),
+        },
         404 => CatalogError::KeyNotFound {
             key_name: key_name_from_message(&message),
         },
@@ -302,6 +319,57 @@ pub fn map_key_vault_error(
             code: parsed.map_or_else(|| "unknown".to_owned(), |b| b.error.code),
         },
     }
+}
+
+/// "… does not have keys get permission on key vault …": the access-policy
+/// refusal's words.
+fn lacks_permission(lower: &str) -> bool {
+    lower
+        .split_once("does not have ")
+        .is_some_and(|(_, rest)| rest.contains(" permission"))
+}
+
+/// The operation of "Operation <op> is not permitted on this key.", as the
+/// key's permitted operations name it (`wrapKey`, `unwrapKey`, …).
+fn operation_named(message: &str) -> String {
+    let named = message
+        .split_once("Operation ")
+        .and_then(|(_, rest)| rest.split_once(' '))
+        .map(|(op, _)| op)
+        .unwrap_or("");
+    match named.to_ascii_lowercase().as_str() {
+        "wrapkey" => "wrapKey".to_owned(),
+        "unwrapkey" => "unwrapKey".to_owned(),
+        "" => "wrapKey or unwrapKey".to_owned(),
+        other if other.chars().all(|c| c.is_ascii_alphabetic()) && other.len() <= 20 => {
+            named.to_owned()
+        }
+        _ => "wrapKey or unwrapKey".to_owned(),
+    }
+}
+
+/// Key Vault's code and inner codes, e.g. `Forbidden/SomethingNew`, in
+/// printable ASCII (at most 100 characters); `unknown` without a body.
+fn codes_shown(parsed: Option<&KeyVaultErrorBody>) -> String {
+    let joined = parsed
+        .map(|b| b.error.codes().join("/"))
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| "unknown".to_owned());
+    printable(&joined, 100)
+}
+
+/// The first line of Key Vault's message, in printable ASCII (at most 300
+/// characters), when there is one.
+fn reason_shown(message: &str) -> Option<String> {
+    let line = message.lines().next().unwrap_or("").trim();
+    (!line.is_empty()).then(|| printable(line, 300))
+}
+
+fn printable(s: &str, max: usize) -> String {
+    s.chars()
+        .filter(|c| c.is_ascii_graphic() || *c == ' ')
+        .take(max)
+        .collect()
 }
 
 /// "A key with (name/id) cmk was not found in this key vault." → `cmk`.
@@ -400,9 +468,71 @@ mod tests {
             map_key_vault_error(403, nested, None),
             CatalogError::VaultFirewall
         );
+        // A 403 keyswitch cannot read advises no role it can't know is missing.
+        let unknown = map_key_vault_error(403, "not json", None);
         assert_eq!(
-            map_key_vault_error(403, "not json", None),
-            CatalogError::KeyVaultForbidden
+            unknown,
+            CatalogError::KeyVaultForbiddenOther {
+                code: "unknown".into(),
+                reason: None
+            }
+        );
+        assert!(!unknown.fix().contains("Crypto User"), "{}", unknown.fix());
+    }
+
+    /// Recorded (azure-sdk-for-net#11518): the key's permitted operations
+    /// lack the operation; the fix is the key's operations, not a role.
+    #[test]
+    fn key_operation_forbidden_is_the_keys_operations() {
+        let body = r#"{"error":{"code":"Forbidden","message":"Operation decrypt is not permitted on this key.","innererror":{"code":"KeyOperationForbidden"}}}"#;
+        assert_eq!(
+            map_key_vault_error(403, body, None),
+            CatalogError::KeyOperationsMissing {
+                missing: vec!["decrypt".into()]
+            }
+        );
+        let wrap = r#"{"error":{"code":"Forbidden","message":"Operation wrapKey is not permitted on this key.","innererror":{"code":"KeyOperationForbidden"}}}"#;
+        let e = map_key_vault_error(403, wrap, None);
+        assert_eq!(
+            e,
+            CatalogError::KeyOperationsMissing {
+                missing: vec!["wrapKey".into()]
+            }
+        );
+        assert!(e.fix().contains("Wrap Key and Unwrap Key operations"));
+        assert!(!e.fix().contains("role"), "{}", e.fix());
+        // The inner code alone is enough (the operation "may vary").
+        let bare =
+            r#"{"error":{"code":"Forbidden","innererror":{"code":"KeyOperationForbidden"}}}"#;
+        assert_eq!(
+            map_key_vault_error(403, bare, None),
+            CatalogError::KeyOperationsMissing {
+                missing: vec!["wrapKey or unwrapKey".into()]
+            }
+        );
+    }
+
+    /// "Access denied to first party service" carries inner `AccessDenied`
+    /// (azure-sdk-for-go TROUBLESHOOTING.md) but is no access-policy vault;
+    /// `AccessDenied` without "does not have … permission" is not one either.
+    #[test]
+    fn access_denied_means_access_policy_only_when_a_permission_is_missing() {
+        let first_party = r#"{"error":{"code":"Forbidden","message":"Access denied to first party service.\r\nCaller: appid=…\r\nVault: contoso;location=westeurope","innererror":{"code":"AccessDenied"}}}"#;
+        let e = map_key_vault_error(403, first_party, None);
+        assert_eq!(e, CatalogError::FirstPartyServiceDenied);
+        assert!(!e.fix().contains("access control"), "{}", e.fix());
+        let vague = r#"{"error":{"code":"Forbidden","message":"Something else.","innererror":{"code":"AccessDenied"}}}"#;
+        assert_eq!(
+            map_key_vault_error(403, vague, None),
+            CatalogError::KeyVaultForbiddenOther {
+                code: "Forbidden/AccessDenied".into(),
+                reason: Some("Something else.".into())
+            }
+        );
+        let e = map_key_vault_error(403, vague, None);
+        assert_eq!(
+            e.detail().as_deref(),
+            Some("Key Vault said: Something else.")
         );
     }
 

@@ -30,6 +30,7 @@ pub mod switch;
 pub mod validation;
 pub mod vault_uri;
 pub mod vaults;
+pub mod verified_tokens;
 
 pub use audit::{Actor, AuditAction, Outcome, Role};
 pub use catalog::{CatalogError, ErrorBody};

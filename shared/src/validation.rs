@@ -40,6 +40,15 @@ pub enum ValidationError {
         /// The host that was typed (lowercased).
         host: String,
     },
+    /// The vault's cloud has no connector in this deployment (checked with
+    /// [`crate::VaultUri::check_cloud`] by the browser and the edge alike).
+    #[error("{} vaults can't be used here: CyberSentriq has no connector for that cloud", .cloud.name())]
+    VaultCloudNotConfigured {
+        /// The vault's cloud.
+        cloud: crate::vault_uri::Cloud,
+        /// The clouds that have a connector.
+        available: Vec<crate::vault_uri::Cloud>,
+    },
     /// The vault name is shorter than 3 or longer than 24 characters.
     #[error("The vault name must be 3 to 24 characters long; \"{name}\" has {len}")]
     VaultNameLength {
@@ -168,6 +177,7 @@ impl ValidationError {
             | E::VaultUriQuery
             | E::VaultUriFragment
             | E::VaultUriUnknownHost { .. }
+            | E::VaultCloudNotConfigured { .. }
             | E::VaultNameLength { .. }
             | E::VaultNameStart { .. }
             | E::VaultNameEnd { .. }
@@ -204,6 +214,9 @@ impl ValidationError {
                 "Use only the vault base URI ({vault_uri}). Put the key name ({key_name}) in the separate Key Name field."
             ),
             E::VaultUriSecret => "In the Azure Portal, open your Key Vault and go to Keys (not Secrets). Use an RSA key.".to_owned(),
+            E::VaultCloudNotConfigured { cloud, available } => {
+                crate::catalog::cloud_fix(*cloud, available)
+            }
             E::VaultUriCertificate => format!(
                 "Certificates are not keys. In the Azure Portal, open your Key Vault and go to Keys (not Certificates). Use an RSA key, and enter only the vault base URI here. {VAULT_FORMAT}"
             ),

@@ -17,6 +17,62 @@ pub enum Cloud {
     UsGovernment,
 }
 
+impl Cloud {
+    /// Every cloud keyswitch knows.
+    pub const ALL: [Cloud; 3] = [Cloud::Public, Cloud::China, Cloud::UsGovernment];
+
+    /// The cloud as administrators know it.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Cloud::Public => "Azure (public cloud)",
+            Cloud::China => "Azure China (operated by 21Vianet)",
+            Cloud::UsGovernment => "Azure US Government",
+        }
+    }
+
+    /// Its Microsoft Entra authority (production default).
+    #[must_use]
+    pub fn default_authority(self) -> &'static str {
+        match self {
+            Cloud::Public => "https://login.microsoftonline.com",
+            Cloud::China => "https://login.chinacloudapi.cn",
+            Cloud::UsGovernment => "https://login.microsoftonline.us",
+        }
+    }
+
+    /// Its Azure Portal.
+    #[must_use]
+    pub fn portal(self) -> &'static str {
+        match self {
+            Cloud::Public => "https://portal.azure.com",
+            Cloud::China => "https://portal.azure.cn",
+            Cloud::UsGovernment => "https://portal.azure.us",
+        }
+    }
+
+    /// The Azure CLI's name for it (`az cloud set --name …`).
+    #[must_use]
+    pub fn az_cloud_name(self) -> &'static str {
+        match self {
+            Cloud::Public => "AzureCloud",
+            Cloud::China => "AzureChinaCloud",
+            Cloud::UsGovernment => "AzureUSGovernment",
+        }
+    }
+
+    /// The suffix of its configuration names (`CONNECTOR_CLIENT_ID{suffix}`):
+    /// empty for the public cloud, `_CHINA`, `_USGOV`.
+    #[must_use]
+    pub fn var_suffix(self) -> &'static str {
+        match self {
+            Cloud::Public => "",
+            Cloud::China => "_CHINA",
+            Cloud::UsGovernment => "_USGOV",
+        }
+    }
+}
+
 /// What kind of key store a URI names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -102,6 +158,31 @@ impl VaultUri {
                 "https://managedhsm.usgovcloudapi.net/.default"
             }
         }
+    }
+
+    /// Refuses a vault whose cloud is not among `configured` (the clouds
+    /// this deployment has a connector for). The browser and the edge both
+    /// call it, so the Vault URI field says the same on both sides.
+    pub fn check_cloud(&self, configured: &[Cloud]) -> Result<(), ValidationError> {
+        let cloud = self.cloud();
+        if configured.contains(&cloud) {
+            Ok(())
+        } else {
+            Err(ValidationError::VaultCloudNotConfigured {
+                cloud,
+                available: Cloud::ALL
+                    .into_iter()
+                    .filter(|c| configured.contains(c))
+                    .collect(),
+            })
+        }
+    }
+
+    /// Parses `input` and refuses a cloud not among `configured`.
+    pub fn parse_in(input: &str, configured: &[Cloud]) -> Result<Self, ValidationError> {
+        let uri: Self = input.parse()?;
+        uri.check_cloud(configured)?;
+        Ok(uri)
     }
 
     /// The versionless URL of a key in this vault, e.g.
@@ -331,6 +412,73 @@ mod tests {
             err("https://contoso.vault.azure.net//"),
             ValidationError::VaultUriPath { .. }
         ));
+    }
+
+    #[test]
+    fn a_cloud_without_a_connector_is_refused_at_the_field() {
+        let gov = "https://contoso.vault.usgovcloudapi.net";
+        let hsm_cn = "https://pool1.managedhsm.azure.cn";
+        let configured = [Cloud::Public, Cloud::China];
+        assert!(VaultUri::parse_in(hsm_cn, &configured).is_ok());
+        let e = VaultUri::parse_in(gov, &configured).unwrap_err();
+        assert_eq!(
+            e,
+            ValidationError::VaultCloudNotConfigured {
+                cloud: Cloud::UsGovernment,
+                available: vec![Cloud::Public, Cloud::China],
+            }
+        );
+        assert_eq!(e.field(), "vault_uri");
+        assert_eq!(
+            e.to_string(),
+            "Azure US Government vaults can't be used here: CyberSentriq has no connector for that cloud"
+        );
+        assert!(
+            e.fix().contains("Azure (public cloud) or Azure China"),
+            "{}",
+            e.fix()
+        );
+        let c = crate::CatalogError::from(e.clone());
+        assert_eq!(c.code(), "cloud_not_configured");
+        assert_eq!(c.status(), 400);
+        assert_eq!(c.field().as_deref(), Some("vault_uri"));
+        // The same words on both sides.
+        assert_eq!((c.message(), c.fix()), (e.to_string(), e.fix()));
+        // Managed HSM of an unconfigured cloud too; the input is checked first.
+        assert!(
+            VaultUri::parse_in("https://pool1.managedhsm.usgovcloudapi.net", &configured).is_err()
+        );
+        assert_eq!(
+            VaultUri::parse_in("http://x", &configured).unwrap_err(),
+            ValidationError::VaultUriNotHttps {
+                scheme: "http".into()
+            }
+        );
+    }
+
+    #[test]
+    fn sovereign_scopes_and_hosts() {
+        for (uri, scope) in [
+            (
+                "https://a-v.vault.azure.cn",
+                "https://vault.azure.cn/.default",
+            ),
+            (
+                "https://a-v.vault.usgovcloudapi.net",
+                "https://vault.usgovcloudapi.net/.default",
+            ),
+            (
+                "https://a-v.managedhsm.azure.cn",
+                "https://managedhsm.azure.cn/.default",
+            ),
+        ] {
+            assert_eq!(uri.parse::<VaultUri>().unwrap().token_scope(), scope);
+        }
+        assert_eq!(
+            Cloud::China.default_authority(),
+            "https://login.chinacloudapi.cn"
+        );
+        assert_eq!(Cloud::UsGovernment.portal(), "https://portal.azure.us");
     }
 
     #[test]

@@ -20,6 +20,7 @@ use crate::company::commands::Command;
 use crate::config;
 use crate::do_client;
 use crate::error::EdgeError;
+use crate::profile::Profile;
 
 /// The credential slots: the secret and the var holding its allow-list.
 const SLOTS: [(&str, &str); 2] = [
@@ -94,11 +95,14 @@ pub async fn generate(req: Request, ctx: Ctx) -> Answer {
 
 /// `POST …/data-keys/decrypt` [`DecryptDataKey`]: the data key inside.
 pub async fn decrypt(mut req: Request, ctx: Ctx) -> Answer {
+    let mut profile = Profile::start();
     let company = service(&req, &ctx)?;
+    profile.mark("auth");
     let DecryptDataKey { wrapped } = body::json(&mut req).await?;
     if wrapped.len() > 4096 {
         return Err(EdgeError::field("wrapped", "is too long"));
     }
+    profile.mark("body");
     let data: DataKey = do_client::call(
         &ctx.env,
         &ctx.data,
@@ -106,5 +110,8 @@ pub async fn decrypt(mut req: Request, ctx: Ctx) -> Answer {
         &Command::DecryptDataKey { wrapped },
     )
     .await?;
-    no_store(&data)
+    profile.mark("do");
+    let resp = no_store(&data)?;
+    profile.mark("serialize");
+    Ok(profile.finish(resp))
 }

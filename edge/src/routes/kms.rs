@@ -14,6 +14,7 @@ use crate::do_client;
 use crate::error::EdgeError;
 use crate::guidance;
 use crate::inventory::Inventory;
+use crate::profile::Profile;
 use crate::session;
 
 type Res<T> = std::result::Result<T, EdgeError>;
@@ -79,10 +80,16 @@ pub(crate) async fn overview_answer(
 
 /// `GET …/kms`: provider, stage, pending setup and inventory size.
 pub async fn get_status(req: Request, ctx: Ctx) -> Answer {
+    let mut profile = Profile::start();
     let (_, company) = caller(&req, &ctx).await?;
+    profile.mark("session");
     let view: View = do_client::call(&ctx.env, &ctx.data, &company, &Command::View).await?;
+    profile.mark("do");
     let kms = overview(&ctx.env, &company, view, true).await?;
-    Ok(Response::from_json(&kms)?)
+    profile.mark("inventory");
+    let resp = Response::from_json(&kms)?;
+    profile.mark("serialize");
+    Ok(profile.finish(resp))
 }
 
 /// `POST …/kms/switch` [`StartSwitch`]: Test Connection. Starts (or edits)

@@ -63,7 +63,7 @@ impl Dice<'_> {
 
 // ---------- every error the edge can feed back ----------
 
-const ERROR_KINDS: usize = 66;
+const ERROR_KINDS: usize = 70;
 
 fn error(i: u32) -> CatalogError {
     use CatalogError as E;
@@ -202,11 +202,21 @@ fn error(i: u32) -> CatalogError {
             key_name: "cmk".into(),
             recoverable_days: Some(7),
         },
-        61 => E::OAuthStateInvalid,
-        62 => E::OAuthStateUsed,
-        63 => E::OAuthStateSuperseded,
-        64 => E::OAuthStateWrongFlow,
-        65 => E::IdTokenRefused {
+        61 => E::FirstPartyServiceDenied,
+        62 => E::KeyVaultForbiddenOther {
+            code: "Forbidden/Unknown".into(),
+            reason: None,
+        },
+        63 => E::CloudNotConfigured {
+            cloud: keyswitch_shared::Cloud::China,
+            available: vec![keyswitch_shared::Cloud::Public],
+        },
+        64 => E::IdTokenWithoutRoles,
+        65 => E::OAuthStateInvalid,
+        66 => E::OAuthStateUsed,
+        67 => E::OAuthStateSuperseded,
+        68 => E::OAuthStateWrongFlow,
+        69 => E::IdTokenRefused {
             service: "Google".into(),
             fault: keyswitch_shared::id_token::IdTokenFault::Nonce,
         },
@@ -280,11 +290,15 @@ fn kind(e: &CatalogError) -> usize {
         E::RoleRemoved { .. } => 58,
         E::ConsentRemoved { .. } => 59,
         E::KeyDeleted { .. } => 60,
-        E::OAuthStateInvalid => 61,
-        E::OAuthStateUsed => 62,
-        E::OAuthStateSuperseded => 63,
-        E::OAuthStateWrongFlow => 64,
-        E::IdTokenRefused { .. } => 65,
+        E::FirstPartyServiceDenied => 61,
+        E::KeyVaultForbiddenOther { .. } => 62,
+        E::CloudNotConfigured { .. } => 63,
+        E::IdTokenWithoutRoles => 64,
+        E::OAuthStateInvalid => 65,
+        E::OAuthStateUsed => 66,
+        E::OAuthStateSuperseded => 67,
+        E::OAuthStateWrongFlow => 68,
+        E::IdTokenRefused { .. } => 69,
     }
 }
 

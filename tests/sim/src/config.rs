@@ -17,6 +17,11 @@ pub enum Seed {
 
 /// Default client id of the product's KMS Connector app.
 pub const DEFAULT_CONNECTOR_CLIENT_ID: &str = "5f0c2b7e-9a41-4c36-8d2e-0b7a6c1e4f21";
+/// Default client id of the connector's registration in Azure China
+/// (21Vianet): each sovereign cloud has its own app registrations.
+pub const DEFAULT_CONNECTOR_CLIENT_ID_CHINA: &str = "3c7d9e21-5b4a-4f6e-8a1c-2b9d0e6f7a31";
+/// Default client id of the connector's registration in Azure US Government.
+pub const DEFAULT_CONNECTOR_CLIENT_ID_USGOV: &str = "8e2f1a6c-7d3b-4c5e-9f0a-1b2c3d4e5f61";
 /// Default Google OAuth client id of the product.
 pub const DEFAULT_GOOGLE_CLIENT_ID: &str = "keyswitch-dev.apps.googleusercontent.com";
 
@@ -48,6 +53,12 @@ pub struct Cli {
     /// Client id of the product's KMS Connector app.
     #[arg(long, env = "SIM_CONNECTOR_CLIENT_ID", default_value = DEFAULT_CONNECTOR_CLIENT_ID)]
     pub connector_client_id: String,
+    /// Client id of the connector's Azure China registration.
+    #[arg(long, env = "SIM_CONNECTOR_CLIENT_ID_CHINA", default_value = DEFAULT_CONNECTOR_CLIENT_ID_CHINA)]
+    pub connector_client_id_china: String,
+    /// Client id of the connector's Azure US Government registration.
+    #[arg(long, env = "SIM_CONNECTOR_CLIENT_ID_USGOV", default_value = DEFAULT_CONNECTOR_CLIENT_ID_USGOV)]
+    pub connector_client_id_usgov: String,
     /// Client id of the product's Google OAuth client.
     #[arg(long, env = "SIM_GOOGLE_CLIENT_ID", default_value = DEFAULT_GOOGLE_CLIENT_ID)]
     pub google_client_id: String,
@@ -81,6 +92,14 @@ pub struct Config {
     pub connector_client_id: String,
     /// Connector client secret (env `SIM_CONNECTOR_SECRET`).
     pub connector_secret: String,
+    /// The China registration's client id.
+    pub connector_client_id_china: String,
+    /// Its secret (env `SIM_CONNECTOR_SECRET_CHINA`).
+    pub connector_secret_china: String,
+    /// The US Government registration's client id.
+    pub connector_client_id_usgov: String,
+    /// Its secret (env `SIM_CONNECTOR_SECRET_USGOV`).
+    pub connector_secret_usgov: String,
     /// Google client id.
     pub google_client_id: String,
     /// Google client secret (env `SIM_GOOGLE_CLIENT_SECRET`).
@@ -105,6 +124,12 @@ impl Config {
             connector_client_id: cli.connector_client_id,
             connector_secret: std::env::var("SIM_CONNECTOR_SECRET")
                 .unwrap_or_else(|_| "dev-connector-secret".to_owned()),
+            connector_client_id_china: cli.connector_client_id_china,
+            connector_secret_china: std::env::var("SIM_CONNECTOR_SECRET_CHINA")
+                .unwrap_or_else(|_| "dev-connector-secret-china".to_owned()),
+            connector_client_id_usgov: cli.connector_client_id_usgov,
+            connector_secret_usgov: std::env::var("SIM_CONNECTOR_SECRET_USGOV")
+                .unwrap_or_else(|_| "dev-connector-secret-usgov".to_owned()),
             google_client_id: cli.google_client_id,
             google_secret: std::env::var("SIM_GOOGLE_CLIENT_SECRET")
                 .unwrap_or_else(|_| "dev-google-secret".to_owned()),
@@ -125,6 +150,10 @@ impl Config {
             redirect_uris: vec!["http://127.0.0.1:8787/callback".to_owned()],
             connector_client_id: DEFAULT_CONNECTOR_CLIENT_ID.to_owned(),
             connector_secret: "dev-connector-secret".to_owned(),
+            connector_client_id_china: DEFAULT_CONNECTOR_CLIENT_ID_CHINA.to_owned(),
+            connector_secret_china: "dev-connector-secret-china".to_owned(),
+            connector_client_id_usgov: DEFAULT_CONNECTOR_CLIENT_ID_USGOV.to_owned(),
+            connector_secret_usgov: "dev-connector-secret-usgov".to_owned(),
             google_client_id: DEFAULT_GOOGLE_CLIENT_ID.to_owned(),
             google_secret: "dev-google-secret".to_owned(),
             state_dir: None,

@@ -45,6 +45,12 @@ pub fn routes() -> Router<AppState> {
         .route("/vaults/{vault}/keys/{name}/rotate", post(rotate_key))
         .route("/vaults/{vault}/firewall", put(set_firewall))
         .route(
+            "/vaults/{vault}/first-party-only",
+            put(set_first_party_only),
+        )
+        .route("/toggles", get(get_toggles).put(set_toggles))
+        .route("/connectors/{cloud}", patch(set_connector))
+        .route(
             "/vaults/{vault}/keys/{name}/soft-delete",
             post(soft_delete_key),
         )
@@ -147,6 +153,8 @@ fn vault_json(v: &Vault) -> Value {
         "role_assignments": v.role_assignments, "access_policies": v.access_policies,
         "throttle_limit": v.throttle_limit,
         "firewall": v.firewall,
+        "firewall_variant": v.firewall_variant,
+        "first_party_only": v.first_party_only,
         "deleted_keys": v.deleted_keys.keys().collect::<Vec<_>>(),
     })
 }
@@ -161,6 +169,8 @@ async fn state(State(sim): State<AppState>) -> Json<Value> {
             "role_names": u.roles.iter().map(|r| directory_role_name(r)).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
         "connector": w.connector,
+        "sovereign_connectors": w.sovereign_connectors,
+        "toggles": w.toggles,
         "service_principals": w.service_principals,
         "customer_apps": w.customer_apps,
         "vaults": w.vaults.iter().map(vault_json).collect::<Vec<_>>(),
@@ -191,6 +201,9 @@ struct TenantBody {
     domain: Option<String>,
     #[serde(default)]
     id: Option<String>,
+    /// The cloud whose authority holds the tenant (default public).
+    #[serde(default)]
+    cloud: Option<Cloud>,
 }
 
 async fn add_tenant(State(sim): State<AppState>, b: Bytes) -> Response {
@@ -211,6 +224,7 @@ async fn add_tenant(State(sim): State<AppState>, b: Bytes) -> Response {
             .domain
             .unwrap_or_else(|| format!("{slug}.onmicrosoft.com")),
         name: body.name,
+        cloud: body.cloud.unwrap_or(Cloud::Public),
     };
     let mut w = lock(&sim.world);
     if w.tenant(&t.id).is_some() || w.tenant(&t.domain).is_some() {
@@ -316,9 +330,13 @@ async fn add_consent(State(sim): State<AppState>, b: Bytes) -> Response {
     let Some(t) = w.tenant_loose(&body.tenant).cloned() else {
         return not_found("tenant");
     };
-    match crate::entra::consent::grant(&mut w, &t.id, None, "https://vault.azure.net/.default") {
+    let scope = format!(
+        "{}/.default",
+        crate::state::resource(t.cloud, VaultKind::Vault)
+    );
+    match crate::entra::consent::grant(&mut w, t.cloud, &t.id, None, &scope) {
         Some(sp) => (StatusCode::CREATED, Json(json!(sp))).into_response(),
-        None => bad("no connector app configured"),
+        None => bad("no connector app configured in the tenant's cloud"),
     }
 }
 
@@ -327,8 +345,8 @@ async fn remove_consent(State(sim): State<AppState>, Path(tenant): Path<String>)
     let Some(t) = w.tenant_loose(&tenant).cloned() else {
         return not_found("tenant");
     };
-    let Some(app) = w.connector.as_ref().map(|c| c.client_id.clone()) else {
-        return bad("no connector app configured");
+    let Some(app) = w.connector_in(t.cloud).map(|c| c.client_id.clone()) else {
+        return bad("no connector app configured in the tenant's cloud");
     };
     w.service_principals
         .retain(|sp| !(sp.app_id == app && sp.tenant_id == t.id));
@@ -459,10 +477,15 @@ async fn add_vault(State(sim): State<AppState>, b: Bytes) -> Response {
     let Some(t) = w.tenant_loose(&body.tenant).cloned() else {
         return not_found("tenant");
     };
+    // A vault trusts a tenant of its own cloud.
+    let cloud = body.cloud.unwrap_or(t.cloud);
+    if cloud != t.cloud {
+        return bad("a vault trusts a tenant of its own cloud: create the tenant with that cloud");
+    }
     let mut v = crate::seed::vault(
         &body.name,
         &t.id,
-        body.cloud.unwrap_or(Cloud::Public),
+        cloud,
         body.kind.unwrap_or(VaultKind::Vault),
         body.permission_model.unwrap_or(PermissionModel::Rbac),
     );
@@ -494,6 +517,9 @@ async fn remove_vault(State(sim): State<AppState>, Path(vault): Path<String>) ->
 #[derive(Deserialize)]
 struct FirewallBody {
     enabled: bool,
+    /// The recorded wording to answer with (default `client_address`).
+    #[serde(default)]
+    variant: Option<FirewallVariant>,
 }
 
 /// `PUT /_control/vaults/{vault}/firewall` `{"enabled": bool}`: the vault's
@@ -508,8 +534,86 @@ async fn set_firewall(
     let body = body!(FirewallBody, b);
     with_vault(&sim, &vault, |v, _| {
         v.firewall = body.enabled;
-        Json(json!({"vault": v.name, "firewall": v.firewall})).into_response()
+        if let Some(variant) = body.variant {
+            v.firewall_variant = variant;
+        }
+        Json(json!({"vault": v.name, "firewall": v.firewall, "variant": v.firewall_variant}))
+            .into_response()
     })
+}
+
+#[derive(Deserialize)]
+struct EnabledBody {
+    enabled: bool,
+}
+
+/// `PUT /_control/vaults/{vault}/first-party-only` `{"enabled": bool}`: the
+/// vault answers every data-plane call 403 "Access denied to first party
+/// service" (inner `AccessDenied`), as a vault that lets only trusted
+/// Microsoft services through does.
+async fn set_first_party_only(
+    State(sim): State<AppState>,
+    Path(vault): Path<String>,
+    b: Bytes,
+) -> Response {
+    let body = body!(EnabledBody, b);
+    with_vault(&sim, &vault, |v, _| {
+        v.first_party_only = body.enabled;
+        Json(json!({"vault": v.name, "first_party_only": v.first_party_only})).into_response()
+    })
+}
+
+/// `GET /_control/toggles`: the switches for unconfirmed shapes.
+async fn get_toggles(State(sim): State<AppState>) -> Response {
+    Json(json!(lock(&sim.world).toggles)).into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TogglesBody {
+    #[serde(default)]
+    disabled_key_get_forbidden: Option<bool>,
+}
+
+/// `PUT /_control/toggles` `{"disabled_key_get_forbidden": bool}`: GET of a
+/// disabled key answers 403 `KeyDisabled` instead of 200 (both shapes are
+/// unconfirmed). `POST /_control/reset` restores the defaults.
+async fn set_toggles(State(sim): State<AppState>, b: Bytes) -> Response {
+    let body = body!(TogglesBody, b);
+    let mut w = lock(&sim.world);
+    if let Some(v) = body.disabled_key_get_forbidden {
+        w.toggles.disabled_key_get_forbidden = v;
+    }
+    Json(json!(w.toggles)).into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConnectorBody {
+    #[serde(default)]
+    wids_claim: Option<bool>,
+}
+
+/// `PATCH /_control/connectors/{cloud}` `{"wids_claim": bool}`: the
+/// connector's app manifest asks for directory roles (`groupMembershipClaims`
+/// `DirectoryRole`) or not; without it its ID tokens carry no `wids`.
+async fn set_connector(
+    State(sim): State<AppState>,
+    Path(cloud): Path<String>,
+    b: Bytes,
+) -> Response {
+    let body = body!(ConnectorBody, b);
+    let Ok(cloud) = serde_json::from_value::<Cloud>(json!(cloud)) else {
+        return bad("cloud is public, china or usgov");
+    };
+    let mut w = lock(&sim.world);
+    let Some(c) = w.connector_in_mut(cloud) else {
+        return not_found("connector");
+    };
+    if let Some(v) = body.wids_claim {
+        c.wids_claim = v;
+    }
+    Json(json!(c.clone())).into_response()
 }
 
 /// The vault's canonical host and the origin its ids use.
@@ -896,8 +1000,7 @@ fn principal(w: &World, id: Option<&str>, named: Option<&str>) -> Result<String,
     if let Some(tenant) = named.strip_prefix("connector:") {
         let t = w.tenant_loose(tenant).ok_or_else(|| not_found("tenant"))?;
         let app = w
-            .connector
-            .as_ref()
+            .connector_in(t.cloud)
             .map(|c| c.client_id.clone())
             .unwrap_or_default();
         return w

@@ -12,6 +12,11 @@ use crate::util::{b64url, now, random_bytes, stable_guid, stable_version};
 pub const CONTOSO: &str = "72f988bf-0000-4c3a-9d6e-c0ffee000001";
 /// Fabrikam's tenant id.
 pub const FABRIKAM: &str = "a1b2c3d4-0000-4e5f-8a9b-fab000000002";
+/// Contoso's tenant in Azure China (21Vianet): its own directory, reached
+/// only through `login.chinacloudapi.cn`.
+pub const CONTOSO_CHINA: &str = "5e1c7a90-0000-4c3a-9d6e-c0ffee0000c1";
+/// Contoso's tenant in Azure US Government (`login.microsoftonline.us`).
+pub const CONTOSO_USGOV: &str = "9d2b4f60-0000-4c3a-9d6e-c0ffee0000d1";
 /// Client id of the seeded customer app (vault management, seed 001).
 pub const CUSTOMER_APP_ID: &str = "0c9d8e7f-1111-4a2b-8c3d-00000000c001";
 /// Its secret.
@@ -75,6 +80,8 @@ pub fn vault(
         access_policies: Vec::new(),
         throttle_limit: None,
         firewall: false,
+        firewall_variant: FirewallVariant::default(),
+        first_party_only: false,
         deleted_keys: BTreeMap::new(),
     }
 }
@@ -198,13 +205,32 @@ fn customer_app(
 
 /// Builds the world for `config.seed`.
 pub fn build(config: &Config) -> World {
+    let connector = |cloud: Cloud, client_id: &str, secret: &str| ConnectorApp {
+        client_id: client_id.to_owned(),
+        secret: secret.to_owned(),
+        name: "CyberSentriq KMS Connector".to_owned(),
+        redirect_uris: config.redirect_uris.clone(),
+        cloud,
+        wids_claim: true,
+    };
     let mut w = World {
-        connector: Some(ConnectorApp {
-            client_id: config.connector_client_id.clone(),
-            secret: config.connector_secret.clone(),
-            name: "CyberSentriq KMS Connector".to_owned(),
-            redirect_uris: config.redirect_uris.clone(),
-        }),
+        connector: Some(connector(
+            Cloud::Public,
+            &config.connector_client_id,
+            &config.connector_secret,
+        )),
+        sovereign_connectors: vec![
+            connector(
+                Cloud::China,
+                &config.connector_client_id_china,
+                &config.connector_secret_china,
+            ),
+            connector(
+                Cloud::Usgov,
+                &config.connector_client_id_usgov,
+                &config.connector_secret_usgov,
+            ),
+        ],
         google_client: Some(GoogleClient {
             client_id: config.google_client_id.clone(),
             secret: config.google_secret.clone(),
@@ -221,12 +247,40 @@ pub fn build(config: &Config) -> World {
         id: CONTOSO.to_owned(),
         name: "Contoso".to_owned(),
         domain: "contoso.onmicrosoft.com".to_owned(),
+        cloud: Cloud::Public,
     });
     w.tenants.push(Tenant {
         id: FABRIKAM.to_owned(),
         name: "Fabrikam".to_owned(),
         domain: "fabrikam.onmicrosoft.com".to_owned(),
+        cloud: Cloud::Public,
     });
+    w.tenants.push(Tenant {
+        id: CONTOSO_CHINA.to_owned(),
+        name: "Contoso China".to_owned(),
+        domain: "contosocn.partner.onmschina.cn".to_owned(),
+        cloud: Cloud::China,
+    });
+    w.tenants.push(Tenant {
+        id: CONTOSO_USGOV.to_owned(),
+        name: "Contoso US Gov".to_owned(),
+        domain: "contosogov.onmicrosoft.us".to_owned(),
+        cloud: Cloud::Usgov,
+    });
+    user(
+        &mut w,
+        CONTOSO_CHINA,
+        "Wei Chen",
+        "wei@contosocn.partner.onmschina.cn",
+        &[GLOBAL_ADMIN],
+    );
+    user(
+        &mut w,
+        CONTOSO_USGOV,
+        "Gail Gov",
+        "gail@contosogov.onmicrosoft.us",
+        &[GLOBAL_ADMIN],
+    );
     user(
         &mut w,
         CONTOSO,
@@ -354,7 +408,7 @@ pub fn build(config: &Config) -> World {
 
     let mut cn = vault(
         "contoso-cn",
-        CONTOSO,
+        CONTOSO_CHINA,
         Cloud::China,
         VaultKind::Vault,
         PermissionModel::Rbac,
@@ -363,7 +417,7 @@ pub fn build(config: &Config) -> World {
     w.vaults.push(cn);
     let mut gov = vault(
         "contoso-gov",
-        CONTOSO,
+        CONTOSO_USGOV,
         Cloud::Usgov,
         VaultKind::Vault,
         PermissionModel::Rbac,

@@ -92,7 +92,7 @@ impl Sim {
 pub fn service_of(path: &str) -> &'static str {
     let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
     match first {
-        "entra" => "entra",
+        "entra" | "entra-china" | "entra-usgov" => "entra",
         "google" => "google",
         "redapp" => "redapp",
         "kv" => "keyvault",

@@ -68,6 +68,10 @@ pub struct Tenant {
     pub name: String,
     /// Initial domain, e.g. `contoso.onmicrosoft.com`.
     pub domain: String,
+    /// The cloud whose Entra authority holds the tenant: a tenant of the
+    /// public cloud does not exist for `login.chinacloudapi.cn` or
+    /// `login.microsoftonline.us`, and the other way round.
+    pub cloud: Cloud,
 }
 
 /// A user of an Entra tenant.
@@ -105,6 +109,14 @@ pub struct ConnectorApp {
     pub name: String,
     /// Registered redirect URIs (exact match).
     pub redirect_uris: Vec<String>,
+    /// The cloud the app is registered in: each sovereign cloud has its own
+    /// app registrations (PROTOCOLS.md), so the connector is one app per cloud.
+    pub cloud: Cloud,
+    /// The app manifest's `groupMembershipClaims` asks for directory roles
+    /// (`DirectoryRole` or `All`): only then do its ID tokens carry `wids`
+    /// (Entra's access-token claims reference). `false` is the toggle for a
+    /// connector registered without it.
+    pub wids_claim: bool,
 }
 
 /// A service principal: an app's identity inside one tenant.
@@ -180,6 +192,69 @@ pub enum PermissionModel {
     Rbac,
     /// Legacy vault access policies.
     AccessPolicy,
+}
+
+/// The data-plane resource (token audience) of a cloud and kind: Azure SDK
+/// environment tables (`ResourceIdentifiers.KeyVault` of go-autorest's
+/// `environments.go`: `https://vault.azure.cn`, `https://vault.usgovcloudapi.net`);
+/// the Managed HSM ones of the sovereign clouds follow the same pattern
+/// (unconfirmed, PROTOCOLS.md).
+pub fn resource(cloud: Cloud, kind: VaultKind) -> &'static str {
+    match (kind, cloud) {
+        (VaultKind::Vault, Cloud::Public) => "https://vault.azure.net",
+        (VaultKind::Vault, Cloud::China) => "https://vault.azure.cn",
+        (VaultKind::Vault, Cloud::Usgov) => "https://vault.usgovcloudapi.net",
+        (VaultKind::ManagedHsm, Cloud::Public) => "https://managedhsm.azure.net",
+        (VaultKind::ManagedHsm, Cloud::China) => "https://managedhsm.azure.cn",
+        (VaultKind::ManagedHsm, Cloud::Usgov) => "https://managedhsm.usgovcloudapi.net",
+    }
+}
+
+impl Cloud {
+    /// Every cloud.
+    pub const ALL: [Cloud; 3] = [Cloud::Public, Cloud::China, Cloud::Usgov];
+
+    /// The simulator's path for this cloud's Entra authority: `/entra`
+    /// stands for `https://login.microsoftonline.com`, `/entra-china` for
+    /// `https://login.chinacloudapi.cn`, `/entra-usgov` for
+    /// `https://login.microsoftonline.us`.
+    pub fn authority_path(self) -> &'static str {
+        match self {
+            Cloud::Public => "entra",
+            Cloud::China => "entra-china",
+            Cloud::Usgov => "entra-usgov",
+        }
+    }
+
+    /// The real authority host this cloud's Entra stands for.
+    pub fn authority_host(self) -> &'static str {
+        match self {
+            Cloud::Public => "login.microsoftonline.com",
+            Cloud::China => "login.chinacloudapi.cn",
+            Cloud::Usgov => "login.microsoftonline.us",
+        }
+    }
+
+    /// The `iss` of this cloud's v1 app-only tokens.
+    pub fn sts(self) -> &'static str {
+        match self {
+            Cloud::Public => "https://sts.windows.net",
+            Cloud::China => "https://sts.chinacloudapi.cn",
+            Cloud::Usgov => "https://login.microsoftonline.us",
+        }
+    }
+
+    /// Is `resource` (a scope without `/.default`) a Key Vault or Managed
+    /// HSM resource of another cloud? Entra answers AADSTS500011 for it.
+    pub fn foreign_vault_resource(self, resource: &str) -> bool {
+        let r = resource.trim_end_matches('/');
+        Cloud::ALL.iter().any(|c| {
+            *c != self
+                && [VaultKind::Vault, VaultKind::ManagedHsm]
+                    .iter()
+                    .any(|k| self::resource(*c, *k) == r)
+        })
+    }
 }
 
 /// Host suffix for a cloud and kind.
@@ -361,8 +436,28 @@ pub struct Vault {
     /// access disabled, or the caller's address not allowed): 403
     /// `ForbiddenByFirewall`.
     pub firewall: bool,
+    /// Which recorded firewall answer the vault gives.
+    pub firewall_variant: FirewallVariant,
+    /// The vault answers every data-plane call 403 "Access denied to first
+    /// party service" (inner `AccessDenied`): only trusted Microsoft
+    /// services may call it.
+    pub first_party_only: bool,
     /// Soft-deleted keys by name: recoverable until purged.
     pub deleted_keys: BTreeMap<String, DeletedKey>,
+}
+
+/// The recorded wordings of a firewall 403 (all inner `ForbiddenByFirewall`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FirewallVariant {
+    /// "Client address is not authorized and caller is not a trusted service."
+    #[default]
+    ClientAddress,
+    /// "Public network access is disabled and request is not from a trusted
+    /// service nor via an approved private link."
+    PublicNetworkDisabled,
+    /// "Request was not allowed by NSP rules …"
+    Perimeter,
 }
 
 /// A soft-deleted key (`/deletedkeys/{name}`).
@@ -381,12 +476,10 @@ impl Vault {
     pub fn key(&self, name: &str) -> Option<(&String, &Key)> {
         self.keys.iter().find(|(k, _)| k.eq_ignore_ascii_case(name))
     }
-    /// Token audience / challenge resource.
+    /// Token audience / challenge resource: the vault's cloud's Key Vault
+    /// (or Managed HSM) resource (SDK environment tables, PROTOCOLS.md).
     pub fn resource(&self) -> &'static str {
-        match self.kind {
-            VaultKind::Vault => "https://vault.azure.net",
-            VaultKind::ManagedHsm => "https://managedhsm.azure.net",
-        }
+        resource(self.cloud, self.kind)
     }
 }
 
@@ -537,8 +630,12 @@ pub struct World {
     pub tenants: Vec<Tenant>,
     /// Entra users.
     pub users: Vec<User>,
-    /// The product's connector app.
+    /// The product's connector app in the public cloud.
     pub connector: Option<ConnectorApp>,
+    /// Its registrations in the sovereign clouds (China, US Government).
+    pub sovereign_connectors: Vec<ConnectorApp>,
+    /// Switches for recorded shapes that are not confirmed either way.
+    pub toggles: Toggles,
     /// Service principals (connector after consent, customer apps).
     pub service_principals: Vec<ServicePrincipal>,
     /// Customer-created apps.
@@ -565,7 +662,40 @@ pub struct World {
     pub rotation_policies: BTreeMap<(String, String), crate::keyvault::rotation::RotationPolicy>,
 }
 
+/// Switches for the shapes no recording settles (reviews/fidelity-607aafe.md
+/// §1.1), so the product is tested against each.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Toggles {
+    /// `GET /keys/{name}` of a disabled key: 200 with `enabled:false` (the
+    /// default: ratify#1474's client-side check implies it), or 403
+    /// `KeyDisabled` "Operation get is not allowed on a disabled key." (the
+    /// shape of the recorded disabled-secret answer).
+    pub disabled_key_get_forbidden: bool,
+}
+
 impl World {
+    /// The connector app registered in `cloud`.
+    pub fn connector_in(&self, cloud: Cloud) -> Option<&ConnectorApp> {
+        match cloud {
+            Cloud::Public => self.connector.as_ref(),
+            _ => self.sovereign_connectors.iter().find(|c| c.cloud == cloud),
+        }
+    }
+    /// Mutable connector app of `cloud`.
+    pub fn connector_in_mut(&mut self, cloud: Cloud) -> Option<&mut ConnectorApp> {
+        match cloud {
+            Cloud::Public => self.connector.as_mut(),
+            _ => self
+                .sovereign_connectors
+                .iter_mut()
+                .find(|c| c.cloud == cloud),
+        }
+    }
+    /// Tenant of `cloud` by GUID or domain (another cloud's tenant does not
+    /// exist there).
+    pub fn tenant_in(&self, cloud: Cloud, id_or_domain: &str) -> Option<&Tenant> {
+        self.tenant(id_or_domain).filter(|t| t.cloud == cloud)
+    }
     /// Tenant by GUID or domain (case-insensitive).
     pub fn tenant(&self, id_or_domain: &str) -> Option<&Tenant> {
         self.tenants.iter().find(|t| {

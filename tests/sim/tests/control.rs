@@ -178,10 +178,23 @@ async fn request_log_has_no_secrets() {
 async fn control_builds_worlds_and_resets() {
     let sim = start().await;
     let (s, t) = sim
-        .control(Method::POST, "/tenants", json!({"name": "Northwind"}))
+        .control(
+            Method::POST,
+            "/tenants",
+            json!({"name": "Northwind", "cloud": "china"}),
+        )
         .await;
     assert_eq!(s, 201);
     let tid = t["id"].as_str().expect("id").to_owned();
+    // A vault trusts a tenant of its own cloud.
+    let (s, _) = sim
+        .control(
+            Method::POST,
+            "/vaults",
+            json!({"name": "northwind-pub", "tenant": tid, "cloud": "public"}),
+        )
+        .await;
+    assert_eq!(s, 400);
     let (s, u) = sim
         .control(
             Method::POST,
@@ -220,7 +233,15 @@ async fn control_builds_worlds_and_resets() {
         )
         .await;
     assert_eq!(s, 200);
-    let token = sim.token(&tid, &client, "nw-secret").await;
+    let token = sim
+        .token_in(
+            "entra-china",
+            &tid,
+            &client,
+            "nw-secret",
+            "https://vault.azure.cn/.default",
+        )
+        .await;
     let (s, _) = sim
         .get_json(
             "/kv/northwind-kms.vault.azure.cn/keys/k1?api-version=7.6",

@@ -241,13 +241,35 @@ async fn admin_consent_errors() {
     let p = location_params(&r);
     assert_eq!(param(&p, "error"), Some("consent_required"));
     assert!(param(&p, "error_description").is_some_and(|d| d.starts_with("AADSTS90094")));
-    // Decline (v2 and v1).
+    // Every error redirect carries `error_uri` (source: snok/django-auth-adfs
+    // #218, AADSTS90008: `…&error_uri=https%3a%2f%2flogin.microsoftonline.com
+    // %2ferror%3fcode%3d90008&state=…`).
+    assert_eq!(
+        param(&p, "error_uri"),
+        Some("https://login.microsoftonline.com/error?code=90094")
+    );
+    // Decline, v2, as captured live (source: MicrosoftDocs/azure-docs#114009,
+    // 2023; PROTOCOLS.md): `error=access_denied`, AADSTS65004 with CRLF
+    // separators, `error_uri`, `admin_consent=True`, the state, no `tenant`.
     let mut f = q.to_vec();
     f.push(("action", "cancel"));
     let r = sim.form(&v2, &f).await;
     let p = location_params(&r);
-    assert_eq!(param(&p, "error"), Some("consent_required"));
-    assert!(param(&p, "error_description").is_some_and(|d| d.starts_with("AADSTS65004")));
+    assert_eq!(param(&p, "error"), Some("access_denied"));
+    let desc = param(&p, "error_description").expect("description");
+    assert!(
+        desc.starts_with("AADSTS65004: User declined to consent to access the app.\r\nTrace ID: "),
+        "{desc:?}"
+    );
+    assert!(desc.contains("\r\nCorrelation ID: ") && desc.contains("\r\nTimestamp: "));
+    assert_eq!(
+        param(&p, "error_uri"),
+        Some("https://login.microsoftonline.com/error?code=65004")
+    );
+    assert_eq!(param(&p, "admin_consent"), Some("True"));
+    assert_eq!(param(&p, "state"), Some("s"));
+    assert_eq!(param(&p, "tenant"), None);
+    assert_eq!(param(&p, "error_subcode"), None);
     let r = sim
         .form(
             "/entra/common/adminconsent",

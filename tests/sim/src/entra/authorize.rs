@@ -1,24 +1,26 @@
 //! `/{tenant}/oauth2/v2.0/authorize`: the code flow's sign-in (user picker).
 
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{Method, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 
-use super::errors::{aad_body, error_page};
+use super::errors::{error_page, redirect_error};
 use super::{page_params, redirect, resolve_tenant};
 use crate::pages::{cancel_form, hidden_fields, layout, user_card};
-use crate::state::{AppState, PendingCode, User, directory_role_name};
+use crate::state::{AppState, Cloud, PendingCode, User, directory_role_name};
 use crate::util::{guid, html_escape as esc, lock, now, param, random_token, with_query};
 
-/// A registered client: (display name, redirect URIs, home tenant for single-tenant apps).
+/// A client registered in `cloud`: (display name, redirect URIs, home
+/// tenant for single-tenant apps).
 fn client(
     world: &crate::state::World,
+    cloud: Cloud,
     client_id: &str,
 ) -> Option<(String, Vec<String>, Option<String>)> {
     if let Some(c) = world
-        .connector
-        .as_ref()
+        .connector_in(cloud)
         .filter(|c| c.client_id.eq_ignore_ascii_case(client_id))
     {
         return Some((c.name.clone(), c.redirect_uris.clone(), None));
@@ -26,7 +28,10 @@ fn client(
     world
         .customer_apps
         .iter()
-        .find(|a| a.client_id.eq_ignore_ascii_case(client_id))
+        .find(|a| {
+            a.client_id.eq_ignore_ascii_case(client_id)
+                && world.tenant_in(cloud, &a.tenant_id).is_some()
+        })
         .map(|a| {
             (
                 a.name.clone(),
@@ -39,6 +44,7 @@ fn client(
 /// `GET|POST /entra/{tenant}/oauth2/v2.0/authorize`.
 pub async fn authorize(
     State(sim): State<AppState>,
+    Extension(cloud): Extension<Cloud>,
     Path(tenant): Path<String>,
     method: Method,
     RawQuery(q): RawQuery,
@@ -52,7 +58,7 @@ pub async fn authorize(
         );
     };
     let mut world = lock(&sim.world);
-    let Some(tref) = resolve_tenant(&world, &tenant) else {
+    let Some(tref) = resolve_tenant(&world, cloud, &tenant) else {
         return error_page(
             StatusCode::BAD_REQUEST,
             90002,
@@ -73,7 +79,7 @@ pub async fn authorize(
             "The request body must contain the following parameter: 'client_id'.",
         );
     };
-    let Some((app_name, redirect_uris, home)) = client(&world, &client_id) else {
+    let Some((app_name, redirect_uris, home)) = client(&world, cloud, &client_id) else {
         return error_page(
             StatusCode::BAD_REQUEST,
             700016,
@@ -108,11 +114,11 @@ pub async fn authorize(
     };
     let state = param(&params, "state").map(str::to_owned);
     let back = |error: &str, code: u32, text: &str| {
-        let desc = aad_body(error, code, text).error_description;
-        let mut p: Vec<(&str, &str)> = vec![("error", error), ("error_description", &desc)];
+        let mut pairs = redirect_error(error, code, text);
         if let Some(s) = &state {
-            p.push(("state", s));
+            pairs.push(("state", s.clone()));
         }
+        let p: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
         redirect(&with_query(&redirect_uri, &p))
     };
     if param(&params, "response_type") != Some("code") {
@@ -148,7 +154,7 @@ pub async fn authorize(
     let in_scope = |u: &User| match (tref.tenant(), &home) {
         (Some(t), _) => t.id == u.tenant_id,
         (None, Some(h)) => *h == u.tenant_id,
-        (None, None) => true,
+        (None, None) => world.tenant_in(cloud, &u.tenant_id).is_some(),
     };
     if method != Method::POST || action.is_none() {
         let hidden = hidden_fields(&params);
@@ -213,12 +219,11 @@ pub async fn authorize(
             );
         }
         if home.is_none() {
-            super::consent::grant(
-                &mut world,
-                &user.tenant_id,
-                Some(&user.oid),
-                "https://vault.azure.net/.default",
+            let scope = format!(
+                "{}/.default",
+                crate::state::resource(cloud, crate::state::VaultKind::Vault)
             );
+            super::consent::grant(&mut world, cloud, &user.tenant_id, Some(&user.oid), &scope);
         }
     }
     let code = format!("1.A{}", random_token(48));

@@ -1,14 +1,15 @@
 //! Admin consent, v1 (`/{tenant}/adminconsent`) and v2 (`/{tenant}/v2.0/adminconsent`).
 
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{Method, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 
-use super::errors::error_page;
+use super::errors::{error_page, redirect_error};
 use super::{TenantRef, page_params, redirect, resolve_tenant};
 use crate::pages::{cancel_form, hidden_fields, layout, user_card};
-use crate::state::{AppState, ServicePrincipal, User, World, directory_role_name};
+use crate::state::{AppState, Cloud, ServicePrincipal, User, World, directory_role_name};
 use crate::util::{guid, html_escape as esc, lock, param, with_query};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -20,33 +21,51 @@ enum Version {
 /// `GET|POST /entra/{tenant}/adminconsent`.
 pub async fn v1(
     State(sim): State<AppState>,
+    Extension(cloud): Extension<Cloud>,
     Path(tenant): Path<String>,
     method: Method,
     RawQuery(q): RawQuery,
     body: Bytes,
 ) -> Response {
-    consent(&sim, Version::V1, &tenant, &method, q.as_deref(), &body)
+    let request = Request {
+        cloud,
+        version: Version::V1,
+        tenant: &tenant,
+        method: &method,
+        query: q.as_deref(),
+    };
+    consent(&sim, &request, &body)
 }
 
 /// `GET|POST /entra/{tenant}/v2.0/adminconsent`.
 pub async fn v2(
     State(sim): State<AppState>,
+    Extension(cloud): Extension<Cloud>,
     Path(tenant): Path<String>,
     method: Method,
     RawQuery(q): RawQuery,
     body: Bytes,
 ) -> Response {
-    consent(&sim, Version::V2, &tenant, &method, q.as_deref(), &body)
+    let request = Request {
+        cloud,
+        version: Version::V2,
+        tenant: &tenant,
+        method: &method,
+        query: q.as_deref(),
+    };
+    consent(&sim, &request, &body)
 }
 
-/// Records the connector's consent in `tenant_id` (creating its service principal).
+/// Records the consent of `cloud`'s connector app in `tenant_id` (creating
+/// its service principal).
 pub fn grant(
     world: &mut World,
+    cloud: Cloud,
     tenant_id: &str,
     by: Option<&str>,
     scope: &str,
 ) -> Option<ServicePrincipal> {
-    let connector = world.connector.clone()?;
+    let connector = world.connector_in(cloud)?.clone();
     if let Some(sp) = world
         .service_principals
         .iter_mut()
@@ -68,14 +87,23 @@ pub fn grant(
     Some(sp)
 }
 
-fn consent(
-    sim: &AppState,
+/// An admin-consent request: which authority and endpoint it reached.
+struct Request<'a> {
+    cloud: Cloud,
     version: Version,
-    tenant: &str,
-    method: &Method,
-    q: Option<&str>,
-    body: &Bytes,
-) -> Response {
+    tenant: &'a str,
+    method: &'a Method,
+    query: Option<&'a str>,
+}
+
+fn consent(sim: &AppState, request: &Request<'_>, body: &Bytes) -> Response {
+    let Request {
+        cloud,
+        version,
+        tenant,
+        method,
+        query: q,
+    } = *request;
     let Some(params) = page_params(method, q, body) else {
         return error_page(
             StatusCode::BAD_REQUEST,
@@ -84,7 +112,7 @@ fn consent(
         );
     };
     let mut world = lock(&sim.world);
-    let Some(tref) = resolve_tenant(&world, tenant) else {
+    let Some(tref) = resolve_tenant(&world, cloud, tenant) else {
         return error_page(
             StatusCode::BAD_REQUEST,
             90002,
@@ -116,8 +144,8 @@ fn consent(
         );
     };
     let Some(connector) = world
-        .connector
-        .clone()
+        .connector_in(cloud)
+        .cloned()
         .filter(|c| c.client_id.eq_ignore_ascii_case(client_id))
     else {
         return error_page(
@@ -159,27 +187,20 @@ fn consent(
         redirect(&with_query(&redirect_uri, &refs))
     };
     if version == Version::V2 && scope.is_empty() {
-        return go(with_state(vec![
-            ("error", "invalid_request".to_owned()),
-            (
-                "error_description",
-                super::errors::aad_body(
-                    "invalid_request",
-                    900144,
-                    "The request body must contain the following parameter: 'scope'.",
-                )
-                .error_description,
-            ),
-        ]));
+        return go(with_state(redirect_error(
+            "invalid_request",
+            900144,
+            "The request body must contain the following parameter: 'scope'.",
+        )));
     }
 
     let action = param(&params, "action");
+    let in_scope = |u: &User| match tref.tenant() {
+        Some(t) => t.id == u.tenant_id,
+        None => world.tenant_in(cloud, &u.tenant_id).is_some(),
+    };
     if *method != Method::POST || action.is_none() {
-        let users: Vec<&User> = world
-            .users
-            .iter()
-            .filter(|u| tref.tenant().is_none_or(|t| t.id == u.tenant_id))
-            .collect();
+        let users: Vec<&User> = world.users.iter().filter(|u| in_scope(u)).collect();
         return page(
             &world,
             &connector.name,
@@ -198,24 +219,23 @@ fn consent(
                     "The admin canceled the request".to_owned(),
                 ),
             ])),
-            Version::V2 => go(with_state(vec![
-                ("admin_consent", "True".to_owned()),
-                ("error", "consent_required".to_owned()),
-                (
-                    "error_description",
-                    super::errors::aad_body(
-                        "consent_required",
-                        65004,
-                        "User declined to consent to access the app.",
-                    )
-                    .error_description,
-                ),
-            ])),
+            // As captured live (MicrosoftDocs/azure-docs#114009, 2023):
+            // `error=access_denied`, the description with CRLF, `error_uri`,
+            // `admin_consent=True`, the state, and no `tenant`.
+            Version::V2 => {
+                let mut pairs = redirect_error(
+                    "access_denied",
+                    65004,
+                    "User declined to consent to access the app.",
+                );
+                pairs.push(("admin_consent", "True".to_owned()));
+                go(with_state(pairs))
+            }
         };
     }
     let Some(user) = param(&params, "user")
         .and_then(|oid| world.users.iter().find(|u| u.oid == oid))
-        .filter(|u| tref.tenant().is_none_or(|t| t.id == u.tenant_id))
+        .filter(|u| in_scope(u))
         .cloned()
     else {
         return error_page(
@@ -225,30 +245,33 @@ fn consent(
         );
     };
     if !user.can_admin_consent() {
-        let desc = super::errors::aad_body(
+        let mut pairs = redirect_error(
             "consent_required",
             90094,
             "The grant requires admin permission. Admin consent is required for the permissions requested by this application. Only a Global Administrator or Privileged Role Administrator can grant it.",
-        )
-        .error_description;
-        return match version {
-            Version::V1 => go(with_state(vec![
-                ("error", "consent_required".to_owned()),
-                ("error_description", desc),
-            ])),
-            Version::V2 => go(with_state(vec![
-                ("admin_consent", "True".to_owned()),
-                ("error", "consent_required".to_owned()),
-                ("error_description", desc),
-            ])),
-        };
+        );
+        if version == Version::V2 {
+            pairs.insert(0, ("admin_consent", "True".to_owned()));
+        }
+        return go(with_state(pairs));
     }
     let granted_scope = if scope.is_empty() {
-        "https://vault.azure.net/.default".to_owned()
+        format!(
+            "{}/.default",
+            crate::state::resource(cloud, crate::state::VaultKind::Vault)
+        )
     } else {
         scope.clone()
     };
-    if grant(&mut world, &user.tenant_id, Some(&user.oid), &granted_scope).is_none() {
+    if grant(
+        &mut world,
+        cloud,
+        &user.tenant_id,
+        Some(&user.oid),
+        &granted_scope,
+    )
+    .is_none()
+    {
         return error_page(
             StatusCode::INTERNAL_SERVER_ERROR,
             90033,

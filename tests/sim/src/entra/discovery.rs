@@ -1,15 +1,15 @@
 //! OpenID configuration and JWKS.
 
-use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use serde_json::json;
 
 use super::{TenantRef, resolve_tenant};
 use crate::forge::materialize;
 use crate::server::Origin;
-use crate::state::AppState;
+use crate::state::{AppState, Cloud};
 use crate::util::lock;
 
 /// `GET /entra/{tenant}/discovery/v2.0/keys`.
@@ -26,10 +26,11 @@ pub async fn jwks(State(sim): State<AppState>) -> Response {
 /// `GET /entra/{tenant}/v2.0/.well-known/openid-configuration`.
 pub async fn openid_configuration(
     State(sim): State<AppState>,
+    Extension(cloud): Extension<Cloud>,
     Origin(origin): Origin,
     Path(tenant): Path<String>,
 ) -> Response {
-    let resolved = resolve_tenant(&lock(&sim.world), &tenant);
+    let resolved = resolve_tenant(&lock(&sim.world), cloud, &tenant);
     let (path_tenant, issuer_tenant) = match resolved {
         Some(TenantRef::Known(t)) => (t.id.clone(), t.id),
         Some(_) => (tenant.to_ascii_lowercase(), "{tenantid}".to_owned()),
@@ -42,7 +43,8 @@ pub async fn openid_configuration(
             );
         }
     };
-    let base = format!("{origin}/entra/{path_tenant}");
+    let authority = format!("{origin}/{}", cloud.authority_path());
+    let base = format!("{authority}/{path_tenant}");
     Json(json!({
         "token_endpoint": format!("{base}/oauth2/v2.0/token"),
         "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
@@ -52,7 +54,7 @@ pub async fn openid_configuration(
         "id_token_signing_alg_values_supported": ["RS256"],
         "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
         "scopes_supported": ["openid", "profile", "email", "offline_access"],
-        "issuer": format!("{origin}/entra/{issuer_tenant}/v2.0"),
+        "issuer": format!("{authority}/{issuer_tenant}/v2.0"),
         "request_uri_parameter_supported": false,
         "userinfo_endpoint": "https://graph.microsoft.com/oidc/userinfo",
         "authorization_endpoint": format!("{base}/oauth2/v2.0/authorize"),
@@ -63,7 +65,7 @@ pub async fn openid_configuration(
         "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "acr", "nonce", "preferred_username", "name", "tid", "ver", "at_hash", "c_hash", "email", "oid", "wids"],
         "kerberos_endpoint": format!("{base}/kerberos"),
         "tenant_region_scope": "EU",
-        "cloud_instance_name": "microsoftonline.com",
+        "cloud_instance_name": cloud.authority_host().trim_start_matches("login."),
         "cloud_graph_host_name": "graph.windows.net",
         "msgraph_host": "graph.microsoft.com",
         "rbac_url": "https://pas.windows.net"

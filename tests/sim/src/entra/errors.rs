@@ -39,8 +39,38 @@ pub fn aad_body(error: &str, code: u32, text: &str) -> AadError {
         timestamp,
         trace_id,
         correlation_id,
-        error_uri: format!("https://login.microsoftonline.com/error?code={code}"),
+        error_uri: error_uri(code),
     }
+}
+
+/// `error_uri` of an AADSTS code, as Entra puts it on token-endpoint bodies
+/// and on every error redirect (snok/django-auth-adfs#218: `…&error_uri=
+/// https%3a%2f%2flogin.microsoftonline.com%2ferror%3fcode%3d90008&state=…`).
+pub fn error_uri(code: u32) -> String {
+    format!("https://login.microsoftonline.com/error?code={code}")
+}
+
+/// The `error_description` of an error redirect: the recorded redirects
+/// separate trace, correlation id and timestamp with CRLF
+/// (MicrosoftDocs/azure-docs#114009: `AADSTS65004%3a+User+declined+to+consent
+/// +to+access+the+app.%0d%0aTrace+ID%3a+…%0d%0aCorrelation+ID%3a+…`).
+pub fn redirect_description(code: u32, text: &str) -> String {
+    format!(
+        "AADSTS{code}: {text}\r\nTrace ID: {}\r\nCorrelation ID: {}\r\nTimestamp: {}",
+        guid(),
+        guid(),
+        entra_timestamp(now())
+    )
+}
+
+/// The query pairs of an error redirect: `error`, `error_description`,
+/// `error_uri` (every error redirect carries it).
+pub fn redirect_error(error: &str, code: u32, text: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("error", error.to_owned()),
+        ("error_description", redirect_description(code, text)),
+        ("error_uri", error_uri(code)),
+    ]
 }
 
 /// A JSON error answer of the token endpoint.

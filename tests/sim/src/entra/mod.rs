@@ -1,4 +1,8 @@
-//! Microsoft Entra ID under `/entra` (standing for https://login.microsoftonline.com).
+//! Microsoft Entra ID: one authority per cloud, each with its own tenants and
+//! app registrations: `/entra` stands for https://login.microsoftonline.com,
+//! `/entra-china` for https://login.chinacloudapi.cn and `/entra-usgov` for
+//! https://login.microsoftonline.us (PROTOCOLS.md). Every handler gets its
+//! cloud as an [`axum::Extension`].
 
 pub mod authorize;
 pub mod consent;
@@ -6,17 +10,17 @@ pub mod discovery;
 pub mod errors;
 pub mod token;
 
-use axum::Router;
 use axum::body::Bytes;
 use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::{Extension, Router};
 
-use crate::state::{AppState, Tenant, World};
+use crate::state::{AppState, Cloud, Tenant, World};
 use crate::util::parse_form;
 
-/// Routes relative to `/entra`.
-pub fn routes() -> Router<AppState> {
+/// Routes of `cloud`'s authority, relative to its path (`/entra`, …).
+pub fn routes(cloud: Cloud) -> Router<AppState> {
     Router::new()
         .route("/{tenant}/adminconsent", get(consent::v1).post(consent::v1))
         .route(
@@ -34,6 +38,7 @@ pub fn routes() -> Router<AppState> {
             "/{tenant}/v2.0/.well-known/openid-configuration",
             get(discovery::openid_configuration),
         )
+        .layer(Extension(cloud))
 }
 
 /// The `{tenant}` path segment, resolved.
@@ -59,13 +64,18 @@ impl TenantRef {
     }
 }
 
-/// Resolves the `{tenant}` segment; `None` for an unknown tenant.
-pub fn resolve_tenant(world: &World, segment: &str) -> Option<TenantRef> {
+/// Resolves the `{tenant}` segment at `cloud`'s authority; `None` for an
+/// unknown tenant (a tenant of another cloud is unknown there: AADSTS90002
+/// "… signing into the correct cloud").
+pub fn resolve_tenant(world: &World, cloud: Cloud, segment: &str) -> Option<TenantRef> {
     match segment.to_ascii_lowercase().as_str() {
         "organizations" => Some(TenantRef::Organizations),
         "common" => Some(TenantRef::Common),
         "consumers" => Some(TenantRef::Consumers),
-        _ => world.tenant(segment).cloned().map(TenantRef::Known),
+        _ => world
+            .tenant_in(cloud, segment)
+            .cloned()
+            .map(TenantRef::Known),
     }
 }
 

@@ -1,5 +1,6 @@
 //! `/{tenant}/oauth2/v2.0/token`: client credentials and authorization code.
 
+use axum::Extension;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -12,7 +13,7 @@ use super::errors::aad_error;
 use super::{TenantRef, resolve_tenant};
 use crate::forge::materialize;
 use crate::server::Origin;
-use crate::state::{AppState, ServicePrincipal, Tenant, User, World};
+use crate::state::{AppState, Cloud, ServicePrincipal, Tenant, User, World};
 use crate::util::{b64url, lock, now, param, parse_form, random_token};
 
 /// Default Graph audience for user access tokens.
@@ -35,8 +36,14 @@ enum ClientAuth {
     Failed(Response),
 }
 
-/// Checks the client secret of `client_id` (connector or customer app).
-fn check_secret(world: &World, client_id: &str, params: &[(String, String)]) -> ClientAuth {
+/// Checks the client secret of `client_id` (`cloud`'s connector or a
+/// customer app).
+fn check_secret(
+    world: &World,
+    cloud: Cloud,
+    client_id: &str,
+    params: &[(String, String)],
+) -> ClientAuth {
     if param(params, "client_assertion").is_some() {
         return ClientAuth::Failed(aad_error(
             StatusCode::UNAUTHORIZED,
@@ -64,8 +71,7 @@ fn check_secret(world: &World, client_id: &str, params: &[(String, String)]) -> 
         ))
     };
     if let Some(c) = world
-        .connector
-        .as_ref()
+        .connector_in(cloud)
         .filter(|c| c.client_id.eq_ignore_ascii_case(client_id))
     {
         return if c.secret == secret {
@@ -98,6 +104,7 @@ fn check_secret(world: &World, client_id: &str, params: &[(String, String)]) -> 
 /// `POST /entra/{tenant}/oauth2/v2.0/token`.
 pub async fn token(
     State(sim): State<AppState>,
+    Extension(cloud): Extension<Cloud>,
     Origin(origin): Origin,
     Path(tenant): Path<String>,
     body: Bytes,
@@ -122,8 +129,11 @@ pub async fn token(
         );
     };
     match grant.as_str() {
-        "client_credentials" => client_credentials(&sim, &tenant, &params, &key),
-        "authorization_code" => authorization_code(&sim, &origin, &tenant, &params, &key),
+        "client_credentials" => client_credentials(&sim, cloud, &tenant, &params, &key),
+        "authorization_code" => {
+            let issuer_base = format!("{origin}/{}", cloud.authority_path());
+            authorization_code(&sim, cloud, &issuer_base, &tenant, &params, &key)
+        }
         other => aad_error(
             StatusCode::BAD_REQUEST,
             "unsupported_grant_type",
@@ -135,12 +145,13 @@ pub async fn token(
 
 fn client_credentials(
     sim: &AppState,
+    cloud: Cloud,
     tenant: &str,
     params: &[(String, String)],
     key: &rsa::RsaPrivateKey,
 ) -> Response {
     let world = lock(&sim.world);
-    let t: Tenant = match resolve_tenant(&world, tenant) {
+    let t: Tenant = match resolve_tenant(&world, cloud, tenant) {
         Some(TenantRef::Known(t)) => t,
         Some(_) => {
             return aad_error(
@@ -171,7 +182,7 @@ fn client_credentials(
             &super::app_not_found(client_id, &t.name),
         );
     };
-    if let ClientAuth::Failed(r) = check_secret(&world, client_id, params) {
+    if let ClientAuth::Failed(r) = check_secret(&world, cloud, client_id, params) {
         return r;
     }
     let Some(scope) = param(params, "scope").filter(|s| !s.trim().is_empty()) else {
@@ -191,15 +202,31 @@ fn client_credentials(
             ),
         );
     };
+    // Each cloud's Entra knows only its own cloud's resources: the public
+    // authority has no service principal for `https://vault.azure.cn`, and
+    // the other way round (PROTOCOLS.md: a connector registered in the
+    // public cloud cannot get tokens there).
+    if cloud.foreign_vault_resource(&resource) {
+        return aad_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_resource",
+            500011,
+            &format!(
+                "The resource principal named {resource} was not found in the tenant named {}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.",
+                t.name
+            ),
+        );
+    }
     let n = now();
+    let sts = cloud.sts();
     let claims = json!({
         "aud": resource,
-        "iss": format!("https://sts.windows.net/{}/", t.id),
+        "iss": format!("{sts}/{}/", t.id),
         "iat": n, "nbf": n, "exp": n + 3599,
         "aio": random_token(24),
         "appid": sp.app_id,
         "appidacr": "1",
-        "idp": format!("https://sts.windows.net/{}/", t.id),
+        "idp": format!("{sts}/{}/", t.id),
         "idtyp": "app",
         "oid": sp.object_id,
         "rh": random_token(12),
@@ -227,13 +254,14 @@ fn invalid_grant(code: u32, text: &str) -> Response {
 
 fn authorization_code(
     sim: &AppState,
-    origin: &str,
+    cloud: Cloud,
+    issuer_base: &str,
     tenant: &str,
     params: &[(String, String)],
     key: &rsa::RsaPrivateKey,
 ) -> Response {
     let mut world = lock(&sim.world);
-    if resolve_tenant(&world, tenant).is_none() {
+    if resolve_tenant(&world, cloud, tenant).is_none() {
         return aad_error(
             StatusCode::BAD_REQUEST,
             "invalid_request",
@@ -252,7 +280,7 @@ fn authorization_code(
     };
     // A code is single-use, even when redemption fails.
     let pending = world.entra_codes.remove(code);
-    if let ClientAuth::Failed(r) = check_secret(&world, &client_id, params) {
+    if let ClientAuth::Failed(r) = check_secret(&world, cloud, &client_id, params) {
         return r;
     }
     let Some(pending) = pending.filter(|p| p.expires > now()) else {
@@ -292,35 +320,50 @@ fn authorization_code(
         "expires_in": 3599,
         "ext_expires_in": 3599,
         "access_token": crate::jwt::sign(key, &json!({
-            "aud": GRAPH, "iss": format!("https://sts.windows.net/{}/", user.tenant_id),
+            "aud": GRAPH, "iss": format!("{}/{}/", cloud.sts(), user.tenant_id),
             "iat": n, "nbf": n, "exp": n + 3599, "oid": user.oid, "tid": user.tenant_id,
             "scp": pending.scope, "upn": user.upn, "name": user.name, "appid": client_id, "ver": "1.0",
         })),
     });
+    // `wids` only when the app's manifest asks for directory roles.
+    let wids = world
+        .connector_in(cloud)
+        .filter(|c| c.client_id.eq_ignore_ascii_case(&client_id))
+        .is_none_or(|c| c.wids_claim);
     if pending.scope.split_whitespace().any(|s| s == "openid")
         && let Value::Object(map) = &mut out
     {
+        let mut claims = id_token_claims(issuer_base, &client_id, &user, pending.nonce.as_deref());
+        if !wids && let Value::Object(c) = &mut claims {
+            c.remove("wids");
+        }
         map.insert(
             "id_token".to_owned(),
             Value::String(crate::id_token_faults::sign(
                 &[&user.oid, &user.upn],
                 key,
-                &id_token_claims(origin, &client_id, &user, pending.nonce.as_deref()),
+                &claims,
             )),
         );
     }
     Json(out).into_response()
 }
 
-/// Claims of a v2 ID token for `user`.
-pub fn id_token_claims(origin: &str, client_id: &str, user: &User, nonce: Option<&str>) -> Value {
+/// Claims of a v2 ID token for `user`, issued by the authority at
+/// `issuer_base` (`{origin}/entra`, `{origin}/entra-china`, …).
+pub fn id_token_claims(
+    issuer_base: &str,
+    client_id: &str,
+    user: &User,
+    nonce: Option<&str>,
+) -> Value {
     let n = now();
     let sub = b64url(&Sha256::digest(format!("{}/{client_id}", user.oid).as_bytes())[..20]);
     let mut wids = user.roles.clone();
     wids.push(MEMBER_ROLE.to_owned());
     let mut claims = json!({
         "ver": "2.0",
-        "iss": format!("{origin}/entra/{}/v2.0", user.tenant_id),
+        "iss": format!("{issuer_base}/{}/v2.0", user.tenant_id),
         "sub": sub,
         "aud": client_id,
         "exp": n + 3600,

@@ -25,6 +25,11 @@ impl Alg {
             _ => None,
         }
     }
+
+    /// Is it one of the OAEP algorithms?
+    pub fn oaep(self) -> bool {
+        matches!(self, Alg::RsaOaep256 | Alg::RsaOaep)
+    }
 }
 
 /// Encrypts `data` with the public half of `key`.

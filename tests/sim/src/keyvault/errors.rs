@@ -4,7 +4,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::model::{ErrorDetail, KeyVaultError};
-use crate::state::Vault;
+use crate::state::{Cloud, FirewallVariant, Vault, VaultKind};
 
 /// `{"error":{"code","message","innererror"?}}` with `status`.
 pub fn error(status: StatusCode, code: &str, message: &str, inner: Option<&str>) -> Response {
@@ -29,11 +29,31 @@ pub fn bad_parameter(message: &str) -> Response {
     error(StatusCode::BAD_REQUEST, "BadParameter", message, None)
 }
 
-/// 401 with the challenge naming the vault's tenant.
+/// The authority a vault's 401 challenge names. Recorded: a public vault
+/// says `https://login.windows.net/<tid>`, a Managed HSM
+/// `https://login.microsoftonline.com/<tid>` (azure-sdk-for-js recordings,
+/// reviews/fidelity-607aafe.md §1.12). The sovereign hosts are unconfirmed:
+/// their clouds' authorities.
+pub fn challenge_authority(vault: &Vault) -> &'static str {
+    match (vault.kind, vault.cloud) {
+        (VaultKind::Vault, Cloud::Public) => "https://login.windows.net",
+        (VaultKind::ManagedHsm, Cloud::Public) => "https://login.microsoftonline.com",
+        (_, Cloud::China) => "https://login.chinacloudapi.cn",
+        (_, Cloud::Usgov) => "https://login.microsoftonline.us",
+    }
+}
+
+/// 401 with the challenge naming the vault's tenant and its cloud's
+/// resource. A Key Vault answers the JSON error; a Managed HSM answers an
+/// **empty** body (recorded, `content-length: 0`).
 pub fn unauthorized(vault: &Vault, message: &str) -> Response {
-    let mut resp = error(StatusCode::UNAUTHORIZED, "Unauthorized", message, None);
+    let mut resp = match vault.kind {
+        VaultKind::Vault => error(StatusCode::UNAUTHORIZED, "Unauthorized", message, None),
+        VaultKind::ManagedHsm => StatusCode::UNAUTHORIZED.into_response(),
+    };
     let challenge = format!(
-        "Bearer authorization=\"https://login.windows.net/{}\", resource=\"{}\"",
+        "Bearer authorization=\"{}/{}\", resource=\"{}\"",
+        challenge_authority(vault),
         vault.tenant_id,
         vault.resource()
     );
@@ -75,7 +95,7 @@ pub fn forbidden_rbac(
     resource_suffix: &str,
 ) -> Response {
     let message = format!(
-        "Caller is not authorized to perform action on resource.\r\nIf role assignments, deny assignments or role definitions were changed recently, please observe propagation time.\r\nCaller: {caller}\r\nAction: '{action}'\r\nResource: '/subscriptions/{sub}/resourcegroups/{rg}/providers/microsoft.keyvault/vaults/{name}{resource_suffix}'\r\nAssignment: (not found)\r\nDenyAssignmentId: null\r\nDecisionReason: 'DeniedWithNoValidRBAC' \r\nVault: {name};location={loc} ",
+        "Caller is not authorized to perform action on resource.\r\nIf role assignments, deny assignments or role definitions were changed recently, please observe propagation time.\r\nCaller: {caller}\r\nAction: '{action}'\r\nResource: '/subscriptions/{sub}/resourcegroups/{rg}/providers/microsoft.keyvault/vaults/{name}{resource_suffix}'\r\nAssignment: (not found)\r\nDenyAssignmentId: null\r\nDecisionReason: 'DeniedWithNoValidRBAC' \r\nVault: {name};location={loc}\r\n",
         sub = vault.subscription_id,
         rg = vault.resource_group,
         name = vault.name,
@@ -114,11 +134,40 @@ pub fn throttled() -> Response {
     )
 }
 
-/// 403 from the vault's firewall (public network access disabled, or the
-/// caller's address not in the allowed networks), as recorded.
-pub fn forbidden_firewall(vault: &Vault, caller: &str) -> Response {
+/// 403 from the vault's firewall, in the recorded wording of `variant`
+/// (reviews/fidelity-607aafe.md §1.11): the caller's address not allowed
+/// (hashicorp/terraform-provider-azurerm#20742, Azure/sap-automation#245),
+/// public network access disabled, or a network security perimeter (Azure
+/// Container Apps troubleshooting doc); inner `ForbiddenByFirewall` always.
+pub fn forbidden_firewall(vault: &Vault, caller: &str, variant: FirewallVariant) -> Response {
+    let (name, loc) = (&vault.name, &vault.location);
+    let message = match variant {
+        FirewallVariant::ClientAddress => format!(
+            "Client address is not authorized and caller is not a trusted service.\r\nClient address: 203.0.113.7\r\nCaller: {caller}\r\nVault: {name};location={loc}"
+        ),
+        FirewallVariant::PublicNetworkDisabled => format!(
+            "Public network access is disabled and request is not from a trusted service nor via an approved private link.\r\nCaller: {caller}\r\nVault: {name};location={loc}"
+        ),
+        FirewallVariant::Perimeter => format!(
+            "Request was not allowed by NSP rules and the client address is not authorized and caller was ignored because bypass is set to None\r\nClient address: 203.0.113.7\r\nCaller: {caller}\r\nVault: {name};location={loc}"
+        ),
+    };
+    error(
+        StatusCode::FORBIDDEN,
+        "Forbidden",
+        &message,
+        Some("ForbiddenByFirewall"),
+    )
+}
+
+/// 403 "Access denied to first party service" with inner `AccessDenied`
+/// (azure-sdk-for-go/-cpp `sdk/keyvault/TROUBLESHOOTING.md`, "Access Denied
+/// to First Party Service"): the vault lets only trusted Microsoft services
+/// through, and the caller is not one. Not an access-policy refusal, though
+/// the inner code is the same.
+pub fn forbidden_first_party(vault: &Vault, caller: &str) -> Response {
     let message = format!(
-        "Client address is not authorized and caller is not a trusted service.\r\nClient address: 203.0.113.7\r\nCaller: {caller}\r\nVault: {name};location={loc}",
+        "Access denied to first party service.\r\nCaller: {caller}\r\nVault: {name};location={loc}",
         name = vault.name,
         loc = vault.location,
     );
@@ -126,7 +175,7 @@ pub fn forbidden_firewall(vault: &Vault, caller: &str) -> Response {
         StatusCode::FORBIDDEN,
         "Forbidden",
         &message,
-        Some("ForbiddenByFirewall"),
+        Some("AccessDenied"),
     )
 }
 

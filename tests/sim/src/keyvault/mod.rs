@@ -395,7 +395,10 @@ pub async fn handle(
 
     // The firewall answers before anything else is looked at.
     if vault.firewall {
-        return errors::forbidden_firewall(&vault, &caller.display);
+        return errors::forbidden_firewall(&vault, &caller.display, vault.firewall_variant);
+    }
+    if vault.first_party_only {
+        return errors::forbidden_first_party(&vault, &caller.display);
     }
 
     // Throttling: the limit depends on the key addressed.
@@ -473,6 +476,17 @@ pub async fn handle(
                 Ok(v) => v,
                 Err(r) => return r,
             };
+            // The toggle for the unconfirmed shape (reviews/fidelity-607aafe.md
+            // §1.1): GET of a disabled key answering 403 `KeyDisabled`, as the
+            // recorded disabled-secret answer does, instead of 200.
+            if !v.enabled && lock(&sim.world).toggles.disabled_key_get_forbidden {
+                return errors::error(
+                    StatusCode::FORBIDDEN,
+                    "Forbidden",
+                    "Operation get is not allowed on a disabled key.",
+                    Some("KeyDisabled"),
+                );
+            }
             match bundle(&base, canon, v, rec).await {
                 Ok(b) => axum::Json(b).into_response(),
                 Err(r) => r,
@@ -800,11 +814,11 @@ async fn crypto_op(base: &str, name: &str, v: &KeyVersion, cop: CryptoOp, body: 
         }
     };
     let op = cop.action().op_name();
+    // Recorded for an empty or unknown `alg` (Azure/azure-sdk-for-go#2060,
+    // terraform and java logs): "Property  has invalid value\r\n" (the
+    // property name left empty, two spaces, CRLF).
     let Some(alg) = Alg::parse(&params.alg) else {
-        return errors::bad_parameter(&format!(
-            "Invalid algorithm: '{}'. Supported: RSA-OAEP, RSA-OAEP-256, RSA1_5.",
-            params.alg
-        ));
+        return errors::bad_parameter("Property  has invalid value\r\n");
     };
     let Material::Rsa(lazy) = &v.material else {
         return errors::bad_parameter(&format!(
@@ -859,8 +873,9 @@ async fn crypto_op(base: &str, name: &str, v: &KeyVersion, cop: CryptoOp, body: 
             Some("KeyExpired"),
         );
     }
+    // Recorded (bruj0/vault-recovery-key#20) for a `value` that is not base64url.
     let Some(data) = b64_decode_tolerant(&params.value) else {
-        return errors::bad_parameter("Property 'value' is not a valid base64url string.");
+        return errors::bad_parameter("Content of 'value' is not base64url.\r\n");
     };
     let Some(key) = materialize(lazy.clone()).await else {
         return internal();
@@ -880,8 +895,12 @@ async fn crypto_op(base: &str, name: &str, v: &KeyVersion, cop: CryptoOp, body: 
             "The value is too long for the key size and algorithm {}.",
             params.alg
         )),
-        Err(_) => errors::bad_parameter(
-            "The ciphertext could not be decrypted with this key and algorithm.",
-        ),
+        // Recorded: OAEP padding that does not decode (MicrosoftDocs/azure-docs
+        // #111368 and #39976, Azure/azure-sdk-for-net#36269), otherwise
+        // pulumi/pulumi#22338's text.
+        Err(_) if alg.oaep() => {
+            errors::bad_parameter("Error occurred while decoding OAEP padding.")
+        }
+        Err(_) => errors::bad_parameter("Unable to decrypt specified value with this key."),
     }
 }

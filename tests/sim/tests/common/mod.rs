@@ -81,16 +81,36 @@ impl Sim {
         (s, r.json().await.unwrap_or(Value::Null))
     }
 
-    /// Client-credentials token (panics on failure).
+    /// Client-credentials token of the public cloud (panics on failure).
     pub async fn token(&self, tenant: &str, client: &str, secret: &str) -> String {
+        self.token_in(
+            "entra",
+            tenant,
+            client,
+            secret,
+            "https://vault.azure.net/.default",
+        )
+        .await
+    }
+
+    /// Client-credentials token from the authority at `/{authority}`
+    /// (`entra`, `entra-china`, `entra-usgov`) for `scope`.
+    pub async fn token_in(
+        &self,
+        authority: &str,
+        tenant: &str,
+        client: &str,
+        secret: &str,
+        scope: &str,
+    ) -> String {
         let r = self
             .form(
-                &format!("/entra/{tenant}/oauth2/v2.0/token"),
+                &format!("/{authority}/{tenant}/oauth2/v2.0/token"),
                 &[
                     ("grant_type", "client_credentials"),
                     ("client_id", client),
                     ("client_secret", secret),
-                    ("scope", "https://vault.azure.net/.default"),
+                    ("scope", scope),
                 ],
             )
             .await;
