@@ -69,6 +69,42 @@ def sizes_section(raw, doc):
     return lines
 
 
+def twiggy_section(raw, doc):
+    """Issue 15, item 1: the top contributors to each wasm, by crate and by function."""
+    tw = load(raw, "twiggy")
+    doc["twiggy"] = tw
+    lines = ["## Where the bytes go (twiggy, release build before wasm-bindgen)", ""]
+    if not tw or tw.get("available") is False:
+        return lines + [f"Top contributors: {NA}: {(tw or {}).get('reason', 'no figures')}."]
+    lines += [
+        "Code and data only (names, wasm-bindgen's descriptions and other custom sections are "
+        "left out: they never ship); wasm-opt shrinks the total further. By crate: the crate a "
+        "symbol's path starts with. By function: monomorphized copies of one generic function summed.",
+        "",
+    ]
+    names = {"spa": "SPA (app)", "worker": "worker (edge)"}
+    for key, label in names.items():
+        r = tw.get(key)
+        if not r:
+            continue
+        note = " — **this worker build has the `bench` feature** (reused build)" if r.get("has_bench_feature") else ""
+        lines += [
+            f"### {label}: {r['code_and_data_bytes'] / 1024:,.1f} KiB of code and data in {r['items']:,} items, "
+            f"{r['crates']} crates{note}",
+            "",
+            "| crate | bytes | share | items |",
+            "|---|---:|---:|---:|",
+        ]
+        lines += [f"| `{c['name']}` | {c['bytes']:,} | {c['share']:.1%} | {c['items']:,} |" for c in r["by_crate"]]
+        lines += ["", "| function (generic copies summed) | bytes | share | copies |", "|---|---:|---:|---:|"]
+        for f in r["by_function"]:
+            name = f["name"] if len(f["name"]) <= 110 else f["name"][:107] + "…"
+            name = name.replace("|", "\\|")
+            lines.append(f"| `{name}` | {f['bytes']:,} | {f['share']:.1%} | {f['items']:,} |")
+        lines.append("")
+    return lines
+
+
 def wrk_section(raw, doc):
     rounds = {}
     for path in sorted(glob.glob(os.path.join(raw, "wrk-*-*.json"))):
@@ -240,7 +276,7 @@ def main():
         "Ratios are measured within this one run and are the figures to compare; absolute numbers move with the machine's load.",
         "",
     ]
-    for section in (sizes_section, wrk_section, crypto_section, spa_section, finalize_section, health_section):
+    for section in (sizes_section, twiggy_section, wrk_section, crypto_section, spa_section, finalize_section, health_section):
         lines += section(raw, doc) + [""]
     os.makedirs(os.path.dirname(out_md), exist_ok=True)
     with open(out_md, "w") as f:

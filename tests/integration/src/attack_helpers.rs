@@ -1,17 +1,7 @@
-//! Helpers for the attack tests: what a landing page reports, callback URLs
-//! with a state swapped, and OAuth states signed with the local stack's
-//! platform key (to show the model's own checks behind the edge's MAC).
+//! Helpers for the attack tests: a callback URL with one parameter swapped,
+//! a parameter of a URL, and the pending tenant entry of a status answer.
 
 use serde_json::Value;
-
-/// The catalog code a landing page reports (its `postMessage` payload), or
-/// `None` for a success page.
-#[must_use]
-pub fn landing_code(html: &str) -> Option<String> {
-    let at = html.find("\"code\":\"")? + "\"code\":\"".len();
-    let rest = &html[at..];
-    Some(rest[..rest.find('"')?].to_owned())
-}
 
 /// `url` with query parameter `name` set to `value` (replacing it).
 #[must_use]

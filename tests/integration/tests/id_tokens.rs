@@ -7,7 +7,7 @@
 //! the same user's genuine token verifies, so the refusals are the checks'
 //! doing and not a broken set-up.
 
-use keyswitch_integration::attack_helpers::{landing_code, tenant_entry};
+use keyswitch_integration::attack_helpers::tenant_entry;
 use keyswitch_integration::finalize_helpers::*;
 use keyswitch_integration::*;
 use serde_json::{Value, json};

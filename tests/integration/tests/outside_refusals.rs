@@ -4,7 +4,7 @@
 //! role, Key Vault refusing the connector's token or the request. Each
 //! fault is shown to have fired, and the state it leaves is exact.
 
-use keyswitch_integration::attack_helpers::{landing_code, tenant_entry, with_param};
+use keyswitch_integration::attack_helpers::{tenant_entry, with_param};
 use keyswitch_integration::consent_helpers::start_when_allowed;
 use keyswitch_integration::finalize_helpers::*;
 use keyswitch_integration::switch_helpers::{add_fault, fault, remove_fault};
