@@ -11,6 +11,7 @@ use std::collections::HashMap;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use keyswitch_shared::id_token::IdTokenFault;
 use keyswitch_shared::verified_tokens::{Digest, VerifiedTokens};
 use serde::Deserialize;
 use serde_json::Value;
@@ -42,8 +43,8 @@ pub enum JwtError {
     KeysUnavailable(#[source] KeysError),
     /// Malformed, bad signature, wrong issuer, audience or nonce, expired or
     /// not yet valid: which check failed (never the token).
-    #[error("the token is not valid: {0}")]
-    Invalid(&'static str),
+    #[error("the token is not valid: {}", .0.code())]
+    Invalid(IdTokenFault),
 }
 
 /// Why the JWKS could not be fetched.
@@ -142,7 +143,7 @@ async fn signing_key(jwks_url: &str, kid: Option<&str>) -> Result<Jwk, JwtError>
     match cached {
         Some((Some(jwk), _)) => Ok(jwk),
         Some((None, fetched)) if now.saturating_sub(fetched) < JWKS_REFETCH_MIN_MS => {
-            Err(JwtError::Invalid("unknown signing key"))
+            Err(JwtError::Invalid(IdTokenFault::UnknownKey))
         }
         _ => {
             let keys = fetch(jwks_url).await.map_err(JwtError::KeysUnavailable)?;
@@ -156,7 +157,7 @@ async fn signing_key(jwks_url: &str, kid: Option<&str>) -> Result<Jwk, JwtError>
                     },
                 );
             });
-            found.ok_or(JwtError::Invalid("unknown signing key"))
+            found.ok_or(JwtError::Invalid(IdTokenFault::UnknownKey))
         }
     }
 }
@@ -165,7 +166,7 @@ async fn signing_key(jwks_url: &str, kid: Option<&str>) -> Result<Jwk, JwtError>
 /// WebCrypto (RSASSA-PKCS1-v1_5, SHA-256). The key must be RSA of 2048 to
 /// 4096 bits and the signature as long as its modulus.
 async fn check_signature(jwk: &Jwk, signed: &[u8], signature: &[u8]) -> Result<(), JwtError> {
-    let bad_key = || JwtError::Invalid("unusable signing key");
+    let bad_key = || JwtError::Invalid(IdTokenFault::UnknownKey);
     let (Some(n), Some(e)) = (jwk.n.as_deref(), jwk.e.as_deref()) else {
         return Err(bad_key());
     };
@@ -178,16 +179,16 @@ async fn check_signature(jwk: &Jwk, signed: &[u8], signature: &[u8]) -> Result<(
         return Err(bad_key());
     }
     if signature.len() != modulus_len {
-        return Err(JwtError::Invalid("bad signature"));
+        return Err(JwtError::Invalid(IdTokenFault::Signature));
     }
     let key = webcrypto::rs256_key(n, e).await.map_err(|_| bad_key())?;
     let valid = webcrypto::rs256_verify(&key, signed, signature)
         .await
-        .map_err(|_| JwtError::Invalid("bad signature"))?;
+        .map_err(|_| JwtError::Invalid(IdTokenFault::Signature))?;
     if valid {
         Ok(())
     } else {
-        Err(JwtError::Invalid("bad signature"))
+        Err(JwtError::Invalid(IdTokenFault::Signature))
     }
 }
 
@@ -204,9 +205,9 @@ pub fn unverified_claim(token: &str, name: &str) -> Option<String> {
 
 /// Verifies `token` (RS256 only) and returns its claims.
 pub async fn verify(token: &str, expect: &Expect<'_>) -> Result<Value, JwtError> {
-    let malformed = || JwtError::Invalid("malformed");
+    let malformed = || JwtError::Invalid(IdTokenFault::Malformed);
     if token.len() > MAX_TOKEN_LEN {
-        return Err(JwtError::Invalid("too long"));
+        return Err(malformed());
     }
     let mut parts = token.split('.');
     let (Some(h64), Some(c64), Some(s64), None) =
@@ -217,7 +218,7 @@ pub async fn verify(token: &str, expect: &Expect<'_>) -> Result<Value, JwtError>
     let decode = |s: &str| URL_SAFE_NO_PAD.decode(s).map_err(|_| malformed());
     let header: Header = serde_json::from_slice(&decode(h64)?).map_err(|_| malformed())?;
     if header.alg != "RS256" {
-        return Err(JwtError::Invalid("not RS256"));
+        return Err(JwtError::Invalid(IdTokenFault::Algorithm));
     }
     let signature = decode(s64)?;
     // A token whose signature this isolate already verified against the
@@ -272,7 +273,7 @@ fn remember(digest: Digest, claims: &Value, now: u64) {
 fn check_claims(claims: &Value, expect: &Expect<'_>) -> Result<(), JwtError> {
     let iss = claims["iss"].as_str().unwrap_or_default();
     if !(expect.issuer_ok)(iss, claims) {
-        return Err(JwtError::Invalid("wrong issuer"));
+        return Err(JwtError::Invalid(IdTokenFault::Issuer));
     }
     let audience_ok = match &claims["aud"] {
         Value::String(a) => a == expect.audience,
@@ -280,23 +281,24 @@ fn check_claims(claims: &Value, expect: &Expect<'_>) -> Result<(), JwtError> {
         _ => false,
     };
     if !audience_ok {
-        return Err(JwtError::Invalid("wrong audience"));
+        return Err(JwtError::Invalid(IdTokenFault::Audience));
     }
     if let Some(nonce) = expect.nonce {
         let same = claims["nonce"].as_str().is_some_and(|n| {
             n.len() == nonce.len() && bool::from(n.as_bytes().ct_eq(nonce.as_bytes()))
         });
         if !same {
-            return Err(JwtError::Invalid("wrong nonce"));
+            return Err(JwtError::Invalid(IdTokenFault::Nonce));
         }
     }
     let now = expect.now;
     let time = |name: &str| claims[name].as_i64();
-    let live = time("exp").is_some_and(|exp| exp + LEEWAY_SECS > now)
-        && time("nbf").is_none_or(|nbf| nbf - LEEWAY_SECS <= now)
-        && time("iat").is_none_or(|iat| iat - LEEWAY_SECS <= now);
-    if !live {
-        return Err(JwtError::Invalid("expired or not yet valid"));
+    if time("exp").is_none_or(|exp| exp.saturating_add(LEEWAY_SECS) <= now) {
+        return Err(JwtError::Invalid(IdTokenFault::Expired));
+    }
+    let started = |name: &str| time(name).is_none_or(|t| t.saturating_sub(LEEWAY_SECS) <= now);
+    if !(started("nbf") && started("iat")) {
+        return Err(JwtError::Invalid(IdTokenFault::NotYetValid));
     }
     Ok(())
 }
