@@ -44,12 +44,6 @@ pub struct KmsOverview {
     /// access to the key takes to stop the envelope API.
     #[serde(default = "default_key_cache_seconds")]
     pub key_cache_seconds: u64,
-    /// When the inventory behind `backup_set_count` was read (Unix
-    /// milliseconds; `None`: never). The count is kept from the latest
-    /// inventory read and read again once it is a minute old
-    /// (`BACKUP_SET_COUNT_MAX_AGE_SECONDS`).
-    #[serde(default)]
-    pub backup_sets_read_at_ms: Option<u64>,
     /// The Azure clouds this deployment has a KMS Connector for: the Vault
     /// URI field refuses a vault of another cloud (`cloud_not_configured`),
     /// in the browser as at the edge ([`crate::VaultUri::check_cloud`]).

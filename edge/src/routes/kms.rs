@@ -44,7 +44,6 @@ fn overview(env: &Env, company: &CompanyId, view: View) -> KmsOverview {
         key_cache_seconds: view.key_cache_seconds,
         kid_history: view.kid_history,
         rewrap: view.rewrap,
-        backup_sets_read_at_ms: view.backup_sets.map(|c| c.read_at_ms),
         connector_clouds: crate::azure::cloud::configured(env),
     }
 }
