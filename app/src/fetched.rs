@@ -29,7 +29,9 @@ impl<T: Send + Sync + 'static> Copy for Fetched<T> {}
 impl<T: Send + Sync + 'static> Fetched<T> {
     /// Runs `read` now and again whenever a signal it reads changes (or on
     /// [`Self::refetch`]). An answer that arrives after a newer read started
-    /// is dropped, so the newest read always wins.
+    /// is dropped, so the newest read always wins. `read` runs in an effect:
+    /// it must read a memo's value (`get`, `with`) to depend on it — a memo
+    /// that is only `track()`ed is never computed, so it never changes.
     pub fn new<Fut>(read: impl Fn() -> Fut + 'static) -> Self
     where
         Fut: Future<Output = T> + 'static,

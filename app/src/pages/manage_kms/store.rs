@@ -336,7 +336,9 @@ impl KmsStore {
     /// Changes whenever the edge reports a state or the trail has news:
     /// the audit trail is read again then.
     pub fn track_audit(self) {
-        self.latest.track();
+        // Read, not just `track()`ed: a memo nobody reads is never computed,
+        // so it would never learn that its sources changed.
+        let _newest = self.latest.get();
         self.audit_news.track();
     }
 
