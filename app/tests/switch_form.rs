@@ -259,3 +259,39 @@ async fn a_refusal_without_a_field_and_a_network_failure_show_differently() {
             .contains("could not be reached")
     );
 }
+
+/// Issue 16: a vault of a cloud the deployment has no connector for is
+/// refused at the Vault URI field with the words of `cloud_not_configured`
+/// (the same `shared` check the edge runs), and never submitted.
+#[wasm_bindgen_test]
+async fn a_cloud_without_a_connector_is_refused_at_the_field() {
+    use keyswitch_shared::{CatalogError, Cloud};
+    let submitted = RwSignal::new(Vec::<ValidTarget>::new());
+    let host = mount(move || {
+        view! {
+            <SwitchForm
+                on_submit=Callback::new(move |t| submitted.update(|v| v.push(t)))
+                clouds=Signal::derive(|| Some(vec![Cloud::Public, Cloud::China]))
+            />
+        }
+    });
+    let gov = "https://contoso-gov.vault.usgovcloudapi.net";
+    type_into(&host, "vault-uri", gov).await;
+    type_into(&host, "key-name", "company-kek").await;
+    let expected = VaultUri::parse_in(gov, &[Cloud::Public, Cloud::China]).unwrap_err();
+    let edge = CatalogError::from(expected.clone());
+    assert_eq!(edge.code(), "cloud_not_configured");
+    assert_eq!(
+        text(&host, "#vault-uri-error .field-error-message"),
+        edge.message()
+    );
+    assert_eq!(text(&host, "#vault-uri-error .field-error-fix"), edge.fix());
+    click_button(&host, "Test Connection").await;
+    assert!(submitted.get_untracked().is_empty());
+    assert_eq!(active_id(), "vault-uri");
+    // A China vault (and Managed HSM) is fine.
+    type_into(&host, "vault-uri", "https://contoso-cn.vault.azure.cn").await;
+    assert_eq!(text(&host, "#vault-uri-error"), "");
+    click_button(&host, "Test Connection").await;
+    assert_eq!(submitted.get_untracked().len(), 1);
+}

@@ -44,10 +44,19 @@ pub struct KmsOverview {
     /// access to the key takes to stop the envelope API.
     #[serde(default = "default_key_cache_seconds")]
     pub key_cache_seconds: u64,
+    /// The Azure clouds this deployment has a KMS Connector for: the Vault
+    /// URI field refuses a vault of another cloud (`cloud_not_configured`),
+    /// in the browser as at the edge ([`crate::VaultUri::check_cloud`]).
+    #[serde(default = "default_connector_clouds")]
+    pub connector_clouds: Vec<crate::Cloud>,
 }
 
 fn default_key_cache_seconds() -> u64 {
     crate::switch::KEY_CACHE_SECS
+}
+
+fn default_connector_clouds() -> Vec<crate::Cloud> {
+    vec![crate::Cloud::Public]
 }
 
 /// The health of a monitored Azure key, as Manage KMS (and the host) shows

@@ -16,6 +16,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
 use crate::envelope_access::CompanyAllowList;
+use crate::vault_uri::Cloud;
 
 /// The var that names the environment; only `development` skips the guard.
 pub const ENVIRONMENT: &str = "ENVIRONMENT";
@@ -256,9 +257,75 @@ pub fn problems(settings: &dyn Settings, bench_compiled: bool) -> Vec<Problem> {
         });
     }
     envelope_problems(settings, &mut out);
+    cloud_problems(settings, &mut out);
     webhook_problems(settings, &mut out);
     limit_problems(settings, &mut out);
     out
+}
+
+/// The connector's configuration in a sovereign cloud (issue 16): the
+/// names of its authority var, client id var and secret, and the cloud.
+pub const SOVEREIGN_CONNECTORS: [(Cloud, &str, &str, &str); 2] = [
+    (
+        Cloud::China,
+        "ENTRA_AUTHORITY_CHINA",
+        "CONNECTOR_CLIENT_ID_CHINA",
+        "CONNECTOR_CLIENT_SECRET_CHINA",
+    ),
+    (
+        Cloud::UsGovernment,
+        "ENTRA_AUTHORITY_USGOV",
+        "CONNECTOR_CLIENT_ID_USGOV",
+        "CONNECTOR_CLIENT_SECRET_USGOV",
+    ),
+];
+
+/// A sovereign cloud's connector is optional (an empty client id: that
+/// cloud's vaults are refused at the Vault URI field). Outside development,
+/// its authority may only be that cloud's real Entra authority (the
+/// connector's secret for that cloud goes there), and a client id needs a
+/// GUID, its secret and the authority; a secret without a client id is a
+/// leftover.
+fn cloud_problems(settings: &dyn Settings, out: &mut Vec<Problem>) {
+    for (cloud, authority, client_id, secret) in SOVEREIGN_CONNECTORS {
+        let authority_value = set(settings.var(authority));
+        if let Some(value) = &authority_value
+            && value.trim_end_matches('/') != cloud.default_authority()
+        {
+            out.push(Problem {
+                name: authority,
+                why: "is not that cloud's Entra authority (https://login.chinacloudapi.cn for China, https://login.microsoftonline.us for US Government)",
+            });
+        }
+        let secret_set = set(settings.secret(secret)).is_some();
+        match set(settings.var(client_id)) {
+            None if secret_set => out.push(Problem {
+                name: secret,
+                why: "is set while its cloud has no connector client id",
+            }),
+            None => {}
+            Some(id) => {
+                if id.parse::<crate::ClientId>().is_err() {
+                    out.push(Problem {
+                        name: client_id,
+                        why: "is not a GUID (the app registration's Application (client) ID)",
+                    });
+                }
+                if !secret_set {
+                    out.push(Problem {
+                        name: secret,
+                        why: "is missing while its cloud has a connector client id (wrangler secret put)",
+                    });
+                }
+                if authority_value.is_none() {
+                    out.push(Problem {
+                        name: authority,
+                        why: "is missing while its cloud has a connector client id",
+                    });
+                }
+            }
+        }
+    }
 }
 
 /// The shortest webhook signing secret accepted (random, 32+ characters).
@@ -393,6 +460,49 @@ mod tests {
         m.insert("ALLOWED_ORIGINS", "https://redapp.example.com".to_owned());
         m.insert("KEY_CACHE_SECONDS", "300".to_owned());
         Map(m)
+    }
+
+    #[test]
+    fn sovereign_connectors_are_optional_but_complete_and_only_at_their_authority() {
+        let mut m = production();
+        assert!(names(&m).is_empty(), "{:?}", names(&m));
+        // A complete China connector is fine.
+        m.0.insert(
+            "ENTRA_AUTHORITY_CHINA",
+            "https://login.chinacloudapi.cn/".into(),
+        );
+        m.0.insert(
+            "CONNECTOR_CLIENT_ID_CHINA",
+            "3c7d9e21-5b4a-4f6e-8a1c-2b9d0e6f7a31".into(),
+        );
+        m.0.insert("CONNECTOR_CLIENT_SECRET_CHINA", "s".repeat(40));
+        assert!(names(&m).is_empty(), "{:?}", names(&m));
+        // Another authority would receive the China secret.
+        m.0.insert("ENTRA_AUTHORITY_CHINA", "https://login.example.com".into());
+        assert_eq!(names(&m), vec!["ENTRA_AUTHORITY_CHINA"]);
+        m.0.insert(
+            "ENTRA_AUTHORITY_CHINA",
+            "https://login.chinacloudapi.cn".into(),
+        );
+        // A client id needs its secret and a GUID; a secret needs a client id.
+        m.0.remove("CONNECTOR_CLIENT_SECRET_CHINA");
+        assert_eq!(names(&m), vec!["CONNECTOR_CLIENT_SECRET_CHINA"]);
+        m.0.insert("CONNECTOR_CLIENT_ID_USGOV", "not-a-guid".into());
+        assert_eq!(
+            names(&m),
+            vec![
+                "CONNECTOR_CLIENT_SECRET_CHINA",
+                "CONNECTOR_CLIENT_ID_USGOV",
+                "CONNECTOR_CLIENT_SECRET_USGOV",
+                "ENTRA_AUTHORITY_USGOV"
+            ]
+        );
+        let mut m = production();
+        m.0.insert("CONNECTOR_CLIENT_SECRET_USGOV", "s".repeat(40));
+        assert_eq!(names(&m), vec!["CONNECTOR_CLIENT_SECRET_USGOV"]);
+        // Development skips the guard.
+        m.0.insert(ENVIRONMENT, DEVELOPMENT.into());
+        assert!(names(&m).is_empty());
     }
 
     fn names(m: &Map) -> Vec<&'static str> {

@@ -1,16 +1,17 @@
 //! Microsoft Entra ID for the KMS Connector app: client-credentials tokens
-//! (cached in memory until shortly before expiry).
+//! from the vault's cloud's authority with that cloud's registration
+//! ([`super::cloud`]), cached in memory until shortly before expiry.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 
 use keyswitch_shared::entra::{EntraApp, map_entra_token_error};
-use keyswitch_shared::{CatalogError, ClientId, ClientSecret, TenantId, VaultUri};
+use keyswitch_shared::{CatalogError, ClientId, ClientSecret, Cloud, TenantId, VaultUri};
 use serde::Deserialize;
 use worker::Env;
 
+use super::cloud;
 use crate::clock::now_ms;
-use crate::config;
 use crate::error::EdgeError;
 use crate::http::Call;
 
@@ -38,8 +39,9 @@ thread_local! {
     static TOKENS: RefCell<HashMap<String, (AccessToken, u64)>> = RefCell::new(HashMap::new());
 }
 
-/// The connector's Entra configuration.
+/// The connector's Entra configuration in one cloud.
 pub struct Entra {
+    cloud: Cloud,
     authority: url::Url,
     client_id: String,
 }
@@ -52,12 +54,19 @@ struct TokenAnswer {
 }
 
 impl Entra {
-    /// Reads the authority, client id and redirect URI from configuration.
-    pub fn from_env(env: &Env) -> Result<Self, EdgeError> {
+    /// The connector of `cloud`: its authority and client id;
+    /// `cloud_not_configured` when that cloud has no connector.
+    pub fn for_cloud(env: &Env, cloud: Cloud) -> Result<Self, EdgeError> {
         Ok(Self {
-            authority: config::url_var(env, config::ENTRA_AUTHORITY)?,
-            client_id: config::var(env, config::CONNECTOR_CLIENT_ID)?,
+            cloud,
+            authority: cloud::authority(env, cloud)?,
+            client_id: cloud::client_id(env, cloud)?,
         })
+    }
+
+    /// The connector for the vault `vault` (its cloud's).
+    pub fn for_vault(env: &Env, vault: &VaultUri) -> Result<Self, EdgeError> {
+        Self::for_cloud(env, vault.cloud())
     }
 
     /// The connector's client id.
@@ -68,11 +77,20 @@ impl Entra {
     fn endpoint(&self, tenant: &str, tail: &[&str]) -> Result<url::Url, EdgeError> {
         let mut url = self.authority.clone();
         url.path_segments_mut()
-            .map_err(|_| EdgeError::Config(config::ENTRA_AUTHORITY))?
+            .map_err(|_| EdgeError::Config(cloud::names(self.cloud).authority))?
             .pop_if_empty()
             .push(tenant)
             .extend(tail);
         Ok(url)
+    }
+
+    fn cache_key(&self, tenant: &TenantId, scope: &str) -> String {
+        format!(
+            "{:?}|{}|{}|{scope}",
+            self.cloud,
+            self.client_id,
+            tenant.as_str()
+        )
     }
 
     /// A client-credentials token for `tenant` and `scope`. Entra issues one
@@ -83,7 +101,7 @@ impl Entra {
         tenant: &TenantId,
         scope: &str,
     ) -> Result<AccessToken, EdgeError> {
-        let cache_key = format!("{}|{scope}", tenant.as_str());
+        let cache_key = self.cache_key(tenant, scope);
         let now = now_ms();
         let cached = TOKENS.with(|t| {
             t.borrow()
@@ -105,12 +123,12 @@ impl Entra {
         tenant: &TenantId,
         scope: &str,
     ) -> Result<AccessToken, EdgeError> {
-        let secret = config::secret(env, config::CONNECTOR_CLIENT_SECRET)?;
+        let secret = cloud::client_secret(env, self.cloud)?;
         let url = self.endpoint(tenant.as_str(), &["oauth2", "v2.0", "token"])?;
         let (token, expires_in) =
             client_credentials(&url, &self.client_id, &secret, scope, EntraApp::Connector).await?;
         let expires_at = now_ms() + expires_in.unwrap_or(3599).saturating_mul(1000);
-        let cache_key = format!("{}|{scope}", tenant.as_str());
+        let cache_key = self.cache_key(tenant, scope);
         TOKENS.with(|t| {
             t.borrow_mut()
                 .insert(cache_key, (token.clone(), expires_at));
@@ -120,10 +138,10 @@ impl Entra {
 }
 
 /// A client-credentials token for a customer's own app (vault management,
-/// seed 001), for the data plane of `vault`. Not cached: every use proves the
-/// secret and the app's access still work. Entra's refusals map to the
-/// catalog as a customer app's (unknown tenant, app not in the tenant, wrong
-/// or expired secret).
+/// seed 001), for the data plane of `vault`, from the vault's cloud's
+/// authority. Not cached: every use proves the secret and the app's access
+/// still work. Entra's refusals map to the catalog as a customer app's
+/// (unknown tenant, app not in the tenant, wrong or expired secret).
 pub async fn customer_app_token(
     env: &Env,
     tenant: &TenantId,
@@ -131,9 +149,9 @@ pub async fn customer_app_token(
     secret: &ClientSecret,
     vault: &VaultUri,
 ) -> Result<AccessToken, EdgeError> {
-    let mut url = config::url_var(env, config::ENTRA_AUTHORITY)?;
+    let mut url = cloud::authority(env, vault.cloud())?;
     url.path_segments_mut()
-        .map_err(|_| EdgeError::Config(config::ENTRA_AUTHORITY))?
+        .map_err(|_| EdgeError::Config(cloud::names(vault.cloud()).authority))?
         .pop_if_empty()
         .extend([tenant.as_str(), "oauth2", "v2.0", "token"]);
     let scope = vault.token_scope();

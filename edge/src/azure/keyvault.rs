@@ -241,7 +241,7 @@ impl<'a> ConnectorVault<'a> {
     pub fn new(env: &'a Env, tenant: &'a TenantId, vault: &'a VaultUri) -> Result<Self, EdgeError> {
         Ok(Self {
             env,
-            entra: Entra::from_env(env)?,
+            entra: Entra::for_vault(env, vault)?,
             vault: KeyVault::from_env(env),
             tenant,
             scope: vault.token_scope(),

@@ -3,5 +3,6 @@
 //! an admin can act on comes back as a catalog error; nothing secret is
 //! logged.
 
+pub mod cloud;
 pub mod entra;
 pub mod keyvault;

@@ -40,7 +40,7 @@ impl CompanyKms {
         };
         let vault_uri = key.vault();
         let token = async {
-            Entra::from_env(&self.env)?
+            Entra::for_vault(&self.env, &vault_uri)?
                 .request_token(&self.env, tenant, vault_uri.token_scope())
                 .await
                 .map(|_| ())

@@ -255,7 +255,7 @@ impl CompanyKms {
                 let result = async {
                     let vault_uri = key.vault();
                     if fresh_token {
-                        Entra::from_env(&self.env)?
+                        Entra::for_vault(&self.env, &vault_uri)?
                             .request_token(&self.env, &tenant, vault_uri.token_scope())
                             .await?;
                     }
@@ -357,10 +357,17 @@ impl CompanyKms {
         target: &Target,
         ctx: &Ctx,
     ) -> Result<ConsentProof, CatalogError> {
-        let (tenant, admin) =
-            idp::entra::finish_consent(&self.env, code, pkce, oidc_nonce, ctx.now_secs()).await?;
+        let (tenant, admin) = idp::entra::finish_consent(
+            &self.env,
+            target.vault_uri.cloud(),
+            code,
+            pkce,
+            oidc_nonce,
+            ctx.now_secs(),
+        )
+        .await?;
         let vault_tenant = async {
-            let entra = Entra::from_env(&self.env)?;
+            let entra = Entra::for_vault(&self.env, &target.vault_uri)?;
             entra
                 .request_token(&self.env, &tenant, target.vault_uri.token_scope())
                 .await?;

@@ -179,7 +179,7 @@ impl CompanyKms {
                 vault_uri,
                 key_name,
             } => {
-                let (nonce, consent) = self.consent_sign_in(company)?;
+                let (nonce, consent) = self.consent_sign_in(company, vault_uri.cloud())?;
                 let target = Target {
                     vault_uri,
                     key_name,
@@ -192,7 +192,16 @@ impl CompanyKms {
                 return self.act(company, event, Some(nonce)).await;
             }
             Command::IssueConsent { actor } => {
-                let (nonce, consent) = self.consent_sign_in(company)?;
+                // The pending setup's vault decides the cloud; without one
+                // the model refuses the event, whatever the cloud.
+                let cloud = self
+                    .load(company)
+                    .await?
+                    .setup()
+                    .map_or(keyswitch_shared::Cloud::Public, |s| {
+                        s.target().vault_uri.cloud()
+                    });
+                let (nonce, consent) = self.consent_sign_in(company, cloud)?;
                 let event = Event::IssueConsent { actor, consent };
                 return self.act(company, event, Some(nonce)).await;
             }
@@ -222,13 +231,17 @@ impl CompanyKms {
         json(&self.view(&self.load(company).await?, consent_url))
     }
 
-    /// The admin-consent sign-in (PKCE, nonce, signed state) the model
-    /// records if it asks for consent; the state's random part is returned
-    /// for the update's context.
-    fn consent_sign_in(&self, company: &CompanyId) -> Res<(String, SignIn)> {
+    /// The admin-consent sign-in (PKCE, nonce, signed state) at `cloud`'s
+    /// authority that the model records if it asks for consent; the state's
+    /// random part is returned for the update's context.
+    fn consent_sign_in(
+        &self,
+        company: &CompanyId,
+        cloud: keyswitch_shared::Cloud,
+    ) -> Res<(String, SignIn)> {
         let nonce = random_token()?;
         let state = oauth_state::sign(&self.env, company, Flow::AdminConsent, &nonce)?;
-        let started = idp::entra::start_consent(&self.env, state)?;
+        let started = idp::entra::start_consent(&self.env, cloud, state)?;
         let sign_in = SignIn {
             authorize_url: started.url,
             pkce_verifier: OAuthSecret::new(started.pkce_verifier),

@@ -3,30 +3,36 @@
 //! hidden), then the ID token: signature against the tenant's JWKS, issuer
 //! `{authority}/{tid}/v2.0`, audience, nonce, lifetime; `tid` must be the
 //! backup set's tenant and `wids` must hold Global Administrator or
-//! Privileged Role Administrator.
+//! Privileged Role Administrator (a token without `wids` is refused as
+//! such: the connector's manifest does not ask for directory roles).
+//!
+//! The admin consent of Manage KMS runs at the vault's cloud's authority
+//! with that cloud's connector ([`crate::azure::cloud`]); the backup sets'
+//! tenant verification at the public cloud's.
 
 use keyswitch_shared::entra::has_consent_role;
-use keyswitch_shared::{CatalogError, TenantId};
+use keyswitch_shared::{CatalogError, Cloud, TenantId};
 use serde_json::Value;
 use worker::Env;
 
 use super::{CodeClient, ExchangeError, Started};
+use crate::azure::cloud;
 use crate::config;
 use crate::error::{EdgeError, chain};
 use crate::jwt::{self, Expect, JwtError};
 
-fn authority(env: &Env) -> Result<String, EdgeError> {
-    Ok(config::var(env, config::ENTRA_AUTHORITY)?
-        .trim()
+fn authority(env: &Env, cloud: Cloud) -> Result<String, EdgeError> {
+    Ok(cloud::authority(env, cloud)?
+        .as_str()
         .trim_end_matches('/')
         .to_owned())
 }
 
-fn client(env: &Env) -> Result<CodeClient, EdgeError> {
-    let base = authority(env)?;
+fn client(env: &Env, cloud: Cloud) -> Result<CodeClient, EdgeError> {
+    let base = authority(env, cloud)?;
     super::client(
-        &config::var(env, config::CONNECTOR_CLIENT_ID)?,
-        config::secret(env, config::CONNECTOR_CLIENT_SECRET)?,
+        &cloud::client_id(env, cloud)?,
+        cloud::client_secret(env, cloud)?,
         &format!("{base}/organizations/oauth2/v2.0/authorize"),
         &format!("{base}/organizations/oauth2/v2.0/token"),
         config::url_var(env, config::CONSENT_REDIRECT_URI)?.as_str(),
@@ -36,7 +42,7 @@ fn client(env: &Env) -> Result<CodeClient, EdgeError> {
 /// The sign-in URL for verifying a tenant.
 pub fn start(env: &Env, state: String) -> Result<Started, EdgeError> {
     super::authorize(
-        &client(env)?,
+        &client(env, Cloud::Public)?,
         state,
         &["openid", "profile"],
         &[("prompt", "select_account")],
@@ -44,11 +50,12 @@ pub fn start(env: &Env, state: String) -> Result<Started, EdgeError> {
 }
 
 /// The admin-consent sign-in of Manage KMS: the same code flow (PKCE,
-/// nonce) with `prompt=admin_consent`, so the admin grants the connector's
-/// consent and proves who they are in one step.
-pub fn start_consent(env: &Env, state: String) -> Result<Started, EdgeError> {
+/// nonce) with `prompt=admin_consent`, at `cloud`'s authority with its
+/// connector, so the admin grants the connector's consent and proves who
+/// they are in one step.
+pub fn start_consent(env: &Env, cloud: Cloud, state: String) -> Result<Started, EdgeError> {
     super::authorize(
-        &client(env)?,
+        &client(env, cloud)?,
         state,
         &["openid", "profile"],
         &[("prompt", "admin_consent")],
@@ -78,6 +85,7 @@ pub async fn finish(
 ) -> Result<String, CatalogError> {
     let (_, who) = prove_admin(
         env,
+        Cloud::Public,
         Some(expected),
         SignedIn {
             code,
@@ -91,10 +99,12 @@ pub async fn finish(
     Ok(who)
 }
 
-/// Redeems the admin-consent sign-in's code and proves an admin of the
-/// tenant the ID token names; returns that tenant and who signed in.
+/// Redeems the admin-consent sign-in's code (at `cloud`'s authority) and
+/// proves an admin of the tenant the ID token names; returns that tenant and
+/// who signed in.
 pub async fn finish_consent(
     env: &Env,
+    cloud: Cloud,
     code: String,
     pkce_verifier: String,
     nonce: &str,
@@ -107,6 +117,7 @@ pub async fn finish_consent(
     };
     prove_admin(
         env,
+        cloud,
         None,
         signed_in,
         now,
@@ -141,14 +152,15 @@ fn mismatch(expected: &TenantId, tid: &str) -> CatalogError {
 /// Administrator or Privileged Role Administrator (else `without_role`).
 async fn prove_admin(
     env: &Env,
+    cloud: Cloud,
     expected: Option<&TenantId>,
     signed_in: SignedIn<'_>,
     now: i64,
     without_role: CatalogError,
 ) -> Result<(TenantId, String), CatalogError> {
-    let client = client(env).map_err(|e| misconfigured(&e))?;
-    let base = authority(env).map_err(|e| misconfigured(&e))?;
-    let client_id = config::var(env, config::CONNECTOR_CLIENT_ID).map_err(|e| misconfigured(&e))?;
+    let client = client(env, cloud).map_err(|e| misconfigured(&e))?;
+    let base = authority(env, cloud).map_err(|e| misconfigured(&e))?;
+    let client_id = cloud::client_id(env, cloud).map_err(|e| misconfigured(&e))?;
     let tokens = super::exchange(&client, signed_in.code, signed_in.pkce_verifier)
         .await
         .map_err(|e| match e {
@@ -189,17 +201,25 @@ async fn prove_admin(
         worker::console_warn!("Microsoft ID token refused: {}", chain(&e));
         match e {
             JwtError::KeysUnavailable(_) => unavailable(),
-            JwtError::Invalid(_) => bad_token(),
+            JwtError::Invalid(fault) => CatalogError::IdTokenRefused {
+                service: "Microsoft Entra ID".into(),
+                fault,
+            },
         }
     })?;
     let tid = claims["tid"].as_str().unwrap_or_default();
     if !tid.eq_ignore_ascii_case(key_tenant.as_str()) {
         return Err(mismatch(&key_tenant, tid));
     }
-    let wids: Vec<&str> = claims["wids"]
-        .as_array()
-        .map(|a| a.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
+    // No `wids` at all: the roles are unknown, not missing (Entra sends
+    // them only when the app manifest's groupMembershipClaims asks).
+    let Some(wids) = claims["wids"].as_array() else {
+        worker::console_warn!(
+            "Microsoft ID token without wids: the connector's app manifest does not set groupMembershipClaims"
+        );
+        return Err(CatalogError::IdTokenWithoutRoles);
+    };
+    let wids: Vec<&str> = wids.iter().filter_map(Value::as_str).collect();
     if !has_consent_role(&wids) {
         return Err(without_role);
     }

@@ -53,6 +53,7 @@ async fn overview(env: &Env, company: &CompanyId, view: View, strict: bool) -> R
         key_cache_seconds: view.key_cache_seconds,
         kid_history: view.kid_history,
         rewrap: view.rewrap,
+        connector_clouds: crate::azure::cloud::configured(env),
     })
 }
 
@@ -100,6 +101,7 @@ pub async fn post_switch(mut req: Request, ctx: Ctx) -> Answer {
     let (actor, company) = caller(&req, &ctx).await?;
     let start: StartSwitch = body::json(&mut req).await?;
     let vault_uri: VaultUri = start.vault_uri.parse().map_err(CatalogError::from)?;
+    crate::azure::cloud::check(&ctx.env, &vault_uri)?;
     let key_name: KeyName = start.key_name.parse().map_err(CatalogError::from)?;
     let view: View = do_client::call(
         &ctx.env,
@@ -185,7 +187,7 @@ pub async fn get_role_assignment(req: Request, ctx: Ctx) -> Answer {
     let pending = view.pending.ok_or_else(|| CatalogError::Conflict {
         reason: "No Azure Key Vault setup is pending".into(),
     })?;
-    let entra = Entra::from_env(&ctx.env)?;
+    let entra = Entra::for_vault(&ctx.env, &pending.vault_uri)?;
     Ok(Response::from_json(&guidance::build(
         &company,
         &pending,

@@ -609,3 +609,49 @@ async fn firewall_and_soft_delete_answer_like_key_vault() {
     assert_eq!(r["key"]["kid"], d["key"]["kid"]);
     assert_eq!(sim.get_json(&get, Some(&t)).await.0, 200);
 }
+
+/// Managed HSM local RBAC (Microsoft's `managed-hsm/role-management.md`:
+/// roles assigned HSM-wide or per key, `/keys/<keyname>`): an Azure RBAC
+/// Key Vault role does not reach an HSM's keys; Managed HSM Crypto User on
+/// the key does, and a Key Vault does not know the HSM role.
+#[tokio::test]
+async fn managed_hsm_knows_only_its_local_rbac_roles() {
+    let sim = start().await;
+    let (t, _) = sim
+        .connector_token_for(CONTOSO, "https://managedhsm.azure.net/.default")
+        .await;
+    let get = "/kv/contoso-hsm.managedhsm.azure.net/keys/hsm-kek?api-version=7.5";
+    let (s, _) = sim
+        .control(
+            Method::POST,
+            "/vaults/contoso-hsm/role-assignments",
+            json!({"principal": "connector:Contoso", "role": "Key Vault Crypto User"}),
+        )
+        .await;
+    assert_eq!(s, 201);
+    assert_eq!(sim.get_json(get, Some(&t)).await.0, 403);
+    let (s, _) = sim
+        .control(
+            Method::POST,
+            "/vaults/contoso-hsm/role-assignments",
+            json!({"principal": "connector:Contoso", "role": "Managed HSM Crypto User", "key": "hsm-kek"}),
+        )
+        .await;
+    assert_eq!(s, 201);
+    assert_eq!(sim.get_json(get, Some(&t)).await.0, 200);
+    let (kv, _) = sim.connector_token(CONTOSO).await;
+    let (s, _) = sim
+        .control(
+            Method::POST,
+            "/vaults/contoso-kms/role-assignments",
+            json!({"principal": "connector:Contoso", "role": "Managed HSM Crypto User"}),
+        )
+        .await;
+    assert_eq!(s, 201);
+    assert_eq!(
+        sim.get_json(&format!("{KV}/keys/company-kek?api-version=7.5"), Some(&kv))
+            .await
+            .0,
+        403
+    );
+}

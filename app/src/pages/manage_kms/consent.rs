@@ -58,6 +58,7 @@ pub fn ConsentStep() -> impl IntoView {
                     initial_key_name=key_name
                     on_submit=start_with(store)
                     server_error=store.error_for(&[OpKind::Start])
+                    clouds=Signal::derive(move || store.overview.with(|o| o.as_ref().map(|o| o.connector_clouds.clone())))
                     busy=Signal::derive(busy)
                 />
             </details>

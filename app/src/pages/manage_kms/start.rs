@@ -34,6 +34,7 @@ pub fn StartSection() -> impl IntoView {
                 <SwitchForm
                     on_submit=start_with(store)
                     server_error=store.error_for(&[OpKind::Start])
+                    clouds=Signal::derive(move || store.overview.with(|o| o.as_ref().map(|o| o.connector_clouds.clone())))
                     busy=Signal::derive(move || store.busy())
                 />
                 <BlockedPopup url=store.consent_blocked what="Microsoft's consent page"/>

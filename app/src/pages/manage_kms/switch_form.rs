@@ -4,7 +4,7 @@
 
 use std::str::FromStr;
 
-use keyswitch_shared::{KeyName, ValidationError, VaultUri};
+use keyswitch_shared::{Cloud, KeyName, ValidationError, VaultUri};
 use leptos::html;
 use leptos::prelude::*;
 
@@ -26,10 +26,15 @@ const KEY_NAME: FieldText = FieldText {
     placeholder: "company-kek",
 };
 
-/// The problem with a typed vault URI, as the shared parser reports it.
+/// The problem with a typed vault URI, as the shared parser reports it;
+/// with `clouds` (those the deployment has a connector for), a vault of
+/// another cloud too (the edge refuses it the same way).
 #[must_use]
-pub fn vault_uri_problem(input: &str) -> Option<ValidationError> {
-    VaultUri::from_str(input).err()
+pub fn vault_uri_problem(input: &str, clouds: Option<&[Cloud]>) -> Option<ValidationError> {
+    match clouds {
+        Some(clouds) => VaultUri::parse_in(input, clouds).err(),
+        None => VaultUri::from_str(input).err(),
+    }
 }
 
 /// The problem with a typed key name, as the shared parser reports it.
@@ -72,6 +77,9 @@ pub fn SwitchForm(
     /// A call is running.
     #[prop(optional, into)]
     busy: Signal<bool>,
+    /// The clouds with a connector (from the edge's state); unknown: any.
+    #[prop(optional, into)]
+    clouds: Signal<Option<Vec<Cloud>>>,
 ) -> impl IntoView {
     let vault_uri = RwSignal::new(initial_vault_uri);
     let key_name = RwSignal::new(initial_key_name);
@@ -115,7 +123,7 @@ pub fn SwitchForm(
     });
 
     let uri_error = Signal::derive(move || {
-        let problem = vault_uri.with(|v| vault_uri_problem(v));
+        let problem = clouds.with(|c| vault_uri.with(|v| vault_uri_problem(v, c.as_deref())));
         match problem {
             Some(ValidationError::VaultUriEmpty) if !uri_touched.get() => None,
             Some(e) => Some(as_field_error(&e)),
@@ -151,7 +159,7 @@ pub fn SwitchForm(
         key_touched.set(true);
         let uri = vault_uri.get_untracked();
         let key = key_name.get_untracked();
-        if vault_uri_problem(&uri).is_some() {
+        if clouds.with_untracked(|c| vault_uri_problem(&uri, c.as_deref()).is_some()) {
             if let Some(i) = uri_ref.get_untracked() {
                 let _focused = i.focus();
             }

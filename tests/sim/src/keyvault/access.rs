@@ -1,6 +1,6 @@
 //! Who may do what: RBAC role definitions and access-policy permissions.
 
-use crate::state::{PermissionModel, Vault};
+use crate::state::{PermissionModel, Vault, VaultKind};
 
 /// Key Vault Crypto User.
 pub const CRYPTO_USER: &str = "12338af0-0e69-4776-bea7-57ae8d297424";
@@ -150,6 +150,13 @@ pub fn role_allows(role: &str, action: Action) -> bool {
     }
 }
 
+/// Does `role` exist where it is assigned? A Managed HSM's data plane knows
+/// only its local RBAC roles (Managed HSM Crypto User, …); Azure RBAC's Key
+/// Vault roles do not reach its keys, and the other way round.
+pub fn role_fits(kind: VaultKind, role: &str) -> bool {
+    (role == HSM_CRYPTO_USER) == (kind == VaultKind::ManagedHsm)
+}
+
 /// Why access was refused.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Denied {
@@ -171,6 +178,7 @@ pub fn decide(
         PermissionModel::Rbac => {
             let granted = vault.role_assignments.iter().any(|ra| {
                 ra.principal_id.eq_ignore_ascii_case(principal)
+                    && role_fits(vault.kind, &ra.role_id)
                     && role_allows(&ra.role_id, action)
                     && match (&ra.key, object) {
                         (None, _) => true,

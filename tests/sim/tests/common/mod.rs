@@ -123,6 +123,17 @@ impl Sim {
         self.token(CONTOSO, APP, APP_SECRET).await
     }
 
+    /// Grants the connector consent in `tenant` and returns its token there
+    /// for `scope`.
+    pub async fn connector_token_for(&self, tenant: &str, scope: &str) -> (String, String) {
+        let (_, oid) = self.connector_token(tenant).await;
+        (
+            self.token_in("entra", tenant, CONNECTOR, "dev-connector-secret", scope)
+                .await,
+            oid,
+        )
+    }
+
     /// Grants the connector consent in `tenant` and returns its token there.
     pub async fn connector_token(&self, tenant: &str) -> (String, String) {
         let (s, sp) = self

@@ -1,0 +1,90 @@
+//! The KMS Connector per Azure cloud (issue 16): each cloud has its own
+//! Entra authority and its own app registration. The public cloud's is
+//! `ENTRA_AUTHORITY`, `CONNECTOR_CLIENT_ID`, secret `CONNECTOR_CLIENT_SECRET`;
+//! China's and US Government's carry the suffix `_CHINA` / `_USGOV`. A cloud
+//! whose client id is empty has no connector: its vaults are refused at the
+//! Vault URI field (`cloud_not_configured`).
+
+use keyswitch_shared::{CatalogError, Cloud};
+use worker::Env;
+
+use crate::error::EdgeError;
+
+/// The names of one cloud's connector settings.
+#[derive(Clone, Copy)]
+pub struct Names {
+    /// The Entra authority var.
+    pub authority: &'static str,
+    /// The connector's client id var.
+    pub client_id: &'static str,
+    /// The connector's client secret.
+    pub secret: &'static str,
+}
+
+/// The setting names of `cloud`'s connector.
+#[must_use]
+pub fn names(cloud: Cloud) -> Names {
+    match cloud {
+        Cloud::Public => Names {
+            authority: crate::config::ENTRA_AUTHORITY,
+            client_id: crate::config::CONNECTOR_CLIENT_ID,
+            secret: crate::config::CONNECTOR_CLIENT_SECRET,
+        },
+        Cloud::China => Names {
+            authority: "ENTRA_AUTHORITY_CHINA",
+            client_id: "CONNECTOR_CLIENT_ID_CHINA",
+            secret: "CONNECTOR_CLIENT_SECRET_CHINA",
+        },
+        Cloud::UsGovernment => Names {
+            authority: "ENTRA_AUTHORITY_USGOV",
+            client_id: "CONNECTOR_CLIENT_ID_USGOV",
+            secret: "CONNECTOR_CLIENT_SECRET_USGOV",
+        },
+    }
+}
+
+fn non_empty_var(env: &Env, name: &str) -> Option<String> {
+    env.var(name)
+        .ok()
+        .map(|v| v.to_string().trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// `cloud`'s Entra authority, without a trailing slash: the configured
+/// one, or the cloud's real authority when the var is absent.
+pub fn authority(env: &Env, cloud: Cloud) -> Result<url::Url, EdgeError> {
+    let name = names(cloud).authority;
+    let text = non_empty_var(env, name).unwrap_or_else(|| cloud.default_authority().to_owned());
+    url::Url::parse(text.trim_end_matches('/')).map_err(|_| EdgeError::Config(name))
+}
+
+/// The clouds this deployment has a connector for (a non-empty client id).
+#[must_use]
+pub fn configured(env: &Env) -> Vec<Cloud> {
+    Cloud::ALL
+        .into_iter()
+        .filter(|c| non_empty_var(env, names(*c).client_id).is_some())
+        .collect()
+}
+
+/// `cloud`'s connector client id; `cloud_not_configured` when it has none.
+pub fn client_id(env: &Env, cloud: Cloud) -> Result<String, EdgeError> {
+    non_empty_var(env, names(cloud).client_id).ok_or_else(|| {
+        EdgeError::from(CatalogError::CloudNotConfigured {
+            cloud,
+            available: configured(env),
+        })
+    })
+}
+
+/// `cloud`'s connector client secret (never printed).
+pub fn client_secret(env: &Env, cloud: Cloud) -> Result<String, EdgeError> {
+    crate::config::secret(env, names(cloud).secret)
+}
+
+/// Refuses a vault of a cloud without a connector, as the browser does.
+pub fn check(env: &Env, vault: &keyswitch_shared::VaultUri) -> Result<(), EdgeError> {
+    vault
+        .check_cloud(&configured(env))
+        .map_err(|e| EdgeError::from(CatalogError::from(e)))
+}
