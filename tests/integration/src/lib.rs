@@ -448,6 +448,7 @@ fn resp_path(url: &str) -> &str {
     path.split('?').next().unwrap_or("/")
 }
 
+pub mod attack_helpers;
 pub mod consent_helpers;
 pub mod finalize_helpers;
 pub mod record;

@@ -71,7 +71,7 @@ async fn two_verification_callbacks_at_once() {
     got.sort();
     assert_eq!(
         got,
-        [(200, None), (400, Some("oauth_state_expired".to_owned()))],
+        [(200, None), (400, Some("oauth_state_used".to_owned()))],
         "one callback works, the other is the spent state's: {} / {}",
         r1.2,
         r2.2
@@ -81,7 +81,7 @@ async fn two_verification_callbacks_at_once() {
     let (s, _, html) = get_page(&b).await;
     assert_eq!(
         (s, landing_code(&html).as_deref()),
-        (400, Some("oauth_state_expired")),
+        (400, Some("oauth_state_used")),
         "{html}"
     );
     assert_eq!(status_of(&company, &t).await, verified);

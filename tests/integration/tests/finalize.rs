@@ -137,7 +137,7 @@ async fn verification_refresh_finalization_envelope_and_export() {
     let (s, _, html) = get_page(&back).await;
     assert_eq!(
         (s, landing_code(&html).as_deref()),
-        (400, Some("oauth_state_expired")),
+        (400, Some("oauth_state_used")),
         "{html}"
     );
     assert_eq!(
