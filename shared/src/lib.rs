@@ -16,6 +16,7 @@ pub mod entra;
 pub mod envelope_access;
 pub mod google;
 pub mod health;
+pub mod id_token;
 pub mod ids;
 pub mod key_check;
 pub mod keyvault;

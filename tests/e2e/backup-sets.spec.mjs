@@ -2,8 +2,8 @@
 // backup set keyswitch cannot verify is listed with why and how to fix it
 // and blocks the switch until it is corrected; a company without backup sets
 // switches only after the admin confirms there is nothing to verify.
-import { test, expect } from '@playwright/test';
-import { ManageKmsPage, Sim } from './pages.mjs';
+import { expect } from '@playwright/test';
+import { test, ManageKmsPage, Sim } from './pages.mjs';
 
 const run = Date.now().toString(36);
 let n = 0;

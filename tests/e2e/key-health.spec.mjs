@@ -3,8 +3,8 @@
 // access lost and back without anyone touching keyswitch; the expiry warning
 // with its az command; Check configuration listing every problem at once
 // (before Save and after); the key-version history and Re-wrap now.
-import { test, expect } from '@playwright/test';
-import { KeyHealthPanel, ManageKmsPage, Sim, switchedToAzure, uniqueSlug } from './pages.mjs';
+import { expect } from '@playwright/test';
+import { test, KeyHealthPanel, ManageKmsPage, Sim, switchedToAzure, uniqueSlug } from './pages.mjs';
 
 const run = Date.now().toString(36);
 const companyId = (name) => `e2e-${name}-${run}`;

@@ -4,10 +4,12 @@
 // involved, its own fresh Entra tenant and vault: no test depends on a consent
 // another test left in the edge's cache (which the local stack keeps for only
 // a few seconds anyway).
-import { test, expect } from '@playwright/test';
+import { expect } from '@playwright/test';
 import {
-  ManageKmsPage, Sim, ConsentPopup, SCREENSHOTS, CONTOSO, FABRIKAM, GOOGLE_CUSTOMER,
+  test, ManageKmsPage, Sim, ConsentPopup, SCREENSHOTS, CONTOSO, FABRIKAM, GOOGLE_CUSTOMER,
+  envelopeDataKey, openDataKey, recordSecret,
 } from './pages.mjs';
+import { readFile } from 'node:fs/promises';
 
 const VAULT = 'https://contoso-kms.vault.azure.net/';
 const run = Date.now().toString(36);
@@ -214,7 +216,11 @@ test('happy path, platform to Azure Key Vault as far as the edge goes: consent, 
   await expect(kms.tenants.getByRole('button', { name: `Verify Google Workspace ${GOOGLE_CUSTOMER}` })).toBeVisible();
   await kms.screenshot('tenant-list');
 
-  await expect(kms.audit.getByRole('row')).not.toHaveCount(1);
+  // The audit trail shows this setup's steps, each once where it happened once.
+  for (const action of ['Switch to Azure Key Vault started', 'Saved']) {
+    await expect(kms.audit.getByRole('cell', { name: action, exact: true })).toHaveCount(1);
+  }
+  await expect(kms.audit.getByRole('cell', { name: 'Connection test', exact: true }).first()).toBeVisible();
   await kms.screenshot('audit-trail');
   expect(errors).toEqual([]);
 });
@@ -222,6 +228,7 @@ test('happy path, platform to Azure Key Vault as far as the edge goes: consent, 
 test('Common issues: tenants keep showing as unverified (new backup set, wrong admin); verify each; finalize; export once', async ({ page, request }) => {
   const errors = watchErrors(page);
   const { kms, sim, company, fresh } = await atSwitchForm(page, request, 'full', { sets: { m365: [CONTOSO], google: [GOOGLE_CUSTOMER] } });
+  const dataKey = await envelopeDataKey(request, company);
   const consent = await kms.testConnection({ consentAs: fresh.admin });
   await consent.expectLanding('Admin consent granted');
   await consent.page.close();
@@ -301,6 +308,14 @@ test('Common issues: tenants keep showing as unverified (new backup set, wrong a
   await exportDialog.getByRole('button', { name: 'Export key' }).click();
   const file = await download;
   expect(file.suggestedFilename()).toBe(`${company}-company-key.json`);
+  // The file holds the company key: it opens the data key made before the switch.
+  const exported = JSON.parse(await readFile(await file.path(), 'utf8'));
+  recordSecret('exported_key', exported.key);
+  expect(exported.company_id).toBe(company);
+  expect(exported.algorithm).toBe('AES-256-GCM');
+  expect(exported.provider.kind).toBe('azure_key_vault');
+  expect(Buffer.from(exported.key, 'base64')).toHaveLength(32);
+  expect(openDataKey(exported.key, company, dataKey.wrapped)).toBe(dataKey.plaintext);
   await expect(page.getByText('A further export requires verifying every tenant again.')).toBeVisible();
   await expect(page.getByRole('button', { name: 'Export key' })).toHaveCount(0);
   await expect(kms.audit).toContainText('Company key exported');

@@ -1,7 +1,49 @@
 // Page objects for the console and the simulated outside world. Console
 // locators go by role and accessible name, as a person (or a screen reader)
 // finds things.
-import { expect } from '@playwright/test';
+import { test as base, expect } from '@playwright/test';
+import { appendFileSync, readFileSync } from 'node:fs';
+import { createDecipheriv } from 'node:crypto';
+import { join } from 'node:path';
+
+const RECORD_DIR = process.env.KEYSWITCH_RECORD_DIR;
+
+/** Appends one record for the secrets scan after the run
+ * (tests/secrets/scan.py; the folder is set by start_stack). */
+function record(file, value) {
+  if (!RECORD_DIR) return;
+  appendFileSync(join(RECORD_DIR, `${file}-e2e-${process.pid}.jsonl`), `${JSON.stringify(value)}\n`);
+}
+
+/** Records a secret the test handled (a session token, an exported key). */
+export function recordSecret(kind, value) {
+  if (typeof value === 'string' && value.length >= 8) record('secrets', { kind, value });
+}
+
+/** Playwright's `test` with one automatic fixture: every answer of the
+ * worker the browser receives is recorded for the secrets scan (a company
+ * key only in the export's own answer). Every spec imports `test` from here. */
+export const test = base.extend({
+  recordAnswers: [async ({ context }, use) => {
+    const origin = process.env.KEYSWITCH_URL;
+    const pending = [];
+    context.on('response', (resp) => {
+      const url = new URL(resp.url());
+      if (!origin || url.origin !== new URL(origin).origin) return;
+      const type = resp.headers()['content-type'] || '';
+      if (!/json|html|text/.test(type)) return;
+      const method = resp.request().method();
+      pending.push(resp.text().then((body) => {
+        record('responses', { method, path: url.pathname, status: resp.status(), body });
+        if (resp.status() === 200 && url.pathname.endsWith('/kms/export')) {
+          recordSecret('exported_key', JSON.parse(body).key);
+        }
+      }).catch(() => {}));
+    });
+    await use();
+    await Promise.allSettled(pending);
+  }, { auto: true }],
+});
 
 export const SCREENSHOTS = new URL('../../artifacts/screenshots/', import.meta.url).pathname;
 
@@ -54,6 +96,7 @@ export class Sim {
     const { token } = await this.#post('/redapp/sessions', {
       sub, name, role, companies, ttl_seconds: 3600, auth_age_seconds: authAgeSeconds,
     });
+    recordSecret('session_token', token);
     return token;
   }
 
@@ -494,4 +537,31 @@ export class VaultsPage {
   async revealFirst() {
     await this.items.getByRole('button', { name: /^Reveal/ }).first().click();
   }
+}
+
+/** A data key from the envelope API (the backup engine's credential, read
+ * from the stack's dev.vars): `{ plaintext, wrapped }`. */
+export async function envelopeDataKey(request, company) {
+  const vars = readFileSync(process.env.KEYSWITCH_DEV_VARS, 'utf8');
+  const line = vars.split('\n').find((l) => l.startsWith('ENVELOPE_SERVICE_TOKEN='));
+  if (!line) throw new Error('ENVELOPE_SERVICE_TOKEN is not in dev.vars');
+  const token = line.slice('ENVELOPE_SERVICE_TOKEN='.length).replace(/^"|"$/g, '');
+  const resp = await request.post(`/api/envelope/companies/${company}/data-keys`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  expect(resp.status(), await resp.text()).toBe(200);
+  return resp.json();
+}
+
+/** Opens a wrapped data key (`ksdk1.<id>.<nonce‖ciphertext‖tag>`, AES-256-GCM
+ * bound to company and key id) with a company key (base64), as the backup
+ * engine would with an exported key: the data key, base64. */
+export function openDataKey(companyKey, company, wrapped) {
+  const [prefix, keyId, body] = wrapped.split('.');
+  expect(prefix).toBe('ksdk1');
+  const sealed = Buffer.from(body, 'base64url');
+  const decipher = createDecipheriv('aes-256-gcm', Buffer.from(companyKey, 'base64'), sealed.subarray(0, 12));
+  decipher.setAAD(Buffer.from(`keyswitch/data-key/v1/${company}/${keyId}`));
+  decipher.setAuthTag(sealed.subarray(sealed.length - 16));
+  return Buffer.concat([decipher.update(sealed.subarray(12, sealed.length - 16)), decipher.final()]).toString('base64');
 }

@@ -3,8 +3,8 @@
 // only when it carries the sign-in state this tab stored before it sent the
 // admin to RedApp (login-CSRF protection). A link with someone else's
 // session is ignored, visibly.
-import { test, expect } from '@playwright/test';
-import { ManageKmsPage, Sim, openWithSession, startSignIn } from './pages.mjs';
+import { expect } from '@playwright/test';
+import { test, ManageKmsPage, Sim, openWithSession, startSignIn } from './pages.mjs';
 
 const run = Date.now().toString(36);
 

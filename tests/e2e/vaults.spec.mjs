@@ -4,8 +4,8 @@
 // unreadable while the simulated Azure admin revokes the app's access, then
 // readable again once access is restored. Each test uses its own workspace
 // and its own app registration.
-import { test, expect } from '@playwright/test';
-import { VaultsPage, VaultSim, Sim, SCREENSHOTS, CONTOSO } from './pages.mjs';
+import { expect } from '@playwright/test';
+import { test, VaultsPage, VaultSim, Sim, SCREENSHOTS, CONTOSO } from './pages.mjs';
 
 const run = Date.now().toString(36);
 const KMS_VAULT = 'contoso-kms';

@@ -201,7 +201,10 @@ async fn prove_admin(
         worker::console_warn!("Microsoft ID token refused: {}", chain(&e));
         match e {
             JwtError::KeysUnavailable(_) => unavailable(),
-            JwtError::Invalid(_) => bad_token(),
+            JwtError::Invalid(fault) => CatalogError::IdTokenRefused {
+                service: "Microsoft Entra ID".into(),
+                fault,
+            },
         }
     })?;
     let tid = claims["tid"].as_str().unwrap_or_default();

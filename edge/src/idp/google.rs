@@ -102,8 +102,9 @@ pub async fn finish(
         worker::console_warn!("Google ID token refused: {}", chain(&e));
         match e {
             JwtError::KeysUnavailable(_) => CatalogError::GoogleUnavailable,
-            JwtError::Invalid(_) => CatalogError::UnexpectedAnswer {
+            JwtError::Invalid(fault) => CatalogError::IdTokenRefused {
                 service: "Google".into(),
+                fault,
             },
         }
     })?;

@@ -66,7 +66,8 @@ pub async fn consent_callback(req: Request, ctx: Ctx) -> Answer {
         None => None,
     };
     let Some(state) = state else {
-        let e = CatalogError::OAuthStateExpired;
+        // Not issued by keyswitch (shape or MAC): forged or altered.
+        let e = CatalogError::OAuthStateInvalid;
         return landing::render(
             &ctx.env,
             &Landing {
@@ -93,9 +94,10 @@ pub async fn consent_callback(req: Request, ctx: Ctx) -> Answer {
     )
     .await?;
     let error = outcome.error;
-    // The company is named only when the state was genuine.
-    let expired = CatalogError::OAuthStateExpired.code();
-    let genuine = error.as_ref().is_none_or(|(_, b)| b.code != expired);
+    // The company is named only when the state was one of its live states.
+    let genuine = error
+        .as_ref()
+        .is_none_or(|(_, b)| !b.code.starts_with("oauth_state_"));
     landing::render(
         &ctx.env,
         &Landing {

@@ -40,6 +40,29 @@ pub struct IssuedState {
     pub expires_at_ms: u64,
 }
 
+/// Why an issued OAuth state stopped working before its time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Retired {
+    /// Its callback came (a state works once).
+    Used,
+    /// Its setup or round ended (cancelled, replaced, committed) or a newer
+    /// consent sign-in replaced it.
+    Superseded,
+}
+
+/// A state that stopped working, kept until it would have expired anyway,
+/// so a later callback with it is told why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetiredState {
+    /// Hex SHA-256 of the state's random part.
+    pub nonce_sha256: String,
+    /// Why it stopped working.
+    pub why: Retired,
+    /// When it would have expired (Unix milliseconds).
+    pub expires_at_ms: u64,
+}
+
 /// The admin-consent sign-in of a setup (an OpenID Connect sign-in with
 /// `prompt=admin_consent`): single use, bound to the setup by its OIDC
 /// nonce. The PKCE verifier and the nonce are redacted in `Debug`.
@@ -496,6 +519,9 @@ pub struct Company {
     /// (the tenant verification records of the KV read copy).
     #[serde(default)]
     pub(crate) verified_tenants: Vec<Tenant>,
+    /// OAuth states that stopped working before their time, and why.
+    #[serde(default)]
+    pub(crate) retired_states: Vec<RetiredState>,
 }
 
 impl Company {
@@ -524,6 +550,7 @@ impl Company {
             rewrap: None,
             outbox: Outbox::default(),
             verified_tenants: Vec::new(),
+            retired_states: Vec::new(),
         }
     }
     /// The company's id.

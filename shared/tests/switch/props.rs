@@ -63,7 +63,7 @@ impl Dice<'_> {
 
 // ---------- every error the edge can feed back ----------
 
-const ERROR_KINDS: usize = 65;
+const ERROR_KINDS: usize = 70;
 
 fn error(i: u32) -> CatalogError {
     use CatalogError as E;
@@ -212,6 +212,14 @@ fn error(i: u32) -> CatalogError {
             available: vec![keyswitch_shared::Cloud::Public],
         },
         64 => E::IdTokenWithoutRoles,
+        65 => E::OAuthStateInvalid,
+        66 => E::OAuthStateUsed,
+        67 => E::OAuthStateSuperseded,
+        68 => E::OAuthStateWrongFlow,
+        69 => E::IdTokenRefused {
+            service: "Google".into(),
+            fault: keyswitch_shared::id_token::IdTokenFault::Nonce,
+        },
         _ => E::Internal,
     }
 }
@@ -286,6 +294,11 @@ fn kind(e: &CatalogError) -> usize {
         E::KeyVaultForbiddenOther { .. } => 62,
         E::CloudNotConfigured { .. } => 63,
         E::IdTokenWithoutRoles => 64,
+        E::OAuthStateInvalid => 65,
+        E::OAuthStateUsed => 66,
+        E::OAuthStateSuperseded => 67,
+        E::OAuthStateWrongFlow => 68,
+        E::IdTokenRefused { .. } => 69,
     }
 }
 
@@ -348,6 +361,7 @@ struct Stats {
     stale_results_refused: u64,
     duplicate_results_refused: u64,
     bad_states_answered: u64,
+    replays_named_used: u64,
     errors_fed: BTreeMap<usize, u64>,
     effects_seen: BTreeMap<&'static str, u64>,
     refused_commands: u64,
@@ -389,6 +403,7 @@ impl Stats {
         self.stale_results_refused += o.stale_results_refused;
         self.duplicate_results_refused += o.duplicate_results_refused;
         self.bad_states_answered += o.bad_states_answered;
+        self.replays_named_used += o.replays_named_used;
         for (k, v) in &o.errors_fed {
             *self.errors_fed.entry(*k).or_default() += v;
         }
@@ -1809,6 +1824,42 @@ impl Sim {
                     next == base,
                     "{name} with a spent or forged state changed the model"
                 );
+                // The reply says which: a state the model never issued is
+                // unknown to it (expired); a spent one is used, superseded
+                // or (past its time) expired — never accepted.
+                let said: Vec<Option<CatalogError>> = effects
+                    .iter()
+                    .filter_map(|e| match e {
+                        Effect::Reply(
+                            Reply::ConsentOutcome { error, .. }
+                            | Reply::VerifyOutcome { error, .. },
+                        ) => Some(error.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                check!(said.len() == 1, "{name}: one outcome, got {said:?}");
+                let said = said.into_iter().next().flatten();
+                if known {
+                    check!(
+                        matches!(
+                            said,
+                            Some(
+                                CatalogError::OAuthStateUsed
+                                    | CatalogError::OAuthStateSuperseded
+                                    | CatalogError::OAuthStateExpired
+                            )
+                        ),
+                        "{name}: a spent state answered {said:?}"
+                    );
+                    if said == Some(CatalogError::OAuthStateUsed) {
+                        self.stats.replays_named_used += 1;
+                    }
+                } else {
+                    check!(
+                        said == Some(CatalogError::OAuthStateExpired),
+                        "{name}: a state never issued answered {said:?}"
+                    );
+                }
             }
             self.used.insert(n);
         }
@@ -1996,7 +2047,9 @@ impl Sim {
                     check!(
                         matches!(
                             e,
-                            CatalogError::OAuthStateExpired | CatalogError::NotFound { .. }
+                            CatalogError::OAuthStateExpired
+                                | CatalogError::OAuthStateSuperseded
+                                | CatalogError::NotFound { .. }
                         ),
                         "a proven admin was refused with {e:?}"
                     );
@@ -2007,7 +2060,9 @@ impl Sim {
                         e == world
                             || matches!(
                                 e,
-                                CatalogError::OAuthStateExpired | CatalogError::NotFound { .. }
+                                CatalogError::OAuthStateExpired
+                                    | CatalogError::OAuthStateSuperseded
+                                    | CatalogError::NotFound { .. }
                             ),
                         "the exchange failed with {world:?} but the admin sees {e:?}"
                     );
@@ -2717,6 +2772,7 @@ fn random_lives_of_a_company_keep_every_invariant() {
         ("stale results refused", s.stale_results_refused),
         ("results fed twice refused", s.duplicate_results_refused),
         ("spent or forged states", s.bad_states_answered),
+        ("replayed states named as used", s.replays_named_used),
     ] {
         assert!(n > 0, "never reached: {what}");
     }

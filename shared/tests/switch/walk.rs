@@ -1121,7 +1121,7 @@ fn consent_for_another_tenant_is_refused() {
     assert_eq!(
         fx,
         vec![Fx::Do(Effect::Reply(Reply::ConsentOutcome {
-            error: Some(CatalogError::OAuthStateExpired),
+            error: Some(CatalogError::OAuthStateUsed),
             vault_name: None,
         }))]
     );
@@ -1413,7 +1413,7 @@ fn cancel_at_every_stage_before_the_commit() {
     assert_eq!(
         fx,
         vec![Effect::Reply(Reply::ConsentOutcome {
-            error: Some(CatalogError::OAuthStateExpired),
+            error: Some(CatalogError::OAuthStateSuperseded),
             vault_name: None,
         })]
     );
@@ -1503,7 +1503,7 @@ fn cancel_at_every_stage_before_the_commit() {
     assert_eq!(
         fx,
         vec![Effect::Reply(Reply::VerifyOutcome {
-            error: Some(CatalogError::OAuthStateExpired),
+            error: Some(CatalogError::OAuthStateSuperseded),
             tenant: None,
             finalizing: false,
             export_open: false,
@@ -2082,7 +2082,7 @@ fn a_state_works_once() {
     to_verifying(&mut r, &tenants);
     let nonce = begin(&mut r, &tenants[0], "a");
     callback(&mut r, &nonce);
-    let expired = CatalogError::OAuthStateExpired;
+    let expired = CatalogError::OAuthStateUsed;
     let outcome = Effect::Reply(Reply::VerifyOutcome {
         error: Some(expired),
         tenant: None,
@@ -2114,12 +2114,19 @@ fn a_state_works_once() {
         }),
         stale()
     );
-    // A forged state.
+    // A state the model never issued (the edge's MAC check stops a forged
+    // one first): an unknown state is taken as expired.
+    let unknown = Effect::Reply(Reply::VerifyOutcome {
+        error: Some(CatalogError::OAuthStateExpired),
+        tenant: None,
+        finalizing: false,
+        export_open: false,
+    });
     let fx = r.ok(Event::VerifyCallback {
         nonce: "forged".into(),
         answer: code("c"),
     });
-    assert_eq!(fx, vec![outcome.clone()]);
+    assert_eq!(fx, vec![unknown.clone()]);
     // An expired one: dropped when due, then unknown.
     let nonce = begin(&mut r, &tenants[1], "b");
     r.now += r.policy.state_ttl_ms;
@@ -2130,7 +2137,7 @@ fn a_state_works_once() {
         nonce,
         answer: code("c"),
     });
-    assert_eq!(fx, vec![outcome]);
+    assert_eq!(fx, vec![unknown]);
     // The same for the consent state.
     let mut r = Run::new(new_company());
     let nonce = to_awaiting_consent(&mut r);
@@ -2169,7 +2176,7 @@ fn a_sign_in_of_an_old_setup_or_round_does_not_count() {
     assert_eq!(
         fx,
         vec![Effect::Reply(Reply::VerifyOutcome {
-            error: Some(CatalogError::OAuthStateExpired),
+            error: Some(CatalogError::OAuthStateSuperseded),
             tenant: None,
             finalizing: false,
             export_open: false,
@@ -2196,7 +2203,7 @@ fn a_sign_in_of_an_old_setup_or_round_does_not_count() {
     assert!(matches!(
         &calls(&fx)[0],
         Effect::Reply(Reply::VerifyOutcome {
-            error: Some(CatalogError::OAuthStateExpired),
+            error: Some(CatalogError::OAuthStateSuperseded),
             ..
         })
     ));
@@ -2233,7 +2240,7 @@ fn a_sign_in_of_an_old_setup_or_round_does_not_count() {
     assert!(matches!(
         &calls(&fx)[0],
         Effect::Reply(Reply::VerifyOutcome {
-            error: Some(CatalogError::OAuthStateExpired),
+            error: Some(CatalogError::OAuthStateSuperseded),
             ..
         })
     ));
@@ -3156,7 +3163,7 @@ fn a_round_sign_in_answered_while_a_setup_is_pending_does_not_reopen_the_window(
     assert!(matches!(
         &calls(&fx)[0],
         Effect::Reply(Reply::VerifyOutcome {
-            error: Some(CatalogError::OAuthStateExpired),
+            error: Some(CatalogError::OAuthStateSuperseded),
             export_open: false,
             ..
         })

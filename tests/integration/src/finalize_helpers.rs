@@ -227,3 +227,22 @@ pub async fn decrypt(company: &str, wrapped: &str) -> (u16, String) {
     .await;
     (s, v["plaintext"].as_str().unwrap_or_default().to_owned())
 }
+
+/// The catalog code a landing page (consent or tenant verification) reports
+/// to the console (`"code":"…"` in its message), if it reports a failure.
+#[must_use]
+pub fn landing_code(html: &str) -> Option<String> {
+    let start = html.find("\"code\":\"")? + "\"code\":\"".len();
+    let len = html[start..].find('"')?;
+    Some(html[start..start + len].to_owned())
+}
+
+/// The pending setup's tenant of `kind` (`microsoft365`, `google_workspace`)
+/// as `GET …/kms` shows it.
+pub async fn pending_tenant(company: &str, token: &str, kind: &str) -> Value {
+    let v = crate::status_of(company, token).await;
+    v["pending"]["tenants"]
+        .as_array()
+        .and_then(|l| l.iter().find(|x| x["tenant"]["kind"] == kind).cloned())
+        .unwrap_or(Value::Null)
+}

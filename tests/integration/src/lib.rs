@@ -76,7 +76,9 @@ pub async fn session_with_ttl(role: &str, companies: &[&str], ttl_seconds: i64) 
         .expect("the simulator answers");
     assert!(resp.status().is_success(), "session: {}", resp.status());
     let v: Value = resp.json().await.expect("json");
-    v["token"].as_str().expect("a token").to_owned()
+    let token = v["token"].as_str().expect("a token").to_owned();
+    record::secret("session_token", &token);
+    token
 }
 
 /// A valid 15-minute session for `role` over `companies`.
@@ -101,7 +103,9 @@ pub async fn session_signed_in(
         "no_auth_time": auth_age_seconds.is_none(),
     });
     let v = control("POST", "/redapp/sessions", Some(body)).await;
-    v["token"].as_str().expect("a token").to_owned()
+    let token = v["token"].as_str().expect("a token").to_owned();
+    record::secret("session_token", &token);
+    token
 }
 
 /// Calls the worker: `method` `path` with an optional token and JSON body.
@@ -123,17 +127,26 @@ pub async fn call_raw(
     token: Option<&str>,
     body: Option<String>,
 ) -> (u16, String) {
-    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("a method");
-    let mut req = http().request(method, format!("{}{path}", worker_url()));
+    let verb = reqwest::Method::from_bytes(method.as_bytes()).expect("a method");
+    let mut req = http().request(verb, format!("{}{path}", worker_url()));
     if let Some(t) = token {
         req = req.bearer_auth(t);
     }
     if let Some(b) = body {
+        record::request_body(&b);
         req = req.header("Content-Type", "application/json").body(b);
     }
     let resp = req.send().await.expect("the worker answers");
     let status = resp.status().as_u16();
-    (status, resp.text().await.unwrap_or_default())
+    let text = resp.text().await.unwrap_or_default();
+    record::response(method, path, status, &text);
+    if status == 200
+        && path.ends_with("/kms/export")
+        && let Ok(v) = serde_json::from_str::<Value>(&text)
+    {
+        record::secret("exported_key", v["key"].as_str().unwrap_or_default());
+    }
+    (status, text)
 }
 
 /// Asserts a catalog-shaped error with `status` and `code`.
@@ -359,7 +372,9 @@ pub async fn get_page(url: &str) -> (u16, reqwest::header::HeaderMap, String) {
     let resp = http().get(url).send().await.expect("the worker answers");
     let status = resp.status().as_u16();
     let headers = resp.headers().clone();
-    (status, headers, resp.text().await.unwrap_or_default())
+    let text = resp.text().await.unwrap_or_default();
+    record::response("GET", resp_path(url), status, &text);
+    (status, headers, text)
 }
 
 /// `state` of a consent URL.
@@ -446,7 +461,16 @@ pub async fn status_of(company: &str, token: &str) -> Value {
     assert_eq!(s, 200, "{v}");
     v
 }
+/// The path of a full URL (for the record: never its query).
+fn resp_path(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let path = rest.find('/').map_or("/", |i| &rest[i..]);
+    path.split('?').next().unwrap_or("/")
+}
+
+pub mod attack_helpers;
 pub mod consent_helpers;
 pub mod finalize_helpers;
+pub mod record;
 pub mod switch_helpers;
 pub mod webhook_helpers;

@@ -174,3 +174,120 @@ pub fn restart_worker_with(vars: &[&str]) {
         .expect("scripts/restart-worker runs");
     assert!(out.success(), "scripts/restart-worker failed: {out}");
 }
+
+/// The simulator's request log entries (oldest first) whose path contains
+/// `path_part` (a `*` in it stands for any run of characters, as in a fault
+/// rule): `seq`, `at_ms`, `service`, `method`, `path`, `status` (0:
+/// dropped), `fault` (the injected fault, if any).
+pub async fn requests_to(path_part: &str) -> Vec<Value> {
+    let matches = |path: &str| {
+        let mut rest = path;
+        path_part.split('*').all(|part| match rest.find(part) {
+            Some(i) => {
+                rest = &rest[i + part.len()..];
+                true
+            }
+            None => false,
+        })
+    };
+    control("GET", "/requests", None).await["requests"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|e| e["path"].as_str().is_some_and(matches))
+        .collect()
+}
+
+/// The simulator's last request log sequence number (0 when empty).
+pub async fn last_seq() -> u64 {
+    control("GET", "/requests", None).await["requests"]
+        .as_array()
+        .and_then(|l| l.last())
+        .and_then(|e| e["seq"].as_u64())
+        .unwrap_or(0)
+}
+
+/// The request log entries after `seq` whose path contains `path_part`.
+pub async fn requests_since(seq: u64, path_part: &str) -> Vec<Value> {
+    requests_to(path_part)
+        .await
+        .into_iter()
+        .filter(|e| e["seq"].as_u64().unwrap_or(0) > seq)
+        .collect()
+}
+
+/// How often the fault rule `id` fired (0 when the rule is gone).
+pub async fn fired(id: u64) -> u64 {
+    fault(id)
+        .await
+        .and_then(|r| r["fired"].as_u64())
+        .unwrap_or(0)
+}
+
+/// Waits (at most `secs`) until the fault rule `id` fired `n` times;
+/// returns how often it fired.
+pub async fn wait_fired(id: u64, n: u64, secs: u64) -> u64 {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        let f = fired(id).await;
+        if f >= n || std::time::Instant::now() > deadline {
+            return f;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// A switch saved and waiting on its one tenant: what [`saved_switch`] set up.
+pub struct SavedSwitch {
+    /// The vault and the backup set's tenant (one world for both).
+    pub w: World,
+    /// The company.
+    pub company: String,
+    /// A Partner Admin's session for it.
+    pub t: String,
+    /// A data key made before the switch: `(plaintext, wrapped)`.
+    pub keys: Vec<(String, String)>,
+    /// The status before the switch started.
+    pub before: Value,
+    /// The path of the new key's versionless wrap (the finalization's wrap).
+    pub wrap: String,
+}
+
+/// A company with one Microsoft 365 backup set in a fresh world, a data key,
+/// and a switch to the world's key saved (`verifying_tenants`): verifying
+/// the one tenant ([`SavedSwitch::verify_back`]) starts the finalization.
+pub async fn saved_switch(prefix: &str) -> SavedSwitch {
+    let w = World::new_rbac().await;
+    let company = m365_company(prefix, &w).await;
+    let t = crate::session("partner_admin", &[&company]).await;
+    let keys = vec![crate::finalize_helpers::data_key(&company).await];
+    let before = status_of(&company, &t).await;
+    let saved = ready_to_verify(&company, &t, &w).await;
+    assert_eq!(saved["kms"]["stage"], "verifying_tenants", "{saved}");
+    let wrap = format!("/{}.vault.azure.net/keys/company-kek/wrapkey", w.vault);
+    SavedSwitch {
+        w,
+        company,
+        t,
+        keys,
+        before,
+        wrap,
+    }
+}
+
+impl SavedSwitch {
+    /// The admin's sign-in verifying the tenant: the callback URL, which
+    /// (opened) verifies it and starts the finalization.
+    pub async fn verify_back(&self) -> String {
+        let url = begin_verify(&self.company, &self.t, &m365(&self.w.tenant)).await;
+        sign_in(&url, &self.w.admin_oid, "accept").await
+    }
+}
+
+impl World {
+    /// A fresh world with an RBAC vault and an RSA 2048 key.
+    pub async fn new_rbac() -> World {
+        crate::world(true, 2048).await
+    }
+}

@@ -2,6 +2,7 @@
 //! the simulator set up to cause each row of the seed's "Common issues".
 
 use keyswitch_integration::consent_helpers::start_when_allowed;
+use keyswitch_integration::switch_helpers::{add_fault, fired, remove_fault, requests_to};
 use keyswitch_integration::*;
 use serde_json::{Value, json};
 
@@ -129,20 +130,68 @@ async fn throttling_backs_off_then_succeeds_or_gives_a_clear_error() {
     assert_eq!(start_and_consent(&company, &t, &w).await, 200);
     w.assign_role().await;
     w.bind_key(&company).await;
-    // Two 429s on GET key: the back-off absorbs them.
-    let f = control("POST", "/faults", Some(json!({"service": "keyvault", "path": format!("{}.vault.azure.net/keys/{}", w.vault, w.key), "method": "GET", "count": 2, "action": {"kind": "throttle"}}))).await;
+    let key_path = format!("{}.vault.azure.net/keys/{}", w.vault, w.key);
+    // KEYVAULT_RETRY_BASE_MS of the test stack (scripts/lib.sh).
+    let base: u64 = std::env::var("KEYVAULT_RETRY_BASE_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20);
+    // Two 429s on GET key: the back-off absorbs them (both fired, then a
+    // third call answered).
+    let id = add_fault(json!({"service": "keyvault", "path": key_path, "method": "GET", "count": 2, "action": {"kind": "throttle"}})).await;
     let (status, answer) = test(&company, &t).await;
+    let n = fired(id).await;
+    remove_fault(id).await;
     assert_eq!(status, 200, "{answer}");
-    if let Some(id) = f["id"].as_u64() {
-        control("DELETE", &format!("/faults/{id}"), None).await;
-    }
-    // Throttled on every call: after 1, 2, 4, 8, 16 × base, a clear error.
-    let f = control("POST", "/faults", Some(json!({"service": "keyvault", "path": format!("{}.vault.azure.net/keys/{}", w.vault, w.key), "method": "GET", "count": 0, "action": {"kind": "throttle"}}))).await;
+    assert_eq!(n, 2, "the two 429s did not both fire");
+    let seen: Vec<_> = requests_to(&key_path)
+        .await
+        .into_iter()
+        .filter(|e| e["method"] == "GET")
+        .collect();
+    let throttled = seen.iter().position(|e| e["fault"] == "throttle");
+    let after = throttled.map(|i| &seen[i..]).unwrap_or_default();
+    assert!(
+        after.len() >= 3
+            && after[0]["fault"] == "throttle"
+            && after[1]["fault"] == "throttle"
+            && after[2]["status"] == 200,
+        "two 429s, then an answer: {after:?}"
+    );
+
+    // Throttled on every call: one call and retries after 1, 2, 4, 8, 16 ×
+    // base, then a clear error.
+    let first_seq = requests_to(&key_path)
+        .await
+        .last()
+        .and_then(|e| e["seq"].as_u64())
+        .unwrap_or(0);
+    let id = add_fault(json!({"service": "keyvault", "path": key_path, "method": "GET", "count": 0, "action": {"kind": "throttle"}})).await;
     let r = test(&company, &t).await;
-    if let Some(id) = f["id"].as_u64() {
-        control("DELETE", &format!("/faults/{id}"), None).await;
-    }
+    let n = fired(id).await;
+    remove_fault(id).await;
     assert_error(&r, 429, "throttled");
+    assert_eq!(n, 6, "one call and five retries");
+    let at: Vec<u64> = requests_to(&key_path)
+        .await
+        .into_iter()
+        .filter(|e| e["seq"].as_u64().unwrap_or(0) > first_seq && e["fault"] == "throttle")
+        .filter_map(|e| e["at_ms"].as_u64())
+        .collect();
+    assert_eq!(at.len(), 6, "six throttled calls in the log: {at:?}");
+    for (i, factor) in [1u64, 2, 4, 8, 16].iter().enumerate() {
+        let gap = at[i + 1].saturating_sub(at[i]);
+        assert!(
+            gap >= base * factor,
+            "retry {} came {gap} ms after the previous call, before its back-off of {} ms: {at:?}",
+            i + 1,
+            base * factor
+        );
+    }
+    assert_eq!(
+        status_of(&company, &t).await["provider"],
+        json!({"kind": "platform"})
+    );
 }
 
 #[tokio::test]

@@ -20,7 +20,7 @@ async fn consent_older_than_the_max_age_requires_admin_consent() {
     // CONSENT_MAX_AGE_SECONDS is 20 in the test stack (room for the connection-test rate limit).
     tokio::time::sleep(std::time::Duration::from_secs(21)).await;
     let r = call("POST", &format!("{}/test", kms(&company)), Some(&t), None).await;
-    assert_error(&r, r.0, "admin_consent_required");
+    assert_error(&r, 422, "admin_consent_required");
     assert_eq!(r.1["message"], "Azure AD admin consent is required");
     // Starting again asks for consent (the cached one is too old as well).
     let (s, v) = start(&company, &t, &w.vault_uri, &w.key).await;
@@ -55,9 +55,34 @@ async fn verification_refresh_finalization_envelope_and_export() {
     let (s, html) = verify_as(&company, &t, &m365(&w.tenant), &w.plain_oid, "accept").await;
     assert_eq!(s, 422, "{html}");
     assert!(html.contains("stays unverified"), "{html}");
-    // Declined.
-    let (s, _) = verify_as(&company, &t, &m365(&w.tenant), &w.admin_oid, "cancel").await;
-    assert!(s >= 400, "{s}");
+    assert_eq!(
+        landing_code(&html).as_deref(),
+        Some("tenant_verified_without_role")
+    );
+    let m = pending_tenant(&company, &t, "microsoft365").await;
+    assert_eq!(m["status"]["status"], "failed", "{m}");
+    assert_eq!(
+        m["status"]["reason"]["code"], "tenant_verified_without_role",
+        "{m}"
+    );
+    // Declined: the refusal is reported, the tenant stays unverified.
+    let before_decline = status_of(&company, &t).await;
+    let (s, html) = verify_as(&company, &t, &m365(&w.tenant), &w.admin_oid, "cancel").await;
+    assert_eq!(
+        (s, landing_code(&html).as_deref()),
+        (400, Some("consent_declined")),
+        "{html}"
+    );
+    let m = pending_tenant(&company, &t, "microsoft365").await;
+    assert_ne!(m["status"]["status"], "verified", "{m}");
+    assert_eq!(
+        status_of(&company, &t).await["pending"]["tenants"]
+            .as_array()
+            .map(Vec::len),
+        before_decline["pending"]["tenants"]
+            .as_array()
+            .map(Vec::len)
+    );
     // Wrong tenant: a Contoso Global Administrator signs in.
     let adele = sim_state().await["users"]
         .as_array()
@@ -67,7 +92,11 @@ async fn verification_refresh_finalization_envelope_and_export() {
         .and_then(|u| u["oid"].as_str().map(str::to_owned))
         .expect("adele");
     let (s, html) = verify_as(&company, &t, &m365(&w.tenant), &adele, "accept").await;
-    assert!(s >= 400, "{s} {html}");
+    assert_eq!(
+        (s, landing_code(&html).as_deref()),
+        (422, Some("tenant_mismatch")),
+        "{html}"
+    );
     let v = status_of(&company, &t).await;
     let m = v["pending"]["tenants"]
         .as_array()
@@ -82,16 +111,40 @@ async fn verification_refresh_finalization_envelope_and_export() {
     // Google: a delegated admin is refused with a message naming Super Admin.
     let delegated = google_email("delegated").await;
     let (s, html) = verify_as(&company, &t, &gws(GOOGLE_CUSTOMER), &delegated, "accept").await;
-    assert!(s >= 400, "{s}");
+    assert_eq!(
+        (s, landing_code(&html).as_deref()),
+        (422, Some("google_delegated_admin")),
+        "{html}"
+    );
     assert!(html.contains("Super Admin"), "{html}");
+    let g = pending_tenant(&company, &t, "google_workspace").await;
+    assert_eq!(g["status"]["status"], "failed", "{g}");
+    assert_eq!(
+        g["status"]["reason"]["code"], "google_delegated_admin",
+        "{g}"
+    );
 
     // A replayed state changes nothing.
     let url = begin_verify(&company, &t, &m365(&w.tenant)).await;
     let back = sign_in(&url, &w.admin_oid, "accept").await;
     let (s, _, html) = get_page(&back).await;
     assert_eq!(s, 200, "{html}");
-    let (s, _, _) = get_page(&back).await;
-    assert!(s >= 400);
+    let verified = status_of(&company, &t).await;
+    assert_eq!(
+        pending_tenant(&company, &t, "microsoft365").await["status"]["status"],
+        "verified"
+    );
+    let (s, _, html) = get_page(&back).await;
+    assert_eq!(
+        (s, landing_code(&html).as_deref()),
+        (400, Some("oauth_state_used")),
+        "{html}"
+    );
+    assert_eq!(
+        status_of(&company, &t).await,
+        verified,
+        "a replay changed the state"
+    );
 
     // A backup set added during setup shows after Refresh; removing it hides it.
     control(

@@ -161,9 +161,14 @@ async fn another_company_cannot_use_a_key_bound_to_acme() {
     assert_eq!(vault_calls(&w.vault, "/wrapkey").await.len(), wraps_before);
     let v = status_of(&evil, &te).await;
     assert_eq!(v["provider"]["kind"], "platform", "{v}");
-    let (s, v) = call("POST", &format!("{}/save", kms(&evil)), Some(&te), None).await;
-    assert!(s == 409 || s == 422, "{s} {v}");
-    assert_eq!(status_of(&evil, &te).await["provider"]["kind"], "platform");
+    // Save without a passed connection test is refused for the state.
+    let r = call("POST", &format!("{}/save", kms(&evil)), Some(&te), None).await;
+    assert_error(&r, 409, "invalid_state_transition");
+    assert_eq!(
+        status_of(&evil, &te).await,
+        v,
+        "a refused Save changed the state"
+    );
 }
 
 #[tokio::test]

@@ -1,7 +1,11 @@
 //! The rotation re-wrap's fault matrix (issue 14 item 4), the same faults
 //! as the finalization's (`fault_matrix.rs`): every Key Vault call of the
 //! re-wrap × 5xx, 429, a dropped connection and a worker killed while the
-//! call is in flight. Afterwards the company key is wrapped with the new
+//! call is in flight. Each cell asserts that its fault fired, and while it
+//! is active that the old version's kid is in force (a re-wrap under way)
+//! and every earlier data key decrypts (the matrix runs with the production
+//! key cache, `KEY_CACHE_SECONDS` 300, as `fault_matrix.rs` does). Afterwards
+//! the company key is wrapped with the new
 //! version exactly once (one `key_rewrapped`), every earlier data key
 //! decrypts, and it still does with the old version disabled.
 //!
@@ -98,6 +102,38 @@ macro_rules! check {
     };
 }
 
+/// The vars the matrix runs the worker with: the production key cache, so
+/// earlier data keys decrypt from the cached company key while the old
+/// version's unwrap itself fails (the re-wrap never uses that cache).
+const VARS: &[&str] = &["KEY_CACHE_SECONDS:300"];
+
+/// While the fault is active: the re-wrap is under way, the recorded kid
+/// is still the old version's, and every earlier data key decrypts.
+async fn in_force(
+    company: &str,
+    t: &str,
+    k1: &str,
+    keys: &[(String, String)],
+) -> Result<Value, String> {
+    let v = status_of(company, t).await;
+    check!(
+        v["provider"]["kid"] == k1,
+        "while the fault is active the kid changed: {v}"
+    );
+    check!(
+        !v["rewrap"].is_null(),
+        "while the fault is active no re-wrap is under way: {v}"
+    );
+    for (plain, wrapped) in keys {
+        let got = decrypt(company, wrapped).await;
+        check!(
+            got == (200, plain.clone()),
+            "while the fault is active a data key does not decrypt: {got:?}"
+        );
+    }
+    Ok(v)
+}
+
 fn version_of(kid: &str) -> String {
     kid.rsplit('/').next().unwrap_or_default().to_owned()
 }
@@ -165,8 +201,9 @@ async fn cell(call_at: Call, f: Fault) -> Result<String, String> {
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
-        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-        restart_worker();
+        // The call is held: the old version is in force meanwhile.
+        in_force(&company, &t, &k1, &keys).await?;
+        restart_worker_with(VARS);
         let _ = asked.await;
         note = "worker killed mid-call".into();
     } else {
@@ -184,10 +221,8 @@ async fn cell(call_at: Call, f: Fault) -> Result<String, String> {
                         code != "internal" && code != "?",
                         "the failed attempt is reported as {code}: {v}"
                     );
-                    check!(
-                        v["provider"]["kid"] == k1.as_str(),
-                        "a failed attempt changed the kid: {v}"
-                    );
+                    // The fault is still in place.
+                    in_force(&company, &t, &k1, &keys).await?;
                     note = format!("attempt failed with {code}");
                 } else {
                     note = "absorbed by in-call retries".into();
@@ -242,6 +277,7 @@ async fn cell(call_at: Call, f: Fault) -> Result<String, String> {
 #[tokio::test]
 async fn rotation_survives_every_fault_at_every_call() {
     control("DELETE", "/faults", None).await;
+    restart_worker_with(VARS);
     let mut results = Vec::new();
     for c in Call::ALL {
         for f in Fault::ALL {
@@ -262,9 +298,11 @@ async fn rotation_survives_every_fault_at_every_call() {
         }
     }
     control("DELETE", "/faults", None).await;
+    // Back to the stack's own vars for the tests after this one.
+    restart_worker();
 
     let mut md = String::from(
-        "# Rotation re-wrap fault matrix\n\nEach cell: the fault injected at that Key Vault call of the re-wrap (or the worker killed while the call is in flight); afterwards the company key is wrapped with the new version exactly once, and every earlier data key decrypts with the old version disabled.\n\n| call |",
+        "# Rotation re-wrap fault matrix\n\nEach cell: the fault injected at that Key Vault call of the re-wrap (or the worker killed while the call is in flight) and shown to have fired; while it is active the old version's kid is in force and every earlier data key decrypts; afterwards the company key is wrapped with the new version exactly once, and every earlier data key decrypts with the old version disabled.\n\n| call |",
     );
     for f in Fault::ALL {
         md.push_str(&format!(" {} |", f.name()));
@@ -286,8 +324,10 @@ async fn rotation_survives_every_fault_at_every_call() {
     md.push('\n');
     println!("\n{md}");
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../artifacts");
-    let _ = std::fs::create_dir_all(&dir);
-    let _ = std::fs::write(dir.join("rotation-fault-matrix.md"), &md);
+    // scripts/test prints this file and fails without it: a failed write fails here.
+    std::fs::create_dir_all(&dir).expect("the artifacts folder");
+    std::fs::write(dir.join("rotation-fault-matrix.md"), &md)
+        .expect("the matrix artifact is written");
     let failed: Vec<_> = results
         .iter()
         .filter_map(|(c, f, r)| r.as_ref().err().map(|e| format!("{c} × {f}: {e}")))

@@ -2,6 +2,7 @@
 //! consent: the consent sign-in URL, the single-use signed state, the
 //! callback's landing page, and its failure cases.
 
+use keyswitch_integration::finalize_helpers::landing_code;
 use keyswitch_integration::*;
 use serde_json::{Value, json};
 
@@ -74,17 +75,21 @@ async fn malformed_json_and_wrong_types_are_clear_400s() {
         assert_eq!(v["code"], "invalid_input", "{raw}: {v}");
         assert!(v["fix"].as_str().is_some_and(|f| !f.is_empty()));
     }
-    // Bodies on the no-body actions are ignored; bad query values are 400.
+    // Bodies on the no-body actions are ignored (never parsed): with no
+    // setup pending each is refused for the state, not as invalid input,
+    // and nothing changes; bad query values are 400.
     for action in ["test", "save", "cancel", "consent"] {
-        let (status, _) = call_raw(
+        let (status, text) = call_raw(
             "POST",
             &format!("{}/{action}", kms(&company)),
             Some(&t),
             Some("{not json".into()),
         )
         .await;
-        assert!((400..500).contains(&status), "{action}: {status}");
+        let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        assert_error(&(status, v), 409, "invalid_state_transition");
     }
+    assert_eq!(status_of(&company, &t).await, before);
     assert_error(
         &call(
             "GET",
@@ -195,10 +200,15 @@ async fn consent_by_a_global_admin_is_proven_and_the_state_works_once() {
     assert_eq!(s["pending"]["consent"]["tenant"], w.tenant.as_str());
     assert_eq!(s["pending"]["vault_tenant"], w.tenant.as_str());
 
-    // Replayed state: refused, nothing changes.
+    // Replayed state: refused as used, nothing changes.
     let (status, _, html) = get_page(&callback).await;
     assert_eq!(status, 400);
-    assert!(html.contains("expired or was already used"), "{html}");
+    assert_eq!(
+        landing_code(&html).as_deref(),
+        Some("oauth_state_used"),
+        "{html}"
+    );
+    assert!(html.contains("already used"), "{html}");
     assert_eq!(status_of(&company, &t).await, s);
 }
 
@@ -229,7 +239,11 @@ async fn foreign_state_and_a_callback_for_another_tenant_change_nothing() {
         ))
         .await;
         assert_eq!(status, 400, "{bad}");
-        assert!(html.contains("expired or was already used"));
+        assert_eq!(
+            landing_code(&html).as_deref(),
+            Some("oauth_state_invalid"),
+            "{bad}: {html}"
+        );
     }
     assert_eq!(status_of(&company, &t).await, before);
     // A genuine state, but only `admin_consent` and `tenant`: never proof.
@@ -330,7 +344,12 @@ async fn an_expired_state_is_refused() {
     let callback = consent_as(&consent_url, &w.admin_oid, "accept").await;
     let (status, _, html) = get_page(&callback).await;
     assert_eq!(status, 400, "{html}");
-    assert!(html.contains("expired or was already used"));
+    assert_eq!(
+        landing_code(&html).as_deref(),
+        Some("oauth_state_expired"),
+        "{html}"
+    );
+    assert!(html.contains("has expired"), "{html}");
     assert_eq!(status_of(&company, &t).await["stage"], "awaiting_consent");
 }
 

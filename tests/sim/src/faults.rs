@@ -41,7 +41,8 @@ pub struct FaultSpec {
     /// `keyvault`, `entra`, `google`, `redapp` (any when absent).
     #[serde(default)]
     pub service: Option<String>,
-    /// Substring of the path (any when absent).
+    /// Substring of the path (any when absent); a `*` in it stands for any
+    /// run of characters (`/kv1.vault.azure.net/keys/*/unwrapkey`).
     #[serde(default)]
     pub path: Option<String>,
     /// HTTP method (any when absent).
@@ -112,7 +113,7 @@ impl Faults {
                 && s.method
                     .as_deref()
                     .is_none_or(|m| m.eq_ignore_ascii_case(method))
-                && s.path.as_deref().is_none_or(|p| path.contains(p));
+                && s.path.as_deref().is_none_or(|p| path_matches(p, path));
             if !matches {
                 continue;
             }
@@ -128,8 +129,40 @@ impl Faults {
     }
 }
 
+/// Whether `path` contains `pattern`, where each `*` of the pattern stands
+/// for any run of characters (its parts appear in order).
+fn path_matches(pattern: &str, path: &str) -> bool {
+    let mut rest = path;
+    for part in pattern.split('*') {
+        match rest.find(part) {
+            Some(i) => rest = &rest[i + part.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_star_stands_for_any_run_of_characters() {
+        let verify = "/kv/kv1.vault.azure.net/keys/company-kek/0123/unwrapkey";
+        assert!(super::path_matches(
+            "/kv1.vault.azure.net/keys/*/unwrapkey",
+            verify
+        ));
+        assert!(super::path_matches("/unwrapkey", verify));
+        assert!(!super::path_matches(
+            "/kv2.vault.azure.net/keys/*/unwrapkey",
+            verify
+        ));
+        assert!(!super::path_matches(
+            "/kv1.vault.azure.net/keys/*/unwrapkey",
+            "/kv/kv1.vault.azure.net/keys/company-kek/0123/wrapkey"
+        ));
+        assert!(!super::path_matches("/unwrapkey*/keys", verify));
+    }
+
     use super::*;
 
     #[test]

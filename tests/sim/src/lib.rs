@@ -20,6 +20,7 @@ pub mod entra;
 pub mod faults;
 pub mod forge;
 pub mod google;
+pub mod id_token_faults;
 pub mod jwt;
 pub mod keyvault;
 pub mod pages;
@@ -64,6 +65,7 @@ pub fn router(sim: AppState) -> Router {
         .nest("/google", google::routes())
         .nest("/_control", control::routes())
         .merge(webhooks::routes())
+        .merge(id_token_faults::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             sim.clone(),

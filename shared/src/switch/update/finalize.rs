@@ -107,6 +107,12 @@ pub(super) fn final_inventory(
         // confirmed empty list is no longer empty: it blocks completion.
         setup.stage = Stage::VerifyingTenants;
         setup.finalize = None;
+        if blocked.is_none() {
+            // Why the switch went back (seed 000, "tenants keep showing as
+            // unverified"): the admin refreshes and verifies the new ones.
+            let unverified = setup.tenants.iter().filter(|t| !t.is_verified()).count();
+            setup.last_error = Some(CatalogError::TenantsUnverified { unverified }.body());
+        }
         let outcome = if blocked.is_some() {
             Outcome::Refused
         } else {

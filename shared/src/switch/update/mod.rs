@@ -14,6 +14,7 @@ mod notify;
 mod registry;
 pub(crate) mod rotate;
 mod setup;
+mod states;
 mod sweep;
 mod tick;
 mod verify;
@@ -67,6 +68,12 @@ pub fn update(
         tick::resolve(&mut step);
     }
     let mut rearm = matches!(event, Event::Tick);
+    let presented = match &event {
+        Event::ConsentCallback { nonce, .. } | Event::VerifyCallback { nonce, .. } => {
+            Some(sha256_hex(nonce.as_bytes()))
+        }
+        _ => None,
+    };
     match event {
         Event::Start {
             actor,
@@ -154,6 +161,7 @@ pub fn update(
     finalize::start_when_verified(&mut step);
     health::follow_provider(&mut step);
     rotate::start_when_due(&mut step);
+    states::remember_retired(&mut step, model, presented.as_deref());
     Ok(step.finish(model, rearm))
 }
 

@@ -240,9 +240,11 @@ pub(super) fn consent_callback(
                 if ok { x.consent_sign_in.take() } else { None }
             });
     let Some(issued) = issued else {
-        // Not a state of this setup: nothing changes, nothing is recorded.
+        // Not a live consent state of this setup: nothing changes, nothing
+        // is recorded; the reply says why.
+        let error = super::states::refusal(&s.m, &hash, super::states::Flow::Consent);
         s.reply(Reply::ConsentOutcome {
-            error: Some(CatalogError::OAuthStateExpired),
+            error: Some(error),
             vault_name: None,
         });
         return Ok(());
@@ -613,11 +615,12 @@ pub(super) fn take_inventory(setup: &mut Setup, inventory: &Inventory) -> Option
     match &error {
         Some(e) => setup.last_error = Some(e.body()),
         None => {
-            if setup
-                .last_error
-                .as_ref()
-                .is_some_and(|e| e.code == "backup_set_unverifiable")
-            {
+            let settled = |code: &str| {
+                code == "backup_set_unverifiable"
+                    || (code == "tenants_unverified"
+                        && setup.tenants.iter().all(Tenant::is_verified))
+            };
+            if setup.last_error.as_ref().is_some_and(|e| settled(&e.code)) {
                 setup.last_error = None;
             }
         }

@@ -1,7 +1,7 @@
 //! Tenant verification: sign-ins handed out (single use, bound to the setup
 //! or the export round), their callbacks, and the code exchange.
 
-use super::{Step, finalize, label, refuse, same_hash, sha256_hex};
+use super::{Step, finalize, label, refuse, same_hash, sha256_hex, states};
 use crate::audit::{Actor, AuditAction, Outcome};
 use crate::catalog::CatalogError;
 use crate::entra::map_consent_error;
@@ -109,14 +109,22 @@ pub(super) fn callback(s: &mut Step<'_>, nonce: &str, answer: VerifyAnswer) {
             p.exchanging_until_ms.is_none() && same_hash(&p.state.nonce_sha256, &hash)
         });
     let Some(index) = found else {
-        // Not a state of ours (or used already): nothing changes.
-        s.reply(outcome(Some(CatalogError::OAuthStateExpired), None));
+        // Not a live state of this flow (used, superseded, expired, or the
+        // consent sign-in's): nothing changes.
+        let error = states::refusal(&s.m, &hash, states::Flow::Verify);
+        s.reply(outcome(Some(error), None));
         return;
     };
-    if s.m.sign_ins[index].state.expires_at_ms <= s.now_ms() || !current(s, &s.m.sign_ins[index]) {
+    let expired = s.m.sign_ins[index].state.expires_at_ms <= s.now_ms();
+    if expired || !current(s, &s.m.sign_ins[index]) {
         // Consumed: a state works once, even when it no longer counts.
         s.m.sign_ins.remove(index);
-        s.reply(outcome(Some(CatalogError::OAuthStateExpired), None));
+        let error = if expired {
+            CatalogError::OAuthStateExpired
+        } else {
+            CatalogError::OAuthStateSuperseded
+        };
+        s.reply(outcome(Some(error), None));
         return;
     }
     let tenant = s.m.sign_ins[index].tenant.clone();
@@ -166,7 +174,7 @@ pub(super) fn exchanged(
             .ok_or_else(super::stale)?;
     let pending = s.m.sign_ins.remove(index);
     if !current(s, &pending) {
-        s.reply(outcome(Some(CatalogError::OAuthStateExpired), None));
+        s.reply(outcome(Some(CatalogError::OAuthStateSuperseded), None));
         return Ok(());
     }
     record(s, &pending, result);

@@ -339,7 +339,11 @@ fn authorization_code(
         }
         map.insert(
             "id_token".to_owned(),
-            Value::String(crate::jwt::sign(key, &claims)),
+            Value::String(crate::id_token_faults::sign(
+                &[&user.oid, &user.upn],
+                key,
+                &claims,
+            )),
         );
     }
     Json(out).into_response()

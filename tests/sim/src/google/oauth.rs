@@ -354,7 +354,11 @@ pub async fn token(
         }
         map.insert(
             "id_token".to_owned(),
-            json!(crate::jwt::sign(&key, &claims)),
+            json!(crate::id_token_faults::sign(
+                &[&user.id, &user.email],
+                &key,
+                &claims
+            )),
         );
     }
     Json(out).into_response()
