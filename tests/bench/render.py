@@ -279,6 +279,20 @@ def spa_section(raw, doc):
         "",
         f"Provider shown: “{spa.get('provider_shown')}”.",
     ]
+    ph = spa.get("cold_phases_ms_median") or {}
+    if any(v is not None for v in ph.values()):
+        def at(k):
+            return NA if ph.get(k) is None else f"{ph[k]:.0f} ms"
+        wasm_bytes = ph.get("wasm_transferred_bytes")
+        lines += [
+            "",
+            "Where a cold start's time goes (page clock from the navigation's start, median of the cold runs): "
+            f"HTML answered {at('html')}; wasm downloaded {at('wasm_downloaded')}"
+            + (f" ({wasm_bytes / 1024:,.1f} KiB on the wire)" if wasm_bytes else "")
+            + f"; app started (compiled, instantiated, mounted) {at('app_started')}; "
+            f"Manage KMS state answered {at('state_answered')}; provider shown {spa['cold_ms_median']:.0f} ms "
+            "(timed from outside: adds the time before the navigation starts and Playwright's polling).",
+        ]
     return lines
 
 
