@@ -3,7 +3,7 @@
 //! network failure (no answer, or an answer nobody can read). Bodies are the
 //! `shared` crate's types: the edge serialises exactly these.
 
-use gloo_net::http::{Method, RequestBuilder, Response};
+use gloo_net::http::{Method, RequestBuilder};
 use keyswitch_shared::ErrorBody;
 use keyswitch_shared::api::{
     AuditTrail, CompanyKeyExport, ExportVerification, FinalizeProgress, KmsAnswer, KmsOverview,
@@ -80,38 +80,13 @@ fn authorised(builder: RequestBuilder) -> RequestBuilder {
     }
 }
 
-async fn read<T: DeserializeOwned>(resp: Response) -> Result<T, ApiError> {
-    let status = resp.status();
-    if resp.ok() {
-        return resp
-            .json()
-            .await
-            .map_err(|e| ApiError::Network(format!("unreadable answer: {e}")));
-    }
-    match resp.json::<ErrorBody>().await {
-        Ok(body) => Err(ApiError::Refused { status, body }),
-        // No catalog body: a proxy, an outage page, a crash. Not a refusal.
-        Err(_) => Err(ApiError::Network(format!(
-            "HTTP {status} {}",
-            resp.status_text()
-        ))),
-    }
-}
-
-/// Every call: `method path` with `body` as JSON, read as `T` or as a
-/// catalog refusal.
-async fn send<B: Serialize + ?Sized, T: DeserializeOwned>(
-    method: Method,
-    path: &str,
-    body: Option<&B>,
-) -> Result<T, ApiError> {
-    let json = match body {
-        Some(b) => Some(
-            serde_json::to_string(b)
-                .map_err(|e| ApiError::Local(format!("the request could not be encoded: {e}")))?,
-        ),
-        None if method == Method::GET => None,
-        None => Some("{}".to_owned()),
+/// The one exchange with the edge, not generic (issue 15: one copy of the
+/// request and response code instead of one per answer type): `method path`
+/// with `json` as the body; the body of a 2xx answer, or the refusal.
+async fn exchange(method: Method, path: &str, json: Option<String>) -> Result<String, ApiError> {
+    let json = match json {
+        None if method != Method::GET => Some("{}".to_owned()),
+        json => json,
     };
     let builder = authorised(RequestBuilder::new(path).method(method));
     let request = match json {
@@ -125,7 +100,37 @@ async fn send<B: Serialize + ?Sized, T: DeserializeOwned>(
         .send()
         .await
         .map_err(|e| ApiError::Network(e.to_string()))?;
-    read(resp).await
+    let status = resp.status();
+    let text = resp.text().await;
+    if resp.ok() {
+        return text.map_err(|e| ApiError::Network(format!("unreadable answer: {e}")));
+    }
+    match text
+        .ok()
+        .and_then(|t| serde_json::from_str::<ErrorBody>(&t).ok())
+    {
+        Some(body) => Err(ApiError::Refused { status, body }),
+        // No catalog body: a proxy, an outage page, a crash. Not a refusal.
+        None => Err(ApiError::Network(format!(
+            "HTTP {status} {}",
+            resp.status_text()
+        ))),
+    }
+}
+
+/// Every call: `method path` with `body` as JSON, read as `T` or as a
+/// catalog refusal. Only the encoding and the decoding are per type.
+async fn send<B: Serialize + ?Sized, T: DeserializeOwned>(
+    method: Method,
+    path: &str,
+    body: Option<&B>,
+) -> Result<T, ApiError> {
+    let json = body
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| ApiError::Local(format!("the request could not be encoded: {e}")))?;
+    let text = exchange(method, path, json).await?;
+    serde_json::from_str(&text).map_err(|e| ApiError::Network(format!("unreadable answer: {e}")))
 }
 
 async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {

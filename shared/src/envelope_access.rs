@@ -77,6 +77,7 @@ mod tests {
     fn a_list_allows_exactly_its_ids() {
         let l = CompanyAllowList::parse("acme, globex").unwrap();
         assert!(l.allows(&id("acme")) && l.allows(&id("globex")));
+        assert!(!l.is_empty() && !CompanyAllowList::parse("*").unwrap().is_empty());
         assert!(!l.allows(&id("acme2")) && !l.allows(&id("ACME")));
     }
 

@@ -97,5 +97,11 @@ mod tests {
         assert!(codes.iter().all(|c| c.starts_with("id_token_")));
         assert!(IdTokenFault::Expired.is_timing() && IdTokenFault::NotYetValid.is_timing());
         assert!(!IdTokenFault::Signature.is_timing());
+        // Each says what was wrong, in its own words (the admin reads them).
+        let mut said: Vec<&str> = IdTokenFault::ALL.iter().map(|f| f.what()).collect();
+        assert!(said.iter().all(|w| w.len() > 5), "{said:?}");
+        said.sort_unstable();
+        said.dedup();
+        assert_eq!(said.len(), IdTokenFault::ALL.len());
     }
 }

@@ -24,6 +24,26 @@ const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
+// Where a start's time goes, by the page's own clock (ms since the
+// navigation started): the HTML answered, the wasm (and its JS glue)
+// downloaded, the app started (Trunk's TrunkApplicationStarted: wasm
+// compiled, instantiated and mounted), and the Manage KMS state answered.
+function phases() {
+  const nav = performance.getEntriesByType('navigation')[0];
+  const res = performance.getEntriesByType('resource');
+  const end = (pred) => {
+    const e = res.find(pred);
+    return e ? e.responseEnd : null;
+  };
+  return {
+    html: nav ? nav.responseEnd : null,
+    wasm_downloaded: end((e) => e.name.endsWith('_bg.wasm')),
+    app_started: window.__keyswitchStarted ?? null,
+    state_answered: end((e) => /\/api\/companies\/[^/]+\/kms$/.test(new URL(e.name).pathname)),
+    wasm_transferred_bytes: res.find((e) => e.name.endsWith('_bg.wasm'))?.transferSize ?? null,
+  };
+}
+
 async function timeToProvider(page) {
   await page.goto('about:blank');
   const provider = page.getByRole('region', { name: 'Current provider' }).getByRole('definition').first();
@@ -32,8 +52,8 @@ async function timeToProvider(page) {
   await provider.waitFor({ state: 'visible', timeout: 30_000 });
   const ms = performance.now() - t0;
   const text = (await provider.textContent())?.trim();
-  const dcl = await page.evaluate(() => performance.getEntriesByType('navigation')[0]?.domContentLoadedEventEnd ?? null);
-  return { ms, text, dcl };
+  const at = await page.evaluate(phases);
+  return { ms, text, phases: at };
 }
 
 async function timeToHealth(page) {
@@ -53,12 +73,13 @@ const browser = await chromium.launch({
   ],
 });
 try {
-  const cold = [], warm = [], health = [];
+  const cold = [], warm = [], health = [], coldPhases = [];
   let shown = null;
   for (let i = 0; i <= runs; i++) {
     const ctx = await browser.newContext();
     await ctx.addInitScript((s) => {
       try { sessionStorage.setItem('keyswitch.sign_in_state', s); } catch { /* about:blank */ }
+      addEventListener('TrunkApplicationStarted', () => { window.__keyswitchStarted = performance.now(); });
     }, state);
     const page = await ctx.newPage();
     const c = await timeToProvider(page);
@@ -66,7 +87,7 @@ try {
     const h = await timeToHealth(page);
     await ctx.close();
     if (i === 0) continue; // warm-up run: not counted
-    cold.push(c.ms); warm.push(w.ms); health.push(h.ms);
+    cold.push(c.ms); warm.push(w.ms); health.push(h.ms); coldPhases.push(c.phases);
     shown = c.text;
   }
   const out = {
@@ -76,6 +97,14 @@ try {
     warm_ms_median: median(warm),
     health_ms_median: median(health),
     cold_ms: cold, warm_ms: warm, health_ms: health,
+    // Median of each phase over the cold starts (null where a run lacked it).
+    cold_phases_ms_median: Object.fromEntries(
+      ['html', 'wasm_downloaded', 'app_started', 'state_answered', 'wasm_transferred_bytes'].map((k) => {
+        const xs = coldPhases.map((p) => p[k]).filter((v) => typeof v === 'number');
+        return [k, xs.length ? median(xs) : null];
+      }),
+    ),
+    cold_phases: coldPhases,
   };
   process.stdout.write(JSON.stringify(out, null, 2) + '\n');
 } finally {

@@ -2,7 +2,6 @@
 //! workspace) and main landmark.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_location;
 
 use super::identity::{IdentityBar, IgnoredSessionNotice, Scope};
 use crate::session::SessionState;
@@ -10,12 +9,13 @@ use crate::session::SessionState;
 /// Wraps every screen in the console's header and `<main>`.
 #[component]
 pub fn Shell(
+    /// What the screen acts on (from its address).
+    scope: Option<Scope>,
     /// The screen.
     children: Children,
 ) -> impl IntoView {
     let session = use_context::<SessionState>().unwrap_or_default();
-    let location = use_location();
-    let scope = Signal::derive(move || Scope::of_path(&location.pathname.get()));
+    let scope = Signal::stored(scope);
     let identity = Signal::derive(move || session.identity.get());
     view! {
         <header class="topbar">

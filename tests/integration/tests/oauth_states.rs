@@ -310,3 +310,44 @@ async fn a_state_for_a_company_without_a_record_creates_nothing() {
     assert_eq!(code.as_deref(), Some("oauth_state_invalid"), "{html}");
     assert_no_record(&ghost).await;
 }
+
+#[tokio::test]
+async fn google_verification_states_are_refused_the_same_way() {
+    let w = world(true, 2048).await;
+    let company = company_for("it-st-g", &w, true).await;
+    let t = session("partner_admin", &[&company]).await;
+    ready_to_verify(&company, &t, &w).await;
+    let google = gws(GOOGLE_CUSTOMER);
+    let admin = google_email("super").await;
+    let url = begin_verify(&company, &t, &google).await;
+    let back = sign_in(&url, &admin, "accept").await;
+    // Altered: its MAC no longer matches.
+    let state = param_of(&back, "state");
+    let altered = format!("{}A", &state[..state.len() - 1]);
+    let altered = if altered == state {
+        format!("{}B", &state[..state.len() - 1])
+    } else {
+        altered
+    };
+    refused_unchanged(
+        &company,
+        &t,
+        &with_param(&back, "state", &altered),
+        "oauth_state_invalid",
+    )
+    .await;
+    // Genuine once, then used.
+    let (status, code, html) = land(&back).await;
+    assert_eq!((status, code), (200, None), "{html}");
+    refused_unchanged(&company, &t, &back, "oauth_state_used").await;
+    // A second Google sign-in of a setup that is then cancelled: superseded.
+    let (s, v) = call("POST", &format!("{}/cancel", kms(&company)), Some(&t), None).await;
+    assert_eq!(s, 200, "{v}");
+    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+    ready_to_verify(&company, &t, &w).await;
+    let url = begin_verify(&company, &t, &google).await;
+    let old = sign_in(&url, &admin, "accept").await;
+    let (s, v) = call("POST", &format!("{}/cancel", kms(&company)), Some(&t), None).await;
+    assert_eq!(s, 200, "{v}");
+    refused_unchanged(&company, &t, &old, "oauth_state_superseded").await;
+}

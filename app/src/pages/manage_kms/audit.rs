@@ -7,13 +7,14 @@ use super::store::use_kms;
 use crate::api;
 use crate::components::audit_table::AuditTable;
 use crate::components::error_notice::ErrorNotice;
+use crate::fetched::Fetched;
 
 /// The audit trail card.
 #[component]
 pub fn AuditSection() -> impl IntoView {
     let store = use_kms();
     let pages = RwSignal::new(1usize);
-    let trail = LocalResource::new(move || {
+    let trail = Fetched::new(move || {
         store.track_audit();
         let (company, pages) = (store.company.get(), pages.get());
         async move { api::audit(&company, pages).await }
@@ -21,9 +22,9 @@ pub fn AuditSection() -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="audit-heading">
             <h2 id="audit-heading">"Audit trail"</h2>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || trail.get().map(|r| match r {
-                    Ok(t) => view! {
+            {move || match trail.get() {
+                    None => view! { <p class="muted">"Loading…"</p> }.into_any(),
+                    Some(Ok(t)) => view! {
                         <AuditTable events=t.events/>
                         {t.next_cursor.is_some().then(|| view! {
                             <button type="button" class="button" on:click=move |_| pages.update(|n| *n += 1)>
@@ -32,9 +33,8 @@ pub fn AuditSection() -> impl IntoView {
                         })}
                     }
                     .into_any(),
-                    Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
-                })}
-            </Transition>
+                    Some(Err(e)) => view! { <ErrorNotice error=e/> }.into_any(),
+                }}
         </section>
     }
 }

@@ -11,6 +11,7 @@ use crate::api::{self, ApiError};
 use crate::components::audit_table::format_time;
 use crate::components::dialog::ConfirmDialog;
 use crate::components::error_notice::{CatalogNotice, ErrorNotice, MaybeError};
+use crate::fetched::Fetched;
 use crate::session;
 
 /// The query that brings the admin back to the export after signing in again.
@@ -87,7 +88,7 @@ fn download(export: &CompanyKeyExport) -> Result<(), ApiError> {
 pub fn CompletedView() -> impl IntoView {
     let store = use_kms();
     let company = store.company;
-    let window = LocalResource::new(move || {
+    let window = Fetched::new(move || {
         let company = company.get();
         async move { api::export_verification(&company).await }
     });
@@ -128,8 +129,9 @@ pub fn CompletedView() -> impl IntoView {
     let return_path = move || format!("/companies/{}/kms", company.get());
 
     let offer = move || {
-        window.get().map(|r| match r {
-            Ok(w) if w.export_open && !exported.get() => view! {
+        match window.get() {
+            None => view! { <p class="muted">"Loading…"</p> }.into_any(),
+            Some(Ok(w)) if w.export_open && !exported.get() => view! {
                 <p>
                     "You have one opportunity to export a copy of your company encryption key without re-verifying your tenants. If you'd like an off-platform copy for safe-keeping, export it now."
                 </p>
@@ -150,7 +152,7 @@ pub fn CompletedView() -> impl IntoView {
                 </div>
             }
             .into_any(),
-            Ok(_) => view! {
+            Some(Ok(_)) => view! {
                 <p>
                     {move || if exported.get() {
                         "The company key was exported to a file. Keep it somewhere safe: it decrypts your backups. "
@@ -161,8 +163,8 @@ pub fn CompletedView() -> impl IntoView {
                 </p>
             }
             .into_any(),
-            Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
-        })
+            Some(Err(e)) => view! { <ErrorNotice error=e/> }.into_any(),
+        }
     };
 
     view! {
@@ -171,7 +173,7 @@ pub fn CompletedView() -> impl IntoView {
             <p>"Your backup encryption keys are now protected by your Azure Key Vault key."</p>
             <h3>"Export the company key"</h3>
             <div aria-live="polite">
-                <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>{offer}</Transition>
+                {offer}
             </div>
             <MaybeError error=other_error/>
             {move || stale.get().map(|body| view! { <ReauthNotice body=body return_path=return_path()/> })}

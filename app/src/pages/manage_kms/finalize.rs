@@ -9,6 +9,7 @@ use super::store::use_kms;
 use crate::api;
 use crate::components::audit_table::format_time;
 use crate::components::error_notice::{CatalogNotice, ErrorNotice};
+use crate::fetched::Fetched;
 
 const STEPS: [(FinalizeStep, &str); 4] = [
     (
@@ -34,7 +35,7 @@ const STEPS: [(FinalizeStep, &str); 4] = [
 #[component]
 pub fn FinalizeView() -> impl IntoView {
     let store = use_kms();
-    let progress = LocalResource::new(move || {
+    let progress = Fetched::new(move || {
         store.reread.track();
         let company = store.company.get();
         async move { api::finalize_progress(&company).await }
@@ -46,12 +47,11 @@ pub fn FinalizeView() -> impl IntoView {
                 <span class="spinner" aria-hidden="true"></span>
                 "Every tenant is verified. Your company key is being re-protected with your Azure Key Vault key; your current provider stays in force until the last step succeeds."
             </p>
-            <Transition fallback=|| view! { <p class="muted">"Loading progress…"</p> }>
-                {move || progress.get().map(|r| match r {
-                    Ok(p) => view! { <Steps progress=p/> }.into_any(),
-                    Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
-                })}
-            </Transition>
+            {move || match progress.get() {
+                None => view! { <p class="muted">"Loading progress…"</p> }.into_any(),
+                Some(Ok(p)) => view! { <Steps progress=p/> }.into_any(),
+                Some(Err(e)) => view! { <ErrorNotice error=e/> }.into_any(),
+            }}
         </div>
     }
 }

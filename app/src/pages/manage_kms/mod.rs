@@ -27,7 +27,6 @@ mod tested;
 
 use keyswitch_shared::switch::Stage;
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
 
 use self::audit::AuditSection;
 use self::cancel::{CancelDialog, CancelledNote};
@@ -44,9 +43,11 @@ use self::store::KmsStore;
 
 /// The Manage KMS screen for the company in the path.
 #[component]
-pub fn ManageKms() -> impl IntoView {
-    let params = use_params_map();
-    let company = Signal::derive(move || params.read().get("company").unwrap_or_default());
+pub fn ManageKms(
+    /// The company in the path.
+    company: String,
+) -> impl IntoView {
+    let company = Signal::stored(company);
     let store = KmsStore::provide(company);
     // What decides the screen's structure; data inside updates in place.
     let shape = Memo::new(move |_| {

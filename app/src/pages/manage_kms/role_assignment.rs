@@ -12,6 +12,7 @@ use crate::api;
 use crate::components::copy_button::CopyButton;
 use crate::components::dialog::Dialog;
 use crate::components::error_notice::{ErrorNotice, MaybeError};
+use crate::fetched::Fetched;
 
 /// The az commands split into copyable blocks (blank lines separate them).
 #[must_use]
@@ -91,7 +92,7 @@ pub fn RoleAssignmentDialog() -> impl IntoView {
     open_and_close_with_the_stage(store);
     let open = store.role_open;
     // Loaded each time the dialog opens, so it reflects the current setup.
-    let guidance = LocalResource::new(move || {
+    let guidance = Fetched::new(move || {
         let wanted = open.get();
         let company = store.company.get();
         async move {
@@ -102,19 +103,16 @@ pub fn RoleAssignmentDialog() -> impl IntoView {
             }
         }
     });
-    let body = move || {
-        guidance.get().flatten().map(|r| match r {
-            Ok(g) => view! { <Guidance g=g/> }.into_any(),
-            Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
-        })
+    let body = move || match guidance.get().flatten() {
+        None => view! { <p class="muted">"Loading the steps…"</p> }.into_any(),
+        Some(Ok(g)) => view! { <Guidance g=g/> }.into_any(),
+        Some(Err(e)) => view! { <ErrorNotice error=e/> }.into_any(),
     };
     let busy = move || store.running(OpKind::Test);
     view! {
         <Dialog open=open id="role-dialog" title="Assign the Key Vault Crypto User role".to_owned()>
             <div class="dialog-scroll">
-                <Suspense fallback=|| view! { <p class="muted">"Loading the steps…"</p> }>
-                    {body}
-                </Suspense>
+                {body}
             </div>
             <MaybeError error=store.error_for(&[OpKind::Test])/>
             <div class="actions">

@@ -13,6 +13,7 @@ use wasm_bindgen::JsCast;
 
 use super::popup::Popup;
 use crate::api::{self, ApiError};
+use crate::fetched::Fetched;
 use crate::session::SessionState;
 
 /// What the admin can ask the edge to do on this screen.
@@ -190,7 +191,7 @@ impl KmsStore {
     pub fn provide(company: Signal<String>) -> Self {
         let arrivals = StoredValue::new(0u64);
         let reread = Trigger::new();
-        let loaded = LocalResource::new(move || {
+        let loaded = Fetched::new(move || {
             reread.track();
             let company = company.get();
             async move { arrive(arrivals, api::overview(&company).await) }
@@ -335,7 +336,9 @@ impl KmsStore {
     /// Changes whenever the edge reports a state or the trail has news:
     /// the audit trail is read again then.
     pub fn track_audit(self) {
-        self.latest.track();
+        // Read, not just `track()`ed: a memo nobody reads is never computed,
+        // so it would never learn that its sources changed.
+        let _newest = self.latest.get();
         self.audit_news.track();
     }
 

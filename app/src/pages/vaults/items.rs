@@ -11,6 +11,7 @@ use crate::api;
 use crate::components::audit_table::format_time;
 use crate::components::error_notice::{ErrorNotice, MaybeError};
 use crate::components::field::{FieldText, TextField};
+use crate::fetched::Fetched;
 
 const NAME: FieldText = FieldText {
     id: "item-name",
@@ -49,7 +50,7 @@ pub fn ItemsSection() -> impl IntoView {
                 })
         })
     });
-    let items = LocalResource::new(move || {
+    let items = Fetched::new(move || {
         let ws = page.workspace.get();
         let vault = chosen.get();
         async move {
@@ -99,12 +100,11 @@ pub fn ItemsSection() -> impl IntoView {
                     </select>
                 </div>
                 <StoreItemForm vault=chosen on_stored=Callback::new(move |()| items.refetch())/>
-                <Transition fallback=|| view! { <p class="muted">"Loading items…"</p> }>
-                    {move || items.get().map(|r| match r {
-                        Ok(list) => view! { <ItemList items=list on_reveal=Callback::new(move |i| { reveal.dispatch(i); })/> }.into_any(),
-                        Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
-                    })}
-                </Transition>
+                {move || match items.get() {
+                    None => view! { <p class="muted">"Loading items…"</p> }.into_any(),
+                    Some(Ok(list)) => view! { <ItemList items=list on_reveal=Callback::new(move |i| { reveal.dispatch(i); })/> }.into_any(),
+                    Some(Err(e)) => view! { <ErrorNotice error=e/> }.into_any(),
+                }}
                 <MaybeError error=read_error/>
                 {revealed}
             </Show>

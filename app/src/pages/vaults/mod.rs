@@ -12,7 +12,6 @@ mod table;
 use keyswitch_shared::CatalogError;
 use keyswitch_shared::vaults::VaultSummary;
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
 
 use self::create::CreateVaultDialog;
 use self::items::ItemsSection;
@@ -22,6 +21,7 @@ use self::table::VaultTable;
 use crate::api::{self, ApiError};
 use crate::components::error_notice::{ErrorNotice, MaybeError};
 use crate::components::field::FieldError;
+use crate::fetched::Fetched;
 use crate::session::SessionState;
 
 /// The screen's shared state: the workspace, its vaults as the edge last
@@ -36,14 +36,14 @@ pub struct VaultsPage {
     pub load_error: Signal<Option<ApiError>>,
     /// What just succeeded, announced politely.
     pub success: RwSignal<Option<String>>,
-    list: LocalResource<Result<Vec<VaultSummary>, ApiError>>,
+    list: Fetched<Result<Vec<VaultSummary>, ApiError>>,
 }
 
 impl VaultsPage {
     /// Lists the vaults of `workspace` and provides the state to the screen.
     fn provide(workspace: Signal<String>) -> Self {
         let session = use_context::<SessionState>().unwrap_or_default();
-        let list = LocalResource::new(move || {
+        let list = Fetched::new(move || {
             let ws = workspace.get();
             async move { api::vaults::list(&ws).await.map(|l| l.vaults) }
         });
@@ -113,9 +113,11 @@ enum RowOp {
 
 /// The Vault management screen of the workspace in the path.
 #[component]
-pub fn Vaults() -> impl IntoView {
-    let params = use_params_map();
-    let workspace = Signal::derive(move || params.read().get("workspace").unwrap_or_default());
+pub fn Vaults(
+    /// The workspace in the path.
+    workspace: String,
+) -> impl IntoView {
+    let workspace = Signal::stored(workspace);
     let page = VaultsPage::provide(workspace);
     let success = page.success;
 
