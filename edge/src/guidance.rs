@@ -68,6 +68,16 @@ fn binding_step(
     }
 }
 
+/// The role step of one kind of vault: which role, where, and how.
+struct RoleStep {
+    role_name: &'static str,
+    role_id: &'static str,
+    scope: String,
+    az_commands: String,
+    portal_steps: Vec<String>,
+    note: &'static str,
+}
+
 /// Builds the guidance for `company`'s pending setup, for its vault's cloud
 /// and kind.
 pub fn build(
@@ -75,12 +85,34 @@ pub fn build(
     pending: &PendingSetup,
     application_id: &str,
 ) -> RoleAssignmentGuidance {
-    if pending.vault_uri.kind() == VaultKind::ManagedHsm {
-        return managed_hsm(company, pending, application_id);
-    }
     let cloud = pending.vault_uri.cloud();
-    let portal = cloud.portal();
+    let kind = pending.vault_uri.kind();
     let vault = &pending.vault_name;
+    let key = pending.key_name.as_str();
+    let step = match kind {
+        VaultKind::KeyVault => key_vault(cloud, vault),
+        VaultKind::ManagedHsm => managed_hsm(cloud, vault, key),
+    };
+    RoleAssignmentGuidance {
+        binding: binding_step(company, vault, key, kind, cloud),
+        service_principal_name: CONNECTOR_DISPLAY_NAME.to_owned(),
+        application_id: application_id.to_owned(),
+        role_name: step.role_name.to_owned(),
+        role_id: step.role_id.to_owned(),
+        vault_name: vault.clone(),
+        vault_uri: pending.vault_uri.clone(),
+        key_name: pending.key_name.clone(),
+        vault_tenant: pending.vault_tenant.clone(),
+        scope: step.scope,
+        az_commands: step.az_commands,
+        portal_steps: step.portal_steps,
+        access_policy_note: step.note.to_owned(),
+    }
+}
+
+/// A Key Vault: Azure RBAC's Key Vault Crypto User on the vault.
+fn key_vault(cloud: Cloud, vault: &str) -> RoleStep {
+    let portal = cloud.portal();
     let scope = format!(
         "/subscriptions/<subscription-id>/resourceGroups/<resource-group>/providers/Microsoft.KeyVault/vaults/{vault}"
     );
@@ -105,41 +137,20 @@ pub fn build(
         "Click Review + assign twice to confirm.".to_owned(),
         format!("Verify the assignment appears in the Role assignments tab under {ROLE_NAME}."),
     ];
-    let binding = binding_step(
-        company,
-        vault,
-        pending.key_name.as_str(),
-        VaultKind::KeyVault,
-        cloud,
-    );
-    RoleAssignmentGuidance {
-        binding,
-        service_principal_name: CONNECTOR_DISPLAY_NAME.to_owned(),
-        application_id: application_id.to_owned(),
-        role_name: ROLE_NAME.to_owned(),
-        role_id: ROLE_ID.to_owned(),
-        vault_name: vault.clone(),
-        vault_uri: pending.vault_uri.clone(),
-        key_name: pending.key_name.clone(),
-        vault_tenant: pending.vault_tenant.clone(),
+    RoleStep {
+        role_name: ROLE_NAME,
+        role_id: ROLE_ID,
         scope,
         az_commands,
         portal_steps,
-        access_policy_note: "Your Key Vault must use the Azure RBAC permission model. If the Access control (IAM) blade shows a banner saying \"This key vault is using vault access policy as the permission model\", go to Settings > Access configuration, select Azure role-based access control and Save, then assign the role.".to_owned(),
+        note: "Your Key Vault must use the Azure RBAC permission model. If the Access control (IAM) blade shows a banner saying \"This key vault is using vault access policy as the permission model\", go to Settings > Access configuration, select Azure role-based access control and Save, then assign the role.",
     }
 }
 
 /// A Managed HSM: its local RBAC grants key use, on the key itself
 /// (`/keys/{key}`), with `az keyvault role assignment create --hsm-name`;
 /// Access control (IAM) assignments of Azure RBAC do not reach its keys.
-fn managed_hsm(
-    company: &CompanyId,
-    pending: &PendingSetup,
-    application_id: &str,
-) -> RoleAssignmentGuidance {
-    let cloud = pending.vault_uri.cloud();
-    let hsm = &pending.vault_name;
-    let key = pending.key_name.as_str();
+fn managed_hsm(cloud: Cloud, hsm: &str, key: &str) -> RoleStep {
     let scope = format!("/keys/{key}");
     let az_commands = format!(
         "{}# Get the service principal object ID by display name\n\
@@ -163,20 +174,12 @@ fn managed_hsm(
         ),
         format!("Verify the assignment appears in Local RBAC under {HSM_ROLE_NAME}."),
     ];
-    let binding = binding_step(company, hsm, key, VaultKind::ManagedHsm, cloud);
-    RoleAssignmentGuidance {
-        binding,
-        service_principal_name: CONNECTOR_DISPLAY_NAME.to_owned(),
-        application_id: application_id.to_owned(),
-        role_name: HSM_ROLE_NAME.to_owned(),
-        role_id: HSM_ROLE_ID.to_owned(),
-        vault_name: hsm.clone(),
-        vault_uri: pending.vault_uri.clone(),
-        key_name: pending.key_name.clone(),
-        vault_tenant: pending.vault_tenant.clone(),
+    RoleStep {
+        role_name: HSM_ROLE_NAME,
+        role_id: HSM_ROLE_ID,
         scope,
         az_commands,
         portal_steps,
-        access_policy_note: "A Managed HSM has no access policies and ignores Azure role assignments on its keys: only its local RBAC (Managed HSM Crypto User, or a role with the same key permissions) lets CyberSentriq wrap and unwrap with the key.".to_owned(),
+        note: "A Managed HSM has no access policies and ignores Azure role assignments on its keys: only its local RBAC (Managed HSM Crypto User, or a role with the same key permissions) lets CyberSentriq wrap and unwrap with the key.",
     }
 }

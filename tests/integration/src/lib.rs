@@ -201,11 +201,32 @@ fn short_id() -> String {
 
 /// Builds a fresh [`World`] (`rbac` false gives an access-policy vault).
 pub async fn world(rbac: bool, key_size: u32) -> World {
+    let model = if rbac { "rbac" } else { "access_policy" };
+    world_in(
+        json!({}),
+        json!({"permission_model": model}),
+        json!({"kty": "RSA", "size": key_size}),
+    )
+    .await
+}
+
+/// Builds a fresh [`World`]: the tenant with `tenant` (e.g.
+/// `{"cloud": "china"}`), the vault with `vault` (e.g. `{"kind":
+/// "managed_hsm"}`), the key `company-kek` with `key` (`kty`, `size`) added
+/// to what the control API is given.
+pub async fn world_in(tenant: Value, vault: Value, key: Value) -> World {
     let id = short_id();
+    let merged = |extra: Value, base: Value| {
+        let mut out = base;
+        if let (Some(o), Value::Object(e)) = (out.as_object_mut(), extra) {
+            o.extend(e);
+        }
+        out
+    };
     let t = control(
         "POST",
         "/tenants",
-        Some(json!({"name": format!("Tenant {id}")})),
+        Some(merged(tenant, json!({"name": format!("Tenant {id}")}))),
     )
     .await;
     let tenant = t["id"].as_str().expect("tenant id").to_owned();
@@ -221,24 +242,23 @@ pub async fn world(rbac: bool, key_size: u32) -> World {
         Some(json!({"tenant": tenant, "name": "Pete Plain", "roles": []})),
     )
     .await;
-    let vault = format!("kv{id}");
-    let model = if rbac { "rbac" } else { "access_policy" };
-    control(
+    let name = format!("kv{id}");
+    let v = control(
         "POST",
         "/vaults",
-        Some(json!({"name": vault, "tenant": tenant, "permission_model": model})),
+        Some(merged(vault, json!({"name": name, "tenant": tenant}))),
     )
     .await;
     control(
         "POST",
-        &format!("/vaults/{vault}/keys"),
-        Some(json!({"name": "company-kek", "kty": "RSA", "size": key_size})),
+        &format!("/vaults/{name}/keys"),
+        Some(merged(key, json!({"name": "company-kek"}))),
     )
     .await;
     World {
-        vault_uri: format!("https://{vault}.vault.azure.net"),
+        vault_uri: format!("https://{}", v["host"].as_str().expect("the vault's host")),
         tenant,
-        vault,
+        vault: name,
         key: "company-kek".into(),
         admin_oid: admin["oid"].as_str().expect("oid").to_owned(),
         plain_oid: plain["oid"].as_str().expect("oid").to_owned(),

@@ -13,57 +13,14 @@ use serde_json::{Value, json};
 const CHINA_CONNECTOR: &str = "3c7d9e21-5b4a-4f6e-8a1c-2b9d0e6f7a31";
 
 /// A fresh tenant of `cloud` with a Global Administrator, and a vault (or
-/// Managed HSM, `kind`) there with an RSA key.
+/// Managed HSM, `kind`) there with an RSA-HSM key.
 async fn cloud_world(cloud: &str, kind: &str) -> World {
-    let id = fresh_company("c");
-    let id: String = id
-        .chars()
-        .rev()
-        .take(10)
-        .collect::<String>()
-        .chars()
-        .rev()
-        .collect();
-    let t = control(
-        "POST",
-        "/tenants",
-        Some(json!({"name": format!("Tenant {id}"), "cloud": cloud})),
+    world_in(
+        json!({"cloud": cloud}),
+        json!({"kind": kind}),
+        json!({"kty": "RSA-HSM", "size": 2048}),
     )
-    .await;
-    let tenant = t["id"].as_str().expect("tenant id").to_owned();
-    let admin = control(
-        "POST",
-        "/users",
-        Some(json!({"tenant": tenant, "name": "Gina Global", "roles": ["Global Administrator"]})),
-    )
-    .await;
-    let plain = control(
-        "POST",
-        "/users",
-        Some(json!({"tenant": tenant, "name": "Pete Plain", "roles": []})),
-    )
-    .await;
-    let vault = format!("v{id}");
-    let v = control(
-        "POST",
-        "/vaults",
-        Some(json!({"name": vault, "tenant": tenant, "kind": kind})),
-    )
-    .await;
-    control(
-        "POST",
-        &format!("/vaults/{vault}/keys"),
-        Some(json!({"name": "company-kek", "kty": "RSA-HSM", "size": 2048})),
-    )
-    .await;
-    World {
-        vault_uri: format!("https://{}", v["host"].as_str().expect("host")),
-        tenant,
-        vault,
-        key: "company-kek".into(),
-        admin_oid: admin["oid"].as_str().expect("oid").to_owned(),
-        plain_oid: plain["oid"].as_str().expect("oid").to_owned(),
-    }
+    .await
 }
 
 /// Assigns `role` (on the key, as a Managed HSM's local RBAC does it, or on

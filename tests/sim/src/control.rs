@@ -692,13 +692,23 @@ struct AliasBody {
     host: String,
 }
 
+/// `POST /_control/vaults/{vault}/aliases {"host"}`: `host` (e.g.
+/// `localhost:8791`) now addresses this vault; like a DNS name, an alias
+/// names one vault, so it leaves any other vault that had it.
 async fn add_alias(State(sim): State<AppState>, Path(vault): Path<String>, b: Bytes) -> Response {
     let body = body!(AliasBody, b);
-    with_vault(&sim, &vault, |v, _| {
-        let h = body.host.to_ascii_lowercase();
-        if !v.aliases.contains(&h) {
-            v.aliases.push(h);
+    let h = body.host.to_ascii_lowercase();
+    {
+        let mut w = lock(&sim.world);
+        if w.vault(&vault).is_none() {
+            return not_found("vault");
         }
+        for v in &mut w.vaults {
+            v.aliases.retain(|a| *a != h);
+        }
+    }
+    with_vault(&sim, &vault, |v, _| {
+        v.aliases.push(h.clone());
         Json(vault_json(v)).into_response()
     })
 }

@@ -37,29 +37,6 @@ fn claims(jwt: &str) -> Value {
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).expect("b64")).expect("json")
 }
 
-async fn cc(
-    sim: &Sim,
-    authority: &str,
-    tenant: &str,
-    client: &str,
-    secret: &str,
-    scope: &str,
-) -> (u16, Value) {
-    let r = sim
-        .form(
-            &format!("/{authority}/{tenant}/oauth2/v2.0/token"),
-            &[
-                ("grant_type", "client_credentials"),
-                ("client_id", client),
-                ("client_secret", secret),
-                ("scope", scope),
-            ],
-        )
-        .await;
-    let s = r.status().as_u16();
-    (s, r.json().await.expect("json"))
-}
-
 async fn challenge(sim: &Sim, path: &str) -> (u16, String, String) {
     let r = sim
         .http
@@ -288,54 +265,44 @@ async fn each_cloud_has_its_authority_audience_and_connector() {
     ] {
         // The public authority does not know the sovereign tenant, and the
         // sovereign authority does not know Contoso's public tenant.
-        let (s, b) = cc(
-            &sim,
-            "entra",
-            tenant,
-            CONNECTOR,
-            "dev-connector-secret",
-            scope,
-        )
-        .await;
+        let (s, b) = sim
+            .cc_in("entra", tenant, CONNECTOR, "dev-connector-secret", scope)
+            .await;
         assert_eq!((s, b["error_codes"][0].as_u64()), (400, Some(90002)), "{b}");
-        let (s, b) = cc(&sim, authority, CONTOSO, connector, secret, scope).await;
+        let (s, b) = sim
+            .cc_in(authority, CONTOSO, connector, secret, scope)
+            .await;
         assert_eq!((s, b["error_codes"][0].as_u64()), (400, Some(90002)), "{b}");
         // The public connector's registration does not exist there.
         let (s, _) = sim
             .control(Method::POST, "/consents", json!({"tenant": tenant}))
             .await;
         assert_eq!(s, 201);
-        let (s, b) = cc(
-            &sim,
-            authority,
-            tenant,
-            CONNECTOR,
-            "dev-connector-secret",
-            scope,
-        )
-        .await;
+        let (s, b) = sim
+            .cc_in(authority, tenant, CONNECTOR, "dev-connector-secret", scope)
+            .await;
         assert_eq!(
             (s, b["error_codes"][0].as_u64()),
             (400, Some(700016)),
             "{b}"
         );
         // The cloud's own connector gets a token with that cloud's audience.
-        let (s, b) = cc(&sim, authority, tenant, connector, secret, scope).await;
+        let (s, b) = sim.cc_in(authority, tenant, connector, secret, scope).await;
         assert_eq!(s, 200, "{b}");
         let token = b["access_token"].as_str().expect("token").to_owned();
         let c = claims(&token);
         assert_eq!(c["aud"].as_str(), scope.strip_suffix("/.default"));
         assert_eq!(c["tid"], tenant);
         // A public-cloud resource is unknown to a sovereign authority.
-        let (s, b) = cc(
-            &sim,
-            authority,
-            tenant,
-            connector,
-            secret,
-            "https://vault.azure.net/.default",
-        )
-        .await;
+        let (s, b) = sim
+            .cc_in(
+                authority,
+                tenant,
+                connector,
+                secret,
+                "https://vault.azure.net/.default",
+            )
+            .await;
         assert_eq!(
             (s, b["error_codes"][0].as_u64()),
             (400, Some(500011)),
@@ -384,15 +351,15 @@ async fn each_cloud_has_its_authority_audience_and_connector() {
         assert_eq!(s, 401);
     }
     // The public authority refuses the sovereign resources too.
-    let (s, b) = cc(
-        &sim,
-        "entra",
-        CONTOSO,
-        APP,
-        APP_SECRET,
-        "https://vault.azure.cn/.default",
-    )
-    .await;
+    let (s, b) = sim
+        .cc_in(
+            "entra",
+            CONTOSO,
+            APP,
+            APP_SECRET,
+            "https://vault.azure.cn/.default",
+        )
+        .await;
     assert_eq!(
         (s, b["error_codes"][0].as_u64()),
         (400, Some(500011)),

@@ -93,16 +93,16 @@ impl Sim {
         .await
     }
 
-    /// Client-credentials token from the authority at `/{authority}`
-    /// (`entra`, `entra-china`, `entra-usgov`) for `scope`.
-    pub async fn token_in(
+    /// Client credentials at the authority at `/{authority}` (`entra`,
+    /// `entra-china`, `entra-usgov`) for `scope`: status and JSON answer.
+    pub async fn cc_in(
         &self,
         authority: &str,
         tenant: &str,
         client: &str,
         secret: &str,
         scope: &str,
-    ) -> String {
+    ) -> (u16, Value) {
         let r = self
             .form(
                 &format!("/{authority}/{tenant}/oauth2/v2.0/token"),
@@ -114,8 +114,21 @@ impl Sim {
                 ],
             )
             .await;
-        assert_eq!(r.status().as_u16(), 200);
-        let v: Value = r.json().await.expect("json");
+        let s = r.status().as_u16();
+        (s, r.json().await.expect("json"))
+    }
+
+    /// [`Sim::cc_in`]'s access token (panics on failure).
+    pub async fn token_in(
+        &self,
+        authority: &str,
+        tenant: &str,
+        client: &str,
+        secret: &str,
+        scope: &str,
+    ) -> String {
+        let (s, v) = self.cc_in(authority, tenant, client, secret, scope).await;
+        assert_eq!(s, 200, "{v}");
         v["access_token"].as_str().expect("token").to_owned()
     }
 
