@@ -37,6 +37,20 @@ VENV="$ROOT/.venv"
 log() { printf '\033[1m[keyswitch]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31m[keyswitch] error:\033[0m %s\n' "$*" >&2; exit 1; }
 
+# build_worker OUT_DIR [CARGO ARGS...]: worker-build --release into edge/OUT_DIR,
+# then drops the wasm's name section. worker-build runs wasm-opt with
+# --debuginfo, which keeps every function's name: about 95 KiB of the gzip
+# upload that only a stack trace would read (panic messages keep their text
+# and source location). Same wasm features as worker-build enables.
+build_worker() {
+  local out=$1
+  shift
+  (cd "$ROOT/edge" && worker-build --release --out-dir "$out" ${1+"$@"} >/dev/null)
+  "$WASM_OPT_BIN" --enable-mutable-globals --enable-sign-ext --enable-nontrapping-float-to-int \
+    --enable-bulk-memory --enable-multivalue --enable-reference-types --enable-exception-handling \
+    --strip-debug "$ROOT/edge/$out/index_bg.wasm" -o "$ROOT/edge/$out/index_bg.wasm"
+}
+
 # as_root CMD...: runs CMD as root (directly when we are root, else sudo).
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -164,6 +178,7 @@ start_stack() {
     --var "CONSENT_MAX_AGE_SECONDS:${CONSENT_MAX_AGE_SECONDS:-20}" \
     --var "CONNECTION_TEST_INTERVAL_SECONDS:${CONNECTION_TEST_INTERVAL_SECONDS:-3}" \
     --var "KEY_CACHE_SECONDS:${KEY_CACHE_SECONDS:-6}" \
+    --var "BACKUP_SET_COUNT_MAX_AGE_SECONDS:${BACKUP_SET_COUNT_MAX_AGE_SECONDS:-2}" \
     --var "FINALIZE_RETRY_BASE_MS:${FINALIZE_RETRY_BASE_MS:-300}" \
     --var "HEALTH_CHECK_INTERVAL_SECONDS:${HEALTH_CHECK_INTERVAL_SECONDS:-30}" \
     --var "EXPIRY_WARNING_DAYS:${EXPIRY_WARNING_DAYS:-30}" \

@@ -227,6 +227,22 @@ pub fn export_window_secs(env: &Env) -> i64 {
         .unwrap_or(keyswitch_shared::switch::EXPORT_WINDOW_SECS)
 }
 
+/// Var: how old the kept backup-set count may be before the status reads
+/// the inventory again, in seconds (default and most 60; the config guard
+/// refuses less than 10 outside development).
+pub const BACKUP_SET_COUNT_MAX_AGE_SECONDS: &str = "BACKUP_SET_COUNT_MAX_AGE_SECONDS";
+
+/// The backup-set count's maximum age in milliseconds (1 s to 60 s).
+pub fn backup_set_count_max_age_ms(env: &Env) -> u64 {
+    let most = keyswitch_shared::switch::BACKUP_SET_COUNT_MAX_AGE_SECS;
+    env.var(BACKUP_SET_COUNT_MAX_AGE_SECONDS)
+        .ok()
+        .and_then(|v| v.to_string().trim().parse::<u64>().ok())
+        .unwrap_or(most)
+        .clamp(1, most)
+        .saturating_mul(1000)
+}
+
 /// Var: how long the unwrapped company key stays in the company's Durable
 /// Object memory after the provider last unwrapped it, in seconds (default
 /// 300, never more; the config guard refuses less than 30 outside

@@ -1,5 +1,6 @@
 //! The one RS256 JWT verifier: RedApp's console sessions and the ID tokens
-//! of tenant verification (Microsoft, Google). Signature against the
+//! of tenant verification (Microsoft, Google). Signature (by the platform's
+//! WebCrypto, [`crate::webcrypto`]) against the
 //! issuer's JWKS (cached per URL; an unknown `kid` refetches, at most every
 //! few seconds), then issuer, audience, nonce and lifetime. A signature is
 //! verified once per token per isolate ([`VerifiedTokens`]); the claims on
@@ -12,9 +13,6 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use keyswitch_shared::id_token::IdTokenFault;
 use keyswitch_shared::verified_tokens::{Digest, VerifiedTokens};
-use rsa::pkcs1v15::{Signature, VerifyingKey};
-use rsa::signature::Verifier;
-use rsa::{BigUint, RsaPublicKey};
 use serde::Deserialize;
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
@@ -22,6 +20,7 @@ use subtle::ConstantTimeEq;
 
 use crate::clock::now_ms;
 use crate::http::{Call, HttpError};
+use crate::webcrypto;
 
 /// Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds.
 pub const LEEWAY_SECS: i64 = 60;
@@ -29,6 +28,10 @@ pub const LEEWAY_SECS: i64 = 60;
 const JWKS_TTL_MS: u64 = 5 * 60 * 1000;
 /// An unknown `kid` refetches the JWKS at most this often.
 const JWKS_REFETCH_MIN_MS: u64 = 10 * 1000;
+/// Smallest and largest RSA modulus accepted for a signing key (bytes:
+/// 2048 and 4096 bits).
+const MIN_MODULUS_BYTES: usize = 256;
+const MAX_MODULUS_BYTES: usize = 512;
 /// Longest token accepted (bytes), to bound work on hostile input.
 const MAX_TOKEN_LEN: usize = 16 * 1024;
 
@@ -129,7 +132,7 @@ fn find(keys: &[Jwk], kid: Option<&str>) -> Option<Jwk> {
 
 /// The key for `kid`: from the cache while it is fresh, else fetched (an
 /// unknown `kid` refetches unless the keys were fetched moments ago).
-async fn signing_key(jwks_url: &str, kid: Option<&str>) -> Result<VerifyingKey<Sha256>, JwtError> {
+async fn signing_key(jwks_url: &str, kid: Option<&str>) -> Result<Jwk, JwtError> {
     let now = now_ms();
     let cached = CACHE.with(|c| {
         c.borrow().get(jwks_url).and_then(|j| {
@@ -137,10 +140,10 @@ async fn signing_key(jwks_url: &str, kid: Option<&str>) -> Result<VerifyingKey<S
             fresh.then(|| (find(&j.keys, kid), j.fetched_at_ms))
         })
     });
-    let jwk = match cached {
-        Some((Some(jwk), _)) => jwk,
+    match cached {
+        Some((Some(jwk), _)) => Ok(jwk),
         Some((None, fetched)) if now.saturating_sub(fetched) < JWKS_REFETCH_MIN_MS => {
-            return Err(JwtError::Invalid(IdTokenFault::UnknownKey));
+            Err(JwtError::Invalid(IdTokenFault::UnknownKey))
         }
         _ => {
             let keys = fetch(jwks_url).await.map_err(JwtError::KeysUnavailable)?;
@@ -154,19 +157,39 @@ async fn signing_key(jwks_url: &str, kid: Option<&str>) -> Result<VerifyingKey<S
                     },
                 );
             });
-            found.ok_or(JwtError::Invalid(IdTokenFault::UnknownKey))?
+            found.ok_or(JwtError::Invalid(IdTokenFault::UnknownKey))
         }
-    };
+    }
+}
+
+/// Checks `signature` over `signed` with `jwk`, through the platform's
+/// WebCrypto (RSASSA-PKCS1-v1_5, SHA-256). The key must be RSA of 2048 to
+/// 4096 bits and the signature as long as its modulus.
+async fn check_signature(jwk: &Jwk, signed: &[u8], signature: &[u8]) -> Result<(), JwtError> {
     let bad_key = || JwtError::Invalid(IdTokenFault::UnknownKey);
-    let n = URL_SAFE_NO_PAD
-        .decode(jwk.n.as_deref().unwrap_or_default())
-        .map_err(|_| bad_key())?;
-    let e = URL_SAFE_NO_PAD
-        .decode(jwk.e.as_deref().unwrap_or_default())
-        .map_err(|_| bad_key())?;
-    let public = RsaPublicKey::new(BigUint::from_bytes_be(&n), BigUint::from_bytes_be(&e))
-        .map_err(|_| bad_key())?;
-    Ok(VerifyingKey::<Sha256>::new(public))
+    let (Some(n), Some(e)) = (jwk.n.as_deref(), jwk.e.as_deref()) else {
+        return Err(bad_key());
+    };
+    let modulus = URL_SAFE_NO_PAD.decode(n).map_err(|_| bad_key())?;
+    let exponent = URL_SAFE_NO_PAD.decode(e).map_err(|_| bad_key())?;
+    let modulus_len = modulus.iter().skip_while(|b| **b == 0).count();
+    if !(MIN_MODULUS_BYTES..=MAX_MODULUS_BYTES).contains(&modulus_len)
+        || exponent.iter().all(|b| *b == 0)
+    {
+        return Err(bad_key());
+    }
+    if signature.len() != modulus_len {
+        return Err(JwtError::Invalid(IdTokenFault::Signature));
+    }
+    let key = webcrypto::rs256_key(n, e).await.map_err(|_| bad_key())?;
+    let valid = webcrypto::rs256_verify(&key, signed, signature)
+        .await
+        .map_err(|_| JwtError::Invalid(IdTokenFault::Signature))?;
+    if valid {
+        Ok(())
+    } else {
+        Err(JwtError::Invalid(IdTokenFault::Signature))
+    }
 }
 
 /// One claim of a token that is NOT verified yet, as text: only to choose
@@ -197,17 +220,16 @@ pub async fn verify(token: &str, expect: &Expect<'_>) -> Result<Value, JwtError>
     if header.alg != "RS256" {
         return Err(JwtError::Invalid(IdTokenFault::Algorithm));
     }
-    let signature = Signature::try_from(decode(s64)?.as_slice()).map_err(|_| malformed())?;
+    let signature = decode(s64)?;
     // A token whose signature this isolate already verified against the
     // same JWKS is not verified again (its claims are, below, every time).
     let digest = token_digest(expect.jwks_url, token);
     let now = now_ms();
     let known = VERIFIED.with(|v| v.borrow_mut().holds(&digest, now));
     if !known {
-        let key = signing_key(expect.jwks_url, header.kid.as_deref()).await?;
+        let jwk = signing_key(expect.jwks_url, header.kid.as_deref()).await?;
         let signed = &token[..h64.len() + 1 + c64.len()];
-        key.verify(signed.as_bytes(), &signature)
-            .map_err(|_| JwtError::Invalid(IdTokenFault::Signature))?;
+        check_signature(&jwk, signed.as_bytes(), &signature).await?;
     }
     let claims: Value = serde_json::from_slice(&decode(c64)?).map_err(|_| malformed())?;
     check_claims(&claims, expect)?;

@@ -33,6 +33,7 @@ mod routes;
 mod session;
 mod sweep;
 mod timer;
+mod webcrypto;
 mod webhook;
 mod workspace;
 
@@ -182,9 +183,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
             run(r, c, routes::oauth::consent_callback)
         });
     #[cfg(feature = "bench")]
-    let router = router.get("/api/bench/crypto", |r, c| {
-        run_now(r, c, routes::bench::crypto)
-    });
+    let router = router.get_async("/api/bench/crypto", |r, c| run(r, c, routes::bench::crypto));
     let resp = router.run(req, env).await?;
     let resp = error::catalog_for_unrouted(resp, &id)?;
     if api {

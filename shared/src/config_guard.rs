@@ -373,6 +373,12 @@ pub const MIN_KEY_CACHE_SECS: u64 = 30;
 /// The longest company-key cache time (the revocation promise: 5 minutes).
 pub const MAX_KEY_CACHE_SECS: u64 = crate::switch::KEY_CACHE_SECS;
 
+/// The safe range of `BACKUP_SET_COUNT_MAX_AGE_SECONDS` outside
+/// development: at most as stale as the host's read copies, and not an
+/// inventory read on nearly every status call.
+pub const BACKUP_SET_COUNT_MAX_AGE_RANGE_SECS: (u64, u64) =
+    (10, crate::switch::BACKUP_SET_COUNT_MAX_AGE_SECS);
+
 /// Limits that only a test stack may loosen: a shorter connection-test
 /// interval (spends the customer's Key Vault quota faster) or a longer
 /// consent lifetime. Unset means the safe default.
@@ -410,6 +416,15 @@ fn limit_problems(settings: &dyn Settings, out: &mut Vec<Problem>) {
         out.push(Problem {
             name: "KEY_CACHE_SECONDS",
             why: "is not between 30 and 300 seconds or not a number (revocation must bite within 5 minutes, and a shorter cache spends the customer's Key Vault quota)",
+        });
+    }
+    let (lo, hi) = BACKUP_SET_COUNT_MAX_AGE_RANGE_SECS;
+    if let Some(value) = number("BACKUP_SET_COUNT_MAX_AGE_SECONDS")
+        && value.is_none_or(|v| !(lo..=hi).contains(&v))
+    {
+        out.push(Problem {
+            name: "BACKUP_SET_COUNT_MAX_AGE_SECONDS",
+            why: "is not between 10 and 60 seconds or not a number (the backup-set count Manage KMS shows is at most a minute old, and a shorter age reads the host's inventory on nearly every status call)",
         });
     }
     if let Some(value) = number("CONSENT_MAX_AGE_SECONDS")
@@ -459,6 +474,7 @@ mod tests {
         m.insert("KEYVAULT_PROXY", String::new());
         m.insert("ALLOWED_ORIGINS", "https://redapp.example.com".to_owned());
         m.insert("KEY_CACHE_SECONDS", "300".to_owned());
+        m.insert("BACKUP_SET_COUNT_MAX_AGE_SECONDS", "60".to_owned());
         Map(m)
     }
 
@@ -527,7 +543,7 @@ mod tests {
 
     #[test]
     fn each_unsafe_setting_is_named() {
-        let cases: [(&str, &str, &str); 16] = [
+        let cases: [(&str, &str, &str); 18] = [
             (
                 "KEYVAULT_PROXY",
                 "http://127.0.0.1:8790/kv/",
@@ -580,6 +596,16 @@ mod tests {
             ("KEY_CACHE_SECONDS", "5", "KEY_CACHE_SECONDS"),
             ("KEY_CACHE_SECONDS", "301", "KEY_CACHE_SECONDS"),
             ("KEY_CACHE_SECONDS", "five", "KEY_CACHE_SECONDS"),
+            (
+                "BACKUP_SET_COUNT_MAX_AGE_SECONDS",
+                "2",
+                "BACKUP_SET_COUNT_MAX_AGE_SECONDS",
+            ),
+            (
+                "BACKUP_SET_COUNT_MAX_AGE_SECONDS",
+                "61",
+                "BACKUP_SET_COUNT_MAX_AGE_SECONDS",
+            ),
         ];
         for (name, value, expected) in cases {
             let mut m = production();

@@ -14,7 +14,7 @@ returned it (`POST …/kms/export`, 200): that answer is the export.
 
 A finding names the file, the line and the kind of secret, never the value.
 
-usage: scan.py --logs DIR --records DIR --dev-vars FILE [--sim-url URL]
+usage: scan.py --logs DIR --records DIR --dev-vars FILE [--sim-url URL] [--expect-e2e]
        scan.py --self-test
 """
 import argparse
@@ -167,6 +167,8 @@ def main():
     p.add_argument("--dev-vars")
     p.add_argument("--sim-url")
     p.add_argument("--self-test", action="store_true")
+    p.add_argument("--expect-e2e", action="store_true",
+                   help="fail unless the browser tests recorded answers too")
     a = p.parse_args()
     if a.self_test:
         return self_test()
@@ -181,6 +183,10 @@ def main():
     summary = ", ".join(f"{v} {k}" for k, v in counts.items())
     if counts["recorded answers"] == 0 or counts["log lines"] == 0:
         print(f"secrets scan: nothing to scan ({summary}): the run recorded nothing", file=sys.stderr)
+        return 1
+    if a.expect_e2e and not list(pathlib.Path(a.records).glob("responses-e2e-*.jsonl")):
+        print("secrets scan: the browser tests recorded nothing: does every spec import `test` "
+              "from ./pages.mjs?", file=sys.stderr)
         return 1
     if not any(k == "session_token" for k, _ in rec_secrets):
         print("secrets scan: no session token was recorded: the recorder is not wired", file=sys.stderr)

@@ -178,6 +178,10 @@ pub struct View {
     /// The re-wrap owed or under way.
     #[serde(default)]
     pub rewrap: Option<keyswitch_shared::rotation::RewrapProgress>,
+    /// The backup-set count of the latest inventory read (none when the
+    /// inventory was never read successfully).
+    #[serde(default)]
+    pub backup_sets: Option<keyswitch_shared::switch::BackupSetCount>,
 }
 
 /// The outcome of a consent callback, for the landing page.

@@ -128,6 +128,7 @@ impl CompanyKms {
             test_interval_ms: config::connection_test_interval_ms(&self.env),
             health: config::health_schedule(&self.env),
             key_cache_secs: config::key_cache_secs(&self.env),
+            backup_set_count_max_age_ms: config::backup_set_count_max_age_ms(&self.env),
             notify: NotifyPolicy {
                 enabled: config::webhook_url(&self.env).is_some(),
                 retry_base_ms: config::finalize_retry_base_ms(&self.env),

@@ -15,6 +15,7 @@ use super::{CompanyKms, Outcome, Res, random_token};
 use crate::audit;
 use crate::error::EdgeError;
 use crate::idp;
+use crate::inventory::Inventory;
 use crate::oauth_state;
 
 fn json<T: Serialize>(value: &T) -> Res<Response> {
@@ -69,14 +70,17 @@ impl CompanyKms {
 
     pub(super) async fn dispatch(&self, company: &CompanyId, command: Command) -> Res<Response> {
         let event = match command {
-            Command::View | Command::Finalize { run: false } => {
+            Command::View => {
+                self.count_backup_sets(company).await?;
                 let model = self.load(company).await?;
                 // A company opened for the first time gets its read copy.
                 self.write_read_copy(company).await;
-                return match command {
-                    Command::View => json(&self.view(&model, None)),
-                    _ => json(&model.progress()),
-                };
+                return json(&self.view(&model, None));
+            }
+            Command::Finalize { run: false } => {
+                let model = self.load(company).await?;
+                self.write_read_copy(company).await;
+                return json(&model.progress());
             }
             Command::Finalize { run: true } => {
                 self.run(company, Event::Tick).await?;
@@ -228,7 +232,43 @@ impl CompanyKms {
             Reply::ConsentUrl(url) => Some(url.clone()),
             _ => None,
         });
+        // The command succeeded: an inventory that cannot be read only
+        // leaves the count unknown (the answer shows 0).
+        if let Err(e) = self.count_backup_sets(company).await {
+            worker::console_warn!("backup-set count of {company}: {}", e.chain());
+        }
         json(&self.view(&self.load(company).await?, consent_url))
+    }
+
+    /// Reads the inventory when the model says the kept backup-set count is
+    /// due, and hands the model the result; its refusal (no count to show
+    /// and no inventory) is the error.
+    async fn count_backup_sets(&self, company: &CompanyId) -> Res<()> {
+        let model = self.load(company).await?;
+        if !model.backup_set_count_due(crate::clock::now_ms(), &self.policy()) {
+            return Ok(());
+        }
+        let read = Inventory::from_env(&self.env)?
+            .backup_sets(company.as_str())
+            .await;
+        let (result, failed) = match read {
+            Ok(sets) => (Ok(u32::try_from(sets.len()).unwrap_or(u32::MAX)), None),
+            Err(e) => (Err(e.public()), Some(e)),
+        };
+        match (
+            self.run(company, Event::BackupSetsCounted { result }).await,
+            failed,
+        ) {
+            (Ok(_), None) => Ok(()),
+            (Ok(_), Some(e)) => {
+                worker::console_warn!("inventory (the kept count shows): {}", e.chain());
+                Ok(())
+            }
+            // Refused (no count to show): the inventory's own error, so the
+            // answer's log line names its cause.
+            (Err(_), Some(e)) => Err(e),
+            (Err(refused), None) => Err(refused),
+        }
     }
 
     /// The admin-consent sign-in (PKCE, nonce, signed state) at `cloud`'s
@@ -309,6 +349,7 @@ impl CompanyKms {
             health: model.health_view(crate::clock::now_secs(), &policy),
             kid_history: model.kid_history_view(),
             rewrap: model.rewrap_view(),
+            backup_sets: model.backup_sets(),
         }
     }
 }

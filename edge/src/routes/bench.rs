@@ -1,21 +1,82 @@
-//! `GET /api/bench/crypto?op=rsa|aes&n=N`: runs one of the benchmark crypto
-//! loops (`keyswitch-bench-crypto`) inside workerd and reports how long it
-//! took by the isolate's clock. Compiled only with the cargo feature `bench`,
-//! which only `scripts/bench` builds: the deployed worker has neither the
-//! route nor the benchmark crate.
+//! `GET /api/bench/crypto?op=OP&n=N`: runs one of the benchmark crypto loops
+//! inside workerd and reports how long it took by the isolate's clock.
+//! `OP` is `rsa`, `aes` or `rs256` (the wasm build of RustCrypto, from
+//! `keyswitch-bench-crypto`, the same code `bench-crypto-native` runs), or
+//! `rsa_webcrypto`, `aes_webcrypto` (key imported per operation),
+//! `aes_webcrypto_key_kept` (imported once), `rs256_webcrypto` (the platform's
+//! WebCrypto through [`crate::webcrypto`], on the same inputs). Compiled only
+//! with the cargo feature `bench`, which only `scripts/bench` builds: the
+//! deployed worker has neither the route nor the benchmark crate.
 
-use keyswitch_bench_crypto::{RSA4096_PUBLIC_DER, aes_gcm_decrypt_loop, rsa_oaep256_wrap_loop};
+use keyswitch_bench_crypto::{
+    AAD, DATA_KEY, KEK, NONCE, RS256_PUBLIC_DER, RS256_SIGNATURE, RS256_SIGNED, RSA4096_PUBLIC_DER,
+    aes_gcm_decrypt_loop, rs256_verify_loop, rsa_oaep256_wrap_loop, sealed_data_key,
+};
 use worker::{Request, Response};
 
 use super::{Answer, Ctx};
 use crate::error::EdgeError;
+use crate::webcrypto::{self, WebCryptoError};
 
 /// Upper bounds on `n`, so a single request stays within a few seconds.
 const MAX_RSA: u32 = 2_000;
 const MAX_AES: u32 = 200_000;
 
-/// Runs `n` RSA-OAEP-256 wraps (4096-bit key) or AES-256-GCM data-key decrypts.
-pub fn crypto(req: Request, _ctx: Ctx) -> Answer {
+/// Why a loop failed (a 500: the cause goes to the log).
+fn failed(op: &str, e: &dyn std::fmt::Display) -> EdgeError {
+    worker::Error::RustError(format!("bench {op}: {e}")).into()
+}
+
+async fn rsa_webcrypto(n: u32) -> Result<u32, WebCryptoError> {
+    let key = webcrypto::oaep256_key(RSA4096_PUBLIC_DER).await?;
+    let mut sink = 0u8;
+    for _ in 0..n {
+        let wrapped = webcrypto::oaep256_wrap(&key, &DATA_KEY).await?;
+        sink ^= wrapped.first().copied().unwrap_or_default();
+    }
+    std::hint::black_box(sink);
+    Ok(n)
+}
+
+/// Per operation as a request would do it: import the key, then open.
+async fn aes_webcrypto(n: u32) -> Result<u32, WebCryptoError> {
+    let sealed = sealed_data_key().map_err(|_| WebCryptoError::Refused("seal the input"))?;
+    let mut sink = 0u8;
+    for _ in 0..n {
+        let plain = webcrypto::aes256gcm_open(&KEK, &NONCE, &sealed, AAD).await?;
+        sink ^= plain.first().copied().unwrap_or_default();
+    }
+    std::hint::black_box(sink);
+    Ok(n)
+}
+
+/// The key imported once (as a Durable Object could keep it beside its
+/// cached company key), then only decryptions.
+async fn aes_webcrypto_key_kept(n: u32) -> Result<u32, WebCryptoError> {
+    let sealed = sealed_data_key().map_err(|_| WebCryptoError::Refused("seal the input"))?;
+    let key = webcrypto::aes256gcm_key(&KEK).await?;
+    let mut sink = 0u8;
+    for _ in 0..n {
+        let plain = webcrypto::aes256gcm_open_with(&key, &NONCE, &sealed, AAD).await?;
+        sink ^= plain.first().copied().unwrap_or_default();
+    }
+    std::hint::black_box(sink);
+    Ok(n)
+}
+
+/// Per operation as an uncached token would: import the key, then verify.
+async fn rs256_webcrypto(n: u32) -> Result<u32, WebCryptoError> {
+    for _ in 0..n {
+        let key = webcrypto::rs256_key_spki(RS256_PUBLIC_DER).await?;
+        if !webcrypto::rs256_verify(&key, RS256_SIGNED, RS256_SIGNATURE).await? {
+            return Err(WebCryptoError::Refused("accept the benchmark signature"));
+        }
+    }
+    Ok(n)
+}
+
+/// Runs `n` operations of `op` (see the module's doc).
+pub async fn crypto(req: Request, _ctx: Ctx) -> Answer {
     let url = req.url()?;
     let mut op = String::new();
     let mut n: u32 = 0;
@@ -26,15 +87,26 @@ pub fn crypto(req: Request, _ctx: Ctx) -> Answer {
             _ => {}
         }
     }
+    let (rsa_n, aes_n) = (n.min(MAX_RSA), n.min(MAX_AES));
     let start = js_sys::Date::now();
     let done = match op.as_str() {
-        "rsa" => rsa_oaep256_wrap_loop(RSA4096_PUBLIC_DER, n.min(MAX_RSA)),
-        "aes" => aes_gcm_decrypt_loop(n.min(MAX_AES)),
-        _ => return Err(EdgeError::field("op", "must be rsa or aes")),
-    };
+        "rsa" => rsa_oaep256_wrap_loop(RSA4096_PUBLIC_DER, rsa_n).map_err(|e| failed(&op, &e)),
+        "aes" => aes_gcm_decrypt_loop(aes_n).map_err(|e| failed(&op, &e)),
+        "rs256" => rs256_verify_loop(rsa_n).map_err(|e| failed(&op, &e)),
+        "rsa_webcrypto" => rsa_webcrypto(rsa_n).await.map_err(|e| failed(&op, &e)),
+        "aes_webcrypto" => aes_webcrypto(aes_n).await.map_err(|e| failed(&op, &e)),
+        "aes_webcrypto_key_kept" => aes_webcrypto_key_kept(aes_n)
+            .await
+            .map_err(|e| failed(&op, &e)),
+        "rs256_webcrypto" => rs256_webcrypto(rsa_n).await.map_err(|e| failed(&op, &e)),
+        _ => {
+            return Err(EdgeError::field(
+                "op",
+                "must be rsa, aes, rs256, rsa_webcrypto, aes_webcrypto, aes_webcrypto_key_kept or rs256_webcrypto",
+            ));
+        }
+    }?;
     let ms = js_sys::Date::now() - start;
-    // A failed loop is a 500: the cause goes to the log with the request id.
-    let done = done.map_err(|e| worker::Error::RustError(format!("bench {op}: {e}")))?;
     Ok(Response::from_json(&serde_json::json!({
         "op": op,
         "n": done,

@@ -13,7 +13,6 @@ use crate::company::commands::{Command, View};
 use crate::do_client;
 use crate::error::EdgeError;
 use crate::guidance;
-use crate::inventory::Inventory;
 use crate::profile::Profile;
 use crate::session;
 
@@ -28,23 +27,15 @@ pub(crate) async fn caller(req: &Request, ctx: &Ctx) -> Res<(Actor, CompanyId)> 
     Ok((actor, company))
 }
 
-async fn overview(env: &Env, company: &CompanyId, view: View, strict: bool) -> Res<KmsOverview> {
-    let count = match Inventory::from_env(env)?
-        .backup_sets(company.as_str())
-        .await
-    {
-        Ok(sets) => u32::try_from(sets.len()).unwrap_or(u32::MAX),
-        Err(e) if strict => return Err(e),
-        Err(e) => {
-            worker::console_warn!("inventory (the count shows 0): {}", e.chain());
-            0
-        }
-    };
-    Ok(KmsOverview {
+/// The overview of the object's view: the backup-set count is the one the
+/// company's model kept from its latest inventory read (0 when it never
+/// read one; the object reads it again when it is due).
+fn overview(env: &Env, company: &CompanyId, view: View) -> KmsOverview {
+    KmsOverview {
         status: KmsStatus {
             company_id: company.as_str().to_owned(),
             provider: view.provider,
-            backup_set_count: count,
+            backup_set_count: view.backup_sets.map_or(0, |c| c.count),
         },
         stage: view.stage,
         pending: view.pending,
@@ -54,29 +45,24 @@ async fn overview(env: &Env, company: &CompanyId, view: View, strict: bool) -> R
         kid_history: view.kid_history,
         rewrap: view.rewrap,
         connector_clouds: crate::azure::cloud::configured(env),
-    })
+    }
 }
 
 /// Turns the object's view into the action answer (with the consent URL
 /// when a consent sign-in was issued).
-pub(crate) async fn answer(env: &Env, company: &CompanyId, mut view: View) -> Answer {
+pub(crate) fn answer(env: &Env, company: &CompanyId, mut view: View) -> Answer {
     let consent_url = view.consent_url.take();
-    let kms = overview(env, company, view, false).await?;
+    let kms = overview(env, company, view);
     Ok(Response::from_json(&KmsAnswer { kms, consent_url })?)
 }
 
 /// The state after an action, as [`answer`] sends it, for a route that adds
 /// to it (no consent URL: only a setup issues one).
-pub(crate) async fn overview_answer(
-    env: &Env,
-    company: &CompanyId,
-    view: View,
-) -> Result<KmsAnswer, EdgeError> {
-    let kms = overview(env, company, view, false).await?;
-    Ok(KmsAnswer {
-        kms,
+pub(crate) fn overview_answer(env: &Env, company: &CompanyId, view: View) -> KmsAnswer {
+    KmsAnswer {
+        kms: overview(env, company, view),
         consent_url: None,
-    })
+    }
 }
 
 /// `GET …/kms`: provider, stage, pending setup and inventory size.
@@ -84,10 +70,10 @@ pub async fn get_status(req: Request, ctx: Ctx) -> Answer {
     let mut profile = Profile::start();
     let (_, company) = caller(&req, &ctx).await?;
     profile.mark("session");
+    // The object reads the inventory only when the kept count is due.
     let view: View = do_client::call(&ctx.env, &ctx.data, &company, &Command::View).await?;
     profile.mark("do");
-    let kms = overview(&ctx.env, &company, view, true).await?;
-    profile.mark("inventory");
+    let kms = overview(&ctx.env, &company, view);
     let resp = Response::from_json(&kms)?;
     profile.mark("serialize");
     Ok(profile.finish(resp))
@@ -114,7 +100,7 @@ pub async fn post_switch(mut req: Request, ctx: Ctx) -> Answer {
         },
     )
     .await?;
-    answer(&ctx.env, &company, view).await
+    answer(&ctx.env, &company, view)
 }
 
 /// `POST …/kms/consent`: a new admin-consent URL for the pending setup.
@@ -168,7 +154,7 @@ pub async fn post_check(req: Request, ctx: Ctx) -> Answer {
 async fn action(req: Request, ctx: Ctx, command: impl FnOnce(Actor) -> Command) -> Answer {
     let (actor, company) = caller(&req, &ctx).await?;
     let view: View = do_client::call(&ctx.env, &ctx.data, &company, &command(actor)).await?;
-    answer(&ctx.env, &company, view).await
+    answer(&ctx.env, &company, view)
 }
 
 /// `POST …/kms/health/check`: *Check now* — check the key's health at once

@@ -60,7 +60,7 @@ pub async fn post_aws_kms(mut req: Request, ctx: Ctx) -> Answer {
         },
     )
     .await?;
-    let answer = overview_answer(&ctx.env, &company, view).await?;
+    let answer = overview_answer(&ctx.env, &company, view);
     let aws_key_policy = AwsKeyPolicy::for_company(company.as_str(), &key_id);
     Ok(worker::Response::from_json(&MoveToAwsAnswer {
         answer,

@@ -28,6 +28,16 @@ pub struct WrappedKey {
     pub azure_tenant: Option<TenantId>,
 }
 
+/// How many backup sets the host's inventory listed at its latest read,
+/// and when: Manage KMS shows it without reading the inventory per request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackupSetCount {
+    /// Sets listed (verifiable or not).
+    pub count: u32,
+    /// When the inventory was read (Unix milliseconds).
+    pub read_at_ms: u64,
+}
+
 /// A single-use OAuth `state` issued by the model: only the SHA-256 of its
 /// random part is kept.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -519,6 +529,11 @@ pub struct Company {
     /// (the tenant verification records of the KV read copy).
     #[serde(default)]
     pub(crate) verified_tenants: Vec<Tenant>,
+    /// The backup-set count of the latest inventory read (Save, Refresh,
+    /// finalization, export round, or the status when the count was due;
+    /// Check configuration changes nothing, this neither).
+    #[serde(default)]
+    pub(crate) backup_sets: Option<BackupSetCount>,
     /// OAuth states that stopped working before their time, and why.
     #[serde(default)]
     pub(crate) retired_states: Vec<RetiredState>,
@@ -550,6 +565,7 @@ impl Company {
             rewrap: None,
             outbox: Outbox::default(),
             verified_tenants: Vec::new(),
+            backup_sets: None,
             retired_states: Vec::new(),
         }
     }
@@ -643,6 +659,20 @@ impl Company {
     #[must_use]
     pub fn monitor(&self) -> &KeyMonitor {
         &self.monitor
+    }
+    /// The backup-set count of the latest inventory read, if any.
+    #[must_use]
+    pub fn backup_sets(&self) -> Option<BackupSetCount> {
+        self.backup_sets
+    }
+    /// Whether the status must read the inventory before it shows the
+    /// count: never read, or read `policy.backup_set_count_max_age_ms` ago
+    /// or longer.
+    #[must_use]
+    pub fn backup_set_count_due(&self, now_ms: u64, policy: &super::Policy) -> bool {
+        self.backup_sets.is_none_or(|c| {
+            now_ms.saturating_sub(c.read_at_ms) >= policy.backup_set_count_max_age_ms
+        })
     }
     /// The sequence number of the newest audit entry.
     #[must_use]

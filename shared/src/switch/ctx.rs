@@ -35,7 +35,15 @@ pub struct Policy {
     pub key_cache_secs: u64,
     /// Webhooks to the host: on when `WEBHOOK_URL` is set; retries.
     pub notify: crate::notify::NotifyPolicy,
+    /// How old the kept backup-set count may be before the status reads
+    /// the inventory again (milliseconds; `BACKUP_SET_COUNT_MAX_AGE_SECONDS`).
+    pub backup_set_count_max_age_ms: u64,
 }
+
+/// Default (and longest) age of the backup-set count the status shows
+/// without reading the inventory: 60 seconds, as stale as the host's read
+/// copies may be.
+pub const BACKUP_SET_COUNT_MAX_AGE_SECS: u64 = 60;
 
 /// Default (and longest) time the unwrapped company key stays cached: 5
 /// minutes.
@@ -60,6 +68,7 @@ impl Default for Policy {
             health: crate::health::Schedule::default(),
             key_cache_secs: KEY_CACHE_SECS,
             notify: crate::notify::NotifyPolicy::default(),
+            backup_set_count_max_age_ms: BACKUP_SET_COUNT_MAX_AGE_SECS * 1000,
         }
     }
 }

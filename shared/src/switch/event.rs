@@ -28,6 +28,16 @@ pub struct Inventory {
     pub unverifiable: Vec<UnverifiableSet>,
 }
 
+impl Inventory {
+    /// How many backup sets the inventory listed (each is a tenant or an
+    /// unverifiable set).
+    #[must_use]
+    pub fn set_count(&self) -> u32 {
+        u32::try_from(self.tenants.len().saturating_add(self.unverifiable.len()))
+            .unwrap_or(u32::MAX)
+    }
+}
+
 impl From<Vec<InventoryTenant>> for Inventory {
     fn from(tenants: Vec<InventoryTenant>) -> Self {
         Self {
@@ -229,6 +239,13 @@ pub enum Event {
         /// Every backup set: its tenant, or why it cannot be verified.
         result: Result<Inventory, CatalogError>,
     },
+    /// The status read the inventory because the kept backup-set count
+    /// was due ([`Company::backup_set_count_due`](super::Company::backup_set_count_due)):
+    /// how many sets it listed, or why it could not be read.
+    BackupSetsCounted {
+        /// The count, or the inventory's error.
+        result: Result<u32, CatalogError>,
+    },
     /// [`Effect::ExchangeCode`](super::Effect::ExchangeCode) finished.
     CodeExchanged {
         /// Hash of the sign-in's state.
@@ -363,6 +380,7 @@ impl Event {
             Self::VaultProbed { .. } => "vault_probed",
             Self::ConnectionTested { .. } => "connection_tested",
             Self::InventoryRead { .. } => "inventory_read",
+            Self::BackupSetsCounted { .. } => "backup_sets_counted",
             Self::CodeExchanged { .. } => "code_exchanged",
             Self::Wrapped { .. } => "wrapped",
             Self::WrapVerified { .. } => "wrap_verified",

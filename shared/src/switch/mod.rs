@@ -17,11 +17,11 @@ mod update;
 mod view;
 
 pub use company::{
-    CheckInFlight, Company, ConsentSignIn, ExportRound, ExportWindow, Finalize, IssuedState,
-    KeyMonitor, Lease, Op, PendingSignIn, Purpose, RegistryKey, RegistryWrite, Rewrap, Setup,
-    WrappedKey,
+    BackupSetCount, CheckInFlight, Company, ConsentSignIn, ExportRound, ExportWindow, Finalize,
+    IssuedState, KeyMonitor, Lease, Op, PendingSignIn, Purpose, RegistryKey, RegistryWrite, Rewrap,
+    Setup, WrappedKey,
 };
-pub use ctx::{Ctx, EXPORT_WINDOW_SECS, KEY_CACHE_SECS, Policy};
+pub use ctx::{BACKUP_SET_COUNT_MAX_AGE_SECS, Ctx, EXPORT_WINDOW_SECS, KEY_CACHE_SECS, Policy};
 pub use effect::{AuditEntry, Effect, Reply};
 pub use event::{
     ConsentAnswer, ConsentProof, Event, Inventory, InventoryTenant, SignIn, VerifyAnswer,

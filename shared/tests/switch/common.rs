@@ -129,6 +129,7 @@ pub fn is_result(event: &Event) -> bool {
             | Event::VaultProbed { .. }
             | Event::ConnectionTested { .. }
             | Event::InventoryRead { .. }
+            | Event::BackupSetsCounted { .. }
             | Event::CodeExchanged { .. }
             | Event::Wrapped { .. }
             | Event::WrapVerified { .. }

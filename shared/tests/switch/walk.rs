@@ -2076,6 +2076,46 @@ fn results_of_another_attempt_are_refused() {
 }
 
 #[test]
+fn a_state_of_the_other_flow_is_named_and_changes_nothing() {
+    // The consent sign-in's nonce at the verification callback.
+    let mut r = Run::new(new_company());
+    let nonce = to_awaiting_consent(&mut r);
+    let before = r.m.clone();
+    let fx = r.ok(Event::VerifyCallback {
+        nonce,
+        answer: code("c"),
+    });
+    assert_eq!(
+        fx,
+        vec![Effect::Reply(Reply::VerifyOutcome {
+            error: Some(CatalogError::OAuthStateWrongFlow),
+            tenant: None,
+            finalizing: false,
+            export_open: false,
+        })]
+    );
+    assert_eq!(r.m, before);
+    // A verification sign-in's nonce at the consent callback.
+    let tenants = [m365(VAULT_TENANT)];
+    let mut r = Run::new(new_company());
+    to_verifying(&mut r, &tenants);
+    let nonce = begin(&mut r, &tenants[0], "v");
+    let before = r.m.clone();
+    let fx = r.ok(Event::ConsentCallback {
+        nonce,
+        answer: consent_ok(),
+    });
+    assert_eq!(
+        fx,
+        vec![Effect::Reply(Reply::ConsentOutcome {
+            error: Some(CatalogError::OAuthStateWrongFlow),
+            vault_name: None,
+        })]
+    );
+    assert_eq!(r.m, before);
+}
+
+#[test]
 fn a_state_works_once() {
     let tenants = [m365(VAULT_TENANT), google("C01abcd23")];
     let mut r = Run::new(new_company());
@@ -3647,4 +3687,130 @@ fn check_configuration_after_the_switch_checks_the_key_in_force() {
             dry_run: None,
         }]
     );
+}
+
+// ---------- the backup-set count the status shows (issue 15 item 2) ----------
+
+#[test]
+fn the_status_count_is_kept_and_due_again_after_its_maximum_age() {
+    let mut r = Run::new(new_company());
+    assert_eq!(r.m.backup_sets(), None);
+    assert!(
+        r.m.backup_set_count_due(r.now, &r.policy),
+        "never read: due"
+    );
+    let fx = r.ok(Event::BackupSetsCounted { result: Ok(3) });
+    assert!(
+        fx.is_empty(),
+        "a count is no audit entry and no call: {fx:?}"
+    );
+    let read_at = r.now;
+    let kept = r.m.backup_sets().unwrap();
+    assert_eq!((kept.count, kept.read_at_ms), (3, read_at));
+    let max_age = r.policy.backup_set_count_max_age_ms;
+    assert_eq!(max_age, 60_000, "the default maximum age");
+    assert!(!r.m.backup_set_count_due(read_at + max_age - 1, &r.policy));
+    assert!(r.m.backup_set_count_due(read_at + max_age, &r.policy));
+    // A clock behind the read does not make it due.
+    assert!(!r.m.backup_set_count_due(read_at - 5_000, &r.policy));
+    // A fresh read replaces it.
+    r.now += max_age;
+    r.ok(Event::BackupSetsCounted { result: Ok(0) });
+    let kept = r.m.backup_sets().unwrap();
+    assert_eq!((kept.count, kept.read_at_ms), (0, r.now));
+}
+
+#[test]
+fn a_failed_status_read_keeps_the_last_count_or_answers_the_error() {
+    let mut r = Run::new(new_company());
+    let before = r.m.clone();
+    let e = r.refused(Event::BackupSetsCounted {
+        result: Err(CatalogError::Internal),
+    });
+    assert_eq!(e, CatalogError::Internal, "nothing to show: the error");
+    assert_eq!(r.m, before, "nothing changed");
+    r.ok(Event::BackupSetsCounted { result: Ok(2) });
+    let kept = r.m.backup_sets();
+    let before = r.m.clone();
+    let fx = r.ok(Event::BackupSetsCounted {
+        result: Err(CatalogError::Internal),
+    });
+    assert!(fx.is_empty());
+    assert_eq!(
+        r.m.backup_sets(),
+        kept,
+        "the last count stays, with its time"
+    );
+    assert_eq!(r.m, before);
+}
+
+#[test]
+fn every_inventory_read_refreshes_the_count_with_unverifiable_sets_included() {
+    let mut r = Run::new(new_company());
+    r.ok(Event::BackupSetsCounted { result: Ok(7) });
+    to_tested(&mut r);
+    r.ok(Event::Save { actor: admin() });
+    let attempt = r.attempt();
+    let mut read = inventory(&[m365(VAULT_TENANT), google("C01abcd23")]);
+    read.unverifiable = unverifiable_sets();
+    let sets = 2 + unverifiable_sets().len();
+    r.ok(Event::InventoryRead {
+        attempt,
+        result: Ok(read),
+    });
+    let kept = r.m.backup_sets().unwrap();
+    assert_eq!(kept.count, u32::try_from(sets).unwrap());
+    assert_eq!(kept.read_at_ms, r.now);
+    // A failed read leaves the count alone.
+    r.ok(Event::Refresh { actor: admin() });
+    let attempt = r.attempt();
+    r.ok(Event::InventoryRead {
+        attempt,
+        result: Err(CatalogError::Internal),
+    });
+    assert_eq!(r.m.backup_sets(), Some(kept));
+    // A stale result (another attempt) is refused and counts nothing.
+    r.ok(Event::Refresh { actor: admin() });
+    let attempt = r.attempt();
+    let before = r.m.clone();
+    r.refused(Event::InventoryRead {
+        attempt: attempt + 1,
+        result: Ok(inventory(&[m365(VAULT_TENANT)])),
+    });
+    assert_eq!(r.m, before);
+    // The Refresh's own read counts.
+    r.ok(Event::InventoryRead {
+        attempt,
+        result: Ok(inventory(&[m365(VAULT_TENANT)])),
+    });
+    assert_eq!(r.m.backup_sets().unwrap().count, 1);
+}
+
+#[test]
+fn the_final_inventory_read_refreshes_the_count() {
+    let tenants = [m365(VAULT_TENANT), google("C01abcd23")];
+    let mut r = Run::new(new_company());
+    to_wrap(&mut r, &tenants);
+    let kept = r.m.backup_sets().unwrap();
+    assert_eq!(kept.count, 2);
+    assert_eq!(
+        kept.read_at_ms, r.now,
+        "counted by the last read, the final one"
+    );
+}
+
+#[test]
+fn a_status_read_does_not_resolve_an_expired_step() {
+    let mut r = Run::new(new_company());
+    to_tested(&mut r);
+    r.ok(Event::Save { actor: admin() });
+    let lease = r.m.lease().cloned().unwrap();
+    r.now = lease.until_ms + 1;
+    r.ok_now(Event::BackupSetsCounted { result: Ok(4) });
+    assert_eq!(
+        r.m.lease(),
+        Some(&lease),
+        "the alarm resolves it, not a status read"
+    );
+    assert_eq!(r.m.backup_sets().unwrap().count, 4);
 }

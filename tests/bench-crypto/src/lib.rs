@@ -17,6 +17,15 @@ use sha2::Sha256;
 /// `openssl genpkey`; its private half was never kept.
 pub const RSA4096_PUBLIC_DER: &[u8] = include_bytes!("bench_rsa4096_pub.der");
 
+/// A 2048-bit RSA public key (SubjectPublicKeyInfo, DER), the size of
+/// RedApp's and Microsoft's token signing keys; made once with `openssl
+/// genpkey`, its private half discarded after signing [`RS256_SIGNED`].
+pub const RS256_PUBLIC_DER: &[u8] = include_bytes!("bench_rs256_pub.der");
+/// A JWS signing input (`header.claims`).
+pub const RS256_SIGNED: &[u8] = include_bytes!("bench_rs256.msg");
+/// Its RS256 signature (`openssl dgst -sha256 -sign`).
+pub const RS256_SIGNATURE: &[u8] = include_bytes!("bench_rs256.sig");
+
 /// Why a loop could not run.
 #[derive(Debug, PartialEq, Eq)]
 pub enum BenchError {
@@ -37,10 +46,44 @@ impl std::fmt::Display for BenchError {
 
 impl std::error::Error for BenchError {}
 
-const DATA_KEY: [u8; 32] = [0x5a; 32];
-const KEK: [u8; 32] = [0xa5; 32];
-const NONCE: [u8; 12] = [7; 12];
-const AAD: &[u8] = b"keyswitch-bench";
+/// The data key the AES loops seal and open.
+pub const DATA_KEY: [u8; 32] = [0x5a; 32];
+/// The key that seals it (a company key).
+pub const KEK: [u8; 32] = [0xa5; 32];
+/// The AES-GCM nonce.
+pub const NONCE: [u8; 12] = [7; 12];
+/// The binding (additional authenticated data).
+pub const AAD: &[u8] = b"keyswitch-bench";
+
+/// [`DATA_KEY`] sealed under [`KEK`] (ciphertext and tag, without the
+/// nonce), as the AES loops open it.
+pub fn sealed_data_key() -> Result<Vec<u8>, BenchError> {
+    Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&KEK))
+        .encrypt(
+            Nonce::from_slice(&NONCE),
+            Payload {
+                msg: &DATA_KEY,
+                aad: AAD,
+            },
+        )
+        .map_err(|_| BenchError::Crypto)
+}
+
+/// Verifies the RS256 signature of [`RS256_SIGNED`] `n` times with
+/// RustCrypto (PKCS#1 v1.5, SHA-256), as the edge verifies a token.
+pub fn rs256_verify_loop(n: u32) -> Result<u32, BenchError> {
+    use rsa::pkcs1v15::{Signature, VerifyingKey};
+    use rsa::signature::Verifier;
+    let key =
+        RsaPublicKey::from_public_key_der(RS256_PUBLIC_DER).map_err(|_| BenchError::BadKey)?;
+    let key = VerifyingKey::<Sha256>::new(key);
+    let signature = Signature::try_from(RS256_SIGNATURE).map_err(|_| BenchError::Crypto)?;
+    for _ in 0..n {
+        key.verify(std::hint::black_box(RS256_SIGNED), &signature)
+            .map_err(|_| BenchError::Crypto)?;
+    }
+    Ok(n)
+}
 
 /// Wraps a 32-byte data key `n` times with RSA-OAEP (SHA-256) under
 /// `pubkey_der`; returns how many wraps completed (always `n` on success).
@@ -62,17 +105,8 @@ pub fn rsa_oaep256_wrap_loop(pubkey_der: &[u8], n: u32) -> Result<u32, BenchErro
 /// Decrypts an AES-256-GCM sealed 32-byte data key (with AAD) `n` times, as
 /// the envelope API's decrypt does once per request; returns `n` on success.
 pub fn aes_gcm_decrypt_loop(n: u32) -> Result<u32, BenchError> {
-    let cipher = Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&KEK));
     let nonce = Nonce::from_slice(&NONCE);
-    let sealed = cipher
-        .encrypt(
-            nonce,
-            Payload {
-                msg: &DATA_KEY,
-                aad: AAD,
-            },
-        )
-        .map_err(|_| BenchError::Crypto)?;
+    let sealed = sealed_data_key()?;
     let mut sink = 0u8;
     for _ in 0..n {
         let cipher = Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(std::hint::black_box(&KEK)));
@@ -100,5 +134,20 @@ mod tests {
         assert_eq!(rsa_oaep256_wrap_loop(RSA4096_PUBLIC_DER, 2), Ok(2));
         assert_eq!(aes_gcm_decrypt_loop(3), Ok(3));
         assert_eq!(rsa_oaep256_wrap_loop(b"nope", 1), Err(BenchError::BadKey));
+        assert_eq!(rs256_verify_loop(2), Ok(2));
+    }
+
+    #[test]
+    fn the_rs256_vector_fails_when_a_byte_changes() {
+        use rsa::pkcs1v15::{Signature, VerifyingKey};
+        use rsa::signature::Verifier;
+        let key = VerifyingKey::<Sha256>::new(
+            RsaPublicKey::from_public_key_der(RS256_PUBLIC_DER).expect("the vector key"),
+        );
+        let signature = Signature::try_from(RS256_SIGNATURE).expect("the vector signature");
+        let mut signed = RS256_SIGNED.to_vec();
+        assert!(key.verify(&signed, &signature).is_ok());
+        signed[0] ^= 1;
+        assert!(key.verify(&signed, &signature).is_err());
     }
 }

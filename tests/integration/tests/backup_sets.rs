@@ -305,6 +305,11 @@ async fn a_backup_set_added_after_the_confirmation_brings_verification_back() {
     let (s, v) = post(&company, &t, "confirm-no-tenants").await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["kms"]["stage"], "finalizing", "{v}");
+    assert_eq!(
+        keyswitch_integration::switch_helpers::fired(rule).await,
+        1,
+        "the finalization's inventory read did not fail"
+    );
     remove_fault(rule).await;
     control(
         "POST",

@@ -340,9 +340,10 @@ async fn a_5xx_is_logged_once_with_its_request_id_and_cause() {
         .send()
         .await
         .expect("the worker answers");
-    if let Some(id) = fault["id"].as_u64() {
-        control("DELETE", &format!("/faults/{id}"), None).await;
-    }
+    let fault_id = fault["id"].as_u64().expect("a rule id");
+    let fired = keyswitch_integration::switch_helpers::fired(fault_id).await;
+    control("DELETE", &format!("/faults/{fault_id}"), None).await;
+    assert!(fired > 0, "the inventory read was not dropped");
     assert_eq!(resp.status().as_u16(), 502);
     let id = resp
         .headers()

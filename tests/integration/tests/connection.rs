@@ -201,11 +201,11 @@ async fn azure_unavailable_is_reported_and_the_provider_stays() {
     let t = session("company_admin", &[&company]).await;
     assert_eq!(start_and_consent(&company, &t, &w).await, 200);
     w.assign_role().await;
-    let f = control("POST", "/faults", Some(json!({"service": "keyvault", "path": format!("{}.vault.azure.net/keys/{}", w.vault, w.key), "count": 0, "action": {"kind": "status", "status": 503}}))).await;
+    let id = add_fault(json!({"service": "keyvault", "path": format!("{}.vault.azure.net/keys/{}", w.vault, w.key), "count": 0, "action": {"kind": "status", "status": 503}})).await;
     let r = test(&company, &t).await;
-    if let Some(id) = f["id"].as_u64() {
-        control("DELETE", &format!("/faults/{id}"), None).await;
-    }
+    let n = fired(id).await;
+    remove_fault(id).await;
+    assert!(n > 0, "the 503 never fired");
     assert_error(&r, 503, "azure_unavailable");
     assert_eq!(
         status_of(&company, &t).await["provider"],

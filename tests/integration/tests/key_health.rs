@@ -381,6 +381,7 @@ async fn throttled_is_degraded_and_recovers_by_itself() {
     let h = check_until(&company, &t, "degraded", None).await;
     assert_eq!(h["error"]["code"], "throttled", "{h}");
     assert!(h["cause"].is_null(), "{h}");
+    assert!(fired(id).await > 0, "the 429 never fired");
     remove_fault(id).await;
     // The back-off's next check (3 s, doubling) sees it back by itself.
     let h = wait_health(&company, &t, "healthy", 45).await;
@@ -403,6 +404,7 @@ async fn a_503_is_degraded_and_back() {
     .await;
     let h = check_until(&company, &t, "degraded", None).await;
     assert_eq!(h["error"]["code"], "azure_unavailable", "{h}");
+    assert!(fired(id).await > 0, "the 503 never fired");
     remove_fault(id).await;
     check_until(&company, &t, "healthy", None).await;
 }

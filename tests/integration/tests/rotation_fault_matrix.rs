@@ -80,7 +80,7 @@ impl Fault {
         match self {
             Fault::Status503 => "5xx (503)",
             Fault::Throttle => "429",
-            Fault::Drop => "drop/timeout",
+            Fault::Drop => "drop",
             Fault::Restart => "worker restart",
         }
     }

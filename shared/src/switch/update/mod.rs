@@ -6,6 +6,7 @@
 //! an outside service holds a lease ([`Lease`]); the alarm resolves a lease
 //! that expired (the object restarted while the step ran).
 
+mod backup_sets;
 mod check;
 mod export;
 mod finalize;
@@ -49,6 +50,7 @@ pub fn update(
             | Event::VaultProbed { .. }
             | Event::ConnectionTested { .. }
             | Event::InventoryRead { .. }
+            | Event::BackupSetsCounted { .. }
             | Event::CodeExchanged { .. }
             | Event::Wrapped { .. }
             | Event::WrapVerified { .. }
@@ -98,6 +100,9 @@ pub fn update(
         Event::ConfirmNoTenants { actor } => setup::confirm_no_tenants(&mut step, actor)?,
         Event::InventoryRead { attempt, result } => {
             let op = step.take_lease(attempt)?;
+            if let Ok(inventory) = &result {
+                backup_sets::read(&mut step, inventory);
+            }
             match op {
                 Op::ListTenants { actor, save } => {
                     setup::tenants_listed(&mut step, actor, save, result)?;
@@ -109,6 +114,7 @@ pub fn update(
                 _ => return Err(stale()),
             }
         }
+        Event::BackupSetsCounted { result } => backup_sets::counted(&mut step, result)?,
         Event::BeginVerify {
             actor,
             tenant,

@@ -1,11 +1,14 @@
 //! Native reference for the in-worker crypto benchmark: runs each loop for a
-//! bounded count and prints `{"rsa_oaep256_wrap": {...}, "aes256gcm_decrypt": {...}}`.
+//! bounded count and prints `{"rsa_oaep256_wrap": {...}, "aes256gcm_decrypt": {...},
+//! "rs256_verify": {...}}` (RS256 verify runs 5 × RSA_N times).
 //!
 //! Usage: `bench-crypto-native [RSA_N] [AES_N]` (defaults 200 and 20000).
 
 use std::time::Instant;
 
-use keyswitch_bench_crypto::{RSA4096_PUBLIC_DER, aes_gcm_decrypt_loop, rsa_oaep256_wrap_loop};
+use keyswitch_bench_crypto::{
+    RSA4096_PUBLIC_DER, aes_gcm_decrypt_loop, rs256_verify_loop, rsa_oaep256_wrap_loop,
+};
 
 fn timed(n: u32, f: impl Fn(u32) -> Result<u32, keyswitch_bench_crypto::BenchError>) -> String {
     // One short warm-up, then the measured loop.
@@ -30,5 +33,8 @@ fn main() {
     let aes_n = args.next().and_then(Result::ok).unwrap_or(20_000);
     let rsa = timed(rsa_n, |n| rsa_oaep256_wrap_loop(RSA4096_PUBLIC_DER, n));
     let aes = timed(aes_n, aes_gcm_decrypt_loop);
-    println!("{{\"rsa_oaep256_wrap\": {rsa}, \"aes256gcm_decrypt\": {aes}}}");
+    let rs256 = timed(rsa_n.saturating_mul(5), rs256_verify_loop);
+    println!(
+        "{{\"rsa_oaep256_wrap\": {rsa}, \"aes256gcm_decrypt\": {aes}, \"rs256_verify\": {rs256}}}"
+    );
 }
