@@ -1,10 +1,12 @@
 //! The keyswitch console: screens in `pages/`, widgets in `components/`, all
 //! HTTP in `api`, the RedApp session in `session`, which screen the address
-//! names in `route`.
+//! names in `route`, moving between screens without a page load in
+//! `navigation`.
 
 pub mod api;
 pub mod components;
 pub mod fetched;
+pub mod navigation;
 pub mod pages;
 pub mod route;
 pub mod session;
@@ -25,11 +27,12 @@ pub fn App() -> impl IntoView {
         session.refresh(session::capture_from_url());
     });
     on_cleanup(move || hash.remove());
-    // Links load the page: the screen is the one the address names now.
-    let path = route::current_path();
-    let screen = Screen::of_path(&path);
-    let scope = components::identity::Scope::of_path(&path);
-    let page = move || match screen.clone() {
+    // The screen is the one the address names; the console's links and
+    // Back/Forward change it without loading the page.
+    let nav = navigation::Navigation::provide();
+    let screen = nav.screen();
+    let scope = Signal::derive(move || nav.path.with(|p| components::identity::Scope::of_path(p)));
+    let page = move || match screen.get() {
         Screen::Home => view! { <pages::home::Home/> }.into_any(),
         Screen::ManageKms(company) => {
             view! { <pages::manage_kms::ManageKms company=company/> }.into_any()
@@ -45,7 +48,7 @@ pub fn App() -> impl IntoView {
                 when=move || session.signed_in.get()
                 fallback=|| view! { <pages::sign_in::SignIn/> }
             >
-                {page.clone()}
+                {page}
             </Show>
         </components::shell::Shell>
     }

@@ -1,7 +1,6 @@
-//! Which screen the address names. The console has three screens and no
-//! in-page navigation: its links load the page (the edge serves the console
-//! for every path), so the path is read once, at start. Issue 15: no
-//! client-side router in the download.
+//! Which screen the address names. The console has three screens; moving
+//! between them in the page is `navigation`'s (a path signal, pushState,
+//! popstate). Issue 15: no client-side router in the download.
 
 /// A screen of the console, with the id its path names.
 #[derive(Debug, Clone, PartialEq, Eq)]

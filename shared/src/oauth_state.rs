@@ -226,6 +226,38 @@ mod tests {
     }
 
     #[test]
+    fn the_parts_read_back_are_the_ones_signed() {
+        let sent =
+            OAuthState::new(company(), Flow::TenantVerification, "n-1_Z".into()).sign(&key(1));
+        let got = OAuthState::verify(&sent, &key(1)).unwrap();
+        assert_eq!(got.nonce(), "n-1_Z");
+        assert_eq!(got.company().as_str(), "acme");
+        assert_eq!(got.flow(), Flow::TenantVerification);
+    }
+
+    #[test]
+    fn a_badly_shaped_nonce_is_refused_even_with_a_valid_mac() {
+        // The shape check stands on its own: a state signed with the right
+        // key but a random part keyswitch never makes is still refused.
+        for nonce in [
+            "a".repeat(NONCE_MAX + 1),
+            "bad nonce".to_owned(),
+            "bad/nonce".to_owned(),
+            "bäd".to_owned(),
+        ] {
+            let sent = OAuthState::new(company(), Flow::AdminConsent, nonce.clone()).sign(&key(1));
+            assert_eq!(
+                OAuthState::verify(&sent, &key(1)),
+                Err(MalformedState),
+                "{nonce}"
+            );
+        }
+        let longest = "a".repeat(NONCE_MAX);
+        let sent = OAuthState::new(company(), Flow::AdminConsent, longest).sign(&key(1));
+        assert!(OAuthState::verify(&sent, &key(1)).is_ok());
+    }
+
+    #[test]
     fn the_key_is_not_printed() {
         assert_eq!(format!("{:?}", key(7)), "StateKey([redacted])");
     }

@@ -75,3 +75,41 @@ test('the vault screen names the workspace and who is signed in', async ({ page,
   await expect(page.getByRole('heading', { name: 'Vault management', level: 1 })).toBeVisible();
   await expect(page.getByTestId('signed-in-as')).toHaveText(`Signed in as Wendy Owner (workspace owner) · Workspace ${workspace}`);
 });
+
+test('the console\'s links change screen without loading the page, and Back returns', async ({ page, request }) => {
+  const sim = new Sim(request);
+  const company = `e2e-nav-${run}`;
+  await sim.company(company);
+  const token = await sim.session({ sub: 'pat-nav', name: 'Pat Partner', role: 'partner_admin', companies: [company] });
+  const kms = new ManageKmsPage(page);
+  await kms.open(company, token);
+  await expect(kms.heading).toBeVisible();
+  // Lost on a page load: the test proves no link below loads the page.
+  await page.evaluate(() => { window.__marker = 'same page'; });
+  const marker = () => page.evaluate(() => window.__marker);
+  const who = page.getByTestId('signed-in-as');
+  const home = page.getByRole('heading', { name: 'Key Management', level: 1 });
+
+  const crumb = page.getByRole('navigation', { name: 'Breadcrumb' }).getByRole('link', { name: 'Key Management' });
+  await expect(crumb).toHaveAttribute('href', '/');
+  await crumb.click();
+  await expect(home).toBeVisible();
+  await expect(page).toHaveURL(/\/$/);
+  await expect(who).toHaveText('Signed in as Pat Partner (partner admin)');
+  expect(await marker()).toBe('same page');
+
+  await page.getByRole('link', { name: 'Manage KMS' }).click();
+  await expect(kms.heading).toBeVisible();
+  await expect(page).toHaveURL(/\/companies\/acme\/kms$/);
+  await expect(who).toHaveText('Signed in as Pat Partner (partner admin) · Company acme');
+  expect(await marker()).toBe('same page');
+
+  await page.goBack();
+  await expect(home).toBeVisible();
+  await page.goBack();
+  await expect(page).toHaveURL(new RegExp(`/companies/${company}/kms$`));
+  await expect(who).toHaveText(`Signed in as Pat Partner (partner admin) · Company ${company}`);
+  await expect(kms.heading).toBeVisible();
+  expect(await marker()).toBe('same page');
+  expect(await page.evaluate(() => sessionStorage.getItem('keyswitch.session'))).toBe(token);
+});

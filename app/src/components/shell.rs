@@ -4,22 +4,23 @@
 use leptos::prelude::*;
 
 use super::identity::{IdentityBar, IgnoredSessionNotice, Scope};
+use crate::navigation::Link;
 use crate::session::SessionState;
 
 /// Wraps every screen in the console's header and `<main>`.
 #[component]
 pub fn Shell(
     /// What the screen acts on (from its address).
-    scope: Option<Scope>,
+    #[prop(into)]
+    scope: Signal<Option<Scope>>,
     /// The screen.
     children: Children,
 ) -> impl IntoView {
     let session = use_context::<SessionState>().unwrap_or_default();
-    let scope = Signal::stored(scope);
     let identity = Signal::derive(move || session.identity.get());
     view! {
         <header class="topbar">
-            <a class="brand" href="/">"RedApp"</a>
+            <Link class="brand" href="/">"RedApp"</Link>
             <nav aria-label="Primary">
                 <span class="nav-item">"Key Management"</span>
             </nav>

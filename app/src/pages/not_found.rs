@@ -2,11 +2,13 @@
 
 use leptos::prelude::*;
 
+use crate::navigation::Link;
+
 /// The 404 screen.
 #[component]
 pub fn NotFound() -> impl IntoView {
     view! {
         <h1>"Page not found"</h1>
-        <p><a href="/">"Back to Key Management"</a></p>
+        <p><Link href="/">"Back to Key Management"</Link></p>
     }
 }

@@ -3,12 +3,21 @@
 
 use leptos::prelude::*;
 
+use crate::navigation::Navigation;
 use crate::session;
 
 /// The "Sign in through RedApp" screen.
 #[component]
 pub fn SignIn() -> impl IntoView {
-    let href = session::sign_in_href(&session::current_path());
+    // Back here after sign-in: to the screen shown now (the path may change
+    // in the page, through the brand link or Back).
+    let nav = use_context::<Navigation>();
+    let href = move || {
+        if let Some(nav) = nav {
+            nav.path.track();
+        }
+        session::sign_in_href(&session::current_path())
+    };
     view! {
         <h1>"Sign in through RedApp"</h1>
         <section class="card" aria-labelledby="sign-in-heading">

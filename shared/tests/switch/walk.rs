@@ -2076,6 +2076,46 @@ fn results_of_another_attempt_are_refused() {
 }
 
 #[test]
+fn a_state_of_the_other_flow_is_named_and_changes_nothing() {
+    // The consent sign-in's nonce at the verification callback.
+    let mut r = Run::new(new_company());
+    let nonce = to_awaiting_consent(&mut r);
+    let before = r.m.clone();
+    let fx = r.ok(Event::VerifyCallback {
+        nonce,
+        answer: code("c"),
+    });
+    assert_eq!(
+        fx,
+        vec![Effect::Reply(Reply::VerifyOutcome {
+            error: Some(CatalogError::OAuthStateWrongFlow),
+            tenant: None,
+            finalizing: false,
+            export_open: false,
+        })]
+    );
+    assert_eq!(r.m, before);
+    // A verification sign-in's nonce at the consent callback.
+    let tenants = [m365(VAULT_TENANT)];
+    let mut r = Run::new(new_company());
+    to_verifying(&mut r, &tenants);
+    let nonce = begin(&mut r, &tenants[0], "v");
+    let before = r.m.clone();
+    let fx = r.ok(Event::ConsentCallback {
+        nonce,
+        answer: consent_ok(),
+    });
+    assert_eq!(
+        fx,
+        vec![Effect::Reply(Reply::ConsentOutcome {
+            error: Some(CatalogError::OAuthStateWrongFlow),
+            vault_name: None,
+        })]
+    );
+    assert_eq!(r.m, before);
+}
+
+#[test]
 fn a_state_works_once() {
     let tenants = [m365(VAULT_TENANT), google("C01abcd23")];
     let mut r = Run::new(new_company());

@@ -40,6 +40,7 @@ use self::start::StartSection;
 use self::status::{CurrentProvider, ForbiddenNotice, StageAnnouncement};
 pub use self::status::{StatusView, stage_announcement};
 use self::store::KmsStore;
+use crate::navigation::Link;
 
 /// The Manage KMS screen for the company in the path.
 #[component]
@@ -67,7 +68,7 @@ pub fn ManageKms(
     view! {
         <nav class="breadcrumb" aria-label="Breadcrumb">
             <ol>
-                <li><a href="/">"Key Management"</a></li>
+                <li><Link href="/">"Key Management"</Link></li>
                 <li><span aria-current="page">"Manage KMS"</span></li>
             </ol>
         </nav>
