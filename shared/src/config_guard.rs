@@ -658,6 +658,45 @@ mod tests {
     }
 
     #[test]
+    fn an_outside_address_on_this_machine_or_a_private_network_is_refused_in_every_form() {
+        for host in [
+            "127.0.0.1",
+            "127.8.9.10",
+            "0.0.0.0",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.0.10",
+            "[::1]",
+            "[::]",
+            "localhost",
+            "LOCALHOST",
+            "kms.localhost",
+        ] {
+            let mut m = production();
+            let url = format!("https://{host}:8443/aws");
+            m.0.insert("AWS_KMS_ENDPOINT", url.clone());
+            let found = problems(&m, false);
+            assert_eq!(names(&m), vec!["AWS_KMS_ENDPOINT"], "{url}");
+            assert!(
+                found[0].to_string().contains("this machine or a private network"),
+                "{url}: {}",
+                found[0]
+            );
+        }
+        // Public addresses, by name or number, are fine.
+        for host in [
+            "kms.us-east-1.amazonaws.com",
+            "localhost.example.com",
+            "52.94.0.10",
+            "[2600:1f18::10]",
+        ] {
+            let mut m = production();
+            m.0.insert("AWS_KMS_ENDPOINT", format!("https://{host}/"));
+            assert!(names(&m).is_empty(), "{host}");
+        }
+    }
+
+    #[test]
     fn development_serves_only_this_machine() {
         for host in ["127.0.0.1", "localhost", "app.localhost", "[::1]", "::1"] {
             assert!(is_loopback_host(host), "{host}");
