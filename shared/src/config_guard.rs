@@ -713,6 +713,39 @@ mod tests {
     }
 
     #[test]
+    fn an_envelope_credential_needs_32_characters_and_its_list_is_explained() {
+        // The length rule's edge: 31 characters are refused, 32 accepted.
+        for slot in ["ENVELOPE_SERVICE_TOKEN", "ENVELOPE_SERVICE_TOKEN_NEXT"] {
+            let mut m = production();
+            m.0.insert("ENVELOPE_COMPANIES_NEXT", "acme".to_owned());
+            m.0.insert(slot, "t".repeat(MIN_ENVELOPE_TOKEN_CHARS - 1));
+            let found = problems(&m, false);
+            assert_eq!(names(&m), vec![slot]);
+            assert_eq!(found[0].why, "is shorter than 32 characters");
+            m.0.insert(slot, "t".repeat(MIN_ENVELOPE_TOKEN_CHARS));
+            assert!(names(&m).is_empty(), "{slot}");
+        }
+        // The first credential's list is plainly missing; the second's is
+        // missing because its credential is set (removing the credential
+        // is the other fix).
+        let mut m = production();
+        m.0.remove("ENVELOPE_COMPANIES");
+        let found = problems(&m, false);
+        assert_eq!(names(&m), vec!["ENVELOPE_COMPANIES"]);
+        assert_eq!(
+            found[0].why,
+            "is missing (set * or comma-separated company ids)"
+        );
+        let mut m = production();
+        m.0.insert("ENVELOPE_SERVICE_TOKEN_NEXT", "n".repeat(40));
+        let found = problems(&m, false);
+        assert_eq!(
+            found[0].why,
+            "is missing while its credential is set (set * or comma-separated company ids)"
+        );
+    }
+
+    #[test]
     fn a_second_envelope_credential_needs_its_own_list() {
         let mut m = production();
         m.0.insert("ENVELOPE_SERVICE_TOKEN_NEXT", "n".repeat(40));
