@@ -714,7 +714,9 @@ mod tests {
             let found = problems(&m, false);
             assert_eq!(names(&m), vec!["AWS_KMS_ENDPOINT"], "{url}");
             assert!(
-                found[0].to_string().contains("this machine or a private network"),
+                found[0]
+                    .to_string()
+                    .contains("this machine or a private network"),
                 "{url}: {}",
                 found[0]
             );
