@@ -735,6 +735,54 @@ mod tests {
     }
 
     #[test]
+    fn each_limit_accepts_its_edges_and_refuses_just_past_them() {
+        // (name, accepted values, refused values)
+        let cases: [(&str, &[&str], &[&str]); 6] = [
+            (
+                "CONNECTION_TEST_INTERVAL_SECONDS",
+                &["10", "3600"],
+                &["9", "0"],
+            ),
+            (
+                "HEALTH_CHECK_INTERVAL_SECONDS",
+                &["60", "3600"],
+                &["59", "3601"],
+            ),
+            ("EXPIRY_WARNING_DAYS", &["1", "365"], &["0", "366"]),
+            ("KEY_CACHE_SECONDS", &["30", "300"], &["29", "301"]),
+            (
+                "BACKUP_SET_COUNT_MAX_AGE_SECONDS",
+                &["10", "60"],
+                &["9", "61"],
+            ),
+            (
+                "CONSENT_MAX_AGE_SECONDS",
+                &["1", "3600", "86400"],
+                &["0", "86401"],
+            ),
+        ];
+        for (name, accepted, refused) in cases {
+            for value in accepted {
+                let mut m = production();
+                m.0.insert(name, (*value).to_owned());
+                assert!(names(&m).is_empty(), "{name}={value}");
+            }
+            for value in refused {
+                let mut m = production();
+                m.0.insert(name, (*value).to_owned());
+                assert_eq!(names(&m), vec![name], "{name}={value}");
+            }
+        }
+        // The webhook secret's length edge: 31 characters refused, 32 accepted.
+        let mut m = production();
+        m.0.insert("WEBHOOK_URL", "https://hooks.example.com/k".into());
+        m.0.insert("WEBHOOK_SECRET", "w".repeat(MIN_WEBHOOK_SECRET_CHARS - 1));
+        assert_eq!(names(&m), vec!["WEBHOOK_SECRET"]);
+        m.0.insert("WEBHOOK_SECRET", "w".repeat(MIN_WEBHOOK_SECRET_CHARS));
+        assert!(names(&m).is_empty());
+    }
+
+    #[test]
     fn development_serves_only_this_machine() {
         for host in ["127.0.0.1", "localhost", "app.localhost", "[::1]", "::1"] {
             assert!(is_loopback_host(host), "{host}");
