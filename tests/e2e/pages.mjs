@@ -2,6 +2,7 @@
 // locators go by role and accessible name, as a person (or a screen reader)
 // finds things.
 import { test as base, expect } from '@playwright/test';
+import { AxeBuilder } from '@axe-core/playwright';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { createDecipheriv } from 'node:crypto';
 import { join } from 'node:path';
@@ -46,6 +47,52 @@ export const test = base.extend({
 });
 
 export const SCREENSHOTS = new URL('../../artifacts/screenshots/', import.meta.url).pathname;
+
+/** The width of a small phone (WCAG 1.4.10 reflow asks for 320 CSS px). */
+export const NARROW = { width: 360, height: 780 };
+
+/** axe-core's findings on this page as one line each (rule, impact, what it
+ * asks, the first elements): what a failed assertion prints. */
+async function axeViolations(page) {
+  const results = await new AxeBuilder({ page }).analyze();
+  return results.violations.map((v) => {
+    const where = v.nodes.slice(0, 4).map((n) => n.target.join(' ')).join(' | ');
+    const why = v.nodes[0]?.failureSummary?.split('\n').slice(1, 3).join(' ').trim() ?? '';
+    return `${v.id} (${v.impact}): ${v.help} — ${where}${why ? ` — ${why}` : ''}`;
+  });
+}
+
+/**
+ * Every screen and every dialog of the console (and the edge's landing
+ * pages) passes through here, as it is on screen:
+ *  - axe-core (every rule it runs by default: WCAG 2.x A/AA and its best
+ *    practices) finds nothing, in the light and in the dark colour scheme;
+ *  - at 360 px wide nothing scrolls sideways (WCAG 1.4.10: content reflows;
+ *    a code block may scroll inside itself);
+ *  - screenshots `<name>.png` (light), `<name>-dark.png` and `<name>-360.png`
+ *    land in artifacts/screenshots/ (scripts/screenshots copies the README's
+ *    set to docs/screenshots/).
+ * The page is left as it was: light scheme, its own viewport.
+ */
+export async function checkScreen(page, name) {
+  const viewport = page.viewportSize();
+  try {
+    for (const colorScheme of ['light', 'dark']) {
+      await page.emulateMedia({ colorScheme });
+      expect(await axeViolations(page), `axe on "${name}" (${colorScheme} scheme)`).toEqual([]);
+      const suffix = colorScheme === 'dark' ? '-dark' : '';
+      await page.screenshot({ path: `${SCREENSHOTS}${name}${suffix}.png`, fullPage: true });
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.setViewportSize(NARROW);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow, `"${name}" at ${NARROW.width} px scrolls sideways by ${overflow} px`).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: `${SCREENSHOTS}${name}-360.png`, fullPage: true });
+  } finally {
+    await page.emulateMedia({ colorScheme: 'light' });
+    if (viewport) await page.setViewportSize(viewport);
+  }
+}
 
 export const CONTOSO = '72f988bf-0000-4c3a-9d6e-c0ffee000001';
 export const FABRIKAM = 'a1b2c3d4-0000-4e5f-8a9b-fab000000002';
@@ -376,8 +423,9 @@ export class ManageKmsPage {
     return this.tenants.getByRole('listitem').filter({ hasText: id });
   }
 
+  /** axe (light and dark), reflow at 360 px and the screenshots: see checkScreen. */
   async screenshot(name) {
-    await this.page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
+    await checkScreen(this.page, name);
   }
 }
 
