@@ -229,4 +229,19 @@ async fn a_screen_change_moves_focus_to_the_new_screens_heading_and_back_does_to
     let h1 = find(&host, "h1");
     assert_ne!(h1.text_content().unwrap(), "Vaults(\"w 1\")");
     assert_eq!(focused(), Some(h1.into()), "Back focuses the heading too");
+    // Leave no forward entry behind for the other tests of this page, which
+    // count history entries.
+    let forwarded = js_sys::Promise::new(&mut |resolve, _| {
+        let once = web_sys::AddEventListenerOptions::new();
+        once.set_once(true);
+        window()
+            .add_event_listener_with_callback_and_add_event_listener_options(
+                "popstate", &resolve, &once,
+            )
+            .unwrap();
+    });
+    window().history().unwrap().forward().unwrap();
+    wasm_bindgen_futures::JsFuture::from(forwarded).await.unwrap();
+    next_frame().await;
+    assert_eq!(find(&host, "h1").text_content().unwrap(), "Vaults(\"w 1\")");
 }

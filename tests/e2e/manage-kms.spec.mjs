@@ -6,8 +6,8 @@
 // a few seconds anyway).
 import { expect } from '@playwright/test';
 import {
-  test, ManageKmsPage, Sim, ConsentPopup, SCREENSHOTS, CONTOSO, FABRIKAM, GOOGLE_CUSTOMER,
-  envelopeDataKey, openDataKey, recordSecret,
+  test, ManageKmsPage, Sim, ConsentPopup, CONTOSO, FABRIKAM, GOOGLE_CUSTOMER,
+  envelopeDataKey, openDataKey, recordSecret, checkScreen,
 } from './pages.mjs';
 import { readFile } from 'node:fs/promises';
 
@@ -143,7 +143,7 @@ test('Common issues: "The consent flow returns an error for the admin who tried 
   const landing = await kms.testConnection({ consentAs: fresh.plainUser });
   await landing.expectLanding('Admin consent was not completed');
   await expect(landing.page.getByText("doesn't have the Global Administrator or Privileged Role Administrator role")).toBeVisible();
-  await landing.page.screenshot({ path: `${SCREENSHOTS}consent-landing-error.png`, fullPage: true });
+  await checkScreen(landing.page, 'consent-landing-error');
   await landing.page.close();
   // The console says it too, with the fix, on the pending setup.
   const alert = kms.pending.getByRole('alert').filter({ hasText: "That user doesn't have the Global Administrator or Privileged Role Administrator role." });
@@ -167,6 +167,7 @@ test('happy path, platform to Azure Key Vault as far as the edge goes: consent, 
 
   const landing = await kms.testConnection({ consentAs: fresh.admin });
   await landing.expectLanding('Admin consent granted');
+  await checkScreen(landing.page, 'consent-landing-granted');
   await landing.page.close();
 
   // The role-assignment dialog opens by itself, filled in with the vault
@@ -250,7 +251,7 @@ test('Common issues: tenants keep showing as unverified (new backup set, wrong a
   // A delegated admin cannot verify Google Workspace: the reason shows on the row.
   let landing = await kms.verifyTenant('Google Workspace', GOOGLE_CUSTOMER, 'Dana Delegate');
   await landing.expectLanding('The tenant was not verified');
-  await landing.page.screenshot({ path: `${SCREENSHOTS}verification-landing-error.png`, fullPage: true });
+  await checkScreen(landing.page, 'verification-landing-error');
   await landing.page.close();
   await expect(kms.tenantRow(GOOGLE_CUSTOMER)).toContainText('Verification failed');
   await expect(kms.tenantRow(GOOGLE_CUSTOMER)).toContainText('Super Admin');
@@ -258,6 +259,7 @@ test('Common issues: tenants keep showing as unverified (new backup set, wrong a
 
   landing = await kms.verifyTenant('Google Workspace', GOOGLE_CUSTOMER, 'Sam Super');
   await landing.expectLanding('Tenant verified');
+  await checkScreen(landing.page, 'verification-landing-verified');
   await landing.page.close();
   await expect(kms.tenantRow(GOOGLE_CUSTOMER)).toContainText('Verified');
   landing = await kms.verifyTenant('Microsoft 365', CONTOSO, 'Adele Vance');

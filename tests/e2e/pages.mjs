@@ -429,6 +429,37 @@ export class ManageKmsPage {
   }
 }
 
+/** Where everything after `input`'s error area sits (tag, id, box), relative
+ * to the dialog or `<main>` it is in: what must not move when the error
+ * appears. */
+export async function boxesAfterFieldError(input) {
+  return input.evaluate((el) => {
+    const area = el.closest('.field')?.querySelector('.field-error');
+    if (!area) throw new Error('this input has no .field-error area');
+    const scope = el.closest('dialog[open]') ?? el.closest('main');
+    const origin = scope.getBoundingClientRect();
+    const after = [...scope.querySelectorAll('*')].filter((e) => !area.contains(e)
+      && (area.compareDocumentPosition(e) & Node.DOCUMENT_POSITION_FOLLOWING));
+    return after.map((e) => {
+      const r = e.getBoundingClientRect();
+      const box = [r.x - origin.x, r.y - origin.y, r.width, r.height].map((n) => n.toFixed(1)).join(' ');
+      return `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''} ${box}`;
+    });
+  });
+}
+
+/** `act` makes `input`'s field error appear (its message `message`); nothing
+ * after the field moves (issue 17: errors reserve their room). */
+export async function expectErrorKeepsLayout(input, act, message) {
+  const error = input.locator('xpath=following-sibling::div[contains(@class,"field-error")]');
+  await expect(error).toBeEmpty();
+  const before = await boxesAfterFieldError(input);
+  expect(before.length, 'there is something after the field to measure').toBeGreaterThan(0);
+  await act();
+  await expect(error).toContainText(message);
+  expect(await boxesAfterFieldError(input), `"${message}" moved what follows the field`).toEqual(before);
+}
+
 /** A short slug no other test of this run uses (tenant and vault names). */
 export function uniqueSlug() {
   return `${Date.now().toString(36).slice(-5)}${Math.random().toString(36).slice(2, 7)}`;
