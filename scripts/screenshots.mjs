@@ -12,21 +12,24 @@ const root = new URL('..', import.meta.url).pathname;
 const from = join(root, 'artifacts/screenshots');
 const to = join(root, 'docs/screenshots');
 
-/** The README's set: [file in artifacts/screenshots, width to scale to]. */
+/** The README's set: [file in artifacts/screenshots, width to scale to].
+ * Full-page shots are cut to the first screenful or so (MAX_HEIGHT at that
+ * width): what the README shows is the top of each screen. */
 export const SET = [
-  ['switch-form.png', 960],
-  ['switch-form-dark.png', 960],
-  ['role-assignment-dialog.png', 960],
-  ['connection-test-passed.png', 960],
-  ['tenant-list.png', 960],
-  ['switch-complete.png', 960],
-  ['key-health-healthy-dark.png', 960],
-  ['check-configuration-problems.png', 960],
-  ['vaults-list.png', 960],
-  ['consent-landing-granted.png', 960],
+  ['switch-form.png', 800],
+  ['switch-form-dark.png', 800],
+  ['role-assignment-dialog.png', 800],
+  ['connection-test-passed.png', 800],
+  ['tenant-list.png', 800],
+  ['switch-complete.png', 800],
+  ['key-health-healthy-dark.png', 800],
+  ['check-configuration-problems.png', 800],
+  ['vaults-list.png', 800],
+  ['consent-landing-granted.png', 800],
   ['switch-form-360.png', 360],
   ['key-health-role-removed-360.png', 360],
 ];
+const MAX_HEIGHT = { 800: 900, 360: 1100 };
 
 mkdirSync(to, { recursive: true });
 const missing = SET.filter(([file]) => {
@@ -43,9 +46,11 @@ for (const old of readdirSync(to)) {
 let total = 0;
 for (const [file, width] of SET) {
   const out = join(to, file);
-  await sharp(join(from, file))
-    .resize({ width, withoutEnlargement: true })
-    .png({ palette: true, quality: 80, effort: 10, compressionLevel: 9 })
+  const scaled = await sharp(join(from, file)).resize({ width, withoutEnlargement: true }).toBuffer({ resolveWithObject: true });
+  const height = Math.min(scaled.info.height, MAX_HEIGHT[width] ?? scaled.info.height);
+  await sharp(scaled.data)
+    .extract({ left: 0, top: 0, width: scaled.info.width, height })
+    .png({ palette: true, colours: 48, quality: 70, dither: 0, effort: 10, compressionLevel: 9 })
     .toFile(out);
   const size = statSync(out).size;
   total += size;

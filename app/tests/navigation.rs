@@ -26,6 +26,22 @@ fn address() -> String {
     format!("{}{}", l.pathname().unwrap(), l.search().unwrap())
 }
 
+/// Back (`-1`) or Forward (`1`), as the browser's buttons do; returns once
+/// the browser said so with `popstate`.
+async fn history_step(delta: i32) {
+    let popped = js_sys::Promise::new(&mut |resolve, _| {
+        let once = web_sys::AddEventListenerOptions::new();
+        once.set_once(true);
+        window()
+            .add_event_listener_with_callback_and_add_event_listener_options(
+                "popstate", &resolve, &once,
+            )
+            .unwrap();
+    });
+    window().history().unwrap().go_with_delta(delta).unwrap();
+    wasm_bindgen_futures::JsFuture::from(popped).await.unwrap();
+}
+
 /// Clicks `a` like a person would (`init` sets button and modifiers) and
 /// says whether the console's handler took the click (`defaultPrevented`).
 /// A listener on the document, which runs after the link's own, then stops
@@ -123,17 +139,7 @@ async fn a_plain_click_changes_screen_without_loading_and_back_returns() {
         history_len + 1
     );
     // Back: the browser restores the address and says so with popstate.
-    let popped = js_sys::Promise::new(&mut |resolve, _| {
-        let once = web_sys::AddEventListenerOptions::new();
-        once.set_once(true);
-        window()
-            .add_event_listener_with_callback_and_add_event_listener_options(
-                "popstate", &resolve, &once,
-            )
-            .unwrap();
-    });
-    window().history().unwrap().back().unwrap();
-    wasm_bindgen_futures::JsFuture::from(popped).await.unwrap();
+    history_step(-1).await;
     tick().await;
     assert_eq!(address(), start);
     assert_eq!(
@@ -214,34 +220,14 @@ async fn a_screen_change_moves_focus_to_the_new_screens_heading_and_back_does_to
     assert_eq!(h1.get_attribute("tabindex").as_deref(), Some("-1"));
     // Back: the old screen's heading has focus again.
     a.focus().unwrap();
-    let popped = js_sys::Promise::new(&mut |resolve, _| {
-        let once = web_sys::AddEventListenerOptions::new();
-        once.set_once(true);
-        window()
-            .add_event_listener_with_callback_and_add_event_listener_options(
-                "popstate", &resolve, &once,
-            )
-            .unwrap();
-    });
-    window().history().unwrap().back().unwrap();
-    wasm_bindgen_futures::JsFuture::from(popped).await.unwrap();
+    history_step(-1).await;
     next_frame().await;
     let h1 = find(&host, "h1");
     assert_ne!(h1.text_content().unwrap(), "Vaults(\"w 1\")");
     assert_eq!(focused(), Some(h1.into()), "Back focuses the heading too");
     // Leave no forward entry behind for the other tests of this page, which
     // count history entries.
-    let forwarded = js_sys::Promise::new(&mut |resolve, _| {
-        let once = web_sys::AddEventListenerOptions::new();
-        once.set_once(true);
-        window()
-            .add_event_listener_with_callback_and_add_event_listener_options(
-                "popstate", &resolve, &once,
-            )
-            .unwrap();
-    });
-    window().history().unwrap().forward().unwrap();
-    wasm_bindgen_futures::JsFuture::from(forwarded).await.unwrap();
+    history_step(1).await;
     next_frame().await;
     assert_eq!(find(&host, "h1").text_content().unwrap(), "Vaults(\"w 1\")");
 }
