@@ -52,6 +52,19 @@ test('create an Azure External Keys vault, then revoke and restore access to the
   expect(await page.content()).not.toContain(secret);
   await checkScreen(page, 'vaults-created');
 
+  // The role guidance names the vault's own service principal, for every
+  // tool, runnable as copied (issue 17 item 3).
+  const roleCommands = page.getByTestId('vault-role-commands');
+  await expect(roleCommands.getByRole('heading', { name: 'Grant your service principal the key' })).toBeVisible();
+  await roleCommands.getByText(`Finance: Key Vault Crypto User for client ID ${clientId}`).click();
+  const roleTabs = roleCommands.getByRole('tablist', { name: 'Commands that assign Key Vault Crypto User for Finance' });
+  await expect(roleTabs.getByRole('tab')).toHaveText(['Azure CLI', 'Azure PowerShell', 'Terraform', 'Bicep']);
+  await expect(roleCommands.getByRole('tabpanel')).toContainText(`--assignee ${clientId}`);
+  await expect(roleCommands.getByRole('tabpanel')).toContainText(`VAULT_ID=$(az keyvault show --name ${KMS_VAULT} --query id -o tsv)`);
+  await roleTabs.getByRole('tab', { name: 'Azure PowerShell' }).click();
+  await expect(roleCommands.getByRole('tabpanel')).toContainText(`New-AzRoleAssignment -ApplicationId '${clientId}'`);
+  await checkScreen(page, 'vaults-role-commands');
+
   // A secret stored in the vault reads back.
   await vaults.storeSecret('API key', 'sk-live-e2e-123');
   await vaults.revealFirst();

@@ -213,6 +213,7 @@ impl Vault {
                     SecretState::Set
                 },
                 client_secret_updated_at_ms: a.secret_updated_at_ms,
+                role_commands: super::views::role_commands(&a.vault_uri, &a.key_name, &a.client_id),
             }),
             item_count: self.item_count,
             health: self.azure().map(|_| Box::new(self.health.clone())),
@@ -767,7 +768,7 @@ pub enum Effect {
 #[derive(Debug)]
 pub enum Reply {
     /// A vault (created, tested, changed).
-    Vault(VaultSummary),
+    Vault(Box<VaultSummary>),
     /// An item was stored.
     ItemStored(ItemSummary),
     /// An item, decrypted.
@@ -893,7 +894,7 @@ pub fn update(model: &Workspace, event: Event, ctx: &Ctx) -> Step {
             model.vault(&vault)?;
             let mut next = model.clone();
             next.default_vault = Some(vault.clone());
-            let reply = Reply::Vault(next.summary(&vault)?);
+            let reply = Reply::Vault(Box::new(next.summary(&vault)?));
             Ok((
                 next,
                 vec![
@@ -913,7 +914,7 @@ pub fn update(model: &Workspace, event: Event, ctx: &Ctx) -> Step {
             let found = model.vault(&vault)?;
             let Some(azure) = found.azure() else {
                 // A cloud vault's key is the platform's: nothing to test.
-                let reply = Reply::Vault(model.summary(&vault)?);
+                let reply = Reply::Vault(Box::new(model.summary(&vault)?));
                 return Ok((
                     model.clone(),
                     vec![
@@ -1348,7 +1349,7 @@ fn add_vault(
     if is_default || !has_default {
         next.default_vault = Some(vault.clone());
     }
-    let reply = Reply::Vault(next.summary(&vault)?);
+    let reply = Reply::Vault(Box::new(next.summary(&vault)?));
     Ok((
         next,
         vec![
@@ -1486,7 +1487,7 @@ fn checked(
         azure.sealed_client_secret = sealed;
         azure.secret_updated_at_ms = ctx.now_ms;
     }
-    let reply = Reply::Vault(next.summary(vault)?);
+    let reply = Reply::Vault(Box::new(next.summary(vault)?));
     Ok((
         next,
         vec![

@@ -75,6 +75,29 @@ pub struct AzureConnectionView {
     pub client_secret: SecretState,
     /// When the client secret was last set (Unix milliseconds).
     pub client_secret_updated_at_ms: u64,
+    /// The commands that give this service principal the key-use role on
+    /// the vault (seed 001 step 4), for each tool, runnable as copied.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub role_commands: Vec<crate::commands::CommandTab>,
+}
+
+/// The role commands for a workspace's own service principal `client_id`
+/// on `vault` (its key `key`).
+#[must_use]
+pub fn role_commands(
+    vault: &VaultUri,
+    key: &KeyName,
+    client_id: &ClientId,
+) -> Vec<crate::commands::CommandTab> {
+    crate::commands::role::Grant {
+        vault,
+        key,
+        principal: crate::commands::role::Principal {
+            app_id: client_id.as_str(),
+            name: "your service principal",
+        },
+    }
+    .tabs()
 }
 
 /// One row of the vault table.

@@ -744,3 +744,58 @@ async fn cloud_vault_items_round_trip_and_bad_items_are_refused() {
         "not_found",
     );
 }
+
+/// Issue 17 item 3: the vault screen's role guidance names the workspace's
+/// own service principal and runs as copied (the Azure CLI stand-in records
+/// what the copied block passes it).
+#[tokio::test]
+async fn a_vault_lists_the_role_commands_for_its_own_service_principal() {
+    use keyswitch_integration::command_helpers::{
+        Azure, block, call as words, check_all, hcl, hcl_block, run_shell, tab,
+    };
+    let ws = fresh_company("ws-cmds");
+    let token = owner(&ws).await;
+    let (_, client, _) = azure_vault(&ws, &token).await;
+    let all = list(&ws, &token).await;
+    let v = all
+        .iter()
+        .find(|v| v["azure"]["client_id"] == client.as_str())
+        .expect("the vault");
+    let cmds = &v["azure"]["role_commands"];
+    assert!(check_all(cmds) >= 6, "{cmds}");
+    let vault_id = format!(
+        "/subscriptions/8d3f2a61-4c1e-4b7a-9e0d-5f6a7b8c9d01/resourceGroups/rg-kms/providers/Microsoft.KeyVault/vaults/{KMS_VAULT}"
+    );
+    let azure = Azure {
+        vault_name: KMS_VAULT.to_owned(),
+        vault_id: vault_id.clone(),
+        resource_group: "rg-kms".to_owned(),
+        sp_object_id: "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d".to_owned(),
+    };
+    let ran = run_shell(block(tab(cmds, "azure_cli"), "shell"), &azure);
+    assert!(ran.ok, "{}", ran.stderr);
+    assert_eq!(
+        ran.calls[1],
+        words(&[
+            "az",
+            "role",
+            "assignment",
+            "create",
+            "--assignee",
+            &client,
+            "--role",
+            CRYPTO_USER,
+            "--scope",
+            &vault_id,
+        ])
+    );
+    let tf = hcl(block(tab(cmds, "terraform"), "hcl"));
+    assert_eq!(
+        hcl_block(&tf, "data", "azuread_service_principal", "keyswitch")["client_id"],
+        client.as_str()
+    );
+    assert!(
+        block(tab(cmds, "bicep"), "bicep")
+            .contains(&format!("az ad sp show --id {client} --query id -o tsv"))
+    );
+}

@@ -7,6 +7,7 @@
 mod create;
 mod items;
 mod replace_secret;
+mod role_commands;
 mod table;
 
 use keyswitch_shared::CatalogError;
@@ -183,6 +184,7 @@ pub fn Vaults(
                 })
             />
         </section>
+        <role_commands::RoleCommandsSection vaults=page.vaults/>
         <CreateVaultDialog open=create_open/>
         <ReplaceSecretDialog open=secret_open vault=secret_for/>
         <ItemsSection/>
