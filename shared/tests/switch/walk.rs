@@ -1259,6 +1259,44 @@ fn a_forbidden_test_goes_back_to_the_role_assignment() {
 // ---------- tenants ----------
 
 #[test]
+fn a_verification_begins_only_for_a_listed_tenant_not_yet_verified() {
+    let mut r = Run::new(new_company());
+    let known = [m365(VAULT_TENANT), google("C01abcd23")];
+    to_verifying(&mut r, &known);
+    verify(&mut r, &known[0]);
+    assert_eq!(r.m.stage(), Stage::VerifyingTenants);
+    let before = r.m.clone();
+    // A tenant outside the inventory gets no sign-in.
+    let e = r.refused(Event::BeginVerify {
+        actor: admin(),
+        tenant: m365(OTHER_TENANT),
+        sign_in: sign_in("outsider"),
+    });
+    assert_eq!(
+        e,
+        CatalogError::NotFound {
+            what: "Tenant".into()
+        }
+    );
+    // Nor does one already verified.
+    let e = r.refused(Event::BeginVerify {
+        actor: admin(),
+        tenant: known[0].clone(),
+        sign_in: sign_in("again"),
+    });
+    assert_eq!(
+        e,
+        CatalogError::Conflict {
+            reason: "This tenant is already verified".into()
+        }
+    );
+    assert_eq!(r.m, before);
+    // The one still unverified does.
+    begin(&mut r, &known[1], "second");
+    assert_eq!(r.m.stage(), Stage::VerifyingTenants);
+}
+
+#[test]
 fn a_new_tenant_at_the_final_read_blocks_completion() {
     let mut r = Run::new(new_company());
     let known = [m365(VAULT_TENANT), google("C01abcd23")];
