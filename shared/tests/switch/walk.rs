@@ -1292,8 +1292,24 @@ fn a_verification_begins_only_for_a_listed_tenant_not_yet_verified() {
     );
     assert_eq!(r.m, before);
     // The one still unverified does.
-    begin(&mut r, &known[1], "second");
-    assert_eq!(r.m.stage(), Stage::VerifyingTenants);
+    verify(&mut r, &known[1]);
+    // Once every tenant is verified the setup is finalizing: no sign-in is
+    // handed out at all (the stage refuses, before any tenant lookup).
+    assert_eq!(r.m.stage(), Stage::Finalizing);
+    let before = r.m.clone();
+    let e = r.refused(Event::BeginVerify {
+        actor: admin(),
+        tenant: known[1].clone(),
+        sign_in: sign_in("late"),
+    });
+    assert_eq!(
+        e,
+        CatalogError::InvalidTransition {
+            state: Stage::Finalizing.as_str().to_owned(),
+            event: "verify_tenant".into()
+        }
+    );
+    assert_eq!(r.m, before);
 }
 
 #[test]
