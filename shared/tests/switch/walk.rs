@@ -3256,6 +3256,21 @@ fn a_round_sign_in_answered_while_a_setup_is_pending_does_not_reopen_the_window(
         r.refused(Event::BeginExportRound { actor: admin() }),
         CatalogError::Conflict { .. }
     ));
+    // Nor does another sign-in for the round's tenant: the pending setup's
+    // stage refuses it, and nothing changes.
+    let before = r.m.clone();
+    assert_eq!(
+        r.refused(Event::BeginVerify {
+            actor: admin(),
+            tenant: tenants[0].clone(),
+            sign_in: sign_in("r2"),
+        }),
+        CatalogError::InvalidTransition {
+            state: r.m.stage().as_str().to_owned(),
+            event: "verify_tenant".into()
+        }
+    );
+    assert_eq!(r.m, before);
     let fx = r.ok(Event::VerifyCallback {
         nonce: round_sign_in,
         answer: code("c"),
