@@ -336,7 +336,9 @@ mod tests {
                 "https://contoso-kms.vault.azure.net",
             ),
             (
-                format!("https://contoso-kms.vault.azure.net/keys/company-kek/{VERSION}?api-version=7.4"),
+                format!(
+                    "https://contoso-kms.vault.azure.net/keys/company-kek/{VERSION}?api-version=7.4"
+                ),
                 "https://contoso-kms.vault.azure.net",
             ),
             (
@@ -367,7 +369,10 @@ mod tests {
             // What the fix puts in each field parses.
             assert!(vault.parse::<VaultUri>().is_ok());
             assert!(KeyName::try_from(fix.key_name.as_str()).is_ok());
-            assert!(e.fix().starts_with(&format!("Use vault {vault} and key company-kek:")));
+            assert!(
+                e.fix()
+                    .starts_with(&format!("Use vault {vault} and key company-kek:"))
+            );
         }
     }
 

@@ -31,8 +31,6 @@ pub use model::{
     CONSENT_TTL_SECS, Consent, Stage, Target, Tenant, TenantRef, TenantStatus, Unverifiable,
     UnverifiableSet, inventory_text,
 };
-pub use recovery::{
-    Fault, Progress, SetupField, SetupStep, StepState, StepStatus, progress,
-};
+pub use recovery::{Fault, Progress, SetupField, SetupStep, StepState, StepStatus, progress};
 pub use secret::OAuthSecret;
 pub use update::{refusal, update};

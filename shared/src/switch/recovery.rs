@@ -45,6 +45,19 @@ impl SetupStep {
         SetupStep::Finalize,
     ];
 
+    /// Its snake_case name (as serialized).
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::VaultAndKey => "vault_and_key",
+            Self::AdminConsent => "admin_consent",
+            Self::RoleAssignment => "role_assignment",
+            Self::ConnectionTest => "connection_test",
+            Self::VerifyTenants => "verify_tenants",
+            Self::Finalize => "finalize",
+        }
+    }
+
     /// Its name on screen.
     #[must_use]
     pub fn label(self) -> &'static str {
@@ -105,10 +118,7 @@ impl Fault {
             field: None,
             key_reached: false,
         };
-        if !matches!(
-            during,
-            SetupStep::AdminConsent | SetupStep::ConnectionTest
-        ) {
+        if !matches!(during, SetupStep::AdminConsent | SetupStep::ConnectionTest) {
             return here;
         }
         cause(error).map_or(here, |(step, field, key_reached)| Self {
@@ -399,6 +409,22 @@ mod tests {
             statuses(&progress(Stage::TestingConnection, None, true)),
             [Done, Done, Current, Todo, Todo, Todo]
         );
+    }
+
+    #[test]
+    fn names_match_serde() {
+        for step in SetupStep::ALL {
+            assert_eq!(
+                serde_json::to_value(step).unwrap(),
+                serde_json::Value::String(step.as_str().into())
+            );
+        }
+        for field in [SetupField::VaultUri, SetupField::KeyName] {
+            assert_eq!(
+                serde_json::to_value(field).unwrap(),
+                serde_json::Value::String(field.as_str().into())
+            );
+        }
     }
 
     #[test]

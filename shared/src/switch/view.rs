@@ -18,31 +18,31 @@ impl Company {
             let fault = s.fault();
             let progress = super::recovery::progress(s.stage, fault, consent_holds);
             PendingSetup {
-            setup_id: s.id.clone(),
-            stage: s.stage,
-            vault_uri: s.target.vault_uri.clone(),
-            key_name: s.target.key_name.clone(),
-            vault_name: s.target.vault_uri.vault_name().to_owned(),
-            vault_tenant: s.vault_tenant.clone(),
-            consent: s.consent.clone(),
-            tested_key: s.tested.clone(),
-            tenants: s.tenants.clone(),
-            tenant_names: self
-                .tenant_names
-                .iter()
-                .filter(|n| s.tenants.iter().any(|t| t.tenant == n.tenant))
-                .cloned()
-                .collect(),
-            unverifiable_sets: s.unverifiable.clone(),
-            nothing_to_verify: s.nothing_to_verify,
-            last_error: s.last_error.clone(),
-            fault,
-            steps: progress.steps,
-            current_step: progress.current,
-            consent_holds,
-            started_by: s.started_by.clone(),
-            started_at_ms: s.started_at_ms,
-        }
+                setup_id: s.id.clone(),
+                stage: s.stage,
+                vault_uri: s.target.vault_uri.clone(),
+                key_name: s.target.key_name.clone(),
+                vault_name: s.target.vault_uri.vault_name().to_owned(),
+                vault_tenant: s.vault_tenant.clone(),
+                consent: s.consent.clone(),
+                tested_key: s.tested.clone(),
+                tenants: s.tenants.clone(),
+                tenant_names: self
+                    .tenant_names
+                    .iter()
+                    .filter(|n| s.tenants.iter().any(|t| t.tenant == n.tenant))
+                    .cloned()
+                    .collect(),
+                unverifiable_sets: s.unverifiable.clone(),
+                nothing_to_verify: s.nothing_to_verify,
+                last_error: s.last_error.clone(),
+                fault,
+                steps: progress.steps,
+                current_step: progress.current,
+                consent_holds,
+                started_by: s.started_by.clone(),
+                started_at_ms: s.started_at_ms,
+            }
         })
     }
 

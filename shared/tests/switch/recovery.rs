@@ -23,7 +23,9 @@ fn fail_test(r: &mut Run, error: CatalogError) {
     });
 }
 
-use SetupStep::{AdminConsent, ConnectionTest, Finalize, RoleAssignment, VaultAndKey, VerifyTenants};
+use SetupStep::{
+    AdminConsent, ConnectionTest, Finalize, RoleAssignment, VaultAndKey, VerifyTenants,
+};
 use StepStatus::{Current, Done, Failed, Todo};
 
 #[test]
@@ -69,8 +71,10 @@ fn key_not_found_is_at_the_key_name_and_a_corrected_name_tests_without_consent()
         consent: sign_in("consent"),
     });
     assert!(
-        !fx.iter()
-            .any(|e| matches!(e, Effect::Reply(keyswitch_shared::switch::Reply::ConsentUrl(_)))),
+        !fx.iter().any(|e| matches!(
+            e,
+            Effect::Reply(keyswitch_shared::switch::Reply::ConsentUrl(_))
+        )),
         "{fx:?}"
     );
     assert!(matches!(
@@ -112,7 +116,11 @@ fn a_firewall_is_at_the_vault_uri_and_a_missing_role_at_the_role_assignment() {
     assert_eq!(v.current_step, VaultAndKey);
     assert_eq!(
         statuses(&r)[..3],
-        [(VaultAndKey, Failed), (AdminConsent, Done), (RoleAssignment, Todo)]
+        [
+            (VaultAndKey, Failed),
+            (AdminConsent, Done),
+            (RoleAssignment, Todo)
+        ]
     );
 
     let mut r = Run::new(new_company());
@@ -125,7 +133,11 @@ fn a_firewall_is_at_the_vault_uri_and_a_missing_role_at_the_role_assignment() {
     assert_eq!(v.current_step, RoleAssignment);
     assert_eq!(
         statuses(&r)[..3],
-        [(VaultAndKey, Done), (AdminConsent, Done), (RoleAssignment, Failed)]
+        [
+            (VaultAndKey, Done),
+            (AdminConsent, Done),
+            (RoleAssignment, Failed)
+        ]
     );
 }
 
@@ -143,11 +155,18 @@ fn an_outage_after_consent_retries_the_test_and_asks_consent_only_once_it_expire
     assert_eq!(v.current_step, RoleAssignment);
     assert_eq!(
         statuses(&r)[..3],
-        [(VaultAndKey, Done), (AdminConsent, Done), (RoleAssignment, Current)]
+        [
+            (VaultAndKey, Done),
+            (AdminConsent, Done),
+            (RoleAssignment, Current)
+        ]
     );
     // Completed again: the test runs, without a consent sign-in.
     let fx = r.ok(Event::Test { actor: admin() });
-    assert!(matches!(calls(&fx)[0], Effect::TestConnection { .. }), "{fx:?}");
+    assert!(
+        matches!(calls(&fx)[0], Effect::TestConnection { .. }),
+        "{fx:?}"
+    );
     fail_test(&mut r, CatalogError::AzureUnavailable);
 
     // A day later the consent no longer counts: now it is asked for.
@@ -157,7 +176,11 @@ fn an_outage_after_consent_retries_the_test_and_asks_consent_only_once_it_expire
     assert_eq!(v.current_step, AdminConsent);
     assert_eq!(
         statuses(&r)[..3],
-        [(VaultAndKey, Done), (AdminConsent, Current), (RoleAssignment, Todo)]
+        [
+            (VaultAndKey, Done),
+            (AdminConsent, Current),
+            (RoleAssignment, Todo)
+        ]
     );
 }
 

@@ -58,7 +58,13 @@ async fn manage_kms_refuses_a_key_url_as_key_name_like_the_browser_and_starts_no
     }
     // A secret's URL: refused the same way, with no vault or key to offer.
     let secret = "https://contoso-kms.vault.azure.net/secrets/db-password";
-    let got = start(&company, &token, "https://contoso-kms.vault.azure.net", secret).await;
+    let got = start(
+        &company,
+        &token,
+        "https://contoso-kms.vault.azure.net",
+        secret,
+    )
+    .await;
     assert_same_as_browser(&got, secret);
     assert_eq!(got.1["message"], "The key name must be a name, not a URL");
 
@@ -71,7 +77,13 @@ async fn manage_kms_refuses_a_key_url_as_key_name_like_the_browser_and_starts_no
     // Another company's admin gets the refusal for their role first, not a
     // field check of this company's form.
     let other = session("company_admin", &[&fresh_company("it-keyurl-other")]).await;
-    let got = start(&company, &other, "https://contoso-kms.vault.azure.net", &pasted[0].0).await;
+    let got = start(
+        &company,
+        &other,
+        "https://contoso-kms.vault.azure.net",
+        &pasted[0].0,
+    )
+    .await;
     assert_error(&got, 403, "forbidden_role");
 }
 

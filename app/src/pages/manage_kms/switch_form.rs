@@ -4,6 +4,7 @@
 
 use std::str::FromStr;
 
+use keyswitch_shared::switch::SetupField;
 use keyswitch_shared::validation::Suggestion;
 use keyswitch_shared::{Cloud, KeyName, ValidationError, VaultUri};
 use leptos::html;
@@ -74,6 +75,9 @@ pub fn SwitchForm(
     /// The clouds with a connector (from the edge's state); unknown: any.
     #[prop(optional, into)]
     clouds: Signal<Option<Vec<Cloud>>>,
+    /// The field to focus when the form appears (the field at fault).
+    #[prop(optional)]
+    focus: Option<SetupField>,
 ) -> impl IntoView {
     let vault_uri = RwSignal::new(initial_vault_uri);
     let key_name = RwSignal::new(initial_key_name);
@@ -111,10 +115,14 @@ pub fn SwitchForm(
         });
         server_field_error.set(next);
     });
-    Effect::new(move |_| {
+    // Not on the first run: a refusal given when the form appears (the
+    // setup's failure at its field) stays until the admin edits.
+    Effect::new(move |first: Option<()>| {
         vault_uri.track();
         key_name.track();
-        server_field_error.set(None);
+        if first.is_some() {
+            server_field_error.set(None);
+        }
     });
 
     let uri_error = Signal::derive(move || {
@@ -171,6 +179,18 @@ pub fn SwitchForm(
             key_name: key,
         });
     };
+
+    if let Some(field) = focus {
+        let input = match field {
+            SetupField::VaultUri => uri_ref,
+            SetupField::KeyName => key_ref,
+        };
+        request_animation_frame(move || {
+            if let Some(i) = input.get_untracked() {
+                let _focused = i.focus();
+            }
+        });
+    }
 
     // A key URL in either field, or `name/version` in Key Name: one click
     // puts each part in its field (the shared parser found them), and focus
