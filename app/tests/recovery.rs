@@ -13,26 +13,10 @@ use keyswitch_app::pages::manage_kms::switch_form::{SwitchForm, ValidTarget};
 use keyswitch_shared::CatalogError;
 use keyswitch_shared::switch::{Fault, SetupField, SetupStep, Stage, progress};
 use leptos::prelude::*;
-use support::{click_button, find_all, mount, text, tick, type_into};
-use wasm_bindgen::JsCast;
+use support::{active_id, click_button, find_all, input_value, mount, text, tick, type_into};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-fn active_id() -> String {
-    web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.active_element())
-        .map(|e| e.id())
-        .unwrap_or_default()
-}
-
-fn input_value(host: &web_sys::HtmlElement, id: &str) -> String {
-    support::find(host, &format!("#{id}"))
-        .dyn_into::<web_sys::HtmlInputElement>()
-        .map(|i| i.value())
-        .unwrap_or_default()
-}
 
 /// `(data-step, class, screen-reader words)` of each step shown.
 fn shown(host: &web_sys::HtmlElement) -> Vec<(String, String, String)> {

@@ -13,7 +13,7 @@ use keyswitch_app::api::ApiError;
 use keyswitch_app::pages::manage_kms::switch_form::{SwitchForm, ValidTarget};
 use keyswitch_shared::{ErrorBody, KeyName, VaultUri};
 use leptos::prelude::*;
-use support::{click_button, mount, text, tick, type_into};
+use support::{active_id, click_button, input_value, mount, text, tick, type_into};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -40,14 +40,6 @@ fn form() -> Form {
         submitted,
         server_error,
     }
-}
-
-fn active_id() -> String {
-    web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.active_element())
-        .map(|e| e.id())
-        .unwrap_or_default()
 }
 
 #[wasm_bindgen_test]
@@ -294,14 +286,6 @@ async fn a_cloud_without_a_connector_is_refused_at_the_field() {
     assert_eq!(text(&host, "#vault-uri-error"), "");
     click_button(&host, "Test Connection").await;
     assert_eq!(submitted.get_untracked().len(), 1);
-}
-
-fn input_value(host: &web_sys::HtmlElement, id: &str) -> String {
-    use wasm_bindgen::JsCast;
-    support::find(host, &format!("#{id}"))
-        .dyn_into::<web_sys::HtmlInputElement>()
-        .map(|i| i.value())
-        .unwrap_or_default()
 }
 
 /// Issue 17 item 2: a key URL pasted into Key Name is recognised by the
