@@ -13,7 +13,7 @@ use crate::common::*;
 
 // ---------- steps used by several walk-throughs ----------
 
-fn start_event(n: usize) -> Event {
+pub(crate) fn start_event(n: usize) -> Event {
     Event::Start {
         actor: admin(),
         target: target(n),
@@ -51,7 +51,7 @@ fn code(c: &str) -> VerifyAnswer {
     }
 }
 
-fn consent_url(fx: &[Effect]) -> String {
+pub(crate) fn consent_url(fx: &[Effect]) -> String {
     fx.iter()
         .find_map(|e| match e {
             Effect::Reply(Reply::ConsentUrl(s)) => Some(s.clone()),
@@ -70,7 +70,7 @@ fn to_awaiting_consent(r: &mut Run) -> String {
 }
 
 /// Start and consent (a consent this company proved earlier is reused).
-fn to_role_assignment(r: &mut Run) {
+pub(crate) fn to_role_assignment(r: &mut Run) {
     let fx = r.ok(start_event(1));
     if r.m.stage() == Stage::AwaitingConsent {
         assert_eq!(consent_url(&fx), sign_in("consent").authorize_url);
@@ -90,7 +90,7 @@ fn to_role_assignment(r: &mut Run) {
 
 /// Completed: the connection test runs (after learning the vault's tenant
 /// when this setup reused a consent).
-fn to_testing(r: &mut Run) {
+pub(crate) fn to_testing(r: &mut Run) {
     to_role_assignment(r);
     let fx = r.ok(Event::Test { actor: admin() });
     if let Some(Effect::ProbeVault { attempt, .. }) = calls(&fx).first() {
@@ -208,7 +208,7 @@ fn complete(r: &mut Run, tenants: &[TenantRef]) -> KeyId {
 }
 
 /// The replies and outside calls of a step (no audit entry, no alarm).
-fn calls(fx: &[Effect]) -> Vec<Effect> {
+pub(crate) fn calls(fx: &[Effect]) -> Vec<Effect> {
     fx.iter()
         .filter(|e| {
             !matches!(
@@ -416,7 +416,7 @@ fn platform_to_azure_with_the_exact_effects_of_every_step() {
     let listed: Vec<_> = r.m.setup().unwrap().tenants().to_vec();
     assert_eq!(listed.len(), 2);
     assert!(listed.iter().all(|x| x.status == TenantStatus::Unverified));
-    let view = r.m.pending_view().unwrap();
+    let view = r.view();
     assert_eq!(view.tenant_names.len(), 1, "the inventory named one tenant");
     assert_eq!(view.tenant_names[0].tenant, gw);
 
@@ -2929,7 +2929,7 @@ fn each_unverifiable_backup_set_blocks_save_with_its_error_naming_the_set() {
         assert_eq!(setup.stage(), Stage::VerifyingTenants);
         assert_eq!(setup.unverifiable(), std::slice::from_ref(&set));
         assert_eq!(setup.last_error(), Some(&error.body()));
-        let view = r.m.pending_view().unwrap();
+        let view = r.view();
         assert_eq!(view.unverifiable_sets, vec![set.clone()]);
         // Verifying every tenant does not finish the switch.
         let fx = verify(&mut r, &tenant);
@@ -3075,7 +3075,7 @@ fn no_backup_sets_finish_only_after_the_confirmation_and_a_new_set_brings_verifi
     );
     assert_eq!(fx[1], audit(SYSTEM, A::FinalizeStarted, O::Succeeded));
     assert!(r.m.setup().unwrap().nothing_to_verify());
-    assert!(r.m.pending_view().unwrap().nothing_to_verify);
+    assert!(r.view().nothing_to_verify);
     assert_eq!(r.m.stage(), Stage::Finalizing);
     assert!(matches!(
         r.m.lease().map(|l| &l.op),
