@@ -35,6 +35,9 @@ pub fn action_label(action: AuditAction) -> &'static str {
         AuditAction::ExportVerificationStarted => "Re-verification for export started",
         AuditAction::ExportTenantVerification => "Tenant re-verified for export",
         AuditAction::ExportReopened => "Export available again",
+        AuditAction::ExportNoTenantsConfirmed => {
+            "Confirmed for export: no backup sets, nothing to verify"
+        }
         AuditAction::MovedToAwsKms => "Moved to AWS KMS",
         AuditAction::KeyBound => "Key binding recorded",
         AuditAction::KeyReleased => "Key binding released",
