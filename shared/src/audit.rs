@@ -405,6 +405,23 @@ impl AuditAction {
 }
 
 impl AuditAction {
+    /// Whether the action is written to a workspace's vault trail (the
+    /// rest go to a company's Manage KMS trail).
+    #[must_use]
+    pub fn is_vault_action(self) -> bool {
+        matches!(
+            self,
+            Self::VaultCreated
+                | Self::VaultCreate
+                | Self::ConnectionTested
+                | Self::ClientSecretReplaced
+                | Self::DefaultVaultSet
+                | Self::ItemCreated
+                | Self::ItemRead
+                | Self::VaultHealthChanged
+        )
+    }
+
     /// The action named `wire` (its [`Self::as_str`]), if any.
     #[must_use]
     pub fn from_wire(wire: &str) -> Option<Self> {
