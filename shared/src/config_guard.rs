@@ -80,6 +80,36 @@ pub trait Settings {
     fn var(&self, name: &str) -> Option<String>;
     /// A secret (`None`: not set).
     fn secret(&self, name: &str) -> Option<String>;
+    /// Whether [`Settings::secret`] gives the secrets' values. `false` when
+    /// only their names are known: before a deploy, `wrangler secret list`
+    /// names a worker's secrets but never returns a value
+    /// (`tools/deploy-check`); then a secret's presence is checked here and
+    /// its value by the deployed worker's own guard.
+    fn secret_values_known(&self) -> bool {
+        true
+    }
+}
+
+/// The value of secret `name` to check, when this configuration gives
+/// values (see [`Settings::secret_values_known`]).
+fn secret_value(settings: &dyn Settings, name: &str) -> Option<String> {
+    if settings.secret_values_known() {
+        set(settings.secret(name))
+    } else {
+        None
+    }
+}
+
+/// Every secret the guard may ask for (`wrangler secret put`): the
+/// required ones, the second envelope credential, the sovereign clouds'
+/// connector secrets and the webhook signing secret.
+#[must_use]
+pub fn secret_names() -> Vec<&'static str> {
+    let mut names = REQUIRED_SECRETS.to_vec();
+    names.push("ENVELOPE_SERVICE_TOKEN_NEXT");
+    names.extend(SOVEREIGN_CONNECTORS.iter().map(|c| c.3));
+    names.push("WEBHOOK_SECRET");
+    names
 }
 
 /// Whether the configuration says it is the development environment.
@@ -152,11 +182,13 @@ fn envelope_problems(settings: &dyn Settings, out: &mut Vec<Problem>) {
         ),
     ];
     for (token, list, required) in slots {
-        let Some(value) = set(settings.secret(token)) else {
+        if set(settings.secret(token)).is_none() {
             // A missing required token is reported with the other secrets.
             continue;
-        };
-        if value.chars().count() < MIN_ENVELOPE_TOKEN_CHARS {
+        }
+        if let Some(value) = secret_value(settings, token)
+            && value.chars().count() < MIN_ENVELOPE_TOKEN_CHARS
+        {
             out.push(Problem {
                 name: token,
                 why: "is shorter than 32 characters",
@@ -248,7 +280,7 @@ pub fn problems(settings: &dyn Settings, bench_compiled: bool) -> Vec<Problem> {
             });
         }
     }
-    if let Some(key) = set(settings.secret("PLATFORM_KEY"))
+    if let Some(key) = secret_value(settings, "PLATFORM_KEY")
         && STANDARD.decode(key).map(|k| k.len()) != Ok(32)
     {
         out.push(Problem {
@@ -343,16 +375,20 @@ fn webhook_problems(settings: &dyn Settings, out: &mut Vec<Problem>) {
             why,
         });
     }
-    match set(settings.secret("WEBHOOK_SECRET")) {
-        None => out.push(Problem {
+    if set(settings.secret("WEBHOOK_SECRET")).is_none() {
+        out.push(Problem {
             name: "WEBHOOK_SECRET",
             why: "is missing while WEBHOOK_URL is set (wrangler secret put)",
-        }),
-        Some(s) if s.chars().count() < MIN_WEBHOOK_SECRET_CHARS => out.push(Problem {
+        });
+        return;
+    }
+    if let Some(s) = secret_value(settings, "WEBHOOK_SECRET")
+        && s.chars().count() < MIN_WEBHOOK_SECRET_CHARS
+    {
+        out.push(Problem {
             name: "WEBHOOK_SECRET",
             why: "is shorter than 32 characters",
-        }),
-        Some(_) => {}
+        });
     }
 }
 
@@ -670,6 +706,69 @@ mod tests {
             "",
         ] {
             assert!(!is_loopback_host(host), "{host}");
+        }
+    }
+
+    /// Only the secrets' names, as `wrangler secret list` gives them.
+    struct NamesOnly(Map);
+
+    impl Settings for NamesOnly {
+        fn var(&self, name: &str) -> Option<String> {
+            self.0.var(name)
+        }
+        fn secret(&self, name: &str) -> Option<String> {
+            self.0.secret(name)
+        }
+        fn secret_values_known(&self) -> bool {
+            false
+        }
+    }
+
+    #[test]
+    fn with_secret_names_only_presence_is_checked_and_values_are_left_to_the_worker() {
+        let mut m = production();
+        for name in ["PLATFORM_KEY", "ENVELOPE_SERVICE_TOKEN"] {
+            m.0.insert(name, "listed".to_owned());
+        }
+        m.0.insert("WEBHOOK_URL", "https://hooks.redapp.example.com/k".into());
+        m.0.insert("WEBHOOK_SECRET", "listed".into());
+        // With values, the short ones are refused ...
+        assert_eq!(
+            names(&m),
+            vec!["PLATFORM_KEY", "ENVELOPE_SERVICE_TOKEN", "WEBHOOK_SECRET"]
+        );
+        // ... with names only, they are present, which is all a list shows.
+        let mut n = NamesOnly(m);
+        assert!(problems(&n, false).is_empty(), "{:?}", problems(&n, false));
+        // A missing one is still named, and so is every var problem.
+        n.0.0.remove("GOOGLE_CLIENT_SECRET");
+        n.0.0.remove("WEBHOOK_SECRET");
+        n.0.0
+            .insert("ENTRA_AUTHORITY", "http://login.example.com".into());
+        let found: Vec<_> = problems(&n, false).into_iter().map(|p| p.name).collect();
+        assert_eq!(
+            found,
+            vec!["ENTRA_AUTHORITY", "GOOGLE_CLIENT_SECRET", "WEBHOOK_SECRET"]
+        );
+    }
+
+    #[test]
+    fn secret_names_cover_every_secret_the_guard_reads() {
+        let names = secret_names();
+        for name in REQUIRED_SECRETS {
+            assert!(names.contains(&name), "{name}");
+        }
+        for name in [
+            "ENVELOPE_SERVICE_TOKEN_NEXT",
+            "CONNECTOR_CLIENT_SECRET_CHINA",
+            "CONNECTOR_CLIENT_SECRET_USGOV",
+            "WEBHOOK_SECRET",
+        ] {
+            assert!(names.contains(&name), "{name}");
+        }
+        // No var is taken for a secret.
+        for name in OUTSIDE_ADDRESSES.iter().chain(REQUIRED_VARS.iter()) {
+            assert!(!names.contains(name), "{name}");
         }
     }
 

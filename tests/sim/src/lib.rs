@@ -6,6 +6,8 @@
 //! * `redapp` — the host product's backup-set inventory.
 //! * `aws` — a reverse proxy to moto's AWS KMS (`--moto-url`), so faults and
 //!   the request log apply to KMS calls too.
+//! * `cloudflare` — the part of Cloudflare's API that `wrangler secret`
+//!   calls (`scripts/deploy --dry-run` runs against it).
 //! * `control` — the JSON control API for tests and people; `pages` — HTML.
 //! * `faults`, `requestlog`, `server` — the envelope around every request.
 
@@ -14,6 +16,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod aws;
+pub mod cloudflare;
 pub mod config;
 pub mod control;
 pub mod entra;
@@ -64,6 +67,8 @@ pub fn router(sim: AppState) -> Router {
         .nest("/entra-usgov", entra::routes(state::Cloud::Usgov))
         .nest("/google", google::routes())
         .nest("/_control", control::routes())
+        .nest("/_control/cloudflare", cloudflare::control_routes())
+        .nest("/cloudflare/client/v4", cloudflare::api_routes())
         .merge(webhooks::routes())
         .merge(id_token_faults::routes())
         .fallback(not_found)

@@ -97,6 +97,7 @@ pub fn service_of(path: &str) -> &'static str {
         "redapp" => "redapp",
         "kv" => "keyvault",
         "aws" => "aws",
+        "cloudflare" => "cloudflare",
         "_control" => "control",
         "webhooks" => "webhooks",
         "" => "index",

@@ -660,6 +660,8 @@ pub struct World {
     pub warm: Vec<Arc<LazyRsa>>,
     /// Key rotation policies by (vault host, key name), lowercase.
     pub rotation_policies: BTreeMap<(String, String), crate::keyvault::rotation::RotationPolicy>,
+    /// The Cloudflare account `wrangler secret …` talks to (`cloudflare`).
+    pub cloudflare: crate::cloudflare::Account,
 }
 
 /// Switches for the shapes no recording settles (reviews/fidelity-607aafe.md
