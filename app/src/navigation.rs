@@ -29,6 +29,7 @@ impl Navigation {
         };
         let pop = window_event_listener(leptos::ev::popstate, move |_| {
             nav.path.set(current_path());
+            focus_heading();
         });
         on_cleanup(move || pop.remove());
         provide_context(nav);
@@ -60,6 +61,7 @@ impl Navigation {
         }
         window.scroll_to_with_x_and_y(0.0, 0.0);
         self.path.set(current_path());
+        focus_heading();
     }
 
     /// Takes a click on one of the console's links when it is a plain left
@@ -91,6 +93,28 @@ impl Navigation {
         ev.prevent_default();
         self.go(&format!("{}{}", a.pathname(), a.search()));
     }
+}
+
+/// After a screen change without a page load, focus goes to the new screen's
+/// heading (`<main>`'s `<h1>`), as a page load would start a screen reader
+/// or a keyboard there: otherwise it stays on the link that was clicked, now
+/// gone, and the next Tab starts from the top of the document. The heading
+/// gets `tabindex="-1"` (focusable by script, not in the Tab order). Done
+/// on the next animation frame, once the new screen is rendered.
+pub fn focus_heading() {
+    request_animation_frame(|| {
+        let heading = document()
+            .query_selector("main h1")
+            .ok()
+            .flatten()
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+        if let Some(h) = heading {
+            if !h.has_attribute("tabindex") {
+                let _set = h.set_attribute("tabindex", "-1");
+            }
+            let _focused = h.focus();
+        }
+    });
 }
 
 /// A link to a screen of this console: a real `<a href>`, followed in the

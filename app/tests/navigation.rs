@@ -26,6 +26,22 @@ fn address() -> String {
     format!("{}{}", l.pathname().unwrap(), l.search().unwrap())
 }
 
+/// Back (`-1`) or Forward (`1`), as the browser's buttons do; returns once
+/// the browser said so with `popstate`.
+async fn history_step(delta: i32) {
+    let popped = js_sys::Promise::new(&mut |resolve, _| {
+        let once = web_sys::AddEventListenerOptions::new();
+        once.set_once(true);
+        window()
+            .add_event_listener_with_callback_and_add_event_listener_options(
+                "popstate", &resolve, &once,
+            )
+            .unwrap();
+    });
+    window().history().unwrap().go_with_delta(delta).unwrap();
+    wasm_bindgen_futures::JsFuture::from(popped).await.unwrap();
+}
+
 /// Clicks `a` like a person would (`init` sets button and modifiers) and
 /// says whether the console's handler took the click (`defaultPrevented`).
 /// A listener on the document, which runs after the link's own, then stops
@@ -123,17 +139,7 @@ async fn a_plain_click_changes_screen_without_loading_and_back_returns() {
         history_len + 1
     );
     // Back: the browser restores the address and says so with popstate.
-    let popped = js_sys::Promise::new(&mut |resolve, _| {
-        let once = web_sys::AddEventListenerOptions::new();
-        once.set_once(true);
-        window()
-            .add_event_listener_with_callback_and_add_event_listener_options(
-                "popstate", &resolve, &once,
-            )
-            .unwrap();
-    });
-    window().history().unwrap().back().unwrap();
-    wasm_bindgen_futures::JsFuture::from(popped).await.unwrap();
+    history_step(-1).await;
     tick().await;
     assert_eq!(address(), start);
     assert_eq!(
@@ -164,4 +170,64 @@ async fn a_link_opening_elsewhere_is_left_to_the_browser() {
         "target=_blank is the browser's"
     );
     assert_eq!(address(), start);
+}
+
+/// Waits until the browser has drawn a frame (focus moves on the next one).
+async fn next_frame() {
+    for _ in 0..2 {
+        let promise = js_sys::Promise::new(&mut |resolve, _| {
+            window().request_animation_frame(&resolve).unwrap();
+        });
+        wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+    }
+    tick().await;
+}
+
+fn focused() -> Option<web_sys::Element> {
+    window().document().unwrap().active_element()
+}
+
+#[wasm_bindgen_test]
+async fn a_screen_change_moves_focus_to_the_new_screens_heading_and_back_does_too() {
+    let host = mount(move || {
+        let n = Navigation::provide();
+        let screen = n.screen();
+        view! {
+            <main>
+                <h1>{move || format!("{:?}", screen.get())}</h1>
+                <Link href="/workspaces/w%201/vaults">"Vault management"</Link>
+            </main>
+        }
+    });
+    tick().await;
+    let a = find(&host, "a");
+    a.focus().unwrap();
+    assert_eq!(
+        focused(),
+        Some(a.clone().into()),
+        "the link has focus first"
+    );
+    assert!(click(&a, &web_sys::MouseEventInit::new()));
+    next_frame().await;
+    let h1 = find(&host, "h1");
+    assert_eq!(h1.text_content().unwrap(), "Vaults(\"w 1\")");
+    assert_eq!(
+        focused(),
+        Some(h1.clone().into()),
+        "focus is on the new screen's heading"
+    );
+    // Focusable by script only: not added to the Tab order.
+    assert_eq!(h1.get_attribute("tabindex").as_deref(), Some("-1"));
+    // Back: the old screen's heading has focus again.
+    a.focus().unwrap();
+    history_step(-1).await;
+    next_frame().await;
+    let h1 = find(&host, "h1");
+    assert_ne!(h1.text_content().unwrap(), "Vaults(\"w 1\")");
+    assert_eq!(focused(), Some(h1.into()), "Back focuses the heading too");
+    // Leave no forward entry behind for the other tests of this page, which
+    // count history entries.
+    history_step(1).await;
+    next_frame().await;
+    assert_eq!(find(&host, "h1").text_content().unwrap(), "Vaults(\"w 1\")");
 }

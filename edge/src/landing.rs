@@ -41,6 +41,18 @@ fn script_json(v: &serde_json::Value) -> String {
         .replace('&', "\\u0026")
 }
 
+/// A failure as the console shows one: an error notice with the catalog's
+/// message in its title and the detail (if any) under it.
+fn failure(message: &str, detail: Option<&str>) -> String {
+    let detail = detail
+        .map(|d| format!("<p class=\"notice-detail\">{}</p>", esc(d)))
+        .unwrap_or_default();
+    format!(
+        "<div class=\"notice notice-error\" role=\"alert\"><p class=\"notice-title\">{}</p>{detail}</div>",
+        esc(message)
+    )
+}
+
 /// Renders the page with its own security headers.
 pub fn render(env: &Env, page: &Landing<'_>) -> Result<Response, EdgeError> {
     let origin = crate::config::own_origin(env)?;
@@ -65,24 +77,17 @@ pub fn render(env: &Env, page: &Landing<'_>) -> Result<Response, EdgeError> {
                 json!({"type": "keyswitch:admin-consent", "status": "granted", "company": page.company}),
             )
         }
-        Some((status, e)) => {
-            let detail = e
-                .detail
-                .as_deref()
-                .map(|d| format!("<p>{}</p>", esc(d)))
-                .unwrap_or_default();
-            (
-                *status,
-                "Admin consent was not completed".to_owned(),
-                format!(
-                    "<p class=\"err\"><b>{}</b></p>{detail}<h2>What to do next</h2><p>{}</p>\
+        Some((status, e)) => (
+            *status,
+            "Admin consent was not completed".to_owned(),
+            format!(
+                "{}<h2>What to do next</h2><p>{}</p>\
                      <p>Nothing about your current encryption has changed.</p>",
-                    esc(&e.message),
-                    esc(&e.fix)
-                ),
-                json!({"type": "keyswitch:admin-consent", "status": "failed", "code": e.code, "company": page.company}),
-            )
-        }
+                failure(&e.message, e.detail.as_deref()),
+                esc(&e.fix)
+            ),
+            json!({"type": "keyswitch:admin-consent", "status": "failed", "code": e.code, "company": page.company}),
+        ),
     };
     finish(env, status, &title, &body_html, &message, &back)
 }
@@ -131,25 +136,18 @@ pub fn render_verification(
                 json!({"type": "keyswitch:tenant-verification", "status": "verified", "company": page.company, "finalizing": page.finalizing}),
             )
         }
-        Some((status, e)) => {
-            let detail = e
-                .detail
-                .as_deref()
-                .map(|d| format!("<p>{}</p>", esc(d)))
-                .unwrap_or_default();
-            (
-                *status,
-                "The tenant was not verified".to_owned(),
-                format!(
-                    "<p><b>{}</b> stays unverified.</p><p class=\"err\"><b>{}</b></p>{detail}<h2>What to do next</h2><p>{}</p>\
+        Some((status, e)) => (
+            *status,
+            "The tenant was not verified".to_owned(),
+            format!(
+                "<p><b>{}</b> stays unverified.</p>{}<h2>What to do next</h2><p>{}</p>\
                      <p>Nothing about your current encryption has changed.</p>",
-                    esc(tenant),
-                    esc(&e.message),
-                    esc(&e.fix)
-                ),
-                json!({"type": "keyswitch:tenant-verification", "status": "failed", "code": e.code, "company": page.company}),
-            )
-        }
+                esc(tenant),
+                failure(&e.message, e.detail.as_deref()),
+                esc(&e.fix)
+            ),
+            json!({"type": "keyswitch:tenant-verification", "status": "failed", "code": e.code, "company": page.company}),
+        ),
     };
     finish(env, status, &title, &body_html, &message, &back)
 }
@@ -166,15 +164,19 @@ fn finish(
     let mut nonce_bytes = [0u8; 16];
     getrandom::fill(&mut nonce_bytes)?;
     let nonce = hex::encode(nonce_bytes);
+    // The console's own stylesheet (public/app.css, served unhashed as
+    // /app.css by the worker's static assets): same colours, both colour
+    // schemes, focus rings and buttons as the console.
     let html = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <meta name=\"referrer\" content=\"no-referrer\"><title>{title} · keyswitch</title>\
-         <style nonce=\"{nonce}\">body{{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;line-height:1.5;color:#1b1f24}}\
-         .err{{color:#a40e26}}a.button{{display:inline-block;margin-top:1rem;padding:.5rem 1rem;border-radius:.3rem;background:#0b5cad;color:#fff;text-decoration:none}}</style>\
-         </head><body><main><h1>{title}</h1>{body_html}\
-         <p id=\"popup-note\" hidden>This window can be closed; Manage KMS continues in the window you came from.</p>\
-         <a class=\"button\" href=\"{back}\">Back to Manage KMS</a></main>\
+         <link rel=\"stylesheet\" href=\"/app.css\">\
+         </head><body><header class=\"topbar\"><span class=\"brand\">RedApp</span>\
+         <span class=\"nav-item\">Key Management</span></header>\
+         <main class=\"page landing\"><div class=\"card\"><h1>{title}</h1>{body_html}\
+         <p id=\"popup-note\" class=\"muted\" hidden>This window can be closed; Manage KMS continues in the window you came from.</p>\
+         <p class=\"actions\"><a class=\"button button-primary\" href=\"{back}\">Back to Manage KMS</a></p></div></main>\
          <script nonce=\"{nonce}\">(function(){{var m={msg};var o={origin_js};\
          if(window.opener&&!window.opener.closed){{try{{window.opener.postMessage(m,o);document.getElementById('popup-note').hidden=false;}}catch(e){{}}}}}})();</script>\
          </body></html>",
@@ -192,7 +194,7 @@ fn finish(
     h.set(
         "Content-Security-Policy",
         &format!(
-            "default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; base-uri 'none'; form-action 'none'; frame-ancestors {frame_ancestors}"
+            "default-src 'none'; script-src 'nonce-{nonce}'; style-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors {frame_ancestors}"
         ),
     )?;
     h.set("Referrer-Policy", "no-referrer")?;

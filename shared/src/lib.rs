@@ -12,6 +12,7 @@ pub mod audit_export;
 pub mod binding;
 pub mod body;
 pub mod catalog;
+pub mod commands;
 pub mod config_guard;
 pub mod entra;
 pub mod envelope_access;

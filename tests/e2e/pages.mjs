@@ -2,6 +2,7 @@
 // locators go by role and accessible name, as a person (or a screen reader)
 // finds things.
 import { test as base, expect } from '@playwright/test';
+import { AxeBuilder } from '@axe-core/playwright';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { createDecipheriv } from 'node:crypto';
 import { join } from 'node:path';
@@ -46,6 +47,70 @@ export const test = base.extend({
 });
 
 export const SCREENSHOTS = new URL('../../artifacts/screenshots/', import.meta.url).pathname;
+
+/** The width of a small phone (WCAG 1.4.10 reflow asks for 320 CSS px). */
+export const NARROW = { width: 360, height: 780 };
+
+/** The axe rules whose outcome depends on colours (run again in dark). */
+const DARK_RULES = ['color-contrast', 'link-in-text-block'];
+
+/** axe-core's findings on this page as one line each (rule, impact, what it
+ * asks, the first elements): what a failed assertion prints. */
+async function axeViolations(page, rules) {
+  const builder = new AxeBuilder({ page }).options({ resultTypes: ['violations'] });
+  if (rules) builder.withRules(rules);
+  const results = await builder.analyze();
+  return results.violations.map((v) => {
+    const where = v.nodes.slice(0, 4).map((n) => n.target.join(' ')).join(' | ');
+    const why = v.nodes[0]?.failureSummary?.split('\n').slice(1, 3).join(' ').trim() ?? '';
+    return `${v.id} (${v.impact}): ${v.help} — ${where}${why ? ` — ${why}` : ''}`;
+  });
+}
+
+/**
+ * Every screen and every dialog of the console (and the edge's landing
+ * pages) passes through here, as it is on screen:
+ *  - axe-core (every rule it runs by default: WCAG 2.x A/AA and its best
+ *    practices) finds nothing, in the light and in the dark colour scheme;
+ *  - at 360 px wide nothing scrolls sideways (WCAG 1.4.10: content reflows;
+ *    a code block may scroll inside itself);
+ *  - screenshots `<name>.png` (light), `<name>-dark.png` and `<name>-360.png`
+ *    land in artifacts/screenshots/ (scripts/screenshots copies the README's
+ *    set to docs/screenshots/).
+ * The page is left as it was: light scheme, its own viewport.
+ */
+export async function checkScreen(page, name) {
+  const viewport = page.viewportSize();
+  const started = Date.now();
+  try {
+    for (const colorScheme of ['light', 'dark']) {
+      await page.emulateMedia({ colorScheme });
+      // Every rule in the light scheme; in the dark one only what the scheme
+      // changes (colours): the markup, names and roles are the same page.
+      const rules = colorScheme === 'dark' ? DARK_RULES : undefined;
+      expect(await axeViolations(page, rules), `axe on "${name}" (${colorScheme} scheme)`).toEqual([]);
+      const suffix = colorScheme === 'dark' ? '-dark' : '';
+      await page.screenshot({ path: `${SCREENSHOTS}${name}${suffix}.png`, fullPage: true });
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.setViewportSize(NARROW);
+    await page.screenshot({ path: `${SCREENSHOTS}${name}-360.png`, fullPage: true });
+    const overflow = await page.evaluate(() => {
+      const over = document.documentElement.scrollWidth - window.innerWidth;
+      // Name the widest culprits, for the failure message.
+      const wide = [...document.querySelectorAll('body *')]
+        .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+        .slice(0, 5)
+        .map((e) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}${e.className && typeof e.className === 'string' ? `.${e.className.trim().split(/\s+/).join('.')}` : ''}`);
+      return { over, wide };
+    });
+    expect(overflow.over, `"${name}" at ${NARROW.width} px scrolls sideways by ${overflow.over} px: ${overflow.wide.join(', ')}`).toBeLessThanOrEqual(0);
+  } finally {
+    await page.emulateMedia({ colorScheme: 'light' });
+    if (viewport) await page.setViewportSize(viewport);
+    if (process.env.KEYSWITCH_A11Y_TIMING) console.log(`checkScreen ${name}: ${Date.now() - started} ms`);
+  }
+}
 
 export const CONTOSO = '72f988bf-0000-4c3a-9d6e-c0ffee000001';
 export const FABRIKAM = 'a1b2c3d4-0000-4e5f-8a9b-fab000000002';
@@ -376,9 +441,44 @@ export class ManageKmsPage {
     return this.tenants.getByRole('listitem').filter({ hasText: id });
   }
 
+  /** axe (light and dark), reflow at 360 px and the screenshots: see checkScreen. */
   async screenshot(name) {
-    await this.page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
+    await checkScreen(this.page, name);
   }
+}
+
+/** Where everything after `input`'s error area sits (tag, id, box), relative
+ * to the dialog or `<main>` it is in: what must not move when the error
+ * appears. */
+export async function boxesAfterFieldError(input) {
+  return input.evaluate((el) => {
+    const area = el.closest('.field')?.querySelector('.field-error');
+    if (!area) throw new Error('this input has no .field-error area');
+    const scope = el.closest('dialog[open]') ?? el.closest('main');
+    // Positions relative to the form, which scrolls with what follows it:
+    // a dialog or the page scrolling (a button brought into view) is not a
+    // shift of the layout.
+    const origin = (el.closest('form') ?? scope).getBoundingClientRect();
+    const after = [...scope.querySelectorAll('*')].filter((e) => !area.contains(e)
+      && (area.compareDocumentPosition(e) & Node.DOCUMENT_POSITION_FOLLOWING));
+    return after.map((e) => {
+      const r = e.getBoundingClientRect();
+      const box = [r.x - origin.x, r.y - origin.y, r.width, r.height].map((n) => n.toFixed(1)).join(' ');
+      return `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''} ${box}`;
+    });
+  });
+}
+
+/** `act` makes `input`'s field error appear (its message `message`); nothing
+ * after the field moves (issue 17: errors reserve their room). */
+export async function expectErrorKeepsLayout(input, act, message) {
+  const error = input.locator('xpath=following-sibling::div[contains(@class,"field-error")]');
+  await expect(error).toBeEmpty();
+  const before = await boxesAfterFieldError(input);
+  expect(before.length, 'there is something after the field to measure').toBeGreaterThan(0);
+  await act();
+  await expect(error).toContainText(message);
+  expect(await boxesAfterFieldError(input), `"${message}" moved what follows the field`).toEqual(before);
 }
 
 /** A short slug no other test of this run uses (tenant and vault names). */

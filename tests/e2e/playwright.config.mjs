@@ -11,7 +11,9 @@ export default defineConfig({
   testMatch: /.*\.spec\.mjs$/,
   retries: 0,
   workers: 1,
-  timeout: 60_000,
+  // Each screen is also checked by axe twice and photographed three times
+  // (checkScreen in pages.mjs): a few seconds per screen on a loaded machine.
+  timeout: 180_000,
   reporter: [['list']],
   outputDir: '../../artifacts/playwright',
   use: {

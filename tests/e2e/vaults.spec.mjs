@@ -5,7 +5,7 @@
 // readable again once access is restored. Each test uses its own workspace
 // and its own app registration.
 import { expect } from '@playwright/test';
-import { test, VaultsPage, VaultSim, Sim, SCREENSHOTS, CONTOSO } from './pages.mjs';
+import { test, VaultsPage, VaultSim, Sim, CONTOSO, checkScreen } from './pages.mjs';
 
 const run = Date.now().toString(36);
 const KMS_VAULT = 'contoso-kms';
@@ -50,7 +50,7 @@ test('create an Azure External Keys vault, then revoke and restore access to the
   await expect(row).toContainText('Active');
   await expect(row).toContainText('Client secret: set');
   expect(await page.content()).not.toContain(secret);
-  await page.screenshot({ path: `${SCREENSHOTS}vaults-created.png`, fullPage: true });
+  await checkScreen(page, 'vaults-created');
 
   // A secret stored in the vault reads back.
   await vaults.storeSecret('API key', 'sk-live-e2e-123');
@@ -65,7 +65,7 @@ test('create an Azure External Keys vault, then revoke and restore access to the
   await expect(refusal).toContainText('Key Vault Crypto User');
   await expect(vaults.revealed.filter({ hasText: 'sk-live-e2e-123' })).toBeHidden();
   await expect(row).toContainText('Unreachable');
-  await page.screenshot({ path: `${SCREENSHOTS}vaults-revoked.png`, fullPage: true });
+  await checkScreen(page, 'vaults-revoked');
 
   // Access restored: readable again, nothing lost.
   await azure.grant(KMS_VAULT, clientId);

@@ -13,11 +13,10 @@ use keyswitch_shared::CatalogError;
 use keyswitch_shared::vaults::VaultSummary;
 use leptos::prelude::*;
 
-use self::create::CreateVaultDialog;
+pub use self::create::CreateVaultDialog;
 use self::items::ItemsSection;
-use self::replace_secret::ReplaceSecretDialog;
-pub use self::table::HealthCell;
-use self::table::VaultTable;
+pub use self::replace_secret::ReplaceSecretDialog;
+pub use self::table::{HealthCell, VaultTable};
 use crate::api::{self, ApiError};
 use crate::components::error_notice::{ErrorNotice, MaybeError};
 use crate::components::field::FieldError;
@@ -40,8 +39,9 @@ pub struct VaultsPage {
 }
 
 impl VaultsPage {
-    /// Lists the vaults of `workspace` and provides the state to the screen.
-    fn provide(workspace: Signal<String>) -> Self {
+    /// Lists the vaults of `workspace` and provides the state to the screen
+    /// (and to a component test that mounts one of its parts).
+    pub fn provide(workspace: Signal<String>) -> Self {
         let session = use_context::<SessionState>().unwrap_or_default();
         let list = Fetched::new(move || {
             let ws = workspace.get();
@@ -173,6 +173,7 @@ pub fn Vaults(
             </div>
             {move || page.load_error.get().map(|e| view! { <ErrorNotice error=e/> })}
             <VaultTable
+                vaults=page.vaults
                 on_default=Callback::new(move |id| { row.dispatch(RowOp::SetDefault(id)); })
                 on_test=Callback::new(move |id| { row.dispatch(RowOp::Test(id)); })
                 on_replace=Callback::new(move |v: VaultSummary| {

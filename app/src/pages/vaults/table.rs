@@ -6,13 +6,15 @@
 use keyswitch_shared::vaults::{HealthState, KeyState, SecretState, VaultHealth, VaultSummary};
 use leptos::prelude::*;
 
-use super::use_vaults;
 use crate::components::audit_table::format_time;
 use crate::components::error_notice::CatalogNotice;
 
 /// The table of vaults.
 #[component]
 pub fn VaultTable(
+    /// The vaults, as the edge last listed them.
+    #[prop(into)]
+    vaults: Signal<Vec<VaultSummary>>,
     /// Set as default.
     on_default: Callback<String>,
     /// Test the connection.
@@ -20,13 +22,14 @@ pub fn VaultTable(
     /// Replace the client secret.
     on_replace: Callback<VaultSummary>,
 ) -> impl IntoView {
-    let vaults = use_vaults().vaults;
     view! {
         <Show
             when=move || vaults.with(|v| !v.is_empty())
             fallback=|| view! { <p class="muted">"No vaults yet. Click Create new vault."</p> }
         >
-            <table class="table">
+            // At narrow widths each row stacks, every cell under its
+            // column's name (`data-label`, public/app.css).
+            <table class="table vault-table">
                 <thead>
                     <tr>
                         <th scope="col">"Name"</th>
@@ -56,7 +59,7 @@ pub fn VaultTable(
                                 view! {
                                     <tr>
                                         <th scope="row">{v.name.clone()}</th>
-                                        <td>
+                                        <td data-label="Strategy">
                                             {v.strategy.display_name()}
                                             {azure.as_ref().map(|a| view! {
                                                 <br/>
@@ -68,19 +71,19 @@ pub fn VaultTable(
                                                 })}</span>
                                             })}
                                         </td>
-                                        <td>{if v.is_default { "Default" } else { "" }}</td>
-                                        <td>
+                                        <td data-label="Default">{if v.is_default { "Default" } else { "" }}</td>
+                                        <td data-label="Key status">
                                             <span class=status_class>{status.label()}</span>
                                             {status.error.clone().map(|b| view! { <CatalogNotice body=b role="none"/> })}
                                         </td>
-                                        <td>
+                                        <td data-label="Key health">
                                             {match v.health.clone() {
                                                 Some(h) => view! { <HealthCell health=*h/> }.into_any(),
                                                 None => view! { <span class="muted">"Not monitored (platform key)"</span> }.into_any(),
                                             }}
                                         </td>
-                                        <td><time>{format_time(v.created_at_ms)}</time></td>
-                                        <td class="actions">
+                                        <td data-label="Created"><time>{format_time(v.created_at_ms)}</time></td>
+                                        <td class="actions" data-label="Actions">
                                             {(!v.is_default).then(|| view! {
                                                 <button type="button" class="button" on:click=move |_| on_default.run(id_default.clone())>
                                                     "Set as default"
