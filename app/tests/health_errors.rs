@@ -46,7 +46,9 @@ fn assert_shows(error: &CatalogError, code: &str) -> String {
 fn role_removed_names_the_vault_and_the_role_to_assign_again() {
     let text = assert_shows(
         &CatalogError::RoleRemoved {
-            vault_name: "contoso-kms".into(),
+            vault: "https://contoso-kms.vault.azure.net"
+                .parse()
+                .expect("a vault"),
         },
         "role_removed",
     );
@@ -77,7 +79,9 @@ fn consent_removed_says_who_must_consent_again() {
 fn a_deleted_key_says_how_to_recover_it() {
     let text = assert_shows(
         &CatalogError::KeyDeleted {
-            vault_name: "contoso-kms".into(),
+            vault: "https://contoso-kms.vault.azure.net"
+                .parse()
+                .expect("a vault"),
             key_name: "company-kek".into(),
             recoverable_days: Some(7),
         },

@@ -205,10 +205,14 @@ pub struct RoleAssignmentGuidance {
     pub key_name: crate::KeyName,
     /// The vault's tenant, when known.
     pub vault_tenant: Option<crate::TenantId>,
-    /// Role assignment scope with placeholders for what keyswitch cannot know.
+    /// Where the role is assigned: the vault's resource id, which the
+    /// commands look up (Key Vault), or `/keys/<key>` (Managed HSM).
     pub scope: String,
-    /// Azure CLI commands, in order.
+    /// Azure CLI commands, in order (the Azure CLI tab of `commands`).
     pub az_commands: String,
+    /// The same assignment for each tool (Azure CLI, Azure PowerShell,
+    /// Terraform, Bicep), runnable as copied.
+    pub commands: Vec<crate::commands::CommandTab>,
     /// Portal steps, in order.
     pub portal_steps: Vec<String>,
     /// What to do first when the vault uses the access-policy model.
@@ -227,6 +231,8 @@ pub struct KeyBindingGuidance {
     pub tag_value: String,
     /// The `az keyvault key set-attributes … --tags` command.
     pub az_command: String,
+    /// The same for each tool that can (Azure CLI, Azure PowerShell).
+    pub commands: Vec<crate::commands::CommandTab>,
     /// The Azure Portal steps.
     pub portal_steps: Vec<String>,
     /// How to keep other companies (and other tags) the key already has.

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use crate::catalog::CatalogError;
 use crate::ids::{CompanyId, KeyId, KeyName};
-use crate::vault_uri::VaultUri;
+use crate::vault_uri::{VaultKind, VaultUri};
 
 /// The tag's name.
 pub const TAG: &str = "keyswitch-company";
@@ -57,21 +57,22 @@ fn company_like(token: &str) -> bool {
     token.parse::<CompanyId>().is_ok()
 }
 
-/// The `az` command that sets the tag to `value`.
+/// The Azure Portal steps that set the tag to `value`, in the vault's cloud
+/// and for its kind.
 #[must_use]
-pub fn az_command(vault_name: &str, key_name: &str, value: &str) -> String {
-    format!(
-        "az keyvault key set-attributes --vault-name {vault_name} --name {key_name} --tags {TAG}=\"{value}\""
-    )
-}
-
-/// The Azure Portal steps that set the tag to `value`.
-#[must_use]
-pub fn portal_steps(vault_name: &str, key_name: &str, value: &str) -> Vec<String> {
-    vec![
-        format!(
-            "In the Azure Portal, open Key Vaults, select your vault ({vault_name}), then Objects > Keys, and select the key {key_name}."
+pub fn portal_steps(vault: &VaultUri, key_name: &str, value: &str) -> Vec<String> {
+    let name = vault.vault_name();
+    let portal = vault.cloud().portal();
+    let open = match vault.kind() {
+        VaultKind::KeyVault => format!(
+            "In the Azure Portal ({portal}), open Key Vaults, select your vault ({name}), then Objects > Keys, and select the key {key_name}."
         ),
+        VaultKind::ManagedHsm => format!(
+            "In the Azure Portal ({portal}), open Azure Key Vault Managed HSMs, select your HSM ({name}), then Keys, and select the key {key_name}."
+        ),
+    };
+    vec![
+        open,
         "Select the current version of the key.".to_owned(),
         "Select Tags (or edit the version's tags).".to_owned(),
         format!(
@@ -94,21 +95,21 @@ pub fn check(
     vault: &VaultUri,
     key: &KeyName,
 ) -> Result<(), CatalogError> {
-    let vault_name = vault.vault_name().to_owned();
+    let vault = vault.clone();
     let key_name = key.as_str().to_owned();
     match companies(tags) {
         Some(ids) if ids.iter().any(|id| id == company.as_str()) => Ok(()),
         Some(ids) if !ids.is_empty() => {
             let found: Vec<String> = ids.into_iter().filter(|id| company_like(id)).collect();
             Err(CatalogError::KeyBindingMismatch {
-                vault_name,
+                vault,
                 key_name,
                 company: company.as_str().to_owned(),
                 found,
             })
         }
         _ => Err(CatalogError::KeyBindingMissing {
-            vault_name,
+            vault,
             key_name,
             company: company.as_str().to_owned(),
         }),
@@ -187,7 +188,7 @@ mod tests {
             assert_eq!(
                 e,
                 CatalogError::KeyBindingMissing {
-                    vault_name: "contoso-kms".into(),
+                    vault: vault(),
                     key_name: "company-kek".into(),
                     company: "acme".into(),
                 }

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{ClientId, KeyId, TenantId};
 use crate::validation::ValidationError;
-use crate::vault_uri::Cloud;
+use crate::vault_uri::{Cloud, VaultKind, VaultUri};
 
 /// The JSON the API returns for every failure: `{"code","message","fix"}`,
 /// plus `field` for input errors and `detail` where there is more to say.
@@ -154,8 +154,8 @@ pub enum CatalogError {
         crate::binding::TAG
     )]
     KeyBindingMissing {
-        /// The vault's name.
-        vault_name: String,
+        /// The vault (its name, kind and cloud say which commands fix it).
+        vault: VaultUri,
         /// The key's name.
         key_name: String,
         /// The company the key must name.
@@ -164,8 +164,8 @@ pub enum CatalogError {
     /// The key's `keyswitch-company` tag names other companies, not this one.
     #[error("The key is bound to other companies, not to {company}")]
     KeyBindingMismatch {
-        /// The vault's name.
-        vault_name: String,
+        /// The vault (its name, kind and cloud say which commands fix it).
+        vault: VaultUri,
         /// The key's name.
         key_name: String,
         /// The company the key must name.
@@ -208,10 +208,10 @@ pub enum CatalogError {
     },
     /// Health check: the connector's Key Vault role (or access-policy
     /// permission) on the vault was removed after the switch.
-    #[error("CyberSentriq's role on the vault {vault_name} was removed")]
+    #[error("CyberSentriq's role on the vault {} was removed", .vault.vault_name())]
     RoleRemoved {
-        /// The vault's name.
-        vault_name: String,
+        /// The vault (a Managed HSM's role is in its local RBAC).
+        vault: VaultUri,
     },
     /// Health check: the connector's admin consent (its service principal)
     /// was removed from the vault's tenant after the switch.
@@ -222,10 +222,10 @@ pub enum CatalogError {
     },
     /// Health check: the key was deleted from the vault (soft-deleted keys
     /// can be recovered).
-    #[error("The key {key_name} was deleted from the vault {vault_name}")]
+    #[error("The key {key_name} was deleted from the vault {}", .vault.vault_name())]
     KeyDeleted {
-        /// The vault's name.
-        vault_name: String,
+        /// The vault (its kind and cloud say which command recovers the key).
+        vault: VaultUri,
         /// The key's name.
         key_name: String,
         /// How long a deleted key stays recoverable, from the key's last
@@ -592,16 +592,16 @@ impl CatalogError {
             E::KeyExpired { .. } => "Set a later expiration date on the key's current version, or create a new version of the key, then retry.".into(),
             E::KeyNotYetValid { .. } => "Wait until the key's activation date, or remove the activation date from the key's current version, then retry.".into(),
             E::KeyBindingMissing {
-                vault_name,
+                vault,
                 key_name,
                 company,
-            } => binding_fix(vault_name, key_name, &[], company),
+            } => binding_fix(vault, key_name, &[], company),
             E::KeyBindingMismatch {
-                vault_name,
+                vault,
                 key_name,
                 company,
                 found,
-            } => binding_fix(vault_name, key_name, found, company),
+            } => binding_fix(vault, key_name, found, company),
             E::KeyOperationsMissing { .. } => "Allow the Wrap Key and Unwrap Key operations on the key (Permitted operations in the Azure Portal), or use a key that allows them.".into(),
             E::RateLimited {
                 retry_after_secs,
@@ -614,19 +614,18 @@ impl CatalogError {
             E::KeyVaultForbiddenOther { .. } => "Key Vault refused for a reason CyberSentriq does not recognise, so it can't tell what to change: adding a role may not help. Ask your Azure admin to look up this refusal (the code and Key Vault's words are shown) in the vault's diagnostic logs or Azure's documentation, fix its cause, then retry.".into(),
             E::CloudNotConfigured { cloud, available } => cloud_fix(*cloud, available),
             E::IdTokenWithoutRoles => "Contact CyberSentriq support: the KMS Connector's app registration must list directory roles in its tokens (in its app manifest, groupMembershipClaims set to \"DirectoryRole\" or \"All\"). Nothing was changed; sign in again once support confirms the change.".into(),
-            E::RoleRemoved { vault_name } => format!(
-                "Ask your Azure admin to assign the Key Vault Crypto User role to the CyberSentriq KMS Connector on the vault {vault_name} (or on the key) again, in the vault's Access control (IAM). keyswitch sees the role at its next check; Check now on Manage KMS shows it at once."
-            ),
+            E::RoleRemoved { vault } => role_removed_fix(vault),
             E::ConsentRemoved { tenant } => format!(
                 "Ask a Global Administrator or Privileged Role Administrator of {} to grant admin consent to the CyberSentriq KMS Connector again (Manage KMS: Switch to Azure Key Vault with the same vault and key, then Grant admin consent; cancel the setup afterwards), and to assign its Key Vault Crypto User role on the vault again if it was removed with the application. keyswitch sees it at its next check; Check now shows it at once.",
                 tenant.as_ref().map_or_else(|| "the vault's tenant".to_owned(), |t| format!("tenant {}", t.as_str()))
             ),
-            E::KeyDeleted { vault_name, key_name, recoverable_days } => format!(
-                "If the key was soft-deleted, recover it{}: az keyvault key recover --vault-name {vault_name} --name {key_name} (or in the Azure Portal: the vault's Keys > Manage deleted keys > Recover). keyswitch sees the recovered key at its next check; Check now shows it at once. A purged key cannot be recovered: the company key can then only be restored from the one-time export.",
+            E::KeyDeleted { vault, key_name, recoverable_days } => format!(
+                "If the key was soft-deleted, recover it{}: {}. keyswitch sees the recovered key at its next check; Check now shows it at once. A purged key cannot be recovered: the company key can then only be restored from the one-time export.",
                 recoverable_days.map_or_else(
                     || " within the vault's soft-delete retention (7 to 90 days after its deletion; 90 unless the vault was set otherwise)".to_owned(),
                     |d| format!(" within {d} days of its deletion (the vault's retention)"),
-                )
+                ),
+                recover_how(vault, key_name)
             ),
             E::VaultTokenRejected { vault_tenant: Some(t) } => format!(
                 "The vault belongs to tenant {t}. Grant admin consent in that tenant with a Global Admin or Privileged Role Admin, then retry."
@@ -927,17 +926,63 @@ impl CatalogError {
     }
 }
 
-/// How to bind the key: the exact `az` command (keeping the ids already in
-/// the tag) and the portal steps.
-fn binding_fix(vault_name: &str, key_name: &str, found: &[String], company: &str) -> String {
-    let value = match company.parse::<crate::ids::CompanyId>() {
+/// The tag value that binds `company` and keeps the ids already there.
+fn binding_value(found: &[String], company: &str) -> String {
+    match company.parse::<crate::ids::CompanyId>() {
         Ok(c) => crate::binding::value_with(found, &c),
         Err(_) => found.join(" "),
-    };
-    let steps = crate::binding::portal_steps(vault_name, key_name, &value).join(" ");
+    }
+}
+
+/// How to bind the key: the exact `az` command for the vault's kind and
+/// cloud (keeping the ids already in the tag) and the portal steps.
+fn binding_fix(vault: &VaultUri, key_name: &str, found: &[String], company: &str) -> String {
+    let value = binding_value(found, company);
+    let steps = crate::binding::portal_steps(vault, key_name, &value).join(" ");
     format!(
         "Ask the key's Azure admin to run: {} — or, step by step: {steps}",
-        crate::binding::az_command(vault_name, key_name, &value)
+        crate::commands::tag::az_line(vault, key_name, &value)
+    )
+}
+
+/// How to recover a soft-deleted key in this kind of vault.
+fn recover_how(vault: &VaultUri, key_name: &str) -> String {
+    let az = crate::commands::az_key_command(
+        vault,
+        &format!(
+            "recover {} --name {key_name}",
+            crate::commands::az_vault_arg(vault)
+        ),
+    );
+    match vault.kind() {
+        VaultKind::KeyVault => format!(
+            "{az} (or in the Azure Portal ({}): the vault's Keys > Manage deleted keys > Recover)",
+            vault.cloud().portal()
+        ),
+        VaultKind::ManagedHsm => format!(
+            "{az} (or Undo-AzKeyVaultKeyRemoval -HsmName '{}' -Name '{key_name}' in Azure PowerShell)",
+            vault.vault_name()
+        ),
+    }
+}
+
+/// Where the removed role is assigned again: the vault's Access control
+/// (IAM), or a Managed HSM's local RBAC on the key.
+fn role_removed_fix(vault: &VaultUri) -> String {
+    let name = vault.vault_name();
+    let where_ = match vault.kind() {
+        VaultKind::KeyVault => format!(
+            "assign the {} role to the CyberSentriq KMS Connector on the vault {name} (or on the key) again, in the vault's Access control (IAM) in the Azure Portal ({})",
+            crate::commands::role::ROLE_NAME,
+            vault.cloud().portal()
+        ),
+        VaultKind::ManagedHsm => format!(
+            "assign the {} role to the CyberSentriq KMS Connector on the key again, in the local RBAC of the Managed HSM {name} (az keyvault role assignment create --hsm-name {name}; Access control (IAM) does not reach its keys)",
+            crate::commands::role::HSM_ROLE_NAME
+        ),
+    };
+    format!(
+        "Ask your Azure admin to {where_}. keyswitch sees the role at its next check; Check now on Manage KMS shows it at once."
     )
 }
 
@@ -1028,12 +1073,12 @@ mod tests {
                 missing: vec!["wrapKey".into()],
             },
             E::KeyBindingMissing {
-                vault_name: "contoso-kms".into(),
+                vault: "https://contoso-kms.vault.azure.net".parse().unwrap(),
                 key_name: "company-kek".into(),
                 company: "acme".into(),
             },
             E::KeyBindingMismatch {
-                vault_name: "contoso-kms".into(),
+                vault: "https://contoso-kms.vault.azure.net".parse().unwrap(),
                 key_name: "company-kek".into(),
                 company: "acme".into(),
                 found: vec!["globex".into()],
@@ -1056,11 +1101,11 @@ mod tests {
             },
             E::IdTokenWithoutRoles,
             E::RoleRemoved {
-                vault_name: "contoso-kms".into(),
+                vault: "https://contoso-kms.vault.azure.net".parse().unwrap(),
             },
             E::ConsentRemoved { tenant: None },
             E::KeyDeleted {
-                vault_name: "contoso-kms".into(),
+                vault: "https://contoso-kms.vault.azure.net".parse().unwrap(),
                 key_name: "company-kek".into(),
                 recoverable_days: Some(7),
             },
@@ -1308,7 +1353,7 @@ mod tests {
             ),
             (
                 CatalogError::KeyBindingMissing {
-                    vault_name: "contoso-kms".into(),
+                    vault: "https://contoso-kms.vault.azure.net".parse().unwrap(),
                     key_name: "company-kek".into(),
                     company: "acme".into(),
                 },

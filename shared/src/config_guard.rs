@@ -694,6 +694,95 @@ mod tests {
     }
 
     #[test]
+    fn an_outside_address_on_this_machine_or_a_private_network_is_refused_in_every_form() {
+        for host in [
+            "127.0.0.1",
+            "127.8.9.10",
+            "0.0.0.0",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.0.10",
+            "[::1]",
+            "[::]",
+            "localhost",
+            "LOCALHOST",
+            "kms.localhost",
+        ] {
+            let mut m = production();
+            let url = format!("https://{host}:8443/aws");
+            m.0.insert("AWS_KMS_ENDPOINT", url.clone());
+            let found = problems(&m, false);
+            assert_eq!(names(&m), vec!["AWS_KMS_ENDPOINT"], "{url}");
+            assert!(
+                found[0]
+                    .to_string()
+                    .contains("this machine or a private network"),
+                "{url}: {}",
+                found[0]
+            );
+        }
+        // Public addresses, by name or number, are fine.
+        for host in [
+            "kms.us-east-1.amazonaws.com",
+            "localhost.example.com",
+            "52.94.0.10",
+            "[2600:1f18::10]",
+        ] {
+            let mut m = production();
+            m.0.insert("AWS_KMS_ENDPOINT", format!("https://{host}/"));
+            assert!(names(&m).is_empty(), "{host}");
+        }
+    }
+
+    #[test]
+    fn each_limit_accepts_its_edges_and_refuses_just_past_them() {
+        // (name, accepted values, refused values)
+        let cases: [(&str, &[&str], &[&str]); 6] = [
+            (
+                "CONNECTION_TEST_INTERVAL_SECONDS",
+                &["10", "3600"],
+                &["9", "0"],
+            ),
+            (
+                "HEALTH_CHECK_INTERVAL_SECONDS",
+                &["60", "3600"],
+                &["59", "3601"],
+            ),
+            ("EXPIRY_WARNING_DAYS", &["1", "365"], &["0", "366"]),
+            ("KEY_CACHE_SECONDS", &["30", "300"], &["29", "301"]),
+            (
+                "BACKUP_SET_COUNT_MAX_AGE_SECONDS",
+                &["10", "60"],
+                &["9", "61"],
+            ),
+            (
+                "CONSENT_MAX_AGE_SECONDS",
+                &["1", "3600", "86400"],
+                &["0", "86401"],
+            ),
+        ];
+        for (name, accepted, refused) in cases {
+            for value in accepted {
+                let mut m = production();
+                m.0.insert(name, (*value).to_owned());
+                assert!(names(&m).is_empty(), "{name}={value}");
+            }
+            for value in refused {
+                let mut m = production();
+                m.0.insert(name, (*value).to_owned());
+                assert_eq!(names(&m), vec![name], "{name}={value}");
+            }
+        }
+        // The webhook secret's length edge: 31 characters refused, 32 accepted.
+        let mut m = production();
+        m.0.insert("WEBHOOK_URL", "https://hooks.example.com/k".into());
+        m.0.insert("WEBHOOK_SECRET", "w".repeat(MIN_WEBHOOK_SECRET_CHARS - 1));
+        assert_eq!(names(&m), vec!["WEBHOOK_SECRET"]);
+        m.0.insert("WEBHOOK_SECRET", "w".repeat(MIN_WEBHOOK_SECRET_CHARS));
+        assert!(names(&m).is_empty());
+    }
+
+    #[test]
     fn development_serves_only_this_machine() {
         for host in ["127.0.0.1", "localhost", "app.localhost", "[::1]", "::1"] {
             assert!(is_loopback_host(host), "{host}");
@@ -770,6 +859,39 @@ mod tests {
         for name in OUTSIDE_ADDRESSES.iter().chain(REQUIRED_VARS.iter()) {
             assert!(!names.contains(name), "{name}");
         }
+    }
+
+    #[test]
+    fn an_envelope_credential_needs_32_characters_and_its_list_is_explained() {
+        // The length rule's edge: 31 characters are refused, 32 accepted.
+        for slot in ["ENVELOPE_SERVICE_TOKEN", "ENVELOPE_SERVICE_TOKEN_NEXT"] {
+            let mut m = production();
+            m.0.insert("ENVELOPE_COMPANIES_NEXT", "acme".to_owned());
+            m.0.insert(slot, "t".repeat(MIN_ENVELOPE_TOKEN_CHARS - 1));
+            let found = problems(&m, false);
+            assert_eq!(names(&m), vec![slot]);
+            assert_eq!(found[0].why, "is shorter than 32 characters");
+            m.0.insert(slot, "t".repeat(MIN_ENVELOPE_TOKEN_CHARS));
+            assert!(names(&m).is_empty(), "{slot}");
+        }
+        // The first credential's list is plainly missing; the second's is
+        // missing because its credential is set (removing the credential
+        // is the other fix).
+        let mut m = production();
+        m.0.remove("ENVELOPE_COMPANIES");
+        let found = problems(&m, false);
+        assert_eq!(names(&m), vec!["ENVELOPE_COMPANIES"]);
+        assert_eq!(
+            found[0].why,
+            "is missing (set * or comma-separated company ids)"
+        );
+        let mut m = production();
+        m.0.insert("ENVELOPE_SERVICE_TOKEN_NEXT", "n".repeat(40));
+        let found = problems(&m, false);
+        assert_eq!(
+            found[0].why,
+            "is missing while its credential is set (set * or comma-separated company ids)"
+        );
     }
 
     #[test]

@@ -280,11 +280,11 @@ pub fn judge_error(
     last_seen: Option<&KeySeen>,
 ) -> Verdict {
     use CatalogError as E;
-    let vault_name = watched.vault.vault_name().to_owned();
+    let vault = watched.vault.clone();
     let lost = |cause, e| Verdict::AccessLost(cause, e);
     match error {
         E::KeyVaultForbidden | E::AccessPolicyVault => {
-            lost(Cause::RoleRemoved, E::RoleRemoved { vault_name })
+            lost(Cause::RoleRemoved, E::RoleRemoved { vault })
         }
         E::AdminConsentRequired | E::ApplicationNotFound | E::VaultTokenRejected { .. } => lost(
             Cause::ConsentRemoved,
@@ -295,7 +295,7 @@ pub fn judge_error(
         E::KeyNotFound { .. } => lost(
             Cause::KeyDeleted,
             E::KeyDeleted {
-                vault_name,
+                vault,
                 key_name: watched.key.as_str().to_owned(),
                 recoverable_days: last_seen.and_then(|s| s.recoverable_days),
             },
@@ -454,6 +454,7 @@ pub fn expiry_warning(
     }
     let days_left = (exp - now) / 86_400;
     let (vault_name, key_name) = (vault.vault_name(), key.as_str());
+    // The extension moves `exp` a year on, as a full ISO 8601 time.
     let version = seen.kid.version().map(|v| v.as_str().to_owned());
     Some(ExpiryWarning {
         expires_at: exp,
@@ -463,17 +464,34 @@ pub fn expiry_warning(
             utc_minutes(exp),
             AFTER_EXPIRY
         ),
-        extend_command: format!(
-            "az keyvault key set-attributes --vault-name {vault_name} --name {key_name}{} --expires <new date, e.g. {}>",
-            version
-                .map(|v| format!(" --version {v}"))
-                .unwrap_or_default(),
-            &utc_minutes(exp.saturating_add(365 * 86_400))[..10]
+        extend_command: crate::commands::az_key_command(
+            vault,
+            &format!(
+                "set-attributes {} --name {key_name}{} --expires {}",
+                crate::commands::az_vault_arg(vault),
+                version
+                    .map(|v| format!(" --version {v}"))
+                    .unwrap_or_default(),
+                iso_utc(exp.saturating_add(365 * 86_400))
+            ),
         ),
-        rotate_command: format!(
-            "az keyvault key rotate --vault-name {vault_name} --name {key_name}"
+        rotate_command: crate::commands::az_key_command(
+            vault,
+            &format!(
+                "rotate {} --name {key_name}",
+                crate::commands::az_vault_arg(vault)
+            ),
         ),
     })
+}
+
+/// Unix seconds as ISO 8601 (`YYYY-MM-DDTHH:MM:00Z`), as `--expires` takes it.
+fn iso_utc(secs: i64) -> String {
+    let text = utc_minutes(secs);
+    match (text.get(..10), text.get(11..16)) {
+        (Some(day), Some(time)) => format!("{day}T{time}:00Z"),
+        _ => text,
+    }
 }
 
 /// What still works after `exp`, and what the admin must do (PRODUCT.md:
@@ -728,9 +746,15 @@ mod tests {
         s.exp = Some(now + 10 * 86_400 + 5);
         let w = expiry_warning(&s, &v, &k, now, 30 * 86_400).unwrap();
         assert_eq!(w.days_left, 10);
-        assert!(w.extend_command.starts_with(
-            "az keyvault key set-attributes --vault-name contoso --name cmk --version 0123456789abcdef0123456789abcdef --expires "
-        ));
+        assert_eq!(
+            w.extend_command,
+            format!(
+                "az keyvault key set-attributes --vault-name contoso --name cmk --version 0123456789abcdef0123456789abcdef --expires {}",
+                iso_utc(now + 375 * 86_400 + 5)
+            )
+        );
+        assert_eq!(iso_utc(1_700_000_000), "2023-11-14T22:13:00Z");
+        assert!(!w.extend_command.contains('<'));
         assert_eq!(
             w.rotate_command,
             "az keyvault key rotate --vault-name contoso --name cmk"

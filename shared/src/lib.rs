@@ -11,6 +11,7 @@ pub mod audit;
 pub mod binding;
 pub mod body;
 pub mod catalog;
+pub mod commands;
 pub mod config_guard;
 pub mod entra;
 pub mod envelope_access;

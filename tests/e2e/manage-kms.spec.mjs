@@ -182,8 +182,28 @@ test('happy path, platform to Azure Key Vault as far as the edge goes: consent, 
   // Next to the role: the key itself must name this company, with the
   // command filled in.
   const tagCommand = `az keyvault key set-attributes --vault-name ${fresh.vault} --name company-kek --tags keyswitch-company="${company}"`;
-  await expect(kms.bindingStep.locator('code')).toHaveText(tagCommand);
-  await expect(kms.bindingStep.getByRole('button', { name: 'Copy the tag command' })).toBeVisible();
+  await expect(kms.bindingStep.getByRole('tabpanel').locator('code')).toHaveText(tagCommand);
+  await expect(kms.bindingStep.getByRole('button', { name: 'Copy the Azure CLI commands' })).toBeVisible();
+  // The role commands run as copied, for each tool: the scope is derived,
+  // the connector's app id is the assignee; no placeholder anywhere.
+  const roleTabs = kms.roleDialog.getByRole('tablist', { name: 'Commands that assign Key Vault Crypto User' });
+  await expect(roleTabs.getByRole('tab')).toHaveText(['Azure CLI', 'Azure PowerShell', 'Terraform', 'Bicep']);
+  const rolePanel = kms.roleDialog.locator('#role-commands').getByRole('tabpanel');
+  await expect(rolePanel).toContainText(`VAULT_ID=$(az keyvault show --name ${fresh.vault} --query id -o tsv)`);
+  await expect(rolePanel).toContainText('--assignee ');
+  await expect(rolePanel).not.toContainText('<subscription-id>');
+  await roleTabs.getByRole('tab', { name: 'Azure CLI' }).focus();
+  await page.keyboard.press('ArrowRight');
+  await expect(roleTabs.getByRole('tab', { name: 'Azure PowerShell' })).toBeFocused();
+  await expect(rolePanel).toContainText(`Get-AzKeyVault -VaultName '${fresh.vault}'`);
+  await roleTabs.getByRole('tab', { name: 'Terraform' }).click();
+  await expect(rolePanel).toContainText('resource "azurerm_role_assignment"');
+  await expect(rolePanel.getByRole('button', { name: 'Copy the Terraform file keyswitch-role.tf' })).toBeVisible();
+  await roleTabs.getByRole('tab', { name: 'Bicep' }).click();
+  await expect(rolePanel).toContainText("Microsoft.Authorization/roleAssignments@2022-04-01");
+  await expect(rolePanel).toContainText('az ad sp show --id ');
+  await kms.screenshot('role-dialog-bicep-tab');
+  await roleTabs.getByRole('tab', { name: 'Azure CLI' }).click();
   await kms.screenshot('role-dialog-tag-step');
   await sim.assignCryptoUser(fresh.vault, fresh.tenantId);
   // The role alone is not enough: the untagged key is refused in the dialog.

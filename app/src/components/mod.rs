@@ -2,6 +2,7 @@
 
 pub mod audit_table;
 pub mod check_results;
+pub mod command_tabs;
 pub mod copy_button;
 pub mod dialog;
 pub mod error_notice;

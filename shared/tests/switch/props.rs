@@ -173,12 +173,12 @@ fn error(i: u32) -> CatalogError {
         },
         53 => E::ReauthenticationRequired { max_age_mins: 10 },
         54 => E::KeyBindingMissing {
-            vault_name: "vault1".into(),
+            vault: "https://vault1.vault.azure.net".parse().expect("a vault"),
             key_name: "cmk".into(),
             company: "acme".into(),
         },
         55 => E::KeyBindingMismatch {
-            vault_name: "vault1".into(),
+            vault: "https://vault1.vault.azure.net".parse().expect("a vault"),
             key_name: "cmk".into(),
             company: "acme".into(),
             found: vec!["globex".into()],
@@ -194,11 +194,11 @@ fn error(i: u32) -> CatalogError {
                 .expect("a kid"),
         },
         58 => E::RoleRemoved {
-            vault_name: "vault1".into(),
+            vault: "https://vault1.vault.azure.net".parse().expect("a vault"),
         },
         59 => E::ConsentRemoved { tenant: None },
         60 => E::KeyDeleted {
-            vault_name: "vault1".into(),
+            vault: "https://vault1.vault.azure.net".parse().expect("a vault"),
             key_name: "cmk".into(),
             recoverable_days: Some(7),
         },

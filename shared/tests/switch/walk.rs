@@ -1286,6 +1286,12 @@ fn a_new_tenant_at_the_final_read_blocks_completion() {
     let setup = r.m.setup().unwrap();
     assert_eq!(setup.stage(), Stage::VerifyingTenants);
     assert!(setup.finalize().is_none() && !setup.commit_issued());
+    // The admin is told why, with the number still to verify (the
+    // newcomer; the two known tenants stay verified).
+    assert_eq!(
+        setup.last_error(),
+        Some(&CatalogError::TenantsUnverified { unverified: 1 }.body())
+    );
     let status = |m: &Company, t: &TenantRef| {
         m.setup()
             .unwrap()

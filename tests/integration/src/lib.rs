@@ -469,6 +469,7 @@ fn resp_path(url: &str) -> &str {
 }
 
 pub mod attack_helpers;
+pub mod command_helpers;
 pub mod consent_helpers;
 pub mod finalize_helpers;
 pub mod record;

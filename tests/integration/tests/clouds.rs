@@ -188,7 +188,14 @@ async fn a_china_vault_works_through_chinas_authority_connector_and_audience() {
     let az = g["az_commands"].as_str().expect("az");
     assert!(az.contains("az cloud set --name AzureChinaCloud"), "{az}");
     assert!(
-        az.contains(&format!("Microsoft.KeyVault/vaults/{}", w.vault)),
+        az.contains(&format!(
+            "az keyvault show --name {} --query id -o tsv",
+            w.vault
+        )),
+        "{az}"
+    );
+    assert!(
+        az.contains(&format!("--assignee {CHINA_CONNECTOR}")),
         "{az}"
     );
     assert!(

@@ -30,8 +30,14 @@ async fn guidance_then_a_passing_test_records_the_key() {
     assert_eq!(g["role_name"], "Key Vault Crypto User");
     assert_eq!(g["vault_name"], w.vault.as_str());
     let az = g["az_commands"].as_str().expect("az");
-    assert!(az.contains("az ad sp list --display-name \"CyberSentriq KMS Connector\""));
-    assert!(az.contains(&format!("Microsoft.KeyVault/vaults/{}", w.vault)));
+    assert!(
+        az.contains(&format!("--assignee {CONNECTOR_CLIENT_ID}")),
+        "{az}"
+    );
+    assert!(az.contains(&format!(
+        "az keyvault show --name {} --query id -o tsv",
+        w.vault
+    )));
     assert!(g["portal_steps"].as_array().is_some_and(|s| s.len() >= 5));
 
     // Role not assigned yet: Forbidden / Access denied.

@@ -9,20 +9,10 @@ use leptos::prelude::*;
 
 use super::store::{KmsStore, Op, OpKind, focus_id, use_kms};
 use crate::api;
-use crate::components::copy_button::CopyButton;
+use crate::components::command_tabs::CommandTabs;
 use crate::components::dialog::Dialog;
 use crate::components::error_notice::{ErrorNotice, MaybeError};
 use crate::fetched::Fetched;
-
-/// The az commands split into copyable blocks (blank lines separate them).
-#[must_use]
-pub fn command_blocks(az: &str) -> Vec<String> {
-    az.split("\n\n")
-        .map(str::trim)
-        .filter(|b| !b.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
 
 /// The role-assignment step: consent is granted, the Azure admin assigns
 /// the role, the admin clicks Completed (in the dialog).
@@ -142,40 +132,29 @@ fn Guidance(
 ) -> impl IntoView {
     let RoleAssignmentGuidance {
         service_principal_name,
+        application_id,
         role_name,
         vault_name,
-        az_commands,
+        commands,
         portal_steps,
         access_policy_note,
         binding,
         key_name,
         ..
     } = g;
-    let tag_command = binding.az_command.clone();
-    let blocks = command_blocks(&az_commands);
-    let many = blocks.len() > 1;
     view! {
         <p>
             "Admin consent created the "<b>{service_principal_name.clone()}</b>
-            " service principal in your tenant. Ask your Azure admin to assign it the "
-            <b>{role_name}</b>" role on the vault "<b>{vault_name.clone()}</b>
-            ", with the Azure CLI or in the Azure Portal. Then click Completed."
+            " service principal (application id "<code>{application_id}</code>") in your tenant. Ask your Azure admin to assign it the "
+            <b>{role_name.clone()}</b>" role on the vault "<b>{vault_name.clone()}</b>
+            " with one of these tools, or in the Azure Portal. Then click Completed."
         </p>
-        <h3>"Azure CLI"</h3>
-        {blocks
-            .into_iter()
-            .enumerate()
-            .map(|(i, block)| {
-                let what = if many { format!("command {}", i + 1) } else { "the commands".to_owned() };
-                let text = block.clone();
-                view! {
-                    <div class="code-block">
-                        <pre><code>{block}</code></pre>
-                        <CopyButton text=text what=what/>
-                    </div>
-                }
-            })
-            .collect_view()}
+        <h3>"Assign the role"</h3>
+        <CommandTabs
+            id="role-commands"
+            label=format!("Commands that assign {role_name}")
+            tabs=commands
+        />
         <h3>"Azure Portal"</h3>
         <ol class="portal-steps">
             {portal_steps.into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}
@@ -188,10 +167,11 @@ fn Guidance(
                 <b>{binding.tag_name}</b>" to "<b>{binding.tag_value}</b>" on the key "
                 <b>{key_name.as_str().to_owned()}</b>" in "<b>{vault_name.clone()}</b>"."
             </p>
-            <div class="code-block">
-                <pre><code>{binding.az_command}</code></pre>
-                <CopyButton text=tag_command what="the tag command".to_owned()/>
-            </div>
+            <CommandTabs
+                id="tag-commands"
+                label="Commands that tag the key".to_owned()
+                tabs=binding.commands
+            />
             <ol class="portal-steps">
                 {binding.portal_steps.into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}
             </ol>
