@@ -136,10 +136,29 @@ pub struct PendingSetup {
     pub nothing_to_verify: bool,
     /// The last failure, as the admin sees it.
     pub last_error: Option<crate::ErrorBody>,
+    /// Where the last failure is at fault: the step, and the form field to
+    /// correct (issue 17). `None` without a failure.
+    #[serde(default)]
+    pub fault: Option<crate::switch::Fault>,
+    /// Each step with its status, in order: done steps stay done while
+    /// what they proved holds.
+    #[serde(default)]
+    pub steps: Vec<crate::switch::StepState>,
+    /// The step the admin works on next.
+    #[serde(default = "first_step")]
+    pub current_step: crate::switch::SetupStep,
+    /// This company's admin consent for the vault's tenant holds now (fresh
+    /// for 24 hours): nothing asks for it again.
+    #[serde(default)]
+    pub consent_holds: bool,
     /// Who started the setup (display name).
     pub started_by: String,
     /// When (Unix milliseconds).
     pub started_at_ms: u64,
+}
+
+fn first_step() -> crate::switch::SetupStep {
+    crate::switch::SetupStep::VaultAndKey
 }
 
 /// A tenant's display name, from the host product's backup-set inventory.
@@ -262,6 +281,24 @@ pub struct AuditEvent {
     pub to: crate::switch::Stage,
     /// The catalog code of a failure, or a non-secret note (kid, tenant).
     pub detail: Option<String>,
+    /// The administrator at Microsoft or Google who did the step (granted
+    /// the consent, proved a tenant) for `actor`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outside_admin: Option<crate::audit::OutsideAdmin>,
+    /// The id of the request that caused it (the `x-request-id` of that
+    /// answer; an alarm's own id for automatic steps). Entries written
+    /// before request ids were recorded have none.
+    #[serde(default)]
+    pub request_id: Option<String>,
+}
+
+impl AuditEvent {
+    /// Who did it: a RedApp user, an admin at Microsoft or Google, keyswitch
+    /// itself, or an unknown caller.
+    #[must_use]
+    pub fn actor_kind(&self) -> crate::audit::ActorKind {
+        crate::audit::ActorKind::of(self.actor_role, self.outside_admin.as_ref())
+    }
 }
 
 /// `GET …/kms/audit?cursor=<seq>&limit=N`: one page of the trail, newest
@@ -456,4 +493,12 @@ pub struct ExportVerification {
     pub export_closes_at: Option<i64>,
     /// Tenants to verify again (empty when none is under way).
     pub tenants: Vec<crate::switch::Tenant>,
+    /// Whether a re-verification round is under way.
+    #[serde(default)]
+    pub verifying: bool,
+    /// The round's inventory lists no backup set: nothing opens the export
+    /// until an admin confirms there is nothing to verify
+    /// (`POST …/export/verification/confirm-no-tenants`).
+    #[serde(default)]
+    pub nothing_to_verify: bool,
 }
