@@ -1314,6 +1314,61 @@ fn a_verification_begins_only_for_a_listed_tenant_not_yet_verified() {
 }
 
 #[test]
+fn a_verification_answer_names_the_providers_error_and_ignores_an_empty_one() {
+    let mut r = Run::new(new_company());
+    let known = [m365(VAULT_TENANT), google("C01abcd23")];
+    to_verifying(&mut r, &known);
+    let failed_with = |m: &Company, t: &TenantRef| match &m
+        .setup()
+        .unwrap()
+        .tenants()
+        .iter()
+        .find(|x| x.tenant == *t)
+        .unwrap()
+        .status
+    {
+        TenantStatus::Failed { reason } => reason.code.clone(),
+        other => panic!("{t:?} is {other:?}"),
+    };
+    let answer = |error: &str, code: Option<&str>| VerifyAnswer {
+        error: Some(error.into()),
+        code: code.map(|c| keyswitch_shared::switch::OAuthSecret::new(c.into())),
+        ..VerifyAnswer::default()
+    };
+    // Microsoft: an error other than a refusal is named for what it is.
+    let nonce = begin(&mut r, &known[0], "a");
+    r.ok(Event::VerifyCallback {
+        nonce,
+        answer: answer("consent_required", None),
+    });
+    assert_eq!(failed_with(&r.m, &known[0]), "admin_consent_required");
+    // Google: any error but access_denied is Google refusing.
+    let nonce = begin(&mut r, &known[1], "b");
+    r.ok(Event::VerifyCallback {
+        nonce,
+        answer: answer("invalid_scope", None),
+    });
+    assert_eq!(failed_with(&r.m, &known[1]), "google_rejected");
+    // ... and access_denied is the Super Admin declining.
+    let nonce = begin(&mut r, &known[1], "b2");
+    r.ok(Event::VerifyCallback {
+        nonce,
+        answer: answer("access_denied", None),
+    });
+    assert_eq!(failed_with(&r.m, &known[1]), "consent_declined");
+    // An empty `error` beside a code is no error: the code is exchanged.
+    let nonce = begin(&mut r, &known[0], "c");
+    let fx = r.ok(Event::VerifyCallback {
+        nonce,
+        answer: answer("", Some("the-code")),
+    });
+    assert!(
+        fx.iter().any(|e| matches!(e, Effect::ExchangeCode { .. })),
+        "{fx:?}"
+    );
+}
+
+#[test]
 fn a_new_tenant_at_the_final_read_blocks_completion() {
     let mut r = Run::new(new_company());
     let known = [m365(VAULT_TENANT), google("C01abcd23")];
