@@ -142,7 +142,7 @@ test('export re-verification: verify every tenant again on screen, then export o
   await expect(round.getByRole('status')).toHaveText('0 of 1 tenants verified');
   await expect(round.getByRole('listitem').filter({ hasText: fresh.tenantId })).toContainText('Not verified');
   await kms.screenshot('export-reverification');
-  landing = await kms.verifyTenant('Microsoft 365', fresh.tenantId, fresh.admin);
+  const landing = await kms.verifyTenant('Microsoft 365', fresh.tenantId, fresh.admin);
   await landing.expectLanding('Tenant verified');
   await landing.page.close();
   // The last tenant verified: one more export, the same key.
