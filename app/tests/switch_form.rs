@@ -13,7 +13,7 @@ use keyswitch_app::api::ApiError;
 use keyswitch_app::pages::manage_kms::switch_form::{SwitchForm, ValidTarget};
 use keyswitch_shared::{ErrorBody, KeyName, VaultUri};
 use leptos::prelude::*;
-use support::{click_button, mount, text, tick, type_into};
+use support::{active_id, click_button, input_value, mount, text, tick, type_into};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -40,14 +40,6 @@ fn form() -> Form {
         submitted,
         server_error,
     }
-}
-
-fn active_id() -> String {
-    web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.active_element())
-        .map(|e| e.id())
-        .unwrap_or_default()
 }
 
 #[wasm_bindgen_test]
@@ -294,4 +286,103 @@ async fn a_cloud_without_a_connector_is_refused_at_the_field() {
     assert_eq!(text(&host, "#vault-uri-error"), "");
     click_button(&host, "Test Connection").await;
     assert_eq!(submitted.get_untracked().len(), 1);
+}
+
+/// Issue 17 item 2: a key URL pasted into Key Name is recognised by the
+/// shared parser (the edge refuses it with the same words) and one click
+/// puts the vault and the key in their fields; then the form submits.
+#[wasm_bindgen_test]
+async fn a_key_url_in_key_name_offers_use_vault_and_key_in_one_click() {
+    let f = form();
+    let pasted =
+        "https://contoso-kms.vault.azure.net/keys/company-kek/0123456789abcdef0123456789abcdef";
+    type_into(&f.host, "key-name", pasted).await;
+    let expected = KeyName::from_str(pasted).unwrap_err();
+    assert_eq!(
+        text(&f.host, "#key-name-error .field-error-message"),
+        expected.to_string()
+    );
+    assert_eq!(
+        text(&f.host, "#key-name-error .field-error-message"),
+        "This is the key's URL, not its name"
+    );
+    assert_eq!(
+        text(&f.host, "#key-name-error .field-error-fix"),
+        expected.fix()
+    );
+    let label = "Use vault https://contoso-kms.vault.azure.net and key company-kek";
+    assert_eq!(text(&f.host, "#key-name-error button"), label);
+    click_button(&f.host, label).await;
+    assert_eq!(
+        input_value(&f.host, "vault-uri"),
+        "https://contoso-kms.vault.azure.net"
+    );
+    assert_eq!(input_value(&f.host, "key-name"), "company-kek");
+    assert_eq!(text(&f.host, "#key-name-error"), "");
+    assert_eq!(text(&f.host, "#vault-uri-error"), "");
+    assert_eq!(active_id(), "key-name");
+    click_button(&f.host, "Test Connection").await;
+    assert_eq!(
+        f.submitted.get_untracked(),
+        vec![ValidTarget {
+            vault_uri: "https://contoso-kms.vault.azure.net".into(),
+            key_name: "company-kek".into(),
+        }]
+    );
+}
+
+/// `name/version` in Key Name: "Use key …" keeps the vault as typed.
+#[wasm_bindgen_test]
+async fn name_slash_version_offers_use_key() {
+    let f = form();
+    type_into(&f.host, "vault-uri", "https://contoso-kms.vault.azure.net/").await;
+    type_into(
+        &f.host,
+        "key-name",
+        "company-kek/0123456789abcdef0123456789abcdef",
+    )
+    .await;
+    assert_eq!(
+        text(&f.host, "#key-name-error .field-error-message"),
+        "The key name must not include a version"
+    );
+    click_button(&f.host, "Use key company-kek").await;
+    assert_eq!(
+        input_value(&f.host, "vault-uri"),
+        "https://contoso-kms.vault.azure.net/"
+    );
+    assert_eq!(input_value(&f.host, "key-name"), "company-kek");
+    assert_eq!(text(&f.host, "#key-name-error"), "");
+}
+
+/// The opposite mistake, a key URL in Vault URI, gets the same one-click
+/// fix; a secret's URL in Key Name gets no button (nothing to put where).
+#[wasm_bindgen_test]
+async fn the_vault_uri_field_offers_the_same_fix_and_other_urls_none() {
+    let f = form();
+    let pasted = "https://pool1.managedhsm.azure.net/keys/company-kek";
+    type_into(&f.host, "vault-uri", pasted).await;
+    click_button(
+        &f.host,
+        "Use vault https://pool1.managedhsm.azure.net and key company-kek",
+    )
+    .await;
+    assert_eq!(
+        input_value(&f.host, "vault-uri"),
+        "https://pool1.managedhsm.azure.net"
+    );
+    assert_eq!(input_value(&f.host, "key-name"), "company-kek");
+    assert_eq!(text(&f.host, "#vault-uri-error"), "");
+
+    type_into(
+        &f.host,
+        "key-name",
+        "https://contoso-kms.vault.azure.net/secrets/db-password",
+    )
+    .await;
+    assert_eq!(
+        text(&f.host, "#key-name-error .field-error-message"),
+        "The key name must be a name, not a URL"
+    );
+    assert!(support::find_all(&f.host, "#key-name-error button").is_empty());
 }

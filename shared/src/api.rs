@@ -136,10 +136,29 @@ pub struct PendingSetup {
     pub nothing_to_verify: bool,
     /// The last failure, as the admin sees it.
     pub last_error: Option<crate::ErrorBody>,
+    /// Where the last failure is at fault: the step, and the form field to
+    /// correct (issue 17). `None` without a failure.
+    #[serde(default)]
+    pub fault: Option<crate::switch::Fault>,
+    /// Each step with its status, in order: done steps stay done while
+    /// what they proved holds.
+    #[serde(default)]
+    pub steps: Vec<crate::switch::StepState>,
+    /// The step the admin works on next.
+    #[serde(default = "first_step")]
+    pub current_step: crate::switch::SetupStep,
+    /// This company's admin consent for the vault's tenant holds now (fresh
+    /// for 24 hours): nothing asks for it again.
+    #[serde(default)]
+    pub consent_holds: bool,
     /// Who started the setup (display name).
     pub started_by: String,
     /// When (Unix milliseconds).
     pub started_at_ms: u64,
+}
+
+fn first_step() -> crate::switch::SetupStep {
+    crate::switch::SetupStep::VaultAndKey
 }
 
 /// A tenant's display name, from the host product's backup-set inventory.

@@ -64,6 +64,9 @@ fn parse_key_name(input: &str) -> Result<String, ValidationError> {
     if s.is_empty() {
         return Err(ValidationError::KeyNameEmpty);
     }
+    if let Some(misplaced) = misplaced_key_name(s) {
+        return Err(misplaced);
+    }
     if let Some(found) = s
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
@@ -74,6 +77,63 @@ fn parse_key_name(input: &str) -> Result<String, ValidationError> {
         return Err(ValidationError::KeyNameLength { len: s.len() });
     }
     Ok(s.to_owned())
+}
+
+/// A key URL or `name/version` typed where only the key's name belongs:
+/// the error that says so and carries the values to use instead.
+fn misplaced_key_name(s: &str) -> Option<ValidationError> {
+    if s.contains("://") {
+        return Some(key_url_parts(s).map_or(
+            ValidationError::KeyNameIsUrl,
+            |(vault_uri, key_name)| ValidationError::KeyNameIsKeyUrl {
+                vault_uri,
+                key_name,
+            },
+        ));
+    }
+    if !s.contains('/') {
+        return None;
+    }
+    // `name/version`, `name/`, or a path copied from a key URL
+    // (`/keys/name/version`).
+    let path = s.strip_prefix('/').unwrap_or(s);
+    let path = path
+        .strip_prefix("keys/")
+        .or_else(|| path.strip_prefix("KEYS/"))
+        .unwrap_or(path);
+    let path = path.strip_suffix('/').unwrap_or(path);
+    let (name, version) = path.split_once('/').unwrap_or((path, ""));
+    let name_ok = is_key_name(name);
+    let version_ok = version.is_empty() || parse_key_version(version).is_ok();
+    (name_ok && version_ok).then(|| ValidationError::KeyNameWithVersion {
+        key_name: name.to_owned(),
+    })
+}
+
+/// The vault base URI and key name of a key URL
+/// (`https://{vault host}/keys/{name}[/{version}]`, any supported cloud,
+/// Key Vault or Managed HSM), when `s` is one.
+fn key_url_parts(s: &str) -> Option<(String, String)> {
+    let parts = parse_parts(s).ok()?;
+    match segments(parts.path).as_slice() {
+        [collection, name, rest @ ..]
+            if collection.eq_ignore_ascii_case("keys")
+                && is_key_name(name)
+                && match rest {
+                    [] => true,
+                    [version] => parse_key_version(version).is_ok(),
+                    _ => false,
+                } =>
+        {
+            Some((parts.base, (*name).to_owned()))
+        }
+        _ => None,
+    }
+}
+
+/// Azure's key naming rules: 1–127 letters, digits and hyphens.
+fn is_key_name(s: &str) -> bool {
+    (1..=127).contains(&s.len()) && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
 }
 
 fn parse_key_version(input: &str) -> Result<String, ValidationError> {
@@ -254,11 +314,139 @@ mod tests {
             KeyName::try_from("my_key"),
             Err(ValidationError::KeyNameCharacters { found: '_' })
         );
-        assert_eq!(
-            KeyName::try_from("https://v.vault.azure.net/keys/k"),
-            Err(ValidationError::KeyNameCharacters { found: ':' })
-        );
         assert!(serde_json::from_str::<KeyName>(r#""bad name""#).is_err());
+    }
+
+    fn key_url(vault: &str, key: &str) -> ValidationError {
+        ValidationError::KeyNameIsKeyUrl {
+            vault_uri: vault.into(),
+            key_name: key.into(),
+        }
+    }
+
+    #[test]
+    fn a_pasted_key_url_names_the_vault_and_key_to_use_in_every_cloud_and_hsm() {
+        for (pasted, vault) in [
+            (
+                format!("https://contoso-kms.vault.azure.net/keys/company-kek/{VERSION}"),
+                "https://contoso-kms.vault.azure.net",
+            ),
+            (
+                "  HTTPS://Contoso-KMS.Vault.Azure.NET/keys/company-kek/  ".to_owned(),
+                "https://contoso-kms.vault.azure.net",
+            ),
+            (
+                format!(
+                    "https://contoso-kms.vault.azure.net/keys/company-kek/{VERSION}?api-version=7.4"
+                ),
+                "https://contoso-kms.vault.azure.net",
+            ),
+            (
+                "https://contoso.vault.azure.cn/keys/company-kek".to_owned(),
+                "https://contoso.vault.azure.cn",
+            ),
+            (
+                format!("https://contoso.vault.usgovcloudapi.net/keys/company-kek/{VERSION}"),
+                "https://contoso.vault.usgovcloudapi.net",
+            ),
+            (
+                format!("https://pool1.managedhsm.azure.net/keys/company-kek/{VERSION}"),
+                "https://pool1.managedhsm.azure.net",
+            ),
+            (
+                "https://pool1.managedhsm.usgovcloudapi.net/KEYS/company-kek".to_owned(),
+                "https://pool1.managedhsm.usgovcloudapi.net",
+            ),
+        ] {
+            let e = KeyName::try_from(pasted.as_str()).unwrap_err();
+            assert_eq!(e, key_url(vault, "company-kek"), "{pasted}");
+            assert_eq!(e.field(), "key_name");
+            assert_eq!(e.to_string(), "This is the key's URL, not its name");
+            let fix = e.suggestion().unwrap();
+            assert_eq!(fix.label, format!("Use vault {vault} and key company-kek"));
+            assert_eq!(fix.vault_uri.as_deref(), Some(vault));
+            assert_eq!(fix.key_name, "company-kek");
+            // What the fix puts in each field parses.
+            assert!(vault.parse::<VaultUri>().is_ok());
+            assert!(KeyName::try_from(fix.key_name.as_str()).is_ok());
+            assert!(
+                e.fix()
+                    .starts_with(&format!("Use vault {vault} and key company-kek:"))
+            );
+        }
+    }
+
+    #[test]
+    fn name_slash_version_offers_the_name_alone() {
+        for typed in [
+            format!("company-kek/{VERSION}"),
+            "company-kek/".to_owned(),
+            format!("/keys/company-kek/{VERSION}"),
+            format!("keys/company-kek/{VERSION}/"),
+        ] {
+            let e = KeyName::try_from(typed.as_str()).unwrap_err();
+            assert_eq!(
+                e,
+                ValidationError::KeyNameWithVersion {
+                    key_name: "company-kek".into()
+                },
+                "{typed}"
+            );
+            assert_eq!(e.field(), "key_name");
+            let fix = e.suggestion().unwrap();
+            assert_eq!(fix.label, "Use key company-kek");
+            assert_eq!(fix.vault_uri, None);
+            assert_eq!(fix.key_name, "company-kek");
+        }
+    }
+
+    #[test]
+    fn other_urls_and_slashes_get_no_suggestion() {
+        for typed in [
+            "https://contoso.vault.azure.net/secrets/db-password",
+            "https://contoso.vault.azure.net/certificates/web",
+            "https://contoso.vault.azure.net/keys/company-kek/not-a-version",
+            "https://contoso.vault.azure.net/keys/my_key",
+            "https://contoso.vault.azure.net/keys/",
+            "https://example.com/keys/company-kek",
+            "https://contoso.vault.azure.net:443/keys/company-kek",
+            "ftp://contoso.vault.azure.net/keys/company-kek",
+        ] {
+            let e = KeyName::try_from(typed).unwrap_err();
+            assert_eq!(e, ValidationError::KeyNameIsUrl, "{typed}");
+            assert_eq!(e.suggestion(), None);
+            assert_eq!(e.field(), "key_name");
+        }
+        for (typed, found) in [
+            ("company-kek/short", '/'),
+            ("a/b/c", '/'),
+            ("my_key/0123", '_'),
+        ] {
+            let e = KeyName::try_from(typed).unwrap_err();
+            assert_eq!(e, ValidationError::KeyNameCharacters { found }, "{typed}");
+            assert_eq!(e.suggestion(), None);
+        }
+    }
+
+    #[test]
+    fn the_vault_uri_field_offers_the_opposite_fix() {
+        let pasted = format!("https://contoso-kms.vault.azure.net/keys/company-kek/{VERSION}");
+        let e = pasted.parse::<VaultUri>().unwrap_err();
+        let fix = e.suggestion().unwrap();
+        assert_eq!(
+            fix.label,
+            "Use vault https://contoso-kms.vault.azure.net and key company-kek"
+        );
+        assert_eq!(
+            fix.vault_uri.as_deref(),
+            Some("https://contoso-kms.vault.azure.net")
+        );
+        assert_eq!(fix.key_name, "company-kek");
+        // Both fields give the same fix for the same paste.
+        assert_eq!(
+            KeyName::try_from(pasted.as_str()).unwrap_err().suggestion(),
+            Some(fix)
+        );
     }
 
     #[test]

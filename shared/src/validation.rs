@@ -122,6 +122,25 @@ pub enum ValidationError {
         /// The first character that is not allowed.
         found: char,
     },
+    /// A key's URL (`https://{vault}/keys/{name}[/{version}]`) was pasted
+    /// into the Key Name field: the fix puts each part in its own field.
+    #[error("This is the key's URL, not its name")]
+    KeyNameIsKeyUrl {
+        /// The vault base URI the URL names.
+        vault_uri: String,
+        /// The key name the URL names.
+        key_name: String,
+    },
+    /// `name/version` was typed into the Key Name field.
+    #[error("The key name must not include a version")]
+    KeyNameWithVersion {
+        /// The key name before the version.
+        key_name: String,
+    },
+    /// Another URL (a secret's, a certificate's, not a Key Vault's) was
+    /// typed into the Key Name field.
+    #[error("The key name must be a name, not a URL")]
+    KeyNameIsUrl,
     /// A key version is not 32 letters and digits.
     #[error("A key version is 32 letters and digits")]
     KeyVersion,
@@ -188,7 +207,12 @@ impl ValidationError {
             | E::VaultUriCertificate
             | E::VaultUriDeletedKey { .. }
             | E::VaultUriPath { .. } => "vault_uri",
-            E::KeyNameEmpty | E::KeyNameLength { .. } | E::KeyNameCharacters { .. } => "key_name",
+            E::KeyNameEmpty
+            | E::KeyNameLength { .. }
+            | E::KeyNameCharacters { .. }
+            | E::KeyNameIsKeyUrl { .. }
+            | E::KeyNameWithVersion { .. }
+            | E::KeyNameIsUrl => "key_name",
             E::KeyVersion | E::KeyIdShape | E::KeyIdVault(_) | E::KeyIdName(_) => "key_id",
             E::TenantId => "tenant_id",
             E::ClientId => "client_id",
@@ -240,7 +264,19 @@ impl ValidationError {
             | E::VaultUriQuery
             | E::VaultUriFragment
             | E::VaultUriPath { .. } => VAULT_FORMAT.to_owned(),
-            E::KeyNameEmpty | E::KeyNameLength { .. } | E::KeyNameCharacters { .. } => {
+            E::KeyNameIsKeyUrl {
+                vault_uri,
+                key_name,
+            } => format!(
+                "Use vault {vault_uri} and key {key_name}: the Vault URI field takes the vault's base URI, the Key Name field only the key's name. CyberSentriq always uses the key's current version."
+            ),
+            E::KeyNameWithVersion { key_name } => format!(
+                "Use key {key_name}: enter the name without the version. CyberSentriq always uses the key's current version and follows its rotations."
+            ),
+            E::KeyNameEmpty
+            | E::KeyNameLength { .. }
+            | E::KeyNameCharacters { .. }
+            | E::KeyNameIsUrl => {
                 "Open the vault's Keys section in the Azure Portal and copy the exact key name (not the full URL).".to_owned()
             }
             E::KeyVersion | E::KeyIdShape | E::KeyIdVault(_) | E::KeyIdName(_) => {
@@ -254,6 +290,48 @@ impl ValidationError {
                 "Copy the client secret's Value (not its Secret ID) from Certificates & secrets of the app registration.".to_owned()
             }
             E::CompanyId => "Use the company ID exactly as the host product shows it.".to_owned(),
+        }
+    }
+}
+
+/// A one-click fix for a value typed into the wrong field (a key URL in
+/// Vault URI or Key Name, a `name/version` in Key Name): the values to put
+/// in each field. The browser offers it as a button; the edge refuses the
+/// input with the same message and fix text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suggestion {
+    /// What the button says, e.g. `Use vault https://… and key cmk`.
+    pub label: String,
+    /// The Vault URI to put in its field, when it changes.
+    pub vault_uri: Option<String>,
+    /// The key name to put in its field.
+    pub key_name: String,
+}
+
+impl ValidationError {
+    /// The one-click fix, when the value holds the right values in the
+    /// wrong place.
+    #[must_use]
+    pub fn suggestion(&self) -> Option<Suggestion> {
+        match self {
+            Self::VaultUriKeyPath {
+                vault_uri,
+                key_name,
+            }
+            | Self::KeyNameIsKeyUrl {
+                vault_uri,
+                key_name,
+            } => Some(Suggestion {
+                label: format!("Use vault {vault_uri} and key {key_name}"),
+                vault_uri: Some(vault_uri.clone()),
+                key_name: key_name.clone(),
+            }),
+            Self::KeyNameWithVersion { key_name } => Some(Suggestion {
+                label: format!("Use key {key_name}"),
+                vault_uri: None,
+                key_name: key_name.clone(),
+            }),
+            _ => None,
         }
     }
 }

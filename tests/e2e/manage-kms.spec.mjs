@@ -351,21 +351,63 @@ test('Common issues: tenants keep showing as unverified (new backup set, wrong a
   expect(errors).toEqual([]);
 });
 
-test('Common issues: "Key not found in the vault"', async ({ page, request }) => {
-  const { kms, sim, fresh } = await atSwitchForm(page, request, 'nokey', { keyName: 'no-such-key' });
-  await kms.testConnection({ consentAs: fresh.admin });
+test('Common issues: "Key not found in the vault" shows at the Key Name field, open, focused and prefilled; a pasted key URL is fixed in one click and tested without asking for consent again', async ({ page, request }) => {
+  const errors = watchErrors(page);
+  const { kms, sim, company, fresh } = await atSwitchForm(page, request, 'nokey', { keyName: 'no-such-key' });
+  const landing = await kms.testConnection({ consentAs: fresh.admin });
+  await landing.expectLanding('Admin consent granted');
+  await landing.page.close();
   await expect(kms.roleDialog).toBeVisible();
   await sim.assignCryptoUser(fresh.vault, fresh.tenantId);
+  await sim.bindKey(fresh.vault, company);
   await kms.completed.click();
-  // Not a role problem: the dialog closes and the failure shows once, on the
-  // pending setup, where the key name can be changed.
+  // Not a role problem: the dialog closes, and the failure shows once, at
+  // the Key Name field, which is open, prefilled and focused.
   await expect(kms.roleDialog).toBeHidden();
-  const alert = kms.pending.getByRole('alert').filter({ hasText: 'Key not found in the vault' });
-  await expect(alert).toHaveCount(1);
-  await expect(alert).toContainText("Open the vault's Keys section in the Azure Portal and copy the exact key name.");
-  await expect(page.getByRole('heading', { name: 'Pending setup: Azure Key Vault' })).toBeFocused();
+  await expect(kms.keyName).toBeFocused();
+  await expect(kms.keyName).toHaveValue('no-such-key');
+  await expect(kms.vaultUri).toHaveValue(fresh.vaultUri);
+  await expect(kms.keyName).toHaveAttribute('aria-invalid', 'true');
+  const atField = kms.fieldError('Key Name');
+  await expect(atField).toContainText('Key not found in the vault');
+  await expect(atField).toContainText("Open the vault's Keys section in the Azure Portal and copy the exact key name.");
+  await expect(kms.pending.getByText('Key not found in the vault')).toHaveCount(1);
+  // Steps already done stay done; nothing asks for the consent just given.
+  const steps = kms.pending.getByRole('list', { name: 'Setup progress' }).getByRole('listitem');
+  await expect(steps.nth(0)).toContainText('Vault and key (needs attention)');
+  await expect(steps.nth(1)).toContainText('Admin consent (done)');
+  await expect(steps.nth(2)).toContainText('Role assignment (done)');
+  await expect(kms.grantConsent).toHaveCount(0);
+  await expect(kms.pending.getByText("Admin consent for the vault's tenant is still valid")).toBeVisible();
   await kms.screenshot('key-not-found');
+
+  // The admin pastes the key's URL from the portal into the focused field:
+  // the field recognises it and offers the fix in one click.
+  const popups = [];
+  page.on('popup', (p) => popups.push(p));
+  await page.keyboard.press('ControlOrMeta+a');
+  await page.keyboard.insertText(`${fresh.vaultUri}/keys/company-kek/0123456789abcdef0123456789abcdef`);
+  await expect(atField).toContainText("This is the key's URL, not its name");
+  const useIt = kms.pending.getByRole('button', { name: `Use vault ${fresh.vaultUri} and key company-kek` });
+  await kms.screenshot('key-url-in-key-name');
+  await useIt.click();
+  await expect(kms.keyName).toHaveValue('company-kek');
+  await expect(kms.vaultUri).toHaveValue(fresh.vaultUri);
+  await expect(kms.keyName).toHaveAttribute('aria-invalid', 'false');
+  await kms.testConnectionButton.click();
+  // One test per company per 3 s on the test stack: wait it out if needed.
+  const limited = page.getByRole('alert').filter({ hasText: 'A connection test ran moments ago: wait' });
+  if (await limited.first().waitFor({ timeout: 1500 }).then(() => true, () => false)) {
+    await page.waitForTimeout(3100);
+    await kms.testConnectionButton.click();
+  }
+  await expect(kms.success).toBeVisible();
+  expect(popups).toEqual([]);
+  await expect(steps.nth(2)).toContainText('Role assignment (done)');
+  await expect(steps.nth(3)).toContainText('Connection test (current step)');
+  await expect(kms.pending.getByTestId('pending-key')).toHaveText('company-kek');
   await kms.cancelSetup();
+  expect(errors).toEqual([]);
 });
 
 test('Common issues: the vault uses "vault access policy"', async ({ page, request }) => {

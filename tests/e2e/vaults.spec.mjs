@@ -39,8 +39,15 @@ test('create an Azure External Keys vault, then revoke and restore access to the
   await vaults.fillAzure({ clientId, tenantId: CONTOSO, secret, vaultUrl: VAULT_URL, keyName: 'small-key' });
   await expect(vaults.azureDialog.getByRole('alert')).toContainText('The key must be RSA 4096, but it is RSA 2048');
 
-  // The RSA 4096 key works.
-  await vaults.azureDialog.getByRole('textbox', { name: 'Vault Key Name' }).fill('company-kek');
+  // The RSA 4096 key works; its URL pasted as the key name is recognised,
+  // and one click puts the vault and the key in their fields (issue 17).
+  const keyField = vaults.azureDialog.getByRole('textbox', { name: 'Vault Key Name' });
+  await keyField.fill('https://contoso-kms.vault.azure.net/keys/company-kek/0123456789abcdef0123456789abcdef');
+  await vaults.azureDialog.getByRole('button', { name: 'Create vault' }).click();
+  await expect(vaults.azureDialog).toContainText("This is the key's URL, not its name");
+  await vaults.azureDialog.getByRole('button', { name: 'Use vault https://contoso-kms.vault.azure.net and key company-kek' }).click();
+  await expect(keyField).toHaveValue('company-kek');
+  await expect(vaults.azureDialog.getByRole('textbox', { name: 'Vault URL' })).toHaveValue('https://contoso-kms.vault.azure.net');
   await vaults.azureDialog.getByRole('button', { name: 'Create vault' }).click();
   await expect(vaults.status).toContainText('The vault Finance was created.');
   await expect(vaults.azureDialog).toBeHidden();

@@ -2,6 +2,7 @@
 //! names the fix; the error region is always present so it never shifts the
 //! layout and screen readers hear changes.
 
+use keyswitch_shared::validation::Suggestion;
 use leptos::prelude::*;
 
 /// What is wrong with a field's value, and how to fix it.
@@ -11,6 +12,20 @@ pub struct FieldError {
     pub message: String,
     /// How to fix it.
     pub fix: String,
+    /// The fix as one click (the shared parser's), when there is one.
+    pub suggestion: Option<Suggestion>,
+}
+
+impl FieldError {
+    /// A parser's verdict on a typed value, with its one-click fix.
+    #[must_use]
+    pub fn from_validation(e: &keyswitch_shared::ValidationError) -> Self {
+        Self {
+            message: e.to_string(),
+            fix: e.fix(),
+            suggestion: e.suggestion(),
+        }
+    }
 }
 
 /// The fixed texts of a field.
@@ -46,6 +61,9 @@ pub fn TextField(
     /// A secret: typed, never shown, not offered for autofill.
     #[prop(optional)]
     secret: bool,
+    /// Applies an error's one-click fix; without it, no button is offered.
+    #[prop(optional)]
+    on_suggestion: Option<Callback<Suggestion>>,
 ) -> impl IntoView {
     let FieldText {
         id,
@@ -81,9 +99,24 @@ pub fn TextField(
                 readonly=move || disabled.get()
             />
             <div class="field-error" id=error_id aria-live="polite">
-                {move || error.get().map(|e| view! {
-                    <p class="field-error-message">{e.message}</p>
-                    <p class="field-error-fix">{e.fix}</p>
+                {move || error.get().map(|e| {
+                    let apply = e.suggestion.zip(on_suggestion).map(|(s, run)| {
+                        let label = s.label.clone();
+                        view! {
+                            <button
+                                type="button"
+                                class="button field-suggestion"
+                                on:click=move |_| run.run(s.clone())
+                            >
+                                {label}
+                            </button>
+                        }
+                    });
+                    view! {
+                        <p class="field-error-message">{e.message}</p>
+                        <p class="field-error-fix">{e.fix}</p>
+                        {apply}
+                    }
                 })}
             </div>
         </div>

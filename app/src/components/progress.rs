@@ -1,61 +1,49 @@
-//! Where the switch stands, as a list of steps.
+//! Where the switch stands, as a list of steps: each step's status comes
+//! from the model (`PendingSetup::steps`), so a step once done stays shown
+//! as done while what it proved holds, and the step at fault says so.
 
-use keyswitch_shared::switch::Stage;
+use keyswitch_shared::switch::{StepState, StepStatus};
 use leptos::prelude::*;
 
-/// The steps shown, in order, with the stages that belong to each.
-const STEPS: [(&str, &[Stage]); 6] = [
-    ("Vault and key", &[Stage::Draft]),
-    ("Admin consent", &[Stage::AwaitingConsent]),
-    (
-        "Role assignment",
-        &[Stage::AwaitingRoleAssignment, Stage::TestingConnection],
-    ),
-    ("Connection test", &[Stage::Tested]),
-    ("Verify tenants", &[Stage::VerifyingTenants]),
-    ("Finalize", &[Stage::Finalizing]),
-];
-
-fn position(stage: Stage) -> usize {
-    if stage == Stage::Done {
-        return STEPS.len();
+/// The class and the words a screen reader hears after the label.
+fn looks(status: StepStatus) -> (&'static str, &'static str) {
+    match status {
+        StepStatus::Done => ("step step-done", " (done)"),
+        StepStatus::Current => ("step step-current", " (current step)"),
+        StepStatus::Failed => ("step step-current step-failed", " (needs attention)"),
+        StepStatus::Todo => ("step step-todo", ""),
     }
-    STEPS
-        .iter()
-        .position(|(_, stages)| stages.contains(&stage))
-        .unwrap_or(0)
 }
 
-/// The steps of the switch with the current one marked.
+/// The steps of the switch, as the model reports them.
 #[component]
 pub fn Progress(
-    /// The current stage.
+    /// Each step with its status, in order.
     #[prop(into)]
-    stage: Signal<Stage>,
+    steps: Signal<Vec<StepState>>,
 ) -> impl IntoView {
     view! {
         <ol class="steps" aria-label="Setup progress">
-            {STEPS
-                .iter()
-                .enumerate()
-                .map(|(i, (label, _))| {
-                    let state = move || {
-                        let at = position(stage.get());
-                        if i < at { "done" } else if i == at { "current" } else { "todo" }
-                    };
-                    view! {
-                        <li
-                            class=move || format!("step step-{}", state())
-                            aria-current=move || (state() == "current").then_some("step")
-                        >
-                            <span class="step-label">{*label}</span>
-                            <span class="sr-only">
-                                {move || match state() { "done" => " (done)", "current" => " (current step)", _ => "" }}
-                            </span>
-                        </li>
-                    }
-                })
-                .collect_view()}
+            {move || {
+                steps
+                    .get()
+                    .into_iter()
+                    .map(|s| {
+                        let (class, said) = looks(s.status);
+                        let current = matches!(s.status, StepStatus::Current | StepStatus::Failed);
+                        view! {
+                            <li
+                                class=class
+                                data-step=s.step.as_str()
+                                aria-current=current.then_some("step")
+                            >
+                                <span class="step-label">{s.step.label()}</span>
+                                <span class="sr-only">{said}</span>
+                            </li>
+                        }
+                    })
+                    .collect_view()
+            }}
         </ol>
     }
 }

@@ -93,3 +93,20 @@ pub async fn click_button(host: &web_sys::HtmlElement, label: &str) {
     button.click();
     tick().await;
 }
+
+/// The id of the focused element.
+pub fn active_id() -> String {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.active_element())
+        .map(|e| e.id())
+        .unwrap_or_default()
+}
+
+/// The value of the input with `id`.
+pub fn input_value(host: &web_sys::HtmlElement, id: &str) -> String {
+    find(host, &format!("#{id}"))
+        .dyn_into::<web_sys::HtmlInputElement>()
+        .map(|i| i.value())
+        .unwrap_or_default()
+}

@@ -378,7 +378,7 @@ impl CompanyKms {
         View {
             provider: model.provider().clone(),
             stage: model.stage(),
-            pending: model.pending_view(),
+            pending: model.pending_view(crate::clock::now_secs(), &policy),
             company_key: CompanyKeyInfo {
                 wrapped_fingerprint: fingerprint(model),
                 created_at_ms: model.key().created_at_ms,

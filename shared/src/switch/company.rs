@@ -161,11 +161,34 @@ pub struct Setup {
     pub(crate) commit_issued: bool,
     pub(crate) finalize: Option<Finalize>,
     pub(crate) last_error: Option<ErrorBody>,
+    /// Where the last failure is at fault (set with `last_error` by
+    /// [`Setup::fail`]).
+    #[serde(default)]
+    pub(crate) fault: Option<super::recovery::Fault>,
     pub(crate) started_by: String,
     pub(crate) started_at_ms: u64,
 }
 
 impl Setup {
+    /// Records `error`, raised while `during` ran, as the last failure, and
+    /// where it is at fault.
+    pub(crate) fn fail(&mut self, error: &crate::CatalogError, during: super::SetupStep) {
+        self.last_error = Some(error.body());
+        self.fault = Some(super::recovery::Fault::of(error, during));
+    }
+
+    /// The last step succeeded: no failure to show.
+    pub(crate) fn clear_failure(&mut self) {
+        self.last_error = None;
+        self.fault = None;
+    }
+
+    /// Where the last failure is at fault, while it is shown.
+    #[must_use]
+    pub fn fault(&self) -> Option<super::recovery::Fault> {
+        self.fault.filter(|_| self.last_error.is_some())
+    }
+
     /// Identifies this setup (a new one per start).
     #[must_use]
     pub fn id(&self) -> &str {

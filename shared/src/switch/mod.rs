@@ -12,6 +12,7 @@ mod ctx;
 mod effect;
 mod event;
 mod model;
+mod recovery;
 mod secret;
 mod update;
 mod view;
@@ -30,5 +31,6 @@ pub use model::{
     CONSENT_TTL_SECS, Consent, Stage, Target, Tenant, TenantRef, TenantStatus, Unverifiable,
     UnverifiableSet, inventory_text,
 };
+pub use recovery::{Fault, Progress, SetupField, SetupStep, StepState, StepStatus, progress};
 pub use secret::OAuthSecret;
 pub use update::{refusal, update};

@@ -8,31 +8,57 @@ use crate::provider::Provider;
 use crate::rotation::{KidReason, KidRecord, RewrapProgress};
 
 impl Company {
-    /// The pending setup as the SPA shows it.
+    /// The pending setup as the SPA shows it at `now` (Unix seconds) under
+    /// `policy`: with where its last failure is at fault, each step's
+    /// status and the step to work on next.
     #[must_use]
-    pub fn pending_view(&self) -> Option<PendingSetup> {
-        self.setup.as_ref().map(|s| PendingSetup {
-            setup_id: s.id.clone(),
-            stage: s.stage,
-            vault_uri: s.target.vault_uri.clone(),
-            key_name: s.target.key_name.clone(),
-            vault_name: s.target.vault_uri.vault_name().to_owned(),
-            vault_tenant: s.vault_tenant.clone(),
-            consent: s.consent.clone(),
-            tested_key: s.tested.clone(),
-            tenants: s.tenants.clone(),
-            tenant_names: self
-                .tenant_names
-                .iter()
-                .filter(|n| s.tenants.iter().any(|t| t.tenant == n.tenant))
-                .cloned()
-                .collect(),
-            unverifiable_sets: s.unverifiable.clone(),
-            nothing_to_verify: s.nothing_to_verify,
-            last_error: s.last_error.clone(),
-            started_by: s.started_by.clone(),
-            started_at_ms: s.started_at_ms,
+    pub fn pending_view(&self, now: i64, policy: &Policy) -> Option<PendingSetup> {
+        self.setup.as_ref().map(|s| {
+            let consent_holds = self.consent_holds(s, now, policy);
+            let fault = s.fault();
+            let progress = super::recovery::progress(s.stage, fault, consent_holds);
+            PendingSetup {
+                setup_id: s.id.clone(),
+                stage: s.stage,
+                vault_uri: s.target.vault_uri.clone(),
+                key_name: s.target.key_name.clone(),
+                vault_name: s.target.vault_uri.vault_name().to_owned(),
+                vault_tenant: s.vault_tenant.clone(),
+                consent: s.consent.clone(),
+                tested_key: s.tested.clone(),
+                tenants: s.tenants.clone(),
+                tenant_names: self
+                    .tenant_names
+                    .iter()
+                    .filter(|n| s.tenants.iter().any(|t| t.tenant == n.tenant))
+                    .cloned()
+                    .collect(),
+                unverifiable_sets: s.unverifiable.clone(),
+                nothing_to_verify: s.nothing_to_verify,
+                last_error: s.last_error.clone(),
+                fault,
+                steps: progress.steps,
+                current_step: progress.current,
+                consent_holds,
+                started_by: s.started_by.clone(),
+                started_at_ms: s.started_at_ms,
+            }
         })
+    }
+
+    /// Whether this company proved an admin consent for the setup's vault
+    /// tenant that still counts at `now` (the tenant not known yet: the
+    /// consent the setup relies on).
+    fn consent_holds(&self, s: &super::Setup, now: i64, policy: &Policy) -> bool {
+        let ttl = policy.consent_ttl_secs;
+        let fresh = |c: &super::Consent| super::update::consent_is_fresh(c, now, ttl);
+        match &s.vault_tenant {
+            Some(tenant) => self
+                .consents
+                .iter()
+                .any(|c| c.tenant == *tenant && fresh(c)),
+            None => s.consent.as_ref().is_some_and(fresh),
+        }
     }
 
     /// The finalization's progress, for the SPA to poll.

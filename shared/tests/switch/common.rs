@@ -203,6 +203,12 @@ impl Run {
         }
     }
 
+    /// The pending setup as the SPA is shown it now.
+    pub fn view(&self) -> keyswitch_shared::api::PendingSetup {
+        let now = i64::try_from(self.now / 1000).unwrap();
+        self.m.pending_view(now, &self.policy).unwrap()
+    }
+
     /// A fresh context at the current time.
     pub fn ctx(&mut self) -> Ctx {
         self.nonces += 1;

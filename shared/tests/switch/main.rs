@@ -6,4 +6,5 @@
 
 mod common;
 mod props;
+mod recovery;
 mod walk;

@@ -14,7 +14,7 @@ use crate::common::*;
 
 // ---------- steps used by several walk-throughs ----------
 
-fn start_event(n: usize) -> Event {
+pub(crate) fn start_event(n: usize) -> Event {
     Event::Start {
         actor: admin(),
         target: target(n),
@@ -52,7 +52,7 @@ fn code(c: &str) -> VerifyAnswer {
     }
 }
 
-fn consent_url(fx: &[Effect]) -> String {
+pub(crate) fn consent_url(fx: &[Effect]) -> String {
     fx.iter()
         .find_map(|e| match e {
             Effect::Reply(Reply::ConsentUrl(s)) => Some(s.clone()),
@@ -71,7 +71,7 @@ fn to_awaiting_consent(r: &mut Run) -> String {
 }
 
 /// Start and consent (a consent this company proved earlier is reused).
-fn to_role_assignment(r: &mut Run) {
+pub(crate) fn to_role_assignment(r: &mut Run) {
     let fx = r.ok(start_event(1));
     if r.m.stage() == Stage::AwaitingConsent {
         assert_eq!(consent_url(&fx), sign_in("consent").authorize_url);
@@ -91,7 +91,7 @@ fn to_role_assignment(r: &mut Run) {
 
 /// Completed: the connection test runs (after learning the vault's tenant
 /// when this setup reused a consent).
-fn to_testing(r: &mut Run) {
+pub(crate) fn to_testing(r: &mut Run) {
     to_role_assignment(r);
     let fx = r.ok(Event::Test { actor: admin() });
     if let Some(Effect::ProbeVault { attempt, .. }) = calls(&fx).first() {
@@ -209,7 +209,7 @@ fn complete(r: &mut Run, tenants: &[TenantRef]) -> KeyId {
 }
 
 /// The replies and outside calls of a step (no audit entry, no alarm).
-fn calls(fx: &[Effect]) -> Vec<Effect> {
+pub(crate) fn calls(fx: &[Effect]) -> Vec<Effect> {
     fx.iter()
         .filter(|e| {
             !matches!(
@@ -417,7 +417,7 @@ fn platform_to_azure_with_the_exact_effects_of_every_step() {
     let listed: Vec<_> = r.m.setup().unwrap().tenants().to_vec();
     assert_eq!(listed.len(), 2);
     assert!(listed.iter().all(|x| x.status == TenantStatus::Unverified));
-    let view = r.m.pending_view().unwrap();
+    let view = r.view();
     assert_eq!(view.tenant_names.len(), 1, "the inventory named one tenant");
     assert_eq!(view.tenant_names[0].tenant, gw);
 
@@ -1258,6 +1258,115 @@ fn a_forbidden_test_goes_back_to_the_role_assignment() {
 }
 
 // ---------- tenants ----------
+
+#[test]
+fn a_verification_begins_only_for_a_listed_tenant_not_yet_verified() {
+    let mut r = Run::new(new_company());
+    let known = [m365(VAULT_TENANT), google("C01abcd23")];
+    to_verifying(&mut r, &known);
+    verify(&mut r, &known[0]);
+    assert_eq!(r.m.stage(), Stage::VerifyingTenants);
+    let before = r.m.clone();
+    // A tenant outside the inventory gets no sign-in.
+    let e = r.refused(Event::BeginVerify {
+        actor: admin(),
+        tenant: m365(OTHER_TENANT),
+        sign_in: sign_in("outsider"),
+    });
+    assert_eq!(
+        e,
+        CatalogError::NotFound {
+            what: "Tenant".into()
+        }
+    );
+    // Nor does one already verified.
+    let e = r.refused(Event::BeginVerify {
+        actor: admin(),
+        tenant: known[0].clone(),
+        sign_in: sign_in("again"),
+    });
+    assert_eq!(
+        e,
+        CatalogError::Conflict {
+            reason: "This tenant is already verified".into()
+        }
+    );
+    assert_eq!(r.m, before);
+    // The one still unverified does.
+    verify(&mut r, &known[1]);
+    // Once every tenant is verified the setup is finalizing: no sign-in is
+    // handed out at all (the stage refuses, before any tenant lookup).
+    assert_eq!(r.m.stage(), Stage::Finalizing);
+    let before = r.m.clone();
+    let e = r.refused(Event::BeginVerify {
+        actor: admin(),
+        tenant: known[1].clone(),
+        sign_in: sign_in("late"),
+    });
+    assert_eq!(
+        e,
+        CatalogError::InvalidTransition {
+            state: Stage::Finalizing.as_str().to_owned(),
+            event: "verify_tenant".into()
+        }
+    );
+    assert_eq!(r.m, before);
+}
+
+#[test]
+fn a_verification_answer_names_the_providers_error_and_ignores_an_empty_one() {
+    let mut r = Run::new(new_company());
+    let known = [m365(VAULT_TENANT), google("C01abcd23")];
+    to_verifying(&mut r, &known);
+    let failed_with = |m: &Company, t: &TenantRef| match &m
+        .setup()
+        .unwrap()
+        .tenants()
+        .iter()
+        .find(|x| x.tenant == *t)
+        .unwrap()
+        .status
+    {
+        TenantStatus::Failed { reason } => reason.code.clone(),
+        other => panic!("{t:?} is {other:?}"),
+    };
+    let answer = |error: &str, code: Option<&str>| VerifyAnswer {
+        error: Some(error.into()),
+        code: code.map(|c| keyswitch_shared::switch::OAuthSecret::new(c.into())),
+        ..VerifyAnswer::default()
+    };
+    // Microsoft: an error other than a refusal is named for what it is.
+    let nonce = begin(&mut r, &known[0], "a");
+    r.ok(Event::VerifyCallback {
+        nonce,
+        answer: answer("consent_required", None),
+    });
+    assert_eq!(failed_with(&r.m, &known[0]), "admin_consent_required");
+    // Google: any error but access_denied is Google refusing.
+    let nonce = begin(&mut r, &known[1], "b");
+    r.ok(Event::VerifyCallback {
+        nonce,
+        answer: answer("invalid_scope", None),
+    });
+    assert_eq!(failed_with(&r.m, &known[1]), "google_rejected");
+    // ... and access_denied is the Super Admin declining.
+    let nonce = begin(&mut r, &known[1], "b2");
+    r.ok(Event::VerifyCallback {
+        nonce,
+        answer: answer("access_denied", None),
+    });
+    assert_eq!(failed_with(&r.m, &known[1]), "consent_declined");
+    // An empty `error` beside a code is no error: the code is exchanged.
+    let nonce = begin(&mut r, &known[0], "c");
+    let fx = r.ok(Event::VerifyCallback {
+        nonce,
+        answer: answer("", Some("the-code")),
+    });
+    assert!(
+        fx.iter().any(|e| matches!(e, Effect::ExchangeCode { .. })),
+        "{fx:?}"
+    );
+}
 
 #[test]
 fn a_new_tenant_at_the_final_read_blocks_completion() {
@@ -3042,7 +3151,7 @@ fn each_unverifiable_backup_set_blocks_save_with_its_error_naming_the_set() {
         assert_eq!(setup.stage(), Stage::VerifyingTenants);
         assert_eq!(setup.unverifiable(), std::slice::from_ref(&set));
         assert_eq!(setup.last_error(), Some(&error.body()));
-        let view = r.m.pending_view().unwrap();
+        let view = r.view();
         assert_eq!(view.unverifiable_sets, vec![set.clone()]);
         // Verifying every tenant does not finish the switch.
         let fx = verify(&mut r, &tenant);
@@ -3188,7 +3297,7 @@ fn no_backup_sets_finish_only_after_the_confirmation_and_a_new_set_brings_verifi
     );
     assert_eq!(fx[1], audit(SYSTEM, A::FinalizeStarted, O::Succeeded));
     assert!(r.m.setup().unwrap().nothing_to_verify());
-    assert!(r.m.pending_view().unwrap().nothing_to_verify);
+    assert!(r.view().nothing_to_verify);
     assert_eq!(r.m.stage(), Stage::Finalizing);
     assert!(matches!(
         r.m.lease().map(|l| &l.op),
@@ -3369,6 +3478,21 @@ fn a_round_sign_in_answered_while_a_setup_is_pending_does_not_reopen_the_window(
         r.refused(Event::BeginExportRound { actor: admin() }),
         CatalogError::Conflict { .. }
     ));
+    // Nor does another sign-in for the round's tenant: the pending setup's
+    // stage refuses it, and nothing changes.
+    let before = r.m.clone();
+    assert_eq!(
+        r.refused(Event::BeginVerify {
+            actor: admin(),
+            tenant: tenants[0].clone(),
+            sign_in: sign_in("r2"),
+        }),
+        CatalogError::InvalidTransition {
+            state: r.m.stage().as_str().to_owned(),
+            event: "verify_tenant".into()
+        }
+    );
+    assert_eq!(r.m, before);
     let fx = r.ok(Event::VerifyCallback {
         nonce: round_sign_in,
         answer: code("c"),

@@ -13,6 +13,7 @@ pub mod check_config;
 pub mod completed;
 mod consent;
 pub mod finalize;
+mod fix_target;
 pub mod health;
 pub mod key_versions;
 mod pending;

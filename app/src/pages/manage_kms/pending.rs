@@ -2,12 +2,13 @@
 //! and the panel of its current step.
 
 use keyswitch_shared::api::PendingSetup;
-use keyswitch_shared::switch::Stage;
+use keyswitch_shared::switch::{SetupStep, Stage};
 use leptos::prelude::*;
 
 use super::check_config::CheckConfiguration;
 use super::consent::ConsentStep;
 use super::finalize::FinalizeView;
+use super::fix_target::FixTargetStep;
 use super::role_assignment::RoleAssignmentStep;
 use super::store::{OpKind, use_kms};
 use super::tenants::TenantsStep;
@@ -29,16 +30,24 @@ pub fn PendingView(
             .with(|p| p.as_ref().map(f).unwrap_or_default())
     };
     let busy = move || store.busy();
-    let step = match stage {
-        Stage::Draft | Stage::AwaitingConsent => view! { <ConsentStep/> }.into_any(),
-        Stage::AwaitingRoleAssignment | Stage::TestingConnection => {
-            view! { <RoleAssignmentStep/> }.into_any()
-        }
-        Stage::Tested => view! { <TestedStep/> }.into_any(),
-        Stage::VerifyingTenants => view! { <TenantsStep/> }.into_any(),
-        Stage::Finalizing => view! { <FinalizeView/> }.into_any(),
-        Stage::Idle | Stage::Done | Stage::Cancelled => view! { <span></span> }.into_any(),
+    // The panel of the step the model says comes next; built again only
+    // when that step changes.
+    let next = Memo::new(move |_| store.pending.with(|p| p.as_ref().map(|p| p.current_step)));
+    let step = move || {
+        next.get().map(|current| match current {
+            SetupStep::VaultAndKey => view! { <FixTargetStep/> }.into_any(),
+            SetupStep::AdminConsent => view! { <ConsentStep/> }.into_any(),
+            SetupStep::RoleAssignment => view! { <RoleAssignmentStep/> }.into_any(),
+            SetupStep::ConnectionTest => view! { <TestedStep/> }.into_any(),
+            SetupStep::VerifyTenants => view! { <TenantsStep/> }.into_any(),
+            SetupStep::Finalize => view! { <FinalizeView/> }.into_any(),
+        })
     };
+    let steps = Signal::derive(move || {
+        store
+            .pending
+            .with(|p| p.as_ref().map(|p| p.steps.clone()).unwrap_or_default())
+    });
     view! {
         <section class="card" aria-labelledby="pending-heading">
             <div class="card-head">
@@ -53,7 +62,7 @@ pub fn PendingView(
                 </button>
             </div>
             <MaybeError error=store.error_for(&[OpKind::Cancel])/>
-            <Progress stage=Signal::stored(stage)/>
+            <Progress steps=steps/>
             <dl class="facts">
                 <dt>"Vault URI"</dt>
                 <dd class="wrap" data-testid="pending-vault"><code>{move || get(|p| p.vault_uri.to_string())}</code></dd>
@@ -73,7 +82,8 @@ pub fn PendingView(
 }
 
 /// The setup's last failure, unless the operation that caused it is showing
-/// it right where it was clicked (or the test passed since).
+/// it right where it was clicked, the form shows it at the field at fault,
+/// or the test passed since.
 #[component]
 fn LastError(
     /// The setup's stage.
@@ -84,6 +94,12 @@ fn LastError(
         store
             .error(&[OpKind::Start, OpKind::Grant, OpKind::Test])
             .is_some()
+            || store.pending.with(|p| {
+                p.as_ref().is_some_and(|p| {
+                    p.current_step == SetupStep::VaultAndKey
+                        && p.fault.is_some_and(|f| f.field.is_some())
+                })
+            })
     };
     move || {
         store

@@ -7,7 +7,7 @@ use keyswitch_shared::api::RoleAssignmentGuidance;
 use keyswitch_shared::switch::Stage;
 use leptos::prelude::*;
 
-use super::store::{KmsStore, Op, OpKind, focus_id, use_kms};
+use super::store::{KmsStore, Op, OpKind, use_kms};
 use crate::api;
 use crate::components::command_tabs::CommandTabs;
 use crate::components::dialog::Dialog;
@@ -68,7 +68,7 @@ fn open_and_close_with_the_stage(store: KmsStore) {
         {
             store.role_open.set(false);
             if untrack(|| store.error(&[OpKind::Test])).is_some() {
-                focus_id("pending-heading");
+                store.focus_after_failure();
             }
         }
     });

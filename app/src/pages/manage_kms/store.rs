@@ -7,7 +7,7 @@ use std::time::Duration;
 use keyswitch_shared::api::{
     KmsAnswer, KmsOverview, PendingSetup, StartSwitch, VerifyTenantRequest,
 };
-use keyswitch_shared::switch::{Stage, TenantRef};
+use keyswitch_shared::switch::{SetupField, SetupStep, Stage, TenantRef};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -274,9 +274,15 @@ impl KmsStore {
         store
     }
 
-    /// Asks the edge to do `op`; a sign-in popup opens now, on the click.
+    /// Asks the edge to do `op`; a sign-in popup opens now, on the click,
+    /// unless the model says the admin consent it could ask for still holds
+    /// (Test Connection after correcting the vault or key).
     pub fn run(self, op: Op) {
-        if op.signs_in() {
+        let consent_holds = matches!(op, Op::Start(_))
+            && self
+                .pending
+                .with_untracked(|p| p.as_ref().is_some_and(|p| p.consent_holds));
+        if op.signs_in() && !consent_holds {
             self.popup.open();
         }
         self.action.dispatch(op);
@@ -331,6 +337,21 @@ impl KmsStore {
             self.error(&[OpKind::Test])
                 .filter(|_| !self.role_open.get())
         })
+    }
+
+    /// After a failed step: focus where the admin fixes it, as the model
+    /// places the failure (the field at fault, which the form focuses as it
+    /// appears), else the pending setup's heading.
+    pub fn focus_after_failure(self) {
+        let at_field = self.pending.with_untracked(|p| {
+            p.as_ref()
+                .and_then(|p| (p.current_step == SetupStep::VaultAndKey).then_some(p.fault?.field?))
+        });
+        focus_id(match at_field {
+            Some(SetupField::VaultUri) => "vault-uri",
+            Some(SetupField::KeyName) => "key-name",
+            None => "pending-heading",
+        });
     }
 
     /// Changes whenever the edge reports a state or the trail has news:

@@ -4,6 +4,8 @@
 
 use std::str::FromStr;
 
+use keyswitch_shared::switch::SetupField;
+use keyswitch_shared::validation::Suggestion;
 use keyswitch_shared::{Cloud, KeyName, ValidationError, VaultUri};
 use leptos::html;
 use leptos::prelude::*;
@@ -43,13 +45,6 @@ pub fn key_name_problem(input: &str) -> Option<ValidationError> {
     KeyName::from_str(input).err()
 }
 
-fn as_field_error(e: &ValidationError) -> FieldError {
-    FieldError {
-        message: e.to_string(),
-        fix: e.fix(),
-    }
-}
-
 /// The form's values after both parsers accepted them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidTarget {
@@ -80,6 +75,9 @@ pub fn SwitchForm(
     /// The clouds with a connector (from the edge's state); unknown: any.
     #[prop(optional, into)]
     clouds: Signal<Option<Vec<Cloud>>>,
+    /// The field to focus when the form appears (the field at fault).
+    #[prop(optional)]
+    focus: Option<SetupField>,
 ) -> impl IntoView {
     let vault_uri = RwSignal::new(initial_vault_uri);
     let key_name = RwSignal::new(initial_key_name);
@@ -111,22 +109,27 @@ pub fn SwitchForm(
                 FieldError {
                     message: body.message.clone(),
                     fix: body.fix.clone(),
+                    suggestion: None,
                 },
             ))
         });
         server_field_error.set(next);
     });
-    Effect::new(move |_| {
+    // Not on the first run: a refusal given when the form appears (the
+    // setup's failure at its field) stays until the admin edits.
+    Effect::new(move |first: Option<()>| {
         vault_uri.track();
         key_name.track();
-        server_field_error.set(None);
+        if first.is_some() {
+            server_field_error.set(None);
+        }
     });
 
     let uri_error = Signal::derive(move || {
         let problem = clouds.with(|c| vault_uri.with(|v| vault_uri_problem(v, c.as_deref())));
         match problem {
             Some(ValidationError::VaultUriEmpty) if !uri_touched.get() => None,
-            Some(e) => Some(as_field_error(&e)),
+            Some(e) => Some(FieldError::from_validation(&e)),
             None => server_field_error
                 .get()
                 .filter(|(f, _)| f == "vault_uri")
@@ -137,7 +140,7 @@ pub fn SwitchForm(
         let problem = key_name.with(|v| key_name_problem(v));
         match problem {
             Some(ValidationError::KeyNameEmpty) if !key_touched.get() => None,
-            Some(e) => Some(as_field_error(&e)),
+            Some(e) => Some(FieldError::from_validation(&e)),
             None => server_field_error
                 .get()
                 .filter(|(f, _)| f == "key_name")
@@ -177,10 +180,35 @@ pub fn SwitchForm(
         });
     };
 
+    if let Some(field) = focus {
+        let input = match field {
+            SetupField::VaultUri => uri_ref,
+            SetupField::KeyName => key_ref,
+        };
+        request_animation_frame(move || {
+            if let Some(i) = input.get_untracked() {
+                let _focused = i.focus();
+            }
+        });
+    }
+
+    // A key URL in either field, or `name/version` in Key Name: one click
+    // puts each part in its field (the shared parser found them), and focus
+    // stays in the form, on Key Name.
+    let apply = Callback::new(move |s: Suggestion| {
+        if let Some(vault) = s.vault_uri {
+            vault_uri.set(vault);
+        }
+        key_name.set(s.key_name);
+        if let Some(i) = key_ref.get_untracked() {
+            let _focused = i.focus();
+        }
+    });
+
     view! {
         <form class="form" on:submit=submit novalidate>
-            <TextField text=VAULT_URI value=vault_uri error=uri_error node_ref=uri_ref disabled=busy/>
-            <TextField text=KEY_NAME value=key_name error=key_error node_ref=key_ref disabled=busy/>
+            <TextField text=VAULT_URI value=vault_uri error=uri_error node_ref=uri_ref disabled=busy on_suggestion=apply/>
+            <TextField text=KEY_NAME value=key_name error=key_error node_ref=key_ref disabled=busy on_suggestion=apply/>
             <div class="actions">
                 <button type="submit" class="button button-primary" disabled=move || busy.get()>
                     "Test Connection"

@@ -3,6 +3,7 @@
 //! Name. Checked with the `shared` rules before it is sent.
 
 use keyswitch_shared::CatalogError;
+use keyswitch_shared::validation::Suggestion;
 use keyswitch_shared::vaults::{AzureForm, CreateVaultForm, VaultName, VaultStrategy};
 use leptos::prelude::*;
 
@@ -214,7 +215,11 @@ pub fn CreateVaultDialog(
                     <NameStep draft=draft name_error=err_for("name")/>
                 </Show>
                 <Show when=move || step.get() == 2>
-                    <AzureStep draft=draft error_for=Callback::new(err_for)/>
+                    <AzureStep
+                        draft=draft
+                        error_for=Callback::new(err_for)
+                        on_fixed=Callback::new(move |()| local_error.set(None))
+                    />
                 </Show>
                 {form_error}
                 <MaybeError error=general_error/>
@@ -289,13 +294,24 @@ fn AzureStep(
     draft: Draft,
     /// The problem with a field (by its wire name), if any.
     error_for: Callback<&'static str, Signal<Option<FieldError>>>,
+    /// A one-click fix was applied: the old verdict no longer holds.
+    on_fixed: Callback<()>,
 ) -> impl IntoView {
     let e = move |field| error_for.run(field);
+    // A key URL in either field, or `name/version` in Key Name: one click
+    // puts each part where it belongs, and the checks run again on Create.
+    let apply = Callback::new(move |s: Suggestion| {
+        if let Some(vault) = s.vault_uri {
+            draft.vault_uri.set(vault);
+        }
+        draft.key_name.set(s.key_name);
+        on_fixed.run(());
+    });
     view! {
         <TextField text=CLIENT_ID value=draft.client_id error=e("client_id")/>
         <TextField text=TENANT_ID value=draft.tenant_id error=e("tenant_id")/>
         <TextField text=CLIENT_SECRET value=draft.client_secret error=e("client_secret") secret=true/>
-        <TextField text=VAULT_URI value=draft.vault_uri error=e("vault_uri")/>
-        <TextField text=KEY_NAME value=draft.key_name error=e("key_name")/>
+        <TextField text=VAULT_URI value=draft.vault_uri error=e("vault_uri") on_suggestion=apply/>
+        <TextField text=KEY_NAME value=draft.key_name error=e("key_name") on_suggestion=apply/>
     }
 }

@@ -87,9 +87,13 @@ fn use_vaults() -> VaultsPage {
 }
 
 fn field_error(e: &CatalogError) -> FieldError {
-    FieldError {
-        message: e.message(),
-        fix: e.fix(),
+    match e {
+        CatalogError::InvalidInput(v) => FieldError::from_validation(v),
+        _ => FieldError {
+            message: e.message(),
+            fix: e.fix(),
+            suggestion: None,
+        },
     }
 }
 
@@ -99,6 +103,7 @@ fn refusal_for(error: Option<ApiError>, field: &str) -> Option<FieldError> {
     (body.field.as_deref() == Some(field)).then_some(FieldError {
         message: body.message,
         fix: body.fix,
+        suggestion: None,
     })
 }
 

@@ -14,6 +14,7 @@ use crate::switch::company::{ExportWindow, Finalize, Op, WrappedKey};
 use crate::switch::effect::Effect;
 use crate::switch::event::Inventory;
 use crate::switch::model::Stage;
+use crate::switch::recovery::SetupStep;
 
 /// Every tenant is verified: finalization starts with a last inventory read.
 pub(super) fn start(s: &mut Step<'_>) {
@@ -111,7 +112,10 @@ pub(super) fn final_inventory(
             // Why the switch went back (seed 000, "tenants keep showing as
             // unverified"): the admin refreshes and verifies the new ones.
             let unverified = setup.tenants.iter().filter(|t| !t.is_verified()).count();
-            setup.last_error = Some(CatalogError::TenantsUnverified { unverified }.body());
+            setup.fail(
+                &CatalogError::TenantsUnverified { unverified },
+                SetupStep::VerifyTenants,
+            );
         }
         let outcome = if blocked.is_some() {
             Outcome::Refused
@@ -130,7 +134,7 @@ pub(super) fn final_inventory(
         return Err(CatalogError::Internal);
     };
     setup.commit_issued = true;
-    setup.last_error = None;
+    setup.clear_failure();
     let target = setup.target.clone();
     let wrapped = setup.finalize.as_ref().and_then(|f| f.wrapped.clone());
     s.audit(
@@ -277,7 +281,7 @@ pub(super) fn failed(s: &mut Step<'_>, error: CatalogError) {
         return;
     };
     setup.commit_issued = false;
-    setup.last_error = Some(error.body());
+    setup.fail(&error, SetupStep::Finalize);
     if let Some(f) = setup.finalize.as_mut() {
         f.attempts = f.attempts.saturating_add(1);
         f.last_error = Some(error.body());

@@ -31,6 +31,7 @@ use super::model::{Stage, Target, Tenant, TenantRef};
 use crate::audit::{Actor, AuditAction, IdentityProvider, Outcome, OutsideAdmin};
 use crate::catalog::CatalogError;
 use crate::ids::KeyId;
+pub(crate) use setup::fresh as consent_is_fresh;
 
 /// Applies `event` to `model` in the context `ctx`.
 ///

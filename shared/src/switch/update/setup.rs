@@ -19,9 +19,10 @@ use crate::switch::company::{ConsentSignIn, IssuedState, Op, Purpose, Setup};
 use crate::switch::effect::{Effect, Reply};
 use crate::switch::event::{ConsentAnswer, ConsentProof, Inventory, InventoryTenant, SignIn};
 use crate::switch::model::{Consent, Stage, Target, Tenant, TenantRef, TenantStatus};
+use crate::switch::recovery::SetupStep;
 
 /// Whether a consent still counts at `now` (Unix seconds).
-fn fresh(c: &Consent, now: i64, ttl: i64) -> bool {
+pub(crate) fn fresh(c: &Consent, now: i64, ttl: i64) -> bool {
     now >= c.granted_at && now - c.granted_at < ttl
 }
 
@@ -90,7 +91,7 @@ pub(super) fn start(
         setup.target = target;
         setup.tested = None;
         setup.consent_sign_in = None;
-        setup.last_error = None;
+        setup.clear_failure();
         setup.stage = Stage::Draft;
         s.audit(
             &actor,
@@ -113,6 +114,7 @@ pub(super) fn start(
             commit_issued: false,
             finalize: None,
             last_error: None,
+            fault: None,
             started_by: actor.name.clone(),
             started_at_ms: s.now_ms(),
         });
@@ -215,7 +217,7 @@ fn consent_reply(s: &mut Step<'_>, error: Option<CatalogError>) {
 fn consent_failed(s: &mut Step<'_>, admin: &Actor, error: CatalogError) {
     if let Some(setup) = s.m.setup.as_mut() {
         setup.stage = Stage::Draft;
-        setup.last_error = Some(error.body());
+        setup.fail(&error, SetupStep::AdminConsent);
     }
     let code = Some(error.code().to_owned());
     s.audit(admin, AuditAction::AdminConsent, Outcome::Failed, code);
@@ -321,7 +323,7 @@ pub(super) fn consent_proven(
             let setup = s.setup_mut("consent_granted")?;
             setup.vault_tenant = Some(proof.tenant.clone());
             setup.consent = Some(consent);
-            setup.last_error = None;
+            setup.clear_failure();
             setup.stage = Stage::AwaitingRoleAssignment;
             let who: String = proof.admin.chars().take(120).collect();
             let note = Some(format!("tenant {} by {who}", proof.tenant.as_str()));
@@ -370,10 +372,10 @@ pub(super) fn test(s: &mut Step<'_>, actor: Actor) -> Result<(), CatalogError> {
     let setup = s.setup_mut("test_connection")?;
     if stage == Stage::AwaitingRoleAssignment {
         setup.consent = None;
-        setup.last_error = Some(CatalogError::AdminConsentRequired.body());
+        setup.fail(&CatalogError::AdminConsentRequired, SetupStep::AdminConsent);
         setup.stage = Stage::Draft;
     } else {
-        setup.last_error = None;
+        setup.clear_failure();
         setup.stage = Stage::AwaitingConsent;
     }
     s.reply(Reply::Error(CatalogError::AdminConsentRequired));
@@ -402,7 +404,7 @@ fn begin_test(s: &mut Step<'_>, actor: Actor) -> Result<(), CatalogError> {
     let setup = s.setup_mut("test_connection")?;
     setup.stage = Stage::TestingConnection;
     setup.tested = None;
-    setup.last_error = None;
+    setup.clear_failure();
     let attempt = s.lease(Op::ConnectionTest { actor });
     let effect = test_effect(s.setup_mut("test_connection")?, attempt);
     s.effects.push(effect);
@@ -506,7 +508,7 @@ pub(super) fn connection_tested(
         Ok(tested) => {
             let note = Some(format!("{} (RSA {})", tested.kid, tested.size_bits));
             setup.tested = Some(tested);
-            setup.last_error = None;
+            setup.clear_failure();
             setup.stage = Stage::Tested;
             s.audit(
                 &actor,
@@ -554,7 +556,7 @@ pub(super) fn test_failed(setup: &mut Setup, error: &CatalogError) {
         _ => Stage::Draft,
     };
     setup.tested = None;
-    setup.last_error = Some(error.body());
+    setup.fail(error, SetupStep::ConnectionTest);
 }
 
 /// Save (from `tested`) or Refresh (while verifying): read the inventory
@@ -623,7 +625,7 @@ pub(super) fn take_inventory(setup: &mut Setup, inventory: &Inventory) -> Option
         .first()
         .map(crate::switch::UnverifiableSet::error);
     match &error {
-        Some(e) => setup.last_error = Some(e.body()),
+        Some(e) => setup.fail(e, SetupStep::VerifyTenants),
         None => {
             let settled = |code: &str| {
                 code == "backup_set_unverifiable"
@@ -631,7 +633,7 @@ pub(super) fn take_inventory(setup: &mut Setup, inventory: &Inventory) -> Option
                         && setup.tenants.iter().all(Tenant::is_verified))
             };
             if setup.last_error.as_ref().is_some_and(|e| settled(&e.code)) {
-                setup.last_error = None;
+                setup.clear_failure();
             }
         }
     }
