@@ -1395,12 +1395,15 @@ impl Sim {
                         return Some(Action::Event(self.begin_verify(t)));
                     }
                 }
+                // An empty round waits for the admin: confirm it mostly.
+                if self.m.export_round().is_some_and(|r| r.tenants.is_empty()) && d.pct(60) {
+                    return Some(Action::Event(Event::ConfirmNoExportTenants {
+                        actor: admin,
+                    }));
+                }
                 match d.roll(10) {
                     0..=2 if matches!(self.m.export_window(), ExportWindow::Open { .. }) => {
                         self.export(admin, d)
-                    }
-                    3 if self.m.export_round().is_some_and(|r| r.tenants.is_empty()) => {
-                        Event::ConfirmNoExportTenants { actor: admin }
                     }
                     3..=4 if matches!(self.m.provider(), Provider::AzureKeyVault { .. }) => {
                         Event::BeginExportRound { actor: admin }
