@@ -567,6 +567,24 @@ mod tests {
                 code: "BadParameter".into()
             }
         );
+        // The operation is named as `key_ops` spells it, whatever the case
+        // of Key Vault's message.
+        for (said, named) in [
+            ("WrapKey", "wrapKey"),
+            ("UNWRAPKEY", "unwrapKey"),
+            ("unwrapkey", "unwrapKey"),
+        ] {
+            let body = format!(
+                r#"{{"error":{{"code":"Forbidden","message":"Operation {said} is not permitted on this key."}}}}"#
+            );
+            assert_eq!(
+                map_key_vault_error(403, &body, None),
+                CatalogError::KeyOperationsMissing {
+                    missing: vec![named.into()]
+                },
+                "{said}"
+            );
+        }
         // A key outside its validity window, named by Key Vault's words or
         // by its inner code.
         let expired = [
