@@ -3936,7 +3936,7 @@ fn check_configuration_rates_the_keys_validity_window() {
     let versionless = KeyId::new(&t.vault_uri, &t.key_name, None);
     // (nbf, exp) relative to now in seconds → the validity check's status
     // and, for a problem, its code.
-    let cases: [(Option<i64>, Option<i64>, CheckStatus, Option<&str>); 6] = [
+    let cases = [
         (None, None, CheckStatus::Ok, None),
         (None, Some(40 * DAY), CheckStatus::Ok, None),
         (None, Some(29 * DAY), CheckStatus::Warning, None),
