@@ -585,6 +585,20 @@ mod tests {
                 "{said}"
             );
         }
+        // Anything else in the operation's place is not repeated to the
+        // admin (only a short alphabetic name is).
+        for said in ["<b>wrapKey</b>", "wrap-key", &"a".repeat(21)] {
+            let body = format!(
+                r#"{{"error":{{"code":"Forbidden","message":"Operation {said} is not permitted on this key."}}}}"#
+            );
+            assert_eq!(
+                map_key_vault_error(403, &body, None),
+                CatalogError::KeyOperationsMissing {
+                    missing: vec!["wrapKey or unwrapKey".into()]
+                },
+                "{said}"
+            );
+        }
         // A key outside its validity window, named by Key Vault's words or
         // by its inner code.
         let expired = [
