@@ -166,19 +166,23 @@ fn finish(
     let nonce = hex::encode(nonce_bytes);
     // The console's own stylesheet (public/app.css, served unhashed as
     // /app.css by the worker's static assets): same colours, both colour
-    // schemes, focus rings and buttons as the console.
+    // schemes, focus rings and buttons as the console. The opener is told
+    // first, by a script *before* the stylesheet: a script after it would
+    // wait for the stylesheet to load, and a popup closed quickly would
+    // never tell Manage KMS.
     let html = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <meta name=\"referrer\" content=\"no-referrer\"><title>{title} · keyswitch</title>\
+         <script nonce=\"{nonce}\">(function(){{var m={msg};var o={origin_js};\
+         if(window.opener&&!window.opener.closed){{try{{window.opener.postMessage(m,o);\
+         document.addEventListener('DOMContentLoaded',function(){{var n=document.getElementById('popup-note');if(n){{n.hidden=false;}}}});}}catch(e){{}}}}}})();</script>\
          <link rel=\"stylesheet\" href=\"/app.css\">\
          </head><body><header class=\"topbar\"><span class=\"brand\">RedApp</span>\
          <span class=\"nav-item\">Key Management</span></header>\
          <main class=\"page landing\"><div class=\"card\"><h1>{title}</h1>{body_html}\
          <p id=\"popup-note\" class=\"muted\" hidden>This window can be closed; Manage KMS continues in the window you came from.</p>\
          <p class=\"actions\"><a class=\"button button-primary\" href=\"{back}\">Back to Manage KMS</a></p></div></main>\
-         <script nonce=\"{nonce}\">(function(){{var m={msg};var o={origin_js};\
-         if(window.opener&&!window.opener.closed){{try{{window.opener.postMessage(m,o);document.getElementById('popup-note').hidden=false;}}catch(e){{}}}}}})();</script>\
          </body></html>",
         title = esc(title),
         back = esc(back),

@@ -79,6 +79,13 @@ test('vault screen: the dialogs pass axe in both schemes, and their field errors
   await expect(vaults.status).toContainText('The vault Finance was created.');
   await checkScreen(page, 'vaults-list');
 
+  // The items form: its refusals keep their room too.
+  const secretName = vaults.items.getByRole('textbox', { name: 'Secret name' });
+  await expectErrorKeepsLayout(secretName, () => vaults.items.getByRole('button', { name: 'Store secret' }).click(), 'Enter a name for the item');
+  await secretName.fill('API key');
+  const secretValue = vaults.items.getByLabel('Secret value');
+  await expectErrorKeepsLayout(secretValue, () => vaults.items.getByRole('button', { name: 'Store secret' }).click(), 'Enter the password or secret value');
+
   await vaults.row('Finance').getByRole('button', { name: 'Replace client secret' }).click();
   const replace = page.getByRole('dialog', { name: 'Replace client secret' });
   await expect(replace).toBeVisible();
@@ -107,4 +114,9 @@ test('moving between screens puts focus on the new screen\'s heading', async ({ 
   await expect(kms.heading).toBeFocused();
   await page.goBack();
   await expect(home).toBeFocused();
+
+  // An address that names no screen.
+  await page.goto('/companies');
+  await expect(page.getByRole('heading', { name: 'Page not found', level: 1 })).toBeVisible();
+  await checkScreen(page, 'not-found');
 });

@@ -328,6 +328,12 @@ test('Common issues: tenants keep showing as unverified (new backup set, wrong a
   await expect(page.getByRole('button', { name: 'Export key' })).toHaveCount(0);
   await expect(kms.audit).toContainText('Company key exported');
   await kms.screenshot('exported');
+  // The export re-verification (audit stream's screen) through the same
+  // checks: a round lists the tenants to verify again.
+  await page.getByRole('button', { name: 'Verify every tenant again' }).click();
+  await expect(page.getByRole('region', { name: 'Tenants to verify again' })
+    .or(page.getByRole('heading', { name: 'Tenants to verify again' })).first()).toBeVisible();
+  await kms.screenshot('export-reverification-round');
   expect(errors).toEqual([]);
 });
 
@@ -458,6 +464,16 @@ test('the role dialog by keyboard; cancel part-way, with confirmation; the encry
   await kms.testConnection({ consentAs: fresh.admin });
   await expect(kms.roleDialog).toBeVisible();
   await kms.screenshot('role-assignment-dialog');
+  // Every command tab of the dialog passes the same checks (no connection
+  // test follows here, so the 20 s consent of the test stack does not
+  // matter).
+  const roleTabs = kms.roleDialog.getByRole('tablist', { name: 'Commands that assign Key Vault Crypto User' });
+  for (const [tab, name] of [['Azure PowerShell', 'powershell'], ['Terraform', 'terraform'], ['Bicep', 'bicep']]) {
+    await roleTabs.getByRole('tab', { name: tab }).click();
+    await expect(roleTabs.getByRole('tab', { name: tab })).toHaveAttribute('aria-selected', 'true');
+    await kms.screenshot(`role-dialog-${name}-tab`);
+  }
+  await roleTabs.getByRole('tab', { name: 'Azure CLI' }).click();
 
   // The role commands run as copied, for each tool: the scope is derived,
   // the connector's app id is the assignee; no placeholder anywhere.
