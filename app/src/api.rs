@@ -9,6 +9,8 @@ use keyswitch_shared::api::{
     AuditTrail, CompanyKeyExport, ExportVerification, FinalizeProgress, KmsAnswer, KmsOverview,
     RoleAssignmentGuidance, StartSwitch, VerifyTenantAnswer, VerifyTenantRequest,
 };
+use keyswitch_shared::audit::AuditFilter;
+use keyswitch_shared::audit_export::Format;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -196,19 +198,63 @@ pub async fn cancel(company: &str) -> Result<KmsAnswer, ApiError> {
     post(&kms(company, "/cancel"), NO_BODY).await
 }
 
-/// `GET …/kms/audit`: the newest `pages` pages of the audit trail, newest
-/// first, and the cursor of the page after them (if any).
-pub async fn audit(company: &str, pages: usize) -> Result<AuditTrail, ApiError> {
-    let mut trail: AuditTrail = get(&kms(company, "/audit")).await?;
-    for _ in 1..pages {
-        let Some(cursor) = trail.next_cursor else {
-            break;
-        };
-        let older: AuditTrail = get(&kms(company, &format!("/audit?cursor={cursor}"))).await?;
-        trail.events.extend(older.events);
-        trail.next_cursor = older.next_cursor;
+/// `GET …/kms/audit`: one page (50 events) of the audit trail that passes
+/// `filter`, newest first: the newest, or the one older than `cursor`.
+pub async fn audit_page(
+    company: &str,
+    filter: &AuditFilter,
+    cursor: Option<u64>,
+) -> Result<AuditTrail, ApiError> {
+    get(&kms(
+        company,
+        &audit_query("/audit?limit=50", filter, cursor),
+    ))
+    .await
+}
+
+/// `rest` with the filter and the cursor as query parameters.
+fn audit_query(rest: &str, filter: &AuditFilter, cursor: Option<u64>) -> String {
+    let mut path = rest.to_owned();
+    let query = filter.to_query();
+    if !query.is_empty() {
+        path.push('&');
+        path.push_str(&query);
     }
-    Ok(trail)
+    if let Some(c) = cursor {
+        path.push_str(&format!("&cursor={c}"));
+    }
+    path
+}
+
+/// `GET …/kms/audit/download?format=…`: every event that passes `filter`,
+/// as the file's text.
+pub async fn audit_file(
+    company: &str,
+    filter: &AuditFilter,
+    format: Format,
+) -> Result<String, ApiError> {
+    let rest = format!("/audit/download?format={}", format.extension());
+    exchange(
+        Method::GET,
+        &kms(company, &audit_query(&rest, filter, None)),
+        None,
+    )
+    .await
+}
+
+/// `POST …/kms/export/verification`: start verifying every tenant again.
+pub async fn begin_export_verification(company: &str) -> Result<ExportVerification, ApiError> {
+    post(&kms(company, "/export/verification"), NO_BODY).await
+}
+
+/// `POST …/kms/export/verification/confirm-no-tenants`: the round lists no
+/// backup set; confirm there is nothing to verify.
+pub async fn confirm_no_export_tenants(company: &str) -> Result<ExportVerification, ApiError> {
+    post(
+        &kms(company, "/export/verification/confirm-no-tenants"),
+        NO_BODY,
+    )
+    .await
 }
 
 /// `POST …/kms/tenants/verify`: where to send the tenant's admin.

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod components;
+pub mod download;
 pub mod fetched;
 pub mod navigation;
 pub mod pages;

@@ -6,6 +6,7 @@
 //! Events name who, what, when and the outcome; never a secret.
 
 use keyswitch_shared::api::AuditEvent;
+use keyswitch_shared::audit::AuditFilter;
 use keyswitch_shared::vaults::VaultAuditEvent;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -29,6 +30,8 @@ pub trait Event: Serialize + DeserializeOwned {
     fn seq(&self) -> u64;
     /// Sets its sequence number.
     fn set_seq(&mut self, seq: u64);
+    /// Whether it passes `filter`.
+    fn passes(&self, filter: &AuditFilter) -> bool;
 }
 
 impl Event for AuditEvent {
@@ -38,6 +41,9 @@ impl Event for AuditEvent {
     fn set_seq(&mut self, seq: u64) {
         self.seq = seq;
     }
+    fn passes(&self, filter: &AuditFilter) -> bool {
+        filter.matches(self.action, self.outcome)
+    }
 }
 
 impl Event for VaultAuditEvent {
@@ -46,6 +52,9 @@ impl Event for VaultAuditEvent {
     }
     fn set_seq(&mut self, seq: u64) {
         self.seq = seq;
+    }
+    fn passes(&self, filter: &AuditFilter) -> bool {
+        filter.matches(self.action, self.outcome)
     }
 }
 
@@ -72,22 +81,27 @@ pub async fn prepare<E: Event>(
     batch.put(SEQ, &seq)
 }
 
-/// Which page of a trail to read: `?cursor=<seq>&limit=N`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// Which page of a trail to read: `?cursor=<seq>&limit=N`, and which
+/// entries (`&action=a,b&outcome=failed`, see [`AuditFilter`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Query {
     /// Only events older than this sequence number (the `next_cursor` of
     /// the previous page); `None` starts at the newest.
     pub cursor: Option<u64>,
     /// At most this many events (1 to [`MAX_LIMIT`]).
     pub limit: usize,
+    /// Only events that pass it.
+    #[serde(default)]
+    pub filter: AuditFilter,
 }
 
 impl Query {
-    /// Reads `cursor` and `limit` from a request's query string.
+    /// Reads `cursor`, `limit` and the filter from a request's query string.
     pub fn from_url(url: &Url) -> Result<Self, EdgeError> {
         let mut query = Self {
             cursor: None,
             limit: DEFAULT_LIMIT,
+            filter: AuditFilter::default(),
         };
         for (name, value) in url.query_pairs() {
             match name.as_ref() {
@@ -111,7 +125,9 @@ impl Query {
                         ));
                     }
                 },
-                _ => {}
+                other => {
+                    query.filter.take(other, &value)?;
+                }
             }
         }
         Ok(query)
@@ -127,39 +143,117 @@ pub struct Page<E> {
     pub next_cursor: Option<u64>,
 }
 
-/// Reads one page, newest first.
-pub async fn page<E: Event>(storage: &Storage, query: Query) -> Result<Page<E>, EdgeError> {
-    let limit = query.limit.clamp(1, MAX_LIMIT);
-    let end = query.cursor.map(key);
-    let mut options = ListOptions::new()
-        .prefix(PREFIX)
-        .reverse(true)
-        .limit(limit + 1);
+/// Stored events read per storage call while filtering.
+const SCAN_BATCH: usize = 500;
+
+/// Most stored events one filtered page looks at: a filter that matches
+/// rarely answers a shorter page (with its `next_cursor`) rather than
+/// reading the whole trail in one request.
+const MAX_SCAN: usize = 5_000;
+
+/// Up to `limit` stored events older than `before` (all when `None`),
+/// newest first.
+async fn older<E: Event>(
+    storage: &Storage,
+    before: Option<u64>,
+    limit: usize,
+) -> Result<Vec<E>, EdgeError> {
+    let end = before.map(key);
+    let mut options = ListOptions::new().prefix(PREFIX).reverse(true).limit(limit);
     if let Some(end) = end.as_deref() {
         options = options.end(end);
     }
     let map = storage.list_with_options(options).await?;
-    let mut events = Vec::with_capacity(limit + 1);
+    let mut events = Vec::with_capacity(limit);
     for value in map.values() {
         events.push(batch::decode::<E>(value.map_err(worker::Error::from)?)?);
     }
-    let next_cursor = if events.len() > limit {
-        events.truncate(limit);
-        events.last().map(Event::seq)
-    } else {
-        None
-    };
-    Ok(Page {
-        events,
-        next_cursor,
-    })
+    Ok(events)
+}
+
+/// Reads one page, newest first. The cursor is a sequence number, so a
+/// page never shifts when newer events are written meanwhile. With a
+/// filter, the page holds the matching events among at most [`MAX_SCAN`]
+/// stored ones; `next_cursor` then continues after the last one looked at.
+pub async fn page<E: Event>(storage: &Storage, query: Query) -> Result<Page<E>, EdgeError> {
+    let limit = query.limit.clamp(1, MAX_LIMIT);
+    if query.filter.is_empty() {
+        let mut events = older::<E>(storage, query.cursor, limit + 1).await?;
+        let next_cursor = if events.len() > limit {
+            events.truncate(limit);
+            events.last().map(Event::seq)
+        } else {
+            None
+        };
+        return Ok(Page {
+            events,
+            next_cursor,
+        });
+    }
+    let mut events = Vec::with_capacity(limit);
+    let mut before = query.cursor;
+    let mut scanned = 0;
+    loop {
+        let batch = older::<E>(storage, before, SCAN_BATCH).await?;
+        let exhausted = batch.len() < SCAN_BATCH;
+        for event in batch {
+            scanned += 1;
+            before = Some(event.seq());
+            if event.passes(&query.filter) {
+                events.push(event);
+                if events.len() == limit {
+                    // Whether anything older is left is not known without
+                    // reading on: the next page may be empty.
+                    let more = before.is_some_and(|s| s > 1);
+                    return Ok(Page {
+                        events,
+                        next_cursor: before.filter(|_| more),
+                    });
+                }
+            }
+        }
+        if exhausted {
+            return Ok(Page {
+                events,
+                next_cursor: None,
+            });
+        }
+        if scanned >= MAX_SCAN {
+            return Ok(Page {
+                events,
+                next_cursor: before,
+            });
+        }
+    }
+}
+
+/// Every event that passes `filter`, newest first (the downloads).
+pub async fn all<E: Event>(storage: &Storage, filter: &AuditFilter) -> Result<Vec<E>, EdgeError> {
+    let mut out = Vec::new();
+    let mut before = None;
+    loop {
+        let batch = older::<E>(storage, before, SCAN_BATCH).await?;
+        let exhausted = batch.len() < SCAN_BATCH;
+        for event in batch {
+            before = Some(event.seq());
+            if event.passes(filter) {
+                out.push(event);
+            }
+        }
+        if exhausted {
+            return Ok(out);
+        }
+    }
 }
 
 /// Adds entries the company model numbered itself (it keeps its own
 /// counter) to `batch`, with the counter, for the model's own transaction.
+/// Each entry carries `request_id`, the request (or alarm run) that wrote
+/// it.
 pub fn put_numbered(
     batch: &mut Batch,
     entries: &[keyswitch_shared::switch::AuditEntry],
+    request_id: &crate::request_id::RequestId,
 ) -> Result<(), EdgeError> {
     let Some(last) = entries.last() else {
         return Ok(());
@@ -176,6 +270,8 @@ pub fn put_numbered(
             from: entry.from,
             to: entry.to,
             detail: entry.detail.clone(),
+            outside_admin: entry.outside_admin.clone(),
+            request_id: Some(request_id.as_str().to_owned()),
         };
         batch.put(&key(entry.seq), &event)?;
     }

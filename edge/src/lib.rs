@@ -95,7 +95,10 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
             run(r, c, routes::kms::post_cancel)
         })
         .get_async("/api/companies/:company/kms/audit", |r, c| {
-            run(r, c, routes::kms::get_audit)
+            run(r, c, routes::audit::get_page)
+        })
+        .get_async("/api/companies/:company/kms/audit/download", |r, c| {
+            run(r, c, routes::audit::download)
         })
         .post_async("/api/companies/:company/kms/tenants/verify", |r, c| {
             run(r, c, routes::tenants::post_verify)
@@ -121,6 +124,10 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         .post_async("/api/companies/:company/kms/export/verification", |r, c| {
             run(r, c, routes::export::post_verification)
         })
+        .post_async(
+            "/api/companies/:company/kms/export/verification/confirm-no-tenants",
+            |r, c| run(r, c, routes::export::post_confirm_no_tenants),
+        )
         .post_async("/api/companies/:company/kms/check", |r, c| {
             run(r, c, routes::kms::post_check)
         })

@@ -36,6 +36,13 @@ impl RequestId {
         }
     }
 
+    /// The id of an alarm's run inside a Durable Object (`alarm-` and 16
+    /// hex digits): nobody sent a request, but its audit entries and log
+    /// lines still name one run.
+    pub fn alarm() -> Self {
+        Self(format!("alarm-{}", Self::random().0))
+    }
+
     /// Inside a Durable Object: the id the worker forwarded with the
     /// command ([`HEADER`]), so the object's log lines carry it too.
     pub fn forwarded(req: &Request) -> Self {

@@ -281,6 +281,24 @@ pub struct AuditEvent {
     pub to: crate::switch::Stage,
     /// The catalog code of a failure, or a non-secret note (kid, tenant).
     pub detail: Option<String>,
+    /// The administrator at Microsoft or Google who did the step (granted
+    /// the consent, proved a tenant) for `actor`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outside_admin: Option<crate::audit::OutsideAdmin>,
+    /// The id of the request that caused it (the `x-request-id` of that
+    /// answer; an alarm's own id for automatic steps). Entries written
+    /// before request ids were recorded have none.
+    #[serde(default)]
+    pub request_id: Option<String>,
+}
+
+impl AuditEvent {
+    /// Who did it: a RedApp user, an admin at Microsoft or Google, keyswitch
+    /// itself, or an unknown caller.
+    #[must_use]
+    pub fn actor_kind(&self) -> crate::audit::ActorKind {
+        crate::audit::ActorKind::of(self.actor_role, self.outside_admin.as_ref())
+    }
 }
 
 /// `GET …/kms/audit?cursor=<seq>&limit=N`: one page of the trail, newest
@@ -475,4 +493,12 @@ pub struct ExportVerification {
     pub export_closes_at: Option<i64>,
     /// Tenants to verify again (empty when none is under way).
     pub tenants: Vec<crate::switch::Tenant>,
+    /// Whether a re-verification round is under way.
+    #[serde(default)]
+    pub verifying: bool,
+    /// The round's inventory lists no backup set: nothing opens the export
+    /// until an admin confirms there is nothing to verify
+    /// (`POST …/export/verification/confirm-no-tenants`).
+    #[serde(default)]
+    pub nothing_to_verify: bool,
 }

@@ -236,6 +236,10 @@ pub enum AuditAction {
     ExportTenantVerification,
     /// Every tenant was re-verified: one more export is allowed.
     ExportReopened,
+    /// The re-verification's inventory lists no backup set and the admin
+    /// confirmed there is nothing to verify (the inventory was read once
+    /// more; failed when it listed a set by then).
+    ExportNoTenantsConfirmed,
     /// An operator moved the company onto an AWS KMS key.
     MovedToAwsKms,
     /// The key-binding registry recorded the company on its Azure key (the
@@ -291,7 +295,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, in declaration order (for exhaustiveness checks).
-    pub const ALL: [Self; 48] = [
+    pub const ALL: [Self; 49] = [
         Self::SwitchStarted,
         Self::TargetEdited,
         Self::ConsentLinkIssued,
@@ -319,6 +323,7 @@ impl AuditAction {
         Self::ExportVerificationStarted,
         Self::ExportTenantVerification,
         Self::ExportReopened,
+        Self::ExportNoTenantsConfirmed,
         Self::MovedToAwsKms,
         Self::KeyBound,
         Self::KeyReleased,
@@ -373,6 +378,7 @@ impl AuditAction {
             Self::ExportVerificationStarted => "export_verification_started",
             Self::ExportTenantVerification => "export_tenant_verification",
             Self::ExportReopened => "export_reopened",
+            Self::ExportNoTenantsConfirmed => "export_no_tenants_confirmed",
             Self::MovedToAwsKms => "moved_to_aws_kms",
             Self::KeyBound => "key_bound",
             Self::KeyReleased => "key_released",
@@ -396,6 +402,225 @@ impl AuditAction {
             Self::VaultHealthChanged => "vault_health_changed",
         }
     }
+}
+
+impl AuditAction {
+    /// Whether the action is written to a workspace's vault trail (the
+    /// rest go to a company's Manage KMS trail).
+    #[must_use]
+    pub fn is_vault_action(self) -> bool {
+        matches!(
+            self,
+            Self::VaultCreated
+                | Self::VaultCreate
+                | Self::ConnectionTested
+                | Self::ClientSecretReplaced
+                | Self::DefaultVaultSet
+                | Self::ItemCreated
+                | Self::ItemRead
+                | Self::VaultHealthChanged
+        )
+    }
+
+    /// The action named `wire` (its [`Self::as_str`]), if any.
+    #[must_use]
+    pub fn from_wire(wire: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == wire)
+    }
+}
+
+impl Outcome {
+    /// The outcome named `wire` (its [`Self::as_str`]), if any.
+    #[must_use]
+    pub fn from_wire(wire: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|o| o.as_str() == wire)
+    }
+}
+
+/// Where an administrator outside RedApp signed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentityProvider {
+    /// Microsoft Entra ID (admin consent, a Microsoft 365 tenant's verification).
+    Microsoft,
+    /// Google (a Google Workspace customer's verification).
+    Google,
+}
+
+impl IdentityProvider {
+    /// The wire name, e.g. `microsoft`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Microsoft => "microsoft",
+            Self::Google => "google",
+        }
+    }
+}
+
+/// An administrator at Microsoft or Google who did the step the entry
+/// records (granted the consent, proved the tenant) on behalf of the RedApp
+/// user who started it. The account as the identity provider's verified ID
+/// token named it; never a token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutsideAdmin {
+    /// Where they signed in.
+    pub provider: IdentityProvider,
+    /// Their account (e.g. `adele@contoso.onmicrosoft.com`).
+    pub account: String,
+}
+
+/// Who did what an audit entry records, as a security team sorts a trail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActorKind {
+    /// A person signed in to RedApp (an admin's command).
+    RedappUser,
+    /// An administrator who signed in at Microsoft (consent, tenant proof).
+    MicrosoftAdmin,
+    /// An administrator who signed in at Google (tenant proof).
+    GoogleAdmin,
+    /// keyswitch itself (alarms, finalization, health checks, the sweep).
+    System,
+    /// A callback that could not be tied to anyone (a bad `state`).
+    UnknownCaller,
+}
+
+impl ActorKind {
+    /// Every kind.
+    pub const ALL: [Self; 5] = [
+        Self::RedappUser,
+        Self::MicrosoftAdmin,
+        Self::GoogleAdmin,
+        Self::System,
+        Self::UnknownCaller,
+    ];
+
+    /// The kind of an entry written for `role`, with `outside` when an
+    /// administrator at Microsoft or Google did the step.
+    #[must_use]
+    pub fn of(role: Role, outside: Option<&OutsideAdmin>) -> Self {
+        match (outside, role) {
+            (Some(a), _) => match a.provider {
+                IdentityProvider::Microsoft => Self::MicrosoftAdmin,
+                IdentityProvider::Google => Self::GoogleAdmin,
+            },
+            (None, Role::System) => Self::System,
+            (None, Role::External) => Self::UnknownCaller,
+            (None, _) => Self::RedappUser,
+        }
+    }
+
+    /// The wire name, e.g. `redapp_user`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::RedappUser => "redapp_user",
+            Self::MicrosoftAdmin => "microsoft_admin",
+            Self::GoogleAdmin => "google_admin",
+            Self::System => "system",
+            Self::UnknownCaller => "unknown_caller",
+        }
+    }
+}
+
+/// Which entries of a trail to show: `?action=a,b&outcome=failed,refused`
+/// (each name may also repeat its parameter). An empty list lets every
+/// value through; values are the wire names of [`AuditAction`] and
+/// [`Outcome`]. A name that is neither is refused: a filter that silently
+/// matched nothing would hide a trail from its reader.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditFilter {
+    /// Only these actions (none: every action).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub actions: Vec<AuditAction>,
+    /// Only these outcomes (none: every outcome).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outcomes: Vec<Outcome>,
+}
+
+/// The most values one filter parameter may name (there are 48 actions).
+const MAX_FILTER_VALUES: usize = 64;
+
+impl AuditFilter {
+    /// Takes one query parameter: `Ok(true)` when it was a filter
+    /// (`action` or `outcome`), `Ok(false)` for any other name, and an
+    /// `invalid_input` naming the parameter for a value that is no action
+    /// (or outcome), an empty value, or too many values.
+    pub fn take(&mut self, name: &str, value: &str) -> Result<bool, crate::CatalogError> {
+        let bad = |reason: String| crate::CatalogError::InvalidField {
+            field: name.to_owned(),
+            reason,
+        };
+        match name {
+            "action" => {
+                for part in value.split(',') {
+                    let action = AuditAction::from_wire(part.trim()).ok_or_else(|| {
+                        bad(format!(
+                            "'{}' is not an audit action (e.g. save, connection_test, company_key_export)",
+                            printable(part)
+                        ))
+                    })?;
+                    if !self.actions.contains(&action) {
+                        self.actions.push(action);
+                    }
+                }
+                if self.actions.len() > MAX_FILTER_VALUES {
+                    return Err(bad("names too many actions".into()));
+                }
+                Ok(true)
+            }
+            "outcome" => {
+                for part in value.split(',') {
+                    let outcome = Outcome::from_wire(part.trim()).ok_or_else(|| {
+                        bad(format!(
+                            "'{}' is not an outcome (succeeded, failed or refused)",
+                            printable(part)
+                        ))
+                    })?;
+                    if !self.outcomes.contains(&outcome) {
+                        self.outcomes.push(outcome);
+                    }
+                }
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    /// Whether an entry with `action` and `outcome` passes.
+    #[must_use]
+    pub fn matches(&self, action: AuditAction, outcome: Outcome) -> bool {
+        (self.actions.is_empty() || self.actions.contains(&action))
+            && (self.outcomes.is_empty() || self.outcomes.contains(&outcome))
+    }
+
+    /// Whether it lets every entry through.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.actions.is_empty() && self.outcomes.is_empty()
+    }
+
+    /// The filter as query parameters (`action=a,b&outcome=c`), empty when
+    /// it lets everything through; [`Self::take`] reads it back.
+    #[must_use]
+    pub fn to_query(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.actions.is_empty() {
+            let names: Vec<_> = self.actions.iter().map(|a| a.as_str()).collect();
+            parts.push(format!("action={}", names.join(",")));
+        }
+        if !self.outcomes.is_empty() {
+            let names: Vec<_> = self.outcomes.iter().map(|o| o.as_str()).collect();
+            parts.push(format!("outcome={}", names.join(",")));
+        }
+        parts.join("&")
+    }
+}
+
+/// A caller's value as an error may quote it: at most 40 printable characters.
+fn printable(value: &str) -> String {
+    value.chars().filter(|c| !c.is_control()).take(40).collect()
 }
 
 #[cfg(test)]
@@ -458,5 +683,86 @@ mod tests {
     fn all_lists_every_action_once() {
         let set: std::collections::HashSet<_> = AuditAction::ALL.iter().collect();
         assert_eq!(set.len(), AuditAction::ALL.len());
+    }
+
+    #[test]
+    fn wire_names_read_back() {
+        for a in AuditAction::ALL {
+            assert_eq!(AuditAction::from_wire(a.as_str()), Some(a));
+        }
+        for o in Outcome::ALL {
+            assert_eq!(Outcome::from_wire(o.as_str()), Some(o));
+        }
+        assert_eq!(AuditAction::from_wire("Save"), None);
+        assert_eq!(Outcome::from_wire(""), None);
+        for k in ActorKind::ALL {
+            assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
+        }
+    }
+
+    #[test]
+    fn the_filter_reads_lists_and_repeats_and_refuses_unknown_names() {
+        let mut f = AuditFilter::default();
+        assert!(f.take("action", "save,cancel").unwrap());
+        assert!(f.take("action", "save").unwrap());
+        assert!(f.take("outcome", "refused").unwrap());
+        assert!(!f.take("limit", "3").unwrap());
+        assert_eq!(f.actions, [AuditAction::Save, AuditAction::Cancel]);
+        assert_eq!(f.outcomes, [Outcome::Refused]);
+        assert!(f.matches(AuditAction::Cancel, Outcome::Refused));
+        assert!(!f.matches(AuditAction::Cancel, Outcome::Failed));
+        assert!(!f.matches(AuditAction::Refresh, Outcome::Refused));
+        assert_eq!(f.to_query(), "action=save,cancel&outcome=refused");
+        let mut back = AuditFilter::default();
+        for pair in f.to_query().split('&') {
+            let (n, v) = pair.split_once('=').unwrap();
+            back.take(n, v).unwrap();
+        }
+        assert_eq!(back, f);
+
+        for (name, value) in [
+            ("action", "drop_table"),
+            ("action", ""),
+            ("action", "save,"),
+            ("outcome", "ok"),
+            ("outcome", "SUCCEEDED"),
+        ] {
+            let mut f = AuditFilter::default();
+            let err = f.take(name, value).unwrap_err();
+            assert_eq!(err.code(), "invalid_input");
+            assert_eq!(err.body().field.as_deref(), Some(name), "{value}");
+        }
+        let empty = AuditFilter::default();
+        assert!(empty.is_empty() && empty.to_query().is_empty());
+        assert!(empty.matches(AuditAction::Save, Outcome::Failed));
+    }
+
+    #[test]
+    fn who_acted_is_sorted_by_kind() {
+        let ms = OutsideAdmin {
+            provider: IdentityProvider::Microsoft,
+            account: "adele@contoso.com".into(),
+        };
+        let google = OutsideAdmin {
+            provider: IdentityProvider::Google,
+            account: "super@example.com".into(),
+        };
+        assert_eq!(
+            ActorKind::of(Role::CompanyAdmin, Some(&ms)),
+            ActorKind::MicrosoftAdmin
+        );
+        assert_eq!(
+            ActorKind::of(Role::PartnerAdmin, Some(&google)),
+            ActorKind::GoogleAdmin
+        );
+        assert_eq!(
+            ActorKind::of(Role::CompanyAdmin, None),
+            ActorKind::RedappUser
+        );
+        assert_eq!(ActorKind::of(Role::System, None), ActorKind::System);
+        assert_eq!(
+            ActorKind::of(Role::External, None),
+            ActorKind::UnknownCaller
+        );
     }
 }

@@ -231,6 +231,27 @@ mod tests {
     }
 
     #[test]
+    fn a_modulus_a_bit_short_or_long_is_measured_to_the_bit_and_refused() {
+        // Moduli whose first byte is not full: the size counts the bits of
+        // that byte exactly (an RSA 2047 is not an RSA 2048).
+        for bits in [2047, 2049, 4095, 1025] {
+            assert_eq!(
+                check_key(&bundle("RSA", bits), KeyPolicy::ManageKms, NOW),
+                Err(CatalogError::KeySizeNotSupported {
+                    found_bits: bits,
+                    allowed: vec![2048, 3072, 4096]
+                }),
+                "{bits}"
+            );
+        }
+        assert_eq!(bit_length(&[]), 0);
+        assert_eq!(bit_length(&[0, 0]), 0);
+        assert_eq!(bit_length(&[0, 1]), 1);
+        assert_eq!(bit_length(&[0x7f, 0]), 15);
+        assert_eq!(bit_length(&[1, 0, 0]), 17);
+    }
+
+    #[test]
     fn vault_management_requires_4096_and_says_what_was_found() {
         let e = check_key(&bundle("RSA", 2048), KeyPolicy::VaultManagement, NOW).unwrap_err();
         assert_eq!(

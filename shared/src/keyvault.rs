@@ -567,6 +567,25 @@ mod tests {
                 code: "BadParameter".into()
             }
         );
+        // A redirect (never followed with a token) is no answer at all, and
+        // 408 is an outage like the 5xx.
+        for status in [300, 301, 302, 307, 308, 399] {
+            assert_eq!(
+                map_key_vault_error(status, "", None),
+                CatalogError::UnexpectedAnswer {
+                    service: "Azure Key Vault".into()
+                },
+                "{status}"
+            );
+        }
+        assert_eq!(
+            map_key_vault_error(408, "", None),
+            CatalogError::AzureUnavailable
+        );
+        assert_eq!(
+            map_key_vault_error(599, "", None),
+            CatalogError::AzureUnavailable
+        );
     }
 
     #[test]

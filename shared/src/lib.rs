@@ -8,6 +8,7 @@ mod macros;
 
 pub mod api;
 pub mod audit;
+pub mod audit_export;
 pub mod binding;
 pub mod body;
 pub mod catalog;

@@ -1,6 +1,7 @@
 //! The company's audit trail: who did what, when, and how it ended.
 
 use keyswitch_shared::api::AuditEvent;
+use keyswitch_shared::audit::ActorKind;
 use keyswitch_shared::{AuditAction, Outcome, Role};
 use leptos::prelude::*;
 
@@ -35,6 +36,9 @@ pub fn action_label(action: AuditAction) -> &'static str {
         AuditAction::ExportVerificationStarted => "Re-verification for export started",
         AuditAction::ExportTenantVerification => "Tenant re-verified for export",
         AuditAction::ExportReopened => "Export available again",
+        AuditAction::ExportNoTenantsConfirmed => {
+            "Confirmed for export: no backup sets, nothing to verify"
+        }
         AuditAction::MovedToAwsKms => "Moved to AWS KMS",
         AuditAction::KeyBound => "Key binding recorded",
         AuditAction::KeyReleased => "Key binding released",
@@ -97,6 +101,30 @@ pub fn format_time(ms: u64) -> String {
         .unwrap_or(iso)
 }
 
+/// Who did it, for people: the name (or account) and what they are.
+#[must_use]
+pub fn who(event: &AuditEvent) -> (String, String) {
+    let role = role_label(event.actor_role);
+    let account = event
+        .outside_admin
+        .as_ref()
+        .map(|a| a.account.clone())
+        .unwrap_or_default();
+    match event.actor_kind() {
+        ActorKind::MicrosoftAdmin => (
+            account,
+            format!("Admin at Microsoft, for {} ({role})", event.actor_name),
+        ),
+        ActorKind::GoogleAdmin => (
+            account,
+            format!("Admin at Google, for {} ({role})", event.actor_name),
+        ),
+        ActorKind::RedappUser => (event.actor_name.clone(), format!("RedApp user · {role}")),
+        ActorKind::System => (event.actor_name.clone(), "System".to_owned()),
+        ActorKind::UnknownCaller => (event.actor_name.clone(), "Unknown caller".to_owned()),
+    }
+}
+
 /// The audit trail as a table, newest first.
 #[component]
 pub fn AuditTable(
@@ -116,6 +144,7 @@ pub fn AuditTable(
                         <th scope="col">"What"</th>
                         <th scope="col">"Outcome"</th>
                         <th scope="col">"Details"</th>
+                        <th scope="col">"Request ID"</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -123,13 +152,15 @@ pub fn AuditTable(
                         .into_iter()
                         .map(|e| {
                             let (outcome, outcome_class) = outcome_label(e.outcome);
+                            let (name, what) = who(&e);
                             view! {
-                                <tr>
+                                <tr data-seq=e.seq.to_string()>
                                     <td><time>{format_time(e.at_ms)}</time></td>
-                                    <td>{e.actor_name}<br/><span class="muted">{role_label(e.actor_role)}</span></td>
+                                    <td data-kind=e.actor_kind().as_str()>{name}<br/><span class="muted">{what}</span></td>
                                     <td>{action_label(e.action)}</td>
                                     <td><span class=outcome_class>{outcome}</span></td>
                                     <td class="wrap">{e.detail.unwrap_or_default()}</td>
+                                    <td><code>{e.request_id.unwrap_or_default()}</code></td>
                                 </tr>
                             }
                         })

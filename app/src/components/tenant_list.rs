@@ -44,8 +44,9 @@ pub fn TenantList(
     tenants: Signal<Vec<Tenant>>,
     /// Verify clicked for a tenant.
     on_verify: Callback<TenantRef>,
-    /// Refresh clicked.
-    on_refresh: Callback<()>,
+    /// Refresh clicked (no Refresh button without it).
+    #[prop(optional)]
+    on_refresh: Option<Callback<()>>,
     /// A call is running: buttons wait.
     #[prop(optional, into)]
     busy: Signal<bool>,
@@ -59,6 +60,9 @@ pub fn TenantList(
     /// inventory lists no backup set at all).
     #[prop(optional, into)]
     on_confirm_empty: Option<Callback<()>>,
+    /// The card's heading (default "Tenants to verify").
+    #[prop(optional)]
+    heading: Option<&'static str>,
 ) -> impl IntoView {
     let summary = move || {
         let blocked = unverifiable.with(Vec::len);
@@ -97,15 +101,17 @@ pub fn TenantList(
     view! {
         <section class="card tenants" aria-labelledby="tenants-heading">
             <div class="card-head">
-                <h2 id="tenants-heading">"Tenants to verify"</h2>
-                <button
-                    type="button"
-                    class="button"
-                    on:click=move |_| on_refresh.run(())
-                    disabled=move || busy.get()
-                >
-                    "Refresh"
-                </button>
+                <h2 id="tenants-heading">{heading.unwrap_or("Tenants to verify")}</h2>
+                {on_refresh.map(|refresh| view! {
+                    <button
+                        type="button"
+                        class="button"
+                        on:click=move |_| refresh.run(())
+                        disabled=move || busy.get()
+                    >
+                        "Refresh"
+                    </button>
+                })}
             </div>
             <p class="muted" role="status" data-testid="tenant-summary">{summary}</p>
             <Show when=move || !unverifiable.with(Vec::is_empty)>

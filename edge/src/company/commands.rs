@@ -59,6 +59,12 @@ pub enum Command {
         /// Which page.
         query: crate::audit::Query,
     },
+    /// Every event of the audit trail that passes the filter, newest
+    /// first (the downloads).
+    AuditAll {
+        /// Which events.
+        filter: keyswitch_shared::audit::AuditFilter,
+    },
     /// Start verifying a tenant (setup or export re-verification).
     BeginVerify {
         /// The admin who clicked.
@@ -102,6 +108,12 @@ pub enum Command {
     },
     /// Start re-verifying every tenant before a further export.
     BeginExportVerification {
+        /// The admin who clicked.
+        actor: Actor,
+    },
+    /// The re-verification's inventory lists no backup set: confirm there
+    /// is nothing to verify.
+    ConfirmNoExportTenants {
         /// The admin who clicked.
         actor: Actor,
     },

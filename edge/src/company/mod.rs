@@ -62,7 +62,7 @@ impl DurableObject for CompanyKms {
 
     async fn fetch(&self, req: Request) -> Result<Response> {
         let id = RequestId::forwarded(&req);
-        respond(&id, self.route(req).await)
+        respond(&id, self.route(&id, req).await)
     }
 
     /// Whatever is due: an expired lease, a finalization retry, expired states.
@@ -73,8 +73,14 @@ impl DurableObject for CompanyKms {
         }
         match self.stored().await {
             Ok(Some(model)) => {
-                if let Err(e) = self.run(model.company_id(), Event::Tick).await {
-                    worker::console_error!("alarm of company {}: {e} ({e:?})", model.company_id());
+                // The alarm's own id: its audit entries and log lines carry it.
+                let rid = RequestId::alarm();
+                worker::console_log!("request {rid}: alarm of company {}", model.company_id());
+                if let Err(e) = self.run(&rid, model.company_id(), Event::Tick).await {
+                    worker::console_error!(
+                        "request {rid}: alarm of company {}: {e} ({e:?})",
+                        model.company_id()
+                    );
                     return Err(worker::Error::RustError(format!("alarm failed: {e}")));
                 }
             }
@@ -148,13 +154,14 @@ impl CompanyKms {
     /// applies their results, until nothing is left. A refused first event
     /// is the caller's error; a refused result (stale: its step was
     /// cancelled or expired meanwhile) is logged and dropped.
-    async fn run(&self, company: &CompanyId, first: Event) -> Res<Outcome> {
-        self.run_with_nonce(company, first, None).await
+    async fn run(&self, rid: &RequestId, company: &CompanyId, first: Event) -> Res<Outcome> {
+        self.run_with_nonce(rid, company, first, None).await
     }
 
     /// [`Self::run`] whose first update uses `nonce` as its random part.
     async fn run_with_nonce(
         &self,
+        rid: &RequestId,
         company: &CompanyId,
         first: Event,
         mut nonce: Option<String>,
@@ -180,7 +187,7 @@ impl CompanyKms {
                                 _ => None,
                             })
                             .collect();
-                        self.persist(&next, &audits).await?;
+                        self.persist(rid, &next, &audits).await?;
                     }
                     return Err(e.into());
                 }
@@ -204,7 +211,7 @@ impl CompanyKms {
                 })
                 .collect();
             if next != model || !audits.is_empty() {
-                self.persist(&next, &audits).await?;
+                self.persist(rid, &next, &audits).await?;
             }
             for effect in effects {
                 if let Some(result) = self.perform(&next, effect, &ctx, &mut out).await? {
@@ -216,7 +223,7 @@ impl CompanyKms {
         Ok(out)
     }
 
-    async fn route(&self, mut req: Request) -> Res<Response> {
+    async fn route(&self, rid: &RequestId, mut req: Request) -> Res<Response> {
         let url = req.url()?;
         let company: CompanyId = url
             .path_segments()
@@ -225,6 +232,6 @@ impl CompanyKms {
             .parse()
             .map_err(CatalogError::from)?;
         let command = req.json().await?;
-        self.dispatch(&company, command).await
+        self.dispatch(rid, &company, command).await
     }
 }

@@ -17,6 +17,7 @@ use crate::error::EdgeError;
 use crate::idp;
 use crate::inventory::Inventory;
 use crate::oauth_state;
+use crate::request_id::RequestId;
 
 fn json<T: Serialize>(value: &T) -> Res<Response> {
     Ok(Response::from_json(value)?)
@@ -45,7 +46,12 @@ fn with_status(e: Option<CatalogError>) -> Option<(u16, keyswitch_shared::ErrorB
 impl CompanyKms {
     /// The Cron sweep (or the development alarm drop). A company that never
     /// stored anything is not created.
-    async fn sweep(&self, company: &CompanyId, command: &Command) -> Res<Response> {
+    async fn sweep(
+        &self,
+        rid: &RequestId,
+        company: &CompanyId,
+        command: &Command,
+    ) -> Res<Response> {
         let storage = self.state.storage();
         let mut restored = false;
         if self.stored().await?.is_some() {
@@ -55,7 +61,7 @@ impl CompanyKms {
                 let alarm = storage.get_alarm().await?;
                 let alarm_at_ms = alarm.and_then(|a| u64::try_from(a).ok());
                 restored = self
-                    .run(company, Event::Sweep { alarm_at_ms })
+                    .run(rid, company, Event::Sweep { alarm_at_ms })
                     .await?
                     .restored;
             }
@@ -68,10 +74,15 @@ impl CompanyKms {
         })
     }
 
-    pub(super) async fn dispatch(&self, company: &CompanyId, command: Command) -> Res<Response> {
+    pub(super) async fn dispatch(
+        &self,
+        rid: &RequestId,
+        company: &CompanyId,
+        command: Command,
+    ) -> Res<Response> {
         let event = match command {
             Command::View => {
-                self.count_backup_sets(company).await?;
+                self.count_backup_sets(rid, company).await?;
                 let model = self.load(company).await?;
                 // A company opened for the first time gets its read copy.
                 self.write_read_copy(company).await;
@@ -83,7 +94,7 @@ impl CompanyKms {
                 return json(&model.progress());
             }
             Command::Finalize { run: true } => {
-                self.run(company, Event::Tick).await?;
+                self.run(rid, company, Event::Tick).await?;
                 return json(&self.load(company).await?.progress());
             }
             Command::Audit { query } => {
@@ -93,9 +104,16 @@ impl CompanyKms {
                     next_cursor: page.next_cursor,
                 });
             }
+            Command::AuditAll { filter } => {
+                let events = audit::all(&self.state.storage(), &filter).await?;
+                return json(&AuditTrail {
+                    events,
+                    next_cursor: None,
+                });
+            }
             Command::Check { actor } => {
                 let out = self
-                    .run(company, Event::CheckConfiguration { actor })
+                    .run(rid, company, Event::CheckConfiguration { actor })
                     .await?;
                 if let Some(e) = failure(&out) {
                     return Err(e.into());
@@ -109,7 +127,7 @@ impl CompanyKms {
             Command::ExportVerificationView => {
                 return json(&self.export_view(company).await?);
             }
-            Command::Sweep | Command::DropAlarm => return self.sweep(company, &command).await,
+            Command::Sweep | Command::DropAlarm => return self.sweep(rid, company, &command).await,
             Command::GenerateDataKey => return json(&self.generate_data_key(company).await?),
             Command::DecryptDataKey { wrapped } => {
                 return json(&self.decrypt_data_key(company, &wrapped).await?);
@@ -130,7 +148,7 @@ impl CompanyKms {
                     error_description,
                 };
                 let out = self
-                    .run(company, Event::ConsentCallback { nonce, answer })
+                    .run(rid, company, Event::ConsentCallback { nonce, answer })
                     .await?;
                 return json(&consent_outcome(&out));
             }
@@ -149,12 +167,12 @@ impl CompanyKms {
                     error_description,
                 };
                 let out = self
-                    .run(company, Event::VerifyCallback { nonce, answer })
+                    .run(rid, company, Event::VerifyCallback { nonce, answer })
                     .await?;
                 return json(&verify_outcome(&out));
             }
             Command::BeginVerify { actor, tenant } => {
-                return self.begin_verify(company, actor, tenant).await;
+                return self.begin_verify(rid, company, actor, tenant).await;
             }
             Command::Export {
                 actor,
@@ -164,7 +182,7 @@ impl CompanyKms {
                     actor,
                     signed_in_at,
                 };
-                let out = self.run(company, event).await?;
+                let out = self.run(rid, company, event).await?;
                 if let Some(e) = failure(&out) {
                     return Err(e.into());
                 }
@@ -172,7 +190,18 @@ impl CompanyKms {
                 return json(&file);
             }
             Command::BeginExportVerification { actor } => {
-                let out = self.run(company, Event::BeginExportRound { actor }).await?;
+                let out = self
+                    .run(rid, company, Event::BeginExportRound { actor })
+                    .await?;
+                if let Some(e) = failure(&out) {
+                    return Err(e.into());
+                }
+                return json(&self.export_view(company).await?);
+            }
+            Command::ConfirmNoExportTenants { actor } => {
+                let out = self
+                    .run(rid, company, Event::ConfirmNoExportTenants { actor })
+                    .await?;
                 if let Some(e) = failure(&out) {
                     return Err(e.into());
                 }
@@ -193,7 +222,7 @@ impl CompanyKms {
                     target,
                     consent,
                 };
-                return self.act(company, event, Some(nonce)).await;
+                return self.act(rid, company, event, Some(nonce)).await;
             }
             Command::IssueConsent { actor } => {
                 // The pending setup's vault decides the cloud; without one
@@ -207,7 +236,7 @@ impl CompanyKms {
                     });
                 let (nonce, consent) = self.consent_sign_in(company, cloud)?;
                 let event = Event::IssueConsent { actor, consent };
-                return self.act(company, event, Some(nonce)).await;
+                return self.act(rid, company, event, Some(nonce)).await;
             }
             Command::Test { actor } => Event::Test { actor },
             Command::Save { actor } => Event::Save { actor },
@@ -218,13 +247,19 @@ impl CompanyKms {
             Command::Rewrap { actor } => Event::RewrapNow { actor },
             Command::CheckNow { actor } => Event::CheckNow { actor },
         };
-        self.act(company, event, None).await
+        self.act(rid, company, event, None).await
     }
 
     /// Runs an admin's command; answers the view (with the consent URL
     /// when one was issued) or the command's error.
-    async fn act(&self, company: &CompanyId, event: Event, nonce: Option<String>) -> Res<Response> {
-        let out = self.run_with_nonce(company, event, nonce).await?;
+    async fn act(
+        &self,
+        rid: &RequestId,
+        company: &CompanyId,
+        event: Event,
+        nonce: Option<String>,
+    ) -> Res<Response> {
+        let out = self.run_with_nonce(rid, company, event, nonce).await?;
         if let Some(e) = failure(&out) {
             return Err(e.into());
         }
@@ -234,7 +269,7 @@ impl CompanyKms {
         });
         // The command succeeded: an inventory that cannot be read only
         // leaves the count unknown (the answer shows 0).
-        if let Err(e) = self.count_backup_sets(company).await {
+        if let Err(e) = self.count_backup_sets(rid, company).await {
             worker::console_warn!("backup-set count of {company}: {}", e.chain());
         }
         json(&self.view(&self.load(company).await?, consent_url))
@@ -243,7 +278,7 @@ impl CompanyKms {
     /// Reads the inventory when the model says the kept backup-set count is
     /// due, and hands the model the result; its refusal (no count to show
     /// and no inventory) is the error.
-    async fn count_backup_sets(&self, company: &CompanyId) -> Res<()> {
+    async fn count_backup_sets(&self, rid: &RequestId, company: &CompanyId) -> Res<()> {
         let model = self.load(company).await?;
         if !model.backup_set_count_due(crate::clock::now_ms(), &self.policy()) {
             return Ok(());
@@ -256,7 +291,8 @@ impl CompanyKms {
             Err(e) => (Err(e.public()), Some(e)),
         };
         match (
-            self.run(company, Event::BackupSetsCounted { result }).await,
+            self.run(rid, company, Event::BackupSetsCounted { result })
+                .await,
             failed,
         ) {
             (Ok(_), None) => Ok(()),
@@ -294,6 +330,7 @@ impl CompanyKms {
     /// record it or refuse it.
     async fn begin_verify(
         &self,
+        rid: &RequestId,
         company: &CompanyId,
         actor: keyswitch_shared::Actor,
         tenant: TenantRef,
@@ -314,7 +351,9 @@ impl CompanyKms {
             tenant,
             sign_in,
         };
-        let out = self.run_with_nonce(company, event, Some(nonce)).await?;
+        let out = self
+            .run_with_nonce(rid, company, event, Some(nonce))
+            .await?;
         out.replies
             .into_iter()
             .find_map(|r| match r {

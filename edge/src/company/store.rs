@@ -13,6 +13,7 @@ use super::{CompanyKms, Res};
 use crate::audit;
 use crate::batch::Batch;
 use crate::crypto::SecretKey;
+use crate::request_id::RequestId;
 
 /// Storage key of the model.
 const MODEL: &str = "company";
@@ -60,19 +61,24 @@ impl CompanyKms {
     /// Writes `model` and `audits` in one transaction. Memory is updated
     /// first, so a request that runs while the write is in flight sees it;
     /// a failed write forgets the memory copy and reports the error.
-    pub(super) async fn persist(&self, model: &Company, audits: &[AuditEntry]) -> Res<()> {
+    pub(super) async fn persist(
+        &self,
+        rid: &RequestId,
+        model: &Company,
+        audits: &[AuditEntry],
+    ) -> Res<()> {
         *self.model.borrow_mut() = Some(model.clone());
-        let written = self.write(model, audits).await;
+        let written = self.write(rid, model, audits).await;
         if written.is_err() {
             self.model.borrow_mut().take();
         }
         written
     }
 
-    async fn write(&self, model: &Company, audits: &[AuditEntry]) -> Res<()> {
+    async fn write(&self, rid: &RequestId, model: &Company, audits: &[AuditEntry]) -> Res<()> {
         let mut batch = Batch::new();
         batch.put(MODEL, model)?;
-        audit::put_numbered(&mut batch, audits)?;
+        audit::put_numbered(&mut batch, audits, rid)?;
         batch.commit(&self.state.storage()).await
     }
 }

@@ -49,6 +49,21 @@ pub async fn get_verification(req: Request, ctx: Ctx) -> Answer {
     Ok(Response::from_json(&view)?)
 }
 
+/// `POST …/kms/export/verification/confirm-no-tenants`: the round's
+/// inventory lists no backup set; the admin confirms there is nothing to
+/// verify (the model reads the inventory once more before it counts).
+pub async fn post_confirm_no_tenants(req: Request, ctx: Ctx) -> Answer {
+    let (actor, company) = caller(&req, &ctx).await?;
+    let view: ExportVerification = do_client::call(
+        &ctx.env,
+        &ctx.data,
+        &company,
+        &Command::ConfirmNoExportTenants { actor },
+    )
+    .await?;
+    Ok(Response::from_json(&view)?)
+}
+
 /// `POST …/kms/export/verification`: start verifying every tenant again.
 pub async fn post_verification(req: Request, ctx: Ctx) -> Answer {
     let (actor, company) = caller(&req, &ctx).await?;

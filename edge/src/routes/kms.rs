@@ -2,12 +2,11 @@
 //! the session, checks the role for the company, then asks the company's
 //! Durable Object.
 
-use keyswitch_shared::api::{AuditTrail, KmsAnswer, KmsOverview, KmsStatus, StartSwitch};
+use keyswitch_shared::api::{KmsAnswer, KmsOverview, KmsStatus, StartSwitch};
 use keyswitch_shared::{Actor, CatalogError, CompanyId, KeyName, VaultUri};
 use worker::{Env, Request, Response};
 
 use super::{Answer, Ctx, body};
-use crate::audit;
 use crate::azure::entra::Entra;
 use crate::company::commands::{Command, View};
 use crate::do_client;
@@ -179,14 +178,4 @@ pub async fn get_role_assignment(req: Request, ctx: Ctx) -> Answer {
         &pending,
         entra.client_id(),
     ))?)
-}
-
-/// `GET …/kms/audit?cursor=<seq>&limit=N`: one page of the audit trail,
-/// newest first.
-pub async fn get_audit(req: Request, ctx: Ctx) -> Answer {
-    let (_, company) = caller(&req, &ctx).await?;
-    let query = audit::Query::from_url(&req.url()?)?;
-    let trail: AuditTrail =
-        do_client::call(&ctx.env, &ctx.data, &company, &Command::Audit { query }).await?;
-    Ok(Response::from_json(&trail)?)
 }

@@ -2,6 +2,7 @@
 //! [`body`]), authorises, asks a service or a Durable Object, and maps the
 //! result; its error becomes the answer in one place ([`run`]).
 
+pub mod audit;
 pub mod body;
 pub mod dev;
 pub mod envelope;

@@ -327,6 +327,10 @@ pub enum Op {
     ExportRound {
         /// Who asked for it.
         actor: Actor,
+        /// Read to confirm that an empty round has nothing to verify
+        /// (false: the read that starts the round).
+        #[serde(default)]
+        confirmed: bool,
     },
     /// Finalization: reading the inventory once more.
     FinalInventory,

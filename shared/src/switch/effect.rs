@@ -27,6 +27,9 @@ pub struct AuditEntry {
     pub detail: Option<String>,
     /// When (Unix milliseconds).
     pub at_ms: u64,
+    /// The administrator at Microsoft or Google who did the step for
+    /// `actor` (a consent, a tenant's proof), as their ID token named them.
+    pub outside_admin: Option<crate::audit::OutsideAdmin>,
 }
 
 /// What the caller of the Durable Object gets besides the new state.

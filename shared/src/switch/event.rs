@@ -168,6 +168,13 @@ pub enum Event {
         /// Who.
         actor: Actor,
     },
+    /// The re-verification's inventory lists no backup set: the admin
+    /// confirms there is nothing to verify (the inventory is read once
+    /// more; the confirmation counts only if it still lists none).
+    ConfirmNoExportTenants {
+        /// Who.
+        actor: Actor,
+    },
     /// Operator path: move the company onto an AWS KMS key.
     MoveToAwsKms {
         /// Who.
@@ -366,6 +373,7 @@ impl Event {
             Self::BeginVerify { .. } => "verify_tenant",
             Self::Export { .. } => "export",
             Self::BeginExportRound { .. } => "export_verification",
+            Self::ConfirmNoExportTenants { .. } => "export_confirm_no_tenants",
             Self::MoveToAwsKms { .. } => "move_to_aws_kms",
             Self::RewrapNow { .. } => "rewrap_now",
             Self::CheckNow { .. } => "check_now",

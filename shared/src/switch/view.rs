@@ -96,6 +96,8 @@ impl Company {
                 .as_ref()
                 .map(|r| r.tenants.clone())
                 .unwrap_or_default(),
+            verifying: self.round.is_some(),
+            nothing_to_verify: self.round.as_ref().is_some_and(|r| r.tenants.is_empty()),
         }
     }
 

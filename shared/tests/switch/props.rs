@@ -1964,13 +1964,9 @@ impl Sim {
                             o.live = false;
                         }
                     }
-                    if delivered.is_empty() {
-                        self.oracle.window_open = true;
-                        self.oracle.round = None;
-                    } else {
-                        self.oracle.round =
-                            Some((self.oracle.round_no, delivered, BTreeSet::new()));
-                    }
+                    // An empty inventory opens nothing by itself: the
+                    // round waits for an admin's confirmation.
+                    self.oracle.round = Some((self.oracle.round_no, delivered, BTreeSet::new()));
                 }
             }
         }

@@ -2,6 +2,7 @@
 //! the exact effects of every step.
 
 use keyswitch_shared::api::FinalizeStep;
+use keyswitch_shared::audit::IdentityProvider;
 use keyswitch_shared::switch::{
     CONSENT_TTL_SECS, Company, ConsentAnswer, ConsentProof, Effect, Event, ExportWindow, Inventory,
     OAuthSecret, Op, Policy, RegistryKey, Reply, Stage, TenantRef, TenantStatus, Unverifiable,
@@ -1259,6 +1260,115 @@ fn a_forbidden_test_goes_back_to_the_role_assignment() {
 // ---------- tenants ----------
 
 #[test]
+fn a_verification_begins_only_for_a_listed_tenant_not_yet_verified() {
+    let mut r = Run::new(new_company());
+    let known = [m365(VAULT_TENANT), google("C01abcd23")];
+    to_verifying(&mut r, &known);
+    verify(&mut r, &known[0]);
+    assert_eq!(r.m.stage(), Stage::VerifyingTenants);
+    let before = r.m.clone();
+    // A tenant outside the inventory gets no sign-in.
+    let e = r.refused(Event::BeginVerify {
+        actor: admin(),
+        tenant: m365(OTHER_TENANT),
+        sign_in: sign_in("outsider"),
+    });
+    assert_eq!(
+        e,
+        CatalogError::NotFound {
+            what: "Tenant".into()
+        }
+    );
+    // Nor does one already verified.
+    let e = r.refused(Event::BeginVerify {
+        actor: admin(),
+        tenant: known[0].clone(),
+        sign_in: sign_in("again"),
+    });
+    assert_eq!(
+        e,
+        CatalogError::Conflict {
+            reason: "This tenant is already verified".into()
+        }
+    );
+    assert_eq!(r.m, before);
+    // The one still unverified does.
+    verify(&mut r, &known[1]);
+    // Once every tenant is verified the setup is finalizing: no sign-in is
+    // handed out at all (the stage refuses, before any tenant lookup).
+    assert_eq!(r.m.stage(), Stage::Finalizing);
+    let before = r.m.clone();
+    let e = r.refused(Event::BeginVerify {
+        actor: admin(),
+        tenant: known[1].clone(),
+        sign_in: sign_in("late"),
+    });
+    assert_eq!(
+        e,
+        CatalogError::InvalidTransition {
+            state: Stage::Finalizing.as_str().to_owned(),
+            event: "verify_tenant".into()
+        }
+    );
+    assert_eq!(r.m, before);
+}
+
+#[test]
+fn a_verification_answer_names_the_providers_error_and_ignores_an_empty_one() {
+    let mut r = Run::new(new_company());
+    let known = [m365(VAULT_TENANT), google("C01abcd23")];
+    to_verifying(&mut r, &known);
+    let failed_with = |m: &Company, t: &TenantRef| match &m
+        .setup()
+        .unwrap()
+        .tenants()
+        .iter()
+        .find(|x| x.tenant == *t)
+        .unwrap()
+        .status
+    {
+        TenantStatus::Failed { reason } => reason.code.clone(),
+        other => panic!("{t:?} is {other:?}"),
+    };
+    let answer = |error: &str, code: Option<&str>| VerifyAnswer {
+        error: Some(error.into()),
+        code: code.map(|c| keyswitch_shared::switch::OAuthSecret::new(c.into())),
+        ..VerifyAnswer::default()
+    };
+    // Microsoft: an error other than a refusal is named for what it is.
+    let nonce = begin(&mut r, &known[0], "a");
+    r.ok(Event::VerifyCallback {
+        nonce,
+        answer: answer("consent_required", None),
+    });
+    assert_eq!(failed_with(&r.m, &known[0]), "admin_consent_required");
+    // Google: any error but access_denied is Google refusing.
+    let nonce = begin(&mut r, &known[1], "b");
+    r.ok(Event::VerifyCallback {
+        nonce,
+        answer: answer("invalid_scope", None),
+    });
+    assert_eq!(failed_with(&r.m, &known[1]), "google_rejected");
+    // ... and access_denied is the Super Admin declining.
+    let nonce = begin(&mut r, &known[1], "b2");
+    r.ok(Event::VerifyCallback {
+        nonce,
+        answer: answer("access_denied", None),
+    });
+    assert_eq!(failed_with(&r.m, &known[1]), "consent_declined");
+    // An empty `error` beside a code is no error: the code is exchanged.
+    let nonce = begin(&mut r, &known[0], "c");
+    let fx = r.ok(Event::VerifyCallback {
+        nonce,
+        answer: answer("", Some("the-code")),
+    });
+    assert!(
+        fx.iter().any(|e| matches!(e, Effect::ExchangeCode { .. })),
+        "{fx:?}"
+    );
+}
+
+#[test]
 fn a_new_tenant_at_the_final_read_blocks_completion() {
     let mut r = Run::new(new_company());
     let known = [m365(VAULT_TENANT), google("C01abcd23")];
@@ -2436,10 +2546,9 @@ fn export_once_then_a_round_of_verifications_reopens_it() {
     assert!(matches!(calls(&fx)[0], Effect::ExportKey { .. }));
 }
 
-#[test]
-fn a_round_with_an_empty_inventory_reopens_at_once() {
-    let mut r = Run::new(new_company());
-    complete(&mut r, &[m365(VAULT_TENANT)]);
+/// After the one-time export, a round whose inventory lists no backup set.
+fn to_empty_round(r: &mut Run) {
+    complete(r, &[m365(VAULT_TENANT)]);
     r.ok(r.export());
     let attempt = r.attempt();
     r.ok(Event::Exported {
@@ -2459,21 +2568,188 @@ fn a_round_with_an_empty_inventory_reopens_at_once() {
                 ADMIN,
                 A::ExportVerificationStarted,
                 O::Succeeded,
-                "0 tenant(s) to verify"
+                "0 tenant(s) to verify: the inventory lists no backup set (confirm there is nothing to verify)"
             ),
-            audit(ADMIN, A::ExportReopened, O::Succeeded),
             Fx::Do(Effect::ArmAlarm {
-                at_ms: next_health_check(&r)
+                at_ms: next_health_check(r)
             }),
         ]
     );
+}
+
+#[test]
+fn a_round_with_an_empty_inventory_opens_only_when_an_admin_confirms() {
+    let mut r = Run::new(new_company());
+    to_empty_round(&mut r);
+    // Nothing opened by itself: the round waits for the confirmation.
+    assert_eq!(r.m.export_window(), ExportWindow::Closed);
+    let view =
+        r.m.export_verification(i64::try_from(r.now / 1000).unwrap(), &r.policy);
+    assert!(view.verifying && view.nothing_to_verify && !view.export_open);
+    assert!(view.tenants.is_empty());
+    let fx = r.fx(r.export());
+    assert_eq!(
+        fx[0],
+        audit_note(
+            ADMIN,
+            A::CompanyKeyExport,
+            O::Refused,
+            "export_not_available"
+        )
+    );
+
+    // The confirmation reads the inventory once more ...
+    let fx = r.ok(Event::ConfirmNoExportTenants { actor: admin() });
+    let attempt = r.attempt();
+    assert_eq!(calls(&fx), vec![Effect::ReadInventory { attempt }]);
+    assert!(project(&fx).iter().all(|f| !matches!(f, Fx::Audit(..))));
+    // ... and counts when it still lists none: one export is allowed.
+    let fx = r.fx(Event::InventoryRead {
+        attempt,
+        result: Ok(Inventory::default()),
+    });
+    assert_eq!(
+        without_alarm(&fx),
+        vec![
+            audit_note(
+                ADMIN,
+                A::ExportNoTenantsConfirmed,
+                O::Succeeded,
+                "the inventory lists no backup set"
+            ),
+            audit(ADMIN, A::ExportReopened, O::Succeeded),
+        ]
+    );
     assert!(matches!(r.m.export_window(), ExportWindow::Open { .. }));
-    // A round is refused while a setup is pending.
+    assert!(r.m.export_round().is_none());
+    let fx = r.ok(r.export());
+    assert!(matches!(calls(&fx)[0], Effect::ExportKey { .. }));
+}
+
+#[test]
+fn a_backup_set_that_appears_before_the_confirmation_must_be_verified() {
+    let mut r = Run::new(new_company());
+    to_empty_round(&mut r);
+    let round_id = r.m.export_round().expect("a round").id.clone();
+    r.ok(Event::ConfirmNoExportTenants { actor: admin() });
+    let attempt = r.attempt();
+    let tenant = m365(OTHER_TENANT);
+    let fx = r.fx(Event::InventoryRead {
+        attempt,
+        result: Ok(inventory(std::slice::from_ref(&tenant))),
+    });
+    assert_eq!(
+        without_alarm(&fx),
+        vec![
+            audit_note(
+                ADMIN,
+                A::ExportNoTenantsConfirmed,
+                O::Failed,
+                "the inventory now lists 1 tenant(s)"
+            ),
+            audit_note(
+                ADMIN,
+                A::ExportVerificationStarted,
+                O::Succeeded,
+                "1 tenant(s) to verify"
+            ),
+            Fx::Do(Effect::Reply(Reply::Error(CatalogError::Conflict {
+                reason: "The backup sets now name 1 tenant(s) to verify; verify them instead"
+                    .into()
+            }))),
+        ]
+    );
+    assert_eq!(r.m.export_window(), ExportWindow::Closed);
+    let round = r.m.export_round().expect("the round started again");
+    assert_ne!(
+        round.id, round_id,
+        "a new round: older sign-ins no longer count"
+    );
+    assert_eq!(round.tenants.len(), 1);
+    assert_eq!(round.tenants[0].status, TenantStatus::Unverified);
+    // Confirming again is refused now: the tenant must be verified.
+    let err = r.refused(Event::ConfirmNoExportTenants { actor: admin() });
+    assert!(matches!(err, CatalogError::Conflict { .. }), "{err:?}");
+    // A refusal of the admin's command is recorded; nothing else changes.
+    let ctx = r.ctx();
+    let (next, fx) = refusal(
+        &r.m,
+        &Event::ConfirmNoExportTenants { actor: admin() },
+        &err,
+        &ctx,
+    )
+    .expect("recorded");
+    assert_eq!(
+        project(&fx),
+        vec![audit_note(
+            ADMIN,
+            A::ExportNoTenantsConfirmed,
+            O::Refused,
+            "conflict"
+        )]
+    );
+    assert_eq!(next.export_round(), r.m.export_round());
+    // Verifying it opens the export as for any round.
+    verify(&mut r, &tenant);
+    assert!(matches!(r.m.export_window(), ExportWindow::Open { .. }));
+}
+
+#[test]
+fn confirming_an_empty_round_needs_one() {
+    // No round at all.
+    let mut r = Run::new(new_company());
+    complete(&mut r, &[m365(VAULT_TENANT)]);
+    assert!(matches!(
+        r.refused(Event::ConfirmNoExportTenants { actor: admin() }),
+        CatalogError::InvalidTransition { .. }
+    ));
+    // A round is refused while a setup is pending; so is a confirmation.
+    let mut r = Run::new(new_company());
+    to_empty_round(&mut r);
     r.ok(start_event(2));
     assert!(matches!(
         r.refused(Event::BeginExportRound { actor: admin() }),
         CatalogError::Conflict { .. }
     ));
+    assert!(matches!(
+        r.refused(Event::ConfirmNoExportTenants { actor: admin() }),
+        CatalogError::Conflict { .. }
+    ));
+}
+
+#[test]
+fn an_admin_at_microsoft_or_google_is_named_on_what_they_did() {
+    let mut r = Run::new(new_company());
+    let tenants = [m365(VAULT_TENANT), google("C01abcd23")];
+    to_verifying(&mut r, &tenants);
+    let mut seen = Vec::new();
+    for t in &tenants {
+        for e in verify(&mut r, t) {
+            if let Effect::Audit(a) = e
+                && a.action == A::TenantVerified
+            {
+                seen.push(a.outside_admin.clone().expect("the outside admin"));
+            }
+        }
+    }
+    assert_eq!(
+        seen.iter()
+            .map(|a| (a.provider, a.account.as_str()))
+            .collect::<Vec<_>>(),
+        [
+            (IdentityProvider::Microsoft, "admin@tenant"),
+            (IdentityProvider::Google, "admin@tenant"),
+        ]
+    );
+    // The admin's own commands name nobody outside.
+    let mut r = Run::new(new_company());
+    let fx = r.ok(start_event(1));
+    assert!(fx.iter().any(|e| matches!(e, Effect::Audit(_))));
+    for e in fx {
+        if let Effect::Audit(a) = e {
+            assert_eq!(a.outside_admin, None, "{a:?}");
+        }
+    }
 }
 
 // ---------- AWS KMS ----------
@@ -3202,6 +3478,21 @@ fn a_round_sign_in_answered_while_a_setup_is_pending_does_not_reopen_the_window(
         r.refused(Event::BeginExportRound { actor: admin() }),
         CatalogError::Conflict { .. }
     ));
+    // Nor does another sign-in for the round's tenant: the pending setup's
+    // stage refuses it, and nothing changes.
+    let before = r.m.clone();
+    assert_eq!(
+        r.refused(Event::BeginVerify {
+            actor: admin(),
+            tenant: tenants[0].clone(),
+            sign_in: sign_in("r2"),
+        }),
+        CatalogError::InvalidTransition {
+            state: r.m.stage().as_str().to_owned(),
+            event: "verify_tenant".into()
+        }
+    );
+    assert_eq!(r.m, before);
     let fx = r.ok(Event::VerifyCallback {
         nonce: round_sign_in,
         answer: code("c"),

@@ -51,7 +51,7 @@ pub const CONNECTOR_SECRET: &str = "dev-connector-secret";
 /// The origin the local stack allows for CORS and framing.
 pub const ALLOWED_ORIGIN: &str = "https://redapp.example.test";
 
-fn http() -> reqwest::Client {
+pub(crate) fn http() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -469,6 +469,7 @@ fn resp_path(url: &str) -> &str {
 }
 
 pub mod attack_helpers;
+pub mod audit_helpers;
 pub mod command_helpers;
 pub mod consent_helpers;
 pub mod finalize_helpers;

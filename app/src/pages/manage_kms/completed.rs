@@ -4,8 +4,8 @@
 
 use keyswitch_shared::api::CompanyKeyExport;
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
 
+use super::reverify::Reverification;
 use super::store::use_kms;
 use crate::api::{self, ApiError};
 use crate::components::audit_table::format_time;
@@ -62,25 +62,15 @@ pub fn ReauthNotice(
     }
 }
 
-/// Saves the export as a JSON file through a temporary object URL.
+/// Saves the export as a JSON file.
 fn download(export: &CompanyKeyExport) -> Result<(), ApiError> {
-    let fail = |what: &str| ApiError::Local(format!("the file could not be saved: {what}"));
-    let json = serde_json::to_string_pretty(export).map_err(|_| fail("encoding"))?;
-    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(&json));
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type("application/json");
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
-        .map_err(|_| fail("blob"))?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| fail("url"))?;
-    let anchor: web_sys::HtmlAnchorElement = document()
-        .create_element("a")
-        .map_err(|_| fail("link"))?
-        .unchecked_into();
-    anchor.set_href(&url);
-    anchor.set_download(&format!("{}-company-key.json", export.company_id));
-    anchor.click();
-    let _revoked = web_sys::Url::revoke_object_url(&url);
-    Ok(())
+    let json = serde_json::to_string_pretty(export)
+        .map_err(|_| ApiError::Local("the file could not be saved: encoding".into()))?;
+    crate::download::save_text(
+        &format!("{}-company-key.json", export.company_id),
+        "application/json",
+        &json,
+    )
 }
 
 /// The completed switch and the one-time export offer.
@@ -89,6 +79,9 @@ pub fn CompletedView() -> impl IntoView {
     let store = use_kms();
     let company = store.company;
     let window = Fetched::new(move || {
+        // Read again when the edge reports a state: a tenant verified in
+        // the sign-in popup may have reopened the window.
+        store.track_audit();
         let company = company.get();
         async move { api::export_verification(&company).await }
     });
@@ -131,7 +124,8 @@ pub fn CompletedView() -> impl IntoView {
     let offer = move || {
         match window.get() {
             None => view! { <p class="muted">"Loading…"</p> }.into_any(),
-            Some(Ok(w)) if w.export_open && !exported.get() => view! {
+            // Open again after a re-verification round, even in this visit.
+            Some(Ok(w)) if w.export_open => view! {
                 <p>
                     "You have one opportunity to export a copy of your company encryption key without re-verifying your tenants. If you'd like an off-platform copy for safe-keeping, export it now."
                 </p>
@@ -153,14 +147,11 @@ pub fn CompletedView() -> impl IntoView {
             }
             .into_any(),
             Some(Ok(_)) => view! {
-                <p>
-                    {move || if exported.get() {
-                        "The company key was exported to a file. Keep it somewhere safe: it decrypts your backups. "
-                    } else {
-                        ""
-                    }}
-                    "A further export requires verifying every tenant again."
-                </p>
+                <Show when=move || exported.get()>
+                    <p data-testid="exported-note">
+                        "The company key was exported to a file. Keep it somewhere safe: it decrypts your backups."
+                    </p>
+                </Show>
             }
             .into_any(),
             Some(Err(e)) => view! { <ErrorNotice error=e/> }.into_any(),
@@ -175,6 +166,7 @@ pub fn CompletedView() -> impl IntoView {
             <div aria-live="polite">
                 {offer}
             </div>
+            <Reverification window=window/>
             <MaybeError error=other_error/>
             {move || stale.get().map(|body| view! { <ReauthNotice body=body return_path=return_path()/> })}
         </section>
@@ -182,7 +174,7 @@ pub fn CompletedView() -> impl IntoView {
             open=confirm
             id="export-dialog"
             title="Export the company key now?"
-            message="This is your one export without re-verifying tenants, and it is recorded in the audit trail. The file holds the key itself: store it offline and never share it."
+            message="The export is recorded in the audit trail, and a further one requires verifying every tenant again. The file holds the key itself: store it offline and never share it."
                 .to_owned()
             confirm_label="Export key"
             dismiss_label="Not now"

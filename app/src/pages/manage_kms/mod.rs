@@ -7,7 +7,7 @@
 //! context; each step is a module that reads it and asks it to run
 //! operations.
 
-mod audit;
+pub mod audit;
 mod cancel;
 pub mod check_config;
 pub mod completed;
@@ -18,6 +18,7 @@ pub mod health;
 pub mod key_versions;
 mod pending;
 mod popup;
+pub mod reverify;
 pub mod role_assignment;
 mod start;
 mod status;

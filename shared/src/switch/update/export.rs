@@ -98,7 +98,35 @@ pub(super) fn begin_round(s: &mut Step<'_>, actor: Actor) -> Result<(), CatalogE
         return Err(pending_conflict());
     }
     s.idle()?;
-    let attempt = s.lease(Op::ExportRound { actor });
+    let attempt = s.lease(Op::ExportRound {
+        actor,
+        confirmed: false,
+    });
+    s.effects.push(Effect::ReadInventory { attempt });
+    Ok(())
+}
+
+/// The round's inventory listed no backup set and the admin confirms there
+/// is nothing to verify: as for a switch, an empty inventory never opens
+/// the export by itself. The inventory is read once more; the confirmation
+/// counts only if it still lists none ([`round_listed`]).
+pub(super) fn confirm_empty_round(s: &mut Step<'_>, actor: Actor) -> Result<(), CatalogError> {
+    if s.m.stage().is_pending() {
+        return Err(pending_conflict());
+    }
+    let Some(round) = s.m.round.as_ref() else {
+        return Err(super::refuse(s.m.stage(), "export_confirm_no_tenants"));
+    };
+    if !round.tenants.is_empty() {
+        return Err(CatalogError::Conflict {
+            reason: "The re-verification lists tenants to verify; verify them instead".into(),
+        });
+    }
+    s.idle()?;
+    let attempt = s.lease(Op::ExportRound {
+        actor,
+        confirmed: true,
+    });
     s.effects.push(Effect::ReadInventory { attempt });
     Ok(())
 }
@@ -106,8 +134,14 @@ pub(super) fn begin_round(s: &mut Step<'_>, actor: Actor) -> Result<(), CatalogE
 pub(super) fn round_listed(
     s: &mut Step<'_>,
     actor: Actor,
+    confirmed: bool,
     result: Result<Inventory, CatalogError>,
 ) {
+    let action = if confirmed {
+        AuditAction::ExportNoTenantsConfirmed
+    } else {
+        AuditAction::ExportVerificationStarted
+    };
     // A set that cannot be verified blocks the round as it blocks a switch.
     let result = result.and_then(|inventory| match inventory.unverifiable.iter().min() {
         Some(set) => Err(set.error()),
@@ -117,19 +151,49 @@ pub(super) fn round_listed(
         Ok(t) => t,
         Err(error) => {
             let code = Some(error.code().to_owned());
-            s.audit(
-                &actor,
-                AuditAction::ExportVerificationStarted,
-                Outcome::Failed,
-                code,
-            );
+            s.audit(&actor, action, Outcome::Failed, code);
             s.reply(Reply::Error(error));
             return;
         }
     };
     super::setup::remember_names(s, &tenants);
     let listed = super::setup::merge(&[], &tenants);
-    let note = Some(format!("{} tenant(s) to verify", listed.len()));
+    if confirmed && listed.is_empty() {
+        s.audit(
+            &actor,
+            action,
+            Outcome::Succeeded,
+            Some("the inventory lists no backup set".into()),
+        );
+        reopen(s, &actor);
+        return;
+    }
+    if confirmed {
+        // A backup set appeared since the round started: the confirmation
+        // no longer counts, and the round starts again with its tenants.
+        let error = CatalogError::Conflict {
+            reason: format!(
+                "The backup sets now name {} tenant(s) to verify; verify them instead",
+                listed.len()
+            ),
+        };
+        s.audit(
+            &actor,
+            action,
+            Outcome::Failed,
+            Some(format!(
+                "the inventory now lists {} tenant(s)",
+                listed.len()
+            )),
+        );
+        s.reply(Reply::Error(error));
+    }
+    let note = if listed.is_empty() {
+        "0 tenant(s) to verify: the inventory lists no backup set (confirm there is nothing to verify)"
+            .to_owned()
+    } else {
+        format!("{} tenant(s) to verify", listed.len())
+    };
     let id = derive_id(s.ctx, "round");
     // Sign-ins of an older round no longer count.
     s.m.sign_ins
@@ -148,12 +212,8 @@ pub(super) fn round_listed(
         &actor,
         AuditAction::ExportVerificationStarted,
         Outcome::Succeeded,
-        note,
+        Some(note),
     );
-    if s.m.round.as_ref().is_some_and(|r| r.tenants.is_empty()) {
-        // No tenant to verify: nothing stands between the admin and one export.
-        reopen(s, &actor);
-    }
 }
 
 /// Every tenant of the round is verified: one more export is allowed (never

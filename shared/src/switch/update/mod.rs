@@ -28,7 +28,7 @@ use super::ctx::Ctx;
 use super::effect::{AuditEntry, Effect, Reply};
 use super::event::Event;
 use super::model::{Stage, Target, Tenant, TenantRef};
-use crate::audit::{Actor, AuditAction, Outcome};
+use crate::audit::{Actor, AuditAction, IdentityProvider, Outcome, OutsideAdmin};
 use crate::catalog::CatalogError;
 use crate::ids::KeyId;
 pub(crate) use setup::fresh as consent_is_fresh;
@@ -108,7 +108,9 @@ pub fn update(
                 Op::ListTenants { actor, save } => {
                     setup::tenants_listed(&mut step, actor, save, result)?;
                 }
-                Op::ExportRound { actor } => export::round_listed(&mut step, actor, result),
+                Op::ExportRound { actor, confirmed } => {
+                    export::round_listed(&mut step, actor, confirmed, result);
+                }
                 Op::FinalInventory => finalize::final_inventory(&mut step, result)?,
                 // Another op's attempt number: `take_lease` matched it,
                 // so this cannot be an inventory result.
@@ -134,6 +136,7 @@ pub fn update(
         } => export::export(&mut step, actor, signed_in_at)?,
         Event::Exported { attempt, result } => export::exported(&mut step, attempt, result)?,
         Event::BeginExportRound { actor } => export::begin_round(&mut step, actor)?,
+        Event::ConfirmNoExportTenants { actor } => export::confirm_empty_round(&mut step, actor)?,
         Event::MoveToAwsKms { actor, key_id } => export::move_to_aws(&mut step, actor, key_id)?,
         Event::MovedToAws { attempt, result } => export::moved_to_aws(&mut step, attempt, result)?,
         Event::BindingRecorded { attempt, result } => {
@@ -197,6 +200,7 @@ pub fn refusal(
         Event::BeginVerify { actor, .. } => (actor, AuditAction::TenantVerificationStarted),
         Event::Export { actor, .. } => (actor, AuditAction::CompanyKeyExport),
         Event::BeginExportRound { actor } => (actor, AuditAction::ExportVerificationStarted),
+        Event::ConfirmNoExportTenants { actor } => (actor, AuditAction::ExportNoTenantsConfirmed),
         Event::MoveToAwsKms { actor, .. } => (actor, AuditAction::MovedToAwsKms),
         Event::RewrapNow { actor } => (actor, AuditAction::RewrapRequested),
         Event::CheckNow { actor } => (actor, AuditAction::HealthCheckRequested),
@@ -287,6 +291,18 @@ fn kid_matches(kid: &KeyId, target: &Target) -> bool {
             .eq_ignore_ascii_case(target.key_name.as_str())
 }
 
+/// The admin at Microsoft or Google who proved `tenant` as `account`.
+fn tenant_admin(tenant: &TenantRef, account: &str) -> OutsideAdmin {
+    let provider = match tenant {
+        TenantRef::Microsoft365 { .. } => IdentityProvider::Microsoft,
+        TenantRef::GoogleWorkspace { .. } => IdentityProvider::Google,
+    };
+    OutsideAdmin {
+        provider,
+        account: account.chars().take(120).collect(),
+    }
+}
+
 /// A tenant as the audit trail names it.
 fn label(t: &TenantRef) -> String {
     match t {
@@ -303,12 +319,22 @@ fn all_verified(tenants: &[Tenant]) -> bool {
     tenants.iter().all(Tenant::is_verified)
 }
 
+/// An audit entry before it is numbered: who (and the outside admin who
+/// did it for them), what, how it ended, the note.
+type Audited = (
+    Actor,
+    Option<OutsideAdmin>,
+    AuditAction,
+    Outcome,
+    Option<String>,
+);
+
 /// One update in the making: the next model and its effects.
 pub(crate) struct Step<'a> {
     m: Company,
     ctx: &'a Ctx,
     effects: Vec<Effect>,
-    audits: Vec<(Actor, AuditAction, Outcome, Option<String>)>,
+    audits: Vec<Audited>,
 }
 
 impl<'a> Step<'a> {
@@ -332,7 +358,22 @@ impl<'a> Step<'a> {
         outcome: Outcome,
         detail: Option<String>,
     ) {
-        self.audits.push((actor.clone(), action, outcome, detail));
+        self.audits
+            .push((actor.clone(), None, action, outcome, detail));
+    }
+
+    /// [`Self::audit`] for a step an administrator at Microsoft or Google
+    /// did for `actor` (granted the consent, proved a tenant).
+    fn audit_by(
+        &mut self,
+        actor: &Actor,
+        outside: Option<OutsideAdmin>,
+        action: AuditAction,
+        outcome: Outcome,
+        detail: Option<String>,
+    ) {
+        self.audits
+            .push((actor.clone(), outside, action, outcome, detail));
     }
 
     fn reply(&mut self, reply: Reply) {
@@ -384,7 +425,7 @@ impl<'a> Step<'a> {
         let to = self.m.stage();
         let from = before.stage();
         let mut effects = Vec::with_capacity(self.audits.len() + self.effects.len() + 1);
-        for (actor, action, outcome, detail) in self.audits {
+        for (actor, outside_admin, action, outcome, detail) in self.audits {
             self.m.audit_seq += 1;
             effects.push(Effect::Audit(AuditEntry {
                 seq: self.m.audit_seq,
@@ -395,6 +436,7 @@ impl<'a> Step<'a> {
                 to,
                 detail,
                 at_ms: self.ctx.now_ms,
+                outside_admin,
             }));
         }
         // The alarm is armed before any outside call starts: a step cut off

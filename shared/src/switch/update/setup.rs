@@ -11,7 +11,7 @@
 
 use super::{Step, derive_id, finalize, kid_matches, refuse, same_hash, sha256_hex};
 use crate::api::{TenantName, TestedKey};
-use crate::audit::{Actor, AuditAction, Outcome};
+use crate::audit::{Actor, AuditAction, IdentityProvider, Outcome, OutsideAdmin};
 use crate::catalog::CatalogError;
 use crate::entra::map_consent_error;
 use crate::ids::TenantId;
@@ -327,7 +327,17 @@ pub(super) fn consent_proven(
             setup.stage = Stage::AwaitingRoleAssignment;
             let who: String = proof.admin.chars().take(120).collect();
             let note = Some(format!("tenant {} by {who}", proof.tenant.as_str()));
-            s.audit(&admin, AuditAction::AdminConsent, Outcome::Succeeded, note);
+            let outside = Some(OutsideAdmin {
+                provider: IdentityProvider::Microsoft,
+                account: who,
+            });
+            s.audit_by(
+                &admin,
+                outside,
+                AuditAction::AdminConsent,
+                Outcome::Succeeded,
+                note,
+            );
             consent_reply(s, None);
         }
         Err(error) => consent_failed(s, &admin, error),

@@ -211,6 +211,10 @@ fn record(s: &mut Step<'_>, pending: &PendingSignIn, result: Result<String, Cata
         ),
     };
     let admin = pending.state.admin.clone();
+    let outside = result
+        .as_ref()
+        .ok()
+        .map(|who| super::tenant_admin(&tenant, who));
     let error = result.err();
     let list = match pending.purpose {
         Purpose::Setup { .. } => s.m.setup.as_mut().map(|x| &mut x.tenants),
@@ -237,7 +241,7 @@ fn record(s: &mut Step<'_>, pending: &PendingSignIn, result: Result<String, Cata
             } else {
                 AuditAction::TenantVerification
             };
-            s.audit(&admin, action, outcome_, Some(note));
+            s.audit_by(&admin, outside, action, outcome_, Some(note));
             // With another step in flight (Refresh's read, an export) the
             // finalization waits for it: see `finalize::start_when_verified`.
             let done = error.is_none()
@@ -257,8 +261,9 @@ fn record(s: &mut Step<'_>, pending: &PendingSignIn, result: Result<String, Cata
             });
         }
         Purpose::Export { .. } => {
-            s.audit(
+            s.audit_by(
                 &admin,
+                outside,
                 AuditAction::ExportTenantVerification,
                 outcome_,
                 Some(note),

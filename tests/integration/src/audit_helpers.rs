@@ -1,0 +1,72 @@
+//! Reading a company's audit trail over HTTP with the answer's headers
+//! (request id, Content-Type, Content-Disposition), every answer recorded
+//! for the secrets scan.
+
+use reqwest::header::HeaderMap;
+use serde_json::Value;
+
+use crate::{http, kms, record, worker_url};
+
+/// `method` `path` on the worker as `token`: status, headers, body text.
+pub async fn call_with_headers(method: &str, path: &str, token: &str) -> (u16, HeaderMap, String) {
+    let verb = reqwest::Method::from_bytes(method.as_bytes()).expect("a method");
+    let resp = http()
+        .request(verb, format!("{}{path}", worker_url()))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("the worker answers");
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let text = resp.text().await.unwrap_or_default();
+    record::response(method, path, status, &text);
+    (status, headers, text)
+}
+
+/// A header's value as text (empty when absent).
+#[must_use]
+pub fn header(headers: &HeaderMap, name: &str) -> String {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Every event of `company`'s trail that passes `filter` (`action=…&…`),
+/// newest first, read page by page with `limit`; also the pages' sizes.
+pub async fn all_pages(
+    company: &str,
+    token: &str,
+    filter: &str,
+    limit: usize,
+) -> (Vec<Value>, Vec<usize>) {
+    let mut events = Vec::new();
+    let mut sizes = Vec::new();
+    let mut cursor: Option<u64> = None;
+    loop {
+        let mut url = format!("{}/audit?limit={limit}", kms(company));
+        if !filter.is_empty() {
+            url.push('&');
+            url.push_str(filter);
+        }
+        if let Some(c) = cursor {
+            url.push_str(&format!("&cursor={c}"));
+        }
+        let (s, v) = crate::call("GET", &url, Some(token), None).await;
+        assert_eq!(s, 200, "{url}: {v}");
+        let page = v["events"].as_array().expect("events").clone();
+        assert!(page.len() <= limit, "{url}: {v}");
+        sizes.push(page.len());
+        events.extend(page);
+        match v["next_cursor"].as_u64() {
+            Some(next) => {
+                assert!(cursor.is_none_or(|c| next < c), "the cursor went back");
+                cursor = Some(next);
+            }
+            None => break,
+        }
+        assert!(sizes.len() < 200, "paging does not end");
+    }
+    (events, sizes)
+}
