@@ -90,6 +90,7 @@ async fn exchange(method: Method, path: &str, json: Option<String>) -> Result<St
         None if method != Method::GET => Some("{}".to_owned()),
         json => json,
     };
+    let is_get = method == Method::GET;
     let builder = authorised(RequestBuilder::new(path).method(method));
     let request = match json {
         Some(json) => builder
@@ -98,10 +99,19 @@ async fn exchange(method: Method, path: &str, json: Option<String>) -> Result<St
         None => builder.build(),
     }
     .map_err(|e| ApiError::Local(format!("the request could not be built: {e}")))?;
-    let resp = request
-        .send()
-        .await
-        .map_err(|e| ApiError::Network(e.to_string()))?;
+    // Manage KMS's first read may already be under way (prefetch.rs).
+    let prefetched = if is_get {
+        crate::prefetch::take(path, session::token().as_deref()).await
+    } else {
+        None
+    };
+    let resp = match prefetched {
+        Some(raw) => gloo_net::http::Response::from(raw),
+        None => request
+            .send()
+            .await
+            .map_err(|e| ApiError::Network(e.to_string()))?,
+    };
     let status = resp.status();
     let text = resp.text().await;
     if resp.ok() {

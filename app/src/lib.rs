@@ -1,7 +1,7 @@
 //! The keyswitch console: screens in `pages/`, widgets in `components/`, all
 //! HTTP in `api`, the RedApp session in `session`, which screen the address
 //! names in `route`, moving between screens without a page load in
-//! `navigation`.
+//! `navigation`, the first state read started by `index.html` in `prefetch`.
 
 pub mod api;
 pub mod components;
@@ -9,6 +9,7 @@ pub mod download;
 pub mod fetched;
 pub mod navigation;
 pub mod pages;
+pub mod prefetch;
 pub mod route;
 pub mod session;
 

@@ -567,6 +567,68 @@ mod tests {
                 code: "BadParameter".into()
             }
         );
+        // The operation is named as `key_ops` spells it, whatever the case
+        // of Key Vault's message.
+        for (said, named) in [
+            ("WrapKey", "wrapKey"),
+            ("UNWRAPKEY", "unwrapKey"),
+            ("unwrapkey", "unwrapKey"),
+        ] {
+            let body = format!(
+                r#"{{"error":{{"code":"Forbidden","message":"Operation {said} is not permitted on this key."}}}}"#
+            );
+            assert_eq!(
+                map_key_vault_error(403, &body, None),
+                CatalogError::KeyOperationsMissing {
+                    missing: vec![named.into()]
+                },
+                "{said}"
+            );
+        }
+        // Anything else in the operation's place is not repeated to the
+        // admin (only a short alphabetic name is).
+        for said in ["<b>wrapKey</b>", "wrap-key", &"a".repeat(21)] {
+            let body = format!(
+                r#"{{"error":{{"code":"Forbidden","message":"Operation {said} is not permitted on this key."}}}}"#
+            );
+            assert_eq!(
+                map_key_vault_error(403, &body, None),
+                CatalogError::KeyOperationsMissing {
+                    missing: vec!["wrapKey or unwrapKey".into()]
+                },
+                "{said}"
+            );
+        }
+        // A key outside its validity window, named by Key Vault's words or
+        // by its inner code.
+        let expired = [
+            r#"{"error":{"code":"Forbidden","message":"Operation unwrapKey is not allowed on an expired key."}}"#,
+            r#"{"error":{"code":"Forbidden","message":"x","innererror":{"code":"KeyExpired"}}}"#,
+        ];
+        for body in expired {
+            assert_eq!(
+                map_key_vault_error(403, body, None),
+                CatalogError::KeyExpired { expired_at: None },
+                "{body}"
+            );
+        }
+        let not_yet = [
+            r#"{"error":{"code":"Forbidden","message":"Operation wrapKey is not allowed: the key is not yet valid."}}"#,
+            r#"{"error":{"code":"Forbidden","message":"x","innererror":{"code":"KeyNotYetValid"}}}"#,
+        ];
+        for body in not_yet {
+            assert_eq!(
+                map_key_vault_error(403, body, None),
+                CatalogError::KeyNotYetValid { valid_from: None },
+                "{body}"
+            );
+        }
+        let disabled_code =
+            r#"{"error":{"code":"Forbidden","message":"x","innererror":{"code":"KeyDisabled"}}}"#;
+        assert_eq!(
+            map_key_vault_error(403, disabled_code, None),
+            CatalogError::KeyDisabled
+        );
         // A redirect (never followed with a token) is no answer at all, and
         // 408 is an outage like the 5xx.
         for status in [300, 301, 302, 307, 308, 399] {

@@ -190,22 +190,12 @@ impl CompanyKms {
                 return json(&file);
             }
             Command::BeginExportVerification { actor } => {
-                let out = self
-                    .run(rid, company, Event::BeginExportRound { actor })
-                    .await?;
-                if let Some(e) = failure(&out) {
-                    return Err(e.into());
-                }
-                return json(&self.export_view(company).await?);
+                let event = Event::BeginExportRound { actor };
+                return self.round(rid, company, event).await;
             }
             Command::ConfirmNoExportTenants { actor } => {
-                let out = self
-                    .run(rid, company, Event::ConfirmNoExportTenants { actor })
-                    .await?;
-                if let Some(e) = failure(&out) {
-                    return Err(e.into());
-                }
-                return json(&self.export_view(company).await?);
+                let event = Event::ConfirmNoExportTenants { actor };
+                return self.round(rid, company, event).await;
             }
             Command::Start {
                 actor,
@@ -248,6 +238,16 @@ impl CompanyKms {
             Command::CheckNow { actor } => Event::CheckNow { actor },
         };
         self.act(rid, company, event, None).await
+    }
+
+    /// Runs an admin's command on the export re-verification round;
+    /// answers the round's state or the command's error.
+    async fn round(&self, rid: &RequestId, company: &CompanyId, event: Event) -> Res<Response> {
+        let out = self.run(rid, company, event).await?;
+        if let Some(e) = failure(&out) {
+            return Err(e.into());
+        }
+        json(&self.export_view(company).await?)
     }
 
     /// Runs an admin's command; answers the view (with the consent URL

@@ -2,7 +2,7 @@
 //! key, and the re-verification of every tenant that allows another.
 
 use keyswitch_shared::api::{CompanyKeyExport, ExportVerification};
-use keyswitch_shared::{CatalogError, CompanyId};
+use keyswitch_shared::{Actor, CatalogError, CompanyId};
 use worker::{Request, Response};
 
 use super::kms::caller;
@@ -49,30 +49,23 @@ pub async fn get_verification(req: Request, ctx: Ctx) -> Answer {
     Ok(Response::from_json(&view)?)
 }
 
+/// Runs an admin's command on the re-verification round and answers its
+/// state.
+async fn round(req: Request, ctx: Ctx, command: fn(Actor) -> Command) -> Answer {
+    let (actor, company) = caller(&req, &ctx).await?;
+    let view: ExportVerification =
+        do_client::call(&ctx.env, &ctx.data, &company, &command(actor)).await?;
+    Ok(Response::from_json(&view)?)
+}
+
 /// `POST …/kms/export/verification/confirm-no-tenants`: the round's
 /// inventory lists no backup set; the admin confirms there is nothing to
 /// verify (the model reads the inventory once more before it counts).
 pub async fn post_confirm_no_tenants(req: Request, ctx: Ctx) -> Answer {
-    let (actor, company) = caller(&req, &ctx).await?;
-    let view: ExportVerification = do_client::call(
-        &ctx.env,
-        &ctx.data,
-        &company,
-        &Command::ConfirmNoExportTenants { actor },
-    )
-    .await?;
-    Ok(Response::from_json(&view)?)
+    round(req, ctx, |actor| Command::ConfirmNoExportTenants { actor }).await
 }
 
 /// `POST …/kms/export/verification`: start verifying every tenant again.
 pub async fn post_verification(req: Request, ctx: Ctx) -> Answer {
-    let (actor, company) = caller(&req, &ctx).await?;
-    let view: ExportVerification = do_client::call(
-        &ctx.env,
-        &ctx.data,
-        &company,
-        &Command::BeginExportVerification { actor },
-    )
-    .await?;
-    Ok(Response::from_json(&view)?)
+    round(req, ctx, |actor| Command::BeginExportVerification { actor }).await
 }

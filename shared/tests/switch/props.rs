@@ -357,6 +357,7 @@ struct Stats {
     exports_stale: u64,
     exports_failed_and_reopened: u64,
     rounds_reopened: u64,
+    empty_rounds_confirmed: u64,
     moves_to_aws: u64,
     rewraps: u64,
     expired: BTreeMap<&'static str, u64>,
@@ -395,6 +396,7 @@ impl Stats {
         self.exports_stale += o.exports_stale;
         self.exports_failed_and_reopened += o.exports_failed_and_reopened;
         self.rounds_reopened += o.rounds_reopened;
+        self.empty_rounds_confirmed += o.empty_rounds_confirmed;
         self.moves_to_aws += o.moves_to_aws;
         self.rewraps += o.rewraps;
         for (k, v) in &o.expired {
@@ -427,6 +429,8 @@ enum ReadFor {
     List,
     /// An export re-verification round.
     Round,
+    /// The read that confirms an empty round has nothing to verify.
+    Confirm,
     /// The finalization's last read.
     Final,
 }
@@ -485,7 +489,7 @@ impl Out {
             (Effect::ProveConsent { .. }, _) => CALLS[0],
             (Effect::TestConnection { .. } | Effect::ProbeVault { .. }, _) => CALLS[1],
             (Effect::ReadInventory { .. }, Some(ReadFor::List)) => CALLS[2],
-            (Effect::ReadInventory { .. }, Some(ReadFor::Round)) => CALLS[3],
+            (Effect::ReadInventory { .. }, Some(ReadFor::Round | ReadFor::Confirm)) => CALLS[3],
             (Effect::ReadInventory { .. }, _) => CALLS[4],
             (Effect::ExchangeCode { .. }, _) => CALLS[5],
             (Effect::Wrap { .. }, _) => CALLS[6],
@@ -515,7 +519,9 @@ impl Out {
             | Effect::TestConnection { .. }
             | Effect::Wrap { .. }
             | Effect::VerifyWrap { .. } => true,
-            Effect::ReadInventory { .. } => self.read != Some(ReadFor::Round),
+            Effect::ReadInventory { .. } => {
+                !matches!(self.read, Some(ReadFor::Round | ReadFor::Confirm))
+            }
             Effect::ExchangeCode { .. } => matches!(self.sign, Some((SignFor::Setup(_), _))),
             Effect::ExportKey { .. }
             | Effect::RewrapToAws { .. }
@@ -1393,6 +1399,12 @@ impl Sim {
                         return Some(Action::Event(self.begin_verify(t)));
                     }
                 }
+                // An empty round waits for the admin: confirm it mostly.
+                if self.m.export_round().is_some_and(|r| r.tenants.is_empty()) && d.pct(60) {
+                    return Some(Action::Event(Event::ConfirmNoExportTenants {
+                        actor: admin,
+                    }));
+                }
                 match d.roll(10) {
                     0..=2 if matches!(self.m.export_window(), ExportWindow::Open { .. }) => {
                         self.export(admin, d)
@@ -1470,7 +1482,8 @@ impl Sim {
     fn random(&mut self, d: &mut Dice<'_>) -> Action {
         let admin = admin();
         let pool = tenant_pool();
-        let event = match d.roll(20) {
+        let event = match d.roll(21) {
+            20 => Event::ConfirmNoExportTenants { actor: admin },
             19 => Event::RewrapNow { actor: admin },
             18 => Event::ConfirmNoTenants { actor: admin },
             0 => self.start(d),
@@ -1968,6 +1981,37 @@ impl Sim {
                     // round waits for an admin's confirmation.
                     self.oracle.round = Some((self.oracle.round_no, delivered, BTreeSet::new()));
                 }
+                ReadFor::Confirm if blocked.is_some() => {
+                    // The confirmation does not count; the round stays.
+                    check!(
+                        errors.len() == 1 && errors[0].code() == "backup_set_unverifiable",
+                        "{name}: a confirmation over a blocked inventory answered {errors:?}"
+                    );
+                }
+                ReadFor::Confirm if delivered.is_empty() => {
+                    // Still nothing to verify: one export is allowed.
+                    check!(
+                        errors.is_empty(),
+                        "{name}: a confirmed empty round answered {errors:?}"
+                    );
+                    self.oracle.window_open = true;
+                    self.oracle.round = None;
+                    self.stats.empty_rounds_confirmed += 1;
+                }
+                ReadFor::Confirm => {
+                    // A set appeared: the round starts again with its tenants.
+                    check!(
+                        errors.len() == 1 && errors[0].code() == "conflict",
+                        "{name}: a confirmation over {delivered:?} answered {errors:?}"
+                    );
+                    self.oracle.round_no += 1;
+                    for o in &mut self.outs {
+                        if matches!(o.sign, Some((SignFor::Round(_), _))) {
+                            o.live = false;
+                        }
+                    }
+                    self.oracle.round = Some((self.oracle.round_no, delivered, BTreeSet::new()));
+                }
             }
         }
         if let (Some(out), Event::CodeExchanged { result, .. }) = (&out, &event) {
@@ -2242,6 +2286,7 @@ impl Sim {
         let read_for = match &event {
             Event::Save { .. } | Event::Refresh { .. } => ReadFor::List,
             Event::BeginExportRound { .. } => ReadFor::Round,
+            Event::ConfirmNoExportTenants { .. } => ReadFor::Confirm,
             _ => ReadFor::Final,
         };
         let mut export_refused = false;
@@ -2761,6 +2806,10 @@ fn random_lives_of_a_company_keep_every_invariant() {
         ("exports by a stale session refused", s.exports_stale),
         ("failed exports reopened", s.exports_failed_and_reopened),
         ("rounds reopened the export", s.rounds_reopened),
+        (
+            "empty rounds confirmed (export reopened)",
+            s.empty_rounds_confirmed,
+        ),
         ("moves to AWS KMS", s.moves_to_aws),
         ("rotation re-wraps committed", s.rewraps),
         ("switches notified by webhook", s.switch_webhooks),

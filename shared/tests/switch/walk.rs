@@ -3927,6 +3927,77 @@ fn check_configuration_before_save_lists_every_problem_and_changes_nothing() {
 }
 
 #[test]
+fn check_configuration_rates_the_keys_validity_window() {
+    use keyswitch_shared::rotation::{CheckObservations, CheckScope, CheckStatus};
+    const DAY: i64 = 86_400;
+    let mut r = Run::new(new_company());
+    to_tested(&mut r);
+    let t = target(1);
+    let versionless = KeyId::new(&t.vault_uri, &t.key_name, None);
+    // (nbf, exp) relative to now in seconds → the validity check's status
+    // and, for a problem, its code.
+    let cases = [
+        (None, None, CheckStatus::Ok, None),
+        (None, Some(40 * DAY), CheckStatus::Ok, None),
+        (None, Some(29 * DAY), CheckStatus::Warning, None),
+        (None, Some(2 * DAY), CheckStatus::Warning, None),
+        (None, Some(-10), CheckStatus::Problem, Some("key_expired")),
+        (
+            Some(DAY),
+            None,
+            CheckStatus::Problem,
+            Some("key_not_yet_valid"),
+        ),
+    ];
+    for (nbf, exp, want, code) in cases {
+        r.ok(Event::CheckConfiguration { actor: admin() });
+        // `ok` moves the clock one second before the answer is applied.
+        let now_secs = i64::try_from((r.now + 1_000) / 1_000).unwrap();
+        let mut b = bundle_for(&kid(&t, 1), 3072);
+        b.attributes.nbf = nbf.map(|d| now_secs + d);
+        b.attributes.exp = exp.map(|d| now_secs + d);
+        let fx = r.ok(Event::ConfigurationChecked {
+            actor: admin(),
+            scope: CheckScope::Pending,
+            key: versionless.clone(),
+            seen: Box::new(CheckObservations {
+                token: Some(Ok(())),
+                key: Some(Ok(b)),
+                probe: Some(Ok(())),
+                dry_run: None,
+                inventory: Some(Ok(Inventory::default())),
+            }),
+        });
+        let report = fx
+            .iter()
+            .find_map(|e| match e {
+                Effect::Reply(Reply::Check(rep)) => Some(rep.clone()),
+                _ => None,
+            })
+            .expect("a report");
+        let validity = report
+            .checks
+            .iter()
+            .find(|c| c.id == "validity")
+            .expect("a validity check");
+        assert_eq!(validity.status, want, "{nbf:?} {exp:?}: {validity:#?}");
+        assert_eq!(
+            validity.problem.as_ref().map(|p| p.code.as_str()),
+            code,
+            "{nbf:?} {exp:?}: {validity:#?}"
+        );
+        if want == CheckStatus::Warning {
+            let days = exp.unwrap() / DAY;
+            let detail = validity.detail.as_deref().unwrap_or_default();
+            assert!(
+                detail.contains(&format!("the key expires in {days} days")),
+                "{detail}"
+            );
+        }
+    }
+}
+
+#[test]
 fn check_configuration_without_consent_says_so_and_skips_what_needs_it() {
     use keyswitch_shared::rotation::{CheckObservations, CheckScope, CheckStatus};
     let mut r = Run::new(new_company());

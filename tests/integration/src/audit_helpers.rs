@@ -9,13 +9,26 @@ use crate::{http, kms, record, worker_url};
 
 /// `method` `path` on the worker as `token`: status, headers, body text.
 pub async fn call_with_headers(method: &str, path: &str, token: &str) -> (u16, HeaderMap, String) {
+    send_with_headers(method, path, token, None).await
+}
+
+/// [`call_with_headers`] with an optional JSON body.
+pub async fn send_with_headers(
+    method: &str,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+) -> (u16, HeaderMap, String) {
     let verb = reqwest::Method::from_bytes(method.as_bytes()).expect("a method");
-    let resp = http()
+    let mut req = http()
         .request(verb, format!("{}{path}", worker_url()))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("the worker answers");
+        .bearer_auth(token);
+    if let Some(b) = body {
+        let text = b.to_string();
+        record::request_body(&text);
+        req = req.header("Content-Type", "application/json").body(text);
+    }
+    let resp = req.send().await.expect("the worker answers");
     let status = resp.status().as_u16();
     let headers = resp.headers().clone();
     let text = resp.text().await.unwrap_or_default();
