@@ -192,6 +192,14 @@ pub enum CatalogError {
     /// The vault's firewall refused the call.
     #[error("The vault's firewall blocked the request")]
     VaultFirewall,
+    /// No Azure Key Vault answers at the vault URI: its name does not
+    /// resolve, or Key Vault says there is no such vault (mistyped, or
+    /// deleted).
+    #[error("No Azure Key Vault answers at {host}")]
+    VaultNotFound {
+        /// The vault's host, e.g. `contoso-kms.vault.azure.net`.
+        host: String,
+    },
     /// Key Vault answered "Access denied to first party service": the vault
     /// lets only trusted Microsoft services through (not an access policy).
     #[error(
@@ -509,6 +517,7 @@ impl CatalogError {
             E::RateLimited { .. } => "rate_limited",
             E::AzureUnavailable => "azure_unavailable",
             E::VaultFirewall => "vault_firewall",
+            E::VaultNotFound { .. } => "vault_not_found",
             E::FirstPartyServiceDenied => "first_party_service_denied",
             E::KeyVaultForbiddenOther { .. } => "key_vault_forbidden_other",
             E::CloudNotConfigured { .. } => "cloud_not_configured",
@@ -609,6 +618,7 @@ impl CatalogError {
             } => format!("Wait {retry_after_secs} s, then run the test again. keyswitch runs at most one connection test per company every {interval_secs} seconds, to spare your vault's request quota."),
             E::Throttled => "Wait a minute, then try again. Key Vault limits how many requests a vault accepts; other applications may be using this vault heavily.".into(),
             E::AzureUnavailable | E::GoogleUnavailable => FIX_RETRY_LATER.into(),
+            E::VaultNotFound { .. } => "Check the vault name in the Vault URI: copy the Vault URI from the vault's Overview page in the Azure Portal. If the vault was deleted, recover it under Key vaults > Manage deleted vaults, or use another vault.".into(),
             E::VaultFirewall => "Ask your Azure admin to allow access to the vault from CyberSentriq in the vault's Networking settings, then retry.".into(),
             E::FirstPartyServiceDenied => "Ask your Azure admin to open the vault's Networking settings: the vault lets only trusted Microsoft services through, and CyberSentriq's connector is a third-party application. Allow CyberSentriq's access there (a role or an access policy does not help), then retry.".into(),
             E::KeyVaultForbiddenOther { .. } => "Key Vault refused for a reason CyberSentriq does not recognise, so it can't tell what to change: adding a role may not help. Ask your Azure admin to look up this refusal (the code and Key Vault's words are shown) in the vault's diagnostic logs or Azure's documentation, fix its cause, then retry.".into(),
@@ -727,6 +737,7 @@ impl CatalogError {
             | E::KeyBindingMissing { .. }
             | E::KeyBindingMismatch { .. }
             | E::VaultFirewall
+            | E::VaultNotFound { .. }
             | E::FirstPartyServiceDenied
             | E::KeyVaultForbiddenOther { .. }
             | E::IdTokenWithoutRoles
@@ -770,7 +781,8 @@ impl CatalogError {
         match self {
             Self::UriContainsKeyPath { .. }
             | Self::UriPointsToSecret
-            | Self::CloudNotConfigured { .. } => Some("vault_uri".into()),
+            | Self::CloudNotConfigured { .. }
+            | Self::VaultNotFound { .. } => Some("vault_uri".into()),
             Self::InvalidInput(e) => Some(e.field().into()),
             Self::InvalidField { field, .. } => Some(field.clone()),
             Self::BodyTooLarge { .. } => Some("body".into()),
@@ -1090,6 +1102,9 @@ mod tests {
             },
             E::AzureUnavailable,
             E::VaultFirewall,
+            E::VaultNotFound {
+                host: "contoso-kms.vault.azure.net".into(),
+            },
             E::FirstPartyServiceDenied,
             E::KeyVaultForbiddenOther {
                 code: "Forbidden/Unknown".into(),

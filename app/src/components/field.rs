@@ -80,7 +80,11 @@ pub fn TextField(
         ("text", "off")
     };
     view! {
-        <div class="field" class:field-invalid=move || error.with(Option::is_some)>
+        <div
+            class="field"
+            class:field-invalid=move || error.with(Option::is_some)
+            class:field-suggests=on_suggestion.is_some()
+        >
             <label for=id>{label}</label>
             <p class="field-hint" id=hint_id>{hint}</p>
             <input

@@ -124,7 +124,20 @@ impl KeyVault {
         key: &KeyName,
     ) -> Result<TenantId, EdgeError> {
         let url = Self::with_version(&vault.key_url(key));
-        let answer = self.call(Method::Get, &url, None, None).await?;
+        let no_vault = || CatalogError::VaultNotFound {
+            host: vault.host().to_owned(),
+        };
+        // The first call to the vault: a host that gives no answer at all
+        // (its name does not resolve) is a vault that does not exist.
+        let answer = match self.call(Method::Get, &url, None, None).await {
+            Err(EdgeError::Unreachable { source, .. }) => {
+                return Err(EdgeError::Unreachable {
+                    public: no_vault(),
+                    source,
+                });
+            }
+            other => other?,
+        };
         match answer.status {
             401 => answer
                 .header("WWW-Authenticate")
@@ -132,10 +145,7 @@ impl KeyVault {
                 .and_then(parse_bearer_challenge)
                 .and_then(|c| c.tenant_id())
                 .ok_or_else(|| unexpected().into()),
-            404 | 400 => Err(EdgeError::field(
-                "vault_uri",
-                "No Azure Key Vault answers at this URI. Check the vault name.",
-            )),
+            404 | 400 => Err(no_vault().into()),
             status if status >= 500 || status == 408 => Err(CatalogError::AzureUnavailable.into()),
             _ => Err(unexpected().into()),
         }

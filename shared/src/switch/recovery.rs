@@ -152,13 +152,11 @@ fn cause(error: &CatalogError) -> Option<(SetupStep, Option<SetupField>, bool)> 
         E::UriContainsKeyPath { .. }
         | E::UriPointsToSecret
         | E::CloudNotConfigured { .. }
+        | E::VaultNotFound { .. }
         | E::VaultFirewall
         | E::FirstPartyServiceDenied => Some((VaultAndKey, Some(VaultUri), false)),
-        E::InvalidInput(v) => match v.field() {
-            "vault_uri" => Some((VaultAndKey, Some(VaultUri), false)),
-            "key_name" => Some((VaultAndKey, Some(KeyName), false)),
-            _ => None,
-        },
+        E::InvalidInput(v) => at_field(v.field()),
+        E::InvalidField { field, .. } => at_field(field),
         E::AdminConsentRequired
         | E::ConsentUserLacksRole
         | E::IdTokenWithoutRoles
@@ -200,7 +198,6 @@ fn cause(error: &CatalogError) -> Option<(SetupStep, Option<SetupField>, bool)> 
         | E::ExportNotAvailable
         | E::ExportWindowExpired { .. }
         | E::ReauthenticationRequired { .. }
-        | E::InvalidField { .. }
         | E::BodyTooLarge { .. }
         | E::NotSignedIn
         | E::ForbiddenRole
@@ -214,6 +211,15 @@ fn cause(error: &CatalogError) -> Option<(SetupStep, Option<SetupField>, bool)> 
         | E::EnvelopeCompanyNotAllowed
         | E::ServiceMisconfigured
         | E::Internal => None,
+    }
+}
+
+/// The vault-and-key step at `field`, when it is one of the form's.
+fn at_field(field: &str) -> Option<(SetupStep, Option<SetupField>, bool)> {
+    match field {
+        "vault_uri" => Some((SetupStep::VaultAndKey, Some(SetupField::VaultUri), false)),
+        "key_name" => Some((SetupStep::VaultAndKey, Some(SetupField::KeyName), false)),
+        _ => None,
     }
 }
 

@@ -63,7 +63,7 @@ impl Dice<'_> {
 
 // ---------- every error the edge can feed back ----------
 
-const ERROR_KINDS: usize = 70;
+const ERROR_KINDS: usize = 71;
 
 fn error(i: u32) -> CatalogError {
     use CatalogError as E;
@@ -220,6 +220,9 @@ fn error(i: u32) -> CatalogError {
             service: "Google".into(),
             fault: keyswitch_shared::id_token::IdTokenFault::Nonce,
         },
+        70 => E::VaultNotFound {
+            host: "nosuch.vault.azure.net".into(),
+        },
         _ => E::Internal,
     }
 }
@@ -299,6 +302,7 @@ fn kind(e: &CatalogError) -> usize {
         E::OAuthStateSuperseded => 67,
         E::OAuthStateWrongFlow => 68,
         E::IdTokenRefused { .. } => 69,
+        E::VaultNotFound { .. } => 70,
     }
 }
 
