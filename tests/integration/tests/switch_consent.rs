@@ -371,8 +371,12 @@ async fn a_vault_nobody_answers_for_is_a_clear_error_after_the_consent() {
     )
     .await;
     let (status, _, html) = get_page(&back).await;
-    assert!(matches!(status, 400 | 502 | 503), "{status}: {html}");
+    // A host where no Key Vault answers is named at the Vault URI field
+    // (catalog `vault_not_found`, 422), on the landing page and in the setup.
+    assert_eq!(status, 422, "{html}");
+    assert!(html.contains("No Azure Key Vault answers at no-such-vault-xyz.vault.azure.net"), "{html}");
     let s = status_of(&company, &t).await;
-    assert!(s["pending"]["last_error"]["code"].is_string(), "{s}");
+    assert_eq!(s["pending"]["last_error"]["code"], "vault_not_found", "{s}");
+    assert_eq!(s["pending"]["fault"]["field"], "vault_uri", "{s}");
     assert_eq!(s["pending"]["consent"], Value::Null);
 }
