@@ -4,7 +4,7 @@
 
 use keyswitch_integration::finalize_helpers::landing_code;
 use keyswitch_integration::*;
-use serde_json::{Value, json};
+use serde_json::{json, Value};
 
 const CONTOSO: &str = "72f988bf-0000-4c3a-9d6e-c0ffee000001";
 
@@ -374,7 +374,10 @@ async fn a_vault_nobody_answers_for_is_a_clear_error_after_the_consent() {
     // A host where no Key Vault answers is named at the Vault URI field
     // (catalog `vault_not_found`, 422), on the landing page and in the setup.
     assert_eq!(status, 422, "{html}");
-    assert!(html.contains("No Azure Key Vault answers at no-such-vault-xyz.vault.azure.net"), "{html}");
+    assert!(
+        html.contains("No Azure Key Vault answers at no-such-vault-xyz.vault.azure.net"),
+        "{html}"
+    );
     let s = status_of(&company, &t).await;
     assert_eq!(s["pending"]["last_error"]["code"], "vault_not_found", "{s}");
     assert_eq!(s["pending"]["fault"]["field"], "vault_uri", "{s}");
