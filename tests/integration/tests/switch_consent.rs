@@ -4,7 +4,7 @@
 
 use keyswitch_integration::finalize_helpers::landing_code;
 use keyswitch_integration::*;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 const CONTOSO: &str = "72f988bf-0000-4c3a-9d6e-c0ffee000001";
 
