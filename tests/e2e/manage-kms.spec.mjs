@@ -477,7 +477,6 @@ test('the role dialog by keyboard; cancel part-way, with confirmation; the encry
 
   // The role commands run as copied, for each tool: the scope is derived,
   // the connector's app id is the assignee; no placeholder anywhere.
-  const roleTabs = kms.roleDialog.getByRole('tablist', { name: 'Commands that assign Key Vault Crypto User' });
   await expect(roleTabs.getByRole('tab')).toHaveText(['Azure CLI', 'Azure PowerShell', 'Terraform', 'Bicep']);
   const rolePanel = kms.roleDialog.locator('#role-commands').getByRole('tabpanel');
   await expect(rolePanel).toContainText(`VAULT_ID=$(az keyvault show --name ${fresh.vault} --query id -o tsv)`);
