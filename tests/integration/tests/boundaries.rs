@@ -105,7 +105,7 @@ async fn refused_then_stream_the_rest(
     path: &str,
     token: &str,
     chunked: bool,
-) -> (u16, Value, usize) {
+) -> Result<(u16, Value, usize), String> {
     let url = reqwest::Url::parse(&worker_url()).expect("worker url");
     let addr = format!(
         "{}:{}",
@@ -151,9 +151,12 @@ async fn refused_then_stream_the_rest(
         .and_then(|rest| rest.get(..3))
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| panic!("not an HTTP answer (chunked={chunked}): {text:?}"));
-    let body = text
-        .split_once("\r\n\r\n")
-        .and_then(|(_, b)| serde_json::from_str(b.trim()).ok())
+    let raw_body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    if is_dev_proxy_failure(status, raw_body) {
+        return Err(text);
+    }
+    let body = serde_json::from_str(raw_body.trim())
+        .ok()
         .unwrap_or_else(|| panic!("no JSON body (chunked={chunked}): {text:?}"));
     // The rest of the 90 MB: the closed connection refuses it at once.
     let chunk = frame(64 * 1024);
@@ -164,7 +167,48 @@ async fn refused_then_stream_the_rest(
         }
         taken += 64 * 1024;
     }
-    (status, body, taken)
+    Ok((status, body, taken))
+}
+
+/// The dev server's own failure: `wrangler dev` forwards each request
+/// through its ProxyWorker, which sometimes loses the connection to the
+/// worker after a request whose body the worker refused unread
+/// (cloudflare/workers-sdk#15709 and #15203). It answers a plain-text 500
+/// naming miniflare's entry worker; the worker itself only answers JSON.
+fn is_dev_proxy_failure(status: u16, body: &str) -> bool {
+    status == 500
+        && body.starts_with("Error: Network connection lost.")
+        && body.contains("miniflare")
+}
+
+/// `GET /api/health`, sent again (up to three times) past the dev proxy's
+/// own failure; the worker must answer 200.
+async fn healthy_past_the_dev_proxy() {
+    for attempt in 1..=3 {
+        let (s, text) = call_raw("GET", "/api/health", None, None).await;
+        if is_dev_proxy_failure(s, &text) {
+            eprintln!("health, attempt {attempt}: the dev proxy lost the connection: {text:?}");
+            continue;
+        }
+        assert_eq!(s, 200, "{text}");
+        return;
+    }
+    panic!("health: the dev proxy lost the connection three times");
+}
+
+/// [`refused_then_stream_the_rest`], sent again (up to three times) when
+/// the dev server's proxy lost the connection ([`is_dev_proxy_failure`]);
+/// every other answer is judged as it came.
+async fn refused_past_the_dev_proxy(path: &str, token: &str, chunked: bool) -> (u16, Value, usize) {
+    for attempt in 1..=3 {
+        match refused_then_stream_the_rest(path, token, chunked).await {
+            Ok(answer) => return answer,
+            Err(text) => eprintln!(
+                "{path} (chunked={chunked}), attempt {attempt}: the dev proxy lost the connection, sending again: {text:?}"
+            ),
+        }
+    }
+    panic!("{path} (chunked={chunked}): the dev proxy lost the connection three times");
 }
 
 #[tokio::test]
@@ -181,7 +225,7 @@ async fn a_90_mb_body_gets_the_catalog_error_the_rest_is_never_read_and_the_work
     ];
     for (path, token) in &routes {
         for chunked in [false, true] {
-            let (status, body, taken) = refused_then_stream_the_rest(path, token, chunked).await;
+            let (status, body, taken) = refused_past_the_dev_proxy(path, token, chunked).await;
             assert_error(&(status, body.clone()), 413, "body_too_large");
             assert_eq!(body["field"], "body", "{body}");
             assert!(
@@ -189,8 +233,7 @@ async fn a_90_mb_body_gets_the_catalog_error_the_rest_is_never_read_and_the_work
                 "{path} (chunked={chunked}): the connection still took {taken} bytes after the answer"
             );
             // The worker stays healthy and answers at once.
-            let (s, text) = call_raw("GET", "/api/health", None, None).await;
-            assert_eq!(s, 200, "{text}");
+            healthy_past_the_dev_proxy().await;
         }
     }
     // Nothing was started, and both routes still serve normal bodies.
