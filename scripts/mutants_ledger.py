@@ -12,6 +12,10 @@ function needs it). One mutant per line, the five fields tab-separated.
         Writes the cargo-mutants names (of the listing, i.e. of the source
         as it is now) whose key the ledger holds as caught or unviable:
         cargo-mutants `--iterate` skips those.
+    mutants_ledger.py survivors <listing.json> <ledger dir>
+        Prints cargo-mutants arguments, one a line, that select exactly the
+        mutants the ledger holds as missed or timed out (`--re` with each
+        one's current name, `--file` with their files).
     mutants_ledger.py merge <mutants.out> <listing.json> <ledger dir>
             [<label> <start epoch s> <commit>]
         Merges a run's outcomes (also a run still going, or interrupted)
@@ -116,6 +120,24 @@ def keys_cmd(listing_path, ledger, out_path):
     print(f"{len(done)} of {len(names)} mutants already caught or unviable")
 
 
+def survivors_cmd(listing_path, ledger):
+    listing = load(listing_path)
+    names = keyed(listing)
+    book = read_book(ledger)
+    left = sorted(n for n, k in names.items() if book.get(k) in ("missed", "timeout"))
+    # cargo-mutants 27.1 applies neither --re nor --exclude-re to "delete
+    # field … from struct" mutants: they would all come along. Naming the
+    # survivors' files keeps those of other files out.
+    for f in sorted({m["file"] for m in listing if m["name"] in left}):
+        print("--file")
+        print(f)
+    for n in left:
+        # Rust's regex refuses escapes of characters that are not special
+        # (Python's re.escape escapes spaces).
+        print("--re")
+        print("^" + re.sub(r"([\\.+*?()|\[\]{}^$])", r"\\\1", n) + "$")
+
+
 def mean(xs):
     return sum(xs) / len(xs) if xs else 0.0
 
@@ -210,6 +232,8 @@ def main():
     cmd, *args = sys.argv[1:]
     if cmd == "keys":
         keys_cmd(*args)
+    elif cmd == "survivors":
+        survivors_cmd(*args)
     elif cmd == "merge":
         merge_cmd(*args)
     elif cmd == "migrate":

@@ -4057,6 +4057,196 @@ fn check_configuration_after_the_switch_checks_the_key_in_force() {
     );
 }
 
+/// The report of a *Check configuration* answered with `seen`.
+fn check_report(
+    r: &mut Run,
+    scope: keyswitch_shared::rotation::CheckScope,
+    key: &KeyId,
+    seen: keyswitch_shared::rotation::CheckObservations,
+) -> keyswitch_shared::rotation::CheckReport {
+    let fx = r.ok(Event::ConfigurationChecked {
+        actor: admin(),
+        scope,
+        key: key.clone(),
+        seen: Box::new(seen),
+    });
+    fx.iter()
+        .find_map(|e| match e {
+            Effect::Reply(Reply::Check(rep)) => Some(*rep.clone()),
+            _ => None,
+        })
+        .expect("a report")
+}
+
+#[test]
+fn check_configuration_names_the_check_a_key_vault_refusal_belongs_to() {
+    use keyswitch_shared::rotation::{CheckObservations, CheckScope, CheckStatus as S};
+    let mut r = Run::new(new_company());
+    to_tested(&mut r);
+    let t = target(1);
+    let versionless = KeyId::new(&t.vault_uri, &t.key_name, None);
+    let vault = t.vault_uri.clone();
+    // What the GET of the key answered → the status of the firewall, role
+    // and key-found checks, and which one carries the error.
+    let cases = [
+        (
+            CatalogError::VaultFirewall,
+            [S::Problem, S::Skipped, S::Skipped],
+        ),
+        (
+            CatalogError::KeyVaultForbidden,
+            [S::Ok, S::Problem, S::Skipped],
+        ),
+        (
+            CatalogError::AccessPolicyVault,
+            [S::Ok, S::Problem, S::Skipped],
+        ),
+        (
+            CatalogError::RoleRemoved {
+                vault: vault.clone(),
+            },
+            [S::Ok, S::Problem, S::Skipped],
+        ),
+        (
+            CatalogError::KeyNotFound {
+                key_name: Some("cmk".into()),
+            },
+            [S::Ok, S::Ok, S::Problem],
+        ),
+        (
+            CatalogError::KeyDeleted {
+                vault: vault.clone(),
+                key_name: "cmk".into(),
+                recoverable_days: Some(90),
+            },
+            [S::Ok, S::Ok, S::Problem],
+        ),
+        // Anything else: the vault did not answer the GET as such.
+        (
+            CatalogError::AzureUnavailable,
+            [S::Skipped, S::Skipped, S::Problem],
+        ),
+        (
+            CatalogError::Throttled,
+            [S::Skipped, S::Skipped, S::Problem],
+        ),
+    ];
+    for (error, want) in cases {
+        r.ok(Event::CheckConfiguration { actor: admin() });
+        let report = check_report(
+            &mut r,
+            CheckScope::Pending,
+            &versionless,
+            CheckObservations {
+                token: Some(Ok(())),
+                key: Some(Err(error.clone())),
+                probe: None,
+                dry_run: None,
+                inventory: Some(Ok(Inventory::default())),
+            },
+        );
+        let got: Vec<_> = ["firewall", "role", "key_found"]
+            .iter()
+            .map(|id| {
+                let c = report.checks.iter().find(|c| c.id == *id).expect(id);
+                (c.status, c.problem.as_ref().map(|p| p.code.clone()))
+            })
+            .collect();
+        let expected: Vec<_> = want
+            .iter()
+            .map(|st| (*st, (*st == S::Problem).then(|| error.code().to_owned())))
+            .collect();
+        assert_eq!(got, expected, "{}", error.code());
+        // Throttling shows as its own problem, whether the GET or the probe
+        // was throttled; else it is only skipped (the key was not read).
+        let throttling = report.checks.iter().find(|c| c.id == "throttling").unwrap();
+        let throttled = matches!(error, CatalogError::Throttled);
+        assert_eq!(
+            throttling.status,
+            if throttled { S::Problem } else { S::Skipped },
+            "{}",
+            error.code()
+        );
+    }
+    // A throttled probe after a good GET: the key's figures give way to the
+    // problem.
+    r.ok(Event::CheckConfiguration { actor: admin() });
+    let report = check_report(
+        &mut r,
+        CheckScope::Pending,
+        &versionless,
+        CheckObservations {
+            token: Some(Ok(())),
+            key: Some(Ok(bundle_for(&kid(&t, 1), 3072))),
+            probe: Some(Err(CatalogError::Throttled)),
+            dry_run: None,
+            inventory: Some(Ok(Inventory::default())),
+        },
+    );
+    let codes: Vec<&str> = report.problems.iter().map(|p| p.code.as_str()).collect();
+    assert_eq!(codes, ["throttled", "throttled"], "{report:#?}");
+    let throttling = report.checks.iter().find(|c| c.id == "throttling").unwrap();
+    assert_eq!(throttling.status, S::Problem);
+}
+
+#[test]
+fn check_configuration_shows_which_backup_set_tenants_the_setup_has_verified() {
+    use keyswitch_shared::rotation::{CheckObservations, CheckScope, CheckStatus};
+    let (a, b) = (m365(VAULT_TENANT), google("C01abcd23"));
+    let mut r = Run::new(new_company());
+    to_verifying(&mut r, &[a.clone(), b.clone()]);
+    verify(&mut r, &a);
+    assert_eq!(r.m.stage(), Stage::VerifyingTenants);
+    let fx = r.ok(Event::CheckConfiguration { actor: admin() });
+    let Some(Effect::CheckConfiguration { scope, key, .. }) = calls(&fx).first().cloned() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(scope, CheckScope::Pending);
+    let t = target(1);
+    let report = check_report(
+        &mut r,
+        scope,
+        &key,
+        CheckObservations {
+            token: Some(Ok(())),
+            key: Some(Ok(bundle_for(&kid(&t, 1), 3072))),
+            probe: Some(Ok(())),
+            dry_run: None,
+            inventory: Some(Ok(inventory(&[a, b]))),
+        },
+    );
+    let detail = |id: &str| {
+        let c = report
+            .checks
+            .iter()
+            .find(|c| c.id == id)
+            .unwrap_or_else(|| panic!("no check {id}: {report:#?}"));
+        assert_eq!(c.status, CheckStatus::Ok, "{id}");
+        c.detail.clone().unwrap_or_default()
+    };
+    assert_eq!(
+        detail(&format!("tenant:Microsoft 365 tenant {VAULT_TENANT}")),
+        "verified"
+    );
+    assert_eq!(
+        detail("tenant:Google Workspace customer C01abcd23"),
+        "can be verified by a super admin of the Google Workspace"
+    );
+}
+
+#[test]
+fn check_configuration_once_the_commit_is_issued_no_longer_checks_the_setup() {
+    // Once the final read has issued the commit (the re-wrap runs), the
+    // setup is no longer pending for Check configuration (as for Cancel):
+    // it checks the key in force, and on the platform key there is none.
+    let mut r = Run::new(new_company());
+    to_wrap(&mut r, &[m365(VAULT_TENANT)]);
+    let before = r.m.clone();
+    let e = r.refused(Event::CheckConfiguration { actor: admin() });
+    assert_eq!(e.code(), "conflict", "{e:?}");
+    assert_eq!(r.m, before);
+}
+
 // ---------- the backup-set count the status shows (issue 15 item 2) ----------
 
 #[test]
