@@ -12,6 +12,9 @@ function needs it). One mutant per line, the five fields tab-separated.
         Writes the cargo-mutants names (of the listing, i.e. of the source
         as it is now) whose key the ledger holds as caught or unviable:
         cargo-mutants `--iterate` skips those.
+    mutants_ledger.py prune <listing.json> <ledger dir>
+        Drops the survivors the listing no longer has (gone from the code, or
+        excluded in .cargo/mutants.toml with their reason).
     mutants_ledger.py survivors <listing.json> <ledger dir>
         Prints cargo-mutants arguments, one a line, that select exactly the
         mutants the ledger holds as missed or timed out (`--re` with each
@@ -118,6 +121,20 @@ def keys_cmd(listing_path, ledger, out_path):
     with open(out_path, "w") as f:
         f.writelines(n + "\n" for n in done)
     print(f"{len(done)} of {len(names)} mutants already caught or unviable")
+
+
+def prune_cmd(listing_path, ledger):
+    """A survivor no longer in the code (or now excluded in
+    .cargo/mutants.toml with its reason) is no longer a gap: dropped. Run
+    with the listing of the newest source (scripts/mutants does, before each
+    run), never with an older run's."""
+    present = set(keyed(load(listing_path)).values())
+    book = read_book(ledger)
+    gone = [k for k, v in book.items() if v in ("missed", "timeout") and k not in present]
+    for k in gone:
+        del book[k]
+        print("ledger: no longer a survivor (gone from the code or excluded): " + k.replace("\t", " | "))
+    write_book(ledger, book)
 
 
 def survivors_cmd(listing_path, ledger):
@@ -232,6 +249,8 @@ def main():
     cmd, *args = sys.argv[1:]
     if cmd == "keys":
         keys_cmd(*args)
+    elif cmd == "prune":
+        prune_cmd(*args)
     elif cmd == "survivors":
         survivors_cmd(*args)
     elif cmd == "merge":

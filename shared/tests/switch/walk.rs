@@ -3619,6 +3619,43 @@ fn rewrap_now_re_wraps_with_the_current_version_and_keeps_the_kid_history() {
 }
 
 #[test]
+fn the_kid_history_keeps_the_last_hundred_versions() {
+    // A bounded record: a company whose key rotates for decades does not
+    // grow its stored state without end; the newest versions are kept.
+    let mut r = Run::new(new_company());
+    complete(&mut r, &[m365(VAULT_TENANT)]);
+    let t = target(1);
+    // 101 rotations after the switch to version 2: 102 versions in all.
+    for v in 3..=103u64 {
+        let k = kid(&t, v);
+        r.ok(Event::RewrapNow { actor: admin() });
+        let attempt = r.attempt();
+        r.ok(Event::KeyVersionRead {
+            attempt,
+            result: Ok(k.clone()),
+        });
+        let attempt = r.attempt();
+        r.ok(Event::Rewrapped {
+            attempt,
+            result: Ok((k.clone(), format!("blob-{v}"))),
+        });
+        let attempt = r.attempt();
+        r.ok(Event::RewrapVerified {
+            attempt,
+            result: Ok(()),
+        });
+        assert_eq!(r.m.provider(), &azure_of(&k));
+        assert_eq!(r.m.kid_history().len(), (v as usize).min(101) - 1, "{v}");
+    }
+    let history = r.m.kid_history();
+    let versions: Vec<KeyId> = history.iter().map(|h| h.kid.clone()).collect();
+    let want: Vec<KeyId> = (4..=103u64).map(|v| kid(&t, v)).collect();
+    assert_eq!(versions, want, "the oldest two (versions 2 and 3) dropped");
+    assert!(history[..99].iter().all(|h| h.until_ms.is_some()));
+    assert_eq!(history[99].until_ms, None, "the version in force is open");
+}
+
+#[test]
 fn rewrap_now_with_the_recorded_version_current_changes_nothing() {
     let mut r = Run::new(new_company());
     let k2 = complete(&mut r, &[m365(VAULT_TENANT)]);
