@@ -2695,6 +2695,105 @@ fn a_backup_set_that_appears_before_the_confirmation_must_be_verified() {
 }
 
 #[test]
+fn every_refused_admin_command_is_audited_with_its_own_action() {
+    // `refusal` is how the interpreter records a refused command: who tried
+    // what and why. Each admin command has its own action; results,
+    // callbacks and the alarm are not recorded (a forged request must not
+    // fill the trail).
+    let commands = [
+        (start_event(1), A::SwitchStarted),
+        (issue_consent(), A::ConsentLinkIssued),
+        (Event::Test { actor: admin() }, A::ConnectionTestRequested),
+        (Event::Save { actor: admin() }, A::Save),
+        (Event::Refresh { actor: admin() }, A::Refresh),
+        (Event::Cancel { actor: admin() }, A::Cancel),
+        (
+            Event::ConfirmNoTenants { actor: admin() },
+            A::NoTenantsConfirmed,
+        ),
+        (
+            Event::BeginVerify {
+                actor: admin(),
+                tenant: m365(VAULT_TENANT),
+                sign_in: sign_in("v"),
+            },
+            A::TenantVerificationStarted,
+        ),
+        (
+            Event::Export {
+                actor: admin(),
+                signed_in_at: None,
+            },
+            A::CompanyKeyExport,
+        ),
+        (
+            Event::BeginExportRound { actor: admin() },
+            A::ExportVerificationStarted,
+        ),
+        (
+            Event::ConfirmNoExportTenants { actor: admin() },
+            A::ExportNoTenantsConfirmed,
+        ),
+        (
+            Event::MoveToAwsKms {
+                actor: admin(),
+                key_id: "k-1".into(),
+            },
+            A::MovedToAwsKms,
+        ),
+        (Event::RewrapNow { actor: admin() }, A::RewrapRequested),
+        (Event::CheckNow { actor: admin() }, A::HealthCheckRequested),
+        (
+            Event::CheckConfiguration { actor: admin() },
+            A::ConfigurationChecked,
+        ),
+    ];
+    let e = CatalogError::Conflict {
+        reason: "refused for the test".into(),
+    };
+    let mut r = Run::new(new_company());
+    let ctx = r.ctx();
+    for (event, action) in &commands {
+        let (next, fx) = refusal(&r.m, event, &e, &ctx)
+            .unwrap_or_else(|| panic!("{} is not recorded", event.name()));
+        assert_eq!(
+            project(&fx),
+            vec![audit_note(ADMIN, *action, O::Refused, "conflict")],
+            "{}",
+            event.name()
+        );
+        assert_eq!(
+            same_but_audit_seq(&next, &r.m),
+            r.m,
+            "{}: only the trail changes",
+            event.name()
+        );
+    }
+    // A new target while a setup is pending is an edit of it.
+    r.ok(start_event(1));
+    let ctx = r.ctx();
+    let (_, fx) = refusal(&r.m, &start_event(2), &e, &ctx).expect("recorded");
+    assert_eq!(
+        project(&fx),
+        vec![audit_note(ADMIN, A::TargetEdited, O::Refused, "conflict")]
+    );
+    for event in [
+        Event::Tick,
+        Event::VerifyCallback {
+            nonce: "n".into(),
+            answer: code("c"),
+        },
+        Event::BackupSetsCounted { result: Ok(1) },
+    ] {
+        assert!(
+            refusal(&r.m, &event, &e, &ctx).is_none(),
+            "{} recorded",
+            event.name()
+        );
+    }
+}
+
+#[test]
 fn confirming_an_empty_round_needs_one() {
     // No round at all.
     let mut r = Run::new(new_company());
@@ -3653,6 +3752,66 @@ fn the_kid_history_keeps_the_last_hundred_versions() {
     assert_eq!(versions, want, "the oldest two (versions 2 and 3) dropped");
     assert!(history[..99].iter().all(|h| h.until_ms.is_some()));
     assert_eq!(history[99].until_ms, None, "the version in force is open");
+}
+
+#[test]
+fn a_health_check_owes_a_re_wrap_only_for_a_new_version_of_the_key_in_force() {
+    let mut r = Run::new(new_company());
+    let k2 = complete(&mut r, &[m365(VAULT_TENANT)]);
+    let t = target(1);
+    let seen = |kid: KeyId| keyswitch_shared::health::KeySeen {
+        kid,
+        kty: "RSA-HSM".into(),
+        size_bits: 4096,
+        key_ops: vec!["wrapKey".into(), "unwrapKey".into()],
+        enabled: true,
+        nbf: None,
+        exp: None,
+        updated: None,
+        tags: [("keyswitch-company".to_owned(), COMPANY.to_owned())]
+            .into_iter()
+            .collect(),
+        recovery_level: None,
+        recoverable_days: Some(7),
+    };
+    // What the GET named as the current version → whether a re-wrap to it
+    // is owed. A kid without a version would re-wrap with whatever version
+    // is current at the wrap, and the company key could no longer be
+    // unwrapped with the exact kid.
+    let k3 = kid(&t, 3);
+    for (current, owed) in [
+        (k2.versionless(), None),
+        (kid(&target(2), 3), None),
+        (k2.clone(), None),
+        (k3.clone(), Some(k3.clone())),
+    ] {
+        let fx = r.ok(Event::CheckNow { actor: admin() });
+        let attempt = fx
+            .iter()
+            .find_map(|e| match e {
+                Effect::CheckKey { attempt, .. } => Some(*attempt),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("a GET of the key: {fx:?}"));
+        let fx = r.ok(Event::KeyChecked {
+            attempt,
+            result: Ok(seen(current.clone())),
+        });
+        assert_eq!(
+            r.m.rewrap().and_then(|w| w.to.clone()),
+            owed,
+            "{current}: {fx:?}"
+        );
+        assert_eq!(r.m.provider(), &azure_of(&k2), "{current}");
+        if let Some(Effect::ProbeKey { attempt, .. }) =
+            fx.iter().find(|e| matches!(e, Effect::ProbeKey { .. }))
+        {
+            r.ok(Event::KeyProbed {
+                attempt: *attempt,
+                result: Ok(()),
+            });
+        }
+    }
 }
 
 #[test]
