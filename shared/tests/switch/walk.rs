@@ -3717,6 +3717,16 @@ fn rewrap_now_re_wraps_with_the_current_version_and_keeps_the_kid_history() {
     assert!(r.m.registry_writes().is_empty());
 }
 
+/// *Re-wrap now*, and the key's GET names `current` as its current version.
+fn rewrap_now_reads(r: &mut Run, current: &KeyId) {
+    r.ok(Event::RewrapNow { actor: admin() });
+    let attempt = r.attempt();
+    r.ok(Event::KeyVersionRead {
+        attempt,
+        result: Ok(current.clone()),
+    });
+}
+
 #[test]
 fn the_kid_history_keeps_the_last_hundred_versions() {
     // A bounded record: a company whose key rotates for decades does not
@@ -3727,12 +3737,7 @@ fn the_kid_history_keeps_the_last_hundred_versions() {
     // 101 rotations after the switch to version 2: 102 versions in all.
     for v in 3..=103u64 {
         let k = kid(&t, v);
-        r.ok(Event::RewrapNow { actor: admin() });
-        let attempt = r.attempt();
-        r.ok(Event::KeyVersionRead {
-            attempt,
-            result: Ok(k.clone()),
-        });
+        rewrap_now_reads(&mut r, &k);
         let attempt = r.attempt();
         r.ok(Event::Rewrapped {
             attempt,
@@ -3862,12 +3867,7 @@ fn a_rewrap_is_retried_after_failures_and_crashes_and_never_wraps_twice() {
     let mut r = Run::new(new_company());
     let k2 = complete(&mut r, &[m365(VAULT_TENANT)]);
     let k3 = kid(&target(1), 3);
-    r.ok(Event::RewrapNow { actor: admin() });
-    let attempt = r.attempt();
-    r.ok(Event::KeyVersionRead {
-        attempt,
-        result: Ok(k3.clone()),
-    });
+    rewrap_now_reads(&mut r, &k3);
     // The wrap fails (Key Vault throttled): the old kid stays, a retry is due.
     let attempt = r.attempt();
     let throttled = CatalogError::UnexpectedAnswer {
@@ -4327,20 +4327,25 @@ fn check_configuration_names_the_check_a_key_vault_refusal_belongs_to() {
             [S::Skipped, S::Skipped, S::Problem],
         ),
     ];
-    for (error, want) in cases {
+    // Check configuration of the pending key, answered with the GET's and
+    // the probe's outcomes.
+    let check = |r: &mut Run, key, probe| {
         r.ok(Event::CheckConfiguration { actor: admin() });
-        let report = check_report(
-            &mut r,
+        check_report(
+            r,
             CheckScope::Pending,
             &versionless,
             CheckObservations {
                 token: Some(Ok(())),
-                key: Some(Err(error.clone())),
-                probe: None,
+                key: Some(key),
+                probe,
                 dry_run: None,
                 inventory: Some(Ok(Inventory::default())),
             },
-        );
+        )
+    };
+    for (error, want) in cases {
+        let report = check(&mut r, Err(error.clone()), None);
         let got: Vec<_> = ["firewall", "role", "key_found"]
             .iter()
             .map(|id| {
@@ -4366,18 +4371,10 @@ fn check_configuration_names_the_check_a_key_vault_refusal_belongs_to() {
     }
     // A throttled probe after a good GET: the key's figures give way to the
     // problem.
-    r.ok(Event::CheckConfiguration { actor: admin() });
-    let report = check_report(
+    let report = check(
         &mut r,
-        CheckScope::Pending,
-        &versionless,
-        CheckObservations {
-            token: Some(Ok(())),
-            key: Some(Ok(bundle_for(&kid(&t, 1), 3072))),
-            probe: Some(Err(CatalogError::Throttled)),
-            dry_run: None,
-            inventory: Some(Ok(Inventory::default())),
-        },
+        Ok(bundle_for(&kid(&t, 1), 3072)),
+        Some(Err(CatalogError::Throttled)),
     );
     let codes: Vec<&str> = report.problems.iter().map(|p| p.code.as_str()).collect();
     assert_eq!(codes, ["throttled", "throttled"], "{report:#?}");
