@@ -8,6 +8,9 @@
 
 use std::time::{Duration, Instant};
 
+use keyswitch_integration::command_helpers::{
+    Azure, block, call as argv, check_all, fix_line, hcl, hcl_block, run_shell, tab,
+};
 use keyswitch_integration::finalize_helpers::*;
 use keyswitch_integration::switch_helpers::*;
 use keyswitch_integration::*;
@@ -182,6 +185,46 @@ async fn role_removed_and_given_back() {
             .contains("Key Vault Crypto User"),
         "{h}"
     );
+    // Issue 17 item 3: the fix is runnable. The commands (every tool) name
+    // this vault and the connector's app id from the worker's vars; the
+    // Azure CLI block and the fix's one line run the same assignment.
+    let commands = &h["error"]["commands"];
+    assert!(check_all(commands) >= 6, "{h}");
+    let azure = Azure::finding(&w.vault, "Microsoft.KeyVault/vaults");
+    let assignment = [
+        argv(&[
+            "az", "keyvault", "show", "--name", &w.vault, "--query", "id", "-o", "tsv",
+        ]),
+        argv(&[
+            "az",
+            "role",
+            "assignment",
+            "create",
+            "--assignee",
+            CONNECTOR_CLIENT_ID,
+            "--role",
+            "Key Vault Crypto User",
+            "--scope",
+            &azure.vault_id,
+        ]),
+    ];
+    let ran = run_shell(block(tab(commands, "azure_cli"), "shell"), &azure);
+    assert!(ran.ok, "{}", ran.stderr);
+    assert_eq!(ran.calls, assignment);
+    let fix = h["error"]["fix"].as_str().unwrap_or_default();
+    let line = fix_line(fix, " again: ", ". keyswitch sees");
+    let ran = run_shell(&format!("{line}\n"), &azure);
+    assert!(ran.ok, "{}", ran.stderr);
+    assert_eq!(ran.calls, assignment, "{fix}");
+    let tf = hcl(block(tab(commands, "terraform"), "hcl"));
+    assert_eq!(
+        hcl_block(&tf, "data", "azuread_service_principal", "keyswitch")["client_id"],
+        CONNECTOR_CLIENT_ID
+    );
+    assert_eq!(
+        hcl_block(&tf, "data", "azurerm_resources", "keyswitch_vault")["name"],
+        w.vault.as_str()
+    );
     w.assign_role().await;
     check_until(&company, &t, "healthy", None).await;
     let tr = transitions(&company, &t).await;
@@ -265,6 +308,33 @@ async fn key_deleted_names_the_recover_command_and_recovery_is_seen() {
         "{fix}"
     );
     assert!(fix.contains("7 days"), "{fix}");
+    // The commands recover exactly this key of this vault.
+    let commands = &h["error"]["commands"];
+    assert_eq!(check_all(commands), 2, "{h}");
+    let ran = run_shell(
+        block(tab(commands, "azure_cli"), "shell"),
+        &Azure::finding(&w.vault, "Microsoft.KeyVault/vaults"),
+    );
+    assert!(ran.ok, "{}", ran.stderr);
+    assert_eq!(
+        ran.calls,
+        [argv(&[
+            "az",
+            "keyvault",
+            "key",
+            "recover",
+            "--vault-name",
+            &w.vault,
+            "--name",
+            &w.key
+        ])]
+    );
+    assert!(
+        block(tab(commands, "azure_powershell"), "powershell").contains(&format!(
+            "Undo-AzKeyVaultKeyRemoval -VaultName '{}' -Name '{}'",
+            w.vault, w.key
+        ))
+    );
     control(
         "POST",
         &format!("/vaults/{}/deleted-keys/{}/recover", w.vault, w.key),
@@ -345,6 +415,29 @@ async fn binding_tag_removed_and_put_back() {
             .unwrap_or_default()
             .contains(&company),
         "{h}"
+    );
+    // The commands put back exactly this company's tag on this key.
+    let commands = &h["error"]["commands"];
+    assert_eq!(check_all(commands), 2, "{h}");
+    let ran = run_shell(
+        block(tab(commands, "azure_cli"), "shell"),
+        &Azure::finding(&w.vault, "Microsoft.KeyVault/vaults"),
+    );
+    assert!(ran.ok, "{}", ran.stderr);
+    assert_eq!(
+        ran.calls,
+        [argv(&[
+            "az",
+            "keyvault",
+            "key",
+            "set-attributes",
+            "--vault-name",
+            &w.vault,
+            "--name",
+            &w.key,
+            "--tags",
+            &format!("keyswitch-company={company}"),
+        ])]
     );
     w.bind_key(&company).await;
     check_until(&company, &t, "healthy", None).await;

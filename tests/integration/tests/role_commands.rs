@@ -8,28 +8,18 @@
 //! the role on a wider scope.
 
 use keyswitch_integration::command_helpers::{
-    Azure, block, call, check_all, hcl, hcl_block, run_shell, tab,
+    Azure, SP_OBJECT_ID, SUBSCRIPTION, block, call, check_all, hcl, hcl_block, run_shell, tab,
 };
 use keyswitch_integration::*;
 use serde_json::{Value, json};
 
 /// The connector's Azure China registration in the test stack.
 const CHINA_CONNECTOR: &str = "3c7d9e21-5b4a-4f6e-8a1c-2b9d0e6f7a31";
-const SUBSCRIPTION: &str = "8d3f2a61-4c1e-4b7a-9e0d-5f6a7b8c9d01";
-const SP_OBJECT_ID: &str = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
 
 /// What the stand-in Azure CLI finds for `w`'s vault (`provider` its ARM
 /// type).
 fn azure_of(w: &World, provider: &str) -> Azure {
-    Azure {
-        vault_name: w.vault.clone(),
-        vault_id: format!(
-            "/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-kms/providers/{provider}/{}",
-            w.vault
-        ),
-        resource_group: "rg-kms".to_owned(),
-        sp_object_id: SP_OBJECT_ID.to_owned(),
-    }
+    Azure::finding(&w.vault, provider)
 }
 
 /// A fresh company with a setup at the role step for `w`; its guidance.
