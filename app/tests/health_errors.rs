@@ -13,17 +13,20 @@ use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-/// The panel in `access_lost` with `error` as the cause; the text of the
-/// cause's notice and its `data-code`.
-fn shown(error: &CatalogError) -> (String, String) {
+/// The panel in `access_lost` with `error` as the cause.
+fn panel(error: &CatalogError) -> web_sys::HtmlElement {
     let facts = HealthFacts {
         state: "access_lost".into(),
         cause: Some(error.body()),
         last_check_ms: Some(1_800_000_000_000),
         ..HealthFacts::default()
     };
-    let host =
-        mount(move || view! { <KeyHealthPanel facts=facts.clone() now=1_800_000_000_000u64/> });
+    mount(move || view! { <KeyHealthPanel facts=facts.clone() now=1_800_000_000_000u64/> })
+}
+
+/// The text of the cause's notice and its `data-code`.
+fn shown(error: &CatalogError) -> (String, String) {
+    let host = panel(error);
     let notice = find(&host, "[data-testid=health-status] .notice");
     (
         notice.text_content().unwrap_or_default(),
@@ -63,14 +66,7 @@ const CONNECTOR: &str = "5f0c2b7e-9a41-4c36-8d2e-0b7a6c1e4f21";
 /// The panel with `error` as the cause: the command tabs beside the
 /// notice (tool names, and the visible panel's text), none when absent.
 async fn commands_shown(error: &CatalogError) -> (Vec<String>, String) {
-    let facts = HealthFacts {
-        state: "access_lost".into(),
-        cause: Some(error.body()),
-        last_check_ms: Some(1_800_000_000_000),
-        ..HealthFacts::default()
-    };
-    let host =
-        mount(move || view! { <KeyHealthPanel facts=facts.clone() now=1_800_000_000_000u64/> });
+    let host = panel(error);
     support::tick().await;
     let tools = support::find_all(
         &host,

@@ -462,30 +462,27 @@ mod tests {
 
     #[test]
     fn the_one_line_form_runs_the_same_assignment() {
-        let (vault, key) = grant_for("https://contoso-kms.vault.azure.cn");
-        let p = Principal {
-            app_id: APP,
-            name: "x",
-        };
-        let g = Grant {
-            vault: &vault,
-            key: &key,
-            principal: p,
+        let line = |uri: &str| {
+            let (vault, key) = grant_for(uri);
+            let principal = Principal {
+                app_id: APP,
+                name: "x",
+            };
+            Grant {
+                vault: &vault,
+                key: &key,
+                principal,
+            }
+            .az_line()
         };
         assert_eq!(
-            g.az_line(),
+            line("https://contoso-kms.vault.azure.cn"),
             format!(
                 "az cloud set --name AzureChinaCloud && az login && VAULT_ID=$(az keyvault show --name contoso-kms --query id -o tsv) && az role assignment create --assignee {APP} --role \"Key Vault Crypto User\" --scope \"${{VAULT_ID:?the vault contoso-kms is not in the current subscription: select its subscription with az account set --subscription and run this again}}\""
             )
         );
-        let (vault, key) = grant_for("https://contoso-hsm.managedhsm.azure.net");
-        let g = Grant {
-            vault: &vault,
-            key: &key,
-            principal: p,
-        };
         assert_eq!(
-            g.az_line(),
+            line("https://contoso-hsm.managedhsm.azure.net"),
             format!(
                 "az keyvault role assignment create --hsm-name contoso-hsm --assignee {APP} --role \"Managed HSM Crypto User\" --scope /keys/company-kek"
             )

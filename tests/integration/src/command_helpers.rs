@@ -48,6 +48,74 @@ impl Azure {
     }
 }
 
+/// Runs the Azure CLI tab of `commands` (its shell block) against
+/// `azure`; it must succeed. The stand-ins' calls.
+#[must_use]
+pub fn run_cli(commands: &Value, azure: &Azure) -> Vec<Call> {
+    let ran = run_shell(block(tab(commands, "azure_cli"), "shell"), azure);
+    assert!(ran.ok, "{}", ran.stderr);
+    ran.calls
+}
+
+/// Runs one line (a catalog `fix`'s command) against `azure`; it must
+/// succeed. The stand-ins' calls.
+#[must_use]
+pub fn run_line(line: &str, azure: &Azure) -> Vec<Call> {
+    let ran = run_shell(&format!("{line}\n"), azure);
+    assert!(ran.ok, "{line}: {}", ran.stderr);
+    ran.calls
+}
+
+/// What assigning Key Vault Crypto User to `assignee` on the vault that
+/// `azure` finds calls: the resource id's look-up, then the assignment on
+/// exactly that scope.
+#[must_use]
+pub fn key_vault_role_calls(azure: &Azure, assignee: &str) -> Vec<Call> {
+    vec![
+        call(&[
+            "az",
+            "keyvault",
+            "show",
+            "--name",
+            &azure.vault_name,
+            "--query",
+            "id",
+            "-o",
+            "tsv",
+        ]),
+        call(&[
+            "az",
+            "role",
+            "assignment",
+            "create",
+            "--assignee",
+            assignee,
+            "--role",
+            "Key Vault Crypto User",
+            "--scope",
+            &azure.vault_id,
+        ]),
+    ]
+}
+
+/// What setting the `keyswitch-company` tag of `key` to `value` in the Key
+/// Vault `vault` calls.
+#[must_use]
+pub fn tag_call(vault: &str, key: &str, value: &str) -> Call {
+    call(&[
+        "az",
+        "keyvault",
+        "key",
+        "set-attributes",
+        "--vault-name",
+        vault,
+        "--name",
+        key,
+        "--tags",
+        &format!("keyswitch-company={value}"),
+    ])
+}
+
 /// The Azure CLI line of a catalog error's `fix`: the text between
 /// `before` and `after` (both must be there).
 #[must_use]

@@ -9,7 +9,8 @@
 use std::time::{Duration, Instant};
 
 use keyswitch_integration::command_helpers::{
-    Azure, block, call as argv, check_all, fix_line, hcl, hcl_block, run_shell, tab,
+    Azure, block, call as argv, check_all, fix_line, hcl, hcl_block, key_vault_role_calls, run_cli,
+    run_line, tab, tag_call,
 };
 use keyswitch_integration::finalize_helpers::*;
 use keyswitch_integration::switch_helpers::*;
@@ -191,31 +192,11 @@ async fn role_removed_and_given_back() {
     let commands = &h["error"]["commands"];
     assert!(check_all(commands) >= 6, "{h}");
     let azure = Azure::finding(&w.vault, "Microsoft.KeyVault/vaults");
-    let assignment = [
-        argv(&[
-            "az", "keyvault", "show", "--name", &w.vault, "--query", "id", "-o", "tsv",
-        ]),
-        argv(&[
-            "az",
-            "role",
-            "assignment",
-            "create",
-            "--assignee",
-            CONNECTOR_CLIENT_ID,
-            "--role",
-            "Key Vault Crypto User",
-            "--scope",
-            &azure.vault_id,
-        ]),
-    ];
-    let ran = run_shell(block(tab(commands, "azure_cli"), "shell"), &azure);
-    assert!(ran.ok, "{}", ran.stderr);
-    assert_eq!(ran.calls, assignment);
+    let assignment = key_vault_role_calls(&azure, CONNECTOR_CLIENT_ID);
+    assert_eq!(run_cli(commands, &azure), assignment);
     let fix = h["error"]["fix"].as_str().unwrap_or_default();
     let line = fix_line(fix, " again: ", ". keyswitch sees");
-    let ran = run_shell(&format!("{line}\n"), &azure);
-    assert!(ran.ok, "{}", ran.stderr);
-    assert_eq!(ran.calls, assignment, "{fix}");
+    assert_eq!(run_line(line, &azure), assignment, "{fix}");
     let tf = hcl(block(tab(commands, "terraform"), "hcl"));
     assert_eq!(
         hcl_block(&tf, "data", "azuread_service_principal", "keyswitch")["client_id"],
@@ -311,13 +292,9 @@ async fn key_deleted_names_the_recover_command_and_recovery_is_seen() {
     // The commands recover exactly this key of this vault.
     let commands = &h["error"]["commands"];
     assert_eq!(check_all(commands), 2, "{h}");
-    let ran = run_shell(
-        block(tab(commands, "azure_cli"), "shell"),
-        &Azure::finding(&w.vault, "Microsoft.KeyVault/vaults"),
-    );
-    assert!(ran.ok, "{}", ran.stderr);
+    let azure = Azure::finding(&w.vault, "Microsoft.KeyVault/vaults");
     assert_eq!(
-        ran.calls,
+        run_cli(commands, &azure),
         [argv(&[
             "az",
             "keyvault",
@@ -329,6 +306,7 @@ async fn key_deleted_names_the_recover_command_and_recovery_is_seen() {
             &w.key
         ])]
     );
+
     assert!(
         block(tab(commands, "azure_powershell"), "powershell").contains(&format!(
             "Undo-AzKeyVaultKeyRemoval -VaultName '{}' -Name '{}'",
@@ -419,26 +397,12 @@ async fn binding_tag_removed_and_put_back() {
     // The commands put back exactly this company's tag on this key.
     let commands = &h["error"]["commands"];
     assert_eq!(check_all(commands), 2, "{h}");
-    let ran = run_shell(
-        block(tab(commands, "azure_cli"), "shell"),
-        &Azure::finding(&w.vault, "Microsoft.KeyVault/vaults"),
-    );
-    assert!(ran.ok, "{}", ran.stderr);
+    let azure = Azure::finding(&w.vault, "Microsoft.KeyVault/vaults");
     assert_eq!(
-        ran.calls,
-        [argv(&[
-            "az",
-            "keyvault",
-            "key",
-            "set-attributes",
-            "--vault-name",
-            &w.vault,
-            "--name",
-            &w.key,
-            "--tags",
-            &format!("keyswitch-company={company}"),
-        ])]
+        run_cli(commands, &azure),
+        [tag_call(&w.vault, &w.key, &company)]
     );
+
     w.bind_key(&company).await;
     check_until(&company, &t, "healthy", None).await;
 }

@@ -8,7 +8,8 @@
 //! the role on a wider scope.
 
 use keyswitch_integration::command_helpers::{
-    Azure, SP_OBJECT_ID, SUBSCRIPTION, block, call, check_all, hcl, hcl_block, run_shell, tab,
+    Azure, SP_OBJECT_ID, SUBSCRIPTION, block, call, check_all, hcl, hcl_block,
+    key_vault_role_calls, run_cli, run_shell, tab, tag_call,
 };
 use keyswitch_integration::*;
 use serde_json::{Value, json};
@@ -57,26 +58,8 @@ async fn key_vault_commands_run_as_copied_in_every_tool() {
     assert_eq!(g["az_commands"], cli);
     let ran = run_shell(cli, &azure);
     assert!(ran.ok, "{}", ran.stderr);
-    assert_eq!(
-        ran.calls,
-        [
-            call(&[
-                "az", "keyvault", "show", "--name", &w.vault, "--query", "id", "-o", "tsv"
-            ]),
-            call(&[
-                "az",
-                "role",
-                "assignment",
-                "create",
-                "--assignee",
-                app,
-                "--role",
-                "Key Vault Crypto User",
-                "--scope",
-                &azure.vault_id,
-            ]),
-        ]
-    );
+    assert_eq!(ran.calls, key_vault_role_calls(&azure, app));
+
     // Not in the current subscription: no assignment at all (an empty
     // --scope would make az assign on the whole subscription).
     let elsewhere = Azure {
@@ -186,25 +169,9 @@ async fn key_vault_commands_run_as_copied_in_every_tool() {
     )));
 
     // The tag command sets exactly this company's id on this key.
-    let ran = run_shell(
-        block(tab(&g["binding"]["commands"], "azure_cli"), "shell"),
-        &azure,
-    );
-    assert!(ran.ok, "{}", ran.stderr);
     assert_eq!(
-        ran.calls,
-        [call(&[
-            "az",
-            "keyvault",
-            "key",
-            "set-attributes",
-            "--vault-name",
-            &w.vault,
-            "--name",
-            &w.key,
-            "--tags",
-            &format!("keyswitch-company={company}"),
-        ])]
+        run_cli(&g["binding"]["commands"], &azure),
+        [tag_call(&w.vault, &w.key, &company)]
     );
 }
 
@@ -231,20 +198,10 @@ async fn azure_china_commands_sign_in_to_that_cloud_first() {
         ]
     );
     assert_eq!(
-        ran.calls[3],
-        call(&[
-            "az",
-            "role",
-            "assignment",
-            "create",
-            "--assignee",
-            CHINA_CONNECTOR,
-            "--role",
-            "Key Vault Crypto User",
-            "--scope",
-            &azure.vault_id,
-        ])
+        ran.calls[2..],
+        key_vault_role_calls(&azure, CHINA_CONNECTOR)
     );
+
     let tf = hcl(block(tab(cmds, "terraform"), "hcl"));
     assert_eq!(tf["provider"][0]["azurerm"]["environment"], "china");
     assert_eq!(tf["provider"][1]["azuread"]["environment"], "china");

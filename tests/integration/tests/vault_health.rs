@@ -12,7 +12,7 @@
 use std::time::{Duration, Instant};
 
 use keyswitch_integration::command_helpers::{
-    Azure, block, call as argv, check_all, fix_line, hcl, hcl_block, run_shell, tab,
+    Azure, block, check_all, fix_line, hcl, hcl_block, key_vault_role_calls, run_cli, run_line, tab,
 };
 use keyswitch_integration::{assert_error, call, call_raw, control, fresh_company, session};
 use serde_json::{Value, json};
@@ -212,35 +212,12 @@ async fn revoked_access_stops_items_names_the_cause_and_the_monitor_sees_it_come
     // and the fix's one line run the same assignment; Terraform names it.
     let commands = &got.1["commands"];
     assert!(check_all(commands) >= 6, "{}", got.1);
-    let vault_name = KMS_VAULT;
-    let azure = Azure::finding(vault_name, "Microsoft.KeyVault/vaults");
-    let assignment = [
-        argv(&[
-            "az", "keyvault", "show", "--name", vault_name, "--query", "id", "-o", "tsv",
-        ]),
-        argv(&[
-            "az",
-            "role",
-            "assignment",
-            "create",
-            "--assignee",
-            &client,
-            "--role",
-            CRYPTO_USER,
-            "--scope",
-            &azure.vault_id,
-        ]),
-    ];
-    let ran = run_shell(block(tab(commands, "azure_cli"), "shell"), &azure);
-    assert!(ran.ok, "{}", ran.stderr);
-    assert_eq!(ran.calls, assignment);
+    let azure = Azure::finding(KMS_VAULT, "Microsoft.KeyVault/vaults");
+    let assignment = key_vault_role_calls(&azure, &client);
+    assert_eq!(run_cli(commands, &azure), assignment);
     let fix = got.1["fix"].as_str().unwrap_or_default();
-    let ran = run_shell(
-        &format!("{}\n", fix_line(fix, " again: ", ". The vault works again")),
-        &azure,
-    );
-    assert!(ran.ok, "{}", ran.stderr);
-    assert_eq!(ran.calls, assignment, "{fix}");
+    let line = fix_line(fix, " again: ", ". The vault works again");
+    assert_eq!(run_line(line, &azure), assignment, "{fix}");
     let tf = hcl(block(tab(commands, "terraform"), "hcl"));
     assert_eq!(
         hcl_block(&tf, "data", "azuread_service_principal", "keyswitch")["client_id"],
