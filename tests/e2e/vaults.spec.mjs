@@ -49,6 +49,8 @@ test('create an Azure External Keys vault, then revoke and restore access to the
   await createTabs.getByRole('tab', { name: 'Terraform' }).click();
   await expect(createCommands.getByRole('tabpanel')).toContainText(`client_id = "${clientId}"`);
   await checkScreen(page, 'vaults-create-commands');
+  await createCommands.getByText('Give this service principal the key first: the commands').click();
+  await expect(createCommands.getByRole('tabpanel')).toBeHidden();
 
   // The RSA 4096 key works; its URL pasted as the key name is recognised,
   // and one click puts the vault and the key in their fields (issue 17).
