@@ -227,25 +227,6 @@ pub async fn page<E: Event>(storage: &Storage, query: Query) -> Result<Page<E>, 
     }
 }
 
-/// Every event that passes `filter`, newest first (the downloads).
-pub async fn all<E: Event>(storage: &Storage, filter: &AuditFilter) -> Result<Vec<E>, EdgeError> {
-    let mut out = Vec::new();
-    let mut before = None;
-    loop {
-        let batch = older::<E>(storage, before, SCAN_BATCH).await?;
-        let exhausted = batch.len() < SCAN_BATCH;
-        for event in batch {
-            before = Some(event.seq());
-            if event.passes(filter) {
-                out.push(event);
-            }
-        }
-        if exhausted {
-            return Ok(out);
-        }
-    }
-}
-
 /// Adds entries the company model numbered itself (it keeps its own
 /// counter) to `batch`, with the counter, for the model's own transaction.
 /// Each entry carries `request_id`, the request (or alarm run) that wrote

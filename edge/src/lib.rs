@@ -162,6 +162,9 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         .get_async("/api/workspaces/:workspace/vault-audit", |r, c| {
             run(r, c, routes::vaults::audit)
         })
+        .get_async("/api/workspaces/:workspace/vault-audit/download", |r, c| {
+            run(r, c, routes::vaults::audit_download)
+        })
         .get_async("/api/workspaces/:workspace/vaults/:vault", |r, c| {
             run(r, c, routes::vaults::get)
         })

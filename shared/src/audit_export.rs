@@ -1,7 +1,10 @@
-//! The company audit trail as files a security team keeps: CSV (RFC 4180)
-//! for people and spreadsheets, JSON lines for a SIEM. Both hold the same
-//! columns ([`COLUMNS`]), one entry per row or line, in the order given
-//! (the edge gives newest first).
+//! The audit trails (the company's Manage KMS trail and a workspace's vault
+//! trail) as files a security team keeps: CSV (RFC 4180) for people and
+//! spreadsheets, JSON lines for a SIEM. Both files of a trail hold the same
+//! columns ([`Row::COLUMNS`]: [`COLUMNS`] for the company trail,
+//! [`VAULT_COLUMNS`] for the vault trail), one entry per row or line, in the
+//! order given (the edge gives newest first). The edge writes a download a
+//! page at a time: [`Format::head`] once, then [`Format::rows`] per page.
 //!
 //! A spreadsheet runs a cell that starts with `=`, `+`, `-` or `@` (or a
 //! tab or line break) as a formula; trail text partly comes from outside
@@ -14,6 +17,141 @@ use serde::Serialize;
 
 use crate::api::AuditEvent;
 use crate::audit::ActorKind;
+use crate::vaults::VaultAuditEvent;
+
+/// An entry of a trail as the files hold it.
+pub trait Row {
+    /// The columns of both files, in order.
+    const COLUMNS: &'static [&'static str];
+    /// The CSV cells, in [`Row::COLUMNS`] order (absent values empty).
+    fn cells(&self) -> Vec<String>;
+    /// The JSON-lines object (the same names as [`Row::COLUMNS`]), one line.
+    fn json(&self) -> String;
+}
+
+impl Row for AuditEvent {
+    const COLUMNS: &'static [&'static str] = &COLUMNS;
+    fn cells(&self) -> Vec<String> {
+        Record::of(self).cells()
+    }
+    fn json(&self) -> String {
+        // A record of strings and numbers always serializes.
+        serde_json::to_string(&Record::of(self)).unwrap_or_default()
+    }
+}
+
+/// The columns of the vault trail's files, in order.
+pub const VAULT_COLUMNS: [&str; 12] = [
+    "seq",
+    "time",
+    "at_ms",
+    "actor_kind",
+    "actor",
+    "actor_name",
+    "actor_role",
+    "action",
+    "vault_id",
+    "outcome",
+    "detail",
+    "request_id",
+];
+
+/// What every record starts with: which entry, when, and who.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Who<'a> {
+    /// Sequence number within the trail.
+    pub seq: u64,
+    /// When, RFC 3339 UTC.
+    pub time: String,
+    /// When, Unix milliseconds.
+    pub at_ms: u64,
+    /// Who, by kind.
+    pub actor_kind: ActorKind,
+    /// RedApp's user id (or `keyswitch`).
+    pub actor: &'a str,
+    /// The actor's display name.
+    pub actor_name: &'a str,
+    /// The actor's role in RedApp.
+    pub actor_role: &'static str,
+}
+
+impl Who<'_> {
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.seq.to_string(),
+            self.time.clone(),
+            self.at_ms.to_string(),
+            self.actor_kind.as_str().to_owned(),
+            self.actor.to_owned(),
+            self.actor_name.to_owned(),
+            self.actor_role.to_owned(),
+        ]
+    }
+}
+
+fn opt(v: Option<&str>) -> String {
+    v.unwrap_or_default().to_owned()
+}
+
+/// One vault-trail entry as both files hold it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VaultRecord<'a> {
+    /// Which entry, when, who.
+    #[serde(flatten)]
+    pub who: Who<'a>,
+    /// What was done.
+    pub action: &'static str,
+    /// The vault concerned.
+    pub vault_id: Option<&'a str>,
+    /// How it ended.
+    pub outcome: &'static str,
+    /// The catalog code of a failure or a note.
+    pub detail: Option<&'a str>,
+    /// The request that caused it.
+    pub request_id: Option<&'a str>,
+}
+
+impl<'a> VaultRecord<'a> {
+    /// The record of `event`.
+    #[must_use]
+    pub fn of(event: &'a VaultAuditEvent) -> Self {
+        Self {
+            who: Who {
+                seq: event.seq,
+                time: crate::notify::rfc3339(event.at_ms),
+                at_ms: event.at_ms,
+                actor_kind: ActorKind::of(event.actor_role, None),
+                actor: &event.actor,
+                actor_name: &event.actor_name,
+                actor_role: event.actor_role.as_str(),
+            },
+            action: event.action.as_str(),
+            vault_id: event.vault_id.as_deref(),
+            outcome: event.outcome.as_str(),
+            detail: event.detail.as_deref(),
+            request_id: event.request_id.as_deref(),
+        }
+    }
+}
+
+impl Row for VaultAuditEvent {
+    const COLUMNS: &'static [&'static str] = &VAULT_COLUMNS;
+    fn cells(&self) -> Vec<String> {
+        let r = VaultRecord::of(self);
+        let mut cells = r.who.cells();
+        cells.extend([
+            r.action.to_owned(),
+            opt(r.vault_id),
+            r.outcome.to_owned(),
+            opt(r.detail),
+            opt(r.request_id),
+        ]);
+        cells
+    }
+    fn json(&self) -> String {
+        serde_json::to_string(&VaultRecord::of(self)).unwrap_or_default()
+    }
+}
 
 /// The columns of both files, in order.
 pub const COLUMNS: [&str; 15] = [
@@ -81,33 +219,48 @@ impl Format {
         }
     }
 
+    /// What the file starts with: the CSV header row; nothing for JSON
+    /// lines.
+    #[must_use]
+    pub fn head<R: Row>(self) -> String {
+        let mut out = String::new();
+        if self == Self::Csv {
+            push_row(&mut out, R::COLUMNS.iter().map(|c| (*c).to_owned()));
+        }
+        out
+    }
+
+    /// The rows (CSV) or lines (JSON lines) of `events`, in order.
+    #[must_use]
+    pub fn rows<R: Row>(self, events: &[R]) -> String {
+        let mut out = String::with_capacity(events.len() * 320);
+        for event in events {
+            match self {
+                Self::Csv => push_row(&mut out, event.cells().into_iter()),
+                Self::JsonLines => {
+                    out.push_str(&event.json());
+                    out.push('\n');
+                }
+            }
+        }
+        out
+    }
+
     /// The whole file for `events`.
     #[must_use]
-    pub fn file(self, events: &[AuditEvent]) -> String {
-        match self {
-            Self::Csv => csv(events),
-            Self::JsonLines => json_lines(events),
-        }
+    pub fn file<R: Row>(self, events: &[R]) -> String {
+        let mut out = self.head::<R>();
+        out.push_str(&self.rows(events));
+        out
     }
 }
 
-/// One entry as both files hold it.
+/// One company-trail entry as both files hold it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Record<'a> {
-    /// Sequence number within the company.
-    pub seq: u64,
-    /// When, RFC 3339 UTC.
-    pub time: String,
-    /// When, Unix milliseconds.
-    pub at_ms: u64,
-    /// Who, by kind.
-    pub actor_kind: ActorKind,
-    /// RedApp's user id (or `keyswitch`).
-    pub actor: &'a str,
-    /// The actor's display name.
-    pub actor_name: &'a str,
-    /// The actor's role in RedApp.
-    pub actor_role: &'static str,
+    /// Which entry, when, who.
+    #[serde(flatten)]
+    pub who: Who<'a>,
     /// `microsoft` or `google` when an admin there did the step.
     pub outside_admin_provider: Option<&'static str>,
     /// That admin's account.
@@ -131,13 +284,15 @@ impl<'a> Record<'a> {
     #[must_use]
     pub fn of(event: &'a AuditEvent) -> Self {
         Self {
-            seq: event.seq,
-            time: crate::notify::rfc3339(event.at_ms),
-            at_ms: event.at_ms,
-            actor_kind: event.actor_kind(),
-            actor: &event.actor,
-            actor_name: &event.actor_name,
-            actor_role: event.actor_role.as_str(),
+            who: Who {
+                seq: event.seq,
+                time: crate::notify::rfc3339(event.at_ms),
+                at_ms: event.at_ms,
+                actor_kind: event.actor_kind(),
+                actor: &event.actor,
+                actor_name: &event.actor_name,
+                actor_role: event.actor_role.as_str(),
+            },
             outside_admin_provider: event.outside_admin.as_ref().map(|a| a.provider.as_str()),
             outside_admin_account: event.outside_admin.as_ref().map(|a| a.account.as_str()),
             action: event.action.as_str(),
@@ -150,16 +305,9 @@ impl<'a> Record<'a> {
     }
 
     /// The cells, in [`COLUMNS`] order (absent values empty).
-    fn cells(&self) -> [String; 15] {
-        let opt = |v: Option<&str>| v.unwrap_or_default().to_owned();
-        [
-            self.seq.to_string(),
-            self.time.clone(),
-            self.at_ms.to_string(),
-            self.actor_kind.as_str().to_owned(),
-            self.actor.to_owned(),
-            self.actor_name.to_owned(),
-            self.actor_role.to_owned(),
+    fn cells(&self) -> Vec<String> {
+        let mut cells = self.who.cells();
+        cells.extend([
             opt(self.outside_admin_provider),
             opt(self.outside_admin_account),
             self.action.to_owned(),
@@ -168,7 +316,8 @@ impl<'a> Record<'a> {
             self.to.to_owned(),
             opt(self.detail),
             opt(self.request_id),
-        ]
+        ]);
+        cells
     }
 }
 
@@ -194,13 +343,8 @@ pub fn csv_cell(text: &str) -> String {
 
 /// The CSV file: a header row, then one row per entry; lines end in CRLF.
 #[must_use]
-pub fn csv(events: &[AuditEvent]) -> String {
-    let mut out = String::with_capacity(64 + events.len() * 256);
-    push_row(&mut out, COLUMNS.iter().map(|c| (*c).to_owned()));
-    for event in events {
-        push_row(&mut out, Record::of(event).cells().into_iter());
-    }
-    out
+pub fn csv<R: Row>(events: &[R]) -> String {
+    Format::Csv.file(events)
 }
 
 fn push_row(out: &mut String, cells: impl Iterator<Item = String>) {
@@ -212,26 +356,29 @@ fn push_row(out: &mut String, cells: impl Iterator<Item = String>) {
 /// The JSON-lines file: one [`Record`] object per line, each line ending
 /// in `\n`.
 #[must_use]
-pub fn json_lines(events: &[AuditEvent]) -> String {
-    let mut out = String::with_capacity(events.len() * 320);
-    for event in events {
-        // A record of strings and numbers always serializes.
-        if let Ok(line) = serde_json::to_string(&Record::of(event)) {
-            out.push_str(&line);
-            out.push('\n');
-        }
-    }
-    out
+pub fn json_lines<R: Row>(events: &[R]) -> String {
+    Format::JsonLines.file(events)
 }
 
 /// The download's file name: `audit-<company>-<YYYYMMDDTHHMMSSZ>.<ext>`.
 #[must_use]
 pub fn file_name(company: &crate::CompanyId, now_ms: u64, format: Format) -> String {
+    named("audit", company, now_ms, format)
+}
+
+/// The vault trail's file name:
+/// `vault-audit-<workspace>-<YYYYMMDDTHHMMSSZ>.<ext>`.
+#[must_use]
+pub fn vault_file_name(workspace: &crate::CompanyId, now_ms: u64, format: Format) -> String {
+    named("vault-audit", workspace, now_ms, format)
+}
+
+fn named(prefix: &str, owner: &crate::CompanyId, now_ms: u64, format: Format) -> String {
     let stamp: String = crate::notify::rfc3339(now_ms)
         .chars()
         .filter(|c| *c != '-' && *c != ':')
         .collect();
-    format!("audit-{}-{stamp}.{}", company.as_str(), format.extension())
+    format!("{prefix}-{}-{stamp}.{}", owner.as_str(), format.extension())
 }
 
 #[cfg(test)]
@@ -325,6 +472,66 @@ mod tests {
         assert_eq!(got, want);
     }
 
+    fn vault_event(seq: u64, name: &str) -> VaultAuditEvent {
+        VaultAuditEvent {
+            seq,
+            at_ms: 1_796_068_800_000,
+            actor: "u-2".into(),
+            actor_name: name.into(),
+            actor_role: Role::WorkspaceOwner,
+            action: AuditAction::VaultCreated,
+            vault_id: Some("v-1".into()),
+            outcome: Outcome::Succeeded,
+            detail: None,
+            request_id: Some("0a1b2c3d4e5f6071".into()),
+        }
+    }
+
+    #[test]
+    fn a_page_at_a_time_makes_the_same_file() {
+        let events = [
+            vault_event(3, "+cmd"),
+            vault_event(2, "Casey"),
+            vault_event(1, "Ola"),
+        ];
+        for format in [Format::Csv, Format::JsonLines] {
+            let mut streamed = format.head::<VaultAuditEvent>();
+            streamed.push_str(&format.rows(&events[..2]));
+            streamed.push_str(&format.rows(&events[2..]));
+            streamed.push_str(&format.rows::<VaultAuditEvent>(&[]));
+            assert_eq!(streamed, format.file(&events), "{format:?}");
+        }
+        assert_eq!(Format::JsonLines.head::<VaultAuditEvent>(), "");
+    }
+
+    #[test]
+    fn vault_rows_have_their_columns() {
+        let file = csv(&[vault_event(1, "@Casey")]);
+        let lines: Vec<&str> = file.split("\r\n").collect();
+        assert_eq!(
+            lines[0],
+            "\"seq\",\"time\",\"at_ms\",\"actor_kind\",\"actor\",\"actor_name\",\"actor_role\",\"action\",\"vault_id\",\"outcome\",\"detail\",\"request_id\""
+        );
+        assert_eq!(
+            lines[1],
+            "\"1\",\"2026-11-30T20:00:00Z\",\"1796068800000\",\"redapp_user\",\"u-2\",\"'@Casey\",\"workspace_owner\",\"vault_created\",\"v-1\",\"succeeded\",\"\",\"0a1b2c3d4e5f6071\""
+        );
+        let line: serde_json::Value =
+            serde_json::from_str(json_lines(&[vault_event(1, "@Casey")]).trim_end()).unwrap();
+        let mut keys: Vec<&str> = line
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        keys.sort_unstable();
+        let mut want = VAULT_COLUMNS.to_vec();
+        want.sort_unstable();
+        assert_eq!(keys, want);
+        assert_eq!(line["actor_name"], "@Casey");
+        assert_eq!(line["detail"], serde_json::Value::Null);
+    }
+
     #[test]
     fn formats_and_file_names() {
         assert_eq!(Format::parse("csv").unwrap(), Format::Csv);
@@ -335,6 +542,10 @@ mod tests {
         assert_eq!(
             file_name(&company, 1_796_068_800_000, Format::Csv),
             "audit-acme-20261130T200000Z.csv"
+        );
+        assert_eq!(
+            vault_file_name(&company, 1_796_068_800_000, Format::JsonLines),
+            "vault-audit-acme-20261130T200000Z.jsonl"
         );
     }
 }

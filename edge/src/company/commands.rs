@@ -59,12 +59,6 @@ pub enum Command {
         /// Which page.
         query: crate::audit::Query,
     },
-    /// Every event of the audit trail that passes the filter, newest
-    /// first (the downloads).
-    AuditAll {
-        /// Which events.
-        filter: keyswitch_shared::audit::AuditFilter,
-    },
     /// Start verifying a tenant (setup or export re-verification).
     BeginVerify {
         /// The admin who clicked.

@@ -104,13 +104,6 @@ impl CompanyKms {
                     next_cursor: page.next_cursor,
                 });
             }
-            Command::AuditAll { filter } => {
-                let events = audit::all(&self.state.storage(), &filter).await?;
-                return json(&AuditTrail {
-                    events,
-                    next_cursor: None,
-                });
-            }
             Command::Check { actor } => {
                 let out = self
                     .run(rid, company, Event::CheckConfiguration { actor })

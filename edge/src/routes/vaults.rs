@@ -183,3 +183,21 @@ pub async fn audit(req: Request, ctx: Ctx) -> Answer {
         do_client::call(&ctx.env, &ctx.data, &ws, &Command::Audit { query }).await?;
     reply(200, &trail)
 }
+
+/// `GET /api/workspaces/:workspace/vault-audit/download?format=csv|jsonl&action=…&outcome=…`:
+/// every event of the vault trail that passes the filter, newest first, as
+/// a file (streamed page by page, like the company trail's).
+pub async fn audit_download(req: Request, ctx: Ctx) -> Answer {
+    let (_, ws) = caller(&req, &ctx, Need::Manage).await?;
+    let (format, filter) = super::audit::download_query(&req.url()?)?;
+    let name = keyswitch_shared::audit_export::vault_file_name(&ws, crate::clock::now_ms(), format);
+    let source = super::audit::Source {
+        env: ctx.env.clone(),
+        rid: ctx.data.clone(),
+        owner: ws,
+        filter,
+        command: |query| Command::Audit { query },
+    };
+    super::audit::stream::<_, keyswitch_shared::vaults::VaultAuditEvent>(source, format, &name)
+        .await
+}

@@ -63,7 +63,8 @@ impl DurableObject for WorkspaceVaults {
 
     async fn fetch(&self, req: Request) -> Result<Response> {
         let id = RequestId::forwarded(&req);
-        respond(&id, self.route(req).await)
+        let answer = self.route(req, &id).await;
+        respond(&id, answer)
     }
 
     /// The health checks that are due (one per alarm; the alarm is set
@@ -77,8 +78,13 @@ impl DurableObject for WorkspaceVaults {
             Ok(None) => return Response::ok(""),
             Err(e) => return Err(worker::Error::RustError(format!("alarm: {e}"))),
         };
-        if let Err(e) = self.run(&workspace, Event::Tick).await {
-            worker::console_error!("alarm of workspace {workspace}: {}", e.chain());
+        let rid = RequestId::alarm();
+        if let Err(e) = self.run(&workspace, Event::Tick, &rid).await {
+            worker::console_error!(
+                "alarm {} of workspace {workspace}: {}",
+                rid.as_str(),
+                e.chain()
+            );
             return Err(worker::Error::RustError(format!("alarm failed: {e}")));
         }
         Response::ok("")
@@ -98,7 +104,7 @@ fn health_interval_ms(env: &Env) -> u64 {
 }
 
 impl WorkspaceVaults {
-    async fn route(&self, mut req: Request) -> Res<Response> {
+    async fn route(&self, mut req: Request, rid: &RequestId) -> Res<Response> {
         let url = req.url()?;
         let workspace: WorkspaceId = url
             .path_segments()
@@ -107,7 +113,7 @@ impl WorkspaceVaults {
             .ok_or_else(|| EdgeError::field("workspace", "missing"))?;
         self.record(&workspace).await?;
         let command: Command = req.json().await?;
-        self.answer(&workspace, command).await
+        self.answer(&workspace, command, rid).await
     }
 
     /// Records which workspace this object serves (once per instance).
@@ -166,16 +172,22 @@ impl WorkspaceVaults {
     /// Runs one request through the model until it replies: `update`,
     /// persist (model, items and audit events in one `putMultiple`),
     /// perform the effect in flight, feed its answer back.
-    async fn dispatch(&self, workspace: &WorkspaceId, first: Event) -> Res<Reply> {
-        self.run(workspace, first).await?.ok_or_else(|| {
+    async fn dispatch(&self, workspace: &WorkspaceId, first: Event, rid: &RequestId) -> Res<Reply> {
+        self.run(workspace, first, rid).await?.ok_or_else(|| {
             worker::console_error!("the workspace model ended a request without a reply");
             CatalogError::Internal.into()
         })
     }
 
     /// [`Self::dispatch`] without requiring a reply (the alarm's checks
-    /// answer nobody); sets the alarm to the next deadline at the end.
-    async fn run(&self, workspace: &WorkspaceId, first: Event) -> Res<Option<Reply>> {
+    /// answer nobody); sets the alarm to the next deadline at the end. The
+    /// audit events it writes carry `rid` (the request, or the alarm run).
+    async fn run(
+        &self,
+        workspace: &WorkspaceId,
+        first: Event,
+        rid: &RequestId,
+    ) -> Res<Option<Reply>> {
         let storage = self.state.storage();
         let means = Means {
             env: &self.env,
@@ -208,7 +220,10 @@ impl WorkspaceVaults {
             for effect in effects {
                 match effect {
                     Effect::PutItem(item) => items.push(item),
-                    Effect::Audit(event) => events.push(event),
+                    Effect::Audit(mut event) => {
+                        event.request_id = Some(rid.as_str().to_owned());
+                        events.push(event);
+                    }
                     Effect::Reply(r) => reply = Some(r),
                     other => in_flight.push(other),
                 }

@@ -13,6 +13,7 @@ use super::commands::Command;
 use super::store;
 use crate::audit;
 use crate::error::EdgeError;
+use crate::request_id::RequestId;
 
 type Res<T> = Result<T, EdgeError>;
 
@@ -22,7 +23,12 @@ fn json<T: Serialize>(value: &T) -> Res<Response> {
 
 impl WorkspaceVaults {
     /// Answers one command.
-    pub(super) async fn answer(&self, workspace: &WorkspaceId, command: Command) -> Res<Response> {
+    pub(super) async fn answer(
+        &self,
+        workspace: &WorkspaceId,
+        command: Command,
+        rid: &RequestId,
+    ) -> Res<Response> {
         let storage = self.state.storage();
         let event = match command {
             Command::List => return json(&self.model().await?.list(workspace)),
@@ -70,7 +76,7 @@ impl WorkspaceVaults {
                 item,
             },
         };
-        match self.dispatch(workspace, event).await? {
+        match self.dispatch(workspace, event, rid).await? {
             Reply::Vault(v) => json(&v),
             Reply::ItemStored(i) => json(&i),
             Reply::Item(i) => json(&i),

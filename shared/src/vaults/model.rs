@@ -1025,6 +1025,7 @@ fn audit(
         vault_id: vault.map(|v| v.as_str().to_owned()),
         outcome,
         detail,
+        request_id: None,
     })
 }
 

@@ -185,6 +185,10 @@ pub struct VaultAuditEvent {
     /// A catalog code or a non-secret note (kid, item id).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// The request that caused it (the worker's `x-request-id`); stamped by
+    /// the edge when it stores the entry (`None` on entries stored before).
+    #[serde(default)]
+    pub request_id: Option<String>,
 }
 
 /// `GET /api/workspaces/{workspace}/vault-audit?cursor=<seq>&limit=N`: one

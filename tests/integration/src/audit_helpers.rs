@@ -54,11 +54,22 @@ pub async fn all_pages(
     filter: &str,
     limit: usize,
 ) -> (Vec<Value>, Vec<usize>) {
+    all_pages_of(&format!("{}/audit", kms(company)), token, filter, limit).await
+}
+
+/// [`all_pages`] of the trail at `path` (the company trail's
+/// `…/kms/audit` or a workspace's `…/vault-audit`).
+pub async fn all_pages_of(
+    path: &str,
+    token: &str,
+    filter: &str,
+    limit: usize,
+) -> (Vec<Value>, Vec<usize>) {
     let mut events = Vec::new();
     let mut sizes = Vec::new();
     let mut cursor: Option<u64> = None;
     loop {
-        let mut url = format!("{}/audit?limit={limit}", kms(company));
+        let mut url = format!("{path}?limit={limit}");
         if !filter.is_empty() {
             url.push('&');
             url.push_str(filter);
@@ -82,4 +93,19 @@ pub async fn all_pages(
         assert!(sizes.len() < 200, "paging does not end");
     }
     (events, sizes)
+}
+
+/// `GET path` is refused to each of `outsiders` (403 `forbidden_role`) and
+/// to a missing, a forged and the `expired` session (401 `not_signed_in`).
+pub async fn assert_read_refused(path: &str, outsiders: &[&str], expired: &str) {
+    for t in outsiders {
+        let got = crate::call("GET", path, Some(t), None).await;
+        crate::assert_error(&got, 403, "forbidden_role");
+    }
+    let got = crate::call("GET", path, None, None).await;
+    crate::assert_error(&got, 401, "not_signed_in");
+    let got = crate::call("GET", path, Some("forged.token.value"), None).await;
+    crate::assert_error(&got, 401, "not_signed_in");
+    let got = crate::call("GET", path, Some(expired), None).await;
+    crate::assert_error(&got, 401, "not_signed_in");
 }
