@@ -3879,6 +3879,39 @@ fn a_health_check_during_a_re_wrap_neither_hurries_nor_redirects_it() {
 }
 
 #[test]
+fn rewrap_now_refuses_a_current_version_that_is_not_of_the_key_in_force() {
+    // Key Vault's answer to the read names the version to wrap with: one
+    // without a version or of another key is a wrong answer, retried.
+    let mut r = Run::new(new_company());
+    let k2 = complete(&mut r, &[m365(VAULT_TENANT)]);
+    let other_key = keyswitch_shared::switch::Target {
+        vault_uri: target(1).vault_uri,
+        key_name: "other".parse().unwrap(),
+    };
+    let wrong = CatalogError::UnexpectedAnswer {
+        service: "Azure Key Vault".into(),
+    };
+    for answer in [k2.versionless(), kid(&target(2), 3), kid(&other_key, 3)] {
+        let before = (r.m.provider().clone(), r.m.key().clone());
+        r.now += 10 * 60 * 1000; // past any back-off of the previous answer
+        rewrap_now_reads(&mut r, &answer);
+        let rewrap = r.m.rewrap().expect("still owed").clone();
+        assert_eq!(rewrap.to, None, "{answer}");
+        assert_eq!(
+            rewrap.last_error.as_ref().map(|e| e.code.as_str()),
+            Some(wrong.code()),
+            "{answer}"
+        );
+        assert!(
+            rewrap.next_retry_at_ms.is_some_and(|at| at > r.now),
+            "a retry after the back-off: {answer}"
+        );
+        assert!(r.m.lease().is_none(), "{answer}");
+        assert_eq!((r.m.provider().clone(), r.m.key().clone()), before);
+    }
+}
+
+#[test]
 fn rewrap_now_with_the_recorded_version_current_changes_nothing() {
     let mut r = Run::new(new_company());
     let k2 = complete(&mut r, &[m365(VAULT_TENANT)]);
