@@ -3912,6 +3912,36 @@ fn rewrap_now_refuses_a_current_version_that_is_not_of_the_key_in_force() {
 }
 
 #[test]
+fn rewrap_now_on_a_company_stored_without_its_vault_tenant_is_dropped_once() {
+    // A company stored before the vault's tenant was recorded cannot get a
+    // token for its vault: the owed re-wrap is dropped (audited), not left
+    // due for ever (an alarm firing at once, again and again).
+    let mut r = Run::new(new_company());
+    complete(&mut r, &[m365(VAULT_TENANT)]);
+    let mut stored = serde_json::to_value(&r.m).unwrap();
+    let key = stored["key"].as_object_mut().expect("the key");
+    assert!(key.remove("azure_tenant").is_some(), "{key:?}");
+    r.m = serde_json::from_value(stored).unwrap();
+    r.alarm = r.m.next_deadline_ms();
+    assert_eq!(r.m.key().azure_tenant, None);
+    let fx = r.fx(Event::RewrapNow { actor: admin() });
+    assert_eq!(
+        without_alarm(&fx),
+        vec![
+            audit(ADMIN, A::RewrapRequested, O::Succeeded),
+            audit_note(
+                SYSTEM,
+                A::Rewrap,
+                O::Succeeded,
+                "no longer needed: the vault's tenant is not recorded"
+            ),
+        ]
+    );
+    assert!(r.m.rewrap().is_none() && r.m.lease().is_none());
+    assert_ne!(r.m.next_deadline_ms(), Some(r.now), "nothing due now");
+}
+
+#[test]
 fn rewrap_now_with_the_recorded_version_current_changes_nothing() {
     let mut r = Run::new(new_company());
     let k2 = complete(&mut r, &[m365(VAULT_TENANT)]);
