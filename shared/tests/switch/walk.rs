@@ -4422,6 +4422,8 @@ fn check_configuration_names_the_check_a_key_vault_refusal_belongs_to() {
         (
             CatalogError::RoleRemoved {
                 vault: vault.clone(),
+                key_name: t.key_name.clone(),
+                connector: None,
             },
             [S::Ok, S::Problem, S::Skipped],
         ),
