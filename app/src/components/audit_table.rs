@@ -1,7 +1,9 @@
-//! The company's audit trail: who did what, when, and how it ended.
+//! The audit trails as tables (the company's Manage KMS trail and a
+//! workspace's vault trail): who did what, when, and how it ended.
 
 use keyswitch_shared::api::AuditEvent;
 use keyswitch_shared::audit::ActorKind;
+use keyswitch_shared::vaults::VaultAuditEvent;
 use keyswitch_shared::{AuditAction, Outcome, Role};
 use leptos::prelude::*;
 
@@ -104,24 +106,31 @@ pub fn format_time(ms: u64) -> String {
 /// Who did it, for people: the name (or account) and what they are.
 #[must_use]
 pub fn who(event: &AuditEvent) -> (String, String) {
-    let role = role_label(event.actor_role);
-    let account = event
-        .outside_admin
-        .as_ref()
-        .map(|a| a.account.clone())
-        .unwrap_or_default();
-    match event.actor_kind() {
-        ActorKind::MicrosoftAdmin => (
-            account,
-            format!("Admin at Microsoft, for {} ({role})", event.actor_name),
-        ),
-        ActorKind::GoogleAdmin => (
-            account,
-            format!("Admin at Google, for {} ({role})", event.actor_name),
-        ),
-        ActorKind::RedappUser => (event.actor_name.clone(), format!("RedApp user · {role}")),
-        ActorKind::System => (event.actor_name.clone(), "System".to_owned()),
-        ActorKind::UnknownCaller => (event.actor_name.clone(), "Unknown caller".to_owned()),
+    let account = event.outside_admin.as_ref().map(|a| a.account.as_str());
+    describe(
+        event.actor_kind(),
+        &event.actor_name,
+        event.actor_role,
+        account,
+    )
+}
+
+/// Who did a vault-trail step, for people.
+#[must_use]
+pub fn vault_who(event: &VaultAuditEvent) -> (String, String) {
+    let kind = ActorKind::of(event.actor_role, None);
+    describe(kind, &event.actor_name, event.actor_role, None)
+}
+
+fn describe(kind: ActorKind, name: &str, role: Role, account: Option<&str>) -> (String, String) {
+    let role = role_label(role);
+    let account = account.unwrap_or_default().to_owned();
+    match kind {
+        ActorKind::MicrosoftAdmin => (account, format!("Admin at Microsoft, for {name} ({role})")),
+        ActorKind::GoogleAdmin => (account, format!("Admin at Google, for {name} ({role})")),
+        ActorKind::RedappUser => (name.to_owned(), format!("RedApp user · {role}")),
+        ActorKind::System => (name.to_owned(), "System".to_owned()),
+        ActorKind::UnknownCaller => (name.to_owned(), "Unknown caller".to_owned()),
     }
 }
 
@@ -158,6 +167,69 @@ pub fn AuditTable(
                                     <td><time>{format_time(e.at_ms)}</time></td>
                                     <td data-kind=e.actor_kind().as_str()>{name}<br/><span class="muted">{what}</span></td>
                                     <td>{action_label(e.action)}</td>
+                                    <td><span class=outcome_class>{outcome}</span></td>
+                                    <td class="wrap">{e.detail.unwrap_or_default()}</td>
+                                    <td><code>{e.request_id.unwrap_or_default()}</code></td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+/// A workspace's vault trail as a table, newest first; the vault is named
+/// as `names` (vault id → name) knows it, else by its id.
+#[component]
+pub fn VaultAuditTable(
+    /// The events, newest first.
+    events: Vec<VaultAuditEvent>,
+    /// Vault id → name, as the vault table lists them.
+    #[prop(optional)]
+    names: Vec<(String, String)>,
+) -> impl IntoView {
+    if events.is_empty() {
+        return view! { <p class="muted">"Nothing has happened yet."</p> }.into_any();
+    }
+    let vault_name = move |id: Option<String>| {
+        id.map(|id| {
+            names
+                .iter()
+                .find(|(v, _)| *v == id)
+                .map_or(id.clone(), |(_, n)| n.clone())
+        })
+        .unwrap_or_default()
+    };
+    view! {
+        <div class="table-scroll" tabindex="0" role="region" aria-label="Vault audit events">
+            <table class="audit">
+                <thead>
+                    <tr>
+                        <th scope="col">"When"</th>
+                        <th scope="col">"Who"</th>
+                        <th scope="col">"What"</th>
+                        <th scope="col">"Vault"</th>
+                        <th scope="col">"Outcome"</th>
+                        <th scope="col">"Details"</th>
+                        <th scope="col">"Request ID"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {events
+                        .into_iter()
+                        .map(|e| {
+                            let (outcome, outcome_class) = outcome_label(e.outcome);
+                            let (name, what) = vault_who(&e);
+                            let kind = ActorKind::of(e.actor_role, None);
+                            view! {
+                                <tr data-seq=e.seq.to_string()>
+                                    <td><time>{format_time(e.at_ms)}</time></td>
+                                    <td data-kind=kind.as_str()>{name}<br/><span class="muted">{what}</span></td>
+                                    <td>{action_label(e.action)}</td>
+                                    <td>{vault_name(e.vault_id)}</td>
                                     <td><span class=outcome_class>{outcome}</span></td>
                                     <td class="wrap">{e.detail.unwrap_or_default()}</td>
                                     <td><code>{e.request_id.unwrap_or_default()}</code></td>
