@@ -134,42 +134,54 @@ fn describe(kind: ActorKind, name: &str, role: Role, account: Option<&str>) -> (
     }
 }
 
-/// The audit trail as a table, newest first.
-#[component]
-pub fn AuditTable(
-    /// The events, newest first.
-    events: Vec<AuditEvent>,
-) -> impl IntoView {
-    if events.is_empty() {
+/// One row's cells, as both tables draw them: when, who, what, (the vault,)
+/// outcome, details, request id.
+struct Row {
+    seq: u64,
+    at_ms: u64,
+    kind: ActorKind,
+    who: (String, String),
+    action: AuditAction,
+    vault: Option<String>,
+    outcome: Outcome,
+    detail: Option<String>,
+    request_id: Option<String>,
+}
+
+/// A trail as a table, newest first: `vault_column` adds the Vault column.
+fn trail_table(label: &'static str, vault_column: bool, rows: Vec<Row>) -> AnyView {
+    if rows.is_empty() {
         return view! { <p class="muted">"Nothing has happened yet."</p> }.into_any();
     }
     view! {
-        <div class="table-scroll" tabindex="0" role="region" aria-label="Audit events">
+        <div class="table-scroll" tabindex="0" role="region" aria-label=label>
             <table class="audit">
                 <thead>
                     <tr>
                         <th scope="col">"When"</th>
                         <th scope="col">"Who"</th>
                         <th scope="col">"What"</th>
+                        {vault_column.then(|| view! { <th scope="col">"Vault"</th> })}
                         <th scope="col">"Outcome"</th>
                         <th scope="col">"Details"</th>
                         <th scope="col">"Request ID"</th>
                     </tr>
                 </thead>
                 <tbody>
-                    {events
+                    {rows
                         .into_iter()
-                        .map(|e| {
-                            let (outcome, outcome_class) = outcome_label(e.outcome);
-                            let (name, what) = who(&e);
+                        .map(|r| {
+                            let (outcome, outcome_class) = outcome_label(r.outcome);
+                            let (name, what) = r.who;
                             view! {
-                                <tr data-seq=e.seq.to_string()>
-                                    <td><time>{format_time(e.at_ms)}</time></td>
-                                    <td data-kind=e.actor_kind().as_str()>{name}<br/><span class="muted">{what}</span></td>
-                                    <td>{action_label(e.action)}</td>
+                                <tr data-seq=r.seq.to_string()>
+                                    <td><time>{format_time(r.at_ms)}</time></td>
+                                    <td data-kind=r.kind.as_str()>{name}<br/><span class="muted">{what}</span></td>
+                                    <td>{action_label(r.action)}</td>
+                                    {r.vault.map(|v| view! { <td>{v}</td> })}
                                     <td><span class=outcome_class>{outcome}</span></td>
-                                    <td class="wrap">{e.detail.unwrap_or_default()}</td>
-                                    <td><code>{e.request_id.unwrap_or_default()}</code></td>
+                                    <td class="wrap">{r.detail.unwrap_or_default()}</td>
+                                    <td><code>{r.request_id.unwrap_or_default()}</code></td>
                                 </tr>
                             }
                         })
@@ -179,6 +191,29 @@ pub fn AuditTable(
         </div>
     }
     .into_any()
+}
+
+/// The audit trail as a table, newest first.
+#[component]
+pub fn AuditTable(
+    /// The events, newest first.
+    events: Vec<AuditEvent>,
+) -> impl IntoView {
+    let rows = events
+        .into_iter()
+        .map(|e| Row {
+            seq: e.seq,
+            at_ms: e.at_ms,
+            kind: e.actor_kind(),
+            who: who(&e),
+            action: e.action,
+            vault: None,
+            outcome: e.outcome,
+            detail: e.detail,
+            request_id: e.request_id,
+        })
+        .collect();
+    trail_table("Audit events", false, rows)
 }
 
 /// A workspace's vault trail as a table, newest first; the vault is named
@@ -191,55 +226,28 @@ pub fn VaultAuditTable(
     #[prop(optional)]
     names: Vec<(String, String)>,
 ) -> impl IntoView {
-    if events.is_empty() {
-        return view! { <p class="muted">"Nothing has happened yet."</p> }.into_any();
-    }
-    let vault_name = move |id: Option<String>| {
+    let vault_name = |id: Option<&str>| {
         id.map(|id| {
             names
                 .iter()
-                .find(|(v, _)| *v == id)
-                .map_or(id.clone(), |(_, n)| n.clone())
+                .find(|(v, _)| v == id)
+                .map_or_else(|| id.to_owned(), |(_, n)| n.clone())
         })
         .unwrap_or_default()
     };
-    view! {
-        <div class="table-scroll" tabindex="0" role="region" aria-label="Vault audit events">
-            <table class="audit">
-                <thead>
-                    <tr>
-                        <th scope="col">"When"</th>
-                        <th scope="col">"Who"</th>
-                        <th scope="col">"What"</th>
-                        <th scope="col">"Vault"</th>
-                        <th scope="col">"Outcome"</th>
-                        <th scope="col">"Details"</th>
-                        <th scope="col">"Request ID"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {events
-                        .into_iter()
-                        .map(|e| {
-                            let (outcome, outcome_class) = outcome_label(e.outcome);
-                            let (name, what) = vault_who(&e);
-                            let kind = ActorKind::of(e.actor_role, None);
-                            view! {
-                                <tr data-seq=e.seq.to_string()>
-                                    <td><time>{format_time(e.at_ms)}</time></td>
-                                    <td data-kind=kind.as_str()>{name}<br/><span class="muted">{what}</span></td>
-                                    <td>{action_label(e.action)}</td>
-                                    <td>{vault_name(e.vault_id)}</td>
-                                    <td><span class=outcome_class>{outcome}</span></td>
-                                    <td class="wrap">{e.detail.unwrap_or_default()}</td>
-                                    <td><code>{e.request_id.unwrap_or_default()}</code></td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
-        </div>
-    }
-    .into_any()
+    let rows = events
+        .into_iter()
+        .map(|e| Row {
+            seq: e.seq,
+            at_ms: e.at_ms,
+            kind: ActorKind::of(e.actor_role, None),
+            who: vault_who(&e),
+            action: e.action,
+            vault: Some(vault_name(e.vault_id.as_deref())),
+            outcome: e.outcome,
+            detail: e.detail,
+            request_id: e.request_id,
+        })
+        .collect();
+    trail_table("Vault audit events", true, rows)
 }
