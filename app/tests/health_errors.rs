@@ -13,17 +13,20 @@ use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-/// The panel in `access_lost` with `error` as the cause; the text of the
-/// cause's notice and its `data-code`.
-fn shown(error: &CatalogError) -> (String, String) {
+/// The panel in `access_lost` with `error` as the cause.
+fn panel(error: &CatalogError) -> web_sys::HtmlElement {
     let facts = HealthFacts {
         state: "access_lost".into(),
         cause: Some(error.body()),
         last_check_ms: Some(1_800_000_000_000),
         ..HealthFacts::default()
     };
-    let host =
-        mount(move || view! { <KeyHealthPanel facts=facts.clone() now=1_800_000_000_000u64/> });
+    mount(move || view! { <KeyHealthPanel facts=facts.clone() now=1_800_000_000_000u64/> })
+}
+
+/// The text of the cause's notice and its `data-code`.
+fn shown(error: &CatalogError) -> (String, String) {
+    let host = panel(error);
     let notice = find(&host, "[data-testid=health-status] .notice");
     (
         notice.text_content().unwrap_or_default(),
@@ -49,11 +52,111 @@ fn role_removed_names_the_vault_and_the_role_to_assign_again() {
             vault: "https://contoso-kms.vault.azure.net"
                 .parse()
                 .expect("a vault"),
+            key_name: "company-kek".parse().expect("a key"),
+            connector: None,
         },
         "role_removed",
     );
     assert!(text.contains("contoso-kms"), "{text}");
     assert!(text.contains("Key Vault Crypto User"), "{text}");
+}
+
+const CONNECTOR: &str = "5f0c2b7e-9a41-4c36-8d2e-0b7a6c1e4f21";
+
+/// The panel with `error` as the cause: the command tabs beside the
+/// notice (tool names, and the visible panel's text), none when absent.
+async fn commands_shown(error: &CatalogError) -> (Vec<String>, String) {
+    let host = panel(error);
+    support::tick().await;
+    let tools = support::find_all(
+        &host,
+        "[data-testid=health-status] .notice-commands [role=tab]",
+    )
+    .iter()
+    .map(|t| t.text_content().unwrap_or_default())
+    .collect();
+    let visible = support::find_all(
+        &host,
+        "[data-testid=health-status] .notice-commands [role=tabpanel]",
+    )
+    .into_iter()
+    .filter(|p| !p.hidden())
+    .map(|p| p.text_content().unwrap_or_default())
+    .collect::<Vec<_>>()
+    .join("\n");
+    (tools, visible)
+}
+
+#[wasm_bindgen_test]
+async fn a_removed_role_shows_the_commands_that_assign_it_to_the_connector() {
+    let error = CatalogError::RoleRemoved {
+        vault: "https://contoso-kms.vault.azure.cn"
+            .parse()
+            .expect("a vault"),
+        key_name: "company-kek".parse().expect("a key"),
+        connector: Some(CONNECTOR.parse().expect("an app id")),
+    };
+    let text = assert_shows(&error, "role_removed");
+    assert!(text.contains(&format!("--assignee {CONNECTOR}")), "{text}");
+    let (tools, visible) = commands_shown(&error).await;
+    assert_eq!(
+        tools,
+        ["Azure CLI", "Azure PowerShell", "Terraform", "Bicep"],
+        "{visible}"
+    );
+    assert!(
+        visible.contains("az cloud set --name AzureChinaCloud"),
+        "{visible}"
+    );
+    assert!(
+        visible.contains("VAULT_ID=$(az keyvault show --name contoso-kms --query id -o tsv)"),
+        "{visible}"
+    );
+    assert!(
+        visible.contains(&format!("--assignee {CONNECTOR}")),
+        "{visible}"
+    );
+    assert!(visible.contains("Copy"), "a copy button: {visible}");
+    // Without the connector's id, the portal way and no tabs.
+    let (tools, _) = commands_shown(&CatalogError::RoleRemoved {
+        vault: "https://contoso-kms.vault.azure.cn"
+            .parse()
+            .expect("a vault"),
+        key_name: "company-kek".parse().expect("a key"),
+        connector: None,
+    })
+    .await;
+    assert!(tools.is_empty(), "{tools:?}");
+}
+
+#[wasm_bindgen_test]
+async fn a_missing_tag_and_a_deleted_key_show_their_commands() {
+    let (tools, visible) = commands_shown(&CatalogError::KeyBindingMissing {
+        vault: "https://contoso-hsm.managedhsm.azure.net"
+            .parse()
+            .expect("a vault"),
+        key_name: "company-kek".into(),
+        company: "acme-001".into(),
+    })
+    .await;
+    assert_eq!(tools, ["Azure CLI", "Azure PowerShell"]);
+    assert!(
+        visible.contains("az keyvault key set-attributes --hsm-name contoso-hsm --name company-kek --tags keyswitch-company=\"acme-001\""),
+        "{visible}"
+    );
+    let (tools, visible) = commands_shown(&CatalogError::KeyDeleted {
+        vault: "https://contoso-kms.vault.azure.net"
+            .parse()
+            .expect("a vault"),
+        key_name: "company-kek".into(),
+        recoverable_days: None,
+    })
+    .await;
+    assert_eq!(tools, ["Azure CLI", "Azure PowerShell"]);
+    assert!(
+        visible.contains("az keyvault key recover --vault-name contoso-kms --name company-kek"),
+        "{visible}"
+    );
 }
 
 #[wasm_bindgen_test]

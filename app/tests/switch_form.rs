@@ -197,6 +197,7 @@ async fn an_edge_refusal_shows_at_its_field_until_the_field_changes() {
             field: Some("key_name".into()),
             detail: None,
             cause: None,
+            commands: Vec::new(),
         },
     }));
     tick().await;
@@ -221,6 +222,7 @@ async fn a_refusal_without_a_field_and_a_network_failure_show_differently() {
             field: None,
             detail: None,
             cause: None,
+            commands: Vec::new(),
         },
     }));
     tick().await;

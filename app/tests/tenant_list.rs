@@ -116,6 +116,7 @@ async fn a_failed_verification_shows_its_reason_and_fix() {
                 field: None,
                 detail: None,
                 cause: None,
+                commands: Vec::new(),
             },
         },
     )]);

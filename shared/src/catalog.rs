@@ -4,7 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{ClientId, KeyId, TenantId};
+use crate::commands::CommandTab;
+use crate::commands::role::{Grant, Principal};
+use crate::ids::{ClientId, KeyId, KeyName, TenantId};
 use crate::validation::ValidationError;
 use crate::vault_uri::{Cloud, VaultKind, VaultUri};
 
@@ -29,6 +31,12 @@ pub struct ErrorBody {
     /// [`CatalogError::access_lost_cause`]), for machines to match on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cause: Option<String>,
+    /// When the fix is to run something in Azure: the commands, complete
+    /// (vault, key, cloud and principal filled in), for each tool an Azure
+    /// team may use (see [`CatalogError::commands`]); `fix` names the
+    /// Azure CLI line for API clients.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub commands: Vec<crate::commands::CommandTab>,
 }
 
 /// Unix seconds as `YYYY-MM-DD HH:MM UTC` (proleptic Gregorian calendar).
@@ -220,6 +228,12 @@ pub enum CatalogError {
     RoleRemoved {
         /// The vault (a Managed HSM's role is in its local RBAC).
         vault: VaultUri,
+        /// The key (a Managed HSM's role is scoped to it).
+        key_name: KeyName,
+        /// The KMS Connector's application id in the vault's cloud (from
+        /// the deployment's configuration, never from a name lookup); when
+        /// known, the fix is a command that assigns the role to it.
+        connector: Option<ClientId>,
     },
     /// Health check: the connector's admin consent (its service principal)
     /// was removed from the vault's tenant after the switch.
@@ -624,7 +638,9 @@ impl CatalogError {
             E::KeyVaultForbiddenOther { .. } => "Key Vault refused for a reason CyberSentriq does not recognise, so it can't tell what to change: adding a role may not help. Ask your Azure admin to look up this refusal (the code and Key Vault's words are shown) in the vault's diagnostic logs or Azure's documentation, fix its cause, then retry.".into(),
             E::CloudNotConfigured { cloud, available } => cloud_fix(*cloud, available),
             E::IdTokenWithoutRoles => "Contact CyberSentriq support: the KMS Connector's app registration must list directory roles in its tokens (in its app manifest, groupMembershipClaims set to \"DirectoryRole\" or \"All\"). Nothing was changed; sign in again once support confirms the change.".into(),
-            E::RoleRemoved { vault } => role_removed_fix(vault),
+            E::RoleRemoved { vault, key_name, connector } => {
+                role_removed_fix(vault, key_name, connector.as_ref())
+            }
             E::ConsentRemoved { tenant } => format!(
                 "Ask a Global Administrator or Privileged Role Administrator of {} to grant admin consent to the CyberSentriq KMS Connector again (Manage KMS: Switch to Azure Key Vault with the same vault and key, then Grant admin consent; cancel the setup afterwards), and to assign its Key Vault Crypto User role on the vault again if it was removed with the application. keyswitch sees it at its next check; Check now shows it at once.",
                 tenant.as_ref().map_or_else(|| "the vault's tenant".to_owned(), |t| format!("tenant {}", t.as_str()))
@@ -677,6 +693,15 @@ impl CatalogError {
             E::NotSignedIn => "Sign in again.".into(),
             E::ForbiddenRole => "Ask a Partner Admin or Company Admin of this company.".into(),
             E::ForbiddenVaultRole => "Ask a Workspace Owner, Super Admin or Admin of this workspace.".into(),
+            E::VaultKeyUnreachable { cause, kid, client_id } if **cause == E::KeyVaultForbidden => {
+                let (vault, key) = (kid.vault(), kid.name());
+                format!(
+                    "Ask your Azure admin to assign the {} role to your service principal (client ID {client_id}) on the vault {} again: {}. The vault works again at once; nothing was lost.",
+                    role_name(&vault),
+                    vault.vault_name(),
+                    Grant::own(&vault, &key, client_id).az_line()
+                )
+            }
             E::VaultKeyUnreachable { cause, .. } | E::KeyAccessLost { cause, .. } => cause.fix(),
             E::NotFound { .. } => "Check the link, or reload the page.".into(),
             E::Conflict { .. } | E::InvalidTransition { .. } => "Reload the page to see the current state, then try again.".into(),
@@ -919,6 +944,48 @@ impl CatalogError {
         })
     }
 
+    /// The commands that fix it, when the fix is to run something in Azure
+    /// and everything they need is known (vault, key, cloud, and for a role
+    /// the principal's application id): one tab per tool. Empty otherwise.
+    #[must_use]
+    pub fn commands(&self) -> Vec<CommandTab> {
+        use CatalogError as E;
+        match self {
+            E::KeyBindingMissing {
+                vault,
+                key_name,
+                company,
+            } => crate::commands::tag::tabs(vault, key_name, &binding_value(&[], company)),
+            E::KeyBindingMismatch {
+                vault,
+                key_name,
+                company,
+                found,
+            } => crate::commands::tag::tabs(vault, key_name, &binding_value(found, company)),
+            E::KeyDeleted {
+                vault, key_name, ..
+            } => crate::commands::recover::tabs(vault, key_name),
+            E::RoleRemoved {
+                vault,
+                key_name,
+                connector: Some(app_id),
+            } => connector_grant(vault, key_name, app_id).tabs(),
+            E::VaultKeyUnreachable {
+                cause,
+                kid,
+                client_id,
+            } => match &**cause {
+                E::KeyVaultForbidden => Grant::own(&kid.vault(), &kid.name(), client_id).tabs(),
+                E::KeyNotFound { .. } => {
+                    crate::commands::recover::tabs(&kid.vault(), kid.name().as_str())
+                }
+                other => other.commands(),
+            },
+            E::KeyAccessLost { cause, .. } => cause.commands(),
+            _ => Vec::new(),
+        }
+    }
+
     /// The JSON body the edge sends.
     #[must_use]
     pub fn body(&self) -> ErrorBody {
@@ -926,6 +993,7 @@ impl CatalogError {
             code: self.code().to_owned(),
             message: self.message(),
             fix: self.fix(),
+            commands: self.commands(),
             field: self.field(),
             detail: self.detail(),
             cause: match self {
@@ -978,9 +1046,40 @@ fn recover_how(vault: &VaultUri, key_name: &str) -> String {
     }
 }
 
-/// Where the removed role is assigned again: the vault's Access control
-/// (IAM), or a Managed HSM's local RBAC on the key.
-fn role_removed_fix(vault: &VaultUri) -> String {
+/// How the commands' comments name the connector.
+const CONNECTOR: &str = "the CyberSentriq KMS Connector";
+
+/// The key-use role for the KMS Connector (application `app_id`).
+fn connector_grant<'a>(vault: &'a VaultUri, key: &'a KeyName, app_id: &'a ClientId) -> Grant<'a> {
+    Grant {
+        vault,
+        key,
+        principal: Principal {
+            app_id: app_id.as_str(),
+            name: CONNECTOR,
+        },
+    }
+}
+
+/// The key-use role's name for this kind of vault.
+fn role_name(vault: &VaultUri) -> &'static str {
+    match vault.kind() {
+        VaultKind::KeyVault => crate::commands::role::ROLE_NAME,
+        VaultKind::ManagedHsm => crate::commands::role::HSM_ROLE_NAME,
+    }
+}
+
+/// Where the removed role is assigned again: with the connector's
+/// application id known, the Azure CLI line that assigns it; else the
+/// vault's Access control (IAM), or a Managed HSM's local RBAC on the key.
+fn role_removed_fix(vault: &VaultUri, key: &KeyName, connector: Option<&ClientId>) -> String {
+    if let Some(app_id) = connector {
+        return format!(
+            "Ask your Azure admin to assign the {} role to the CyberSentriq KMS Connector (application ID {app_id}) again: {}. keyswitch sees the role at its next check; Check now on Manage KMS shows it at once.",
+            role_name(vault),
+            connector_grant(vault, key, app_id).az_line()
+        );
+    }
     let name = vault.vault_name();
     let where_ = match vault.kind() {
         VaultKind::KeyVault => format!(
@@ -1117,6 +1216,8 @@ mod tests {
             E::IdTokenWithoutRoles,
             E::RoleRemoved {
                 vault: "https://contoso-kms.vault.azure.net".parse().unwrap(),
+                key_name: "company-kek".parse().unwrap(),
+                connector: None,
             },
             E::ConsentRemoved { tenant: None },
             E::KeyDeleted {
@@ -1310,6 +1411,108 @@ mod tests {
     }
 
     #[test]
+    fn fixes_that_run_something_carry_their_commands() {
+        use crate::commands::Tool;
+        let vault: VaultUri = "https://contoso-hsm.managedhsm.azure.cn".parse().unwrap();
+        let key: KeyName = "company-kek".parse().unwrap();
+        let app: ClientId = "5f0c2b7e-9a41-4c36-8d2e-0b7a6c1e4f21".parse().unwrap();
+        let tools = |c: &[CommandTab]| c.iter().map(|t| t.tool).collect::<Vec<_>>();
+        // A removed role: the connector's app id from the deployment.
+        let e = CatalogError::RoleRemoved {
+            vault: vault.clone(),
+            key_name: key.clone(),
+            connector: Some(app.clone()),
+        };
+        let body = e.body();
+        assert_eq!(
+            tools(&body.commands),
+            [
+                Tool::AzureCli,
+                Tool::AzurePowershell,
+                Tool::Terraform,
+                Tool::Bicep
+            ]
+        );
+        crate::commands::checks::well_formed(&body.commands);
+        let line = "az cloud set --name AzureChinaCloud && az login && az keyvault role assignment create --hsm-name contoso-hsm --assignee 5f0c2b7e-9a41-4c36-8d2e-0b7a6c1e4f21 --role \"Managed HSM Crypto User\" --scope /keys/company-kek";
+        assert!(body.fix.contains(line), "{}", body.fix);
+        assert!(
+            body.commands[0]
+                .text()
+                .contains("--assignee 5f0c2b7e-9a41-4c36-8d2e-0b7a6c1e4f21")
+        );
+        // Without a configured connector: the portal way, no commands.
+        let e = CatalogError::RoleRemoved {
+            vault: vault.clone(),
+            key_name: key.clone(),
+            connector: None,
+        };
+        assert!(e.commands().is_empty());
+        assert!(e.fix().contains("Local RBAC") || e.fix().contains("local RBAC"));
+        // A missing or foreign tag: the tag commands with the value to set.
+        let e = CatalogError::KeyBindingMismatch {
+            vault: vault.clone(),
+            key_name: "company-kek".into(),
+            company: "acme-001".into(),
+            found: vec!["globex".into()],
+        };
+        let c = e.commands();
+        assert_eq!(tools(&c), [Tool::AzureCli, Tool::AzurePowershell]);
+        assert!(
+            c[0].text()
+                .contains("--tags keyswitch-company=\"globex acme-001\"")
+        );
+        assert!(e.fix().contains(&crate::commands::tag::az_line(
+            &vault,
+            "company-kek",
+            "globex acme-001"
+        )));
+        // A deleted key: recover it.
+        let e = CatalogError::KeyDeleted {
+            vault: vault.clone(),
+            key_name: "company-kek".into(),
+            recoverable_days: Some(7),
+        };
+        let c = e.commands();
+        assert_eq!(tools(&c), [Tool::AzureCli, Tool::AzurePowershell]);
+        assert!(
+            e.fix()
+                .contains(&crate::commands::recover::az_line(&vault, "company-kek"))
+        );
+        assert!(
+            c[0].text()
+                .ends_with("az keyvault key recover --hsm-name contoso-hsm --name company-kek\n")
+        );
+        // The envelope API's lost access names its cause's commands.
+        let lost = CatalogError::KeyAccessLost {
+            cause: Box::new(e.clone()),
+            kid: "https://contoso-hsm.managedhsm.azure.cn/keys/company-kek/0123456789abcdef0123456789abcdef".parse().unwrap(),
+        };
+        assert_eq!(lost.commands(), c);
+        // A seed-001 vault's deleted key: recover it.
+        let gone = CatalogError::VaultKeyUnreachable {
+            cause: Box::new(CatalogError::KeyNotFound { key_name: None }),
+            kid: "https://contoso-kms.vault.azure.net/keys/cmk/0123456789abcdef0123456789abcdef"
+                .parse()
+                .unwrap(),
+            client_id: app,
+        };
+        assert!(
+            gone.commands()[0]
+                .text()
+                .contains("recover --vault-name contoso-kms --name cmk")
+        );
+        // Everything else carries none, and the body omits the field.
+        let e = CatalogError::KeyVaultForbidden;
+        assert!(e.commands().is_empty());
+        assert!(
+            !serde_json::to_string(&e.body())
+                .unwrap()
+                .contains("commands")
+        );
+    }
+
+    #[test]
     fn an_unreachable_vault_key_says_why() {
         let kid: KeyId =
             "https://contoso-kms.vault.azure.net/keys/company-kek/0123456789abcdef0123456789abcdef"
@@ -1327,7 +1530,20 @@ mod tests {
         assert!(body.message.contains("unreachable"));
         assert!(body.message.contains("Key Vault Crypto User"));
         assert!(body.message.contains(client.as_str()));
-        assert_eq!(body.fix, CatalogError::KeyVaultForbidden.fix());
+        // The fix is the role assignment for the workspace's own service
+        // principal, as one Azure CLI line, and its tabs.
+        assert!(body.fix.contains(&format!(
+            "az role assignment create --assignee {} --role \"Key Vault Crypto User\"",
+            client.as_str()
+        )));
+        assert!(body.fix.contains("az keyvault show --name contoso-kms"));
+        assert_eq!(body.commands.len(), 4);
+        assert!(
+            body.commands[0]
+                .text()
+                .contains(&format!("--assignee {}", client.as_str()))
+        );
+        crate::commands::checks::well_formed(&body.commands);
         assert!(body.detail.unwrap().contains(kid.as_str()));
         let e = CatalogError::VaultKeyUnreachable {
             cause: Box::new(CatalogError::AzureUnavailable),

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{CatalogError, ErrorBody, utc_minutes};
-use crate::ids::{CompanyId, KeyId, KeyName, TenantId};
+use crate::ids::{ClientId, CompanyId, KeyId, KeyName, TenantId};
 use crate::keyvault::{KeyBundle, decode_base64url_lenient};
 use crate::vault_uri::VaultUri;
 
@@ -207,6 +207,10 @@ pub struct Watched<'a> {
     pub key: &'a KeyName,
     /// The vault's tenant (named in a consent error).
     pub tenant: Option<&'a TenantId>,
+    /// The principal that must hold the key-use role: the KMS Connector's
+    /// application id in the vault's cloud, when the deployment has one
+    /// (named in a removed role's fix and commands).
+    pub connector: Option<&'a ClientId>,
 }
 
 /// What one check (or probe) means.
@@ -283,9 +287,14 @@ pub fn judge_error(
     let vault = watched.vault.clone();
     let lost = |cause, e| Verdict::AccessLost(cause, e);
     match error {
-        E::KeyVaultForbidden | E::AccessPolicyVault => {
-            lost(Cause::RoleRemoved, E::RoleRemoved { vault })
-        }
+        E::KeyVaultForbidden | E::AccessPolicyVault => lost(
+            Cause::RoleRemoved,
+            E::RoleRemoved {
+                vault,
+                key_name: watched.key.clone(),
+                connector: watched.connector.cloned(),
+            },
+        ),
         E::AdminConsentRequired | E::ApplicationNotFound | E::VaultTokenRejected { .. } => lost(
             Cause::ConsentRemoved,
             E::ConsentRemoved {
@@ -568,6 +577,7 @@ mod tests {
             vault: v,
             key: k,
             tenant: None,
+            connector: None,
         }
     }
 

@@ -4,20 +4,12 @@
 // with its az command; Check configuration listing every problem at once
 // (before Save and after); the key-version history and Re-wrap now.
 import { expect } from '@playwright/test';
-import { test, KeyHealthPanel, ManageKmsPage, Sim, switchedToAzure, uniqueSlug } from './pages.mjs';
+import { test, KeyHealthPanel, ManageKmsPage, Sim, switchedToAzure, uniqueSlug, watchErrors } from './pages.mjs';
 
 const run = Date.now().toString(36);
+// The test stack's KMS Connector (public cloud; scripts/lib.sh).
+const CONNECTOR_CLIENT_ID = process.env.SIM_CONNECTOR_CLIENT_ID || '5f0c2b7e-9a41-4c36-8d2e-0b7a6c1e4f21';
 const companyId = (name) => `e2e-${name}-${run}`;
-
-/** Fails the test on any uncaught page error or console error. */
-function watchErrors(page) {
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !m.text().includes('Failed to load resource')) errors.push(m.text());
-  });
-  return errors;
-}
 
 test('health badge: healthy, access lost with its cause and fix (role removed, key disabled, firewall, key deleted), healthy again by itself', async ({ page, request }) => {
   // Each recovery waits for keyswitch's own next check (30 s in the test stack).
@@ -41,6 +33,11 @@ test('health badge: healthy, access lost with its cause and fix (role removed, k
   await expect(cause).toHaveAttribute('data-code', 'role_removed');
   await expect(cause).toContainText(`role on the vault ${fresh.vault} was removed`);
   await expect(cause).toContainText('How to fix it: Ask your Azure admin to assign the Key Vault Crypto User role');
+  // Beside it, the commands for every tool, naming the connector's app id
+  // for the vault's cloud (issue 17 item 3).
+  const fixTabs = health.status.getByRole('tablist', { name: 'Commands that fix it' });
+  await expect(fixTabs.getByRole('tab')).toHaveText(['Azure CLI', 'Azure PowerShell', 'Terraform', 'Bicep']);
+  await expect(health.status.locator('.notice-commands [role=tabpanel]:not([hidden])')).toContainText(`--assignee ${CONNECTOR_CLIENT_ID}`);
   await kms.screenshot('key-health-role-removed');
   // The role is back: keyswitch notices by itself at its next check.
   await sim.assignCryptoUser(fresh.vault, fresh.tenantId);

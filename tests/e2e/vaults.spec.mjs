@@ -5,21 +5,11 @@
 // readable again once access is restored. Each test uses its own workspace
 // and its own app registration.
 import { expect } from '@playwright/test';
-import { test, VaultsPage, VaultSim, Sim, CONTOSO, checkScreen } from './pages.mjs';
+import { test, VaultsPage, VaultSim, Sim, CONTOSO, checkScreen, watchErrors } from './pages.mjs';
 
 const run = Date.now().toString(36);
 const KMS_VAULT = 'contoso-kms';
 const VAULT_URL = 'https://contoso-kms.vault.azure.net/';
-
-function watchErrors(page) {
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => {
-    // A refused API call logs "Failed to load resource"; the screen shows it.
-    if (m.type() === 'error' && !m.text().includes('Failed to load resource')) errors.push(m.text());
-  });
-  return errors;
-}
 
 test('create an Azure External Keys vault, then revoke and restore access to the key', async ({ page, request }) => {
   const errors = watchErrors(page);
@@ -38,6 +28,19 @@ test('create an Azure External Keys vault, then revoke and restore access to the
   await vaults.startCreate({ name: 'Finance' });
   await vaults.fillAzure({ clientId, tenantId: CONTOSO, secret, vaultUrl: VAULT_URL, keyName: 'small-key' });
   await expect(vaults.azureDialog.getByRole('alert')).toContainText('The key must be RSA 4096, but it is RSA 2048');
+  // The dialog shows the role commands for the values typed (issue 17 item 3).
+  const createCommands = vaults.azureDialog.getByTestId('create-role-commands');
+  await createCommands.getByText('Give this service principal the key first: the commands').click();
+  await expect(createCommands.getByTestId('create-role-for')).toHaveText(`Key Vault Crypto User for client ID ${clientId} on ${KMS_VAULT}`);
+  const createTabs = createCommands.getByRole('tablist', { name: 'Commands that give the service principal the key' });
+  await expect(createTabs.getByRole('tab')).toHaveText(['Azure CLI', 'Azure PowerShell', 'Terraform', 'Bicep']);
+  await expect(createCommands.getByRole('tabpanel')).toContainText(`--assignee ${clientId}`);
+  await expect(createCommands.getByRole('tabpanel')).toContainText(`VAULT_ID=$(az keyvault show --name ${KMS_VAULT} --query id -o tsv)`);
+  await createTabs.getByRole('tab', { name: 'Terraform' }).click();
+  await expect(createCommands.getByRole('tabpanel')).toContainText(`client_id = "${clientId}"`);
+  await checkScreen(page, 'vaults-create-commands');
+  await createCommands.getByText('Give this service principal the key first: the commands').click();
+  await expect(createCommands.getByRole('tabpanel')).toBeHidden();
 
   // The RSA 4096 key works; its URL pasted as the key name is recognised,
   // and one click puts the vault and the key in their fields (issue 17).
@@ -83,6 +86,11 @@ test('create an Azure External Keys vault, then revoke and restore access to the
   const refusal = vaults.items.getByRole('alert');
   await expect(refusal).toContainText('The Azure key that protects this vault is unreachable');
   await expect(refusal).toContainText('Key Vault Crypto User');
+  // Beside the refusal: the commands that give the role back to the vault's
+  // own service principal (issue 17 item 3).
+  const fixTabs = vaults.items.getByRole('tablist', { name: 'Commands that fix it' });
+  await expect(fixTabs.getByRole('tab')).toHaveText(['Azure CLI', 'Azure PowerShell', 'Terraform', 'Bicep']);
+  await expect(vaults.items.locator('.notice-commands [role=tabpanel]:not([hidden])')).toContainText(`--assignee ${clientId}`);
   await expect(vaults.revealed.filter({ hasText: 'sk-live-e2e-123' })).toBeHidden();
   await expect(row).toContainText('Unreachable');
   await checkScreen(page, 'vaults-revoked');

@@ -32,8 +32,15 @@ pub fn CommandTabs(
     label: String,
     /// The tabs, in order.
     tabs: Vec<CommandTab>,
+    /// The selected tab's index, when the caller keeps it (tabs rebuilt
+    /// as values are typed stay on the tool the admin chose).
+    #[prop(optional)]
+    selected: Option<RwSignal<usize>>,
 ) -> impl IntoView {
-    let selected = RwSignal::new(0usize);
+    let selected = selected.unwrap_or_else(|| RwSignal::new(0usize));
+    if selected.get_untracked() >= tabs.len() {
+        selected.set(0);
+    }
     let count = tabs.len();
     let tab_id = {
         let id = id.clone();

@@ -6,6 +6,7 @@ use keyswitch_shared::ErrorBody;
 use leptos::prelude::*;
 
 use crate::api::ApiError;
+use crate::components::command_tabs::CommandTabs;
 
 /// An alert box for a failed call.
 #[component]
@@ -48,15 +49,37 @@ pub fn CatalogNotice(
         message,
         fix,
         detail,
+        commands,
         ..
     } = body;
+    // The commands sit beside the alert, not in it: a screen reader
+    // announces the failure and its fix, and the admin reaches the
+    // commands (tabs and copy buttons) next.
+    let commands = (!commands.is_empty()).then(|| {
+        let id = format!("fix-commands-{}", next_notice_id());
+        view! {
+            <div class="notice-commands" data-commands-for=code.clone()>
+                <p class="notice-commands-title">"The commands that fix it, for the tool you use:"</p>
+                <CommandTabs id=id label="Commands that fix it" tabs=commands/>
+            </div>
+        }
+    });
     view! {
         <div class="notice notice-error" role=role.unwrap_or("alert") data-code=code>
             <p class="notice-title">{message}</p>
             {detail.map(|d| view! { <p class="notice-detail">{d}</p> })}
             <p class="notice-fix"><span class="fix-label">"How to fix it: "</span>{fix}</p>
         </div>
+        {commands}
     }
+}
+
+/// A number unique on the page, for the ids of a notice's command tabs
+/// (several notices may show the same error).
+fn next_notice_id() -> usize {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 /// The failure of the last run of an action, if any, shown in place.

@@ -67,6 +67,21 @@ pub fn configured(env: &Env) -> Vec<Cloud> {
         .collect()
 }
 
+/// The connector's application (client) id in each cloud that has one,
+/// for the model's [`Policy`](keyswitch_shared::switch::Policy): a removed
+/// role's commands name it. A value that is not a GUID (no Entra
+/// application id) is left out: the fix then names the portal steps.
+#[must_use]
+pub fn connectors(env: &Env) -> Vec<(Cloud, keyswitch_shared::ClientId)> {
+    Cloud::ALL
+        .into_iter()
+        .filter_map(|c| {
+            let id = non_empty_var(env, names(c).client_id)?.parse().ok()?;
+            Some((c, id))
+        })
+        .collect()
+}
+
 /// `cloud`'s connector client id; `cloud_not_configured` when it has none.
 pub fn client_id(env: &Env, cloud: Cloud) -> Result<String, EdgeError> {
     non_empty_var(env, names(cloud).client_id).ok_or_else(|| {

@@ -135,6 +135,7 @@ impl CompanyKms {
             health: config::health_schedule(&self.env),
             key_cache_secs: config::key_cache_secs(&self.env),
             backup_set_count_max_age_ms: config::backup_set_count_max_age_ms(&self.env),
+            connectors: crate::azure::cloud::connectors(&self.env),
             notify: NotifyPolicy {
                 enabled: config::webhook_url(&self.env).is_some(),
                 retry_base_ms: config::finalize_retry_base_ms(&self.env),

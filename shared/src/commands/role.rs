@@ -45,6 +45,22 @@ pub struct Grant<'a> {
     pub principal: Principal<'a>,
 }
 
+impl<'a> Grant<'a> {
+    /// The key-use role for a workspace's own service principal (seed-001
+    /// vaults), named by its client id.
+    #[must_use]
+    pub fn own(vault: &'a VaultUri, key: &'a KeyName, client_id: &'a crate::ids::ClientId) -> Self {
+        Grant {
+            vault,
+            key,
+            principal: Principal {
+                app_id: client_id.as_str(),
+                name: "your service principal",
+            },
+        }
+    }
+}
+
 impl Grant<'_> {
     /// The role's name for this kind of vault.
     #[must_use]
@@ -104,6 +120,34 @@ impl Grant<'_> {
         match self.vault.kind() {
             VaultKind::KeyVault => self.kv_cli().text(),
             VaultKind::ManagedHsm => self.hsm_cli().text(),
+        }
+    }
+
+    /// The Azure CLI commands as one line (for a catalog `fix`): the
+    /// sovereign cloud's `az cloud set` first; on a Key Vault, the
+    /// assignment runs only when the vault's resource id was found (never
+    /// a wider scope).
+    #[must_use]
+    pub fn az_line(&self) -> String {
+        let cloud = self.vault.cloud();
+        let set = match cloud {
+            crate::vault_uri::Cloud::Public => String::new(),
+            other => format!(
+                "az cloud set --name {} && az login && ",
+                other.az_cloud_name()
+            ),
+        };
+        let v = self.vault.vault_name();
+        let app_id = self.principal.app_id;
+        match self.vault.kind() {
+            VaultKind::KeyVault => format!(
+                "{set}VAULT_ID=$(az keyvault show --name {v} --query id -o tsv) && az role assignment create --assignee {app_id} --role \"{ROLE_NAME}\" --scope \"${{VAULT_ID:?{nf}}}\"",
+                nf = self.not_found(),
+            ),
+            VaultKind::ManagedHsm => format!(
+                "{set}az keyvault role assignment create --hsm-name {v} --assignee {app_id} --role \"{HSM_ROLE_NAME}\" --scope /keys/{key}",
+                key = self.key.as_str(),
+            ),
         }
     }
 
@@ -414,6 +458,35 @@ mod tests {
         let gov = tabs("https://contoso-hsm.managedhsm.usgovcloudapi.net");
         assert!(tab(&gov, Tool::AzureCli).contains("az cloud set --name AzureUSGovernment"));
         assert!(tab(&gov, Tool::Terraform).contains("environment = \"usgovernment\""));
+    }
+
+    #[test]
+    fn the_one_line_form_runs_the_same_assignment() {
+        let line = |uri: &str| {
+            let (vault, key) = grant_for(uri);
+            let principal = Principal {
+                app_id: APP,
+                name: "x",
+            };
+            Grant {
+                vault: &vault,
+                key: &key,
+                principal,
+            }
+            .az_line()
+        };
+        assert_eq!(
+            line("https://contoso-kms.vault.azure.cn"),
+            format!(
+                "az cloud set --name AzureChinaCloud && az login && VAULT_ID=$(az keyvault show --name contoso-kms --query id -o tsv) && az role assignment create --assignee {APP} --role \"Key Vault Crypto User\" --scope \"${{VAULT_ID:?the vault contoso-kms is not in the current subscription: select its subscription with az account set --subscription and run this again}}\""
+            )
+        );
+        assert_eq!(
+            line("https://contoso-hsm.managedhsm.azure.net"),
+            format!(
+                "az keyvault role assignment create --hsm-name contoso-hsm --assignee {APP} --role \"Managed HSM Crypto User\" --scope /keys/company-kek"
+            )
+        );
     }
 
     #[test]

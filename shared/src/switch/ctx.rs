@@ -38,6 +38,21 @@ pub struct Policy {
     /// How old the kept backup-set count may be before the status reads
     /// the inventory again (milliseconds; `BACKUP_SET_COUNT_MAX_AGE_SECONDS`).
     pub backup_set_count_max_age_ms: u64,
+    /// The KMS Connector's application (client) id in each cloud the
+    /// deployment has one for (the worker's `CONNECTOR_CLIENT_ID*` vars):
+    /// the principal a removed role's commands assign the role to.
+    pub connectors: Vec<(crate::vault_uri::Cloud, crate::ids::ClientId)>,
+}
+
+impl Policy {
+    /// The KMS Connector's application id in `cloud`, when configured.
+    #[must_use]
+    pub fn connector(&self, cloud: crate::vault_uri::Cloud) -> Option<&crate::ids::ClientId> {
+        self.connectors
+            .iter()
+            .find(|(c, _)| *c == cloud)
+            .map(|(_, id)| id)
+    }
 }
 
 /// Default (and longest) age of the backup-set count the status shows
@@ -69,6 +84,7 @@ impl Default for Policy {
             key_cache_secs: KEY_CACHE_SECS,
             notify: crate::notify::NotifyPolicy::default(),
             backup_set_count_max_age_ms: BACKUP_SET_COUNT_MAX_AGE_SECS * 1000,
+            connectors: Vec::new(),
         }
     }
 }

@@ -89,15 +89,7 @@ pub fn role_commands(
     key: &KeyName,
     client_id: &ClientId,
 ) -> Vec<crate::commands::CommandTab> {
-    crate::commands::role::Grant {
-        vault,
-        key,
-        principal: crate::commands::role::Principal {
-            app_id: client_id.as_str(),
-            name: "your service principal",
-        },
-    }
-    .tabs()
+    crate::commands::role::Grant::own(vault, key, client_id).tabs()
 }
 
 /// One row of the vault table.

@@ -195,6 +195,8 @@ fn error(i: u32) -> CatalogError {
         },
         58 => E::RoleRemoved {
             vault: "https://vault1.vault.azure.net".parse().expect("a vault"),
+            key_name: "cmk".parse().expect("a key name"),
+            connector: "5f0c2b7e-9a41-4c36-8d2e-0b7a6c1e4f21".parse().ok(),
         },
         59 => E::ConsentRemoved { tenant: None },
         60 => E::KeyDeleted {

@@ -2695,6 +2695,105 @@ fn a_backup_set_that_appears_before_the_confirmation_must_be_verified() {
 }
 
 #[test]
+fn every_refused_admin_command_is_audited_with_its_own_action() {
+    // `refusal` is how the interpreter records a refused command: who tried
+    // what and why. Each admin command has its own action; results,
+    // callbacks and the alarm are not recorded (a forged request must not
+    // fill the trail).
+    let commands = [
+        (start_event(1), A::SwitchStarted),
+        (issue_consent(), A::ConsentLinkIssued),
+        (Event::Test { actor: admin() }, A::ConnectionTestRequested),
+        (Event::Save { actor: admin() }, A::Save),
+        (Event::Refresh { actor: admin() }, A::Refresh),
+        (Event::Cancel { actor: admin() }, A::Cancel),
+        (
+            Event::ConfirmNoTenants { actor: admin() },
+            A::NoTenantsConfirmed,
+        ),
+        (
+            Event::BeginVerify {
+                actor: admin(),
+                tenant: m365(VAULT_TENANT),
+                sign_in: sign_in("v"),
+            },
+            A::TenantVerificationStarted,
+        ),
+        (
+            Event::Export {
+                actor: admin(),
+                signed_in_at: None,
+            },
+            A::CompanyKeyExport,
+        ),
+        (
+            Event::BeginExportRound { actor: admin() },
+            A::ExportVerificationStarted,
+        ),
+        (
+            Event::ConfirmNoExportTenants { actor: admin() },
+            A::ExportNoTenantsConfirmed,
+        ),
+        (
+            Event::MoveToAwsKms {
+                actor: admin(),
+                key_id: "k-1".into(),
+            },
+            A::MovedToAwsKms,
+        ),
+        (Event::RewrapNow { actor: admin() }, A::RewrapRequested),
+        (Event::CheckNow { actor: admin() }, A::HealthCheckRequested),
+        (
+            Event::CheckConfiguration { actor: admin() },
+            A::ConfigurationChecked,
+        ),
+    ];
+    let e = CatalogError::Conflict {
+        reason: "refused for the test".into(),
+    };
+    let mut r = Run::new(new_company());
+    let ctx = r.ctx();
+    for (event, action) in &commands {
+        let (next, fx) = refusal(&r.m, event, &e, &ctx)
+            .unwrap_or_else(|| panic!("{} is not recorded", event.name()));
+        assert_eq!(
+            project(&fx),
+            vec![audit_note(ADMIN, *action, O::Refused, "conflict")],
+            "{}",
+            event.name()
+        );
+        assert_eq!(
+            same_but_audit_seq(&next, &r.m),
+            r.m,
+            "{}: only the trail changes",
+            event.name()
+        );
+    }
+    // A new target while a setup is pending is an edit of it.
+    r.ok(start_event(1));
+    let ctx = r.ctx();
+    let (_, fx) = refusal(&r.m, &start_event(2), &e, &ctx).expect("recorded");
+    assert_eq!(
+        project(&fx),
+        vec![audit_note(ADMIN, A::TargetEdited, O::Refused, "conflict")]
+    );
+    for event in [
+        Event::Tick,
+        Event::VerifyCallback {
+            nonce: "n".into(),
+            answer: code("c"),
+        },
+        Event::BackupSetsCounted { result: Ok(1) },
+    ] {
+        assert!(
+            refusal(&r.m, &event, &e, &ctx).is_none(),
+            "{} recorded",
+            event.name()
+        );
+    }
+}
+
+#[test]
 fn confirming_an_empty_round_needs_one() {
     // No round at all.
     let mut r = Run::new(new_company());
@@ -3618,6 +3717,108 @@ fn rewrap_now_re_wraps_with_the_current_version_and_keeps_the_kid_history() {
     assert!(r.m.registry_writes().is_empty());
 }
 
+/// *Re-wrap now*, and the key's GET names `current` as its current version.
+fn rewrap_now_reads(r: &mut Run, current: &KeyId) {
+    r.ok(Event::RewrapNow { actor: admin() });
+    let attempt = r.attempt();
+    r.ok(Event::KeyVersionRead {
+        attempt,
+        result: Ok(current.clone()),
+    });
+}
+
+#[test]
+fn the_kid_history_keeps_the_last_hundred_versions() {
+    // A bounded record: a company whose key rotates for decades does not
+    // grow its stored state without end; the newest versions are kept.
+    let mut r = Run::new(new_company());
+    complete(&mut r, &[m365(VAULT_TENANT)]);
+    let t = target(1);
+    // 101 rotations after the switch to version 2: 102 versions in all.
+    for v in 3..=103u64 {
+        let k = kid(&t, v);
+        rewrap_now_reads(&mut r, &k);
+        let attempt = r.attempt();
+        r.ok(Event::Rewrapped {
+            attempt,
+            result: Ok((k.clone(), format!("blob-{v}"))),
+        });
+        let attempt = r.attempt();
+        r.ok(Event::RewrapVerified {
+            attempt,
+            result: Ok(()),
+        });
+        assert_eq!(r.m.provider(), &azure_of(&k));
+        assert_eq!(r.m.kid_history().len(), (v as usize).min(101) - 1, "{v}");
+    }
+    let history = r.m.kid_history();
+    let versions: Vec<KeyId> = history.iter().map(|h| h.kid.clone()).collect();
+    let want: Vec<KeyId> = (4..=103u64).map(|v| kid(&t, v)).collect();
+    assert_eq!(versions, want, "the oldest two (versions 2 and 3) dropped");
+    assert!(history[..99].iter().all(|h| h.until_ms.is_some()));
+    assert_eq!(history[99].until_ms, None, "the version in force is open");
+}
+
+#[test]
+fn a_health_check_owes_a_re_wrap_only_for_a_new_version_of_the_key_in_force() {
+    let mut r = Run::new(new_company());
+    let k2 = complete(&mut r, &[m365(VAULT_TENANT)]);
+    let t = target(1);
+    let seen = |kid: KeyId| keyswitch_shared::health::KeySeen {
+        kid,
+        kty: "RSA-HSM".into(),
+        size_bits: 4096,
+        key_ops: vec!["wrapKey".into(), "unwrapKey".into()],
+        enabled: true,
+        nbf: None,
+        exp: None,
+        updated: None,
+        tags: [("keyswitch-company".to_owned(), COMPANY.to_owned())]
+            .into_iter()
+            .collect(),
+        recovery_level: None,
+        recoverable_days: Some(7),
+    };
+    // What the GET named as the current version → whether a re-wrap to it
+    // is owed. A kid without a version would re-wrap with whatever version
+    // is current at the wrap, and the company key could no longer be
+    // unwrapped with the exact kid.
+    let k3 = kid(&t, 3);
+    for (current, owed) in [
+        (k2.versionless(), None),
+        (kid(&target(2), 3), None),
+        (k2.clone(), None),
+        (k3.clone(), Some(k3.clone())),
+    ] {
+        let fx = r.ok(Event::CheckNow { actor: admin() });
+        let attempt = fx
+            .iter()
+            .find_map(|e| match e {
+                Effect::CheckKey { attempt, .. } => Some(*attempt),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("a GET of the key: {fx:?}"));
+        let fx = r.ok(Event::KeyChecked {
+            attempt,
+            result: Ok(seen(current.clone())),
+        });
+        assert_eq!(
+            r.m.rewrap().and_then(|w| w.to.clone()),
+            owed,
+            "{current}: {fx:?}"
+        );
+        assert_eq!(r.m.provider(), &azure_of(&k2), "{current}");
+        if let Some(Effect::ProbeKey { attempt, .. }) =
+            fx.iter().find(|e| matches!(e, Effect::ProbeKey { .. }))
+        {
+            r.ok(Event::KeyProbed {
+                attempt: *attempt,
+                result: Ok(()),
+            });
+        }
+    }
+}
+
 #[test]
 fn rewrap_now_with_the_recorded_version_current_changes_nothing() {
     let mut r = Run::new(new_company());
@@ -3666,12 +3867,7 @@ fn a_rewrap_is_retried_after_failures_and_crashes_and_never_wraps_twice() {
     let mut r = Run::new(new_company());
     let k2 = complete(&mut r, &[m365(VAULT_TENANT)]);
     let k3 = kid(&target(1), 3);
-    r.ok(Event::RewrapNow { actor: admin() });
-    let attempt = r.attempt();
-    r.ok(Event::KeyVersionRead {
-        attempt,
-        result: Ok(k3.clone()),
-    });
+    rewrap_now_reads(&mut r, &k3);
     // The wrap fails (Key Vault throttled): the old kid stays, a retry is due.
     let attempt = r.attempt();
     let throttled = CatalogError::UnexpectedAnswer {
@@ -4055,6 +4251,195 @@ fn check_configuration_after_the_switch_checks_the_key_in_force() {
             dry_run: None,
         }]
     );
+}
+
+/// The report of a *Check configuration* answered with `seen`.
+fn check_report(
+    r: &mut Run,
+    scope: keyswitch_shared::rotation::CheckScope,
+    key: &KeyId,
+    seen: keyswitch_shared::rotation::CheckObservations,
+) -> keyswitch_shared::rotation::CheckReport {
+    let fx = r.ok(Event::ConfigurationChecked {
+        actor: admin(),
+        scope,
+        key: key.clone(),
+        seen: Box::new(seen),
+    });
+    fx.iter()
+        .find_map(|e| match e {
+            Effect::Reply(Reply::Check(rep)) => Some(*rep.clone()),
+            _ => None,
+        })
+        .expect("a report")
+}
+
+#[test]
+fn check_configuration_names_the_check_a_key_vault_refusal_belongs_to() {
+    use keyswitch_shared::rotation::{CheckObservations, CheckScope, CheckStatus as S};
+    let mut r = Run::new(new_company());
+    to_tested(&mut r);
+    let t = target(1);
+    let versionless = KeyId::new(&t.vault_uri, &t.key_name, None);
+    let vault = t.vault_uri.clone();
+    // What the GET of the key answered → the status of the firewall, role
+    // and key-found checks, and which one carries the error.
+    let cases = [
+        (
+            CatalogError::VaultFirewall,
+            [S::Problem, S::Skipped, S::Skipped],
+        ),
+        (
+            CatalogError::KeyVaultForbidden,
+            [S::Ok, S::Problem, S::Skipped],
+        ),
+        (
+            CatalogError::AccessPolicyVault,
+            [S::Ok, S::Problem, S::Skipped],
+        ),
+        (
+            CatalogError::RoleRemoved {
+                vault: vault.clone(),
+                key_name: t.key_name.clone(),
+                connector: None,
+            },
+            [S::Ok, S::Problem, S::Skipped],
+        ),
+        (
+            CatalogError::KeyNotFound {
+                key_name: Some("cmk".into()),
+            },
+            [S::Ok, S::Ok, S::Problem],
+        ),
+        (
+            CatalogError::KeyDeleted {
+                vault: vault.clone(),
+                key_name: "cmk".into(),
+                recoverable_days: Some(90),
+            },
+            [S::Ok, S::Ok, S::Problem],
+        ),
+        // Anything else: the vault did not answer the GET as such.
+        (
+            CatalogError::AzureUnavailable,
+            [S::Skipped, S::Skipped, S::Problem],
+        ),
+        (
+            CatalogError::Throttled,
+            [S::Skipped, S::Skipped, S::Problem],
+        ),
+    ];
+    // Check configuration of the pending key, answered with the GET's and
+    // the probe's outcomes.
+    let check = |r: &mut Run, key, probe| {
+        r.ok(Event::CheckConfiguration { actor: admin() });
+        check_report(
+            r,
+            CheckScope::Pending,
+            &versionless,
+            CheckObservations {
+                token: Some(Ok(())),
+                key: Some(key),
+                probe,
+                dry_run: None,
+                inventory: Some(Ok(Inventory::default())),
+            },
+        )
+    };
+    for (error, want) in cases {
+        let report = check(&mut r, Err(error.clone()), None);
+        let got: Vec<_> = ["firewall", "role", "key_found"]
+            .iter()
+            .map(|id| {
+                let c = report.checks.iter().find(|c| c.id == *id).expect(id);
+                (c.status, c.problem.as_ref().map(|p| p.code.clone()))
+            })
+            .collect();
+        let expected: Vec<_> = want
+            .iter()
+            .map(|st| (*st, (*st == S::Problem).then(|| error.code().to_owned())))
+            .collect();
+        assert_eq!(got, expected, "{}", error.code());
+        // Throttling shows as its own problem, whether the GET or the probe
+        // was throttled; else it is only skipped (the key was not read).
+        let throttling = report.checks.iter().find(|c| c.id == "throttling").unwrap();
+        let throttled = matches!(error, CatalogError::Throttled);
+        assert_eq!(
+            throttling.status,
+            if throttled { S::Problem } else { S::Skipped },
+            "{}",
+            error.code()
+        );
+    }
+    // A throttled probe after a good GET: the key's figures give way to the
+    // problem.
+    let report = check(
+        &mut r,
+        Ok(bundle_for(&kid(&t, 1), 3072)),
+        Some(Err(CatalogError::Throttled)),
+    );
+    let codes: Vec<&str> = report.problems.iter().map(|p| p.code.as_str()).collect();
+    assert_eq!(codes, ["throttled", "throttled"], "{report:#?}");
+    let throttling = report.checks.iter().find(|c| c.id == "throttling").unwrap();
+    assert_eq!(throttling.status, S::Problem);
+}
+
+#[test]
+fn check_configuration_shows_which_backup_set_tenants_the_setup_has_verified() {
+    use keyswitch_shared::rotation::{CheckObservations, CheckScope, CheckStatus};
+    let (a, b) = (m365(VAULT_TENANT), google("C01abcd23"));
+    let mut r = Run::new(new_company());
+    to_verifying(&mut r, &[a.clone(), b.clone()]);
+    verify(&mut r, &a);
+    assert_eq!(r.m.stage(), Stage::VerifyingTenants);
+    let fx = r.ok(Event::CheckConfiguration { actor: admin() });
+    let Some(Effect::CheckConfiguration { scope, key, .. }) = calls(&fx).first().cloned() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(scope, CheckScope::Pending);
+    let t = target(1);
+    let report = check_report(
+        &mut r,
+        scope,
+        &key,
+        CheckObservations {
+            token: Some(Ok(())),
+            key: Some(Ok(bundle_for(&kid(&t, 1), 3072))),
+            probe: Some(Ok(())),
+            dry_run: None,
+            inventory: Some(Ok(inventory(&[a, b]))),
+        },
+    );
+    let detail = |id: &str| {
+        let c = report
+            .checks
+            .iter()
+            .find(|c| c.id == id)
+            .unwrap_or_else(|| panic!("no check {id}: {report:#?}"));
+        assert_eq!(c.status, CheckStatus::Ok, "{id}");
+        c.detail.clone().unwrap_or_default()
+    };
+    assert_eq!(
+        detail(&format!("tenant:Microsoft 365 tenant {VAULT_TENANT}")),
+        "verified"
+    );
+    assert_eq!(
+        detail("tenant:Google Workspace customer C01abcd23"),
+        "can be verified by a super admin of the Google Workspace"
+    );
+}
+
+#[test]
+fn check_configuration_once_the_commit_is_issued_no_longer_checks_the_setup() {
+    // Once the final read has issued the commit (the re-wrap runs), the
+    // setup is no longer pending for Check configuration (as for Cancel):
+    // it checks the key in force, and on the platform key there is none.
+    let mut r = Run::new(new_company());
+    to_wrap(&mut r, &[m365(VAULT_TENANT)]);
+    let before = r.m.clone();
+    let e = r.refused(Event::CheckConfiguration { actor: admin() });
+    assert_eq!(e.code(), "conflict", "{e:?}");
+    assert_eq!(r.m, before);
 }
 
 // ---------- the backup-set count the status shows (issue 15 item 2) ----------

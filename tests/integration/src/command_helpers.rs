@@ -26,6 +26,106 @@ pub struct Azure {
     pub sp_object_id: String,
 }
 
+/// The subscription the stand-in Azure CLI finds vaults in.
+pub const SUBSCRIPTION: &str = "8d3f2a61-4c1e-4b7a-9e0d-5f6a7b8c9d01";
+/// The service principal object id `az ad sp show` answers.
+pub const SP_OBJECT_ID: &str = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
+
+impl Azure {
+    /// The stand-ins for a vault named `vault_name` of ARM type `provider`
+    /// (`Microsoft.KeyVault/vaults` or `Microsoft.KeyVault/managedHSMs`)
+    /// in [`SUBSCRIPTION`]'s resource group `rg-kms`.
+    #[must_use]
+    pub fn finding(vault_name: &str, provider: &str) -> Self {
+        Self {
+            vault_name: vault_name.to_owned(),
+            vault_id: format!(
+                "/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-kms/providers/{provider}/{vault_name}"
+            ),
+            resource_group: "rg-kms".to_owned(),
+            sp_object_id: SP_OBJECT_ID.to_owned(),
+        }
+    }
+}
+
+/// Runs the Azure CLI tab of `commands` (its shell block) against
+/// `azure`; it must succeed. The stand-ins' calls.
+#[must_use]
+pub fn run_cli(commands: &Value, azure: &Azure) -> Vec<Call> {
+    let ran = run_shell(block(tab(commands, "azure_cli"), "shell"), azure);
+    assert!(ran.ok, "{}", ran.stderr);
+    ran.calls
+}
+
+/// Runs one line (a catalog `fix`'s command) against `azure`; it must
+/// succeed. The stand-ins' calls.
+#[must_use]
+pub fn run_line(line: &str, azure: &Azure) -> Vec<Call> {
+    let ran = run_shell(&format!("{line}\n"), azure);
+    assert!(ran.ok, "{line}: {}", ran.stderr);
+    ran.calls
+}
+
+/// What assigning Key Vault Crypto User to `assignee` on the vault that
+/// `azure` finds calls: the resource id's look-up, then the assignment on
+/// exactly that scope.
+#[must_use]
+pub fn key_vault_role_calls(azure: &Azure, assignee: &str) -> Vec<Call> {
+    vec![
+        call(&[
+            "az",
+            "keyvault",
+            "show",
+            "--name",
+            &azure.vault_name,
+            "--query",
+            "id",
+            "-o",
+            "tsv",
+        ]),
+        call(&[
+            "az",
+            "role",
+            "assignment",
+            "create",
+            "--assignee",
+            assignee,
+            "--role",
+            "Key Vault Crypto User",
+            "--scope",
+            &azure.vault_id,
+        ]),
+    ]
+}
+
+/// What setting the `keyswitch-company` tag of `key` to `value` in the Key
+/// Vault `vault` calls.
+#[must_use]
+pub fn tag_call(vault: &str, key: &str, value: &str) -> Call {
+    call(&[
+        "az",
+        "keyvault",
+        "key",
+        "set-attributes",
+        "--vault-name",
+        vault,
+        "--name",
+        key,
+        "--tags",
+        &format!("keyswitch-company={value}"),
+    ])
+}
+
+/// The Azure CLI line of a catalog error's `fix`: the text between
+/// `before` and `after` (both must be there).
+#[must_use]
+pub fn fix_line<'a>(fix: &'a str, before: &str, after: &str) -> &'a str {
+    fix.split_once(before)
+        .and_then(|(_, rest)| rest.rsplit_once(after))
+        .map(|(line, _)| line)
+        .unwrap_or_else(|| panic!("no command between {before:?} and {after:?} in {fix}"))
+}
+
 /// One call of a stand-in: the program and its arguments.
 pub type Call = Vec<String>;
 

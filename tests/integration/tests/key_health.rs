@@ -8,6 +8,10 @@
 
 use std::time::{Duration, Instant};
 
+use keyswitch_integration::command_helpers::{
+    Azure, block, call as argv, check_all, fix_line, hcl, hcl_block, key_vault_role_calls, run_cli,
+    run_line, tab, tag_call,
+};
 use keyswitch_integration::finalize_helpers::*;
 use keyswitch_integration::switch_helpers::*;
 use keyswitch_integration::*;
@@ -182,6 +186,26 @@ async fn role_removed_and_given_back() {
             .contains("Key Vault Crypto User"),
         "{h}"
     );
+    // Issue 17 item 3: the fix is runnable. The commands (every tool) name
+    // this vault and the connector's app id from the worker's vars; the
+    // Azure CLI block and the fix's one line run the same assignment.
+    let commands = &h["error"]["commands"];
+    assert!(check_all(commands) >= 6, "{h}");
+    let azure = Azure::finding(&w.vault, "Microsoft.KeyVault/vaults");
+    let assignment = key_vault_role_calls(&azure, CONNECTOR_CLIENT_ID);
+    assert_eq!(run_cli(commands, &azure), assignment);
+    let fix = h["error"]["fix"].as_str().unwrap_or_default();
+    let line = fix_line(fix, " again: ", ". keyswitch sees");
+    assert_eq!(run_line(line, &azure), assignment, "{fix}");
+    let tf = hcl(block(tab(commands, "terraform"), "hcl"));
+    assert_eq!(
+        hcl_block(&tf, "data", "azuread_service_principal", "keyswitch")["client_id"],
+        CONNECTOR_CLIENT_ID
+    );
+    assert_eq!(
+        hcl_block(&tf, "data", "azurerm_resources", "keyswitch_vault")["name"],
+        w.vault.as_str()
+    );
     w.assign_role().await;
     check_until(&company, &t, "healthy", None).await;
     let tr = transitions(&company, &t).await;
@@ -265,6 +289,30 @@ async fn key_deleted_names_the_recover_command_and_recovery_is_seen() {
         "{fix}"
     );
     assert!(fix.contains("7 days"), "{fix}");
+    // The commands recover exactly this key of this vault.
+    let commands = &h["error"]["commands"];
+    assert_eq!(check_all(commands), 2, "{h}");
+    let azure = Azure::finding(&w.vault, "Microsoft.KeyVault/vaults");
+    assert_eq!(
+        run_cli(commands, &azure),
+        [argv(&[
+            "az",
+            "keyvault",
+            "key",
+            "recover",
+            "--vault-name",
+            &w.vault,
+            "--name",
+            &w.key
+        ])]
+    );
+
+    assert!(
+        block(tab(commands, "azure_powershell"), "powershell").contains(&format!(
+            "Undo-AzKeyVaultKeyRemoval -VaultName '{}' -Name '{}'",
+            w.vault, w.key
+        ))
+    );
     control(
         "POST",
         &format!("/vaults/{}/deleted-keys/{}/recover", w.vault, w.key),
@@ -346,6 +394,15 @@ async fn binding_tag_removed_and_put_back() {
             .contains(&company),
         "{h}"
     );
+    // The commands put back exactly this company's tag on this key.
+    let commands = &h["error"]["commands"];
+    assert_eq!(check_all(commands), 2, "{h}");
+    let azure = Azure::finding(&w.vault, "Microsoft.KeyVault/vaults");
+    assert_eq!(
+        run_cli(commands, &azure),
+        [tag_call(&w.vault, &w.key, &company)]
+    );
+
     w.bind_key(&company).await;
     check_until(&company, &t, "healthy", None).await;
 }

@@ -8,28 +8,19 @@
 //! the role on a wider scope.
 
 use keyswitch_integration::command_helpers::{
-    Azure, block, call, check_all, hcl, hcl_block, run_shell, tab,
+    Azure, SP_OBJECT_ID, SUBSCRIPTION, block, call, check_all, hcl, hcl_block,
+    key_vault_role_calls, run_cli, run_shell, tab, tag_call,
 };
 use keyswitch_integration::*;
 use serde_json::{Value, json};
 
 /// The connector's Azure China registration in the test stack.
 const CHINA_CONNECTOR: &str = "3c7d9e21-5b4a-4f6e-8a1c-2b9d0e6f7a31";
-const SUBSCRIPTION: &str = "8d3f2a61-4c1e-4b7a-9e0d-5f6a7b8c9d01";
-const SP_OBJECT_ID: &str = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
 
 /// What the stand-in Azure CLI finds for `w`'s vault (`provider` its ARM
 /// type).
 fn azure_of(w: &World, provider: &str) -> Azure {
-    Azure {
-        vault_name: w.vault.clone(),
-        vault_id: format!(
-            "/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-kms/providers/{provider}/{}",
-            w.vault
-        ),
-        resource_group: "rg-kms".to_owned(),
-        sp_object_id: SP_OBJECT_ID.to_owned(),
-    }
+    Azure::finding(&w.vault, provider)
 }
 
 /// A fresh company with a setup at the role step for `w`; its guidance.
@@ -67,26 +58,8 @@ async fn key_vault_commands_run_as_copied_in_every_tool() {
     assert_eq!(g["az_commands"], cli);
     let ran = run_shell(cli, &azure);
     assert!(ran.ok, "{}", ran.stderr);
-    assert_eq!(
-        ran.calls,
-        [
-            call(&[
-                "az", "keyvault", "show", "--name", &w.vault, "--query", "id", "-o", "tsv"
-            ]),
-            call(&[
-                "az",
-                "role",
-                "assignment",
-                "create",
-                "--assignee",
-                app,
-                "--role",
-                "Key Vault Crypto User",
-                "--scope",
-                &azure.vault_id,
-            ]),
-        ]
-    );
+    assert_eq!(ran.calls, key_vault_role_calls(&azure, app));
+
     // Not in the current subscription: no assignment at all (an empty
     // --scope would make az assign on the whole subscription).
     let elsewhere = Azure {
@@ -196,25 +169,9 @@ async fn key_vault_commands_run_as_copied_in_every_tool() {
     )));
 
     // The tag command sets exactly this company's id on this key.
-    let ran = run_shell(
-        block(tab(&g["binding"]["commands"], "azure_cli"), "shell"),
-        &azure,
-    );
-    assert!(ran.ok, "{}", ran.stderr);
     assert_eq!(
-        ran.calls,
-        [call(&[
-            "az",
-            "keyvault",
-            "key",
-            "set-attributes",
-            "--vault-name",
-            &w.vault,
-            "--name",
-            &w.key,
-            "--tags",
-            &format!("keyswitch-company={company}"),
-        ])]
+        run_cli(&g["binding"]["commands"], &azure),
+        [tag_call(&w.vault, &w.key, &company)]
     );
 }
 
@@ -241,20 +198,10 @@ async fn azure_china_commands_sign_in_to_that_cloud_first() {
         ]
     );
     assert_eq!(
-        ran.calls[3],
-        call(&[
-            "az",
-            "role",
-            "assignment",
-            "create",
-            "--assignee",
-            CHINA_CONNECTOR,
-            "--role",
-            "Key Vault Crypto User",
-            "--scope",
-            &azure.vault_id,
-        ])
+        ran.calls[2..],
+        key_vault_role_calls(&azure, CHINA_CONNECTOR)
     );
+
     let tf = hcl(block(tab(cmds, "terraform"), "hcl"));
     assert_eq!(tf["provider"][0]["azurerm"]["environment"], "china");
     assert_eq!(tf["provider"][1]["azuread"]["environment"], "china");

@@ -11,6 +11,9 @@
 
 use std::time::{Duration, Instant};
 
+use keyswitch_integration::command_helpers::{
+    Azure, block, check_all, fix_line, hcl, hcl_block, key_vault_role_calls, run_cli, run_line, tab,
+};
 use keyswitch_integration::{assert_error, call, call_raw, control, fresh_company, session};
 use serde_json::{Value, json};
 
@@ -204,6 +207,22 @@ async fn revoked_access_stops_items_names_the_cause_and_the_monitor_sees_it_come
     let got = call("GET", &format!("{items}/{item}"), Some(&token), None).await;
     assert_error(&got, 422, "vault_key_unreachable");
     assert_eq!(got.1["cause"], "role_removed", "{}", got.1);
+    // Issue 17 item 3: the fix is runnable, for the workspace's own
+    // service principal (its client id) on this vault: the Azure CLI block
+    // and the fix's one line run the same assignment; Terraform names it.
+    let commands = &got.1["commands"];
+    assert!(check_all(commands) >= 6, "{}", got.1);
+    let azure = Azure::finding(KMS_VAULT, "Microsoft.KeyVault/vaults");
+    let assignment = key_vault_role_calls(&azure, &client);
+    assert_eq!(run_cli(commands, &azure), assignment);
+    let fix = got.1["fix"].as_str().unwrap_or_default();
+    let line = fix_line(fix, " again: ", ". The vault works again");
+    assert_eq!(run_line(line, &azure), assignment, "{fix}");
+    let tf = hcl(block(tab(commands, "terraform"), "hcl"));
+    assert_eq!(
+        hcl_block(&tf, "data", "azuread_service_principal", "keyswitch")["client_id"],
+        client.as_str()
+    );
     assert!(!got.1.to_string().contains("sk-live-123"));
     // The failed read makes the monitor check at once: access_lost with
     // its cause and fix, audited once.

@@ -2,13 +2,15 @@
 //! Keys then Client ID, Tenant ID, Client Secret, Vault URL and Vault Key
 //! Name. Checked with the `shared` rules before it is sent.
 
-use keyswitch_shared::CatalogError;
+use keyswitch_shared::commands::role::Grant;
 use keyswitch_shared::validation::Suggestion;
 use keyswitch_shared::vaults::{AzureForm, CreateVaultForm, VaultName, VaultStrategy};
+use keyswitch_shared::{CatalogError, ClientId, KeyName, VaultUri};
 use leptos::prelude::*;
 
 use super::{field_error, refusal_for, use_vaults};
 use crate::api;
+use crate::components::command_tabs::CommandTabs;
 use crate::components::dialog::Dialog;
 use crate::components::error_notice::{CatalogNotice, MaybeError};
 use crate::components::field::{FieldError, FieldText, TextField};
@@ -313,5 +315,71 @@ fn AzureStep(
         <TextField text=CLIENT_SECRET value=draft.client_secret error=e("client_secret") secret=true/>
         <TextField text=VAULT_URI value=draft.vault_uri error=e("vault_uri") on_suggestion=apply/>
         <TextField text=KEY_NAME value=draft.key_name error=e("key_name") on_suggestion=apply/>
+        <RoleCommands draft=draft/>
+    }
+}
+
+/// The commands that give the service principal being entered the key-use
+/// role on the vault and key being entered, rebuilt as they are typed (the
+/// create's first check needs the role): shown once the Client ID, Vault
+/// URL and Vault Key Name parse, else what is still missing.
+#[component]
+fn RoleCommands(
+    /// The form.
+    draft: Draft,
+) -> impl IntoView {
+    let values = Memo::new(move |_| {
+        let client = draft.client_id.get().trim().parse::<ClientId>().ok();
+        let vault = draft.vault_uri.get().trim().parse::<VaultUri>().ok();
+        let key = draft.key_name.get().trim().parse::<KeyName>().ok();
+        (client, vault, key)
+    });
+    let tool = RwSignal::new(0usize);
+    let body = move || match values.get() {
+        (Some(client), Some(vault), Some(key)) => {
+            let grant = Grant::own(&vault, &key, &client);
+            let summary = format!(
+                "{} for client ID {} on {}",
+                grant.role_name(),
+                client.as_str(),
+                vault.vault_name()
+            );
+            let tabs = grant.tabs();
+            view! {
+                <p class="muted" data-testid="create-role-for">{summary}</p>
+                <CommandTabs
+                    id="create-role-commands"
+                    label="Commands that give the service principal the key"
+                    tabs=tabs
+                    selected=tool
+                />
+            }
+            .into_any()
+        }
+        (client, vault, key) => {
+            let missing: Vec<&str> = [
+                (client.is_none(), CLIENT_ID.label),
+                (vault.is_none(), VAULT_URI.label),
+                (key.is_none(), KEY_NAME.label),
+            ]
+            .into_iter()
+            .filter_map(|(m, label)| m.then_some(label))
+            .collect();
+            view! {
+                <p class="muted" data-testid="create-role-missing">
+                    {format!("Enter a valid {} to see the commands for them.", missing.join(", "))}
+                </p>
+            }
+            .into_any()
+        }
+    };
+    view! {
+        <details class="vault-role" data-testid="create-role-commands">
+            <summary>"Give this service principal the key first: the commands"</summary>
+            <p class="muted">
+                "Creating the vault checks the key with this service principal at once, so it needs the key-use role on the vault first. Your Azure admin can run these as they are."
+            </p>
+            {body}
+        </details>
     }
 }

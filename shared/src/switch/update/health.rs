@@ -197,11 +197,13 @@ pub(super) fn checked(
         return Err(super::stale());
     };
     let owner = s.m.company_id.clone();
+    let connector = s.ctx.policy.connector(vault.cloud()).cloned();
     let watched = Watched {
         owner: &owner,
         vault: &vault,
         key: &key,
         tenant: Some(&tenant),
+        connector: connector.as_ref(),
     };
     match result {
         Ok(seen) => {
@@ -265,11 +267,13 @@ pub(super) fn probed(
         }
         Err(error) => {
             let owner = s.m.company_id.clone();
+            let connector = s.ctx.policy.connector(vault.cloud()).cloned();
             let watched = Watched {
                 owner: &owner,
                 vault: &vault,
                 key: &key,
                 tenant: Some(&tenant),
+                connector: connector.as_ref(),
             };
             health::judge_error(&error, &watched, s.m.monitor.health.seen.as_ref())
         }
