@@ -15,25 +15,10 @@ use keyswitch_app::pages::vaults::{CreateVaultDialog, ReplaceSecretDialog, Vault
 use keyswitch_shared::vaults::VaultSummary;
 use leptos::prelude::*;
 use serde_json::json;
-use support::{click_button, find, mount, text, tick, type_into};
-use wasm_bindgen::JsCast;
+use support::{active_id, click_button, find, input_value, mount, text, tick, type_into};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-fn active_id() -> String {
-    web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.active_element())
-        .map(|e| e.id())
-        .unwrap_or_default()
-}
-
-fn value(host: &web_sys::HtmlElement, id: &str) -> String {
-    find(host, &format!("#{id}"))
-        .unchecked_into::<web_sys::HtmlInputElement>()
-        .value()
-}
 
 /// The open dialog's title (its accessible name: `aria-labelledby`).
 fn title(host: &web_sys::HtmlElement) -> String {
@@ -185,9 +170,9 @@ async fn create_new_vault_checks_each_step_at_the_field_and_forgets_the_secret()
     // Back keeps the name; Next returns to the values typed.
     click_button(&host, "Back").await;
     assert_eq!(title(&host), "Create new vault");
-    assert_eq!(value(&host, "vault-name"), "Finance");
+    assert_eq!(input_value(&host, "vault-name"), "Finance");
     click_button(&host, "Next").await;
-    assert_eq!(value(&host, "azure-client-secret"), "s3cr3t-value");
+    assert_eq!(input_value(&host, "azure-client-secret"), "s3cr3t-value");
 
     // Cancel closes; opened again, it starts over and the secret is gone.
     click_button(&host, "Cancel").await;
@@ -199,12 +184,12 @@ async fn create_new_vault_checks_each_step_at_the_field_and_forgets_the_secret()
     click_button(&host, "Next").await;
     assert_eq!(title(&host), "Configure the Azure vault");
     assert_eq!(
-        value(&host, "azure-client-secret"),
+        input_value(&host, "azure-client-secret"),
         "",
         "the secret is not kept"
     );
     assert_eq!(
-        value(&host, "azure-client-id"),
+        input_value(&host, "azure-client-id"),
         "11111111-2222-4333-8444-555555555555"
     );
     open.set(false);
@@ -256,7 +241,7 @@ async fn replace_client_secret_names_the_vault_and_forgets_the_secret_on_close()
     open.set(true);
     tick().await;
     assert_eq!(
-        value(&host, "new-client-secret"),
+        input_value(&host, "new-client-secret"),
         "",
         "the secret is not kept"
     );

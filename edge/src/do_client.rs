@@ -38,6 +38,31 @@ pub async fn call<T: DeserializeOwned>(
     name: &CompanyId,
     command: &impl Command,
 ) -> Result<T, EdgeError> {
+    Ok(send(env, request_id, name, command).await?.json().await?)
+}
+
+/// Sends `command` like [`call`] and answers the object's JSON text as it
+/// is, for a route that hands the object's answer to the client unchanged:
+/// the worker then holds neither a decoder nor an encoder for that answer's
+/// type (issue 15: each typed answer decoded and encoded again in the worker
+/// is code in the upload). Errors are relayed exactly as with [`call`].
+pub async fn relay(
+    env: &Env,
+    request_id: &RequestId,
+    name: &CompanyId,
+    command: &impl Command,
+) -> Result<String, EdgeError> {
+    Ok(send(env, request_id, name, command).await?.text().await?)
+}
+
+/// Sends `command` and answers the object's 2xx response; any other answer
+/// becomes [`EdgeError::Relayed`].
+async fn send(
+    env: &Env,
+    request_id: &RequestId,
+    name: &CompanyId,
+    command: &impl Command,
+) -> Result<worker::Response, EdgeError> {
     let stub = env
         .durable_object(binding(command))?
         .get_by_name(name.as_str())?;
@@ -52,7 +77,7 @@ pub async fn call<T: DeserializeOwned>(
     let mut resp = stub.fetch_with_request(req).await?;
     let status = resp.status_code();
     if (200..300).contains(&status) {
-        return Ok(resp.json().await?);
+        return Ok(resp);
     }
     let retry_after = resp
         .headers()

@@ -66,9 +66,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let api = req.path().starts_with("/api/");
     let router = Router::with_data(id.clone())
         .get("/api/health", |r, c| run_now(r, c, routes::health::get))
-        .get("/api/openapi.yaml", |r, c| {
-            run_now(r, c, routes::openapi::get)
-        })
+        .get_async("/api/openapi.yaml", |r, c| run(r, c, routes::openapi::get))
         .get("/api/sign-in", |r, c| run_now(r, c, routes::sign_in::get))
         .get_async("/api/companies/:company/kms", |r, c| {
             run(r, c, routes::kms::get_status)

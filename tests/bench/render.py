@@ -193,7 +193,57 @@ def crypto_section(raw, doc):
             f"| {label} | **{x(ratio(wcops, nops))}** | {x(ratio(wops, nops))} | {x(ratio(wcops, ref))} | "
             f"{num(wcops)} | {num(wops)} | {num(nops)} | {num(oops)} | {num(ref)} ({ref_note}) | {clock} |"
         )
+    return lines + aes_by_size_lines(worker, native, o3, ossl)
+
+
+def size_label(size):
+    size = int(size)
+    return f"{size >> 20} MiB" if size >= 1 << 20 else f"{size >> 10} KiB" if size >= 1024 else f"{size} B"
+
+
+def mb_s(ops, size):
+    return None if ops is None else ops * size / 1e6
+
+
+def aes_by_size_lines(worker, native, o3, ossl):
+    """AES-256-GCM opens per message size, key schedule made once everywhere."""
+    by_size = worker.get("aes256gcm_decrypt_by_size") or {}
+    if not by_size:
+        return []
+    lines = [
+        "",
+        "AES-256-GCM decrypt by message size (the key schedule made once on every path: a kept WebCrypto "
+        "`CryptoKey`, one RustCrypto cipher, `openssl speed` with the key set once). Throughput in MB/s; "
+        "*best in workerd* is the faster of WebCrypto and wasm RustCrypto.",
+        "",
+        "| message | best in workerd ÷ native (opt z) | ÷ native (opt 3) | ÷ openssl | WebCrypto in workerd | "
+        "wasm RustCrypto in workerd | native (opt z) | native (opt 3) | openssl speed |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    n_by, o3_by = native.get("aes256gcm_decrypt_by_size") or {}, o3.get("aes256gcm_decrypt_by_size") or {}
+    ossl_by = ossl.get("aes256gcm_decrypt_by_size_per_s") or {}
+    for key in sorted(by_size, key=int):
+        size = int(key)
+        wc = by_size[key].get("webcrypto", {}).get("ops_per_s")
+        rc = by_size[key].get("rustcrypto", {}).get("ops_per_s")
+        best = max((v for v in (wc, rc) if v), default=None)
+        nz, n3, op = (n_by.get(key) or {}).get("ops_per_s"), (o3_by.get(key) or {}).get("ops_per_s"), ossl_by.get(key)
+        label = size_label(size)
+        cells = " | ".join("—" if v is None else f"{v:,.1f}" for v in (mb_s(wc, size), mb_s(rc, size), mb_s(nz, size),
+                                                                     mb_s(n3, size), mb_s(op, size)))
+        lines.append(f"| {label} | **{x(ratio(best, nz))}** | {x(ratio(best, n3))} | {x(ratio(best, op))} | {cells} |")
     return lines
+
+
+def aes_largest_ratio(worker, native):
+    """Best in workerd ÷ native (opt z) for the largest message measured."""
+    by_size = worker.get("aes256gcm_decrypt_by_size") or {}
+    if not by_size:
+        return None, None
+    key = max(by_size, key=int)
+    best = max((v for v in (by_size[key].get(p, {}).get("ops_per_s") for p in ("webcrypto", "rustcrypto")) if v),
+               default=None)
+    return key, ratio(best, ((native.get("aes256gcm_decrypt_by_size") or {}).get(key) or {}).get("ops_per_s"))
 
 
 def profile_section(raw, doc):
@@ -240,6 +290,8 @@ def goals_section(raw, doc):
     def route(name, metric):
         return (wrk.get(name) or {}).get(metric)
 
+    aes_key, aes_big = aes_largest_ratio(worker, native)
+    aes_label = "1 MiB" if aes_key is None else size_label(aes_key)
     cold = ratio(spa.get("cold_ms_median"), spa.get("health_ms_median")) if spa.get("available", True) else None
     goals = [
         ("SPA first load, wasm + JS, gzip", spa_gzip(), "≤ 200 KiB (stretch 150)", lambda v: v <= 200, "{:,.1f} KiB"),
@@ -251,6 +303,8 @@ def goals_section(raw, doc):
          "≥ 1×", lambda v: v >= 1, None),
         ("AES-256-GCM decrypt in workerd ÷ native (faster of WebCrypto / RustCrypto)", crypto("aes256gcm_decrypt"),
          "≥ 1×", lambda v: v >= 1, None),
+        (f"same, {aes_label} message, key schedule made once (per size: see the crypto section)", aes_big,
+         "≥ 1× (not an issue goal: what the platform reaches per size)", lambda v: v >= 1, None),
         ("worker upload, gzip", upload.get("gzip_kib"), "≤ 450 KiB", lambda v: v <= 450, "{:,.1f} KiB"),
     ]
     doc["goals"] = []

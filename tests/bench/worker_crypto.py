@@ -11,7 +11,11 @@ views of the same loop:
 If the two disagree by more than 25 %, "clock_ok" is false and the outside
 figure is the one to trust. Prints JSON.
 
-Usage: worker_crypto.py BASE_URL RSA_N AES_N [REPS]
+Per message size (32 B, 1 KiB, 16 KiB, 1 MiB; key schedule made once on both
+paths) the AES-256-GCM open runs about AES_BYTES bytes per loop (default
+16 MiB): "aes256gcm_decrypt_by_size" -> {size: {"rustcrypto": ..., "webcrypto": ...}}.
+
+Usage: worker_crypto.py BASE_URL RSA_N AES_N [REPS] [AES_BYTES]
 """
 
 import json
@@ -21,17 +25,21 @@ import time
 import urllib.request
 
 
-def call(base, op, n):
+AES_SIZES = (32, 1024, 16 * 1024, 1024 * 1024)
+
+
+def call(base, op, n, size=None):
     t = time.perf_counter()
-    with urllib.request.urlopen(f"{base}/api/bench/crypto?op={op}&n={n}", timeout=120) as r:
+    extra = f"&size={size}" if size else ""
+    with urllib.request.urlopen(f"{base}/api/bench/crypto?op={op}&n={n}{extra}", timeout=120) as r:
         body = json.load(r)
     return (time.perf_counter() - t) * 1e3, body
 
 
-def measure(base, op, n, reps):
-    call(base, op, max(1, n // 10))  # warm-up: compile paths, parse the key
-    empty = [call(base, op, 0)[0] for _ in range(reps)]
-    runs = [call(base, op, n) for _ in range(reps)]
+def measure(base, op, n, reps, size=None):
+    call(base, op, max(1, n // 10), size)  # warm-up: compile paths, parse the key
+    empty = [call(base, op, 0, size)[0] for _ in range(reps)]
+    runs = [call(base, op, n, size) for _ in range(reps)]
     outside_ms = statistics.median(ms for ms, _ in runs) - statistics.median(empty)
     inside_ms = statistics.median(b["ms"] for _, b in runs)
     inside = n * 1e3 / inside_ms if inside_ms > 0 else None
@@ -53,6 +61,7 @@ def measure(base, op, n, reps):
 def main():
     base, rsa_n, aes_n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     reps = int(sys.argv[4]) if len(sys.argv) > 4 else 3
+    aes_bytes = int(sys.argv[5]) if len(sys.argv) > 5 else 16 << 20
     # WebCrypto's RSA is native code: more operations for a measurable loop
     # (the route caps RSA loops at 2000).
     fast_rsa_n = min(2000, rsa_n * 25)
@@ -64,7 +73,14 @@ def main():
         "aes256gcm_decrypt_webcrypto": measure(base, "aes_webcrypto", aes_n, reps),
         "aes256gcm_decrypt_webcrypto_key_kept": measure(base, "aes_webcrypto_key_kept", aes_n, reps),
         "rs256_verify_webcrypto": measure(base, "rs256_webcrypto", fast_rsa_n, reps),
+        "aes256gcm_decrypt_by_size": {},
     }
+    for size in AES_SIZES:
+        n = max(1, min(aes_n, aes_bytes // size))
+        out["aes256gcm_decrypt_by_size"][str(size)] = {
+            "rustcrypto": measure(base, "aes_sized", n, reps, size),
+            "webcrypto": measure(base, "aes_webcrypto_sized", n, reps, size),
+        }
     print(json.dumps(out, indent=2))
 
 

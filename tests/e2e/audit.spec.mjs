@@ -2,20 +2,10 @@
 // re-verification walked on screen (issue 17 items 4 and 6), in Debian's
 // Chromium against the local stack.
 import { expect } from '@playwright/test';
-import { test, ManageKmsPage, Sim, switchedToAzure } from './pages.mjs';
+import { test, ManageKmsPage, Sim, switchedToAzure, watchErrors } from './pages.mjs';
 import { readFile } from 'node:fs/promises';
 
 const run = Date.now().toString(36);
-
-/** Fails the test on any uncaught page error or console error. */
-function watchErrors(page) {
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !m.text().includes('Failed to load resource')) errors.push(m.text());
-  });
-  return errors;
-}
 
 /** Parses RFC 4180 CSV (quoted cells, doubled quotes, CRLF). */
 function parseCsv(text) {

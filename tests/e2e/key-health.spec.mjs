@@ -4,22 +4,12 @@
 // with its az command; Check configuration listing every problem at once
 // (before Save and after); the key-version history and Re-wrap now.
 import { expect } from '@playwright/test';
-import { test, KeyHealthPanel, ManageKmsPage, Sim, switchedToAzure, uniqueSlug } from './pages.mjs';
+import { test, KeyHealthPanel, ManageKmsPage, Sim, switchedToAzure, uniqueSlug, watchErrors } from './pages.mjs';
 
 const run = Date.now().toString(36);
 // The test stack's KMS Connector (public cloud; scripts/lib.sh).
 const CONNECTOR_CLIENT_ID = process.env.SIM_CONNECTOR_CLIENT_ID || '5f0c2b7e-9a41-4c36-8d2e-0b7a6c1e4f21';
 const companyId = (name) => `e2e-${name}-${run}`;
-
-/** Fails the test on any uncaught page error or console error. */
-function watchErrors(page) {
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !m.text().includes('Failed to load resource')) errors.push(m.text());
-  });
-  return errors;
-}
 
 test('health badge: healthy, access lost with its cause and fix (role removed, key disabled, firewall, key deleted), healthy again by itself', async ({ page, request }) => {
   // Each recovery waits for keyswitch's own next check (30 s in the test stack).

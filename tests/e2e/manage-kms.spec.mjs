@@ -7,7 +7,7 @@
 import { expect } from '@playwright/test';
 import {
   test, ManageKmsPage, Sim, ConsentPopup, SCREENSHOTS, CONTOSO, FABRIKAM, GOOGLE_CUSTOMER,
-  envelopeDataKey, openDataKey, recordSecret, checkScreen,
+  envelopeDataKey, openDataKey, recordSecret, checkScreen, watchErrors,
 } from './pages.mjs';
 import { readFile } from 'node:fs/promises';
 
@@ -16,18 +16,6 @@ const run = Date.now().toString(36);
 const companyId = (name) => `e2e-${name}-${run}`;
 let tenants = 0;
 const slug = () => { tenants += 1; return `${run.slice(-7)}t${tenants}`; };
-
-/** Fails the test on any uncaught page error or console error. */
-function watchErrors(page) {
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => {
-    // A refused API call logs "Failed to load resource" in Chromium; the
-    // screen shows the refusal itself, which the tests check.
-    if (m.type() === 'error' && !m.text().includes('Failed to load resource')) errors.push(m.text());
-  });
-  return errors;
-}
 
 async function signedIn(page, request, name, sets, role = 'company_admin') {
   const sim = new Sim(request);

@@ -46,6 +46,19 @@ export const test = base.extend({
   }, { auto: true }],
 });
 
+/** Collects the page's uncaught errors and console errors; a test ends with
+ * `expect(errors).toEqual([])`. A refused API call logs "Failed to load
+ * resource" in Chromium: the screen shows the refusal itself, which the tests
+ * check, so that line is not counted. */
+export function watchErrors(page) {
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.text().includes('Failed to load resource')) errors.push(m.text());
+  });
+  return errors;
+}
+
 export const SCREENSHOTS = new URL('../../artifacts/screenshots/', import.meta.url).pathname;
 
 /** The width of a small phone (WCAG 1.4.10 reflow asks for 320 CSS px). */
@@ -67,6 +80,14 @@ async function axeViolations(page, rules) {
   });
 }
 
+/** Screens whose README picture is one part of a long page (scripts/
+ * screenshots.mjs): checkScreen also photographs that region (by its
+ * accessible name), light scheme, as `<name>-region.png`. */
+const README_REGIONS = {
+  'audit-trail': 'Audit trail',
+  'export-reverification': 'Switch complete',
+};
+
 /**
  * Every screen and every dialog of the console (and the edge's landing
  * pages) passes through here, as it is on screen:
@@ -75,7 +96,7 @@ async function axeViolations(page, rules) {
  *  - at 360 px wide nothing scrolls sideways (WCAG 1.4.10: content reflows;
  *    a code block may scroll inside itself);
  *  - screenshots `<name>.png` (light), `<name>-dark.png` and `<name>-360.png`
- *    land in artifacts/screenshots/ (scripts/screenshots copies the README's
+ *    (and `<name>-region.png` for README_REGIONS) land in artifacts/screenshots/ (scripts/screenshots copies the README's
  *    set to docs/screenshots/).
  * The page is left as it was: light scheme, its own viewport.
  */
@@ -83,6 +104,11 @@ export async function checkScreen(page, name) {
   const viewport = page.viewportSize();
   const started = Date.now();
   try {
+    const region = README_REGIONS[name];
+    if (region) {
+      await page.getByRole('region', { name: region, exact: true }).first()
+        .screenshot({ path: `${SCREENSHOTS}${name}-region.png` });
+    }
     for (const colorScheme of ['light', 'dark']) {
       await page.emulateMedia({ colorScheme });
       // Every rule in the light scheme; in the dark one only what the scheme
@@ -383,8 +409,7 @@ export class ManageKmsPage {
 
   /** The inline error under a field (message + fix). */
   fieldError(field) {
-    const input = field === 'Vault URI' ? this.vaultUri : this.keyName;
-    return input.locator('xpath=following-sibling::div[contains(@class,"field-error")]');
+    return fieldErrorArea(field === 'Vault URI' ? this.vaultUri : this.keyName);
   }
 
   /**
@@ -459,8 +484,14 @@ export async function boxesAfterFieldError(input) {
     // a dialog or the page scrolling (a button brought into view) is not a
     // shift of the layout.
     const origin = (el.closest('form') ?? scope).getBoundingClientRect();
+    // Elements that are not rendered (a closed dialog, a select's options)
+    // have no box to move.
+    // Another field's error area counts as one box: its text may change
+    // (an earlier error goes when this one comes), its size may not.
     const after = [...scope.querySelectorAll('*')].filter((e) => !area.contains(e)
-      && (area.compareDocumentPosition(e) & Node.DOCUMENT_POSITION_FOLLOWING));
+      && (area.compareDocumentPosition(e) & Node.DOCUMENT_POSITION_FOLLOWING)
+      && !e.parentElement?.closest('.field-error')
+      && e.getClientRects().length > 0);
     return after.map((e) => {
       const r = e.getBoundingClientRect();
       const box = [r.x - origin.x, r.y - origin.y, r.width, r.height].map((n) => n.toFixed(1)).join(' ');
@@ -469,16 +500,65 @@ export async function boxesAfterFieldError(input) {
   });
 }
 
+/** The error area under `input` (always present, fixed height). */
+export function fieldErrorArea(input) {
+  return input.locator('xpath=following-sibling::div[contains(@class,"field-error")]');
+}
+
 /** `act` makes `input`'s field error appear (its message `message`); nothing
- * after the field moves (issue 17: errors reserve their room). */
+ * after the field moves (issue 17: errors keep their room, whatever the
+ * message, at any width). */
 export async function expectErrorKeepsLayout(input, act, message) {
-  const error = input.locator('xpath=following-sibling::div[contains(@class,"field-error")]');
+  const error = fieldErrorArea(input);
   await expect(error).toBeEmpty();
   const before = await boxesAfterFieldError(input);
   expect(before.length, 'there is something after the field to measure').toBeGreaterThan(0);
   await act();
   await expect(error).toContainText(message);
+  // The area decides after layout whether its text is cut ("Show the whole
+  // fix"): wait for that frame, then measure.
+  await input.page().evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
   expect(await boxesAfterFieldError(input), `"${message}" moved what follows the field`).toEqual(before);
+}
+
+/**
+ * The whole text of `input`'s field error can be read: either it fits its
+ * area (no "Show the whole fix"), or the area cuts it and says so; that
+ * button (aria-expanded) shows all of it, and "Show less" puts the layout
+ * back exactly as it was. Returns whether the text was cut.
+ */
+export async function expectWholeErrorReadable(input) {
+  const area = fieldErrorArea(input);
+  const more = area.getByRole('button', { name: 'Show the whole fix' });
+  const less = area.getByRole('button', { name: 'Show less' });
+  const { fits, needed, room } = await area.evaluate((a) => {
+    const t = a.querySelector('.field-error-text');
+    const line = parseFloat(getComputedStyle(t).lineHeight);
+    return { fits: t.scrollHeight <= a.clientHeight + 1, needed: t.scrollHeight / line, room: a.clientHeight / line };
+  });
+  // KEYSWITCH_LAYOUT_LINES=1: how many lines each text needs (to size the room).
+  if (process.env.KEYSWITCH_LAYOUT_LINES) {
+    console.log(`error lines at ${input.page().viewportSize()?.width} px: ${needed.toFixed(2)} needed, ${room.toFixed(2)} room: ${(await area.textContent()).slice(0, 60)}`);
+  }
+  if (fits) {
+    await expect(more, 'a text that fits has no "Show the whole fix"').toHaveCount(0);
+    return false;
+  }
+  await expect(more, 'a cut text offers "Show the whole fix"').toBeVisible();
+  await expect(more).toHaveAttribute('aria-expanded', 'false');
+  await expect(more).toHaveAttribute('aria-controls', await area.locator('.field-error-text').getAttribute('id'));
+  const cut = await boxesAfterFieldError(input);
+  await more.click();
+  await expect(less).toHaveAttribute('aria-expanded', 'true');
+  const whole = await area.evaluate((a) => {
+    const t = a.querySelector('.field-error-text');
+    return { text: t.scrollHeight, shown: t.clientHeight };
+  });
+  expect(whole.text, 'after "Show the whole fix" every line shows').toBeLessThanOrEqual(whole.shown + 1);
+  await less.click();
+  await expect(more).toBeFocused();
+  expect(await boxesAfterFieldError(input), '"Show less" puts the layout back').toEqual(cut);
+  return true;
 }
 
 /** A short slug no other test of this run uses (tenant and vault names). */
@@ -487,11 +567,12 @@ export function uniqueSlug() {
 }
 
 /**
- * A company (own Entra tenant, vault and key, no backup sets) switched to
- * Azure Key Vault through the console, signed in on Manage KMS: consent,
- * role, tag, connection test, Save, "nothing to verify", finalized.
+ * A company (own Entra tenant, vault and key, no backup sets) on Manage KMS
+ * with the role dialog open: the vault and key typed, Test Connection, and
+ * the tenant's admin consented in Microsoft's popup (its landing closed).
+ * The consent counts for 20 s in the test stack from here.
  */
-export async function switchedToAzure(page, request, company) {
+export async function atRoleDialog(page, request, company) {
   const sim = new Sim(request);
   const fresh = await sim.freshTenant(uniqueSlug());
   await sim.company(company);
@@ -503,6 +584,16 @@ export async function switchedToAzure(page, request, company) {
   await landing.expectLanding('Admin consent granted');
   await landing.page.close();
   await expect(kms.roleDialog).toBeVisible();
+  return { sim, kms, fresh, token };
+}
+
+/**
+ * A company (own Entra tenant, vault and key, no backup sets) switched to
+ * Azure Key Vault through the console, signed in on Manage KMS: consent,
+ * role, tag, connection test, Save, "nothing to verify", finalized.
+ */
+export async function switchedToAzure(page, request, company) {
+  const { sim, kms, fresh, token } = await atRoleDialog(page, request, company);
   await sim.assignCryptoUser(fresh.vault, fresh.tenantId);
   await sim.bindKey(fresh.vault, company);
   await kms.completed.click();

@@ -5,21 +5,11 @@
 // readable again once access is restored. Each test uses its own workspace
 // and its own app registration.
 import { expect } from '@playwright/test';
-import { test, VaultsPage, VaultSim, Sim, CONTOSO, checkScreen } from './pages.mjs';
+import { test, VaultsPage, VaultSim, Sim, CONTOSO, checkScreen, watchErrors } from './pages.mjs';
 
 const run = Date.now().toString(36);
 const KMS_VAULT = 'contoso-kms';
 const VAULT_URL = 'https://contoso-kms.vault.azure.net/';
-
-function watchErrors(page) {
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => {
-    // A refused API call logs "Failed to load resource"; the screen shows it.
-    if (m.type() === 'error' && !m.text().includes('Failed to load resource')) errors.push(m.text());
-  });
-  return errors;
-}
 
 test('create an Azure External Keys vault, then revoke and restore access to the key', async ({ page, request }) => {
   const errors = watchErrors(page);

@@ -1,8 +1,13 @@
 //! A labelled text or secret input with its hint and an inline error that
-//! names the fix; the error region is always present so it never shifts the
-//! layout and screen readers hear changes.
+//! names the fix. The error area is always present and keeps a fixed height
+//! (public/app.css: lines for the message, the fix and, on a field that
+//! offers one, the one-click fix), so an error appearing never moves what
+//! follows the field, at any width; screen readers hear the whole text. A
+//! text taller than the area (a long fix on a phone) shows its first lines
+//! and a "Show the whole fix" button: only that click makes the area grow.
 
 use keyswitch_shared::validation::Suggestion;
+use leptos::html;
 use leptos::prelude::*;
 
 /// What is wrong with a field's value, and how to fix it.
@@ -79,6 +84,35 @@ pub fn TextField(
     } else {
         ("text", "off")
     };
+    // Whether the error's text is taller than its area (measured by the
+    // browser after layout, again when the window changes size), and whether
+    // the admin asked to see all of it.
+    let area_ref = NodeRef::<html::Div>::new();
+    let text_ref = NodeRef::<html::Div>::new();
+    let clipped = RwSignal::new(false);
+    let open = RwSignal::new(false);
+    // Runs a frame later: the field may be gone by then (a dialog closed),
+    // so nothing here may assume its signals still exist.
+    let measure = move || {
+        if open.try_get_untracked() != Some(false) {
+            return;
+        }
+        let area = area_ref.try_get_untracked().flatten();
+        let text = text_ref.try_get_untracked().flatten();
+        if let (Some(area), Some(text)) = (area, text) {
+            // The text against the whole area (the button's line included),
+            // so a text that fits without the button shows none.
+            let _ = clipped.try_set(text.scroll_height() > area.client_height() + 1);
+        }
+    };
+    Effect::new(move |_| {
+        error.track();
+        open.set(false);
+        request_animation_frame(measure);
+    });
+    let resize = window_event_listener(leptos::ev::resize, move |_| measure());
+    on_cleanup(move || resize.remove());
+    let more_controls = error_id.clone();
     view! {
         <div
             class="field"
@@ -102,24 +136,47 @@ pub fn TextField(
                 aria-describedby=described
                 readonly=move || disabled.get()
             />
-            <div class="field-error" id=error_id aria-live="polite">
-                {move || error.get().map(|e| {
-                    let apply = e.suggestion.zip(on_suggestion).map(|(s, run)| {
-                        let label = s.label.clone();
+            <div
+                class="field-error"
+                node_ref=area_ref
+                class:field-error-clipped=move || clipped.get() && !open.get()
+                class:field-error-open=move || open.get()
+            >
+                <div class="field-error-text" id=error_id aria-live="polite" node_ref=text_ref>
+                    {move || error.get().map(|e| {
+                        // The one-click fix comes before the explanation, so
+                        // it stays in view when the text is cut short.
+                        let apply = e.suggestion.zip(on_suggestion).map(|(s, run)| {
+                            let label = s.label.clone();
+                            view! {
+                                <button
+                                    type="button"
+                                    class="button field-suggestion"
+                                    on:click=move |_| run.run(s.clone())
+                                >
+                                    {label}
+                                </button>
+                            }
+                        });
                         view! {
-                            <button
-                                type="button"
-                                class="button field-suggestion"
-                                on:click=move |_| run.run(s.clone())
-                            >
-                                {label}
-                            </button>
+                            <p class="field-error-message">{e.message}</p>
+                            {apply}
+                            <p class="field-error-fix">{e.fix}</p>
                         }
-                    });
+                    })}
+                </div>
+                {move || clipped.get().then(|| {
+                    let controls = more_controls.clone();
                     view! {
-                        <p class="field-error-message">{e.message}</p>
-                        <p class="field-error-fix">{e.fix}</p>
-                        {apply}
+                        <button
+                            type="button"
+                            class="field-error-more"
+                            aria-controls=controls
+                            aria-expanded=move || if open.get() { "true" } else { "false" }
+                            on:click=move |_| open.update(|o| *o = !*o)
+                        >
+                            {move || if open.get() { "Show less" } else { "Show the whole fix" }}
+                        </button>
                     }
                 })}
             </div>

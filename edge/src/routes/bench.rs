@@ -4,13 +4,17 @@
 //! `keyswitch-bench-crypto`, the same code `bench-crypto-native` runs), or
 //! `rsa_webcrypto`, `aes_webcrypto` (key imported per operation),
 //! `aes_webcrypto_key_kept` (imported once), `rs256_webcrypto` (the platform's
-//! WebCrypto through [`crate::webcrypto`], on the same inputs). Compiled only
+//! WebCrypto through [`crate::webcrypto`], on the same inputs). Per message
+//! size (`&size=BYTES`, at most 1 MiB): `aes_sized` (RustCrypto) and
+//! `aes_webcrypto_sized` (WebCrypto), both with the key schedule made once,
+//! `n` capped so one request opens at most 256 MiB. Compiled only
 //! with the cargo feature `bench`, which only `scripts/bench` builds: the
 //! deployed worker has neither the route nor the benchmark crate.
 
 use keyswitch_bench_crypto::{
     AAD, DATA_KEY, KEK, NONCE, RS256_PUBLIC_DER, RS256_SIGNATURE, RS256_SIGNED, RSA4096_PUBLIC_DER,
-    aes_gcm_decrypt_loop, rs256_verify_loop, rsa_oaep256_wrap_loop, sealed_data_key,
+    aes_gcm_decrypt_loop, aes_gcm_open_loop, ops_for, rs256_verify_loop, rsa_oaep256_wrap_loop,
+    sealed_data_key, sealed_message,
 };
 use worker::{Request, Response};
 
@@ -21,6 +25,9 @@ use crate::webcrypto::{self, WebCryptoError};
 /// Upper bounds on `n`, so a single request stays within a few seconds.
 const MAX_RSA: u32 = 2_000;
 const MAX_AES: u32 = 200_000;
+/// The largest message of the per-size loops, and the bytes one request may open.
+const MAX_SIZE: usize = 1 << 20;
+const MAX_SIZED_BYTES: usize = 256 << 20;
 
 /// Why a loop failed (a 500: the cause goes to the log).
 fn failed(op: &str, e: &dyn std::fmt::Display) -> EdgeError {
@@ -64,6 +71,19 @@ async fn aes_webcrypto_key_kept(n: u32) -> Result<u32, WebCryptoError> {
     Ok(n)
 }
 
+/// A `size`-byte message opened `n` times with one imported key.
+async fn aes_webcrypto_sized(size: usize, n: u32) -> Result<u32, WebCryptoError> {
+    let sealed = sealed_message(size).map_err(|_| WebCryptoError::Refused("seal the input"))?;
+    let key = webcrypto::aes256gcm_key(&KEK).await?;
+    let mut sink = 0u8;
+    for _ in 0..n {
+        let plain = webcrypto::aes256gcm_open_with(&key, &NONCE, &sealed, AAD).await?;
+        sink ^= plain.last().copied().unwrap_or_default();
+    }
+    std::hint::black_box(sink);
+    Ok(n)
+}
+
 /// Per operation as an uncached token would: import the key, then verify.
 async fn rs256_webcrypto(n: u32) -> Result<u32, WebCryptoError> {
     for _ in 0..n {
@@ -80,14 +100,20 @@ pub async fn crypto(req: Request, _ctx: Ctx) -> Answer {
     let url = req.url()?;
     let mut op = String::new();
     let mut n: u32 = 0;
+    let mut size: usize = 32;
     for (k, v) in url.query_pairs() {
         match k.as_ref() {
             "op" => op = v.into_owned(),
             "n" => n = v.parse().unwrap_or(0),
+            "size" => size = v.parse().unwrap_or(0),
             _ => {}
         }
     }
+    if op.ends_with("_sized") && !(1..=MAX_SIZE).contains(&size) {
+        return Err(EdgeError::field("size", "must be 1 to 1048576 bytes"));
+    }
     let (rsa_n, aes_n) = (n.min(MAX_RSA), n.min(MAX_AES));
+    let sized_n = n.min(ops_for(size, MAX_SIZED_BYTES, MAX_AES));
     let start = js_sys::Date::now();
     let done = match op.as_str() {
         "rsa" => rsa_oaep256_wrap_loop(RSA4096_PUBLIC_DER, rsa_n).map_err(|e| failed(&op, &e)),
@@ -99,10 +125,16 @@ pub async fn crypto(req: Request, _ctx: Ctx) -> Answer {
             .await
             .map_err(|e| failed(&op, &e)),
         "rs256_webcrypto" => rs256_webcrypto(rsa_n).await.map_err(|e| failed(&op, &e)),
+        "aes_sized" => sealed_message(size)
+            .and_then(|sealed| aes_gcm_open_loop(&sealed, sized_n))
+            .map_err(|e| failed(&op, &e)),
+        "aes_webcrypto_sized" => aes_webcrypto_sized(size, sized_n)
+            .await
+            .map_err(|e| failed(&op, &e)),
         _ => {
             return Err(EdgeError::field(
                 "op",
-                "must be rsa, aes, rs256, rsa_webcrypto, aes_webcrypto, aes_webcrypto_key_kept or rs256_webcrypto",
+                "must be rsa, aes, rs256, rsa_webcrypto, aes_webcrypto, aes_webcrypto_key_kept, rs256_webcrypto, aes_sized or aes_webcrypto_sized",
             ));
         }
     }?;
@@ -110,6 +142,7 @@ pub async fn crypto(req: Request, _ctx: Ctx) -> Answer {
     Ok(Response::from_json(&serde_json::json!({
         "op": op,
         "n": done,
+        "size": size,
         "ms": ms,
         "ops_per_s": if ms > 0.0 { Some(f64::from(done) * 1000.0 / ms) } else { None },
     }))?)

@@ -2,11 +2,12 @@
 //! items stored in vaults. Every handler authenticates the session and
 //! checks the role for the workspace (Workspace Owner, Super Admin or Admin
 //! to manage vaults; any workspace role for items), then asks the
-//! workspace's Durable Object.
+//! workspace's Durable Object. Except for the trail, the object's answer
+//! is relayed as it wrote it (`do_client::relay`), not decoded and encoded
+//! again in the worker.
 
 use keyswitch_shared::vaults::{
-    CreateVaultForm, Item, ItemForm, ItemId, ItemList, ItemSummary, ReplaceSecretForm,
-    VaultAuditTrail, VaultId, VaultList, VaultSummary, WorkspaceId,
+    CreateVaultForm, ItemForm, ItemId, ReplaceSecretForm, VaultAuditTrail, VaultId, WorkspaceId,
 };
 use keyswitch_shared::{Actor, CatalogError};
 use serde::Serialize;
@@ -71,43 +72,50 @@ fn reply<T: Serialize>(status: u16, value: &T) -> Res<Response> {
     Ok(resp)
 }
 
+/// The workspace object's answer, relayed as the object wrote it
+/// ([`do_client::relay`]): the same JSON, status and headers as [`reply`].
+fn reply_json(status: u16, json: String) -> Res<Response> {
+    let resp = super::relayed(json)?.with_status(status);
+    resp.headers().set("Cache-Control", "no-store")?;
+    Ok(resp)
+}
+
 /// `GET …/vaults`: the vault table.
 pub async fn list(req: Request, ctx: Ctx) -> Answer {
     let (_, ws) = caller(&req, &ctx, Need::Manage).await?;
-    let list: VaultList = do_client::call(&ctx.env, &ctx.data, &ws, &Command::List).await?;
-    reply(200, &list)
+    let list = do_client::relay(&ctx.env, &ctx.data, &ws, &Command::List).await?;
+    reply_json(200, list)
 }
 
-/// `POST …/vaults` [`CreateVaultForm`]: Create new vault → 201 [`VaultSummary`].
+/// `POST …/vaults` [`CreateVaultForm`]: Create new vault → 201 [`VaultSummary`](keyswitch_shared::vaults::VaultSummary).
 pub async fn create(mut req: Request, ctx: Ctx) -> Answer {
     let (actor, ws) = caller(&req, &ctx, Need::Manage).await?;
     let form: CreateVaultForm = body::json(&mut req).await?;
-    let vault: VaultSummary =
-        do_client::call(&ctx.env, &ctx.data, &ws, &Command::Create { actor, form }).await?;
-    reply(201, &vault)
+    let vault =
+        do_client::relay(&ctx.env, &ctx.data, &ws, &Command::Create { actor, form }).await?;
+    reply_json(201, vault)
 }
 
 /// `GET …/vaults/:vault`.
 pub async fn get(req: Request, ctx: Ctx) -> Answer {
     let (_, ws) = caller(&req, &ctx, Need::Manage).await?;
     let vault = vault_id(&ctx)?;
-    let v: VaultSummary =
-        do_client::call(&ctx.env, &ctx.data, &ws, &Command::Get { vault }).await?;
-    reply(200, &v)
+    let v = do_client::relay(&ctx.env, &ctx.data, &ws, &Command::Get { vault }).await?;
+    reply_json(200, v)
 }
 
 /// `POST …/vaults/:vault/default`: make it the (only) default vault.
 pub async fn set_default(req: Request, ctx: Ctx) -> Answer {
     let (actor, ws) = caller(&req, &ctx, Need::Manage).await?;
     let vault = vault_id(&ctx)?;
-    let v: VaultSummary = do_client::call(
+    let v = do_client::relay(
         &ctx.env,
         &ctx.data,
         &ws,
         &Command::SetDefault { actor, vault },
     )
     .await?;
-    reply(200, &v)
+    reply_json(200, v)
 }
 
 /// `PUT …/vaults/:vault/client-secret` [`ReplaceSecretForm`]: tests the
@@ -116,47 +124,45 @@ pub async fn replace_secret(mut req: Request, ctx: Ctx) -> Answer {
     let (actor, ws) = caller(&req, &ctx, Need::Manage).await?;
     let vault = vault_id(&ctx)?;
     let form: ReplaceSecretForm = body::json(&mut req).await?;
-    let v: VaultSummary = do_client::call(
+    let v = do_client::relay(
         &ctx.env,
         &ctx.data,
         &ws,
         &Command::ReplaceSecret { actor, vault, form },
     )
     .await?;
-    reply(200, &v)
+    reply_json(200, v)
 }
 
 /// `POST …/vaults/:vault/test`: test the stored connection again.
 pub async fn test(req: Request, ctx: Ctx) -> Answer {
     let (actor, ws) = caller(&req, &ctx, Need::Manage).await?;
     let vault = vault_id(&ctx)?;
-    let v: VaultSummary =
-        do_client::call(&ctx.env, &ctx.data, &ws, &Command::Test { actor, vault }).await?;
-    reply(200, &v)
+    let v = do_client::relay(&ctx.env, &ctx.data, &ws, &Command::Test { actor, vault }).await?;
+    reply_json(200, v)
 }
 
 /// `GET …/vaults/:vault/items`: item metadata.
 pub async fn list_items(req: Request, ctx: Ctx) -> Answer {
     let (_, ws) = caller(&req, &ctx, Need::Use).await?;
     let vault = vault_id(&ctx)?;
-    let items: ItemList =
-        do_client::call(&ctx.env, &ctx.data, &ws, &Command::ListItems { vault }).await?;
-    reply(200, &items)
+    let items = do_client::relay(&ctx.env, &ctx.data, &ws, &Command::ListItems { vault }).await?;
+    reply_json(200, items)
 }
 
-/// `POST …/vaults/:vault/items` [`ItemForm`] → 201 [`ItemSummary`].
+/// `POST …/vaults/:vault/items` [`ItemForm`] → 201 [`ItemSummary`](keyswitch_shared::vaults::ItemSummary).
 pub async fn create_item(mut req: Request, ctx: Ctx) -> Answer {
     let (actor, ws) = caller(&req, &ctx, Need::Use).await?;
     let vault = vault_id(&ctx)?;
     let form: ItemForm = body::json(&mut req).await?;
-    let item: ItemSummary = do_client::call(
+    let item = do_client::relay(
         &ctx.env,
         &ctx.data,
         &ws,
         &Command::CreateItem { actor, vault, form },
     )
     .await?;
-    reply(201, &item)
+    reply_json(201, item)
 }
 
 /// `GET …/vaults/:vault/items/:item`: the decrypted item.
@@ -164,14 +170,14 @@ pub async fn read_item(req: Request, ctx: Ctx) -> Answer {
     let (actor, ws) = caller(&req, &ctx, Need::Use).await?;
     let vault = vault_id(&ctx)?;
     let item = item_id(&ctx)?;
-    let item: Item = do_client::call(
+    let item = do_client::relay(
         &ctx.env,
         &ctx.data,
         &ws,
         &Command::ReadItem { actor, vault, item },
     )
     .await?;
-    reply(200, &item)
+    reply_json(200, item)
 }
 
 /// `GET /api/workspaces/:workspace/vault-audit?cursor=<seq>&limit=N`: one
