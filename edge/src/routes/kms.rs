@@ -147,9 +147,7 @@ pub async fn post_check(req: Request, ctx: Ctx) -> Answer {
     let (actor, company) = caller(&req, &ctx).await?;
     // The object's `CheckReport`, relayed as it wrote it (do_client::relay).
     let report = do_client::relay(&ctx.env, &ctx.data, &company, &Command::Check { actor }).await?;
-    let resp = Response::ok(report)?;
-    resp.headers().set("Content-Type", "application/json")?;
-    Ok(resp)
+    Ok(super::relayed(report)?)
 }
 
 /// An action without a body: the object's view after it, as [`KmsAnswer`].

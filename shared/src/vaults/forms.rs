@@ -272,7 +272,12 @@ mod tests {
             "https://contoso-kms.vault.azure.net/keys/company-kek"
         );
         assert!(!format!("{a:?}").contains("contoso-app-secret"));
-        assert!(!format!("{:?}", azure()).contains("contoso-app-secret"));
+        // Redacted, not blank: the rest stays readable in a log.
+        let shown = format!("{:?}", azure());
+        assert!(!shown.contains("contoso-app-secret"), "{shown}");
+        for part in ["[redacted]", "contoso-kms.vault.azure.net", "company-kek"] {
+            assert!(shown.contains(part), "{part}: {shown}");
+        }
 
         let mut bad = azure();
         bad.vault_uri = "https://contoso-kms.vault.azure.net/keys/company-kek".into();

@@ -3759,12 +3759,9 @@ fn the_kid_history_keeps_the_last_hundred_versions() {
     assert_eq!(history[99].until_ms, None, "the version in force is open");
 }
 
-#[test]
-fn a_health_check_owes_a_re_wrap_only_for_a_new_version_of_the_key_in_force() {
-    let mut r = Run::new(new_company());
-    let k2 = complete(&mut r, &[m365(VAULT_TENANT)]);
-    let t = target(1);
-    let seen = |kid: KeyId| keyswitch_shared::health::KeySeen {
+/// A healthy GET of the key whose current version is `kid`.
+fn key_seen(kid: KeyId) -> keyswitch_shared::health::KeySeen {
+    keyswitch_shared::health::KeySeen {
         kid,
         kty: "RSA-HSM".into(),
         size_bits: 4096,
@@ -3778,45 +3775,170 @@ fn a_health_check_owes_a_re_wrap_only_for_a_new_version_of_the_key_in_force() {
             .collect(),
         recovery_level: None,
         recoverable_days: Some(7),
-    };
+    }
+}
+
+/// *Check now*; the GET names `current` as the key's current version (the
+/// probe, if one follows, succeeds). Returns the effects of the GET's answer.
+fn health_check_sees(r: &mut Run, current: &KeyId) -> Vec<Effect> {
+    let fx = r.ok(Event::CheckNow { actor: admin() });
+    let attempt = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::CheckKey { attempt, .. } => Some(*attempt),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("a GET of the key: {fx:?}"));
+    let fx = r.ok(Event::KeyChecked {
+        attempt,
+        result: Ok(key_seen(current.clone())),
+    });
+    if let Some(Effect::ProbeKey { attempt, .. }) =
+        fx.iter().find(|e| matches!(e, Effect::ProbeKey { .. }))
+    {
+        r.ok(Event::KeyProbed {
+            attempt: *attempt,
+            result: Ok(()),
+        });
+    }
+    fx
+}
+
+#[test]
+fn a_health_check_owes_a_re_wrap_only_for_a_new_version_of_the_key_in_force() {
+    let mut r = Run::new(new_company());
+    let k2 = complete(&mut r, &[m365(VAULT_TENANT)]);
     // What the GET named as the current version → whether a re-wrap to it
     // is owed. A kid without a version would re-wrap with whatever version
     // is current at the wrap, and the company key could no longer be
     // unwrapped with the exact kid.
-    let k3 = kid(&t, 3);
+    let k3 = kid(&target(1), 3);
     for (current, owed) in [
         (k2.versionless(), None),
         (kid(&target(2), 3), None),
         (k2.clone(), None),
         (k3.clone(), Some(k3.clone())),
     ] {
-        let fx = r.ok(Event::CheckNow { actor: admin() });
-        let attempt = fx
-            .iter()
-            .find_map(|e| match e {
-                Effect::CheckKey { attempt, .. } => Some(*attempt),
-                _ => None,
-            })
-            .unwrap_or_else(|| panic!("a GET of the key: {fx:?}"));
-        let fx = r.ok(Event::KeyChecked {
-            attempt,
-            result: Ok(seen(current.clone())),
-        });
+        let fx = health_check_sees(&mut r, &current);
         assert_eq!(
             r.m.rewrap().and_then(|w| w.to.clone()),
             owed,
             "{current}: {fx:?}"
         );
         assert_eq!(r.m.provider(), &azure_of(&k2), "{current}");
-        if let Some(Effect::ProbeKey { attempt, .. }) =
-            fx.iter().find(|e| matches!(e, Effect::ProbeKey { .. }))
-        {
-            r.ok(Event::KeyProbed {
-                attempt: *attempt,
-                result: Ok(()),
-            });
-        }
     }
+}
+
+#[test]
+fn a_health_check_during_a_re_wrap_neither_hurries_nor_redirects_it() {
+    use keyswitch_shared::rotation::RewrapStep;
+    let mut r = Run::new(new_company());
+    let k2 = complete(&mut r, &[m365(VAULT_TENANT)]);
+    let (k3, k4) = (kid(&target(1), 3), kid(&target(1), 4));
+    // A back-off longer than a health check's few steps.
+    r.policy.retry_base_ms = 60_000;
+    // The re-wrap to version 3 fails and waits for its retry.
+    rewrap_now_reads(&mut r, &k3);
+    let attempt = r.attempt();
+    r.ok(Event::Rewrapped {
+        attempt,
+        result: Err(CatalogError::Throttled),
+    });
+    let waiting = r.m.rewrap().cloned().expect("owed");
+    let retry_at = waiting.next_retry_at_ms.expect("a retry is due later");
+    assert!(retry_at >= r.now + 60_000 && r.m.lease().is_none());
+    // Seeing version 3 again does not bring the retry forward.
+    health_check_sees(&mut r, &k3);
+    assert_eq!(
+        r.m.rewrap().map(|w| w.next_retry_at_ms),
+        Some(Some(retry_at))
+    );
+    assert!(r.m.lease().is_none(), "no wrap before the back-off");
+    // The retry wraps; while it is in flight version 4 appears: the wrap in
+    // flight ends first, with version 3.
+    r.now = retry_at;
+    r.ok_now(Event::Tick);
+    assert_eq!(r.m.rewrap().map(|w| w.step), Some(RewrapStep::Wrap));
+    let attempt = r.attempt();
+    health_check_sees(&mut r, &k4);
+    assert_eq!(r.m.rewrap().and_then(|w| w.to.clone()), Some(k3.clone()));
+    r.ok(Event::Rewrapped {
+        attempt,
+        result: Ok((k3.clone(), "blob-3".into())),
+    });
+    let attempt = r.attempt();
+    r.ok(Event::RewrapVerified {
+        attempt,
+        result: Ok(()),
+    });
+    assert_eq!(r.m.provider(), &azure_of(&k3));
+    assert_ne!(r.m.provider(), &azure_of(&k2));
+    // The next GET sees version 4: that re-wrap is owed now.
+    health_check_sees(&mut r, &k4);
+    assert_eq!(r.m.rewrap().and_then(|w| w.to.clone()), Some(k4));
+}
+
+#[test]
+fn rewrap_now_refuses_a_current_version_that_is_not_of_the_key_in_force() {
+    // Key Vault's answer to the read names the version to wrap with: one
+    // without a version or of another key is a wrong answer, retried.
+    let mut r = Run::new(new_company());
+    let k2 = complete(&mut r, &[m365(VAULT_TENANT)]);
+    let other_key = keyswitch_shared::switch::Target {
+        vault_uri: target(1).vault_uri,
+        key_name: "other".parse().unwrap(),
+    };
+    let wrong = CatalogError::UnexpectedAnswer {
+        service: "Azure Key Vault".into(),
+    };
+    for answer in [k2.versionless(), kid(&target(2), 3), kid(&other_key, 3)] {
+        let before = (r.m.provider().clone(), r.m.key().clone());
+        r.now += 10 * 60 * 1000; // past any back-off of the previous answer
+        rewrap_now_reads(&mut r, &answer);
+        let rewrap = r.m.rewrap().expect("still owed").clone();
+        assert_eq!(rewrap.to, None, "{answer}");
+        assert_eq!(
+            rewrap.last_error.as_ref().map(|e| e.code.as_str()),
+            Some(wrong.code()),
+            "{answer}"
+        );
+        assert!(
+            rewrap.next_retry_at_ms.is_some_and(|at| at > r.now),
+            "a retry after the back-off: {answer}"
+        );
+        assert!(r.m.lease().is_none(), "{answer}");
+        assert_eq!((r.m.provider().clone(), r.m.key().clone()), before);
+    }
+}
+
+#[test]
+fn rewrap_now_on_a_company_stored_without_its_vault_tenant_is_dropped_once() {
+    // A company stored before the vault's tenant was recorded cannot get a
+    // token for its vault: the owed re-wrap is dropped (audited), not left
+    // due for ever (an alarm firing at once, again and again).
+    let mut r = Run::new(new_company());
+    complete(&mut r, &[m365(VAULT_TENANT)]);
+    let mut stored = serde_json::to_value(&r.m).unwrap();
+    let key = stored["key"].as_object_mut().expect("the key");
+    assert!(key.remove("azure_tenant").is_some(), "{key:?}");
+    r.m = serde_json::from_value(stored).unwrap();
+    r.alarm = r.m.next_deadline_ms();
+    assert_eq!(r.m.key().azure_tenant, None);
+    let fx = r.fx(Event::RewrapNow { actor: admin() });
+    assert_eq!(
+        without_alarm(&fx),
+        vec![
+            audit(ADMIN, A::RewrapRequested, O::Succeeded),
+            audit_note(
+                SYSTEM,
+                A::Rewrap,
+                O::Succeeded,
+                "no longer needed: the vault's tenant is not recorded"
+            ),
+        ]
+    );
+    assert!(r.m.rewrap().is_none() && r.m.lease().is_none());
+    assert_ne!(r.m.next_deadline_ms(), Some(r.now), "nothing due now");
 }
 
 #[test]
