@@ -680,7 +680,8 @@ export class VaultsPage {
     this.createButton = page.getByRole('button', { name: 'Create new vault' });
     this.createDialog = page.getByRole('dialog', { name: 'Create new vault' });
     this.azureDialog = page.getByRole('dialog', { name: 'Configure the Azure vault' });
-    this.status = page.getByRole('status');
+    // The success notice (the audit trail's summary is a status too).
+    this.status = page.locator('.notice-success[role="status"]');
     this.items = page.getByRole('region', { name: 'Items' });
     this.revealed = page.getByRole('definition');
   }
