@@ -29,6 +29,7 @@ export const SET = [
   // Parts of long pages (README_REGIONS in tests/e2e/pages.mjs).
   ['audit-trail-region.png', 800],
   ['export-reverification-region.png', 800],
+  ['vaults-audit-trail-region.png', 800],
   ['switch-form-360.png', 360],
   ['key-health-role-removed-360.png', 360],
 ];

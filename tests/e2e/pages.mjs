@@ -86,6 +86,7 @@ async function axeViolations(page, rules) {
 const README_REGIONS = {
   'audit-trail': 'Audit trail',
   'export-reverification': 'Switch complete',
+  'vaults-audit-trail': 'Audit trail',
 };
 
 /**
