@@ -43,6 +43,7 @@ fn overview(env: &Env, company: &CompanyId, view: View) -> KmsOverview {
         key_cache_seconds: view.key_cache_seconds,
         kid_history: view.kid_history,
         rewrap: view.rewrap,
+        export: view.export,
         connector_clouds: crate::azure::cloud::configured(env),
     }
 }
