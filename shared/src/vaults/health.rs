@@ -315,7 +315,13 @@ mod tests {
         h.saw_key(Some(100));
         assert!(!h.probe_due(5 * MIN, Some(100)));
         assert!(h.probe_due(5 * MIN, Some(101)));
-        assert!(h.probe_due(PROBE_EVERY_MS, Some(100)));
+        // Daily, by the clock: not an hour after the last proof, nor a
+        // millisecond before the day is over (the constant is not its own
+        // oracle).
+        const HOUR: u64 = 60 * MIN;
+        assert!(!h.probe_due(HOUR + 1, Some(100)));
+        assert!(!h.probe_due(24 * HOUR - 1, Some(100)));
+        assert!(h.probe_due(24 * HOUR, Some(100)));
         let unknown = VaultHealth::default();
         assert!(unknown.probe_due(0, None));
         assert!(unknown.due(0));
