@@ -328,6 +328,20 @@ mod tests {
     }
 
     #[test]
+    fn each_state_has_its_own_words_in_the_vault_table() {
+        let words = [
+            (HealthState::Unknown, "unknown", "Not checked yet"),
+            (HealthState::Healthy, "healthy", "Healthy"),
+            (HealthState::Degraded, "degraded", "Degraded"),
+            (HealthState::AccessLost, "access_lost", "Access lost"),
+        ];
+        for (state, name, label) in words {
+            assert_eq!((state.as_str(), state.label()), (name, label));
+            assert_eq!(serde_json::to_value(state).unwrap(), name);
+        }
+    }
+
+    #[test]
     fn older_records_read_as_unknown_and_due() {
         let h: VaultHealth = serde_json::from_str("{}").unwrap();
         assert_eq!(h.state, HealthState::Unknown);
