@@ -328,6 +328,20 @@ mod tests {
     }
 
     #[test]
+    fn a_new_vault_is_healthy_since_its_creation_proved_the_key() {
+        let created = 1_700_000_000_000;
+        let h = VaultHealth::proven_at(created, 5 * MIN);
+        assert_eq!(h.state, HealthState::Healthy);
+        assert_eq!(h.since_ms, created);
+        assert_eq!(h.last_check_ms, Some(created));
+        assert_eq!(h.last_probe_ms, Some(created));
+        assert_eq!(h.next_check_ms, created + 5 * MIN);
+        assert!(!h.due(created + 5 * MIN - 1) && h.due(created + 5 * MIN));
+        assert!(!h.probe_due(created + 5 * MIN, None), "proven at creation");
+        assert_eq!((h.cause, h.error, h.failures), (None, None, 0));
+    }
+
+    #[test]
     fn each_state_has_its_own_words_in_the_vault_table() {
         let words = [
             (HealthState::Unknown, "unknown", "Not checked yet"),
