@@ -26,6 +26,9 @@ export const SET = [
   ['check-configuration-problems.png', 800],
   ['vaults-list.png', 800],
   ['consent-landing-granted.png', 800],
+  // Parts of long pages (README_REGIONS in tests/e2e/pages.mjs).
+  ['audit-trail-region.png', 800],
+  ['export-reverification-region.png', 800],
   ['switch-form-360.png', 360],
   ['key-health-role-removed-360.png', 360],
 ];

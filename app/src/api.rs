@@ -6,7 +6,7 @@
 use gloo_net::http::{Method, RequestBuilder};
 use keyswitch_shared::ErrorBody;
 use keyswitch_shared::api::{
-    AuditTrail, CompanyKeyExport, ExportVerification, FinalizeProgress, KmsAnswer, KmsOverview,
+    CompanyKeyExport, ExportVerification, FinalizeProgress, KmsAnswer, KmsOverview,
     RoleAssignmentGuidance, StartSwitch, VerifyTenantAnswer, VerifyTenantRequest,
 };
 use keyswitch_shared::audit::AuditFilter;
@@ -208,18 +208,29 @@ pub async fn cancel(company: &str) -> Result<KmsAnswer, ApiError> {
     post(&kms(company, "/cancel"), NO_BODY).await
 }
 
-/// `GET …/kms/audit`: one page (50 events) of the audit trail that passes
+/// Where a trail is read: `/api/companies/{c}/kms/audit` (the company's
+/// Manage KMS trail) or `/api/workspaces/{w}/vault-audit` (a workspace's
+/// vault trail).
+#[must_use]
+pub fn trail_path(of: crate::components::trail::TrailOf, owner: &str) -> String {
+    use crate::components::trail::TrailOf;
+    match of {
+        TrailOf::Company => kms(owner, "/audit"),
+        TrailOf::Workspace => {
+            let owner = String::from(js_sys::encode_uri_component(owner));
+            format!("/api/workspaces/{owner}/vault-audit")
+        }
+    }
+}
+
+/// `GET {trail}`: one page (50 events) of the trail at `path` that passes
 /// `filter`, newest first: the newest, or the one older than `cursor`.
-pub async fn audit_page(
-    company: &str,
+pub async fn trail_page<E: DeserializeOwned>(
+    path: &str,
     filter: &AuditFilter,
     cursor: Option<u64>,
-) -> Result<AuditTrail, ApiError> {
-    get(&kms(
-        company,
-        &audit_query("/audit?limit=50", filter, cursor),
-    ))
-    .await
+) -> Result<crate::components::trail::TrailPage<E>, ApiError> {
+    get(&audit_query(&format!("{path}?limit=50"), filter, cursor)).await
 }
 
 /// `rest` with the filter and the cursor as query parameters.
@@ -236,20 +247,15 @@ fn audit_query(rest: &str, filter: &AuditFilter, cursor: Option<u64>) -> String 
     path
 }
 
-/// `GET …/kms/audit/download?format=…`: every event that passes `filter`,
-/// as the file's text.
-pub async fn audit_file(
-    company: &str,
+/// `GET {trail}/download?format=…`: every event of the trail at `path`
+/// that passes `filter`, as the file's text.
+pub async fn trail_file(
+    path: &str,
     filter: &AuditFilter,
     format: Format,
 ) -> Result<String, ApiError> {
-    let rest = format!("/audit/download?format={}", format.extension());
-    exchange(
-        Method::GET,
-        &kms(company, &audit_query(&rest, filter, None)),
-        None,
-    )
-    .await
+    let rest = format!("{path}/download?format={}", format.extension());
+    exchange(Method::GET, &audit_query(&rest, filter, None), None).await
 }
 
 /// `POST …/kms/export/verification`: start verifying every tenant again.

@@ -285,16 +285,25 @@ mod panel {
     }
 
     #[wasm_bindgen_test]
-    fn expiry_warning_shows_the_az_command_ready_to_copy() {
+    async fn expiry_warning_shows_the_commands_for_each_tool_ready_to_copy() {
         let mut f = facts();
         f.state = "healthy".into();
         f.cause = None;
         f.expires_at_s = Some(1_801_000_000);
+        let vault: keyswitch_shared::VaultUri =
+            "https://contoso-kv.vault.azure.net".parse().expect("a vault");
+        let commands = keyswitch_shared::commands::expiry::Expiry {
+            vault: &vault,
+            key: "k",
+            version: None,
+            expires: "2027-06-01T00:00:00Z",
+        }
+        .tabs();
         f.expiry_warning = Some(ExpiryFacts {
             days_left: 11,
-            message: "The key k in vault v expires on 2027-01-26 21:46 UTC (11 day(s) left).".into(),
-            extend_command: "az keyvault key set-attributes --vault-name v --name k --expires 2027-06-01T00:00:00Z".into(),
-            rotate_command: "az keyvault key rotate --vault-name v --name k".into(),
+            message: "The key k in vault v expires on 2027-01-26 21:46 UTC (11 day(s) left)."
+                .into(),
+            commands,
         });
         let host = mount(move || view! { <KeyHealthPanel facts=f.clone() now=NOW/> });
         let warning = text(&host, "[data-testid=expiry-warning]");
@@ -306,15 +315,44 @@ mod panel {
             warning.contains("expires on 2027-01-26 21:46 UTC"),
             "{warning}"
         );
-        let commands: Vec<String> = find_all(&host, "[data-testid=expiry-warning] pre code")
+        // Tabs for the Azure CLI and Azure PowerShell; the CLI's shown
+        // first: extend, then rotate, each with its copy button.
+        let tools: Vec<String> = find_all(&host, "[data-testid=expiry-warning] [role=tab]")
+            .iter()
+            .map(|t| t.text_content().unwrap_or_default())
+            .collect();
+        assert_eq!(tools, ["Azure CLI", "Azure PowerShell"]);
+        let visible = |host: &web_sys::HtmlElement| -> Vec<String> {
+            find_all(
+                host,
+                "[data-testid=expiry-warning] [role=tabpanel]:not([hidden]) pre code",
+            )
             .iter()
             .map(|c| c.text_content().unwrap_or_default())
-            .collect();
+            .collect()
+        };
         assert_eq!(
-            commands,
+            visible(&host),
             vec![
-                "az keyvault key set-attributes --vault-name v --name k --expires 2027-06-01T00:00:00Z",
-                "az keyvault key rotate --vault-name v --name k",
+                "az keyvault key set-attributes --vault-name contoso-kv --name k --expires 2027-06-01T00:00:00Z\n",
+                "az keyvault key rotate --vault-name contoso-kv --name k\n",
+            ]
+        );
+        assert_eq!(
+            find_all(
+                &host,
+                "[data-testid=expiry-warning] [role=tabpanel]:not([hidden]) button"
+            )
+            .len(),
+            2
+        );
+        find_all(&host, "[data-testid=expiry-warning] [role=tab]")[1].click();
+        support::tick().await;
+        assert_eq!(
+            visible(&host),
+            vec![
+                "Update-AzKeyVaultKey -VaultName 'contoso-kv' -Name 'k' -Expires ([datetime]'2027-06-01T00:00:00Z')\n",
+                "Invoke-AzKeyVaultKeyRotation -VaultName 'contoso-kv' -Name 'k'\n",
             ]
         );
         assert!(text(&host, "[data-testid=key-expires]").contains("(in 12 days)"));

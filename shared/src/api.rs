@@ -44,6 +44,10 @@ pub struct KmsOverview {
     /// access to the key takes to stop the envelope API.
     #[serde(default = "default_key_cache_seconds")]
     pub key_cache_seconds: u64,
+    /// What the screen offers about the company key's export (the export
+    /// section is shown whenever it is not `unavailable`, in any stage).
+    #[serde(default)]
+    pub export: ExportOffer,
     /// The Azure clouds this deployment has a KMS Connector for: the Vault
     /// URI field refuses a vault of another cloud (`cloud_not_configured`),
     /// in the browser as at the edge ([`crate::VaultUri::check_cloud`]).
@@ -501,4 +505,31 @@ pub struct ExportVerification {
     /// (`POST …/export/verification/confirm-no-tenants`).
     #[serde(default)]
     pub nothing_to_verify: bool,
+    /// What Manage KMS offers about the export now (the model's decision:
+    /// the screen shows the export and its re-verification by this, in
+    /// any stage).
+    #[serde(default)]
+    pub offer: ExportOffer,
+}
+
+/// What Manage KMS offers about the company key's export, as the model
+/// decides it from the export window, the pending setup and the provider
+/// (`Company::export_offer`). The screen shows the export section whenever
+/// this is not `unavailable`, whatever the stage: after a switch, a later
+/// setup started and cancelled leaves an open window open, and the export
+/// and its re-verification stay reachable.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportOffer {
+    /// Nothing to offer: the company key was never under the company's own
+    /// key, or a setup is pending while the window is closed (a round
+    /// cannot start, nor count, during a setup).
+    #[default]
+    Unavailable,
+    /// One export is allowed now (the window is open; also during a
+    /// pending setup: the company key is the same whatever the setup does).
+    Open,
+    /// The window is closed (used or ended); a re-verification round of
+    /// every tenant opens it again (the round may be under way).
+    Reverify,
 }

@@ -445,6 +445,9 @@ pub struct ExpiryWarning {
     /// The `az` command that creates a new version (keyswitch re-wraps by
     /// itself when it sees it).
     pub rotate_command: String,
+    /// Both, for the Azure CLI and Azure PowerShell, as tabs.
+    #[serde(default)]
+    pub commands: Vec<crate::commands::CommandTab>,
 }
 
 /// The warning for a key whose `exp` falls within `window_secs` of `now`
@@ -465,6 +468,13 @@ pub fn expiry_warning(
     let (vault_name, key_name) = (vault.vault_name(), key.as_str());
     // The extension moves `exp` a year on, as a full ISO 8601 time.
     let version = seen.kid.version().map(|v| v.as_str().to_owned());
+    let expires = iso_utc(exp.saturating_add(365 * 86_400));
+    let expiry = crate::commands::expiry::Expiry {
+        vault,
+        key: key_name,
+        version: version.as_deref(),
+        expires: &expires,
+    };
     Some(ExpiryWarning {
         expires_at: exp,
         days_left,
@@ -473,24 +483,9 @@ pub fn expiry_warning(
             utc_minutes(exp),
             AFTER_EXPIRY
         ),
-        extend_command: crate::commands::az_key_command(
-            vault,
-            &format!(
-                "set-attributes {} --name {key_name}{} --expires {}",
-                crate::commands::az_vault_arg(vault),
-                version
-                    .map(|v| format!(" --version {v}"))
-                    .unwrap_or_default(),
-                iso_utc(exp.saturating_add(365 * 86_400))
-            ),
-        ),
-        rotate_command: crate::commands::az_key_command(
-            vault,
-            &format!(
-                "rotate {} --name {key_name}",
-                crate::commands::az_vault_arg(vault)
-            ),
-        ),
+        extend_command: expiry.az_extend_line(),
+        rotate_command: expiry.az_rotate_line(),
+        commands: expiry.tabs(),
     })
 }
 
@@ -770,6 +765,15 @@ mod tests {
             "az keyvault key rotate --vault-name contoso --name cmk"
         );
         assert!(w.message.contains("still unwraps"));
+        // The tabs run the same commands, and PowerShell's.
+        assert_eq!(w.commands.len(), 2);
+        assert_eq!(w.commands[0].blocks[0].text.trim_end(), w.extend_command);
+        assert_eq!(w.commands[0].blocks[1].text.trim_end(), w.rotate_command);
+        assert!(
+            w.commands[1].blocks[1]
+                .text
+                .contains("Invoke-AzKeyVaultKeyRotation -VaultName 'contoso' -Name 'cmk'")
+        );
         s.exp = Some(now);
         assert!(expiry_warning(&s, &v, &k, now, 30 * 86_400).is_none());
     }

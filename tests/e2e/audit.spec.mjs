@@ -2,7 +2,7 @@
 // re-verification walked on screen (issue 17 items 4 and 6), in Debian's
 // Chromium against the local stack.
 import { expect } from '@playwright/test';
-import { test, ManageKmsPage, Sim, switchedToAzure, watchErrors } from './pages.mjs';
+import { test, ManageKmsPage, Sim, switchedToAzure, VaultsPage, checkScreen, watchErrors } from './pages.mjs';
 import { readFile } from 'node:fs/promises';
 
 const run = Date.now().toString(36);
@@ -175,5 +175,124 @@ test('export re-verification with no backup sets opens only after the admin conf
   await expect(page.getByRole('button', { name: 'Export key' })).toBeVisible();
   expect(await exportKey(page)).toBe(first);
   await expect(kms.audit).toContainText('Confirmed for export: no backup sets, nothing to verify');
+  expect(errors).toEqual([]);
+});
+
+test('the export and its re-verification stay reachable after a later setup is cancelled', async ({ page, request }) => {
+  const errors = watchErrors(page);
+  const { fresh, company, kms, token } = await switchedToAzure(page, request, `e2e-export-later-${run}`);
+  // A later setup, started and then cancelled: the switch's export window
+  // is still open, so the model still offers the export.
+  const started = await request.post(`/api/companies/${company}/kms/switch`, {
+    headers: { Authorization: `Bearer ${token}` },
+    data: { vault_uri: fresh.vaultUri, key_name: 'company-kek' },
+  });
+  expect(started.status(), await started.text()).toBe(200);
+  // Opened again (a new page load: the same path with a new fragment alone
+  // would not reload).
+  await page.goto('/api/health');
+  await kms.open(company, token);
+  await expect(kms.pending).toBeVisible();
+  // A consent of the last 20 s (the test stack's age) is reused, and the
+  // setup waits at the role assignment with its dialog open: close it.
+  if (await kms.roleDialog.isVisible()) {
+    await page.keyboard.press('Escape');
+    await expect(kms.roleDialog).toBeHidden();
+  }
+  const card = page.getByTestId('export-card');
+  await expect(card.getByRole('heading', { name: 'Export the company key' })).toBeVisible();
+  await expect(card.getByRole('button', { name: 'Export key' })).toBeVisible();
+  await kms.screenshot('export-during-setup');
+  await kms.cancelSetup();
+  await expect(page.locator('#cancelled-note')).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Switch complete' })).toHaveCount(0);
+  await expect(card.getByTestId('export-until')).toContainText('This offer ends');
+  await kms.screenshot('export-after-cancelled-setup');
+  const first = await exportKey(page);
+  // Used: the re-verification, on the same card, in the cancelled stage.
+  await expect(card.getByText('A further export requires verifying every tenant again.')).toBeVisible();
+  await card.getByRole('button', { name: 'Verify every tenant again' }).click();
+  const empty = card.getByTestId('export-nothing-to-verify');
+  await expect(empty).toContainText('RedApp lists no backup sets for this company');
+  await kms.screenshot('export-reverification-after-cancelled-setup');
+  await empty.getByRole('button', { name: 'Confirm there is nothing to verify' }).click();
+  await expect(card.getByRole('button', { name: 'Export key' })).toBeVisible();
+  expect(await exportKey(page)).toBe(first);
+  await expect(kms.audit).toContainText('Confirmed for export: no backup sets, nothing to verify');
+  await expect(kms.audit).toContainText('Pending setup cancelled');
+  expect(errors).toEqual([]);
+});
+
+test('the vault trail: filter by action and outcome, page back, download CSV and JSON lines', async ({ page, request }) => {
+  const errors = watchErrors(page);
+  const workspace = `e2e-ws-audit-${run}`;
+  const token = await new Sim(request).session({ role: 'workspace_owner', companies: [workspace] });
+  const headers = { Authorization: `Bearer ${token}` };
+  const created = await request.post(`/api/workspaces/${workspace}/vaults`, {
+    headers, data: { name: 'Cloud', strategy: 'cloud' },
+  });
+  expect(created.status(), await created.text()).toBe(201);
+  const vault = (await created.json()).id;
+  // 55 times "set as default": with the creation, more than one page of 50.
+  for (let i = 0; i < 55; i += 1) {
+    const resp = await request.post(`/api/workspaces/${workspace}/vaults/${vault}/default`, { headers });
+    expect(resp.status()).toBe(200);
+  }
+  const vaults = new VaultsPage(page);
+  await vaults.open(workspace, token);
+  const trail = page.getByRole('region', { name: 'Audit trail' });
+  const summary = trail.getByTestId('audit-summary');
+  await expect(summary).toHaveText('Showing 50 events; older events are not shown yet');
+  const rows = trail.locator('tbody tr');
+  await expect(rows).toHaveCount(50);
+  const first = rows.first().locator('td');
+  await expect(first.nth(1)).toContainText('RedApp user · workspace owner');
+  await expect(first.nth(2)).toHaveText('Default vault set');
+  await expect(first.nth(3)).toHaveText('Cloud');
+  await expect(first.nth(6)).toHaveText(/^[0-9A-Za-z-]{8,64}$/);
+  await checkScreen(page, 'vaults-audit-trail');
+
+  await trail.getByRole('button', { name: 'Show older events' }).click();
+  await expect(summary).toHaveText('Showing 56 events');
+  const seqs = await rows.evaluateAll((trs) => trs.map((tr) => Number(tr.dataset.seq)));
+  expect(seqs).toEqual(Array.from({ length: 56 }, (_, i) => 56 - i));
+  await expect(rows.last().locator('td').nth(2)).toHaveText('Vault created');
+
+  // Filter: the vault trail's own actions.
+  await trail.getByLabel('Action').selectOption({ label: 'Vault created' });
+  await expect(summary).toHaveText('Showing 1 event that match the filter');
+  await trail.getByLabel('Outcome').selectOption('refused');
+  await expect(trail.getByText('No event matches this filter.')).toBeVisible();
+  await trail.getByLabel('Action').selectOption({ label: 'Default vault set' });
+  await trail.getByLabel('Outcome').selectOption('succeeded');
+  await expect(summary).toHaveText('Showing 50 events that match the filter; older events are not shown yet');
+  await checkScreen(page, 'vaults-audit-trail-filtered');
+
+  // The filtered trail as CSV: all 55, not only the page shown.
+  let download = page.waitForEvent('download');
+  await trail.getByRole('button', { name: 'Download CSV' }).click();
+  let file = await download;
+  expect(file.suggestedFilename()).toMatch(new RegExp(`^vault-audit-${workspace}-\\d{8}T\\d{6}Z\\.csv$`));
+  const csv = parseCsv(await readFile(await file.path(), 'utf8'));
+  expect(csv[0]).toEqual(['seq', 'time', 'at_ms', 'actor_kind', 'actor', 'actor_name', 'actor_role',
+    'action', 'vault_id', 'outcome', 'detail', 'request_id']);
+  expect(csv.length - 1).toBe(55);
+  for (const row of csv.slice(1)) {
+    expect(row[7]).toBe('default_vault_set');
+    expect(row[8]).toBe(vault);
+    expect(row[9]).toBe('succeeded');
+    expect(row[11]).not.toBe('');
+  }
+
+  // The whole trail as JSON lines.
+  await trail.getByLabel('Action').selectOption({ label: 'All actions' });
+  await trail.getByLabel('Outcome').selectOption({ label: 'All outcomes' });
+  download = page.waitForEvent('download');
+  await trail.getByRole('button', { name: 'Download JSON lines' }).click();
+  file = await download;
+  expect(file.suggestedFilename()).toMatch(/^vault-audit-.*\.jsonl$/);
+  const lines = (await readFile(await file.path(), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+  expect(lines.map((l) => l.seq)).toEqual(seqs);
+  expect(lines.at(-1).action).toBe('vault_created');
   expect(errors).toEqual([]);
 });

@@ -84,9 +84,13 @@ test('expiry warning: a key that expires within the warning window says so, with
   await sim.setExpiry(fresh.vault, inTenDays);
   await health.checkNowAndWait();
   await expect(health.expiry).toBeVisible();
-  await expect(health.expiry.locator('pre code').first()).toContainText(`az keyvault key`);
-  await expect(health.expiry.locator('pre code').first()).toContainText(fresh.vault);
-  await expect(health.expiry.getByRole('button', { name: 'Copy the extend command' }).first()).toBeVisible();
+  await expect(health.expiry.locator('pre code').first()).toContainText(`az keyvault key set-attributes --vault-name ${fresh.vault}`);
+  await expect(health.expiry.getByRole('button', { name: 'Copy the Azure CLI commands, part 1' })).toBeVisible();
+  // Azure PowerShell too (issue 17 item 3).
+  const expiryTabs = health.expiry.getByRole('tablist', { name: 'Commands that extend or rotate the key' });
+  await expiryTabs.getByRole('tab', { name: 'Azure PowerShell' }).click();
+  await expect(health.expiry.locator('[role=tabpanel]:not([hidden]) pre code').last()).toHaveText(`Invoke-AzKeyVaultKeyRotation -VaultName '${fresh.vault}' -Name 'company-kek'`);
+  await expiryTabs.getByRole('tab', { name: 'Azure CLI' }).click();
   await expect(health.region.getByTestId('key-expires')).toContainText('(in 10 days)');
   await health.expectState('Healthy');
   await kms.screenshot('key-health-expiry-warning');

@@ -80,6 +80,14 @@ async function axeViolations(page, rules) {
   });
 }
 
+/** Screens whose README picture is one part of a long page (scripts/
+ * screenshots.mjs): checkScreen also photographs that region (by its
+ * accessible name), light scheme, as `<name>-region.png`. */
+const README_REGIONS = {
+  'audit-trail': 'Audit trail',
+  'export-reverification': 'Switch complete',
+};
+
 /**
  * Every screen and every dialog of the console (and the edge's landing
  * pages) passes through here, as it is on screen:
@@ -88,7 +96,7 @@ async function axeViolations(page, rules) {
  *  - at 360 px wide nothing scrolls sideways (WCAG 1.4.10: content reflows;
  *    a code block may scroll inside itself);
  *  - screenshots `<name>.png` (light), `<name>-dark.png` and `<name>-360.png`
- *    land in artifacts/screenshots/ (scripts/screenshots copies the README's
+ *    (and `<name>-region.png` for README_REGIONS) land in artifacts/screenshots/ (scripts/screenshots copies the README's
  *    set to docs/screenshots/).
  * The page is left as it was: light scheme, its own viewport.
  */
@@ -96,6 +104,11 @@ export async function checkScreen(page, name) {
   const viewport = page.viewportSize();
   const started = Date.now();
   try {
+    const region = README_REGIONS[name];
+    if (region) {
+      await page.getByRole('region', { name: region, exact: true }).first()
+        .screenshot({ path: `${SCREENSHOTS}${name}-region.png` });
+    }
     for (const colorScheme of ['light', 'dark']) {
       await page.emulateMedia({ colorScheme });
       // Every rule in the light scheme; in the dark one only what the scheme
@@ -667,7 +680,8 @@ export class VaultsPage {
     this.createButton = page.getByRole('button', { name: 'Create new vault' });
     this.createDialog = page.getByRole('dialog', { name: 'Create new vault' });
     this.azureDialog = page.getByRole('dialog', { name: 'Configure the Azure vault' });
-    this.status = page.getByRole('status');
+    // The success notice (the audit trail's summary is a status too).
+    this.status = page.locator('.notice-success[role="status"]');
     this.items = page.getByRole('region', { name: 'Items' });
     this.revealed = page.getByRole('definition');
   }

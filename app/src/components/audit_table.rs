@@ -1,7 +1,9 @@
-//! The company's audit trail: who did what, when, and how it ended.
+//! The audit trails as tables (the company's Manage KMS trail and a
+//! workspace's vault trail): who did what, when, and how it ended.
 
 use keyswitch_shared::api::AuditEvent;
 use keyswitch_shared::audit::ActorKind;
+use keyswitch_shared::vaults::VaultAuditEvent;
 use keyswitch_shared::{AuditAction, Outcome, Role};
 use leptos::prelude::*;
 
@@ -104,63 +106,82 @@ pub fn format_time(ms: u64) -> String {
 /// Who did it, for people: the name (or account) and what they are.
 #[must_use]
 pub fn who(event: &AuditEvent) -> (String, String) {
-    let role = role_label(event.actor_role);
-    let account = event
-        .outside_admin
-        .as_ref()
-        .map(|a| a.account.clone())
-        .unwrap_or_default();
-    match event.actor_kind() {
-        ActorKind::MicrosoftAdmin => (
-            account,
-            format!("Admin at Microsoft, for {} ({role})", event.actor_name),
-        ),
-        ActorKind::GoogleAdmin => (
-            account,
-            format!("Admin at Google, for {} ({role})", event.actor_name),
-        ),
-        ActorKind::RedappUser => (event.actor_name.clone(), format!("RedApp user · {role}")),
-        ActorKind::System => (event.actor_name.clone(), "System".to_owned()),
-        ActorKind::UnknownCaller => (event.actor_name.clone(), "Unknown caller".to_owned()),
+    let account = event.outside_admin.as_ref().map(|a| a.account.as_str());
+    describe(
+        event.actor_kind(),
+        &event.actor_name,
+        event.actor_role,
+        account,
+    )
+}
+
+/// Who did a vault-trail step, for people.
+#[must_use]
+pub fn vault_who(event: &VaultAuditEvent) -> (String, String) {
+    let kind = ActorKind::of(event.actor_role, None);
+    describe(kind, &event.actor_name, event.actor_role, None)
+}
+
+fn describe(kind: ActorKind, name: &str, role: Role, account: Option<&str>) -> (String, String) {
+    let role = role_label(role);
+    let account = account.unwrap_or_default().to_owned();
+    match kind {
+        ActorKind::MicrosoftAdmin => (account, format!("Admin at Microsoft, for {name} ({role})")),
+        ActorKind::GoogleAdmin => (account, format!("Admin at Google, for {name} ({role})")),
+        ActorKind::RedappUser => (name.to_owned(), format!("RedApp user · {role}")),
+        ActorKind::System => (name.to_owned(), "System".to_owned()),
+        ActorKind::UnknownCaller => (name.to_owned(), "Unknown caller".to_owned()),
     }
 }
 
-/// The audit trail as a table, newest first.
-#[component]
-pub fn AuditTable(
-    /// The events, newest first.
-    events: Vec<AuditEvent>,
-) -> impl IntoView {
-    if events.is_empty() {
+/// One row's cells, as both tables draw them: when, who, what, (the vault,)
+/// outcome, details, request id.
+struct Row {
+    seq: u64,
+    at_ms: u64,
+    kind: ActorKind,
+    who: (String, String),
+    action: AuditAction,
+    vault: Option<String>,
+    outcome: Outcome,
+    detail: Option<String>,
+    request_id: Option<String>,
+}
+
+/// A trail as a table, newest first: `vault_column` adds the Vault column.
+fn trail_table(label: &'static str, vault_column: bool, rows: Vec<Row>) -> AnyView {
+    if rows.is_empty() {
         return view! { <p class="muted">"Nothing has happened yet."</p> }.into_any();
     }
     view! {
-        <div class="table-scroll" tabindex="0" role="region" aria-label="Audit events">
+        <div class="table-scroll" tabindex="0" role="region" aria-label=label>
             <table class="audit">
                 <thead>
                     <tr>
                         <th scope="col">"When"</th>
                         <th scope="col">"Who"</th>
                         <th scope="col">"What"</th>
+                        {vault_column.then(|| view! { <th scope="col">"Vault"</th> })}
                         <th scope="col">"Outcome"</th>
                         <th scope="col">"Details"</th>
                         <th scope="col">"Request ID"</th>
                     </tr>
                 </thead>
                 <tbody>
-                    {events
+                    {rows
                         .into_iter()
-                        .map(|e| {
-                            let (outcome, outcome_class) = outcome_label(e.outcome);
-                            let (name, what) = who(&e);
+                        .map(|r| {
+                            let (outcome, outcome_class) = outcome_label(r.outcome);
+                            let (name, what) = r.who;
                             view! {
-                                <tr data-seq=e.seq.to_string()>
-                                    <td><time>{format_time(e.at_ms)}</time></td>
-                                    <td data-kind=e.actor_kind().as_str()>{name}<br/><span class="muted">{what}</span></td>
-                                    <td>{action_label(e.action)}</td>
+                                <tr data-seq=r.seq.to_string()>
+                                    <td><time>{format_time(r.at_ms)}</time></td>
+                                    <td data-kind=r.kind.as_str()>{name}<br/><span class="muted">{what}</span></td>
+                                    <td>{action_label(r.action)}</td>
+                                    {r.vault.map(|v| view! { <td>{v}</td> })}
                                     <td><span class=outcome_class>{outcome}</span></td>
-                                    <td class="wrap">{e.detail.unwrap_or_default()}</td>
-                                    <td><code>{e.request_id.unwrap_or_default()}</code></td>
+                                    <td class="wrap">{r.detail.unwrap_or_default()}</td>
+                                    <td><code>{r.request_id.unwrap_or_default()}</code></td>
                                 </tr>
                             }
                         })
@@ -170,4 +191,63 @@ pub fn AuditTable(
         </div>
     }
     .into_any()
+}
+
+/// The audit trail as a table, newest first.
+#[component]
+pub fn AuditTable(
+    /// The events, newest first.
+    events: Vec<AuditEvent>,
+) -> impl IntoView {
+    let rows = events
+        .into_iter()
+        .map(|e| Row {
+            seq: e.seq,
+            at_ms: e.at_ms,
+            kind: e.actor_kind(),
+            who: who(&e),
+            action: e.action,
+            vault: None,
+            outcome: e.outcome,
+            detail: e.detail,
+            request_id: e.request_id,
+        })
+        .collect();
+    trail_table("Audit events", false, rows)
+}
+
+/// A workspace's vault trail as a table, newest first; the vault is named
+/// as `names` (vault id → name) knows it, else by its id.
+#[component]
+pub fn VaultAuditTable(
+    /// The events, newest first.
+    events: Vec<VaultAuditEvent>,
+    /// Vault id → name, as the vault table lists them.
+    #[prop(optional)]
+    names: Vec<(String, String)>,
+) -> impl IntoView {
+    let vault_name = |id: Option<&str>| {
+        id.map(|id| {
+            names
+                .iter()
+                .find(|(v, _)| v == id)
+                .map_or_else(|| id.to_owned(), |(_, n)| n.clone())
+        })
+        .unwrap_or_default()
+    };
+    let rows = events
+        .into_iter()
+        .map(|e| Row {
+            seq: e.seq,
+            at_ms: e.at_ms,
+            kind: ActorKind::of(e.actor_role, None),
+            who: vault_who(&e),
+            action: e.action,
+            vault: Some(vault_name(e.vault_id.as_deref())),
+            outcome: e.outcome,
+            detail: e.detail,
+            request_id: e.request_id,
+        })
+        .collect();
+    trail_table("Vault audit events", true, rows)
 }

@@ -13,4 +13,5 @@ pub mod kid_history;
 pub mod progress;
 pub mod shell;
 pub mod tenant_list;
+pub mod trail;
 pub mod when;

@@ -188,6 +188,9 @@ pub struct View {
     /// inventory was never read successfully).
     #[serde(default)]
     pub backup_sets: Option<keyswitch_shared::switch::BackupSetCount>,
+    /// What the screen offers about the export (the model's decision).
+    #[serde(default)]
+    pub export: keyswitch_shared::api::ExportOffer,
 }
 
 /// The outcome of a consent callback, for the landing page.

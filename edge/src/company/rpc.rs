@@ -382,6 +382,7 @@ impl CompanyKms {
             kid_history: model.kid_history_view(),
             rewrap: model.rewrap_view(),
             backup_sets: model.backup_sets(),
+            export: model.export_offer(crate::clock::now_secs(), &policy),
         }
     }
 }

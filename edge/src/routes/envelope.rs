@@ -8,12 +8,12 @@
 //! `ENVELOPE_COMPANIES_NEXT`: `*` or comma-separated company ids; missing:
 //! none). See docs/PRODUCT.md "Envelope API credentials".
 
-use keyswitch_shared::api::{DataKey, DecryptDataKey};
+use keyswitch_shared::api::DecryptDataKey;
 use keyswitch_shared::envelope_access::CompanyAllowList;
 use keyswitch_shared::{CatalogError, CompanyId};
 use sha2::{Digest, Sha256};
 use subtle::{Choice, ConstantTimeEq};
-use worker::{Env, Request, Response};
+use worker::{Env, Request};
 
 use super::{Answer, Ctx, body};
 use crate::company::commands::Command;
@@ -79,8 +79,10 @@ pub(crate) fn service(req: &Request, ctx: &Ctx) -> Result<CompanyId, EdgeError> 
     Ok(company)
 }
 
-fn no_store(data: &DataKey) -> Answer {
-    let resp = Response::from_json(data)?;
+/// The object's [`DataKey`](keyswitch_shared::api::DataKey) JSON, relayed as
+/// it wrote it (`do_client::relay`), never cached.
+fn no_store(json: String) -> Answer {
+    let resp = super::relayed(json)?;
     resp.headers().set("Cache-Control", "no-store")?;
     Ok(resp)
 }
@@ -88,9 +90,8 @@ fn no_store(data: &DataKey) -> Answer {
 /// `POST …/data-keys`: a fresh data key, in the clear and wrapped.
 pub async fn generate(req: Request, ctx: Ctx) -> Answer {
     let company = service(&req, &ctx)?;
-    let data: DataKey =
-        do_client::call(&ctx.env, &ctx.data, &company, &Command::GenerateDataKey).await?;
-    no_store(&data)
+    let data = do_client::relay(&ctx.env, &ctx.data, &company, &Command::GenerateDataKey).await?;
+    no_store(data)
 }
 
 /// `POST …/data-keys/decrypt` [`DecryptDataKey`]: the data key inside.
@@ -103,7 +104,7 @@ pub async fn decrypt(mut req: Request, ctx: Ctx) -> Answer {
         return Err(EdgeError::field("wrapped", "is too long"));
     }
     profile.mark("body");
-    let data: DataKey = do_client::call(
+    let data = do_client::relay(
         &ctx.env,
         &ctx.data,
         &company,
@@ -111,7 +112,7 @@ pub async fn decrypt(mut req: Request, ctx: Ctx) -> Answer {
     )
     .await?;
     profile.mark("do");
-    let resp = no_store(&data)?;
+    let resp = no_store(data)?;
     profile.mark("serialize");
     Ok(profile.finish(resp))
 }

@@ -43,6 +43,7 @@ fn overview(env: &Env, company: &CompanyId, view: View) -> KmsOverview {
         key_cache_seconds: view.key_cache_seconds,
         kid_history: view.kid_history,
         rewrap: view.rewrap,
+        export: view.export,
         connector_clouds: crate::azure::cloud::configured(env),
     }
 }
@@ -146,9 +147,7 @@ pub async fn post_check(req: Request, ctx: Ctx) -> Answer {
     let (actor, company) = caller(&req, &ctx).await?;
     // The object's `CheckReport`, relayed as it wrote it (do_client::relay).
     let report = do_client::relay(&ctx.env, &ctx.data, &company, &Command::Check { actor }).await?;
-    let resp = Response::ok(report)?;
-    resp.headers().set("Content-Type", "application/json")?;
-    Ok(resp)
+    Ok(super::relayed(report)?)
 }
 
 /// An action without a body: the object's view after it, as [`KmsAnswer`].

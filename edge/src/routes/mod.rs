@@ -32,6 +32,14 @@ pub type Ctx = RouteContext<RequestId>;
 /// What a handler answers.
 pub type Answer = Result<Response, EdgeError>;
 
+/// A 200 with a Durable Object's JSON answer as the object wrote it
+/// ([`crate::do_client::relay`]): the headers `Response::from_json` sets.
+pub fn relayed(json: String) -> worker::Result<Response> {
+    let resp = Response::ok(json)?;
+    resp.headers().set("Content-Type", "application/json")?;
+    Ok(resp)
+}
+
 /// Runs an async handler; an error becomes its catalog answer (and a 5xx is
 /// logged with the request id).
 pub async fn run<F>(

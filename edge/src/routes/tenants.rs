@@ -3,8 +3,8 @@
 //! export re-verification). The answer comes back through
 //! `routes::oauth`.
 
-use keyswitch_shared::api::{VerifyTenantAnswer, VerifyTenantRequest};
-use worker::{Request, Response};
+use keyswitch_shared::api::VerifyTenantRequest;
+use worker::Request;
 
 use super::kms::caller;
 use super::{Answer, Ctx, body};
@@ -15,12 +15,13 @@ use crate::do_client;
 pub async fn post_verify(mut req: Request, ctx: Ctx) -> Answer {
     let (actor, company) = caller(&req, &ctx).await?;
     let VerifyTenantRequest { tenant } = body::json(&mut req).await?;
-    let answer: VerifyTenantAnswer = do_client::call(
+    // The object's `VerifyTenantAnswer`, relayed as it wrote it.
+    let answer = do_client::relay(
         &ctx.env,
         &ctx.data,
         &company,
         &Command::BeginVerify { actor, tenant },
     )
     .await?;
-    Ok(Response::from_json(&answer)?)
+    Ok(super::relayed(answer)?)
 }

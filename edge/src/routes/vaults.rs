@@ -75,10 +75,8 @@ fn reply<T: Serialize>(status: u16, value: &T) -> Res<Response> {
 /// The workspace object's answer, relayed as the object wrote it
 /// ([`do_client::relay`]): the same JSON, status and headers as [`reply`].
 fn reply_json(status: u16, json: String) -> Res<Response> {
-    let resp = Response::ok(json)?.with_status(status);
-    let headers = resp.headers();
-    headers.set("Content-Type", "application/json")?;
-    headers.set("Cache-Control", "no-store")?;
+    let resp = super::relayed(json)?.with_status(status);
+    resp.headers().set("Cache-Control", "no-store")?;
     Ok(resp)
 }
 

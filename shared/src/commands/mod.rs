@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::vault_uri::{Cloud, VaultUri};
 
+pub mod expiry;
 pub mod recover;
 pub mod role;
 pub mod tag;

@@ -2,7 +2,7 @@
 
 use super::company::Company;
 use super::ctx::Policy;
-use crate::api::{ExportVerification, FinalizeProgress, KeyHealth, PendingSetup};
+use crate::api::{ExportOffer, ExportVerification, FinalizeProgress, KeyHealth, PendingSetup};
 use crate::health::HealthState;
 use crate::provider::Provider;
 use crate::rotation::{KidReason, KidRecord, RewrapProgress};
@@ -98,6 +98,24 @@ impl Company {
                 .unwrap_or_default(),
             verifying: self.round.is_some(),
             nothing_to_verify: self.round.as_ref().is_some_and(|r| r.tenants.is_empty()),
+            offer: self.export_offer(now, policy),
+        }
+    }
+
+    /// What the screen offers about the export at `now` (Unix seconds):
+    /// the export while its window is open (in any stage: the model allows
+    /// it whenever no other step runs); otherwise a re-verification round
+    /// when one can start (no setup pending) and the company key has been
+    /// under the company's own key (a switch completed: the provider is
+    /// not the platform's); otherwise nothing.
+    #[must_use]
+    pub fn export_offer(&self, now: i64, policy: &Policy) -> ExportOffer {
+        if self.export.is_open_at(now, policy.export_window_secs) {
+            ExportOffer::Open
+        } else if !self.stage().is_pending() && self.provider != Provider::Platform {
+            ExportOffer::Reverify
+        } else {
+            ExportOffer::Unavailable
         }
     }
 

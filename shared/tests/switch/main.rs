@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)] // test helpers: a panic is a failed test
 
 mod common;
+mod export_offer;
 mod props;
 mod recovery;
 mod walk;

@@ -184,7 +184,7 @@ fn to_wrap(r: &mut Run, tenants: &[TenantRef]) {
 }
 
 /// A whole switch to vault 1 (key version 2).
-fn complete(r: &mut Run, tenants: &[TenantRef]) -> KeyId {
+pub(crate) fn complete(r: &mut Run, tenants: &[TenantRef]) -> KeyId {
     to_wrap(r, tenants);
     let k = kid(&target(1), 2);
     let attempt = r.attempt();

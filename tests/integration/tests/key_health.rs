@@ -348,6 +348,26 @@ async fn key_expired_says_what_still_works_and_is_seen_coming() {
             .contains("still unwraps"),
         "{h}"
     );
+    // The tabs (Azure CLI, Azure PowerShell): each block checked; the CLI's
+    // extend and rotate blocks run exactly the API's one-line commands.
+    let tabs = &warning["commands"];
+    assert_eq!(check_all(tabs), 4, "{h}");
+    let azure = Azure::finding(&w.vault, "Microsoft.KeyVault/vaults");
+    let cli = tab(tabs, "azure_cli")["blocks"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    for (b, line) in cli.iter().zip(["extend_command", "rotate_command"]) {
+        let one = warning[line].as_str().unwrap_or_default();
+        let ran = run_line(b["text"].as_str().unwrap_or_default(), &azure);
+        assert_eq!(ran, run_line(one, &azure), "{line}");
+        assert_eq!(ran.len(), 1, "{ran:?}");
+        assert_eq!(
+            ran[0][4..8],
+            ["--vault-name", &w.vault, "--name", &w.key],
+            "{ran:?}"
+        );
+    }
     let (_, trail) = call("GET", &format!("{}/audit", kms(&company)), Some(&t), None).await;
     let warned: Vec<&Value> = trail["events"]
         .as_array()

@@ -2,7 +2,7 @@
 //! company key without re-verifying tenants; the key goes straight into a
 //! file and is not kept by the console.
 
-use keyswitch_shared::api::CompanyKeyExport;
+use keyswitch_shared::api::{CompanyKeyExport, ExportOffer};
 use leptos::prelude::*;
 
 use super::reverify::Reverification;
@@ -76,6 +76,45 @@ fn download(export: &CompanyKeyExport) -> Result<(), ApiError> {
 /// The completed switch and the one-time export offer.
 #[component]
 pub fn CompletedView() -> impl IntoView {
+    view! {
+        <section class="card card-ok" aria-labelledby="done-heading">
+            <h2 id="done-heading" tabindex="-1">"Switch complete"</h2>
+            <p>"Your backup encryption keys are now protected by your Azure Key Vault key."</p>
+            <h3>"Export the company key"</h3>
+            <ExportBody/>
+        </section>
+    }
+}
+
+/// The export and its re-verification in any other stage, whenever the
+/// model offers them (`KmsOverview.export`): e.g. a switch completed, a
+/// later setup was started and cancelled, and the earlier switch's window
+/// is still open.
+#[component]
+pub fn ExportCard() -> impl IntoView {
+    let store = use_kms();
+    let offered = move || {
+        store.overview.with(|o| {
+            o.as_ref()
+                .is_some_and(|o| o.export != ExportOffer::Unavailable)
+        })
+    };
+    view! {
+        <Show when=offered>
+            <section class="card" aria-labelledby="export-heading" data-testid="export-card">
+                <h2 id="export-heading">"Export the company key"</h2>
+                <p>
+                    "The company key has been protected by your own key. Its export stays available as long as the offer of your last switch (or of a re-verification) lasts; after that, every tenant is verified again first."
+                </p>
+                <ExportBody/>
+            </section>
+        </Show>
+    }
+}
+
+/// The export offer, the re-verification, and the confirmation dialog.
+#[component]
+fn ExportBody() -> impl IntoView {
     let store = use_kms();
     let company = store.company;
     let window = Fetched::new(move || {
@@ -159,17 +198,12 @@ pub fn CompletedView() -> impl IntoView {
     };
 
     view! {
-        <section class="card card-ok" aria-labelledby="done-heading">
-            <h2 id="done-heading" tabindex="-1">"Switch complete"</h2>
-            <p>"Your backup encryption keys are now protected by your Azure Key Vault key."</p>
-            <h3>"Export the company key"</h3>
-            <div aria-live="polite">
-                {offer}
-            </div>
-            <Reverification window=window/>
-            <MaybeError error=other_error/>
-            {move || stale.get().map(|body| view! { <ReauthNotice body=body return_path=return_path()/> })}
-        </section>
+        <div aria-live="polite">
+            {offer}
+        </div>
+        <Reverification window=window/>
+        <MaybeError error=other_error/>
+        {move || stale.get().map(|body| view! { <ReauthNotice body=body return_path=return_path()/> })}
         <ConfirmDialog
             open=confirm
             id="export-dialog"

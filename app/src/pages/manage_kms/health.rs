@@ -7,7 +7,7 @@ use keyswitch_shared::ErrorBody;
 use leptos::prelude::*;
 
 use super::store::{Op, OpKind, use_kms};
-use crate::components::copy_button::CopyButton;
+use crate::components::command_tabs::CommandTabs;
 use crate::components::error_notice::{CatalogNotice, MaybeError};
 use crate::components::health_badge::{HealthBadge, health_meaning};
 use crate::components::when::{When, ticking_now};
@@ -47,10 +47,9 @@ pub struct ExpiryFacts {
     pub days_left: i64,
     /// The date, what still works after it, and what to do.
     pub message: String,
-    /// `az keyvault key set-attributes … --expires …`.
-    pub extend_command: String,
-    /// `az keyvault key rotate …`.
-    pub rotate_command: String,
+    /// The commands that extend or rotate the key (Azure CLI, Azure
+    /// PowerShell).
+    pub commands: Vec<keyswitch_shared::commands::CommandTab>,
 }
 
 /// "5 minutes", "90 seconds", "1 minute".
@@ -74,10 +73,8 @@ pub fn ExpiryNotice(
     let ExpiryFacts {
         days_left,
         message,
-        extend_command,
-        rotate_command,
+        commands,
     } = warning;
-    let (extend, rotate) = (extend_command.clone(), rotate_command.clone());
     let title = match days_left {
         0 => "Your key expires today".to_owned(),
         1 => "Your key expires tomorrow".to_owned(),
@@ -87,16 +84,11 @@ pub fn ExpiryNotice(
         <div class="notice notice-warn" data-code="key_expiry_warning" data-testid="expiry-warning">
             <p class="notice-title">{title}</p>
             <p>{message}</p>
-            <p class="fix-label">"Extend the expiration date:"</p>
-            <div class="code-block">
-                <pre><code>{extend_command}</code></pre>
-                <CopyButton text=extend what="the extend command".to_owned()/>
-            </div>
-            <p class="fix-label">"Or rotate the key (keyswitch re-wraps the company key with the new version by itself):"</p>
-            <div class="code-block">
-                <pre><code>{rotate_command}</code></pre>
-                <CopyButton text=rotate what="the rotate command".to_owned()/>
-            </div>
+            <CommandTabs
+                id="expiry-commands"
+                label="Commands that extend or rotate the key"
+                tabs=commands
+            />
         </div>
     }
 }
@@ -249,8 +241,7 @@ pub fn health_facts(overview: &keyswitch_shared::api::KmsOverview) -> Option<Hea
         expiry_warning: h.expiry_warning.as_ref().map(|w| ExpiryFacts {
             days_left: w.days_left,
             message: w.message.clone(),
-            extend_command: w.extend_command.clone(),
-            rotate_command: w.rotate_command.clone(),
+            commands: w.commands.clone(),
         }),
     })
 }

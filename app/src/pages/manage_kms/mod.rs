@@ -33,7 +33,7 @@ use leptos::prelude::*;
 use self::audit::AuditSection;
 use self::cancel::{CancelDialog, CancelledNote};
 use self::check_config::CheckConfiguration;
-use self::completed::CompletedView;
+use self::completed::{CompletedView, ExportCard};
 use self::health::KeyHealthSection;
 use self::key_versions::KeyVersionsSection;
 use self::pending::PendingView;
@@ -61,7 +61,11 @@ pub fn ManageKms(
     let body = move || {
         shape.get().map(|(stage, pending)| {
             if pending {
-                view! { <PendingView stage=stage/> }.into_any()
+                view! {
+                    <PendingView stage=stage/>
+                    <ExportCard/>
+                }
+                .into_any()
             } else {
                 view! { <NoSetup stage=stage/> }.into_any()
             }
@@ -108,6 +112,7 @@ fn NoSetup(
     view! {
         {(stage == Stage::Done).then(|| view! { <CompletedView/> })}
         {(stage == Stage::Cancelled).then(|| view! { <CancelledNote/> })}
+        {(stage != Stage::Done).then(|| view! { <ExportCard/> })}
         <KeyVersionsSection/>
         <Show when=azure>
             <CheckConfiguration/>

@@ -7,7 +7,7 @@
 //! admin confirms there is nothing to verify (keyswitch reads the backup
 //! sets once more before it counts).
 
-use keyswitch_shared::api::ExportVerification;
+use keyswitch_shared::api::{ExportOffer, ExportVerification};
 use leptos::prelude::*;
 
 use super::popup::BlockedPopup;
@@ -53,8 +53,10 @@ pub fn Reverification(
     let ask_error = Signal::derive(move || ask.value().get().and_then(Result::err));
     let verify_error = Signal::derive(move || store.error(&[OpKind::Verify]));
     let busy = Signal::derive(move || ask.pending().get() || store.busy());
+    // What the model offers: a round only when one can start (not during
+    // a setup) and the window is closed.
     let round = move || match window.get() {
-        Some(Ok(w)) if !w.export_open => Some(w),
+        Some(Ok(w)) if !w.export_open && w.offer == ExportOffer::Reverify => Some(w),
         _ => None,
     };
     let body = move || {

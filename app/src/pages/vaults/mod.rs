@@ -9,6 +9,7 @@ mod items;
 mod replace_secret;
 mod role_commands;
 mod table;
+mod trail;
 
 use keyswitch_shared::CatalogError;
 use keyswitch_shared::vaults::VaultSummary;
@@ -36,6 +37,8 @@ pub struct VaultsPage {
     pub load_error: Signal<Option<ApiError>>,
     /// What just succeeded, announced politely.
     pub success: RwSignal<Option<String>>,
+    /// Notified when the trail may have new entries (every listing).
+    pub news: Trigger,
     list: Fetched<Result<Vec<VaultSummary>, ApiError>>,
 }
 
@@ -61,6 +64,7 @@ impl VaultsPage {
                 list.with(|r| r.as_ref().and_then(|r| r.as_ref().err().cloned()))
             }),
             success: RwSignal::new(None),
+            news: Trigger::new(),
             list,
         };
         provide_context(page);
@@ -78,6 +82,7 @@ impl VaultsPage {
     /// Lists the vaults again (their key status may have changed).
     pub fn refetch(self) {
         self.list.refetch();
+        self.news.notify();
     }
 }
 
@@ -193,5 +198,6 @@ pub fn Vaults(
         <CreateVaultDialog open=create_open/>
         <ReplaceSecretDialog open=secret_open vault=secret_for/>
         <ItemsSection/>
+        <trail::VaultTrailSection/>
     }
 }
