@@ -290,8 +290,9 @@ mod panel {
         f.state = "healthy".into();
         f.cause = None;
         f.expires_at_s = Some(1_801_000_000);
-        let vault: keyswitch_shared::VaultUri =
-            "https://contoso-kv.vault.azure.net".parse().expect("a vault");
+        let vault: keyswitch_shared::VaultUri = "https://contoso-kv.vault.azure.net"
+            .parse()
+            .expect("a vault");
         let commands = keyswitch_shared::commands::expiry::Expiry {
             vault: &vault,
             key: "k",

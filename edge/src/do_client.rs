@@ -72,7 +72,7 @@ async fn send(
     let mut init = RequestInit::new();
     init.with_method(Method::Post)
         .with_headers(headers)
-        .with_body(Some(serde_json::to_string(command)?.into()));
+        .with_body(Some(crate::wire::encode(command)?.into()));
     let req = Request::new_with_init(&format!("https://durable-object/{}", name.as_str()), &init)?;
     let mut resp = stub.fetch_with_request(req).await?;
     let status = resp.status_code();

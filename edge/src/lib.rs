@@ -35,6 +35,7 @@ mod sweep;
 mod timer;
 mod webcrypto;
 mod webhook;
+mod wire;
 mod workspace;
 
 pub use company::CompanyKms;

@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 /// One request to the object (JSON body of `POST https://company-kms/{company}`).
 /// Each admin command carries the actor recorded in the audit trail.
 #[derive(Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
+// Externally tagged for serde; `crate::wire` keeps the bytes on the wire
+// internally tagged (`{"op": …}`).
+#[serde(rename_all = "snake_case")]
 pub enum Command {
     /// Read the state (changes nothing).
     View,

@@ -232,7 +232,7 @@ impl CompanyKms {
             .ok_or_else(|| EdgeError::field("company", "missing"))?
             .parse()
             .map_err(CatalogError::from)?;
-        let command = req.json().await?;
+        let command = crate::wire::decode(&mut req).await?;
         self.dispatch(rid, &company, command).await
     }
 }

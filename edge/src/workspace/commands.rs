@@ -10,7 +10,9 @@ use keyswitch_shared::Actor;
 
 /// One request to [`super::WorkspaceVaults`].
 #[derive(Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
+// Externally tagged for serde; `crate::wire` keeps the bytes on the wire
+// internally tagged (`{"op": …}`).
+#[serde(rename_all = "snake_case")]
 pub enum Command {
     /// The vault table.
     List,

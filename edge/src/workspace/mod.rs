@@ -112,7 +112,7 @@ impl WorkspaceVaults {
             .and_then(|w| w.parse().ok())
             .ok_or_else(|| EdgeError::field("workspace", "missing"))?;
         self.record(&workspace).await?;
-        let command: Command = req.json().await?;
+        let command: Command = crate::wire::decode(&mut req).await?;
         self.answer(&workspace, command, rid).await
     }
 

@@ -301,12 +301,32 @@ mod tests {
     }
 
     #[test]
+    fn an_items_debug_names_it_and_redacts_its_secret() {
+        let item = ItemForm {
+            kind: ItemKind::Account,
+            name: "Payroll admin".into(),
+            username: Some("ops@contoso.example".into()),
+            secret: "hunter2-payroll".into(),
+            url: None,
+            notes: Some("rotated quarterly".into()),
+        };
+        let shown = format!("{item:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        for part in ["ItemForm", "Payroll admin", "[redacted]"] {
+            assert!(shown.contains(part), "{part}: {shown}");
+        }
+    }
+
+    #[test]
     fn replace_secret_parses_the_secret() {
         let f = ReplaceSecretForm {
             client_secret: " s3cret ".into(),
         };
         assert_eq!(f.parse().unwrap().secret(), "s3cret");
-        assert!(!format!("{f:?}").contains("s3cret"));
+        assert_eq!(
+            format!("{f:?}"),
+            "ReplaceSecretForm { client_secret: [redacted] }"
+        );
         let e = ReplaceSecretForm {
             client_secret: String::new(),
         }

@@ -315,10 +315,44 @@ mod tests {
         h.saw_key(Some(100));
         assert!(!h.probe_due(5 * MIN, Some(100)));
         assert!(h.probe_due(5 * MIN, Some(101)));
-        assert!(h.probe_due(PROBE_EVERY_MS, Some(100)));
+        // Daily, by the clock: not an hour after the last proof, nor a
+        // millisecond before the day is over (the constant is not its own
+        // oracle).
+        const HOUR: u64 = 60 * MIN;
+        assert!(!h.probe_due(HOUR + 1, Some(100)));
+        assert!(!h.probe_due(24 * HOUR - 1, Some(100)));
+        assert!(h.probe_due(24 * HOUR, Some(100)));
         let unknown = VaultHealth::default();
         assert!(unknown.probe_due(0, None));
         assert!(unknown.due(0));
+    }
+
+    #[test]
+    fn a_new_vault_is_healthy_since_its_creation_proved_the_key() {
+        let created = 1_700_000_000_000;
+        let h = VaultHealth::proven_at(created, 5 * MIN);
+        assert_eq!(h.state, HealthState::Healthy);
+        assert_eq!(h.since_ms, created);
+        assert_eq!(h.last_check_ms, Some(created));
+        assert_eq!(h.last_probe_ms, Some(created));
+        assert_eq!(h.next_check_ms, created + 5 * MIN);
+        assert!(!h.due(created + 5 * MIN - 1) && h.due(created + 5 * MIN));
+        assert!(!h.probe_due(created + 5 * MIN, None), "proven at creation");
+        assert_eq!((h.cause, h.error, h.failures), (None, None, 0));
+    }
+
+    #[test]
+    fn each_state_has_its_own_words_in_the_vault_table() {
+        let words = [
+            (HealthState::Unknown, "unknown", "Not checked yet"),
+            (HealthState::Healthy, "healthy", "Healthy"),
+            (HealthState::Degraded, "degraded", "Degraded"),
+            (HealthState::AccessLost, "access_lost", "Access lost"),
+        ];
+        for (state, name, label) in words {
+            assert_eq!((state.as_str(), state.label()), (name, label));
+            assert_eq!(serde_json::to_value(state).unwrap(), name);
+        }
     }
 
     #[test]

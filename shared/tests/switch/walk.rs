@@ -3678,6 +3678,8 @@ fn rewrap_now_re_wraps_with_the_current_version_and_keeps_the_kid_history() {
         result: Ok((k3.clone(), "rotated-blob".into())),
     });
     let attempt = r.attempt();
+    // The status shows the step it is at.
+    assert_eq!(r.m.rewrap_view().unwrap().step, RewrapStep::Verify);
     assert_eq!(
         calls_fx(&fx),
         vec![Fx::Do(Effect::VerifyRewrap {
