@@ -3,9 +3,9 @@
 //! for the secrets scan.
 
 use reqwest::header::HeaderMap;
-use serde_json::Value;
+use serde_json::{Value, json};
 
-use crate::{http, kms, record, worker_url};
+use crate::{call, fresh_company, http, kms, record, session, worker_url};
 
 /// `method` `path` on the worker as `token`: status, headers, body text.
 pub async fn call_with_headers(method: &str, path: &str, token: &str) -> (u16, HeaderMap, String) {
@@ -108,4 +108,20 @@ pub async fn assert_read_refused(path: &str, outsiders: &[&str], expired: &str) 
     crate::assert_error(&got, 401, "not_signed_in");
     let got = crate::call("GET", path, Some(expired), None).await;
     crate::assert_error(&got, 401, "not_signed_in");
+}
+
+/// A workspace with a platform-managed vault and its owner's session.
+pub async fn workspace_with_vault(prefix: &str) -> (String, String, String) {
+    let ws = fresh_company(prefix);
+    let token = session("workspace_owner", &[&ws]).await;
+    let (s, v) = call(
+        "POST",
+        &format!("/api/workspaces/{ws}/vaults"),
+        Some(&token),
+        Some(json!({"name": "Cloud", "strategy": "cloud"})),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    let vault = v["id"].as_str().expect("vault id").to_owned();
+    (ws, token, vault)
 }

@@ -11,10 +11,10 @@
 use std::collections::BTreeSet;
 
 use keyswitch_integration::audit_helpers::{
-    all_pages_of, assert_read_refused, call_with_headers, header,
+    all_pages_of, assert_read_refused, call_with_headers, header, workspace_with_vault,
 };
 use keyswitch_integration::{assert_error, call, fresh_company, kms, session, session_with_ttl};
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::task::JoinSet;
 
 /// Entries each long trail gets: more than four of the worker's download
@@ -248,22 +248,6 @@ async fn a_long_company_trail_downloads_in_full_as_both_files() {
         &[],
     )
     .await;
-}
-
-/// A workspace with a platform-managed vault and its owner's session.
-async fn workspace_with_vault(prefix: &str) -> (String, String, String) {
-    let ws = fresh_company(prefix);
-    let token = session("workspace_owner", &[&ws]).await;
-    let (s, v) = call(
-        "POST",
-        &format!("/api/workspaces/{ws}/vaults"),
-        Some(&token),
-        Some(json!({"name": "Cloud", "strategy": "cloud"})),
-    )
-    .await;
-    assert_eq!(s, 201, "{v}");
-    let vault = v["id"].as_str().expect("vault id").to_owned();
-    (ws, token, vault)
 }
 
 #[tokio::test]

@@ -3,8 +3,9 @@
 //! newest page reaches the oldest event with no gap and no duplicate, newest
 //! first, and the last page says so (`next_cursor: null`).
 
+use keyswitch_integration::audit_helpers::workspace_with_vault;
 use keyswitch_integration::{assert_error, call, fresh_company, kms, session};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// Reads `path` page by page (`limit` events each); returns every page.
 async fn pages(path: &str, token: &str, limit: usize) -> Vec<Vec<Value>> {
@@ -103,17 +104,7 @@ async fn the_company_trail_pages_through_every_event() {
 
 #[tokio::test]
 async fn the_vault_trail_pages_through_every_event() {
-    let ws = fresh_company("ws-audit-page");
-    let token = session("workspace_owner", &[&ws]).await;
-    let (s, v) = call(
-        "POST",
-        &format!("/api/workspaces/{ws}/vaults"),
-        Some(&token),
-        Some(json!({"name": "Cloud", "strategy": "cloud"})),
-    )
-    .await;
-    assert_eq!(s, 201, "{v}");
-    let vault = v["id"].as_str().expect("vault id").to_owned();
+    let (ws, token, vault) = workspace_with_vault("ws-audit-page").await;
     for _ in 0..6 {
         let (s, v) = call(
             "POST",
