@@ -6,6 +6,7 @@
 
 mod common;
 mod export_offer;
+mod monitor;
 mod props;
 mod recovery;
 mod walk;

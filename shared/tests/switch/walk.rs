@@ -172,7 +172,7 @@ fn to_finalizing(r: &mut Run, tenants: &[TenantRef]) {
 }
 
 /// Through the final read: the re-wrap runs (commit issued).
-fn to_wrap(r: &mut Run, tenants: &[TenantRef]) {
+pub(crate) fn to_wrap(r: &mut Run, tenants: &[TenantRef]) {
     to_finalizing(r, tenants);
     let attempt = r.attempt();
     r.ok(Event::InventoryRead {
@@ -852,6 +852,50 @@ fn a_registry_write_is_owed_until_answered_and_sent_again_by_the_alarm() {
     assert_eq!(
         without_alarm(&fx),
         vec![audit_note(SYSTEM, A::KeyReleased, O::Succeeded, &note)]
+    );
+}
+
+#[test]
+fn a_release_replaces_a_bind_still_owed_for_the_same_key() {
+    // The company moves off its key before the registry answered the bind:
+    // only the release is owed (a bind sent again after it would leave the
+    // company bound to a key it no longer uses).
+    let mut r = Run::new(new_company());
+    to_wrap(&mut r, &[m365(VAULT_TENANT)]);
+    let attempt = r.attempt();
+    r.ok(Event::Wrapped {
+        attempt,
+        result: Ok((kid(&target(1), 2), "azure-blob".into())),
+    });
+    let attempt = r.attempt();
+    r.ok(Event::WrapVerified {
+        attempt,
+        result: Ok(()),
+    });
+    let key = RegistryKey::of(&target(1).vault_uri, &target(1).key_name);
+    let bind = r.m.registry_writes()[0].attempt;
+    r.ok(Event::MoveToAwsKms {
+        actor: admin(),
+        key_id: "k-1".into(),
+    });
+    let attempt = r.attempt();
+    r.ok(Event::MovedToAws {
+        attempt,
+        result: Ok((
+            "arn:aws:kms:eu-west-1:111122223333:key/k-1".into(),
+            "aws-blob".into(),
+        )),
+    });
+    let writes = r.m.registry_writes();
+    assert_eq!(writes.len(), 1, "{writes:?}");
+    assert!(writes[0].key == key && !writes[0].bind, "{writes:?}");
+    assert_eq!(
+        r.refused(Event::BindingRecorded {
+            attempt: bind,
+            result: Ok(0)
+        }),
+        stale(),
+        "the bind's late answer no longer counts"
     );
 }
 
@@ -3613,7 +3657,7 @@ fn a_round_sign_in_answered_while_a_setup_is_pending_does_not_reopen_the_window(
 
 // ---------- rotation: the re-wrap with a new key version ----------
 
-fn azure_of(k: &KeyId) -> Provider {
+pub(crate) fn azure_of(k: &KeyId) -> Provider {
     Provider::AzureKeyVault {
         vault_uri: k.vault(),
         key_name: k.name(),
@@ -3762,7 +3806,7 @@ fn the_kid_history_keeps_the_last_hundred_versions() {
 }
 
 /// A healthy GET of the key whose current version is `kid`.
-fn key_seen(kid: KeyId) -> keyswitch_shared::health::KeySeen {
+pub(crate) fn key_seen(kid: KeyId) -> keyswitch_shared::health::KeySeen {
     keyswitch_shared::health::KeySeen {
         kid,
         kty: "RSA-HSM".into(),
@@ -3782,7 +3826,7 @@ fn key_seen(kid: KeyId) -> keyswitch_shared::health::KeySeen {
 
 /// *Check now*; the GET names `current` as the key's current version (the
 /// probe, if one follows, succeeds). Returns the effects of the GET's answer.
-fn health_check_sees(r: &mut Run, current: &KeyId) -> Vec<Effect> {
+pub(crate) fn health_check_sees(r: &mut Run, current: &KeyId) -> Vec<Effect> {
     let fx = r.ok(Event::CheckNow { actor: admin() });
     let attempt = fx
         .iter()
@@ -4100,7 +4144,7 @@ fn a_wrap_answered_with_another_version_never_commits() {
 }
 
 /// When the monitor of the Azure key in force checks next.
-fn next_health_check(r: &Run) -> u64 {
+pub(crate) fn next_health_check(r: &Run) -> u64 {
     r.m.monitor()
         .health
         .next_check_at_ms
