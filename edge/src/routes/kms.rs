@@ -151,7 +151,7 @@ pub async fn post_check(req: Request, ctx: Ctx) -> Answer {
 }
 
 /// An action without a body: the object's view after it, as [`KmsAnswer`].
-async fn action(req: Request, ctx: Ctx, command: impl FnOnce(Actor) -> Command) -> Answer {
+async fn action(req: Request, ctx: Ctx, command: fn(Actor) -> Command) -> Answer {
     let (actor, company) = caller(&req, &ctx).await?;
     let view: View = do_client::call(&ctx.env, &ctx.data, &company, &command(actor)).await?;
     answer(&ctx.env, &company, view)
