@@ -13,6 +13,7 @@ pub mod kms;
 pub mod oauth;
 pub mod openapi;
 pub mod operator;
+pub mod overview;
 pub mod read_copy;
 pub mod sign_in;
 pub mod tenants;
