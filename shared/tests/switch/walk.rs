@@ -4508,6 +4508,74 @@ fn check_configuration_names_the_check_a_key_vault_refusal_belongs_to() {
     assert_eq!(throttling.status, S::Problem);
 }
 
+/// Check configuration reports the key's size and type as Key Vault sent
+/// them: a modulus with a leading zero byte (some encoders add one) is
+/// still measured from its first set bit, a modulus whose top bit is clear
+/// (4,095 bits) is named by its exact size, and a `kty` that is not RSA is
+/// named with what it is (letters, digits and dashes only: `EC-HSM`, and
+/// markup stripped from a forged one).
+#[test]
+fn check_configuration_reports_the_keys_size_and_type_as_sent() {
+    use keyswitch_shared::keyvault::encode_base64url;
+    use keyswitch_shared::rotation::{CheckObservations, CheckScope, CheckStatus as S};
+    let mut r = Run::new(new_company());
+    to_tested(&mut r);
+    let t = target(1);
+    let versionless = KeyId::new(&t.vault_uri, &t.key_name, None);
+    let mut check = |b| {
+        r.ok(Event::CheckConfiguration { actor: admin() });
+        let report = check_report(
+            &mut r,
+            CheckScope::Pending,
+            &versionless,
+            CheckObservations {
+                token: Some(Ok(())),
+                key: Some(Ok(b)),
+                probe: None,
+                dry_run: None,
+                inventory: Some(Ok(Inventory::default())),
+            },
+        );
+        let item = |id: &str| report.checks.iter().find(|c| c.id == id).expect(id).clone();
+        (item("key_type"), item("key_size"))
+    };
+    let with_n = |n: Vec<u8>| {
+        let mut b = bundle_for(&kid(&t, 1), 4096);
+        b.key.n = Some(encode_base64url(&n));
+        b
+    };
+    // 4,096 bits behind a leading zero byte: still 4,096.
+    let mut n = vec![0u8];
+    n.extend(vec![0xc3u8; 512]);
+    let (_, size) = check(with_n(n));
+    assert_eq!(
+        (size.status, size.detail.as_deref()),
+        (S::Ok, Some("4096 bits"))
+    );
+    // Top byte 0x7f: 4,095 bits, named exactly.
+    let mut n = vec![0x7fu8; 512];
+    n[511] = 0x01;
+    let (_, size) = check(with_n(n));
+    assert_eq!(size.status, S::Problem);
+    let problem = size.problem.expect("the size problem");
+    assert_eq!(problem.code, "key_size_not_supported");
+    assert!(problem.message.contains("RSA 4095,"), "{}", problem.message);
+    // Not RSA: the type is named as sent, stripped to a safe alphabet.
+    for (kty, named) in [("EC-HSM", "EC-HSM"), ("oct<b>x</b>", "octbxb")] {
+        let mut b = bundle_for(&kid(&t, 1), 4096);
+        b.key.kty = kty.into();
+        let (ty, size) = check(b);
+        assert_eq!(ty.status, S::Problem, "{kty}");
+        let problem = ty.problem.expect("the type problem");
+        assert_eq!(problem.code, "key_wrong_type");
+        assert_eq!(
+            problem.message,
+            format!("The key is of type {named}, but an RSA key is required")
+        );
+        assert_eq!(size.status, S::Skipped, "{kty}");
+    }
+}
+
 #[test]
 fn check_configuration_shows_which_backup_set_tenants_the_setup_has_verified() {
     use keyswitch_shared::rotation::{CheckObservations, CheckScope, CheckStatus};
