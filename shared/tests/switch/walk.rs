@@ -4268,6 +4268,9 @@ fn check_configuration_rates_the_keys_validity_window() {
             CheckStatus::Problem,
             Some("key_not_yet_valid"),
         ),
+        // Active since yesterday, or from this very second: valid.
+        (Some(-DAY), None, CheckStatus::Ok, None),
+        (Some(0), Some(40 * DAY), CheckStatus::Ok, None),
     ];
     for (nbf, exp, want, code) in cases {
         r.ok(Event::CheckConfiguration { actor: admin() });
@@ -4573,6 +4576,43 @@ fn check_configuration_reports_the_keys_size_and_type_as_sent() {
             format!("The key is of type {named}, but an RSA key is required")
         );
         assert_eq!(size.status, S::Skipped, "{kty}");
+    }
+    // The operations the key lacks are named, each exactly; a key that
+    // allows more than wrap and unwrap is fine.
+    for (ops, lacking) in [
+        (&["wrapKey"][..], Some("The key does not permit unwrapKey")),
+        (&["unwrapKey"][..], Some("The key does not permit wrapKey")),
+        (
+            &[][..],
+            Some("The key does not permit wrapKey and unwrapKey"),
+        ),
+        (&["sign", "unwrapKey", "wrapKey"][..], None),
+    ] {
+        let mut b = bundle_for(&kid(&t, 1), 4096);
+        b.key.key_ops = ops.iter().map(|o| (*o).to_owned()).collect();
+        r.ok(Event::CheckConfiguration { actor: admin() });
+        let report = check_report(
+            &mut r,
+            CheckScope::Pending,
+            &versionless,
+            CheckObservations {
+                token: Some(Ok(())),
+                key: Some(Ok(b)),
+                probe: None,
+                dry_run: None,
+                inventory: Some(Ok(Inventory::default())),
+            },
+        );
+        let item = report
+            .checks
+            .iter()
+            .find(|c| c.id == "key_ops")
+            .expect("key_ops");
+        assert_eq!(
+            item.problem.as_ref().map(|p| p.message.as_str()),
+            lacking,
+            "{ops:?}"
+        );
     }
 }
 
