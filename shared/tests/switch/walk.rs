@@ -4259,6 +4259,8 @@ fn check_configuration_rates_the_keys_validity_window() {
     let cases = [
         (None, None, CheckStatus::Ok, None),
         (None, Some(40 * DAY), CheckStatus::Ok, None),
+        (None, Some(30 * DAY), CheckStatus::Ok, None),
+        (None, Some(30 * DAY - 1), CheckStatus::Warning, None),
         (None, Some(29 * DAY), CheckStatus::Warning, None),
         (None, Some(2 * DAY), CheckStatus::Warning, None),
         (None, Some(-10), CheckStatus::Problem, Some("key_expired")),
@@ -4614,6 +4616,70 @@ fn check_configuration_reports_the_keys_size_and_type_as_sent() {
             "{ops:?}"
         );
     }
+}
+
+/// The throttling headroom names Key Vault's limit for the key's type and
+/// size (per 10 s: RSA 2,048 4,000; 3,072 1,000; 4,096 500; HSM keys half),
+/// and the backup-set check says "no backup set" only when the inventory
+/// lists neither a tenant nor a set that cannot be verified.
+#[test]
+fn check_configuration_names_the_keys_throttling_limit_and_an_empty_inventory() {
+    use keyswitch_shared::rotation::{CheckObservations, CheckScope};
+    let mut r = Run::new(new_company());
+    to_tested(&mut r);
+    let t = target(1);
+    let versionless = KeyId::new(&t.vault_uri, &t.key_name, None);
+    let mut check = |b, inventory| {
+        r.ok(Event::CheckConfiguration { actor: admin() });
+        check_report(
+            &mut r,
+            CheckScope::Pending,
+            &versionless,
+            CheckObservations {
+                token: Some(Ok(())),
+                key: Some(Ok(b)),
+                probe: Some(Ok(())),
+                dry_run: None,
+                inventory: Some(Ok(inventory)),
+            },
+        )
+    };
+    for (kty, bits, limit) in [
+        ("RSA", 2048, 4000),
+        ("RSA", 3072, 1000),
+        ("RSA", 4096, 500),
+        ("RSA-HSM", 2048, 2000),
+        ("RSA-HSM", 3072, 500),
+        ("RSA-HSM", 4096, 250),
+    ] {
+        let mut b = bundle_for(&kid(&t, 1), bits);
+        b.key.kty = kty.into();
+        let report = check(b, Inventory::default());
+        let detail = report
+            .checks
+            .iter()
+            .find(|c| c.id == "throttling")
+            .and_then(|c| c.detail.clone())
+            .unwrap_or_default();
+        assert!(
+            detail.starts_with(&format!("Key Vault allows {limit} operations per 10 s")),
+            "{kty} {bits}: {detail}"
+        );
+    }
+    let empty = |report: &keyswitch_shared::rotation::CheckReport| {
+        report.checks.iter().any(|c| {
+            c.id == "backup_sets"
+                && c.detail.as_deref() == Some("the inventory lists no backup set")
+        })
+    };
+    let b = || bundle_for(&kid(&t, 1), 4096);
+    assert!(empty(&check(b(), Inventory::default())));
+    let only_unverifiable = Inventory {
+        tenants: vec![],
+        unverifiable: unverifiable_sets(),
+    };
+    assert!(!empty(&check(b(), only_unverifiable)));
+    assert!(!empty(&check(b(), inventory(&[m365(VAULT_TENANT)]))));
 }
 
 #[test]
