@@ -9,7 +9,7 @@ use keyswitch_shared::switch::{Company, Effect, Event, RegistryKey, WrappedKey};
 use keyswitch_shared::{AuditAction as A, CatalogError, KeyId, Outcome as O};
 
 use crate::common::*;
-use crate::walk::{azure_of, health_check_sees, key_seen, next_health_check, to_wrap};
+use crate::walk::{azure_of, commit, health_check_sees, key_seen, next_health_check};
 
 /// The last GET of the key among `fx` (it supersedes any before it): its
 /// attempt and whether it asks for a fresh token.
@@ -60,18 +60,7 @@ fn health_webhooks(r: &Run) -> usize {
 /// A switch to vault 1 through its wrap check, which commits it (key
 /// version 2); returns the kid and the commit's effects.
 fn switch(r: &mut Run) -> (KeyId, Vec<Effect>) {
-    to_wrap(r, &[m365(VAULT_TENANT)]);
-    let k = kid(&target(1), 2);
-    let attempt = r.attempt();
-    r.ok(Event::Wrapped {
-        attempt,
-        result: Ok((k.clone(), "azure-blob".into())),
-    });
-    let attempt = r.attempt();
-    let fx = r.ok(Event::WrapVerified {
-        attempt,
-        result: Ok(()),
-    });
+    let (k, fx) = commit(r, &[m365(VAULT_TENANT)]);
     assert_eq!(r.m.provider(), &azure_of(&k));
     (k, fx)
 }

@@ -172,7 +172,7 @@ fn to_finalizing(r: &mut Run, tenants: &[TenantRef]) {
 }
 
 /// Through the final read: the re-wrap runs (commit issued).
-pub(crate) fn to_wrap(r: &mut Run, tenants: &[TenantRef]) {
+fn to_wrap(r: &mut Run, tenants: &[TenantRef]) {
     to_finalizing(r, tenants);
     let attempt = r.attempt();
     r.ok(Event::InventoryRead {
@@ -183,8 +183,10 @@ pub(crate) fn to_wrap(r: &mut Run, tenants: &[TenantRef]) {
     assert!(r.m.setup().unwrap().commit_issued());
 }
 
-/// A whole switch to vault 1 (key version 2).
-pub(crate) fn complete(r: &mut Run, tenants: &[TenantRef]) -> KeyId {
+/// A switch to vault 1 (key version 2) through its wrap check, which
+/// commits it; the registry has not answered the bind. Returns the kid and
+/// the commit's effects.
+pub(crate) fn commit(r: &mut Run, tenants: &[TenantRef]) -> (KeyId, Vec<Effect>) {
     to_wrap(r, tenants);
     let k = kid(&target(1), 2);
     let attempt = r.attempt();
@@ -193,11 +195,17 @@ pub(crate) fn complete(r: &mut Run, tenants: &[TenantRef]) -> KeyId {
         result: Ok((k.clone(), "azure-blob".into())),
     });
     let attempt = r.attempt();
-    r.ok(Event::WrapVerified {
+    let fx = r.ok(Event::WrapVerified {
         attempt,
         result: Ok(()),
     });
     assert_eq!(r.m.stage(), Stage::Done);
+    (k, fx)
+}
+
+/// A whole switch to vault 1 (key version 2).
+pub(crate) fn complete(r: &mut Run, tenants: &[TenantRef]) -> KeyId {
+    let (k, _) = commit(r, tenants);
     // The key-binding registry records the company on the key.
     let attempt = r.m.registry_writes()[0].attempt;
     r.ok(Event::BindingRecorded {
@@ -743,18 +751,7 @@ fn platform_to_azure_with_the_exact_effects_of_every_step() {
 #[test]
 fn a_registry_write_is_owed_until_answered_and_sent_again_by_the_alarm() {
     let mut r = Run::new(new_company());
-    to_wrap(&mut r, &[m365(VAULT_TENANT)]);
-    let attempt = r.attempt();
-    r.ok(Event::Wrapped {
-        attempt,
-        result: Ok((kid(&target(1), 2), "azure-blob".into())),
-    });
-    let attempt = r.attempt();
-    r.ok(Event::WrapVerified {
-        attempt,
-        result: Ok(()),
-    });
-    assert_eq!(r.m.stage(), Stage::Done);
+    commit(&mut r, &[m365(VAULT_TENANT)]);
     let key = RegistryKey::of(&target(1).vault_uri, &target(1).key_name);
     let first = r.m.registry_writes()[0].clone();
     assert!(first.bind && first.key == key, "{first:?}");
@@ -861,17 +858,7 @@ fn a_release_replaces_a_bind_still_owed_for_the_same_key() {
     // only the release is owed (a bind sent again after it would leave the
     // company bound to a key it no longer uses).
     let mut r = Run::new(new_company());
-    to_wrap(&mut r, &[m365(VAULT_TENANT)]);
-    let attempt = r.attempt();
-    r.ok(Event::Wrapped {
-        attempt,
-        result: Ok((kid(&target(1), 2), "azure-blob".into())),
-    });
-    let attempt = r.attempt();
-    r.ok(Event::WrapVerified {
-        attempt,
-        result: Ok(()),
-    });
+    commit(&mut r, &[m365(VAULT_TENANT)]);
     let key = RegistryKey::of(&target(1).vault_uri, &target(1).key_name);
     let bind = r.m.registry_writes()[0].attempt;
     r.ok(Event::MoveToAwsKms {
