@@ -12,8 +12,9 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use worker::{ListOptions, Storage, Url};
 
-use crate::batch::{self, Batch};
+use crate::batch::Batch;
 use crate::error::EdgeError;
+use crate::stored;
 
 const SEQ: &str = "audit_seq";
 const PREFIX: &str = "audit/";
@@ -72,7 +73,7 @@ pub async fn prepare<E: Event>(
     if events.is_empty() {
         return Ok(());
     }
-    let mut seq = storage.get::<u64>(SEQ).await?.unwrap_or(0);
+    let mut seq = stored::get::<u64>(storage, SEQ).await?.unwrap_or(0);
     for mut event in events {
         seq += 1;
         event.set_seq(seq);
@@ -166,7 +167,7 @@ async fn older<E: Event>(
     let map = storage.list_with_options(options).await?;
     let mut events = Vec::with_capacity(limit);
     for value in map.values() {
-        events.push(batch::decode::<E>(value.map_err(worker::Error::from)?)?);
+        events.push(stored::record::<E>(&value.map_err(worker::Error::from)?)?);
     }
     Ok(events)
 }

@@ -1,10 +1,9 @@
 //! Writes to a Durable Object's storage that belong together: one
 //! `putMultiple` (atomic), so a state change and the audit events that
 //! describe it are stored together or not at all. Values are stored as
-//! serde values (structured clone), never as JSON text.
+//! serde values (structured clone), never as JSON text; `stored` reads them.
 
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use wasm_bindgen::JsValue;
 use worker::Storage;
 
@@ -47,26 +46,5 @@ impl Batch {
             storage.put_multiple_raw(self.object).await?;
         }
         Ok(())
-    }
-}
-
-/// Reads a stored record: a serde value, or JSON text (how records were
-/// stored before every value became a serde value).
-pub fn decode<T: DeserializeOwned>(value: JsValue) -> Result<T, EdgeError> {
-    match value.as_string() {
-        Some(text) => Ok(serde_json::from_str(&text)?),
-        None => Ok(serde_wasm_bindgen::from_value(value).map_err(worker::Error::from)?),
-    }
-}
-
-/// Reads one stored record by key, stored either way (see [`decode`]).
-pub async fn get<T: DeserializeOwned>(
-    storage: &Storage,
-    key: &str,
-) -> Result<Option<T>, EdgeError> {
-    match storage.get::<serde_json::Value>(key).await? {
-        None => Ok(None),
-        Some(serde_json::Value::String(text)) => Ok(Some(serde_json::from_str(&text)?)),
-        Some(value) => Ok(Some(serde_json::from_value(value)?)),
     }
 }

@@ -57,12 +57,12 @@ impl DurableObject for KeyBindings {
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
-        let Ok(command) = req.json::<RegistryCommand>().await else {
+        let text = req.text().await?;
+        let Ok(command) = serde_json::from_str::<RegistryCommand>(&text) else {
             return Response::error("not a registry command", 400);
         };
         let storage = self.state.storage();
-        let mut companies = storage
-            .get::<BTreeSet<String>>(COMPANIES)
+        let mut companies = crate::stored::get::<BTreeSet<String>>(&storage, COMPANIES)
             .await?
             .unwrap_or_default();
         let changed = match &command {

@@ -31,6 +31,7 @@ mod providers;
 mod request_id;
 mod routes;
 mod session;
+mod stored;
 mod sweep;
 mod timer;
 mod webcrypto;

@@ -29,7 +29,7 @@ pub fn encode<C: Serialize>(command: &C) -> Result<String, serde_json::Error> {
 /// The command in a Durable Object's request body.
 pub async fn decode<C: DeserializeOwned>(req: &mut Request) -> worker::Result<C> {
     let value = js_sys::JSON::parse(&req.text().await?)?;
-    Ok(serde_wasm_bindgen::from_value(untagged(value))?)
+    crate::stored::from_js(&untagged(value))
 }
 
 /// `"view"` → `{"op": "view"}`; `{"start": {…}}` → `{"op": "start", …}`.

@@ -14,6 +14,7 @@ use crate::audit;
 use crate::batch::Batch;
 use crate::crypto::SecretKey;
 use crate::request_id::RequestId;
+use crate::stored;
 
 /// Storage key of the model.
 const MODEL: &str = "company";
@@ -26,7 +27,7 @@ impl CompanyKms {
             return Ok(model.clone());
         }
         let storage = self.state.storage();
-        let model = match storage.get::<Company>(MODEL).await? {
+        let model = match stored::get::<Company>(&storage, MODEL).await? {
             Some(model) => model,
             None => {
                 let company_key = SecretKey::generate()?;
@@ -55,7 +56,7 @@ impl CompanyKms {
         if let Some(model) = self.model.borrow().as_ref() {
             return Ok(Some(model.clone()));
         }
-        Ok(self.state.storage().get::<Company>(MODEL).await?)
+        Ok(stored::get::<Company>(&self.state.storage(), MODEL).await?)
     }
 
     /// Writes `model` and `audits` in one transaction. Memory is updated

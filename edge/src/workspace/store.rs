@@ -21,8 +21,9 @@ use keyswitch_shared::vaults::{ItemId, StoredItem, VaultAuditEvent, VaultId, Wor
 use worker::{ListOptions, Storage};
 
 use crate::audit;
-use crate::batch::{self, Batch};
+use crate::batch::Batch;
 use crate::error::EdgeError;
+use crate::stored;
 
 const DEFAULT_VAULT: &str = "default_vault";
 const WORKSPACE_ID: &str = "workspace_id";
@@ -53,7 +54,7 @@ pub async fn load(storage: &Storage) -> Res<Workspace> {
     let mut records = Vec::new();
     let mut counted = Batch::new();
     for value in map.values() {
-        let mut record: VaultRecord = batch::decode(value.map_err(worker::Error::from)?)?;
+        let mut record: VaultRecord = stored::record(&value.map_err(worker::Error::from)?)?;
         if record.lacks_item_count() {
             let count = count_items(storage, record.id()).await?;
             record = record.with_item_count(count);
@@ -62,8 +63,10 @@ pub async fn load(storage: &Storage) -> Res<Workspace> {
         records.push(record);
     }
     counted.commit(storage).await?;
-    let default = storage.get::<VaultId>(DEFAULT_VAULT).await?;
-    let outbox = storage.get::<Outbox>(OUTBOX).await?.unwrap_or_default();
+    let default = stored::get::<VaultId>(storage, DEFAULT_VAULT).await?;
+    let outbox = stored::get::<Outbox>(storage, OUTBOX)
+        .await?
+        .unwrap_or_default();
     Workspace::restore(records, default)
         .map(|w| w.with_outbox(outbox))
         .map_err(|e| EdgeError::Worker(e.to_string().into()))
@@ -107,7 +110,7 @@ pub async fn persist(
 
 /// One stored item, if there is one.
 pub async fn item(storage: &Storage, vault: &VaultId, item: &ItemId) -> Res<Option<StoredItem>> {
-    batch::get(storage, &item_key(vault, item)).await
+    Ok(stored::get_record(storage, &item_key(vault, item)).await?)
 }
 
 /// A vault's items, oldest first.
@@ -118,8 +121,8 @@ pub async fn items(storage: &Storage, vault: &VaultId) -> Res<Vec<StoredItem>> {
         .await?;
     let mut out = Vec::new();
     for value in map.values() {
-        out.push(batch::decode::<StoredItem>(
-            value.map_err(worker::Error::from)?,
+        out.push(stored::record::<StoredItem>(
+            &value.map_err(worker::Error::from)?,
         )?);
     }
     out.sort_by(|a, b| a.created_at_ms.cmp(&b.created_at_ms).then(a.id.cmp(&b.id)));
@@ -128,7 +131,7 @@ pub async fn items(storage: &Storage, vault: &VaultId) -> Res<Vec<StoredItem>> {
 
 /// The workspace this object serves, as first recorded.
 pub async fn workspace_id(storage: &Storage) -> Res<Option<WorkspaceId>> {
-    Ok(storage.get::<WorkspaceId>(WORKSPACE_ID).await?)
+    Ok(stored::get::<WorkspaceId>(storage, WORKSPACE_ID).await?)
 }
 
 /// Records the workspace this object serves.

@@ -3,6 +3,7 @@
 use super::company::Company;
 use super::ctx::Policy;
 use crate::api::{ExportOffer, ExportVerification, FinalizeProgress, KeyHealth, PendingSetup};
+use crate::catalog::CatalogError;
 use crate::health::HealthState;
 use crate::provider::Provider;
 use crate::rotation::{KidReason, KidRecord, RewrapProgress};
@@ -112,10 +113,33 @@ impl Company {
     pub fn export_offer(&self, now: i64, policy: &Policy) -> ExportOffer {
         if self.export.is_open_at(now, policy.export_window_secs) {
             ExportOffer::Open
-        } else if !self.stage().is_pending() && self.provider != Provider::Platform {
+        } else if self.round_refusal().is_none() {
             ExportOffer::Reverify
         } else {
             ExportOffer::Unavailable
+        }
+    }
+
+    /// Why a re-verification round cannot start now, or `None` when it can:
+    /// the one rule behind both the screen's offer ([`Self::export_offer`])
+    /// and the model's answer to `BeginExportRound` and the empty-round
+    /// confirmation. A round reopens the export of a completed switch, so
+    /// it needs a switch to have completed (the company key is under a key
+    /// of the company's own, not the platform's) and no setup pending (its
+    /// sign-ins would not count).
+    #[must_use]
+    pub fn round_refusal(&self) -> Option<CatalogError> {
+        if self.stage().is_pending() {
+            Some(pending_conflict())
+        } else if self.provider == Provider::Platform {
+            Some(CatalogError::Conflict {
+                reason: "The company key is still under the CyberSentriq-managed key: \
+                         there is no switch whose export a re-verification could reopen; \
+                         switch to your own key first"
+                    .into(),
+            })
+        } else {
+            None
         }
     }
 
@@ -194,5 +218,12 @@ impl Company {
                 )
             }),
         })
+    }
+}
+
+/// A step that cannot run while a Manage KMS setup is pending.
+pub(super) fn pending_conflict() -> CatalogError {
+    CatalogError::Conflict {
+        reason: "A Manage KMS setup is pending; finish or cancel it first".into(),
     }
 }

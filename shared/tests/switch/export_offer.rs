@@ -92,3 +92,56 @@ fn a_window_that_ends_by_itself_offers_the_re_verification() {
         CatalogError::ExportWindowExpired { .. }
     ));
 }
+
+/// The model refuses a round on the rule the screen offers it by: a company
+/// still on the platform's key (never switched, or its first setup
+/// cancelled) cannot start a re-verification, confirm an empty one, or get
+/// an export window by any call, though the API, unlike the screen, lets an
+/// admin send those events. Nothing changes on a refusal.
+#[test]
+fn a_company_on_the_platform_key_gets_no_round_by_any_call() {
+    let mut r = Run::new(new_company());
+    let refuse_both = |r: &mut Run| {
+        let before = r.m.clone();
+        for event in [
+            Event::BeginExportRound { actor: admin() },
+            Event::ConfirmNoExportTenants { actor: admin() },
+        ] {
+            let error = r.refused(event);
+            let CatalogError::Conflict { reason } = &error else {
+                panic!("a conflict, not {error:?}");
+            };
+            assert!(reason.contains("switch to your own key first"), "{reason}");
+            assert_eq!(error.code(), "conflict");
+        }
+        assert_eq!(r.m, before, "a refusal changes nothing");
+        assert_eq!(offer(r), ExportOffer::Unavailable);
+    };
+    refuse_both(&mut r);
+    // A first setup started and cancelled: still the platform's key.
+    r.ok(start_event(1));
+    cancel(&mut r);
+    assert_eq!(*r.m.provider(), keyswitch_shared::Provider::Platform);
+    refuse_both(&mut r);
+    // The export itself stays refused as unavailable (audited, no key).
+    let fx = r.fx(r.export());
+    assert!(
+        fx.contains(&audit_note(
+            ADMIN,
+            A::CompanyKeyExport,
+            O::Refused,
+            "export_not_available"
+        )),
+        "{fx:?}"
+    );
+    // Once a switch completes, the same calls are accepted.
+    complete(&mut r, &[m365(VAULT_TENANT)]);
+    r.ok(r.export());
+    let attempt = r.attempt();
+    r.ok(Event::Exported {
+        attempt,
+        result: Ok(()),
+    });
+    assert_eq!(offer(&r), ExportOffer::Reverify);
+    r.ok(Event::BeginExportRound { actor: admin() });
+}

@@ -215,3 +215,56 @@ async fn a_state_of_an_earlier_round_or_answered_during_a_new_setup_does_not_reo
     );
     assert_error(&export(&company, &t).await, 409, "export_not_available");
 }
+
+/// A company still on the platform's key has no switch whose export a
+/// re-verification could reopen. The screen offers none; the API, which an
+/// admin can call directly, refuses the round and its empty confirmation
+/// with the same rule (409 `conflict`, saying why), audits the refusals,
+/// and opens no window: the export stays `export_not_available`.
+#[tokio::test]
+async fn a_company_on_the_platform_key_cannot_start_a_round_through_the_api() {
+    let w = world(true, 2048).await;
+    let company = m365_company("it-xplat", &w).await;
+    let t = session("company_admin", &[&company]).await;
+    let before = window(&company, &t).await;
+    assert_eq!(before["offer"], "unavailable", "{before}");
+    assert_eq!(before["export_open"], false, "{before}");
+    for path in [
+        "export/verification",
+        "export/verification/confirm-no-tenants",
+    ] {
+        let r = call("POST", &format!("{}/{path}", kms(&company)), Some(&t), None).await;
+        assert_error(&r, 409, "conflict");
+        assert!(
+            r.1["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("switch to your own key first"),
+            "{path}: {}",
+            r.1
+        );
+    }
+    assert_eq!(window(&company, &t).await, before, "nothing changed");
+    assert_error(&export(&company, &t).await, 409, "export_not_available");
+    let refused: Vec<_> = trail(&company, &t)
+        .await
+        .iter()
+        .filter(|e| e["outcome"] == "refused")
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap_or_default().to_owned(),
+                e["detail"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        refused,
+        [
+            ("company_key_export", "export_not_available"),
+            ("export_no_tenants_confirmed", "conflict"),
+            ("export_verification_started", "conflict"),
+        ]
+        .map(|(a, d)| (a.to_owned(), d.to_owned())),
+        "each refusal audited, newest first"
+    );
+}

@@ -10,11 +10,7 @@ use crate::switch::effect::{Effect, Reply};
 use crate::switch::event::Inventory;
 use crate::switch::model::{Tenant, TenantStatus};
 
-fn pending_conflict() -> CatalogError {
-    CatalogError::Conflict {
-        reason: "A Manage KMS setup is pending; finish or cancel it first".into(),
-    }
-}
+use crate::switch::view::pending_conflict;
 
 /// The one-time export: refused while another step runs, when the window
 /// is closed (audited here: the window was used), when it has ended, and
@@ -93,9 +89,13 @@ pub(super) fn exported(
     Ok(())
 }
 
+/// A round starts on the rule the screen offers it by
+/// ([`crate::switch::Company::round_refusal`]): never for a company still
+/// on the platform's key, so no API call can open an export the screen
+/// does not offer.
 pub(super) fn begin_round(s: &mut Step<'_>, actor: Actor) -> Result<(), CatalogError> {
-    if s.m.stage().is_pending() {
-        return Err(pending_conflict());
+    if let Some(error) = s.m.round_refusal() {
+        return Err(error);
     }
     s.idle()?;
     let attempt = s.lease(Op::ExportRound {
@@ -111,8 +111,8 @@ pub(super) fn begin_round(s: &mut Step<'_>, actor: Actor) -> Result<(), CatalogE
 /// the export by itself. The inventory is read once more; the confirmation
 /// counts only if it still lists none ([`round_listed`]).
 pub(super) fn confirm_empty_round(s: &mut Step<'_>, actor: Actor) -> Result<(), CatalogError> {
-    if s.m.stage().is_pending() {
-        return Err(pending_conflict());
+    if let Some(error) = s.m.round_refusal() {
+        return Err(error);
     }
     let Some(round) = s.m.round.as_ref() else {
         return Err(super::refuse(s.m.stage(), "export_confirm_no_tenants"));
@@ -220,7 +220,7 @@ pub(super) fn round_listed(
 /// while a setup is pending: its sign-ins no longer count, see
 /// `verify::current`).
 pub(super) fn reopen(s: &mut Step<'_>, actor: &Actor) {
-    if s.m.stage().is_pending() {
+    if s.m.round_refusal().is_some() {
         return;
     }
     s.m.export = ExportWindow::Open {
