@@ -6,11 +6,27 @@
 //! (`keyswitch_shared::commands`), and the portal steps, in the vault's
 //! cloud.
 
-use keyswitch_shared::api::{KeyBindingGuidance, PendingSetup, RoleAssignmentGuidance};
+use keyswitch_shared::api::{KeyBindingGuidance, RoleAssignmentGuidance};
 use keyswitch_shared::binding;
 use keyswitch_shared::commands::role::{Grant, HSM_ROLE_NAME, Principal, ROLE_NAME};
 use keyswitch_shared::commands::tag;
-use keyswitch_shared::{CompanyId, VaultKind, VaultUri};
+use keyswitch_shared::{CompanyId, KeyName, TenantId, VaultKind, VaultUri};
+use serde::Deserialize;
+
+/// What the guidance needs of the pending setup (`PendingSetup`'s fields
+/// of the same names, read from the object's view: the worker decodes no
+/// more of it).
+#[derive(Deserialize)]
+pub struct GuidedSetup {
+    /// The vault.
+    pub vault_uri: VaultUri,
+    /// The key.
+    pub key_name: KeyName,
+    /// The vault's name.
+    pub vault_name: String,
+    /// The vault's tenant, when known.
+    pub vault_tenant: Option<TenantId>,
+}
 
 /// Display name of the connector's service principal in customer tenants.
 pub const CONNECTOR_DISPLAY_NAME: &str = "CyberSentriq KMS Connector";
@@ -37,7 +53,7 @@ fn binding_step(company: &CompanyId, vault: &VaultUri, key: &str) -> KeyBindingG
 /// vault's cloud).
 pub fn build(
     company: &CompanyId,
-    pending: &PendingSetup,
+    pending: &GuidedSetup,
     application_id: &str,
 ) -> RoleAssignmentGuidance {
     let vault = &pending.vault_uri;

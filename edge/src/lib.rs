@@ -49,6 +49,15 @@ use worker::{
     Context, Env, Request, Response, Result, Router, ScheduleContext, ScheduledEvent, event,
 };
 
+/// A route's closure for the router: the handler's future is boxed, so
+/// every route shares one [`run`] and one router adapter instead of a
+/// monomorphized copy per handler (issue 15: the worker's upload).
+macro_rules! routed {
+    ($handler:path) => {
+        |r, c| run(r, c, |r, c| Box::pin($handler(r, c)))
+    };
+}
+
 #[event(start)]
 fn start() {
     console_error_panic_hook::set_once();
@@ -68,132 +77,166 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let api = req.path().starts_with("/api/");
     let router = Router::with_data(id.clone())
         .get("/api/health", |r, c| run_now(r, c, routes::health::get))
-        .get_async("/api/openapi.yaml", |r, c| run(r, c, routes::openapi::get))
+        .get_async("/api/openapi.yaml", routed!(routes::openapi::get))
         .get("/api/sign-in", |r, c| run_now(r, c, routes::sign_in::get))
-        .get_async("/api/companies/:company/kms", |r, c| {
-            run(r, c, routes::kms::get_status)
-        })
-        .post_async("/api/companies/:company/kms/switch", |r, c| {
-            run(r, c, routes::kms::post_switch)
-        })
-        .post_async("/api/companies/:company/kms/consent", |r, c| {
-            run(r, c, routes::kms::post_consent)
-        })
-        .get_async("/api/companies/:company/kms/role-assignment", |r, c| {
-            run(r, c, routes::kms::get_role_assignment)
-        })
-        .post_async("/api/companies/:company/kms/test", |r, c| {
-            run(r, c, routes::kms::post_test)
-        })
-        .post_async("/api/companies/:company/kms/health/check", |r, c| {
-            run(r, c, routes::kms::post_check_now)
-        })
-        .post_async("/api/companies/:company/kms/save", |r, c| {
-            run(r, c, routes::kms::post_save)
-        })
-        .post_async("/api/companies/:company/kms/cancel", |r, c| {
-            run(r, c, routes::kms::post_cancel)
-        })
-        .get_async("/api/companies/:company/kms/audit", |r, c| {
-            run(r, c, routes::audit::get_page)
-        })
-        .get_async("/api/companies/:company/kms/audit/download", |r, c| {
-            run(r, c, routes::audit::download)
-        })
-        .post_async("/api/companies/:company/kms/tenants/verify", |r, c| {
-            run(r, c, routes::tenants::post_verify)
-        })
-        .post_async("/api/companies/:company/kms/refresh", |r, c| {
-            run(r, c, routes::kms::post_refresh)
-        })
-        .post_async("/api/companies/:company/kms/confirm-no-tenants", |r, c| {
-            run(r, c, routes::kms::post_confirm_no_tenants)
-        })
-        .get_async("/api/companies/:company/kms/finalize", |r, c| {
-            run(r, c, routes::finalize::get)
-        })
-        .post_async("/api/companies/:company/kms/finalize", |r, c| {
-            run(r, c, routes::finalize::post)
-        })
-        .post_async("/api/companies/:company/kms/export", |r, c| {
-            run(r, c, routes::export::post)
-        })
-        .get_async("/api/companies/:company/kms/export/verification", |r, c| {
-            run(r, c, routes::export::get_verification)
-        })
-        .post_async("/api/companies/:company/kms/export/verification", |r, c| {
-            run(r, c, routes::export::post_verification)
-        })
+        .get_async(
+            "/api/companies/:company/kms",
+            routed!(routes::kms::get_status),
+        )
+        .post_async(
+            "/api/companies/:company/kms/switch",
+            routed!(routes::kms::post_switch),
+        )
+        .post_async(
+            "/api/companies/:company/kms/consent",
+            routed!(routes::kms::post_consent),
+        )
+        .get_async(
+            "/api/companies/:company/kms/role-assignment",
+            routed!(routes::kms::get_role_assignment),
+        )
+        .post_async(
+            "/api/companies/:company/kms/test",
+            routed!(routes::kms::post_test),
+        )
+        .post_async(
+            "/api/companies/:company/kms/health/check",
+            routed!(routes::kms::post_check_now),
+        )
+        .post_async(
+            "/api/companies/:company/kms/save",
+            routed!(routes::kms::post_save),
+        )
+        .post_async(
+            "/api/companies/:company/kms/cancel",
+            routed!(routes::kms::post_cancel),
+        )
+        .get_async(
+            "/api/companies/:company/kms/audit",
+            routed!(routes::audit::get_page),
+        )
+        .get_async(
+            "/api/companies/:company/kms/audit/download",
+            routed!(routes::audit::download),
+        )
+        .post_async(
+            "/api/companies/:company/kms/tenants/verify",
+            routed!(routes::tenants::post_verify),
+        )
+        .post_async(
+            "/api/companies/:company/kms/refresh",
+            routed!(routes::kms::post_refresh),
+        )
+        .post_async(
+            "/api/companies/:company/kms/confirm-no-tenants",
+            routed!(routes::kms::post_confirm_no_tenants),
+        )
+        .get_async(
+            "/api/companies/:company/kms/finalize",
+            routed!(routes::finalize::get),
+        )
+        .post_async(
+            "/api/companies/:company/kms/finalize",
+            routed!(routes::finalize::post),
+        )
+        .post_async(
+            "/api/companies/:company/kms/export",
+            routed!(routes::export::post),
+        )
+        .get_async(
+            "/api/companies/:company/kms/export/verification",
+            routed!(routes::export::get_verification),
+        )
+        .post_async(
+            "/api/companies/:company/kms/export/verification",
+            routed!(routes::export::post_verification),
+        )
         .post_async(
             "/api/companies/:company/kms/export/verification/confirm-no-tenants",
-            |r, c| run(r, c, routes::export::post_confirm_no_tenants),
+            routed!(routes::export::post_confirm_no_tenants),
         )
-        .post_async("/api/companies/:company/kms/check", |r, c| {
-            run(r, c, routes::kms::post_check)
-        })
-        .post_async("/api/companies/:company/kms/rewrap", |r, c| {
-            run(r, c, routes::kms::post_rewrap)
-        })
-        .post_async("/api/companies/:company/kms/aws-kms", |r, c| {
-            run(r, c, routes::operator::post_aws_kms)
-        })
-        .get_async("/api/companies/:company/kms/read-copy", |r, c| {
-            run(r, c, routes::read_copy::for_console)
-        })
-        .get_async("/api/envelope/companies/:company/kms-state", |r, c| {
-            run(r, c, routes::read_copy::for_backup_engine)
-        })
-        .post_async("/api/_dev/companies/:company/drop-alarm", |r, c| {
-            run(r, c, routes::dev::drop_alarm)
-        })
-        .post_async("/api/envelope/companies/:company/data-keys", |r, c| {
-            run(r, c, routes::envelope::generate)
-        })
+        .post_async(
+            "/api/companies/:company/kms/check",
+            routed!(routes::kms::post_check),
+        )
+        .post_async(
+            "/api/companies/:company/kms/rewrap",
+            routed!(routes::kms::post_rewrap),
+        )
+        .post_async(
+            "/api/companies/:company/kms/aws-kms",
+            routed!(routes::operator::post_aws_kms),
+        )
+        .get_async(
+            "/api/companies/:company/kms/read-copy",
+            routed!(routes::read_copy::for_console),
+        )
+        .get_async(
+            "/api/envelope/companies/:company/kms-state",
+            routed!(routes::read_copy::for_backup_engine),
+        )
+        .post_async(
+            "/api/_dev/companies/:company/drop-alarm",
+            routed!(routes::dev::drop_alarm),
+        )
+        .post_async(
+            "/api/envelope/companies/:company/data-keys",
+            routed!(routes::envelope::generate),
+        )
         .post_async(
             "/api/envelope/companies/:company/data-keys/decrypt",
-            |r, c| run(r, c, routes::envelope::decrypt),
+            routed!(routes::envelope::decrypt),
         )
-        .get_async("/api/workspaces/:workspace/vaults", |r, c| {
-            run(r, c, routes::vaults::list)
-        })
-        .post_async("/api/workspaces/:workspace/vaults", |r, c| {
-            run(r, c, routes::vaults::create)
-        })
-        .get_async("/api/workspaces/:workspace/vault-audit", |r, c| {
-            run(r, c, routes::vaults::audit)
-        })
-        .get_async("/api/workspaces/:workspace/vault-audit/download", |r, c| {
-            run(r, c, routes::vaults::audit_download)
-        })
-        .get_async("/api/workspaces/:workspace/vaults/:vault", |r, c| {
-            run(r, c, routes::vaults::get)
-        })
+        .get_async(
+            "/api/workspaces/:workspace/vaults",
+            routed!(routes::vaults::list),
+        )
+        .post_async(
+            "/api/workspaces/:workspace/vaults",
+            routed!(routes::vaults::create),
+        )
+        .get_async(
+            "/api/workspaces/:workspace/vault-audit",
+            routed!(routes::vaults::audit),
+        )
+        .get_async(
+            "/api/workspaces/:workspace/vault-audit/download",
+            routed!(routes::vaults::audit_download),
+        )
+        .get_async(
+            "/api/workspaces/:workspace/vaults/:vault",
+            routed!(routes::vaults::get),
+        )
         .post_async(
             "/api/workspaces/:workspace/vaults/:vault/default",
-            |r, c| run(r, c, routes::vaults::set_default),
+            routed!(routes::vaults::set_default),
         )
         .put_async(
             "/api/workspaces/:workspace/vaults/:vault/client-secret",
-            |r, c| run(r, c, routes::vaults::replace_secret),
+            routed!(routes::vaults::replace_secret),
         )
-        .post_async("/api/workspaces/:workspace/vaults/:vault/test", |r, c| {
-            run(r, c, routes::vaults::test)
-        })
-        .get_async("/api/workspaces/:workspace/vaults/:vault/items", |r, c| {
-            run(r, c, routes::vaults::list_items)
-        })
-        .post_async("/api/workspaces/:workspace/vaults/:vault/items", |r, c| {
-            run(r, c, routes::vaults::create_item)
-        })
+        .post_async(
+            "/api/workspaces/:workspace/vaults/:vault/test",
+            routed!(routes::vaults::test),
+        )
+        .get_async(
+            "/api/workspaces/:workspace/vaults/:vault/items",
+            routed!(routes::vaults::list_items),
+        )
+        .post_async(
+            "/api/workspaces/:workspace/vaults/:vault/items",
+            routed!(routes::vaults::create_item),
+        )
         .get_async(
             "/api/workspaces/:workspace/vaults/:vault/items/:item",
-            |r, c| run(r, c, routes::vaults::read_item),
+            routed!(routes::vaults::read_item),
         )
-        .get_async("/oauth/consent/callback", |r, c| {
-            run(r, c, routes::oauth::consent_callback)
-        });
+        .get_async(
+            "/oauth/consent/callback",
+            routed!(routes::oauth::consent_callback),
+        );
     #[cfg(feature = "bench")]
-    let router = router.get_async("/api/bench/crypto", |r, c| run(r, c, routes::bench::crypto));
+    let router = router.get_async("/api/bench/crypto", routed!(routes::bench::crypto));
     let resp = router.run(req, env).await?;
     let resp = error::catalog_for_unrouted(resp, &id)?;
     if api {

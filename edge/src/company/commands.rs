@@ -162,8 +162,9 @@ pub struct SweepAnswer {
     pub due_ms: Option<u64>,
 }
 
-/// The object's view of the company.
-#[derive(Serialize, Deserialize)]
+/// The object's view of the company. Only the object encodes it: the
+/// worker copies its parts as text (`routes::overview`).
+#[derive(Serialize)]
 pub struct View {
     /// Provider in force.
     pub provider: Provider,

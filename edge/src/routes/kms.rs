@@ -2,16 +2,17 @@
 //! the session, checks the role for the company, then asks the company's
 //! Durable Object.
 
-use keyswitch_shared::api::{KmsAnswer, KmsOverview, KmsStatus, StartSwitch};
+use keyswitch_shared::api::StartSwitch;
 use keyswitch_shared::{Actor, CatalogError, CompanyId, KeyName, VaultUri};
 use worker::{Env, Request, Response};
 
+use super::overview::{self, ViewText};
 use super::{Answer, Ctx, body};
 use crate::azure::entra::Entra;
-use crate::company::commands::{Command, View};
+use crate::company::commands::Command;
 use crate::do_client;
 use crate::error::EdgeError;
-use crate::guidance;
+use crate::guidance::{self, GuidedSetup};
 use crate::profile::Profile;
 use crate::session;
 
@@ -26,55 +27,24 @@ pub(crate) async fn caller(req: &Request, ctx: &Ctx) -> Res<(Actor, CompanyId)> 
     Ok((actor, company))
 }
 
-/// The overview of the object's view: the backup-set count is the one the
-/// company's model kept from its latest inventory read (0 when it never
-/// read one; the object reads it again when it is due).
-fn overview(env: &Env, company: &CompanyId, view: View) -> KmsOverview {
-    KmsOverview {
-        status: KmsStatus {
-            company_id: company.as_str().to_owned(),
-            provider: view.provider,
-            backup_set_count: view.backup_sets.map_or(0, |c| c.count),
-        },
-        stage: view.stage,
-        pending: view.pending,
-        company_key: view.company_key,
-        health: view.health,
-        key_cache_seconds: view.key_cache_seconds,
-        kid_history: view.kid_history,
-        rewrap: view.rewrap,
-        export: view.export,
-        connector_clouds: crate::azure::cloud::configured(env),
-    }
+/// Turns the object's view (its JSON text) into the action answer (with
+/// the consent URL when a consent sign-in was issued): see [`overview`].
+pub(crate) fn answer(env: &Env, company: &CompanyId, view: &str) -> Answer {
+    Ok(super::relayed(overview::answer(env, company, view, None)?)?)
 }
 
-/// Turns the object's view into the action answer (with the consent URL
-/// when a consent sign-in was issued).
-pub(crate) fn answer(env: &Env, company: &CompanyId, mut view: View) -> Answer {
-    let consent_url = view.consent_url.take();
-    let kms = overview(env, company, view);
-    Ok(Response::from_json(&KmsAnswer { kms, consent_url })?)
-}
-
-/// The state after an action, as [`answer`] sends it, for a route that adds
-/// to it (no consent URL: only a setup issues one).
-pub(crate) fn overview_answer(env: &Env, company: &CompanyId, view: View) -> KmsAnswer {
-    KmsAnswer {
-        kms: overview(env, company, view),
-        consent_url: None,
-    }
-}
-
-/// `GET …/kms`: provider, stage, pending setup and inventory size.
+/// `GET …/kms`: provider, stage, pending setup and inventory size. The
+/// backup-set count is the one the company's model kept from its latest
+/// inventory read (0 when it never read one; the object reads it again
+/// when it is due).
 pub async fn get_status(req: Request, ctx: Ctx) -> Answer {
     let mut profile = Profile::start();
     let (_, company) = caller(&req, &ctx).await?;
     profile.mark("session");
     // The object reads the inventory only when the kept count is due.
-    let view: View = do_client::call(&ctx.env, &ctx.data, &company, &Command::View).await?;
+    let view = do_client::relay(&ctx.env, &ctx.data, &company, &Command::View).await?;
     profile.mark("do");
-    let kms = overview(&ctx.env, &company, view);
-    let resp = Response::from_json(&kms)?;
+    let resp = super::relayed(overview::overview(&ctx.env, &company, &view)?)?;
     profile.mark("serialize");
     Ok(profile.finish(resp))
 }
@@ -89,7 +59,7 @@ pub async fn post_switch(mut req: Request, ctx: Ctx) -> Answer {
     let vault_uri: VaultUri = start.vault_uri.parse().map_err(CatalogError::from)?;
     crate::azure::cloud::check(&ctx.env, &vault_uri)?;
     let key_name: KeyName = start.key_name.parse().map_err(CatalogError::from)?;
-    let view: View = do_client::call(
+    let view = do_client::relay(
         &ctx.env,
         &ctx.data,
         &company,
@@ -100,7 +70,7 @@ pub async fn post_switch(mut req: Request, ctx: Ctx) -> Answer {
         },
     )
     .await?;
-    answer(&ctx.env, &company, view)
+    answer(&ctx.env, &company, &view)
 }
 
 /// `POST …/kms/consent`: a new admin-consent URL for the pending setup.
@@ -151,10 +121,10 @@ pub async fn post_check(req: Request, ctx: Ctx) -> Answer {
 }
 
 /// An action without a body: the object's view after it, as [`KmsAnswer`].
-async fn action(req: Request, ctx: Ctx, command: impl FnOnce(Actor) -> Command) -> Answer {
+async fn action(req: Request, ctx: Ctx, command: fn(Actor) -> Command) -> Answer {
     let (actor, company) = caller(&req, &ctx).await?;
-    let view: View = do_client::call(&ctx.env, &ctx.data, &company, &command(actor)).await?;
-    answer(&ctx.env, &company, view)
+    let view = do_client::relay(&ctx.env, &ctx.data, &company, &command(actor)).await?;
+    answer(&ctx.env, &company, &view)
 }
 
 /// `POST …/kms/health/check`: *Check now* — check the key's health at once
@@ -169,8 +139,9 @@ pub async fn post_check_now(req: Request, ctx: Ctx) -> Answer {
 /// `GET …/kms/role-assignment`: the az commands and portal steps.
 pub async fn get_role_assignment(req: Request, ctx: Ctx) -> Answer {
     let (_, company) = caller(&req, &ctx).await?;
-    let view: View = do_client::call(&ctx.env, &ctx.data, &company, &Command::View).await?;
-    let pending = view.pending.ok_or_else(|| CatalogError::Conflict {
+    let view = do_client::relay(&ctx.env, &ctx.data, &company, &Command::View).await?;
+    let pending: Option<GuidedSetup> = serde_json::from_str(ViewText::parse(&view)?.pending.get())?;
+    let pending = pending.ok_or_else(|| CatalogError::Conflict {
         reason: "No Azure Key Vault setup is pending".into(),
     })?;
     let entra = Entra::for_vault(&ctx.env, &pending.vault_uri)?;

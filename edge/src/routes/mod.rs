@@ -13,6 +13,7 @@ pub mod kms;
 pub mod oauth;
 pub mod openapi;
 pub mod operator;
+pub mod overview;
 pub mod read_copy;
 pub mod sign_in;
 pub mod tenants;
@@ -20,6 +21,8 @@ pub mod vaults;
 
 #[cfg(feature = "bench")]
 pub mod bench;
+
+use std::pin::Pin;
 
 use worker::{Request, Response, RouteContext};
 
@@ -40,16 +43,18 @@ pub fn relayed(json: String) -> worker::Result<Response> {
     Ok(resp)
 }
 
+/// A handler's answer still to come, boxed (see [`run`]).
+pub type Pending = Pin<Box<dyn Future<Output = Answer>>>;
+
 /// Runs an async handler; an error becomes its catalog answer (and a 5xx is
-/// logged with the request id).
-pub async fn run<F>(
+/// logged with the request id). Not generic: every route's handler future
+/// is boxed ([`Pending`]), so the router holds one copy of this and of its
+/// own adapter, not one per route.
+pub async fn run(
     req: Request,
     ctx: Ctx,
-    handler: fn(Request, Ctx) -> F,
-) -> worker::Result<Response>
-where
-    F: Future<Output = Answer>,
-{
+    handler: fn(Request, Ctx) -> Pending,
+) -> worker::Result<Response> {
     let id = ctx.data.clone();
     handler(req, ctx).await.or_else(|e| e.into_response(&id))
 }

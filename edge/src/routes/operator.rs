@@ -14,13 +14,14 @@
 //!  "Condition": {"StringEquals": {"kms:EncryptionContext:keyswitch:company": "<company>"}}}
 //! ```
 
-use keyswitch_shared::api::{AwsKeyPolicy, MoveToAwsAnswer, MoveToAwsKms};
+use keyswitch_shared::api::{AwsKeyPolicy, MoveToAwsKms};
 use keyswitch_shared::{CatalogError, Role};
 use worker::Request;
 
-use super::kms::{caller, overview_answer};
+use super::kms::caller;
+use super::overview;
 use super::{Answer, Ctx, body};
-use crate::company::commands::{Command, View};
+use crate::company::commands::Command;
 use crate::do_client;
 use crate::error::EdgeError;
 
@@ -50,7 +51,7 @@ pub async fn post_aws_kms(mut req: Request, ctx: Ctx) -> Answer {
     }
     let move_to: MoveToAwsKms = body::json(&mut req).await?;
     let key_id = aws_key_id(&move_to.key_id)?;
-    let view: View = do_client::call(
+    let view = do_client::relay(
         &ctx.env,
         &ctx.data,
         &company,
@@ -60,10 +61,12 @@ pub async fn post_aws_kms(mut req: Request, ctx: Ctx) -> Answer {
         },
     )
     .await?;
-    let answer = overview_answer(&ctx.env, &company, view);
+    // `MoveToAwsAnswer`: the action's answer and the policy for this company.
     let aws_key_policy = AwsKeyPolicy::for_company(company.as_str(), &key_id);
-    Ok(worker::Response::from_json(&MoveToAwsAnswer {
-        answer,
-        aws_key_policy,
-    })?)
+    Ok(super::relayed(overview::answer(
+        &ctx.env,
+        &company,
+        &view,
+        Some(aws_key_policy),
+    )?)?)
 }

@@ -28,12 +28,15 @@ pub async fn for_backup_engine(req: Request, ctx: Ctx) -> Answer {
 }
 
 async fn serve(ctx: &Ctx, company: &CompanyId) -> Answer {
-    let copy: Option<KmsReadCopy> = ctx
+    // The stored JSON text, read with serde_json (KV's `.json()` would
+    // decode it with serde_wasm_bindgen: a second decoder for the same type).
+    let text = ctx
         .env
         .kv(config::KMS_CACHE)?
         .get(&read_copy::key(company.as_str()))
-        .json()
+        .text()
         .await?;
+    let copy: Option<KmsReadCopy> = text.as_deref().map(serde_json::from_str).transpose()?;
     let Some(copy) = copy else {
         return Err(CatalogError::NotFound {
             what: "A read copy of this company's KMS state (it is written when Manage KMS is first opened)".into(),

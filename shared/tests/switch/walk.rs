@@ -4259,6 +4259,8 @@ fn check_configuration_rates_the_keys_validity_window() {
     let cases = [
         (None, None, CheckStatus::Ok, None),
         (None, Some(40 * DAY), CheckStatus::Ok, None),
+        (None, Some(30 * DAY), CheckStatus::Ok, None),
+        (None, Some(30 * DAY - 1), CheckStatus::Warning, None),
         (None, Some(29 * DAY), CheckStatus::Warning, None),
         (None, Some(2 * DAY), CheckStatus::Warning, None),
         (None, Some(-10), CheckStatus::Problem, Some("key_expired")),
@@ -4268,6 +4270,9 @@ fn check_configuration_rates_the_keys_validity_window() {
             CheckStatus::Problem,
             Some("key_not_yet_valid"),
         ),
+        // Active since yesterday, or from this very second: valid.
+        (Some(-DAY), None, CheckStatus::Ok, None),
+        (Some(0), Some(40 * DAY), CheckStatus::Ok, None),
     ];
     for (nbf, exp, want, code) in cases {
         r.ok(Event::CheckConfiguration { actor: admin() });
@@ -4506,6 +4511,175 @@ fn check_configuration_names_the_check_a_key_vault_refusal_belongs_to() {
     assert_eq!(codes, ["throttled", "throttled"], "{report:#?}");
     let throttling = report.checks.iter().find(|c| c.id == "throttling").unwrap();
     assert_eq!(throttling.status, S::Problem);
+}
+
+/// Check configuration reports the key's size and type as Key Vault sent
+/// them: a modulus with a leading zero byte (some encoders add one) is
+/// still measured from its first set bit, a modulus whose top bit is clear
+/// (4,095 bits) is named by its exact size, and a `kty` that is not RSA is
+/// named with what it is (letters, digits and dashes only: `EC-HSM`, and
+/// markup stripped from a forged one).
+#[test]
+fn check_configuration_reports_the_keys_size_and_type_as_sent() {
+    use keyswitch_shared::keyvault::encode_base64url;
+    use keyswitch_shared::rotation::{CheckObservations, CheckScope, CheckStatus as S};
+    let mut r = Run::new(new_company());
+    to_tested(&mut r);
+    let t = target(1);
+    let versionless = KeyId::new(&t.vault_uri, &t.key_name, None);
+    let mut check = |b| {
+        r.ok(Event::CheckConfiguration { actor: admin() });
+        let report = check_report(
+            &mut r,
+            CheckScope::Pending,
+            &versionless,
+            CheckObservations {
+                token: Some(Ok(())),
+                key: Some(Ok(b)),
+                probe: None,
+                dry_run: None,
+                inventory: Some(Ok(Inventory::default())),
+            },
+        );
+        let item = |id: &str| report.checks.iter().find(|c| c.id == id).expect(id).clone();
+        (item("key_type"), item("key_size"))
+    };
+    let with_n = |n: Vec<u8>| {
+        let mut b = bundle_for(&kid(&t, 1), 4096);
+        b.key.n = Some(encode_base64url(&n));
+        b
+    };
+    // 4,096 bits behind a leading zero byte: still 4,096.
+    let mut n = vec![0u8];
+    n.extend(vec![0xc3u8; 512]);
+    let (_, size) = check(with_n(n));
+    assert_eq!(
+        (size.status, size.detail.as_deref()),
+        (S::Ok, Some("4096 bits"))
+    );
+    // Top byte 0x7f: 4,095 bits, named exactly.
+    let mut n = vec![0x7fu8; 512];
+    n[511] = 0x01;
+    let (_, size) = check(with_n(n));
+    assert_eq!(size.status, S::Problem);
+    let problem = size.problem.expect("the size problem");
+    assert_eq!(problem.code, "key_size_not_supported");
+    assert!(problem.message.contains("RSA 4095,"), "{}", problem.message);
+    // Not RSA: the type is named as sent, stripped to a safe alphabet.
+    for (kty, named) in [("EC-HSM", "EC-HSM"), ("oct<b>x</b>", "octbxb")] {
+        let mut b = bundle_for(&kid(&t, 1), 4096);
+        b.key.kty = kty.into();
+        let (ty, size) = check(b);
+        assert_eq!(ty.status, S::Problem, "{kty}");
+        let problem = ty.problem.expect("the type problem");
+        assert_eq!(problem.code, "key_wrong_type");
+        assert_eq!(
+            problem.message,
+            format!("The key is of type {named}, but an RSA key is required")
+        );
+        assert_eq!(size.status, S::Skipped, "{kty}");
+    }
+    // The operations the key lacks are named, each exactly; a key that
+    // allows more than wrap and unwrap is fine.
+    for (ops, lacking) in [
+        (&["wrapKey"][..], Some("The key does not permit unwrapKey")),
+        (&["unwrapKey"][..], Some("The key does not permit wrapKey")),
+        (
+            &[][..],
+            Some("The key does not permit wrapKey and unwrapKey"),
+        ),
+        (&["sign", "unwrapKey", "wrapKey"][..], None),
+    ] {
+        let mut b = bundle_for(&kid(&t, 1), 4096);
+        b.key.key_ops = ops.iter().map(|o| (*o).to_owned()).collect();
+        r.ok(Event::CheckConfiguration { actor: admin() });
+        let report = check_report(
+            &mut r,
+            CheckScope::Pending,
+            &versionless,
+            CheckObservations {
+                token: Some(Ok(())),
+                key: Some(Ok(b)),
+                probe: None,
+                dry_run: None,
+                inventory: Some(Ok(Inventory::default())),
+            },
+        );
+        let item = report
+            .checks
+            .iter()
+            .find(|c| c.id == "key_ops")
+            .expect("key_ops");
+        assert_eq!(
+            item.problem.as_ref().map(|p| p.message.as_str()),
+            lacking,
+            "{ops:?}"
+        );
+    }
+}
+
+/// The throttling headroom names Key Vault's limit for the key's type and
+/// size (per 10 s: RSA 2,048 4,000; 3,072 1,000; 4,096 500; HSM keys half),
+/// and the backup-set check says "no backup set" only when the inventory
+/// lists neither a tenant nor a set that cannot be verified.
+#[test]
+fn check_configuration_names_the_keys_throttling_limit_and_an_empty_inventory() {
+    use keyswitch_shared::rotation::{CheckObservations, CheckScope};
+    let mut r = Run::new(new_company());
+    to_tested(&mut r);
+    let t = target(1);
+    let versionless = KeyId::new(&t.vault_uri, &t.key_name, None);
+    let mut check = |b, inventory| {
+        r.ok(Event::CheckConfiguration { actor: admin() });
+        check_report(
+            &mut r,
+            CheckScope::Pending,
+            &versionless,
+            CheckObservations {
+                token: Some(Ok(())),
+                key: Some(Ok(b)),
+                probe: Some(Ok(())),
+                dry_run: None,
+                inventory: Some(Ok(inventory)),
+            },
+        )
+    };
+    for (kty, bits, limit) in [
+        ("RSA", 2048, 4000),
+        ("RSA", 3072, 1000),
+        ("RSA", 4096, 500),
+        ("RSA-HSM", 2048, 2000),
+        ("RSA-HSM", 3072, 500),
+        ("RSA-HSM", 4096, 250),
+    ] {
+        let mut b = bundle_for(&kid(&t, 1), bits);
+        b.key.kty = kty.into();
+        let report = check(b, Inventory::default());
+        let detail = report
+            .checks
+            .iter()
+            .find(|c| c.id == "throttling")
+            .and_then(|c| c.detail.clone())
+            .unwrap_or_default();
+        assert!(
+            detail.starts_with(&format!("Key Vault allows {limit} operations per 10 s")),
+            "{kty} {bits}: {detail}"
+        );
+    }
+    let empty = |report: &keyswitch_shared::rotation::CheckReport| {
+        report.checks.iter().any(|c| {
+            c.id == "backup_sets"
+                && c.detail.as_deref() == Some("the inventory lists no backup set")
+        })
+    };
+    let b = || bundle_for(&kid(&t, 1), 4096);
+    assert!(empty(&check(b(), Inventory::default())));
+    let only_unverifiable = Inventory {
+        tenants: vec![],
+        unverifiable: unverifiable_sets(),
+    };
+    assert!(!empty(&check(b(), only_unverifiable)));
+    assert!(!empty(&check(b(), inventory(&[m365(VAULT_TENANT)]))));
 }
 
 #[test]
