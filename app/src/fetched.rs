@@ -8,9 +8,15 @@
 //! newer read is under way (what `<Transition>` did).
 
 use std::future::Future;
+use std::pin::Pin;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+
+/// A started read: its answer, ready to be kept.
+type Start = Box<dyn Fn() -> Pin<Box<dyn Future<Output = Keep>>>>;
+/// Puts an answer on screen.
+type Keep = Box<dyn FnOnce()>;
 
 /// The newest answer of a read (`None` until the first arrives).
 pub struct Fetched<T: Send + Sync + 'static> {
@@ -38,20 +44,18 @@ impl<T: Send + Sync + 'static> Fetched<T> {
     {
         let value = RwSignal::new(None);
         let again = Trigger::new();
-        let newest = StoredValue::new(0u64);
-        Effect::new(move |_| {
-            again.track();
+        // Only this part is generic: start a read, and keep its answer.
+        let start: Start = Box::new(move || {
             let answer = read();
-            let this = newest.get_value().wrapping_add(1);
-            newest.set_value(this);
-            spawn_local(async move {
+            Box::pin(async move {
                 let answer = answer.await;
-                // The screen may be gone, or a newer read under way.
-                if newest.try_get_value() == Some(this) {
+                let keep: Keep = Box::new(move || {
                     value.try_set(Some(answer));
-                }
-            });
+                });
+                keep
+            })
         });
+        watch(again, start);
         Self { value, again }
     }
 
@@ -73,4 +77,24 @@ impl<T: Send + Sync + 'static> Fetched<T> {
     pub fn with<R>(self, f: impl FnOnce(&Option<T>) -> R) -> R {
         self.value.with(f)
     }
+}
+
+/// The part of [`Fetched::new`] that is the same for every answer type (one
+/// copy in the download instead of one per screen): reads now and whenever
+/// `start` or `again` says so, and keeps only the newest read's answer.
+fn watch(again: Trigger, start: Start) {
+    let newest = StoredValue::new(0u64);
+    Effect::new(move |_| {
+        again.track();
+        let answer = start();
+        let this = newest.get_value().wrapping_add(1);
+        newest.set_value(this);
+        spawn_local(async move {
+            let keep = answer.await;
+            // The screen may be gone, or a newer read under way.
+            if newest.try_get_value() == Some(this) {
+                keep();
+            }
+        });
+    });
 }

@@ -7,6 +7,7 @@ pub mod api;
 pub mod components;
 pub mod download;
 pub mod fetched;
+pub mod job;
 pub mod navigation;
 pub mod pages;
 pub mod prefetch;

@@ -7,21 +7,10 @@ mod support;
 
 use keyswitch_app::fetched::Fetched;
 use leptos::prelude::*;
-use support::{mount, tick};
+use support::{mount, sleep, tick};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-/// Resolves after `ms` milliseconds.
-async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .expect("window")
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-            .expect("timeout");
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
-}
 
 #[wasm_bindgen_test]
 async fn reads_again_when_what_it_reads_changes_and_on_refetch() {

@@ -1,6 +1,8 @@
 //! Copies a text to the clipboard and says so (or says that it could not).
 
 use leptos::prelude::*;
+
+use crate::job::Job;
 use wasm_bindgen_futures::JsFuture;
 
 /// A "Copy …" button with a polite status next to it.
@@ -13,7 +15,7 @@ pub fn CopyButton(
     #[prop(into)]
     what: String,
 ) -> impl IntoView {
-    let copy = Action::new_local(move |value: &String| {
+    let copy = Job::new(move |value: &String| {
         let value = value.clone();
         async move {
             let window = web_sys::window().ok_or(())?;

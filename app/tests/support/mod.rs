@@ -29,15 +29,20 @@ where
 
 /// Lets effects and microtasks run.
 pub async fn tick() {
+    sleep(10).await;
+}
+
+/// Resolves after `ms` milliseconds.
+pub async fn sleep(ms: i32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         web_sys::window()
             .expect("window")
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 10)
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
             .expect("timeout");
     });
     wasm_bindgen_futures::JsFuture::from(promise)
         .await
-        .expect("tick");
+        .expect("timer");
 }
 
 /// The element matching `selector` inside `host`.

@@ -4,6 +4,8 @@
 
 use leptos::prelude::*;
 
+use crate::job::Job;
+
 use super::store::use_kms;
 use crate::api;
 use crate::components::check_results::CheckResults;
@@ -17,7 +19,7 @@ pub fn CheckConfiguration(
     before_save: bool,
 ) -> impl IntoView {
     let store = use_kms();
-    let check = Action::new_local(move |(): &()| {
+    let check = Job::new(move |(): &()| {
         let company = store.company.get_untracked();
         async move { api::check_configuration(&company).await }
     });

@@ -5,6 +5,8 @@
 use keyswitch_shared::api::{CompanyKeyExport, ExportOffer};
 use leptos::prelude::*;
 
+use crate::job::Job;
+
 use super::reverify::Reverification;
 use super::store::use_kms;
 use crate::api::{self, ApiError};
@@ -126,7 +128,7 @@ fn ExportBody() -> impl IntoView {
     });
     let confirm = RwSignal::new(false);
     let exported = RwSignal::new(false);
-    let export = Action::new_local(move |(): &()| {
+    let export = Job::new(move |(): &()| {
         let company = company.get_untracked();
         async move {
             let key = api::export(&company).await?;

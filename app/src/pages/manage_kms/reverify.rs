@@ -10,6 +10,8 @@
 use keyswitch_shared::api::{ExportOffer, ExportVerification};
 use leptos::prelude::*;
 
+use crate::job::Job;
+
 use super::popup::BlockedPopup;
 use super::store::{Op, OpKind, use_kms};
 use crate::api::{self, ApiError};
@@ -34,7 +36,7 @@ pub fn Reverification(
 ) -> impl IntoView {
     let store = use_kms();
     let company = store.company;
-    let ask = Action::new_local(move |what: &Ask| {
+    let ask = Job::new(move |what: &Ask| {
         let (company, what) = (company.get_untracked(), *what);
         async move {
             match what {

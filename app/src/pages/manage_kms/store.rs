@@ -9,6 +9,8 @@ use keyswitch_shared::api::{
 };
 use keyswitch_shared::switch::{SetupField, SetupStep, Stage, TenantRef};
 use leptos::prelude::*;
+
+use crate::job::Job;
 use wasm_bindgen::JsCast;
 
 use super::popup::Popup;
@@ -173,7 +175,7 @@ pub struct KmsStore {
     pub verify_blocked: RwSignal<Option<String>>,
     /// Arrival number of the newest state.
     latest: Memo<u64>,
-    action: Action<Op, Arrived<Reply>>,
+    action: Job<Op, Arrived<Reply>>,
     popup: Popup,
     session: SessionState,
 }
@@ -196,7 +198,7 @@ impl KmsStore {
             let company = company.get();
             async move { arrive(arrivals, api::overview(&company).await) }
         });
-        let action = Action::new_local(move |op: &Op| {
+        let action = Job::new(move |op: &Op| {
             let (op, company) = (op.clone(), company.get_untracked());
             async move {
                 let kind = op.kind();

@@ -8,6 +8,8 @@ use keyswitch_shared::vaults::{AzureForm, CreateVaultForm, VaultName, VaultStrat
 use keyswitch_shared::{CatalogError, ClientId, KeyName, VaultUri};
 use leptos::prelude::*;
 
+use crate::job::Job;
+
 use super::{field_error, refusal_for, use_vaults};
 use crate::api;
 use crate::components::command_tabs::CommandTabs;
@@ -130,7 +132,7 @@ pub fn CreateVaultDialog(
     let draft = Draft::new();
     let step = RwSignal::new(1u8);
     let local_error = RwSignal::new(None::<CatalogError>);
-    let create = Action::new_local(move |form: &CreateVaultForm| {
+    let create = Job::new(move |form: &CreateVaultForm| {
         let (form, ws) = (form.clone(), page.workspace.get_untracked());
         async move { api::vaults::create(&ws, &form).await }
     });

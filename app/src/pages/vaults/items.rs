@@ -6,6 +6,8 @@ use keyswitch_shared::CatalogError;
 use keyswitch_shared::vaults::{ItemForm, ItemKind, ItemSummary};
 use leptos::prelude::*;
 
+use crate::job::Job;
+
 use super::{field_error, use_vaults};
 use crate::api;
 use crate::components::audit_table::format_time;
@@ -60,7 +62,7 @@ pub fn ItemsSection() -> impl IntoView {
             }
         }
     });
-    let reveal = Action::new_local(move |item: &ItemSummary| {
+    let reveal = Job::new(move |item: &ItemSummary| {
         let (item, ws) = (item.clone(), page.workspace.get_untracked());
         async move { api::vaults::read_item(&ws, &item.vault_id, &item.id).await }
     });
@@ -124,7 +126,7 @@ fn StoreItemForm(
     let name = RwSignal::new(String::new());
     let value = RwSignal::new(String::new());
     let local_error = RwSignal::new(None::<CatalogError>);
-    let store = Action::new_local(move |(vault, form): &(String, ItemForm)| {
+    let store = Job::new(move |(vault, form): &(String, ItemForm)| {
         let (vault, form, ws) = (vault.clone(), form.clone(), page.workspace.get_untracked());
         async move { api::vaults::store_item(&ws, &vault, &form).await }
     });

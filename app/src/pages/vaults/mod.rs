@@ -15,6 +15,8 @@ use keyswitch_shared::CatalogError;
 use keyswitch_shared::vaults::VaultSummary;
 use leptos::prelude::*;
 
+use crate::job::Job;
+
 pub use self::create::CreateVaultDialog;
 use self::items::ItemsSection;
 pub use self::replace_secret::ReplaceSecretDialog;
@@ -132,7 +134,7 @@ pub fn Vaults(
     let page = VaultsPage::provide(workspace);
     let success = page.success;
 
-    let row = Action::new_local(move |op: &RowOp| {
+    let row = Job::new(move |op: &RowOp| {
         let (op, ws) = (op.clone(), workspace.get_untracked());
         async move {
             match &op {

@@ -5,6 +5,8 @@ use keyswitch_shared::CatalogError;
 use keyswitch_shared::vaults::{ReplaceSecretForm, VaultSummary};
 use leptos::prelude::*;
 
+use crate::job::Job;
+
 use super::{field_error, refusal_for, use_vaults};
 use crate::api;
 use crate::components::dialog::Dialog;
@@ -29,7 +31,7 @@ pub fn ReplaceSecretDialog(
     let page = use_vaults();
     let secret = RwSignal::new(String::new());
     let local_error = RwSignal::new(None::<CatalogError>);
-    let replace = Action::new_local(move |(id, form): &(String, ReplaceSecretForm)| {
+    let replace = Job::new(move |(id, form): &(String, ReplaceSecretForm)| {
         let (id, form, ws) = (id.clone(), form.clone(), page.workspace.get_untracked());
         async move { api::vaults::replace_secret(&ws, &id, &form).await }
     });
