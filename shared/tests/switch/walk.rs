@@ -1061,6 +1061,78 @@ fn a_proven_consent_is_reused_by_this_company_only_and_expires_after_24_hours() 
 }
 
 #[test]
+fn a_consent_proven_in_a_second_tenant_keeps_the_first() {
+    // Consents are kept per tenant: proving one for vault 2's tenant does
+    // not drop the one proven for vault 1's, nor keep two for one tenant.
+    let mut r = Run::new(new_company());
+    to_role_assignment(&mut r);
+    r.ok(Event::Cancel { actor: admin() });
+    r.ok(start_event(2));
+    r.ok(Event::Test { actor: admin() });
+    let attempt = r.attempt();
+    r.ok(Event::VaultProbed {
+        attempt,
+        result: Ok(tenant_id(OTHER_TENANT)),
+    });
+    r.ok(start_event(2));
+    assert_eq!(r.m.stage(), Stage::AwaitingConsent);
+    let nonce = r.last_nonce.clone();
+    r.ok(Event::ConsentCallback {
+        nonce,
+        answer: consent_ok(),
+    });
+    let attempt = r.attempt();
+    r.ok(Event::ConsentProven {
+        attempt,
+        result: Ok(ConsentProof {
+            tenant: tenant_id(OTHER_TENANT),
+            vault_tenant: tenant_id(OTHER_TENANT),
+            admin: "olga@fabrikam.example".into(),
+        }),
+    });
+    assert_eq!(r.m.stage(), Stage::AwaitingRoleAssignment);
+    let tenants: Vec<_> = r.m.consents().iter().map(|c| c.tenant.clone()).collect();
+    assert_eq!(tenants, [tenant_id(VAULT_TENANT), tenant_id(OTHER_TENANT)]);
+    // Vault 1 is tested without asking for consent again.
+    r.ok(Event::Cancel { actor: admin() });
+    r.ok(start_event(1));
+    r.ok(Event::Test { actor: admin() });
+    let attempt = r.attempt();
+    let fx = r.ok(Event::VaultProbed {
+        attempt,
+        result: Ok(tenant_id(VAULT_TENANT)),
+    });
+    assert!(
+        matches!(&calls(&fx)[..], [Effect::TestConnection { .. }]),
+        "{fx:?}"
+    );
+}
+
+#[test]
+fn a_proven_consent_counts_until_its_24_hours_are_over_and_not_at_the_end() {
+    // Started one second before the 24 h are over: the consent is reused
+    // (Test Connection goes on to the role step); started at the end: asked
+    // for again (seed 000: "24 h after the consent … asks for consent again").
+    for (age, reused) in [(CONSENT_TTL_SECS - 1, true), (CONSENT_TTL_SECS, false)] {
+        let mut r = Run::new(new_company());
+        to_role_assignment(&mut r);
+        r.ok(Event::Cancel { actor: admin() });
+        let granted = r.m.consents()[0].granted_at;
+        // `ok` steps one second on.
+        r.now = u64::try_from(granted + age - 1).unwrap() * 1000;
+        let fx = r.ok(start_event(1));
+        if reused {
+            assert_eq!(r.m.stage(), Stage::AwaitingRoleAssignment, "{age}: {fx:?}");
+            assert_eq!(r.m.consents().len(), 1);
+        } else {
+            assert_eq!(r.m.stage(), Stage::AwaitingConsent, "{age}: {fx:?}");
+            assert_eq!(consent_url(&fx), sign_in("consent").authorize_url);
+            assert!(r.m.consents().is_empty(), "the expired consent is gone");
+        }
+    }
+}
+
+#[test]
 fn at_most_one_connection_test_per_company_every_ten_seconds() {
     let mut r = Run::new(new_company());
     r.policy = Policy::default();
