@@ -4167,6 +4167,50 @@ fn a_rewrap_is_retried_after_failures_and_crashes_and_never_wraps_twice() {
     assert_eq!(r.m.next_deadline_ms(), Some(next_health_check(&r)));
 }
 
+/// A re-wrap failure that repeats at every retry (a new version not tagged
+/// yet, retried for hours) is audited once; a different failure is audited
+/// again, and so is the first one if it comes back after another.
+#[test]
+fn a_repeated_rewrap_failure_is_audited_once_and_a_new_one_again() {
+    let mut r = Run::new(new_company());
+    complete(&mut r, &[m365(VAULT_TENANT)]);
+    let k3 = kid(&target(1), 3);
+    rewrap_now_reads(&mut r, &k3);
+    let unexpected = CatalogError::UnexpectedAnswer {
+        service: "Azure Key Vault".into(),
+    };
+    let throttled = CatalogError::Throttled;
+    let audited = [
+        (unexpected.clone(), true),
+        (unexpected.clone(), false),
+        (unexpected.clone(), false),
+        (throttled.clone(), true),
+        (throttled, false),
+        (unexpected, true),
+    ];
+    for (n, (error, once)) in audited.into_iter().enumerate() {
+        if n > 0 {
+            // The alarm retries the wrap.
+            r.now = r.m.rewrap().unwrap().next_retry_at_ms.unwrap();
+            r.ok_now(Event::Tick);
+        }
+        let attempt = r.attempt();
+        let fx = r.fx(Event::Rewrapped {
+            attempt,
+            result: Err(error.clone()),
+        });
+        let want = if once {
+            vec![audit_note(SYSTEM, A::Rewrap, O::Failed, error.code())]
+        } else {
+            vec![]
+        };
+        assert_eq!(without_alarm(&fx), want, "failure {n}: {}", error.code());
+        let rw = r.m.rewrap_view().unwrap();
+        assert_eq!(rw.last_error.unwrap().code, error.code());
+        assert_eq!(rw.attempts as usize, n + 1);
+    }
+}
+
 #[test]
 fn a_wrap_answered_with_another_version_never_commits() {
     let mut r = Run::new(new_company());
