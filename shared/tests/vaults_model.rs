@@ -659,7 +659,21 @@ fn the_default_is_exclusive_and_explicit() {
     assert!(matches!(reply, Reply::Vault(v) if v.is_default));
     assert_eq!(audit.action, AuditAction::DefaultVaultSet);
     let list = h.model.list(&"ws1".parse().unwrap());
-    assert_eq!(list.vaults.iter().filter(|v| v.is_default).count(), 1);
+    let marked: Vec<_> = list
+        .vaults
+        .iter()
+        .map(|v| (v.id.clone(), v.is_default))
+        .collect();
+    assert_eq!(
+        marked,
+        [
+            (cloud.as_str().to_owned(), false),
+            (azure.as_str().to_owned(), true)
+        ]
+    );
+    // The object stores the outbox apart and puts it back on load.
+    let again = h.model.clone().with_outbox(h.model.outbox().clone());
+    assert_eq!(again, h.model);
     // An unknown vault is refused: nothing changes, nothing is audited.
     let before = h.model.clone();
     let end = h.run(Event::SetDefault {
@@ -834,6 +848,7 @@ fn records_written_before_the_model_read_back() {
     let record: keyswitch_shared::vaults::model::VaultRecord =
         serde_json::from_value(legacy).unwrap();
     assert!(record.lacks_item_count());
+    assert!(!record.clone().with_item_count(0).lacks_item_count());
     assert!(Workspace::restore(vec![record.clone()], None).is_err());
     let model = Workspace::restore(vec![record.with_item_count(2)], None).unwrap();
     assert_eq!(model.vaults()[0].item_count(), 2);
