@@ -119,6 +119,11 @@ impl Harness {
         h.keys.insert("company-kek".into(), 4096);
         h.keys.insert("other-kek".into(), 4096);
         h.keys.insert("small-key".into(), 2048);
+        // Keys with a validity window (`nbf`, `exp`), around the harness's
+        // clock (2023-11-14, Unix 1,700,000,000 and on).
+        for name in ["expired-kek", "future-kek", "dated-kek"] {
+            h.keys.insert(name.into(), 4096);
+        }
         h
     }
 
@@ -304,7 +309,14 @@ impl Harness {
         Ok(serde_json::from_value(serde_json::json!({
             "key": {"kid": kid, "kty": "RSA", "key_ops": ["wrapKey", "unwrapKey"],
                     "n": encode_base64url(&n), "e": "AQAB"},
-            "attributes": {"enabled": true}
+            "attributes": match name.as_str() {
+                "expired-kek" => serde_json::json!({"enabled": true, "exp": 1_600_000_000}),
+                "future-kek" => serde_json::json!({"enabled": true, "nbf": 1_800_000_000}),
+                "dated-kek" => serde_json::json!(
+                    {"enabled": true, "nbf": 1_600_000_000, "exp": 1_800_000_000}
+                ),
+                _ => serde_json::json!({"enabled": true}),
+            }
         }))
         .expect("a key bundle"))
     }
@@ -602,6 +614,45 @@ fn only_rsa_4096_and_valid_credentials_are_accepted() {
 }
 
 #[test]
+fn a_key_outside_its_validity_window_is_refused_by_the_clock_of_the_request() {
+    // The harness's clock is 2023-11: a key expired in 2020 or valid only
+    // from 2027 is refused; one valid 2020-2027 is used.
+    let mut h = Harness::new();
+    let event = h.create_form("V", Some((0, "expired-kek", true)), false);
+    assert_eq!(failure(h.run(event)).0.code(), "key_expired");
+    let event = h.create_form("V", Some((0, "future-kek", true)), false);
+    assert_eq!(failure(h.run(event)).0.code(), "key_not_yet_valid");
+    assert!(h.model.vaults().is_empty());
+    let event = h.create_form("V", Some((0, "dated-kek", true)), false);
+    let (reply, _) = replied(h.run(event));
+    assert!(matches!(reply, Reply::Vault(_)), "{reply:?}");
+}
+
+#[test]
+fn only_the_vaults_that_changed_are_stored() {
+    let mut h = Harness::new();
+    let event = h.create_form("Cloud", None, false);
+    replied(h.run(event));
+    let event = h.create_form("Azure", Some((0, "company-kek", true)), false);
+    let azure = vault_of(&replied(h.run(event)).0);
+    assert_eq!(h.model.changed_records(None).len(), 2);
+    let before = h.model.clone();
+    assert!(h.model.changed_records(Some(&before)).is_empty());
+    h.revoked.insert(app_id(0));
+    failure(h.run(Event::Test {
+        actor: owner(),
+        vault: azure.clone(),
+    }));
+    let changed: Vec<_> = h
+        .model
+        .changed_records(Some(&before))
+        .iter()
+        .map(|r| r.id().clone())
+        .collect();
+    assert_eq!(changed, [azure]);
+}
+
+#[test]
 fn one_cloud_vault_per_provider_and_unique_names() {
     let mut h = Harness::new();
     let event = h.create_form("Finance", Some((0, "company-kek", true)), false);
@@ -682,6 +733,39 @@ fn the_default_is_exclusive_and_explicit() {
     });
     assert!(matches!(end, End::Refused(CatalogError::NotFound { .. })));
     assert_eq!(h.model, before);
+}
+
+#[test]
+fn a_stored_record_of_another_item_is_not_read_in_its_place() {
+    // Storage answers a read of item A with item B's record (same vault):
+    // the model refuses it as not found instead of opening B.
+    let mut h = Harness::new();
+    let event = h.create_form("Azure", Some((0, "company-kek", true)), true);
+    let vault = vault_of(&replied(h.run(event)).0);
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let content = h.item_form().parse().unwrap();
+        let (reply, _) = replied(h.run(Event::CreateItem {
+            actor: owner(),
+            vault: vault.clone(),
+            content,
+        }));
+        let Reply::ItemStored(item) = reply else {
+            panic!("{reply:?}")
+        };
+        ids.push(item.id.parse::<ItemId>().unwrap());
+    }
+    let other = h.items[&(vault.clone(), ids[1].clone())].clone();
+    h.items.insert((vault.clone(), ids[0].clone()), other);
+    let end = h.run(Event::ReadItem {
+        actor: owner(),
+        vault: vault.clone(),
+        item: ids[0].clone(),
+    });
+    assert!(
+        matches!(end, End::Refused(CatalogError::NotFound { .. })),
+        "{end:?}"
+    );
 }
 
 #[test]
