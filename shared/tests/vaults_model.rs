@@ -812,6 +812,19 @@ fn items_need_the_azure_key_every_time() {
     replied(read(&mut h));
     let state = h.model.vault(&vault).unwrap().key_status().state;
     assert_eq!(state, KeyState::Available);
+    // The edge's own failure (storage, crypto) on the way to the key says
+    // nothing about the key: an internal error, the key still available.
+    h.start(Event::ReadItem {
+        actor: owner(),
+        vault: vault.clone(),
+        item: item.clone(),
+    });
+    h.advance(0, Fault::None); // load
+    h.advance(0, Fault::Internal); // token
+    let (e, _) = failure(h.ends.pop().unwrap());
+    assert_eq!(e.code(), "internal");
+    let state = h.model.vault(&vault).unwrap().key_status().state;
+    assert_eq!(state, KeyState::Available);
     // An outage is a 503 that says so.
     h.start(Event::ReadItem {
         actor: owner(),
@@ -1266,6 +1279,24 @@ fn a_failed_test_or_item_read_makes_the_check_due_at_once() {
     assert!(now < before, "due at once: {now} < {before}");
     let audits = h.tick_at(now, Fault::None);
     assert_eq!(audits.len(), 1);
+    // Access fixed: a passing test makes the check due at once too (the
+    // recovery shows without waiting for the schedule) ...
+    h.revoked.clear();
+    let scheduled = h.health().next_check_ms;
+    replied(h.run(Event::Test {
+        actor: owner(),
+        vault: vault.clone(),
+    }));
+    let due = h.health().next_check_ms;
+    assert!(due < scheduled, "due at once: {due} < {scheduled}");
+    h.tick_at(due, Fault::None);
+    // ... while a passing test of a healthy vault leaves the schedule alone.
+    let scheduled = h.health().next_check_ms;
+    replied(h.run(Event::Test {
+        actor: owner(),
+        vault: vault.clone(),
+    }));
+    assert_eq!(h.health().next_check_ms, scheduled);
     // A platform vault has no monitor and no health in its row.
     let mut p = Harness::new();
     let End::Replied(reply, _) = p.run(p.create_form("Ops", None, true)) else {
