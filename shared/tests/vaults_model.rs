@@ -1311,6 +1311,48 @@ fn a_failed_test_or_item_read_makes_the_check_due_at_once() {
 }
 
 #[test]
+fn an_item_read_after_a_fix_makes_the_check_due_at_once() {
+    let mut h = Harness::new();
+    let form = h.create_form("Finance", Some((0, "company-kek", true)), true);
+    let vault = vault_of(&replied(h.run(form)).0);
+    let content = h.item_form().parse().unwrap();
+    let Reply::ItemStored(item) = replied(h.run(Event::CreateItem {
+        actor: owner(),
+        vault: vault.clone(),
+        content,
+    }))
+    .0
+    else {
+        panic!("stored")
+    };
+    let item: ItemId = item.id.parse().unwrap();
+    let read = |h: &mut Harness| {
+        h.run(Event::ReadItem {
+            actor: owner(),
+            vault: vault.clone(),
+            item: item.clone(),
+        })
+    };
+    // A healthy vault's read leaves the schedule alone.
+    let scheduled = h.health().next_check_ms;
+    replied(read(&mut h));
+    assert_eq!(h.health().next_check_ms, scheduled);
+    // Revoked, and the monitor has seen it ...
+    h.revoked.insert(app_id(0));
+    h.tick_at(scheduled, Fault::None);
+    assert_ne!(
+        h.health().state,
+        keyswitch_shared::vaults::HealthState::Healthy
+    );
+    // ... fixed: the first read that reaches the key makes the check due.
+    h.revoked.clear();
+    let scheduled = h.health().next_check_ms;
+    replied(read(&mut h));
+    let due = h.health().next_check_ms;
+    assert!(due < scheduled, "due at once: {due} < {scheduled}");
+}
+
+#[test]
 fn a_health_change_is_sent_to_the_host_and_its_answer_logged() {
     use keyswitch_shared::notify::{Failure, NotifyPolicy};
     let mut h = Harness::new();
