@@ -768,6 +768,23 @@ fn a_stored_record_of_another_item_is_not_read_in_its_place() {
     );
 }
 
+/// Reads `item` with `fault` at the token step (after the item's load).
+fn read_failing_at_the_token(
+    h: &mut Harness,
+    vault: &VaultId,
+    item: &ItemId,
+    fault: Fault,
+) -> CatalogError {
+    h.start(Event::ReadItem {
+        actor: owner(),
+        vault: vault.clone(),
+        item: item.clone(),
+    });
+    h.advance(0, Fault::None); // load
+    h.advance(0, fault); // token
+    failure(h.ends.pop().unwrap()).0
+}
+
 #[test]
 fn items_need_the_azure_key_every_time() {
     let mut h = Harness::new();
@@ -814,26 +831,12 @@ fn items_need_the_azure_key_every_time() {
     assert_eq!(state, KeyState::Available);
     // The edge's own failure (storage, crypto) on the way to the key says
     // nothing about the key: an internal error, the key still available.
-    h.start(Event::ReadItem {
-        actor: owner(),
-        vault: vault.clone(),
-        item: item.clone(),
-    });
-    h.advance(0, Fault::None); // load
-    h.advance(0, Fault::Internal); // token
-    let (e, _) = failure(h.ends.pop().unwrap());
+    let e = read_failing_at_the_token(&mut h, &vault, &item, Fault::Internal);
     assert_eq!(e.code(), "internal");
     let state = h.model.vault(&vault).unwrap().key_status().state;
     assert_eq!(state, KeyState::Available);
     // An outage is a 503 that says so.
-    h.start(Event::ReadItem {
-        actor: owner(),
-        vault: vault.clone(),
-        item: item.clone(),
-    });
-    h.advance(0, Fault::None); // load
-    h.advance(0, Fault::Outage); // token
-    let (e, _) = failure(h.ends.pop().unwrap());
+    let e = read_failing_at_the_token(&mut h, &vault, &item, Fault::Outage);
     assert_eq!((e.code(), e.status()), ("vault_key_unreachable", 503));
     // An unknown item is refused without an audit event.
     let end = h.run(Event::ReadItem {
