@@ -782,7 +782,7 @@ fn read_failing_at_the_token(
     });
     h.advance(0, Fault::None); // load
     h.advance(0, fault); // token
-    failure(h.ends.pop().unwrap()).0
+    failure(h.ends.pop().expect("the read ended")).0
 }
 
 #[test]
