@@ -742,30 +742,37 @@ fn a_stored_record_of_another_item_is_not_read_in_its_place() {
     let mut h = Harness::new();
     let event = h.create_form("Azure", Some((0, "company-kek", true)), true);
     let vault = vault_of(&replied(h.run(event)).0);
-    let mut ids = Vec::new();
-    for _ in 0..2 {
-        let content = h.item_form().parse().unwrap();
-        let (reply, _) = replied(h.run(Event::CreateItem {
-            actor: owner(),
-            vault: vault.clone(),
-            content,
-        }));
-        let Reply::ItemStored(item) = reply else {
-            panic!("{reply:?}")
-        };
-        ids.push(item.id.parse::<ItemId>().unwrap());
-    }
+    let ids = [store_item(&mut h, &vault), store_item(&mut h, &vault)];
     let other = h.items[&(vault.clone(), ids[1].clone())].clone();
     h.items.insert((vault.clone(), ids[0].clone()), other);
-    let end = h.run(Event::ReadItem {
-        actor: owner(),
-        vault: vault.clone(),
-        item: ids[0].clone(),
-    });
+    let end = read_item(&mut h, &vault, &ids[0]);
     assert!(
         matches!(end, End::Refused(CatalogError::NotFound { .. })),
         "{end:?}"
     );
+}
+
+/// Stores a new item (the harness's next form) in `vault`: its id.
+fn store_item(h: &mut Harness, vault: &VaultId) -> ItemId {
+    let content = h.item_form().parse().expect("a valid form");
+    let (reply, _) = replied(h.run(Event::CreateItem {
+        actor: owner(),
+        vault: vault.clone(),
+        content,
+    }));
+    let Reply::ItemStored(item) = reply else {
+        panic!("{reply:?}")
+    };
+    item.id.parse().expect("an item id")
+}
+
+/// Reads `item` of `vault` to its end.
+fn read_item(h: &mut Harness, vault: &VaultId, item: &ItemId) -> End {
+    h.run(Event::ReadItem {
+        actor: owner(),
+        vault: vault.clone(),
+        item: item.clone(),
+    })
 }
 
 /// Reads `item` with `fault` at the token step (after the item's load).
@@ -802,13 +809,7 @@ fn items_need_the_azure_key_every_time() {
     assert_eq!(audit.detail.as_deref(), Some(item.id.as_str()));
     assert_eq!(h.model.vault(&vault).unwrap().item_count(), 1);
     let item: ItemId = item.id.parse().unwrap();
-    let read = |h: &mut Harness| {
-        h.run(Event::ReadItem {
-            actor: owner(),
-            vault: vault.clone(),
-            item: item.clone(),
-        })
-    };
+    let read = |h: &mut Harness| read_item(h, &vault, &item);
     let (reply, _) = replied(read(&mut h));
     assert!(matches!(&reply, Reply::Item(i) if i.content.secret == form.secret));
 
@@ -1318,24 +1319,8 @@ fn an_item_read_after_a_fix_makes_the_check_due_at_once() {
     let mut h = Harness::new();
     let form = h.create_form("Finance", Some((0, "company-kek", true)), true);
     let vault = vault_of(&replied(h.run(form)).0);
-    let content = h.item_form().parse().unwrap();
-    let Reply::ItemStored(item) = replied(h.run(Event::CreateItem {
-        actor: owner(),
-        vault: vault.clone(),
-        content,
-    }))
-    .0
-    else {
-        panic!("stored")
-    };
-    let item: ItemId = item.id.parse().unwrap();
-    let read = |h: &mut Harness| {
-        h.run(Event::ReadItem {
-            actor: owner(),
-            vault: vault.clone(),
-            item: item.clone(),
-        })
-    };
+    let item = store_item(&mut h, &vault);
+    let read = |h: &mut Harness| read_item(h, &vault, &item);
     // A healthy vault's read leaves the schedule alone.
     let scheduled = h.health().next_check_ms;
     replied(read(&mut h));

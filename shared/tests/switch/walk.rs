@@ -1069,18 +1069,24 @@ fn a_consent_proven_in_a_second_tenant_keeps_the_first() {
     consents_for_two_tenants(&mut r);
     assert_eq!(r.m.stage(), Stage::AwaitingRoleAssignment);
     // Vault 1 is tested without asking for consent again.
-    r.ok(Event::Cancel { actor: admin() });
-    r.ok(start_event(1));
-    r.ok(Event::Test { actor: admin() });
-    let attempt = r.attempt();
-    let fx = r.ok(Event::VaultProbed {
-        attempt,
-        result: Ok(tenant_id(VAULT_TENANT)),
-    });
+    let fx = retest(&mut r, 1, VAULT_TENANT);
     assert!(
         matches!(&calls(&fx)[..], [Effect::TestConnection { .. }]),
         "{fx:?}"
     );
+}
+
+/// Cancels the draft, starts vault `n` and tests it; the vault's probe
+/// answers `tenant`. Returns what the probe's answer led to.
+fn retest(r: &mut Run, n: usize, tenant: &str) -> Vec<Effect> {
+    r.ok(Event::Cancel { actor: admin() });
+    r.ok(start_event(n));
+    r.ok(Event::Test { actor: admin() });
+    let attempt = r.attempt();
+    r.ok(Event::VaultProbed {
+        attempt,
+        result: Ok(tenant_id(tenant)),
+    })
 }
 
 /// Consents proven for two tenants: vault 1's (`VAULT_TENANT`, by
@@ -1088,14 +1094,7 @@ fn a_consent_proven_in_a_second_tenant_keeps_the_first() {
 /// on vault 2.
 fn consents_for_two_tenants(r: &mut Run) {
     to_role_assignment(r);
-    r.ok(Event::Cancel { actor: admin() });
-    r.ok(start_event(2));
-    r.ok(Event::Test { actor: admin() });
-    let attempt = r.attempt();
-    r.ok(Event::VaultProbed {
-        attempt,
-        result: Ok(tenant_id(OTHER_TENANT)),
-    });
+    retest(r, 2, OTHER_TENANT);
     r.ok(start_event(2));
     assert_eq!(r.m.stage(), Stage::AwaitingConsent);
     let nonce = r.last_nonce.clone();
@@ -1123,14 +1122,7 @@ fn a_consent_revoked_in_its_tenant_is_forgotten_and_the_other_tenants_kept() {
     // counts, so the next test asks for it again; vault 2's tenant keeps its.
     let mut r = Run::new(new_company());
     consents_for_two_tenants(&mut r);
-    r.ok(Event::Cancel { actor: admin() });
-    r.ok(start_event(1));
-    r.ok(Event::Test { actor: admin() });
-    let attempt = r.attempt();
-    r.ok(Event::VaultProbed {
-        attempt,
-        result: Ok(tenant_id(VAULT_TENANT)),
-    });
+    retest(&mut r, 1, VAULT_TENANT);
     assert_eq!(r.m.stage(), Stage::TestingConnection);
     let attempt = r.attempt();
     r.fx(Event::ConnectionTested {
@@ -1140,38 +1132,15 @@ fn a_consent_revoked_in_its_tenant_is_forgotten_and_the_other_tenants_kept() {
     let tenants: Vec<_> = r.m.consents().iter().map(|c| c.tenant.clone()).collect();
     assert_eq!(tenants, [tenant_id(OTHER_TENANT)]);
     // Vault 1 is asked for consent again ...
-    r.ok(Event::Cancel { actor: admin() });
-    r.ok(start_event(1));
-    let fx = r.fx(Event::Test { actor: admin() });
-    let attempt = r.attempt();
-    let fx = [
-        fx,
-        r.fx(Event::VaultProbed {
-            attempt,
-            result: Ok(tenant_id(VAULT_TENANT)),
-        }),
-    ]
-    .concat();
-    assert!(
-        fx.contains(&Fx::Do(Effect::Reply(Reply::Error(
+    let fx = retest(&mut r, 1, VAULT_TENANT);
+    assert_eq!(
+        calls(&fx),
+        [Effect::Reply(Reply::Error(
             CatalogError::AdminConsentRequired
-        )))),
-        "{fx:?}"
-    );
-    assert!(
-        !fx.iter()
-            .any(|f| matches!(f, Fx::Do(Effect::TestConnection { .. }))),
-        "{fx:?}"
+        ))]
     );
     // ... vault 2 is not.
-    r.ok(Event::Cancel { actor: admin() });
-    r.ok(start_event(2));
-    r.ok(Event::Test { actor: admin() });
-    let attempt = r.attempt();
-    let fx = r.ok(Event::VaultProbed {
-        attempt,
-        result: Ok(tenant_id(OTHER_TENANT)),
-    });
+    let fx = retest(&mut r, 2, OTHER_TENANT);
     assert!(
         matches!(&calls(&fx)[..], [Effect::TestConnection { .. }]),
         "{fx:?}"
