@@ -1614,21 +1614,18 @@ fn the_final_reads_unverified_error_stays_until_no_tenant_is_left_unverified() {
     let unverified = Some(CatalogError::TenantsUnverified { unverified: 1 }.body());
     assert_eq!(r.m.setup().unwrap().last_error(), unverified.as_ref());
 
-    r.ok(Event::Refresh { actor: admin() });
-    let attempt = r.attempt();
-    r.ok(Event::InventoryRead {
-        attempt,
-        result: Ok(inventory(&grown)),
-    });
+    let refresh = |r: &mut Run, tenants: &[TenantRef]| {
+        r.ok(Event::Refresh { actor: admin() });
+        let attempt = r.attempt();
+        r.ok(Event::InventoryRead {
+            attempt,
+            result: Ok(inventory(tenants)),
+        });
+    };
+    refresh(&mut r, &grown);
     assert_eq!(r.m.stage(), Stage::VerifyingTenants);
     assert_eq!(r.m.setup().unwrap().last_error(), unverified.as_ref());
-
-    r.ok(Event::Refresh { actor: admin() });
-    let attempt = r.attempt();
-    r.ok(Event::InventoryRead {
-        attempt,
-        result: Ok(inventory(&known)),
-    });
+    refresh(&mut r, &known);
     assert_eq!(r.m.stage(), Stage::Finalizing);
     assert_eq!(r.m.setup().unwrap().last_error(), None);
 }
