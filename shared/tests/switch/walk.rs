@@ -70,21 +70,26 @@ fn to_awaiting_consent(r: &mut Run) -> String {
     nonce
 }
 
+/// The admin's consent comes back granted and Entra proves it as `proof`.
+fn consent_granted(r: &mut Run, proof: ConsentProof) {
+    let nonce = r.last_nonce.clone();
+    r.ok(Event::ConsentCallback {
+        nonce,
+        answer: consent_ok(),
+    });
+    let attempt = r.attempt();
+    r.ok(Event::ConsentProven {
+        attempt,
+        result: Ok(proof),
+    });
+}
+
 /// Start and consent (a consent this company proved earlier is reused).
 pub(crate) fn to_role_assignment(r: &mut Run) {
     let fx = r.ok(start_event(1));
     if r.m.stage() == Stage::AwaitingConsent {
         assert_eq!(consent_url(&fx), sign_in("consent").authorize_url);
-        let nonce = r.last_nonce.clone();
-        r.ok(Event::ConsentCallback {
-            nonce,
-            answer: consent_ok(),
-        });
-        let attempt = r.attempt();
-        r.ok(Event::ConsentProven {
-            attempt,
-            result: Ok(proof()),
-        });
+        consent_granted(r, proof());
     }
     assert_eq!(r.m.stage(), Stage::AwaitingRoleAssignment);
 }
@@ -1097,20 +1102,14 @@ fn consents_for_two_tenants(r: &mut Run) {
     retest(r, 2, OTHER_TENANT);
     r.ok(start_event(2));
     assert_eq!(r.m.stage(), Stage::AwaitingConsent);
-    let nonce = r.last_nonce.clone();
-    r.ok(Event::ConsentCallback {
-        nonce,
-        answer: consent_ok(),
-    });
-    let attempt = r.attempt();
-    r.ok(Event::ConsentProven {
-        attempt,
-        result: Ok(ConsentProof {
+    consent_granted(
+        r,
+        ConsentProof {
             tenant: tenant_id(OTHER_TENANT),
             vault_tenant: tenant_id(OTHER_TENANT),
             admin: "olga@fabrikam.example".into(),
-        }),
-    });
+        },
+    );
     let tenants: Vec<_> = r.m.consents().iter().map(|c| c.tenant.clone()).collect();
     assert_eq!(tenants, [tenant_id(VAULT_TENANT), tenant_id(OTHER_TENANT)]);
 }
