@@ -1256,8 +1256,15 @@ fn the_monitor_checks_an_azure_vault_on_schedule_and_audits_each_change() {
         Some("healthy -> degraded"),
         "{audits:?}"
     );
+    // Throttling is not lost access: the key stays available in the table.
+    assert_eq!(h.model.vaults()[0].key_status().state, KeyState::Available);
     let next = h.health().next_check_ms;
     assert_eq!(h.tick_at(next, Fault::None).len(), 1);
+    assert_eq!(h.health().state, HealthState::Healthy);
+    // The edge's own failure during a check says nothing about the key: no
+    // change, no audit; checked again later.
+    let next = h.health().next_check_ms;
+    assert!(h.tick_at(next, Fault::Internal).is_empty());
     assert_eq!(h.health().state, HealthState::Healthy);
 }
 
