@@ -1316,6 +1316,19 @@ mod tests {
         assert_eq!(utc_minutes(0), "1970-01-01 00:00 UTC");
         assert_eq!(utc_minutes(1_800_000_000), "2027-01-15 08:00 UTC");
         assert_eq!(utc_minutes(951_782_400), "2000-02-29 00:00 UTC");
+        // The century rules: 1900 and 2100 are not leap years, 1600 and
+        // 2400 are (the last day of a 400-year era).
+        for (secs, shown) in [
+            (4_107_542_340, "2100-02-28 23:59 UTC"),
+            (4_107_542_400, "2100-03-01 00:00 UTC"),
+            (-2_203_891_200, "1900-03-01 00:00 UTC"),
+            (13_574_606_400, "2400-02-29 12:00 UTC"),
+            (13_574_649_600, "2400-03-01 00:00 UTC"),
+            (-11_670_998_400, "1600-02-29 00:00 UTC"),
+            (7_289_654_340, "2200-12-31 23:59 UTC"),
+        ] {
+            assert_eq!(utc_minutes(secs), shown, "{secs}");
+        }
     }
 
     #[test]
