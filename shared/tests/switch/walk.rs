@@ -1108,6 +1108,100 @@ fn a_consent_proven_in_a_second_tenant_keeps_the_first() {
     );
 }
 
+/// Consents proven for two tenants: vault 1's (`VAULT_TENANT`, by
+/// `to_role_assignment`) and vault 2's (`OTHER_TENANT`); the draft is left
+/// on vault 2.
+fn consents_for_two_tenants(r: &mut Run) {
+    to_role_assignment(r);
+    r.ok(Event::Cancel { actor: admin() });
+    r.ok(start_event(2));
+    r.ok(Event::Test { actor: admin() });
+    let attempt = r.attempt();
+    r.ok(Event::VaultProbed {
+        attempt,
+        result: Ok(tenant_id(OTHER_TENANT)),
+    });
+    r.ok(start_event(2));
+    let nonce = r.last_nonce.clone();
+    r.ok(Event::ConsentCallback {
+        nonce,
+        answer: consent_ok(),
+    });
+    let attempt = r.attempt();
+    r.ok(Event::ConsentProven {
+        attempt,
+        result: Ok(ConsentProof {
+            tenant: tenant_id(OTHER_TENANT),
+            vault_tenant: tenant_id(OTHER_TENANT),
+            admin: "olga@fabrikam.example".into(),
+        }),
+    });
+    let tenants: Vec<_> = r.m.consents().iter().map(|c| c.tenant.clone()).collect();
+    assert_eq!(tenants, [tenant_id(VAULT_TENANT), tenant_id(OTHER_TENANT)]);
+}
+
+#[test]
+fn a_consent_revoked_in_its_tenant_is_forgotten_and_the_other_tenants_kept() {
+    // Entra answers the connection test with "consent required" (an admin
+    // revoked it in vault 1's tenant): that tenant's consent no longer
+    // counts, so the next test asks for it again; vault 2's tenant keeps its.
+    let mut r = Run::new(new_company());
+    consents_for_two_tenants(&mut r);
+    r.ok(Event::Cancel { actor: admin() });
+    r.ok(start_event(1));
+    r.ok(Event::Test { actor: admin() });
+    let attempt = r.attempt();
+    r.ok(Event::VaultProbed {
+        attempt,
+        result: Ok(tenant_id(VAULT_TENANT)),
+    });
+    assert_eq!(r.m.stage(), Stage::TestingConnection);
+    let attempt = r.attempt();
+    r.fx(Event::ConnectionTested {
+        attempt,
+        result: Err(CatalogError::AdminConsentRequired),
+    });
+    let tenants: Vec<_> = r.m.consents().iter().map(|c| c.tenant.clone()).collect();
+    assert_eq!(tenants, [tenant_id(OTHER_TENANT)]);
+    // Vault 1 is asked for consent again ...
+    r.ok(Event::Cancel { actor: admin() });
+    r.ok(start_event(1));
+    let fx = r.fx(Event::Test { actor: admin() });
+    let attempt = r.attempt();
+    let fx = [
+        fx,
+        r.fx(Event::VaultProbed {
+            attempt,
+            result: Ok(tenant_id(VAULT_TENANT)),
+        }),
+    ]
+    .concat();
+    assert!(
+        fx.contains(&Fx::Do(Effect::Reply(Reply::Error(
+            CatalogError::AdminConsentRequired
+        )))),
+        "{fx:?}"
+    );
+    assert!(
+        !fx.iter()
+            .any(|f| matches!(f, Fx::Do(Effect::TestConnection { .. }))),
+        "{fx:?}"
+    );
+    // ... vault 2 is not.
+    r.ok(Event::Cancel { actor: admin() });
+    r.ok(start_event(2));
+    r.ok(Event::Test { actor: admin() });
+    let attempt = r.attempt();
+    let fx = r.ok(Event::VaultProbed {
+        attempt,
+        result: Ok(tenant_id(OTHER_TENANT)),
+    });
+    assert!(
+        matches!(&calls(&fx)[..], [Effect::TestConnection { .. }]),
+        "{fx:?}"
+    );
+}
+
 #[test]
 fn a_proven_consent_counts_until_its_24_hours_are_over_and_not_at_the_end() {
     // Started one second before the 24 h are over: the consent is reused
@@ -1555,6 +1649,43 @@ fn a_new_tenant_at_the_final_read_blocks_completion() {
         result: Ok(inventory(&grown)),
     });
     assert!(matches!(calls(&fx)[0], Effect::Wrap { .. }));
+}
+
+#[test]
+fn the_final_reads_unverified_error_stays_until_no_tenant_is_left_unverified() {
+    // The final read found a newcomer: "N tenant(s) are not verified". A
+    // Refresh that still lists it keeps the error (and the count); one
+    // without it (the set was removed) clears it and finalization starts.
+    let mut r = Run::new(new_company());
+    let known = [m365(VAULT_TENANT), google("C01abcd23")];
+    to_finalizing(&mut r, &known);
+    let mut grown = known.to_vec();
+    grown.push(m365(OTHER_TENANT));
+    let attempt = r.attempt();
+    r.ok(Event::InventoryRead {
+        attempt,
+        result: Ok(inventory(&grown)),
+    });
+    let unverified = Some(CatalogError::TenantsUnverified { unverified: 1 }.body());
+    assert_eq!(r.m.setup().unwrap().last_error(), unverified.as_ref());
+
+    r.ok(Event::Refresh { actor: admin() });
+    let attempt = r.attempt();
+    r.ok(Event::InventoryRead {
+        attempt,
+        result: Ok(inventory(&grown)),
+    });
+    assert_eq!(r.m.stage(), Stage::VerifyingTenants);
+    assert_eq!(r.m.setup().unwrap().last_error(), unverified.as_ref());
+
+    r.ok(Event::Refresh { actor: admin() });
+    let attempt = r.attempt();
+    r.ok(Event::InventoryRead {
+        attempt,
+        result: Ok(inventory(&known)),
+    });
+    assert_eq!(r.m.stage(), Stage::Finalizing);
+    assert_eq!(r.m.setup().unwrap().last_error(), None);
 }
 
 #[test]
