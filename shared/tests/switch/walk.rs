@@ -70,21 +70,26 @@ fn to_awaiting_consent(r: &mut Run) -> String {
     nonce
 }
 
+/// The admin's consent comes back granted and Entra proves it as `proof`.
+fn consent_granted(r: &mut Run, proof: ConsentProof) {
+    let nonce = r.last_nonce.clone();
+    r.ok(Event::ConsentCallback {
+        nonce,
+        answer: consent_ok(),
+    });
+    let attempt = r.attempt();
+    r.ok(Event::ConsentProven {
+        attempt,
+        result: Ok(proof),
+    });
+}
+
 /// Start and consent (a consent this company proved earlier is reused).
 pub(crate) fn to_role_assignment(r: &mut Run) {
     let fx = r.ok(start_event(1));
     if r.m.stage() == Stage::AwaitingConsent {
         assert_eq!(consent_url(&fx), sign_in("consent").authorize_url);
-        let nonce = r.last_nonce.clone();
-        r.ok(Event::ConsentCallback {
-            nonce,
-            answer: consent_ok(),
-        });
-        let attempt = r.attempt();
-        r.ok(Event::ConsentProven {
-            attempt,
-            result: Ok(proof()),
-        });
+        consent_granted(r, proof());
     }
     assert_eq!(r.m.stage(), Stage::AwaitingRoleAssignment);
 }
@@ -1063,49 +1068,30 @@ fn a_proven_consent_is_reused_by_this_company_only_and_expires_after_24_hours() 
 #[test]
 fn a_consent_proven_in_a_second_tenant_keeps_the_first() {
     // Consents are kept per tenant: proving one for vault 2's tenant does
-    // not drop the one proven for vault 1's, nor keep two for one tenant.
+    // not drop the one proven for vault 1's, nor keep two for one tenant
+    // (`consents_for_two_tenants` checks the list).
     let mut r = Run::new(new_company());
-    to_role_assignment(&mut r);
-    r.ok(Event::Cancel { actor: admin() });
-    r.ok(start_event(2));
-    r.ok(Event::Test { actor: admin() });
-    let attempt = r.attempt();
-    r.ok(Event::VaultProbed {
-        attempt,
-        result: Ok(tenant_id(OTHER_TENANT)),
-    });
-    r.ok(start_event(2));
-    assert_eq!(r.m.stage(), Stage::AwaitingConsent);
-    let nonce = r.last_nonce.clone();
-    r.ok(Event::ConsentCallback {
-        nonce,
-        answer: consent_ok(),
-    });
-    let attempt = r.attempt();
-    r.ok(Event::ConsentProven {
-        attempt,
-        result: Ok(ConsentProof {
-            tenant: tenant_id(OTHER_TENANT),
-            vault_tenant: tenant_id(OTHER_TENANT),
-            admin: "olga@fabrikam.example".into(),
-        }),
-    });
+    consents_for_two_tenants(&mut r);
     assert_eq!(r.m.stage(), Stage::AwaitingRoleAssignment);
-    let tenants: Vec<_> = r.m.consents().iter().map(|c| c.tenant.clone()).collect();
-    assert_eq!(tenants, [tenant_id(VAULT_TENANT), tenant_id(OTHER_TENANT)]);
     // Vault 1 is tested without asking for consent again.
-    r.ok(Event::Cancel { actor: admin() });
-    r.ok(start_event(1));
-    r.ok(Event::Test { actor: admin() });
-    let attempt = r.attempt();
-    let fx = r.ok(Event::VaultProbed {
-        attempt,
-        result: Ok(tenant_id(VAULT_TENANT)),
-    });
+    let fx = retest(&mut r, 1, VAULT_TENANT);
     assert!(
         matches!(&calls(&fx)[..], [Effect::TestConnection { .. }]),
         "{fx:?}"
     );
+}
+
+/// Cancels the draft, starts vault `n` and tests it; the vault's probe
+/// answers `tenant`. Returns what the probe's answer led to.
+fn retest(r: &mut Run, n: usize, tenant: &str) -> Vec<Effect> {
+    r.ok(Event::Cancel { actor: admin() });
+    r.ok(start_event(n));
+    r.ok(Event::Test { actor: admin() });
+    let attempt = r.attempt();
+    r.ok(Event::VaultProbed {
+        attempt,
+        result: Ok(tenant_id(tenant)),
+    })
 }
 
 /// Consents proven for two tenants: vault 1's (`VAULT_TENANT`, by
@@ -1113,29 +1099,17 @@ fn a_consent_proven_in_a_second_tenant_keeps_the_first() {
 /// on vault 2.
 fn consents_for_two_tenants(r: &mut Run) {
     to_role_assignment(r);
-    r.ok(Event::Cancel { actor: admin() });
+    retest(r, 2, OTHER_TENANT);
     r.ok(start_event(2));
-    r.ok(Event::Test { actor: admin() });
-    let attempt = r.attempt();
-    r.ok(Event::VaultProbed {
-        attempt,
-        result: Ok(tenant_id(OTHER_TENANT)),
-    });
-    r.ok(start_event(2));
-    let nonce = r.last_nonce.clone();
-    r.ok(Event::ConsentCallback {
-        nonce,
-        answer: consent_ok(),
-    });
-    let attempt = r.attempt();
-    r.ok(Event::ConsentProven {
-        attempt,
-        result: Ok(ConsentProof {
+    assert_eq!(r.m.stage(), Stage::AwaitingConsent);
+    consent_granted(
+        r,
+        ConsentProof {
             tenant: tenant_id(OTHER_TENANT),
             vault_tenant: tenant_id(OTHER_TENANT),
             admin: "olga@fabrikam.example".into(),
-        }),
-    });
+        },
+    );
     let tenants: Vec<_> = r.m.consents().iter().map(|c| c.tenant.clone()).collect();
     assert_eq!(tenants, [tenant_id(VAULT_TENANT), tenant_id(OTHER_TENANT)]);
 }
@@ -1147,14 +1121,7 @@ fn a_consent_revoked_in_its_tenant_is_forgotten_and_the_other_tenants_kept() {
     // counts, so the next test asks for it again; vault 2's tenant keeps its.
     let mut r = Run::new(new_company());
     consents_for_two_tenants(&mut r);
-    r.ok(Event::Cancel { actor: admin() });
-    r.ok(start_event(1));
-    r.ok(Event::Test { actor: admin() });
-    let attempt = r.attempt();
-    r.ok(Event::VaultProbed {
-        attempt,
-        result: Ok(tenant_id(VAULT_TENANT)),
-    });
+    retest(&mut r, 1, VAULT_TENANT);
     assert_eq!(r.m.stage(), Stage::TestingConnection);
     let attempt = r.attempt();
     r.fx(Event::ConnectionTested {
@@ -1164,38 +1131,15 @@ fn a_consent_revoked_in_its_tenant_is_forgotten_and_the_other_tenants_kept() {
     let tenants: Vec<_> = r.m.consents().iter().map(|c| c.tenant.clone()).collect();
     assert_eq!(tenants, [tenant_id(OTHER_TENANT)]);
     // Vault 1 is asked for consent again ...
-    r.ok(Event::Cancel { actor: admin() });
-    r.ok(start_event(1));
-    let fx = r.fx(Event::Test { actor: admin() });
-    let attempt = r.attempt();
-    let fx = [
-        fx,
-        r.fx(Event::VaultProbed {
-            attempt,
-            result: Ok(tenant_id(VAULT_TENANT)),
-        }),
-    ]
-    .concat();
-    assert!(
-        fx.contains(&Fx::Do(Effect::Reply(Reply::Error(
+    let fx = retest(&mut r, 1, VAULT_TENANT);
+    assert_eq!(
+        calls(&fx),
+        [Effect::Reply(Reply::Error(
             CatalogError::AdminConsentRequired
-        )))),
-        "{fx:?}"
-    );
-    assert!(
-        !fx.iter()
-            .any(|f| matches!(f, Fx::Do(Effect::TestConnection { .. }))),
-        "{fx:?}"
+        ))]
     );
     // ... vault 2 is not.
-    r.ok(Event::Cancel { actor: admin() });
-    r.ok(start_event(2));
-    r.ok(Event::Test { actor: admin() });
-    let attempt = r.attempt();
-    let fx = r.ok(Event::VaultProbed {
-        attempt,
-        result: Ok(tenant_id(OTHER_TENANT)),
-    });
+    let fx = retest(&mut r, 2, OTHER_TENANT);
     assert!(
         matches!(&calls(&fx)[..], [Effect::TestConnection { .. }]),
         "{fx:?}"
@@ -1669,21 +1613,18 @@ fn the_final_reads_unverified_error_stays_until_no_tenant_is_left_unverified() {
     let unverified = Some(CatalogError::TenantsUnverified { unverified: 1 }.body());
     assert_eq!(r.m.setup().unwrap().last_error(), unverified.as_ref());
 
-    r.ok(Event::Refresh { actor: admin() });
-    let attempt = r.attempt();
-    r.ok(Event::InventoryRead {
-        attempt,
-        result: Ok(inventory(&grown)),
-    });
+    let refresh = |r: &mut Run, tenants: &[TenantRef]| {
+        r.ok(Event::Refresh { actor: admin() });
+        let attempt = r.attempt();
+        r.ok(Event::InventoryRead {
+            attempt,
+            result: Ok(inventory(tenants)),
+        });
+    };
+    refresh(&mut r, &grown);
     assert_eq!(r.m.stage(), Stage::VerifyingTenants);
     assert_eq!(r.m.setup().unwrap().last_error(), unverified.as_ref());
-
-    r.ok(Event::Refresh { actor: admin() });
-    let attempt = r.attempt();
-    r.ok(Event::InventoryRead {
-        attempt,
-        result: Ok(inventory(&known)),
-    });
+    refresh(&mut r, &known);
     assert_eq!(r.m.stage(), Stage::Finalizing);
     assert_eq!(r.m.setup().unwrap().last_error(), None);
 }
