@@ -1312,6 +1312,53 @@ mod tests {
     }
 
     #[test]
+    fn a_refused_sign_in_answer_is_fixed_by_the_clock_only_when_timing_failed() {
+        use crate::id_token::IdTokenFault as F;
+        let fix = |fault| {
+            CatalogError::IdTokenRefused {
+                service: "Microsoft Entra ID".into(),
+                fault,
+            }
+            .fix()
+        };
+        for fault in [F::Expired, F::NotYetValid] {
+            assert!(
+                fix(fault).starts_with("Check that this computer's clock is right"),
+                "{fault:?}"
+            );
+        }
+        for fault in [F::Signature, F::Nonce, F::Malformed] {
+            assert!(fix(fault).contains("could not be trusted"), "{fault:?}");
+        }
+    }
+
+    #[test]
+    fn an_unreachable_vault_key_is_fixed_by_its_cause() {
+        let kid: KeyId =
+            "https://contoso-kms.vault.azure.net/keys/company-kek/0123456789abcdef0123456789abcdef"
+                .parse()
+                .unwrap();
+        let client_id: crate::ClientId = "0c9d8e7f-1111-4a2b-8c3d-000000000001".parse().unwrap();
+        let fix = |cause: CatalogError| {
+            CatalogError::VaultKeyUnreachable {
+                cause: Box::new(cause),
+                kid: kid.clone(),
+                client_id: client_id.clone(),
+            }
+            .fix()
+        };
+        let role = fix(CatalogError::KeyVaultForbidden);
+        assert!(
+            role.starts_with("Ask your Azure admin to assign the Key Vault Crypto User role to your service principal (client ID 0c9d8e7f-1111-4a2b-8c3d-000000000001) on the vault contoso-kms again: VAULT_ID=$(az keyvault show --name contoso-kms"),
+            "{role}"
+        );
+        assert_eq!(
+            fix(CatalogError::KeyDisabled),
+            CatalogError::KeyDisabled.fix()
+        );
+    }
+
+    #[test]
     fn utc_minutes_names_the_calendar_time() {
         assert_eq!(utc_minutes(0), "1970-01-01 00:00 UTC");
         assert_eq!(utc_minutes(1_800_000_000), "2027-01-15 08:00 UTC");
