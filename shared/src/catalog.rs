@@ -1359,6 +1359,36 @@ mod tests {
     }
 
     #[test]
+    fn an_unreachable_vault_key_is_422_unless_its_cause_is_passing() {
+        let kid: KeyId =
+            "https://contoso-kms.vault.azure.net/keys/company-kek/0123456789abcdef0123456789abcdef"
+                .parse()
+                .unwrap();
+        let status = |cause: CatalogError| {
+            CatalogError::VaultKeyUnreachable {
+                cause: Box::new(cause),
+                kid: kid.clone(),
+                client_id: "0c9d8e7f-1111-4a2b-8c3d-000000000001".parse().unwrap(),
+            }
+            .status()
+        };
+        // The customer must act (a 400 of their secret included): 422.
+        for cause in [
+            CatalogError::ClientSecretInvalid,
+            CatalogError::KeyVaultForbidden,
+            CatalogError::KeyDisabled,
+        ] {
+            assert_eq!(status(cause.clone()), 422, "{cause:?}");
+        }
+        // Passing: the cause's own status (try again later).
+        assert_eq!(status(CatalogError::AzureUnavailable), 503);
+        assert_eq!(
+            status(CatalogError::Throttled),
+            CatalogError::Throttled.status()
+        );
+    }
+
+    #[test]
     fn utc_minutes_names_the_calendar_time() {
         assert_eq!(utc_minutes(0), "1970-01-01 00:00 UTC");
         assert_eq!(utc_minutes(1_800_000_000), "2027-01-15 08:00 UTC");
