@@ -1389,6 +1389,154 @@ mod tests {
     }
 
     #[test]
+    fn each_error_with_more_to_say_has_its_own_detail() {
+        use crate::id_token::IdTokenFault;
+        let vault: VaultUri = "https://contoso-kms.vault.azure.net".parse().unwrap();
+        let kid: KeyId =
+            "https://contoso-kms.vault.azure.net/keys/company-kek/0123456789abcdef0123456789abcdef"
+                .parse()
+                .unwrap();
+        let rows: Vec<(CatalogError, &str)> = vec![
+            (
+                CatalogError::UriContainsKeyPath {
+                    vault_uri: "https://vault.vault.azure.net".into(),
+                    key_name: "my-key".into(),
+                },
+                "You pasted the full key URL",
+            ),
+            (CatalogError::UriPointsToSecret, "You pasted a Secret URL"),
+            (
+                CatalogError::KeyNotFound {
+                    key_name: Some("cmk".into()),
+                },
+                "The vault has no key named \"cmk\".",
+            ),
+            (
+                CatalogError::KeyNotFound { key_name: None },
+                "The key name is mistyped",
+            ),
+            (CatalogError::AdminConsentRequired, "kept for 24 hours"),
+            (
+                CatalogError::KeyVaultForbidden,
+                "has not been given permission",
+            ),
+            (CatalogError::AccessPolicyVault, "legacy permission model"),
+            (
+                CatalogError::ConsentUserLacksRole,
+                "returns an error for the admin",
+            ),
+            (
+                CatalogError::TenantsUnverified { unverified: 2 },
+                "2 tenant(s) are not verified.",
+            ),
+            (
+                CatalogError::KeySizeNotSupported {
+                    found_bits: 1024,
+                    allowed: vec![2048, 3072, 4096],
+                },
+                "Supported RSA sizes: 2048, 3072, 4096.",
+            ),
+            (
+                CatalogError::KeyExpired {
+                    expired_at: Some(1_800_000_000),
+                },
+                "Expiration date (exp): 1800000000 (Unix time, 2027-01-15 08:00 UTC).",
+            ),
+            (
+                CatalogError::KeyExpired { expired_at: None },
+                crate::health::AFTER_EXPIRY,
+            ),
+            (
+                CatalogError::KeyNotYetValid {
+                    valid_from: Some(1_800_000_000),
+                },
+                "Activation date (nbf): 1800000000 (Unix time).",
+            ),
+            (
+                CatalogError::KeyBindingMissing {
+                    vault: vault.clone(),
+                    key_name: "company-kek".into(),
+                    company: "acme".into(),
+                },
+                "the key company-kek may protect company acme",
+            ),
+            (
+                CatalogError::KeyBindingMismatch {
+                    vault: vault.clone(),
+                    key_name: "company-kek".into(),
+                    company: "acme".into(),
+                    found: vec!["globex".into()],
+                },
+                "tag names: globex. It must also name acme.",
+            ),
+            (CatalogError::Throttled, "429 Too Many Requests"),
+            (
+                CatalogError::IdTokenRefused {
+                    service: "Google".into(),
+                    fault: IdTokenFault::Audience,
+                },
+                "The ID token Google returned",
+            ),
+            (
+                CatalogError::FirstPartyServiceDenied,
+                "Access denied to first party service",
+            ),
+            (
+                CatalogError::KeyVaultForbiddenOther {
+                    code: "Forbidden".into(),
+                    reason: Some("Caller is not authorized".into()),
+                },
+                "Key Vault said: Caller is not authorized",
+            ),
+            (CatalogError::IdTokenWithoutRoles, "has no wids claim"),
+            (
+                CatalogError::ForbiddenVaultRole,
+                "Only Workspace Owners, Super Admins and Admins",
+            ),
+            (
+                CatalogError::ExportWindowExpired {
+                    closed_at: 1_800_000_000,
+                },
+                "offered until 2027-01-15 08:00 UTC.",
+            ),
+            (
+                CatalogError::ReauthenticationRequired { max_age_mins: 15 },
+                "within the last 15 minutes",
+            ),
+            (
+                CatalogError::VaultKeyUnreachable {
+                    cause: Box::new(CatalogError::KeyDisabled),
+                    kid: kid.clone(),
+                    client_id: "0c9d8e7f-1111-4a2b-8c3d-000000000001".parse().unwrap(),
+                },
+                "(key_disabled). The items in this vault",
+            ),
+            (
+                CatalogError::KeyAccessLost {
+                    cause: Box::new(CatalogError::KeyDisabled),
+                    kid,
+                },
+                "(key_disabled). Until access is restored",
+            ),
+        ];
+        for (error, words) in rows {
+            let detail = error.detail();
+            assert!(
+                detail.as_deref().is_some_and(|d| d.contains(words)),
+                "{}: {detail:?}",
+                error.code()
+            );
+        }
+        assert_eq!(CatalogError::Internal.detail(), None);
+        assert_eq!(
+            CatalogError::BodyTooLarge { limit_bytes: 1024 }
+                .field()
+                .as_deref(),
+            Some("body")
+        );
+    }
+
+    #[test]
     fn utc_minutes_names_the_calendar_time() {
         assert_eq!(utc_minutes(0), "1970-01-01 00:00 UTC");
         assert_eq!(utc_minutes(1_800_000_000), "2027-01-15 08:00 UTC");
