@@ -1537,6 +1537,120 @@ mod tests {
     }
 
     #[test]
+    fn a_wrapped_cause_is_passing_only_when_the_cause_is() {
+        let kid: KeyId =
+            "https://contoso-kms.vault.azure.net/keys/company-kek/0123456789abcdef0123456789abcdef"
+                .parse()
+                .unwrap();
+        for (cause, passing) in [
+            (CatalogError::AzureUnavailable, true),
+            (CatalogError::Throttled, true),
+            (CatalogError::KeyDisabled, false),
+        ] {
+            let unreachable = CatalogError::VaultKeyUnreachable {
+                cause: Box::new(cause.clone()),
+                kid: kid.clone(),
+                client_id: "0c9d8e7f-1111-4a2b-8c3d-000000000001".parse().unwrap(),
+            };
+            let lost = CatalogError::KeyAccessLost {
+                cause: Box::new(cause.clone()),
+                kid: kid.clone(),
+            };
+            assert_eq!(unreachable.is_transient(), passing, "{cause:?}");
+            assert_eq!(lost.is_transient(), passing, "{cause:?}");
+        }
+    }
+
+    #[test]
+    fn each_fix_in_azure_comes_with_its_commands() {
+        let vault: VaultUri = "https://contoso-kms.vault.azure.net".parse().unwrap();
+        let kid: KeyId =
+            "https://contoso-kms.vault.azure.net/keys/company-kek/0123456789abcdef0123456789abcdef"
+                .parse()
+                .unwrap();
+        let app: crate::ClientId = "0c9d8e7f-1111-4a2b-8c3d-000000000001".parse().unwrap();
+        let text = |e: &CatalogError| {
+            e.commands()
+                .iter()
+                .map(CommandTab::text)
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        let missing = CatalogError::KeyBindingMissing {
+            vault: vault.clone(),
+            key_name: "company-kek".into(),
+            company: "acme".into(),
+        };
+        assert!(
+            text(&missing).contains("--tags keyswitch-company=\"acme\""),
+            "{}",
+            text(&missing)
+        );
+        let mismatch = CatalogError::KeyBindingMismatch {
+            vault: vault.clone(),
+            key_name: "company-kek".into(),
+            company: "acme".into(),
+            found: vec!["globex".into()],
+        };
+        assert!(
+            text(&mismatch).contains("--tags keyswitch-company=\"globex acme\""),
+            "{}",
+            text(&mismatch)
+        );
+        let deleted = CatalogError::KeyDeleted {
+            vault: vault.clone(),
+            key_name: "company-kek".into(),
+            recoverable_days: Some(90),
+        };
+        assert!(
+            text(&deleted).contains("az keyvault key recover"),
+            "{}",
+            text(&deleted)
+        );
+        let role = CatalogError::RoleRemoved {
+            vault: vault.clone(),
+            key_name: "company-kek".parse().unwrap(),
+            connector: Some(app.clone()),
+        };
+        assert!(
+            text(&role).contains(&format!("--assignee {app}")),
+            "{}",
+            text(&role)
+        );
+        let unreachable = |cause: CatalogError| CatalogError::VaultKeyUnreachable {
+            cause: Box::new(cause),
+            kid: kid.clone(),
+            client_id: app.clone(),
+        };
+        assert!(
+            text(&unreachable(CatalogError::KeyVaultForbidden))
+                .contains("az role assignment create")
+        );
+        assert!(
+            text(&unreachable(CatalogError::KeyNotFound { key_name: None }))
+                .contains("az keyvault key recover")
+        );
+        assert_eq!(text(&unreachable(missing.clone())), text(&missing));
+        let lost = CatalogError::KeyAccessLost {
+            cause: Box::new(deleted.clone()),
+            kid: kid.clone(),
+        };
+        assert_eq!(text(&lost), text(&deleted));
+        // Nothing to run in Azure: no commands.
+        for e in [
+            CatalogError::Throttled,
+            CatalogError::RoleRemoved {
+                vault,
+                key_name: "company-kek".parse().unwrap(),
+                connector: None,
+            },
+            unreachable(CatalogError::AzureUnavailable),
+        ] {
+            assert!(e.commands().is_empty(), "{e:?}");
+        }
+    }
+
+    #[test]
     fn utc_minutes_names_the_calendar_time() {
         assert_eq!(utc_minutes(0), "1970-01-01 00:00 UTC");
         assert_eq!(utc_minutes(1_800_000_000), "2027-01-15 08:00 UTC");
