@@ -1651,6 +1651,32 @@ mod tests {
     }
 
     #[test]
+    fn a_removed_role_is_named_for_the_kind_of_vault() {
+        let app: crate::ClientId = "0c9d8e7f-1111-4a2b-8c3d-000000000001".parse().unwrap();
+        for (vault, role) in [
+            (
+                "https://contoso-kms.vault.azure.net",
+                "Key Vault Crypto User",
+            ),
+            (
+                "https://contoso.managedhsm.azure.net",
+                "Managed HSM Crypto User",
+            ),
+        ] {
+            let fix = CatalogError::RoleRemoved {
+                vault: vault.parse().unwrap(),
+                key_name: "company-kek".parse().unwrap(),
+                connector: Some(app.clone()),
+            }
+            .fix();
+            assert!(
+                fix.starts_with(&format!("Ask your Azure admin to assign the {role} role to the CyberSentriq KMS Connector")),
+                "{fix}"
+            );
+        }
+    }
+
+    #[test]
     fn utc_minutes_names_the_calendar_time() {
         assert_eq!(utc_minutes(0), "1970-01-01 00:00 UTC");
         assert_eq!(utc_minutes(1_800_000_000), "2027-01-15 08:00 UTC");
