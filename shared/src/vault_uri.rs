@@ -611,10 +611,14 @@ mod tests {
             err("https://"),
             ValidationError::VaultUriUnknownHost { .. }
         ));
-        assert!(matches!(
-            err("https://[::1]"),
-            ValidationError::VaultUriUnknownHost { .. }
-        ));
+        // An IP literal, even a half-bracketed one, is not a vault (not a
+        // port either).
+        for uri in ["https://[::1]", "https://[::1", "https://::1]"] {
+            assert!(
+                matches!(err(uri), ValidationError::VaultUriUnknownHost { .. }),
+                "{uri}"
+            );
+        }
     }
 
     #[test]
