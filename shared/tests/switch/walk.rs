@@ -1066,6 +1066,18 @@ fn a_proven_consent_is_reused_by_this_company_only_and_expires_after_24_hours() 
 }
 
 #[test]
+fn each_start_is_a_new_setup_with_its_own_id() {
+    let mut r = Run::new(new_company());
+    r.ok(start_event(1));
+    let first = r.m.setup().unwrap().id().to_owned();
+    assert!(!first.is_empty());
+    r.ok(Event::Cancel { actor: admin() });
+    r.ok(start_event(1));
+    let second = r.m.setup().unwrap().id().to_owned();
+    assert!(!second.is_empty() && second != first, "{first} / {second}");
+}
+
+#[test]
 fn a_consent_proven_in_a_second_tenant_keeps_the_first() {
     // Consents are kept per tenant: proving one for vault 2's tenant does
     // not drop the one proven for vault 1's, nor keep two for one tenant
