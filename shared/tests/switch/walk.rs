@@ -1642,6 +1642,26 @@ fn the_final_reads_unverified_error_stays_until_no_tenant_is_left_unverified() {
 }
 
 #[test]
+fn the_names_of_the_last_inventory_read_are_kept() {
+    // Every other tenant of `inventory` has a name ("Tenant 0", "Tenant 2").
+    let mut r = Run::new(new_company());
+    let tenants = [m365(VAULT_TENANT), google("C01abcd23"), m365(OTHER_TENANT)];
+    to_verifying(&mut r, &tenants);
+    let names: Vec<_> =
+        r.m.tenant_names()
+            .iter()
+            .map(|n| (n.tenant.clone(), n.name.clone()))
+            .collect();
+    assert_eq!(
+        names,
+        [
+            (tenants[0].clone(), "Tenant 0".to_owned()),
+            (tenants[2].clone(), "Tenant 2".to_owned()),
+        ]
+    );
+}
+
+#[test]
 fn refresh_keeps_verified_tenants_and_a_removed_one_no_longer_blocks() {
     let mut r = Run::new(new_company());
     let (a, b) = (m365(VAULT_TENANT), google("C01abcd23"));
