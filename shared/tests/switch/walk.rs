@@ -1163,7 +1163,8 @@ fn a_proven_consent_counts_until_its_24_hours_are_over_and_not_at_the_end() {
     // Started one second before the 24 h are over: the consent is reused
     // (Test Connection goes on to the role step); started at the end: asked
     // for again (seed 000: "24 h after the consent … asks for consent again").
-    for (age, reused) in [(CONSENT_TTL_SECS - 1, true), (CONSENT_TTL_SECS, false)] {
+    // 24 h written out: the constant itself must be the seed's 24 hours.
+    for (age, reused) in [(86_399, true), (86_400, false)] {
         let mut r = Run::new(new_company());
         to_role_assignment(&mut r);
         r.ok(Event::Cancel { actor: admin() });
@@ -1639,6 +1640,28 @@ fn the_final_reads_unverified_error_stays_until_no_tenant_is_left_unverified() {
     refresh(&mut r, &known);
     assert_eq!(r.m.stage(), Stage::Finalizing);
     assert_eq!(r.m.setup().unwrap().last_error(), None);
+}
+
+#[test]
+fn the_tenants_verified_for_the_switch_are_kept_with_the_provider() {
+    let mut r = Run::new(new_company());
+    let tenants = [m365(VAULT_TENANT), google("C01abcd23")];
+    commit(&mut r, &tenants);
+    let kept: Vec<_> =
+        r.m.verified_tenants()
+            .iter()
+            .map(|t| t.tenant.clone())
+            .collect();
+    assert_eq!(kept, tenants);
+    assert!(r.m.verified_tenants().iter().all(|t| t.is_verified()));
+}
+
+#[test]
+fn each_event_has_its_snake_case_name_for_logs() {
+    assert_eq!(start_event(1).name(), "start");
+    assert_eq!(Event::Test { actor: admin() }.name(), "test_connection");
+    assert_eq!(Event::Cancel { actor: admin() }.name(), "cancel");
+    assert_eq!(Event::Refresh { actor: admin() }.name(), "refresh");
 }
 
 #[test]
