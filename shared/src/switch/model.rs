@@ -403,4 +403,19 @@ mod unverifiable_tests {
             assert!(text.starts_with(start), "{text}");
         }
     }
+
+    #[test]
+    fn a_set_is_labelled_by_its_name_and_id_as_far_as_known() {
+        let set = |name: Option<&str>, id: &str| super::UnverifiableSet {
+            set_id: id.into(),
+            set_name: name.map(Into::into),
+            why: U::UnknownKind {
+                kind: String::new(),
+            },
+        };
+        assert_eq!(set(Some("Mail"), "bs-1").label(), "\"Mail\" (bs-1)");
+        assert_eq!(set(Some("Mail"), "").label(), "\"Mail\"");
+        assert_eq!(set(Some(""), "bs-1").label(), "bs-1");
+        assert_eq!(set(None, "").label(), "(without an id)");
+    }
 }
