@@ -252,6 +252,49 @@ mod tests {
     }
 
     #[test]
+    fn a_kid_is_checked_against_its_own_vault_and_key() {
+        let kid: KeyId =
+            "https://fabrikam-kms.vault.azure.net/keys/their-kek/0123456789abcdef0123456789abcdef"
+                .parse()
+                .unwrap();
+        assert_eq!(check_kid(Some(&tags(Some("acme"))), &acme(), &kid), Ok(()));
+        let e = check_kid(Some(&tags(Some("globex"))), &acme(), &kid).unwrap_err();
+        assert_eq!(
+            e,
+            CatalogError::KeyBindingMismatch {
+                vault: "https://fabrikam-kms.vault.azure.net".parse().unwrap(),
+                key_name: "their-kek".into(),
+                company: "acme".into(),
+                found: vec!["globex".into()],
+            }
+        );
+        let e = check_kid(Some(&tags(None)), &acme(), &kid).unwrap_err();
+        assert_eq!(e.code(), "key_binding_missing");
+    }
+
+    #[test]
+    fn the_portal_steps_open_the_key_in_its_cloud_and_set_the_tag() {
+        let steps = portal_steps(&vault(), "company-kek", "globex acme");
+        assert_eq!(steps.len(), 5, "{steps:?}");
+        assert_eq!(
+            steps[0],
+            "In the Azure Portal (https://portal.azure.com), open Key Vaults, select your vault (contoso-kms), then Objects > Keys, and select the key company-kek."
+        );
+        assert!(
+            steps[3].contains(&format!("{TAG} with the value globex acme")),
+            "{steps:?}"
+        );
+        let hsm: VaultUri = "https://contoso.managedhsm.usgovcloudapi.net"
+            .parse()
+            .unwrap();
+        let steps = portal_steps(&hsm, "company-kek", "acme");
+        assert!(
+            steps[0].starts_with("In the Azure Portal (https://portal.azure.us), open Azure Key Vault Managed HSMs, select your HSM (contoso)"),
+            "{steps:?}"
+        );
+    }
+
+    #[test]
     fn value_with_appends_once() {
         assert_eq!(value_with(&[], &acme()), "acme");
         assert_eq!(

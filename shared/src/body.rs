@@ -143,6 +143,40 @@ mod tests {
     }
 
     #[test]
+    fn only_a_plausible_field_name_is_named_back() {
+        let missing = |name: &str| describe("", &format!("missing field `{name}`"));
+        let named = |name: &str| (name.to_owned(), "is required");
+        for name in ["client_id", "x-ms-tag", "a", &"n".repeat(40)] {
+            assert_eq!(missing(name), named(name), "{name}");
+        }
+        // Empty, too long, or with other characters: the body is named.
+        for name in ["", &"n".repeat(41), "a b", "name!", "é"] {
+            assert_eq!(
+                missing(name),
+                ("body".to_owned(), "has an invalid value"),
+                "{name:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_wrong_type_says_what_was_expected_in_words() {
+        let why = |expected: &str| {
+            describe(
+                "f",
+                &format!("invalid type: integer `1`, expected {expected}"),
+            )
+            .1
+        };
+        assert_eq!(why("a string"), "must be text");
+        assert_eq!(why("a boolean"), "must be true or false");
+        assert_eq!(why("a map"), "must be an object");
+        assert_eq!(why("struct Inner"), "must be an object");
+        assert_eq!(why("u32"), "has the wrong type");
+        assert_eq!(why("a sequence"), "has the wrong type");
+    }
+
+    #[test]
     fn values_are_never_echoed() {
         let secret = "hunter2-very-secret";
         for raw in [

@@ -1312,10 +1312,388 @@ mod tests {
     }
 
     #[test]
+    fn a_refused_sign_in_answer_is_fixed_by_the_clock_only_when_timing_failed() {
+        use crate::id_token::IdTokenFault as F;
+        let fix = |fault| {
+            CatalogError::IdTokenRefused {
+                service: "Microsoft Entra ID".into(),
+                fault,
+            }
+            .fix()
+        };
+        for fault in [F::Expired, F::NotYetValid] {
+            assert!(
+                fix(fault).starts_with("Check that this computer's clock is right"),
+                "{fault:?}"
+            );
+        }
+        for fault in [F::Signature, F::Nonce, F::Malformed] {
+            assert!(fix(fault).contains("could not be trusted"), "{fault:?}");
+        }
+    }
+
+    #[test]
+    fn an_unreachable_vault_key_is_fixed_by_its_cause() {
+        let kid: KeyId =
+            "https://contoso-kms.vault.azure.net/keys/company-kek/0123456789abcdef0123456789abcdef"
+                .parse()
+                .unwrap();
+        let client_id: crate::ClientId = "0c9d8e7f-1111-4a2b-8c3d-000000000001".parse().unwrap();
+        let fix = |cause: CatalogError| {
+            CatalogError::VaultKeyUnreachable {
+                cause: Box::new(cause),
+                kid: kid.clone(),
+                client_id: client_id.clone(),
+            }
+            .fix()
+        };
+        let role = fix(CatalogError::KeyVaultForbidden);
+        assert!(
+            role.starts_with("Ask your Azure admin to assign the Key Vault Crypto User role to your service principal (client ID 0c9d8e7f-1111-4a2b-8c3d-000000000001) on the vault contoso-kms again: VAULT_ID=$(az keyvault show --name contoso-kms"),
+            "{role}"
+        );
+        assert_eq!(
+            fix(CatalogError::KeyDisabled),
+            CatalogError::KeyDisabled.fix()
+        );
+    }
+
+    #[test]
+    fn an_unreachable_vault_key_is_422_unless_its_cause_is_passing() {
+        let kid: KeyId =
+            "https://contoso-kms.vault.azure.net/keys/company-kek/0123456789abcdef0123456789abcdef"
+                .parse()
+                .unwrap();
+        let status = |cause: CatalogError| {
+            CatalogError::VaultKeyUnreachable {
+                cause: Box::new(cause),
+                kid: kid.clone(),
+                client_id: "0c9d8e7f-1111-4a2b-8c3d-000000000001".parse().unwrap(),
+            }
+            .status()
+        };
+        // The customer must act (a 400 of their secret included): 422.
+        for cause in [
+            CatalogError::ClientSecretInvalid,
+            CatalogError::KeyVaultForbidden,
+            CatalogError::KeyDisabled,
+        ] {
+            assert_eq!(status(cause.clone()), 422, "{cause:?}");
+        }
+        // Passing: the cause's own status (try again later).
+        assert_eq!(status(CatalogError::AzureUnavailable), 503);
+        assert_eq!(
+            status(CatalogError::Throttled),
+            CatalogError::Throttled.status()
+        );
+    }
+
+    #[test]
+    fn each_error_with_more_to_say_has_its_own_detail() {
+        use crate::id_token::IdTokenFault;
+        let vault: VaultUri = "https://contoso-kms.vault.azure.net".parse().unwrap();
+        let kid: KeyId =
+            "https://contoso-kms.vault.azure.net/keys/company-kek/0123456789abcdef0123456789abcdef"
+                .parse()
+                .unwrap();
+        let rows: Vec<(CatalogError, &str)> = vec![
+            (
+                CatalogError::UriContainsKeyPath {
+                    vault_uri: "https://vault.vault.azure.net".into(),
+                    key_name: "my-key".into(),
+                },
+                "You pasted the full key URL",
+            ),
+            (CatalogError::UriPointsToSecret, "You pasted a Secret URL"),
+            (
+                CatalogError::KeyNotFound {
+                    key_name: Some("cmk".into()),
+                },
+                "The vault has no key named \"cmk\".",
+            ),
+            (
+                CatalogError::KeyNotFound { key_name: None },
+                "The key name is mistyped",
+            ),
+            (CatalogError::AdminConsentRequired, "kept for 24 hours"),
+            (
+                CatalogError::KeyVaultForbidden,
+                "has not been given permission",
+            ),
+            (CatalogError::AccessPolicyVault, "legacy permission model"),
+            (
+                CatalogError::ConsentUserLacksRole,
+                "returns an error for the admin",
+            ),
+            (
+                CatalogError::TenantsUnverified { unverified: 2 },
+                "2 tenant(s) are not verified.",
+            ),
+            (
+                CatalogError::KeySizeNotSupported {
+                    found_bits: 1024,
+                    allowed: vec![2048, 3072, 4096],
+                },
+                "Supported RSA sizes: 2048, 3072, 4096.",
+            ),
+            (
+                CatalogError::KeyExpired {
+                    expired_at: Some(1_800_000_000),
+                },
+                "Expiration date (exp): 1800000000 (Unix time, 2027-01-15 08:00 UTC).",
+            ),
+            (
+                CatalogError::KeyExpired { expired_at: None },
+                crate::health::AFTER_EXPIRY,
+            ),
+            (
+                CatalogError::KeyNotYetValid {
+                    valid_from: Some(1_800_000_000),
+                },
+                "Activation date (nbf): 1800000000 (Unix time).",
+            ),
+            (
+                CatalogError::KeyBindingMissing {
+                    vault: vault.clone(),
+                    key_name: "company-kek".into(),
+                    company: "acme".into(),
+                },
+                "the key company-kek may protect company acme",
+            ),
+            (
+                CatalogError::KeyBindingMismatch {
+                    vault: vault.clone(),
+                    key_name: "company-kek".into(),
+                    company: "acme".into(),
+                    found: vec!["globex".into()],
+                },
+                "tag names: globex. It must also name acme.",
+            ),
+            (CatalogError::Throttled, "429 Too Many Requests"),
+            (
+                CatalogError::IdTokenRefused {
+                    service: "Google".into(),
+                    fault: IdTokenFault::Audience,
+                },
+                "The ID token Google returned",
+            ),
+            (
+                CatalogError::FirstPartyServiceDenied,
+                "Access denied to first party service",
+            ),
+            (
+                CatalogError::KeyVaultForbiddenOther {
+                    code: "Forbidden".into(),
+                    reason: Some("Caller is not authorized".into()),
+                },
+                "Key Vault said: Caller is not authorized",
+            ),
+            (CatalogError::IdTokenWithoutRoles, "has no wids claim"),
+            (
+                CatalogError::ForbiddenVaultRole,
+                "Only Workspace Owners, Super Admins and Admins",
+            ),
+            (
+                CatalogError::ExportWindowExpired {
+                    closed_at: 1_800_000_000,
+                },
+                "offered until 2027-01-15 08:00 UTC.",
+            ),
+            (
+                CatalogError::ReauthenticationRequired { max_age_mins: 15 },
+                "within the last 15 minutes",
+            ),
+            (
+                CatalogError::VaultKeyUnreachable {
+                    cause: Box::new(CatalogError::KeyDisabled),
+                    kid: kid.clone(),
+                    client_id: "0c9d8e7f-1111-4a2b-8c3d-000000000001".parse().unwrap(),
+                },
+                "(key_disabled). The items in this vault",
+            ),
+            (
+                CatalogError::KeyAccessLost {
+                    cause: Box::new(CatalogError::KeyDisabled),
+                    kid,
+                },
+                "(key_disabled). Until access is restored",
+            ),
+        ];
+        for (error, words) in rows {
+            let detail = error.detail();
+            assert!(
+                detail.as_deref().is_some_and(|d| d.contains(words)),
+                "{}: {detail:?}",
+                error.code()
+            );
+        }
+        assert_eq!(CatalogError::Internal.detail(), None);
+        assert_eq!(
+            CatalogError::BodyTooLarge { limit_bytes: 1024 }
+                .field()
+                .as_deref(),
+            Some("body")
+        );
+    }
+
+    #[test]
+    fn a_wrapped_cause_is_passing_only_when_the_cause_is() {
+        let kid: KeyId =
+            "https://contoso-kms.vault.azure.net/keys/company-kek/0123456789abcdef0123456789abcdef"
+                .parse()
+                .unwrap();
+        for (cause, passing) in [
+            (CatalogError::AzureUnavailable, true),
+            (CatalogError::Throttled, true),
+            (CatalogError::KeyDisabled, false),
+        ] {
+            let unreachable = CatalogError::VaultKeyUnreachable {
+                cause: Box::new(cause.clone()),
+                kid: kid.clone(),
+                client_id: "0c9d8e7f-1111-4a2b-8c3d-000000000001".parse().unwrap(),
+            };
+            let lost = CatalogError::KeyAccessLost {
+                cause: Box::new(cause.clone()),
+                kid: kid.clone(),
+            };
+            assert_eq!(unreachable.is_transient(), passing, "{cause:?}");
+            assert_eq!(lost.is_transient(), passing, "{cause:?}");
+        }
+    }
+
+    #[test]
+    fn each_fix_in_azure_comes_with_its_commands() {
+        let vault: VaultUri = "https://contoso-kms.vault.azure.net".parse().unwrap();
+        let kid: KeyId =
+            "https://contoso-kms.vault.azure.net/keys/company-kek/0123456789abcdef0123456789abcdef"
+                .parse()
+                .unwrap();
+        let app: crate::ClientId = "0c9d8e7f-1111-4a2b-8c3d-000000000001".parse().unwrap();
+        let text = |e: &CatalogError| {
+            e.commands()
+                .iter()
+                .map(CommandTab::text)
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        let missing = CatalogError::KeyBindingMissing {
+            vault: vault.clone(),
+            key_name: "company-kek".into(),
+            company: "acme".into(),
+        };
+        assert!(
+            text(&missing).contains("--tags keyswitch-company=\"acme\""),
+            "{}",
+            text(&missing)
+        );
+        let mismatch = CatalogError::KeyBindingMismatch {
+            vault: vault.clone(),
+            key_name: "company-kek".into(),
+            company: "acme".into(),
+            found: vec!["globex".into()],
+        };
+        assert!(
+            text(&mismatch).contains("--tags keyswitch-company=\"globex acme\""),
+            "{}",
+            text(&mismatch)
+        );
+        let deleted = CatalogError::KeyDeleted {
+            vault: vault.clone(),
+            key_name: "company-kek".into(),
+            recoverable_days: Some(90),
+        };
+        assert!(
+            text(&deleted).contains("az keyvault key recover"),
+            "{}",
+            text(&deleted)
+        );
+        let role = CatalogError::RoleRemoved {
+            vault: vault.clone(),
+            key_name: "company-kek".parse().unwrap(),
+            connector: Some(app.clone()),
+        };
+        assert!(
+            text(&role).contains(&format!("--assignee {app}")),
+            "{}",
+            text(&role)
+        );
+        let unreachable = |cause: CatalogError| CatalogError::VaultKeyUnreachable {
+            cause: Box::new(cause),
+            kid: kid.clone(),
+            client_id: app.clone(),
+        };
+        assert!(
+            text(&unreachable(CatalogError::KeyVaultForbidden))
+                .contains("az role assignment create")
+        );
+        assert!(
+            text(&unreachable(CatalogError::KeyNotFound { key_name: None }))
+                .contains("az keyvault key recover")
+        );
+        assert_eq!(text(&unreachable(missing.clone())), text(&missing));
+        let lost = CatalogError::KeyAccessLost {
+            cause: Box::new(deleted.clone()),
+            kid: kid.clone(),
+        };
+        assert_eq!(text(&lost), text(&deleted));
+        // Nothing to run in Azure: no commands.
+        for e in [
+            CatalogError::Throttled,
+            CatalogError::RoleRemoved {
+                vault,
+                key_name: "company-kek".parse().unwrap(),
+                connector: None,
+            },
+            unreachable(CatalogError::AzureUnavailable),
+        ] {
+            assert!(e.commands().is_empty(), "{e:?}");
+        }
+    }
+
+    #[test]
+    fn a_removed_role_is_named_for_the_kind_of_vault() {
+        let app: crate::ClientId = "0c9d8e7f-1111-4a2b-8c3d-000000000001".parse().unwrap();
+        for (vault, role) in [
+            (
+                "https://contoso-kms.vault.azure.net",
+                "Key Vault Crypto User",
+            ),
+            (
+                "https://contoso.managedhsm.azure.net",
+                "Managed HSM Crypto User",
+            ),
+        ] {
+            let fix = CatalogError::RoleRemoved {
+                vault: vault.parse().unwrap(),
+                key_name: "company-kek".parse().unwrap(),
+                connector: Some(app.clone()),
+            }
+            .fix();
+            assert!(
+                fix.starts_with(&format!("Ask your Azure admin to assign the {role} role to the CyberSentriq KMS Connector")),
+                "{fix}"
+            );
+        }
+    }
+
+    #[test]
     fn utc_minutes_names_the_calendar_time() {
         assert_eq!(utc_minutes(0), "1970-01-01 00:00 UTC");
         assert_eq!(utc_minutes(1_800_000_000), "2027-01-15 08:00 UTC");
         assert_eq!(utc_minutes(951_782_400), "2000-02-29 00:00 UTC");
+        // The century rules: 1900 and 2100 are not leap years, 1600 and
+        // 2400 are (the last day of a 400-year era).
+        for (secs, shown) in [
+            (4_107_542_340, "2100-02-28 23:59 UTC"),
+            (4_107_542_400, "2100-03-01 00:00 UTC"),
+            (-2_203_891_200, "1900-03-01 00:00 UTC"),
+            (13_574_606_400, "2400-02-29 12:00 UTC"),
+            (13_574_649_600, "2400-03-01 00:00 UTC"),
+            (-11_670_998_400, "1600-02-29 00:00 UTC"),
+            (7_289_654_340, "2200-12-31 23:59 UTC"),
+        ] {
+            assert_eq!(utc_minutes(secs), shown, "{secs}");
+        }
     }
 
     #[test]

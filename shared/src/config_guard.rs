@@ -157,6 +157,11 @@ pub fn is_loopback_host(host: &str) -> bool {
 
 /// Why `value` is not a safe outside address, if it is not.
 fn address_problem(value: &str) -> Option<&'static str> {
+    if !value.is_ascii() {
+        // The builds parse hosts without a Unicode back end (edge/Cargo.toml,
+        // `idna_adapter`): say what to write instead of "not a URL".
+        return Some("has characters outside ASCII (write a host name in its xn-- form)");
+    }
     let Ok(url) = url::Url::parse(value) else {
         return Some("is not a URL");
     };
@@ -691,6 +696,31 @@ mod tests {
         m.0.insert("ENVELOPE_SERVICE_TOKEN", "short".to_owned());
         let text = problems(&m, false)[0].to_string();
         assert!(text.contains("ENVELOPE_SERVICE_TOKEN") && !text.contains("short "));
+    }
+
+    #[test]
+    fn an_outside_address_with_a_unicode_host_is_refused_with_its_fix() {
+        // `ｌｏｃａｌｈｏｓｔ` (full width) maps to `localhost` under UTS 46;
+        // the others are ordinary internationalised names. All are refused
+        // before parsing, with the form that is accepted.
+        for host in ["ｌｏｃａｌｈｏｓｔ", "kms.bücher.example", "例え.jp"] {
+            let mut m = production();
+            m.0.insert("AWS_KMS_ENDPOINT", format!("https://{host}/aws"));
+            let found = problems(&m, false);
+            assert_eq!(names(&m), vec!["AWS_KMS_ENDPOINT"], "{host}");
+            assert!(
+                found[0].to_string().contains("xn-- form"),
+                "{host}: {}",
+                found[0]
+            );
+        }
+        // The punycode form of a public name is an ordinary address.
+        let mut m = production();
+        m.0.insert(
+            "AWS_KMS_ENDPOINT",
+            "https://kms.xn--bcher-kva.example/".into(),
+        );
+        assert!(names(&m).is_empty());
     }
 
     #[test]

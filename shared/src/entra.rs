@@ -286,6 +286,40 @@ mod tests {
     }
 
     #[test]
+    fn each_passing_status_and_each_consent_code_is_named() {
+        for status in [429, 408, 500, 503] {
+            assert_eq!(
+                map_entra_token_error(status, "{}", EntraApp::Connector),
+                CatalogError::AzureUnavailable,
+                "{status}"
+            );
+        }
+        let body = |code: u32| {
+            format!(
+                r#"{{"error":"invalid_grant","error_description":"AADSTS{code}: x","error_codes":[{code}]}}"#
+            )
+        };
+        assert_eq!(
+            map_entra_token_error(400, &body(90_093), EntraApp::Connector),
+            CatalogError::ConsentUserLacksRole
+        );
+    }
+
+    #[test]
+    fn consent_counts_only_when_entra_says_admin_consent_true() {
+        for yes in ["True", "true", "TRUE"] {
+            assert_eq!(consent_callback_result(None, None, Some(yes)), Ok(()));
+        }
+        for no in [Some("False"), Some(""), Some("yes"), None] {
+            assert_eq!(
+                consent_callback_result(None, None, no),
+                Err(CatalogError::ConsentDeclined),
+                "{no:?}"
+            );
+        }
+    }
+
+    #[test]
     fn consent_callbacks() {
         assert_eq!(
             consent_callback_result(

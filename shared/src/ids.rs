@@ -497,6 +497,14 @@ mod tests {
             "https://contoso.vault.azure.net/keys/c_k".parse::<KeyId>(),
             Err(ValidationError::KeyIdName(_))
         ));
+        // A query or a fragment, alone or together, is not part of a kid.
+        for tail in ["?api-version=7.4", "#v", "?a=1#v"] {
+            assert_eq!(
+                format!("https://contoso.vault.azure.net/keys/cmk{tail}").parse::<KeyId>(),
+                Err(ValidationError::KeyIdShape),
+                "{tail}"
+            );
+        }
     }
 
     #[test]

@@ -568,6 +568,29 @@ mod tests {
             err("https://con toso.vault.azure.net"),
             ValidationError::VaultUriCharacters
         );
+        // Non-ASCII (a look-alike letter) and control characters are named
+        // as such, wherever they are.
+        for uri in [
+            "https://contosо.vault.azure.net",
+            "https://contoso.vault.azure.net/é",
+            "https://contoso\u{7}.vault.azure.net",
+        ] {
+            assert_eq!(err(uri), ValidationError::VaultUriCharacters, "{uri:?}");
+        }
+        // Only a plausible scheme is repeated back; anything else before
+        // `://` is a missing scheme.
+        assert_eq!(
+            err("FTP://contoso.vault.azure.net"),
+            ValidationError::VaultUriNotHttps {
+                scheme: "ftp".into()
+            }
+        );
+        for uri in [
+            "1ftp://contoso.vault.azure.net",
+            "ft@p://contoso.vault.azure.net",
+        ] {
+            assert_eq!(err(uri), ValidationError::VaultUriMissingScheme, "{uri}");
+        }
         assert!(matches!(
             err("https://contoso.vault.azure.com"),
             ValidationError::VaultUriUnknownHost { .. }
@@ -588,10 +611,27 @@ mod tests {
             err("https://"),
             ValidationError::VaultUriUnknownHost { .. }
         ));
-        assert!(matches!(
-            err("https://[::1]"),
-            ValidationError::VaultUriUnknownHost { .. }
-        ));
+        // An IP literal, even a half-bracketed one, is not a vault (not a
+        // port either).
+        for uri in ["https://[::1]", "https://[::1", "https://::1]"] {
+            assert!(
+                matches!(err(uri), ValidationError::VaultUriUnknownHost { .. }),
+                "{uri}"
+            );
+        }
+    }
+
+    #[test]
+    fn each_cloud_has_its_configuration_suffix_and_key_urls() {
+        assert_eq!(Cloud::Public.var_suffix(), "");
+        assert_eq!(Cloud::China.var_suffix(), "_CHINA");
+        assert_eq!(Cloud::UsGovernment.var_suffix(), "_USGOV");
+        let vault: VaultUri = "https://Contoso.vault.azure.cn/".parse().unwrap();
+        let key: crate::KeyName = "company-kek".parse().unwrap();
+        assert_eq!(
+            vault.key_url(&key),
+            "https://contoso.vault.azure.cn/keys/company-kek"
+        );
     }
 
     #[test]

@@ -137,6 +137,20 @@ mod tests {
     }
 
     #[test]
+    fn a_deadline_reached_this_millisecond_makes_room_too() {
+        let mut set = VerifiedTokens::with_capacity(3);
+        assert!(set.is_empty());
+        set.insert(d(1), 200, 0);
+        set.insert(d(2), 200, 0);
+        set.insert(d(3), 5_000, 0);
+        assert!(!set.is_empty());
+        // Full at 200: d(1) and d(2) end now, so both make room.
+        set.insert(d(4), 9_000, 200);
+        assert_eq!(set.len(), 2);
+        assert!(set.holds(&d(3), 200) && set.holds(&d(4), 200));
+    }
+
+    #[test]
     fn many_tokens_never_grow_the_set_past_its_capacity() {
         let mut set = VerifiedTokens::with_capacity(16);
         for i in 0..=255u8 {

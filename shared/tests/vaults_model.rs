@@ -119,6 +119,11 @@ impl Harness {
         h.keys.insert("company-kek".into(), 4096);
         h.keys.insert("other-kek".into(), 4096);
         h.keys.insert("small-key".into(), 2048);
+        // Keys with a validity window (`nbf`, `exp`), around the harness's
+        // clock (2023-11-14, Unix 1,700,000,000 and on).
+        for name in ["expired-kek", "future-kek", "dated-kek"] {
+            h.keys.insert(name.into(), 4096);
+        }
         h
     }
 
@@ -304,7 +309,14 @@ impl Harness {
         Ok(serde_json::from_value(serde_json::json!({
             "key": {"kid": kid, "kty": "RSA", "key_ops": ["wrapKey", "unwrapKey"],
                     "n": encode_base64url(&n), "e": "AQAB"},
-            "attributes": {"enabled": true}
+            "attributes": match name.as_str() {
+                "expired-kek" => serde_json::json!({"enabled": true, "exp": 1_600_000_000}),
+                "future-kek" => serde_json::json!({"enabled": true, "nbf": 1_800_000_000}),
+                "dated-kek" => serde_json::json!(
+                    {"enabled": true, "nbf": 1_600_000_000, "exp": 1_800_000_000}
+                ),
+                _ => serde_json::json!({"enabled": true}),
+            }
         }))
         .expect("a key bundle"))
     }
@@ -602,6 +614,45 @@ fn only_rsa_4096_and_valid_credentials_are_accepted() {
 }
 
 #[test]
+fn a_key_outside_its_validity_window_is_refused_by_the_clock_of_the_request() {
+    // The harness's clock is 2023-11: a key expired in 2020 or valid only
+    // from 2027 is refused; one valid 2020-2027 is used.
+    let mut h = Harness::new();
+    let event = h.create_form("V", Some((0, "expired-kek", true)), false);
+    assert_eq!(failure(h.run(event)).0.code(), "key_expired");
+    let event = h.create_form("V", Some((0, "future-kek", true)), false);
+    assert_eq!(failure(h.run(event)).0.code(), "key_not_yet_valid");
+    assert!(h.model.vaults().is_empty());
+    let event = h.create_form("V", Some((0, "dated-kek", true)), false);
+    let (reply, _) = replied(h.run(event));
+    assert!(matches!(reply, Reply::Vault(_)), "{reply:?}");
+}
+
+#[test]
+fn only_the_vaults_that_changed_are_stored() {
+    let mut h = Harness::new();
+    let event = h.create_form("Cloud", None, false);
+    replied(h.run(event));
+    let event = h.create_form("Azure", Some((0, "company-kek", true)), false);
+    let azure = vault_of(&replied(h.run(event)).0);
+    assert_eq!(h.model.changed_records(None).len(), 2);
+    let before = h.model.clone();
+    assert!(h.model.changed_records(Some(&before)).is_empty());
+    h.revoked.insert(app_id(0));
+    failure(h.run(Event::Test {
+        actor: owner(),
+        vault: azure.clone(),
+    }));
+    let changed: Vec<_> = h
+        .model
+        .changed_records(Some(&before))
+        .iter()
+        .map(|r| r.id().clone())
+        .collect();
+    assert_eq!(changed, [azure]);
+}
+
+#[test]
 fn one_cloud_vault_per_provider_and_unique_names() {
     let mut h = Harness::new();
     let event = h.create_form("Finance", Some((0, "company-kek", true)), false);
@@ -659,7 +710,21 @@ fn the_default_is_exclusive_and_explicit() {
     assert!(matches!(reply, Reply::Vault(v) if v.is_default));
     assert_eq!(audit.action, AuditAction::DefaultVaultSet);
     let list = h.model.list(&"ws1".parse().unwrap());
-    assert_eq!(list.vaults.iter().filter(|v| v.is_default).count(), 1);
+    let marked: Vec<_> = list
+        .vaults
+        .iter()
+        .map(|v| (v.id.clone(), v.is_default))
+        .collect();
+    assert_eq!(
+        marked,
+        [
+            (cloud.as_str().to_owned(), false),
+            (azure.as_str().to_owned(), true)
+        ]
+    );
+    // The object stores the outbox apart and puts it back on load.
+    let again = h.model.clone().with_outbox(h.model.outbox().clone());
+    assert_eq!(again, h.model);
     // An unknown vault is refused: nothing changes, nothing is audited.
     let before = h.model.clone();
     let end = h.run(Event::SetDefault {
@@ -668,6 +733,63 @@ fn the_default_is_exclusive_and_explicit() {
     });
     assert!(matches!(end, End::Refused(CatalogError::NotFound { .. })));
     assert_eq!(h.model, before);
+}
+
+#[test]
+fn a_stored_record_of_another_item_is_not_read_in_its_place() {
+    // Storage answers a read of item A with item B's record (same vault):
+    // the model refuses it as not found instead of opening B.
+    let mut h = Harness::new();
+    let event = h.create_form("Azure", Some((0, "company-kek", true)), true);
+    let vault = vault_of(&replied(h.run(event)).0);
+    let ids = [store_item(&mut h, &vault), store_item(&mut h, &vault)];
+    let other = h.items[&(vault.clone(), ids[1].clone())].clone();
+    h.items.insert((vault.clone(), ids[0].clone()), other);
+    let end = read_item(&mut h, &vault, &ids[0]);
+    assert!(
+        matches!(end, End::Refused(CatalogError::NotFound { .. })),
+        "{end:?}"
+    );
+}
+
+/// Stores a new item (the harness's next form) in `vault`: its id.
+fn store_item(h: &mut Harness, vault: &VaultId) -> ItemId {
+    let content = h.item_form().parse().expect("a valid form");
+    let (reply, _) = replied(h.run(Event::CreateItem {
+        actor: owner(),
+        vault: vault.clone(),
+        content,
+    }));
+    let Reply::ItemStored(item) = reply else {
+        panic!("{reply:?}")
+    };
+    item.id.parse().expect("an item id")
+}
+
+/// Reads `item` of `vault` to its end.
+fn read_item(h: &mut Harness, vault: &VaultId, item: &ItemId) -> End {
+    h.run(Event::ReadItem {
+        actor: owner(),
+        vault: vault.clone(),
+        item: item.clone(),
+    })
+}
+
+/// Reads `item` with `fault` at the token step (after the item's load).
+fn read_failing_at_the_token(
+    h: &mut Harness,
+    vault: &VaultId,
+    item: &ItemId,
+    fault: Fault,
+) -> CatalogError {
+    h.start(Event::ReadItem {
+        actor: owner(),
+        vault: vault.clone(),
+        item: item.clone(),
+    });
+    h.advance(0, Fault::None); // load
+    h.advance(0, fault); // token
+    failure(h.ends.pop().expect("the read ended")).0
 }
 
 #[test]
@@ -687,13 +809,7 @@ fn items_need_the_azure_key_every_time() {
     assert_eq!(audit.detail.as_deref(), Some(item.id.as_str()));
     assert_eq!(h.model.vault(&vault).unwrap().item_count(), 1);
     let item: ItemId = item.id.parse().unwrap();
-    let read = |h: &mut Harness| {
-        h.run(Event::ReadItem {
-            actor: owner(),
-            vault: vault.clone(),
-            item: item.clone(),
-        })
-    };
+    let read = |h: &mut Harness| read_item(h, &vault, &item);
     let (reply, _) = replied(read(&mut h));
     assert!(matches!(&reply, Reply::Item(i) if i.content.secret == form.secret));
 
@@ -714,15 +830,14 @@ fn items_need_the_azure_key_every_time() {
     replied(read(&mut h));
     let state = h.model.vault(&vault).unwrap().key_status().state;
     assert_eq!(state, KeyState::Available);
+    // The edge's own failure (storage, crypto) on the way to the key says
+    // nothing about the key: an internal error, the key still available.
+    let e = read_failing_at_the_token(&mut h, &vault, &item, Fault::Internal);
+    assert_eq!(e.code(), "internal");
+    let state = h.model.vault(&vault).unwrap().key_status().state;
+    assert_eq!(state, KeyState::Available);
     // An outage is a 503 that says so.
-    h.start(Event::ReadItem {
-        actor: owner(),
-        vault: vault.clone(),
-        item: item.clone(),
-    });
-    h.advance(0, Fault::None); // load
-    h.advance(0, Fault::Outage); // token
-    let (e, _) = failure(h.ends.pop().unwrap());
+    let e = read_failing_at_the_token(&mut h, &vault, &item, Fault::Outage);
     assert_eq!((e.code(), e.status()), ("vault_key_unreachable", 503));
     // An unknown item is refused without an audit event.
     let end = h.run(Event::ReadItem {
@@ -834,6 +949,7 @@ fn records_written_before_the_model_read_back() {
     let record: keyswitch_shared::vaults::model::VaultRecord =
         serde_json::from_value(legacy).unwrap();
     assert!(record.lacks_item_count());
+    assert!(!record.clone().with_item_count(0).lacks_item_count());
     assert!(Workspace::restore(vec![record.clone()], None).is_err());
     let model = Workspace::restore(vec![record.with_item_count(2)], None).unwrap();
     assert_eq!(model.vaults()[0].item_count(), 2);
@@ -1140,8 +1256,15 @@ fn the_monitor_checks_an_azure_vault_on_schedule_and_audits_each_change() {
         Some("healthy -> degraded"),
         "{audits:?}"
     );
+    // Throttling is not lost access: the key stays available in the table.
+    assert_eq!(h.model.vaults()[0].key_status().state, KeyState::Available);
     let next = h.health().next_check_ms;
     assert_eq!(h.tick_at(next, Fault::None).len(), 1);
+    assert_eq!(h.health().state, HealthState::Healthy);
+    // The edge's own failure during a check says nothing about the key: no
+    // change, no audit; checked again later.
+    let next = h.health().next_check_ms;
+    assert!(h.tick_at(next, Fault::Internal).is_empty());
     assert_eq!(h.health().state, HealthState::Healthy);
 }
 
@@ -1167,6 +1290,24 @@ fn a_failed_test_or_item_read_makes_the_check_due_at_once() {
     assert!(now < before, "due at once: {now} < {before}");
     let audits = h.tick_at(now, Fault::None);
     assert_eq!(audits.len(), 1);
+    // Access fixed: a passing test makes the check due at once too (the
+    // recovery shows without waiting for the schedule) ...
+    h.revoked.clear();
+    let scheduled = h.health().next_check_ms;
+    replied(h.run(Event::Test {
+        actor: owner(),
+        vault: vault.clone(),
+    }));
+    let due = h.health().next_check_ms;
+    assert!(due < scheduled, "due at once: {due} < {scheduled}");
+    h.tick_at(due, Fault::None);
+    // ... while a passing test of a healthy vault leaves the schedule alone.
+    let scheduled = h.health().next_check_ms;
+    replied(h.run(Event::Test {
+        actor: owner(),
+        vault: vault.clone(),
+    }));
+    assert_eq!(h.health().next_check_ms, scheduled);
     // A platform vault has no monitor and no health in its row.
     let mut p = Harness::new();
     let End::Replied(reply, _) = p.run(p.create_form("Ops", None, true)) else {
@@ -1178,6 +1319,32 @@ fn a_failed_test_or_item_read_makes_the_check_due_at_once() {
     assert!(summary.health.is_none());
     assert_eq!(p.model.next_deadline_ms(), None);
     assert!(p.tick_at(u64::MAX / 2, Fault::None).is_empty());
+}
+
+#[test]
+fn an_item_read_after_a_fix_makes_the_check_due_at_once() {
+    let mut h = Harness::new();
+    let form = h.create_form("Finance", Some((0, "company-kek", true)), true);
+    let vault = vault_of(&replied(h.run(form)).0);
+    let item = store_item(&mut h, &vault);
+    let read = |h: &mut Harness| read_item(h, &vault, &item);
+    // A healthy vault's read leaves the schedule alone.
+    let scheduled = h.health().next_check_ms;
+    replied(read(&mut h));
+    assert_eq!(h.health().next_check_ms, scheduled);
+    // Revoked, and the monitor has seen it ...
+    h.revoked.insert(app_id(0));
+    h.tick_at(scheduled, Fault::None);
+    assert_ne!(
+        h.health().state,
+        keyswitch_shared::vaults::HealthState::Healthy
+    );
+    // ... fixed: the first read that reaches the key makes the check due.
+    h.revoked.clear();
+    let scheduled = h.health().next_check_ms;
+    replied(read(&mut h));
+    let due = h.health().next_check_ms;
+    assert!(due < scheduled, "due at once: {due} < {scheduled}");
 }
 
 #[test]

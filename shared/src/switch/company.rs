@@ -761,3 +761,18 @@ impl Company {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_has_one_registry_object_whatever_its_case() {
+        let vault: crate::VaultUri = "https://Contoso-KMS.vault.azure.net".parse().expect("uri");
+        let key: crate::KeyName = "Company-KEK".parse().expect("key name");
+        let name = RegistryKey::of(&vault, &key).object_name();
+        assert_eq!(name, "contoso-kms.vault.azure.net/keys/company-kek");
+        let lower: crate::KeyName = "company-kek".parse().expect("key name");
+        assert_eq!(RegistryKey::of(&vault, &lower).object_name(), name);
+    }
+}

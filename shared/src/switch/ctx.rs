@@ -108,3 +108,39 @@ impl Ctx {
         i64::try_from(self.now_ms / 1000).unwrap_or(i64::MAX)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vault_uri::Cloud;
+
+    #[test]
+    fn the_default_policy_is_the_documented_one() {
+        let p = Policy::default();
+        // Seed 000: consent kept 24 hours; sign-in requests expire after
+        // 10 minutes; the export offered for 7 days.
+        assert_eq!(p.consent_ttl_secs, 86_400);
+        assert_eq!(p.state_ttl_ms, 600_000);
+        assert_eq!(p.export_window_secs, 604_800);
+        assert_eq!(p.max_backoff_ms, 300_000);
+        assert_eq!(p.reauth_max_age_secs, 600);
+    }
+
+    #[test]
+    fn a_connector_is_looked_up_by_its_cloud() {
+        let public: crate::ids::ClientId =
+            "0c9d8e7f-1111-4a2b-8c3d-000000000001".parse().expect("id");
+        let china: crate::ids::ClientId =
+            "0c9d8e7f-1111-4a2b-8c3d-000000000002".parse().expect("id");
+        let p = Policy {
+            connectors: vec![
+                (Cloud::Public, public.clone()),
+                (Cloud::China, china.clone()),
+            ],
+            ..Policy::default()
+        };
+        assert_eq!(p.connector(Cloud::China), Some(&china));
+        assert_eq!(p.connector(Cloud::Public), Some(&public));
+        assert_eq!(p.connector(Cloud::UsGovernment), None);
+    }
+}

@@ -357,3 +357,65 @@ mod tests {
         assert_eq!(back, set);
     }
 }
+
+#[cfg(test)]
+mod unverifiable_tests {
+    use super::Unverifiable as U;
+
+    #[test]
+    fn each_unverifiable_set_says_why_with_or_without_a_value() {
+        let rows = [
+            (
+                U::UnknownKind {
+                    kind: String::new(),
+                },
+                "the backup set has no kind;",
+            ),
+            (
+                U::UnknownKind {
+                    kind: "dropbox".into(),
+                },
+                "its kind \"dropbox\" is unknown;",
+            ),
+            (
+                U::TenantIdInvalid {
+                    value: String::new(),
+                },
+                "it names no Microsoft 365 tenant ID",
+            ),
+            (
+                U::TenantIdInvalid { value: "x1".into() },
+                "its Microsoft 365 tenant ID \"x1\" is not a valid tenant ID (a GUID)",
+            ),
+            (
+                U::CustomerIdInvalid {
+                    value: String::new(),
+                },
+                "it names no Google Workspace customer ID",
+            ),
+            (
+                U::CustomerIdInvalid { value: "x1".into() },
+                "its Google Workspace customer ID \"x1\" is malformed",
+            ),
+        ];
+        for (reason, start) in rows {
+            let text = reason.describe();
+            assert!(text.starts_with(start), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_set_is_labelled_by_its_name_and_id_as_far_as_known() {
+        let set = |name: Option<&str>, id: &str| super::UnverifiableSet {
+            set_id: id.into(),
+            set_name: name.map(Into::into),
+            why: U::UnknownKind {
+                kind: String::new(),
+            },
+        };
+        assert_eq!(set(Some("Mail"), "bs-1").label(), "\"Mail\" (bs-1)");
+        assert_eq!(set(Some("Mail"), "").label(), "\"Mail\"");
+        assert_eq!(set(Some(""), "bs-1").label(), "bs-1");
+        assert_eq!(set(None, "").label(), "(without an id)");
+    }
+}

@@ -253,5 +253,21 @@ mod tests {
             Some("name")
         );
         assert!(VaultName::new(&"x".repeat(65)).is_err());
+        // Stored and sent as the trimmed name.
+        assert_eq!(String::from(a.clone()), "Finance");
+        assert_eq!(serde_json::to_string(&a).unwrap(), "\"Finance\"");
+    }
+
+    #[test]
+    fn each_strategy_has_the_name_the_help_article_uses() {
+        // Seed 001: the Strategy list and the vault table.
+        assert_eq!(
+            VaultStrategy::Cloud.display_name(),
+            "Cloud (CyberSentriq-managed)"
+        );
+        assert_eq!(
+            VaultStrategy::AzureExternalKeys.display_name(),
+            "Azure External Keys"
+        );
     }
 }

@@ -150,6 +150,61 @@ impl StoredItem {
 mod tests {
     use super::*;
 
+    fn account() -> ItemForm {
+        ItemForm {
+            kind: ItemKind::Account,
+            name: "mail".into(),
+            username: Some("u".into()),
+            secret: "s".into(),
+            url: Some("https://mail.example".into()),
+            notes: None,
+        }
+    }
+
+    #[test]
+    fn each_limit_accepts_its_edge_and_refuses_one_past_it() {
+        let field = |f: &ItemForm| f.parse().err().and_then(|e| e.field());
+        // The name: 128 characters (not bytes), no control character.
+        let mut f = account();
+        f.name = "é".repeat(ITEM_NAME_MAX);
+        assert_eq!(field(&f), None);
+        f.name = "é".repeat(ITEM_NAME_MAX + 1);
+        assert_eq!(field(&f).as_deref(), Some("name"));
+        f.name = "mail\u{7}".into();
+        assert_eq!(field(&f).as_deref(), Some("name"));
+        // The secret: 8 KiB.
+        let mut f = account();
+        f.secret = "s".repeat(8 * 1024);
+        assert_eq!(field(&f), None);
+        f.secret.push('s');
+        assert_eq!(field(&f).as_deref(), Some("secret"));
+        // Username, URL and notes: 4 KiB each.
+        for name in ["username", "url", "notes"] {
+            for (len, refused) in [(4 * 1024, false), (4 * 1024 + 1, true)] {
+                let mut f = account();
+                let value = Some("x".repeat(len));
+                match name {
+                    "username" => f.username = value,
+                    "url" => f.url = value,
+                    _ => f.notes = value,
+                }
+                let want = refused.then(|| name.to_owned());
+                assert_eq!(field(&f), want, "{name} of {len} bytes");
+            }
+        }
+    }
+
+    #[test]
+    fn parsed_content_shows_the_form_with_its_secret_redacted() {
+        let content = account().parse().unwrap();
+        let shown = format!("{content:?}");
+        assert!(
+            shown.contains("ItemForm") && shown.contains("mail"),
+            "{shown}"
+        );
+        assert!(shown.contains("[redacted]"), "{shown}");
+    }
+
     #[test]
     fn item_form_parses() {
         let f = ItemForm {

@@ -201,3 +201,45 @@ pub struct VaultAuditTrail {
     #[serde(default)]
     pub next_cursor: Option<u64>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_key_state_has_its_words_in_the_vault_table() {
+        let label = |state| {
+            KeyStatus {
+                state,
+                checked_at_ms: 0,
+                error: None,
+            }
+            .label()
+        };
+        assert_eq!(label(KeyState::PlatformManaged), "Active (platform key)");
+        assert_eq!(label(KeyState::Available), "Active");
+        assert_eq!(label(KeyState::Unreachable), "Unreachable");
+    }
+
+    #[test]
+    fn the_role_commands_grant_this_vaults_app_the_crypto_role_on_its_vault() {
+        let vault: VaultUri = "https://contoso-kms.vault.azure.net".parse().expect("uri");
+        let key: KeyName = "company-kek".parse().expect("key name");
+        let app: ClientId = "0c9d8e7f-1111-4a2b-8c3d-000000000001"
+            .parse()
+            .expect("client id");
+        let tabs = role_commands(&vault, &key, &app);
+        assert!(!tabs.is_empty());
+        let runnable: Vec<_> = tabs.iter().filter(|t| !t.blocks.is_empty()).collect();
+        assert!(!runnable.is_empty(), "{tabs:?}");
+        for tab in runnable {
+            let text = tab.text();
+            assert!(
+                text.contains(app.as_str())
+                    && text.contains("contoso-kms")
+                    && text.contains("Key Vault Crypto User"),
+                "{text}"
+            );
+        }
+    }
+}

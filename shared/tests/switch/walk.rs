@@ -70,21 +70,26 @@ fn to_awaiting_consent(r: &mut Run) -> String {
     nonce
 }
 
+/// The admin's consent comes back granted and Entra proves it as `proof`.
+fn consent_granted(r: &mut Run, proof: ConsentProof) {
+    let nonce = r.last_nonce.clone();
+    r.ok(Event::ConsentCallback {
+        nonce,
+        answer: consent_ok(),
+    });
+    let attempt = r.attempt();
+    r.ok(Event::ConsentProven {
+        attempt,
+        result: Ok(proof),
+    });
+}
+
 /// Start and consent (a consent this company proved earlier is reused).
 pub(crate) fn to_role_assignment(r: &mut Run) {
     let fx = r.ok(start_event(1));
     if r.m.stage() == Stage::AwaitingConsent {
         assert_eq!(consent_url(&fx), sign_in("consent").authorize_url);
-        let nonce = r.last_nonce.clone();
-        r.ok(Event::ConsentCallback {
-            nonce,
-            answer: consent_ok(),
-        });
-        let attempt = r.attempt();
-        r.ok(Event::ConsentProven {
-            attempt,
-            result: Ok(proof()),
-        });
+        consent_granted(r, proof());
     }
     assert_eq!(r.m.stage(), Stage::AwaitingRoleAssignment);
 }
@@ -1061,47 +1066,92 @@ fn a_proven_consent_is_reused_by_this_company_only_and_expires_after_24_hours() 
 }
 
 #[test]
+fn each_start_is_a_new_setup_with_its_own_id() {
+    let mut r = Run::new(new_company());
+    r.ok(start_event(1));
+    let first = r.m.setup().unwrap().id().to_owned();
+    assert!(!first.is_empty());
+    r.ok(Event::Cancel { actor: admin() });
+    r.ok(start_event(1));
+    let second = r.m.setup().unwrap().id().to_owned();
+    assert!(!second.is_empty() && second != first, "{first} / {second}");
+}
+
+#[test]
 fn a_consent_proven_in_a_second_tenant_keeps_the_first() {
     // Consents are kept per tenant: proving one for vault 2's tenant does
-    // not drop the one proven for vault 1's, nor keep two for one tenant.
+    // not drop the one proven for vault 1's, nor keep two for one tenant
+    // (`consents_for_two_tenants` checks the list).
     let mut r = Run::new(new_company());
-    to_role_assignment(&mut r);
+    consents_for_two_tenants(&mut r);
+    assert_eq!(r.m.stage(), Stage::AwaitingRoleAssignment);
+    // Vault 1 is tested without asking for consent again.
+    let fx = retest(&mut r, 1, VAULT_TENANT);
+    assert!(
+        matches!(&calls(&fx)[..], [Effect::TestConnection { .. }]),
+        "{fx:?}"
+    );
+}
+
+/// Cancels the draft, starts vault `n` and tests it; the vault's probe
+/// answers `tenant`. Returns what the probe's answer led to.
+fn retest(r: &mut Run, n: usize, tenant: &str) -> Vec<Effect> {
     r.ok(Event::Cancel { actor: admin() });
-    r.ok(start_event(2));
+    r.ok(start_event(n));
     r.ok(Event::Test { actor: admin() });
     let attempt = r.attempt();
     r.ok(Event::VaultProbed {
         attempt,
-        result: Ok(tenant_id(OTHER_TENANT)),
-    });
+        result: Ok(tenant_id(tenant)),
+    })
+}
+
+/// Consents proven for two tenants: vault 1's (`VAULT_TENANT`, by
+/// `to_role_assignment`) and vault 2's (`OTHER_TENANT`); the draft is left
+/// on vault 2.
+fn consents_for_two_tenants(r: &mut Run) {
+    to_role_assignment(r);
+    retest(r, 2, OTHER_TENANT);
     r.ok(start_event(2));
     assert_eq!(r.m.stage(), Stage::AwaitingConsent);
-    let nonce = r.last_nonce.clone();
-    r.ok(Event::ConsentCallback {
-        nonce,
-        answer: consent_ok(),
-    });
-    let attempt = r.attempt();
-    r.ok(Event::ConsentProven {
-        attempt,
-        result: Ok(ConsentProof {
+    consent_granted(
+        r,
+        ConsentProof {
             tenant: tenant_id(OTHER_TENANT),
             vault_tenant: tenant_id(OTHER_TENANT),
             admin: "olga@fabrikam.example".into(),
-        }),
-    });
-    assert_eq!(r.m.stage(), Stage::AwaitingRoleAssignment);
+        },
+    );
     let tenants: Vec<_> = r.m.consents().iter().map(|c| c.tenant.clone()).collect();
     assert_eq!(tenants, [tenant_id(VAULT_TENANT), tenant_id(OTHER_TENANT)]);
-    // Vault 1 is tested without asking for consent again.
-    r.ok(Event::Cancel { actor: admin() });
-    r.ok(start_event(1));
-    r.ok(Event::Test { actor: admin() });
+}
+
+#[test]
+fn a_consent_revoked_in_its_tenant_is_forgotten_and_the_other_tenants_kept() {
+    // Entra answers the connection test with "consent required" (an admin
+    // revoked it in vault 1's tenant): that tenant's consent no longer
+    // counts, so the next test asks for it again; vault 2's tenant keeps its.
+    let mut r = Run::new(new_company());
+    consents_for_two_tenants(&mut r);
+    retest(&mut r, 1, VAULT_TENANT);
+    assert_eq!(r.m.stage(), Stage::TestingConnection);
     let attempt = r.attempt();
-    let fx = r.ok(Event::VaultProbed {
+    r.fx(Event::ConnectionTested {
         attempt,
-        result: Ok(tenant_id(VAULT_TENANT)),
+        result: Err(CatalogError::AdminConsentRequired),
     });
+    let tenants: Vec<_> = r.m.consents().iter().map(|c| c.tenant.clone()).collect();
+    assert_eq!(tenants, [tenant_id(OTHER_TENANT)]);
+    // Vault 1 is asked for consent again ...
+    let fx = retest(&mut r, 1, VAULT_TENANT);
+    assert_eq!(
+        calls(&fx),
+        [Effect::Reply(Reply::Error(
+            CatalogError::AdminConsentRequired
+        ))]
+    );
+    // ... vault 2 is not.
+    let fx = retest(&mut r, 2, OTHER_TENANT);
     assert!(
         matches!(&calls(&fx)[..], [Effect::TestConnection { .. }]),
         "{fx:?}"
@@ -1113,7 +1163,8 @@ fn a_proven_consent_counts_until_its_24_hours_are_over_and_not_at_the_end() {
     // Started one second before the 24 h are over: the consent is reused
     // (Test Connection goes on to the role step); started at the end: asked
     // for again (seed 000: "24 h after the consent … asks for consent again").
-    for (age, reused) in [(CONSENT_TTL_SECS - 1, true), (CONSENT_TTL_SECS, false)] {
+    // 24 h written out: the constant itself must be the seed's 24 hours.
+    for (age, reused) in [(86_399, true), (86_400, false)] {
         let mut r = Run::new(new_company());
         to_role_assignment(&mut r);
         r.ok(Event::Cancel { actor: admin() });
@@ -1555,6 +1606,82 @@ fn a_new_tenant_at_the_final_read_blocks_completion() {
         result: Ok(inventory(&grown)),
     });
     assert!(matches!(calls(&fx)[0], Effect::Wrap { .. }));
+}
+
+#[test]
+fn the_final_reads_unverified_error_stays_until_no_tenant_is_left_unverified() {
+    // The final read found a newcomer: "N tenant(s) are not verified". A
+    // Refresh that still lists it keeps the error (and the count); one
+    // without it (the set was removed) clears it and finalization starts.
+    let mut r = Run::new(new_company());
+    let known = [m365(VAULT_TENANT), google("C01abcd23")];
+    to_finalizing(&mut r, &known);
+    let mut grown = known.to_vec();
+    grown.push(m365(OTHER_TENANT));
+    let attempt = r.attempt();
+    r.ok(Event::InventoryRead {
+        attempt,
+        result: Ok(inventory(&grown)),
+    });
+    let unverified = Some(CatalogError::TenantsUnverified { unverified: 1 }.body());
+    assert_eq!(r.m.setup().unwrap().last_error(), unverified.as_ref());
+
+    let refresh = |r: &mut Run, tenants: &[TenantRef]| {
+        r.ok(Event::Refresh { actor: admin() });
+        let attempt = r.attempt();
+        r.ok(Event::InventoryRead {
+            attempt,
+            result: Ok(inventory(tenants)),
+        });
+    };
+    refresh(&mut r, &grown);
+    assert_eq!(r.m.stage(), Stage::VerifyingTenants);
+    assert_eq!(r.m.setup().unwrap().last_error(), unverified.as_ref());
+    refresh(&mut r, &known);
+    assert_eq!(r.m.stage(), Stage::Finalizing);
+    assert_eq!(r.m.setup().unwrap().last_error(), None);
+}
+
+#[test]
+fn the_tenants_verified_for_the_switch_are_kept_with_the_provider() {
+    let mut r = Run::new(new_company());
+    let tenants = [m365(VAULT_TENANT), google("C01abcd23")];
+    commit(&mut r, &tenants);
+    let kept: Vec<_> =
+        r.m.verified_tenants()
+            .iter()
+            .map(|t| t.tenant.clone())
+            .collect();
+    assert_eq!(kept, tenants);
+    assert!(r.m.verified_tenants().iter().all(|t| t.is_verified()));
+}
+
+#[test]
+fn each_event_has_its_snake_case_name_for_logs() {
+    assert_eq!(start_event(1).name(), "start");
+    assert_eq!(Event::Test { actor: admin() }.name(), "test_connection");
+    assert_eq!(Event::Cancel { actor: admin() }.name(), "cancel");
+    assert_eq!(Event::Refresh { actor: admin() }.name(), "refresh");
+}
+
+#[test]
+fn the_names_of_the_last_inventory_read_are_kept() {
+    // Every other tenant of `inventory` has a name ("Tenant 0", "Tenant 2").
+    let mut r = Run::new(new_company());
+    let tenants = [m365(VAULT_TENANT), google("C01abcd23"), m365(OTHER_TENANT)];
+    to_verifying(&mut r, &tenants);
+    let names: Vec<_> =
+        r.m.tenant_names()
+            .iter()
+            .map(|n| (n.tenant.clone(), n.name.clone()))
+            .collect();
+    assert_eq!(
+        names,
+        [
+            (tenants[0].clone(), "Tenant 0".to_owned()),
+            (tenants[2].clone(), "Tenant 2".to_owned()),
+        ]
+    );
 }
 
 #[test]

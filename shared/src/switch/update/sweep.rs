@@ -126,6 +126,35 @@ mod tests {
     }
 
     #[test]
+    fn an_alarm_up_to_a_second_late_is_on_time_and_later_is_lost() {
+        // LATE_ALARM_MS of slack (the alarm API's own rounding); one
+        // millisecond past it, or far past it, the alarm is re-armed for
+        // when the work is due.
+        let due = 30_000;
+        for (alarm, lost) in [
+            (due + super::LATE_ALARM_MS, false),
+            (due + super::LATE_ALARM_MS + 1, true),
+            (due + 60_000, true),
+        ] {
+            let c = company_with_a_retry_due_at(due);
+            let (_, effects) = update(
+                &c,
+                Event::Sweep {
+                    alarm_at_ms: Some(alarm),
+                },
+                &ctx(20_000),
+            )
+            .expect("applies");
+            assert_eq!(restored(&effects), lost, "alarm at {alarm}: {effects:?}");
+            assert_eq!(
+                effects.contains(&Effect::ArmAlarm { at_ms: due }),
+                lost,
+                "alarm at {alarm}: {effects:?}"
+            );
+        }
+    }
+
+    #[test]
     fn nothing_due_means_nothing_to_restore() {
         let mut c = company_with_a_retry_due_at(1);
         c.outbox = crate::notify::Outbox::default();
