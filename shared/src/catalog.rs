@@ -1311,6 +1311,20 @@ mod tests {
         ]
     }
 
+    fn test_vault() -> VaultUri {
+        "https://contoso-kms.vault.azure.net".parse().unwrap()
+    }
+
+    fn test_kid() -> KeyId {
+        "https://contoso-kms.vault.azure.net/keys/company-kek/0123456789abcdef0123456789abcdef"
+            .parse()
+            .unwrap()
+    }
+
+    fn test_app() -> crate::ClientId {
+        "0c9d8e7f-1111-4a2b-8c3d-000000000001".parse().unwrap()
+    }
+
     #[test]
     fn a_refused_sign_in_answer_is_fixed_by_the_clock_only_when_timing_failed() {
         use crate::id_token::IdTokenFault as F;
@@ -1334,11 +1348,8 @@ mod tests {
 
     #[test]
     fn an_unreachable_vault_key_is_fixed_by_its_cause() {
-        let kid: KeyId =
-            "https://contoso-kms.vault.azure.net/keys/company-kek/0123456789abcdef0123456789abcdef"
-                .parse()
-                .unwrap();
-        let client_id: crate::ClientId = "0c9d8e7f-1111-4a2b-8c3d-000000000001".parse().unwrap();
+        let kid = test_kid();
+        let client_id = test_app();
         let fix = |cause: CatalogError| {
             CatalogError::VaultKeyUnreachable {
                 cause: Box::new(cause),
@@ -1360,15 +1371,12 @@ mod tests {
 
     #[test]
     fn an_unreachable_vault_key_is_422_unless_its_cause_is_passing() {
-        let kid: KeyId =
-            "https://contoso-kms.vault.azure.net/keys/company-kek/0123456789abcdef0123456789abcdef"
-                .parse()
-                .unwrap();
+        let kid = test_kid();
         let status = |cause: CatalogError| {
             CatalogError::VaultKeyUnreachable {
                 cause: Box::new(cause),
                 kid: kid.clone(),
-                client_id: "0c9d8e7f-1111-4a2b-8c3d-000000000001".parse().unwrap(),
+                client_id: test_app(),
             }
             .status()
         };
@@ -1391,11 +1399,8 @@ mod tests {
     #[test]
     fn each_error_with_more_to_say_has_its_own_detail() {
         use crate::id_token::IdTokenFault;
-        let vault: VaultUri = "https://contoso-kms.vault.azure.net".parse().unwrap();
-        let kid: KeyId =
-            "https://contoso-kms.vault.azure.net/keys/company-kek/0123456789abcdef0123456789abcdef"
-                .parse()
-                .unwrap();
+        let vault = test_vault();
+        let kid = test_kid();
         let rows: Vec<(CatalogError, &str)> = vec![
             (
                 CatalogError::UriContainsKeyPath {
@@ -1507,7 +1512,7 @@ mod tests {
                 CatalogError::VaultKeyUnreachable {
                     cause: Box::new(CatalogError::KeyDisabled),
                     kid: kid.clone(),
-                    client_id: "0c9d8e7f-1111-4a2b-8c3d-000000000001".parse().unwrap(),
+                    client_id: test_app(),
                 },
                 "(key_disabled). The items in this vault",
             ),
@@ -1538,10 +1543,7 @@ mod tests {
 
     #[test]
     fn a_wrapped_cause_is_passing_only_when_the_cause_is() {
-        let kid: KeyId =
-            "https://contoso-kms.vault.azure.net/keys/company-kek/0123456789abcdef0123456789abcdef"
-                .parse()
-                .unwrap();
+        let kid = test_kid();
         for (cause, passing) in [
             (CatalogError::AzureUnavailable, true),
             (CatalogError::Throttled, true),
@@ -1550,7 +1552,7 @@ mod tests {
             let unreachable = CatalogError::VaultKeyUnreachable {
                 cause: Box::new(cause.clone()),
                 kid: kid.clone(),
-                client_id: "0c9d8e7f-1111-4a2b-8c3d-000000000001".parse().unwrap(),
+                client_id: test_app(),
             };
             let lost = CatalogError::KeyAccessLost {
                 cause: Box::new(cause.clone()),
@@ -1563,12 +1565,9 @@ mod tests {
 
     #[test]
     fn each_fix_in_azure_comes_with_its_commands() {
-        let vault: VaultUri = "https://contoso-kms.vault.azure.net".parse().unwrap();
-        let kid: KeyId =
-            "https://contoso-kms.vault.azure.net/keys/company-kek/0123456789abcdef0123456789abcdef"
-                .parse()
-                .unwrap();
-        let app: crate::ClientId = "0c9d8e7f-1111-4a2b-8c3d-000000000001".parse().unwrap();
+        let vault = test_vault();
+        let kid = test_kid();
+        let app = test_app();
         let text = |e: &CatalogError| {
             e.commands()
                 .iter()
@@ -1652,7 +1651,7 @@ mod tests {
 
     #[test]
     fn a_removed_role_is_named_for_the_kind_of_vault() {
-        let app: crate::ClientId = "0c9d8e7f-1111-4a2b-8c3d-000000000001".parse().unwrap();
+        let app = test_app();
         for (vault, role) in [
             (
                 "https://contoso-kms.vault.azure.net",
@@ -1892,10 +1891,7 @@ mod tests {
 
     #[test]
     fn an_unreachable_vault_key_says_why() {
-        let kid: KeyId =
-            "https://contoso-kms.vault.azure.net/keys/company-kek/0123456789abcdef0123456789abcdef"
-                .parse()
-                .unwrap();
+        let kid = test_kid();
         let client: ClientId = "0c9d8e7f-1111-4a2b-8c3d-00000000c001".parse().unwrap();
         let e = CatalogError::VaultKeyUnreachable {
             cause: Box::new(CatalogError::KeyVaultForbidden),
@@ -1937,10 +1933,7 @@ mod tests {
 
     #[test]
     fn a_lost_key_access_names_its_cause_and_transient_failures_stay_apart() {
-        let kid: KeyId =
-            "https://contoso-kms.vault.azure.net/keys/company-kek/0123456789abcdef0123456789abcdef"
-                .parse()
-                .unwrap();
+        let kid = test_kid();
         let lost = |cause: CatalogError| CatalogError::KeyAccessLost {
             cause: Box::new(cause),
             kid: kid.clone(),
