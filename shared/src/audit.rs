@@ -628,6 +628,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn vault_and_item_rights_follow_the_workspace_roles() {
+        use Role as R;
+        for (role, manages, uses) in [
+            (R::WorkspaceOwner, true, true),
+            (R::WorkspaceSuperAdmin, true, true),
+            (R::WorkspaceAdmin, true, true),
+            (R::WorkspaceMember, false, true),
+            (R::PartnerAdmin, false, false),
+            (R::CompanyAdmin, false, false),
+            (R::CompanyUser, false, false),
+            (R::System, false, false),
+            (R::External, false, false),
+            (R::Other, false, false),
+        ] {
+            assert_eq!(role.manages_vaults(), manages, "{role:?}");
+            assert_eq!(role.uses_items(), uses, "{role:?}");
+        }
+    }
+
+    #[test]
     fn wire_names_are_snake_case() {
         let json = serde_json::to_string(&AuditAction::SwitchCommitted).unwrap();
         assert_eq!(json, r#""switch_committed""#);
