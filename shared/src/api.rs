@@ -533,3 +533,25 @@ pub enum ExportOffer {
     /// every tenant opens it again (the round may be under way).
     Reverify,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_redacted_in_debug_and_nothing_else_is() {
+        let data_key = DataKey {
+            key_id: "dk-1".into(),
+            plaintext: "c2VjcmV0LWRhdGEta2V5".into(),
+            wrapped: "wrapped-blob".into(),
+        };
+        let shown = format!("{data_key:?}");
+        assert!(!shown.contains("c2VjcmV0LWRhdGEta2V5"), "{shown}");
+        assert!(
+            shown.contains("dk-1")
+                && shown.contains("wrapped-blob")
+                && shown.contains("[redacted]"),
+            "{shown}"
+        );
+    }
+}

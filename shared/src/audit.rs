@@ -628,6 +628,49 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_actor_acts_only_on_the_companies_and_workspaces_it_lists() {
+        let actor = |role, listed: &[&str]| Actor {
+            sub: "u1".into(),
+            name: "Olga".into(),
+            role,
+            companies: listed.iter().map(|c| (*c).to_owned()).collect(),
+        };
+        let partner = actor(Role::PartnerAdmin, &["acme", "globex"]);
+        assert!(partner.may_manage_company("acme") && partner.may_manage_company("globex"));
+        assert!(!partner.may_manage_company("initech"));
+        let admin = actor(Role::CompanyAdmin, &["acme"]);
+        assert!(admin.may_manage_company("acme") && !admin.may_manage_company("globex"));
+        assert!(!actor(Role::CompanyAdmin, &["acme", "globex"]).may_manage_company("acme"));
+        assert!(!actor(Role::CompanyUser, &["acme"]).may_manage_company("acme"));
+        let owner = actor(Role::WorkspaceOwner, &["ws1"]);
+        assert!(owner.may_manage_vaults("ws1") && owner.may_use_items("ws1"));
+        assert!(!owner.may_manage_vaults("ws2") && !owner.may_use_items("ws2"));
+        let member = actor(Role::WorkspaceMember, &["ws1"]);
+        assert!(member.may_use_items("ws1") && !member.may_manage_vaults("ws1"));
+        assert!(!member.may_use_items("ws2"));
+    }
+
+    #[test]
+    fn vault_and_item_rights_follow_the_workspace_roles() {
+        use Role as R;
+        for (role, manages, uses) in [
+            (R::WorkspaceOwner, true, true),
+            (R::WorkspaceSuperAdmin, true, true),
+            (R::WorkspaceAdmin, true, true),
+            (R::WorkspaceMember, false, true),
+            (R::PartnerAdmin, false, false),
+            (R::CompanyAdmin, false, false),
+            (R::CompanyUser, false, false),
+            (R::System, false, false),
+            (R::External, false, false),
+            (R::Other, false, false),
+        ] {
+            assert_eq!(role.manages_vaults(), manages, "{role:?}");
+            assert_eq!(role.uses_items(), uses, "{role:?}");
+        }
+    }
+
+    #[test]
     fn wire_names_are_snake_case() {
         let json = serde_json::to_string(&AuditAction::SwitchCommitted).unwrap();
         assert_eq!(json, r#""switch_committed""#);
