@@ -4657,6 +4657,30 @@ fn check_configuration_after_the_switch_checks_the_key_in_force() {
 }
 
 /// The report of a *Check configuration* answered with `seen`.
+/// Check configuration of the pending setup where Key Vault's GET of the
+/// key answers `b` (token fine, no dry run): its report.
+fn check_of_bundle(
+    r: &mut Run,
+    versionless: &KeyId,
+    b: keyswitch_shared::keyvault::KeyBundle,
+    probe: Option<Result<(), CatalogError>>,
+    inventory: Inventory,
+) -> keyswitch_shared::rotation::CheckReport {
+    r.ok(Event::CheckConfiguration { actor: admin() });
+    check_report(
+        r,
+        keyswitch_shared::rotation::CheckScope::Pending,
+        versionless,
+        keyswitch_shared::rotation::CheckObservations {
+            token: Some(Ok(())),
+            key: Some(Ok(b)),
+            probe,
+            dry_run: None,
+            inventory: Some(Ok(inventory)),
+        },
+    )
+}
+
 fn check_report(
     r: &mut Run,
     scope: keyswitch_shared::rotation::CheckScope,
@@ -4796,25 +4820,13 @@ fn check_configuration_names_the_check_a_key_vault_refusal_belongs_to() {
 #[test]
 fn check_configuration_reports_the_keys_size_and_type_as_sent() {
     use keyswitch_shared::keyvault::encode_base64url;
-    use keyswitch_shared::rotation::{CheckObservations, CheckScope, CheckStatus as S};
+    use keyswitch_shared::rotation::CheckStatus as S;
     let mut r = Run::new(new_company());
     to_tested(&mut r);
     let t = target(1);
     let versionless = KeyId::new(&t.vault_uri, &t.key_name, None);
     let mut check = |b| {
-        r.ok(Event::CheckConfiguration { actor: admin() });
-        let report = check_report(
-            &mut r,
-            CheckScope::Pending,
-            &versionless,
-            CheckObservations {
-                token: Some(Ok(())),
-                key: Some(Ok(b)),
-                probe: None,
-                dry_run: None,
-                inventory: Some(Ok(Inventory::default())),
-            },
-        );
+        let report = check_of_bundle(&mut r, &versionless, b, None, Inventory::default());
         let item = |id: &str| report.checks.iter().find(|c| c.id == id).expect(id).clone();
         (item("key_type"), item("key_size"))
     };
@@ -4866,19 +4878,7 @@ fn check_configuration_reports_the_keys_size_and_type_as_sent() {
     ] {
         let mut b = bundle_for(&kid(&t, 1), 4096);
         b.key.key_ops = ops.iter().map(|o| (*o).to_owned()).collect();
-        r.ok(Event::CheckConfiguration { actor: admin() });
-        let report = check_report(
-            &mut r,
-            CheckScope::Pending,
-            &versionless,
-            CheckObservations {
-                token: Some(Ok(())),
-                key: Some(Ok(b)),
-                probe: None,
-                dry_run: None,
-                inventory: Some(Ok(Inventory::default())),
-            },
-        );
+        let report = check_of_bundle(&mut r, &versionless, b, None, Inventory::default());
         let item = report
             .checks
             .iter()
@@ -4898,26 +4898,12 @@ fn check_configuration_reports_the_keys_size_and_type_as_sent() {
 /// lists neither a tenant nor a set that cannot be verified.
 #[test]
 fn check_configuration_names_the_keys_throttling_limit_and_an_empty_inventory() {
-    use keyswitch_shared::rotation::{CheckObservations, CheckScope};
     let mut r = Run::new(new_company());
     to_tested(&mut r);
     let t = target(1);
     let versionless = KeyId::new(&t.vault_uri, &t.key_name, None);
-    let mut check = |b, inventory| {
-        r.ok(Event::CheckConfiguration { actor: admin() });
-        check_report(
-            &mut r,
-            CheckScope::Pending,
-            &versionless,
-            CheckObservations {
-                token: Some(Ok(())),
-                key: Some(Ok(b)),
-                probe: Some(Ok(())),
-                dry_run: None,
-                inventory: Some(Ok(inventory)),
-            },
-        )
-    };
+    let mut check =
+        |b, inventory| check_of_bundle(&mut r, &versionless, b, Some(Ok(())), inventory);
     for (kty, bits, limit) in [
         ("RSA", 2048, 4000),
         ("RSA", 3072, 1000),
