@@ -27,8 +27,11 @@ async fn an_exchange_past_its_lease_is_step_interrupted_and_its_late_result_does
     .await;
     let t = session("partner_admin", &[&company]).await;
     ready_to_verify(&company, &t, &w).await;
+    // The sign-in's code exchange only (`/organizations/…`): a health check
+    // of another test's company asks its own tenant's token endpoint for a
+    // client-credentials token and must not take this fault.
     let slow_token = add_fault(json!({
-        "service": "entra", "path": "/oauth2/v2.0/token", "method": "POST",
+        "service": "entra", "path": "/organizations/oauth2/v2.0/token", "method": "POST",
         "count": 1, "action": {"kind": "latency", "ms": 12_000}
     }))
     .await;
