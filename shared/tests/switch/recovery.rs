@@ -263,17 +263,7 @@ fn an_input_error_points_to_its_form_field_whatever_step_ran() {
 
 #[test]
 fn the_steps_are_named_as_the_progress_bar_shows_them() {
-    let names: Vec<_> = [
-        VaultAndKey,
-        AdminConsent,
-        RoleAssignment,
-        ConnectionTest,
-        VerifyTenants,
-        Finalize,
-    ]
-    .iter()
-    .map(|s| s.label())
-    .collect();
+    let names: Vec<_> = SetupStep::ALL.iter().map(|s| s.label()).collect();
     assert_eq!(
         names,
         [
