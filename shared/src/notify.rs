@@ -689,6 +689,49 @@ mod tests {
     }
 
     #[test]
+    fn each_answer_is_audited_with_its_kind_id_attempt_and_result() {
+        let id = "whk_0123".to_owned();
+        let kind = Kind::SwitchCompleted;
+        let notes = [
+            Log::Delivered {
+                id: id.clone(),
+                kind,
+                attempts: 3,
+                status: 204,
+            },
+            Log::Failed {
+                id: id.clone(),
+                kind,
+                attempts: 1,
+                failure: Failure::Status(503),
+                retry_at_ms: 1_796_068_800_000,
+            },
+            Log::Abandoned {
+                id: id.clone(),
+                kind,
+                attempts: 8,
+                failure: Failure::Unreachable,
+            },
+            Log::Abandoned {
+                id,
+                kind,
+                attempts: 1,
+                failure: Failure::NotConfigured,
+            },
+        ]
+        .map(|l| l.note());
+        assert_eq!(
+            notes,
+            [
+                "kms.switch_completed whk_0123 delivered on attempt 3 (HTTP 204)",
+                "kms.switch_completed whk_0123 attempt 1 failed (HTTP 503); retry at 2026-11-30T20:00:00Z",
+                "kms.switch_completed whk_0123 given up after 8 attempts (no answer)",
+                "kms.switch_completed whk_0123 given up after 1 attempts (webhook not configured)",
+            ]
+        );
+    }
+
+    #[test]
     fn backoff_doubles_up_to_the_cap() {
         let p = NotifyPolicy {
             retry_base_ms: 1000,
@@ -721,6 +764,17 @@ mod tests {
             verify(secret, &moved, body, 1_800_000_600, 300),
             Err(Rejected::BadSignature)
         );
+        // Up to the tolerance either way is accepted; a second more is not.
+        for now in [1_800_000_000 - 300, 1_800_000_000 + 300] {
+            assert_eq!(verify(secret, &header, body, now, 300), Ok(()), "{now}");
+        }
+        for now in [1_800_000_000 - 301, 1_800_000_000 + 301] {
+            assert_eq!(
+                verify(secret, &header, body, now, 300),
+                Err(Rejected::Stale),
+                "{now}"
+            );
+        }
         // The genuine delivery replayed an hour later.
         assert_eq!(
             verify(secret, &header, body, 1_800_003_600, 300),
