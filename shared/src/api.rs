@@ -553,5 +553,41 @@ mod tests {
                 && shown.contains("[redacted]"),
             "{shown}"
         );
+        let export = CompanyKeyExport {
+            company_id: "acme".into(),
+            algorithm: "AES-256-GCM".into(),
+            key: "a2V5LW1hdGVyaWFsLWJhc2U2NA==".into(),
+            provider: Provider::Platform,
+            exported_at_ms: 7,
+        };
+        let shown = format!("{export:?}");
+        assert!(!shown.contains("a2V5LW1hdGVyaWFsLWJhc2U2NA=="), "{shown}");
+        assert!(
+            shown.starts_with("CompanyKeyExport")
+                && shown.contains("acme")
+                && shown.contains("[redacted]"),
+            "{shown}"
+        );
+    }
+
+    /// An overview written before `key_cache_seconds` and `connector_clouds`
+    /// existed (an older edge, a stored copy) reads with the deployment's
+    /// defaults: the 300 s key cache and the public cloud only.
+    #[test]
+    fn an_overview_without_the_newer_fields_reads_with_their_defaults() {
+        let old = serde_json::json!({
+            "company_id": "acme",
+            "provider": {"kind": "platform"},
+            "backup_set_count": 2,
+            "stage": "idle",
+            "pending": null,
+            "company_key": {"wrapped_fingerprint": "ab", "created_at_ms": 1},
+        });
+        let read: KmsOverview = serde_json::from_value(old).unwrap();
+        assert_eq!(read.key_cache_seconds, 300);
+        assert_eq!(read.key_cache_seconds, crate::switch::KEY_CACHE_SECS);
+        assert_eq!(read.connector_clouds, vec![crate::Cloud::Public]);
+        assert_eq!(read.export, ExportOffer::Unavailable);
+        assert_eq!((read.health, read.rewrap), (None, None));
     }
 }

@@ -461,6 +461,7 @@ mod tests {
         assert_eq!(lines[0]["actor_name"], "=1+1");
         assert_eq!(lines[0]["detail"], "a\nb");
         assert_eq!(lines[0]["outside_admin_account"], "adele@contoso.com");
+        assert_eq!(lines[0]["outside_admin_provider"], "microsoft");
         assert_eq!(lines[0]["actor_kind"], "microsoft_admin");
         assert_eq!(lines[0]["time"], "2026-11-30T20:00:00Z");
         assert_eq!(lines[1]["detail"], serde_json::Value::Null);
@@ -485,6 +486,18 @@ mod tests {
             detail: None,
             request_id: Some("0a1b2c3d4e5f6071".into()),
         }
+    }
+
+    #[test]
+    fn each_format_is_sent_as_its_media_type() {
+        assert_eq!(
+            Format::Csv.content_type(),
+            "text/csv; charset=utf-8; header=present"
+        );
+        assert_eq!(
+            Format::JsonLines.content_type(),
+            "application/x-ndjson; charset=utf-8"
+        );
     }
 
     #[test]

@@ -156,7 +156,7 @@ impl KeySeen {
             .n
             .as_deref()
             .and_then(decode_base64url_lenient)
-            .map_or(0, |n| bit_length(&n));
+            .map_or(0, |n| crate::key_check::bit_length(&n));
         let a = &bundle.attributes;
         Ok(Self {
             kid,
@@ -186,14 +186,6 @@ impl KeySeen {
             || crate::binding::companies(Some(&self.tags))
                 != crate::binding::companies(Some(&before.tags))
     }
-}
-
-fn bit_length(bytes: &[u8]) -> u32 {
-    let Some(first) = bytes.iter().position(|b| *b != 0) else {
-        return 0;
-    };
-    let rest = u32::try_from(bytes.len() - first - 1).unwrap_or(u32::MAX / 16);
-    rest * 8 + (8 - bytes[first].leading_zeros())
 }
 
 /// The key a health monitor watches, and whose key it is.
@@ -596,6 +588,113 @@ mod tests {
         }
     }
 
+    /// A GET of the key as Key Vault answers it, with `attributes`.
+    fn get_answer(n: &[u8], attributes: serde_json::Value) -> KeyBundle {
+        serde_json::from_value(serde_json::json!({
+            "key": {
+                "kid": "https://contoso.vault.azure.net/keys/cmk/0123456789abcdef0123456789abcdef",
+                "kty": "RSA-HSM",
+                "key_ops": ["wrapKey", "unwrapKey"],
+                "n": crate::keyvault::encode_base64url(n),
+                "e": "AQAB"
+            },
+            "attributes": attributes,
+            "tags": {"keyswitch-company": COMPANY}
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_get_answer_is_read_as_key_vault_sends_it() {
+        let mut n = vec![0xc5_u8; 512];
+        let s = KeySeen::from_bundle(&get_answer(
+            &n,
+            serde_json::json!({
+                "enabled": true, "nbf": 1_700_000_000, "exp": 1_800_000_000,
+                "updated": 1_750_000_000, "recoveryLevel": "Recoverable", "recoverableDays": 90
+            }),
+        ))
+        .unwrap();
+        assert_eq!((s.kty.as_str(), s.size_bits), ("RSA-HSM", 4096));
+        assert!(s.enabled);
+        assert_eq!(
+            (s.nbf, s.exp, s.updated),
+            (
+                Some(1_700_000_000),
+                Some(1_800_000_000),
+                Some(1_750_000_000)
+            )
+        );
+        assert_eq!(
+            (s.recovery_level.as_deref(), s.recoverable_days),
+            (Some("Recoverable"), Some(90))
+        );
+        assert_eq!(
+            s.tags.get("keyswitch-company").map(String::as_str),
+            Some(COMPANY)
+        );
+        assert_eq!(s.key_ops, ["wrapKey", "unwrapKey"]);
+        // A disabled key; and one whose answer leaves `enabled` out (Key
+        // Vault's default: enabled).
+        let disabled = KeySeen::from_bundle(&get_answer(&n, serde_json::json!({"enabled": false})));
+        assert!(!disabled.unwrap().enabled);
+        let unsaid = KeySeen::from_bundle(&get_answer(&n, serde_json::json!({})));
+        assert!(unsaid.unwrap().enabled);
+        // The modulus's bits, not its bytes: a leading zero byte does not
+        // count, a small first byte counts its bits.
+        n.insert(0, 0);
+        assert_eq!(
+            KeySeen::from_bundle(&get_answer(&n, serde_json::json!({})))
+                .unwrap()
+                .size_bits,
+            4096
+        );
+        n[1] = 0x01;
+        assert_eq!(
+            KeySeen::from_bundle(&get_answer(&n, serde_json::json!({})))
+                .unwrap()
+                .size_bits,
+            4089
+        );
+    }
+
+    #[test]
+    fn each_change_that_matters_alone_is_a_change() {
+        let before = seen(COMPANY);
+        assert!(!before.changed_from(&before.clone()));
+        let mut changes: Vec<KeySeen> = Vec::new();
+        let mut s = before.clone();
+        s.kid = "https://contoso.vault.azure.net/keys/cmk/fedcba9876543210fedcba9876543210"
+            .parse()
+            .unwrap();
+        changes.push(s);
+        let mut s = before.clone();
+        s.enabled = false;
+        changes.push(s);
+        let mut s = before.clone();
+        s.nbf = Some(1);
+        changes.push(s);
+        let mut s = before.clone();
+        s.exp = Some(2);
+        changes.push(s);
+        let mut s = before.clone();
+        s.key_ops = vec!["wrapKey".into()];
+        changes.push(s);
+        let mut s = before.clone();
+        s.tags
+            .insert(crate::binding::TAG.to_owned(), "globex".into());
+        changes.push(s);
+        for after in &changes {
+            assert!(after.changed_from(&before), "{after:?}");
+            assert!(before.changed_from(after), "{after:?}");
+        }
+        // What does not matter for the key's use is no change.
+        let mut s = before.clone();
+        s.updated = Some(3);
+        s.recoverable_days = Some(90);
+        assert!(!s.changed_from(&before));
+    }
+
     fn ids() -> (CompanyId, VaultUri, KeyName) {
         (
             COMPANY.parse().unwrap(),
@@ -623,9 +722,24 @@ mod tests {
         let mut s = seen(COMPANY);
         s.nbf = Some(now + 1);
         assert_eq!(cause(&s), Some(Cause::KeyNotYetValid));
-        let mut s = seen(COMPANY);
-        s.key_ops = vec!["wrapKey".into()];
-        assert_eq!(cause(&s), Some(Cause::KeyDisabled));
+        // Valid from its `nbf` second on (and until just before `exp`).
+        s.nbf = Some(now);
+        s.exp = Some(now + 1);
+        assert_eq!(judge_key(&s, &w, now, true), Verdict::Healthy);
+        // The operation that is missing is named, whichever it is.
+        for (ops, missing) in [(["wrapKey"], "unwrapKey"), (["unwrapKey"], "wrapKey")] {
+            let mut s = seen(COMPANY);
+            s.key_ops = ops.iter().map(|o| (*o).to_owned()).collect();
+            assert_eq!(
+                judge_key(&s, &w, now, true),
+                Verdict::AccessLost(
+                    Cause::KeyDisabled,
+                    CatalogError::KeyOperationsMissing {
+                        missing: vec![missing.to_owned()]
+                    }
+                )
+            );
+        }
         assert_eq!(cause(&seen("other-co")), Some(Cause::BindingRemoved));
         let mut s = seen(COMPANY);
         s.tags.clear();
@@ -730,8 +844,10 @@ mod tests {
         assert!(h.probe_due(&s, 0));
         h.seen = Some(s.clone());
         h.last_probe_at_ms = Some(1_000);
-        assert!(!h.probe_due(&s, 1_000 + PROBE_INTERVAL_MS - 1));
-        assert!(h.probe_due(&s, 1_000 + PROBE_INTERVAL_MS));
+        // Daily: 24 hours after the last probe, not a millisecond earlier.
+        let day_ms = 24 * 3_600 * 1_000;
+        assert!(!h.probe_due(&s, 1_000 + day_ms - 1));
+        assert!(h.probe_due(&s, 1_000 + day_ms));
         let mut changed = s.clone();
         changed.enabled = false;
         assert!(h.probe_due(&changed, 2_000));

@@ -85,7 +85,7 @@ pub struct KeySummary {
 }
 
 /// Bits in a big-endian unsigned integer (leading zero bytes ignored).
-fn bit_length(bytes: &[u8]) -> u32 {
+pub(crate) fn bit_length(bytes: &[u8]) -> u32 {
     let Some(first) = bytes.iter().position(|b| *b != 0) else {
         return 0;
     };

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod audit_export;
 pub mod binding;
 pub mod body;
+pub mod calendar;
 pub mod catalog;
 pub mod commands;
 pub mod config_guard;

@@ -518,24 +518,11 @@ pub fn verify(
 /// `YYYY-MM-DDTHH:MM:SSZ` for Unix milliseconds (UTC).
 #[must_use]
 pub fn rfc3339(ms: u64) -> String {
-    let secs = ms / 1000;
-    let days = i64::try_from(secs / 86_400).unwrap_or(0);
-    let rem = secs % 86_400;
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
+    let secs = i64::try_from(ms / 1000).unwrap_or(i64::MAX);
+    let t = crate::calendar::UtcTime::from_unix_secs(secs);
     format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year, t.month, t.day, t.hour, t.minute, t.second
     )
 }
 
@@ -689,6 +676,49 @@ mod tests {
     }
 
     #[test]
+    fn each_answer_is_audited_with_its_kind_id_attempt_and_result() {
+        let id = "whk_0123".to_owned();
+        let kind = Kind::SwitchCompleted;
+        let notes = [
+            Log::Delivered {
+                id: id.clone(),
+                kind,
+                attempts: 3,
+                status: 204,
+            },
+            Log::Failed {
+                id: id.clone(),
+                kind,
+                attempts: 1,
+                failure: Failure::Status(503),
+                retry_at_ms: 1_796_068_800_000,
+            },
+            Log::Abandoned {
+                id: id.clone(),
+                kind,
+                attempts: 8,
+                failure: Failure::Unreachable,
+            },
+            Log::Abandoned {
+                id,
+                kind,
+                attempts: 1,
+                failure: Failure::NotConfigured,
+            },
+        ]
+        .map(|l| l.note());
+        assert_eq!(
+            notes,
+            [
+                "kms.switch_completed whk_0123 delivered on attempt 3 (HTTP 204)",
+                "kms.switch_completed whk_0123 attempt 1 failed (HTTP 503); retry at 2026-11-30T20:00:00Z",
+                "kms.switch_completed whk_0123 given up after 8 attempts (no answer)",
+                "kms.switch_completed whk_0123 given up after 1 attempts (webhook not configured)",
+            ]
+        );
+    }
+
+    #[test]
     fn backoff_doubles_up_to_the_cap() {
         let p = NotifyPolicy {
             retry_base_ms: 1000,
@@ -721,6 +751,17 @@ mod tests {
             verify(secret, &moved, body, 1_800_000_600, 300),
             Err(Rejected::BadSignature)
         );
+        // Up to the tolerance either way is accepted; a second more is not.
+        for now in [1_800_000_000 - 300, 1_800_000_000 + 300] {
+            assert_eq!(verify(secret, &header, body, now, 300), Ok(()), "{now}");
+        }
+        for now in [1_800_000_000 - 301, 1_800_000_000 + 301] {
+            assert_eq!(
+                verify(secret, &header, body, now, 300),
+                Err(Rejected::Stale),
+                "{now}"
+            );
+        }
         // The genuine delivery replayed an hour later.
         assert_eq!(
             verify(secret, &header, body, 1_800_003_600, 300),

@@ -221,7 +221,14 @@ impl Harness {
         let mut puts = Vec::new();
         for e in effects {
             match e {
-                Effect::Audit(a) => audits.push(a),
+                Effect::Audit(a) => {
+                    assert!(
+                        a.action.in_workspace_trail(),
+                        "{:?} in the workspace's trail",
+                        a.action
+                    );
+                    audits.push(a);
+                }
                 Effect::Reply(r) => replies.push(r),
                 Effect::PutItem(item) => puts.push(item),
                 other => io.push(other),

@@ -32,9 +32,10 @@ pub enum TrailOf {
 impl TrailOf {
     /// The actions this trail records, in the filter's order.
     fn actions(self) -> impl Iterator<Item = AuditAction> {
-        AuditAction::ALL
-            .into_iter()
-            .filter(move |a| a.is_vault_action() == (self == Self::Workspace))
+        AuditAction::ALL.into_iter().filter(move |a| match self {
+            Self::Company => a.in_company_trail(),
+            Self::Workspace => a.in_workspace_trail(),
+        })
     }
 
     /// The download's file name.

@@ -227,3 +227,77 @@ pub(super) fn pending_conflict() -> CatalogError {
         reason: "A Manage KMS setup is pending; finish or cancel it first".into(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::KeyId;
+    use crate::switch::WrappedKey;
+
+    fn kid(version: char) -> KeyId {
+        format!(
+            "https://kv1.vault.azure.net/keys/company-kek/{}",
+            version.to_string().repeat(32)
+        )
+        .parse()
+        .unwrap()
+    }
+
+    fn on_azure(k: &KeyId, history: Vec<KidRecord>) -> Company {
+        let mut c = Company::new(
+            "acme".parse().unwrap(),
+            Provider::AzureKeyVault {
+                vault_uri: k.vault(),
+                key_name: k.name(),
+                kid: k.clone(),
+            },
+            WrappedKey {
+                blob: "blob".into(),
+                created_at_ms: 1,
+                azure_tenant: None,
+            },
+        );
+        c.kid_history = history;
+        c
+    }
+
+    fn record(kid: KeyId, from: u64, until: Option<u64>) -> KidRecord {
+        KidRecord {
+            kid,
+            from_ms: Some(from),
+            until_ms: until,
+            reason: KidReason::Switch,
+        }
+    }
+
+    /// Whatever a stored history holds, the version in force is listed
+    /// first, and listed once.
+    #[test]
+    fn the_history_always_shows_the_version_in_force_first() {
+        let (a, b) = (kid('a'), kid('b'));
+        let in_force = |h: &[KidRecord]| (h[0].kid.clone(), h[0].until_ms);
+        // Kept since the switch: shown as kept, newest first.
+        let kept = on_azure(
+            &b,
+            vec![record(a.clone(), 1, Some(5)), record(b.clone(), 5, None)],
+        );
+        let h = kept.kid_history_view();
+        assert_eq!(h.len(), 2);
+        assert_eq!(in_force(&h), (b.clone(), None));
+        // Switched before the history was kept: the version in force,
+        // without a start time.
+        let h = on_azure(&b, Vec::new()).kid_history_view();
+        assert_eq!(h.len(), 1);
+        assert_eq!((in_force(&h), h[0].from_ms), ((b.clone(), None), None));
+        // A history whose open record is another version, or whose record
+        // of this version is closed, does not hide the version in force.
+        for stale in [
+            vec![record(a.clone(), 1, None)],
+            vec![record(b.clone(), 1, Some(5))],
+        ] {
+            let h = on_azure(&b, stale.clone()).kid_history_view();
+            assert_eq!(h.len(), 2, "{stale:?}");
+            assert_eq!(in_force(&h), (b.clone(), None), "{stale:?}");
+        }
+    }
+}

@@ -312,6 +312,11 @@ pub fn check_step(before: &Company, next: &Company, effects: &[Effect], now: u64
         assert_eq!(a.seq, before.audit_seq() + 1 + i as u64, "audit sequence");
         assert_eq!((a.from, a.to), (before.stage(), next.stage()), "stages");
         assert_eq!(a.at_ms, now, "audit time");
+        assert!(
+            a.action.in_company_trail(),
+            "{:?} in the company's trail",
+            a.action
+        );
     }
     assert_eq!(next.audit_seq(), before.audit_seq() + audits.len() as u64);
     let alarms = effects

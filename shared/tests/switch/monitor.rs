@@ -364,3 +364,44 @@ fn a_key_expiring_soon_is_warned_about_once_per_expiry_date() {
     assert_eq!(expiry_notes(&fx).len(), 1, "{fx:?}");
     assert_eq!(warnings(&r), 2);
 }
+
+#[test]
+fn the_screen_shows_the_health_of_the_azure_key_in_force_only() {
+    use keyswitch_shared::health::Cause;
+    let mut r = Run::new(new_company());
+    r.policy.health.interval_ms = 45_000;
+    let secs = |r: &Run| i64::try_from(r.now / 1000).unwrap();
+    // The platform key is not monitored.
+    assert_eq!(r.m.health_view(secs(&r), &r.policy), None);
+
+    let (k2, _) = switch(&mut r);
+    health_check_sees(&mut r, &k2);
+    let v = r.m.health_view(secs(&r), &r.policy).unwrap();
+    assert_eq!((v.state, v.cause), (HealthState::Healthy, None));
+    assert_eq!(v.check_interval_secs, 45, "the interval in seconds");
+    assert_eq!(v.current_kid, Some(k2.clone()));
+    assert!(!v.checking);
+    assert_eq!(v.next_check_at_ms, r.m.monitor().health.next_check_at_ms);
+
+    // Access lost: with its cause and the error that explains it.
+    let mut disabled = key_seen(k2.clone());
+    disabled.enabled = false;
+    scheduled_check(&mut r, Ok(disabled));
+    let v = r.m.health_view(secs(&r), &r.policy).unwrap();
+    assert_eq!(v.state, HealthState::AccessLost);
+    assert_eq!(v.cause, Some(Cause::KeyDisabled));
+    assert_eq!(v.error.map(|e| e.code), Some("key_disabled".to_owned()));
+
+    // Enabled again: the probe that decides is in flight; the screen says
+    // a check runs, and when it must have ended.
+    scheduled_check(&mut r, Ok(key_seen(k2)));
+    let v = r.m.health_view(secs(&r), &r.policy).unwrap();
+    let in_flight = r.m.monitor().in_flight.clone().unwrap();
+    assert!(v.checking);
+    assert_eq!(v.next_check_at_ms, Some(in_flight.until_ms));
+    assert_eq!(
+        v.cause,
+        Some(Cause::KeyDisabled),
+        "still lost until the probe passes"
+    );
+}

@@ -210,3 +210,69 @@ fn a_declined_consent_is_at_the_consent() {
         [(VaultAndKey, Done), (AdminConsent, Failed)]
     );
 }
+
+#[test]
+fn an_input_error_points_to_its_form_field_whatever_step_ran() {
+    use keyswitch_shared::ValidationError as V;
+    for during in [AdminConsent, ConnectionTest] {
+        for (error, field) in [
+            (
+                CatalogError::InvalidInput(V::VaultUriEmpty),
+                Some(SetupField::VaultUri),
+            ),
+            (
+                CatalogError::InvalidField {
+                    field: "vault_uri".into(),
+                    reason: "not a vault".into(),
+                },
+                Some(SetupField::VaultUri),
+            ),
+            (
+                CatalogError::InvalidInput(V::KeyNameEmpty),
+                Some(SetupField::KeyName),
+            ),
+            (
+                CatalogError::InvalidField {
+                    field: "key_name".into(),
+                    reason: "too long".into(),
+                },
+                Some(SetupField::KeyName),
+            ),
+        ] {
+            assert_eq!(
+                Fault::of(&error, during),
+                Fault {
+                    step: VaultAndKey,
+                    field,
+                    key_reached: false
+                },
+                "{error:?} during {during:?}"
+            );
+        }
+        // Any other field is no field of the form: the step that ran.
+        assert_eq!(
+            Fault::of(&CatalogError::InvalidInput(V::TenantId), during),
+            Fault {
+                step: during,
+                field: None,
+                key_reached: false
+            }
+        );
+    }
+}
+
+#[test]
+fn the_steps_are_named_as_the_progress_bar_shows_them() {
+    let names: Vec<_> = SetupStep::ALL.iter().map(|s| s.label()).collect();
+    assert_eq!(
+        names,
+        [
+            "Vault and key",
+            "Admin consent",
+            "Role assignment",
+            "Connection test",
+            "Verify tenants",
+            "Finalize"
+        ]
+    );
+}

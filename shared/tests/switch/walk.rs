@@ -1685,6 +1685,20 @@ fn the_names_of_the_last_inventory_read_are_kept() {
 }
 
 #[test]
+fn the_pending_view_names_the_tenants_of_the_setup() {
+    let mut r = Run::new(new_company());
+    let only = m365(VAULT_TENANT);
+    to_verifying(&mut r, std::slice::from_ref(&only));
+    let shown: Vec<_> = r
+        .view()
+        .tenant_names
+        .iter()
+        .map(|n| (n.tenant.clone(), n.name.clone()))
+        .collect();
+    assert_eq!(shown, [(only, "Tenant 0".to_owned())]);
+}
+
+#[test]
 fn refresh_keeps_verified_tenants_and_a_removed_one_no_longer_blocks() {
     let mut r = Run::new(new_company());
     let (a, b) = (m365(VAULT_TENANT), google("C01abcd23"));
