@@ -61,14 +61,20 @@ impl<'a> Grant<'a> {
     }
 }
 
+/// The key-use role's name for this kind of vault.
+#[must_use]
+pub fn role_name_for(vault: &VaultUri) -> &'static str {
+    match vault.kind() {
+        VaultKind::KeyVault => ROLE_NAME,
+        VaultKind::ManagedHsm => HSM_ROLE_NAME,
+    }
+}
+
 impl Grant<'_> {
     /// The role's name for this kind of vault.
     #[must_use]
     pub fn role_name(&self) -> &'static str {
-        match self.vault.kind() {
-            VaultKind::KeyVault => ROLE_NAME,
-            VaultKind::ManagedHsm => HSM_ROLE_NAME,
-        }
+        role_name_for(self.vault)
     }
 
     /// The role definition's id.
@@ -385,6 +391,24 @@ mod tests {
             .find(|t| t.tool == tool)
             .map(CommandTab::text)
             .unwrap()
+    }
+
+    #[test]
+    fn the_role_is_named_for_the_kind_of_vault() {
+        for (uri, name) in [
+            (
+                "https://contoso-kms.vault.azure.net",
+                "Key Vault Crypto User",
+            ),
+            (
+                "https://contoso-hsm.managedhsm.azure.net",
+                "Managed HSM Crypto User",
+            ),
+        ] {
+            let (vault, key) = grant_for(uri);
+            let client: crate::ids::ClientId = APP.parse().unwrap();
+            assert_eq!(Grant::own(&vault, &key, &client).role_name(), name);
+        }
     }
 
     #[test]
