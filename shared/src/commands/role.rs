@@ -394,20 +394,28 @@ mod tests {
     }
 
     #[test]
-    fn the_role_is_named_for_the_kind_of_vault() {
-        for (uri, name) in [
+    fn the_role_its_id_and_its_scope_follow_the_kind_of_vault() {
+        for (uri, name, id, scope) in [
             (
                 "https://contoso-kms.vault.azure.net",
                 "Key Vault Crypto User",
+                "12338af0-0e69-4776-bea7-57ae8d297424",
+                "the resource id of the vault contoso-kms (az keyvault show --name contoso-kms --query id -o tsv)",
             ),
             (
                 "https://contoso-hsm.managedhsm.azure.net",
                 "Managed HSM Crypto User",
+                "21dbd100-6940-42c2-9190-5d6cb909625b",
+                "/keys/company-kek",
             ),
         ] {
             let (vault, key) = grant_for(uri);
             let client: crate::ids::ClientId = APP.parse().unwrap();
-            assert_eq!(Grant::own(&vault, &key, &client).role_name(), name);
+            let grant = Grant::own(&vault, &key, &client);
+            assert_eq!(
+                (grant.role_name(), grant.role_id(), grant.scope().as_str()),
+                (name, id, scope)
+            );
         }
     }
 
