@@ -416,6 +416,17 @@ mod tests {
                 (grant.role_name(), grant.role_id(), grant.scope().as_str()),
                 (name, id, scope)
             );
+            // The guidance's `az` commands are the Azure CLI tab's text; the
+            // Terraform tab says where its state keeps the assignment.
+            let tabs = grant.tabs();
+            assert_eq!(grant.az_commands(), tab(&tabs, Tool::AzureCli));
+            assert!(grant.az_commands().contains(id) || grant.az_commands().contains(name));
+            let tf = tabs.iter().find(|t| t.tool == Tool::Terraform).unwrap();
+            let note = tf.note.as_deref().unwrap_or_default();
+            assert!(
+                note.contains("The Terraform state then holds the assignment"),
+                "{note}"
+            );
         }
     }
 
