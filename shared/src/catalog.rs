@@ -685,7 +685,7 @@ impl CatalogError {
                 let (vault, key) = (kid.vault(), kid.name());
                 format!(
                     "Ask your Azure admin to assign the {} role to your service principal (client ID {client_id}) on the vault {} again: {}. The vault works again at once; nothing was lost.",
-                    role_name(&vault),
+                    crate::commands::role::role_name_for(&vault),
                     vault.vault_name(),
                     Grant::own(&vault, &key, client_id).az_line()
                 )
@@ -1049,14 +1049,6 @@ fn connector_grant<'a>(vault: &'a VaultUri, key: &'a KeyName, app_id: &'a Client
     }
 }
 
-/// The key-use role's name for this kind of vault.
-fn role_name(vault: &VaultUri) -> &'static str {
-    match vault.kind() {
-        VaultKind::KeyVault => crate::commands::role::ROLE_NAME,
-        VaultKind::ManagedHsm => crate::commands::role::HSM_ROLE_NAME,
-    }
-}
-
 /// Where the removed role is assigned again: with the connector's
 /// application id known, the Azure CLI line that assigns it; else the
 /// vault's Access control (IAM), or a Managed HSM's local RBAC on the key.
@@ -1064,7 +1056,7 @@ fn role_removed_fix(vault: &VaultUri, key: &KeyName, connector: Option<&ClientId
     if let Some(app_id) = connector {
         return format!(
             "Ask your Azure admin to assign the {} role to the CyberSentriq KMS Connector (application ID {app_id}) again: {}. keyswitch sees the role at its next check; Check now on Manage KMS shows it at once.",
-            role_name(vault),
+            crate::commands::role::role_name_for(vault),
             connector_grant(vault, key, app_id).az_line()
         );
     }

@@ -155,3 +155,123 @@ impl ServedCopy {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::KeyId;
+    use crate::health::KeySeen;
+    use crate::switch::WrappedKey;
+
+    /// 2026-11-30T20:00:00.250Z.
+    const AS_OF_MS: u64 = 1_796_068_800_250;
+
+    /// A company on Azure Key Vault whose key expires 10 days and a minute
+    /// after [`AS_OF_MS`].
+    fn on_azure() -> Company {
+        let kid: KeyId =
+            "https://kv1.vault.azure.net/keys/company-kek/0123456789abcdef0123456789abcdef"
+                .parse()
+                .unwrap();
+        let mut c = Company::new(
+            "acme".parse().unwrap(),
+            Provider::AzureKeyVault {
+                vault_uri: kid.vault(),
+                key_name: kid.name(),
+                kid: kid.clone(),
+            },
+            WrappedKey {
+                blob: "blob".into(),
+                created_at_ms: 1,
+                azure_tenant: None,
+            },
+        );
+        c.monitor.health.seen = Some(KeySeen {
+            kid,
+            kty: "RSA".into(),
+            size_bits: 4096,
+            key_ops: vec!["wrapKey".into(), "unwrapKey".into()],
+            enabled: true,
+            nbf: None,
+            exp: Some(1_796_068_800 + 10 * 86_400 + 60),
+            updated: None,
+            tags: std::collections::BTreeMap::new(),
+            recovery_level: None,
+            recoverable_days: None,
+        });
+        c
+    }
+
+    #[test]
+    fn a_copy_is_keyed_by_its_company_and_its_health_seen_at_its_time() {
+        assert_eq!(key("acme"), "kms-read-copy/acme");
+        assert!(key("acme").starts_with(PREFIX));
+        let copy = KmsReadCopy::of(&on_azure(), AS_OF_MS, &Policy::default());
+        assert_eq!(
+            (copy.company_id.as_str(), copy.as_of_ms),
+            ("acme", AS_OF_MS)
+        );
+        let health = copy.health.unwrap();
+        assert_eq!(health["expiry_warning"]["days_left"], 10, "{health}");
+        // The platform key has no health.
+        let platform = Company::new(
+            "acme".parse().unwrap(),
+            Provider::Platform,
+            WrappedKey {
+                blob: "blob".into(),
+                created_at_ms: 1,
+                azure_tenant: None,
+            },
+        );
+        assert_eq!(
+            KmsReadCopy::of(&platform, AS_OF_MS, &Policy::default()).health,
+            None
+        );
+    }
+
+    #[test]
+    fn copies_written_at_other_times_say_the_same_unless_their_content_differs() {
+        let policy = Policy::default();
+        let now = KmsReadCopy::of(&on_azure(), AS_OF_MS, &policy);
+        let later = KmsReadCopy {
+            as_of_ms: AS_OF_MS + 5_000,
+            ..now.clone()
+        };
+        assert!(now.same_content(&later) && later.same_content(&now));
+        let other_stage = KmsReadCopy {
+            stage: Stage::Cancelled,
+            ..later.clone()
+        };
+        assert!(!now.same_content(&other_stage));
+        assert!(!other_stage.same_content(&now));
+    }
+
+    #[test]
+    fn the_sweep_wakes_a_company_only_once_its_grace_is_over() {
+        let due = SweepMark {
+            azure: true,
+            due_ms: Some(1_000),
+        };
+        assert!(!due.overdue(999, 10));
+        assert!(!due.overdue(1_010, 10));
+        assert!(due.overdue(1_011, 10));
+        let nothing = SweepMark {
+            azure: true,
+            due_ms: None,
+        };
+        assert!(!nothing.overdue(u64::MAX, 0));
+    }
+
+    #[test]
+    fn a_served_copy_says_when_it_was_written_and_how_old_it_is() {
+        let copy = KmsReadCopy::of(&on_azure(), AS_OF_MS, &Policy::default());
+        let served = ServedCopy::at(copy, AS_OF_MS + 61_999);
+        assert_eq!(served.as_of, "2026-11-30T20:00:00Z");
+        assert_eq!((served.age_secs, served.max_staleness_secs), (61, 60));
+        let json = serde_json::to_value(&served).unwrap();
+        assert_eq!(
+            json["company_id"], "acme",
+            "the copy's fields at the top level"
+        );
+    }
+}

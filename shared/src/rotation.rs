@@ -100,14 +100,6 @@ pub struct CheckItem {
     pub problem: Option<ErrorBody>,
 }
 
-impl CheckItem {
-    /// Whether the check passed (`ok` or `warning`).
-    #[must_use]
-    pub fn ok(&self) -> bool {
-        matches!(self.status, CheckStatus::Ok | CheckStatus::Warning)
-    }
-}
-
 /// What *Check configuration* checked: of the pending setup's key (before
 /// the switch commits) or of the key in force.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -134,14 +126,6 @@ pub struct CheckReport {
     /// Every problem with its fix (the `problem` of each failed check), in
     /// the same order.
     pub problems: Vec<ErrorBody>,
-}
-
-impl CheckReport {
-    /// Whether every check passed.
-    #[must_use]
-    pub fn all_ok(&self) -> bool {
-        self.problems.is_empty()
-    }
 }
 
 /// What the edge saw when it ran *Check configuration* (it decides

@@ -244,3 +244,23 @@ pub(crate) mod checks {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_tool_is_titled_as_its_tab_shows_it() {
+        let titles = [
+            Tool::AzureCli,
+            Tool::AzurePowershell,
+            Tool::Terraform,
+            Tool::Bicep,
+        ]
+        .map(Tool::title);
+        assert_eq!(
+            titles,
+            ["Azure CLI", "Azure PowerShell", "Terraform", "Bicep"]
+        );
+    }
+}

@@ -61,14 +61,20 @@ impl<'a> Grant<'a> {
     }
 }
 
+/// The key-use role's name for this kind of vault.
+#[must_use]
+pub fn role_name_for(vault: &VaultUri) -> &'static str {
+    match vault.kind() {
+        VaultKind::KeyVault => ROLE_NAME,
+        VaultKind::ManagedHsm => HSM_ROLE_NAME,
+    }
+}
+
 impl Grant<'_> {
     /// The role's name for this kind of vault.
     #[must_use]
     pub fn role_name(&self) -> &'static str {
-        match self.vault.kind() {
-            VaultKind::KeyVault => ROLE_NAME,
-            VaultKind::ManagedHsm => HSM_ROLE_NAME,
-        }
+        role_name_for(self.vault)
     }
 
     /// The role definition's id.
@@ -385,6 +391,43 @@ mod tests {
             .find(|t| t.tool == tool)
             .map(CommandTab::text)
             .unwrap()
+    }
+
+    #[test]
+    fn the_role_its_id_and_its_scope_follow_the_kind_of_vault() {
+        for (uri, name, id, scope) in [
+            (
+                "https://contoso-kms.vault.azure.net",
+                "Key Vault Crypto User",
+                "12338af0-0e69-4776-bea7-57ae8d297424",
+                "the resource id of the vault contoso-kms (az keyvault show --name contoso-kms --query id -o tsv)",
+            ),
+            (
+                "https://contoso-hsm.managedhsm.azure.net",
+                "Managed HSM Crypto User",
+                "21dbd100-6940-42c2-9190-5d6cb909625b",
+                "/keys/company-kek",
+            ),
+        ] {
+            let (vault, key) = grant_for(uri);
+            let client: crate::ids::ClientId = APP.parse().unwrap();
+            let grant = Grant::own(&vault, &key, &client);
+            assert_eq!(
+                (grant.role_name(), grant.role_id(), grant.scope().as_str()),
+                (name, id, scope)
+            );
+            // The guidance's `az` commands are the Azure CLI tab's text; the
+            // Terraform tab says where its state keeps the assignment.
+            let tabs = grant.tabs();
+            assert_eq!(grant.az_commands(), tab(&tabs, Tool::AzureCli));
+            assert!(grant.az_commands().contains(id) || grant.az_commands().contains(name));
+            let tf = tabs.iter().find(|t| t.tool == Tool::Terraform).unwrap();
+            let note = tf.note.as_deref().unwrap_or_default();
+            assert!(
+                note.contains("The Terraform state then holds the assignment"),
+                "{note}"
+            );
+        }
     }
 
     #[test]
