@@ -864,6 +864,14 @@ mod tests {
         assert!(expiry_warning(&s, &v, &k, now, 30 * 86_400).is_none());
         s.exp = Some(now + 31 * 86_400);
         assert!(expiry_warning(&s, &v, &k, now, 30 * 86_400).is_none());
+        // The window's first second warns; the second before it does not.
+        s.exp = Some(now + 30 * 86_400 + 1);
+        assert!(expiry_warning(&s, &v, &k, now, 30 * 86_400).is_none());
+        s.exp = Some(now + 30 * 86_400);
+        assert_eq!(
+            expiry_warning(&s, &v, &k, now, 30 * 86_400).map(|w| w.days_left),
+            Some(30)
+        );
         s.exp = Some(now + 10 * 86_400 + 5);
         let w = expiry_warning(&s, &v, &k, now, 30 * 86_400).unwrap();
         assert_eq!(w.days_left, 10);
