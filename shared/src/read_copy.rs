@@ -173,19 +173,7 @@ mod tests {
             "https://kv1.vault.azure.net/keys/company-kek/0123456789abcdef0123456789abcdef"
                 .parse()
                 .unwrap();
-        let mut c = Company::new(
-            "acme".parse().unwrap(),
-            Provider::AzureKeyVault {
-                vault_uri: kid.vault(),
-                key_name: kid.name(),
-                kid: kid.clone(),
-            },
-            WrappedKey {
-                blob: "blob".into(),
-                created_at_ms: 1,
-                azure_tenant: None,
-            },
-        );
+        let mut c = crate::switch::acme_on_azure(&kid);
         c.monitor.health.seen = Some(KeySeen {
             kid,
             kty: "RSA".into(),

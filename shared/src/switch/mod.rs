@@ -8,6 +8,8 @@
 //! changes. The object decides nothing itself.
 
 mod company;
+#[cfg(test)]
+pub(crate) use company::acme_on_azure;
 mod ctx;
 mod effect;
 mod event;

@@ -232,7 +232,6 @@ pub(super) fn pending_conflict() -> CatalogError {
 mod tests {
     use super::*;
     use crate::KeyId;
-    use crate::switch::WrappedKey;
 
     fn kid(version: char) -> KeyId {
         format!(
@@ -244,19 +243,7 @@ mod tests {
     }
 
     fn on_azure(k: &KeyId, history: Vec<KidRecord>) -> Company {
-        let mut c = Company::new(
-            "acme".parse().unwrap(),
-            Provider::AzureKeyVault {
-                vault_uri: k.vault(),
-                key_name: k.name(),
-                kid: k.clone(),
-            },
-            WrappedKey {
-                blob: "blob".into(),
-                created_at_ms: 1,
-                azure_tenant: None,
-            },
-        );
+        let mut c = crate::switch::acme_on_azure(k);
         c.kid_history = history;
         c
     }
