@@ -268,8 +268,9 @@ impl Log {
                 attempts,
                 failure,
             } => format!(
-                "{} {id} given up after {attempts} attempts ({})",
+                "{} {id} given up after {attempts} attempt{} ({})",
                 kind.as_str(),
+                if *attempts == 1 { "" } else { "s" },
                 failure.note()
             ),
         }
@@ -713,7 +714,7 @@ mod tests {
                 "kms.switch_completed whk_0123 delivered on attempt 3 (HTTP 204)",
                 "kms.switch_completed whk_0123 attempt 1 failed (HTTP 503); retry at 2026-11-30T20:00:00Z",
                 "kms.switch_completed whk_0123 given up after 8 attempts (no answer)",
-                "kms.switch_completed whk_0123 given up after 1 attempts (webhook not configured)",
+                "kms.switch_completed whk_0123 given up after 1 attempt (webhook not configured)",
             ]
         );
     }
