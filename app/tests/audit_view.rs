@@ -149,7 +149,7 @@ async fn the_filter_offers_the_company_actions_and_outcomes_by_label() {
     assert_eq!(options[0], (String::new(), "All actions".to_owned()));
     let company: Vec<AuditAction> = AuditAction::ALL
         .into_iter()
-        .filter(|a| !a.is_vault_action())
+        .filter(|a| a.in_company_trail())
         .collect();
     assert_eq!(options.len(), company.len() + 1);
     for (a, (value, label)) in company.iter().zip(&options[1..]) {
@@ -157,6 +157,7 @@ async fn the_filter_offers_the_company_actions_and_outcomes_by_label() {
         assert_eq!(label, action_label(*a));
     }
     assert!(!options.iter().any(|(v, _)| v == "item_read"));
+    assert!(options.iter().any(|(v, _)| v == "webhook_delivery"));
     let outcomes: Vec<String> = find_all(&host, "#audit-outcome option")
         .iter()
         .map(|o| o.get_attribute("value").unwrap_or_default())

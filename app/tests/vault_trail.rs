@@ -127,7 +127,7 @@ async fn the_filter_offers_the_vault_actions_only() {
         .collect();
     let vault: Vec<AuditAction> = AuditAction::ALL
         .into_iter()
-        .filter(|a| a.is_vault_action())
+        .filter(|a| a.in_workspace_trail())
         .collect();
     assert!(vault.len() >= 8);
     assert_eq!(options.len(), vault.len() + 1);
@@ -137,6 +137,8 @@ async fn the_filter_offers_the_vault_actions_only() {
         assert_eq!(label, action_label(*a));
     }
     assert!(!options.iter().any(|(v, _)| v == "company_key_export"));
+    // The workspace trail records webhook deliveries too: offered.
+    assert!(options.iter().any(|(v, _)| v == "webhook_delivery"));
 }
 
 #[wasm_bindgen_test]
