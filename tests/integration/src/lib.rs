@@ -35,21 +35,27 @@ fn required_env(name: &str) -> String {
 /// A company id no other test uses, so tests can run in any order.
 #[must_use]
 pub fn fresh_company(prefix: &str) -> String {
-    let (nanos, n) = fresh();
-    format!("{prefix}-{nanos:x}{n:03x}")
+    format!("{prefix}-{:x}", unique_nanos())
 }
 
-/// The clock in nanoseconds and this process's running count: two calls
-/// never give the same pair, even from two test threads that read the same
-/// clock tick (which once made two worlds of one binary collide).
-fn fresh() -> (u128, u64) {
-    static COUNT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) & 0xfff;
-    let nanos = std::time::SystemTime::now()
+/// The clock in nanoseconds, strictly increasing within this process: two
+/// test threads can read the same clock tick (which once made two worlds
+/// of one binary collide), so a reading not past the last one given out
+/// becomes the last one plus 1 ns. Ids keep their shape and every digit of
+/// their tail stays the clock's.
+fn unique_nanos() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static LAST: AtomicU64 = AtomicU64::new(0);
+    let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
+        .map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
         .unwrap_or_default();
-    (nanos, n)
+    let prev = LAST
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |last| {
+            Some(now.max(last.saturating_add(1)))
+        })
+        .unwrap_or(now);
+    now.max(prev.saturating_add(1))
 }
 
 use serde_json::{Value, json};
@@ -203,12 +209,10 @@ pub struct World {
     pub plain_oid: String,
 }
 
-/// 15 hex digits (a vault name `kv…` stays within Azure's 24): the clock
-/// modulo 2^48 ns (78 hours, longer than any run against one simulator)
-/// and the running count.
 fn short_id() -> String {
-    let (nanos, n) = fresh();
-    format!("{:012x}{n:03x}", nanos & 0xffff_ffff_ffff)
+    let full = fresh_company("x");
+    let tail: String = full.chars().rev().take(10).collect();
+    tail.chars().rev().collect()
 }
 
 /// Builds a fresh [`World`] (`rbac` false gives an access-policy vault).
