@@ -762,23 +762,27 @@ impl Company {
     }
 }
 
-/// A company `acme` on the Azure key `kid` (for the crate's unit tests of
-/// views and copies).
+/// Companies for the crate's unit tests of views and copies.
 #[cfg(test)]
-pub(crate) fn acme_on_azure(kid: &crate::KeyId) -> Company {
-    Company::new(
-        "acme".parse().expect("company id"),
-        Provider::AzureKeyVault {
-            vault_uri: kid.vault(),
-            key_name: kid.name(),
-            kid: kid.clone(),
-        },
-        WrappedKey {
-            blob: "blob".into(),
-            created_at_ms: 1,
-            azure_tenant: None,
-        },
-    )
+pub(crate) mod testing {
+    use super::{Company, Provider, WrappedKey};
+
+    /// A company `acme` on the Azure key `kid`.
+    pub(crate) fn acme_on_azure(kid: &crate::KeyId) -> Company {
+        Company::new(
+            "acme".parse().expect("company id"),
+            Provider::AzureKeyVault {
+                vault_uri: kid.vault(),
+                key_name: kid.name(),
+                kid: kid.clone(),
+            },
+            WrappedKey {
+                blob: "blob".into(),
+                created_at_ms: 1,
+                azure_tenant: None,
+            },
+        )
+    }
 }
 
 #[cfg(test)]

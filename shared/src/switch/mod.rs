@@ -9,7 +9,7 @@
 
 mod company;
 #[cfg(test)]
-pub(crate) use company::acme_on_azure;
+pub(crate) use company::testing::acme_on_azure;
 mod ctx;
 mod effect;
 mod event;
