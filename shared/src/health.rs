@@ -483,11 +483,11 @@ pub fn expiry_warning(
 
 /// Unix seconds as ISO 8601 (`YYYY-MM-DDTHH:MM:00Z`), as `--expires` takes it.
 fn iso_utc(secs: i64) -> String {
-    let text = utc_minutes(secs);
-    match (text.get(..10), text.get(11..16)) {
-        (Some(day), Some(time)) => format!("{day}T{time}:00Z"),
-        _ => text,
-    }
+    let t = crate::calendar::UtcTime::from_unix_secs(secs);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:00Z",
+        t.year, t.month, t.day, t.hour, t.minute
+    )
 }
 
 /// What still works after `exp`, and what the admin must do (PRODUCT.md:
