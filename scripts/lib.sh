@@ -15,6 +15,7 @@ TRUNK_VERSION=0.21.14
 WORKER_BUILD_VERSION=0.8.7
 CARGO_FUZZ_VERSION=0.13.2
 TWIGGY_VERSION=0.8.0
+WASM_SPLIT_VERSION=0.2.4
 CARGO_MUTANTS_VERSION=27.1.0  # scripts/mutants only (not scripts/setup: not part of the test command)
 
 # Node 22 from npm (wrangler needs it; the machine's Node is 20).

@@ -9,6 +9,7 @@ pub mod download;
 pub mod fetched;
 pub mod job;
 pub mod navigation;
+pub mod on_demand;
 pub mod pages;
 pub mod prefetch;
 pub mod route;
@@ -40,9 +41,7 @@ pub fn App() -> impl IntoView {
         Screen::ManageKms(company) => {
             view! { <pages::manage_kms::ManageKms company=company/> }.into_any()
         }
-        Screen::Vaults(workspace) => {
-            view! { <pages::vaults::Vaults workspace=workspace/> }.into_any()
-        }
+        Screen::Vaults(workspace) => on_demand::vaults(workspace),
         Screen::NotFound => view! { <pages::not_found::NotFound/> }.into_any(),
     };
     view! {

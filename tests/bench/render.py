@@ -39,6 +39,16 @@ def x(r):
     return f"{r:.2f}×" if r >= 0.1 else f"{r:.3f}×" if r >= 0.01 else f"{r:.4f}×"
 
 
+def spa_first_load(sizes):
+    """What a cold start of any screen downloads: the main wasm, its glue and
+    the split loader the glue imports (the chunks come later, on demand)."""
+    parts = [sizes.get(k) for k in ("spa_wasm", "spa_js")]
+    if not all(parts):
+        return None
+    parts += [sizes[k] for k in ("spa_loader",) if k in sizes]
+    return {k: sum(p[k] for p in parts) for k in ("raw", "gzip", "brotli")}
+
+
 def sizes_section(raw, doc):
     sizes, upload = load(raw, "sizes") or {}, load(raw, "upload") or {}
     doc["sizes"], doc["upload"] = sizes, upload
@@ -49,13 +59,18 @@ def sizes_section(raw, doc):
         "worker_wasm": "worker wasm (edge/build)",
         "worker_js": "worker JS (edge/build)",
     }
+    names["spa_loader"] = "SPA split loader (`__wasm_split-*.js`, imported at start)"
+    for key in sorted(k for k in sizes if k.startswith("spa_chunk:")):
+        names[key] = f"SPA on demand: `{key.split(':', 1)[1]}` (fetched when its part is first shown)"
     for key, label in names.items():
         s = sizes.get(key)
         if s:
             lines.append(f"| {label} | {kib(s['raw'])} | {kib(s['gzip'])} | {kib(s['brotli'])} |")
-    if "spa_wasm" in sizes and "spa_js" in sizes:
-        t = {k: sizes["spa_wasm"][k] + sizes["spa_js"][k] for k in ("raw", "gzip", "brotli")}
-        lines.append(f"| **SPA wasm + JS** | **{kib(t['raw'])}** | **{kib(t['gzip'])}** | **{kib(t['brotli'])}** |")
+    first = spa_first_load(sizes)
+    if first:
+        lines.append(f"| **SPA first load: wasm + JS + loader** | **{kib(first['raw'])}** | **{kib(first['gzip'])}** | **{kib(first['brotli'])}** |")
+        every = {k: first[k] + sum(v[k] for n, v in sizes.items() if n.startswith("spa_chunk:")) for k in first}
+        lines.append(f"| SPA every part (first load + every chunk) | {kib(every['raw'])} | {kib(every['gzip'])} | {kib(every['brotli'])} |")
     lines.append("")
     if upload.get("available"):
         share = upload["gzip_kib"] / upload["limit_gzip_kib"]
@@ -278,9 +293,8 @@ def goals_section(raw, doc):
     wrk = doc.get("wrk_summary") or {}
 
     def spa_gzip():
-        if "spa_wasm" in sizes and "spa_js" in sizes:
-            return (sizes["spa_wasm"]["gzip"] + sizes["spa_js"]["gzip"]) / 1024
-        return None
+        first = spa_first_load(sizes)
+        return first["gzip"] / 1024 if first else None
 
     def crypto(key):
         best = [worker.get(k, {}).get("ops_per_s") for k in (key, key + "_webcrypto", key + "_webcrypto_key_kept")]
@@ -294,7 +308,7 @@ def goals_section(raw, doc):
     aes_label = "1 MiB" if aes_key is None else size_label(aes_key)
     cold = ratio(spa.get("cold_ms_median"), spa.get("health_ms_median")) if spa.get("available", True) else None
     goals = [
-        ("SPA first load, wasm + JS, gzip", spa_gzip(), "≤ 200 KiB (stretch 150)", lambda v: v <= 200, "{:,.1f} KiB"),
+        ("SPA first load, wasm + JS + split loader, gzip", spa_gzip(), "≤ 200 KiB (stretch 150)", lambda v: v <= 200, "{:,.1f} KiB"),
         ("SPA cold start ÷ bare navigation", cold, "≤ 3×", lambda v: v <= 3, None),
         ("GET …/kms p50 ÷ /api/health p50", route("kms", "p50_ratio"), "≤ 1.5×", lambda v: v <= 1.5, None),
         ("GET …/kms req/s ÷ health", route("kms", "rps_ratio"), "≥ 0.67×", lambda v: v >= 0.67, None),

@@ -16,7 +16,7 @@ pub mod finalize;
 mod fix_target;
 pub mod health;
 pub mod key_versions;
-mod pending;
+pub mod pending;
 mod popup;
 pub mod reverify;
 pub mod role_assignment;
@@ -36,7 +36,6 @@ use self::check_config::CheckConfiguration;
 use self::completed::{CompletedView, ExportCard};
 use self::health::KeyHealthSection;
 use self::key_versions::KeyVersionsSection;
-use self::pending::PendingView;
 use self::role_assignment::RoleAssignmentDialog;
 use self::start::StartSection;
 use self::status::{CurrentProvider, ForbiddenNotice, StageAnnouncement};
@@ -62,7 +61,7 @@ pub fn ManageKms(
         shape.get().map(|(stage, pending)| {
             if pending {
                 view! {
-                    <PendingView stage=stage/>
+                    {crate::on_demand::pending(stage)}
                     <ExportCard/>
                 }
                 .into_any()

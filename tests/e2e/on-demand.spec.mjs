@@ -1,0 +1,75 @@
+// The console's first load leaves out what a screen does not show yet: the
+// vault-management screen and the pending switch's steps are their own wasm
+// modules (app/src/on_demand.rs, scripts/split_wasm.py), fetched when first
+// shown. A module that cannot be fetched is said so, and the rest of the
+// console keeps working.
+import { expect } from '@playwright/test';
+import { test, ManageKmsPage, VaultsPage, Sim, watchErrors, uniqueSlug, openWithSession } from './pages.mjs';
+
+const run = Date.now().toString(36);
+
+/** The on-demand modules the page fetches, by name without their hash. */
+function chunkFetches(page) {
+  const names = [];
+  page.on('request', (req) => {
+    const m = /\/([a-z_0-9]+)-[0-9a-f]{16}\.wasm$/.exec(new URL(req.url()).pathname);
+    if (m) names.push(m[1]);
+  });
+  return names;
+}
+
+test('Manage KMS starts without the on-demand modules; a setup and the vault screen fetch their own', async ({ page, request }) => {
+  const errors = watchErrors(page);
+  const sim = new Sim(request);
+  const company = `e2e-split-${run}`;
+  await sim.company(company);
+  const fresh = await sim.freshTenant(uniqueSlug());
+  const token = await sim.session({ companies: [company] });
+  const chunks = chunkFetches(page);
+
+  const kms = new ManageKmsPage(page);
+  await kms.open(company, token);
+  await kms.expectProvider('CyberSentriq-Managed');
+  await expect(page.getByRole('button', { name: 'Switch to Azure Key Vault' })).toBeVisible();
+  expect(chunks).toEqual([]);
+
+  // Starting a setup shows the pending steps: their module arrives then.
+  await kms.fillTarget(fresh.vaultUri, 'company-kek');
+  const landing = await kms.testConnection({ consentAs: fresh.admin });
+  await landing.page.close();
+  await expect(kms.pending).toBeVisible();
+  expect(chunks).toContain('split_pending');
+  expect(chunks).not.toContain('split_vaults');
+
+  // The vault screen, in a new page load, fetches only its own module.
+  const workspace = `e2e-split-ws-${run}`;
+  const owner = await sim.session({ role: 'workspace_owner', companies: [workspace] });
+  chunks.length = 0;
+  const vaults = new VaultsPage(page);
+  await vaults.open(workspace, owner);
+  await expect(vaults.vaults).toContainText('No vaults yet');
+  expect(chunks).toContain('split_vaults');
+  expect(chunks).not.toContain('split_pending');
+  expect(errors).toEqual([]);
+});
+
+test('a module that cannot be fetched is reported with its fix, and a reload recovers', async ({ page, request }) => {
+  const workspace = `e2e-split-fail-${run}`;
+  const owner = await new Sim(request).session({ role: 'workspace_owner', companies: [workspace] });
+  const blocked = /\/split_vaults-[0-9a-f]{16}\.wasm$/;
+  await page.route(blocked, (route) => route.abort('internetdisconnected'));
+
+  const vaults = new VaultsPage(page);
+  const alert = page.getByRole('alert').filter({ hasText: 'This part of the console could not be loaded' });
+  await openWithSession(page, `/workspaces/${workspace}/vaults`, owner);
+  await expect(alert).toBeVisible();
+  await expect(alert).toContainText('Check your connection, then reload the page.');
+  // The rest of the console still answers: the shell's navigation works.
+  await expect(page.getByRole('navigation').first()).toBeVisible();
+
+  await page.unroute(blocked);
+  await page.reload();
+  await expect(vaults.heading).toBeVisible();
+  await expect(vaults.vaults).toContainText('No vaults yet');
+  await expect(alert).toHaveCount(0);
+});
