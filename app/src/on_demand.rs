@@ -68,12 +68,12 @@ macro_rules! call {
 
 /// The vault-management screen of `workspace`.
 pub fn vaults(workspace: String) -> AnyView {
-    on_demand(async move { call!(chunk::vaults(workspace)) })
+    show(async move { call!(chunk::vaults(workspace)) })
 }
 
 /// The pending setup at `stage`.
 pub fn pending(stage: Stage) -> AnyView {
-    on_demand(async move { call!(chunk::pending(stage)) })
+    show(async move { call!(chunk::pending(stage)) })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,7 +88,7 @@ enum Phase {
 /// goes), without subscribing the caller to what the view reads. A part
 /// whose code is already here resolves at the first poll and shows at once
 /// (a step panel built again on a stage change does not flash "Loading").
-fn on_demand(load: impl Future<Output = Part> + 'static) -> AnyView {
+pub fn show(load: impl Future<Output = Part> + 'static) -> AnyView {
     let mut load = Box::pin(ScopedFuture::new_untracked(load));
     let mut cx = Context::from_waker(Waker::noop());
     if let Poll::Ready(part) = load.as_mut().poll(&mut cx) {

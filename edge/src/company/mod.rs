@@ -78,15 +78,16 @@ impl DurableObject for CompanyKms {
                 worker::console_log!("request {rid}: alarm of company {}", model.company_id());
                 if let Err(e) = self.run(&rid, model.company_id(), Event::Tick).await {
                     worker::console_error!(
-                        "request {rid}: alarm of company {}: {e} ({e:?})",
-                        model.company_id()
+                        "request {rid}: alarm of company {}: {}",
+                        model.company_id(),
+                        e.chain()
                     );
                     return Err(worker::Error::RustError(format!("alarm failed: {e}")));
                 }
             }
             Ok(None) => {}
             Err(e) => {
-                worker::console_error!("alarm: loading the model failed: {e} ({e:?})");
+                worker::console_error!("alarm: loading the model failed: {}", e.chain());
                 return Err(worker::Error::RustError(format!("alarm failed: {e}")));
             }
         }
