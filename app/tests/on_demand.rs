@@ -14,6 +14,13 @@ use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+/// Nothing on the page matches `selector`.
+fn absent(host: &web_sys::HtmlElement, selector: &str) -> bool {
+    host.query_selector(selector)
+        .expect("valid selector")
+        .is_none()
+}
+
 #[derive(Clone)]
 struct Greeting(&'static str);
 
@@ -43,9 +50,7 @@ async fn a_part_still_loading_says_so_then_shows_with_its_places_context() {
     sleep(120).await;
     assert_eq!(text(&host, "#part"), "hello from the place");
     assert!(
-        host.query_selector("#place [role=status]")
-            .unwrap()
-            .is_none(),
+        absent(&host, "#place [role=status]"),
         "the loading note is gone"
     );
 }
@@ -58,11 +63,7 @@ async fn a_part_already_here_shows_at_once() {
     });
     // No tick: built in the same turn as the place.
     assert_eq!(text(&host, "#part"), "at once");
-    assert!(
-        host.query_selector("#place [role=status]")
-            .unwrap()
-            .is_none()
-    );
+    assert!(absent(&host, "#place [role=status]"));
 }
 
 #[wasm_bindgen_test]
@@ -87,7 +88,7 @@ async fn a_part_that_cannot_be_fetched_is_an_alert_with_its_fix() {
         alert.contains("Check your connection, then reload the page."),
         "{alert}"
     );
-    assert!(host.query_selector("#part").unwrap().is_none());
+    assert!(absent(&host, "#part"));
 }
 
 #[wasm_bindgen_test]
@@ -108,6 +109,6 @@ async fn a_place_gone_before_its_part_arrives_drops_it() {
     tick().await;
     here.set(false);
     sleep(120).await;
-    assert!(host.query_selector("#part").unwrap().is_none());
+    assert!(absent(&host, "#part"));
     assert_eq!(text(&host, "#place"), "");
 }
