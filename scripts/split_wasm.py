@@ -15,8 +15,8 @@ steps on the same linked module:
 3. wasm-opt -Oz on every module.
 
 The main module and its JS keep Trunk's file names, so the boot script and
-the CSP hash of it do not change; the chunks and the loader get names with
-their content's hash (an open tab of an older deployment must never
+the CSP hash of it do not change (the loader gets a modulepreload link beside
+the glue's); the chunks and the loader get names with their content's hash (an open tab of an older deployment must never
 instantiate a newer chunk against its own memory: it gets a failed load and
 the console says to reload). The preload links' integrity hashes are made
 anew. Usage: split_wasm.py DIST LINKED_WASM
@@ -96,6 +96,16 @@ def main(dist: str, linked: str) -> None:
         open(os.path.join(dist, f"{stem}.js"), "w", encoding="utf-8").write(glue)
         shutil.copyfile(main_wasm, os.path.join(dist, f"{stem}_bg.wasm"))
 
+    # The glue imports the loader: preload it beside the glue, so the module
+    # graph does not wait for one more round trip on a cold start.
+    glue_link = re.search(rf'<link rel="modulepreload" href="/{re.escape(stem)}\.js"[^>]*>', html)
+    if not glue_link:
+        sys.exit(f"{index_path}: no modulepreload link of {stem}.js")
+    loader_link = (
+        f'<link rel="modulepreload" href="/{loader_name}" crossorigin="anonymous" '
+        f'integrity="{integrity(os.path.join(dist, loader_name))}">'
+    )
+    html = html[: glue_link.end()] + loader_link + html[glue_link.end() :]
     for name in (f"{stem}.js", f"{stem}_bg.wasm"):
         pattern = rf'(href="/{re.escape(name)}"[^>]*?integrity=")[^"]*(")'
         html, count = re.subn(pattern, lambda m: m.group(1) + integrity(os.path.join(dist, name)) + m.group(2), html)

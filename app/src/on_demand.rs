@@ -48,7 +48,12 @@ mod chunk {
 
     #[cfg_attr(
         feature = "split",
-        leptos::wasm_split::wasm_split(pending, wasm_split_path = ::leptos::wasm_split, fallible)
+        leptos::wasm_split::wasm_split(
+            pending,
+            wasm_split_path = ::leptos::wasm_split,
+            preload(preload_pending),
+            fallible
+        )
     )]
     pub fn pending(stage: Stage) -> Part {
         Ok(view! { <crate::pages::manage_kms::pending::PendingView stage=stage/> }.into_any())
@@ -74,6 +79,17 @@ pub fn vaults(workspace: String) -> AnyView {
 /// The pending setup at `stage`.
 pub fn pending(stage: Stage) -> AnyView {
     show(async move { call!(chunk::pending(stage)) })
+}
+
+/// Starts fetching the pending steps' module when a setup is about to start
+/// (the switch form opened), so its first step shows without waiting. A
+/// failed fetch is silent here: showing the part tries again and says so.
+/// Nothing to fetch in the one-module build.
+pub fn prefetch_pending() {
+    #[cfg(feature = "split")]
+    leptos::task::spawn_local(async {
+        let _ = chunk::preload_pending().await;
+    });
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

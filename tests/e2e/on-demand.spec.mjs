@@ -33,8 +33,10 @@ test('Manage KMS starts without the on-demand modules; a setup and the vault scr
   await expect(page.getByRole('button', { name: 'Switch to Azure Key Vault' })).toBeVisible();
   expect(chunks).toEqual([]);
 
-  // Starting a setup shows the pending steps: their module arrives then.
+  // Opening the switch form starts fetching the pending steps' module (a
+  // setup is about to start); the first step then shows without waiting.
   await kms.fillTarget(fresh.vaultUri, 'company-kek');
+  await expect.poll(() => chunks).toContain('split_pending');
   const landing = await kms.testConnection({ consentAs: fresh.admin });
   await landing.page.close();
   await expect(kms.pending).toBeVisible();

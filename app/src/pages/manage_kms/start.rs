@@ -25,7 +25,11 @@ pub fn StartSection() -> impl IntoView {
                     <button
                         type="button"
                         class="button button-primary"
-                        on:click=move |_| { show_form.set(true); focus_id("vault-uri"); }
+                        on:click=move |_| {
+                            show_form.set(true);
+                            focus_id("vault-uri");
+                            crate::on_demand::prefetch_pending();
+                        }
                     >
                         "Switch to Azure Key Vault"
                     </button>
