@@ -16,10 +16,13 @@ steps on the same linked module:
 
 The main module and its JS keep Trunk's file names, so the boot script and
 the CSP hash of it do not change (the loader gets a modulepreload link beside
-the glue's); the chunks and the loader get names with their content's hash (an open tab of an older deployment must never
-instantiate a newer chunk against its own memory: it gets a failed load and
-the console says to reload). The preload links' integrity hashes are made
-anew. Usage: split_wasm.py DIST LINKED_WASM
+the glue's). The chunks and the loader get names with their content's hash:
+an open tab of an older deployment must never instantiate a newer chunk
+against its own memory (it gets a failed load, and the console says to
+reload). The loader fetches each chunk with its subresource integrity, and
+the preload links' integrity hashes are made anew.
+
+Usage: split_wasm.py DIST LINKED_WASM
 """
 
 import base64
@@ -79,11 +82,18 @@ def main(dist: str, linked: str) -> None:
 
         loader = open(os.path.join(split_dir, "__wasm_split.js"), encoding="utf-8").read()
         for chunk in chunks:
-            hashed = f"{chunk[:-5]}-{content_hash(os.path.join(split_dir, chunk))}.wasm"
-            if loader.count(f'"./{chunk}"') != 1:
-                sys.exit(f"__wasm_split.js: expected one reference to ./{chunk}")
-            loader = loader.replace(f'"./{chunk}"', f'"./{hashed}"')
-            shutil.copyfile(os.path.join(split_dir, chunk), os.path.join(dist, hashed))
+            path = os.path.join(split_dir, chunk)
+            hashed = f"{chunk[:-5]}-{content_hash(path)}.wasm"
+            # Fetched with its integrity: a module altered anywhere on the way
+            # is refused by the browser (the console then says it could not
+            # load the part).
+            call = f'fetch(new URL("./{chunk}", import.meta.url))'
+            if loader.count(call) != 1:
+                sys.exit(f"__wasm_split.js: expected one fetch of ./{chunk}")
+            loader = loader.replace(
+                call, f'fetch(new URL("./{hashed}", import.meta.url), {{ integrity: "{integrity(path)}" }})'
+            )
+            shutil.copyfile(path, os.path.join(dist, hashed))
         loader_name = f"__wasm_split-{hashlib.sha256(loader.encode()).hexdigest()[:16]}.js"
         open(os.path.join(dist, loader_name), "w", encoding="utf-8").write(loader)
 

@@ -75,3 +75,24 @@ test('a module that cannot be fetched is reported with its fix, and a reload rec
   await expect(vaults.vaults).toContainText('No vaults yet');
   await expect(alert).toHaveCount(0);
 });
+
+test('a module altered on the way is refused by its integrity, never run', async ({ page, request }) => {
+  const workspace = `e2e-split-sri-${run}`;
+  const owner = await new Sim(request).session({ role: 'workspace_owner', companies: [workspace] });
+  const module = /\/split_vaults-[0-9a-f]{16}\.wasm$/;
+  let altered = 0;
+  await page.route(module, async (route) => {
+    // The real module with an empty custom section appended: still a valid
+    // module that would run the same, of the right type; only its bytes
+    // differ from what the loader was built with.
+    const response = await route.fetch();
+    const body = Buffer.concat([Buffer.from(await response.body()), Buffer.from([0, 5, 4, 0x74, 0x65, 0x73, 0x74])]);
+    altered += 1;
+    await route.fulfill({ response, body });
+  });
+  const alert = page.getByRole('alert').filter({ hasText: 'This part of the console could not be loaded' });
+  await openWithSession(page, `/workspaces/${workspace}/vaults`, owner);
+  await expect(alert).toBeVisible();
+  expect(altered).toBeGreaterThan(0);
+  await expect(new VaultsPage(page).heading).toHaveCount(0);
+});
