@@ -38,6 +38,7 @@ test('Manage KMS starts without the on-demand modules; a setup and the vault scr
   await kms.fillTarget(fresh.vaultUri, 'company-kek');
   await expect.poll(() => chunks).toContain('split_pending');
   const landing = await kms.testConnection({ consentAs: fresh.admin });
+  await landing.expectLanding('Admin consent granted');
   await landing.page.close();
   await expect(kms.pending).toBeVisible();
   expect(chunks).toContain('split_pending');
