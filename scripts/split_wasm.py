@@ -63,14 +63,17 @@ def main(dist: str, linked: str) -> None:
     if len(names) != 1:
         sys.exit(f"{index_path}: expected one Trunk bundle name, found {names}")
     stem = names[0]
+    # The pinned tools scripts/lib.sh names (the same ones Trunk and
+    # worker-build are given).
     wasm_opt = os.environ.get("WASM_OPT_BIN", "wasm-opt")
+    wasm_bindgen = os.environ.get("WASM_BINDGEN_BIN", "wasm-bindgen")
 
     with tempfile.TemporaryDirectory() as tmp:
         split_dir = os.path.join(tmp, "split")
         bound_dir = os.path.join(tmp, "bound")
         run("wasm-split-cli", linked, split_dir, "--target", "web", "--out-name", stem)
         run(
-            "wasm-bindgen", "--target", "web", "--no-typescript", "--keep-lld-exports",
+            wasm_bindgen, "--target", "web", "--no-typescript", "--keep-lld-exports",
             "--out-name", stem, "--out-dir", bound_dir, os.path.join(split_dir, f"{stem}.wasm"),
         )
         main_wasm = os.path.join(bound_dir, f"{stem}_bg.wasm")
