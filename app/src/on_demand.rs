@@ -12,6 +12,7 @@
 use std::future::Future;
 use std::task::{Context, Poll, Waker};
 
+use keyswitch_shared::commands::CommandTab;
 use keyswitch_shared::switch::Stage;
 use leptos::prelude::*;
 use leptos::reactive::computed::ScopedFuture;
@@ -58,6 +59,74 @@ mod chunk {
     pub fn pending(stage: Stage) -> Part {
         Ok(view! { <crate::pages::manage_kms::pending::PendingView stage=stage/> }.into_any())
     }
+
+    #[cfg_attr(
+        feature = "split",
+        leptos::wasm_split::wasm_split(azure, wasm_split_path = ::leptos::wasm_split, fallible)
+    )]
+    pub fn key_health() -> Part {
+        Ok(view! { <crate::pages::manage_kms::health::KeyHealthSection/> }.into_any())
+    }
+
+    #[cfg_attr(
+        feature = "split",
+        leptos::wasm_split::wasm_split(azure, wasm_split_path = ::leptos::wasm_split, fallible)
+    )]
+    pub fn key_in_force() -> Part {
+        use crate::pages::manage_kms::{
+            check_config::CheckConfiguration, key_versions::KeyVersionsSection,
+        };
+        Ok(view! { <KeyVersionsSection/> <CheckConfiguration/> }.into_any())
+    }
+
+    #[cfg_attr(
+        feature = "split",
+        leptos::wasm_split::wasm_split(azure, wasm_split_path = ::leptos::wasm_split, fallible)
+    )]
+    pub fn export() -> Part {
+        Ok(view! { <crate::pages::manage_kms::completed::ExportBody/> }.into_any())
+    }
+
+    #[cfg_attr(
+        feature = "split",
+        leptos::wasm_split::wasm_split(pending, wasm_split_path = ::leptos::wasm_split, fallible)
+    )]
+    pub fn start_form() -> Part {
+        Ok(view! { <crate::pages::manage_kms::start::StartForm/> }.into_any())
+    }
+
+    #[cfg_attr(
+        feature = "split",
+        leptos::wasm_split::wasm_split(pending, wasm_split_path = ::leptos::wasm_split, fallible)
+    )]
+    pub fn pending_dialogs() -> Part {
+        use crate::pages::manage_kms::{
+            cancel::CancelDialog, role_assignment::RoleAssignmentDialog,
+        };
+        Ok(view! { <RoleAssignmentDialog/> <CancelDialog/> }.into_any())
+    }
+
+    #[cfg_attr(
+        feature = "split",
+        leptos::wasm_split::wasm_split(commands, wasm_split_path = ::leptos::wasm_split, fallible)
+    )]
+    pub fn fix_commands(id: String, tabs: Vec<CommandTab>) -> Part {
+        use crate::components::command_tabs::CommandTabs;
+        Ok(view! { <CommandTabs id=id label="Commands that fix it" tabs=tabs/> }.into_any())
+    }
+
+    #[cfg_attr(
+        feature = "split",
+        leptos::wasm_split::wasm_split(
+            audit,
+            wasm_split_path = ::leptos::wasm_split,
+            preload(preload_audit),
+            fallible
+        )
+    )]
+    pub fn audit() -> Part {
+        Ok(view! { <crate::pages::manage_kms::audit::AuditSection/> }.into_any())
+    }
 }
 
 /// Awaits a split point in the split build; calls it in the other.
@@ -81,14 +150,62 @@ pub fn pending(stage: Stage) -> AnyView {
     show(async move { call!(chunk::pending(stage)) })
 }
 
-/// Starts fetching the pending steps' module when a setup is about to start
-/// (the switch form opened), so its first step shows without waiting. A
+/// The health of the key in force (an Azure Key Vault provider).
+pub fn key_health() -> AnyView {
+    show(async move { call!(chunk::key_health()) })
+}
+
+/// The key in force's versions and its configuration check (an Azure Key
+/// Vault provider).
+pub fn key_in_force() -> AnyView {
+    show(async move { call!(chunk::key_in_force()) })
+}
+
+/// The one-time export of the company key and its re-verification.
+pub fn export() -> AnyView {
+    show(async move { call!(chunk::export()) })
+}
+
+/// The switch form that starts a setup.
+pub fn start_form() -> AnyView {
+    show(async move { call!(chunk::start_form()) })
+}
+
+/// The pending setup's dialogs: the role assignment's steps, and the
+/// confirmation of Cancel pending setup.
+pub fn pending_dialogs() -> AnyView {
+    show(async move { call!(chunk::pending_dialogs()) })
+}
+
+/// The commands that fix a refusal, per tool (`id` unique on the page).
+pub fn fix_commands(id: String, tabs: Vec<CommandTab>) -> AnyView {
+    show(async move { call!(chunk::fix_commands(id, tabs)) })
+}
+
+/// The company's audit trail.
+pub fn audit() -> AnyView {
+    show(async move { call!(chunk::audit()) })
+}
+
+/// Starts fetching the pending steps' module when a setup may start (the
+/// offer to switch is shown), so the form and its first step show without
+/// waiting. A
 /// failed fetch is silent here: showing the part tries again and says so.
 /// Nothing to fetch in the one-module build.
 pub fn prefetch_pending() {
     #[cfg(feature = "split")]
     leptos::task::spawn_local(async {
         let _ = chunk::preload_pending().await;
+    });
+}
+
+/// Starts fetching the audit trail's module with the screen's first read:
+/// the trail shows once the company's state is here, and its module is
+/// then here too.
+pub fn prefetch_audit() {
+    #[cfg(feature = "split")]
+    leptos::task::spawn_local(async {
+        let _ = chunk::preload_audit().await;
     });
 }
 

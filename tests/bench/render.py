@@ -69,6 +69,13 @@ def sizes_section(raw, doc):
     first = spa_first_load(sizes)
     if first:
         lines.append(f"| **SPA first load: wasm + JS + loader** | **{kib(first['raw'])}** | **{kib(first['gzip'])}** | **{kib(first['brotli'])}** |")
+        shared = load(raw, "split") or {}
+        for part in sorted(k.split(":", 1)[1][len("split_"):] for k in sizes if k.startswith("spa_chunk:split_")):
+            needed = [f"spa_chunk:split_{part}"] + [f"spa_chunk:{c}" for c, users in sorted(shared.items()) if part in users]
+            total = {k: sum(sizes[n][k] for n in needed if n in sizes) for k in first}
+            lines.append(
+                f"| SPA on demand: `{part}` with the shared modules it needs ({len(needed) - 1}) | {kib(total['raw'])} | {kib(total['gzip'])} | {kib(total['brotli'])} |"
+            )
         every = {k: first[k] + sum(v[k] for n, v in sizes.items() if n.startswith("spa_chunk:")) for k in first}
         lines.append(f"| SPA every part (first load + every chunk) | {kib(every['raw'])} | {kib(every['gzip'])} | {kib(every['brotli'])} |")
     lines.append("")

@@ -4,7 +4,7 @@
 // shown. A module that cannot be fetched is said so, and the rest of the
 // console keeps working.
 import { expect } from '@playwright/test';
-import { test, ManageKmsPage, VaultsPage, Sim, watchErrors, uniqueSlug, openWithSession } from './pages.mjs';
+import { test, KeyHealthPanel, ManageKmsPage, VaultsPage, Sim, switchedToAzure, watchErrors, uniqueSlug, openWithSession } from './pages.mjs';
 
 const run = Date.now().toString(36);
 
@@ -31,7 +31,11 @@ test('Manage KMS starts without the on-demand modules; a setup and the vault scr
   await kms.open(company, token);
   await kms.expectProvider('CyberSentriq-Managed');
   await expect(page.getByRole('button', { name: 'Switch to Azure Key Vault' })).toBeVisible();
-  expect(chunks).toEqual([]);
+  // The audit trail's module comes with the screen; nothing of the Azure
+  // key's cards (this company has none), the pending steps or the vaults.
+  await expect(page.getByRole('heading', { name: 'Audit trail' })).toBeVisible();
+  expect(chunks).toContain('split_audit');
+  for (const part of ['split_azure', 'split_pending', 'split_vaults']) expect(chunks).not.toContain(part);
 
   // Opening the switch form starts fetching the pending steps' module (a
   // setup is about to start); the first step then shows without waiting.
@@ -53,6 +57,27 @@ test('Manage KMS starts without the on-demand modules; a setup and the vault scr
   await expect(vaults.vaults).toContainText('No vaults yet');
   expect(chunks).toContain('split_vaults');
   expect(chunks).not.toContain('split_pending');
+  expect(errors).toEqual([]);
+});
+
+test('a company on its Azure key fetches the key cards\' module with the screen, and no pending steps', async ({ page, request }) => {
+  const errors = watchErrors(page);
+  const { kms, company, token } = await switchedToAzure(page, request, `e2e-split-azure-${run}`);
+  // A new visit: the state, the trail and the key's cards, each part once.
+  const chunks = chunkFetches(page);
+  await kms.open(company, token);
+  await kms.expectProvider('Azure Key Vault');
+  const health = new KeyHealthPanel(page);
+  await expect(health.region).toBeVisible();
+  await expect(health.versions).toBeVisible();
+  await expect(health.checkButton).toBeVisible();
+  await expect(page.getByTestId('export-card')).toBeVisible();
+  await expect(kms.audit).toContainText('Switch completed');
+  expect(chunks).toContain('split_azure');
+  expect(chunks).toContain('split_audit');
+  expect(chunks).not.toContain('split_pending');
+  expect(chunks).not.toContain('split_vaults');
+  expect(new Set(chunks).size).toBe(chunks.length);
   expect(errors).toEqual([]);
 });
 

@@ -6,7 +6,6 @@ use keyswitch_shared::ErrorBody;
 use leptos::prelude::*;
 
 use crate::api::ApiError;
-use crate::components::command_tabs::CommandTabs;
 
 /// An alert box for a failed call.
 #[component]
@@ -60,7 +59,7 @@ pub fn CatalogNotice(
         view! {
             <div class="notice-commands" data-commands-for=code.clone()>
                 <p class="notice-commands-title">"The commands that fix it, for the tool you use:"</p>
-                <CommandTabs id=id label="Commands that fix it" tabs=commands/>
+                {crate::on_demand::fix_commands(id, commands)}
             </div>
         }
     });

@@ -83,7 +83,7 @@ pub fn CompletedView() -> impl IntoView {
             <h2 id="done-heading" tabindex="-1">"Switch complete"</h2>
             <p>"Your backup encryption keys are now protected by your Azure Key Vault key."</p>
             <h3>"Export the company key"</h3>
-            <ExportBody/>
+            {crate::on_demand::export()}
         </section>
     }
 }
@@ -108,7 +108,7 @@ pub fn ExportCard() -> impl IntoView {
                 <p>
                     "The company key has been protected by your own key. Its export stays available as long as the offer of your last switch (or of a re-verification) lasts; after that, every tenant is verified again first."
                 </p>
-                <ExportBody/>
+                {crate::on_demand::export()}
             </section>
         </Show>
     }
@@ -116,7 +116,7 @@ pub fn ExportCard() -> impl IntoView {
 
 /// The export offer, the re-verification, and the confirmation dialog.
 #[component]
-fn ExportBody() -> impl IntoView {
+pub fn ExportBody() -> impl IntoView {
     let store = use_kms();
     let company = store.company;
     let window = Fetched::new(move || {

@@ -8,7 +8,7 @@
 //! operations.
 
 pub mod audit;
-mod cancel;
+pub mod cancel;
 pub mod check_config;
 pub mod completed;
 mod consent;
@@ -20,7 +20,7 @@ pub mod pending;
 mod popup;
 pub mod reverify;
 pub mod role_assignment;
-mod start;
+pub mod start;
 mod status;
 pub mod store;
 pub mod switch_form;
@@ -30,13 +30,8 @@ mod tested;
 use keyswitch_shared::switch::Stage;
 use leptos::prelude::*;
 
-use self::audit::AuditSection;
-use self::cancel::{CancelDialog, CancelledNote};
-use self::check_config::CheckConfiguration;
+use self::cancel::CancelledNote;
 use self::completed::{CompletedView, ExportCard};
-use self::health::KeyHealthSection;
-use self::key_versions::KeyVersionsSection;
-use self::role_assignment::RoleAssignmentDialog;
 use self::start::StartSection;
 use self::status::{CurrentProvider, ForbiddenNotice, StageAnnouncement};
 pub use self::status::{StatusView, stage_announcement};
@@ -51,12 +46,16 @@ pub fn ManageKms(
 ) -> impl IntoView {
     let company = Signal::stored(company);
     let store = KmsStore::provide(company);
+    crate::on_demand::prefetch_audit();
     // What decides the screen's structure; data inside updates in place.
     let shape = Memo::new(move |_| {
         store
             .overview
             .with(|o| o.as_ref().map(|o| (o.stage, o.pending.is_some())))
     });
+    let azure = azure_in_force(store);
+    let pending = Memo::new(move |_| shape.get().is_some_and(|(_, pending)| pending));
+    role_assignment::open_and_close_with_the_stage(store);
     let body = move || {
         shape.get().map(|(stage, pending)| {
             if pending {
@@ -80,13 +79,12 @@ pub fn ManageKms(
         <h1>"Manage KMS"</h1>
         <ForbiddenNotice/>
         <CurrentProvider/>
-        <KeyHealthSection/>
+        {move || azure.get().then(crate::on_demand::key_health)}
         <StageAnnouncement/>
         {body}
-        <RoleAssignmentDialog/>
-        <CancelDialog/>
+        {move || pending.get().then(crate::on_demand::pending_dialogs)}
         <Show when=move || store.overview.with(Option::is_some)>
-            <AuditSection/>
+            {crate::on_demand::audit()}
         </Show>
     }
 }
@@ -97,8 +95,20 @@ fn NoSetup(
     /// Where the last switch ended (idle, done, cancelled).
     stage: Stage,
 ) -> impl IntoView {
-    let store = store::use_kms();
-    let azure = move || {
+    let azure = azure_in_force(store::use_kms());
+    view! {
+        {(stage == Stage::Done).then(|| view! { <CompletedView/> })}
+        {(stage == Stage::Cancelled).then(|| view! { <CancelledNote/> })}
+        {(stage != Stage::Done).then(|| view! { <ExportCard/> })}
+        {move || azure.get().then(crate::on_demand::key_in_force)}
+        <StartSection/>
+    }
+}
+
+/// Whether the key in force is an Azure Key Vault key (whose health,
+/// versions and configuration check the screen shows).
+fn azure_in_force(store: KmsStore) -> Memo<bool> {
+    Memo::new(move |_| {
         store.overview.with(|o| {
             o.as_ref().is_some_and(|o| {
                 matches!(
@@ -107,15 +117,5 @@ fn NoSetup(
                 )
             })
         })
-    };
-    view! {
-        {(stage == Stage::Done).then(|| view! { <CompletedView/> })}
-        {(stage == Stage::Cancelled).then(|| view! { <CancelledNote/> })}
-        {(stage != Stage::Done).then(|| view! { <ExportCard/> })}
-        <KeyVersionsSection/>
-        <Show when=azure>
-            <CheckConfiguration/>
-        </Show>
-        <StartSection/>
-    }
+    })
 }

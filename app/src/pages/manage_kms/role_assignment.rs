@@ -47,7 +47,7 @@ pub fn RoleAssignmentStep() -> impl IntoView {
 /// Opens the dialog when the setup reaches the role assignment, and closes
 /// it when a failed test sent the setup back (key not found, consent
 /// required, …): that is not about the role, so it shows in place.
-fn open_and_close_with_the_stage(store: KmsStore) {
+pub fn open_and_close_with_the_stage(store: KmsStore) {
     Effect::new(move |prev: Option<Option<Stage>>| {
         let now = store.stage.get();
         if now == Some(Stage::AwaitingRoleAssignment)
@@ -79,7 +79,6 @@ fn open_and_close_with_the_stage(store: KmsStore) {
 #[component]
 pub fn RoleAssignmentDialog() -> impl IntoView {
     let store = use_kms();
-    open_and_close_with_the_stage(store);
     let open = store.role_open;
     // Loaded each time the dialog opens, so it reflects the current setup.
     let guidance = Fetched::new(move || {

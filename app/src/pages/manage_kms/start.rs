@@ -12,9 +12,11 @@ use super::switch_form::SwitchForm;
 /// form.
 #[component]
 pub fn StartSection() -> impl IntoView {
-    let store = use_kms();
     // Built again when the setup ends, so the form starts closed then.
     let show_form = RwSignal::new(false);
+    // A setup is what this section offers: its steps' code (the form's
+    // too) comes now, after the screen, not when the button is clicked.
+    crate::on_demand::prefetch_pending();
     view! {
         <section class="card" aria-labelledby="switch-heading">
             <h2 id="switch-heading">"Switch to Azure Key Vault"</h2>
@@ -27,22 +29,32 @@ pub fn StartSection() -> impl IntoView {
                         class="button button-primary"
                         on:click=move |_| {
                             show_form.set(true);
-                            focus_id("vault-uri");
-                            crate::on_demand::prefetch_pending();
                         }
                     >
                         "Switch to Azure Key Vault"
                     </button>
                 }
             >
-                <SwitchForm
-                    on_submit=start_with(store)
-                    server_error=store.error_for(&[OpKind::Start])
-                    clouds=Signal::derive(move || store.overview.with(|o| o.as_ref().map(|o| o.connector_clouds.clone())))
-                    busy=Signal::derive(move || store.busy())
-                />
-                <BlockedPopup url=store.consent_blocked what="Microsoft's consent page"/>
+                {crate::on_demand::start_form()}
             </Show>
         </section>
+    }
+}
+
+/// The switch form and, when the browser blocks Microsoft's consent page,
+/// its link. Its code comes with the pending steps' (`on_demand`).
+#[component]
+pub fn StartForm() -> impl IntoView {
+    let store = use_kms();
+    // Opened by the button: the first field takes the focus.
+    focus_id("vault-uri");
+    view! {
+        <SwitchForm
+            on_submit=start_with(store)
+            server_error=store.error_for(&[OpKind::Start])
+            clouds=Signal::derive(move || store.overview.with(|o| o.as_ref().map(|o| o.connector_clouds.clone())))
+            busy=Signal::derive(move || store.busy())
+        />
+        <BlockedPopup url=store.consent_blocked what="Microsoft's consent page"/>
     }
 }
