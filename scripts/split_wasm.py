@@ -12,7 +12,9 @@ steps on the same linked module:
    ``__wasm_split.js``;
 2. wasm-bindgen, as Trunk ran it, plus ``--keep-lld-exports`` (the chunks
    import the main module's memory, table and shared functions);
-3. wasm-opt -Oz on every module.
+3. wasm-opt -Oz on every module;
+4. esbuild (the pinned one worker-build uses) minifies the JS glue and the
+   loader.
 
 The main module and its JS keep Trunk's file names, so the boot script and
 the CSP hash of it do not change (the loader gets a modulepreload link beside
@@ -27,6 +29,7 @@ Usage: split_wasm.py DIST LINKED_WASM
 
 import base64
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -46,6 +49,28 @@ WASM_OPT_FEATURES = [
 
 def run(*args: str) -> None:
     subprocess.run(args, check=True)
+
+
+def minified(js: str) -> str:
+    """The module minified by the pinned esbuild (scripts/lib.sh's
+    ESBUILD_BIN, the one worker-build uses): same imports and exports."""
+    esbuild = os.environ.get("ESBUILD_BIN", "esbuild")
+    done = subprocess.run(
+        [esbuild, "--minify", "--format=esm", "--loader=js", "--log-level=error"],
+        input=js, capture_output=True, text=True, check=False,
+    )
+    if done.returncode != 0:
+        sys.exit(f"esbuild could not minify a module: {done.stderr.strip()}")
+    return done.stdout
+
+
+def parts_of(loader: str) -> dict:
+    """Which split points import each shared module, from the comment
+    wasm-split writes above it (`/* audit, azure */ const __chunk_5 = …`)."""
+    shared = {}
+    for parts, chunk in re.findall(r"/\* ([a-z_0-9, ]+) \*/\s*const __(chunk_[0-9]+) =", loader):
+        shared[chunk] = [p.strip() for p in parts.split(",")]
+    return shared
 
 
 def content_hash(path: str) -> str:
@@ -84,6 +109,10 @@ def main(dist: str, linked: str) -> None:
             run(wasm_opt, "-Oz", "--strip-debug", "--strip-producers", *WASM_OPT_FEATURES, path, "-o", path)
 
         loader = open(os.path.join(split_dir, "__wasm_split.js"), encoding="utf-8").read()
+        # For the bench: which part needs which shared module (the comments
+        # go with the minification).
+        with open(f"{os.path.splitext(linked)[0]}.split-parts.json", "w", encoding="utf-8") as f:
+            json.dump(parts_of(loader), f, indent=1, sort_keys=True)
         for chunk in chunks:
             path = os.path.join(split_dir, chunk)
             hashed = f"{chunk[:-5]}-{content_hash(path)}.wasm"
@@ -97,6 +126,7 @@ def main(dist: str, linked: str) -> None:
                 call, f'fetch(new URL("./{hashed}", import.meta.url), {{ integrity: "{integrity(path)}" }})'
             )
             shutil.copyfile(path, os.path.join(dist, hashed))
+        loader = minified(loader)
         loader_name = f"__wasm_split-{hashlib.sha256(loader.encode()).hexdigest()[:16]}.js"
         open(os.path.join(dist, loader_name), "w", encoding="utf-8").write(loader)
 
@@ -106,7 +136,7 @@ def main(dist: str, linked: str) -> None:
         glue, count = re.subn(r'(from )"\./__wasm_split\.js"', rf'\1"./{loader_name}"', glue)
         if count == 0:
             sys.exit(f"{stem}.js: the loader is not imported; did the split find its placeholder?")
-        open(os.path.join(dist, f"{stem}.js"), "w", encoding="utf-8").write(glue)
+        open(os.path.join(dist, f"{stem}.js"), "w", encoding="utf-8").write(minified(glue))
         shutil.copyfile(main_wasm, os.path.join(dist, f"{stem}_bg.wasm"))
 
     # The glue imports the loader: preload it beside the glue, so the module

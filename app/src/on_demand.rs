@@ -1,9 +1,10 @@
 //! Parts of the console whose code the browser fetches when they are first
-//! shown, not with the first page: the vault-management screen and the
-//! pending switch's steps.
+//! shown (or just before), not with the first page: the vault-management
+//! screen; the switch's form, steps and dialogs; the Azure key's cards and
+//! the export; the audit trail; the commands beside a refusal.
 //!
 //! With the cargo feature `split` (the release build, `app/index.html`),
-//! each function in [`chunk`] is a split point: `scripts/split_wasm.py`
+//! each function in `chunk` is a split point: `scripts/split_wasm.py`
 //! moves the code only it reaches into its own wasm file, which the loader
 //! fetches on the first call. Without the feature (component tests, native
 //! checks) the same functions run from the one module, so both builds
@@ -32,103 +33,6 @@ impl From<leptos::wasm_split::SplitLoaderError> for ChunkUnavailable {
 /// What a part shows, once its code is here.
 pub type Part = Result<AnyView, ChunkUnavailable>;
 
-/// The split points. Each is its own module (named by `wasm_split`'s first
-/// argument); code that only split points share goes to a further module
-/// fetched with whichever needs it first, code the first load also runs
-/// stays in the main module.
-mod chunk {
-    use super::*;
-
-    #[cfg_attr(
-        feature = "split",
-        leptos::wasm_split::wasm_split(vaults, wasm_split_path = ::leptos::wasm_split, fallible)
-    )]
-    pub fn vaults(workspace: String) -> Part {
-        Ok(view! { <crate::pages::vaults::Vaults workspace=workspace/> }.into_any())
-    }
-
-    #[cfg_attr(
-        feature = "split",
-        leptos::wasm_split::wasm_split(
-            pending,
-            wasm_split_path = ::leptos::wasm_split,
-            preload(preload_pending),
-            fallible
-        )
-    )]
-    pub fn pending(stage: Stage) -> Part {
-        Ok(view! { <crate::pages::manage_kms::pending::PendingView stage=stage/> }.into_any())
-    }
-
-    #[cfg_attr(
-        feature = "split",
-        leptos::wasm_split::wasm_split(azure, wasm_split_path = ::leptos::wasm_split, fallible)
-    )]
-    pub fn key_health() -> Part {
-        Ok(view! { <crate::pages::manage_kms::health::KeyHealthSection/> }.into_any())
-    }
-
-    #[cfg_attr(
-        feature = "split",
-        leptos::wasm_split::wasm_split(azure, wasm_split_path = ::leptos::wasm_split, fallible)
-    )]
-    pub fn key_in_force() -> Part {
-        use crate::pages::manage_kms::{
-            check_config::CheckConfiguration, key_versions::KeyVersionsSection,
-        };
-        Ok(view! { <KeyVersionsSection/> <CheckConfiguration/> }.into_any())
-    }
-
-    #[cfg_attr(
-        feature = "split",
-        leptos::wasm_split::wasm_split(azure, wasm_split_path = ::leptos::wasm_split, fallible)
-    )]
-    pub fn export() -> Part {
-        Ok(view! { <crate::pages::manage_kms::completed::ExportBody/> }.into_any())
-    }
-
-    #[cfg_attr(
-        feature = "split",
-        leptos::wasm_split::wasm_split(pending, wasm_split_path = ::leptos::wasm_split, fallible)
-    )]
-    pub fn start_form() -> Part {
-        Ok(view! { <crate::pages::manage_kms::start::StartForm/> }.into_any())
-    }
-
-    #[cfg_attr(
-        feature = "split",
-        leptos::wasm_split::wasm_split(pending, wasm_split_path = ::leptos::wasm_split, fallible)
-    )]
-    pub fn pending_dialogs() -> Part {
-        use crate::pages::manage_kms::{
-            cancel::CancelDialog, role_assignment::RoleAssignmentDialog,
-        };
-        Ok(view! { <RoleAssignmentDialog/> <CancelDialog/> }.into_any())
-    }
-
-    #[cfg_attr(
-        feature = "split",
-        leptos::wasm_split::wasm_split(commands, wasm_split_path = ::leptos::wasm_split, fallible)
-    )]
-    pub fn fix_commands(id: String, tabs: Vec<CommandTab>) -> Part {
-        use crate::components::command_tabs::CommandTabs;
-        Ok(view! { <CommandTabs id=id label="Commands that fix it" tabs=tabs/> }.into_any())
-    }
-
-    #[cfg_attr(
-        feature = "split",
-        leptos::wasm_split::wasm_split(
-            audit,
-            wasm_split_path = ::leptos::wasm_split,
-            preload(preload_audit),
-            fallible
-        )
-    )]
-    pub fn audit() -> Part {
-        Ok(view! { <crate::pages::manage_kms::audit::AuditSection/> }.into_any())
-    }
-}
-
 /// Awaits a split point in the split build; calls it in the other.
 macro_rules! call {
     ($e:expr) => {{
@@ -140,51 +44,84 @@ macro_rules! call {
     }};
 }
 
-/// The vault-management screen of `workspace`.
-pub fn vaults(workspace: String) -> AnyView {
-    show(async move { call!(chunk::vaults(workspace)) })
+/// Declares each part: a split point in `chunk` (in the split build, a
+/// function of the named module, with a preload function when one is
+/// named) that builds the part's view, and a function of the same name
+/// here that [`show`]s it. Code that only split points share goes to a
+/// further module fetched with whichever needs it first; code the first
+/// load also runs stays in the main module.
+macro_rules! parts {
+    ($(
+        $(#[doc = $doc:literal])*
+        $module:ident $([$preload:ident])? => fn $name:ident($($arg:ident: $ty:ty),*) $body:block
+    )*) => {
+        mod chunk {
+            use super::*;
+            $(
+                #[cfg_attr(
+                    feature = "split",
+                    leptos::wasm_split::wasm_split(
+                        $module,
+                        wasm_split_path = ::leptos::wasm_split,
+                        $(preload($preload),)?
+                        fallible
+                    )
+                )]
+                pub fn $name($($arg: $ty),*) -> Part {
+                    Ok($body.into_any())
+                }
+            )*
+        }
+        $(
+            $(#[doc = $doc])*
+            pub fn $name($($arg: $ty),*) -> AnyView {
+                show(async move { call!(chunk::$name($($arg),*)) })
+            }
+        )*
+    };
 }
 
-/// The pending setup at `stage`.
-pub fn pending(stage: Stage) -> AnyView {
-    show(async move { call!(chunk::pending(stage)) })
-}
-
-/// The health of the key in force (an Azure Key Vault provider).
-pub fn key_health() -> AnyView {
-    show(async move { call!(chunk::key_health()) })
-}
-
-/// The key in force's versions and its configuration check (an Azure Key
-/// Vault provider).
-pub fn key_in_force() -> AnyView {
-    show(async move { call!(chunk::key_in_force()) })
-}
-
-/// The one-time export of the company key and its re-verification.
-pub fn export() -> AnyView {
-    show(async move { call!(chunk::export()) })
-}
-
-/// The switch form that starts a setup.
-pub fn start_form() -> AnyView {
-    show(async move { call!(chunk::start_form()) })
-}
-
-/// The pending setup's dialogs: the role assignment's steps, and the
-/// confirmation of Cancel pending setup.
-pub fn pending_dialogs() -> AnyView {
-    show(async move { call!(chunk::pending_dialogs()) })
-}
-
-/// The commands that fix a refusal, per tool (`id` unique on the page).
-pub fn fix_commands(id: String, tabs: Vec<CommandTab>) -> AnyView {
-    show(async move { call!(chunk::fix_commands(id, tabs)) })
-}
-
-/// The company's audit trail.
-pub fn audit() -> AnyView {
-    show(async move { call!(chunk::audit()) })
+parts! {
+    /// The vault-management screen of `workspace`.
+    vaults => fn vaults(workspace: String) {
+        view! { <crate::pages::vaults::Vaults workspace=workspace/> }
+    }
+    /// The pending setup at `stage`.
+    pending [preload_pending] => fn pending(stage: Stage) {
+        view! { <crate::pages::manage_kms::pending::PendingView stage=stage/> }
+    }
+    /// The switch form that starts a setup.
+    pending => fn start_form() {
+        view! { <crate::pages::manage_kms::start::StartForm/> }
+    }
+    /// The pending setup's dialogs: the role assignment's steps, and the
+    /// confirmation of Cancel pending setup.
+    pending => fn pending_dialogs() {
+        use crate::pages::manage_kms::{cancel::CancelDialog, role_assignment::RoleAssignmentDialog};
+        view! { <RoleAssignmentDialog/> <CancelDialog/> }
+    }
+    /// The health of the key in force (an Azure Key Vault provider).
+    azure => fn key_health() {
+        view! { <crate::pages::manage_kms::health::KeyHealthSection/> }
+    }
+    /// The key in force's versions and its configuration check (an Azure
+    /// Key Vault provider).
+    azure => fn key_in_force() {
+        use crate::pages::manage_kms::{check_config::CheckConfiguration, key_versions::KeyVersionsSection};
+        view! { <KeyVersionsSection/> <CheckConfiguration/> }
+    }
+    /// The one-time export of the company key and its re-verification.
+    azure => fn export() {
+        view! { <crate::pages::manage_kms::completed::ExportBody/> }
+    }
+    /// The commands that fix a refusal, per tool (`id` unique on the page).
+    commands => fn fix_commands(id: String, tabs: Vec<CommandTab>) {
+        view! { <crate::components::command_tabs::CommandTabs id=id label="Commands that fix it" tabs=tabs/> }
+    }
+    /// The company's audit trail.
+    audit [preload_audit] => fn audit() {
+        view! { <crate::pages::manage_kms::audit::AuditSection/> }
+    }
 }
 
 /// Starts fetching the pending steps' module when a setup may start (the

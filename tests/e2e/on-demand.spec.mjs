@@ -31,16 +31,19 @@ test('Manage KMS starts without the on-demand modules; a setup and the vault scr
   await kms.open(company, token);
   await kms.expectProvider('CyberSentriq-Managed');
   await expect(page.getByRole('button', { name: 'Switch to Azure Key Vault' })).toBeVisible();
-  // The audit trail's module comes with the screen; nothing of the Azure
-  // key's cards (this company has none), the pending steps or the vaults.
+  // The audit trail's module comes with the screen, and so does the
+  // switch's (form and steps: a switch is what this screen offers); nothing
+  // of the Azure key's cards (this company has none) or the vaults.
   await expect(page.getByRole('heading', { name: 'Audit trail' })).toBeVisible();
-  expect(chunks).toContain('split_audit');
-  for (const part of ['split_azure', 'split_pending', 'split_vaults']) expect(chunks).not.toContain(part);
-
-  // Opening the switch form starts fetching the pending steps' module (a
-  // setup is about to start); the first step then shows without waiting.
-  await kms.fillTarget(fresh.vaultUri, 'company-kek');
   await expect.poll(() => chunks).toContain('split_pending');
+  expect(chunks).toContain('split_audit');
+  for (const part of ['split_azure', 'split_vaults']) expect(chunks).not.toContain(part);
+  expect(new Set(chunks).size).toBe(chunks.length);
+
+  // The form opens with its first field focused, and the steps follow.
+  await page.getByRole('button', { name: 'Switch to Azure Key Vault' }).click();
+  await expect(page.getByLabel('Vault URI')).toBeFocused();
+  await kms.fillTarget(fresh.vaultUri, 'company-kek');
   const landing = await kms.testConnection({ consentAs: fresh.admin });
   await landing.expectLanding('Admin consent granted');
   await landing.page.close();
@@ -71,7 +74,9 @@ test('a company on its Azure key fetches the key cards\' module with the screen,
   await expect(health.region).toBeVisible();
   await expect(health.versions).toBeVisible();
   await expect(health.checkButton).toBeVisible();
-  await expect(page.getByTestId('export-card')).toBeVisible();
+  // The switch is complete: its one-time export is offered.
+  await expect(page.getByRole('heading', { name: 'Switch complete' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Export key' })).toBeVisible();
   await expect(kms.audit).toContainText('Switch completed');
   expect(chunks).toContain('split_azure');
   expect(chunks).toContain('split_audit');
