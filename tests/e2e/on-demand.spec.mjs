@@ -64,19 +64,22 @@ test('Manage KMS starts without the on-demand modules; a setup and the vault scr
 });
 
 test('a company on its Azure key fetches the key cards\' module with the screen, and no pending steps', async ({ page, request }) => {
-  const errors = watchErrors(page);
-  const { kms, company, token } = await switchedToAzure(page, request, `e2e-split-azure-${run}`);
-  // A new visit: the state, the trail and the key's cards, each part once.
-  const chunks = chunkFetches(page);
+  const { company, token } = await switchedToAzure(page, request, `e2e-split-azure-${run}`);
+  // A new visit, in a new tab: the state, the trail and the key's cards,
+  // each part fetched once.
+  const visit = await page.context().newPage();
+  const errors = watchErrors(visit);
+  const chunks = chunkFetches(visit);
+  const kms = new ManageKmsPage(visit);
   await kms.open(company, token);
   await kms.expectProvider('Azure Key Vault');
-  const health = new KeyHealthPanel(page);
+  const health = new KeyHealthPanel(visit);
   await expect(health.region).toBeVisible();
   await expect(health.versions).toBeVisible();
   await expect(health.checkButton).toBeVisible();
   // The switch is complete: its one-time export is offered.
-  await expect(page.getByRole('heading', { name: 'Switch complete' })).toBeVisible();
-  await expect(page.getByRole('button', { name: 'Export key' })).toBeVisible();
+  await expect(visit.getByRole('heading', { name: 'Switch complete' })).toBeVisible();
+  await expect(visit.getByRole('button', { name: 'Export key' })).toBeVisible();
   await expect(kms.audit).toContainText('Switch completed');
   expect(chunks).toContain('split_azure');
   expect(chunks).toContain('split_audit');

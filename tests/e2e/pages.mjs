@@ -403,7 +403,10 @@ export class ManageKmsPage {
   }
 
   async fillTarget(vaultUri, keyName) {
-    if (!(await this.vaultUri.isVisible())) await this.switchButton.click();
+    // The form, or the button that opens it (the form's code may still be
+    // on its way after a click: then neither shows for a moment).
+    await expect(this.vaultUri.or(this.switchButton)).toBeVisible();
+    if (await this.switchButton.isVisible()) await this.switchButton.click();
     await this.vaultUri.fill(vaultUri);
     await this.keyName.fill(keyName);
   }

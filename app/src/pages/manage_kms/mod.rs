@@ -53,7 +53,7 @@ pub fn ManageKms(
             .overview
             .with(|o| o.as_ref().map(|o| (o.stage, o.pending.is_some())))
     });
-    let azure = azure_in_force(store);
+    let azure = Memo::new(move |_| store.on_azure());
     let pending = Memo::new(move |_| shape.get().is_some_and(|(_, pending)| pending));
     role_assignment::open_and_close_with_the_stage(store);
     let body = move || {
@@ -95,7 +95,8 @@ fn NoSetup(
     /// Where the last switch ended (idle, done, cancelled).
     stage: Stage,
 ) -> impl IntoView {
-    let azure = azure_in_force(store::use_kms());
+    let store = store::use_kms();
+    let azure = Memo::new(move |_| store.on_azure());
     view! {
         {(stage == Stage::Done).then(|| view! { <CompletedView/> })}
         {(stage == Stage::Cancelled).then(|| view! { <CancelledNote/> })}
@@ -103,19 +104,4 @@ fn NoSetup(
         {move || azure.get().then(crate::on_demand::key_in_force)}
         <StartSection/>
     }
-}
-
-/// Whether the key in force is an Azure Key Vault key (whose health,
-/// versions and configuration check the screen shows).
-fn azure_in_force(store: KmsStore) -> Memo<bool> {
-    Memo::new(move |_| {
-        store.overview.with(|o| {
-            o.as_ref().is_some_and(|o| {
-                matches!(
-                    o.status.provider,
-                    keyswitch_shared::Provider::AzureKeyVault { .. }
-                )
-            })
-        })
-    })
 }

@@ -14,9 +14,14 @@ use super::switch_form::SwitchForm;
 pub fn StartSection() -> impl IntoView {
     // Built again when the setup ends, so the form starts closed then.
     let show_form = RwSignal::new(false);
-    // A setup is what this section offers: its steps' code (the form's
-    // too) comes now, after the screen, not when the button is clicked.
-    crate::on_demand::prefetch_pending();
+    // Moving to the customer's own key is what the screen offers a company
+    // on another provider: the form's and the steps' code comes now, after
+    // the screen, not when the button is clicked. A company already on
+    // Azure Key Vault rarely moves again: its click fetches it.
+    let store = use_kms();
+    if !untrack(|| store.on_azure()) {
+        crate::on_demand::prefetch_pending();
+    }
     view! {
         <section class="card" aria-labelledby="switch-heading">
             <h2 id="switch-heading">"Switch to Azure Key Vault"</h2>

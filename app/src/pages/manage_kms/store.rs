@@ -295,6 +295,20 @@ impl KmsStore {
         self.reread.notify();
     }
 
+    /// The key in force is an Azure Key Vault key (whose health, versions
+    /// and configuration check the screen shows).
+    #[must_use]
+    pub fn on_azure(self) -> bool {
+        self.overview.with(|o| {
+            o.as_ref().is_some_and(|o| {
+                matches!(
+                    o.status.provider,
+                    keyswitch_shared::Provider::AzureKeyVault { .. }
+                )
+            })
+        })
+    }
+
     /// An operation is running: buttons wait.
     #[must_use]
     pub fn busy(self) -> bool {
