@@ -126,9 +126,8 @@ parts! {
 
 /// Starts fetching the pending steps' module when a setup may start (the
 /// offer to switch is shown), so the form and its first step show without
-/// waiting. A
-/// failed fetch is silent here: showing the part tries again and says so.
-/// Nothing to fetch in the one-module build.
+/// waiting. A failed fetch is silent here: showing the part tries again
+/// and says so. Nothing to fetch in the one-module build.
 pub fn prefetch_pending() {
     #[cfg(feature = "split")]
     leptos::task::spawn_local(async {
