@@ -45,15 +45,17 @@ macro_rules! call {
 }
 
 /// Declares each part: a split point in `chunk` (in the split build, a
-/// function of the named module, with a preload function when one is
-/// named) that builds the part's view, and a function of the same name
-/// here that [`show`]s it. Code that only split points share goes to a
+/// function of the named module) that builds the part's view, and a
+/// function of the same name here that [`show`]s it. A part with
+/// `[prefetch_x]` also gets `prefetch_x()`, which starts fetching its
+/// module without showing it (a failed fetch is silent there: showing the
+/// part tries again and says so; nothing to fetch in the one-module build). Code that only split points share goes to a
 /// further module fetched with whichever needs it first; code the first
 /// load also runs stays in the main module.
 macro_rules! parts {
     ($(
         $(#[doc = $doc:literal])*
-        $module:ident $([$preload:ident])? => fn $name:ident($($arg:ident: $ty:ty),*) $body:block
+        $module:ident $([$prefetch:ident])? => fn $name:ident($($arg:ident: $ty:ty),*) $body:block
     )*) => {
         mod chunk {
             use super::*;
@@ -63,7 +65,7 @@ macro_rules! parts {
                     leptos::wasm_split::wasm_split(
                         $module,
                         wasm_split_path = ::leptos::wasm_split,
-                        $(preload($preload),)?
+                        $(preload($prefetch),)?
                         fallible
                     )
                 )]
@@ -77,6 +79,14 @@ macro_rules! parts {
             pub fn $name($($arg: $ty),*) -> AnyView {
                 show(async move { call!(chunk::$name($($arg),*)) })
             }
+            $(
+                pub fn $prefetch() {
+                    #[cfg(feature = "split")]
+                    leptos::task::spawn_local(async {
+                        let _ = chunk::$prefetch().await;
+                    });
+                }
+            )?
         )*
     };
 }
@@ -87,7 +97,7 @@ parts! {
         view! { <crate::pages::vaults::Vaults workspace=workspace/> }
     }
     /// The pending setup at `stage`.
-    pending [preload_pending] => fn pending(stage: Stage) {
+    pending [prefetch_pending] => fn pending(stage: Stage) {
         view! { <crate::pages::manage_kms::pending::PendingView stage=stage/> }
     }
     /// The switch form that starts a setup.
@@ -119,30 +129,9 @@ parts! {
         view! { <crate::components::command_tabs::CommandTabs id=id label="Commands that fix it" tabs=tabs/> }
     }
     /// The company's audit trail.
-    audit [preload_audit] => fn audit() {
+    audit [prefetch_audit] => fn audit() {
         view! { <crate::pages::manage_kms::audit::AuditSection/> }
     }
-}
-
-/// Starts fetching the pending steps' module when a setup may start (the
-/// offer to switch is shown), so the form and its first step show without
-/// waiting. A failed fetch is silent here: showing the part tries again
-/// and says so. Nothing to fetch in the one-module build.
-pub fn prefetch_pending() {
-    #[cfg(feature = "split")]
-    leptos::task::spawn_local(async {
-        let _ = chunk::preload_pending().await;
-    });
-}
-
-/// Starts fetching the audit trail's module with the screen's first read:
-/// the trail shows once the company's state is here, and its module is
-/// then here too.
-pub fn prefetch_audit() {
-    #[cfg(feature = "split")]
-    leptos::task::spawn_local(async {
-        let _ = chunk::preload_audit().await;
-    });
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

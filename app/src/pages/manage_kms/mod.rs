@@ -46,6 +46,8 @@ pub fn ManageKms(
 ) -> impl IntoView {
     let company = Signal::stored(company);
     let store = KmsStore::provide(company);
+    // The trail is built once the state is here: its module comes
+    // meanwhile.
     crate::on_demand::prefetch_audit();
     // What decides the screen's structure; data inside updates in place.
     let shape = Memo::new(move |_| {

@@ -32,9 +32,7 @@ pub fn StartSection() -> impl IntoView {
                     <button
                         type="button"
                         class="button button-primary"
-                        on:click=move |_| {
-                            show_form.set(true);
-                        }
+                        on:click=move |_| show_form.set(true)
                     >
                         "Switch to Azure Key Vault"
                     </button>
