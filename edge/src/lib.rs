@@ -236,7 +236,9 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
             routed!(routes::oauth::consent_callback),
         );
     #[cfg(feature = "bench")]
-    let router = router.get_async("/api/bench/crypto", routed!(routes::bench::crypto));
+    let router = router
+        .get_async("/api/bench/crypto", routed!(routes::bench::crypto))
+        .get_async("/api/bench/do-ping", routed!(routes::bench::do_ping));
     let resp = router.run(req, env).await?;
     let resp = error::catalog_for_unrouted(resp, &id)?;
     if api {

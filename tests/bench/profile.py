@@ -3,7 +3,8 @@
 A worker built with the cargo feature `bench` answers GET …/kms and the
 envelope decrypt with a `Server-Timing` header: the phases of the request by
 the isolate's clock (session verification or service credential, request
-body, Durable Object round trip, serialization; edge/src/profile.rs). This
+body, Durable Object round trip, serialization; edge/src/profile.rs), and
+`/api/bench/do-ping`, whose only phase is a bare Durable Object round trip. This
 sends N sequential requests per route (nothing else running) and reports the
 mean of each phase and of the whole request as the client saw it. The
 isolate's clock counts whole milliseconds: a phase's mean over many requests
@@ -85,7 +86,10 @@ def profile(base, path, n, token, body=None):
 
 def main():
     base, n, token = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-    out = {"kms": profile(base, "/api/companies/acme/kms", n, token)}
+    # A bare Durable Object round trip (the object answers before loading
+    # anything): the floor of the routes below.
+    out = {"do_floor": profile(base, "/api/bench/do-ping", n, token)}
+    out["kms"] = profile(base, "/api/companies/acme/kms", n, token)
     sim = os.environ.get("SIM_URL")
     if sim:
         # Every request with a token the isolate has not verified yet.

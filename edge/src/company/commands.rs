@@ -14,6 +14,10 @@ use serde::{Deserialize, Serialize};
 pub enum Command {
     /// Read the state (changes nothing).
     View,
+    /// Answers `{}` before anything is loaded: the benchmark's bare
+    /// Durable Object round trip (`/api/bench/do-ping`, bench builds only).
+    #[cfg(feature = "bench")]
+    Ping,
     /// Test Connection with a vault URI and key name.
     Start {
         /// The admin who clicked.

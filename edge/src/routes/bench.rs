@@ -7,7 +7,8 @@
 //! WebCrypto through [`crate::webcrypto`], on the same inputs). Per message
 //! size (`&size=BYTES`, at most 1 MiB): `aes_sized` (RustCrypto) and
 //! `aes_webcrypto_sized` (WebCrypto), both with the key schedule made once,
-//! `n` capped so one request opens at most 256 MiB. Compiled only
+//! `n` capped so one request opens at most 256 MiB. `GET /api/bench/do-ping`
+//! is a bare Durable Object round trip ([`do_ping`]). Compiled only
 //! with the cargo feature `bench`, which only `scripts/bench` builds: the
 //! deployed worker has neither the route nor the benchmark crate.
 
@@ -146,4 +147,20 @@ pub async fn crypto(req: Request, _ctx: Ctx) -> Answer {
         "ms": ms,
         "ops_per_s": if ms > 0.0 { Some(f64::from(done) * 1000.0 / ms) } else { None },
     }))?)
+}
+
+/// `GET /api/bench/do-ping`: the company object `acme` answers `{}` before
+/// it loads anything (`Command::Ping`). Its `do` phase, and its latency
+/// under load, are a bare Durable Object round trip: the floor of every
+/// route that asks an object, which `scripts/bench` sets beside `GET …/kms`
+/// and the envelope decrypt.
+pub async fn do_ping(_req: Request, ctx: Ctx) -> Answer {
+    use crate::company::commands::Command;
+    let mut profile = crate::profile::Profile::start();
+    let company: keyswitch_shared::CompanyId = "acme"
+        .parse()
+        .map_err(keyswitch_shared::CatalogError::from)?;
+    let text = crate::do_client::relay(&ctx.env, &ctx.data, &company, &Command::Ping).await?;
+    profile.mark("do");
+    Ok(profile.finish(Response::ok(text)?))
 }

@@ -13,7 +13,8 @@ use serde_json::Value;
 /// exist only in a worker built with the cargo feature `bench` (scripts/bench)
 /// and the tested worker is the production build, where they answer like an
 /// unknown path (checked below).
-const UNDOCUMENTED: &[(&str, &str)] = &[("GET", "/api/bench/crypto")];
+const UNDOCUMENTED: &[(&str, &str)] =
+    &[("GET", "/api/bench/crypto"), ("GET", "/api/bench/do-ping")];
 
 /// HTTP methods an OpenAPI path item can hold.
 const METHODS: &[&str] = &[
