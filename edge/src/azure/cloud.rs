@@ -5,6 +5,8 @@
 //! whose client id is empty has no connector: its vaults are refused at the
 //! Vault URI field (`cloud_not_configured`).
 
+use std::cell::OnceCell;
+
 use keyswitch_shared::{CatalogError, Cloud};
 use worker::Env;
 
@@ -61,10 +63,30 @@ pub fn authority(env: &Env, cloud: Cloud) -> Result<url::Url, EdgeError> {
 /// The clouds this deployment has a connector for (a non-empty client id).
 #[must_use]
 pub fn configured(env: &Env) -> Vec<Cloud> {
-    Cloud::ALL
-        .into_iter()
-        .filter(|c| non_empty_var(env, names(*c).client_id).is_some())
-        .collect()
+    client_ids(env).into_iter().map(|(c, _)| c).collect()
+}
+
+thread_local! {
+    /// Each cloud's connector client id, read once per isolate. Every
+    /// Manage KMS answer names the configured clouds, and each read of a
+    /// var crosses into the platform: under load that was a few percent of
+    /// a `GET …/kms`. A worker's vars are fixed for its isolate's life (a
+    /// changed configuration is a new deployment, so new isolates), which
+    /// `guard.rs` relies on too.
+    static CLIENT_IDS: OnceCell<Vec<(Cloud, String)>> = const { OnceCell::new() };
+}
+
+/// The clouds with a connector and their client ids (see [`CLIENT_IDS`]).
+fn client_ids(env: &Env) -> Vec<(Cloud, String)> {
+    CLIENT_IDS.with(|ids| {
+        ids.get_or_init(|| {
+            Cloud::ALL
+                .into_iter()
+                .filter_map(|c| Some((c, non_empty_var(env, names(c).client_id)?)))
+                .collect()
+        })
+        .clone()
+    })
 }
 
 /// The connector's application (client) id in each cloud that has one,
@@ -73,23 +95,23 @@ pub fn configured(env: &Env) -> Vec<Cloud> {
 /// application id) is left out: the fix then names the portal steps.
 #[must_use]
 pub fn connectors(env: &Env) -> Vec<(Cloud, keyswitch_shared::ClientId)> {
-    Cloud::ALL
+    client_ids(env)
         .into_iter()
-        .filter_map(|c| {
-            let id = non_empty_var(env, names(c).client_id)?.parse().ok()?;
-            Some((c, id))
-        })
+        .filter_map(|(c, id)| Some((c, id.parse().ok()?)))
         .collect()
 }
 
 /// `cloud`'s connector client id; `cloud_not_configured` when it has none.
 pub fn client_id(env: &Env, cloud: Cloud) -> Result<String, EdgeError> {
-    non_empty_var(env, names(cloud).client_id).ok_or_else(|| {
-        EdgeError::from(CatalogError::CloudNotConfigured {
-            cloud,
-            available: configured(env),
+    client_ids(env)
+        .into_iter()
+        .find_map(|(c, id)| (c == cloud).then_some(id))
+        .ok_or_else(|| {
+            EdgeError::from(CatalogError::CloudNotConfigured {
+                cloud,
+                available: configured(env),
+            })
         })
-    })
 }
 
 /// `cloud`'s connector client secret (never printed).

@@ -46,6 +46,9 @@ pub struct CompanyKms {
     read_copy: RefCell<Option<keyswitch_shared::read_copy::KmsReadCopy>>,
     /// The sweep mark written with it.
     read_copy_mark: std::cell::Cell<Option<keyswitch_shared::read_copy::SweepMark>>,
+    /// The deployment's policy, read from the vars once per instance (they
+    /// are fixed for its life; a `GET …/kms` used to read them three times).
+    policy: std::cell::OnceCell<Policy>,
 }
 
 impl DurableObject for CompanyKms {
@@ -57,6 +60,7 @@ impl DurableObject for CompanyKms {
             key_cache: RefCell::new(None),
             read_copy: RefCell::new(None),
             read_copy_mark: std::cell::Cell::new(None),
+            policy: std::cell::OnceCell::new(),
         }
     }
 
@@ -127,6 +131,10 @@ impl CompanyKms {
 
     /// The deployment's policy, from the worker's vars.
     fn policy(&self) -> Policy {
+        self.policy.get_or_init(|| self.read_policy()).clone()
+    }
+
+    fn read_policy(&self) -> Policy {
         Policy {
             consent_ttl_secs: config::consent_max_age_secs(&self.env),
             state_ttl_ms: config::state_ttl_ms(&self.env),

@@ -168,8 +168,8 @@ async fn the_document_lists_exactly_the_routes_the_router_answers() {
         failures.join("\n")
     );
 
-    // The bench route is left out because the production build (the one
-    // under test) does not have it: it answers exactly like an unknown path.
+    // The bench routes are left out because the production build (the one
+    // under test) does not have them: each answers exactly like an unknown path.
     for (method, path) in UNDOCUMENTED {
         assert!(
             routed.contains(&((*method).to_owned(), (*path).to_owned())),
