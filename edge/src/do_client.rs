@@ -62,7 +62,7 @@ pub async fn relay(
 /// The platform's Durable Object stub, called directly: the object's
 /// answer is read with the platform's own `Response.text()`, not chunk by
 /// chunk through a Rust stream, and the request is built once as a
-/// platform `Request` (issue 15: under load these conversions were a fifth
+/// platform `Request` (issue 15: under load these conversions were a sixth
 /// of a `GET …/kms`'s time in the worker, measured with a CPU profile of
 /// the isolate; docs/PRODUCT.md).
 #[wasm_bindgen]
