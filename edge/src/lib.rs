@@ -1,7 +1,7 @@
 //! keyswitch edge: the Cloudflare Worker behind the Manage KMS console and
 //! vault management.
 //!
-//! This file holds the fetch event and the router, nothing else: handlers
+//! This file holds the fetch event and the route table, nothing else: handlers
 //! live in `routes/`, the per-company and per-workspace authorities in
 //! `company/` and `workspace/` (Durable Objects), outside calls in their own
 //! service modules over `http`.
@@ -29,6 +29,7 @@ mod oauth_state;
 mod profile;
 mod providers;
 mod request_id;
+mod router;
 mod routes;
 mod session;
 mod stored;
@@ -44,17 +45,15 @@ pub use key_bindings::KeyBindings;
 pub use workspace::WorkspaceVaults;
 
 use request_id::RequestId;
-use routes::{run, run_now};
-use worker::{
-    Context, Env, Request, Response, Result, Router, ScheduleContext, ScheduledEvent, event,
-};
+use router::{Handler, Table};
+use worker::{Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent, event};
 
-/// A route's closure for the router: the handler's future is boxed, so
-/// every route shares one [`run`] and one router adapter instead of a
-/// monomorphized copy per handler (issue 15: the worker's upload).
-macro_rules! routed {
+/// A route's async handler: its future is boxed, so every route shares one
+/// [`routes::run`] instead of a monomorphized copy per handler (issue 15:
+/// the worker's upload).
+macro_rules! later {
     ($handler:path) => {
-        |r, c| run(r, c, |r, c| Box::pin($handler(r, c)))
+        Handler::Later(|r, c| -> routes::Pending { Box::pin($handler(r, c)) })
     };
 }
 
@@ -75,176 +74,181 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     }
     let origin = cors::allowed_origin(&req, &env);
     let api = req.path().starts_with("/api/");
-    let router = Router::with_data(id.clone())
-        .get("/api/health", |r, c| run_now(r, c, routes::health::get))
-        .get_async("/api/openapi.yaml", routed!(routes::openapi::get))
-        .get("/api/sign-in", |r, c| run_now(r, c, routes::sign_in::get))
-        .get_async(
-            "/api/companies/:company/kms",
-            routed!(routes::kms::get_status),
-        )
-        .post_async(
-            "/api/companies/:company/kms/switch",
-            routed!(routes::kms::post_switch),
-        )
-        .post_async(
-            "/api/companies/:company/kms/consent",
-            routed!(routes::kms::post_consent),
-        )
-        .get_async(
-            "/api/companies/:company/kms/role-assignment",
-            routed!(routes::kms::get_role_assignment),
-        )
-        .post_async(
-            "/api/companies/:company/kms/test",
-            routed!(routes::kms::post_test),
-        )
-        .post_async(
-            "/api/companies/:company/kms/health/check",
-            routed!(routes::kms::post_check_now),
-        )
-        .post_async(
-            "/api/companies/:company/kms/save",
-            routed!(routes::kms::post_save),
-        )
-        .post_async(
-            "/api/companies/:company/kms/cancel",
-            routed!(routes::kms::post_cancel),
-        )
-        .get_async(
-            "/api/companies/:company/kms/audit",
-            routed!(routes::audit::get_page),
-        )
-        .get_async(
-            "/api/companies/:company/kms/audit/download",
-            routed!(routes::audit::download),
-        )
-        .post_async(
-            "/api/companies/:company/kms/tenants/verify",
-            routed!(routes::tenants::post_verify),
-        )
-        .post_async(
-            "/api/companies/:company/kms/refresh",
-            routed!(routes::kms::post_refresh),
-        )
-        .post_async(
-            "/api/companies/:company/kms/confirm-no-tenants",
-            routed!(routes::kms::post_confirm_no_tenants),
-        )
-        .get_async(
-            "/api/companies/:company/kms/finalize",
-            routed!(routes::finalize::get),
-        )
-        .post_async(
-            "/api/companies/:company/kms/finalize",
-            routed!(routes::finalize::post),
-        )
-        .post_async(
-            "/api/companies/:company/kms/export",
-            routed!(routes::export::post),
-        )
-        .get_async(
-            "/api/companies/:company/kms/export/verification",
-            routed!(routes::export::get_verification),
-        )
-        .post_async(
-            "/api/companies/:company/kms/export/verification",
-            routed!(routes::export::post_verification),
-        )
-        .post_async(
-            "/api/companies/:company/kms/export/verification/confirm-no-tenants",
-            routed!(routes::export::post_confirm_no_tenants),
-        )
-        .post_async(
-            "/api/companies/:company/kms/check",
-            routed!(routes::kms::post_check),
-        )
-        .post_async(
-            "/api/companies/:company/kms/rewrap",
-            routed!(routes::kms::post_rewrap),
-        )
-        .post_async(
-            "/api/companies/:company/kms/aws-kms",
-            routed!(routes::operator::post_aws_kms),
-        )
-        .get_async(
-            "/api/companies/:company/kms/read-copy",
-            routed!(routes::read_copy::for_console),
-        )
-        .get_async(
-            "/api/envelope/companies/:company/kms-state",
-            routed!(routes::read_copy::for_backup_engine),
-        )
-        .post_async(
-            "/api/_dev/companies/:company/drop-alarm",
-            routed!(routes::dev::drop_alarm),
-        )
-        .post_async(
-            "/api/envelope/companies/:company/data-keys",
-            routed!(routes::envelope::generate),
-        )
-        .post_async(
-            "/api/envelope/companies/:company/data-keys/decrypt",
-            routed!(routes::envelope::decrypt),
-        )
-        .get_async(
-            "/api/workspaces/:workspace/vaults",
-            routed!(routes::vaults::list),
-        )
-        .post_async(
-            "/api/workspaces/:workspace/vaults",
-            routed!(routes::vaults::create),
-        )
-        .get_async(
-            "/api/workspaces/:workspace/vault-audit",
-            routed!(routes::vaults::audit),
-        )
-        .get_async(
-            "/api/workspaces/:workspace/vault-audit/download",
-            routed!(routes::vaults::audit_download),
-        )
-        .get_async(
-            "/api/workspaces/:workspace/vaults/:vault",
-            routed!(routes::vaults::get),
-        )
-        .post_async(
-            "/api/workspaces/:workspace/vaults/:vault/default",
-            routed!(routes::vaults::set_default),
-        )
-        .put_async(
-            "/api/workspaces/:workspace/vaults/:vault/client-secret",
-            routed!(routes::vaults::replace_secret),
-        )
-        .post_async(
-            "/api/workspaces/:workspace/vaults/:vault/test",
-            routed!(routes::vaults::test),
-        )
-        .get_async(
-            "/api/workspaces/:workspace/vaults/:vault/items",
-            routed!(routes::vaults::list_items),
-        )
-        .post_async(
-            "/api/workspaces/:workspace/vaults/:vault/items",
-            routed!(routes::vaults::create_item),
-        )
-        .get_async(
-            "/api/workspaces/:workspace/vaults/:vault/items/:item",
-            routed!(routes::vaults::read_item),
-        )
-        .get_async(
-            "/oauth/consent/callback",
-            routed!(routes::oauth::consent_callback),
-        );
-    #[cfg(feature = "bench")]
-    let router = router
-        .get_async("/api/bench/crypto", routed!(routes::bench::crypto))
-        .get_async("/api/bench/do-ping", routed!(routes::bench::do_ping));
-    let resp = router.run(req, env).await?;
+    let resp = router::route(req, env, &id).await?;
     let resp = error::catalog_for_unrouted(resp, &id)?;
     if api {
         cors::decorate(&resp, origin.as_deref())?;
     }
     with_request_id(resp, &id)
+}
+
+/// Every route of the API (built once per isolate: `router.rs`).
+fn routes_table() -> Result<Table, String> {
+    let table = Table::default()
+        .get("/api/health", Handler::Now(routes::health::get))
+        .get("/api/openapi.yaml", later!(routes::openapi::get))
+        .get("/api/sign-in", Handler::Now(routes::sign_in::get))
+        .get(
+            "/api/companies/:company/kms",
+            later!(routes::kms::get_status),
+        )
+        .post(
+            "/api/companies/:company/kms/switch",
+            later!(routes::kms::post_switch),
+        )
+        .post(
+            "/api/companies/:company/kms/consent",
+            later!(routes::kms::post_consent),
+        )
+        .get(
+            "/api/companies/:company/kms/role-assignment",
+            later!(routes::kms::get_role_assignment),
+        )
+        .post(
+            "/api/companies/:company/kms/test",
+            later!(routes::kms::post_test),
+        )
+        .post(
+            "/api/companies/:company/kms/health/check",
+            later!(routes::kms::post_check_now),
+        )
+        .post(
+            "/api/companies/:company/kms/save",
+            later!(routes::kms::post_save),
+        )
+        .post(
+            "/api/companies/:company/kms/cancel",
+            later!(routes::kms::post_cancel),
+        )
+        .get(
+            "/api/companies/:company/kms/audit",
+            later!(routes::audit::get_page),
+        )
+        .get(
+            "/api/companies/:company/kms/audit/download",
+            later!(routes::audit::download),
+        )
+        .post(
+            "/api/companies/:company/kms/tenants/verify",
+            later!(routes::tenants::post_verify),
+        )
+        .post(
+            "/api/companies/:company/kms/refresh",
+            later!(routes::kms::post_refresh),
+        )
+        .post(
+            "/api/companies/:company/kms/confirm-no-tenants",
+            later!(routes::kms::post_confirm_no_tenants),
+        )
+        .get(
+            "/api/companies/:company/kms/finalize",
+            later!(routes::finalize::get),
+        )
+        .post(
+            "/api/companies/:company/kms/finalize",
+            later!(routes::finalize::post),
+        )
+        .post(
+            "/api/companies/:company/kms/export",
+            later!(routes::export::post),
+        )
+        .get(
+            "/api/companies/:company/kms/export/verification",
+            later!(routes::export::get_verification),
+        )
+        .post(
+            "/api/companies/:company/kms/export/verification",
+            later!(routes::export::post_verification),
+        )
+        .post(
+            "/api/companies/:company/kms/export/verification/confirm-no-tenants",
+            later!(routes::export::post_confirm_no_tenants),
+        )
+        .post(
+            "/api/companies/:company/kms/check",
+            later!(routes::kms::post_check),
+        )
+        .post(
+            "/api/companies/:company/kms/rewrap",
+            later!(routes::kms::post_rewrap),
+        )
+        .post(
+            "/api/companies/:company/kms/aws-kms",
+            later!(routes::operator::post_aws_kms),
+        )
+        .get(
+            "/api/companies/:company/kms/read-copy",
+            later!(routes::read_copy::for_console),
+        )
+        .get(
+            "/api/envelope/companies/:company/kms-state",
+            later!(routes::read_copy::for_backup_engine),
+        )
+        .post(
+            "/api/_dev/companies/:company/drop-alarm",
+            later!(routes::dev::drop_alarm),
+        )
+        .post(
+            "/api/envelope/companies/:company/data-keys",
+            later!(routes::envelope::generate),
+        )
+        .post(
+            "/api/envelope/companies/:company/data-keys/decrypt",
+            later!(routes::envelope::decrypt),
+        )
+        .get(
+            "/api/workspaces/:workspace/vaults",
+            later!(routes::vaults::list),
+        )
+        .post(
+            "/api/workspaces/:workspace/vaults",
+            later!(routes::vaults::create),
+        )
+        .get(
+            "/api/workspaces/:workspace/vault-audit",
+            later!(routes::vaults::audit),
+        )
+        .get(
+            "/api/workspaces/:workspace/vault-audit/download",
+            later!(routes::vaults::audit_download),
+        )
+        .get(
+            "/api/workspaces/:workspace/vaults/:vault",
+            later!(routes::vaults::get),
+        )
+        .post(
+            "/api/workspaces/:workspace/vaults/:vault/default",
+            later!(routes::vaults::set_default),
+        )
+        .put(
+            "/api/workspaces/:workspace/vaults/:vault/client-secret",
+            later!(routes::vaults::replace_secret),
+        )
+        .post(
+            "/api/workspaces/:workspace/vaults/:vault/test",
+            later!(routes::vaults::test),
+        )
+        .get(
+            "/api/workspaces/:workspace/vaults/:vault/items",
+            later!(routes::vaults::list_items),
+        )
+        .post(
+            "/api/workspaces/:workspace/vaults/:vault/items",
+            later!(routes::vaults::create_item),
+        )
+        .get(
+            "/api/workspaces/:workspace/vaults/:vault/items/:item",
+            later!(routes::vaults::read_item),
+        )
+        .get(
+            "/oauth/consent/callback",
+            later!(routes::oauth::consent_callback),
+        );
+    #[cfg(feature = "bench")]
+    let table = table
+        .get("/api/bench/crypto", later!(routes::bench::crypto))
+        .get("/api/bench/do-ping", later!(routes::bench::do_ping));
+    table.finish()
 }
 
 /// The Cron Trigger (`[triggers]` in wrangler.toml): the sweep that finds a

@@ -24,13 +24,11 @@ pub mod bench;
 
 use std::pin::Pin;
 
-use worker::{Request, Response, RouteContext};
+use worker::{Request, Response};
 
 use crate::error::EdgeError;
-use crate::request_id::RequestId;
 
-/// What a handler gets: the request's id (`data`), the env, the path params.
-pub type Ctx = RouteContext<RequestId>;
+pub use crate::router::Ctx;
 
 /// What a handler answers.
 pub type Answer = Result<Response, EdgeError>;

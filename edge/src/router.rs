@@ -1,0 +1,144 @@
+//! The route table, built once per isolate and matched on every request.
+//!
+//! workers-rs's `Router` is consumed by its `run`, so a worker that uses it
+//! builds its whole table (a matchit tree per method, every pattern parsed
+//! and inserted) for each request: 17 % of `/api/health`'s isolate CPU and
+//! about 10 % of `GET …/kms`'s in a profile (issue 15). This table is the
+//! same matching (matchit 0.7, `:name` segments) with the same outcomes
+//! (the method's route, else 405 when another method has the path, else
+//! 404), built the first time the isolate routes a request and kept.
+
+use matchit::Router as Tree;
+use worker::{Env, Method, Request, Response};
+
+use crate::error::EdgeError;
+use crate::request_id::RequestId;
+use crate::routes::{self, Answer, Pending};
+
+/// What a handler gets: the request's id (`data`), the env, the path params.
+pub struct Ctx {
+    pub data: RequestId,
+    pub env: Env,
+    params: Vec<(String, String)>,
+}
+
+impl Ctx {
+    /// The path segment the route's pattern names `:name`.
+    pub fn param(&self, name: &str) -> Option<&String> {
+        self.params.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    }
+}
+
+/// A route's handler: one that answers at once, or one whose answer is a
+/// boxed future (every route shares one [`routes::run`], not a copy each).
+#[derive(Clone, Copy)]
+pub enum Handler {
+    Now(fn(Request, Ctx) -> Answer),
+    Later(fn(Request, Ctx) -> Pending),
+}
+
+/// The routes of the methods the API uses.
+#[derive(Default)]
+pub struct Table {
+    get: Tree<Handler>,
+    post: Tree<Handler>,
+    put: Tree<Handler>,
+    /// The first pattern that could not be added (two routes for one path).
+    invalid: Option<String>,
+}
+
+impl Table {
+    pub fn get(self, pattern: &str, handler: Handler) -> Self {
+        self.add(Method::Get, pattern, handler)
+    }
+
+    pub fn post(self, pattern: &str, handler: Handler) -> Self {
+        self.add(Method::Post, pattern, handler)
+    }
+
+    pub fn put(self, pattern: &str, handler: Handler) -> Self {
+        self.add(Method::Put, pattern, handler)
+    }
+
+    fn add(mut self, method: Method, pattern: &str, handler: Handler) -> Self {
+        let added = match method {
+            Method::Get => self.get.insert(pattern, handler),
+            Method::Post => self.post.insert(pattern, handler),
+            _ => self.put.insert(pattern, handler),
+        };
+        if let Err(e) = added {
+            self.invalid
+                .get_or_insert_with(|| format!("{method} {pattern}: {e}"));
+        }
+        self
+    }
+
+    /// The table, or why one of its routes could not be added.
+    pub fn finish(self) -> Result<Self, String> {
+        match self.invalid {
+            Some(why) => Err(why),
+            None => Ok(self),
+        }
+    }
+
+    fn tree(&self, method: &Method) -> Option<&Tree<Handler>> {
+        match method {
+            Method::Get => Some(&self.get),
+            Method::Post => Some(&self.post),
+            Method::Put => Some(&self.put),
+            _ => None,
+        }
+    }
+
+    /// The handler and params for `method` on `path`, or the status of an
+    /// unrouted request: 405 when another method has the path, else 404.
+    fn find(&self, method: &Method, path: &str) -> Result<(Handler, Vec<(String, String)>), u16> {
+        if let Some(found) = self.tree(method).and_then(|t| t.at(path).ok()) {
+            let params = found
+                .params
+                .iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect();
+            return Ok((*found.value, params));
+        }
+        let elsewhere = [&self.get, &self.post, &self.put]
+            .into_iter()
+            .any(|t| t.at(path).is_ok());
+        Err(if elsewhere { 405 } else { 404 })
+    }
+}
+
+thread_local! {
+    /// Built on the isolate's first request; the routes never change after.
+    static TABLE: Result<Table, String> = crate::routes_table();
+}
+
+/// Routes the request: its handler's answer (an error as its catalog
+/// answer), or the catalog's 404/405.
+pub async fn route(req: Request, env: Env, id: &RequestId) -> worker::Result<Response> {
+    let method = req.method();
+    let path = req.path();
+    let found = TABLE.with(|table| match table {
+        Ok(table) => Ok(table.find(&method, &path)),
+        Err(why) => Err(why.clone()),
+    });
+    let (handler, params) = match found {
+        Ok(Ok(found)) => found,
+        Ok(Err(status)) => return EdgeError::NoRoute { status }.into_response(id),
+        // Logged once, as every 5xx is (error.rs); the client gets the
+        // catalog's generic text.
+        Err(why) => {
+            let why = worker::Error::RustError(format!("the route table is invalid: {why}"));
+            return EdgeError::Worker(why).into_response(id);
+        }
+    };
+    let ctx = Ctx {
+        data: id.clone(),
+        env,
+        params,
+    };
+    match handler {
+        Handler::Now(handler) => routes::run_now(req, ctx, handler),
+        Handler::Later(handler) => routes::run(req, ctx, handler).await,
+    }
+}
