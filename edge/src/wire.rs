@@ -26,6 +26,15 @@ pub fn encode<C: Serialize>(command: &C) -> Result<String, serde_json::Error> {
     serde_json::to_string(&tagged(serde_json::to_value(command)?))
 }
 
+/// The name a Durable Object's request is addressed to: the first segment of
+/// its path (`https://durable-object/<name>`, [`crate::do_client`]). From the
+/// path workers-rs already cut from the URL, without parsing the URL again.
+pub fn addressee(req: &Request) -> String {
+    let path = req.path();
+    let name = path.strip_prefix('/').unwrap_or(&path);
+    name.split('/').next().unwrap_or_default().to_owned()
+}
+
 /// The command in a Durable Object's request body.
 pub async fn decode<C: DeserializeOwned>(req: &mut Request) -> worker::Result<C> {
     let value = js_sys::JSON::parse(&req.text().await?)?;

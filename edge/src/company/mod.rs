@@ -234,11 +234,7 @@ impl CompanyKms {
     }
 
     async fn route(&self, rid: &RequestId, mut req: Request) -> Res<Response> {
-        let url = req.url()?;
-        let company: CompanyId = url
-            .path_segments()
-            .and_then(|mut s| s.next().map(str::to_owned))
-            .ok_or_else(|| EdgeError::field("company", "missing"))?
+        let company: CompanyId = crate::wire::addressee(&req)
             .parse()
             .map_err(CatalogError::from)?;
         let command = crate::wire::decode(&mut req).await?;

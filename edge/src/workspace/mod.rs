@@ -105,12 +105,9 @@ fn health_interval_ms(env: &Env) -> u64 {
 
 impl WorkspaceVaults {
     async fn route(&self, mut req: Request, rid: &RequestId) -> Res<Response> {
-        let url = req.url()?;
-        let workspace: WorkspaceId = url
-            .path_segments()
-            .and_then(|mut s| s.next().map(str::to_owned))
-            .and_then(|w| w.parse().ok())
-            .ok_or_else(|| EdgeError::field("workspace", "missing"))?;
+        let workspace: WorkspaceId = crate::wire::addressee(&req)
+            .parse()
+            .map_err(|_| EdgeError::field("workspace", "missing"))?;
         self.record(&workspace).await?;
         let command: Command = crate::wire::decode(&mut req).await?;
         self.answer(&workspace, command, rid).await
