@@ -38,6 +38,15 @@ test('the first state read starts before the wasm has arrived and is made once',
   const kms = new ManageKmsPage(page);
   const state = await startSignIn(page);
   const reads = kmsReads(page, company);
+  // The wasm arrives a second late, as on a slow link: the read must start
+  // while it is still on its way. Without the delay, the order would depend
+  // on this machine's load (a busy CPU can run the inline script after a
+  // loopback download has already finished); with it, only an app that
+  // waits for its wasm to ask for the state fails.
+  await page.route('**/*_bg.wasm', async (route) => {
+    await new Promise((done) => setTimeout(done, 1000));
+    await route.continue();
+  });
   await page.goto(`/companies/${company}/kms#session=${token}&state=${state}`);
   await expect(kms.heading).toBeVisible();
   await kms.expectProvider('CyberSentriq-Managed');
