@@ -6,7 +6,8 @@
 //! about 10 % of `GET …/kms`'s in a profile (issue 15). This table is the
 //! same matching (matchit 0.7, `:name` segments) with the same outcomes
 //! (the method's route, else 405 when another method has the path, else
-//! 404), built the first time the isolate routes a request and kept.
+//! 404), built the first time the isolate routes a request and kept. A 405
+//! now also says which methods the path takes (`Allow`, RFC 9110 §15.5.6).
 
 use matchit::Router as Tree;
 use worker::{Env, Method, Request, Response};
@@ -19,7 +20,7 @@ use crate::routes::{self, Answer, Pending};
 pub struct Ctx {
     pub data: RequestId,
     pub env: Env,
-    params: Vec<(String, String)>,
+    params: Params,
 }
 
 impl Ctx {
@@ -90,9 +91,8 @@ impl Table {
         }
     }
 
-    /// The handler and params for `method` on `path`, or the status of an
-    /// unrouted request: 405 when another method has the path, else 404.
-    fn find(&self, method: &Method, path: &str) -> Result<(Handler, Vec<(String, String)>), u16> {
+    /// The handler and params for `method` on `path`, or why there is none.
+    fn find(&self, method: &Method, path: &str) -> Result<(Handler, Params), Unrouted> {
         if let Some(found) = self.tree(method).and_then(|t| t.at(path).ok()) {
             let params = found
                 .params
@@ -101,11 +101,29 @@ impl Table {
                 .collect();
             return Ok((*found.value, params));
         }
-        let elsewhere = [&self.get, &self.post, &self.put]
+        let allow: Vec<&str> = [("GET", &self.get), ("POST", &self.post), ("PUT", &self.put)]
             .into_iter()
-            .any(|t| t.at(path).is_ok());
-        Err(if elsewhere { 405 } else { 404 })
+            .filter(|(_, t)| t.at(path).is_ok())
+            .map(|(name, _)| name)
+            .collect();
+        if allow.is_empty() {
+            Err(Unrouted::NotFound)
+        } else {
+            Err(Unrouted::Method {
+                allow: allow.join(", "),
+            })
+        }
     }
+}
+
+type Params = Vec<(String, String)>;
+
+/// A request no route takes.
+enum Unrouted {
+    /// No method has the path: 404.
+    NotFound,
+    /// Other methods have it: 405, with the `Allow` header HTTP requires.
+    Method { allow: String },
 }
 
 thread_local! {
@@ -114,7 +132,7 @@ thread_local! {
 }
 
 /// Routes the request: its handler's answer (an error as its catalog
-/// answer), or the catalog's 404/405.
+/// answer), or the catalog's 404, or its 405 with `Allow`.
 pub async fn route(req: Request, env: Env, id: &RequestId) -> worker::Result<Response> {
     let method = req.method();
     let path = req.path();
@@ -124,7 +142,12 @@ pub async fn route(req: Request, env: Env, id: &RequestId) -> worker::Result<Res
     });
     let (handler, params) = match found {
         Ok(Ok(found)) => found,
-        Ok(Err(status)) => return EdgeError::NoRoute { status }.into_response(id),
+        Ok(Err(Unrouted::NotFound)) => return EdgeError::NoRoute { status: 404 }.into_response(id),
+        Ok(Err(Unrouted::Method { allow })) => {
+            let resp = EdgeError::NoRoute { status: 405 }.into_response(id)?;
+            resp.headers().set("Allow", &allow)?;
+            return Ok(resp);
+        }
         // Logged once, as every 5xx is (error.rs); the client gets the
         // catalog's generic text.
         Err(why) => {
