@@ -172,7 +172,7 @@ async fn unknown_routes_and_methods_answer_the_catalog_shape() {
         let allowed = resp.headers().get("allow").and_then(|v| v.to_str().ok());
         assert_eq!(allowed, Some(allow), "{method} {path}");
         let body: Value = resp.json().await.expect("a JSON body");
-        assert_eq!(body["code"], "invalid_field", "{method} {path}: {body}");
+        assert_eq!(body["code"], "invalid_input", "{method} {path}: {body}");
         assert_eq!(body["field"], "method", "{method} {path}: {body}");
     }
 }
