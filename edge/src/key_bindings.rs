@@ -46,11 +46,12 @@ pub struct RegistryAnswer {
 }
 
 /// One key's registry entry.
-#[durable_object]
+#[cfg_attr(feature = "company-objects", durable_object)]
 pub struct KeyBindings {
     state: State,
 }
 
+#[cfg(feature = "company-objects")]
 impl DurableObject for KeyBindings {
     fn new(state: State, _env: Env) -> Self {
         Self { state }

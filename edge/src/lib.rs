@@ -5,6 +5,18 @@
 //! live in `routes/`, the per-company and per-workspace authorities in
 //! `company/` and `workspace/` (Durable Objects), outside calls in their own
 //! service modules over `http`.
+//!
+//! The cargo features `routes`, `company-objects` and `vault-objects` (all
+//! three by default, as deployed) select which part a build exports; a
+//! build of one part leaves the others' code unused.
+#![cfg_attr(
+    not(all(
+        feature = "routes",
+        feature = "company-objects",
+        feature = "vault-objects"
+    )),
+    allow(dead_code, unused_imports)
+)]
 
 mod audit;
 mod azure;
@@ -62,6 +74,7 @@ fn start() {
     console_error_panic_hook::set_once();
 }
 
+#[cfg(feature = "routes")]
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let id = RequestId::of(&req);
@@ -253,6 +266,7 @@ fn routes_table() -> Result<Table, String> {
 
 /// The Cron Trigger (`[triggers]` in wrangler.toml): the sweep that finds a
 /// company whose alarm was lost (see `sweep.rs`).
+#[cfg(feature = "routes")]
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     if let Err(e) = guard::check(&env) {

@@ -88,6 +88,26 @@ def sizes_section(raw, doc):
         ]
     else:
         lines.append(f"Worker upload size: {NA} (wrangler's dry run printed no 'Total Upload' line).")
+    parts = load(raw, "parts") or {}
+    doc["worker_parts"] = parts
+    if parts.get("available"):
+        lines += [
+            "",
+            "What each part of the worker would upload as a worker of its own (built alone with its cargo "
+            "feature, wasm + JS, gzip -9; measured only, one worker is deployed; docs/PRODUCT.md, "
+            "\"The worker's upload: what a split would weigh\"):",
+            "",
+            "| part | total | gzip | ≤ 450 KiB |",
+            "|---|---:|---:|---|",
+        ]
+        labels = {
+            "routes": "`routes`: every route and the Cron sweep",
+            "company-objects": "`company-objects`: the company object and the key bindings",
+            "vault-objects": "`vault-objects`: the workspace object",
+        }
+        for name, p in parts["parts"].items():
+            ok = "yes" if p["gzip_kib"] <= 450 else "no"
+            lines.append(f"| {labels.get(name, name)} | {p['total_kib']:,.1f} KiB | {p['gzip_kib']:,.1f} KiB | {ok} |")
     return lines
 
 

@@ -34,7 +34,7 @@ use crate::request_id::RequestId;
 type Res<T> = std::result::Result<T, EdgeError>;
 
 /// One per company, named by the company id.
-#[durable_object]
+#[cfg_attr(feature = "company-objects", durable_object)]
 pub struct CompanyKms {
     state: State,
     env: Env,
@@ -51,6 +51,7 @@ pub struct CompanyKms {
     policy: std::cell::OnceCell<Policy>,
 }
 
+#[cfg(feature = "company-objects")]
 impl DurableObject for CompanyKms {
     fn new(state: State, env: Env) -> Self {
         Self {

@@ -41,7 +41,7 @@ use perform::{Means, Session};
 type Res<T> = std::result::Result<T, EdgeError>;
 
 /// One per workspace, named by the workspace id.
-#[durable_object]
+#[cfg_attr(feature = "vault-objects", durable_object)]
 pub struct WorkspaceVaults {
     state: State,
     env: Env,
@@ -51,6 +51,7 @@ pub struct WorkspaceVaults {
     recorded: RefCell<Option<WorkspaceId>>,
 }
 
+#[cfg(feature = "vault-objects")]
 impl DurableObject for WorkspaceVaults {
     fn new(state: State, env: Env) -> Self {
         Self {
