@@ -9,7 +9,7 @@
 //! 404), built the first time the isolate routes a request and kept. A 405
 //! now also says which methods the path takes (`Allow`, RFC 9110 §15.5.6).
 
-use matchit::Router as Tree;
+use matchit::{InsertError, Router as Tree};
 use worker::{Env, Method, Request, Response};
 
 use crate::error::EdgeError;
@@ -49,24 +49,23 @@ pub struct Table {
 }
 
 impl Table {
-    pub fn get(self, pattern: &str, handler: Handler) -> Self {
-        self.add(Method::Get, pattern, handler)
+    pub fn get(mut self, pattern: &str, handler: Handler) -> Self {
+        let added = self.get.insert(pattern, handler);
+        self.added("GET", pattern, added)
     }
 
-    pub fn post(self, pattern: &str, handler: Handler) -> Self {
-        self.add(Method::Post, pattern, handler)
+    pub fn post(mut self, pattern: &str, handler: Handler) -> Self {
+        let added = self.post.insert(pattern, handler);
+        self.added("POST", pattern, added)
     }
 
-    pub fn put(self, pattern: &str, handler: Handler) -> Self {
-        self.add(Method::Put, pattern, handler)
+    pub fn put(mut self, pattern: &str, handler: Handler) -> Self {
+        let added = self.put.insert(pattern, handler);
+        self.added("PUT", pattern, added)
     }
 
-    fn add(mut self, method: Method, pattern: &str, handler: Handler) -> Self {
-        let added = match method {
-            Method::Get => self.get.insert(pattern, handler),
-            Method::Post => self.post.insert(pattern, handler),
-            _ => self.put.insert(pattern, handler),
-        };
+    /// Keeps the first pattern that could not be added.
+    fn added(mut self, method: &str, pattern: &str, added: Result<(), InsertError>) -> Self {
         if let Err(e) = added {
             self.invalid
                 .get_or_insert_with(|| format!("{method} {pattern}: {e}"));
