@@ -104,10 +104,38 @@ def sizes_section(raw, doc):
             "routes": "`routes`: every route and the Cron sweep",
             "company-objects": "`company-objects`: the company object and the key bindings",
             "vault-objects": "`vault-objects`: the workspace object",
+            "objects": "`objects`: both object parts in one worker (a two-worker split's second worker)",
         }
         for name, p in parts["parts"].items():
             ok = "yes" if p["gzip_kib"] <= 450 else "no"
             lines.append(f"| {labels.get(name, name)} | {p['total_kib']:,.1f} KiB | {p['gzip_kib']:,.1f} KiB | {ok} |")
+    return lines + compile_lines(raw, doc)
+
+
+def compile_lines(raw, doc):
+    """What the upload's size costs at a cold start: V8's compile of each wasm, per fresh process."""
+    c = load(raw, "compile")
+    doc["compile"] = c
+    lines = ["", "### What a cold isolate pays to accept each wasm (V8 compile)", ""]
+    if not c or c.get("available") is False:
+        return lines + [f"Compile times: {NA}: {(c or {}).get('reason', 'no figures')}."]
+    lines += [
+        f"`new WebAssembly.Module(bytes)` in a fresh Node process each run (V8 {c['v8']}; workerd and "
+        "Chromium embed their own, newer V8s, so these are the order of the cost, not its exact figure). "
+        "V8's default compiles a function when it is first called, so accepting a module is decoding and "
+        "validating it; the eager column compiles every function up front (the bound). Median of the "
+        "runs, minimum in brackets.",
+        "",
+        "| wasm | raw | compile, V8 default (lazy) | eager (every function) |",
+        "|---|---:|---:|---:|",
+    ]
+    names = {"worker": "worker, as deployed (edge/build)", "spa": "SPA first-load wasm"}
+    for label, b in c["builds"].items():
+        name = names.get(label) or f"worker part `{label.split(':', 1)[-1]}` alone"
+        lz, eg = b["lazy"], b["eager"]
+        lines.append(
+            f"| {name} | {kib(b['raw_bytes'])} | {lz['median_ms']:.1f} ms ({lz['min_ms']:.1f}) | "
+            f"{eg['median_ms']:.1f} ms ({eg['min_ms']:.1f}) |")
     return lines
 
 
