@@ -5,6 +5,7 @@
 //! `openapi.rs` proves equal to the router), so a new route cannot be left
 //! out (issue 18 item 4).
 
+use keyswitch_integration::audit_helpers::{call_with_headers, header};
 use keyswitch_integration::finalize_helpers::{envelope_token, envelope_token_next};
 use keyswitch_integration::{
     assert_error, call, fresh_company, kms, session, session_with_ttl, start, status_of,
@@ -159,19 +160,10 @@ async fn unknown_routes_and_methods_answer_the_catalog_shape() {
         ("PUT", format!("{}/save", kms(&company)), "POST"),
         ("PATCH", "/api/health".to_owned(), "GET"),
     ] {
-        let resp = reqwest::Client::new()
-            .request(
-                reqwest::Method::from_bytes(method.as_bytes()).expect("a method"),
-                format!("{}{path}", worker_url()),
-            )
-            .bearer_auth(&t)
-            .send()
-            .await
-            .expect("the worker answers");
-        assert_eq!(resp.status().as_u16(), 405, "{method} {path}");
-        let allowed = resp.headers().get("allow").and_then(|v| v.to_str().ok());
-        assert_eq!(allowed, Some(allow), "{method} {path}");
-        let body: Value = resp.json().await.expect("a JSON body");
+        let (status, headers, text) = call_with_headers(method, &path, &t).await;
+        assert_eq!(status, 405, "{method} {path}");
+        assert_eq!(header(&headers, "allow"), allow, "{method} {path}");
+        let body: Value = serde_json::from_str(&text).expect("a JSON body");
         assert_eq!(body["code"], "invalid_input", "{method} {path}: {body}");
         assert_eq!(body["field"], "method", "{method} {path}: {body}");
     }
